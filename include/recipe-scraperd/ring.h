@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RECIPE_SCRAPERD_RING_H
+#define RECIPE_SCRAPERD_RING_H
+
+/* Bounded lock-free multi-producer / single-consumer queue of pointers.
+ *
+ * Concurrency contract (encoded in each function's name, as in ck_ring):
+ *   rsd_ring_mp_*   any number of threads at once (producers)
+ *   rsd_ring_sc_*   exactly one thread at a time (the consumer)
+ *   others          any thread
+ *
+ * Items are opaque non-NULL pointers; the ring never dereferences them.
+ * Ownership of an item passes to the ring when an enqueue returns 0 and to the
+ * consumer when a dequeue returns 0. A failed enqueue leaves the item with
+ * the caller.
+ *
+ * Blocking: a full ring blocks producers in rsd_ring_mp_enqueue_wait() and an
+ * empty ring blocks the consumer in rsd_ring_sc_dequeue_wait(), both without
+ * polling (futex/eventfd). rsd_ring_close() wakes every waiter. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct rsd_ring rsd_ring;
+
+/* capacity must be a power of two, 2 .. 2^30. Returns 0, -EINVAL or -ENOMEM. */
+int rsd_ring_new(size_t capacity, rsd_ring **out);
+/* Accepts NULL. The ring must be empty or its items are leaked (it cannot free them). */
+void rsd_ring_free(rsd_ring *ring);
+
+/* 0 on success; -EAGAIN when full; -EPIPE when closed. */
+int rsd_ring_mp_try_enqueue(rsd_ring *ring, void *item);
+/* Blocks while full. 0 on success; -EPIPE when the ring is (or becomes) closed. */
+int rsd_ring_mp_enqueue_wait(rsd_ring *ring, void *item);
+
+/* 0 and *item set; -EAGAIN when empty; -EPIPE when closed and empty. */
+int rsd_ring_sc_try_dequeue(rsd_ring *ring, void **item);
+/* Blocks up to timeout_ms (-1 = forever) while empty.
+ * 0 and *item set; -ETIMEDOUT; -EPIPE when closed and empty. */
+int rsd_ring_sc_dequeue_wait(rsd_ring *ring, void **item, int timeout_ms);
+
+/* For a consumer that multiplexes the ring with other fds in poll(2):
+ * rsd_ring_sc_wait_fd() is an fd that becomes readable (POLLIN) after an
+ * enqueue into a ring whose consumer is armed, or after close.
+ * rsd_ring_sc_arm() returns false when the ring is non-empty or closed (do not
+ * sleep, dequeue instead); true when armed (poll the fd now).
+ * rsd_ring_sc_disarm() must follow every arm that returned true, after poll
+ * returns, whatever woke it; it consumes the fd's readiness. */
+int rsd_ring_sc_wait_fd(const rsd_ring *ring);
+bool rsd_ring_sc_arm(rsd_ring *ring);
+void rsd_ring_sc_disarm(rsd_ring *ring);
+
+/* After close, enqueues fail with -EPIPE and the consumer drains what is left. */
+void rsd_ring_close(rsd_ring *ring);
+bool rsd_ring_is_closed(const rsd_ring *ring);
+
+/* Approximate number of queued items (exact when no operation is in progress). */
+size_t rsd_ring_size(const rsd_ring *ring);
+size_t rsd_ring_capacity(const rsd_ring *ring);
+
+#endif

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RSD_CONFIG_H
+#define RSD_CONFIG_H
+
+/* The configuration file (ARCHITECTURE.md "Configuration"), parsed with
+ * libinih through one table of {section, key, parser, field, default, doc}
+ * that also drives validation, defaults and the documentation. Parsing is
+ * complete before anything is applied: a reload builds a new rsd_config and
+ * the daemon swaps it in only when it has no error. */
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RSD_DEFAULT_CONFIG_PATH "/etc/recipe-scraperd/recipe-scraperd.ini"
+
+enum rsd_sink_kind { RSD_SINK_AUTO, RSD_SINK_JOURNAL, RSD_SINK_STDOUT };
+
+/* A librdkafka property taken verbatim from a dotted key. */
+struct rsd_kv {
+	char *key;
+	char *value;
+	unsigned line; /* where it was set, for messages */
+};
+
+struct rsd_kv_list {
+	struct rsd_kv *items;
+	size_t n;
+};
+
+struct rsd_strv {
+	char **items;
+	size_t n;
+};
+
+struct rsd_config {
+	char *path; /* file it was read from */
+
+	/* [daemon] */
+	char *state_dir;              /* default /var/lib/recipe-scraperd */
+	unsigned shutdown_timeout_s;  /* default 30, 1..3600 */
+	bool watchdog;                /* default on */
+
+	/* [scraper] */
+	struct rsd_strv start_urls;    /* absolute http(s) URLs, at least one */
+	struct rsd_strv allowed_hosts; /* lower-case host names; default: hosts of start_urls */
+	char *follow;                  /* regex (POSIX extended) or NULL = follow every in-scope link */
+	regex_t follow_re;             /* compiled when follow != NULL */
+	char *recipe;                  /* regex or NULL = any page with a recipe */
+	regex_t recipe_re;
+	unsigned threads;                  /* default 2, 1..64 */
+	unsigned max_connections;          /* default 32, 1..1024 (all hosts, whole pool) */
+	unsigned max_connections_per_host; /* default 2, 1..64 */
+	unsigned delay_ms;                 /* default 1000, 0..600000 (per host) */
+	unsigned max_depth;                /* default 5, 0..1000 (start URLs are depth 0) */
+	uint64_t max_pages;                /* default 0 = unlimited */
+	char *user_agent;                  /* default "recipe-scraperd/VERSION (+https://...)" */
+	unsigned timeout_s;                /* default 30, 1..3600 (whole transfer) */
+	uint64_t max_page_bytes;           /* default 10 MiB, 1 KiB .. 1 GiB */
+	bool robots;                       /* default on */
+	bool allow_private_addresses;      /* default off */
+	unsigned recrawl_interval_s;       /* default 86400, 0 = never */
+
+	/* [ring] */
+	uint32_t ring_capacity; /* default 1024, power of two 2..2^20 */
+
+	/* [kafka] */
+	char *brokers;        /* "host:port,..." or "embedded" (default localhost:9092) */
+	bool brokers_embedded;
+	struct rsd_kv_list kafka_props; /* dotted keys: both clients */
+
+	/* [producer] */
+	char *topic;     /* default parsed_recipes */
+	char *raw_topic; /* default raw_recipes; NULL when set empty (off) */
+	struct rsd_kv_list producer_props;
+
+	/* [consumer] */
+	bool consumer_enabled;     /* default on */
+	char *group_id;            /* default recipe-scraperd */
+	struct rsd_strv topics;    /* default: [producer] topic */
+	double calorie_threshold;  /* default 200, >= 0 */
+	struct rsd_kv_list consumer_props;
+
+	/* [journal] */
+	enum rsd_sink_kind sink; /* default auto */
+	char *identifier;        /* default recipe-scraperd */
+};
+
+/* Diagnostics: one "FILE:LINE: message" string per problem, in file order. */
+struct rsd_config_diag {
+	char **messages;
+	size_t n;
+};
+void rsd_config_diag_clear(struct rsd_config_diag *diag);
+
+/* Parse and validate the file completely. Returns 0 and *out (owned by the
+ * caller) when there is no error; -EINVAL with every problem in *diag (each
+ * once, with its line; line 0 for whole-file problems such as a missing
+ * required key); -ENOENT/-EACCES/... when the file cannot be read (also in
+ * *diag). Never logs, never exits. */
+int rsd_config_load(const char *path, struct rsd_config **out, struct rsd_config_diag *diag);
+/* The same from a string (fuzzing, tests); name is used in messages. */
+int rsd_config_load_string(const char *name, const char *text, struct rsd_config **out,
+			   struct rsd_config_diag *diag);
+void rsd_config_free(struct rsd_config *cfg); /* accepts NULL */
+
+/* True when anything that the Kafka clients depend on differs
+ * ([kafka], [producer], [consumer]); reload recreates the clients only then. */
+bool rsd_config_kafka_changed(const struct rsd_config *a, const struct rsd_config *b);
+
+/* The table, for docs and the man-page consistency test. */
+struct rsd_config_key_info {
+	const char *section;
+	const char *key;
+	const char *type;          /* "string", "bool", "uint", "size", "regex", "url-list", ... */
+	const char *default_value; /* as written in the file, "" for empty */
+	const char *doc;
+};
+const struct rsd_config_key_info *rsd_config_keys(size_t *n);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RSD_CONSUMER_H
+#define RSD_CONSUMER_H
+
+/* The consumer thread: a member of group_id subscribed to topics; writes
+ * every message to the sink and stores its offset only after the sink wrote
+ * it (enable.auto.offset.store=false: at-least-once). Commits stored offsets
+ * on partition revoke and at shutdown. */
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "journal_sink.h"
+#include "producer.h"
+
+struct rsd_consumer;
+
+struct rsd_consumer_stats {
+	atomic_uint_fast64_t consumed;  /* messages written to the sink */
+	atomic_uint_fast64_t alerts;    /* of which high-calorie */
+	atomic_uint_fast64_t invalid;   /* of which not a valid record */
+	atomic_uint_fast64_t lag;       /* sum over assigned partitions, sampled */
+	atomic_uint_fast64_t progress;  /* bumped every loop iteration (watchdog) */
+};
+
+/* The sink is owned by the consumer from here on (freed by rsd_consumer_free). */
+int rsd_consumer_new(const struct rsd_config *cfg, const char *bootstrap, struct rsd_sink *sink,
+		     int wake_fd, char *errbuf, size_t errlen, struct rsd_consumer **out);
+int rsd_consumer_start(struct rsd_consumer *c);
+/* Ask the thread to stop: it commits stored offsets, closes the consumer
+ * (leaving the group) and exits; join waits for it. */
+void rsd_consumer_stop(struct rsd_consumer *c);
+void rsd_consumer_join(struct rsd_consumer *c);
+void rsd_consumer_free(struct rsd_consumer *c); /* accepts NULL */
+
+const struct rsd_consumer_stats *rsd_consumer_stats(const struct rsd_consumer *c);
+/* --once: true when, for every (partition, offset) in target (of the first
+ * configured topic), this consumer has written the message before offset to
+ * the sink (its stored position >= offset). Thread-safe. */
+bool rsd_consumer_reached(struct rsd_consumer *c, const struct rsd_offsets *target);
+
+#endif

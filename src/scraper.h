@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RSD_SCRAPER_H
+#define RSD_SCRAPER_H
+
+/* The scraper pool: cfg->threads workers, each with its own libcurl multi
+ * handle and extractor, sharing one frontier that enforces scope, depth,
+ * max_pages and per-host politeness. Workers hand records to the ring
+ * (blocking when it is full: backpressure, never a drop). */
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "state.h"
+#include "recipe-scraperd/ring.h"
+
+struct rsd_scraper;
+
+struct rsd_scraper_stats {
+	atomic_uint_fast64_t pages_fetched;  /* 2xx bodies received */
+	atomic_uint_fast64_t pages_failed;   /* transfer errors and non-2xx after retries */
+	atomic_uint_fast64_t pages_skipped;  /* out of scope, robots, already delivered, too big */
+	atomic_uint_fast64_t records;        /* records handed to the ring */
+	atomic_uint_fast64_t no_recipe;      /* pages fetched that had no recipe */
+	atomic_uint_fast64_t in_flight;      /* transfers running now */
+	atomic_uint_fast64_t queued;         /* URLs waiting in the frontier */
+	atomic_uint_fast64_t progress;       /* bumped by every worker loop iteration (watchdog) */
+};
+
+/* Creates the pool (no threads yet). wake_fd: an eventfd the pool writes to
+ * when the crawl is finished (frontier empty, nothing in flight) so the main
+ * thread can notice; -1 for none. cfg, ring and state must outlive the pool. */
+int rsd_scraper_new(const struct rsd_config *cfg, rsd_ring *ring, struct rsd_state *state,
+		    int wake_fd, struct rsd_scraper **out);
+int rsd_scraper_start(struct rsd_scraper *s);
+/* Stop fetching new pages; transfers in flight finish (bounded by timeout_s)
+ * and their records are enqueued. Returns at once; rsd_scraper_join waits. */
+void rsd_scraper_stop(struct rsd_scraper *s);
+void rsd_scraper_join(struct rsd_scraper *s);
+void rsd_scraper_free(struct rsd_scraper *s); /* joins if needed; accepts NULL */
+
+/* True once the frontier is empty and no transfer is in flight (or max_pages
+ * was reached); stays true. */
+bool rsd_scraper_finished(const struct rsd_scraper *s);
+const struct rsd_scraper_stats *rsd_scraper_stats(const struct rsd_scraper *s);
+/* In daemon mode (not --once) start URLs are revisited every recrawl_interval_s. */
+void rsd_scraper_set_once(struct rsd_scraper *s, bool once);
+
+#endif
