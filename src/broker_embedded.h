@@ -16,6 +16,8 @@ struct rsd_broker;
 int rsd_broker_new(int n_brokers, int partitions, const char *const *topics, size_t n_topics,
 		   int port, char *errbuf, size_t errlen, struct rsd_broker **out);
 void rsd_broker_free(struct rsd_broker *b); /* accepts NULL */
+/* The bootstrap servers clients should use: "127.0.0.1:port" when port > 0,
+ * else the mock brokers' own (ephemeral) addresses. */
 const char *rsd_broker_bootstrap(const struct rsd_broker *b);
 /* The rd_kafka_mock_cluster_t, for fault injection in tests. */
 void *rsd_broker_mock_cluster(struct rsd_broker *b);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define RSD_DEFAULT_CONFIG_PATH "/etc/recipe-scraperd/recipe-scraperd.ini"
 
@@ -87,18 +88,21 @@ struct rsd_config {
 	char *identifier;        /* default recipe-scraperd */
 };
 
-/* Diagnostics: one "FILE:LINE: message" string per problem, in file order. */
+/* Diagnostics: one "FILE:LINE: message" string per problem, in file order
+ * ("FILE: message" for whole-file problems, which come last). A load appends
+ * to what is already there; rsd_config_diag_clear empties it. */
 struct rsd_config_diag {
 	char **messages;
 	size_t n;
+	unsigned *lines; /* lines[i]: the line of messages[i], 0 = whole file */
 };
 void rsd_config_diag_clear(struct rsd_config_diag *diag);
 
 /* Parse and validate the file completely. Returns 0 and *out (owned by the
  * caller) when there is no error; -EINVAL with every problem in *diag (each
  * once, with its line; line 0 for whole-file problems such as a missing
- * required key); -ENOENT/-EACCES/... when the file cannot be read (also in
- * *diag). Never logs, never exits. */
+ * required key); -ENOENT/-EACCES/-EFBIG (over 1 MiB)/... when the file cannot
+ * be read (also in *diag). diag may be NULL. Never logs, never exits. */
 int rsd_config_load(const char *path, struct rsd_config **out, struct rsd_config_diag *diag);
 /* The same from a string (fuzzing, tests); name is used in messages. */
 int rsd_config_load_string(const char *name, const char *text, struct rsd_config **out,
@@ -116,7 +120,14 @@ struct rsd_config_key_info {
 	const char *type;          /* "string", "bool", "uint", "size", "regex", "url-list", ... */
 	const char *default_value; /* as written in the file, "" for empty */
 	const char *doc;
+	const char *values; /* accepted values, e.g. "1..64", "1K..1G", "on|off" */
+	bool required;      /* no default: the file must set it */
 };
 const struct rsd_config_key_info *rsd_config_keys(size_t *n);
+
+/* Writes the reference of every section and key (Markdown, generated from
+ * the table: docs/configuration.md embeds it) to out, for
+ * `recipe-scraperd --dump-config-keys`. Returns 0 or -EIO. */
+int rsd_config_write_reference(FILE *out);
 
 #endif

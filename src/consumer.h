@@ -22,10 +22,12 @@ struct rsd_consumer_stats {
 	atomic_uint_fast64_t alerts;    /* of which high-calorie */
 	atomic_uint_fast64_t invalid;   /* of which not a valid record */
 	atomic_uint_fast64_t lag;       /* sum over assigned partitions, sampled */
+	atomic_uint_fast64_t assigned;  /* partitions currently assigned */
 	atomic_uint_fast64_t progress;  /* bumped every loop iteration (watchdog) */
 };
 
-/* The sink is owned by the consumer from here on (freed by rsd_consumer_free). */
+/* The sink is owned by the consumer from here on (freed by rsd_consumer_free,
+ * or by rsd_consumer_new itself when it fails). */
 int rsd_consumer_new(const struct rsd_config *cfg, const char *bootstrap, struct rsd_sink *sink,
 		     int wake_fd, char *errbuf, size_t errlen, struct rsd_consumer **out);
 int rsd_consumer_start(struct rsd_consumer *c);
@@ -36,6 +38,10 @@ void rsd_consumer_join(struct rsd_consumer *c);
 void rsd_consumer_free(struct rsd_consumer *c); /* accepts NULL */
 
 const struct rsd_consumer_stats *rsd_consumer_stats(const struct rsd_consumer *c);
+/* Latest librdkafka error as "ERR_NAME: reason"; returns the error count. */
+uint64_t rsd_consumer_last_error(struct rsd_consumer *c, char *buf, size_t len);
+/* Non-zero after a fatal consumer error (the thread has stopped); message in buf. */
+int rsd_consumer_fatal(struct rsd_consumer *c, char *buf, size_t len);
 /* --once: true when, for every (partition, offset) in target (of the first
  * configured topic), this consumer has written the message before offset to
  * the sink (its stored position >= offset). Thread-safe. */

@@ -1,3 +1,789 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: module not written yet */
-typedef int rsd_placeholder_daemon;
+/* The main thread: owns the pipeline and decides what to log and when to stop.
+ *
+ * Threads: the scraper pool, the producer and the consumer run on their own
+ * threads; this one blocks every signal (so all threads inherit the mask) and
+ * waits in poll(2) on three fds:
+ *   signal_fd  SIGTERM/SIGINT (drain and stop), SIGHUP (reload)
+ *   wake_fd    eventfd written by components on events worth a look: the
+ *              crawl finished, a fatal producer error, consumer progress
+ *   timer_fd   one tick a second: STATUS=, WATCHDOG=1, state fsync, stats
+ * Nothing here sleeps or polls on a timer for work: the tick only reports.
+ *
+ * Pipeline order matters for "lose nothing": stopping goes scraper (in-flight
+ * transfers finish, their records enter the ring) -> ring close -> producer
+ * (drains the ring, flushes librdkafka within the remaining time) ->
+ * consumer (commits stored offsets). A reload stops and restarts the scraper
+ * around the swap, and the Kafka clients only when their settings changed,
+ * after draining the old ones. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "broker_embedded.h"
+#include "config.h"
+#include "consumer.h"
+#include "journal_sink.h"
+#include "log.h"
+#include "producer.h"
+#include "scraper.h"
+#include "state.h"
+#include "recipe-scraperd/ring.h"
+
+#define RSD_EMBEDDED_BROKERS 3
+#define RSD_EMBEDDED_PARTITIONS 6
+#define RSD_STATUS_EVERY_S 2
+#define RSD_STATS_EVERY_S 60
+
+enum daemon_phase {
+	PHASE_RUNNING,        /* crawling and consuming */
+	PHASE_AWAIT_CONSUMER, /* --once: everything produced, waiting for the sink */
+	PHASE_DONE,
+};
+
+/* Liveness of one thread for the watchdog: its progress counter must move
+ * (every thread's loop wakes at least once a second, even when idle). */
+struct liveness {
+	uint64_t last_value;
+	uint64_t last_change_usec;
+};
+
+struct rsd_daemon {
+	const struct rsd_daemon_options *opt;
+	struct rsd_config *cfg;       /* current; the scraper pool runs on it */
+	struct rsd_config *kafka_cfg; /* what the Kafka clients were built with (may be cfg) */
+	struct rsd_broker *broker;
+	char *bootstrap;
+	struct rsd_state *state;
+	rsd_ring *ring;
+	struct rsd_scraper *scraper;
+	struct rsd_producer *producer;
+	struct rsd_consumer *consumer;
+	struct rsd_offsets once_target; /* acknowledged offsets the consumer must reach */
+
+	int signal_fd, wake_fd, timer_fd;
+	enum daemon_phase phase;
+	bool stop_requested;
+	int exit_code;
+	uint64_t started_usec;
+	uint64_t ticks;
+	uint64_t watchdog_usec; /* 0 = systemd's watchdog is off */
+	struct liveness live_scraper, live_producer, live_consumer;
+
+	/* Totals across pipeline restarts (reloads recreate components). */
+	uint64_t undelivered;
+	uint64_t pages_fetched, pages_failed, produced, acknowledged, consumed, alerts, invalid;
+};
+
+static uint64_t now_usec(clockid_t clock)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void log_config_diag(const struct rsd_config_diag *diag, int priority, const char *mid)
+{
+	for (size_t i = 0; i < diag->n; i++) {
+		const char *fields[] = { mid ? "CONFIG_ERROR=1" : NULL, NULL };
+		rsd_log_event(priority, mid, mid ? fields : NULL, "%s", diag->messages[i]);
+	}
+}
+
+/* ---- counters ---------------------------------------------------------- */
+
+struct counters {
+	uint64_t fetched, failed, skipped, records, in_flight, queued;
+	uint64_t produced, acknowledged, failed_records, outq;
+	uint64_t consumed, alerts, invalid, lag;
+	size_t ring_depth, ring_capacity;
+};
+
+static void counters_read(const struct rsd_daemon *d, struct counters *c)
+{
+	memset(c, 0, sizeof *c);
+	c->fetched = d->pages_fetched;
+	c->failed = d->pages_failed;
+	c->produced = d->produced;
+	c->acknowledged = d->acknowledged;
+	c->consumed = d->consumed;
+	c->alerts = d->alerts;
+	c->invalid = d->invalid;
+	if (d->scraper) {
+		const struct rsd_scraper_stats *s = rsd_scraper_stats(d->scraper);
+		c->fetched += atomic_load(&s->pages_fetched);
+		c->failed += atomic_load(&s->pages_failed);
+		c->skipped = atomic_load(&s->pages_skipped);
+		c->records = atomic_load(&s->records);
+		c->in_flight = atomic_load(&s->in_flight);
+		c->queued = atomic_load(&s->queued);
+	}
+	if (d->producer) {
+		const struct rsd_producer_stats *p = rsd_producer_stats(d->producer);
+		c->produced += atomic_load(&p->produced);
+		c->acknowledged += atomic_load(&p->acknowledged);
+		c->failed_records = atomic_load(&p->failed);
+		c->outq = atomic_load(&p->outq);
+	}
+	if (d->consumer) {
+		const struct rsd_consumer_stats *s = rsd_consumer_stats(d->consumer);
+		c->consumed += atomic_load(&s->consumed);
+		c->alerts += atomic_load(&s->alerts);
+		c->invalid += atomic_load(&s->invalid);
+		c->lag = atomic_load(&s->lag);
+	}
+	if (d->ring) {
+		c->ring_depth = rsd_ring_size(d->ring);
+		c->ring_capacity = rsd_ring_capacity(d->ring);
+	}
+}
+
+/* Fold a component's counters into the totals before it is freed. */
+static void counters_retire_scraper(struct rsd_daemon *d)
+{
+	const struct rsd_scraper_stats *s = rsd_scraper_stats(d->scraper);
+	d->pages_fetched += atomic_load(&s->pages_fetched);
+	d->pages_failed += atomic_load(&s->pages_failed);
+}
+
+static void counters_retire_producer(struct rsd_daemon *d)
+{
+	const struct rsd_producer_stats *p = rsd_producer_stats(d->producer);
+	d->produced += atomic_load(&p->produced);
+	d->acknowledged += atomic_load(&p->acknowledged);
+}
+
+static void counters_retire_consumer(struct rsd_daemon *d)
+{
+	const struct rsd_consumer_stats *s = rsd_consumer_stats(d->consumer);
+	d->consumed += atomic_load(&s->consumed);
+	d->alerts += atomic_load(&s->alerts);
+	d->invalid += atomic_load(&s->invalid);
+}
+
+static void notify_status(const struct rsd_daemon *d)
+{
+	struct counters c;
+	counters_read(d, &c);
+	sd_notifyf(0,
+		   "STATUS=pages %" PRIu64 " fetched, %" PRIu64 " failed, %" PRIu64
+		   " queued; records %" PRIu64 " produced, %" PRIu64 " acked, %" PRIu64
+		   " in flight; consumed %" PRIu64 " (%" PRIu64 " alerts); ring %zu/%zu",
+		   c.fetched, c.failed, c.queued, c.produced, c.acknowledged,
+		   c.produced - c.acknowledged - c.failed_records, c.consumed, c.alerts,
+		   c.ring_depth, c.ring_capacity);
+}
+
+static void log_stats(const struct rsd_daemon *d)
+{
+	struct counters c;
+	char f[14][48];
+	const char *fields[15];
+
+	counters_read(d, &c);
+	snprintf(f[0], sizeof f[0], "PAGES_FETCHED=%" PRIu64, c.fetched);
+	snprintf(f[1], sizeof f[1], "PAGES_FAILED=%" PRIu64, c.failed);
+	snprintf(f[2], sizeof f[2], "PAGES_SKIPPED=%" PRIu64, c.skipped);
+	snprintf(f[3], sizeof f[3], "RECORDS_PRODUCED=%" PRIu64, c.produced);
+	snprintf(f[4], sizeof f[4], "RECORDS_ACKNOWLEDGED=%" PRIu64, c.acknowledged);
+	snprintf(f[5], sizeof f[5], "RECORDS_FAILED=%" PRIu64, c.failed_records);
+	snprintf(f[6], sizeof f[6], "RECORDS_CONSUMED=%" PRIu64, c.consumed);
+	snprintf(f[7], sizeof f[7], "ALERTS=%" PRIu64, c.alerts);
+	snprintf(f[8], sizeof f[8], "INVALID_RECORDS=%" PRIu64, c.invalid);
+	snprintf(f[9], sizeof f[9], "RING_DEPTH=%zu", c.ring_depth);
+	snprintf(f[10], sizeof f[10], "KAFKA_OUTQ=%" PRIu64, c.outq);
+	snprintf(f[11], sizeof f[11], "CONSUMER_LAG=%" PRIu64, c.lag);
+	snprintf(f[12], sizeof f[12], "FRONTIER_QUEUED=%" PRIu64, c.queued);
+	snprintf(f[13], sizeof f[13], "FETCHES_IN_FLIGHT=%" PRIu64, c.in_flight);
+	for (int i = 0; i < 14; i++)
+		fields[i] = f[i];
+	fields[14] = NULL;
+	rsd_log_event(LOG_INFO, RSD_MID_STATS, fields,
+		      "Stats: %" PRIu64 " pages fetched, %" PRIu64 " records acknowledged, %" PRIu64
+		      " consumed, ring %zu/%zu",
+		      c.fetched, c.acknowledged, c.consumed, c.ring_depth, c.ring_capacity);
+}
+
+/* ---- pipeline construction ----------------------------------------------- */
+
+static void add_topic_once(const char **topics, size_t max, size_t *n, const char *topic)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(topics[i], topic) == 0)
+			return;
+	if (*n < max)
+		topics[(*n)++] = topic;
+}
+
+/* Every topic the clients use, once each (topics defaults to topic). */
+static size_t topics_for_broker(const struct rsd_config *cfg, const char **out, size_t max)
+{
+	size_t n = 0;
+	add_topic_once(out, max, &n, cfg->topic);
+	if (cfg->raw_topic)
+		add_topic_once(out, max, &n, cfg->raw_topic);
+	for (size_t i = 0; i < cfg->topics.n; i++)
+		add_topic_once(out, max, &n, cfg->topics.items[i]);
+	return n;
+}
+
+static int start_broker(struct rsd_daemon *d, const struct rsd_config *cfg)
+{
+	const char *topics[16];
+	size_t n;
+	char err[512];
+
+	if (!cfg->brokers_embedded) {
+		d->bootstrap = strdup(cfg->brokers);
+		return d->bootstrap ? 0 : -ENOMEM;
+	}
+	n = topics_for_broker(cfg, topics, 16);
+	int r = rsd_broker_new(RSD_EMBEDDED_BROKERS, RSD_EMBEDDED_PARTITIONS, topics, n, 0, err,
+			       sizeof err, &d->broker);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot start the embedded broker: %s", err);
+		return r;
+	}
+	d->bootstrap = strdup(rsd_broker_bootstrap(d->broker));
+	if (!d->bootstrap)
+		return -ENOMEM;
+	rsd_log(LOG_WARNING,
+		"brokers = embedded: using an in-process mock Kafka cluster at %s; "
+		"records live in memory and are LOST when the daemon exits",
+		d->bootstrap);
+	return 0;
+}
+
+static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
+{
+	char err[512] = "";
+	struct rsd_sink *sink = NULL;
+	int r;
+
+	r = rsd_ring_new(cfg->ring_capacity, &d->ring);
+	if (r < 0)
+		return r;
+	r = rsd_producer_new(cfg, d->bootstrap, d->ring, d->state, d->wake_fd, err, sizeof err,
+			     &d->producer);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot create the Kafka producer: %s", err);
+		return r;
+	}
+	r = rsd_producer_start(d->producer);
+	if (r < 0)
+		return r;
+	d->kafka_cfg = cfg;
+	if (!cfg->consumer_enabled)
+		return 0;
+	r = rsd_sink_new(cfg->sink, cfg->identifier, cfg->calorie_threshold, NULL, &sink);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot open the %s sink: %s",
+			cfg->sink == RSD_SINK_STDOUT ? "stdout" : "journal", strerror(-r));
+		return r;
+	}
+	/* The consumer owns the sink from here on, even on failure. */
+	r = rsd_consumer_new(cfg, d->bootstrap, sink, d->wake_fd, err, sizeof err, &d->consumer);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot create the Kafka consumer: %s", err);
+		return r;
+	}
+	return rsd_consumer_start(d->consumer);
+}
+
+static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
+{
+	int r = rsd_scraper_new(cfg, d->ring, d->state, d->wake_fd, &d->scraper);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot create the scraper pool: %s", strerror(-r));
+		return r;
+	}
+	rsd_scraper_set_once(d->scraper, d->opt->once);
+	return rsd_scraper_start(d->scraper);
+}
+
+/* ---- pipeline teardown --------------------------------------------------- */
+
+static int remaining_ms(uint64_t deadline_usec)
+{
+	uint64_t now = now_usec(CLOCK_MONOTONIC);
+	return now >= deadline_usec ? 0 : (int)((deadline_usec - now) / 1000u);
+}
+
+/* In-flight transfers finish and their records enter the ring. */
+static void stop_scraper(struct rsd_daemon *d)
+{
+	if (!d->scraper)
+		return;
+	rsd_scraper_stop(d->scraper);
+	rsd_scraper_join(d->scraper);
+	counters_retire_scraper(d);
+	rsd_scraper_free(d->scraper);
+	d->scraper = NULL;
+}
+
+/* Close the ring so the producer drains it, then flush what librdkafka holds
+ * within flush_ms. Undelivered records are not marked
+ * delivered in the crawl state: their pages are fetched again next time. */
+static void stop_producer(struct rsd_daemon *d, int flush_ms)
+{
+	if (!d->producer) {
+		rsd_ring_free(d->ring); /* a start that failed half-way */
+		d->ring = NULL;
+		return;
+	}
+	rsd_ring_close(d->ring);
+	uint64_t undelivered = rsd_producer_join(d->producer, flush_ms);
+	d->undelivered += undelivered;
+	if (undelivered)
+		rsd_log(LOG_WARNING,
+			"%" PRIu64 " records were not acknowledged by Kafka; their pages "
+			"stay undelivered and are fetched again on the next start",
+			undelivered);
+	counters_retire_producer(d);
+	rsd_producer_free(d->producer);
+	d->producer = NULL;
+	rsd_ring_free(d->ring);
+	d->ring = NULL;
+}
+
+static void stop_consumer(struct rsd_daemon *d)
+{
+	if (!d->consumer)
+		return;
+	rsd_consumer_stop(d->consumer);
+	rsd_consumer_join(d->consumer);
+	counters_retire_consumer(d);
+	rsd_consumer_free(d->consumer);
+	d->consumer = NULL;
+}
+
+static void release_config(struct rsd_daemon *d, struct rsd_config *cfg)
+{
+	if (cfg && cfg != d->cfg && cfg != d->kafka_cfg)
+		rsd_config_free(cfg);
+}
+
+/* ---- reload -------------------------------------------------------------- */
+
+static bool ring_changed(const struct rsd_config *a, const struct rsd_config *b)
+{
+	return a->ring_capacity != b->ring_capacity;
+}
+
+static bool sink_changed(const struct rsd_config *a, const struct rsd_config *b)
+{
+	return a->sink != b->sink || strcmp(a->identifier, b->identifier) != 0;
+}
+
+static void reload(struct rsd_daemon *d)
+{
+	struct rsd_config_diag diag = { 0 };
+	struct rsd_config *next = NULL;
+	const char *path = d->cfg->path;
+
+	if (rsd_config_load(path, &next, &diag) < 0) {
+		log_config_diag(&diag, LOG_ERR, RSD_MID_RELOAD_REJECTED);
+		rsd_log_event(LOG_ERR, RSD_MID_RELOAD_REJECTED, NULL,
+			      "Reload of %s rejected (%zu error%s); still running on the previous "
+			      "configuration",
+			      path, diag.n, diag.n == 1 ? "" : "s");
+		sd_notifyf(0, "STATUS=Reload rejected: %zu error%s in %s; running the previous configuration",
+			   diag.n, diag.n == 1 ? "" : "s", path);
+		rsd_config_diag_clear(&diag);
+		return;
+	}
+	rsd_config_diag_clear(&diag);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=Reloading %s",
+		   now_usec(CLOCK_MONOTONIC), path);
+
+	bool kafka = rsd_config_kafka_changed(d->kafka_cfg, next) ||
+		     ring_changed(d->kafka_cfg, next) || sink_changed(d->kafka_cfg, next);
+	struct rsd_config *old = d->cfg, *old_kafka = d->kafka_cfg;
+
+	/* The scraper always restarts: its records so far are in the ring, which
+	 * stays open unless the Kafka side is rebuilt below. */
+	stop_scraper(d);
+	if (kafka) {
+		uint64_t deadline = now_usec(CLOCK_MONOTONIC) +
+				    (uint64_t)old_kafka->shutdown_timeout_s * 1000000u;
+		sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%" PRIu64,
+			   (uint64_t)old_kafka->shutdown_timeout_s * 1000000u);
+		stop_producer(d, remaining_ms(deadline));
+		stop_consumer(d);
+		bool broker_kept = d->broker && next->brokers_embedded;
+		if (!broker_kept) {
+			rsd_broker_free(d->broker);
+			d->broker = NULL;
+			free(d->bootstrap);
+			d->bootstrap = NULL;
+		}
+		d->cfg = next;
+		d->kafka_cfg = NULL;
+		if ((!broker_kept && start_broker(d, next) < 0) || start_kafka(d, next) < 0) {
+			rsd_log(LOG_CRIT, "Reload could not restart the Kafka clients; stopping");
+			d->exit_code = RSD_EXIT_FAILURE;
+			d->stop_requested = true;
+		}
+	} else {
+		d->cfg = next;
+	}
+	release_config(d, old);
+	release_config(d, old_kafka);
+	if (!d->stop_requested && start_scraper(d, next) < 0) {
+		d->exit_code = RSD_EXIT_FAILURE;
+		d->stop_requested = true;
+	}
+	const char *fields[] = { kafka ? "KAFKA_CLIENTS_RESTARTED=1" : "KAFKA_CLIENTS_RESTARTED=0",
+				 NULL };
+	rsd_log_event(LOG_NOTICE, RSD_MID_RELOADED, fields, "Reloaded configuration from %s%s",
+		      path, kafka ? " (Kafka clients recreated)" : "");
+	sd_notify(0, "READY=1");
+	notify_status(d);
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+static void handle_signal(struct rsd_daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->signal_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			if (!d->stop_requested)
+				rsd_log(LOG_INFO, "Received %s, draining and stopping",
+					strsignal((int)si.ssi_signo));
+			d->stop_requested = true;
+			break;
+		case SIGHUP:
+			if (!d->stop_requested)
+				reload(d);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static bool liveness_check(struct liveness *l, uint64_t value, uint64_t now, uint64_t limit)
+{
+	if (value != l->last_value || l->last_change_usec == 0) {
+		l->last_value = value;
+		l->last_change_usec = now;
+	}
+	return now - l->last_change_usec < limit;
+}
+
+/* WATCHDOG=1 only while every thread made progress recently: a stuck
+ * thread stops the pings and systemd restarts the service. */
+static void watchdog_tick(struct rsd_daemon *d)
+{
+	if (!d->watchdog_usec)
+		return;
+	if (!d->cfg->watchdog) {
+		sd_notify(0, "WATCHDOG=1");
+		return;
+	}
+	uint64_t now = now_usec(CLOCK_MONOTONIC), limit = d->watchdog_usec / 2;
+	bool alive = true;
+	if (d->scraper)
+		alive &= liveness_check(&d->live_scraper,
+					atomic_load(&rsd_scraper_stats(d->scraper)->progress), now,
+					limit);
+	if (d->producer)
+		alive &= liveness_check(&d->live_producer,
+					atomic_load(&rsd_producer_stats(d->producer)->progress),
+					now, limit);
+	if (d->consumer)
+		alive &= liveness_check(&d->live_consumer,
+					atomic_load(&rsd_consumer_stats(d->consumer)->progress),
+					now, limit);
+	if (alive)
+		sd_notify(0, "WATCHDOG=1");
+}
+
+static void handle_tick(struct rsd_daemon *d)
+{
+	uint64_t expirations;
+	if (read(d->timer_fd, &expirations, sizeof expirations) < 0)
+		return;
+	d->ticks++;
+	watchdog_tick(d);
+	if (d->ticks % RSD_STATUS_EVERY_S == 0) {
+		notify_status(d);
+		rsd_state_sync(d->state);
+	}
+	if (d->ticks % RSD_STATS_EVERY_S == 0)
+		log_stats(d);
+}
+
+static bool producer_failed_fatally(struct rsd_daemon *d)
+{
+	char reason[512];
+	if (!d->producer || !rsd_producer_fatal(d->producer, reason, sizeof reason))
+		return false;
+	rsd_log(LOG_CRIT, "Fatal Kafka producer error: %s; stopping so that systemd restarts us",
+		reason);
+	return true;
+}
+
+/* --once: the crawl is over; deliver everything, then wait for the sink. */
+static void once_crawl_finished(struct rsd_daemon *d)
+{
+	stop_scraper(d);
+	if (d->producer) {
+		/* Keep the acknowledged offsets before the producer is freed. */
+		rsd_ring_close(d->ring);
+		/* No deadline of our own: librdkafka fails each record after
+		 * message.timeout.ms, which is the configured bound here. */
+		uint64_t undelivered = rsd_producer_join(d->producer, INT_MAX);
+		rsd_offsets_clear(&d->once_target);
+		rsd_producer_acked_offsets(d->producer, &d->once_target);
+		d->undelivered += undelivered;
+		counters_retire_producer(d);
+		rsd_producer_free(d->producer);
+		d->producer = NULL;
+		rsd_ring_free(d->ring);
+		d->ring = NULL;
+		if (undelivered) {
+			rsd_log(LOG_ERR,
+				"%" PRIu64 " records could not be delivered to Kafka within "
+				"message.timeout.ms",
+				undelivered);
+			d->exit_code = RSD_EXIT_UNAVAILABLE;
+		}
+	}
+	d->phase = PHASE_AWAIT_CONSUMER;
+}
+
+static void advance_once(struct rsd_daemon *d)
+{
+	if (d->phase == PHASE_RUNNING && d->scraper && rsd_scraper_finished(d->scraper))
+		once_crawl_finished(d);
+	if (d->phase == PHASE_AWAIT_CONSUMER &&
+	    (!d->consumer || rsd_consumer_reached(d->consumer, &d->once_target)))
+		d->phase = PHASE_DONE;
+}
+
+static void handle_wake(struct rsd_daemon *d)
+{
+	eventfd_t v;
+	(void)eventfd_read(d->wake_fd, &v);
+	if (producer_failed_fatally(d)) {
+		d->exit_code = RSD_EXIT_FAILURE;
+		d->stop_requested = true;
+	}
+}
+
+static int run_loop(struct rsd_daemon *d)
+{
+	struct pollfd fds[] = {
+		{ .fd = d->signal_fd, .events = POLLIN },
+		{ .fd = d->wake_fd, .events = POLLIN },
+		{ .fd = d->timer_fd, .events = POLLIN },
+	};
+
+	while (!d->stop_requested && d->phase != PHASE_DONE) {
+		if (poll(fds, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (fds[0].revents & POLLIN)
+			handle_signal(d);
+		if (fds[1].revents & POLLIN)
+			handle_wake(d);
+		if (fds[2].revents & POLLIN)
+			handle_tick(d);
+		if (d->opt->once && !d->stop_requested)
+			advance_once(d);
+	}
+	return 0;
+}
+
+/* ---- start and stop ------------------------------------------------------ */
+
+static int open_event_fds(struct rsd_daemon *d)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	/* Blocked before any thread starts, so every thread inherits the mask
+	 * and only the signalfd sees these signals. */
+	if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+
+	d->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->signal_fd < 0 || d->wake_fd < 0 || d->timer_fd < 0)
+		return -errno;
+	struct itimerspec tick = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	return timerfd_settime(d->timer_fd, 0, &tick, NULL) < 0 ? -errno : 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Like mkdir -p: under systemd StateDirectory= has created it already, by
+ * hand (demo, tests) the daemon does. */
+static int make_directories(const char *path, mode_t mode)
+{
+	char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	int r = 0;
+	for (char *slash = copy + 1; r == 0; slash++) {
+		bool last = *slash == '\0';
+		if (*slash != '/' && !last)
+			continue;
+		*slash = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST)
+			r = -errno;
+		if (last)
+			break;
+		*slash = '/';
+	}
+	free(copy);
+	return r;
+}
+
+static int start_pipeline(struct rsd_daemon *d)
+{
+	int r = make_directories(d->cfg->state_dir, 0750);
+	if (r == 0)
+		r = rsd_state_open(d->cfg->state_dir, &d->state);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot open the crawl state in %s: %s", d->cfg->state_dir,
+			strerror(-r));
+		return r;
+	}
+	if ((r = start_broker(d, d->cfg)) < 0 || (r = start_kafka(d, d->cfg)) < 0 ||
+	    (r = start_scraper(d, d->cfg)) < 0)
+		return r;
+	return 0;
+}
+
+static void log_summary(struct rsd_daemon *d, double seconds)
+{
+	struct counters c;
+	counters_read(d, &c);
+	char f[7][48];
+	snprintf(f[0], sizeof f[0], "PAGES_FETCHED=%" PRIu64, c.fetched);
+	snprintf(f[1], sizeof f[1], "PAGES_FAILED=%" PRIu64, c.failed);
+	snprintf(f[2], sizeof f[2], "RECORDS_PRODUCED=%" PRIu64, c.produced);
+	snprintf(f[3], sizeof f[3], "RECORDS_ACKNOWLEDGED=%" PRIu64, c.acknowledged);
+	snprintf(f[4], sizeof f[4], "RECORDS_UNDELIVERED=%" PRIu64, d->undelivered);
+	snprintf(f[5], sizeof f[5], "RECORDS_CONSUMED=%" PRIu64, c.consumed);
+	snprintf(f[6], sizeof f[6], "ALERTS=%" PRIu64, c.alerts);
+	const char *fields[] = { f[0], f[1], f[2], f[3], f[4], f[5], f[6], NULL };
+	rsd_log_event(LOG_INFO, RSD_MID_STOPPING, fields,
+		      "Stopped after %.1fs: %" PRIu64 " pages fetched (%" PRIu64 " failed), %" PRIu64
+		      " records produced, %" PRIu64 " acknowledged, %" PRIu64
+		      " undelivered, %" PRIu64 " consumed (%" PRIu64 " alerts, %" PRIu64
+		      " invalid)",
+		      seconds, c.fetched, c.failed, c.produced, c.acknowledged, d->undelivered,
+		      c.consumed, c.alerts, c.invalid);
+}
+
+/* SIGTERM, --once completion or a fatal error: everything that can still be
+ * delivered within shutdown_timeout_s is, and the rest is accounted for. */
+static void stop_pipeline(struct rsd_daemon *d)
+{
+	unsigned budget_s = d->cfg->shutdown_timeout_s;
+	uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t)budget_s * 1000000u;
+
+	sd_notifyf(0, "STOPPING=1\nEXTEND_TIMEOUT_USEC=%" PRIu64 "\nSTATUS=Draining",
+		   (uint64_t)(budget_s + 5) * 1000000u);
+	stop_scraper(d);
+	stop_producer(d, remaining_ms(deadline));
+	stop_consumer(d);
+	rsd_state_close(d->state);
+	d->state = NULL;
+	rsd_broker_free(d->broker);
+	d->broker = NULL;
+}
+
+static void daemon_free(struct rsd_daemon *d)
+{
+	rsd_offsets_clear(&d->once_target);
+	if (d->kafka_cfg != d->cfg)
+		rsd_config_free(d->kafka_cfg);
+	rsd_config_free(d->cfg);
+	free(d->bootstrap);
+	close_fd(&d->signal_fd);
+	close_fd(&d->wake_fd);
+	close_fd(&d->timer_fd);
+}
+
+int rsd_daemon_run(const struct rsd_daemon_options *opt)
+{
+	struct rsd_daemon d = { .opt = opt, .signal_fd = -1, .wake_fd = -1, .timer_fd = -1 };
+	struct rsd_config_diag diag = { 0 };
+
+	rsd_log_init(NULL);
+	if (rsd_config_load(opt->config_path, &d.cfg, &diag) < 0) {
+		log_config_diag(&diag, LOG_ERR, NULL);
+		rsd_config_diag_clear(&diag);
+		return RSD_EXIT_CONFIG;
+	}
+	rsd_log_init(d.cfg->identifier);
+	d.started_usec = now_usec(CLOCK_MONOTONIC);
+	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
+		d.watchdog_usec = 0;
+
+	int r = open_event_fds(&d);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot set up signal handling: %s", strerror(-r));
+		daemon_free(&d);
+		return RSD_EXIT_FAILURE;
+	}
+	if (start_pipeline(&d) < 0) {
+		stop_pipeline(&d);
+		daemon_free(&d);
+		return d.cfg && d.cfg->brokers_embedded ? RSD_EXIT_FAILURE : RSD_EXIT_UNAVAILABLE;
+	}
+	const char *fields[] = { "RSD_VERSION=" RSD_VERSION, NULL };
+	rsd_log_event(LOG_INFO, RSD_MID_STARTED, fields,
+		      "recipe-scraperd " RSD_VERSION " started with %s (%u scraper threads, %s%s)",
+		      d.cfg->path, d.cfg->threads, d.cfg->brokers_embedded ? "embedded broker" : "brokers ",
+		      d.cfg->brokers_embedded ? "" : d.cfg->brokers);
+	sd_notify(0, "READY=1");
+	notify_status(&d);
+
+	r = run_loop(&d);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Main loop failed: %s", strerror(-r));
+		d.exit_code = RSD_EXIT_FAILURE;
+	}
+	stop_pipeline(&d);
+	log_summary(&d, (double)(now_usec(CLOCK_MONOTONIC) - d.started_usec) / 1e6);
+	if (opt->once && d.exit_code == 0 && d.undelivered)
+		d.exit_code = RSD_EXIT_UNAVAILABLE;
+	int code = d.exit_code;
+	daemon_free(&d);
+	return code;
+}

@@ -1,3 +1,706 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: module not written yet */
-typedef int rsd_placeholder_extract;
+/* Recipe extraction driver (see include/recipe-scraperd/extract.h).
+ *
+ * Pipeline for one page:
+ *   bytes --charset--> UTF-8 --scan or DOM--> rsd_page_info
+ *         --JSON-LD (else microdata)--> rsd_recipe_fields --> cJSON record
+ * The fast path never builds a DOM: the streaming scanner (html_scan.c)
+ * yields every tag the record needs, and the DOM is parsed only when the
+ * page has no JSON-LD Recipe but does declare a microdata Recipe. With
+ * RSD_EXTRACT_FULL_PARSE the same page_info comes from the gumbo DOM
+ * instead; everything after page_info is shared, which is what makes the
+ * two paths comparable record for record.
+ *
+ * Peak memory of one extraction, for an input of N bytes with S bytes of
+ * JSON-LD: the UTF-8 copy when the page needs converting or repairing
+ * (<= 3 N, kept in the extractor and reused), the cJSON trees (about 8 S),
+ * a 32 KiB walk queue, the page_info strings (< N), and only on the DOM
+ * path the gumbo tree (about 10-20 N, freed before returning). The fetcher
+ * bounds N with scraper.max_page_bytes. */
+#include <recipe-scraperd/extract.h>
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "charset.h"
+#include "extract_internal.h"
+#include "html_scan.h"
+#include "text.h"
+
+struct rsd_extractor {
+	/* UTF-8 copy of the current page when it was not valid UTF-8 already;
+	 * kept between calls so a thread reuses one allocation. */
+	struct rsd_text_buf utf8;
+};
+
+int rsd_extractor_new(rsd_extractor **out)
+{
+	*out = calloc(1, sizeof **out);
+	return *out ? 0 : -ENOMEM;
+}
+
+void rsd_extractor_free(rsd_extractor *x)
+{
+	if (!x)
+		return;
+	rsd_text_buf_free(&x->utf8);
+	free(x);
+}
+
+void rsd_extract_result_clear(struct rsd_extract_result *r)
+{
+	if (!r)
+		return;
+	cJSON_Delete(r->record);
+	for (size_t i = 0; i < r->n_links; i++)
+		free(r->links[i]);
+	free(r->links);
+	*r = (struct rsd_extract_result){0};
+}
+
+double rsd_record_calories(const cJSON *record)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(record, "calories");
+	return cJSON_IsNumber(c) ? c->valuedouble : -1;
+}
+
+/* ---- page info ---------------------------------------------------------- */
+
+void rsd_extract_page_info_clear(struct rsd_page_info *pi)
+{
+	char **strs[] = {&pi->base_href, &pi->canonical, &pi->lang, &pi->og_site_name,
+		&pi->og_title, &pi->og_description, &pi->og_image, &pi->meta_description,
+		&pi->meta_author};
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		free(*strs[i]);
+	free(pi->scripts);
+	for (size_t i = 0; i < pi->n_hrefs; i++)
+		free(pi->hrefs[i]);
+	free(pi->hrefs);
+	*pi = (struct rsd_page_info){0};
+}
+
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap)
+		return 0;
+	size_t c = *cap ? *cap * 2 : 8;
+	void *p = reallocarray(*arr, c, elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+int rsd_extract_page_add_script(struct rsd_page_info *pi, const char *p, size_t len)
+{
+	if (grow((void **)&pi->scripts, &pi->cap_scripts, pi->n_scripts, sizeof *pi->scripts) < 0)
+		return -ENOMEM;
+	pi->scripts[pi->n_scripts++] = (struct rsd_slice){p, len};
+	return 0;
+}
+
+int rsd_extract_page_add_href(struct rsd_page_info *pi, char *href)
+{
+	if (!href || grow((void **)&pi->hrefs, &pi->cap_hrefs, pi->n_hrefs, sizeof *pi->hrefs) < 0) {
+		free(href);
+		return -ENOMEM;
+	}
+	pi->hrefs[pi->n_hrefs++] = href;
+	return 0;
+}
+
+/* Keeps the first non-empty value. */
+static int keep_first(char **dst, const char *value, bool clean)
+{
+	if (*dst || !value || !*value)
+		return 0;
+	*dst = clean ? rsd_text_clean(value, strlen(value)) : strdup(value);
+	if (!*dst)
+		return -ENOMEM;
+	if (!**dst) {
+		free(*dst);
+		*dst = NULL;
+	}
+	return 0;
+}
+
+int rsd_extract_page_meta(struct rsd_page_info *pi, const char *name, const char *content)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		bool clean;
+	} KEYS[] = {
+		{"og:site_name", offsetof(struct rsd_page_info, og_site_name), true},
+		{"og:title", offsetof(struct rsd_page_info, og_title), true},
+		{"og:description", offsetof(struct rsd_page_info, og_description), true},
+		{"og:image", offsetof(struct rsd_page_info, og_image), false},
+		{"og:image:url", offsetof(struct rsd_page_info, og_image), false},
+		{"og:image:secure_url", offsetof(struct rsd_page_info, og_image), false},
+		{"twitter:image", offsetof(struct rsd_page_info, og_image), false},
+		{"description", offsetof(struct rsd_page_info, meta_description), true},
+		{"author", offsetof(struct rsd_page_info, meta_author), true},
+	};
+	for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++)
+		if (rsd_text_ieq(name, strlen(name), KEYS[i].name))
+			return keep_first((char **)((char *)pi + KEYS[i].off), content, KEYS[i].clean);
+	return 0;
+}
+
+/* rel is a space separated token list: "canonical", "alternate canonical". */
+int rsd_extract_page_link(struct rsd_page_info *pi, const char *rel, const char *href)
+{
+	for (const char *p = rel; *p;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		size_t n = strcspn(p, " \t\n");
+		if (rsd_text_ieq(p, n, "canonical"))
+			return keep_first(&pi->canonical, href, false);
+		p += n;
+	}
+	return 0;
+}
+
+bool rsd_extract_is_ldjson_type(const char *type)
+{
+	/* "application/ld+json", any case, parameters allowed */
+	size_t n = strcspn(type, ";");
+	while (n && (type[n - 1] == ' ' || type[n - 1] == '\t'))
+		n--;
+	while (n && (*type == ' ' || *type == '\t')) {
+		type++;
+		n--;
+	}
+	return rsd_text_ieq(type, n, "application/ld+json");
+}
+
+/* ---- fast path: page info from the streaming scan ----------------------- */
+
+/* Decoded value of attribute name, or NULL (absent); "" when empty.
+ * Returns -ENOMEM through *rc. */
+static char *attr_value(const struct rsd_html_tag *t, const char *name, int *rc)
+{
+	const struct rsd_html_attr *a = rsd_html_scan_attr(t, name);
+	if (!a)
+		return NULL;
+	struct rsd_text_buf b = {0};
+	if (rsd_text_decode_entities(a->value, a->value_len, true, &b) < 0) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	char *s = rsd_text_buf_steal(&b);
+	if (!s)
+		*rc = -ENOMEM;
+	return s;
+}
+
+static int scan_meta(const struct rsd_html_tag *t, struct rsd_page_info *pi)
+{
+	int rc = 0;
+	char *content = attr_value(t, "content", &rc);
+	if (content) {
+		char *key = attr_value(t, "property", &rc);
+		if (!key || !*key) {
+			free(key);
+			key = attr_value(t, "name", &rc);
+		}
+		if (key)
+			rc = rsd_extract_page_meta(pi, key, content);
+		free(key);
+	}
+	free(content);
+	return rc;
+}
+
+static int scan_tag(const struct rsd_html_tag *t, bool want_links, struct rsd_page_info *pi)
+{
+	int rc = 0;
+	char *v = NULL, *w = NULL;
+	if (t->is_end)
+		return 0;
+	if (rsd_html_scan_is(t, "a")) {
+		if (want_links && (v = attr_value(t, "href", &rc)) != NULL)
+			return rsd_extract_page_add_href(pi, v);
+	} else if (rsd_html_scan_is(t, "script")) {
+		if ((v = attr_value(t, "type", &rc)) && rsd_extract_is_ldjson_type(v))
+			rc = rsd_extract_page_add_script(pi, t->text, t->text_len);
+	} else if (rsd_html_scan_is(t, "meta")) {
+		rc = scan_meta(t, pi);
+	} else if (rsd_html_scan_is(t, "link")) {
+		if ((v = attr_value(t, "rel", &rc)) && (w = attr_value(t, "href", &rc)))
+			rc = rsd_extract_page_link(pi, v, w);
+	} else if (rsd_html_scan_is(t, "base")) {
+		if ((v = attr_value(t, "href", &rc)))
+			rc = keep_first(&pi->base_href, v, false);
+	} else if (rsd_html_scan_is(t, "html")) {
+		if ((v = attr_value(t, "lang", &rc)))
+			rc = keep_first(&pi->lang, v, true);
+	}
+	if (!pi->has_microdata_recipe && rsd_html_scan_attr(t, "itemscope")) {
+		const struct rsd_html_attr *it = rsd_html_scan_attr(t, "itemtype");
+		pi->has_microdata_recipe =
+			it && rsd_text_icasefind(it->value, it->value_len, "recipe") != NULL;
+	}
+	free(v);
+	free(w);
+	return rc;
+}
+
+static int scan_page(const char *html, size_t len, bool want_links, struct rsd_page_info *pi)
+{
+	struct rsd_html_scanner s;
+	struct rsd_html_tag t;
+	rsd_html_scan_init(&s, html, len);
+	while (rsd_html_scan_next(&s, &t)) {
+		int rc = scan_tag(&t, want_links, pi);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- shared helpers ----------------------------------------------------- */
+
+char *rsd_extract_resolve_url(const char *base, const char *ref, bool drop_fragment)
+{
+	if (!ref || !*ref)
+		return NULL;
+	CURLU *u = curl_url();
+	if (!u)
+		return NULL;
+	char *out = NULL, *tmp = NULL;
+	/* Browsers strip surrounding white space and percent-encode spaces. */
+	const unsigned flags = CURLU_URLENCODE | CURLU_NON_SUPPORT_SCHEME;
+	while (*ref == ' ' || *ref == '\t' || *ref == '\n' || *ref == '\r')
+		ref++;
+	size_t n = strlen(ref);
+	while (n && (ref[n - 1] == ' ' || ref[n - 1] == '\t' || ref[n - 1] == '\n' || ref[n - 1] == '\r'))
+		n--;
+	char *r = strndup(ref, n);
+	if (r && (!base || curl_url_set(u, CURLUPART_URL, base, flags) == CURLUE_OK) &&
+	    curl_url_set(u, CURLUPART_URL, r, flags) == CURLUE_OK &&
+	    (!drop_fragment || curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK) &&
+	    curl_url_get(u, CURLUPART_URL, &tmp, 0) == CURLUE_OK)
+		out = strdup(tmp);
+	curl_free(tmp);
+	free(r);
+	curl_url_cleanup(u);
+	return out;
+}
+
+static bool only_number(const char *s)
+{
+	/* "4", "4.5", "4-6", "4 - 6", "4 to 6" */
+	bool digit = false;
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			digit = true;
+		else if (!strchr(".,- /", *s) && strncmp(s, "to ", 3) != 0)
+			return false;
+		else if (*s == 't')
+			s++;
+	}
+	return digit;
+}
+
+char *rsd_extract_yields_text(const char *raw)
+{
+	char *out = NULL;
+	if (only_number(raw)) {
+		double v = 0;
+		rsd_text_first_number(raw, &v);
+		bool one = strcmp(raw, "1") == 0;
+		if (asprintf(&out, "%s %s", raw, one ? "serving" : "servings") < 0)
+			out = NULL;
+		(void)v;
+		return out;
+	}
+	/* "Serves 4", "Servings: 4" */
+	static const char *const PREFIX[] = {"serves", "servings", "serving", "portions", NULL};
+	for (size_t i = 0; PREFIX[i]; i++) {
+		size_t n = strlen(PREFIX[i]);
+		if (strncasecmp(raw, PREFIX[i], n) != 0)
+			continue;
+		const char *p = raw + n;
+		while (*p == ':' || *p == ' ')
+			p++;
+		if (*p && only_number(p))
+			return rsd_extract_yields_text(p);
+	}
+	return strdup(raw);
+}
+
+int rsd_extract_list_add(cJSON **arr, const char *text, bool split_commas)
+{
+	const char *p = text;
+	while (p) {
+		const char *comma = split_commas ? strchr(p, ',') : NULL;
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		char *t = rsd_text_clean(p, n);
+		if (!t)
+			return -ENOMEM;
+		bool dup = !*t;
+		const cJSON *e;
+		cJSON_ArrayForEach(e, *arr)
+			if (!dup && strcasecmp(e->valuestring, t) == 0)
+				dup = true;
+		if (!dup) {
+			if (!*arr && !(*arr = cJSON_CreateArray())) {
+				free(t);
+				return -ENOMEM;
+			}
+			cJSON *s = cJSON_CreateString(t);
+			if (!s || !cJSON_AddItemToArray(*arr, s)) {
+				cJSON_Delete(s);
+				free(t);
+				return -ENOMEM;
+			}
+		}
+		free(t);
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+/* Tags that end one step and start the next inside instruction HTML. */
+static bool is_step_break(const char *s, size_t len)
+{
+	static const char *const BREAK[] = {"li", "p", "br", "div", "ol", "ul", "h1", "h2", "h3",
+		"h4", "h5", "h6", "tr", "section", NULL};
+	size_t i = 1;
+	if (i < len && s[i] == '/')
+		i++;
+	size_t b = i;
+	while (i < len && ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z' ? true : (s[i] >= '1' && s[i] <= '6')))
+		i++;
+	if (i == b || i >= len || !(s[i] == '>' || s[i] == ' ' || s[i] == '/' || s[i] == '\t' || s[i] == '\n'))
+		return false;
+	for (size_t k = 0; BREAK[k]; k++)
+		if (rsd_text_ieq(s + b, i - b, BREAK[k]))
+			return true;
+	return false;
+}
+
+static int add_step(cJSON **arr, const char *s, size_t n)
+{
+	char *t = rsd_text_clean(s, n);
+	if (!t)
+		return -ENOMEM;
+	if (!*t) {
+		free(t);
+		return 0;
+	}
+	cJSON *item = NULL;
+	if ((!*arr && !(*arr = cJSON_CreateArray())) || !(item = cJSON_CreateString(t)) ||
+	    !cJSON_AddItemToArray(*arr, item)) {
+		cJSON_Delete(item);
+		free(t);
+		return -ENOMEM;
+	}
+	free(t);
+	return 0;
+}
+
+int rsd_extract_add_steps(cJSON **arr, const char *text, size_t len)
+{
+	/* Entities first: "&lt;li&gt;" is a step break too. */
+	struct rsd_text_buf a = {0}, b = {0};
+	int rc = rsd_text_buf_append(&a, text, len);
+	for (int pass = 0; rc == 0 && pass < 2 && memchr(a.data, '&', a.len); pass++) {
+		b.len = 0;
+		rc = rsd_text_decode_entities(a.data, a.len, false, &b);
+		struct rsd_text_buf t = a;
+		a = b;
+		b = t;
+	}
+	rsd_text_buf_free(&b);
+	size_t start = 0;
+	for (size_t i = 0; rc == 0 && i <= a.len; i++) {
+		bool brk = i == a.len || a.data[i] == '\n' || a.data[i] == '\r' ||
+			   (a.data[i] == '<' && is_step_break(a.data + i, a.len - i));
+		if (!brk)
+			continue;
+		rc = add_step(arr, a.data + start, i - start);
+		if (i < a.len && a.data[i] == '<') {
+			const char *gt = memchr(a.data + i, '>', a.len - i);
+			i = gt ? (size_t)(gt - a.data) : a.len;
+		}
+		start = i + 1;
+	}
+	rsd_text_buf_free(&a);
+	return rc;
+}
+
+/* ---- fields and record -------------------------------------------------- */
+
+void rsd_extract_fields_init(struct rsd_recipe_fields *f)
+{
+	*f = (struct rsd_recipe_fields){
+		.total_time = -1, .prep_time = -1, .cook_time = -1, .ratings = -1, .ratings_count = -1,
+	};
+}
+
+void rsd_extract_fields_clear(struct rsd_recipe_fields *f)
+{
+	free(f->title);
+	free(f->author);
+	free(f->description);
+	free(f->image);
+	free(f->yields);
+	free(f->language);
+	free(f->site_name);
+	cJSON_Delete(f->ingredients);
+	cJSON_Delete(f->instructions_list);
+	cJSON_Delete(f->category);
+	cJSON_Delete(f->cuisine);
+	cJSON_Delete(f->keywords);
+	cJSON_Delete(f->nutrients);
+	rsd_extract_fields_init(f);
+}
+
+static bool add_str(cJSON *rec, const char *k, const char *v)
+{
+	return !v || cJSON_AddStringToObject(rec, k, v);
+}
+
+static bool add_num(cJSON *rec, const char *k, double v)
+{
+	return v < 0 || cJSON_AddNumberToObject(rec, k, v);
+}
+
+static bool add_item(cJSON *rec, const char *k, cJSON **v)
+{
+	if (!*v)
+		return true;
+	cJSON_AddItemToObject(rec, k, *v);
+	*v = NULL; /* now owned by rec */
+	return true;
+}
+
+/* "www.example.com" -> "example.com": the site, as recipe-scrapers names it. */
+static char *host_of(const char *url)
+{
+	CURLU *u = curl_url();
+	char *h = NULL, *out = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
+		for (char *p = h; *p; p++)
+			*p = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : *p;
+		out = strdup(strncmp(h, "www.", 4) == 0 ? h + 4 : h);
+	}
+	curl_free(h);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* Record fields in the order of ARCHITECTURE.md "Record". */
+static cJSON *build_record(const char *page_url, const char *base, const struct rsd_page_info *pi,
+			   struct rsd_recipe_fields *f)
+{
+	cJSON *rec = cJSON_CreateObject();
+	char *host = host_of(page_url);
+	char *canonical = pi->canonical ? rsd_extract_resolve_url(base, pi->canonical, false) : NULL;
+	bool ok = rec && host && cJSON_AddNumberToObject(rec, "schema", 1) &&
+		  add_str(rec, "url", page_url) && add_str(rec, "canonical_url", canonical) &&
+		  add_str(rec, "host", host) && add_str(rec, "site_name", pi->og_site_name ? pi->og_site_name : f->site_name) &&
+		  add_str(rec, "language", f->language ? f->language : pi->lang) &&
+		  add_str(rec, "title", f->title) && add_str(rec, "author", f->author) &&
+		  add_str(rec, "description", f->description) && add_str(rec, "image", f->image) &&
+		  add_str(rec, "yields", f->yields) && add_num(rec, "total_time", (double)f->total_time) &&
+		  add_num(rec, "prep_time", (double)f->prep_time) &&
+		  add_num(rec, "cook_time", (double)f->cook_time) &&
+		  add_item(rec, "ingredients", &f->ingredients) &&
+		  add_item(rec, "instructions_list", &f->instructions_list) &&
+		  add_item(rec, "category", &f->category) && add_item(rec, "cuisine", &f->cuisine) &&
+		  add_item(rec, "keywords", &f->keywords) && add_num(rec, "ratings", f->ratings) &&
+		  add_num(rec, "ratings_count", (double)f->ratings_count) &&
+		  add_item(rec, "nutrients", &f->nutrients) &&
+		  (!f->has_calories || cJSON_AddNumberToObject(rec, "calories", f->calories));
+	free(host);
+	free(canonical);
+	if (!ok) {
+		cJSON_Delete(rec);
+		return NULL;
+	}
+	return rec;
+}
+
+static bool looks_like_logo(const char *url)
+{
+	const char *name = strrchr(url, '/');
+	name = name ? name + 1 : url;
+	return rsd_text_icasefind(name, strlen(name), "logo") ||
+	       rsd_text_icasefind(name, strlen(name), "icon") ||
+	       rsd_text_icasefind(name, strlen(name), "favicon") ||
+	       rsd_text_icasefind(name, strlen(name), "placeholder");
+}
+
+/* Page-level values fill what the recipe itself does not say. */
+static int apply_page_fallbacks(const struct rsd_page_info *pi, const char *base,
+				struct rsd_recipe_fields *f)
+{
+	int rc = 0;
+	if (!f->title)
+		rc = keep_first(&f->title, pi->og_title, false);
+	if (!rc && !f->description)
+		rc = keep_first(&f->description, pi->og_description ? pi->og_description
+								   : pi->meta_description, false);
+	if (!rc && !f->author)
+		rc = keep_first(&f->author, pi->meta_author, false);
+	if (!rc && !f->author) /* no person named: the site that published it */
+		rc = keep_first(&f->author, pi->og_site_name, false);
+	/* og:image is the page's chosen hero picture at full size, where the
+	 * Recipe's "image" is often a generated crop or thumbnail; a site icon
+	 * or logo in og:image (pages without a hero image) is not a picture of
+	 * the dish. */
+	if (!rc && pi->og_image && !looks_like_logo(pi->og_image)) {
+		char *og = rsd_extract_resolve_url(base, pi->og_image, false);
+		if (og) {
+			free(f->image);
+			f->image = og;
+		}
+	}
+	return rc;
+}
+
+/* ---- the extraction ----------------------------------------------------- */
+
+struct job {
+	const char *html;
+	size_t len;
+	const char *page_url;
+	char *base;           /* effective base URL (page URL or <base href>) */
+	struct rsd_page_info pi;
+	GumboOutput *dom;
+	cJSON **docs;
+	size_t n_docs;
+	struct rsd_recipe_fields f;
+};
+
+static void job_clear(struct job *j)
+{
+	free(j->base);
+	rsd_extract_page_info_clear(&j->pi);
+	if (j->dom)
+		gumbo_destroy_output(&kGumboDefaultOptions, j->dom);
+	for (size_t i = 0; i < j->n_docs; i++)
+		cJSON_Delete(j->docs[i]);
+	free(j->docs);
+	rsd_extract_fields_clear(&j->f);
+}
+
+static int parse_dom(struct job *j)
+{
+	if (!j->dom)
+		j->dom = gumbo_parse_with_options(&kGumboDefaultOptions, j->html, j->len);
+	return j->dom ? 0 : -ENOMEM;
+}
+
+static int parse_scripts(struct job *j)
+{
+	if (!j->pi.n_scripts)
+		return 0;
+	j->docs = calloc(j->pi.n_scripts, sizeof *j->docs);
+	if (!j->docs)
+		return -ENOMEM;
+	for (size_t i = 0; i < j->pi.n_scripts; i++) {
+		cJSON *d = rsd_jsonld_parse(j->pi.scripts[i].p, j->pi.scripts[i].len);
+		if (d)
+			j->docs[j->n_docs++] = d;
+	}
+	return 0;
+}
+
+static int collect_links(struct job *j, struct rsd_extract_result *res)
+{
+	if (!j->pi.n_hrefs)
+		return 0;
+	res->links = calloc(j->pi.n_hrefs, sizeof *res->links);
+	if (!res->links)
+		return -ENOMEM;
+	for (size_t i = 0; i < j->pi.n_hrefs; i++) {
+		char *u = rsd_extract_resolve_url(j->base, j->pi.hrefs[i], true);
+		if (u)
+			res->links[res->n_links++] = u;
+	}
+	return 0;
+}
+
+/* Finds the recipe (JSON-LD, else microdata) and fills j->f. 1 found, 0 none. */
+static int find_recipe(struct job *j, bool full_parse)
+{
+	int rc = parse_scripts(j);
+	if (rc < 0)
+		return rc;
+	const cJSON *recipe = rsd_jsonld_find_recipe(j->docs, j->n_docs);
+	if (recipe)
+		return rsd_jsonld_fields(recipe, j->docs, j->n_docs, j->base, &j->f) < 0 ? -ENOMEM : 1;
+	if (!full_parse && !j->pi.has_microdata_recipe)
+		return 0; /* nothing the DOM could add: skip parsing it */
+	if ((rc = parse_dom(j)) < 0)
+		return rc;
+	return rsd_microdata_fields(j->dom, j->base, &j->f);
+}
+
+static int run(struct job *j, unsigned flags, struct rsd_extract_result *res)
+{
+	bool want_links = flags & RSD_EXTRACT_LINKS;
+	bool full = flags & RSD_EXTRACT_FULL_PARSE;
+	int rc;
+	if (full)
+		rc = parse_dom(j) < 0 ? -ENOMEM : rsd_microdata_page_info(j->dom, want_links, &j->pi);
+	else
+		rc = scan_page(j->html, j->len, want_links, &j->pi);
+	if (rc < 0)
+		return rc;
+	j->base = j->pi.base_href ? rsd_extract_resolve_url(j->page_url, j->pi.base_href, false) : NULL;
+	if (!j->base && !(j->base = strdup(j->page_url)))
+		return -ENOMEM;
+	if (want_links && (rc = collect_links(j, res)) < 0)
+		return rc;
+	if ((rc = find_recipe(j, full)) <= 0)
+		return rc;
+	if ((rc = apply_page_fallbacks(&j->pi, j->base, &j->f)) < 0)
+		return rc;
+	res->record = build_record(j->page_url, j->base, &j->pi, &j->f);
+	return res->record ? 0 : -ENOMEM;
+}
+
+static bool valid_page_url(const char *url)
+{
+	if (!url)
+		return false;
+	CURLU *u = curl_url();
+	char *scheme = NULL;
+	bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		  curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+		  (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+int rsd_extract(rsd_extractor *x, const char *html, size_t len, const char *page_url,
+		const char *content_type, unsigned flags, struct rsd_extract_result *result)
+{
+	if (!result)
+		return -EINVAL;
+	*result = (struct rsd_extract_result){0};
+	if (!x || (!html && len) || !valid_page_url(page_url))
+		return -EINVAL;
+	struct job j = {.page_url = page_url};
+	rsd_extract_fields_init(&j.f);
+	x->utf8.len = 0;
+	int rc = rsd_charset_to_utf8(html ? html : "", len, content_type, &j.html, &j.len, &x->utf8);
+	if (rc == 0)
+		rc = run(&j, flags, result);
+	job_clear(&j);
+	if (rc < 0)
+		rsd_extract_result_clear(result);
+	return rc;
+}

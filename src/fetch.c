@@ -1,3 +1,311 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: module not written yet */
-typedef int rsd_placeholder_fetch;
+/* One crawler transfer (see fetch.h). The address check sits in the
+ * open-socket callback: it sees the address curl is about to connect to,
+ * after DNS resolution, so a name that resolves (or re-resolves: DNS
+ * rebinding) to an internal address is refused however it was reached. */
+
+#include "fetch.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONNECT_TIMEOUT_S 10
+#define LOW_SPEED_BYTES 1     /* below 1 byte/s for ... */
+#define LOW_SPEED_TIME_S 30   /* ... 30 s: the server is hanging */
+#define MAX_REDIRS 5
+
+/* ---- address ranges ---- */
+
+static bool ipv4_restricted(uint32_t a) /* host byte order */
+{
+	static const struct { uint32_t net, mask; } blocked[] = {
+		{ 0x00000000, 0xff000000 }, /* 0.0.0.0/8 "this network" */
+		{ 0x0a000000, 0xff000000 }, /* 10/8 private */
+		{ 0x64400000, 0xffc00000 }, /* 100.64/10 shared (CGNAT) */
+		{ 0x7f000000, 0xff000000 }, /* 127/8 loopback */
+		{ 0xa9fe0000, 0xffff0000 }, /* 169.254/16 link-local */
+		{ 0xac100000, 0xfff00000 }, /* 172.16/12 private */
+		{ 0xc0000000, 0xffffff00 }, /* 192.0.0/24 IETF protocol assignments */
+		{ 0xc0a80000, 0xffff0000 }, /* 192.168/16 private */
+		{ 0xc6120000, 0xfffe0000 }, /* 198.18/15 benchmarking */
+		{ 0xe0000000, 0xf0000000 }, /* 224/4 multicast */
+		{ 0xf0000000, 0xf0000000 }, /* 240/4 reserved, broadcast */
+	};
+	for (size_t i = 0; i < sizeof(blocked) / sizeof(blocked[0]); i++)
+		if ((a & blocked[i].mask) == blocked[i].net)
+			return true;
+	return false;
+}
+
+static uint32_t ipv4_at(const unsigned char *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static bool ipv6_restricted(const struct in6_addr *in)
+{
+	const unsigned char *b = in->s6_addr;
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b };
+	static const unsigned char zero[12] = { 0 };
+	if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0)
+		return ipv4_restricted(ipv4_at(b + 12));
+	if (memcmp(b, zero, 12) == 0)
+		return true; /* ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d */
+	if (b[0] == 0xff)
+		return true; /* ff00::/8 multicast */
+	if ((b[0] & 0xfe) == 0xfc)
+		return true; /* fc00::/7 unique local */
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+		return true; /* fe80::/10 link-local */
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
+		return true; /* fec0::/10 site-local (deprecated, still routed inside sites) */
+	return false;
+}
+
+bool rsd_fetch_addr_restricted(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ipv4_restricted(ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr));
+	if (sa->sa_family == AF_INET6)
+		return ipv6_restricted(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
+	return true; /* AF_UNIX and the rest are never crawled */
+}
+
+bool rsd_fetch_ip_restricted(const char *ip)
+{
+	struct sockaddr_in v4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 v6 = { .sin6_family = AF_INET6 };
+	if (inet_pton(AF_INET, ip, &v4.sin_addr) == 1)
+		return rsd_fetch_addr_restricted((const struct sockaddr *)&v4);
+	if (inet_pton(AF_INET6, ip, &v6.sin6_addr) == 1)
+		return rsd_fetch_addr_restricted((const struct sockaddr *)&v6);
+	return true;
+}
+
+/* ---- Retry-After ---- */
+
+int rsd_fetch_parse_retry_after(const char *value, time_t now, unsigned *seconds)
+{
+	while (*value == ' ' || *value == '\t')
+		value++;
+	if (isdigit((unsigned char)*value)) {
+		unsigned long long v = 0;
+		const char *p = value;
+		for (; isdigit((unsigned char)*p); p++)
+			v = v > UINT_MAX ? v : v * 10 + (unsigned)(*p - '0');
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '\0')
+			return -EINVAL;
+		*seconds = v > UINT_MAX ? UINT_MAX : (unsigned)v;
+		return 0;
+	}
+	time_t when = curl_getdate(value, NULL);
+	if (when == -1)
+		return -EINVAL;
+	*seconds = when <= now ? 0 : (when - now > UINT_MAX ? UINT_MAX : (unsigned)(when - now));
+	return 0;
+}
+
+/* ---- callbacks ---- */
+
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct rsd_fetch *f = clientp;
+	if (!f->allow_private && rsd_fetch_addr_restricted(&addr->addr)) {
+		f->blocked = true;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+}
+
+/* Receives the decoded body: the cap applies after decompression, so a
+ * small gzip bomb cannot expand past max_bytes. Returning less than
+ * offered aborts the transfer. */
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct rsd_fetch *f = userp;
+	size_t n = size * nmemb;
+	if (f->len + n > f->max_bytes) {
+		if (!f->truncate) {
+			f->too_big = true;
+			return 0;
+		}
+		f->truncated = true;
+		n = f->max_bytes - f->len;
+		if (n == 0)
+			return 0;
+	}
+	if (f->len + n + 1 > f->cap) {
+		size_t cap = f->cap ? f->cap : 16384;
+		while (cap < f->len + n + 1)
+			cap *= 2;
+		if (cap > f->max_bytes + 1)
+			cap = f->max_bytes + 1;
+		char *b = realloc(f->body, cap);
+		if (!b)
+			return 0;
+		f->body = b;
+		f->cap = cap;
+	}
+	memcpy(f->body + f->len, data, n);
+	f->len += n;
+	return f->truncated ? 0 : n;
+}
+
+/* ---- life cycle ---- */
+
+static int setup(struct rsd_fetch *f, const struct rsd_fetch_options *opt, const char *url)
+{
+	CURL *e = f->easy;
+	CURLcode rc = CURLE_OK;
+#define SET(opt_, val_)                                        \
+	do {                                                   \
+		if (rc == CURLE_OK)                            \
+			rc = curl_easy_setopt(e, opt_, val_); \
+	} while (0)
+	SET(CURLOPT_URL, url);
+	SET(CURLOPT_PRIVATE, f);
+	SET(CURLOPT_ERRORBUFFER, f->errbuf);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_USERAGENT, opt->user_agent);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, opt->follow_redirects ? 1L : 0L);
+	SET(CURLOPT_MAXREDIRS, (long)MAX_REDIRS);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	/* An environment proxy would be the address connected to, which would
+	 * defeat the address check; the crawler talks to origins directly. */
+	SET(CURLOPT_PROXY, "");
+	SET(CURLOPT_ACCEPT_ENCODING, ""); /* every encoding curl supports */
+	SET(CURLOPT_TIMEOUT, (long)opt->timeout_s);
+	SET(CURLOPT_CONNECTTIMEOUT, (long)(opt->timeout_s < CONNECT_TIMEOUT_S ? opt->timeout_s : CONNECT_TIMEOUT_S));
+	SET(CURLOPT_LOW_SPEED_LIMIT, (long)LOW_SPEED_BYTES);
+	SET(CURLOPT_LOW_SPEED_TIME, (long)LOW_SPEED_TIME_S);
+	if (!opt->truncate)
+		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)opt->max_bytes);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEDATA, f);
+	SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	SET(CURLOPT_OPENSOCKETDATA, f);
+#undef SET
+	return rc == CURLE_OK ? 0 : rc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
+}
+
+int rsd_fetch_new(const struct rsd_fetch_options *opt, const char *url, void *user,
+		  struct rsd_fetch **out)
+{
+	*out = NULL;
+	struct rsd_fetch *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->user = user;
+	f->max_bytes = opt->max_bytes;
+	f->truncate = opt->truncate;
+	f->allow_private = opt->allow_private;
+	f->easy = curl_easy_init();
+	int rc = f->easy ? setup(f, opt, url) : -ENOMEM;
+	if (rc < 0) {
+		rsd_fetch_free(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+void rsd_fetch_free(struct rsd_fetch *f)
+{
+	if (!f)
+		return;
+	curl_easy_cleanup(f->easy);
+	free(f->body);
+	free(f);
+}
+
+/* ---- classification ---- */
+
+static const char *header(struct rsd_fetch *f, const char *name)
+{
+	struct curl_header *h;
+	if (curl_easy_header(f->easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return NULL;
+	return h->value;
+}
+
+static bool transient(CURLcode code)
+{
+	switch (code) {
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void classify_http(struct rsd_fetch *f, struct rsd_fetch_result *res)
+{
+	long code = res->http_code;
+	if (code >= 200 && code < 300) {
+		res->status = RSD_FETCH_OK;
+		return;
+	}
+	if (code >= 300 && code < 400) {
+		char *loc = NULL;
+		curl_easy_getinfo(f->easy, CURLINFO_REDIRECT_URL, &loc);
+		res->location = loc;
+		res->status = loc ? RSD_FETCH_REDIRECT : RSD_FETCH_HTTP_ERROR;
+		res->reason = loc ? "redirect" : "redirect without Location";
+		return;
+	}
+	if (code >= 500 || code == 429 || code == 408) {
+		res->status = RSD_FETCH_RETRY;
+		res->reason = code == 429 ? "too many requests" : code == 408 ? "request timeout" : "server error";
+		const char *ra = header(f, "Retry-After");
+		unsigned s;
+		if (ra && rsd_fetch_parse_retry_after(ra, time(NULL), &s) == 0)
+			res->retry_after_ms = s > UINT_MAX / 1000 ? UINT_MAX : s * 1000;
+		return;
+	}
+	res->status = RSD_FETCH_HTTP_ERROR;
+	res->reason = "client error";
+}
+
+void rsd_fetch_result(struct rsd_fetch *f, CURLcode code, struct rsd_fetch_result *res)
+{
+	*res = (struct rsd_fetch_result){ .status = RSD_FETCH_ERROR };
+	curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &res->http_code);
+	if (f->body)
+		f->body[f->len] = '\0';
+	if (f->blocked) {
+		res->status = RSD_FETCH_BLOCKED;
+		res->reason = "address not public";
+	} else if (f->too_big || code == CURLE_FILESIZE_EXCEEDED) {
+		res->status = RSD_FETCH_TOO_BIG;
+		res->reason = "larger than max_page_bytes";
+	} else if (code == CURLE_OK || (f->truncated && code == CURLE_WRITE_ERROR)) {
+		classify_http(f, res);
+	} else {
+		res->status = transient(code) ? RSD_FETCH_RETRY : RSD_FETCH_ERROR;
+		res->reason = f->errbuf[0] ? f->errbuf : curl_easy_strerror(code);
+	}
+	char *ct = NULL;
+	curl_easy_getinfo(f->easy, CURLINFO_CONTENT_TYPE, &ct);
+	res->content_type = ct;
+	res->etag = header(f, "ETag");
+	res->last_modified = header(f, "Last-Modified");
+}

@@ -1,3 +1,889 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: module not written yet */
-typedef int rsd_placeholder_frontier;
+/* The crawl frontier (see frontier.h for the rules it enforces).
+ *
+ * Design:
+ * - One mutex. Every operation is O(log hosts) plus a hash lookup; the
+ *   expensive parts (curl URL parsing, regexes) run before taking it.
+ * - Memory per queued URL is what makes a million-URL frontier fit: a queue
+ *   entry stores only the part after the host's origin (the host is implied
+ *   by its queue) next to a 16-byte header, and the seen set stores a 64-bit
+ *   keyed hash of each URL in an open-addressing table at most half full
+ *   (16-32 bytes per URL). A hash collision (probability ~n^2/2^65, about
+ *   3e-8 for a million URLs) would make one URL look seen; that is accepted.
+ * - Politeness is per host name (whatever the scheme or port: they reach
+ *   the same server), robots.txt per origin (RFC 9309 2.3: scheme, host and
+ *   port), so a host record holds a small table of its origins and each
+ *   queue entry names its origin by index.
+ * - Hosts are never freed while the frontier lives: a host record is small
+ *   and keeps its robots.txt cache and politeness clock.
+ * - Time is CLOCK_MONOTONIC milliseconds so that wall-clock steps cannot
+ *   make the crawler impolite. */
+
+#include "frontier.h"
+#include "scraper.h"
+#include "url.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ROBOTS_TTL_MS (24LL * 3600 * 1000)   /* RFC 9309 2.4: at most 24 h */
+#define ROBOTS_RETRY_TTL_MS (3600LL * 1000)  /* disallow-all after 5xx: retry in 1 h */
+#define MAX_CRAWL_DELAY_MS 60000u            /* honour Crawl-delay up to 1 minute */
+#define MAX_RETRY_AFTER_MS (600u * 1000u)    /* longer Retry-After: give up */
+#define MAX_REDIRECTS 5
+#define NOT_IN_HEAP SIZE_MAX
+
+struct entry {
+	struct entry *next;
+	uint16_t depth;
+	uint8_t attempt;
+	uint8_t redirects;
+	uint8_t origin; /* index into its host's origins */
+	char rest[];    /* path and query, after the origin */
+};
+
+enum robots_state { ROBOTS_NONE, ROBOTS_FETCHING, ROBOTS_READY };
+
+/* More than this many scheme/port combinations of one host name are refused. */
+#define MAX_ORIGINS 8
+
+struct origin {
+	char *prefix; /* "https://host[:port]" */
+	enum robots_state robots_state;
+	unsigned robots_attempt;
+	int64_t robots_expires;
+	struct rsd_robots *robots;
+};
+
+struct rsd_frontier_host {
+	struct rsd_frontier_host *next; /* hash chain */
+	struct entry *head, *tail;
+	size_t queued;
+	int64_t ready_at;
+	size_t heap_idx;
+	unsigned active;
+	unsigned robots_fetching; /* origins whose robots.txt is being fetched */
+	struct origin *origins;
+	unsigned n_origins;
+	char name[];
+};
+
+struct seen_set {
+	uint64_t *slots; /* 0 = empty */
+	size_t cap, n;
+};
+
+struct rsd_frontier {
+	pthread_mutex_t lock;
+	struct rsd_frontier_options opt;
+	const struct rsd_config *cfg;
+
+	struct rsd_frontier_host **buckets;
+	size_t n_buckets, n_hosts;
+	struct rsd_frontier_host **heap;
+	size_t heap_len, heap_cap;
+	struct seen_set seen;
+
+	size_t queued;      /* URLs in all host queues */
+	unsigned in_flight; /* jobs handed out and not done */
+	uint64_t pages_dispatched;
+	bool limit_reached, stopped, finished;
+	uint64_t idle_mask; /* waiters that got -EAGAIN since their last wake */
+	int64_t round_started;
+	struct candidate *start; /* admitted start URLs, for recrawl rounds */
+	size_t n_start;
+	unsigned rand_state;
+};
+
+int64_t rsd_frontier_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- stats ---- */
+
+static void publish_counts(struct rsd_frontier *f)
+{
+	if (!f->opt.stats)
+		return;
+	atomic_store_explicit(&f->opt.stats->queued, f->queued, memory_order_relaxed);
+	atomic_store_explicit(&f->opt.stats->in_flight, f->in_flight, memory_order_relaxed);
+}
+
+static void count_skipped(struct rsd_frontier *f)
+{
+	if (f->opt.stats)
+		atomic_fetch_add_explicit(&f->opt.stats->pages_skipped, 1, memory_order_relaxed);
+}
+
+/* ---- seen set ---- */
+
+static bool seen_insert_slot(struct seen_set *s, uint64_t h)
+{
+	size_t i = h & (s->cap - 1);
+	while (s->slots[i]) {
+		if (s->slots[i] == h)
+			return false;
+		i = (i + 1) & (s->cap - 1);
+	}
+	s->slots[i] = h;
+	s->n++;
+	return true;
+}
+
+static int seen_grow(struct seen_set *s)
+{
+	struct seen_set bigger = { .cap = s->cap ? 2 * s->cap : 1024 };
+	bigger.slots = calloc(bigger.cap, sizeof(uint64_t));
+	if (!bigger.slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->slots[i])
+			seen_insert_slot(&bigger, s->slots[i]);
+	free(s->slots);
+	*s = bigger;
+	return 0;
+}
+
+/* 0 when newly inserted, -EEXIST when present. */
+static int seen_insert(struct seen_set *s, const char *url)
+{
+	if (2 * (s->n + 1) > s->cap && seen_grow(s) < 0)
+		return -ENOMEM;
+	uint64_t h = rsd_url_hash(url, strlen(url));
+	return seen_insert_slot(s, h ? h : 1) ? 0 : -EEXIST;
+}
+
+static void seen_clear(struct seen_set *s)
+{
+	memset(s->slots, 0, s->cap * sizeof(uint64_t));
+	s->n = 0;
+}
+
+/* ---- host heap (min-heap on ready_at) ---- */
+
+static void heap_set(struct rsd_frontier *f, size_t i, struct rsd_frontier_host *h)
+{
+	f->heap[i] = h;
+	h->heap_idx = i;
+}
+
+static void heap_up(struct rsd_frontier *f, size_t i)
+{
+	struct rsd_frontier_host *h = f->heap[i];
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (f->heap[parent]->ready_at <= h->ready_at)
+			break;
+		heap_set(f, i, f->heap[parent]);
+		i = parent;
+	}
+	heap_set(f, i, h);
+}
+
+static void heap_down(struct rsd_frontier *f, size_t i)
+{
+	struct rsd_frontier_host *h = f->heap[i];
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= f->heap_len)
+			break;
+		if (c + 1 < f->heap_len && f->heap[c + 1]->ready_at < f->heap[c]->ready_at)
+			c++;
+		if (h->ready_at <= f->heap[c]->ready_at)
+			break;
+		heap_set(f, i, f->heap[c]);
+		i = c;
+	}
+	heap_set(f, i, h);
+}
+
+static int heap_push(struct rsd_frontier *f, struct rsd_frontier_host *h)
+{
+	if (f->heap_len == f->heap_cap) {
+		size_t cap = f->heap_cap ? 2 * f->heap_cap : 64;
+		struct rsd_frontier_host **n = realloc(f->heap, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		f->heap = n;
+		f->heap_cap = cap;
+	}
+	heap_set(f, f->heap_len++, h);
+	heap_up(f, h->heap_idx);
+	return 0;
+}
+
+static void heap_remove(struct rsd_frontier *f, struct rsd_frontier_host *h)
+{
+	size_t i = h->heap_idx;
+	h->heap_idx = NOT_IN_HEAP;
+	struct rsd_frontier_host *last = f->heap[--f->heap_len];
+	if (last == h)
+		return;
+	heap_set(f, i, last);
+	heap_up(f, i);
+	heap_down(f, last->heap_idx);
+}
+
+/* A host is in the heap exactly when it could send a request once its
+ * ready-time has come. */
+static bool host_schedulable(const struct rsd_frontier *f, const struct rsd_frontier_host *h)
+{
+	return h->queued > 0 && h->active < f->cfg->max_connections_per_host &&
+	       h->robots_fetching == 0;
+}
+
+static void reschedule(struct rsd_frontier *f, struct rsd_frontier_host *h)
+{
+	bool want = host_schedulable(f, h);
+	if (h->heap_idx == NOT_IN_HEAP) {
+		/* A failed push only delays the host until its next change. */
+		if (want)
+			(void)heap_push(f, h);
+	} else if (!want) {
+		heap_remove(f, h);
+	} else {
+		heap_up(f, h->heap_idx);
+		heap_down(f, h->heap_idx);
+	}
+}
+
+/* ---- hosts ---- */
+
+static struct rsd_frontier_host **host_bucket(struct rsd_frontier *f, const char *name)
+{
+	return &f->buckets[rsd_url_hash(name, strlen(name)) & (f->n_buckets - 1)];
+}
+
+static int hosts_grow(struct rsd_frontier *f)
+{
+	size_t n = f->n_buckets ? 2 * f->n_buckets : 64;
+	struct rsd_frontier_host **b = calloc(n, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	struct rsd_frontier_host **old = f->buckets;
+	size_t old_n = f->n_buckets;
+	f->buckets = b;
+	f->n_buckets = n;
+	for (size_t i = 0; i < old_n; i++) {
+		for (struct rsd_frontier_host *h = old[i], *next; h; h = next) {
+			next = h->next;
+			struct rsd_frontier_host **head = host_bucket(f, h->name);
+			h->next = *head;
+			*head = h;
+		}
+	}
+	free(old);
+	return 0;
+}
+
+static struct rsd_frontier_host *host_get(struct rsd_frontier *f, const char *name)
+{
+	for (struct rsd_frontier_host *h = *host_bucket(f, name); h; h = h->next)
+		if (strcmp(h->name, name) == 0)
+			return h;
+	if (f->n_hosts >= f->n_buckets && hosts_grow(f) < 0)
+		return NULL;
+	size_t len = strlen(name);
+	struct rsd_frontier_host *h = calloc(1, sizeof(*h) + len + 1);
+	if (!h)
+		return NULL;
+	memcpy(h->name, name, len + 1);
+	h->heap_idx = NOT_IN_HEAP;
+	struct rsd_frontier_host **head = host_bucket(f, name);
+	h->next = *head;
+	*head = h;
+	f->n_hosts++;
+	return h;
+}
+
+/* Index of the origin url[0..len) in h, added when new; negative errno. */
+static int origin_get(struct rsd_frontier_host *h, const char *url, size_t len)
+{
+	for (unsigned i = 0; i < h->n_origins; i++)
+		if (strncmp(h->origins[i].prefix, url, len) == 0 && h->origins[i].prefix[len] == '\0')
+			return (int)i;
+	if (h->n_origins == MAX_ORIGINS)
+		return -ENOSPC;
+	struct origin *o = realloc(h->origins, (h->n_origins + 1) * sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	h->origins = o;
+	o[h->n_origins] = (struct origin){ .prefix = strndup(url, len) };
+	if (!o[h->n_origins].prefix)
+		return -ENOMEM;
+	return (int)h->n_origins++;
+}
+
+static void host_push(struct rsd_frontier *f, struct rsd_frontier_host *h, struct entry *e, bool front)
+{
+	if (front) {
+		e->next = h->head;
+		h->head = e;
+		if (!h->tail)
+			h->tail = e;
+	} else {
+		e->next = NULL;
+		if (h->tail)
+			h->tail->next = e;
+		else
+			h->head = e;
+		h->tail = e;
+	}
+	h->queued++;
+	f->queued++;
+}
+
+static struct entry *host_pop(struct rsd_frontier *f, struct rsd_frontier_host *h)
+{
+	struct entry *e = h->head;
+	h->head = e->next;
+	if (!h->head)
+		h->tail = NULL;
+	h->queued--;
+	f->queued--;
+	return e;
+}
+
+static void host_drop_queue(struct rsd_frontier *f, struct rsd_frontier_host *h)
+{
+	while (h->head) {
+		free(host_pop(f, h));
+		count_skipped(f);
+	}
+	reschedule(f, h);
+}
+
+static unsigned host_delay_ms(const struct rsd_frontier *f, const struct origin *o)
+{
+	unsigned d = f->cfg->delay_ms;
+	if (o->robots) {
+		unsigned cd = rsd_robots_crawl_delay_ms(o->robots);
+		if (cd > MAX_CRAWL_DELAY_MS)
+			cd = MAX_CRAWL_DELAY_MS;
+		if (cd > d)
+			d = cd;
+	}
+	return d;
+}
+
+/* ---- waking ---- */
+
+static void wake_idle(struct rsd_frontier *f)
+{
+	uint64_t mask = f->idle_mask;
+	f->idle_mask = 0;
+	for (unsigned i = 0; mask; i++, mask >>= 1)
+		if ((mask & 1) && f->opt.wake)
+			f->opt.wake(f->opt.wake_ctx, i);
+}
+
+static void wake_all(struct rsd_frontier *f)
+{
+	f->idle_mask = f->opt.n_waiters >= 64 ? UINT64_MAX : (UINT64_C(1) << f->opt.n_waiters) - 1;
+	wake_idle(f);
+}
+
+/* ---- admission ---- */
+
+/* 0 and *host (malloc'ed) when url's host is allowed; -EPERM otherwise. */
+static int allowed_host(const struct rsd_config *cfg, const char *url, char **host)
+{
+	int rc = rsd_url_host(url, host);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < cfg->allowed_hosts.n; i++)
+		if (strcmp(cfg->allowed_hosts.items[i], *host) == 0)
+			return 0;
+	free(*host);
+	*host = NULL;
+	return -EPERM;
+}
+
+static bool matches(const char *pattern, const regex_t *re, const char *url)
+{
+	return pattern && regexec(re, url, 0, NULL, 0) == 0;
+}
+
+enum admit_kind { ADMIT_START, ADMIT_LINK, ADMIT_REDIRECT };
+
+/* A URL that passed the lock-free part of admission. */
+struct candidate {
+	char *url;  /* normalised */
+	char *host; /* its host name */
+};
+
+static void candidate_clear(struct candidate *c)
+{
+	free(c->url);
+	free(c->host);
+	*c = (struct candidate){ 0 };
+}
+
+/* The lock-free part of admission: normal form and scope. */
+static int admit_check(const struct rsd_config *cfg, const char *ref, const char *base,
+		       enum admit_kind kind, struct candidate *c)
+{
+	*c = (struct candidate){ 0 };
+	int rc = rsd_url_normalize(ref, base, &c->url);
+	if (rc == 0)
+		rc = allowed_host(cfg, c->url, &c->host);
+	/* A link is followed when it matches `follow` (every link when unset)
+	 * or `recipe`: a recipe page that is not followed could never be
+	 * extracted. */
+	if (rc == 0 && kind == ADMIT_LINK && cfg->follow && !matches(cfg->follow, &cfg->follow_re, c->url) &&
+	    !matches(cfg->recipe, &cfg->recipe_re, c->url))
+		rc = -EPERM;
+	if (rc < 0)
+		candidate_clear(c);
+	return rc;
+}
+
+/* Locked part: dedup, crawl state, queueing. Takes nothing from c. */
+static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsigned depth,
+			unsigned redirects)
+{
+	if (f->limit_reached || f->stopped)
+		return -ENOSPC;
+	size_t olen;
+	if (rsd_url_split(c->url, &olen) < 0)
+		return -EINVAL;
+	int rc = seen_insert(&f->seen, c->url);
+	if (rc < 0)
+		return rc;
+	if (f->opt.state && rsd_state_is_delivered(f->opt.state, c->url))
+		return -EALREADY;
+	struct rsd_frontier_host *h = host_get(f, c->host);
+	if (!h)
+		return -ENOMEM;
+	int oi = origin_get(h, c->url, olen);
+	if (oi < 0)
+		return oi;
+	size_t rest = strlen(c->url + olen);
+	struct entry *e = malloc(sizeof(*e) + rest + 1);
+	if (!e)
+		return -ENOMEM;
+	e->depth = (uint16_t)depth;
+	e->attempt = 0;
+	e->redirects = (uint8_t)redirects;
+	e->origin = (uint8_t)oi;
+	memcpy(e->rest, c->url + olen, rest + 1);
+	host_push(f, h, e, false);
+	reschedule(f, h);
+	return 0;
+}
+
+/* Admits a batch; returns how many were queued. Out-of-scope, delivered
+ * and refused URLs count as skipped; duplicates are silently dropped. */
+static int add_batch(struct rsd_frontier *f, const struct candidate *c, size_t n, unsigned depth)
+{
+	int added = 0;
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < n; i++) {
+		int rc = c[i].url ? admit_locked(f, &c[i], depth, 0) : -EPERM;
+		if (rc == 0)
+			added++;
+		else if (rc != -EEXIST)
+			count_skipped(f);
+	}
+	if (added)
+		wake_idle(f);
+	publish_counts(f);
+	pthread_mutex_unlock(&f->lock);
+	return added;
+}
+
+static int add_refs(struct rsd_frontier *f, char *const *refs, size_t n, unsigned depth,
+		    enum admit_kind kind)
+{
+	struct candidate *c = calloc(n ? n : 1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		admit_check(f->cfg, refs[i], NULL, kind, &c[i]);
+	int added = add_batch(f, c, n, depth);
+	for (size_t i = 0; i < n; i++)
+		candidate_clear(&c[i]);
+	free(c);
+	return added;
+}
+
+int rsd_frontier_add_start(struct rsd_frontier *f, const struct rsd_strv *urls)
+{
+	return add_refs(f, urls->items, urls->n, 0, ADMIT_START);
+}
+
+int rsd_frontier_add_links(struct rsd_frontier *f, char *const *links, size_t n, unsigned depth)
+{
+	if (depth > f->cfg->max_depth || n == 0)
+		return 0;
+	return add_refs(f, links, n, depth, ADMIT_LINK);
+}
+
+int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job, const char *location)
+{
+	if (job->redirects >= MAX_REDIRECTS)
+		return -ELOOP;
+	struct candidate c;
+	int rc = admit_check(f->cfg, location, job->url, ADMIT_REDIRECT, &c);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&f->lock);
+	rc = admit_locked(f, &c, job->depth, job->redirects + 1);
+	if (rc == 0)
+		wake_idle(f);
+	publish_counts(f);
+	pthread_mutex_unlock(&f->lock);
+	candidate_clear(&c);
+	return rc;
+}
+
+/* ---- dispatch ---- */
+
+static bool robots_needed(const struct rsd_frontier *f, const struct origin *o, int64_t now)
+{
+	if (!f->cfg->robots)
+		return false;
+	return o->robots_state == ROBOTS_NONE || (o->robots_state == ROBOTS_READY && now >= o->robots_expires);
+}
+
+static int start_job(struct rsd_frontier *f, struct rsd_frontier_host *h, unsigned oi, int64_t now,
+		     struct rsd_job *job, const char *rest)
+{
+	struct origin *o = &h->origins[oi];
+	if (asprintf(&job->url, "%s%s", o->prefix, rest) < 0)
+		return -ENOMEM;
+	job->host = h;
+	job->origin = oi;
+	h->active++;
+	f->in_flight++;
+	h->ready_at = now + host_delay_ms(f, o);
+	reschedule(f, h);
+	return 0;
+}
+
+static int dispatch_robots(struct rsd_frontier *f, struct rsd_frontier_host *h, unsigned oi,
+			   int64_t now, struct rsd_job *job)
+{
+	struct origin *o = &h->origins[oi];
+	*job = (struct rsd_job){ .kind = RSD_JOB_ROBOTS, .attempt = o->robots_attempt };
+	enum robots_state prev = o->robots_state;
+	o->robots_state = ROBOTS_FETCHING;
+	h->robots_fetching++;
+	int rc = start_job(f, h, oi, now, job, "/robots.txt");
+	if (rc < 0) {
+		o->robots_state = prev;
+		h->robots_fetching--;
+		reschedule(f, h);
+	}
+	return rc;
+}
+
+static void drop_all_queued(struct rsd_frontier *f)
+{
+	for (size_t i = 0; i < f->n_buckets; i++)
+		for (struct rsd_frontier_host *h = f->buckets[i]; h; h = h->next)
+			host_drop_queue(f, h);
+}
+
+static int dispatch_page(struct rsd_frontier *f, struct rsd_frontier_host *h, int64_t now,
+			 struct rsd_job *job)
+{
+	struct entry *e = host_pop(f, h);
+	const struct origin *o = &h->origins[e->origin];
+	if (o->robots && !rsd_robots_allowed(o->robots, e->rest)) {
+		free(e);
+		count_skipped(f);
+		reschedule(f, h);
+		return -EACCES;
+	}
+	*job = (struct rsd_job){ .kind = RSD_JOB_PAGE,
+				 .depth = e->depth,
+				 .attempt = e->attempt,
+				 .redirects = e->redirects };
+	int rc = start_job(f, h, e->origin, now, job, e->rest);
+	if (rc < 0) {
+		host_push(f, h, e, true);
+		reschedule(f, h);
+		return rc;
+	}
+	job->extract = !f->cfg->recipe || matches(f->cfg->recipe, &f->cfg->recipe_re, job->url);
+	if (e->attempt == 0)
+		f->pages_dispatched++;
+	free(e);
+	if (f->cfg->max_pages && f->pages_dispatched >= f->cfg->max_pages) {
+		/* The limit counts pages sent; what is still queued never will be. */
+		f->limit_reached = true;
+		drop_all_queued(f);
+	}
+	return 0;
+}
+
+/* Nothing queued and nothing running: finished, or wait for the next round. */
+static int drained(struct rsd_frontier *f, int64_t now, int64_t *wait_ms)
+{
+	unsigned interval = f->cfg->recrawl_interval_s;
+	if (f->opt.once || interval == 0 || f->limit_reached) {
+		if (!f->finished) {
+			f->finished = true;
+			wake_all(f);
+		}
+		return -ENODATA;
+	}
+	int64_t next_round = f->round_started + (int64_t)interval * 1000;
+	if (now < next_round) {
+		*wait_ms = next_round - now;
+		return -EAGAIN;
+	}
+	/* A new round: everything may be visited again (delivered pages stay
+	 * excluded by the crawl state). */
+	f->round_started = now;
+	seen_clear(&f->seen);
+	for (size_t i = 0; i < f->n_start; i++)
+		admit_locked(f, &f->start[i], 0, 0);
+	*wait_ms = 0;
+	return -EAGAIN;
+}
+
+static int next_locked(struct rsd_frontier *f, struct rsd_job *job, int64_t *wait_ms)
+{
+	*wait_ms = -1;
+	if (f->stopped)
+		return -ESHUTDOWN;
+	for (;;) {
+		int64_t now = rsd_frontier_now_ms();
+		if (f->in_flight >= f->cfg->max_connections)
+			return -EAGAIN;
+		if (f->heap_len == 0)
+			return f->in_flight == 0 ? drained(f, now, wait_ms) : -EAGAIN;
+		struct rsd_frontier_host *h = f->heap[0];
+		if (h->ready_at > now) {
+			*wait_ms = h->ready_at - now;
+			return -EAGAIN;
+		}
+		if (robots_needed(f, &h->origins[h->head->origin], now))
+			return dispatch_robots(f, h, h->head->origin, now, job);
+		int rc = dispatch_page(f, h, now, job);
+		if (rc != -EACCES)
+			return rc;
+	}
+}
+
+int rsd_frontier_next(struct rsd_frontier *f, unsigned waiter, struct rsd_job *job, int64_t *wait_ms)
+{
+	pthread_mutex_lock(&f->lock);
+	uint64_t bit = UINT64_C(1) << (waiter % 64);
+	f->idle_mask &= ~bit;
+	int rc = next_locked(f, job, wait_ms);
+	if (rc == -EAGAIN)
+		f->idle_mask |= bit;
+	publish_counts(f);
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
+static unsigned backoff_ms(struct rsd_frontier *f, unsigned attempt)
+{
+	unsigned base = f->opt.backoff_base_ms;
+	unsigned shift = attempt < 10 ? attempt : 10;
+	unsigned d = base << shift;
+	/* Jitter of up to half the delay spreads retries of many URLs. */
+	return d + (unsigned)(rand_r(&f->rand_state) % (d / 2 + 1));
+}
+
+/* Ends a job's hold on its host; the caller holds the lock. */
+static void release(struct rsd_frontier *f, struct rsd_job *job)
+{
+	job->host->active--;
+	f->in_flight--;
+	free(job->url);
+	job->url = NULL;
+}
+
+static bool requeue(struct rsd_frontier *f, struct rsd_job *job, unsigned retry_after_ms)
+{
+	struct rsd_frontier_host *h = job->host;
+	if (job->attempt >= f->opt.max_retries || retry_after_ms > MAX_RETRY_AFTER_MS)
+		return false;
+	unsigned delay = retry_after_ms ? retry_after_ms : backoff_ms(f, job->attempt);
+	struct origin *o = &h->origins[job->origin];
+	if (job->kind == RSD_JOB_ROBOTS) {
+		o->robots_state = ROBOTS_NONE;
+		o->robots_attempt = job->attempt + 1;
+		h->robots_fetching--;
+	} else {
+		size_t olen = strlen(o->prefix);
+		size_t rest = strlen(job->url + olen);
+		struct entry *e = malloc(sizeof(*e) + rest + 1);
+		if (!e)
+			return false;
+		e->depth = (uint16_t)job->depth;
+		e->attempt = (uint8_t)(job->attempt + 1);
+		e->redirects = (uint8_t)job->redirects;
+		e->origin = (uint8_t)job->origin;
+		memcpy(e->rest, job->url + olen, rest + 1);
+		host_push(f, h, e, true);
+	}
+	/* The whole host waits: a 503 or 429 is about the server, not the URL. */
+	int64_t at = rsd_frontier_now_ms() + delay;
+	if (at > h->ready_at)
+		h->ready_at = at;
+	return true;
+}
+
+/* Ends the job's hold on its host and lets waiters look again. */
+static void finish_job(struct rsd_frontier *f, struct rsd_job *job)
+{
+	struct rsd_frontier_host *h = job->host;
+	release(f, job);
+	reschedule(f, h);
+	wake_idle(f);
+	publish_counts(f);
+}
+
+void rsd_frontier_done(struct rsd_frontier *f, struct rsd_job *job)
+{
+	pthread_mutex_lock(&f->lock);
+	finish_job(f, job);
+	pthread_mutex_unlock(&f->lock);
+}
+
+bool rsd_frontier_retry(struct rsd_frontier *f, struct rsd_job *job, unsigned retry_after_ms)
+{
+	pthread_mutex_lock(&f->lock);
+	bool requeued = requeue(f, job, retry_after_ms);
+	if (requeued)
+		finish_job(f, job);
+	pthread_mutex_unlock(&f->lock);
+	return requeued;
+}
+
+void rsd_frontier_robots_done(struct rsd_frontier *f, struct rsd_job *job, struct rsd_robots *rules)
+{
+	pthread_mutex_lock(&f->lock);
+	struct rsd_frontier_host *h = job->host;
+	struct origin *o = &h->origins[job->origin];
+	rsd_robots_free(o->robots);
+	o->robots = rules;
+	o->robots_state = ROBOTS_READY;
+	o->robots_attempt = 0;
+	h->robots_fetching--;
+	/* No rules: the server could not be asked (5xx, unreachable, out of
+	 * memory). RFC 9309 2.3.1.4: assume complete disallow, but ask again
+	 * within the hour instead of trusting that for a day. */
+	o->robots_expires = rsd_frontier_now_ms() + (rules ? ROBOTS_TTL_MS : ROBOTS_RETRY_TTL_MS);
+	if (!rules)
+		rsd_robots_new_disallow_all(&o->robots);
+	finish_job(f, job);
+	pthread_mutex_unlock(&f->lock);
+}
+
+void rsd_frontier_set_retry_policy(struct rsd_frontier *f, unsigned max_retries,
+				   unsigned backoff_base_ms)
+{
+	pthread_mutex_lock(&f->lock);
+	if (max_retries)
+		f->opt.max_retries = max_retries;
+	if (backoff_base_ms)
+		f->opt.backoff_base_ms = backoff_base_ms;
+	pthread_mutex_unlock(&f->lock);
+}
+
+void rsd_frontier_set_once(struct rsd_frontier *f, bool once)
+{
+	pthread_mutex_lock(&f->lock);
+	f->opt.once = once;
+	pthread_mutex_unlock(&f->lock);
+}
+
+void rsd_frontier_stop(struct rsd_frontier *f)
+{
+	pthread_mutex_lock(&f->lock);
+	f->stopped = true;
+	wake_all(f);
+	pthread_mutex_unlock(&f->lock);
+}
+
+bool rsd_frontier_finished(struct rsd_frontier *f)
+{
+	pthread_mutex_lock(&f->lock);
+	bool done = f->finished;
+	pthread_mutex_unlock(&f->lock);
+	return done;
+}
+
+/* ---- life cycle ---- */
+
+static int copy_start_urls(struct rsd_frontier *f)
+{
+	const struct rsd_strv *in = &f->cfg->start_urls;
+	f->start = calloc(in->n ? in->n : 1, sizeof(*f->start));
+	if (!f->start)
+		return -ENOMEM;
+	for (size_t i = 0; i < in->n; i++)
+		if (admit_check(f->cfg, in->items[i], NULL, ADMIT_START, &f->start[f->n_start]) == 0)
+			f->n_start++;
+	return 0;
+}
+
+int rsd_frontier_new(const struct rsd_frontier_options *opt, struct rsd_frontier **out)
+{
+	*out = NULL;
+	if (!opt->cfg || opt->n_waiters > 64)
+		return -EINVAL;
+	struct rsd_frontier *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	pthread_mutex_init(&f->lock, NULL);
+	f->opt = *opt;
+	f->cfg = opt->cfg;
+	if (!f->opt.backoff_base_ms)
+		f->opt.backoff_base_ms = 1000;
+	if (!f->opt.max_retries)
+		f->opt.max_retries = 3;
+	f->rand_state = (unsigned)rsd_frontier_now_ms();
+	f->round_started = rsd_frontier_now_ms();
+	int rc = hosts_grow(f);
+	if (rc == 0)
+		rc = seen_grow(&f->seen);
+	if (rc == 0)
+		rc = copy_start_urls(f);
+	if (rc < 0) {
+		rsd_frontier_free(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+void rsd_frontier_free(struct rsd_frontier *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n_buckets; i++) {
+		for (struct rsd_frontier_host *h = f->buckets[i], *next; h; h = next) {
+			next = h->next;
+			while (h->head)
+				free(host_pop(f, h));
+			for (unsigned k = 0; k < h->n_origins; k++) {
+				free(h->origins[k].prefix);
+				rsd_robots_free(h->origins[k].robots);
+			}
+			free(h->origins);
+			free(h);
+		}
+	}
+	for (size_t i = 0; f->start && i < f->n_start; i++)
+		candidate_clear(&f->start[i]);
+	free(f->start);
+	free(f->buckets);
+	free(f->heap);
+	free(f->seen.slots);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}

@@ -35,6 +35,40 @@ enum rsd_sink_outcome {
 	RSD_SINK_WROTE_INVALID,    /* PRIORITY 3: not a valid record, skipped */
 };
 
+/* Messages above this size are reported as invalid records (PRIORITY 3)
+ * instead of being copied into an entry: the producer's records are far
+ * smaller (message.max.bytes defaults to 1 MB), so only foreign or broken
+ * messages are this large, and journald entries stay bounded. */
+#define RSD_SINK_MAX_VALUE (1024 * 1024)
+
+/* One entry as a list of journal fields, built once and written either as
+ * journald iovecs or as a JSON line. Field values point into the message,
+ * its parsed JSON and the entry's own buffers: valid until
+ * rsd_sink_entry_clear(), and only while the message is alive. */
+#define RSD_SINK_MAX_FIELDS 16
+struct rsd_sink_field {
+	const char *name;
+	const char *value; /* not NUL-terminated, may contain any byte */
+	size_t len;
+};
+struct rsd_sink_entry {
+	struct rsd_sink_field fields[RSD_SINK_MAX_FIELDS];
+	size_t n;
+	enum rsd_sink_outcome outcome;
+	/* storage the fields point into */
+	void *doc;     /* cJSON of the record */
+	char *message; /* MESSAGE */
+	char partition[16], offset[24], calories[32], host[256];
+};
+
+/* Builds the entry for msg: 0, or -ENOMEM. An invalid record is not an
+ * error: it gives an RSD_SINK_WROTE_INVALID entry. */
+int rsd_sink_entry_build(const struct rsd_sink *sink, const struct rsd_sink_message *msg,
+			 struct rsd_sink_entry *e);
+void rsd_sink_entry_clear(struct rsd_sink_entry *e);
+/* The value of field name in e, or NULL (len in *len when non-NULL). */
+const char *rsd_sink_entry_get(const struct rsd_sink_entry *e, const char *name, size_t *len);
+
 /* kind AUTO resolves to JOURNAL when /run/systemd/journal/socket exists.
  * out: the stream for STDOUT (NULL = stdout). */
 int rsd_sink_new(enum rsd_sink_kind kind, const char *identifier, double calorie_threshold,

@@ -1,1 +1,313 @@
-int main(void) { return 0; }
+/* SPDX-License-Identifier: MIT */
+/* Command line: run the daemon, check a configuration, extract recipes from
+ * files, or run a standalone development broker (ARCHITECTURE.md). */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "broker_embedded.h"
+#include "config.h"
+#include "daemon.h"
+#include "recipe-scraperd/extract.h"
+
+static const char usage_text[] =
+	"Usage: recipe-scraperd [-c FILE] [--once]\n"
+	"       recipe-scraperd -t|--check-config [-c FILE]\n"
+	"       recipe-scraperd extract [--url URL] FILE...\n"
+	"       recipe-scraperd broker [--port N]\n"
+	"       recipe-scraperd --version | --help\n"
+	"\n"
+	"Crawl recipe sites, publish each recipe as a JSON record to Kafka, and write\n"
+	"the records consumed back from Kafka to the journal.\n"
+	"\n"
+	"Options:\n"
+	"  -c, --config=FILE     configuration file\n"
+	"                        (default " RSD_DEFAULT_CONFIG_PATH ")\n"
+	"      --once            crawl until the frontier is empty, wait until every\n"
+	"                        record is acknowledged and consumed, then exit\n"
+	"  -t, -n, --check-config\n"
+	"                        validate the configuration and exit (78 on errors)\n"
+	"  -h, --help            show this help and exit\n"
+	"  -V, --version         show the version and exit\n"
+	"\n"
+	"Commands:\n"
+	"  extract [--url URL] FILE...\n"
+	"                        print one JSON record per FILE, one line each, in\n"
+	"                        order ({} when a page has no recipe)\n"
+	"  broker [--port N]     run an in-memory development Kafka cluster and print\n"
+	"                        its bootstrap servers; stops on SIGINT/SIGTERM\n"
+	"\n"
+	"Exit status: 0 success, 64 usage error, 65 unreadable input (extract),\n"
+	"69 Kafka unavailable (--once), 78 configuration error.\n"
+	"\n"
+	"See recipe-scraperd(8) and recipe-scraperd.ini(5).\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "recipe-scraperd: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nTry 'recipe-scraperd --help' for more information.\n");
+	va_end(ap);
+	return RSD_EXIT_USAGE;
+}
+
+static int check_config(const char *path)
+{
+	struct rsd_config *cfg = NULL;
+	struct rsd_config_diag diag = { 0 };
+
+	int r = rsd_config_load(path, &cfg, &diag);
+	for (size_t i = 0; i < diag.n; i++)
+		fprintf(stderr, "%s\n", diag.messages[i]);
+	rsd_config_diag_clear(&diag);
+	rsd_config_free(cfg);
+	if (r < 0)
+		return RSD_EXIT_CONFIG;
+	fprintf(stderr, "%s: configuration OK\n", path);
+	return RSD_EXIT_OK;
+}
+
+/* ---- extract --------------------------------------------------------------- */
+
+static int read_file(const char *path, char **data, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -errno;
+	char *buf = NULL;
+	size_t size = 0, used = 0;
+	for (;;) {
+		if (used == size) {
+			size = size ? size * 2 : 65536;
+			char *grown = realloc(buf, size);
+			if (!grown) {
+				free(buf);
+				fclose(f);
+				return -ENOMEM;
+			}
+			buf = grown;
+		}
+		size_t n = fread(buf + used, 1, size - used, f);
+		used += n;
+		if (n == 0)
+			break;
+	}
+	int err = ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*data = buf;
+	*len = used;
+	return 0;
+}
+
+/* Without --url a file gets a file:// URL, so relative links and images
+ * still resolve to something stable and recognisable. */
+static char *page_url_for(const char *path, const char *url)
+{
+	char resolved[PATH_MAX], *out = NULL;
+	if (url)
+		return strdup(url);
+	if (!realpath(path, resolved))
+		return NULL;
+	if (asprintf(&out, "file://%s", resolved) < 0)
+		return NULL;
+	return out;
+}
+
+static int extract_one(rsd_extractor *x, const char *path, const char *url)
+{
+	char *html = NULL, *page_url = NULL, *json = NULL;
+	size_t len = 0;
+	struct rsd_extract_result res = { 0 };
+	int r = read_file(path, &html, &len);
+
+	if (r < 0) {
+		fprintf(stderr, "recipe-scraperd: %s: %s\n", path, strerror(-r));
+		puts("{}");
+		return RSD_EXIT_DATAERR;
+	}
+	page_url = page_url_for(path, url);
+	r = page_url ? rsd_extract(x, html, len, page_url, NULL, 0, &res) : -ENOMEM;
+	if (r < 0) {
+		fprintf(stderr, "recipe-scraperd: %s: extraction failed: %s\n", path, strerror(-r));
+		puts("{}");
+	} else {
+		json = res.record ? cJSON_PrintUnformatted(res.record) : NULL;
+		puts(json ? json : "{}");
+	}
+	free(json);
+	rsd_extract_result_clear(&res);
+	free(page_url);
+	free(html);
+	return r < 0 ? RSD_EXIT_DATAERR : RSD_EXIT_OK;
+}
+
+static int cmd_extract(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *url = NULL;
+	int c, code = RSD_EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "u:h", opts, NULL)) != -1) {
+		if (c == 'u')
+			url = optarg;
+		else if (c == 'h')
+			return fputs(usage_text, stdout), RSD_EXIT_OK;
+		else
+			return usage_error("extract: bad option");
+	}
+	if (optind >= argc)
+		return usage_error("extract: no FILE given");
+
+	rsd_extractor *x = NULL;
+	if (rsd_extractor_new(&x) < 0)
+		return RSD_EXIT_FAILURE;
+	for (int i = optind; i < argc; i++) {
+		if (extract_one(x, argv[i], url) != RSD_EXIT_OK)
+			code = RSD_EXIT_DATAERR;
+	}
+	rsd_extractor_free(x);
+	return code;
+}
+
+/* ---- broker ---------------------------------------------------------------- */
+
+static int wait_for_termination(void)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	int fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct signalfd_siginfo si;
+	ssize_t n;
+	do
+		n = read(fd, &si, sizeof si);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	return 0;
+}
+
+static int cmd_broker(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static const char *const topics[] = { "parsed_recipes", "raw_recipes" };
+	int c, port = 0;
+	char *end;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+		if (c == 'p') {
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 65535)
+				return usage_error("broker: --port %s is not a port number", optarg);
+			port = (int)v;
+		} else if (c == 'h') {
+			return fputs(usage_text, stdout), RSD_EXIT_OK;
+		} else {
+			return usage_error("broker: bad option");
+		}
+	}
+
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL); /* before librdkafka starts threads */
+
+	char err[512];
+	struct rsd_broker *b = NULL;
+	if (rsd_broker_new(3, 6, topics, 2, port, err, sizeof err, &b) < 0) {
+		fprintf(stderr, "recipe-scraperd: cannot start the broker: %s\n", err);
+		return RSD_EXIT_UNAVAILABLE;
+	}
+	printf("%s\n", rsd_broker_bootstrap(b));
+	fflush(stdout);
+	fprintf(stderr,
+		"recipe-scraperd: in-memory development broker running at %s; "
+		"data is lost when it stops (SIGINT/SIGTERM)\n",
+		rsd_broker_bootstrap(b));
+	wait_for_termination();
+	rsd_broker_free(b);
+	return RSD_EXIT_OK;
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "check-config", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		/* Undocumented: the config table as Markdown, for docs/configuration.md. */
+		{ "dump-config-keys", no_argument, NULL, 'D' },
+		{ 0 },
+	};
+	struct rsd_daemon_options opt = { .config_path = RSD_DEFAULT_CONFIG_PATH };
+	bool check = false;
+	int c;
+
+	if (argc > 1 && strcmp(argv[1], "extract") == 0)
+		return cmd_extract(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "broker") == 0)
+		return cmd_broker(argc - 1, argv + 1);
+
+	while ((c = getopt_long(argc, argv, "c:tnhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			opt.config_path = optarg;
+			break;
+		case 'o':
+			opt.once = true;
+			break;
+		case 't':
+		case 'n':
+			check = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return RSD_EXIT_OK;
+		case 'V':
+			printf("recipe-scraperd %s\n", RSD_VERSION);
+			return RSD_EXIT_OK;
+		case 'D':
+			return rsd_config_write_reference(stdout) < 0 ? RSD_EXIT_FAILURE : RSD_EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'recipe-scraperd --help' for more information.\n");
+			return RSD_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (check)
+		return check_config(opt.config_path);
+	return rsd_daemon_run(&opt);
+}

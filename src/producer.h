@@ -22,7 +22,9 @@ struct rsd_producer;
 struct rsd_producer_stats {
 	atomic_uint_fast64_t produced;     /* records handed to librdkafka */
 	atomic_uint_fast64_t acknowledged; /* records whose delivery report succeeded */
-	atomic_uint_fast64_t failed;       /* records whose delivery report failed */
+	atomic_uint_fast64_t failed;       /* records not acknowledged: delivery report failed
+					    * (incl. delivery.timeout.ms), not producible, purged
+					    * or given up at shutdown; their URLs stay unmarked */
 	atomic_uint_fast64_t raw_skipped;  /* raw pages not published (too large, failed) */
 	atomic_uint_fast64_t outq;         /* rd_kafka_outq_len, sampled */
 	atomic_uint_fast64_t progress;     /* bumped every loop iteration (watchdog) */
@@ -48,13 +50,19 @@ int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ri
 int rsd_producer_start(struct rsd_producer *p);
 /* Waits for the thread, which ends once the ring is closed and drained; then
  * flushes librdkafka for at most flush_timeout_ms. Returns the number of
- * records not acknowledged (they are not marked delivered). */
+ * records not acknowledged (they are not marked delivered). The timeout also
+ * bounds the drain: records still waiting for librdkafka queue space when it
+ * expires are given up (counted failed, not marked). What is still queued
+ * after the flush is purged: its reports fire (failed) and free the records.
+ * Afterwards stats.acknowledged + stats.failed == records taken from the ring. */
 uint64_t rsd_producer_join(struct rsd_producer *p, int flush_timeout_ms);
 void rsd_producer_free(struct rsd_producer *p); /* accepts NULL */
 
 const struct rsd_producer_stats *rsd_producer_stats(const struct rsd_producer *p);
 /* Non-zero after rd_kafka_fatal_error; message in buf. */
 int rsd_producer_fatal(struct rsd_producer *p, char *buf, size_t len);
+/* Latest librdkafka error as "ERR_NAME: reason"; returns the error count. */
+uint64_t rsd_producer_last_error(struct rsd_producer *p, char *buf, size_t len);
 /* Snapshot of acknowledged offsets (thread-safe). */
 int rsd_producer_acked_offsets(struct rsd_producer *p, struct rsd_offsets *out);
 /* Records handed to librdkafka and not yet reported (thread-safe). */

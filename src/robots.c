@@ -1,3 +1,381 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: module not written yet */
-typedef int rsd_placeholder_robots;
+/* robots.txt parser and matcher (RFC 9309).
+ *
+ * Only the group that applies to us is kept: while parsing, each group's
+ * rules go to the "ours" list when one of its user-agent lines names our
+ * product token and to the "star" list when one says "*"; at the end the
+ * star list is used only when no group named us (2.2.1). Patterns and paths
+ * are brought to one percent-encoding form before matching (2.2.2), so
+ * "/%62az" matches "/baz" and a UTF-8 rule matches its encoded path. */
+
+#include "robots.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_SITEMAPS 1000
+#define MAX_CRAWL_DELAY_MS (24u * 3600u * 1000u)
+
+struct robots_rule {
+	bool allow;
+	size_t len;    /* octets of the normalised pattern: the match priority */
+	char *pattern; /* normalised; '*' wildcard, trailing '$' anchors */
+};
+
+struct rule_list {
+	struct robots_rule *rules;
+	size_t n, cap;
+	unsigned crawl_delay_ms;
+	bool seen; /* a group for this list existed (even with no rules) */
+};
+
+struct rsd_robots {
+	struct rule_list rules;  /* the list that applies */
+	bool disallow_all;
+	char **sitemaps;
+	size_t n_sitemaps;
+};
+
+static bool is_unreserved(int c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* One encoding for patterns and paths: %XX of an unreserved character is
+ * decoded, other %XX upper-cased, octets that cannot appear literally in a
+ * URI (controls, space, non-ASCII) encoded. At most 3x the input. */
+static char *normalize_encoding(const char *in, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = malloc(3 * len + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == '%' && i + 2 < len && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
+			int v = hexval(in[i + 1]) * 16 + hexval(in[i + 2]);
+			i += 2;
+			if (is_unreserved(v)) {
+				out[o++] = (char)v;
+				continue;
+			}
+			c = (unsigned char)v;
+		} else if (c > 0x20 && c < 0x7f) {
+			out[o++] = (char)c;
+			continue;
+		}
+		out[o++] = '%';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Wildcard match of p[0..plen) against s[0..slen): '*' matches any run.
+ * anchored: the pattern must consume all of s (it ended in '$'); otherwise
+ * matching a prefix is enough (2.2.2). Linear backtracking to the last '*'
+ * only, so a hostile pattern costs O(plen * slen), never exponential. */
+static bool wildcard_match(const char *p, size_t plen, const char *s, size_t slen, bool anchored)
+{
+	size_t i = 0, j = 0, star = SIZE_MAX, mark = 0;
+	for (;;) {
+		if (!anchored && i == plen)
+			return true;
+		if (j == slen)
+			break;
+		if (i < plen && p[i] == '*') {
+			star = i++;
+			mark = j;
+		} else if (i < plen && p[i] == s[j]) {
+			i++;
+			j++;
+		} else if (star != SIZE_MAX) {
+			i = star + 1;
+			j = ++mark;
+		} else {
+			return false;
+		}
+	}
+	while (i < plen && p[i] == '*')
+		i++;
+	return i == plen;
+}
+
+static bool rule_matches(const struct robots_rule *r, const char *path, size_t path_len)
+{
+	size_t plen = r->len;
+	bool anchored = plen > 0 && r->pattern[plen - 1] == '$';
+	return wildcard_match(r->pattern, anchored ? plen - 1 : plen, path, path_len, anchored);
+}
+
+static int list_add(struct rule_list *l, bool allow, const char *pattern)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		struct robots_rule *r = realloc(l->rules, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		l->rules = r;
+		l->cap = cap;
+	}
+	char *p = strdup(pattern);
+	if (!p)
+		return -ENOMEM;
+	l->rules[l->n++] = (struct robots_rule){ .allow = allow, .len = strlen(p), .pattern = p };
+	return 0;
+}
+
+static void list_clear(struct rule_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->rules[i].pattern);
+	free(l->rules);
+	*l = (struct rule_list){ 0 };
+}
+
+/* ---- line-level parsing ---- */
+
+struct parser {
+	const char *agent;
+	struct rule_list ours, star;
+	bool in_agent_lines; /* the previous record was a user-agent line */
+	bool group_ours, group_star;
+	struct rsd_robots *out;
+};
+
+static void trim(const char **s, const char **e)
+{
+	while (*s < *e && isspace((unsigned char)**s))
+		(*s)++;
+	while (*e > *s && isspace((unsigned char)(*e)[-1]))
+		(*e)--;
+}
+
+/* 2.2.1: the product token is matched case-insensitively against the
+ * user-agent value's own leading token. */
+static bool agent_matches(const char *agent, const char *v, size_t vlen)
+{
+	size_t n = 0;
+	while (n < vlen && (isalpha((unsigned char)v[n]) || v[n] == '-' || v[n] == '_'))
+		n++;
+	return n > 0 && strlen(agent) == n && strncasecmp(agent, v, n) == 0;
+}
+
+static int on_user_agent(struct parser *ps, const char *v, size_t vlen)
+{
+	if (!ps->in_agent_lines)
+		ps->group_ours = ps->group_star = false; /* a new group starts */
+	ps->in_agent_lines = true;
+	if (vlen == 1 && v[0] == '*') {
+		ps->group_star = true;
+		ps->star.seen = true;
+	} else if (agent_matches(ps->agent, v, vlen)) {
+		ps->group_ours = true;
+		ps->ours.seen = true;
+	}
+	return 0;
+}
+
+static int on_rule(struct parser *ps, bool allow, const char *v, size_t vlen)
+{
+	ps->in_agent_lines = false;
+	if (vlen == 0)
+		return 0; /* "Disallow:" with no path disallows nothing */
+	char *pattern = normalize_encoding(v, vlen);
+	if (!pattern)
+		return -ENOMEM;
+	int rc = 0;
+	if (ps->group_ours)
+		rc = list_add(&ps->ours, allow, pattern);
+	if (rc == 0 && ps->group_star)
+		rc = list_add(&ps->star, allow, pattern);
+	free(pattern);
+	return rc;
+}
+
+static void on_crawl_delay(struct parser *ps, const char *v, size_t vlen)
+{
+	ps->in_agent_lines = false;
+	char buf[32];
+	if (vlen == 0 || vlen >= sizeof(buf))
+		return;
+	memcpy(buf, v, vlen);
+	buf[vlen] = '\0';
+	char *end;
+	double s = strtod(buf, &end);
+	if (*end != '\0' || !(s >= 0))
+		return;
+	unsigned ms = s * 1000 > MAX_CRAWL_DELAY_MS ? MAX_CRAWL_DELAY_MS : (unsigned)(s * 1000);
+	if (ps->group_ours)
+		ps->ours.crawl_delay_ms = ms;
+	if (ps->group_star)
+		ps->star.crawl_delay_ms = ms;
+}
+
+static int on_sitemap(struct parser *ps, const char *v, size_t vlen)
+{
+	struct rsd_robots *r = ps->out;
+	if (vlen == 0 || r->n_sitemaps == MAX_SITEMAPS)
+		return 0;
+	char **s = realloc(r->sitemaps, (r->n_sitemaps + 1) * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	r->sitemaps = s;
+	s[r->n_sitemaps] = strndup(v, vlen);
+	if (!s[r->n_sitemaps])
+		return -ENOMEM;
+	r->n_sitemaps++;
+	return 0;
+}
+
+static bool key_is(const char *k, size_t klen, const char *name)
+{
+	return strlen(name) == klen && strncasecmp(k, name, klen) == 0;
+}
+
+static int parse_line(struct parser *ps, const char *s, const char *e)
+{
+	const char *hash = memchr(s, '#', (size_t)(e - s));
+	if (hash)
+		e = hash;
+	const char *colon = memchr(s, ':', (size_t)(e - s));
+	if (!colon)
+		return 0;
+	const char *ks = s, *ke = colon, *vs = colon + 1, *ve = e;
+	trim(&ks, &ke);
+	trim(&vs, &ve);
+	size_t klen = (size_t)(ke - ks), vlen = (size_t)(ve - vs);
+	if (key_is(ks, klen, "user-agent"))
+		return on_user_agent(ps, vs, vlen);
+	if (key_is(ks, klen, "allow"))
+		return on_rule(ps, true, vs, vlen);
+	if (key_is(ks, klen, "disallow"))
+		return on_rule(ps, false, vs, vlen);
+	if (key_is(ks, klen, "crawl-delay"))
+		on_crawl_delay(ps, vs, vlen);
+	else if (key_is(ks, klen, "sitemap"))
+		return on_sitemap(ps, vs, vlen);
+	return 0; /* unknown records neither end nor start a group */
+}
+
+int rsd_robots_parse(const char *text, size_t len, const char *agent, struct rsd_robots **out)
+{
+	*out = NULL;
+	struct rsd_robots *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	struct parser ps = { .agent = agent ? agent : "", .out = r };
+	if (len > RSD_ROBOTS_MAX_BYTES)
+		len = RSD_ROBOTS_MAX_BYTES;
+	const char *p = text, *end = text + len;
+	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	int rc = 0;
+	while (p < end && rc == 0) {
+		const char *eol = p;
+		while (eol < end && *eol != '\n' && *eol != '\r')
+			eol++;
+		rc = parse_line(&ps, p, eol);
+		p = eol + 1;
+	}
+	if (rc < 0) {
+		list_clear(&ps.ours);
+		list_clear(&ps.star);
+		rsd_robots_free(r);
+		return rc;
+	}
+	/* 2.2.1: our own groups win; "*" only when none names us. */
+	if (ps.ours.seen) {
+		r->rules = ps.ours;
+		list_clear(&ps.star);
+	} else {
+		r->rules = ps.star;
+		list_clear(&ps.ours);
+	}
+	*out = r;
+	return 0;
+}
+
+int rsd_robots_new_allow_all(struct rsd_robots **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+int rsd_robots_new_disallow_all(struct rsd_robots **out)
+{
+	int rc = rsd_robots_new_allow_all(out);
+	if (rc == 0)
+		(*out)->disallow_all = true;
+	return rc;
+}
+
+void rsd_robots_free(struct rsd_robots *r)
+{
+	if (!r)
+		return;
+	list_clear(&r->rules);
+	for (size_t i = 0; i < r->n_sitemaps; i++)
+		free(r->sitemaps[i]);
+	free(r->sitemaps);
+	free(r);
+}
+
+bool rsd_robots_allowed(const struct rsd_robots *r, const char *path)
+{
+	if (strcmp(path, "/robots.txt") == 0)
+		return true; /* 2.2.2: implicitly allowed */
+	if (r->disallow_all)
+		return false;
+	if (r->rules.n == 0)
+		return true;
+	char *norm = normalize_encoding(path, strlen(path));
+	if (!norm)
+		return false; /* out of memory: the safe answer */
+	size_t nlen = strlen(norm);
+	const struct robots_rule *best = NULL;
+	for (size_t i = 0; i < r->rules.n; i++) {
+		const struct robots_rule *rule = &r->rules.rules[i];
+		if (!rule_matches(rule, norm, nlen))
+			continue;
+		/* 2.2.2: the longest match wins; on a tie Allow wins. */
+		if (!best || rule->len > best->len || (rule->len == best->len && rule->allow))
+			best = rule;
+	}
+	free(norm);
+	return !best || best->allow;
+}
+
+unsigned rsd_robots_crawl_delay_ms(const struct rsd_robots *r)
+{
+	return r->rules.crawl_delay_ms;
+}
+
+size_t rsd_robots_sitemaps(const struct rsd_robots *r, const char *const **urls)
+{
+	*urls = (const char *const *)r->sitemaps;
+	return r->n_sitemaps;
+}
+
+char *rsd_robots_product_token(const char *user_agent)
+{
+	size_t n = 0;
+	while (user_agent[n] && (isalpha((unsigned char)user_agent[n]) || user_agent[n] == '-' ||
+				 user_agent[n] == '_'))
+		n++;
+	return strndup(user_agent, n);
+}

@@ -1,3 +1,488 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: module not written yet */
-typedef int rsd_placeholder_scraper;
+/* The scraper pool.
+ *
+ * Threads: cfg->threads workers. Each owns a curl multi handle (up to
+ * ceil(max_connections / threads) transfers in flight) and an extractor;
+ * the frontier is the only shared structure (its own mutex). A worker loop:
+ * take every job the frontier has ready, drive the transfers, handle the
+ * finished ones, then block in curl_multi_poll until a socket is ready, the
+ * frontier's next ready-time comes, or another thread calls
+ * curl_multi_wakeup (the frontier does, through wake_worker, when work
+ * appears; rsd_scraper_stop does). No worker ever sleeps on a timer.
+ *
+ * Records: built from the extractor's cJSON by rsd_record_new; ownership
+ * passes to the ring when rsd_ring_mp_enqueue_wait returns 0. That call
+ * blocks while the ring is full (backpressure: the worker's other
+ * transfers wait too, which is the point). -EPIPE means the ring was
+ * closed at shutdown: the record is freed here and, never delivered, its
+ * URL is fetched again by the next run.
+ *
+ * Delivered pages (crawl state) are not fetched again, recipe pages
+ * included, even though their links would be found again: a restart then
+ * re-fetches exactly the pages whose records were not delivered plus the
+ * hub pages (category pages, which never have a record), and recipes are
+ * reached through hubs. A recipe linked only from another already
+ * delivered recipe is found again by the next recrawl round, not by the
+ * restart.
+ *
+ * Finish: a job ends (rsd_frontier_done) only after its record is in the
+ * ring, so "frontier finished" implies every record was handed over. */
+
+#include "scraper.h"
+#include "fetch.h"
+#include "frontier.h"
+#include "record.h"
+#include "robots.h"
+#include "recipe-scraperd/extract.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+
+/* curl_multi_poll returns at least this often so `progress` moves while
+ * idle (the daemon's watchdog reads it); 1 wake-up a second is free. */
+#define MAX_POLL_MS 1000
+
+struct worker {
+	struct rsd_scraper *s;
+	unsigned id;
+	pthread_t thread;
+	CURLM *multi;
+	rsd_extractor *x;
+	unsigned running; /* transfers in this worker's multi */
+};
+
+struct rsd_scraper {
+	const struct rsd_config *cfg;
+	rsd_ring *ring;
+	struct rsd_state *state;
+	int wake_fd;
+	struct rsd_frontier *frontier;
+	struct worker *workers;
+	unsigned n_workers, started_workers;
+	unsigned per_worker_max;
+	char *agent_token; /* robots.txt product token */
+	rsd_scraper_failure_fn *on_failure;
+	void *failure_ctx;
+	atomic_bool finish_notified;
+	bool joined;
+	struct rsd_scraper_stats stats;
+};
+
+/* One transfer: the job (owned until the frontier ends it) and its fetch. */
+struct transfer {
+	struct rsd_job job;
+	struct rsd_fetch *fetch;
+};
+
+static void bump(atomic_uint_fast64_t *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+/* ---- finishing ---- */
+
+static void notify_finished(struct rsd_scraper *s)
+{
+	if (atomic_exchange(&s->finish_notified, true) || s->wake_fd < 0)
+		return;
+	uint64_t one = 1;
+	/* An eventfd write of 1 cannot block or be short unless the counter
+	 * is near overflow, which one write per run never reaches. */
+	(void)!write(s->wake_fd, &one, sizeof(one));
+}
+
+/* ---- pages ---- */
+
+/* FNV-1a: a stable (unkeyed) content hash, persisted in the crawl state to
+ * tell an unchanged page on recrawl. */
+static uint64_t content_hash(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static void hand_over_record(struct rsd_scraper *s, const char *url, cJSON *rec,
+			     const char *body, size_t len)
+{
+	const char *raw = s->cfg->raw_topic ? body : NULL;
+	struct rsd_record *r = rsd_record_new(url, rec, raw, raw ? len : 0);
+	if (!r) {
+		bump(&s->stats.pages_failed);
+		return;
+	}
+	/* Ownership of r passes to the ring on 0 only. */
+	if (rsd_ring_mp_enqueue_wait(s->ring, r) == 0)
+		bump(&s->stats.records);
+	else
+		rsd_record_free(r);
+}
+
+static void process_page(struct worker *w, struct transfer *t, const struct rsd_fetch_result *res)
+{
+	struct rsd_scraper *s = w->s;
+	struct rsd_fetch *f = t->fetch;
+	const char *body = f->body ? f->body : "";
+	bump(&s->stats.pages_fetched);
+	if (s->state)
+		rsd_state_set_fetched(s->state, t->job.url, time(NULL), res->etag,
+				      res->last_modified, content_hash(body, f->len));
+	struct rsd_extract_result ex = { 0 };
+	int rc = rsd_extract(w->x, body, f->len, t->job.url, res->content_type, RSD_EXTRACT_LINKS, &ex);
+	if (rc < 0) {
+		bump(&s->stats.no_recipe);
+		return;
+	}
+	/* Links first: other workers can fetch them while this one may block
+	 * on a full ring below. */
+	if (ex.n_links && t->job.depth < s->cfg->max_depth)
+		rsd_frontier_add_links(s->frontier, ex.links, ex.n_links, t->job.depth + 1);
+	if (!ex.record)
+		bump(&s->stats.no_recipe);
+	else if (t->job.extract)
+		hand_over_record(s, t->job.url, ex.record, body, f->len);
+	rsd_extract_result_clear(&ex);
+}
+
+/* Counts a page given up on and tells the failure callback, once. */
+static void give_up(struct rsd_scraper *s, atomic_uint_fast64_t *counter, const char *url,
+		    long http_code, const char *reason)
+{
+	bump(counter);
+	if (s->on_failure)
+		s->on_failure(s->failure_ctx, url, http_code, reason);
+}
+
+static const char *redirect_refusal(int rc)
+{
+	switch (rc) {
+	case -ELOOP:
+		return "more than 5 redirects";
+	case -EPERM:
+		return "redirect out of scope";
+	case -EPROTONOSUPPORT:
+		return "redirect to another protocol";
+	default:
+		return "redirect refused";
+	}
+}
+
+static void finish_page(struct worker *w, struct transfer *t, const struct rsd_fetch_result *res)
+{
+	struct rsd_scraper *s = w->s;
+	const char *url = t->job.url;
+	switch (res->status) {
+	case RSD_FETCH_OK:
+		process_page(w, t, res);
+		break;
+	case RSD_FETCH_REDIRECT: {
+		/* -EEXIST: the target is known already, nothing is lost */
+		int rc = rsd_frontier_add_redirect(s->frontier, &t->job, res->location);
+		if (rc < 0 && rc != -EEXIST)
+			give_up(s, &s->stats.pages_skipped, url, res->http_code, redirect_refusal(rc));
+		break;
+	}
+	case RSD_FETCH_RETRY:
+		if (rsd_frontier_retry(s->frontier, &t->job, res->retry_after_ms))
+			return; /* the frontier ended the job */
+		give_up(s, &s->stats.pages_failed, url, res->http_code, res->reason);
+		break;
+	case RSD_FETCH_TOO_BIG:
+		give_up(s, &s->stats.pages_skipped, url, res->http_code, res->reason);
+		break;
+	case RSD_FETCH_HTTP_ERROR:
+	case RSD_FETCH_BLOCKED:
+	case RSD_FETCH_ERROR:
+		give_up(s, &s->stats.pages_failed, url, res->http_code, res->reason);
+		break;
+	}
+	rsd_frontier_done(s->frontier, &t->job);
+}
+
+/* ---- robots.txt ---- */
+
+static void finish_robots(struct worker *w, struct transfer *t, const struct rsd_fetch_result *res)
+{
+	struct rsd_scraper *s = w->s;
+	struct rsd_robots *rules = NULL;
+	switch (res->status) {
+	case RSD_FETCH_OK:
+		rsd_robots_parse(t->fetch->body ? t->fetch->body : "", t->fetch->len, s->agent_token, &rules);
+		break;
+	case RSD_FETCH_HTTP_ERROR: /* RFC 9309 2.3.1.3: 4xx -> allow all */
+	case RSD_FETCH_REDIRECT:   /* more than 5 hops: 2.3.1.2 "unavailable" */
+	case RSD_FETCH_TOO_BIG:
+		rsd_robots_new_allow_all(&rules);
+		break;
+	case RSD_FETCH_RETRY:
+		if (rsd_frontier_retry(s->frontier, &t->job, res->retry_after_ms))
+			return;
+		break; /* 2.3.1.4: unreachable -> complete disallow (rules NULL) */
+	case RSD_FETCH_BLOCKED:
+	case RSD_FETCH_ERROR:
+		break; /* permanent: unreachable, complete disallow */
+	}
+	rsd_frontier_robots_done(s->frontier, &t->job, rules);
+}
+
+/* ---- transfers ---- */
+
+static void start_transfer(struct worker *w, struct rsd_job *job)
+{
+	struct rsd_scraper *s = w->s;
+	const struct rsd_config *cfg = s->cfg;
+	bool robots = job->kind == RSD_JOB_ROBOTS;
+	struct rsd_fetch_options opt = {
+		.user_agent = cfg->user_agent,
+		.timeout_s = cfg->timeout_s,
+		.max_bytes = robots ? RSD_ROBOTS_MAX_BYTES : cfg->max_page_bytes,
+		.truncate = robots,
+		.follow_redirects = robots,
+		.allow_private = cfg->allow_private_addresses,
+	};
+	struct transfer *t = calloc(1, sizeof(*t));
+	if (t) {
+		t->job = *job;
+		if (rsd_fetch_new(&opt, job->url, t, &t->fetch) == 0 &&
+		    curl_multi_add_handle(w->multi, t->fetch->easy) == CURLM_OK) {
+			w->running++;
+			return;
+		}
+		rsd_fetch_free(t->fetch);
+		free(t);
+	}
+	/* Out of resources: count it and let the frontier forget the job. */
+	bump(&s->stats.pages_failed);
+	if (robots)
+		rsd_frontier_robots_done(s->frontier, job, NULL);
+	else
+		rsd_frontier_done(s->frontier, job);
+}
+
+static void finish_transfer(struct worker *w, CURL *easy, CURLcode code)
+{
+	struct rsd_fetch *f = NULL;
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&f);
+	curl_multi_remove_handle(w->multi, easy);
+	w->running--;
+	struct transfer *t = f->user;
+	struct rsd_fetch_result res;
+	rsd_fetch_result(f, code, &res);
+	if (t->job.kind == RSD_JOB_ROBOTS)
+		finish_robots(w, t, &res);
+	else
+		finish_page(w, t, &res);
+	rsd_fetch_free(f);
+	free(t);
+}
+
+static void reap_transfers(struct worker *w)
+{
+	CURLMsg *m;
+	int left;
+	while ((m = curl_multi_info_read(w->multi, &left)))
+		if (m->msg == CURLMSG_DONE)
+			finish_transfer(w, m->easy_handle, m->data.result);
+}
+
+/* Starts every ready job this worker has room for. Returns false when the
+ * frontier will hand out nothing more (finished or stopped); *wait_ms is
+ * how long until it may have something (-1: until woken). */
+static bool take_jobs(struct worker *w, int64_t *wait_ms)
+{
+	struct rsd_scraper *s = w->s;
+	*wait_ms = -1;
+	while (w->running < s->per_worker_max) {
+		struct rsd_job job;
+		int rc = rsd_frontier_next(s->frontier, w->id, &job, wait_ms);
+		if (rc == -ENODATA) {
+			notify_finished(s);
+			return false;
+		}
+		if (rc == -ESHUTDOWN)
+			return false;
+		if (rc < 0)
+			return true;
+		start_transfer(w, &job);
+	}
+	return true;
+}
+
+/* The order matters for politeness: finished transfers are handled first
+ * (that may block on a full ring), then new jobs are taken and started at
+ * once, so a request is never held back behind a blocked enqueue after the
+ * frontier stamped its host's ready-time. */
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct rsd_scraper *s = w->s;
+	bool more = true;
+	int still;
+	for (;;) {
+		bump(&s->stats.progress);
+		curl_multi_perform(w->multi, &still);
+		reap_transfers(w);
+		int64_t wait_ms = -1;
+		if (more)
+			more = take_jobs(w, &wait_ms);
+		if (!more && w->running == 0)
+			break;
+		curl_multi_perform(w->multi, &still);
+		int timeout = wait_ms < 0 || wait_ms > MAX_POLL_MS ? MAX_POLL_MS : (int)wait_ms;
+		curl_multi_poll(w->multi, NULL, 0, timeout, NULL);
+	}
+	return NULL;
+}
+
+/* ---- public ---- */
+
+/* Frontier callback, with the frontier's lock held: only signal. */
+static void wake_worker(void *ctx, unsigned waiter)
+{
+	struct rsd_scraper *s = ctx;
+	curl_multi_wakeup(s->workers[waiter].multi);
+}
+
+static int workers_init(struct rsd_scraper *s)
+{
+	s->workers = calloc(s->n_workers, sizeof(*s->workers));
+	if (!s->workers)
+		return -ENOMEM;
+	for (unsigned i = 0; i < s->n_workers; i++) {
+		struct worker *w = &s->workers[i];
+		w->s = s;
+		w->id = i;
+		w->multi = curl_multi_init();
+		if (!w->multi)
+			return -ENOMEM;
+		int rc = rsd_extractor_new(&w->x);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int rsd_scraper_new(const struct rsd_config *cfg, rsd_ring *ring, struct rsd_state *state,
+		    int wake_fd, struct rsd_scraper **out)
+{
+	*out = NULL;
+	if (!cfg || !ring || cfg->threads == 0 || cfg->threads > 64)
+		return -EINVAL;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -ENOMEM;
+	struct rsd_scraper *s = calloc(1, sizeof(*s));
+	if (!s) {
+		curl_global_cleanup();
+		return -ENOMEM;
+	}
+	s->cfg = cfg;
+	s->ring = ring;
+	s->state = state;
+	s->wake_fd = wake_fd;
+	s->n_workers = cfg->threads;
+	s->per_worker_max = (cfg->max_connections + cfg->threads - 1) / cfg->threads;
+	s->agent_token = rsd_robots_product_token(cfg->user_agent ? cfg->user_agent : "");
+	int rc = s->agent_token ? workers_init(s) : -ENOMEM;
+	if (rc == 0) {
+		struct rsd_frontier_options fo = {
+			.cfg = cfg,
+			.state = state,
+			.stats = &s->stats,
+			.once = false,
+			.wake = wake_worker,
+			.wake_ctx = s,
+			.n_waiters = s->n_workers,
+		};
+		rc = rsd_frontier_new(&fo, &s->frontier);
+	}
+	if (rc < 0) {
+		rsd_scraper_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void rsd_scraper_set_once(struct rsd_scraper *s, bool once)
+{
+	rsd_frontier_set_once(s->frontier, once);
+}
+
+void rsd_scraper_set_retry_policy(struct rsd_scraper *s, unsigned max_retries,
+				  unsigned backoff_base_ms)
+{
+	rsd_frontier_set_retry_policy(s->frontier, max_retries, backoff_base_ms);
+}
+
+void rsd_scraper_set_failure_cb(struct rsd_scraper *s, rsd_scraper_failure_fn *fn, void *ctx)
+{
+	s->on_failure = fn;
+	s->failure_ctx = ctx;
+}
+
+int rsd_scraper_start(struct rsd_scraper *s)
+{
+	int rc = rsd_frontier_add_start(s->frontier, &s->cfg->start_urls);
+	if (rc < 0)
+		return rc;
+	for (; s->started_workers < s->n_workers; s->started_workers++) {
+		struct worker *w = &s->workers[s->started_workers];
+		rc = -pthread_create(&w->thread, NULL, worker_main, w);
+		if (rc < 0) {
+			rsd_scraper_stop(s);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void rsd_scraper_stop(struct rsd_scraper *s)
+{
+	if (s->frontier)
+		rsd_frontier_stop(s->frontier);
+}
+
+void rsd_scraper_join(struct rsd_scraper *s)
+{
+	if (s->joined)
+		return;
+	for (unsigned i = 0; i < s->started_workers; i++)
+		pthread_join(s->workers[i].thread, NULL);
+	s->joined = true;
+}
+
+void rsd_scraper_free(struct rsd_scraper *s)
+{
+	if (!s)
+		return;
+	if (s->started_workers) {
+		rsd_scraper_stop(s);
+		rsd_scraper_join(s);
+	}
+	/* The frontier goes first: it may call wake_worker on the multis. */
+	rsd_frontier_free(s->frontier);
+	for (unsigned i = 0; s->workers && i < s->n_workers; i++) {
+		curl_multi_cleanup(s->workers[i].multi);
+		rsd_extractor_free(s->workers[i].x);
+	}
+	free(s->workers);
+	free(s->agent_token);
+	free(s);
+	curl_global_cleanup();
+}
+
+bool rsd_scraper_finished(const struct rsd_scraper *s)
+{
+	return rsd_frontier_finished(s->frontier);
+}
+
+const struct rsd_scraper_stats *rsd_scraper_stats(const struct rsd_scraper *s)
+{
+	return &s->stats;
+}

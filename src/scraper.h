@@ -46,5 +46,19 @@ bool rsd_scraper_finished(const struct rsd_scraper *s);
 const struct rsd_scraper_stats *rsd_scraper_stats(const struct rsd_scraper *s);
 /* In daemon mode (not --once) start URLs are revisited every recrawl_interval_s. */
 void rsd_scraper_set_once(struct rsd_scraper *s, bool once);
+/* Transient failures (5xx, 429, 408, timeouts, connection errors) are
+ * retried up to max_retries times, the first after about backoff_base_ms,
+ * doubling each time, with jitter; Retry-After replaces the backoff.
+ * Defaults 3 and 1000 ms; 0 keeps the default. Call before start. */
+void rsd_scraper_set_retry_policy(struct rsd_scraper *s, unsigned max_retries,
+				  unsigned backoff_base_ms);
+/* Called once per page that failed for good (after its retries) or was
+ * dropped after a response (too big, redirect refused), from a worker
+ * thread: http_code 0 when there was no response; reason is human-readable
+ * and only valid during the call. Must be thread-safe and must not block
+ * for long (the pool does not log: this is how the daemon can). Call
+ * before start; NULL for none. */
+typedef void rsd_scraper_failure_fn(void *ctx, const char *url, long http_code, const char *reason);
+void rsd_scraper_set_failure_cb(struct rsd_scraper *s, rsd_scraper_failure_fn *fn, void *ctx);
 
 #endif

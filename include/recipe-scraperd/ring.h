@@ -28,9 +28,10 @@ int rsd_ring_new(size_t capacity, rsd_ring **out);
 /* Accepts NULL. The ring must be empty or its items are leaked (it cannot free them). */
 void rsd_ring_free(rsd_ring *ring);
 
-/* 0 on success; -EAGAIN when full; -EPIPE when closed. */
+/* 0 on success; -EAGAIN when full; -EPIPE when closed; -EINVAL for a NULL item. */
 int rsd_ring_mp_try_enqueue(rsd_ring *ring, void *item);
-/* Blocks while full. 0 on success; -EPIPE when the ring is (or becomes) closed. */
+/* Blocks while full. 0 on success; -EPIPE when the ring is (or becomes) closed;
+ * -EINVAL for a NULL item. */
 int rsd_ring_mp_enqueue_wait(rsd_ring *ring, void *item);
 
 /* 0 and *item set; -EAGAIN when empty; -EPIPE when closed and empty. */
@@ -43,7 +44,9 @@ int rsd_ring_sc_dequeue_wait(rsd_ring *ring, void **item, int timeout_ms);
  * rsd_ring_sc_wait_fd() is an fd that becomes readable (POLLIN) after an
  * enqueue into a ring whose consumer is armed, or after close.
  * rsd_ring_sc_arm() returns false when the ring is non-empty or closed (do not
- * sleep, dequeue instead); true when armed (poll the fd now).
+ * sleep, dequeue instead); true when armed (poll the fd now).  Precisely:
+ * false when a dequeue would not return -EAGAIN; an item claimed by a producer
+ * but not yet published counts as empty (its publication wakes the fd).
  * rsd_ring_sc_disarm() must follow every arm that returned true, after poll
  * returns, whatever woke it; it consumes the fd's readiness. */
 int rsd_ring_sc_wait_fd(const rsd_ring *ring);

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RSD_EXTRACT_INTERNAL_H
+#define RSD_EXTRACT_INTERNAL_H
+
+/* Interfaces between the parts of the extractor (extract.c drives,
+ * extract_jsonld.c reads JSON-LD, extract_microdata.c reads the gumbo DOM).
+ * Not installed; the public interface is include/recipe-scraperd/extract.h. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include <gumbo.h>
+
+#include "text.h"
+
+/* What the page says about itself outside the recipe. Filled by the fast
+ * scan (extract.c) or from the DOM (extract_microdata.c); both must give the
+ * same values for the same page. Strings are malloc'd, decoded, cleaned. */
+struct rsd_page_info {
+	char *base_href;      /* <base href>, as written */
+	char *canonical;      /* <link rel=canonical href>, as written */
+	char *lang;           /* <html lang> */
+	char *og_site_name;
+	char *og_title;
+	char *og_description;
+	char *og_image;       /* as written */
+	char *meta_description;
+	char *meta_author;
+	/* <script type=application/ld+json> bodies: slices of the (UTF-8)
+	 * document or of the DOM's text nodes; valid while those live. */
+	struct rsd_slice {
+		const char *p;
+		size_t len;
+	} *scripts;
+	size_t n_scripts, cap_scripts;
+	bool has_microdata_recipe; /* an itemscope with itemtype .../Recipe */
+	/* <a href> values, decoded, as written (only with RSD_EXTRACT_LINKS). */
+	char **hrefs;
+	size_t n_hrefs, cap_hrefs;
+};
+
+void rsd_extract_page_info_clear(struct rsd_page_info *pi);
+int rsd_extract_page_add_script(struct rsd_page_info *pi, const char *p, size_t len);
+int rsd_extract_page_add_href(struct rsd_page_info *pi, char *href); /* takes href */
+/* Records one <meta> tag (name/property and content already decoded).
+ * The first value of each kind wins, as in the DOM order. */
+int rsd_extract_page_meta(struct rsd_page_info *pi, const char *name, const char *content);
+/* Records <link rel=... href=...>: canonical (first wins). */
+int rsd_extract_page_link(struct rsd_page_info *pi, const char *rel, const char *href);
+bool rsd_extract_is_ldjson_type(const char *type);
+bool rsd_extract_is_recipe_type(const char *type, size_t len);
+
+/* The recipe fields, before they are put into the record in a fixed order. */
+struct rsd_recipe_fields {
+	char *title, *author, *description, *image, *yields, *language;
+	char *site_name; /* from the JSON-LD WebSite / publisher; og:site_name wins */
+	long total_time, prep_time, cook_time; /* minutes, -1 when absent */
+	cJSON *ingredients, *instructions_list; /* arrays of strings or NULL */
+	cJSON *category, *cuisine, *keywords;
+	double ratings;       /* < 0 when absent */
+	long ratings_count;   /* < 0 when absent */
+	cJSON *nutrients;     /* object of strings or NULL */
+	bool has_calories;
+	double calories;
+};
+
+void rsd_extract_fields_init(struct rsd_recipe_fields *f);
+void rsd_extract_fields_clear(struct rsd_recipe_fields *f);
+
+/* Absolute form of ref against base (fragment kept): malloc'd, or NULL
+ * when ref cannot be resolved (or ENOMEM). */
+char *rsd_extract_resolve_url(const char *base, const char *ref, bool drop_fragment);
+
+/* Yields text from a number or string: "4" -> "4 servings". */
+char *rsd_extract_yields_text(const char *raw);
+/* Appends the comma separated items of text to the list *arr (created on
+ * demand), cleaned, without duplicates. */
+int rsd_extract_list_add(cJSON **arr, const char *text, bool split_commas);
+/* Splits instruction text into steps (lines, <li>, <p>, <br>). */
+int rsd_extract_add_steps(cJSON **arr, const char *text, size_t len);
+
+/* ---- JSON-LD (extract_jsonld.c) ---- */
+
+/* Parses one ld+json body, recovering what browsers accept: HTML comment
+ * or CDATA wrappers, trailing commas, raw control characters in strings,
+ * several concatenated values. NULL when nothing parses. */
+cJSON *rsd_jsonld_parse(const char *text, size_t len);
+/* The best Recipe node among docs (borrowed), or NULL. */
+const cJSON *rsd_jsonld_find_recipe(cJSON *const *docs, size_t n_docs);
+/* Fills f from a Recipe node; image URLs resolved against base_url. */
+int rsd_jsonld_fields(const cJSON *recipe, cJSON *const *docs, size_t n_docs,
+		      const char *base_url, struct rsd_recipe_fields *f);
+
+/* ---- DOM (extract_microdata.c) ---- */
+
+/* Collects the page information from a parsed document. */
+int rsd_microdata_page_info(const GumboOutput *dom, bool want_links, struct rsd_page_info *pi);
+/* Fills f from the first itemscope Recipe; returns 1 when found, 0 when
+ * the page has none, -ENOMEM. */
+int rsd_microdata_fields(const GumboOutput *dom, const char *base_url, struct rsd_recipe_fields *f);
+
+#endif

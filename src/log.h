@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RSD_LOG_H
+#define RSD_LOG_H
+
+/* The daemon's own events (not consumed records: those go through the sink).
+ * Under journald (stderr is the journal stream, JOURNAL_STREAM) each event is
+ * a structured entry with PRIORITY, MESSAGE_ID and extra fields; otherwise a
+ * "<N>message" line on stderr (the SyslogLevelPrefix convention), readable
+ * in a terminal and parsed by journald if it ever captures the stream.
+ * Only main.c and daemon.c log. Thread-safe. */
+
+#include <syslog.h>
+
+/* MESSAGE_IDs of daemon events (systemd/recipe-scraperd.catalog explains them). */
+#define RSD_MID_STARTED         "1e3a5c7e9b2d4f6a8c0e2b4d6f8a0c37"
+#define RSD_MID_RELOADED        "5a7c9e1b3d5f4a2c8e0b6d4f2a0c8e25"
+#define RSD_MID_RELOAD_REJECTED "3b8e2f1a9c7d4e6b8a0f2c4e6a8b0d13"
+#define RSD_MID_STOPPING        "7f9b1d3f5a7c4e2b9d1f3a5c7e9b1d49"
+#define RSD_MID_STATS           "2c4e6a8c0e2b4d6f9a1c3e5a7c9e1b58"
+
+void rsd_log_init(const char *identifier);
+
+/* printf-style message, no MESSAGE_ID. */
+void rsd_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A structured event: message_id may be NULL; fields is a NULL-terminated
+ * list of "KEY=value" strings (upper-case journal field names), may be NULL. */
+void rsd_log_event(int priority, const char *message_id, const char *const *fields,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RSD_ROBOTS_H
+#define RSD_ROBOTS_H
+
+/* robots.txt (RFC 9309): the rules of the group that applies to our product
+ * token, matched longest-match-first with "*" and "$", plus Crawl-delay and
+ * Sitemap lines. Immutable after parsing: a parsed file can be read by any
+ * number of threads at once. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* RFC 9309 2.5: crawlers MUST parse at least 500 KiB; we parse that much and
+ * ignore the rest. */
+#define RSD_ROBOTS_MAX_BYTES (500 * 1024)
+
+struct rsd_robots;
+
+/* Parses text[0..len) (any bytes; at most RSD_ROBOTS_MAX_BYTES are read) for
+ * the crawler whose product token is `agent` (e.g. "recipe-scraperd"; see
+ * rsd_robots_product_token). 0 and *out; -ENOMEM. */
+int rsd_robots_parse(const char *text, size_t len, const char *agent, struct rsd_robots **out);
+/* The two verdicts RFC 9309 2.3.1 prescribes without a file: 4xx -> allow
+ * all, 5xx/unreachable -> disallow all. */
+int rsd_robots_new_allow_all(struct rsd_robots **out);
+int rsd_robots_new_disallow_all(struct rsd_robots **out);
+void rsd_robots_free(struct rsd_robots *r); /* accepts NULL */
+
+/* path: the URL's path and query ("/a/b?c"), as sent in the request line.
+ * "/robots.txt" is always allowed. */
+bool rsd_robots_allowed(const struct rsd_robots *r, const char *path);
+/* Crawl-delay of the matched group in milliseconds, 0 when absent. */
+unsigned rsd_robots_crawl_delay_ms(const struct rsd_robots *r);
+/* Sitemap: URLs (absolute, as written), in file order. */
+size_t rsd_robots_sitemaps(const struct rsd_robots *r, const char *const **urls);
+
+/* The product token of a User-Agent string: its leading run of [A-Za-z_-]
+ * ("recipe-scraperd/0.1 (+https://x)" -> "recipe-scraperd"); malloc'ed. */
+char *rsd_robots_product_token(const char *user_agent);
+
+#endif

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RSD_CRAWL_TEST_H
+#define RSD_CRAWL_TEST_H
+
+/* Helpers shared by the crawl tests. */
+
+#include "config.h"
+
+/* Parses an INI text built from fmt (aborts the test on error). */
+struct rsd_config *crawl_test_config(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* $RSD_FIXTURES/crawl/<name> (static buffer). */
+const char *crawl_fixture(const char *name);
+/* A fresh empty directory under $TMPDIR (malloc'ed); crawl_rmdir removes it. */
+char *crawl_tmpdir(void);
+void crawl_rmdir(char *dir);
+/* Waits ms milliseconds (poll(2) on nothing: tests only). */
+void crawl_wait_ms(int ms);
+
+#endif

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/* fetch.c: address ranges, Retry-After, and single transfers against the
+ * loopback server (size caps, gzip bombs, classification). */
+
+#include "fetch.h"
+#include "httpd.h"
+#include "crawl_test.h"
+
+#include <check.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ip_case {
+	const char *ip;
+	bool restricted;
+};
+
+static const struct ip_case ips[] = {
+	{ "127.0.0.1", true },       { "127.255.0.9", true },   { "10.1.2.3", true },
+	{ "172.16.0.1", true },      { "172.31.255.255", true }, { "172.32.0.1", false },
+	{ "192.168.1.1", true },     { "169.254.169.254", true }, { "100.64.0.1", true },
+	{ "100.128.0.1", false },    { "0.0.0.0", true },       { "224.0.0.1", true },
+	{ "239.255.255.250", true }, { "255.255.255.255", true }, { "240.0.0.1", true },
+	{ "198.18.0.1", true },      { "8.8.8.8", false },      { "93.184.216.34", false },
+	{ "::", true },              { "::1", true },           { "fe80::1", true },
+	{ "febf::1", true },         { "fc00::1", true },       { "fd12:3456::1", true },
+	{ "ff02::1", true },         { "::ffff:127.0.0.1", true }, { "::ffff:10.0.0.1", true },
+	{ "::ffff:8.8.8.8", false }, { "::127.0.0.1", true },   { "64:ff9b::a00:1", true },
+	{ "64:ff9b::808:808", false }, { "2001:4860:4860::8888", false }, { "2a00:1450::1", false },
+	{ "not-an-ip", true },       { "", true },
+};
+
+START_TEST(test_address_ranges)
+{
+	const struct ip_case *c = &ips[_i];
+	ck_assert_msg(rsd_fetch_ip_restricted(c->ip) == c->restricted, "%s", c->ip);
+}
+END_TEST
+
+START_TEST(test_retry_after)
+{
+	unsigned s = 99;
+	ck_assert_int_eq(rsd_fetch_parse_retry_after("120", 0, &s), 0);
+	ck_assert_uint_eq(s, 120);
+	ck_assert_int_eq(rsd_fetch_parse_retry_after(" 0 ", 0, &s), 0);
+	ck_assert_uint_eq(s, 0);
+	ck_assert_int_eq(rsd_fetch_parse_retry_after("99999999999999999999", 0, &s), 0);
+	ck_assert_uint_eq(s, UINT_MAX);
+	/* HTTP-date (IMF-fixdate), relative to now; past dates mean now */
+	time_t date = 1445412480; /* Wed, 21 Oct 2015 07:28:00 GMT */
+	ck_assert_int_eq(rsd_fetch_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", date - 30, &s), 0);
+	ck_assert_uint_eq(s, 30);
+	ck_assert_int_eq(rsd_fetch_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", date + 5, &s), 0);
+	ck_assert_uint_eq(s, 0);
+	/* obsolete RFC 850 form is still an HTTP-date */
+	ck_assert_int_eq(rsd_fetch_parse_retry_after("Wednesday, 21-Oct-15 07:28:00 GMT", date - 1, &s), 0);
+	ck_assert_uint_eq(s, 1);
+	ck_assert_int_eq(rsd_fetch_parse_retry_after("-5", 0, &s), -EINVAL);
+	ck_assert_int_eq(rsd_fetch_parse_retry_after("1.5", 0, &s), -EINVAL);
+	ck_assert_int_eq(rsd_fetch_parse_retry_after("soon", 0, &s), -EINVAL);
+	ck_assert_int_eq(rsd_fetch_parse_retry_after("", 0, &s), -EINVAL);
+}
+END_TEST
+
+/* ---- transfers ---- */
+
+static struct rsd_httpd *srv;
+
+static void setup_server(void)
+{
+	ck_assert_int_eq(rsd_httpd_start(NULL, &srv), 0);
+}
+
+static void teardown_server(void)
+{
+	rsd_httpd_free(srv);
+	srv = NULL;
+}
+
+static const struct rsd_fetch_options defaults = {
+	.user_agent = "testbot/1.0",
+	.timeout_s = 10,
+	.max_bytes = 64 * 1024,
+	.allow_private = true,
+};
+
+/* Runs one transfer synchronously; the caller frees *f. */
+static void run(const struct rsd_fetch_options *o, const char *path, struct rsd_fetch **f,
+		struct rsd_fetch_result *res)
+{
+	char url[256];
+	snprintf(url, sizeof(url), "%s%s", rsd_httpd_base(srv), path);
+	ck_assert_int_eq(rsd_fetch_new(o, url, NULL, f), 0);
+	CURLcode code = curl_easy_perform((*f)->easy);
+	rsd_fetch_result(*f, code, res);
+}
+
+START_TEST(test_ok_and_gzip)
+{
+	static const char page[] = "<html><body>Soup</body></html>";
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/p", .body = page }), 0);
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/z", .body = page, .gzip = true }), 0);
+	const char *paths[] = { "/p", "/z" };
+	for (int i = 0; i < 2; i++) {
+		struct rsd_fetch *f;
+		struct rsd_fetch_result res;
+		run(&defaults, paths[i], &f, &res);
+		ck_assert_int_eq(res.status, RSD_FETCH_OK);
+		ck_assert_int_eq(res.http_code, 200);
+		ck_assert_str_eq(res.content_type, "text/html; charset=utf-8");
+		ck_assert_uint_eq(f->len, strlen(page));
+		ck_assert_str_eq(f->body, page);
+		rsd_fetch_free(f);
+	}
+	struct rsd_httpd_request *log;
+	size_t n = rsd_httpd_log(srv, &log);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(log[0].user_agent, "testbot/1.0");
+	free(log);
+}
+END_TEST
+
+START_TEST(test_private_address_refused)
+{
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/p", .body = "x" }), 0);
+	struct rsd_fetch_options o = defaults;
+	o.allow_private = false;
+	struct rsd_fetch *f;
+	struct rsd_fetch_result res;
+	run(&o, "/p", &f, &res);
+	ck_assert_int_eq(res.status, RSD_FETCH_BLOCKED);
+	rsd_fetch_free(f);
+	ck_assert_uint_eq(rsd_httpd_count(srv, "/p"), 0); /* never connected */
+}
+END_TEST
+
+START_TEST(test_size_caps)
+{
+	/* announced by Content-Length */
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/big", .fill_len = 200 * 1024 }), 0);
+	/* 8 MiB of 'x' compresses to a few KiB: the cap must apply after decoding */
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/bomb", .fill_len = 8 << 20, .gzip = true }), 0);
+	const char *paths[] = { "/big", "/bomb" };
+	for (int i = 0; i < 2; i++) {
+		struct rsd_fetch *f;
+		struct rsd_fetch_result res;
+		run(&defaults, paths[i], &f, &res);
+		ck_assert_msg(res.status == RSD_FETCH_TOO_BIG, "%s: %d", paths[i], res.status);
+		ck_assert_uint_le(f->len, defaults.max_bytes);
+		rsd_fetch_free(f);
+	}
+	/* truncate mode (robots.txt) keeps the first max_bytes and succeeds */
+	struct rsd_fetch_options o = defaults;
+	o.truncate = true;
+	struct rsd_fetch *f;
+	struct rsd_fetch_result res;
+	run(&o, "/bomb", &f, &res);
+	ck_assert_int_eq(res.status, RSD_FETCH_OK);
+	ck_assert_uint_eq(f->len, o.max_bytes);
+	rsd_fetch_free(f);
+}
+END_TEST
+
+START_TEST(test_classification)
+{
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/busy", .status = 503, .retry_after = "7" }), 0);
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/slow-down", .status = 429 }), 0);
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/gone", .status = 410 }), 0);
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/moved", .status = 301, .location = "../there?x=1" }), 0);
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/hang", .delay_ms = 5000 }), 0);
+	struct {
+		const char *path;
+		enum rsd_fetch_status status;
+		long code;
+	} want[] = {
+		{ "/busy", RSD_FETCH_RETRY, 503 },   { "/slow-down", RSD_FETCH_RETRY, 429 },
+		{ "/gone", RSD_FETCH_HTTP_ERROR, 410 }, { "/nothing", RSD_FETCH_HTTP_ERROR, 404 },
+		{ "/moved", RSD_FETCH_REDIRECT, 301 }, { "/hang", RSD_FETCH_RETRY, 0 },
+	};
+	struct rsd_fetch_options o = defaults;
+	o.timeout_s = 1;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct rsd_fetch *f;
+		struct rsd_fetch_result res;
+		run(&o, want[i].path, &f, &res);
+		ck_assert_msg(res.status == want[i].status, "%s: %d", want[i].path, res.status);
+		ck_assert_int_eq(res.http_code, want[i].code);
+		if (i == 0)
+			ck_assert_uint_eq(res.retry_after_ms, 7000);
+		if (want[i].status == RSD_FETCH_REDIRECT) {
+			char expect[128];
+			snprintf(expect, sizeof(expect), "%s/there?x=1", rsd_httpd_base(srv));
+			ck_assert_str_eq(res.location, expect);
+		}
+		rsd_fetch_free(f);
+	}
+}
+END_TEST
+
+START_TEST(test_other_protocols_refused)
+{
+	struct rsd_fetch *f;
+	ck_assert_int_eq(rsd_fetch_new(&defaults, "file:///etc/hostname", NULL, &f), 0);
+	CURLcode code = curl_easy_perform(f->easy);
+	struct rsd_fetch_result res;
+	rsd_fetch_result(f, code, &res);
+	ck_assert_int_eq(code, CURLE_UNSUPPORTED_PROTOCOL);
+	ck_assert_int_eq(res.status, RSD_FETCH_ERROR);
+	ck_assert_ptr_null(f->body);
+	rsd_fetch_free(f);
+	rsd_fetch_free(NULL);
+}
+END_TEST
+
+int main(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	Suite *s = suite_create("fetch");
+	TCase *tc = tcase_create("units");
+	tcase_add_loop_test(tc, test_address_ranges, 0, sizeof(ips) / sizeof(ips[0]));
+	tcase_add_test(tc, test_retry_after);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("loopback");
+	tcase_add_checked_fixture(tc, setup_server, teardown_server);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_ok_and_gzip);
+	tcase_add_test(tc, test_private_address_refused);
+	tcase_add_test(tc, test_size_caps);
+	tcase_add_test(tc, test_classification);
+	tcase_add_test(tc, test_other_protocols_refused);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	curl_global_cleanup();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: MIT */
+/* Frontier admission and scheduling (frontier.c), without any network:
+ * jobs are taken and ended by hand. */
+
+#include "frontier.h"
+#include "scraper.h"
+#include "crawl_test.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CFG_HEAD "[scraper]\nstart_urls = http://a.test/\nallowed_hosts = a.test b.test c.test\n"
+
+static atomic_uint wakes[4];
+static struct rsd_scraper_stats stats;
+
+static void on_wake(void *ctx, unsigned waiter)
+{
+	atomic_fetch_add(&wakes[waiter], 1);
+}
+
+static struct rsd_frontier *make(const struct rsd_config *cfg, struct rsd_state *state)
+{
+	memset(&stats, 0, sizeof(stats));
+	for (int i = 0; i < 4; i++)
+		atomic_store(&wakes[i], 0);
+	struct rsd_frontier_options o = {
+		.cfg = cfg, .state = state, .stats = &stats, .once = true,
+		.backoff_base_ms = 100, .max_retries = 2,
+		.wake = on_wake, .n_waiters = 4,
+	};
+	struct rsd_frontier *f;
+	ck_assert_int_eq(rsd_frontier_new(&o, &f), 0);
+	return f;
+}
+
+static int add(struct rsd_frontier *f, unsigned n, ...)
+{
+	char *urls[16];
+	va_list ap;
+	va_start(ap, n);
+	for (unsigned i = 0; i < n; i++)
+		urls[i] = va_arg(ap, char *);
+	va_end(ap);
+	struct rsd_strv v = { .items = urls, .n = n };
+	return rsd_frontier_add_start(f, &v);
+}
+
+static struct rsd_job take(struct rsd_frontier *f)
+{
+	struct rsd_job job;
+	int64_t wait;
+	int rc = rsd_frontier_next(f, 0, &job, &wait);
+	ck_assert_msg(rc == 0, "next: %d (wait %lld)", rc, (long long)wait);
+	return job;
+}
+
+static int64_t expect_wait(struct rsd_frontier *f, unsigned waiter)
+{
+	struct rsd_job job;
+	int64_t wait;
+	ck_assert_int_eq(rsd_frontier_next(f, waiter, &job, &wait), -EAGAIN);
+	return wait;
+}
+
+static void expect_finished(struct rsd_frontier *f)
+{
+	struct rsd_job job;
+	int64_t wait;
+	ck_assert_int_eq(rsd_frontier_next(f, 0, &job, &wait), -ENODATA);
+	ck_assert(rsd_frontier_finished(f));
+}
+
+START_TEST(test_scope_and_dedup)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\nmax_depth = 2\n"
+						   "max_connections_per_host = 8\n"
+						   "follow = /cat/\nrecipe = /recipe/\n");
+	struct rsd_frontier *f = make(cfg, NULL);
+	ck_assert_int_eq(add(f, 1, "http://a.test/"), 1);
+	char *links[] = {
+		"http://a.test/cat/1",
+		"http://a.test/recipe/1",
+		"http://a.test/about",            /* matches neither follow nor recipe */
+		"http://d.test/cat/x",            /* host not allowed */
+		"mailto:cook@a.test",             /* scheme */
+		"javascript:void(0)",
+		"http://a.test/cat/1#comments",   /* same page */
+		"HTTP://A.TEST:80/cat/./1",       /* same page */
+		"https://a.test/cat/1",           /* another scheme is another URL */
+		"http://b.test/recipe/2",
+		"http://a.test/",                 /* the start page again: not `follow` */
+	};
+	size_t n = sizeof(links) / sizeof(links[0]);
+	ck_assert_int_eq(rsd_frontier_add_links(f, links, n, 1), 4);
+	ck_assert_uint_eq(atomic_load(&stats.pages_skipped), 5);
+	ck_assert_uint_eq(atomic_load(&stats.queued), 5);
+	/* beyond max_depth nothing is admitted */
+	char *deep[] = { "http://a.test/cat/deep" };
+	ck_assert_int_eq(rsd_frontier_add_links(f, deep, 1, 3), 0);
+
+	const char *want[] = { "http://a.test/", "http://a.test/cat/1", "http://a.test/recipe/1",
+			       "https://a.test/cat/1", "http://b.test/recipe/2" };
+	bool seen[5] = { 0 };
+	struct rsd_job jobs[5];
+	for (int i = 0; i < 5; i++) {
+		jobs[i] = take(f);
+		int k;
+		for (k = 0; k < 5 && strcmp(want[k], jobs[i].url) != 0; k++)
+			;
+		ck_assert_msg(k < 5 && !seen[k], "unexpected %s", jobs[i].url);
+		seen[k] = true;
+		ck_assert(jobs[i].extract == (strstr(jobs[i].url, "/recipe/") != NULL));
+		ck_assert_uint_eq(jobs[i].depth, k == 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(expect_wait(f, 0), -1); /* in flight, nothing queued */
+	for (int i = 0; i < 5; i++)
+		rsd_frontier_done(f, &jobs[i]);
+	expect_finished(f);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_per_host_delay)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 300\nrobots = off\n");
+	struct rsd_frontier *f = make(cfg, NULL);
+	ck_assert_int_eq(add(f, 3, "http://a.test/1", "http://a.test/2", "http://b.test/1"), 3);
+	int64_t t0 = rsd_frontier_now_ms();
+	struct rsd_job j1 = take(f), j2 = take(f);
+	ck_assert(j1.host != j2.host); /* the other host does not wait for a.test */
+	rsd_frontier_done(f, &j1);
+	rsd_frontier_done(f, &j2);
+	int64_t wait = expect_wait(f, 0);
+	ck_assert_int_gt(wait, 200);
+	ck_assert_int_le(wait, 300);
+	crawl_wait_ms((int)wait);
+	struct rsd_job j3 = take(f);
+	ck_assert_str_eq(j3.url, "http://a.test/2");
+	ck_assert_int_ge(rsd_frontier_now_ms() - t0, 300);
+	rsd_frontier_done(f, &j3);
+	expect_finished(f);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_connection_limits)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n"
+						   "max_connections = 2\nmax_connections_per_host = 1\n");
+	struct rsd_frontier *f = make(cfg, NULL);
+	ck_assert_int_eq(add(f, 3, "http://a.test/1", "http://a.test/2", "http://b.test/1"), 3);
+	struct rsd_job j1 = take(f);
+	struct rsd_job j2 = take(f);
+	ck_assert(j1.host != j2.host); /* a.test's second URL waits for its first */
+	ck_assert_int_eq(expect_wait(f, 1), -1); /* global limit */
+	ck_assert_uint_eq(atomic_load(&stats.in_flight), 2);
+	struct rsd_job *ja = strstr(j1.url, "a.test") ? &j1 : &j2;
+	struct rsd_job *jb = ja == &j1 ? &j2 : &j1;
+	rsd_frontier_done(f, jb);
+	ck_assert_uint_ge(atomic_load(&wakes[1]), 1); /* the idle waiter is woken */
+	ck_assert_int_eq(expect_wait(f, 1), -1); /* b.test is done, a.test still busy */
+	rsd_frontier_done(f, ja);
+	struct rsd_job j3 = take(f);
+	ck_assert_str_eq(j3.url, "http://a.test/2");
+	rsd_frontier_done(f, &j3);
+	expect_finished(f);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_robots_before_pages)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = on\n");
+	struct rsd_frontier *f = make(cfg, NULL);
+	ck_assert_int_eq(add(f, 3, "http://a.test/x", "http://a.test/private/y", "http://b.test/z"), 3);
+	struct rsd_job r1 = take(f), r2 = take(f);
+	ck_assert_int_eq(r1.kind, RSD_JOB_ROBOTS);
+	ck_assert_int_eq(r2.kind, RSD_JOB_ROBOTS);
+	struct rsd_job *ra = strstr(r1.url, "a.test") ? &r1 : &r2;
+	struct rsd_job *rb = ra == &r1 ? &r2 : &r1;
+	ck_assert_str_eq(ra->url, "http://a.test/robots.txt");
+	ck_assert_int_eq(expect_wait(f, 0), -1); /* no page before its robots.txt */
+
+	const char *txt = "User-agent: *\nDisallow: /private/\n";
+	struct rsd_robots *rules;
+	ck_assert_int_eq(rsd_robots_parse(txt, strlen(txt), "recipe-scraperd", &rules), 0);
+	rsd_frontier_robots_done(f, ra, rules);
+	rsd_frontier_robots_done(f, rb, NULL); /* b.test unreachable: disallow all */
+	struct rsd_job p = take(f);
+	ck_assert_int_eq(p.kind, RSD_JOB_PAGE);
+	ck_assert_str_eq(p.url, "http://a.test/x");
+	ck_assert_int_eq(expect_wait(f, 0), -1);
+	ck_assert_uint_eq(atomic_load(&stats.pages_skipped), 2); /* /private/y, b.test/z */
+	rsd_frontier_done(f, &p);
+	expect_finished(f);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+/* Politeness is per host name (any scheme or port), robots.txt per origin. */
+START_TEST(test_origins_share_politeness)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 300\nrobots = off\n");
+	struct rsd_frontier *f = make(cfg, NULL);
+	ck_assert_int_eq(add(f, 3, "http://a.test/1", "https://a.test/2", "http://user@a.test:8080/3"), 3);
+	struct rsd_job j = take(f);
+	ck_assert_str_eq(j.url, "http://a.test/1");
+	ck_assert_int_gt(expect_wait(f, 0), 200);
+	rsd_frontier_done(f, &j);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+
+	cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = on\nmax_connections_per_host = 4\n");
+	f = make(cfg, NULL);
+	ck_assert_int_eq(add(f, 2, "http://a.test/1", "https://a.test/2"), 2);
+	struct rsd_job r1 = take(f);
+	ck_assert_str_eq(r1.url, "http://a.test/robots.txt");
+	ck_assert_int_eq(expect_wait(f, 0), -1);
+	struct rsd_robots *all;
+	ck_assert_int_eq(rsd_robots_new_allow_all(&all), 0);
+	rsd_frontier_robots_done(f, &r1, all);
+	struct rsd_job p1 = take(f);
+	ck_assert_str_eq(p1.url, "http://a.test/1");
+	struct rsd_job r2 = take(f);
+	ck_assert_int_eq(r2.kind, RSD_JOB_ROBOTS);
+	ck_assert_str_eq(r2.url, "https://a.test/robots.txt");
+	rsd_frontier_robots_done(f, &r2, NULL);
+	rsd_frontier_done(f, &p1);
+	expect_finished(f); /* https://a.test/2 was disallowed */
+	ck_assert_uint_eq(atomic_load(&stats.pages_skipped), 1);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_crawl_delay)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 100\nrobots = on\n");
+	struct rsd_frontier *f = make(cfg, NULL);
+	ck_assert_int_eq(add(f, 2, "http://a.test/1", "http://a.test/2"), 2);
+	struct rsd_job r = take(f);
+	const char *txt = "User-agent: *\nCrawl-delay: 0.5\n";
+	struct rsd_robots *rules;
+	ck_assert_int_eq(rsd_robots_parse(txt, strlen(txt), "recipe-scraperd", &rules), 0);
+	rsd_frontier_robots_done(f, &r, rules);
+	crawl_wait_ms((int)expect_wait(f, 0)); /* delay_ms after robots.txt */
+	struct rsd_job p = take(f);
+	rsd_frontier_done(f, &p);
+	/* Crawl-delay (500 ms) is larger than delay_ms (100 ms): it wins */
+	int64_t wait = expect_wait(f, 0);
+	ck_assert_int_gt(wait, 400);
+	ck_assert_int_le(wait, 500);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_retry_backoff)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n");
+	struct rsd_frontier *f = make(cfg, NULL);
+	ck_assert_int_eq(add(f, 1, "http://a.test/flaky"), 1);
+	/* exponential: ~100 ms, then ~200 ms, each with up to 50% jitter */
+	for (unsigned attempt = 0; attempt < 2; attempt++) {
+		struct rsd_job j = take(f);
+		ck_assert_uint_eq(j.attempt, attempt);
+		ck_assert(rsd_frontier_retry(f, &j, 0));
+		int64_t wait = expect_wait(f, 0);
+		unsigned base = 100u << attempt;
+		ck_assert_int_ge(wait, base - 5);
+		ck_assert_int_le(wait, base + base / 2);
+		crawl_wait_ms((int)wait);
+	}
+	struct rsd_job j = take(f);
+	ck_assert_uint_eq(j.attempt, 2);
+	ck_assert(!rsd_frontier_retry(f, &j, 0)); /* max_retries = 2 */
+	ck_assert_str_eq(j.url, "http://a.test/flaky"); /* still ours */
+	rsd_frontier_done(f, &j);
+	expect_finished(f);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_retry_after)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n");
+	struct rsd_frontier *f = make(cfg, NULL);
+	ck_assert_int_eq(add(f, 2, "http://a.test/1", "http://a.test/2"), 2);
+	struct rsd_job j = take(f);
+	ck_assert(rsd_frontier_retry(f, &j, 5000));
+	/* the whole host waits, and the retried URL goes first */
+	int64_t wait = expect_wait(f, 0);
+	ck_assert_int_gt(wait, 4900);
+	ck_assert_int_le(wait, 5000);
+	/* an unreasonable Retry-After is not honoured by waiting: it fails */
+	rsd_frontier_stop(f);
+	rsd_frontier_free(f);
+
+	f = make(cfg, NULL);
+	ck_assert_int_eq(add(f, 1, "http://a.test/1"), 1);
+	j = take(f);
+	ck_assert(!rsd_frontier_retry(f, &j, 3600 * 1000));
+	rsd_frontier_done(f, &j);
+	expect_finished(f);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_max_pages)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\nmax_pages = 2\n"
+						   "max_connections_per_host = 8\n");
+	struct rsd_frontier *f = make(cfg, NULL);
+	ck_assert_int_eq(add(f, 3, "http://a.test/1", "http://a.test/2", "http://a.test/3"), 3);
+	struct rsd_job j1 = take(f), j2 = take(f);
+	ck_assert_int_eq(expect_wait(f, 0), -1);
+	ck_assert_uint_eq(atomic_load(&stats.pages_skipped), 1);
+	char *more[] = { "http://a.test/4" };
+	ck_assert_int_eq(rsd_frontier_add_links(f, more, 1, 1), 0);
+	rsd_frontier_done(f, &j1);
+	rsd_frontier_done(f, &j2);
+	expect_finished(f);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_redirects)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\nfollow = /cat/\n");
+	struct rsd_frontier *f = make(cfg, NULL);
+	ck_assert_int_eq(add(f, 1, "http://a.test/cat/"), 1);
+	struct rsd_job j = take(f);
+	/* follow does not apply to a redirect: it is the same page */
+	ck_assert_int_eq(rsd_frontier_add_redirect(f, &j, "/moved/here"), 0);
+	ck_assert_int_eq(rsd_frontier_add_redirect(f, &j, "/moved/here"), -EEXIST);
+	ck_assert_int_eq(rsd_frontier_add_redirect(f, &j, "http://evil.test/"), -EPERM);
+	ck_assert_int_eq(rsd_frontier_add_redirect(f, &j, "ftp://a.test/x"), -EPROTONOSUPPORT);
+	rsd_frontier_done(f, &j);
+	j = take(f);
+	ck_assert_str_eq(j.url, "http://a.test/moved/here");
+	ck_assert_uint_eq(j.redirects, 1);
+	j.redirects = 5;
+	ck_assert_int_eq(rsd_frontier_add_redirect(f, &j, "/6"), -ELOOP);
+	rsd_frontier_done(f, &j);
+	expect_finished(f);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_delivered_not_admitted)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n");
+	struct rsd_state *st;
+	ck_assert_int_eq(rsd_state_open(NULL, &st), 0);
+	ck_assert_int_eq(rsd_state_mark_delivered(st, "http://a.test/done"), 0);
+	struct rsd_frontier *f = make(cfg, st);
+	ck_assert_int_eq(add(f, 2, "http://a.test/done", "http://a.test/todo"), 1);
+	struct rsd_job j = take(f);
+	ck_assert_str_eq(j.url, "http://a.test/todo");
+	rsd_frontier_done(f, &j);
+	expect_finished(f);
+	rsd_frontier_free(f);
+	rsd_state_close(st);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_wake_and_stop)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n");
+	struct rsd_frontier *f = make(cfg, NULL);
+	ck_assert_int_eq(add(f, 1, "http://a.test/"), 1);
+	struct rsd_job j = take(f);
+	ck_assert_int_eq(expect_wait(f, 2), -1);
+	char *links[] = { "http://b.test/x" };
+	ck_assert_int_eq(rsd_frontier_add_links(f, links, 1, 1), 1);
+	ck_assert_uint_eq(atomic_load(&wakes[2]), 1);
+	ck_assert_uint_eq(atomic_load(&wakes[3]), 0); /* only idle waiters */
+	rsd_frontier_stop(f);
+	struct rsd_job k;
+	int64_t wait;
+	ck_assert_int_eq(rsd_frontier_next(f, 1, &k, &wait), -ESHUTDOWN);
+	ck_assert_uint_eq(atomic_load(&wakes[3]), 1); /* stop wakes everyone */
+	rsd_frontier_done(f, &j);
+	ck_assert(!rsd_frontier_finished(f));
+	rsd_frontier_free(f); /* frees the URL still queued */
+	rsd_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_recrawl_round)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\nrecrawl_interval_s = 1\n");
+	struct rsd_frontier *f = make(cfg, NULL);
+	rsd_frontier_set_once(f, false);
+	ck_assert_int_eq(add(f, 1, "http://a.test/"), 1);
+	struct rsd_job j = take(f);
+	rsd_frontier_done(f, &j);
+	int64_t wait = expect_wait(f, 0); /* drained: wait for the next round */
+	ck_assert_int_gt(wait, 500);
+	ck_assert_int_le(wait, 1000);
+	crawl_wait_ms((int)wait);
+	ck_assert_int_eq(expect_wait(f, 0), 0); /* the round starts */
+	j = take(f);
+	ck_assert_str_eq(j.url, "http://a.test/");
+	rsd_frontier_done(f, &j);
+	ck_assert(!rsd_frontier_finished(f));
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("frontier");
+	TCase *tc = tcase_create("frontier");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_scope_and_dedup);
+	tcase_add_test(tc, test_per_host_delay);
+	tcase_add_test(tc, test_connection_limits);
+	tcase_add_test(tc, test_robots_before_pages);
+	tcase_add_test(tc, test_origins_share_politeness);
+	tcase_add_test(tc, test_crawl_delay);
+	tcase_add_test(tc, test_retry_backoff);
+	tcase_add_test(tc, test_retry_after);
+	tcase_add_test(tc, test_max_pages);
+	tcase_add_test(tc, test_redirects);
+	tcase_add_test(tc, test_delivered_not_admitted);
+	tcase_add_test(tc, test_wake_and_stop);
+	tcase_add_test(tc, test_recrawl_round);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

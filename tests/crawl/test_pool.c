@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: MIT */
+/* The scraper pool against the loopback server: a small site with every
+ * kind of link and failure, a real ring consumed by the test thread. */
+
+#include "scraper.h"
+#include "record.h"
+#include "httpd.h"
+#include "crawl_test.h"
+
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define DELAY_MS 100
+#define DEADLINE_MS 30000
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "%s", path);
+	char *buf = malloc(1 << 20);
+	*len = fread(buf, 1, (1 << 20) - 1, f);
+	buf[*len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* A crawl in progress: server, config, ring, state, pool. */
+struct run {
+	struct rsd_httpd *srv;
+	struct rsd_config *cfg;
+	rsd_ring *ring;
+	struct rsd_state *state;
+	struct rsd_scraper *pool;
+	int efd;
+	struct rsd_record *records[64];
+	size_t n_records;
+};
+
+static void serve_site(struct run *r)
+{
+	ck_assert_int_eq(rsd_httpd_start(crawl_fixture("site"), &r->srv), 0);
+	size_t len;
+	char *salad = read_file(crawl_fixture("salad.html"), &len);
+	const struct rsd_httpd_route routes[] = {
+		{ .path = "/old-cake", .status = 301, .location = "/recipes/cake.html" },
+		{ .path = "/flaky.html", .fail_times = 1, .fail_status = 503, .retry_after = "1", .then_file = true },
+		{ .path = "/gz/salad.html", .body = salad, .gzip = true },
+		{ .path = "/big.html", .fill_len = 300 * 1024 },
+	};
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		ck_assert_int_eq(rsd_httpd_route(r->srv, &routes[i]), 0);
+	free(salad);
+}
+
+static void start_pool(struct run *r, const char *extra)
+{
+	r->cfg = crawl_test_config("[scraper]\nstart_urls = %s/\nthreads = 2\ndelay_ms = %d\n"
+				   "max_page_bytes = 64K\nallow_private_addresses = on\ntimeout_s = 5\n"
+				   "user_agent = crawltest/1.0 (+https://x.test)\n%s"
+				   "[ring]\ncapacity = 4\n",
+				   rsd_httpd_base(r->srv), DELAY_MS, extra);
+	ck_assert_int_eq(rsd_ring_new(r->cfg->ring_capacity, &r->ring), 0);
+	if (!r->state)
+		ck_assert_int_eq(rsd_state_open(NULL, &r->state), 0);
+	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_ge(r->efd, 0);
+	ck_assert_int_eq(rsd_scraper_new(r->cfg, r->ring, r->state, r->efd, &r->pool), 0);
+	rsd_scraper_set_once(r->pool, true);
+	ck_assert_int_eq(rsd_scraper_start(r->pool), 0);
+}
+
+static void take_record(struct run *r, void *item)
+{
+	ck_assert_uint_lt(r->n_records, 64);
+	r->records[r->n_records++] = item;
+}
+
+/* Consumes records until the pool says it finished (wake_fd), without
+ * polling: poll(2) on the ring's wait fd and the eventfd. */
+static void consume_until_finished(struct run *r)
+{
+	int64_t deadline = rsd_httpd_now_ms() + DEADLINE_MS;
+	bool finished = false;
+	for (;;) {
+		void *item;
+		while (rsd_ring_sc_try_dequeue(r->ring, &item) == 0)
+			take_record(r, item);
+		if (finished)
+			break;
+		int64_t left = deadline - rsd_httpd_now_ms();
+		ck_assert_msg(left > 0, "crawl did not finish in time");
+		struct pollfd fds[2] = { { .fd = r->efd, .events = POLLIN },
+					 { .fd = rsd_ring_sc_wait_fd(r->ring), .events = POLLIN } };
+		bool armed = rsd_ring_sc_arm(r->ring);
+		if (armed) {
+			poll(fds, 2, (int)left);
+			rsd_ring_sc_disarm(r->ring);
+		}
+		uint64_t v;
+		if (read(r->efd, &v, sizeof(v)) == (ssize_t)sizeof(v)) {
+			ck_assert_uint_eq(v, 1);
+			finished = true; /* every record is in the ring by now */
+		}
+	}
+	ck_assert(rsd_scraper_finished(r->pool));
+}
+
+static void end_run(struct run *r)
+{
+	rsd_scraper_free(r->pool);
+	for (size_t i = 0; i < r->n_records; i++)
+		rsd_record_free(r->records[i]);
+	void *item;
+	while (rsd_ring_sc_try_dequeue(r->ring, &item) == 0)
+		rsd_record_free(item);
+	rsd_ring_free(r->ring);
+	rsd_state_close(r->state);
+	rsd_config_free(r->cfg);
+	rsd_httpd_free(r->srv);
+	close(r->efd);
+}
+
+static size_t count_record(const struct run *r, const char *base, const char *path)
+{
+	char url[256];
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_records; i++)
+		n += strcmp(r->records[i]->url, url) == 0;
+	return n;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct rsd_httpd_request *x = a, *y = b;
+	return (x->at_ms > y->at_ms) - (x->at_ms < y->at_ms);
+}
+
+START_TEST(test_crawl_site)
+{
+	struct run r = { 0 };
+	serve_site(&r);
+	start_pool(&r, "");
+	consume_until_finished(&r);
+	const char *base = rsd_httpd_base(r.srv);
+
+	/* exactly these recipes, once each */
+	const char *recipes[] = { "/recipes/pancakes.html", "/recipes/soup.html", "/recipes/stew.html",
+				  "/recipes/cake.html", "/flaky.html", "/gz/salad.html" };
+	size_t n_recipes = sizeof(recipes) / sizeof(recipes[0]);
+	for (size_t i = 0; i < n_recipes; i++)
+		ck_assert_msg(count_record(&r, base, recipes[i]) == 1, "%s", recipes[i]);
+	ck_assert_uint_eq(r.n_records, n_recipes);
+	/* the records are the extractor's, keyed by the fetched URL */
+	for (size_t i = 0; i < r.n_records; i++) {
+		cJSON *j = cJSON_Parse(r.records[i]->json);
+		ck_assert_ptr_nonnull(j);
+		ck_assert(cJSON_IsString(cJSON_GetObjectItem(j, "title")));
+		cJSON_Delete(j);
+	}
+
+	/* exactly these requests */
+	struct { const char *path; unsigned n; } want[] = {
+		{ "/robots.txt", 1 }, { "/", 1 }, { "/index.html", 1 }, { "/about.html", 1 },
+		{ "/recipes/pancakes.html", 1 }, { "/recipes/soup.html", 1 }, { "/recipes/stew.html", 1 },
+		{ "/old-cake", 1 }, { "/recipes/cake.html", 1 }, { "/flaky.html", 2 },
+		{ "/gz/salad.html", 1 }, { "/big.html", 1 }, { "/missing.html", 1 },
+		{ "/private/secret.html", 0 },
+		{ "/recipes/", 0 }, /* what a fragment-only link must not become */
+	};
+	unsigned total = 0;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		unsigned got = rsd_httpd_count(r.srv, want[i].path);
+		ck_assert_msg(got == want[i].n, "%s: %u requests, want %u", want[i].path, got, want[i].n);
+		total += want[i].n;
+	}
+	struct rsd_httpd_request *log;
+	size_t n = rsd_httpd_log(r.srv, &log);
+	if (n != total)
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "request %zu: %s %u\n", i, log[i].path, log[i].status);
+	ck_assert_uint_eq(n, total); /* nothing else was asked for */
+	/* robots.txt first; politeness: request starts on the host >= delay
+	 * apart (minus arrival jitter), the retry >= Retry-After later */
+	qsort(log, n, sizeof(*log), by_time);
+	ck_assert_str_eq(log[0].path, "/robots.txt");
+	int64_t first_flaky = -1;
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(log[i].user_agent, "crawltest/1.0 (+https://x.test)");
+		if (i > 0)
+			ck_assert_msg(log[i].at_ms - log[i - 1].at_ms >= DELAY_MS - 30,
+				      "%s only %lld ms after %s", log[i].path,
+				      (long long)(log[i].at_ms - log[i - 1].at_ms), log[i - 1].path);
+		if (strcmp(log[i].path, "/flaky.html") == 0) {
+			if (first_flaky < 0)
+				first_flaky = log[i].at_ms;
+			else
+				ck_assert_int_ge(log[i].at_ms - first_flaky, 1000 - 30);
+		}
+	}
+	free(log);
+
+	const struct rsd_scraper_stats *st = rsd_scraper_stats(r.pool);
+	ck_assert_uint_eq(atomic_load(&st->records), n_recipes);
+	ck_assert_uint_eq(atomic_load(&st->pages_fetched), 9);
+	ck_assert_uint_eq(atomic_load(&st->no_recipe), 3);     /* /, /index.html, /about.html */
+	ck_assert_uint_eq(atomic_load(&st->pages_failed), 1);  /* 404 */
+	ck_assert_uint_ge(atomic_load(&st->pages_skipped), 2); /* big, private, foreign links */
+	ck_assert_uint_eq(atomic_load(&st->in_flight), 0);
+	ck_assert_uint_eq(atomic_load(&st->queued), 0);
+	ck_assert_uint_gt(atomic_load(&st->progress), 0);
+	end_run(&r);
+}
+END_TEST
+
+START_TEST(test_recipe_pattern_and_delivered)
+{
+	/* recipe = /recipes/: /flaky.html and /gz/salad.html are crawled but
+	 * not extracted; pancakes is already delivered: not even fetched */
+	struct run r = { 0 };
+	serve_site(&r);
+	ck_assert_int_eq(rsd_state_open(NULL, &r.state), 0);
+	char url[256];
+	snprintf(url, sizeof(url), "%s/recipes/pancakes.html", rsd_httpd_base(r.srv));
+	ck_assert_int_eq(rsd_state_mark_delivered(r.state, url), 0);
+	start_pool(&r, "recipe = /recipes/\n");
+	consume_until_finished(&r);
+	const char *base = rsd_httpd_base(r.srv);
+	ck_assert_uint_eq(r.n_records, 3);
+	ck_assert_uint_eq(count_record(&r, base, "/recipes/soup.html"), 1);
+	ck_assert_uint_eq(count_record(&r, base, "/recipes/stew.html"), 1);
+	ck_assert_uint_eq(count_record(&r, base, "/recipes/cake.html"), 1);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/recipes/pancakes.html"), 0);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/gz/salad.html"), 1);
+	/* fetched pages are recorded in the crawl state */
+	struct rsd_page_meta m;
+	snprintf(url, sizeof(url), "%s/recipes/soup.html", base);
+	ck_assert_int_eq(rsd_state_lookup(r.state, url, &m), 0);
+	ck_assert_int_gt(m.fetched_at, 0);
+	ck_assert_uint_ne(m.content_hash, 0);
+	ck_assert(!m.delivered); /* only the producer's delivery report marks it */
+	rsd_page_meta_clear(&m);
+	end_run(&r);
+}
+END_TEST
+
+START_TEST(test_private_addresses_refused)
+{
+	struct rsd_httpd *srv;
+	ck_assert_int_eq(rsd_httpd_start(crawl_fixture("site"), &srv), 0);
+	struct run r = { .srv = srv };
+	/* the same crawl without allow_private_addresses: 127.0.0.1 is refused
+	 * on connect, robots.txt is unreachable, so everything is disallowed */
+	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s/\ndelay_ms = 0\n", rsd_httpd_base(srv));
+	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
+	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, NULL, r.efd, &r.pool), 0);
+	rsd_scraper_set_once(r.pool, true);
+	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
+	consume_until_finished(&r);
+	struct rsd_httpd_request *log;
+	ck_assert_uint_eq(rsd_httpd_log(srv, &log), 0);
+	free(log);
+	ck_assert_uint_eq(r.n_records, 0);
+	ck_assert_uint_eq(atomic_load(&rsd_scraper_stats(r.pool)->pages_skipped), 1);
+	end_run(&r);
+}
+END_TEST
+
+START_TEST(test_stop_finishes_in_flight)
+{
+	struct run r = { 0 };
+	serve_site(&r);
+	size_t len;
+	char *page = read_file(crawl_fixture("site/recipes/soup.html"), &len);
+	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/", .body = page, .delay_ms = 1500 }), 0);
+	free(page);
+	start_pool(&r, "robots = off\n");
+	/* wait (bounded) until the slow start page is being served */
+	for (int i = 0; i < 200 && atomic_load(&rsd_scraper_stats(r.pool)->in_flight) == 0; i++)
+		crawl_wait_ms(10);
+	ck_assert_uint_eq(atomic_load(&rsd_scraper_stats(r.pool)->in_flight), 1);
+	int64_t t0 = rsd_httpd_now_ms();
+	rsd_scraper_stop(r.pool);
+	rsd_scraper_join(r.pool);
+	ck_assert_int_lt(rsd_httpd_now_ms() - t0, 5000);
+	/* the transfer in flight finished and its record was handed over ... */
+	void *item;
+	while (rsd_ring_sc_try_dequeue(r.ring, &item) == 0)
+		take_record(&r, item);
+	ck_assert_uint_eq(r.n_records, 1);
+	/* ... but none of its links was fetched */
+	struct rsd_httpd_request *log;
+	size_t n = rsd_httpd_log(r.srv, &log);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(log[0].path, "/");
+	free(log);
+	ck_assert(!rsd_scraper_finished(r.pool));
+	end_run(&r);
+}
+END_TEST
+
+/* Rules under attack: redirect loops and chains, redirects out of scope,
+ * 429 with Retry-After, a hanging page, a gzip bomb, a server that always
+ * fails, an ISO-8859-1 page. */
+/* Failure reports: (url path, reason) pairs, from worker threads. */
+static pthread_mutex_t failures_lock = PTHREAD_MUTEX_INITIALIZER;
+static char failures[16][160];
+static size_t n_failures;
+
+static void on_failure(void *ctx, const char *url, long code, const char *reason)
+{
+	const char *path = strstr(url + strlen("http://"), "/");
+	pthread_mutex_lock(&failures_lock);
+	if (n_failures < 16)
+		snprintf(failures[n_failures++], sizeof(failures[0]), "%s %ld %s", path, code, reason);
+	pthread_mutex_unlock(&failures_lock);
+}
+
+static bool failure_reported(const char *prefix)
+{
+	size_t hits = 0;
+	for (size_t i = 0; i < n_failures; i++)
+		hits += strncmp(failures[i], prefix, strlen(prefix)) == 0;
+	return hits == 1;
+}
+
+START_TEST(test_hostile_site)
+{
+	struct run r = { 0 };
+	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0); /* /robots.txt: 404, allow all */
+	size_t len, soup_len, latin_len;
+	char *hostile = read_file(crawl_fixture("hostile.html"), &len);
+	char *soup = read_file(crawl_fixture("site/recipes/soup.html"), &soup_len);
+	char *latin = read_file(crawl_fixture("latin1.html"), &latin_len);
+	const struct rsd_httpd_route routes[] = {
+		{ .path = "/", .body = hostile },
+		{ .path = "/loop1", .status = 302, .location = "/loop2" },
+		{ .path = "/loop2", .status = 302, .location = "/loop1" },
+		{ .path = "/out", .status = 302, .location = "http://elsewhere.test/recipe" },
+		{ .path = "/c0", .status = 302, .location = "/c1" },
+		{ .path = "/c1", .status = 302, .location = "/c2" },
+		{ .path = "/c2", .status = 302, .location = "/c3" },
+		{ .path = "/c3", .status = 302, .location = "/c4" },
+		{ .path = "/c4", .status = 302, .location = "/c5" },
+		{ .path = "/c5", .status = 302, .location = "/c6" },
+		{ .path = "/c6", .status = 302, .location = "/final" },
+		{ .path = "/rate", .body = soup, .fail_times = 1, .fail_status = 429, .retry_after = "1" },
+		{ .path = "/hang", .body = soup, .delay_ms = 5000 },
+		{ .path = "/bomb", .fill_len = 8 << 20, .gzip = true },
+		{ .path = "/latin1", .body = latin, .content_type = "text/html; charset=iso-8859-1" },
+		{ .path = "/boom", .status = 500 },
+	};
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
+	free(hostile);
+	free(soup);
+	free(latin);
+
+	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s/\nthreads = 2\ndelay_ms = 0\n"
+				  "max_connections_per_host = 4\nmax_page_bytes = 64K\n"
+				  "allow_private_addresses = on\ntimeout_s = 1\n[ring]\ncapacity = 2\n",
+				  rsd_httpd_base(r.srv));
+	ck_assert_int_eq(rsd_ring_new(r.cfg->ring_capacity, &r.ring), 0);
+	ck_assert_int_eq(rsd_state_open(NULL, &r.state), 0);
+	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, r.state, r.efd, &r.pool), 0);
+	rsd_scraper_set_once(r.pool, true);
+	rsd_scraper_set_retry_policy(r.pool, 1, 200);
+	rsd_scraper_set_failure_cb(r.pool, on_failure, NULL);
+	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
+	consume_until_finished(&r);
+
+	struct { const char *path; unsigned n; } want[] = {
+		{ "/robots.txt", 1 }, { "/", 1 }, { "/loop1", 1 }, { "/loop2", 1 }, { "/out", 1 },
+		{ "/c0", 1 }, { "/c1", 1 }, { "/c2", 1 }, { "/c3", 1 }, { "/c4", 1 }, { "/c5", 1 },
+		{ "/c6", 0 }, /* a 6th hop is not followed */
+		{ "/rate", 2 }, { "/hang", 2 }, { "/bomb", 1 }, { "/latin1", 1 },
+		{ "/boom", 2 }, /* one retry, then given up */
+		{ "/index.html", 1 }, { "/pancakes.html", 1 }, /* links of /rate's page: 404 */
+	};
+	unsigned total = 0;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		unsigned got = rsd_httpd_count(r.srv, want[i].path);
+		ck_assert_msg(got == want[i].n, "%s: %u requests, want %u", want[i].path, got, want[i].n);
+		total += want[i].n;
+	}
+	struct rsd_httpd_request *log;
+	size_t n = rsd_httpd_log(r.srv, &log);
+	if (n != total)
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "request %zu: %s %u\n", i, log[i].path, log[i].status);
+	ck_assert_uint_eq(n, total);
+	qsort(log, n, sizeof(*log), by_time);
+	int64_t first_rate = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(log[i].path, "/rate") != 0)
+			continue;
+		if (first_rate < 0)
+			first_rate = log[i].at_ms;
+		else
+			ck_assert_int_ge(log[i].at_ms - first_rate, 1000 - 30); /* Retry-After: 1 */
+	}
+	free(log);
+
+	const char *base = rsd_httpd_base(r.srv);
+	ck_assert_uint_eq(r.n_records, 2);
+	ck_assert_uint_eq(count_record(&r, base, "/rate"), 1);
+	ck_assert_uint_eq(count_record(&r, base, "/latin1"), 1);
+	for (size_t i = 0; i < r.n_records; i++) {
+		if (!strstr(r.records[i]->url, "latin1"))
+			continue;
+		cJSON *j = cJSON_Parse(r.records[i]->json);
+		ck_assert_str_eq(cJSON_GetObjectItem(j, "title")->valuestring, "Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e");
+		cJSON_Delete(j);
+	}
+	const struct rsd_scraper_stats *st = rsd_scraper_stats(r.pool);
+	ck_assert_uint_eq(atomic_load(&st->pages_failed), 4);  /* /hang, /boom, two 404s */
+	ck_assert_uint_ge(atomic_load(&st->pages_skipped), 3); /* /out, /c5's hop, /bomb */
+	/* every page given up on is reported once, with its reason */
+	for (size_t i = 0; i < n_failures; i++)
+		fprintf(stderr, "failure: %s\n", failures[i]);
+	ck_assert_uint_eq(n_failures, 7);
+	ck_assert(failure_reported("/out 302 redirect out of scope"));
+	ck_assert(failure_reported("/c5 302 more than 5 redirects"));
+	ck_assert(failure_reported("/bomb 200 larger than max_page_bytes"));
+	ck_assert(failure_reported("/boom 500 server error"));
+	ck_assert(failure_reported("/hang 0 "));
+	ck_assert(failure_reported("/index.html 404 client error"));
+	ck_assert(failure_reported("/pancakes.html 404 client error"));
+	end_run(&r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pool");
+	TCase *tc = tcase_create("pool");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_crawl_site);
+	tcase_add_test(tc, test_recipe_pattern_and_delivered);
+	tcase_add_test(tc, test_private_addresses_refused);
+	tcase_add_test(tc, test_stop_finishes_in_flight);
+	tcase_add_test(tc, test_hostile_site);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

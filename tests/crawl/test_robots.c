@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/* robots.txt matching (robots.c) against the examples of RFC 9309. */
+
+#include "robots.h"
+#include "crawl_test.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static struct rsd_robots *parse(const char *text, const char *agent)
+{
+	struct rsd_robots *r = NULL;
+	ck_assert_int_eq(rsd_robots_parse(text, strlen(text), agent, &r), 0);
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+/* RFC 9309 5.1 */
+static const char rfc_simple[] =
+	"User-Agent: *\n"
+	"Disallow: *.gif$\n"
+	"Disallow: /example/\n"
+	"Allow: /publications/\n"
+	"\n"
+	"User-Agent: foobot\n"
+	"Disallow:/\n"
+	"Allow:/example/page.html\n"
+	"Allow:/example/allowed.gif\n"
+	"\n"
+	"User-Agent: barbot\n"
+	"User-Agent: bazbot\n"
+	"Disallow: /example/page.html\n"
+	"\n"
+	"User-Agent: quxbot\n"
+	"\n"
+	"EOF\n";
+
+START_TEST(test_rfc_simple_example)
+{
+	struct rsd_robots *foo = parse(rfc_simple, "foobot");
+	ck_assert(rsd_robots_allowed(foo, "/example/page.html"));
+	ck_assert(rsd_robots_allowed(foo, "/example/allowed.gif"));
+	ck_assert(!rsd_robots_allowed(foo, "/example/disallowed.gif"));
+	ck_assert(!rsd_robots_allowed(foo, "/other"));
+	rsd_robots_free(foo);
+
+	const char *multi[] = { "barbot", "bazbot" };
+	for (int i = 0; i < 2; i++) {
+		struct rsd_robots *r = parse(rfc_simple, multi[i]);
+		ck_assert(!rsd_robots_allowed(r, "/example/page.html"));
+		ck_assert(rsd_robots_allowed(r, "/example/other.html"));
+		ck_assert(rsd_robots_allowed(r, "/x.gif")); /* the * group does not apply */
+		rsd_robots_free(r);
+	}
+
+	/* a matching group without rules allows everything */
+	struct rsd_robots *qux = parse(rfc_simple, "quxbot");
+	ck_assert(rsd_robots_allowed(qux, "/example/page.html"));
+	ck_assert(rsd_robots_allowed(qux, "/x.gif"));
+	rsd_robots_free(qux);
+
+	/* anyone else gets the * group */
+	struct rsd_robots *other = parse(rfc_simple, "recipe-scraperd");
+	ck_assert(!rsd_robots_allowed(other, "/image.gif"));
+	ck_assert(rsd_robots_allowed(other, "/image.gif?size=2")); /* $ anchors */
+	ck_assert(!rsd_robots_allowed(other, "/example/"));
+	ck_assert(!rsd_robots_allowed(other, "/example/page.html"));
+	ck_assert(rsd_robots_allowed(other, "/publications/"));
+	ck_assert(rsd_robots_allowed(other, "/recipes/soup"));
+	rsd_robots_free(other);
+}
+END_TEST
+
+/* RFC 9309 5.2: the longest match wins */
+START_TEST(test_rfc_longest_match)
+{
+	struct rsd_robots *r = parse("User-Agent: foobot\n"
+				     "Allow: /example/page/\n"
+				     "Disallow: /example/page/disallowed.gif\n",
+				     "foobot");
+	ck_assert(rsd_robots_allowed(r, "/example/page/"));
+	ck_assert(rsd_robots_allowed(r, "/example/page/allowed.gif"));
+	ck_assert(!rsd_robots_allowed(r, "/example/page/disallowed.gif"));
+	rsd_robots_free(r);
+}
+END_TEST
+
+/* RFC 9309 2.2.2: equivalent Allow and Disallow: Allow wins */
+START_TEST(test_tie_allows)
+{
+	struct rsd_robots *r = parse("user-agent: *\nallow: /page\ndisallow: /page\n", "x");
+	ck_assert(rsd_robots_allowed(r, "/page"));
+	rsd_robots_free(r);
+	r = parse("user-agent: *\ndisallow: /page\nallow: /page\n", "x");
+	ck_assert(rsd_robots_allowed(r, "/page"));
+	rsd_robots_free(r);
+}
+END_TEST
+
+/* RFC 9309 2.2.3 special characters */
+START_TEST(test_special_characters)
+{
+	struct rsd_robots *r = parse("User-agent: *\n"
+				     "Allow: /this/path/exactly$\n"
+				     "Disallow: /this/path/\n"
+				     "Disallow: /path/file-with-a-*.html # comment\n"
+				     "Disallow: /a*b*c\n",
+				     "x");
+	ck_assert(rsd_robots_allowed(r, "/this/path/exactly"));
+	ck_assert(!rsd_robots_allowed(r, "/this/path/exactly/"));
+	ck_assert(!rsd_robots_allowed(r, "/this/path/exactlyyy"));
+	ck_assert(!rsd_robots_allowed(r, "/path/file-with-a-foo.html"));
+	ck_assert(!rsd_robots_allowed(r, "/path/file-with-a-.html"));
+	ck_assert(rsd_robots_allowed(r, "/path/file-with-b.html"));
+	ck_assert(!rsd_robots_allowed(r, "/aXXbYYc/zz"));
+	ck_assert(rsd_robots_allowed(r, "/aXXcYYb"));
+	rsd_robots_free(r);
+}
+END_TEST
+
+/* RFC 9309 2.2.2 percent-encoding table */
+START_TEST(test_percent_encoding)
+{
+	struct rsd_robots *r = parse("User-agent: *\n"
+				     "Disallow: /foo/bar/%62%61%7A\n"
+				     "Disallow: /foo/bar/\xE3\x83\x84\n"
+				     "Disallow: /q%2fx\n",
+				     "x");
+	ck_assert(!rsd_robots_allowed(r, "/foo/bar/baz"));
+	ck_assert(!rsd_robots_allowed(r, "/foo/bar/%62az"));
+	ck_assert(!rsd_robots_allowed(r, "/foo/bar/%E3%83%84"));
+	ck_assert(!rsd_robots_allowed(r, "/foo/bar/%e3%83%84"));
+	ck_assert(!rsd_robots_allowed(r, "/q%2Fx"));
+	ck_assert(rsd_robots_allowed(r, "/q/x")); /* a reserved character stays encoded */
+	ck_assert(rsd_robots_allowed(r, "/foo/bar/qux"));
+	rsd_robots_free(r);
+}
+END_TEST
+
+START_TEST(test_user_agent_matching)
+{
+	const char *txt = "User-agent: FooBot/2.1\nDisallow: /foo\n\n"
+			  "User-agent: *\nDisallow: /\n\n"
+			  "User-agent: foobot\nDisallow: /also\n";
+	/* case-insensitive, version ignored, and the two foobot groups merge */
+	struct rsd_robots *r = parse(txt, "foobot");
+	ck_assert(!rsd_robots_allowed(r, "/foo"));
+	ck_assert(!rsd_robots_allowed(r, "/also"));
+	ck_assert(rsd_robots_allowed(r, "/bar"));
+	rsd_robots_free(r);
+	/* a prefix of the token is not the token */
+	r = parse(txt, "foo");
+	ck_assert(!rsd_robots_allowed(r, "/bar"));
+	rsd_robots_free(r);
+
+	char *tok = rsd_robots_product_token("recipe-scraperd/0.1.0 (+https://x.test)");
+	ck_assert_str_eq(tok, "recipe-scraperd");
+	free(tok);
+}
+END_TEST
+
+START_TEST(test_syntax_edges)
+{
+	/* BOM, CRLF and CR line ends, rules before any user-agent ignored,
+	 * empty Disallow, unknown keys and sitemaps inside a group */
+	const char *txt = "\xEF\xBB\xBF"
+			  "Disallow: /ignored\r\n"
+			  "User-agent: *\r\n"
+			  "Sitemap: https://h.test/sitemap.xml\r"
+			  "Foo: bar\n"
+			  "Disallow:\n"
+			  "Disallow: /private\n"
+			  "Crawl-delay: 2.5\n"
+			  "sitemap:https://h.test/s2.xml.gz\n";
+	struct rsd_robots *r = parse(txt, "x");
+	ck_assert(rsd_robots_allowed(r, "/ignored"));
+	ck_assert(!rsd_robots_allowed(r, "/private/x"));
+	ck_assert(rsd_robots_allowed(r, "/public"));
+	ck_assert_uint_eq(rsd_robots_crawl_delay_ms(r), 2500);
+	const char *const *maps;
+	ck_assert_uint_eq(rsd_robots_sitemaps(r, &maps), 2);
+	ck_assert_str_eq(maps[0], "https://h.test/sitemap.xml");
+	ck_assert_str_eq(maps[1], "https://h.test/s2.xml.gz");
+	rsd_robots_free(r);
+}
+END_TEST
+
+START_TEST(test_robots_txt_always_allowed_and_verdicts)
+{
+	struct rsd_robots *r = parse("User-agent: *\nDisallow: /\n", "x");
+	ck_assert(!rsd_robots_allowed(r, "/"));
+	ck_assert(rsd_robots_allowed(r, "/robots.txt"));
+	rsd_robots_free(r);
+
+	ck_assert_int_eq(rsd_robots_new_allow_all(&r), 0);
+	ck_assert(rsd_robots_allowed(r, "/anything"));
+	rsd_robots_free(r);
+	ck_assert_int_eq(rsd_robots_new_disallow_all(&r), 0);
+	ck_assert(!rsd_robots_allowed(r, "/anything"));
+	ck_assert(rsd_robots_allowed(r, "/robots.txt"));
+	rsd_robots_free(r);
+	rsd_robots_free(NULL);
+}
+END_TEST
+
+START_TEST(test_size_cap)
+{
+	/* a rule past 500 KiB is not read */
+	size_t pad = RSD_ROBOTS_MAX_BYTES;
+	const char *head = "User-agent: *\nDisallow: /early\n";
+	const char *tail = "\nDisallow: /late\n";
+	char *txt = malloc(strlen(head) + pad + strlen(tail) + 1);
+	ck_assert_ptr_nonnull(txt);
+	strcpy(txt, head);
+	memset(txt + strlen(head), '#', pad);
+	strcpy(txt + strlen(head) + pad, tail);
+	struct rsd_robots *r = NULL;
+	ck_assert_int_eq(rsd_robots_parse(txt, strlen(txt), "x", &r), 0);
+	ck_assert(!rsd_robots_allowed(r, "/early"));
+	ck_assert(rsd_robots_allowed(r, "/late"));
+	rsd_robots_free(r);
+	free(txt);
+}
+END_TEST
+
+START_TEST(test_hostile_pattern_is_fast)
+{
+	/* many wildcards against a long path: must not backtrack exponentially */
+	struct rsd_robots *r = parse("User-agent: *\nDisallow: /*a*a*a*a*a*a*a*a*a*a*a*b$\n", "x");
+	char path[20001];
+	path[0] = '/';
+	memset(path + 1, 'a', sizeof(path) - 2);
+	path[sizeof(path) - 1] = '\0';
+	clock_t t0 = clock();
+	ck_assert(rsd_robots_allowed(r, path));
+	ck_assert_msg((double)(clock() - t0) / CLOCKS_PER_SEC < 1.0, "matching took too long");
+	rsd_robots_free(r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("robots");
+	TCase *tc = tcase_create("robots");
+	tcase_add_test(tc, test_rfc_simple_example);
+	tcase_add_test(tc, test_rfc_longest_match);
+	tcase_add_test(tc, test_tie_allows);
+	tcase_add_test(tc, test_special_characters);
+	tcase_add_test(tc, test_percent_encoding);
+	tcase_add_test(tc, test_user_agent_matching);
+	tcase_add_test(tc, test_syntax_edges);
+	tcase_add_test(tc, test_robots_txt_always_allowed_and_verdicts);
+	tcase_add_test(tc, test_size_cap);
+	tcase_add_test(tc, test_hostile_pattern_is_fast);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

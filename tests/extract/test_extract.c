@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+/* Extraction of the authored fixture pages (tests/fixtures/extract), with
+ * exact field values, the links, the differential fast path / full parse
+ * check over every fixture, and the API's error paths. */
+#include <recipe-scraperd/extract.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE_URL "https://kitchen.test/recipes/x.html"
+
+static rsd_extractor *x;
+
+static char *slurp(const char *name, size_t *len)
+{
+	const char *dir = getenv("RSD_FIXTURES");
+	char *path;
+	ck_assert_int_ge(asprintf(&path, "%s/extract/%s", dir ? dir : "tests/fixtures", name), 0);
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	char *buf = malloc(1 << 20);
+	ck_assert_ptr_nonnull(buf);
+	*len = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	free(path);
+	return buf;
+}
+
+/* Extracts fixture `name`; the record (NULL when no recipe) is the caller's. */
+static cJSON *extract(const char *name, unsigned flags, struct rsd_extract_result *res)
+{
+	size_t len;
+	char *html = slurp(name, &len);
+	ck_assert_int_eq(rsd_extract(x, html, len, PAGE_URL, NULL, flags, res), 0);
+	free(html);
+	return res->record;
+}
+
+static void assert_str(const cJSON *rec, const char *field, const char *want)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
+	if (!want) {
+		ck_assert_msg(v == NULL, "%s present", field);
+		return;
+	}
+	ck_assert_msg(cJSON_IsString(v), "%s missing", field);
+	ck_assert_str_eq(v->valuestring, want);
+}
+
+static void assert_num(const cJSON *rec, const char *field, double want)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
+	ck_assert_msg(cJSON_IsNumber(v), "%s missing", field);
+	ck_assert_double_eq_tol(v->valuedouble, want, 1e-9);
+}
+
+/* want: strings separated by '|' */
+static void assert_list(const cJSON *rec, const char *field, const char *want)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, field);
+	ck_assert_msg(cJSON_IsArray(v), "%s missing", field);
+	char *joined = calloc(1, 4096);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, v) {
+		if (*joined)
+			strcat(joined, "|");
+		strncat(joined, e->valuestring, 4096 - strlen(joined) - 2);
+	}
+	ck_assert_str_eq(joined, want);
+	free(joined);
+}
+
+static void setup(void)
+{
+	ck_assert_int_eq(rsd_extractor_new(&x), 0);
+}
+
+static void teardown(void)
+{
+	rsd_extractor_free(x);
+	x = NULL;
+}
+
+START_TEST(graph_with_references)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("graph.html", 0, &res);
+	ck_assert_ptr_nonnull(r);
+	assert_num(r, "schema", 1);
+	assert_str(r, "url", PAGE_URL);
+	assert_str(r, "host", "kitchen.test");
+	assert_str(r, "canonical_url", "https://kitchen.test/recipes/lemon-drizzle/");
+	assert_str(r, "site_name", "Test Kitchen");
+	assert_str(r, "language", "en-GB");
+	assert_str(r, "title", "Lemon Drizzle Cake");     /* nbsp, double space */
+	assert_str(r, "author", "Jane O'Baker");          /* @id reference, &#39; */
+	assert_str(r, "description", "A zesty loaf & a crunchy top."); /* tags, &amp;amp; */
+	assert_str(r, "image", "https://kitchen.test/img/lemon-drizzle-hero.jpg"); /* og:image, relative */
+	assert_str(r, "yields", "8 slices");
+	assert_num(r, "prep_time", 20);
+	assert_num(r, "cook_time", 65);
+	assert_num(r, "total_time", 85);
+	assert_list(r, "ingredients",
+		    "225 g butter, softened|225 g caster sugar|4 eggs|1 tsp salt (adjust to taste)");
+	/* section and step names kept, "Step 1" labels dropped, lines joined */
+	assert_list(r, "instructions_list",
+		    "Cake|Heat the oven to 180C.|Cream|Beat butter and sugar until pale.|Drizzle|"
+		    "Mix lemon juice with sugar; pour over the warm cake.");
+	assert_list(r, "category", "Cake|Baking");
+	assert_list(r, "cuisine", "British");
+	assert_list(r, "keywords", "lemon|cake|drizzle");
+	assert_num(r, "ratings", 4.76);
+	assert_num(r, "ratings_count", 212);
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(r, "nutrients");
+	assert_str(n, "calories", "399 kcal");
+	assert_str(n, "fatContent", "21 g");
+	assert_str(n, "sugarContent", "30 g");
+	assert_num(r, "calories", 399);
+	ck_assert_double_eq(rsd_record_calories(r), 399);
+	assert_str(r, "scraped_at", NULL);
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
+START_TEST(main_entity_and_shapes)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("mainentity.html", 0, &res);
+	ck_assert_ptr_nonnull(r);
+	assert_str(r, "title", "Fish & Chips");
+	assert_str(r, "language", "en-AU");
+	assert_str(r, "author", "The Chippy");                /* array: the first */
+	assert_str(r, "image", "https://kitchen.test/recipes/images/fish.jpg");
+	assert_str(r, "yields", "4 servings");
+	assert_num(r, "prep_time", 30);                       /* PT0.5H */
+	assert_num(r, "cook_time", 90);                       /* PT90M */
+	assert_num(r, "total_time", 120);                     /* prep + cook */
+	assert_list(r, "ingredients", "4 cod fillets|1 kg potatoes|salt");
+	assert_list(r, "instructions_list", "Cut the potatoes.|Fry twice.|Serve hot.");
+	assert_num(r, "ratings", 4.5);
+	assert_num(r, "ratings_count", 10);                   /* reviewCount */
+	assert_num(r, "calories", 550);
+	assert_str(r, "canonical_url", NULL);
+	assert_str(r, "description", NULL);
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
+START_TEST(invalid_json_recovered)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("invalid_json.html", 0, &res);
+	ck_assert_ptr_nonnull(r);
+	assert_str(r, "title", "Crêpes savoyardes");         /* raw newline in a string */
+	assert_list(r, "ingredients", "250 g farine|3 œufs");  /* trailing commas */
+	assert_list(r, "instructions_list", "La pâte|Mélanger."); /* "Name" */
+	assert_num(r, "total_time", 30);                      /* PTH30MS */
+	assert_str(r, "language", "fr");
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
+START_TEST(microdata_fallback)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("microdata.html", 0, &res);
+	ck_assert_ptr_nonnull(r);
+	assert_str(r, "title", "Kartoffel\xC2\xADsalat");     /* &shy; kept */
+	assert_str(r, "author", "Oma Else");
+	assert_str(r, "image", "https://cdn.kitchen.test/base/salad.jpg"); /* <base href> */
+	assert_str(r, "description", "From og:description");
+	assert_str(r, "yields", "6 servings");
+	assert_num(r, "total_time", 40);
+	assert_list(r, "ingredients", "1 kg Kartoffeln|1 Zwiebel");
+	assert_list(r, "instructions_list", "Kochen.|Schneiden & mischen.");
+	assert_list(r, "category", "Salat|Beilage");
+	assert_num(r, "ratings", 4.2);
+	assert_num(r, "ratings_count", 17);
+	assert_num(r, "calories", 250);
+	assert_str(r, "language", "de");
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
+START_TEST(og_meta_fallbacks)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("og_fallback.html", 0, &res);
+	ck_assert_ptr_nonnull(r);
+	assert_str(r, "title", "Toast & Jam");
+	assert_str(r, "description", "Crunchy.");
+	assert_str(r, "image", "https://img.kitchen.test/toast.jpg");
+	assert_str(r, "author", "Sam");
+	assert_list(r, "instructions_list", "Toast the bread.|Spread the jam.");
+	ck_assert_double_eq(rsd_record_calories(r), -1);
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
+START_TEST(charset_and_repair)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("latin1.html", 0, &res);
+	ck_assert_ptr_nonnull(r);
+	assert_str(r, "title", "Crème brûlée – classic");    /* windows-1252 0x96 */
+	assert_list(r, "ingredients", "500 ml crème");
+	rsd_extract_result_clear(&res);
+
+	r = extract("bad_utf8.html", 0, &res);
+	ck_assert_ptr_nonnull(r);
+	assert_str(r, "title", "Bad \xEF\xBF\xBD\xEF\xBF\xBD bytes \xEF\xBF\xBD( here \xEF\xBF\xBD");
+	rsd_extract_result_clear(&res);
+
+	/* the HTTP header wins over <meta charset> */
+	const char page[] = "<meta charset=utf-8><script type=application/ld+json>"
+			    "{\"@type\":\"Recipe\",\"name\":\"\xC9t\xE9\"}</script>";
+	ck_assert_int_eq(rsd_extract(x, page, sizeof page - 1, PAGE_URL,
+				     "text/html; charset=ISO-8859-1", 0, &res), 0);
+	assert_str(res.record, "title", "Été");
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
+START_TEST(no_recipe_and_links)
+{
+	struct rsd_extract_result res;
+	ck_assert_ptr_null(extract("no_recipe.html", RSD_EXTRACT_LINKS, &res));
+	const char *want[] = {"https://kitchen.test/blog/post-1.html",
+		"https://kitchen.test/about?x=1&y=2", "https://other.test/page",
+		"https://kitchen.test/spaced%20path.html"};
+	ck_assert_uint_eq(res.n_links, 4);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_str_eq(res.links[i], want[i]);
+	rsd_extract_result_clear(&res);
+	ck_assert_ptr_null(res.links);
+	/* without the flag: no links */
+	extract("no_recipe.html", 0, &res);
+	ck_assert_uint_eq(res.n_links, 0);
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
+/* Every fixture (and every page of $RSD_DIFF_CORPUS/<site>/, when set):
+ * the fast path and the full gumbo parse give the same record and links. */
+static void differential_dir(const char *dir, int depth, size_t *checked)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		char *path;
+		if (e->d_name[0] == '.' || asprintf(&path, "%s/%s", dir, e->d_name) < 0)
+			continue;
+		if (depth == 0 && e->d_type == DT_DIR)
+			differential_dir(path, 1, checked);
+		if (n <= 5 || strcmp(e->d_name + n - 5, ".html") != 0) {
+			free(path);
+			continue;
+		}
+		FILE *f = fopen(path, "rb");
+		ck_assert_ptr_nonnull(f);
+		char *html = malloc(8 << 20);
+		size_t len = fread(html, 1, 8 << 20, f);
+		fclose(f);
+		struct rsd_extract_result a, b;
+		ck_assert_int_eq(rsd_extract(x, html, len, PAGE_URL, NULL, RSD_EXTRACT_LINKS, &a), 0);
+		ck_assert_int_eq(rsd_extract(x, html, len, PAGE_URL, NULL,
+					     RSD_EXTRACT_LINKS | RSD_EXTRACT_FULL_PARSE, &b), 0);
+		char *ja = a.record ? cJSON_PrintUnformatted(a.record) : strdup("{}");
+		char *jb = b.record ? cJSON_PrintUnformatted(b.record) : strdup("{}");
+		ck_assert_msg(strcmp(ja, jb) == 0, "%s:\n fast %s\n full %s", path, ja, jb);
+		ck_assert_msg(a.n_links == b.n_links, "%s: %zu vs %zu links", path, a.n_links, b.n_links);
+		for (size_t i = 0; i < a.n_links; i++)
+			ck_assert_str_eq(a.links[i], b.links[i]);
+		free(ja);
+		free(jb);
+		rsd_extract_result_clear(&a);
+		rsd_extract_result_clear(&b);
+		free(html);
+		free(path);
+		(*checked)++;
+	}
+	closedir(d);
+}
+
+START_TEST(fast_path_equals_full_parse)
+{
+	const char *fx = getenv("RSD_FIXTURES");
+	char *dir;
+	ck_assert_int_ge(asprintf(&dir, "%s/extract", fx ? fx : "tests/fixtures"), 0);
+	size_t checked = 0;
+	differential_dir(dir, 0, &checked);
+	ck_assert_uint_ge(checked, 8);
+	free(dir);
+	if (getenv("RSD_DIFF_CORPUS"))
+		differential_dir(getenv("RSD_DIFF_CORPUS"), 0, &checked);
+}
+END_TEST
+
+START_TEST(api_errors)
+{
+	struct rsd_extract_result res;
+	ck_assert_int_eq(rsd_extract(x, "<p>", 3, NULL, NULL, 0, &res), -EINVAL);
+	ck_assert_ptr_null(res.record);
+	ck_assert_int_eq(rsd_extract(x, "<p>", 3, "not a url", NULL, 0, &res), -EINVAL);
+	ck_assert_int_eq(rsd_extract(x, "<p>", 3, "ftp://h/x", NULL, 0, &res), -EINVAL);
+	ck_assert_int_eq(rsd_extract(NULL, "<p>", 3, PAGE_URL, NULL, 0, &res), -EINVAL);
+	ck_assert_int_eq(rsd_extract(x, NULL, 0, PAGE_URL, NULL, 0, &res), 0);
+	ck_assert_ptr_null(res.record);
+	/* NUL bytes and a truncated document */
+	const char nul[] = "<script type=\"application/ld+json\">{\"@type\":\"Recipe\",\"name\":\"a\0b\"";
+	ck_assert_int_eq(rsd_extract(x, nul, sizeof nul - 1, PAGE_URL, NULL, 0, &res), 0);
+	rsd_extract_result_clear(&res);
+	rsd_extractor_free(NULL);
+	rsd_extract_result_clear(NULL);
+	ck_assert_double_eq(rsd_record_calories(NULL), -1);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("extract");
+	TCase *tc = tcase_create("fixtures");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, graph_with_references);
+	tcase_add_test(tc, main_entity_and_shapes);
+	tcase_add_test(tc, invalid_json_recovered);
+	tcase_add_test(tc, microdata_fallback);
+	tcase_add_test(tc, og_meta_fallbacks);
+	tcase_add_test(tc, charset_and_repair);
+	tcase_add_test(tc, no_recipe_and_links);
+	tcase_add_test(tc, fast_path_equals_full_parse);
+	tcase_add_test(tc, api_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

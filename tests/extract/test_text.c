@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the extractor's building blocks: text normalisation,
+ * durations, UTF-8 repair, the streaming tag scanner, charset detection,
+ * tolerant JSON-LD parsing and the Kafka record wrapper. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "charset.h"
+#include "extract_internal.h"
+#include "html_scan.h"
+#include "record.h"
+#include "text.h"
+
+static void assert_clean(const char *in, const char *want)
+{
+	char *got = rsd_text_clean(in, strlen(in));
+	ck_assert_ptr_nonnull(got);
+	ck_assert_msg(strcmp(got, want) == 0, "clean(\"%s\") = \"%s\", want \"%s\"", in, got, want);
+	free(got);
+}
+
+START_TEST(entities)
+{
+	assert_clean("a &amp; b", "a & b");
+	assert_clean("&lt;3 &#39;quoted&#x27; &eacute;t&eacute;", "<3 'quoted' été");
+	assert_clean("&amp;amp; &amp;#8217;", "& \xE2\x80\x99");          /* double-encoded */
+	assert_clean("&#150; &#x96;", "\xE2\x80\x93 \xE2\x80\x93");     /* windows-1252 C1 */
+	assert_clean("&#0; &#xD800; &#1114112;", "\xEF\xBF\xBD \xEF\xBF\xBD \xEF\xBF\xBD");
+	assert_clean("AT&T &unknown; & &", "AT&T &unknown; & &");
+	assert_clean("&copy 2024 &notit;", "\xC2\xA9 2024 \xC2\xACit;"); /* legacy, no ';' */
+	assert_clean("&frac12; cup&hellip;", "\xC2\xBD cup\xE2\x80\xA6");
+
+	struct rsd_text_buf b = {0};
+	ck_assert_int_eq(rsd_text_decode_entities("?a=1&copy=2&amp;b", 17, true, &b), 0);
+	ck_assert_str_eq(b.data, "?a=1&copy=2&b"); /* attribute rule */
+	rsd_text_buf_free(&b);
+}
+END_TEST
+
+START_TEST(tags_and_whitespace)
+{
+	assert_clean("  <p>Hello <b>big</b>\n\t world</p>  ", "Hello big world");
+	assert_clean("one<br>two<br/>three", "one two three");
+	assert_clean("a < b and c > d", "a < b and c > d");
+	assert_clean("&lt;strong&gt;bold&lt;/strong&gt; text", "bold text");
+	assert_clean("x\xC2\xA0\xC2\xA0y\xE2\x80\x89z\xE3\x80\x80w", "x y z w");
+	assert_clean("bom\xEF\xBB\xBFgone soft\xC2\xADhyphen", "bomgone soft\xC2\xADhyphen");
+	assert_clean("ctrl\x01\x02" "chars\x7F", "ctrlchars");
+	assert_clean("<!-- hidden -->shown", "shown");
+	assert_clean("", "");
+	assert_clean("   \n ", "");
+}
+END_TEST
+
+START_TEST(durations)
+{
+	static const struct {
+		const char *in;
+		long want;
+	} cases[] = {
+		{"PT1H30M", 90}, {"P0DT0H20M", 20}, {"PT90M", 90}, {"PT1.5H", 90},
+		{"PT0,5H", 30}, {"PT45S", 1}, {"PT29S", 0}, {"P1D", 1440}, {"P1DT2H", 1560},
+		{"pt10m", 10}, {"PT", -1}, {"P", -1}, {"PTxM", -1}, {"PT5X", -1},
+		{"P1H", -1}, {"-PT5M", -1}, {"PTH30MS", 30}, {" PT15M ", -1},
+		{"30", 30}, {"1 hour 30 mins", 90}, {"2 hrs", 120}, {"45 minutes", 45},
+		{"", -1}, {"abc", -1}, {NULL, -1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_msg(rsd_text_duration_minutes(cases[i].in) == cases[i].want,
+			      "duration(\"%s\") = %ld, want %ld", cases[i].in ? cases[i].in : "NULL",
+			      rsd_text_duration_minutes(cases[i].in), cases[i].want);
+}
+END_TEST
+
+START_TEST(numbers)
+{
+	double v;
+	ck_assert(rsd_text_first_number("551 kcal", &v));
+	ck_assert_double_eq(v, 551);
+	ck_assert(rsd_text_first_number("Calories: 1,5 g", &v));
+	ck_assert_double_eq_tol(v, 1.5, 1e-9);
+	ck_assert(!rsd_text_first_number("none", &v));
+	ck_assert(!rsd_text_first_number(NULL, &v));
+}
+END_TEST
+
+START_TEST(utf8)
+{
+	ck_assert(rsd_text_utf8_valid("plain ascii text, long enough for words", 39));
+	ck_assert(rsd_text_utf8_valid("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x8D\xB0", 9));
+	ck_assert(!rsd_text_utf8_valid("a\0b", 3));
+	ck_assert(!rsd_text_utf8_valid("\xC0\xAF", 2));         /* overlong */
+	ck_assert(!rsd_text_utf8_valid("\xED\xA0\x80", 3));     /* surrogate */
+	ck_assert(!rsd_text_utf8_valid("\xF4\x90\x80\x80", 4)); /* > U+10FFFF */
+	ck_assert(!rsd_text_utf8_valid("\xE2\x82", 2));         /* truncated */
+
+	struct rsd_text_buf b = {0};
+	ck_assert_int_eq(rsd_text_utf8_repair("a\xFF" "b\xE2\x82" "c\0d\xF0\x9F\x8D", 11, &b), 0);
+	ck_assert_str_eq(b.data, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "cd\xEF\xBF\xBD");
+	rsd_text_buf_free(&b);
+}
+END_TEST
+
+START_TEST(scanner)
+{
+	const char html[] =
+		"<!DOCTYPE html><!-- <meta name=x content=hidden> --><HTML Lang=EN>"
+		"<meta name='a' content=\"b > c\" content=dup>"
+		"<script type=application/ld+json>{\"a\":\"</scrip\"}</SCRIPT >"
+		"<p <a href=x>1 < 2</p><a href=unquoted/path?x=1>t</a><style><a href=no></style>"
+		"<br/><img src=y/><textarea><a href=no></textarea></a>";
+	struct rsd_html_scanner s;
+	struct rsd_html_tag t;
+	rsd_html_scan_init(&s, html, sizeof html - 1);
+	const char *seen[32];
+	size_t n = 0;
+	char buf[512] = "";
+	while (rsd_html_scan_next(&s, &t) && n < 32) {
+		char one[96];
+		snprintf(one, sizeof one, "%s%.*s", t.is_end ? "/" : "", (int)t.name_len, t.name);
+		const struct rsd_html_attr *h = rsd_html_scan_attr(&t, "href");
+		if (h)
+			snprintf(one + strlen(one), sizeof one - strlen(one), "[%.*s]", (int)h->value_len, h->value);
+		if (rsd_html_scan_is(&t, "meta")) {
+			const struct rsd_html_attr *c = rsd_html_scan_attr(&t, "content");
+			snprintf(one + strlen(one), sizeof one - strlen(one), "{%.*s}", (int)c->value_len, c->value);
+		}
+		if (t.text)
+			snprintf(one + strlen(one), sizeof one - strlen(one), "(%.*s)", (int)t.text_len, t.text);
+		strcat(buf, one);
+		strcat(buf, " ");
+		seen[n++] = t.name;
+	}
+	ck_assert_str_eq(buf, "HTML meta{b > c} script({\"a\":\"</scrip\"}) /SCRIPT p[x] /p "
+			      "a[unquoted/path?x=1] /a style(<a href=no>) /style br img "
+			      "textarea(<a href=no>) /textarea /a ");
+	(void)seen;
+	/* truncated inputs end cleanly */
+	for (size_t len = 0; len < sizeof html - 1; len++) {
+		rsd_html_scan_init(&s, html, len);
+		size_t k = 0;
+		while (rsd_html_scan_next(&s, &t))
+			ck_assert_uint_lt(k++, 64);
+	}
+}
+END_TEST
+
+START_TEST(charset)
+{
+	char label[32];
+	ck_assert_uint_eq(rsd_charset_detect("\xEF\xBB\xBFhi", 5, "text/html; charset=latin1", label, sizeof label), 3);
+	ck_assert_str_eq(label, "utf-8");
+	ck_assert_uint_eq(rsd_charset_detect("<p>", 3, "text/html;charset=\"Shift_JIS\"", label, sizeof label), 0);
+	ck_assert_str_eq(label, "shift_jis");
+	const char meta[] = "<head><META http-equiv=Content-Type content='text/html; charset=KOI8-R'>";
+	rsd_charset_detect(meta, sizeof meta - 1, NULL, label, sizeof label);
+	ck_assert_str_eq(label, "koi8-r");
+	rsd_charset_detect("<meta charset=\"windows-1251\">", 29, "text/html", label, sizeof label);
+	ck_assert_str_eq(label, "windows-1251");
+	rsd_charset_detect("<p>", 3, NULL, label, sizeof label);
+	ck_assert_str_eq(label, "utf-8");
+
+	const char *out;
+	size_t len;
+	struct rsd_text_buf b = {0};
+	ck_assert_int_eq(rsd_charset_to_utf8("caf\xE9", 4, "text/html; charset=iso-8859-1", &out, &len, &b), 0);
+	ck_assert_uint_eq(len, 5);
+	ck_assert(memcmp(out, "caf\xC3\xA9", 5) == 0);
+	rsd_text_buf_free(&b);
+	/* UTF-16LE with BOM */
+	ck_assert_int_eq(rsd_charset_to_utf8("\xFF\xFEh\0i\0", 6, NULL, &out, &len, &b), 0);
+	ck_assert_uint_eq(len, 2);
+	ck_assert(memcmp(out, "hi", 2) == 0);
+	rsd_text_buf_free(&b);
+	/* valid UTF-8: no copy */
+	const char u[] = "d\xC3\xA9j\xC3\xA0";
+	ck_assert_int_eq(rsd_charset_to_utf8(u, sizeof u - 1, NULL, &out, &len, &b), 0);
+	ck_assert_ptr_eq(out, u);
+	ck_assert_ptr_null(b.data);
+	/* unknown label: treated as UTF-8 and repaired */
+	ck_assert_int_eq(rsd_charset_to_utf8("a\xFF", 2, "text/html; charset=x-bogus", &out, &len, &b), 0);
+	ck_assert_uint_eq(len, 4);
+	rsd_text_buf_free(&b);
+}
+END_TEST
+
+START_TEST(jsonld_recovery)
+{
+	static const char *const ok[] = {
+		"{\"a\":1,}", "<!-- {\"a\":1} -->", "<![CDATA[{\"a\":1}]]>", "//<![CDATA[\n{\"a\":1}\n//]]>",
+		"{\"a\":\"line\nbreak\"}", "{\"a\":1} {\"b\":2}", "{\"a\":1},{\"b\":2};",
+		"{\"a\":\"\\'quoted\\'\"}", "{\"a\":1 /* c */, // c\n \"b\":[1,2,],}",
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		cJSON *v = rsd_jsonld_parse(ok[i], strlen(ok[i]));
+		ck_assert_msg(v != NULL, "not recovered: %s", ok[i]);
+		cJSON_Delete(v);
+	}
+	cJSON *two = rsd_jsonld_parse("{\"a\":1} {\"b\":2}", 15);
+	ck_assert(cJSON_IsArray(two));
+	ck_assert_int_eq(cJSON_GetArraySize(two), 2);
+	cJSON_Delete(two);
+	static const char *const bad[] = {"", "   ", "not json", "{\"a\":", "<!-- -->"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_ptr_null(rsd_jsonld_parse(bad[i], strlen(bad[i])));
+
+	cJSON *doc = cJSON_Parse("{\"@graph\":[{\"@type\":\"Recipe\",\"name\":\"stub\"},"
+				 "{\"@type\":[\"http://schema.org/Recipe\"],\"recipeIngredient\":[\"x\"]}]}");
+	const cJSON *r = rsd_jsonld_find_recipe(&doc, 1);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(cJSON_GetObjectItem(r, "recipeIngredient")); /* the complete one */
+	cJSON_Delete(doc);
+}
+END_TEST
+
+START_TEST(yields)
+{
+	static const char *const cases[][2] = {
+		{"4", "4 servings"}, {"1", "1 serving"}, {"4-6", "4-6 servings"},
+		{"Serves 4", "4 servings"}, {"Servings: 6", "6 servings"}, {"12 cookies", "12 cookies"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *y = rsd_extract_yields_text(cases[i][0]);
+		ck_assert_str_eq(y, cases[i][1]);
+		free(y);
+	}
+}
+END_TEST
+
+START_TEST(record_wrapper)
+{
+	char ts[32];
+	rsd_format_rfc3339(0, ts, sizeof ts);
+	ck_assert_str_eq(ts, "1970-01-01T00:00:00Z");
+	rsd_format_rfc3339(1795000000, ts, sizeof ts);
+	ck_assert_str_eq(ts, "2026-11-18T11:06:40Z");
+
+	cJSON *rec = cJSON_Parse("{\"schema\":1,\"title\":\"T\",\"calories\":350}");
+	struct rsd_record *r = rsd_record_new("https://h.test/r", rec, "<html>", 6);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->url, "https://h.test/r");
+	ck_assert_uint_eq(r->raw_len, 6);
+	ck_assert_str_eq(r->raw_html, "<html>");
+	ck_assert_double_eq(r->calories, 350);
+	ck_assert_uint_eq(r->json_len, strlen(r->json));
+	cJSON *back = cJSON_Parse(r->json);
+	const cJSON *at = cJSON_GetObjectItem(back, "scraped_at");
+	ck_assert(cJSON_IsString(at));
+	ck_assert_uint_eq(strlen(at->valuestring), 20);
+	ck_assert_int_eq(at->valuestring[19], 'Z');
+	cJSON_Delete(back);
+	rsd_record_free(r);
+	/* an existing scraped_at is kept; no raw page */
+	cJSON_ReplaceItemInObject(rec, "scraped_at", cJSON_CreateString("2020-01-01T00:00:00Z"));
+	r = rsd_record_new("u", rec, NULL, 0);
+	ck_assert_ptr_nonnull(strstr(r->json, "2020-01-01T00:00:00Z"));
+	ck_assert_ptr_null(r->raw_html);
+	rsd_record_free(r);
+	cJSON_Delete(rec);
+	ck_assert_ptr_null(rsd_record_new(NULL, NULL, NULL, 0));
+	rsd_record_free(NULL);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("text");
+	TCase *tc = tcase_create("units");
+	tcase_add_test(tc, entities);
+	tcase_add_test(tc, tags_and_whitespace);
+	tcase_add_test(tc, durations);
+	tcase_add_test(tc, numbers);
+	tcase_add_test(tc, utf8);
+	tcase_add_test(tc, scanner);
+	tcase_add_test(tc, charset);
+	tcase_add_test(tc, jsonld_recovery);
+	tcase_add_test(tc, yields);
+	tcase_add_test(tc, record_wrapper);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* libFuzzer target: robots.txt parsing and matching. The input is the
+ * file; a few paths derived from it are matched so the wildcard matcher
+ * sees hostile patterns against related paths. */
+
+#include "robots.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct rsd_robots *r = NULL;
+	if (rsd_robots_parse((const char *)data, size, "recipe-scraperd", &r) != 0)
+		return 0;
+	static const char *const paths[] = { "/", "/robots.txt", "/a/b?c=d", "/%41%e3%83%84*$", "" };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		(void)rsd_robots_allowed(r, paths[i]);
+	/* the tail of the input as a path: patterns meet text made to match them */
+	size_t n = size > 256 ? 256 : size;
+	char *p = malloc(n + 2);
+	if (p) {
+		p[0] = '/';
+		memcpy(p + 1, data + size - n, n);
+		p[n + 1] = '\0';
+		(void)rsd_robots_allowed(r, p);
+		free(p);
+	}
+	if (rsd_robots_allowed(r, "/robots.txt") != true)
+		abort();
+	const char *const *maps;
+	size_t k = rsd_robots_sitemaps(r, &maps);
+	for (size_t i = 0; i < k; i++)
+		if (!maps[i])
+			abort();
+	(void)rsd_robots_crawl_delay_ms(r);
+	rsd_robots_free(r);
+	return 0;
+}

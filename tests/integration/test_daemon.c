@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+/* The daemon end to end: the real binary crawls tests/fixtures/site on a
+ * loopback HTTP server, publishes through the embedded broker and consumes
+ * into the stdout sink; plus the command line contracts and signals. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "httpd.h"
+
+#define ALERT_ID "c0a1f7e2b6d84f3a9a5e2d1c7b8f6e41"
+#define RECIPE_ID "6f1c3b0e8d9a4b2c9e7f5a1d3c2b4a60"
+
+static const char config_template[] =
+	"[daemon]\n"
+	"state_dir = @DIR@/state\n"
+	"shutdown_timeout_s = @SHUTDOWN@\n"
+	"[scraper]\n"
+	"start_urls = @BASE@/site/index.html\n"
+	"threads = 2\n"
+	"delay_ms = @DELAY@\n"
+	"max_connections_per_host = 4\n"
+	"allow_private_addresses = on\n"
+	"robots = on\n"
+	"timeout_s = 20\n"
+	"[ring]\n"
+	"capacity = 8\n"
+	"[kafka]\n"
+	"brokers = @BROKERS@\n"
+	"[producer]\n"
+	"topic = parsed_recipes\n"
+	"raw_topic = raw_recipes\n"
+	"@PRODUCER@\n"
+	"[consumer]\n"
+	"group_id = integration\n"
+	"calorie_threshold = 200\n"
+	"[journal]\n"
+	"sink = stdout\n";
+
+struct fixture_site {
+	struct rsd_httpd *httpd;
+	cJSON *expected; /* EXPECTED.json: [{path, title, calories}] */
+};
+
+static struct fixture_site site_start(void)
+{
+	const char *fixtures = getenv("RSD_FIXTURES");
+	ck_assert_ptr_nonnull(fixtures);
+	struct fixture_site s = { 0 };
+	ck_assert_int_eq(rsd_httpd_start(fixtures, &s.httpd), 0);
+
+	char path[512];
+	snprintf(path, sizeof path, "%s/site/EXPECTED.json", fixtures);
+	char *text = harness_slurp(path);
+	s.expected = cJSON_Parse(text);
+	free(text);
+	ck_assert_msg(cJSON_IsArray(s.expected), "cannot read %s", path);
+	return s;
+}
+
+static void site_stop(struct fixture_site *s)
+{
+	rsd_httpd_free(s->httpd);
+	cJSON_Delete(s->expected);
+}
+
+struct config_opts {
+	const char *brokers;
+	const char *delay_ms;
+	const char *shutdown_s;
+	const char *producer_extra;
+};
+
+static void write_config(struct harness_proc *p, const struct fixture_site *s,
+			 const struct config_opts *o, const char *name)
+{
+	const char *vars[] = {
+		"DIR", p->dir,
+		"BASE", rsd_httpd_base(s->httpd),
+		"BROKERS", o->brokers ? o->brokers : "embedded",
+		"DELAY", o->delay_ms ? o->delay_ms : "0",
+		"SHUTDOWN", o->shutdown_s ? o->shutdown_s : "20",
+		"PRODUCER", o->producer_extra ? o->producer_extra : "",
+		NULL,
+	};
+	char *text = harness_subst(config_template, vars), path[256];
+	harness_write_file(harness_path(p, name, path, sizeof path), text);
+	free(text);
+}
+
+static const char *field(const cJSON *entry, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(entry, name);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int count_entries_for(const cJSON *entries, const char *url, const cJSON **found)
+{
+	int n = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, entries)
+	{
+		const char *u = field(e, "RECIPE_URL");
+		if (u && strcmp(u, url) == 0) {
+			*found = e;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Every expected recipe consumed exactly once, with its title, calories and
+ * priority; nothing else consumed. */
+static void assert_consumed_exactly(const struct fixture_site *s, const cJSON *entries)
+{
+	const cJSON *exp;
+	int alerts = 0;
+
+	cJSON_ArrayForEach(exp, s->expected)
+	{
+		char url[512];
+		const cJSON *entry = NULL, *cal = cJSON_GetObjectItem(exp, "calories");
+		snprintf(url, sizeof url, "%s/site/%s", rsd_httpd_base(s->httpd),
+			 field(exp, "path"));
+		ck_assert_msg(count_entries_for(entries, url, &entry) == 1,
+			      "%s consumed %d times, expected once", url,
+			      count_entries_for(entries, url, &entry));
+		ck_assert_str_eq(field(entry, "RECIPE_TITLE"), field(exp, "title"));
+		ck_assert_str_eq(field(entry, "RECIPE_HOST"), "127.0.0.1");
+		ck_assert_str_eq(field(entry, "KAFKA_TOPIC"), "parsed_recipes");
+		ck_assert_ptr_nonnull(field(entry, "KAFKA_PARTITION"));
+		ck_assert_ptr_nonnull(field(entry, "KAFKA_OFFSET"));
+
+		cJSON *record = cJSON_Parse(field(entry, "RECIPE_JSON"));
+		ck_assert_ptr_nonnull(record);
+		ck_assert_int_eq(cJSON_GetObjectItem(record, "schema")->valueint, 1);
+		ck_assert_str_eq(cJSON_GetObjectItem(record, "url")->valuestring, url);
+		ck_assert_ptr_nonnull(cJSON_GetObjectItem(record, "scraped_at"));
+		cJSON_Delete(record);
+
+		bool alert = cJSON_IsNumber(cal) && cal->valuedouble > 200;
+		if (cJSON_IsNumber(cal)) {
+			ck_assert_double_eq_tol(strtod(field(entry, "RECIPE_CALORIES"), NULL),
+						cal->valuedouble, 0.01);
+		} else {
+			ck_assert_ptr_null(field(entry, "RECIPE_CALORIES"));
+		}
+		ck_assert_str_eq(field(entry, "PRIORITY"), alert ? "4" : "6");
+		ck_assert_str_eq(field(entry, "MESSAGE_ID"), alert ? ALERT_ID : RECIPE_ID);
+		ck_assert_msg(strncmp(field(entry, "MESSAGE"), alert ? "High-calorie recipe: " : "Recipe: ",
+				      alert ? 21 : 8) == 0,
+			      "MESSAGE: %s", field(entry, "MESSAGE"));
+		alerts += alert;
+	}
+	ck_assert_int_eq(cJSON_GetArraySize(entries), cJSON_GetArraySize(s->expected));
+	ck_assert_int_ge(alerts, 1);
+}
+
+START_TEST(once_crawls_publishes_and_consumes_every_recipe_once)
+{
+	struct fixture_site s = site_start();
+	struct harness_proc p;
+	harness_init(&p);
+	write_config(&p, &s, &(struct config_opts){ 0 }, "rsd.ini");
+
+	const char *argv[] = { "recipe-scraperd", "--once", "-c", "rsd.ini", NULL };
+	harness_spawn(&p, argv);
+	int code = harness_wait_exit(&p, 120000);
+	char *err = harness_slurp(p.stderr_path);
+	ck_assert_msg(code == 0, "exit %d, stderr:\n%s", code, err);
+	ck_assert_ptr_nonnull(strstr(err, "records live in memory")); /* the embedded-broker warning */
+	ck_assert_ptr_nonnull(strstr(err, "0 undelivered"));
+	ck_assert_ptr_nonnull(strstr(p.notified, "READY=1"));
+
+	cJSON *entries = harness_json_lines(p.stdout_path);
+	assert_consumed_exactly(&s, entries);
+	/* The fragment-twin links and the about page were each fetched once. */
+	ck_assert_uint_eq(rsd_httpd_count(s.httpd, "/site/recipes/lemon-herb-rice.html"), 1);
+	ck_assert_uint_eq(rsd_httpd_count(s.httpd, "/site/about.html"), 1);
+
+	cJSON_Delete(entries);
+	free(err);
+	harness_cleanup(&p);
+	site_stop(&s);
+}
+END_TEST
+
+START_TEST(once_exits_69_when_kafka_is_unreachable)
+{
+	struct fixture_site s = site_start();
+	struct harness_proc p;
+	harness_init(&p);
+	/* Port 9 (discard) on loopback: nothing listens, connections are refused. */
+	write_config(&p, &s,
+		     &(struct config_opts){ .brokers = "127.0.0.1:9",
+					    .producer_extra = "message.timeout.ms = 1500" },
+		     "rsd.ini");
+	const char *argv[] = { "recipe-scraperd", "--once", "-c", "rsd.ini", NULL };
+	harness_spawn(&p, argv);
+	int code = harness_wait_exit(&p, 120000);
+	char *err = harness_slurp(p.stderr_path);
+	ck_assert_msg(code == 69, "exit %d, stderr:\n%s", code, err);
+	ck_assert_ptr_nonnull(strstr(err, "could not be delivered"));
+	free(err);
+	harness_cleanup(&p);
+	site_stop(&s);
+}
+END_TEST
+
+START_TEST(check_config_reports_file_line_and_exits_78)
+{
+	struct harness_proc p;
+	harness_init(&p);
+	char path[256];
+	harness_write_file(harness_path(&p, "bad.ini", path, sizeof path),
+			   "[scraper]\n"
+			   "start_urls = http://127.0.0.1/\n"
+			   "threads = 0\n"
+			   "[nosuchsection]\n"
+			   "x = 1\n");
+	const char *argv[] = { "recipe-scraperd", "--check-config", "-c", "bad.ini", NULL };
+	harness_spawn(&p, argv);
+	ck_assert_int_eq(harness_wait_exit(&p, 30000), 78);
+	char *err = harness_slurp(p.stderr_path);
+	ck_assert_msg(strstr(err, "bad.ini:3: ") != NULL, "stderr: %s", err);
+	ck_assert_msg(strstr(err, "bad.ini:4: ") != NULL || strstr(err, "bad.ini:5: ") != NULL,
+		      "stderr: %s", err);
+	free(err);
+
+	harness_write_file(path, "[scraper]\nstart_urls = http://127.0.0.1/\n");
+	harness_spawn(&p, argv);
+	ck_assert_int_eq(harness_wait_exit(&p, 30000), 0);
+	harness_cleanup(&p);
+}
+END_TEST
+
+START_TEST(extract_prints_one_line_per_file_in_order)
+{
+	const char *fixtures = getenv("RSD_FIXTURES");
+	char a[512], b[512], c[512];
+	snprintf(a, sizeof a, "%s/site/recipes/smoky-chickpea-stew.html", fixtures);
+	snprintf(b, sizeof b, "%s/site/about.html", fixtures);
+	snprintf(c, sizeof c, "%s/site/recipes/roasted-tomato-soup.html", fixtures);
+	struct harness_proc p;
+	harness_init(&p);
+	const char *argv[] = { "recipe-scraperd", "extract", "--url",
+			       "https://example.org/r/page.html", a, b, c, NULL };
+	harness_spawn(&p, argv);
+	ck_assert_int_eq(harness_wait_exit(&p, 30000), 0);
+	cJSON *lines = harness_json_lines(p.stdout_path);
+	ck_assert_int_eq(cJSON_GetArraySize(lines), 3);
+	ck_assert_str_eq(field(cJSON_GetArrayItem(lines, 0), "title"), "Smoky Chickpea Stew");
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetArrayItem(lines, 1)), 0); /* {} */
+	ck_assert_str_eq(field(cJSON_GetArrayItem(lines, 2), "title"), "Roasted Tomato Soup");
+	ck_assert_str_eq(field(cJSON_GetArrayItem(lines, 2), "host"), "example.org");
+	cJSON_Delete(lines);
+
+	const char *missing[] = { "recipe-scraperd", "extract", "/nonexistent.html", NULL };
+	harness_spawn(&p, missing);
+	ck_assert_int_eq(harness_wait_exit(&p, 30000), 65);
+	harness_cleanup(&p);
+}
+END_TEST
+
+START_TEST(usage_errors_exit_64)
+{
+	struct harness_proc p;
+	harness_init(&p);
+	const char *argv[] = { "recipe-scraperd", "--no-such-option", NULL };
+	harness_spawn(&p, argv);
+	ck_assert_int_eq(harness_wait_exit(&p, 30000), 64);
+	const char *argv2[] = { "recipe-scraperd", "extract", NULL };
+	harness_spawn(&p, argv2);
+	ck_assert_int_eq(harness_wait_exit(&p, 30000), 64);
+	const char *argv3[] = { "recipe-scraperd", "--version", NULL };
+	harness_spawn(&p, argv3);
+	ck_assert_int_eq(harness_wait_exit(&p, 30000), 0);
+	char *out = harness_slurp(p.stdout_path);
+	ck_assert_msg(strncmp(out, "recipe-scraperd ", 16) == 0, "%s", out);
+	free(out);
+	harness_cleanup(&p);
+}
+END_TEST
+
+/* SIGHUP with a valid file reloads (RELOADING=1 then READY=1 again); with an
+ * invalid one it logs FILE:LINE and keeps running; SIGTERM then drains and
+ * exits 0 with a summary, having consumed every recipe exactly once. */
+START_TEST(sighup_reloads_valid_rejects_invalid_then_sigterm_drains)
+{
+	struct fixture_site s = site_start();
+	struct harness_proc p;
+	harness_init(&p);
+	write_config(&p, &s, &(struct config_opts){ 0 }, "rsd.ini");
+	const char *argv[] = { "recipe-scraperd", "-c", "rsd.ini", NULL };
+	harness_spawn(&p, argv);
+	ck_assert_msg(harness_wait_notify(&p, "READY=1", 1, 60000), "no READY=1: %s", p.notified);
+
+	write_config(&p, &s, &(struct config_opts){ .delay_ms = "5" }, "rsd.ini");
+	harness_signal(&p, SIGHUP);
+	ck_assert_msg(harness_wait_notify(&p, "RELOADING=1", 1, 60000), "%s", p.notified);
+	ck_assert_msg(harness_wait_notify(&p, "READY=1", 2, 60000), "%s", p.notified);
+	ck_assert_ptr_nonnull(strstr(p.notified, "MONOTONIC_USEC="));
+
+	char path[256];
+	harness_write_file(harness_path(&p, "rsd.ini", path, sizeof path),
+			   "[scraper]\nstart_urls = http://127.0.0.1/\nthreads = many\n");
+	harness_signal(&p, SIGHUP);
+	ck_assert_msg(harness_wait_notify(&p, "STATUS=Reload rejected", 1, 60000), "%s",
+		      p.notified);
+	ck_assert_msg(harness_wait_notify(&p, "RELOADING=1", 2, 500) == false,
+		      "an invalid file must not start a reload");
+
+	harness_signal(&p, SIGTERM);
+	ck_assert_int_eq(harness_wait_exit(&p, 60000), 0);
+	ck_assert_ptr_nonnull(strstr(p.notified, "STOPPING=1"));
+	char *err = harness_slurp(p.stderr_path);
+	ck_assert_msg(strstr(err, "rsd.ini:3: ") != NULL, "no FILE:LINE in: %s", err);
+	ck_assert_msg(strstr(err, "Stopped after") != NULL, "no summary in: %s", err);
+	free(err);
+	harness_cleanup(&p);
+	site_stop(&s);
+}
+END_TEST
+
+/* SIGTERM while fetches are in flight (slow pages): clean exit 0 within the
+ * bound, a drain summary, and no record lost among those produced. */
+START_TEST(sigterm_mid_crawl_drains_and_exits_0)
+{
+	struct fixture_site s = site_start();
+	/* Every recipe page answers after 1.5 s: SIGTERM lands mid-transfer. */
+	cJSON *exp;
+	cJSON_ArrayForEach(exp, s.expected)
+	{
+		char route_path[512], file[512];
+		snprintf(route_path, sizeof route_path, "/site/%s", field(exp, "path"));
+		snprintf(file, sizeof file, "%s/site/%s", getenv("RSD_FIXTURES"), field(exp, "path"));
+		char *body = harness_slurp(file);
+		struct rsd_httpd_route r = { .path = route_path, .body = body, .delay_ms = 1500 };
+		ck_assert_int_eq(rsd_httpd_route(s.httpd, &r), 0);
+		free(body);
+	}
+	struct harness_proc p;
+	harness_init(&p);
+	write_config(&p, &s, &(struct config_opts){ .shutdown_s = "15" }, "rsd.ini");
+	const char *argv[] = { "recipe-scraperd", "-c", "rsd.ini", NULL };
+	harness_spawn(&p, argv);
+	ck_assert(harness_wait_notify(&p, "READY=1", 1, 60000));
+	/* The index has been fetched and recipe fetches are in flight once the
+	 * first recipe request reaches the server. */
+	for (int i = 0; i < 200 && rsd_httpd_count(s.httpd, "/site/recipes/lemon-herb-rice.html") +
+					   rsd_httpd_count(s.httpd, "/site/recipes/roasted-tomato-soup.html") ==
+				   0;
+	     i++)
+		harness_wait_notify(&p, "never", 1, 50);
+	harness_signal(&p, SIGTERM);
+	int code = harness_wait_exit(&p, 60000);
+	char *err = harness_slurp(p.stderr_path);
+	ck_assert_msg(code == 0, "exit %d: %s", code, err);
+	ck_assert_msg(strstr(err, "Stopped after") != NULL, "no summary in: %s", err);
+	ck_assert_msg(strstr(err, " 0 undelivered") != NULL, "records lost: %s", err);
+	free(err);
+	harness_cleanup(&p);
+	site_stop(&s);
+}
+END_TEST
+
+static Suite *daemon_suite(void)
+{
+	Suite *s = suite_create("daemon");
+	TCase *cli = tcase_create("command line");
+	tcase_add_test(cli, check_config_reports_file_line_and_exits_78);
+	tcase_add_test(cli, extract_prints_one_line_per_file_in_order);
+	tcase_add_test(cli, usage_errors_exit_64);
+	suite_add_tcase(s, cli);
+
+	TCase *e2e = tcase_create("pipeline");
+	tcase_set_timeout(e2e, 180);
+	tcase_add_test(e2e, once_crawls_publishes_and_consumes_every_recipe_once);
+	tcase_add_test(e2e, once_exits_69_when_kafka_is_unreachable);
+	suite_add_tcase(s, e2e);
+
+	TCase *sig = tcase_create("signals");
+	tcase_set_timeout(sig, 180);
+	tcase_add_test(sig, sighup_reloads_valid_rejects_invalid_then_sigterm_drains);
+	tcase_add_test(sig, sigterm_mid_crawl_drains_and_exits_0);
+	suite_add_tcase(s, sig);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(daemon_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: MIT */
+/* Consumer thread against the mock cluster: invalid messages, sink
+ * failures and stored/committed offsets, consumer groups, late topics. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "broker_embedded.h"
+#include "consumer.h"
+#include "kafka_helpers.h"
+
+#define TOPIC1 "one_partition"
+#define TOPIC4 "four_partitions"
+
+static struct rsd_broker *broker_1p, *broker_4p;
+static int wake_fd;
+
+static void setup(void)
+{
+	static const char *const t1[] = { TOPIC1 }, *const t4[] = { TOPIC4 };
+	char err[256];
+
+	ck_assert_msg(rsd_broker_new(1, 1, t1, 1, 0, err, sizeof(err), &broker_1p) == 0, "%s", err);
+	ck_assert_msg(rsd_broker_new(1, 4, t4, 1, 0, err, sizeof(err), &broker_4p) == 0, "%s", err);
+	wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+static void teardown(void)
+{
+	rsd_broker_free(broker_1p);
+	rsd_broker_free(broker_4p);
+	close(wake_fd);
+}
+
+/* A consumer writing to out (a stdout sink). */
+static struct rsd_consumer *consumer(struct t_config *tc, const char *bootstrap, FILE *out)
+{
+	struct rsd_sink *sink;
+	struct rsd_consumer *c;
+	char err[512];
+
+	ck_assert_int_eq(rsd_sink_new(RSD_SINK_STDOUT, "rsd-test", 200, out, &sink), 0);
+	ck_assert_msg(rsd_consumer_new(&tc->cfg, bootstrap, sink, wake_fd, err, sizeof(err), &c) == 0,
+		      "%s", err);
+	ck_assert_int_eq(rsd_consumer_start(c), 0);
+	return c;
+}
+
+static char *valid_record(int i)
+{
+	char *v;
+
+	ck_assert_int_ge(asprintf(&v, "{\"schema\":1,\"url\":\"https://recipes.test/r/%d\","
+				      "\"title\":\"Dish %d\",\"calories\":%d}",
+				  i, i, i % 2 ? 500 : 100),
+			 0);
+	return v;
+}
+
+static void produce_valid(const char *bootstrap, const char *topic, int from, int to, int parts)
+{
+	rd_kafka_t *rk = t_raw_producer(bootstrap, NULL);
+
+	for (int i = from; i < to; i++) {
+		char *v = valid_record(i);
+
+		t_produce_raw(rk, topic, i % parts, v, strlen(v));
+		free(v);
+	}
+	rd_kafka_destroy(rk);
+}
+
+struct count_arg {
+	struct rsd_consumer *c[2];
+	uint64_t want;
+};
+
+static bool consumed_at_least(void *arg)
+{
+	struct count_arg *a = arg;
+	uint64_t n = 0;
+
+	for (int i = 0; i < 2; i++)
+		if (a->c[i])
+			n += atomic_load(&rsd_consumer_stats(a->c[i])->consumed);
+	return n >= a->want;
+}
+
+static void stop(struct rsd_consumer *c)
+{
+	rsd_consumer_stop(c);
+	rsd_consumer_join(c);
+}
+
+/* Invalid JSON, wrong schema, no url, a 10 MB value: PRIORITY 3 entries with
+ * their offsets, and the consumer carries on with the next valid record. */
+START_TEST(invalid_messages_skipped)
+{
+	const char *bs = rsd_broker_bootstrap(broker_1p);
+	rd_kafka_t *rk = t_raw_producer(bs, "20000000");
+	static const char *const bad[] = {
+		"{not json", "[1,2,3]", "{\"schema\":2,\"url\":\"https://a.test/\"}", "{\"schema\":1}",
+	};
+	size_t big_len = 10 * 1024 * 1024;
+	char *big = malloc(big_len), *good = valid_record(7), *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct t_config tc;
+	struct count_arg arg = { .want = 6 };
+	struct t_lines lines;
+
+	for (size_t i = 0; i < 4; i++)
+		t_produce_raw(rk, TOPIC1, 0, bad[i], strlen(bad[i]));
+	memset(big, '[', big_len);
+	t_produce_raw(rk, TOPIC1, 0, big, big_len);
+	t_produce_raw(rk, TOPIC1, 0, good, strlen(good));
+	rd_kafka_destroy(rk);
+
+	t_config_init(&tc, "invalid");
+	tc.topics[0] = TOPIC1;
+	/* The mock broker, unlike Kafka (KIP-74), does not return a batch
+	 * larger than the partition fetch size. */
+	t_consumer_prop(&tc, "fetch.message.max.bytes", "16777216");
+	arg.c[0] = consumer(&tc, bs, out);
+	ck_assert_msg(t_wait(wake_fd, consumed_at_least, &arg, 30000),
+		      "not all messages consumed: %ju", (uintmax_t)atomic_load(&rsd_consumer_stats(arg.c[0])->consumed));
+	ck_assert_uint_eq(atomic_load(&rsd_consumer_stats(arg.c[0])->invalid), 5);
+	stop(arg.c[0]);
+	fclose(out);
+	t_lines_parse(&lines, buf, len);
+	ck_assert_uint_eq(lines.n, 6);
+	for (size_t i = 0; i < 5; i++) {
+		char off[8];
+
+		snprintf(off, sizeof(off), "%zu", i);
+		ck_assert_str_eq(t_field(lines.items[i], "PRIORITY"), "3");
+		ck_assert_str_eq(t_field(lines.items[i], "MESSAGE_ID"), RSD_MESSAGE_ID_INVALID);
+		ck_assert_str_eq(t_field(lines.items[i], "KAFKA_OFFSET"), off);
+		ck_assert_str_eq(t_field(lines.items[i], "KAFKA_TOPIC"), TOPIC1);
+		ck_assert_str_eq(t_field(lines.items[i], "KAFKA_PARTITION"), "0");
+		ck_assert_uint_lt(strlen(t_field(lines.items[i], "MESSAGE")), 512);
+	}
+	ck_assert_str_eq(t_field(lines.items[5], "PRIORITY"), "4");
+	ck_assert_str_eq(t_field(lines.items[5], "RECIPE_URL"), "https://recipes.test/r/7");
+	ck_assert_int_eq(t_committed(bs, "invalid", TOPIC1, 0), 6);
+	rsd_consumer_free(arg.c[0]);
+	t_lines_free(&lines);
+	free(buf);
+	free(big);
+	free(good);
+}
+END_TEST
+
+/* ---- a sink that fails: fopencookie stream ---- */
+
+struct flaky {
+	char *buf;
+	size_t len;
+	FILE *mem;
+	int ok_writes;   /* successful writes before failing */
+	int failures;    /* failures to inject after that (-1 = forever) */
+	bool at_line_start;
+	atomic_int failed;
+};
+
+/* Fails whole lines only (glibc may split one fwrite into several writes;
+ * a real stream cannot undo a partial line either). */
+static ssize_t flaky_write(void *cookie, const char *data, size_t size)
+{
+	struct flaky *f = cookie;
+
+	if (f->at_line_start && f->ok_writes == 0 && f->failures != 0) {
+		if (f->failures > 0)
+			f->failures--;
+		atomic_fetch_add(&f->failed, 1);
+		return -1;
+	}
+	f->at_line_start = size > 0 && data[size - 1] == '\n';
+	if (f->at_line_start && f->ok_writes > 0)
+		f->ok_writes--;
+	fwrite(data, 1, size, f->mem);
+	return (ssize_t)size;
+}
+
+static FILE *flaky_open(struct flaky *f)
+{
+	cookie_io_functions_t io = { .write = flaky_write };
+	FILE *fp;
+
+	f->mem = open_memstream(&f->buf, &f->len);
+	fp = fopencookie(f, "w", io);
+	setvbuf(fp, NULL, _IONBF, 0); /* every line reaches flaky_write at once */
+	return fp;
+}
+
+static bool failed_thrice(void *arg)
+{
+	return atomic_load(&((struct flaky *)arg)->failed) >= 3;
+}
+
+/* Writes fail from the 6th message on: the consumer retries it (with
+ * backoff) and never stores, hence never commits, past it; a new member of
+ * the group resumes exactly there. */
+START_TEST(sink_failure_blocks_commit)
+{
+	const char *bs = rsd_broker_bootstrap(broker_1p);
+	struct flaky f = { .ok_writes = 5, .failures = -1, .at_line_start = true };
+	FILE *fp = flaky_open(&f);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+	struct t_config tc;
+	struct count_arg arg = { .want = 5 };
+	struct t_lines lines;
+
+	produce_valid(bs, TOPIC1, 0, 10, 1);
+	t_config_init(&tc, "flaky");
+	tc.topics[0] = TOPIC1;
+	arg.c[0] = consumer(&tc, bs, fp);
+	ck_assert(t_wait(-1, failed_thrice, &f, 30000));
+	ck_assert_uint_eq(atomic_load(&rsd_consumer_stats(arg.c[0])->consumed), 5);
+	rsd_consumer_free(arg.c[0]); /* stops: commits stored offsets */
+	fclose(fp);
+	fclose(f.mem);
+	t_lines_parse(&lines, f.buf, f.len);
+	ck_assert_uint_eq(lines.n, 5);
+	t_lines_free(&lines);
+	ck_assert_int_eq(t_committed(bs, "flaky", TOPIC1, 0), 5);
+
+	out = open_memstream(&buf, &len);
+	arg.c[0] = consumer(&tc, bs, out);
+	ck_assert(t_wait(wake_fd, consumed_at_least, &arg, 30000));
+	stop(arg.c[0]);
+	fclose(out);
+	t_lines_parse(&lines, buf, len);
+	ck_assert_uint_eq(lines.n, 5);
+	for (size_t i = 0; i < 5; i++) {
+		char off[8];
+
+		snprintf(off, sizeof(off), "%zu", i + 5);
+		ck_assert_str_eq(t_field(lines.items[i], "KAFKA_OFFSET"), off);
+	}
+	ck_assert_int_eq(t_committed(bs, "flaky", TOPIC1, 0), 10);
+	rsd_consumer_free(arg.c[0]);
+	t_lines_free(&lines);
+	free(buf);
+	free(f.buf);
+}
+END_TEST
+
+/* Three failures then the sink recovers: every message once, in order. */
+START_TEST(sink_recovers_in_order)
+{
+	const char *bs = rsd_broker_bootstrap(broker_1p);
+	struct flaky f = { .ok_writes = 4, .failures = 3, .at_line_start = true };
+	FILE *fp = flaky_open(&f);
+	struct t_config tc;
+	struct count_arg arg = { .want = 10 };
+	struct t_lines lines;
+
+	produce_valid(bs, TOPIC1, 0, 10, 1);
+	t_config_init(&tc, "recover");
+	tc.topics[0] = TOPIC1;
+	arg.c[0] = consumer(&tc, bs, fp);
+	ck_assert(t_wait(wake_fd, consumed_at_least, &arg, 30000));
+	stop(arg.c[0]);
+	fclose(fp);
+	fclose(f.mem);
+	ck_assert_int_eq(atomic_load(&f.failed), 3);
+	t_lines_parse(&lines, f.buf, f.len);
+	ck_assert_uint_eq(lines.n, 10);
+	for (size_t i = 0; i < 10; i++) {
+		char off[8];
+
+		snprintf(off, sizeof(off), "%zu", i);
+		ck_assert_str_eq(t_field(lines.items[i], "KAFKA_OFFSET"), off);
+	}
+	ck_assert_int_eq(t_committed(bs, "recover", TOPIC1, 0), 10);
+	rsd_consumer_free(arg.c[0]);
+	t_lines_free(&lines);
+	free(f.buf);
+}
+END_TEST
+
+static bool both_assigned(void *arg)
+{
+	struct count_arg *a = arg;
+
+	return atomic_load(&rsd_consumer_stats(a->c[0])->assigned) > 0 &&
+	       atomic_load(&rsd_consumer_stats(a->c[1])->assigned) > 0 &&
+	       atomic_load(&rsd_consumer_stats(a->c[0])->assigned) +
+			       atomic_load(&rsd_consumer_stats(a->c[1])->assigned) ==
+		       4;
+}
+
+/* Two members of one group split the partitions and together write every
+ * message; _i = 0 eager (range), 1 cooperative-sticky. */
+START_TEST(group_splits_partitions)
+{
+	static const char *const strategy[] = { "range", "cooperative-sticky" };
+	const char *bs = rsd_broker_bootstrap(broker_4p);
+	const int n = 80;
+	char *buf[2] = { NULL, NULL };
+	size_t len[2] = { 0, 0 };
+	FILE *out[2];
+	struct t_config tc;
+	struct count_arg arg = { .want = n };
+	struct t_lines lines[2];
+
+	t_config_init(&tc, strategy[_i]);
+	tc.topics[0] = TOPIC4;
+	t_consumer_prop(&tc, "partition.assignment.strategy", strategy[_i]);
+	for (int i = 0; i < 2; i++) {
+		out[i] = open_memstream(&buf[i], &len[i]);
+		arg.c[i] = consumer(&tc, bs, out[i]);
+	}
+	ck_assert_msg(t_wait(-1, both_assigned, &arg, 40000), "partitions not split");
+	produce_valid(bs, TOPIC4, 0, n, 4);
+	ck_assert(t_wait(wake_fd, consumed_at_least, &arg, 30000));
+	for (int i = 0; i < 2; i++) {
+		stop(arg.c[i]);
+		fclose(out[i]);
+		t_lines_parse(&lines[i], buf[i], len[i]);
+		ck_assert_uint_gt(lines[i].n, 0);
+	}
+	for (int i = 0; i < n; i++) {
+		char *url = t_url(i);
+
+		ck_assert_msg(t_count_url(&lines[0], url) + t_count_url(&lines[1], url) == 1,
+			      "%s not written exactly once", url);
+		free(url);
+	}
+	for (int i = 0; i < 2; i++) {
+		rsd_consumer_free(arg.c[i]);
+		t_lines_free(&lines[i]);
+		free(buf[i]);
+	}
+}
+END_TEST
+
+/* Subscribed before the topic exists: waits, then consumes it. */
+START_TEST(waits_for_missing_topic)
+{
+	const char *bs = rsd_broker_bootstrap(broker_1p);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct t_config tc;
+	struct count_arg arg = { .want = 3 };
+
+	t_config_init(&tc, "late");
+	tc.topics[0] = "created_later";
+	/* The mock cluster auto-creates topics on metadata requests; an error
+	 * on the topic makes it look absent until cleared. */
+	rd_kafka_mock_topic_set_error(rsd_broker_mock_cluster(broker_1p), "created_later",
+				      RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+	arg.c[0] = consumer(&tc, bs, out);
+	ck_assert(!t_wait(wake_fd, consumed_at_least, &arg, 1500));
+	rd_kafka_mock_topic_set_error(rsd_broker_mock_cluster(broker_1p), "created_later",
+				      RD_KAFKA_RESP_ERR_NO_ERROR);
+	produce_valid(bs, "created_later", 0, 3, 1);
+	ck_assert_msg(t_wait(wake_fd, consumed_at_least, &arg, 30000), "late topic not consumed");
+	stop(arg.c[0]);
+	rsd_consumer_free(arg.c[0]);
+	fclose(out);
+	free(buf);
+}
+END_TEST
+
+/* An OffsetCommit error on revoke/shutdown is reported, not fatal; the
+ * next member replays (at-least-once: duplicates, no loss). */
+START_TEST(commit_error_replays)
+{
+	const char *bs = rsd_broker_bootstrap(broker_1p);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct t_config tc;
+	struct count_arg arg = { .want = 4 };
+	struct rsd_consumer *c;
+
+	produce_valid(bs, TOPIC1, 0, 4, 1);
+	t_config_init(&tc, "commit-errors");
+	tc.topics[0] = TOPIC1;
+	t_consumer_prop(&tc, "enable.auto.commit", "false");
+	arg.c[0] = c = consumer(&tc, bs, out);
+	ck_assert(t_wait(wake_fd, consumed_at_least, &arg, 30000));
+	rd_kafka_mock_push_request_errors(rsd_broker_mock_cluster(broker_1p), 8 /* OffsetCommit */,
+					  4, RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+					  RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+					  RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+					  RD_KAFKA_RESP_ERR_NOT_COORDINATOR);
+	stop(c); /* commits through the injected errors (retried or reported) */
+	ck_assert(!rsd_consumer_fatal(c, NULL, 0));
+	rsd_consumer_free(c);
+	rd_kafka_mock_clear_request_errors(rsd_broker_mock_cluster(broker_1p), 8);
+	/* Whatever was committed, offsets never pass what was written. */
+	ck_assert_int_le(t_committed(bs, "commit-errors", TOPIC1, 0), 4);
+	fclose(out);
+	free(buf);
+}
+END_TEST
+
+static Suite *consumer_suite(void)
+{
+	Suite *s = suite_create("kafka_consumer");
+	TCase *tc = tcase_create("consumer");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, invalid_messages_skipped);
+	tcase_add_test(tc, sink_failure_blocks_commit);
+	tcase_add_test(tc, sink_recovers_in_order);
+	tcase_add_loop_test(tc, group_splits_partitions, 0, 2);
+	tcase_add_test(tc, waits_for_missing_topic);
+	tcase_add_test(tc, commit_error_replays);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(consumer_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

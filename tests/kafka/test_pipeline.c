@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: MIT */
+/* Ring -> producer thread -> mock cluster -> consumer thread -> stdout sink,
+ * with faults injected into the mock cluster. Every scenario asserts that
+ * no record is lost (each URL consumed at least once; duplicates reported). */
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "broker_embedded.h"
+#include "consumer.h"
+#include "kafka_helpers.h"
+#include "producer.h"
+#include "state.h"
+#include "recipe-scraperd/ring.h"
+
+#define N_BROKERS 3
+
+struct pipe {
+	struct t_config tc;
+	struct rsd_broker *broker;
+	rd_kafka_mock_cluster_t *mc;
+	int wake_fd;
+	rsd_ring *ring;
+	struct rsd_state *state;
+	struct rsd_producer *prod;
+	struct rsd_consumer *cons;
+	FILE *out;
+	char *buf;
+	size_t len;
+	struct rsd_offsets acked;
+};
+
+static struct pipe P;
+
+static void pipe_setup(int port)
+{
+	static const char *const topics[] = { T_TOPIC, T_RAW_TOPIC };
+	char err[512];
+
+	memset(&P, 0, sizeof(P));
+	t_config_init(&P.tc, "pipeline-test");
+	ck_assert_msg(rsd_broker_new(N_BROKERS, 4, topics, 2, port, err, sizeof(err), &P.broker) == 0,
+		      "%s", err);
+	P.mc = rsd_broker_mock_cluster(P.broker);
+	P.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ck_assert_int_eq(rsd_ring_new(16, &P.ring), 0);
+	ck_assert_int_eq(rsd_state_open(NULL, &P.state), 0);
+	P.out = open_memstream(&P.buf, &P.len);
+}
+
+static void setup(void)
+{
+	pipe_setup(0);
+}
+
+static void start_producer(void)
+{
+	char err[512];
+
+	ck_assert_msg(rsd_producer_new(&P.tc.cfg, rsd_broker_bootstrap(P.broker), P.ring, P.state,
+				       P.wake_fd, err, sizeof(err), &P.prod) == 0,
+		      "%s", err);
+	ck_assert_int_eq(rsd_producer_start(P.prod), 0);
+}
+
+static void start_consumer(void)
+{
+	struct rsd_sink *sink;
+	char err[512];
+
+	ck_assert_int_eq(rsd_sink_new(RSD_SINK_STDOUT, "rsd-test", 200, P.out, &sink), 0);
+	ck_assert_msg(rsd_consumer_new(&P.tc.cfg, rsd_broker_bootstrap(P.broker), sink, P.wake_fd,
+				       err, sizeof(err), &P.cons) == 0,
+		      "%s", err);
+	ck_assert_int_eq(rsd_consumer_start(P.cons), 0);
+}
+
+static void teardown(void)
+{
+	rsd_consumer_free(P.cons);
+	rsd_producer_free(P.prod);
+	if (P.out)
+		fclose(P.out);
+	free(P.buf);
+	rsd_offsets_clear(&P.acked);
+	rsd_ring_free(P.ring);
+	rsd_state_close(P.state);
+	rsd_broker_free(P.broker);
+	close(P.wake_fd);
+}
+
+static double calories_of(int i)
+{
+	return i % 3 == 0 ? 350 : i % 3 == 1 ? 120 : -1;
+}
+
+static void enqueue_range(int from, int to)
+{
+	for (int i = from; i < to; i++)
+		ck_assert_int_eq(rsd_ring_mp_enqueue_wait(P.ring, t_record(i, calories_of(i), true)), 0);
+}
+
+static bool consumer_reached(void *arg)
+{
+	return rsd_consumer_reached(P.cons, &P.acked);
+}
+
+/* Closes the ring, joins the producer (everything acknowledged), waits until
+ * the consumer wrote every acknowledged offset, stops it and parses what it
+ * printed. */
+static void finish(int n, struct t_lines *lines)
+{
+	const struct rsd_producer_stats *ps = rsd_producer_stats(P.prod);
+	int64_t total = 0;
+
+	rsd_ring_close(P.ring);
+	ck_assert_uint_eq(rsd_producer_join(P.prod, 30000), 0);
+	ck_assert_uint_eq(atomic_load(&ps->acknowledged), (uint64_t)n);
+	ck_assert_uint_eq(atomic_load(&ps->failed), 0);
+	ck_assert_uint_eq(rsd_producer_in_flight(P.prod), 0);
+	ck_assert_int_eq(rsd_producer_acked_offsets(P.prod, &P.acked), 0);
+	for (size_t i = 0; i < P.acked.n; i++)
+		total += P.acked.items[i].offset;
+	ck_assert_int_eq(total, n); /* fresh topic, idempotent: no duplicates in Kafka */
+
+	ck_assert_msg(t_wait(P.wake_fd, consumer_reached, NULL, 40000),
+		      "consumer did not reach the acknowledged offsets");
+	rsd_consumer_stop(P.cons);
+	rsd_consumer_join(P.cons);
+	fclose(P.out);
+	P.out = NULL;
+	t_lines_parse(lines, P.buf, P.len);
+}
+
+/* lost = 0 always; returns the number of duplicates. */
+static size_t assert_all_consumed(const struct t_lines *lines, int n)
+{
+	size_t dups = 0;
+
+	for (int i = 0; i < n; i++) {
+		char *url = t_url(i);
+		size_t c = t_count_url(lines, url);
+
+		ck_assert_msg(c >= 1, "record %s lost", url);
+		ck_assert_msg(rsd_state_is_delivered(P.state, url), "%s not marked delivered", url);
+		dups += c - 1;
+		free(url);
+	}
+	if (dups)
+		fprintf(stderr, "duplicates: %zu\n", dups);
+	return dups;
+}
+
+START_TEST(end_to_end)
+{
+	const int n = 300;
+	struct t_lines lines;
+	rd_kafka_t *q = t_raw_producer(rsd_broker_bootstrap(P.broker), NULL);
+	int64_t raw_total = 0;
+
+	start_consumer();
+	start_producer();
+	enqueue_range(0, n);
+	finish(n, &lines);
+
+	ck_assert_uint_eq(lines.n, (size_t)n);
+	ck_assert_uint_eq(assert_all_consumed(&lines, n), 0);
+	for (size_t i = 0; i < lines.n; i++) {
+		const cJSON *l = lines.items[i];
+		int id = atoi(strrchr(t_field(l, "RECIPE_URL"), '/') + 1);
+		double cal = calories_of(id);
+		char title[32];
+
+		snprintf(title, sizeof(title), "Dish %d", id);
+		ck_assert_str_eq(t_field(l, "RECIPE_TITLE"), title);
+		ck_assert_str_eq(t_field(l, "PRIORITY"), cal > 200 ? "4" : "6");
+		ck_assert_str_eq(t_field(l, "MESSAGE_ID"),
+				 cal > 200 ? RSD_MESSAGE_ID_HIGH_CALORIE : RSD_MESSAGE_ID_RECIPE);
+		if (cal < 0)
+			ck_assert_ptr_null(t_field(l, "RECIPE_CALORIES"));
+		else
+			ck_assert_int_eq(atoi(t_field(l, "RECIPE_CALORIES")), (int)cal);
+		ck_assert_str_eq(t_field(l, "KAFKA_TOPIC"), T_TOPIC);
+		ck_assert_str_eq(t_field(l, "RECIPE_HOST"), "recipes.test");
+		ck_assert_ptr_nonnull(t_field(l, "KAFKA_PARTITION"));
+		ck_assert_ptr_nonnull(t_field(l, "KAFKA_OFFSET"));
+	}
+	ck_assert_uint_eq(atomic_load(&rsd_consumer_stats(P.cons)->alerts), (uint64_t)n / 3);
+
+	/* The raw HTML went to raw_topic, once per record. */
+	for (int32_t part = 0; part < 4; part++) {
+		int64_t lo, hi;
+
+		ck_assert_int_eq(rd_kafka_query_watermark_offsets(q, T_RAW_TOPIC, part, &lo, &hi, 10000), 0);
+		raw_total += hi - lo;
+	}
+	ck_assert_int_eq(raw_total, n);
+	ck_assert_uint_eq(atomic_load(&rsd_producer_stats(P.prod)->raw_skipped), 0);
+	rd_kafka_destroy(q);
+	t_lines_free(&lines);
+}
+END_TEST
+
+/* Headers and key of a produced record, read back with a plain consumer. */
+START_TEST(message_key_and_headers)
+{
+	char err[256];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_t *rk;
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
+	rd_kafka_message_t *m = NULL;
+	rd_kafka_headers_t *hdrs;
+	const void *v;
+	size_t vlen;
+
+	start_producer();
+	enqueue_range(0, 1);
+	rsd_ring_close(P.ring);
+	ck_assert_uint_eq(rsd_producer_join(P.prod, 10000), 0);
+
+	rd_kafka_conf_set(conf, "bootstrap.servers", rsd_broker_bootstrap(P.broker), err, sizeof(err));
+	rd_kafka_conf_set(conf, "group.id", "headers", err, sizeof(err));
+	rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+	for (int32_t p = 0; p < 4; p++)
+		rd_kafka_topic_partition_list_add(l, T_TOPIC, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+	ck_assert_int_eq(rd_kafka_assign(rk, l), 0);
+	for (int i = 0; i < 100 && !m; i++) {
+		m = rd_kafka_consumer_poll(rk, 100);
+		if (m && m->err) {
+			rd_kafka_message_destroy(m);
+			m = NULL;
+		}
+	}
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->key_len, strlen("https://recipes.test/r/0"));
+	ck_assert_int_eq(memcmp(m->key, "https://recipes.test/r/0", m->key_len), 0);
+	ck_assert_int_eq(rd_kafka_message_headers(m, &hdrs), 0);
+	ck_assert_int_eq(rd_kafka_header_get_last(hdrs, "content-type", &v, &vlen), 0);
+	ck_assert_int_eq(memcmp(v, "application/json", vlen), 0);
+	ck_assert_int_eq(rd_kafka_header_get_last(hdrs, "schema", &v, &vlen), 0);
+	ck_assert_int_eq(memcmp(v, "1", vlen), 0);
+	rd_kafka_message_destroy(m);
+	rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+}
+END_TEST
+
+/* A librdkafka queue of 2 messages: QUEUE_FULL all the time, nothing lost. */
+START_TEST(queue_full_loses_nothing)
+{
+	const int n = 200;
+	struct t_lines lines;
+
+	t_producer_prop(&P.tc, "queue.buffering.max.messages", "2");
+	start_consumer();
+	start_producer();
+	enqueue_range(0, n);
+	finish(n, &lines);
+	assert_all_consumed(&lines, n);
+	t_lines_free(&lines);
+}
+END_TEST
+
+static bool ring_full(void *arg)
+{
+	return rsd_ring_size(P.ring) == rsd_ring_capacity(P.ring);
+}
+
+static void *enqueue_second_half(void *arg)
+{
+	int n = *(int *)arg;
+
+	for (int i = n / 2; i < n; i++) {
+		if (rsd_ring_mp_enqueue_wait(P.ring, t_record(i, calories_of(i), true)) != 0)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+static void set_brokers(bool up)
+{
+	for (int32_t id = 1; id <= N_BROKERS; id++) {
+		if (up)
+			rd_kafka_mock_broker_set_up(P.mc, id);
+		else
+			rd_kafka_mock_broker_set_down(P.mc, id);
+	}
+}
+
+/* All brokers down mid-production: backpressure fills librdkafka's queue,
+ * then the ring; when they return everything is delivered. */
+START_TEST(brokers_down_then_up)
+{
+	int n = 200;
+	pthread_t t;
+	void *ret;
+	struct t_lines lines;
+
+	t_producer_prop(&P.tc, "queue.buffering.max.messages", "20");
+	start_consumer();
+	start_producer();
+	enqueue_range(0, n / 2);
+	set_brokers(false);
+	ck_assert_int_eq(pthread_create(&t, NULL, enqueue_second_half, &n), 0);
+	ck_assert_msg(t_wait(-1, ring_full, NULL, 20000), "ring did not fill while brokers were down");
+	set_brokers(true);
+	pthread_join(t, &ret);
+	ck_assert_ptr_null(ret);
+	finish(n, &lines);
+	assert_all_consumed(&lines, n);
+	t_lines_free(&lines);
+}
+END_TEST
+
+/* Retriable Produce errors: retried by the idempotent producer, each record
+ * lands in Kafka exactly once. */
+START_TEST(produce_errors_retried)
+{
+	const int n = 100;
+	struct t_lines lines;
+
+	rd_kafka_mock_push_request_errors(P.mc, 0 /* Produce */, 6,
+					  RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+					  RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+					  RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+					  RD_KAFKA_RESP_ERR__TRANSPORT,
+					  RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+					  RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE);
+	start_consumer();
+	start_producer();
+	enqueue_range(0, n);
+	finish(n, &lines); /* asserts the topic holds exactly n messages */
+	assert_all_consumed(&lines, n);
+	t_lines_free(&lines);
+}
+END_TEST
+
+/* Leader moves and a slow broker during production. */
+START_TEST(leader_change_and_rtt)
+{
+	const int n = 100;
+	struct t_lines lines;
+
+	rd_kafka_mock_broker_set_rtt(P.mc, 2, 300);
+	start_consumer();
+	start_producer();
+	enqueue_range(0, n / 2);
+	for (int32_t p = 0; p < 4; p++)
+		rd_kafka_mock_partition_set_leader(P.mc, T_TOPIC, p, 1 + (p + 1) % N_BROKERS);
+	enqueue_range(n / 2, n);
+	finish(n, &lines);
+	assert_all_consumed(&lines, n);
+	t_lines_free(&lines);
+}
+END_TEST
+
+/* delivery.timeout.ms expiry: counted failed, never marked delivered. */
+START_TEST(message_timeout_not_marked)
+{
+	const int n = 10;
+	const struct rsd_producer_stats *ps;
+
+	t_producer_prop(&P.tc, "message.timeout.ms", "1000");
+	set_brokers(false);
+	start_producer();
+	enqueue_range(0, n);
+	rsd_ring_close(P.ring);
+	ck_assert_uint_eq(rsd_producer_join(P.prod, 20000), (uint64_t)n);
+	ps = rsd_producer_stats(P.prod);
+	ck_assert_uint_eq(atomic_load(&ps->failed), (uint64_t)n);
+	ck_assert_uint_eq(atomic_load(&ps->acknowledged), 0);
+	ck_assert_uint_eq(rsd_producer_in_flight(P.prod), 0);
+	for (int i = 0; i < n; i++) {
+		char *url = t_url(i);
+
+		ck_assert(!rsd_state_is_delivered(P.state, url));
+		free(url);
+	}
+	ck_assert_uint_gt(rsd_producer_last_error(P.prod, NULL, 0), 0);
+}
+END_TEST
+
+/* Shutdown with the brokers down: join is bounded by its timeout, the rest
+ * is purged (reports fire, records freed: ASan checks), nothing marked. */
+START_TEST(shutdown_bounded_when_down)
+{
+	const int n = 10;
+
+	set_brokers(false);
+	start_producer();
+	enqueue_range(0, n);
+	rsd_ring_close(P.ring);
+	ck_assert_uint_eq(rsd_producer_join(P.prod, 500), (uint64_t)n);
+	ck_assert_uint_eq(atomic_load(&rsd_producer_stats(P.prod)->failed), (uint64_t)n);
+	ck_assert_uint_eq(rsd_producer_in_flight(P.prod), 0);
+}
+END_TEST
+
+/* A raw page above message.max.bytes is skipped for raw_topic only. */
+START_TEST(raw_page_too_large)
+{
+	char *big = malloc(20000);
+	cJSON *doc = cJSON_Parse("{\"schema\":1,\"url\":\"https://recipes.test/r/0\",\"title\":\"Big\"}");
+	struct rsd_record *rec;
+
+	memset(big, 'x', 20000);
+	rec = rsd_record_new("https://recipes.test/r/0", doc, big, 20000);
+	cJSON_Delete(doc);
+	free(big);
+	t_producer_prop(&P.tc, "message.max.bytes", "10000");
+	start_producer();
+	ck_assert_int_eq(rsd_ring_mp_enqueue_wait(P.ring, rec), 0);
+	rsd_ring_close(P.ring);
+	ck_assert_uint_eq(rsd_producer_join(P.prod, 10000), 0);
+	ck_assert_uint_eq(atomic_load(&rsd_producer_stats(P.prod)->acknowledged), 1);
+	ck_assert_uint_eq(atomic_load(&rsd_producer_stats(P.prod)->raw_skipped), 1);
+	ck_assert(rsd_state_is_delivered(P.state, "https://recipes.test/r/0"));
+}
+END_TEST
+
+START_TEST(bad_property_reported)
+{
+	char err[512];
+
+	t_producer_prop(&P.tc, "no.such.property", "1");
+	ck_assert_int_eq(rsd_producer_new(&P.tc.cfg, rsd_broker_bootstrap(P.broker), P.ring, NULL,
+					  -1, err, sizeof(err), &P.prod),
+			 -EINVAL);
+	ck_assert_ptr_null(P.prod);
+	ck_assert_msg(strncmp(err, "test.ini:1: no.such.property: ", 30) == 0, "%s", err);
+}
+END_TEST
+
+static bool never(void *arg)
+{
+	return false;
+}
+
+/* An idle producer sleeps in poll(2): its loop does not turn. */
+START_TEST(idle_producer_sleeps)
+{
+	uint64_t before;
+
+	start_producer();
+	enqueue_range(0, 1);
+	t_wait(-1, never, NULL, 300); /* let the record be delivered */
+	before = atomic_load(&rsd_producer_stats(P.prod)->progress);
+	t_wait(-1, never, NULL, 1000);
+	ck_assert_uint_le(atomic_load(&rsd_producer_stats(P.prod)->progress) - before, 2);
+	rsd_ring_close(P.ring);
+	ck_assert_uint_eq(rsd_producer_join(P.prod, 10000), 0);
+}
+END_TEST
+
+/* ---- fixed bootstrap port through the forwarder ---- */
+
+static int free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+START_TEST(fixed_port_bootstrap)
+{
+	const int n = 30;
+	int port = free_port();
+	char want[32];
+	struct t_lines lines;
+
+	teardown();
+	pipe_setup(port);
+	snprintf(want, sizeof(want), "127.0.0.1:%d", port);
+	ck_assert_str_eq(rsd_broker_bootstrap(P.broker), want);
+	start_consumer();
+	start_producer();
+	enqueue_range(0, n);
+	finish(n, &lines);
+	assert_all_consumed(&lines, n);
+	t_lines_free(&lines);
+}
+END_TEST
+
+static Suite *pipeline_suite(void)
+{
+	Suite *s = suite_create("kafka_pipeline");
+	TCase *tc = tcase_create("pipeline");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, end_to_end);
+	tcase_add_test(tc, message_key_and_headers);
+	tcase_add_test(tc, queue_full_loses_nothing);
+	tcase_add_test(tc, brokers_down_then_up);
+	tcase_add_test(tc, produce_errors_retried);
+	tcase_add_test(tc, leader_change_and_rtt);
+	tcase_add_test(tc, message_timeout_not_marked);
+	tcase_add_test(tc, shutdown_bounded_when_down);
+	tcase_add_test(tc, raw_page_too_large);
+	tcase_add_test(tc, bad_property_reported);
+	tcase_add_test(tc, fixed_port_bootstrap);
+	tcase_add_test(tc, idle_producer_sleeps);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(pipeline_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Build and run the whole test suite: a normal build, the suite again under
+# ASan+UBSan, and the threaded code (ring) under TSan. Prints meson's and
+# Check's summaries. Usage: tools/test.sh [BUILD_PREFIX]   (default: build)
+set -eu
+cd "$(dirname "$0")/.."
+prefix=${1:-build}
+
+setup() { # DIR [meson options...]
+  dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@" >/dev/null
+  fi
+}
+
+echo "== build and test ($prefix)"
+setup "$prefix" --werror
+ninja -C "$prefix"
+meson test -C "$prefix" --print-errorlogs --num-processes 2
+
+echo "== ASan + UBSan ($prefix-asan)"
+setup "$prefix-asan" --werror -Db_sanitize=address,undefined -Db_lundef=false
+ninja -C "$prefix-asan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  meson test -C "$prefix-asan" --print-errorlogs --num-processes 2 --suite unit --suite integration
+
+echo "== TSan: ring and threads ($prefix-tsan)"
+CC=clang setup "$prefix-tsan" -Db_sanitize=thread -Db_lundef=false
+ninja -C "$prefix-tsan" tests/ring/test_ring
+TSAN_OPTIONS=halt_on_error=1 meson test -C "$prefix-tsan" --print-errorlogs --suite ring
