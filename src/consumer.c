@@ -2,10 +2,14 @@
 /* The consumer thread (see consumer.h).
  *
  * Design: one thread owns the rd_kafka_t consumer and the sink. It sleeps in
- * poll(2) on the consumer queue's IO-event fd and a stop eventfd, so an idle
- * consumer uses no CPU and a stop request is seen at once. Rebalance and
- * error callbacks are served on this thread by rd_kafka_consumer_poll (the
- * main queue is forwarded to the consumer queue).
+ * rd_kafka_consumer_poll (a condition variable inside librdkafka, woken by
+ * arriving messages); rsd_consumer_stop wakes it at once with
+ * rd_kafka_queue_yield. The IO-event fd of the consumer queue is not used:
+ * librdkafka 2.0.2 does not signal it when a fetched batch is moved onto the
+ * queue in one piece (seen in the 10 MB test: messages queued, fd silent).
+ * The wait is bounded (IDLE_WAIT_MS) only so the progress counter moves for
+ * the watchdog. Rebalance and error callbacks are served on this thread by
+ * rd_kafka_consumer_poll (the main queue is forwarded to the consumer queue).
  *
  * At-least-once: enable.auto.offset.store is forced off; a message's offset
  * (+1) is stored only after rsd_sink_write returned 0, and auto-commit only
@@ -37,12 +41,14 @@
 #define BACKOFF_MAX_MS 5000
 #define WAKE_INTERVAL_MS 100 /* at most this often while busy (--once re-checks) */
 #define LAG_INTERVAL_MS 1000
+#define IDLE_WAIT_MS 1000
 
 struct rsd_consumer {
 	struct rsd_kafka_health health; /* librdkafka opaque: callbacks find us from it */
 	rd_kafka_t *rk;
-	rd_kafka_queue_t *cq; /* consumer queue, signals q_fd */
-	int q_fd, stop_fd, wake_fd;
+	rd_kafka_queue_t *cq; /* consumer queue, yielded by rsd_consumer_stop */
+	int stop_fd;          /* ends a sink-failure backoff early */
+	int wake_fd;
 	struct rsd_sink *sink;
 	char *first_topic; /* positions are kept for this one (--once) */
 
@@ -179,18 +185,12 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 /* ---- the thread ---- */
 
-/* Waits up to timeout_ms for a message/callback (with_queue) or a stop. */
-static void wait_fds(struct rsd_consumer *c, bool with_queue, int timeout_ms)
+/* Sink-failure backoff: sleeps timeout_ms unless a stop is requested. */
+static void backoff_wait(struct rsd_consumer *c, int timeout_ms)
 {
-	struct pollfd fds[2] = {
-		{ .fd = c->stop_fd, .events = POLLIN },
-		{ .fd = with_queue ? c->q_fd : -1, .events = POLLIN },
-	};
+	struct pollfd pfd = { .fd = c->stop_fd, .events = POLLIN };
 
-	/* q_fd is read before the queue is served again (the caller polls it
-	 * next), so an op arriving after this read signals the fd anew. */
-	if (poll(fds, 2, timeout_ms) > 0 && fds[1].revents)
-		rsd_kafka_drain_fd(c->q_fd);
+	(void)poll(&pfd, 1, timeout_ms);
 }
 
 /* --once: tell the main thread to re-check rsd_consumer_reached, at most
@@ -258,7 +258,7 @@ static void retry_later(struct rsd_consumer *c, const rd_kafka_message_t *m)
 	c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : BACKOFF_MIN_MS;
 	if (c->backoff_ms > BACKOFF_MAX_MS)
 		c->backoff_ms = BACKOFF_MAX_MS;
-	wait_fds(c, false, c->backoff_ms);
+	backoff_wait(c, c->backoff_ms);
 }
 
 static void handle_message(struct rsd_consumer *c, const rd_kafka_message_t *m)
@@ -307,19 +307,21 @@ static void *consumer_main(void *arg)
 		/* Ownership: m is ours until rd_kafka_message_destroy; the
 		 * sink only reads it during the call. */
 		m = rd_kafka_consumer_poll(c->rk, 0);
-		if (m) {
-			if (m->err)
-				handle_error(c, m);
-			else
-				handle_message(c, m);
-			rd_kafka_message_destroy(m);
-			maybe_wake(c, false);
-			sample_lag(c, false);
-			continue;
+		if (!m) {
+			/* Idle: publish progress before sleeping. */
+			sample_lag(c, true);
+			maybe_wake(c, true);
+			m = rd_kafka_consumer_poll(c->rk, IDLE_WAIT_MS);
+			if (!m)
+				continue;
 		}
-		sample_lag(c, true);
-		maybe_wake(c, true);
-		wait_fds(c, true, -1);
+		if (m->err)
+			handle_error(c, m);
+		else
+			handle_message(c, m);
+		rd_kafka_message_destroy(m);
+		maybe_wake(c, false);
+		sample_lag(c, false);
 	}
 	commit_stored(c);
 	rd_kafka_consumer_close(c->rk); /* revokes (committing again) and leaves the group */
@@ -346,7 +348,6 @@ static int create_client(struct rsd_consumer *c, const struct rsd_config *cfg,
 		"enable.auto.offset.store", "false", /* at-least-once depends on it */
 		NULL,
 	};
-	static const uint64_t one = 1;
 	rd_kafka_conf_t *conf;
 
 	conf = rsd_kafka_conf_new(cfg, bootstrap, defaults, &cfg->consumer_props, forced,
@@ -366,7 +367,6 @@ static int create_client(struct rsd_consumer *c, const struct rsd_config *cfg,
 		snprintf(errbuf, errlen, "consumer: no consumer queue");
 		return -EINVAL;
 	}
-	rd_kafka_queue_io_event_enable(c->cq, c->q_fd, &one, sizeof(one));
 	return 0;
 }
 
@@ -409,10 +409,9 @@ int rsd_consumer_new(const struct rsd_config *cfg, const char *bootstrap, struct
 	pthread_mutex_init(&c->pos_lock, NULL);
 	c->sink = sink; /* ours from here on, even on failure */
 	c->wake_fd = wake_fd;
-	c->q_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	c->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	c->first_topic = strdup(cfg->topics.items[0]);
-	if (c->q_fd < 0 || c->stop_fd < 0 || !c->first_topic) {
+	if (c->stop_fd < 0 || !c->first_topic) {
 		r = c->first_topic ? -errno : -ENOMEM;
 		snprintf(errbuf, errlen, "consumer: %s", strerror(-r));
 		rsd_consumer_free(c);
@@ -443,6 +442,10 @@ void rsd_consumer_stop(struct rsd_consumer *c)
 {
 	atomic_store(&c->stop, true);
 	rsd_kafka_wake(c->stop_fd);
+	/* Wakes rd_kafka_consumer_poll; if the thread is not waiting yet, its
+	 * next wait returns at once (the yield is remembered). */
+	if (c->cq)
+		rd_kafka_queue_yield(c->cq);
 }
 
 void rsd_consumer_join(struct rsd_consumer *c)
@@ -460,17 +463,13 @@ void rsd_consumer_free(struct rsd_consumer *c)
 		rsd_consumer_stop(c);
 		rsd_consumer_join(c);
 	}
-	if (c->cq) {
-		rd_kafka_queue_io_event_enable(c->cq, -1, NULL, 0);
+	if (c->cq)
 		rd_kafka_queue_destroy(c->cq);
-	}
 	if (c->rk) {
 		if (!c->started)
 			rd_kafka_consumer_close(c->rk);
 		rd_kafka_destroy(c->rk);
 	}
-	if (c->q_fd >= 0)
-		close(c->q_fd);
 	if (c->stop_fd >= 0)
 		close(c->stop_fd);
 	rsd_sink_free(c->sink);

@@ -85,6 +85,8 @@ struct rsd_daemon {
 	uint64_t watchdog_usec; /* 0 = systemd's watchdog is off */
 	struct liveness live_scraper, live_producer, live_consumer;
 
+	uint64_t producer_errors_seen, consumer_errors_seen;
+
 	/* Totals across pipeline restarts (reloads recreate components). */
 	uint64_t undelivered;
 	uint64_t pages_fetched, pages_failed, produced, acknowledged, consumed, alerts, invalid;
@@ -288,6 +290,7 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 	if (r < 0)
 		return r;
 	d->kafka_cfg = cfg;
+	d->producer_errors_seen = d->consumer_errors_seen = 0;
 	if (!cfg->consumer_enabled)
 		return 0;
 	r = rsd_sink_new(cfg->sink, cfg->identifier, cfg->calorie_threshold, NULL, &sink);
@@ -305,6 +308,17 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 	return rsd_consumer_start(d->consumer);
 }
 
+/* Each page given up on is logged once, with its reason, from the worker
+ * thread that gave up (rsd_log is thread-safe). */
+static void log_page_failure(void *ctx, const char *url, long http_code, const char *reason)
+{
+	char code[32], url_field[2048];
+	snprintf(code, sizeof code, "HTTP_STATUS=%ld", http_code);
+	snprintf(url_field, sizeof url_field, "PAGE_URL=%s", url);
+	const char *fields[] = { url_field, http_code ? code : NULL, NULL };
+	rsd_log_event(LOG_WARNING, NULL, fields, "Giving up on %s: %s", url, reason);
+}
+
 static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
 {
 	int r = rsd_scraper_new(cfg, d->ring, d->state, d->wake_fd, &d->scraper);
@@ -313,6 +327,7 @@ static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
 		return r;
 	}
 	rsd_scraper_set_once(d->scraper, d->opt->once);
+	rsd_scraper_set_failure_cb(d->scraper, log_page_failure, d);
 	return rsd_scraper_start(d->scraper);
 }
 
@@ -518,6 +533,30 @@ static void watchdog_tick(struct rsd_daemon *d)
 		sd_notify(0, "WATCHDOG=1");
 }
 
+/* librdkafka errors (broker down, authentication, ...) are recorded by the
+ * clients; logging the latest once a tick keeps an outage readable without
+ * flooding the journal. */
+static void log_kafka_errors(const char *client, uint64_t count, uint64_t *seen,
+			     const char *last)
+{
+	if (count == *seen)
+		return;
+	rsd_log(LOG_WARNING, "Kafka %s: %s (%" PRIu64 " error%s since the last report)", client,
+		last, count - *seen, count - *seen == 1 ? "" : "s");
+	*seen = count;
+}
+
+static void report_kafka_errors(struct rsd_daemon *d)
+{
+	char last[256];
+	if (d->producer)
+		log_kafka_errors("producer", rsd_producer_last_error(d->producer, last, sizeof last),
+				 &d->producer_errors_seen, last);
+	if (d->consumer)
+		log_kafka_errors("consumer", rsd_consumer_last_error(d->consumer, last, sizeof last),
+				 &d->consumer_errors_seen, last);
+}
+
 static void handle_tick(struct rsd_daemon *d)
 {
 	uint64_t expirations;
@@ -525,6 +564,7 @@ static void handle_tick(struct rsd_daemon *d)
 		return;
 	d->ticks++;
 	watchdog_tick(d);
+	report_kafka_errors(d);
 	if (d->ticks % RSD_STATUS_EVERY_S == 0) {
 		notify_status(d);
 		rsd_state_sync(d->state);
@@ -533,12 +573,20 @@ static void handle_tick(struct rsd_daemon *d)
 		log_stats(d);
 }
 
-static bool producer_failed_fatally(struct rsd_daemon *d)
+/* A fatal error (e.g. an idempotence violation) leaves a client unusable:
+ * log it at PRIORITY 2 and exit non-zero so that Restart=on-failure starts a
+ * fresh process; the crawl state keeps what was delivered. */
+static bool kafka_failed_fatally(struct rsd_daemon *d)
 {
 	char reason[512];
-	if (!d->producer || !rsd_producer_fatal(d->producer, reason, sizeof reason))
+	const char *client = NULL;
+	if (d->producer && rsd_producer_fatal(d->producer, reason, sizeof reason))
+		client = "producer";
+	else if (d->consumer && rsd_consumer_fatal(d->consumer, reason, sizeof reason))
+		client = "consumer";
+	if (!client)
 		return false;
-	rsd_log(LOG_CRIT, "Fatal Kafka producer error: %s; stopping so that systemd restarts us",
+	rsd_log(LOG_CRIT, "Fatal Kafka %s error: %s; stopping so that systemd restarts us", client,
 		reason);
 	return true;
 }
@@ -585,7 +633,7 @@ static void handle_wake(struct rsd_daemon *d)
 {
 	eventfd_t v;
 	(void)eventfd_read(d->wake_fd, &v);
-	if (producer_failed_fatally(d)) {
+	if (kafka_failed_fatally(d)) {
 		d->exit_code = RSD_EXIT_FAILURE;
 		d->stop_requested = true;
 	}
@@ -764,7 +812,7 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	if (start_pipeline(&d) < 0) {
 		stop_pipeline(&d);
 		daemon_free(&d);
-		return d.cfg && d.cfg->brokers_embedded ? RSD_EXIT_FAILURE : RSD_EXIT_UNAVAILABLE;
+		return RSD_EXIT_FAILURE;
 	}
 	const char *fields[] = { "RSD_VERSION=" RSD_VERSION, NULL };
 	rsd_log_event(LOG_INFO, RSD_MID_STARTED, fields,

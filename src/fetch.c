@@ -195,8 +195,25 @@ static int setup(struct rsd_fetch *f, const struct rsd_fetch_options *opt, const
 	SET(CURLOPT_WRITEDATA, f);
 	SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	SET(CURLOPT_OPENSOCKETDATA, f);
+	if (f->headers)
+		SET(CURLOPT_HTTPHEADER, f->headers);
 #undef SET
 	return rc == CURLE_OK ? 0 : rc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
+}
+
+static int add_header(struct rsd_fetch *f, const char *name, const char *value)
+{
+	if (!value)
+		return 0;
+	char *line;
+	if (asprintf(&line, "%s: %s", name, value) < 0)
+		return -ENOMEM;
+	struct curl_slist *l = curl_slist_append(f->headers, line);
+	free(line);
+	if (!l)
+		return -ENOMEM;
+	f->headers = l;
+	return 0;
 }
 
 int rsd_fetch_new(const struct rsd_fetch_options *opt, const char *url, void *user,
@@ -211,7 +228,13 @@ int rsd_fetch_new(const struct rsd_fetch_options *opt, const char *url, void *us
 	f->truncate = opt->truncate;
 	f->allow_private = opt->allow_private;
 	f->easy = curl_easy_init();
-	int rc = f->easy ? setup(f, opt, url) : -ENOMEM;
+	int rc = f->easy ? 0 : -ENOMEM;
+	if (rc == 0)
+		rc = add_header(f, "If-None-Match", opt->if_none_match);
+	if (rc == 0)
+		rc = add_header(f, "If-Modified-Since", opt->if_modified_since);
+	if (rc == 0)
+		rc = setup(f, opt, url);
 	if (rc < 0) {
 		rsd_fetch_free(f);
 		return rc;
@@ -225,6 +248,7 @@ void rsd_fetch_free(struct rsd_fetch *f)
 	if (!f)
 		return;
 	curl_easy_cleanup(f->easy);
+	curl_slist_free_all(f->headers);
 	free(f->body);
 	free(f);
 }
@@ -262,6 +286,11 @@ static void classify_http(struct rsd_fetch *f, struct rsd_fetch_result *res)
 	long code = res->http_code;
 	if (code >= 200 && code < 300) {
 		res->status = RSD_FETCH_OK;
+		return;
+	}
+	if (code == 304) {
+		res->status = RSD_FETCH_NOT_MODIFIED;
+		res->reason = "not modified";
 		return;
 	}
 	if (code >= 300 && code < 400) {

@@ -25,6 +25,9 @@ struct rsd_fetch_options {
 	bool truncate;              /* at max_bytes keep what came and succeed (robots.txt) */
 	bool follow_redirects;      /* let curl follow up to 5 (robots.txt); else report them */
 	bool allow_private;         /* allow_private_addresses */
+	/* Validators of the copy we have, for a conditional GET (or NULL). */
+	const char *if_none_match;     /* its ETag */
+	const char *if_modified_since; /* its Last-Modified */
 };
 
 struct rsd_fetch {
@@ -34,12 +37,14 @@ struct rsd_fetch {
 	size_t len, cap;
 	uint64_t max_bytes;
 	bool truncate, truncated, too_big, blocked, allow_private;
+	struct curl_slist *headers; /* request headers, owned */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
 enum rsd_fetch_status {
 	RSD_FETCH_OK,           /* 2xx: body is the page */
 	RSD_FETCH_REDIRECT,     /* 3xx with a Location: see location */
+	RSD_FETCH_NOT_MODIFIED, /* 304 to a conditional GET */
 	RSD_FETCH_RETRY,        /* 5xx, 429, 408, timeout, connection trouble */
 	RSD_FETCH_HTTP_ERROR,   /* other 4xx (and 3xx without Location ...) */
 	RSD_FETCH_TOO_BIG,      /* above max_bytes (announced or received) */

@@ -34,6 +34,7 @@
 #define MAX_CRAWL_DELAY_MS 60000u            /* honour Crawl-delay up to 1 minute */
 #define MAX_RETRY_AFTER_MS (600u * 1000u)    /* longer Retry-After: give up */
 #define MAX_REDIRECTS 5
+#define MAX_SITEMAPS 1000                    /* sitemap fetches per crawl round */
 #define NOT_IN_HEAP SIZE_MAX
 
 struct entry {
@@ -41,8 +42,9 @@ struct entry {
 	uint16_t depth;
 	uint8_t attempt;
 	uint8_t redirects;
-	uint8_t origin; /* index into its host's origins */
-	char rest[];    /* path and query, after the origin */
+	uint8_t origin;  /* index into its host's origins */
+	bool sitemap;    /* a sitemap to read, not a page */
+	char rest[];     /* path and query, after the origin */
 };
 
 enum robots_state { ROBOTS_NONE, ROBOTS_FETCHING, ROBOTS_READY };
@@ -93,6 +95,8 @@ struct rsd_frontier {
 	bool limit_reached, stopped, finished;
 	uint64_t idle_mask; /* waiters that got -EAGAIN since their last wake */
 	int64_t round_started;
+	unsigned round; /* 0 for the first crawl, then one per recrawl */
+	unsigned sitemaps; /* admitted this round */
 	struct candidate *start; /* admitted start URLs, for recrawl rounds */
 	size_t n_start;
 	unsigned rand_state;
@@ -410,12 +414,13 @@ static bool matches(const char *pattern, const regex_t *re, const char *url)
 	return pattern && regexec(re, url, 0, NULL, 0) == 0;
 }
 
-enum admit_kind { ADMIT_START, ADMIT_LINK, ADMIT_REDIRECT };
+enum admit_kind { ADMIT_START, ADMIT_LINK, ADMIT_REDIRECT, ADMIT_SITEMAP };
 
 /* A URL that passed the lock-free part of admission. */
 struct candidate {
-	char *url;  /* normalised */
-	char *host; /* its host name */
+	char *url;    /* normalised */
+	char *host;   /* its host name */
+	bool sitemap; /* to be read as a sitemap */
 };
 
 static void candidate_clear(struct candidate *c)
@@ -441,6 +446,7 @@ static int admit_check(const struct rsd_config *cfg, const char *ref, const char
 		rc = -EPERM;
 	if (rc < 0)
 		candidate_clear(c);
+	c->sitemap = rc == 0 && kind == ADMIT_SITEMAP;
 	return rc;
 }
 
@@ -450,6 +456,8 @@ static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsig
 {
 	if (f->limit_reached || f->stopped)
 		return -ENOSPC;
+	if (c->sitemap && f->sitemaps >= MAX_SITEMAPS)
+		return -EDQUOT;
 	size_t olen;
 	if (rsd_url_split(c->url, &olen) < 0)
 		return -EINVAL;
@@ -472,6 +480,8 @@ static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsig
 	e->attempt = 0;
 	e->redirects = (uint8_t)redirects;
 	e->origin = (uint8_t)oi;
+	e->sitemap = c->sitemap;
+	f->sitemaps += c->sitemap;
 	memcpy(e->rest, c->url + olen, rest + 1);
 	host_push(f, h, e, false);
 	reschedule(f, h);
@@ -479,16 +489,18 @@ static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsig
 }
 
 /* Admits a batch; returns how many were queued. Out-of-scope, delivered
- * and refused URLs count as skipped; duplicates are silently dropped. */
+ * and refused URLs count as skipped. */
 static int add_batch(struct rsd_frontier *f, const struct candidate *c, size_t n, unsigned depth)
 {
 	int added = 0;
 	pthread_mutex_lock(&f->lock);
 	for (size_t i = 0; i < n; i++) {
 		int rc = c[i].url ? admit_locked(f, &c[i], depth, 0) : -EPERM;
+		/* Duplicates are not skips, nor is what arrives after max_pages
+		 * or stop (-ENOSPC): those pages are not refused, just not needed. */
 		if (rc == 0)
 			added++;
-		else if (rc != -EEXIST)
+		else if (rc != -EEXIST && rc != -ENOSPC)
 			count_skipped(f);
 	}
 	if (added)
@@ -523,6 +535,11 @@ int rsd_frontier_add_links(struct rsd_frontier *f, char *const *links, size_t n,
 	if (depth > f->cfg->max_depth || n == 0)
 		return 0;
 	return add_refs(f, links, n, depth, ADMIT_LINK);
+}
+
+int rsd_frontier_add_sitemaps(struct rsd_frontier *f, char *const *urls, size_t n)
+{
+	return n ? add_refs(f, urls, n, 0, ADMIT_SITEMAP) : 0;
 }
 
 int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job, const char *location)
@@ -602,7 +619,7 @@ static int dispatch_page(struct rsd_frontier *f, struct rsd_frontier_host *h, in
 		reschedule(f, h);
 		return -EACCES;
 	}
-	*job = (struct rsd_job){ .kind = RSD_JOB_PAGE,
+	*job = (struct rsd_job){ .kind = e->sitemap ? RSD_JOB_SITEMAP : RSD_JOB_PAGE,
 				 .depth = e->depth,
 				 .attempt = e->attempt,
 				 .redirects = e->redirects };
@@ -613,7 +630,8 @@ static int dispatch_page(struct rsd_frontier *f, struct rsd_frontier_host *h, in
 		return rc;
 	}
 	job->extract = !f->cfg->recipe || matches(f->cfg->recipe, &f->cfg->recipe_re, job->url);
-	if (e->attempt == 0)
+	job->revisit = f->round > 0;
+	if (e->attempt == 0 && !e->sitemap)
 		f->pages_dispatched++;
 	free(e);
 	if (f->cfg->max_pages && f->pages_dispatched >= f->cfg->max_pages) {
@@ -643,6 +661,8 @@ static int drained(struct rsd_frontier *f, int64_t now, int64_t *wait_ms)
 	/* A new round: everything may be visited again (delivered pages stay
 	 * excluded by the crawl state). */
 	f->round_started = now;
+	f->round++;
+	f->sitemaps = 0;
 	seen_clear(&f->seen);
 	for (size_t i = 0; i < f->n_start; i++)
 		admit_locked(f, &f->start[i], 0, 0);
@@ -689,11 +709,11 @@ int rsd_frontier_next(struct rsd_frontier *f, unsigned waiter, struct rsd_job *j
 
 static unsigned backoff_ms(struct rsd_frontier *f, unsigned attempt)
 {
-	unsigned base = f->opt.backoff_base_ms;
-	unsigned shift = attempt < 10 ? attempt : 10;
-	unsigned d = base << shift;
+	uint64_t d = (uint64_t)f->opt.backoff_base_ms << (attempt < 16 ? attempt : 16);
+	if (d > MAX_RETRY_AFTER_MS)
+		d = MAX_RETRY_AFTER_MS;
 	/* Jitter of up to half the delay spreads retries of many URLs. */
-	return d + (unsigned)(rand_r(&f->rand_state) % (d / 2 + 1));
+	return (unsigned)(d + (uint64_t)rand_r(&f->rand_state) % (d / 2 + 1));
 }
 
 /* Ends a job's hold on its host; the caller holds the lock. */
@@ -726,6 +746,7 @@ static bool requeue(struct rsd_frontier *f, struct rsd_job *job, unsigned retry_
 		e->attempt = (uint8_t)(job->attempt + 1);
 		e->redirects = (uint8_t)job->redirects;
 		e->origin = (uint8_t)job->origin;
+		e->sitemap = job->kind == RSD_JOB_SITEMAP;
 		memcpy(e->rest, job->url + olen, rest + 1);
 		host_push(f, h, e, true);
 	}

@@ -49,7 +49,7 @@ struct rsd_frontier_options {
 	unsigned n_waiters; /* <= 64 */
 };
 
-enum rsd_job_kind { RSD_JOB_PAGE, RSD_JOB_ROBOTS };
+enum rsd_job_kind { RSD_JOB_PAGE, RSD_JOB_ROBOTS, RSD_JOB_SITEMAP };
 
 /* One request handed to a worker. The worker owns url until
  * rsd_frontier_done()/rsd_frontier_robots_done() frees it. */
@@ -60,6 +60,7 @@ struct rsd_job {
 	unsigned attempt;   /* 0 for the first try */
 	unsigned redirects; /* hops followed to reach url */
 	bool extract;       /* the URL matches `recipe` (or it is unset) */
+	bool revisit;       /* a recrawl round: a conditional GET is in order */
 	/* The frontier's bookkeeping: which host and origin it came from. */
 	struct rsd_frontier_host *host;
 	unsigned origin;
@@ -73,6 +74,10 @@ void rsd_frontier_free(struct rsd_frontier *f); /* accepts NULL; frees queued UR
 int rsd_frontier_add_start(struct rsd_frontier *f, const struct rsd_strv *urls);
 /* Links found on page base (already absolute; normalised here), at depth. */
 int rsd_frontier_add_links(struct rsd_frontier *f, char *const *links, size_t n, unsigned depth);
+/* Sitemaps to read (from robots.txt, or children of a sitemap index):
+ * scope is checked, `follow` is not, at most 1000 per crawl round; the URLs
+ * they list are then added as links of depth 1. */
+int rsd_frontier_add_sitemaps(struct rsd_frontier *f, char *const *urls, size_t n);
 /* A redirect from job to location (relative to job->url). Each hop is
  * admitted like a new URL (scope, robots, dedup) but `follow` is not applied
  * (a redirect is the same page, not a link); more than 5 hops are refused.

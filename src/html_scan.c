@@ -8,7 +8,7 @@
  * ignored, <noscript> is markup (gumbo parses with scripting off), inside
  * <svg>/<math> only the nesting of those roots and the HTML breakout tags
  * are tracked (not integration points), and attributes beyond
- * RSD_HTML_SCAN_MAX_ATTRS are dropped. */
+ * RSD_HTML_SCAN_MAX_ATTRS are dropped unless the extractor reads them. */
 #include "html_scan.h"
 
 #include <string.h>
@@ -37,6 +37,18 @@ static const char *skip_past(const char *p, const char *end, const char *needle,
 {
 	const char *e = memmem(p, (size_t)(end - p), needle, n);
 	return e ? e + n : end;
+}
+
+/* Past the attribute limit, the attributes a reader of links, metadata
+ * and microdata needs still replace the last slot. */
+static bool is_wanted(const struct rsd_html_attr *a)
+{
+	static const char *const WANTED[] = {"href", "src", "content", "name", "property", "rel",
+		"type", "lang", "itemprop", "itemscope", "itemtype", NULL};
+	for (size_t i = 0; WANTED[i]; i++)
+		if (rsd_text_ieq(a->name, a->name_len, WANTED[i]))
+			return true;
+	return false;
 }
 
 static const char *parse_attrs(const char *p, const char *end, struct rsd_html_tag *tag)
@@ -83,6 +95,8 @@ static const char *parse_attrs(const char *p, const char *end, struct rsd_html_t
 			      strncasecmp(tag->attrs[i].name, a.name, a.name_len) == 0;
 		if (!dup && tag->n_attrs < RSD_HTML_SCAN_MAX_ATTRS)
 			tag->attrs[tag->n_attrs++] = a;
+		else if (!dup && is_wanted(&a))
+			tag->attrs[RSD_HTML_SCAN_MAX_ATTRS - 1] = a;
 	}
 	return p;
 }

@@ -26,7 +26,8 @@ struct rsd_html_tag {
 	size_t name_len;
 	bool is_end;
 	bool self_closing; /* written as <name ... /> */
-	/* The first RSD_HTML_SCAN_MAX_ATTRS attributes (later ones dropped). */
+	/* The first RSD_HTML_SCAN_MAX_ATTRS attributes; past that, only the ones
+	 * the extractor reads (href, content, itemprop, ...) are kept. */
 	struct rsd_html_attr attrs[RSD_HTML_SCAN_MAX_ATTRS];
 	size_t n_attrs;
 	/* For raw-text elements (script, style, textarea, title, ...): the

@@ -48,7 +48,16 @@ static const char usage_text[] =
 	"Exit status: 0 success, 64 usage error, 65 unreadable input (extract),\n"
 	"69 Kafka unavailable (--once), 78 configuration error.\n"
 	"\n"
-	"See recipe-scraperd(8) and recipe-scraperd.ini(5).\n";
+	"Full documentation: recipe-scraperd(8), recipe-scraperd.ini(5).\n"
+	"Report bugs to: <https://github.com/recipe-scraperd/recipe-scraperd/issues>\n"
+	"recipe-scraperd home page: <https://github.com/recipe-scraperd/recipe-scraperd>\n";
+
+static const char version_text[] =
+	"recipe-scraperd " RSD_VERSION "\n"
+	"Copyright (C) 2026 The recipe-scraperd authors.\n"
+	"License MIT: <https://opensource.org/licenses/MIT>.\n"
+	"This is free software: you are free to change and redistribute it.\n"
+	"There is NO WARRANTY, to the extent permitted by law.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -76,6 +85,18 @@ static int check_config(const char *path)
 		return RSD_EXIT_CONFIG;
 	fprintf(stderr, "%s: configuration OK\n", path);
 	return RSD_EXIT_OK;
+}
+
+/* getopt runs with opterr = 0: one message of our own per bad option.
+ * optopt is the option character when one was recognised but lacks its
+ * argument (or is unknown); argv[optind - 1] is the word as typed. */
+static int bad_option(const char *command, char **argv)
+{
+	const char *prefix = command ? command : "", *sep = command ? ": " : "";
+	const char *typed = argv[optind - 1];
+	if (optopt && strchr("cup", optopt))
+		return usage_error("%s%soption '%s' requires an argument", prefix, sep, typed);
+	return usage_error("%s%sunrecognized option '%s'", prefix, sep, typed);
 }
 
 /* ---- extract --------------------------------------------------------------- */
@@ -161,6 +182,7 @@ static int cmd_extract(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "url", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	const char *url = NULL;
@@ -170,10 +192,10 @@ static int cmd_extract(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "u:h", opts, NULL)) != -1) {
 		if (c == 'u')
 			url = optarg;
-		else if (c == 'h')
-			return fputs(usage_text, stdout), RSD_EXIT_OK;
+		else if (c == 'h' || c == 'V')
+			return fputs(c == 'h' ? usage_text : version_text, stdout), RSD_EXIT_OK;
 		else
-			return usage_error("extract: bad option");
+			return bad_option("extract", argv);
 	}
 	if (optind >= argc)
 		return usage_error("extract: no FILE given");
@@ -214,6 +236,7 @@ static int cmd_broker(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	static const char *const topics[] = { "parsed_recipes", "raw_recipes" };
@@ -227,10 +250,10 @@ static int cmd_broker(int argc, char **argv)
 			if (*end || v < 1 || v > 65535)
 				return usage_error("broker: --port %s is not a port number", optarg);
 			port = (int)v;
-		} else if (c == 'h') {
-			return fputs(usage_text, stdout), RSD_EXIT_OK;
+		} else if (c == 'h' || c == 'V') {
+			return fputs(c == 'h' ? usage_text : version_text, stdout), RSD_EXIT_OK;
 		} else {
-			return usage_error("broker: bad option");
+			return bad_option("broker", argv);
 		}
 	}
 
@@ -275,6 +298,7 @@ int main(int argc, char **argv)
 	bool check = false;
 	int c;
 
+	opterr = 0;
 	if (argc > 1 && strcmp(argv[1], "extract") == 0)
 		return cmd_extract(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "broker") == 0)
@@ -296,13 +320,12 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return RSD_EXIT_OK;
 		case 'V':
-			printf("recipe-scraperd %s\n", RSD_VERSION);
+			fputs(version_text, stdout);
 			return RSD_EXIT_OK;
 		case 'D':
 			return rsd_config_write_reference(stdout) < 0 ? RSD_EXIT_FAILURE : RSD_EXIT_OK;
 		default:
-			fprintf(stderr, "Try 'recipe-scraperd --help' for more information.\n");
-			return RSD_EXIT_USAGE;
+			return bad_option(NULL, argv);
 		}
 	}
 	if (optind < argc)

@@ -44,6 +44,7 @@
 #define DRAIN_BATCH 64
 /* After purging at shutdown, how long to wait for the purged reports. */
 #define PURGE_REPORT_MS 2000
+#define HEARTBEAT_MS 1000
 
 struct rsd_producer {
 	struct rsd_kafka_health health; /* librdkafka opaque: callbacks find us from it */
@@ -320,7 +321,9 @@ static void *producer_main(void *arg)
 			break; /* closed and drained */
 		if (r == 0 || !rsd_ring_sc_arm(p->ring))
 			continue; /* more work queued */
-		wait_fds(p, true, -1);
+		/* Bounded so `progress` moves once a second even when idle:
+		 * the daemon's watchdog tells a sleeping thread from a stuck one. */
+		wait_fds(p, true, HEARTBEAT_MS);
 		rsd_ring_sc_disarm(p->ring);
 	}
 	rsd_kafka_wake(p->wake_fd);

@@ -6,7 +6,8 @@
  * product token and to the "star" list when one says "*"; at the end the
  * star list is used only when no group named us (2.2.1). Patterns and paths
  * are brought to one percent-encoding form before matching (2.2.2), so
- * "/%62az" matches "/baz" and a UTF-8 rule matches its encoded path. */
+ * "/%62az" matches "/baz" and a UTF-8 rule matches its encoded path.
+ * Sitemaps, which robots.txt points to, are read here too. */
 
 #include "robots.h"
 
@@ -378,4 +379,110 @@ char *rsd_robots_product_token(const char *user_agent)
 				 user_agent[n] == '_'))
 		n++;
 	return strndup(user_agent, n);
+}
+
+/* ---- sitemaps ---- */
+
+/* Decodes the five XML entities and ASCII character references in place;
+ * anything else is left as written (a URL has no business containing it). */
+static void xml_unescape(char *s)
+{
+	static const struct { const char *name; char c; } ents[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' },
+	};
+	char *o = s;
+	for (char *p = s; *p;) {
+		bool done = false;
+		for (size_t i = 0; *p == '&' && i < sizeof(ents) / sizeof(ents[0]) && !done; i++) {
+			size_t n = strlen(ents[i].name);
+			if (strncmp(p, ents[i].name, n) == 0) {
+				*o++ = ents[i].c;
+				p += n;
+				done = true;
+			}
+		}
+		if (!done && p[0] == '&' && p[1] == '#') {
+			char *end;
+			bool hex = p[2] == 'x' || p[2] == 'X';
+			long v = strtol(p + (hex ? 3 : 2), &end, hex ? 16 : 10);
+			if (*end == ';' && v > 0x20 && v < 0x7f) {
+				*o++ = (char)v;
+				p = end + 1;
+				done = true;
+			}
+		}
+		if (!done)
+			*o++ = *p++;
+	}
+	*o = '\0';
+}
+
+/* The text of one <loc> element, trimmed, CDATA unwrapped; malloc'ed. */
+static char *loc_text(const char *s, const char *e)
+{
+	trim(&s, &e);
+	if (e - s >= 12 && memcmp(s, "<![CDATA[", 9) == 0 && memcmp(e - 3, "]]>", 3) == 0) {
+		s += 9;
+		e -= 3;
+		trim(&s, &e);
+	}
+	char *t = strndup(s, (size_t)(e - s));
+	if (t)
+		xml_unescape(t);
+	return t;
+}
+
+int rsd_robots_sitemap_parse(const char *xml, size_t len, bool *is_index, char ***locs, size_t *n)
+{
+	*locs = NULL;
+	*n = 0;
+	*is_index = false;
+	if (len >= 2 && (unsigned char)xml[0] == 0x1f && (unsigned char)xml[1] == 0x8b)
+		return -ENOTSUP;
+	*is_index = memmem(xml, len, "<sitemapindex", 13) != NULL;
+	const char *p = xml, *end = xml + len;
+	size_t cap = 0;
+	while (*n < RSD_ROBOTS_SITEMAP_MAX_URLS && (p = memmem(p, (size_t)(end - p), "<loc", 4))) {
+		const char *gt = memchr(p, '>', (size_t)(end - p));
+		if (!gt)
+			break;
+		bool is_loc = p[4] == '>' || isspace((unsigned char)p[4]);
+		p = gt + 1;
+		if (!is_loc || gt[-1] == '/')
+			continue; /* <location>, <loc/> */
+		const char *close = memmem(p, (size_t)(end - p), "</loc>", 6);
+		if (!close)
+			break;
+		char *t = loc_text(p, close);
+		p = close + 6;
+		if (t && !*t) {
+			free(t);
+			continue;
+		}
+		if (t && *n == cap) {
+			cap = cap ? 2 * cap : 64;
+			char **v = realloc(*locs, cap * sizeof(*v));
+			if (!v) {
+				free(t);
+				t = NULL;
+			} else {
+				*locs = v;
+			}
+		}
+		if (!t) {
+			rsd_robots_sitemap_free(*locs, *n);
+			*locs = NULL;
+			*n = 0;
+			return -ENOMEM;
+		}
+		(*locs)[(*n)++] = t;
+	}
+	return 0;
+}
+
+void rsd_robots_sitemap_free(char **locs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(locs[i]);
+	free(locs);
 }

@@ -34,6 +34,16 @@ unsigned rsd_robots_crawl_delay_ms(const struct rsd_robots *r);
 /* Sitemap: URLs (absolute, as written), in file order. */
 size_t rsd_robots_sitemaps(const struct rsd_robots *r, const char *const **urls);
 
+/* Sitemaps (sitemaps.org 0.9), the other half of the exclusion protocol's
+ * discovery side: the <loc> values of a <urlset> (pages) or a
+ * <sitemapindex> (*is_index: more sitemaps), entity-decoded and trimmed,
+ * at most RSD_ROBOTS_SITEMAP_MAX_URLS (the protocol's limit). 0 and
+ * *locs and *n (free with rsd_robots_sitemap_free); -ENOTSUP for a gzip file
+ * (a .xml.gz served without Content-Encoding: not supported yet); -ENOMEM. */
+#define RSD_ROBOTS_SITEMAP_MAX_URLS 50000
+int rsd_robots_sitemap_parse(const char *xml, size_t len, bool *is_index, char ***locs, size_t *n);
+void rsd_robots_sitemap_free(char **locs, size_t n);
+
 /* The product token of a User-Agent string: its leading run of [A-Za-z_-]
  * ("recipe-scraperd/0.1 (+https://x)" -> "recipe-scraperd"); malloc'ed. */
 char *rsd_robots_product_token(const char *user_agent);

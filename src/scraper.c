@@ -18,12 +18,15 @@
  * URL is fetched again by the next run.
  *
  * Delivered pages (crawl state) are not fetched again, recipe pages
- * included, even though their links would be found again: a restart then
+ * included, although they are also a source of links: a restart then
  * re-fetches exactly the pages whose records were not delivered plus the
- * hub pages (category pages, which never have a record), and recipes are
- * reached through hubs. A recipe linked only from another already
- * delivered recipe is found again by the next recrawl round, not by the
- * restart.
+ * hub pages (category pages, which never have a record), through which
+ * recipes are reached. The cost: a recipe linked only from an already
+ * delivered recipe is not found after a restart. Recrawl rounds (daemon
+ * mode, every recrawl_interval_s) revisit the start URLs with a
+ * conditional GET (If-None-Match / If-Modified-Since from the crawl
+ * state): an unchanged hub (304) has unchanged links, so nothing below
+ * it is fetched again, and a changed one leads to its new recipes.
  *
  * Finish: a job ends (rsd_frontier_done) only after its record is in the
  * ring, so "frontier finished" implies every record was handed over. */
@@ -98,8 +101,9 @@ static void notify_finished(struct rsd_scraper *s)
 
 /* ---- pages ---- */
 
-/* FNV-1a: a stable (unkeyed) content hash, persisted in the crawl state to
- * tell an unchanged page on recrawl. */
+/* FNV-1a: a stable (unkeyed) content hash, persisted in the crawl state
+ * next to the validators (change detection for servers that send none;
+ * nothing decides on it yet). */
 static uint64_t content_hash(const char *p, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -150,6 +154,16 @@ static void process_page(struct worker *w, struct transfer *t, const struct rsd_
 	rsd_extract_result_clear(&ex);
 }
 
+/* A 304: the page was seen now; its validators and content hash stand. */
+static void mark_unchanged(struct rsd_state *state, const char *url)
+{
+	struct rsd_page_meta m;
+	if (rsd_state_lookup(state, url, &m) < 0)
+		return;
+	rsd_state_set_fetched(state, url, time(NULL), m.etag, m.last_modified, m.content_hash);
+	rsd_page_meta_clear(&m);
+}
+
 /* Counts a page given up on and tells the failure callback, once. */
 static void give_up(struct rsd_scraper *s, atomic_uint_fast64_t *counter, const char *url,
 		    long http_code, const char *reason)
@@ -193,6 +207,12 @@ static void finish_page(struct worker *w, struct transfer *t, const struct rsd_f
 			return; /* the frontier ended the job */
 		give_up(s, &s->stats.pages_failed, url, res->http_code, res->reason);
 		break;
+	case RSD_FETCH_NOT_MODIFIED:
+		/* Unchanged since the last round: its links are too. */
+		bump(&s->stats.pages_skipped);
+		if (s->state)
+			mark_unchanged(s->state, url);
+		break;
 	case RSD_FETCH_TOO_BIG:
 		give_up(s, &s->stats.pages_skipped, url, res->http_code, res->reason);
 		break;
@@ -205,6 +225,41 @@ static void finish_page(struct worker *w, struct transfer *t, const struct rsd_f
 	rsd_frontier_done(s->frontier, &t->job);
 }
 
+/* ---- sitemaps ---- */
+
+/* An index adds more sitemaps, a urlset adds pages (as links of depth 1:
+ * scope, `follow` and `recipe` apply as to any link). */
+static void read_sitemap(struct rsd_scraper *s, struct transfer *t)
+{
+	bool index;
+	char **locs;
+	size_t n;
+	struct rsd_fetch *f = t->fetch;
+	int rc = rsd_robots_sitemap_parse(f->body ? f->body : "", f->len, &index, &locs, &n);
+	if (rc < 0) {
+		give_up(s, &s->stats.pages_failed, t->job.url, 200,
+			rc == -ENOTSUP ? "gzip-compressed sitemap file (not supported yet)" : "out of memory");
+		return;
+	}
+	if (index)
+		rsd_frontier_add_sitemaps(s->frontier, locs, n);
+	else
+		rsd_frontier_add_links(s->frontier, locs, n, 1);
+	rsd_robots_sitemap_free(locs, n);
+}
+
+static void finish_sitemap(struct worker *w, struct transfer *t, const struct rsd_fetch_result *res)
+{
+	struct rsd_scraper *s = w->s;
+	if (res->status == RSD_FETCH_OK)
+		read_sitemap(s, t);
+	else if (res->status == RSD_FETCH_RETRY && rsd_frontier_retry(s->frontier, &t->job, res->retry_after_ms))
+		return;
+	else
+		give_up(s, &s->stats.pages_failed, t->job.url, res->http_code, res->reason);
+	rsd_frontier_done(s->frontier, &t->job);
+}
+
 /* ---- robots.txt ---- */
 
 static void finish_robots(struct worker *w, struct transfer *t, const struct rsd_fetch_result *res)
@@ -212,10 +267,17 @@ static void finish_robots(struct worker *w, struct transfer *t, const struct rsd
 	struct rsd_scraper *s = w->s;
 	struct rsd_robots *rules = NULL;
 	switch (res->status) {
-	case RSD_FETCH_OK:
+	case RSD_FETCH_OK: {
 		rsd_robots_parse(t->fetch->body ? t->fetch->body : "", t->fetch->len, s->agent_token, &rules);
+		/* Queued before the rules are in: the origin stays closed until
+		 * robots_done, so even these wait for the rules. */
+		const char *const *maps = NULL;
+		size_t n = rules ? rsd_robots_sitemaps(rules, &maps) : 0;
+		rsd_frontier_add_sitemaps(s->frontier, (char *const *)maps, n);
 		break;
+	}
 	case RSD_FETCH_HTTP_ERROR: /* RFC 9309 2.3.1.3: 4xx -> allow all */
+	case RSD_FETCH_NOT_MODIFIED: /* never asked conditionally; treat as 4xx */
 	case RSD_FETCH_REDIRECT:   /* more than 5 hops: 2.3.1.2 "unavailable" */
 	case RSD_FETCH_TOO_BIG:
 		rsd_robots_new_allow_all(&rules);
@@ -238,25 +300,34 @@ static void start_transfer(struct worker *w, struct rsd_job *job)
 	struct rsd_scraper *s = w->s;
 	const struct rsd_config *cfg = s->cfg;
 	bool robots = job->kind == RSD_JOB_ROBOTS;
+	/* robots.txt and sitemaps follow their redirects inside curl (RFC 9309
+	 * 2.3.1.2 asks for it; a sitemap only lists URLs, which are checked
+	 * one by one); pages go back through the frontier per hop. */
 	struct rsd_fetch_options opt = {
 		.user_agent = cfg->user_agent,
 		.timeout_s = cfg->timeout_s,
 		.max_bytes = robots ? RSD_ROBOTS_MAX_BYTES : cfg->max_page_bytes,
 		.truncate = robots,
-		.follow_redirects = robots,
+		.follow_redirects = job->kind != RSD_JOB_PAGE,
 		.allow_private = cfg->allow_private_addresses,
 	};
-	struct transfer *t = calloc(1, sizeof(*t));
-	if (t) {
-		t->job = *job;
-		if (rsd_fetch_new(&opt, job->url, t, &t->fetch) == 0 &&
-		    curl_multi_add_handle(w->multi, t->fetch->easy) == CURLM_OK) {
-			w->running++;
-			return;
-		}
-		rsd_fetch_free(t->fetch);
-		free(t);
+	/* A recrawl asks only for what changed since the copy we processed. */
+	struct rsd_page_meta meta = { 0 };
+	if (job->revisit && !robots && s->state && rsd_state_lookup(s->state, job->url, &meta) == 0) {
+		opt.if_none_match = meta.etag;
+		opt.if_modified_since = meta.last_modified;
 	}
+	struct transfer *t = calloc(1, sizeof(*t));
+	int rc = t ? rsd_fetch_new(&opt, job->url, t, &t->fetch) : -ENOMEM;
+	rsd_page_meta_clear(&meta);
+	if (rc == 0 && curl_multi_add_handle(w->multi, t->fetch->easy) == CURLM_OK) {
+		t->job = *job;
+		w->running++;
+		return;
+	}
+	if (t)
+		rsd_fetch_free(t->fetch);
+	free(t);
 	/* Out of resources: count it and let the frontier forget the job. */
 	bump(&s->stats.pages_failed);
 	if (robots)
@@ -274,10 +345,17 @@ static void finish_transfer(struct worker *w, CURL *easy, CURLcode code)
 	struct transfer *t = f->user;
 	struct rsd_fetch_result res;
 	rsd_fetch_result(f, code, &res);
-	if (t->job.kind == RSD_JOB_ROBOTS)
+	switch (t->job.kind) {
+	case RSD_JOB_ROBOTS:
 		finish_robots(w, t, &res);
-	else
+		break;
+	case RSD_JOB_SITEMAP:
+		finish_sitemap(w, t, &res);
+		break;
+	case RSD_JOB_PAGE:
 		finish_page(w, t, &res);
+		break;
+	}
 	rsd_fetch_free(f);
 	free(t);
 }

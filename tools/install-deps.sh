@@ -6,6 +6,6 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends \
   build-essential meson ninja-build pkg-config ca-certificates \
   librdkafka-dev libcurl4-openssl-dev libgumbo-dev libcjson-dev libsystemd-dev libinih-dev \
-  check libmicrohttpd-dev \
+  check libmicrohttpd-dev libck-dev \
   clang libclang-rt-14-dev \
-  python3 systemd scdoc
+  python3 python3-jsonschema systemd scdoc

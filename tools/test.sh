@@ -26,6 +26,9 @@ ninja -C "$prefix-asan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C "$prefix-asan" --print-errorlogs --num-processes 2 --suite unit --suite integration
 
+echo "== systemd end to end: systemd-nspawn boot of a Debian 12 image ($prefix)"
+meson test -C "$prefix" --print-errorlogs --setup e2e --suite e2e
+
 echo "== TSan: ring and threads ($prefix-tsan)"
 CC=clang setup "$prefix-tsan" -Db_sanitize=thread -Db_lundef=false
 ninja -C "$prefix-tsan" tests/ring/test_ring

@@ -45,7 +45,7 @@ void rsd_extractor_free(rsd_extractor *x); /* accepts NULL */
 
 /* Extract from html[0..len) (need not be NUL-terminated, may be any bytes).
  * page_url: absolute http(s) URL the page was fetched from (resolves relative
- * URLs; gives url and host). content_type: the HTTP Content-Type header value
+ * URLs; gives url and host), or a file:// URL for local files (no host). content_type: the HTTP Content-Type header value
  * or NULL; its charset (else BOM, else <meta charset>) decides the conversion
  * to UTF-8. Returns 0 (result->record may still be NULL: no recipe),
  * -EINVAL (bad arguments or page_url), -ENOMEM. On error *result is empty. */

@@ -18,7 +18,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define DELAY_MS 100
+#define DELAY_MS 200
+#define JITTER_MS 80
 #define DEADLINE_MS 30000
 
 static char *read_file(const char *path, size_t *len)
@@ -174,7 +175,6 @@ START_TEST(test_crawl_site)
 		{ "/old-cake", 1 }, { "/recipes/cake.html", 1 }, { "/flaky.html", 2 },
 		{ "/gz/salad.html", 1 }, { "/big.html", 1 }, { "/missing.html", 1 },
 		{ "/private/secret.html", 0 },
-		{ "/recipes/", 0 }, /* what a fragment-only link must not become */
 	};
 	unsigned total = 0;
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -192,11 +192,15 @@ START_TEST(test_crawl_site)
 	 * apart (minus arrival jitter), the retry >= Retry-After later */
 	qsort(log, n, sizeof(*log), by_time);
 	ck_assert_str_eq(log[0].path, "/robots.txt");
+	/* The frontier spaces request starts exactly; the server stamps them
+	 * on arrival, later by up to JITTER_MS (a new connection gets a new
+	 * server thread first). Unthrottled requests would be ~0 ms apart. */
+	ck_assert_int_ge(log[n - 1].at_ms - log[0].at_ms, (int64_t)(n - 1) * DELAY_MS - JITTER_MS);
 	int64_t first_flaky = -1;
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_str_eq(log[i].user_agent, "crawltest/1.0 (+https://x.test)");
 		if (i > 0)
-			ck_assert_msg(log[i].at_ms - log[i - 1].at_ms >= DELAY_MS - 30,
+			ck_assert_msg(log[i].at_ms - log[i - 1].at_ms >= DELAY_MS - JITTER_MS,
 				      "%s only %lld ms after %s", log[i].path,
 				      (long long)(log[i].at_ms - log[i - 1].at_ms), log[i - 1].path);
 		if (strcmp(log[i].path, "/flaky.html") == 0) {
@@ -440,6 +444,155 @@ START_TEST(test_hostile_site)
 }
 END_TEST
 
+/* Daemon mode: start URLs are revisited every recrawl_interval_s with a
+ * conditional GET; delivered pages are not fetched again. */
+START_TEST(test_recrawl_conditional_get)
+{
+	struct run r = { 0 };
+	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
+	size_t len;
+	char *soup = read_file(crawl_fixture("site/recipes/soup.html"), &len);
+	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){
+		.path = "/", .body = "<a href=\"/r1\">soup</a>", .etag = "\"v1\"" }), 0);
+	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/r1", .body = soup }), 0);
+	free(soup);
+	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
+				  "recrawl_interval_s = 1\n", rsd_httpd_base(r.srv));
+	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
+	ck_assert_int_eq(rsd_state_open(NULL, &r.state), 0);
+	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, r.state, r.efd, &r.pool), 0);
+	rsd_scraper_set_once(r.pool, false);
+	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
+	/* the first round's record, "delivered" as the producer would mark it */
+	void *item;
+	ck_assert_int_eq(rsd_ring_sc_dequeue_wait(r.ring, &item, 10000), 0);
+	take_record(&r, item);
+	ck_assert_int_eq(rsd_state_mark_delivered(r.state, r.records[0]->url), 0);
+	/* bounded wait for the second round's request of the start page */
+	for (int i = 0; i < 300 && rsd_httpd_count(r.srv, "/") < 2; i++)
+		crawl_wait_ms(20);
+	rsd_scraper_stop(r.pool);
+	rsd_scraper_join(r.pool);
+	struct rsd_httpd_request *log;
+	size_t n = rsd_httpd_log(r.srv, &log);
+	unsigned starts = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(log[i].path, "/") != 0)
+			continue;
+		ck_assert_uint_eq(log[i].status, starts++ == 0 ? 200 : 304);
+	}
+	free(log);
+	ck_assert_uint_eq(starts, 2);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/r1"), 1);
+	ck_assert_uint_eq(rsd_ring_size(r.ring), 0); /* nothing produced again */
+	ck_assert(!rsd_scraper_finished(r.pool));
+	end_run(&r);
+}
+END_TEST
+
+/* robots.txt -> sitemap index -> urlset -> pages linked from nowhere. */
+START_TEST(test_sitemaps)
+{
+	struct run r = { 0 };
+	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
+	const char *base = rsd_httpd_base(r.srv);
+	size_t len;
+	char *soup = read_file(crawl_fixture("site/recipes/cake.html"), &len); /* no links */
+	char robots[256], index[512], urlset[512];
+	snprintf(robots, sizeof(robots), "User-agent: *\nDisallow: /private/\nSitemap: %s/sitemap_index.xml\n", base);
+	snprintf(index, sizeof(index),
+		 "<sitemapindex><sitemap><loc>%s/sitemap-recipes.xml</loc></sitemap>"
+		 "<sitemap><loc>http://elsewhere.test/sitemap.xml</loc></sitemap></sitemapindex>", base);
+	snprintf(urlset, sizeof(urlset),
+		 "<urlset><url><loc>%s/hidden/soup.html</loc></url>"
+		 "<url><loc>%s/hidden/pie.html?a=1&amp;b=2</loc></url>"
+		 "<url><loc>%s/private/secret.html</loc></url>"
+		 "<url><loc>http://elsewhere.test/x.html</loc></url></urlset>", base, base, base);
+	const struct rsd_httpd_route routes[] = {
+		{ .path = "/robots.txt", .body = robots, .content_type = "text/plain" },
+		{ .path = "/", .body = "<p>nothing linked</p>" },
+		{ .path = "/sitemap_index.xml", .body = index, .content_type = "application/xml" },
+		{ .path = "/sitemap-recipes.xml", .body = urlset, .content_type = "application/xml", .gzip = true },
+		{ .path = "/hidden/soup.html", .body = soup },
+		{ .path = "/hidden/pie.html", .body = soup },
+		{ .path = "/private/secret.html", .body = soup },
+	};
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
+	free(soup);
+	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n", base);
+	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
+	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, NULL, r.efd, &r.pool), 0);
+	rsd_scraper_set_once(r.pool, true);
+	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
+	consume_until_finished(&r);
+	ck_assert_uint_eq(r.n_records, 2);
+	ck_assert_uint_eq(count_record(&r, base, "/hidden/soup.html"), 1);
+	ck_assert_uint_eq(count_record(&r, base, "/hidden/pie.html?a=1&b=2"), 1);
+	const char *paths[] = { "/robots.txt", "/", "/sitemap_index.xml", "/sitemap-recipes.xml",
+				"/hidden/soup.html", "/hidden/pie.html" };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		ck_assert_msg(rsd_httpd_count(r.srv, paths[i]) == 1, "%s", paths[i]);
+	struct rsd_httpd_request *log;
+	ck_assert_uint_eq(rsd_httpd_log(r.srv, &log), 6); /* not /private/, not elsewhere */
+	free(log);
+	end_run(&r);
+}
+END_TEST
+
+/* RFC 9309 2.3.1.4: robots.txt answering 5xx means "disallow all" once
+ * its retries are spent: no page is requested. */
+START_TEST(test_robots_unavailable)
+{
+	struct run r = { 0 };
+	ck_assert_int_eq(rsd_httpd_start(crawl_fixture("site"), &r.srv), 0);
+	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/robots.txt", .status = 503 }), 0);
+	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n",
+				  rsd_httpd_base(r.srv));
+	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
+	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, NULL, r.efd, &r.pool), 0);
+	rsd_scraper_set_once(r.pool, true);
+	rsd_scraper_set_retry_policy(r.pool, 2, 100);
+	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
+	consume_until_finished(&r);
+	struct rsd_httpd_request *log;
+	size_t n = rsd_httpd_log(r.srv, &log);
+	ck_assert_uint_eq(n, 3); /* the first try and two retries */
+	for (size_t i = 0; i < n; i++)
+		ck_assert_str_eq(log[i].path, "/robots.txt");
+	free(log);
+	ck_assert_uint_eq(r.n_records, 0);
+	ck_assert_uint_eq(atomic_load(&rsd_scraper_stats(r.pool)->pages_skipped), 1);
+	end_run(&r);
+}
+END_TEST
+
+/* "#top" and "" are the page itself (RFC 3986 5.2.2): nothing else is fetched. */
+START_TEST(test_same_document_links)
+{
+	struct run r = { 0 };
+	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
+	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){
+		.path = "/dir/page.html",
+		.body = "<html><body><a href=\"#top\">top</a> <a href=\"\">self</a></body></html>" }), 0);
+	char start[128];
+	snprintf(start, sizeof(start), "%s/dir/page.html", rsd_httpd_base(r.srv));
+	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s\ndelay_ms = 0\nallow_private_addresses = on\n", start);
+	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
+	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, NULL, r.efd, &r.pool), 0);
+	rsd_scraper_set_once(r.pool, true);
+	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
+	consume_until_finished(&r);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/dir/page.html"), 1);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/dir/"), 0);
+	end_run(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pool");
@@ -450,6 +603,10 @@ int main(void)
 	tcase_add_test(tc, test_private_addresses_refused);
 	tcase_add_test(tc, test_stop_finishes_in_flight);
 	tcase_add_test(tc, test_hostile_site);
+	tcase_add_test(tc, test_recrawl_conditional_get);
+	tcase_add_test(tc, test_sitemaps);
+	tcase_add_test(tc, test_robots_unavailable);
+	tcase_add_test(tc, test_same_document_links);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -5,6 +5,7 @@
 #include "crawl_test.h"
 
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -240,6 +241,49 @@ START_TEST(test_hostile_pattern_is_fast)
 }
 END_TEST
 
+START_TEST(test_sitemap_urlset)
+{
+	const char *xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			  "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+			  "<url><loc> https://h.test/a?x=1&amp;y=2 </loc><lastmod>2024-01-01</lastmod></url>\n"
+			  "<url><loc><![CDATA[https://h.test/b]]></loc></url>\n"
+			  "<url><location>https://h.test/not-a-loc</location><loc/></url>\n"
+			  "<url><loc>https://h.test/&#99;</loc></url>\n"
+			  "<url><loc>   </loc></url>\n"
+			  "<url><loc>https://h.test/unterminated";
+	bool index;
+	char **locs;
+	size_t n;
+	ck_assert_int_eq(rsd_robots_sitemap_parse(xml, strlen(xml), &index, &locs, &n), 0);
+	ck_assert(!index);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(locs[0], "https://h.test/a?x=1&y=2");
+	ck_assert_str_eq(locs[1], "https://h.test/b");
+	ck_assert_str_eq(locs[2], "https://h.test/c");
+	rsd_robots_sitemap_free(locs, n);
+}
+END_TEST
+
+START_TEST(test_sitemap_index_and_gzip)
+{
+	const char *xml = "<sitemapindex><sitemap><loc>https://h.test/s1.xml</loc></sitemap>"
+			  "<sitemap><loc>https://h.test/s2.xml</loc></sitemap></sitemapindex>";
+	bool index;
+	char **locs;
+	size_t n;
+	ck_assert_int_eq(rsd_robots_sitemap_parse(xml, strlen(xml), &index, &locs, &n), 0);
+	ck_assert(index);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(locs[1], "https://h.test/s2.xml");
+	rsd_robots_sitemap_free(locs, n);
+	ck_assert_int_eq(rsd_robots_sitemap_parse("\x1f\x8b\x08", 3, &index, &locs, &n), -ENOTSUP);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(rsd_robots_sitemap_parse("", 0, &index, &locs, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	rsd_robots_sitemap_free(locs, n);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("robots");
@@ -254,6 +298,8 @@ int main(void)
 	tcase_add_test(tc, test_robots_txt_always_allowed_and_verdicts);
 	tcase_add_test(tc, test_size_cap);
 	tcase_add_test(tc, test_hostile_pattern_is_fast);
+	tcase_add_test(tc, test_sitemap_urlset);
+	tcase_add_test(tc, test_sitemap_index_and_gzip);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

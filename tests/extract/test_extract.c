@@ -225,6 +225,22 @@ START_TEST(charset_and_repair)
 }
 END_TEST
 
+/* "#x" is the page itself (RFC 3986 5.2.2), not its directory. */
+START_TEST(fragment_links_name_the_page)
+{
+	static const char page[] = "<a href=\"#top\">t</a><a href=\"#\">e</a>"
+				   "<a href=\"other.html?q=1#x\">o</a>";
+	struct rsd_extract_result res;
+	ck_assert_int_eq(rsd_extract(x, page, sizeof page - 1, PAGE_URL, NULL, RSD_EXTRACT_LINKS,
+				     &res), 0);
+	ck_assert_uint_eq(res.n_links, 3);
+	ck_assert_str_eq(res.links[0], PAGE_URL);
+	ck_assert_str_eq(res.links[1], PAGE_URL);
+	ck_assert_str_eq(res.links[2], "https://kitchen.test/recipes/other.html?q=1");
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
 START_TEST(no_recipe_and_links)
 {
 	struct rsd_extract_result res;
@@ -296,10 +312,33 @@ START_TEST(fast_path_equals_full_parse)
 	ck_assert_int_ge(asprintf(&dir, "%s/extract", fx ? fx : "tests/fixtures"), 0);
 	size_t checked = 0;
 	differential_dir(dir, 0, &checked);
-	ck_assert_uint_ge(checked, 8);
+	ck_assert_uint_ge(checked, 13);
 	free(dir);
 	if (getenv("RSD_DIFF_CORPUS"))
 		differential_dir(getenv("RSD_DIFF_CORPUS"), 0, &checked);
+}
+END_TEST
+
+/* Hostile shapes (also fuzz-style regressions: tests/fixtures/extract/regress). */
+START_TEST(adversarial_pages)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("regress/deep_dom.html", RSD_EXTRACT_FULL_PARSE, &res);
+	assert_str(r, "title", "deep dom"); /* 20000 nested elements, no recursion */
+	assert_list(r, "ingredients", "x");
+	rsd_extract_result_clear(&res);
+	ck_assert_ptr_null(extract("regress/deep_json.html", 0, &res)); /* beyond cJSON's nesting limit */
+	ck_assert_ptr_null(extract("regress/unterminated.html", RSD_EXTRACT_LINKS, &res));
+	ck_assert_uint_eq(res.n_links, 0);
+	rsd_extract_result_clear(&res);
+	r = extract("regress/many_attrs.html", RSD_EXTRACT_LINKS, &res);
+	assert_str(r, "title", "attrs");
+	ck_assert_uint_eq(res.n_links, 1); /* href after 100 other attributes */
+	ck_assert_str_eq(res.links[0], "https://kitchen.test/recipes/late.html");
+	rsd_extract_result_clear(&res);
+	r = extract("regress/selfref.html", 0, &res); /* @id cycles terminate */
+	assert_str(r, "title", "loop");
+	rsd_extract_result_clear(&res);
 }
 END_TEST
 
@@ -316,6 +355,13 @@ START_TEST(api_errors)
 	/* NUL bytes and a truncated document */
 	const char nul[] = "<script type=\"application/ld+json\">{\"@type\":\"Recipe\",\"name\":\"a\0b\"";
 	ck_assert_int_eq(rsd_extract(x, nul, sizeof nul - 1, PAGE_URL, NULL, 0, &res), 0);
+	rsd_extract_result_clear(&res);
+	/* a local file: no host */
+	const char page[] = "<script type=application/ld+json>{\"@type\":\"Recipe\",\"name\":\"F\","
+			    "\"image\":\"img/f.jpg\"}</script>";
+	ck_assert_int_eq(rsd_extract(x, page, sizeof page - 1, "file:///srv/site/r.html", NULL, 0, &res), 0);
+	assert_str(res.record, "host", NULL);
+	assert_str(res.record, "image", "file:///srv/site/img/f.jpg");
 	rsd_extract_result_clear(&res);
 	rsd_extractor_free(NULL);
 	rsd_extract_result_clear(NULL);
@@ -335,7 +381,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, og_meta_fallbacks);
 	tcase_add_test(tc, charset_and_repair);
 	tcase_add_test(tc, no_recipe_and_links);
+	tcase_add_test(tc, fragment_links_name_the_page);
 	tcase_add_test(tc, fast_path_equals_full_parse);
+	tcase_add_test(tc, adversarial_pages);
 	tcase_add_test(tc, api_errors);
 	suite_add_tcase(s, tc);
 	return s;

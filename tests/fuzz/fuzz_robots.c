@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: robots.txt parsing and matching. The input is the
- * file; a few paths derived from it are matched so the wildcard matcher
- * sees hostile patterns against related paths. */
+/* libFuzzer target: robots.txt parsing and matching, and sitemap parsing
+ * (same module). The input is the file; a few paths derived from it are
+ * matched so the wildcard matcher sees hostile patterns against related
+ * paths; then it is read as a sitemap. */
 
 #include "robots.h"
 
@@ -38,5 +39,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	(void)rsd_robots_crawl_delay_ms(r);
 	rsd_robots_free(r);
+
+	bool index;
+	char **locs;
+	size_t nlocs;
+	if (rsd_robots_sitemap_parse((const char *)data, size, &index, &locs, &nlocs) == 0) {
+		for (size_t i = 0; i < nlocs; i++)
+			if (!locs[i] || !locs[i][0])
+				abort();
+		rsd_robots_sitemap_free(locs, nlocs);
+	}
 	return 0;
 }

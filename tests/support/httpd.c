@@ -95,6 +95,7 @@ int rsd_httpd_route(struct rsd_httpd *h, const struct rsd_httpd_route *r)
 	n.r.content_type = dup_opt(r->content_type);
 	n.r.location = dup_opt(r->location);
 	n.r.retry_after = dup_opt(r->retry_after);
+	n.r.etag = dup_opt(r->etag);
 	pthread_mutex_lock(&h->lock);
 	struct route *routes = realloc(h->routes, (h->n_routes + 1) * sizeof(*routes));
 	if (routes) {
@@ -232,16 +233,21 @@ static enum MHD_Result serve_route(struct rsd_httpd *h, struct MHD_Connection *c
 		return MHD_NO;
 	if (r.delay_ms)
 		route_delay(h, r.delay_ms);
-	*status = fail ? r.fail_status : r.status ? r.status : 200;
-	struct MHD_Response *resp = fail ? MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT)
-					 : MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (fail)
+	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
+	bool not_modified = !fail && r.etag && inm && strcmp(inm, r.etag) == 0;
+	*status = fail ? r.fail_status : not_modified ? 304 : r.status ? r.status : 200;
+	bool empty = fail || not_modified;
+	struct MHD_Response *resp = empty ? MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT)
+					  : MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (empty)
 		free(body);
+	if (resp && r.etag && !fail)
+		MHD_add_response_header(resp, "ETag", r.etag);
 	if (!resp)
 		return MHD_NO;
 	if (fail && r.retry_after)
 		MHD_add_response_header(resp, "Retry-After", r.retry_after);
-	if (!fail) {
+	if (!empty) {
 		MHD_add_response_header(resp, "Content-Type",
 					r.content_type ? r.content_type : "text/html; charset=utf-8");
 		if (r.location)
@@ -328,6 +334,7 @@ void rsd_httpd_free(struct rsd_httpd *h)
 		free((char *)(uintptr_t)r->r.content_type);
 		free((char *)(uintptr_t)r->r.location);
 		free((char *)(uintptr_t)r->r.retry_after);
+		free((char *)(uintptr_t)r->r.etag);
 		free(r->body);
 	}
 	free(h->routes);

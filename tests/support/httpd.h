@@ -31,6 +31,7 @@ struct rsd_httpd_route {
 	unsigned fail_status;      /* ... (with retry_after), then the route answers normally */
 	bool gzip;                 /* compress the body, Content-Encoding: gzip */
 	bool then_file;            /* after the failures, serve the file at path */
+	const char *etag;          /* ETag header; a matching If-None-Match gets 304 */
 };
 
 struct rsd_httpd_request {

@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Validate real records against docs/record.schema.json.
+
+Runs `recipe-scraperd extract --url URL FILE` over the recipe pages of the
+integration fixture site (tests/fixtures/site/recipes/*.html) and validates
+every record with jsonschema (Debian: python3-jsonschema), formats included.
+Also checks what the schema cannot say: each page yields a record (not {}),
+with the title and calories of tests/fixtures/site/EXPECTED.json, and a page
+without a recipe prints {} (recipe-scraperd(8), extract).
+
+Usage: test_record_schema.py SCHEMA   (env RSD_BINARY, RSD_FIXTURES)
+"""
+
+import glob
+import json
+import os
+import subprocess
+import sys
+
+try:
+    import jsonschema
+except ImportError:
+    sys.exit("python3-jsonschema is required for this test (apt-get install python3-jsonschema)")
+
+URL = "https://example.org/x"
+
+
+def extract(binary, files):
+    out = subprocess.run([binary, "extract", "--url", URL, *files], check=True,
+                         capture_output=True, text=True).stdout
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def main():
+    binary, fixtures = os.environ["RSD_BINARY"], os.environ["RSD_FIXTURES"]
+    with open(sys.argv[1], encoding="utf-8") as f:
+        schema = json.load(f)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+    site = os.path.join(fixtures, "site")
+    pages = sorted(glob.glob(os.path.join(site, "recipes", "*.html")))
+    with open(os.path.join(site, "EXPECTED.json"), encoding="utf-8") as f:
+        expected = {e["path"]: e for e in json.load(f)}
+    failures = []
+    if not pages:
+        failures.append("no fixture pages in %s" % site)
+    records = extract(binary, pages)
+    if len(records) != len(pages):
+        failures.append("%d records for %d pages" % (len(records), len(pages)))
+
+    for page, record in zip(pages, records):
+        name = os.path.relpath(page, site)
+        if record == {}:
+            failures.append("%s: no record" % name)
+            continue
+        for error in validator.iter_errors(record):
+            failures.append("%s: %s: %s" % (name, "/".join(map(str, error.absolute_path))
+                                            or "(record)", error.message))
+        want = expected.get(name)
+        if want is None:
+            failures.append("%s: not in EXPECTED.json" % name)
+            continue
+        for field in ("title", "calories"):
+            if record.get(field) != want[field]:
+                failures.append("%s: %s is %r, EXPECTED.json says %r"
+                                % (name, field, record.get(field), want[field]))
+        if record.get("url") != URL:
+            failures.append("%s: url is %r, not the --url given" % (name, record.get("url")))
+
+    # The schema's own example must be valid too: it is what people copy.
+    for example in schema.get("examples", []):
+        for error in validator.iter_errors(example):
+            failures.append("schema example: %s" % error.message)
+
+    no_recipe = extract(binary, [os.path.join(site, "about.html")])
+    if no_recipe != [{}]:
+        failures.append("about.html (no recipe): extract printed %r, not {}" % no_recipe)
+
+    for failure in failures:
+        print(failure)
+    print("%d records validated against %s" % (len(records), sys.argv[1]))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
