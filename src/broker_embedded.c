@@ -11,7 +11,12 @@
  * carries the real broker addresses they then connect to directly.
  *
  * The forwarder is one thread multiplexing every connection in poll(2) with a
- * fixed buffer per direction; a stop eventfd ends it. */
+ * fixed buffer per direction; a stop eventfd ends it.
+ *
+ * Fault injection (rsd_broker_command) is a thin text front end to
+ * rdkafka_mock.h, so that tests of the real daemon binary can take brokers
+ * down, slow them, move leaders and fail requests in a broker process that
+ * outlives the daemon (kill -9 and restart scenarios). */
 #include "broker_embedded.h"
 
 #include <arpa/inet.h>
@@ -21,11 +26,13 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -50,6 +57,7 @@ struct fwd_conn {
 struct rsd_broker {
 	rd_kafka_t *rk; /* hosts the mock cluster */
 	rd_kafka_mock_cluster_t *mc;
+	int n_brokers; /* mock broker ids are 1..n_brokers */
 	char *bootstrap;
 
 	int listen_fd, stop_fd;
@@ -308,6 +316,7 @@ int rsd_broker_new(int n_brokers, int partitions, const char *const *topics, siz
 		return -ENOMEM;
 	}
 	b->listen_fd = b->stop_fd = -1;
+	b->n_brokers = n_brokers;
 	r = create_cluster(b, n_brokers, errbuf, errlen);
 	if (r == 0)
 		r = create_topics(b, n_brokers, partitions, topics, n_topics, errbuf, errlen);
@@ -364,4 +373,145 @@ const char *rsd_broker_bootstrap(const struct rsd_broker *b)
 void *rsd_broker_mock_cluster(struct rsd_broker *b)
 {
 	return b->mc;
+}
+
+/* ---- fault injection ---- */
+
+#define CMD_MAX_WORDS 5
+#define CMD_MAX_ERRORS 100000
+
+/* Whole-word integer in [min, max]. */
+static bool parse_int(const char *word, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(word, &end, 10);
+	if (errno || end == word || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* An error code as a number or as its librdkafka name without the ERR_
+ * prefix (NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT, ...). */
+static bool parse_error_code(const char *word, rd_kafka_resp_err_t *out)
+{
+	const struct rd_kafka_err_desc *descs;
+	size_t n;
+	long v;
+
+	if (parse_int(word, INT_MIN, INT_MAX, &v)) {
+		*out = (rd_kafka_resp_err_t)v;
+		return true;
+	}
+	rd_kafka_get_err_descs(&descs, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (descs[i].name && strcasecmp(descs[i].name, word) == 0) {
+			*out = descs[i].code;
+			return true;
+		}
+	}
+	return false;
+}
+
+static rd_kafka_resp_err_t set_all_brokers(struct rsd_broker *b, bool up)
+{
+	for (int id = 1; id <= b->n_brokers; id++) {
+		rd_kafka_resp_err_t err = up ? rd_kafka_mock_broker_set_up(b->mc, id)
+					     : rd_kafka_mock_broker_set_down(b->mc, id);
+
+		if (err)
+			return err;
+	}
+	return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+static rd_kafka_resp_err_t push_errors(struct rsd_broker *b, long api_key, long count,
+				       rd_kafka_resp_err_t code)
+{
+	rd_kafka_resp_err_t *errs = malloc((size_t)count * sizeof(*errs));
+
+	if (!errs)
+		return RD_KAFKA_RESP_ERR__FAIL;
+	for (long i = 0; i < count; i++)
+		errs[i] = code;
+	/* The mock cluster copies the array. */
+	rd_kafka_mock_push_request_errors_array(b->mc, (int16_t)api_key, (size_t)count, errs);
+	free(errs);
+	return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+/* Splits line into at most max blank-separated words (in place). */
+static int split_words(char *line, char **words, int max)
+{
+	char *save = NULL;
+	int n = 0;
+
+	for (char *w = strtok_r(line, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == max)
+			return -1;
+		words[n++] = w;
+	}
+	return n;
+}
+
+/* Runs one parsed command; false with errbuf set on bad arguments. */
+static bool run_command(struct rsd_broker *b, char **w, int n, rd_kafka_resp_err_t *err,
+			char *errbuf, size_t errlen)
+{
+	long id, ms, part, api_key, count;
+	rd_kafka_resp_err_t code;
+
+	if (strcmp(w[0], "alldown") == 0 && n == 1)
+		*err = set_all_brokers(b, false);
+	else if (strcmp(w[0], "allup") == 0 && n == 1)
+		*err = set_all_brokers(b, true);
+	else if (strcmp(w[0], "down") == 0 && n == 2 && parse_int(w[1], 1, b->n_brokers, &id))
+		*err = rd_kafka_mock_broker_set_down(b->mc, (int32_t)id);
+	else if (strcmp(w[0], "up") == 0 && n == 2 && parse_int(w[1], 1, b->n_brokers, &id))
+		*err = rd_kafka_mock_broker_set_up(b->mc, (int32_t)id);
+	else if (strcmp(w[0], "rtt") == 0 && n == 3 && parse_int(w[1], 1, b->n_brokers, &id) &&
+		 parse_int(w[2], 0, 3600000, &ms))
+		*err = rd_kafka_mock_broker_set_rtt(b->mc, (int32_t)id, (int)ms);
+	else if (strcmp(w[0], "leader") == 0 && n == 4 && parse_int(w[2], 0, INT32_MAX, &part) &&
+		 parse_int(w[3], -1, b->n_brokers, &id))
+		*err = rd_kafka_mock_partition_set_leader(b->mc, w[1], (int32_t)part, (int32_t)id);
+	else if (strcmp(w[0], "errors") == 0 && n == 4 && parse_int(w[1], 0, INT16_MAX, &api_key) &&
+		 parse_int(w[2], 1, CMD_MAX_ERRORS, &count) && parse_error_code(w[3], &code))
+		*err = push_errors(b, api_key, count, code);
+	else {
+		snprintf(errbuf, errlen,
+			 "usage: down ID | up ID | alldown | allup | rtt ID MS | "
+			 "leader TOPIC PARTITION ID | errors APIKEY COUNT CODE "
+			 "(broker ids 1..%d)",
+			 b->n_brokers);
+		return false;
+	}
+	return true;
+}
+
+int rsd_broker_command(struct rsd_broker *b, const char *line, char *errbuf, size_t errlen)
+{
+	char *copy = strdup(line), *words[CMD_MAX_WORDS];
+	rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+	int n, r = 0;
+
+	if (!copy) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	n = split_words(copy, words, CMD_MAX_WORDS);
+	if (n <= 0) {
+		snprintf(errbuf, errlen, n == 0 ? "empty command" : "too many words");
+		r = -EINVAL;
+	} else if (!run_command(b, words, n, &err, errbuf, errlen)) {
+		r = -EINVAL;
+	} else if (err) {
+		snprintf(errbuf, errlen, "%s: %s", rd_kafka_err2name(err), rd_kafka_err2str(err));
+		r = -EINVAL;
+	}
+	free(copy);
+	return r;
 }

@@ -19,6 +19,19 @@ void rsd_broker_free(struct rsd_broker *b); /* accepts NULL */
 /* The bootstrap servers clients should use: "127.0.0.1:port" when port > 0,
  * else the mock brokers' own (ephemeral) addresses. */
 const char *rsd_broker_bootstrap(const struct rsd_broker *b);
+/* Applies one fault-injection command, words separated by blanks:
+ *   down ID, up ID          broker ID refuses (closing its connections) or
+ *                           accepts connections again; ids are 1..n_brokers
+ *   alldown, allup          the same for every broker
+ *   rtt ID MS               broker ID answers every request MS ms late
+ *   leader TOPIC PART ID    broker ID becomes the partition's leader (-1: none)
+ *   errors APIKEY COUNT CODE  the next COUNT requests with this Kafka API key
+ *                           (0 Produce, 1 Fetch, 8 OffsetCommit, ...), to any
+ *                           broker, fail with CODE (a number or a name such
+ *                           as NOT_LEADER_FOR_PARTITION)
+ * Returns 0, or -EINVAL / -ENOMEM with the reason in errbuf. Callable from
+ * any thread (librdkafka serialises mock cluster commands). */
+int rsd_broker_command(struct rsd_broker *b, const char *line, char *errbuf, size_t errlen);
 /* The rd_kafka_mock_cluster_t, for fault injection in tests. */
 void *rsd_broker_mock_cluster(struct rsd_broker *b);
 

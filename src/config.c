@@ -163,6 +163,14 @@ static const struct key_spec key_specs[] = {
 	{ KEY("scraper", "recrawl_interval_s", K_DURATION, recrawl_interval_s), .def = "86400",
 	  .min = 0, .max = 31536000,
 	  .doc = "In daemon mode, revisit the start URLs this often; 0 = never." },
+	{ KEY("scraper", "max_retries", K_UINT, max_retries), .def = "3", .min = 0, .max = 10,
+	  .doc = "Retries of a page after a transient failure (connection error, timeout, 5xx, 408, "
+		 "429); other 4xx are never retried. 0 = none." },
+	{ KEY("scraper", "retry_backoff_ms", K_UINT, retry_backoff_ms), .def = "1000", .min = 10,
+	  .max = 600000,
+	  .doc = "Wait before the first retry in milliseconds; it doubles with each retry (plus up to "
+		 "50% random jitter), and the host's other requests wait too. A Retry-After header "
+		 "replaces it." },
 
 	/* [ring] */
 	{ KEY("ring", "capacity", K_POW2, ring_capacity), .def = "1024", .min = 2, .max = 1u << 20,

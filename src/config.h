@@ -62,6 +62,8 @@ struct rsd_config {
 	bool robots;                       /* default on */
 	bool allow_private_addresses;      /* default off */
 	unsigned recrawl_interval_s;       /* default 86400, 0 = never */
+	unsigned max_retries;              /* default 3, 0..10 (transient failures) */
+	unsigned retry_backoff_ms;         /* default 1000, 10..600000 (first retry; doubles) */
 
 	/* [ring] */
 	uint32_t ring_capacity; /* default 1024, power of two 2..2^20 */

@@ -316,7 +316,11 @@ static void log_page_failure(void *ctx, const char *url, long http_code, const c
 	snprintf(code, sizeof code, "HTTP_STATUS=%ld", http_code);
 	snprintf(url_field, sizeof url_field, "PAGE_URL=%s", url);
 	const char *fields[] = { url_field, http_code ? code : NULL, NULL };
-	rsd_log_event(LOG_WARNING, NULL, fields, "Giving up on %s: %s", url, reason);
+	if (http_code)
+		rsd_log_event(LOG_WARNING, NULL, fields, "Giving up on %s: HTTP %ld, %s", url,
+			      http_code, reason);
+	else
+		rsd_log_event(LOG_WARNING, NULL, fields, "Giving up on %s: %s", url, reason);
 }
 
 static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
@@ -517,7 +521,9 @@ static void watchdog_tick(struct rsd_daemon *d)
 	}
 	uint64_t now = now_usec(CLOCK_MONOTONIC), limit = d->watchdog_usec / 2;
 	bool alive = true;
-	if (d->scraper)
+	/* Workers exit once the crawl is finished (no recrawl, max_pages):
+	 * finished is idle by design, not stuck. */
+	if (d->scraper && !rsd_scraper_finished(d->scraper))
 		alive &= liveness_check(&d->live_scraper,
 					atomic_load(&rsd_scraper_stats(d->scraper)->progress), now,
 					limit);

@@ -6,7 +6,9 @@
  *         --JSON-LD (else microdata)--> rsd_recipe_fields --> cJSON record
  * The fast path never builds a DOM: the streaming scanner (html_scan.c)
  * yields every tag the record needs, and the DOM is parsed only when the
- * page has no JSON-LD Recipe but does declare a microdata Recipe. With
+ * page has no JSON-LD Recipe but declares a microdata Recipe, a hRecipe or
+ * a recipe plugin's container, or when its Recipe lacks the lists (then
+ * read from the HTML, extract_microdata.c). With
  * RSD_EXTRACT_FULL_PARSE the same page_info comes from the gumbo DOM
  * instead; everything after page_info is shared, which is what makes the
  * two paths comparable record for record.
@@ -26,6 +28,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "charset.h"
 #include "extract_internal.h"
@@ -300,6 +303,20 @@ char *rsd_extract_resolve_url(const char *base, const char *ref, bool drop_fragm
 	return out;
 }
 
+char *rsd_extract_field_url(const char *base, const char *ref)
+{
+	if (!ref)
+		return NULL;
+	ref += strspn(ref, " \t\n\r\f");
+	size_t n = strlen(ref);
+	while (n && strchr(" \t\n\r\f", ref[n - 1]))
+		n--;
+	bool absolute = strncasecmp(ref, "http://", 7) == 0 || strncasecmp(ref, "https://", 8) == 0;
+	if (absolute && !memchr(ref, ' ', n) && n > 8)
+		return strndup(ref, n);
+	return rsd_extract_resolve_url(base, ref, false);
+}
+
 /* "4", "4.5", "4-6", "4 - 6", "4 to 6": a count with no unit. */
 static bool only_number(const char *s)
 {
@@ -559,12 +576,13 @@ static int apply_page_fallbacks(const struct rsd_page_info *pi, const char *base
 		rc = keep_first(&f->author, pi->meta_author, false);
 	if (!rc && !f->author) /* no person named: the site that published it */
 		rc = keep_first(&f->author, pi->og_site_name, false);
-	/* og:image is the page's chosen hero picture at full size, where the
-	 * Recipe's "image" is often a generated crop or thumbnail; a site icon
-	 * or logo in og:image (pages without a hero image) is not a picture of
-	 * the dish. */
-	if (!rc && pi->og_image && !looks_like_logo(pi->og_image)) {
-		char *og = rsd_extract_resolve_url(base, pi->og_image, false);
+	/* og:image is the page's chosen hero picture at full size. A Recipe
+	 * that names one image chose it for the recipe: it wins. A Recipe
+	 * that lists several gives a plugin's generated crops and thumbnails,
+	 * where og:image is the original. A site icon or logo in og:image
+	 * (pages without a hero image) is not a picture of the dish. */
+	if (!rc && pi->og_image && (!f->image || f->image_from_set) && !looks_like_logo(pi->og_image)) {
+		char *og = rsd_extract_field_url(base, pi->og_image);
 		if (og) {
 			free(f->image);
 			f->image = og;
@@ -636,20 +654,42 @@ static int collect_links(struct job *j, struct rsd_extract_result *res)
 	return 0;
 }
 
-/* Finds the recipe (JSON-LD, else microdata) and fills j->f. 1 found, 0 none. */
-static int find_recipe(struct job *j, bool full_parse)
+/* A Recipe whose lists are missing, or whose ingredients are one string
+ * (the whole list pasted into one field), is completed from the HTML. */
+static bool lists_incomplete(const struct rsd_recipe_fields *f)
+{
+	return cJSON_GetArraySize(f->ingredients) < 2 || cJSON_GetArraySize(f->instructions_list) == 0;
+}
+
+/* Finds the recipe (JSON-LD, else microdata, else hRecipe or a recipe
+ * plugin's HTML) and fills j->f. 1 found, 0 none. The DOM is parsed only
+ * when the page declares a recipe the fast path could not read whole;
+ * both paths decide that from the same page_info and bytes. */
+static int find_recipe(struct job *j)
 {
 	int rc = parse_scripts(j);
 	if (rc < 0)
 		return rc;
 	const cJSON *recipe = rsd_jsonld_find_recipe(j->docs, j->n_docs);
-	if (recipe)
-		return rsd_jsonld_fields(recipe, j->docs, j->n_docs, j->base, &j->f) < 0 ? -ENOMEM : 1;
-	if (!full_parse && !j->pi.has_microdata_recipe)
-		return 0; /* nothing the DOM could add: skip parsing it */
-	if ((rc = parse_dom(j)) < 0)
+	if (recipe) {
+		if (rsd_jsonld_fields(recipe, j->docs, j->n_docs, j->base, &j->f) < 0)
+			return -ENOMEM;
+	} else {
+		if (!j->pi.has_microdata_recipe && !rsd_html_may_have_recipe(j->html, j->len))
+			return 0; /* nothing the DOM could add: skip parsing it */
+		if ((rc = parse_dom(j)) < 0)
+			return rc;
+		rc = rsd_microdata_fields(j->dom, j->base, &j->f);
+		if (rc == 0)
+			rc = rsd_html_recipe_fields(j->dom, j->base, &j->f);
+		if (rc <= 0)
+			return rc;
+	}
+	if (!lists_incomplete(&j->f))
+		return 1;
+	if ((rc = parse_dom(j)) < 0 || (rc = rsd_html_recipe_lists(j->dom, &j->f)) < 0)
 		return rc;
-	return rsd_microdata_fields(j->dom, j->base, &j->f);
+	return 1;
 }
 
 static int run(struct job *j, unsigned flags, struct rsd_extract_result *res)
@@ -668,7 +708,7 @@ static int run(struct job *j, unsigned flags, struct rsd_extract_result *res)
 		return -ENOMEM;
 	if (want_links && (rc = collect_links(j, res)) < 0)
 		return rc;
-	if ((rc = find_recipe(j, full)) <= 0)
+	if ((rc = find_recipe(j)) <= 0)
 		return rc;
 	if ((rc = apply_page_fallbacks(&j->pi, j->base, &j->f)) < 0)
 		return rc;

@@ -53,6 +53,9 @@ bool rsd_extract_is_recipe_type(const char *type, size_t len);
 /* The recipe fields, before they are put into the record in a fixed order. */
 struct rsd_recipe_fields {
 	char *title, *author, *description, *image, *yields, *language;
+	/* The image was picked from several the Recipe offers (a plugin's
+	 * generated crops): the page's own hero image says more. */
+	bool image_from_set;
 	char *site_name; /* from the JSON-LD WebSite / publisher; og:site_name wins */
 	long total_time, prep_time, cook_time; /* minutes, -1 when absent */
 	cJSON *ingredients, *instructions_list; /* arrays of strings or NULL */
@@ -70,6 +73,11 @@ void rsd_extract_fields_clear(struct rsd_recipe_fields *f);
 /* Absolute form of ref against base (fragment kept): malloc'd, or NULL
  * when ref cannot be resolved (or ENOMEM). */
 char *rsd_extract_resolve_url(const char *base, const char *ref, bool drop_fragment);
+
+/* A URL for a record field: an absolute http(s) ref as the page wrote it
+ * (trimmed; not re-encoded, so non-ASCII paths stay readable), else ref
+ * resolved against base. malloc'd, or NULL. */
+char *rsd_extract_field_url(const char *base, const char *ref);
 
 /* Yields text from a number or string: "4" -> "4 servings". */
 char *rsd_extract_yields_text(const char *raw);
@@ -98,5 +106,19 @@ int rsd_microdata_page_info(const GumboOutput *dom, bool want_links, struct rsd_
 /* Fills f from the first itemscope Recipe; returns 1 when found, 0 when
  * the page has none, -ENOMEM. */
 int rsd_microdata_fields(const GumboOutput *dom, const char *base_url, struct rsd_recipe_fields *f);
+
+/* ---- plain HTML (extract_microdata.c) ---- */
+
+/* Cheap test on the raw page: does it name a hRecipe or a recipe plugin's
+ * container anywhere? Only then can rsd_html_recipe_fields find one. */
+bool rsd_html_may_have_recipe(const char *html, size_t len);
+/* Fills f from a hRecipe / h-recipe or a recipe plugin's container with
+ * its lists (class/id or heading named <li>/<p> lists); 1 when found, 0
+ * when the page has none, -ENOMEM. */
+int rsd_html_recipe_fields(const GumboOutput *dom, const char *base_url, struct rsd_recipe_fields *f);
+/* For a page known to hold a recipe whose schema.org data lacks its lists
+ * (no ingredients or a single string of them, no instructions): fills
+ * them from the page's HTML lists when it has some of two items or more. */
+int rsd_html_recipe_lists(const GumboOutput *dom, struct rsd_recipe_fields *f);
 
 #endif

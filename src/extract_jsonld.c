@@ -370,7 +370,7 @@ static char *url_of(const struct ctx *c, const cJSON *v, int depth)
 	char *t = first_text(v);
 	if (!t)
 		return NULL;
-	char *abs = rsd_extract_resolve_url(c->base_url, t, false);
+	char *abs = rsd_extract_field_url(c->base_url, t);
 	free(t);
 	return abs;
 }
@@ -693,7 +693,9 @@ int rsd_jsonld_fields(const cJSON *r, cJSON *const *docs, size_t n_docs,
 		set_text(&f->author, name_of(&c, get(&c, r, "creator"), 0));
 	if (!f->author) /* no person named: the organisation responsible */
 		set_text(&f->author, name_of(&c, get(&c, r, "publisher"), 0));
-	set_text(&f->image, url_of(&c, get(&c, r, "image"), 0));
+	const cJSON *img = get(&c, r, "image");
+	set_text(&f->image, url_of(&c, img, 0));
+	f->image_from_set = cJSON_GetArraySize(img) > 1 && cJSON_IsArray(img);
 	if (!f->image)
 		set_text(&f->image, url_of(&c, get(&c, r, "thumbnailUrl"), 0));
 	const cJSON *y = get(&c, r, "recipeYield");

@@ -99,6 +99,8 @@ struct rsd_frontier {
 	unsigned sitemaps; /* admitted this round */
 	struct candidate *start; /* admitted start URLs, for recrawl rounds */
 	size_t n_start;
+	struct candidate *maps; /* sitemaps admitted in the first round, read again in each */
+	size_t n_maps;
 	unsigned rand_state;
 };
 
@@ -450,6 +452,25 @@ static int admit_check(const struct rsd_config *cfg, const char *ref, const char
 	return rc;
 }
 
+/* Recrawl rounds read the first round's sitemaps again (robots.txt, where
+ * they come from, is cached for a day). At most MAX_SITEMAPS, as admitted;
+ * a failed copy only means that sitemap waits for robots.txt's expiry. */
+static void remember_sitemap(struct rsd_frontier *f, const struct candidate *c)
+{
+	if (f->n_maps % 16 == 0) {
+		struct candidate *m = realloc(f->maps, (f->n_maps + 16) * sizeof(*m));
+		if (!m)
+			return;
+		f->maps = m;
+	}
+	struct candidate copy = { .url = strdup(c->url), .host = strdup(c->host), .sitemap = true };
+	if (!copy.url || !copy.host) {
+		candidate_clear(&copy);
+		return;
+	}
+	f->maps[f->n_maps++] = copy;
+}
+
 /* Locked part: dedup, crawl state, queueing. Takes nothing from c. */
 static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsigned depth,
 			unsigned redirects)
@@ -485,6 +506,8 @@ static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsig
 	memcpy(e->rest, c->url + olen, rest + 1);
 	host_push(f, h, e, false);
 	reschedule(f, h);
+	if (c->sitemap && f->round == 0)
+		remember_sitemap(f, c);
 	return 0;
 }
 
@@ -666,6 +689,8 @@ static int drained(struct rsd_frontier *f, int64_t now, int64_t *wait_ms)
 	seen_clear(&f->seen);
 	for (size_t i = 0; i < f->n_start; i++)
 		admit_locked(f, &f->start[i], 0, 0);
+	for (size_t i = 0; i < f->n_maps; i++)
+		admit_locked(f, &f->maps[i], 0, 0);
 	*wait_ms = 0;
 	return -EAGAIN;
 }
@@ -864,9 +889,9 @@ int rsd_frontier_new(const struct rsd_frontier_options *opt, struct rsd_frontier
 	f->opt = *opt;
 	f->cfg = opt->cfg;
 	if (!f->opt.backoff_base_ms)
-		f->opt.backoff_base_ms = 1000;
+		f->opt.backoff_base_ms = opt->cfg->retry_backoff_ms ? opt->cfg->retry_backoff_ms : 1000;
 	if (!f->opt.max_retries)
-		f->opt.max_retries = 3;
+		f->opt.max_retries = opt->cfg->max_retries; /* 0 there: never retry */
 	f->rand_state = (unsigned)rsd_frontier_now_ms();
 	f->round_started = rsd_frontier_now_ms();
 	int rc = hosts_grow(f);
@@ -902,6 +927,9 @@ void rsd_frontier_free(struct rsd_frontier *f)
 	for (size_t i = 0; f->start && i < f->n_start; i++)
 		candidate_clear(&f->start[i]);
 	free(f->start);
+	for (size_t i = 0; i < f->n_maps; i++)
+		candidate_clear(&f->maps[i]);
+	free(f->maps);
 	free(f->buckets);
 	free(f->heap);
 	free(f->seen.slots);

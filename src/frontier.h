@@ -39,9 +39,11 @@ struct rsd_frontier_options {
 	const struct rsd_config *cfg; /* must outlive the frontier */
 	struct rsd_state *state;      /* delivered pages are not admitted; may be NULL */
 	struct rsd_scraper_stats *stats; /* queued, in_flight, pages_skipped; may be NULL */
-	bool once;                    /* false: restart from start_urls every recrawl_interval_s */
-	unsigned backoff_base_ms;     /* first retry waits about this long; 0 = 1000 */
-	unsigned max_retries;         /* retries per URL after the first attempt; 0 = 3 */
+	bool once;                    /* false: restart from start_urls and the first round's
+				       * sitemaps every recrawl_interval_s */
+	/* Overrides of [scraper] retry_backoff_ms and max_retries; 0 = the config's. */
+	unsigned backoff_base_ms;     /* first retry waits about this long */
+	unsigned max_retries;         /* retries per URL after the first attempt */
 	/* Called (with the frontier's lock held; must only signal, e.g.
 	 * curl_multi_wakeup) for each idle waiter when work may be available. */
 	void (*wake)(void *ctx, unsigned waiter);
@@ -105,7 +107,7 @@ bool rsd_frontier_retry(struct rsd_frontier *f, struct rsd_job *job, unsigned re
 void rsd_frontier_robots_done(struct rsd_frontier *f, struct rsd_job *job,
 			      struct rsd_robots *rules);
 
-/* Before the first next(): see rsd_frontier_options (0 keeps a default). */
+/* Before the first next(): see rsd_frontier_options (0 keeps the current value). */
 void rsd_frontier_set_retry_policy(struct rsd_frontier *f, unsigned max_retries,
 				   unsigned backoff_base_ms);
 /* Before the first next(): see rsd_frontier_options.once. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -22,7 +23,7 @@ static const char usage_text[] =
 	"Usage: recipe-scraperd [-c FILE] [--once]\n"
 	"       recipe-scraperd -t|--check-config [-c FILE]\n"
 	"       recipe-scraperd extract [--url URL] FILE...\n"
-	"       recipe-scraperd broker [--port N]\n"
+	"       recipe-scraperd broker [--port N] [--stdin-commands]\n"
 	"       recipe-scraperd --version | --help\n"
 	"\n"
 	"Crawl recipe sites, publish each recipe as a JSON record to Kafka, and write\n"
@@ -42,8 +43,20 @@ static const char usage_text[] =
 	"  extract [--url URL] FILE...\n"
 	"                        print one JSON record per FILE, one line each, in\n"
 	"                        order ({} when a page has no recipe)\n"
-	"  broker [--port N]     run an in-memory development Kafka cluster and print\n"
-	"                        its bootstrap servers; stops on SIGINT/SIGTERM\n"
+	"  broker [--port N] [--stdin-commands]\n"
+	"                        run an in-memory development Kafka cluster and print\n"
+	"                        its bootstrap servers; stops on SIGINT/SIGTERM.\n"
+	"                        Reads fault-injection commands on stdin, one a line,\n"
+	"                        answering \"ok\" or \"error: ...\" on stdout:\n"
+	"                          down ID, up ID, alldown, allup   (broker ids 1-3)\n"
+	"                          rtt ID MS                        slow broker ID\n"
+	"                          leader TOPIC PARTITION ID        move a leader\n"
+	"                          errors APIKEY COUNT CODE         fail the next COUNT\n"
+	"                            requests of a Kafka API (0 Produce, 8 OffsetCommit)\n"
+	"                            with CODE (number or name, e.g. REQUEST_TIMED_OUT)\n"
+	"      --stdin-commands  also stop at the end of stdin (without it, the end of\n"
+	"                        stdin, e.g. /dev/null under a service manager, only\n"
+	"                        ends reading commands)\n"
 	"\n"
 	"Exit status: 0 success, 64 usage error, 65 unreadable input (extract),\n"
 	"69 Kafka unavailable (--once), 78 configuration error.\n"
@@ -213,21 +226,97 @@ static int cmd_extract(int argc, char **argv)
 
 /* ---- broker ---------------------------------------------------------------- */
 
-static int wait_for_termination(void)
+/* Fault-injection commands arrive on stdin, one a line, so that tests can
+ * drive a broker process that outlives the daemon under test; each line is
+ * answered on stdout with "ok" or "error: REASON". */
+struct command_reader {
+	char buf[1024];
+	size_t len;
+	bool discarding; /* inside an over-long line: skip to its end */
+};
+
+static void answer_command(struct rsd_broker *b, const char *line)
+{
+	char err[512];
+	if (rsd_broker_command(b, line, err, sizeof err) < 0)
+		printf("error: %s\n", err);
+	else
+		puts("ok");
+	fflush(stdout);
+}
+
+/* Answers every complete line in r->buf, keeps the incomplete rest. */
+static void answer_lines(struct rsd_broker *b, struct command_reader *r)
+{
+	char *start = r->buf, *nl;
+	while ((nl = memchr(start, '\n', r->len - (size_t)(start - r->buf))) != NULL) {
+		*nl = '\0';
+		if (!r->discarding)
+			answer_command(b, start);
+		r->discarding = false;
+		start = nl + 1;
+	}
+	r->len -= (size_t)(start - r->buf);
+	memmove(r->buf, start, r->len);
+	if (r->len == sizeof r->buf) {
+		if (!r->discarding) {
+			puts("error: command too long");
+			fflush(stdout);
+		}
+		r->discarding = true;
+		r->len = 0;
+	}
+}
+
+/* Reads what stdin has and answers it; false at the end of input (a last
+ * line without a newline is answered first) or on a read error. */
+static bool read_commands(struct rsd_broker *b, struct command_reader *r)
+{
+	ssize_t n = read(STDIN_FILENO, r->buf + r->len, sizeof r->buf - r->len);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n > 0) {
+		r->len += (size_t)n;
+		answer_lines(b, r);
+		return true;
+	}
+	if (r->len && !r->discarding) {
+		r->buf[r->len] = '\n';
+		r->len++;
+		answer_lines(b, r);
+	}
+	return false;
+}
+
+/* Serves commands until SIGINT/SIGTERM, or the end of stdin when
+ * stop_at_eof. Without it the end of stdin (/dev/null in a service) only
+ * stops the reading. */
+static int serve_broker(struct rsd_broker *b, bool stop_at_eof)
 {
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
-	int fd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (fd < 0)
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0)
 		return -errno;
-	struct signalfd_siginfo si;
-	ssize_t n;
-	do
-		n = read(fd, &si, sizeof si);
-	while (n < 0 && errno == EINTR);
-	close(fd);
+	struct command_reader reader = { .len = 0 };
+	struct pollfd fds[] = { { sfd, POLLIN, 0 }, { STDIN_FILENO, POLLIN, 0 } };
+	for (;;) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[0].revents)
+			break;
+		if (fds[1].revents && !read_commands(b, &reader)) {
+			if (stop_at_eof)
+				break;
+			fds[1].fd = -1; /* poll ignores it from now on */
+		}
+	}
+	close(sfd);
 	return 0;
 }
 
@@ -235,12 +324,14 @@ static int cmd_broker(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, 'p' },
+		{ "stdin-commands", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	static const char *const topics[] = { "parsed_recipes", "raw_recipes" };
 	int c, port = 0;
+	bool stop_at_eof = false;
 	char *end;
 
 	optind = 1;
@@ -250,6 +341,8 @@ static int cmd_broker(int argc, char **argv)
 			if (*end || v < 1 || v > 65535)
 				return usage_error("broker: --port %s is not a port number", optarg);
 			port = (int)v;
+		} else if (c == 's') {
+			stop_at_eof = true;
 		} else if (c == 'h' || c == 'V') {
 			return fputs(c == 'h' ? usage_text : version_text, stdout), RSD_EXIT_OK;
 		} else {
@@ -273,9 +366,9 @@ static int cmd_broker(int argc, char **argv)
 	fflush(stdout);
 	fprintf(stderr,
 		"recipe-scraperd: in-memory development broker running at %s; "
-		"data is lost when it stops (SIGINT/SIGTERM)\n",
-		rsd_broker_bootstrap(b));
-	wait_for_termination();
+		"data is lost when it stops (SIGINT/SIGTERM%s)\n",
+		rsd_broker_bootstrap(b), stop_at_eof ? ", end of stdin" : "");
+	serve_broker(b, stop_at_eof);
 	rsd_broker_free(b);
 	return RSD_EXIT_OK;
 }

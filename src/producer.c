@@ -443,6 +443,7 @@ int rsd_producer_start(struct rsd_producer *p)
 
 	if (r)
 		return -r;
+	pthread_setname_np(p->thread, "rsd-producer"); /* top -H, per-thread CPU */
 	p->started = true;
 	return 0;
 }

@@ -7,16 +7,21 @@
  * star list is used only when no group named us (2.2.1). Patterns and paths
  * are brought to one percent-encoding form before matching (2.2.2), so
  * "/%62az" matches "/baz" and a UTF-8 rule matches its encoded path.
- * Sitemaps, which robots.txt points to, are read here too. */
+ * Sitemaps, which robots.txt points to, are read here too, gunzipped
+ * when they come compressed (sitemap.xml.gz without Content-Encoding):
+ * inflation is capped by the caller's byte limit, so a small file cannot
+ * expand into gigabytes. */
 
 #include "robots.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <zlib.h>
 
 #define MAX_SITEMAPS 1000
 #define MAX_CRAWL_DELAY_MS (24u * 3600u * 1000u)
@@ -383,6 +388,12 @@ char *rsd_robots_product_token(const char *user_agent)
 
 /* ---- sitemaps ---- */
 
+static bool is_gzip(const char *p, size_t len)
+{
+	return len >= 2 && (unsigned char)p[0] == 0x1f && (unsigned char)p[1] == 0x8b;
+}
+
+
 /* Decodes the five XML entities and ASCII character references in place;
  * anything else is left as written (a URL has no business containing it). */
 static void xml_unescape(char *s)
@@ -437,7 +448,7 @@ int rsd_robots_sitemap_parse(const char *xml, size_t len, bool *is_index, char *
 	*locs = NULL;
 	*n = 0;
 	*is_index = false;
-	if (len >= 2 && (unsigned char)xml[0] == 0x1f && (unsigned char)xml[1] == 0x8b)
+	if (is_gzip(xml, len))
 		return -ENOTSUP;
 	*is_index = memmem(xml, len, "<sitemapindex", 13) != NULL;
 	const char *p = xml, *end = xml + len;
@@ -485,4 +496,102 @@ void rsd_robots_sitemap_free(char **locs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(locs[i]);
 	free(locs);
+}
+
+/* ---- gzip ---- */
+
+/* Makes room for more output: doubling, never past max_bytes + 1 usable
+ * bytes (one over the cap is how "too big" shows), plus the NUL. */
+static int gunzip_grow(char **buf, size_t *cap, size_t max_bytes)
+{
+	if (*cap > max_bytes)
+		return -EFBIG;
+	size_t want = *cap ? 2 * *cap : 64 * 1024;
+	if (want > max_bytes + 1 || want < *cap)
+		want = max_bytes + 1;
+	char *b = realloc(*buf, want + 1);
+	if (!b)
+		return -ENOMEM;
+	*buf = b;
+	*cap = want;
+	return 0;
+}
+
+/* One inflate step over all of the remaining input. Returns 1 at the end
+ * of the data, 0 to go on, or a negative errno. */
+static int gunzip_step(z_stream *z, char **buf, size_t *cap, size_t *n, size_t max_bytes)
+{
+	if (*n == *cap) {
+		int rc = gunzip_grow(buf, cap, max_bytes);
+		if (rc < 0)
+			return rc;
+	}
+	size_t room = *cap - *n;
+	z->next_out = (Bytef *)*buf + *n;
+	z->avail_out = room > UINT_MAX ? UINT_MAX : (uInt)room;
+	uInt out_before = z->avail_out, in_before = z->avail_in;
+	int zr = inflate(z, Z_NO_FLUSH);
+	*n += out_before - z->avail_out;
+	if (*n > max_bytes)
+		return -EFBIG;
+	if (zr == Z_STREAM_END) {
+		/* Another member may follow (RFC 1952 2.2); trailing bytes that
+		 * are not one are ignored, as gzip(1) does. */
+		if (!is_gzip((const char *)z->next_in, z->avail_in))
+			return 1;
+		return inflateReset(z) == Z_OK ? 0 : -EBADMSG;
+	}
+	if (zr == Z_MEM_ERROR)
+		return -ENOMEM;
+	if (zr != Z_OK && zr != Z_BUF_ERROR)
+		return -EBADMSG;
+	/* No progress with room to write: the input ended mid-stream. */
+	if (z->avail_out > 0 && z->avail_in == in_before && out_before == z->avail_out)
+		return -EBADMSG;
+	return 0;
+}
+
+int rsd_robots_gunzip(const char *gz, size_t len, size_t max_bytes, char **out, size_t *out_len)
+{
+	*out = NULL;
+	*out_len = 0;
+	if (len > UINT_MAX)
+		return -EFBIG; /* zlib counts input in uInt; no sitemap is 4 GiB */
+	z_stream z = { .next_in = (Bytef *)(uintptr_t)gz, .avail_in = (uInt)len };
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) /* 16: gzip wrapper only */
+		return -ENOMEM;
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	int rc;
+	while ((rc = gunzip_step(&z, &buf, &cap, &n, max_bytes)) == 0)
+		;
+	inflateEnd(&z);
+	if (rc < 0) {
+		free(buf);
+		return rc;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*out_len = n;
+	return 0;
+}
+
+int rsd_robots_sitemap_read(const char *data, size_t len, size_t max_bytes, bool *is_index,
+			    char ***locs, size_t *n)
+{
+	if (!is_gzip(data, len))
+		return rsd_robots_sitemap_parse(data, len, is_index, locs, n);
+	*locs = NULL;
+	*n = 0;
+	*is_index = false;
+	char *xml;
+	size_t xml_len;
+	int rc = rsd_robots_gunzip(data, len, max_bytes < RSD_ROBOTS_SITEMAP_MAX_BYTES ? max_bytes : RSD_ROBOTS_SITEMAP_MAX_BYTES,
+				   &xml, &xml_len);
+	if (rc < 0)
+		return rc;
+	/* A gzip inside the gzip is not a sitemap: parse says -ENOTSUP. */
+	rc = rsd_robots_sitemap_parse(xml, xml_len, is_index, locs, n);
+	free(xml);
+	return rc;
 }

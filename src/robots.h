@@ -39,10 +39,24 @@ size_t rsd_robots_sitemaps(const struct rsd_robots *r, const char *const **urls)
  * <sitemapindex> (*is_index: more sitemaps), entity-decoded and trimmed,
  * at most RSD_ROBOTS_SITEMAP_MAX_URLS (the protocol's limit). 0 and
  * *locs and *n (free with rsd_robots_sitemap_free); -ENOTSUP for a gzip file
- * (a .xml.gz served without Content-Encoding: not supported yet); -ENOMEM. */
+ * (see rsd_robots_sitemap_read); -ENOMEM. */
 #define RSD_ROBOTS_SITEMAP_MAX_URLS 50000
 int rsd_robots_sitemap_parse(const char *xml, size_t len, bool *is_index, char ***locs, size_t *n);
 void rsd_robots_sitemap_free(char **locs, size_t n);
+
+/* The protocol's limit on an uncompressed sitemap file (50 MB). */
+#define RSD_ROBOTS_SITEMAP_MAX_BYTES (50u * 1000 * 1000)
+/* The same for a sitemap as fetched: a .xml.gz file served without
+ * Content-Encoding (so still compressed; the usual case) is gunzipped
+ * first, to at most min(max_bytes, RSD_ROBOTS_SITEMAP_MAX_BYTES) bytes.
+ * Also -EFBIG when it inflates past that (a gzip bomb) and -EBADMSG for a
+ * corrupt or truncated gzip stream. */
+int rsd_robots_sitemap_read(const char *data, size_t len, size_t max_bytes, bool *is_index,
+			    char ***locs, size_t *n);
+/* gzip (RFC 1952, concatenated members included) to *out (malloc'ed,
+ * NUL-terminated, *out_len bytes without the NUL). 0; -EFBIG when the
+ * output would exceed max_bytes (nothing is kept); -EBADMSG; -ENOMEM. */
+int rsd_robots_gunzip(const char *gz, size_t len, size_t max_bytes, char **out, size_t *out_len);
 
 /* The product token of a User-Agent string: its leading run of [A-Za-z_-]
  * ("recipe-scraperd/0.1 (+https://x)" -> "recipe-scraperd"); malloc'ed. */

@@ -25,8 +25,12 @@
  * delivered recipe is not found after a restart. Recrawl rounds (daemon
  * mode, every recrawl_interval_s) revisit the start URLs with a
  * conditional GET (If-None-Match / If-Modified-Since from the crawl
- * state): an unchanged hub (304) has unchanged links, so nothing below
- * it is fetched again, and a changed one leads to its new recipes.
+ * state): an unchanged hub (304, or for a server without validators a
+ * body with the content hash of this run's last copy) has unchanged links,
+ * so nothing below it is fetched again, and a changed one leads to its new
+ * recipes. The same holds for sitemaps, which are revisited too, and for
+ * recipe pages whose record is still on its way to Kafka: unchanged
+ * content is never produced twice by one run.
  *
  * Finish: a job ends (rsd_frontier_done) only after its record is in the
  * ring, so "frontier finished" implies every record was handed over. */
@@ -40,6 +44,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -73,6 +78,7 @@ struct rsd_scraper {
 	void *failure_ctx;
 	atomic_bool finish_notified;
 	bool joined;
+	time_t started_at; /* wall clock: crawl state entries older than this are another run's */
 	struct rsd_scraper_stats stats;
 };
 
@@ -102,8 +108,7 @@ static void notify_finished(struct rsd_scraper *s)
 /* ---- pages ---- */
 
 /* FNV-1a: a stable (unkeyed) content hash, persisted in the crawl state
- * next to the validators (change detection for servers that send none;
- * nothing decides on it yet). */
+ * next to the validators: change detection for servers that send none. */
 static uint64_t content_hash(const char *p, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -128,15 +133,39 @@ static void hand_over_record(struct rsd_scraper *s, const char *url, cJSON *rec,
 		rsd_record_free(r);
 }
 
+/* Records a 2xx in the crawl state. Returns true when it is a revisit
+ * whose body hashes like the copy this run already processed: a server
+ * without validators answered our conditional GET with the same content,
+ * which then counts as a 304 (its record was produced already, its links
+ * are the same). Only fetches of this run count: a copy seen by an earlier
+ * run may belong to a record that was never delivered. */
+static bool fetched_unchanged(struct rsd_scraper *s, const struct transfer *t,
+			      const struct rsd_fetch_result *res)
+{
+	if (!s->state)
+		return false;
+	const struct rsd_fetch *f = t->fetch;
+	uint64_t hash = content_hash(f->body ? f->body : "", f->len);
+	bool same = false;
+	struct rsd_page_meta m;
+	if (t->job.revisit && rsd_state_lookup(s->state, t->job.url, &m) == 0) {
+		same = m.fetched_at >= s->started_at && m.content_hash == hash;
+		rsd_page_meta_clear(&m);
+	}
+	rsd_state_set_fetched(s->state, t->job.url, time(NULL), res->etag, res->last_modified, hash);
+	return same;
+}
+
 static void process_page(struct worker *w, struct transfer *t, const struct rsd_fetch_result *res)
 {
 	struct rsd_scraper *s = w->s;
 	struct rsd_fetch *f = t->fetch;
 	const char *body = f->body ? f->body : "";
+	if (fetched_unchanged(s, t, res)) {
+		bump(&s->stats.pages_skipped);
+		return;
+	}
 	bump(&s->stats.pages_fetched);
-	if (s->state)
-		rsd_state_set_fetched(s->state, t->job.url, time(NULL), res->etag,
-				      res->last_modified, content_hash(body, f->len));
 	struct rsd_extract_result ex = { 0 };
 	int rc = rsd_extract(w->x, body, f->len, t->job.url, res->content_type, RSD_EXTRACT_LINKS, &ex);
 	if (rc < 0) {
@@ -227,18 +256,34 @@ static void finish_page(struct worker *w, struct transfer *t, const struct rsd_f
 
 /* ---- sitemaps ---- */
 
+static const char *sitemap_error(int rc)
+{
+	switch (rc) {
+	case -EFBIG:
+		return "gzip sitemap larger than max_page_bytes once decompressed";
+	case -EBADMSG:
+		return "corrupt gzip sitemap";
+	case -ENOTSUP:
+		return "gzip sitemap inside gzip";
+	default:
+		return "out of memory";
+	}
+}
+
 /* An index adds more sitemaps, a urlset adds pages (as links of depth 1:
- * scope, `follow` and `recipe` apply as to any link). */
+ * scope, `follow` and `recipe` apply as to any link). A .xml.gz sitemap
+ * usually comes without Content-Encoding, so still compressed: it is
+ * gunzipped here, capped by max_page_bytes like any decoded body. */
 static void read_sitemap(struct rsd_scraper *s, struct transfer *t)
 {
 	bool index;
 	char **locs;
 	size_t n;
 	struct rsd_fetch *f = t->fetch;
-	int rc = rsd_robots_sitemap_parse(f->body ? f->body : "", f->len, &index, &locs, &n);
+	int rc = rsd_robots_sitemap_read(f->body ? f->body : "", f->len, s->cfg->max_page_bytes, &index,
+					 &locs, &n);
 	if (rc < 0) {
-		give_up(s, &s->stats.pages_failed, t->job.url, 200,
-			rc == -ENOTSUP ? "gzip-compressed sitemap file (not supported yet)" : "out of memory");
+		give_up(s, &s->stats.pages_failed, t->job.url, 200, sitemap_error(rc));
 		return;
 	}
 	if (index)
@@ -248,12 +293,18 @@ static void read_sitemap(struct rsd_scraper *s, struct transfer *t)
 	rsd_robots_sitemap_free(locs, n);
 }
 
+/* An unchanged sitemap (304, or the same content in a later round of
+ * this run) lists the same URLs: they were admitted already. */
 static void finish_sitemap(struct worker *w, struct transfer *t, const struct rsd_fetch_result *res)
 {
 	struct rsd_scraper *s = w->s;
-	if (res->status == RSD_FETCH_OK)
-		read_sitemap(s, t);
-	else if (res->status == RSD_FETCH_RETRY && rsd_frontier_retry(s->frontier, &t->job, res->retry_after_ms))
+	if (res->status == RSD_FETCH_OK) {
+		if (!fetched_unchanged(s, t, res))
+			read_sitemap(s, t);
+	} else if (res->status == RSD_FETCH_NOT_MODIFIED) {
+		if (s->state)
+			mark_unchanged(s->state, t->job.url);
+	} else if (res->status == RSD_FETCH_RETRY && rsd_frontier_retry(s->frontier, &t->job, res->retry_after_ms))
 		return;
 	else
 		give_up(s, &s->stats.pages_failed, t->job.url, res->http_code, res->reason);
@@ -506,6 +557,7 @@ void rsd_scraper_set_failure_cb(struct rsd_scraper *s, rsd_scraper_failure_fn *f
 
 int rsd_scraper_start(struct rsd_scraper *s)
 {
+	s->started_at = time(NULL);
 	int rc = rsd_frontier_add_start(s->frontier, &s->cfg->start_urls);
 	if (rc < 0)
 		return rc;
@@ -516,6 +568,9 @@ int rsd_scraper_start(struct rsd_scraper *s)
 			rsd_scraper_stop(s);
 			return rc;
 		}
+		char name[16]; /* top -H, per-thread CPU; threads <= 64 fits */
+		snprintf(name, sizeof name, "rsd-scraper-%u", s->started_workers % 100u);
+		pthread_setname_np(w->thread, name);
 	}
 	return 0;
 }

@@ -49,7 +49,8 @@ void rsd_scraper_set_once(struct rsd_scraper *s, bool once);
 /* Transient failures (5xx, 429, 408, timeouts, connection errors) are
  * retried up to max_retries times, the first after about backoff_base_ms,
  * doubling each time, with jitter; Retry-After replaces the backoff.
- * Defaults 3 and 1000 ms; 0 keeps the default. Call before start. */
+ * The pool takes both from cfg ([scraper] max_retries, retry_backoff_ms);
+ * this overrides them (0 keeps the current value). Call before start. */
 void rsd_scraper_set_retry_policy(struct rsd_scraper *s, unsigned max_retries,
 				  unsigned backoff_base_ms);
 /* Called once per page that failed for good (after its retries) or was

@@ -8,4 +8,5 @@ apt-get install -y -q --no-install-recommends \
   librdkafka-dev libcurl4-openssl-dev libgumbo-dev libcjson-dev libsystemd-dev libinih-dev \
   check libmicrohttpd-dev libck-dev \
   clang libclang-rt-14-dev \
-  python3 python3-jsonschema systemd scdoc
+  python3 python3-jsonschema systemd scdoc \
+  debootstrap systemd-container procps

@@ -4,9 +4,11 @@
 #include <check.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 struct rsd_config *crawl_test_config(const char *fmt, ...)
 {
@@ -58,4 +60,20 @@ void crawl_rmdir(char *dir)
 void crawl_wait_ms(int ms)
 {
 	poll(NULL, 0, ms);
+}
+
+void crawl_test_gzip(const char *in, size_t len, char **buf, size_t *n)
+{
+	z_stream z = { 0 };
+	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY), Z_OK);
+	size_t cap = deflateBound(&z, (uLong)len) + 32;
+	*buf = realloc(*buf, *n + cap);
+	ck_assert_ptr_nonnull(*buf);
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)*buf + *n;
+	z.avail_out = (uInt)cap;
+	ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	*n += cap - z.avail_out;
+	deflateEnd(&z);
 }

@@ -9,6 +9,7 @@
 #include <check.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,16 @@ START_TEST(test_retry_after)
 END_TEST
 
 /* ---- transfers ---- */
+
+static char *read_text(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	ck_assert_msg(fp != NULL, "%s", path);
+	char *buf = calloc(1, 16384);
+	ck_assert_uint_lt(fread(buf, 1, 16383, fp), 16383);
+	fclose(fp);
+	return buf;
+}
 
 static struct rsd_httpd *srv;
 
@@ -214,6 +225,109 @@ START_TEST(test_other_protocols_refused)
 }
 END_TEST
 
+/* The check is on the address connected, not on the name: a public-looking
+ * name that resolves (or re-resolves: DNS rebinding) to loopback is
+ * refused. CURLOPT_RESOLVE plays the resolver. */
+START_TEST(test_name_resolving_to_loopback_refused)
+{
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/p", .body = "x" }), 0);
+	char url[128], entry[128];
+	snprintf(url, sizeof(url), "http://rebind.example:%u/p", rsd_httpd_port(srv));
+	snprintf(entry, sizeof(entry), "rebind.example:%u:127.0.0.1", rsd_httpd_port(srv));
+	struct curl_slist *resolve = curl_slist_append(NULL, entry);
+	struct rsd_fetch_options o = defaults;
+	o.allow_private = false;
+	struct rsd_fetch *f;
+	ck_assert_int_eq(rsd_fetch_new(&o, url, NULL, &f), 0);
+	curl_easy_setopt(f->easy, CURLOPT_RESOLVE, resolve);
+	struct rsd_fetch_result res;
+	rsd_fetch_result(f, curl_easy_perform(f->easy), &res);
+	ck_assert_int_eq(res.status, RSD_FETCH_BLOCKED);
+	ck_assert_str_eq(res.reason, "address not public");
+	rsd_fetch_free(f);
+	ck_assert_uint_eq(rsd_httpd_count(srv, "/p"), 0);
+	/* an IPv4-mapped IPv6 literal is judged by its IPv4 address */
+	o.follow_redirects = true;
+	snprintf(url, sizeof(url), "http://[::ffff:127.0.0.1]:%u/p", rsd_httpd_port(srv));
+	ck_assert_int_eq(rsd_fetch_new(&o, url, NULL, &f), 0);
+	rsd_fetch_result(f, curl_easy_perform(f->easy), &res);
+	ck_assert_int_eq(res.status, RSD_FETCH_BLOCKED);
+	rsd_fetch_free(f);
+	/* the same name allowed: it is the address that decided */
+	o.allow_private = true;
+	snprintf(url, sizeof(url), "http://rebind.example:%u/p", rsd_httpd_port(srv));
+	ck_assert_int_eq(rsd_fetch_new(&o, url, NULL, &f), 0);
+	curl_easy_setopt(f->easy, CURLOPT_RESOLVE, resolve);
+	rsd_fetch_result(f, curl_easy_perform(f->easy), &res);
+	ck_assert_int_eq(res.status, RSD_FETCH_OK);
+	rsd_fetch_free(f);
+	curl_slist_free_all(resolve);
+	ck_assert_uint_eq(rsd_httpd_count(srv, "/p"), 1);
+}
+END_TEST
+
+/* Followed redirects (robots.txt, sitemaps) stay on http/https too. */
+START_TEST(test_redirect_to_other_protocol_refused)
+{
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){
+		.path = "/to-file", .status = 302, .location = "file:///etc/hostname" }), 0);
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){
+		.path = "/to-gopher", .status = 302, .location = "gopher://127.0.0.1/" }), 0);
+	const char *paths[] = { "/to-file", "/to-gopher" };
+	struct rsd_fetch_options o = defaults;
+	o.follow_redirects = true;
+	for (size_t i = 0; i < 2; i++) {
+		struct rsd_fetch *f;
+		char url[128];
+		snprintf(url, sizeof(url), "%s%s", rsd_httpd_base(srv), paths[i]);
+		ck_assert_int_eq(rsd_fetch_new(&o, url, NULL, &f), 0);
+		CURLcode code = curl_easy_perform(f->easy);
+		struct rsd_fetch_result res;
+		rsd_fetch_result(f, code, &res);
+		ck_assert_int_eq(code, CURLE_UNSUPPORTED_PROTOCOL);
+		ck_assert_int_eq(res.status, RSD_FETCH_ERROR);
+		ck_assert_ptr_null(f->body);
+		rsd_fetch_free(f);
+	}
+}
+END_TEST
+
+/* TLS verification is always on: a certificate the system does not trust
+ * is refused (not "some TLS error": the verification one), and the same
+ * server passes once its certificate is made trusted. */
+START_TEST(test_tls_verified)
+{
+	char *key = read_text(crawl_fixture("tls/key.pem"));
+	char *cert = read_text(crawl_fixture("tls/cert.pem"));
+	struct rsd_httpd *tls;
+	ck_assert_int_eq(rsd_httpd_start_tls(key, cert, &tls), 0);
+	ck_assert_int_eq(rsd_httpd_route(tls, &(struct rsd_httpd_route){ .path = "/p", .body = "secure" }), 0);
+	char url[128];
+	snprintf(url, sizeof(url), "%s/p", rsd_httpd_base(tls));
+	ck_assert_int_eq(strncmp(url, "https://127.0.0.1:", 18), 0);
+	struct rsd_fetch *f;
+	ck_assert_int_eq(rsd_fetch_new(&defaults, url, NULL, &f), 0);
+	CURLcode code = curl_easy_perform(f->easy);
+	struct rsd_fetch_result res;
+	rsd_fetch_result(f, code, &res);
+	ck_assert_int_eq(code, CURLE_PEER_FAILED_VERIFICATION);
+	ck_assert_int_eq(res.status, RSD_FETCH_ERROR);
+	ck_assert_ptr_null(f->body);
+	rsd_fetch_free(f);
+	ck_assert_uint_eq(rsd_httpd_count(tls, "/p"), 0);
+	/* control: trusted, the same request succeeds */
+	ck_assert_int_eq(rsd_fetch_new(&defaults, url, NULL, &f), 0);
+	curl_easy_setopt(f->easy, CURLOPT_CAINFO, crawl_fixture("tls/cert.pem"));
+	rsd_fetch_result(f, curl_easy_perform(f->easy), &res);
+	ck_assert_int_eq(res.status, RSD_FETCH_OK);
+	ck_assert_str_eq(f->body, "secure");
+	rsd_fetch_free(f);
+	rsd_httpd_free(tls);
+	free(key);
+	free(cert);
+}
+END_TEST
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -230,6 +344,9 @@ int main(void)
 	tcase_add_test(tc, test_size_caps);
 	tcase_add_test(tc, test_classification);
 	tcase_add_test(tc, test_other_protocols_refused);
+	tcase_add_test(tc, test_name_resolving_to_loopback_refused);
+	tcase_add_test(tc, test_redirect_to_other_protocol_refused);
+	tcase_add_test(tc, test_tls_verified);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -593,6 +594,266 @@ START_TEST(test_same_document_links)
 }
 END_TEST
 
+/* A pool on the given config text (ring of 4, in-memory state), started. */
+static void start_config(struct run *r, bool once, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void start_config(struct run *r, bool once, const char *fmt, ...)
+{
+	char *text;
+	va_list ap;
+	va_start(ap, fmt);
+	ck_assert_int_ge(vasprintf(&text, fmt, ap), 0);
+	va_end(ap);
+	r->cfg = crawl_test_config("%s", text);
+	free(text);
+	ck_assert_int_eq(rsd_ring_new(4, &r->ring), 0);
+	ck_assert_int_eq(rsd_state_open(NULL, &r->state), 0);
+	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_ge(r->efd, 0);
+	ck_assert_int_eq(rsd_scraper_new(r->cfg, r->ring, r->state, r->efd, &r->pool), 0);
+	rsd_scraper_set_once(r->pool, once);
+	rsd_scraper_set_failure_cb(r->pool, on_failure, NULL);
+	n_failures = 0;
+	ck_assert_int_eq(rsd_scraper_start(r->pool), 0);
+}
+
+/* A sitemap.xml.gz served as application/x-gzip, without Content-Encoding:
+ * gunzipped by the crawler; a gzip bomb of a sitemap stops at
+ * max_page_bytes and is reported. */
+START_TEST(test_gzip_sitemap_file)
+{
+	struct run r = { 0 };
+	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
+	const char *base = rsd_httpd_base(r.srv);
+	size_t len;
+	char *cake = read_file(crawl_fixture("site/recipes/cake.html"), &len);
+	char robots[256], urlset[256];
+	snprintf(robots, sizeof(robots), "User-agent: *\nSitemap: %s/sitemap.xml.gz\nSitemap: %s/bomb.xml.gz\n",
+		 base, base);
+	snprintf(urlset, sizeof(urlset), "<urlset><url><loc>%s/hidden/cake.html</loc></url></urlset>", base);
+	char *gz = NULL, *bomb = NULL;
+	size_t gz_len = 0, bomb_len = 0;
+	crawl_test_gzip(urlset, strlen(urlset), &gz, &gz_len);
+	char *zeros = calloc(1, 4 << 20);
+	crawl_test_gzip(zeros, 4 << 20, &bomb, &bomb_len); /* 4 MiB inflated, ~4 KiB sent */
+	free(zeros);
+	const struct rsd_httpd_route routes[] = {
+		{ .path = "/robots.txt", .body = robots, .content_type = "text/plain" },
+		{ .path = "/", .body = "<p>nothing linked</p>" },
+		{ .path = "/sitemap.xml.gz", .body = gz, .body_len = gz_len, .content_type = "application/x-gzip" },
+		{ .path = "/bomb.xml.gz", .body = bomb, .body_len = bomb_len, .content_type = "application/x-gzip" },
+		{ .path = "/hidden/cake.html", .body = cake },
+	};
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
+	free(cake);
+	free(gz);
+	free(bomb);
+	start_config(&r, true, "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
+		     "max_page_bytes = 1M\n", base);
+	consume_until_finished(&r);
+	ck_assert_uint_eq(r.n_records, 1);
+	ck_assert_uint_eq(count_record(&r, base, "/hidden/cake.html"), 1);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/bomb.xml.gz"), 1);
+	ck_assert_uint_eq(n_failures, 1);
+	ck_assert(failure_reported("/bomb.xml.gz 200 gzip sitemap larger than max_page_bytes"));
+	end_run(&r);
+}
+END_TEST
+
+/* A server without validators answers every recrawl with 200: the same
+ * content (same hash) is not produced again, changed content is. */
+START_TEST(test_recrawl_same_content)
+{
+	struct run r = { 0 };
+	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
+	size_t len;
+	char *soup = read_file(crawl_fixture("site/recipes/soup.html"), &len);
+	char *cake = read_file(crawl_fixture("site/recipes/cake.html"), &len);
+	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/r1", .body = soup }), 0);
+	start_config(&r, false, "[scraper]\nstart_urls = %s/r1\ndelay_ms = 0\nallow_private_addresses = on\n"
+		     "robots = off\nrecrawl_interval_s = 1\n", rsd_httpd_base(r.srv));
+	/* round 1: the record (never marked delivered: still "in flight") */
+	void *item;
+	ck_assert_int_eq(rsd_ring_sc_dequeue_wait(r.ring, &item, 10000), 0);
+	take_record(&r, item);
+	/* round 2: same body; bounded wait until it was judged unchanged */
+	const struct rsd_scraper_stats *st = rsd_scraper_stats(r.pool);
+	for (int i = 0; i < 300 && atomic_load(&st->pages_skipped) == 0; i++)
+		crawl_wait_ms(20);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/r1"), 2);
+	ck_assert_uint_eq(atomic_load(&st->pages_skipped), 1);
+	ck_assert_uint_eq(rsd_ring_size(r.ring), 0);
+	ck_assert_uint_eq(atomic_load(&st->records), 1);
+	/* round 3: the page changed: a new record */
+	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/r1", .body = cake }), 0);
+	ck_assert_int_eq(rsd_ring_sc_dequeue_wait(r.ring, &item, 10000), 0);
+	take_record(&r, item);
+	ck_assert_ptr_nonnull(strstr(r.records[1]->json, "Cake"));
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/r1"), 3);
+	rsd_scraper_stop(r.pool);
+	rsd_scraper_join(r.pool);
+	ck_assert_uint_eq(atomic_load(&st->records), 2);
+	free(soup);
+	free(cake);
+	end_run(&r);
+}
+END_TEST
+
+/* [scraper] max_retries and retry_backoff_ms reach the pool. */
+START_TEST(test_retry_keys)
+{
+	static const struct { unsigned retries, backoff_ms, requests; } cases[] = {
+		{ 0, 1000, 1 }, { 2, 50, 3 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct run r = { 0 };
+		ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
+		ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/busy", .status = 503 }), 0);
+		start_config(&r, true, "[scraper]\nstart_urls = %s/busy\ndelay_ms = 0\nallow_private_addresses = on\n"
+			     "robots = off\nmax_retries = %u\nretry_backoff_ms = %u\n",
+			     rsd_httpd_base(r.srv), cases[i].retries, cases[i].backoff_ms);
+		int64_t t0 = rsd_httpd_now_ms();
+		consume_until_finished(&r);
+		ck_assert_uint_eq(rsd_httpd_count(r.srv, "/busy"), cases[i].requests);
+		/* 50 ms then 100 ms (plus jitter), far from the 1 s default */
+		if (cases[i].retries)
+			ck_assert_int_lt(rsd_httpd_now_ms() - t0, 1500);
+		ck_assert(failure_reported("/busy 503 server error"));
+		end_run(&r);
+	}
+}
+END_TEST
+
+/* Each redirect hop goes back through the frontier: a hop into a path
+ * robots.txt disallows is never requested. */
+START_TEST(test_redirect_hop_obeys_robots)
+{
+	struct run r = { 0 };
+	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
+	const struct rsd_httpd_route routes[] = {
+		{ .path = "/robots.txt", .body = "User-agent: *\nDisallow: /private/\n", .content_type = "text/plain" },
+		{ .path = "/", .body = "<a href=\"/go\">go</a>" },
+		{ .path = "/go", .status = 302, .location = "/private/x" },
+		{ .path = "/private/x", .body = "<p>secret</p>" },
+	};
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
+	start_config(&r, true, "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n",
+		     rsd_httpd_base(r.srv));
+	consume_until_finished(&r);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/go"), 1);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/private/x"), 0);
+	struct rsd_httpd_request *log;
+	ck_assert_uint_eq(rsd_httpd_log(r.srv, &log), 3); /* robots.txt, /, /go */
+	free(log);
+	end_run(&r);
+}
+END_TEST
+
+/* Fairness: one worker thread, two hosts (127.0.0.1 and 127.0.0.2, both
+ * loopback); every page of the slow one takes 2 s. The fast host's pages
+ * are all fetched while the slow ones are still being answered. */
+START_TEST(test_slow_host_does_not_stall_others)
+{
+	struct run r = { 0 };
+	struct rsd_httpd *slow;
+	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
+	ck_assert_int_eq(rsd_httpd_start_at("127.0.0.2", NULL, &slow), 0);
+	static const char hub[] = "<a href=\"/p1\">1</a><a href=\"/p2\">2</a><a href=\"/p3\">3</a>"
+				  "<a href=\"/p4\">4</a><a href=\"/p5\">5</a><a href=\"/p6\">6</a>";
+	const char *pages[] = { "/p1", "/p2", "/p3", "/p4", "/p5", "/p6" };
+	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/", .body = hub }), 0);
+	ck_assert_int_eq(rsd_httpd_route(slow, &(struct rsd_httpd_route){ .path = "/", .body = hub }), 0);
+	for (size_t i = 0; i < 6; i++) {
+		ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = pages[i], .body = "<p>fast</p>" }), 0);
+		ck_assert_int_eq(rsd_httpd_route(slow, &(struct rsd_httpd_route){
+			.path = pages[i], .body = "<p>slow</p>", .delay_ms = 2000 }), 0);
+	}
+	start_config(&r, true, "[scraper]\nstart_urls = %s/ %s/\nthreads = 1\nmax_connections = 4\n"
+		     "max_connections_per_host = 2\ndelay_ms = 0\nallow_private_addresses = on\n"
+		     "robots = off\ntimeout_s = 10\n", rsd_httpd_base(slow), rsd_httpd_base(r.srv));
+	consume_until_finished(&r);
+	struct rsd_httpd_request *fast_log, *slow_log;
+	size_t n_fast = rsd_httpd_log(r.srv, &fast_log), n_slow = rsd_httpd_log(slow, &slow_log);
+	ck_assert_uint_eq(n_fast, 7);
+	ck_assert_uint_eq(n_slow, 7);
+	qsort(fast_log, n_fast, sizeof(*fast_log), by_time);
+	qsort(slow_log, n_slow, sizeof(*slow_log), by_time);
+	/* the slow host took its time (3 rounds of 2 at 2 s each) ... */
+	ck_assert_int_ge(slow_log[n_slow - 1].at_ms - slow_log[0].at_ms, 4000 - JITTER_MS);
+	/* ... and the fast one was done before the first slow page came back */
+	int64_t first_slow_page = slow_log[1].at_ms; /* [0] is "/" */
+	ck_assert_msg(fast_log[n_fast - 1].at_ms < first_slow_page + 2000 - JITTER_MS,
+		      "fast host finished %lld ms after the first slow page started",
+		      (long long)(fast_log[n_fast - 1].at_ms - first_slow_page));
+	for (size_t i = 0; i < n_fast; i++)
+		ck_assert_uint_eq(fast_log[i].status, 200);
+	free(fast_log);
+	free(slow_log);
+	end_run(&r);
+	rsd_httpd_free(slow);
+}
+END_TEST
+
+/* Recrawl rounds read the sitemaps again (robots.txt itself is cached for
+ * a day), conditionally: an unchanged sitemap (304) adds nothing, so its
+ * pages are not fetched again. */
+START_TEST(test_recrawl_revisits_sitemaps)
+{
+	struct run r = { 0 };
+	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
+	const char *base = rsd_httpd_base(r.srv);
+	size_t len;
+	char *cake = read_file(crawl_fixture("site/recipes/cake.html"), &len);
+	char robots[128], urlset[256];
+	snprintf(robots, sizeof(robots), "User-agent: *\nSitemap: %s/sm.xml\n", base);
+	snprintf(urlset, sizeof(urlset), "<urlset><url><loc>%s/hidden/cake.html</loc></url></urlset>", base);
+	const struct rsd_httpd_route routes[] = {
+		{ .path = "/robots.txt", .body = robots, .content_type = "text/plain" },
+		{ .path = "/", .body = "<p>nothing linked</p>" },
+		{ .path = "/sm.xml", .body = urlset, .content_type = "application/xml", .etag = "\"s1\"" },
+		{ .path = "/hidden/cake.html", .body = cake },
+	};
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
+	free(cake);
+	start_config(&r, false, "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
+		     "recrawl_interval_s = 1\n", base);
+	void *item;
+	ck_assert_int_eq(rsd_ring_sc_dequeue_wait(r.ring, &item, 10000), 0);
+	take_record(&r, item);
+	/* bounded wait for the second round's sitemap request and its answer */
+	struct rsd_httpd_request *log = NULL;
+	size_t n = 0;
+	for (int i = 0; i < 300; i++) {
+		free(log);
+		n = rsd_httpd_log(r.srv, &log);
+		bool answered = true;
+		for (size_t k = 0; k < n; k++)
+			answered &= log[k].status != 0;
+		if (n >= 6 && answered)
+			break;
+		crawl_wait_ms(20);
+	}
+	rsd_scraper_stop(r.pool);
+	rsd_scraper_join(r.pool);
+	unsigned maps = 0, starts = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(log[i].path, "/sm.xml") == 0)
+			ck_assert_uint_eq(log[i].status, maps++ == 0 ? 200 : 304);
+		starts += strcmp(log[i].path, "/") == 0;
+	}
+	free(log);
+	ck_assert_uint_eq(maps, 2);
+	ck_assert_uint_eq(starts, 2);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/robots.txt"), 1);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/hidden/cake.html"), 1);
+	ck_assert_uint_eq(rsd_ring_size(r.ring), 0);
+	ck_assert_uint_eq(n_failures, 0);
+	end_run(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pool");
@@ -607,6 +868,12 @@ int main(void)
 	tcase_add_test(tc, test_sitemaps);
 	tcase_add_test(tc, test_robots_unavailable);
 	tcase_add_test(tc, test_same_document_links);
+	tcase_add_test(tc, test_gzip_sitemap_file);
+	tcase_add_test(tc, test_recrawl_same_content);
+	tcase_add_test(tc, test_recrawl_revisits_sitemaps);
+	tcase_add_test(tc, test_retry_keys);
+	tcase_add_test(tc, test_redirect_hop_obeys_robots);
+	tcase_add_test(tc, test_slow_host_does_not_stall_others);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -284,6 +285,91 @@ START_TEST(test_sitemap_index_and_gzip)
 }
 END_TEST
 
+/* sitemap.xml.gz served without Content-Encoding: inflated, then parsed. */
+START_TEST(test_sitemap_gzip_read)
+{
+	const char *xml = "<urlset><url><loc>https://h.test/a</loc></url>"
+			  "<url><loc>https://h.test/b</loc></url></urlset>";
+	char *gz = NULL;
+	size_t gz_len = 0;
+	crawl_test_gzip(xml, strlen(xml), &gz, &gz_len);
+	bool index = true;
+	char **locs;
+	size_t n;
+	ck_assert_int_eq(rsd_robots_sitemap_read(gz, gz_len, 1024, &index, &locs, &n), 0);
+	ck_assert(!index);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(locs[0], "https://h.test/a");
+	ck_assert_str_eq(locs[1], "https://h.test/b");
+	rsd_robots_sitemap_free(locs, n);
+	/* plain XML goes straight to the parser */
+	ck_assert_int_eq(rsd_robots_sitemap_read(xml, strlen(xml), 1024, &index, &locs, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	rsd_robots_sitemap_free(locs, n);
+	/* exactly at the cap is fine, one byte less is not */
+	ck_assert_int_eq(rsd_robots_sitemap_read(gz, gz_len, strlen(xml), &index, &locs, &n), 0);
+	rsd_robots_sitemap_free(locs, n);
+	ck_assert_int_eq(rsd_robots_sitemap_read(gz, gz_len, strlen(xml) - 1, &index, &locs, &n), -EFBIG);
+	ck_assert_ptr_null(locs);
+	ck_assert_uint_eq(n, 0);
+	free(gz);
+}
+END_TEST
+
+START_TEST(test_gunzip_limits)
+{
+	/* a bomb: 64 MiB of zeros is ~64 KiB of gzip; inflation stops at the cap */
+	size_t big = 64u << 20;
+	char *zeros = calloc(1, big);
+	ck_assert_ptr_nonnull(zeros);
+	char *gz = NULL;
+	size_t gz_len = 0;
+	crawl_test_gzip(zeros, big, &gz, &gz_len);
+	free(zeros);
+	ck_assert_uint_lt(gz_len, 256 * 1024);
+	char *out = (char *)1;
+	size_t out_len = 7;
+	ck_assert_int_eq(rsd_robots_gunzip(gz, gz_len, 1 << 20, &out, &out_len), -EFBIG);
+	ck_assert_ptr_null(out);
+	ck_assert_uint_eq(out_len, 0);
+	/* the protocol's 50 MB ceiling applies even with a larger max_bytes */
+	bool index;
+	char **locs;
+	size_t n;
+	ck_assert_int_eq(rsd_robots_sitemap_read(gz, gz_len, SIZE_MAX / 2, &index, &locs, &n), -EFBIG);
+	/* truncated and corrupt streams */
+	ck_assert_int_eq(rsd_robots_gunzip(gz, gz_len / 2, 1 << 30, &out, &out_len), -EBADMSG);
+	ck_assert_int_eq(rsd_robots_gunzip("\x1f\x8b\x08\x00garbage-garbage", 19, 1024, &out, &out_len), -EBADMSG);
+	ck_assert_int_eq(rsd_robots_gunzip("\x1f\x8b", 2, 1024, &out, &out_len), -EBADMSG);
+	ck_assert_int_eq(rsd_robots_gunzip("", 0, 1024, &out, &out_len), -EBADMSG);
+	free(gz);
+	/* concatenated members are one file (RFC 1952 2.2); trailing junk is ignored */
+	gz = NULL;
+	gz_len = 0;
+	crawl_test_gzip("<urlset><url><loc>https://h.test/1</loc></url>", 46, &gz, &gz_len);
+	crawl_test_gzip("<url><loc>https://h.test/2</loc></url></urlset>", 47, &gz, &gz_len);
+	gz = realloc(gz, gz_len + 4);
+	memcpy(gz + gz_len, "junk", 4);
+	ck_assert_int_eq(rsd_robots_gunzip(gz, gz_len + 4, 1024, &out, &out_len), 0);
+	ck_assert_uint_eq(out_len, 93);
+	ck_assert_uint_eq(strlen(out), 93);
+	ck_assert_int_eq(rsd_robots_sitemap_read(gz, gz_len, 1024, &index, &locs, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(locs[1], "https://h.test/2");
+	rsd_robots_sitemap_free(locs, n);
+	free(out);
+	/* a gzip inside the gzip is not a sitemap */
+	char *inner = gz;
+	size_t inner_len = gz_len;
+	gz = NULL;
+	gz_len = 0;
+	crawl_test_gzip(inner, inner_len, &gz, &gz_len);
+	ck_assert_int_eq(rsd_robots_sitemap_read(gz, gz_len, 1024, &index, &locs, &n), -ENOTSUP);
+	free(inner);
+	free(gz);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("robots");
@@ -300,6 +386,8 @@ int main(void)
 	tcase_add_test(tc, test_hostile_pattern_is_fast);
 	tcase_add_test(tc, test_sitemap_urlset);
 	tcase_add_test(tc, test_sitemap_index_and_gzip);
+	tcase_add_test(tc, test_sitemap_gzip_read);
+	tcase_add_test(tc, test_gunzip_limits);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

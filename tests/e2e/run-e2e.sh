@@ -146,6 +146,7 @@ install_daemon "$run/root"
 echo "# booting the container (console: $run/console.log)"
 t0=$SECONDS
 boot_rc=0
+# shellcheck disable=SC2016 # $1 and $2 expand in the inner shell
 timeout --kill-after=10 "$BOOT_TIMEOUT_S" unshare -m --propagation private sh -c '
 	mkdir -p /run/systemd/nspawn && mount -t tmpfs tmpfs /run/systemd/nspawn &&
 	exec systemd-nspawn --quiet --directory="$1" --boot --private-network \

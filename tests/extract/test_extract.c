@@ -260,6 +260,85 @@ START_TEST(no_recipe_and_links)
 }
 END_TEST
 
+/* A Recipe naming one image chose it: it wins over og:image, and an
+ * absolute URL stays as written (not percent-encoded). Several images are
+ * generated crops: og:image, the original, wins. */
+START_TEST(image_single_or_set)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("image_single.html", 0, &res);
+	assert_str(r, "title", "Crème brûlée");
+	assert_str(r, "image", "https://kitchen.test/img/crème-brûlée-960x960.jpg");
+	rsd_extract_result_clear(&res);
+	r = extract("image_set.html", 0, &res);
+	assert_str(r, "image", "https://kitchen.test/img/sablés.jpg");
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
+/* A JSON-LD Recipe without lists: named container (hidden and screen
+ * reader text skipped, groups joined), then a "Method" heading's list. */
+START_TEST(html_lists_complete_a_recipe)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("html_lists.html", 0, &res);
+	assert_str(r, "title", "Barley broth");
+	assert_list(r, "ingredients", "1 litre stock|80 g pearl barley|parsley, chopped");
+	assert_list(r, "instructions_list", "Rinse the barley.|Simmer it in the stock for 40 minutes.");
+	assert_list(r, "category", "Soup");
+	rsd_extract_result_clear(&res);
+	/* ingredients pasted as one string: the list after "Ingredients:"
+	 * (stopping at the directions); a one-step method is kept */
+	r = extract("html_one_string.html", 0, &res);
+	assert_list(r, "ingredients", "300 g flour|200 ml water|1 tsp salt");
+	assert_list(r, "instructions_list",
+		    "Mix everything, knead, rest for an hour and cook in a dry pan.");
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
+START_TEST(hrecipe_microformat)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("hrecipe.html", 0, &res);
+	ck_assert_ptr_nonnull(r);
+	assert_str(r, "title", "Oat & honey biscuits");
+	assert_str(r, "author", "Ada Crumb");
+	assert_str(r, "description", "Crisp biscuits for the tin.");
+	assert_str(r, "image", "https://kitchen.test/photos/oat-biscuits.jpg");
+	assert_str(r, "yields", "Makes 24 biscuits");
+	assert_num(r, "prep_time", 15); /* value-title ISO duration */
+	assert_num(r, "cook_time", 12); /* text */
+	assert_num(r, "total_time", 27);
+	assert_list(r, "ingredients", "100 g rolled oats|100 g butter|2 tbsp honey");
+	assert_list(r, "instructions_list", "Melt the butter with the honey.|Stir in the oats, shape and bake.");
+	assert_str(r, "site_name", "Old Recipes");
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
+START_TEST(recipe_plugin_without_jsonld)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("plugin_no_jsonld.html", 0, &res);
+	assert_str(r, "title", "Green salad");
+	assert_str(r, "image", "https://kitchen.test/wp-content/uploads/salad.jpg");
+	assert_list(r, "ingredients", "1 lettuce|2 tbsp olive oil|1 tbsp vinegar");
+	assert_list(r, "instructions_list", "Wash the lettuce.|Dress and toss.");
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
+/* Lists and headings alone never make a recipe, nor do the plugins'
+ * names outside a class attribute. */
+START_TEST(html_lists_without_recipe)
+{
+	struct rsd_extract_result res;
+	ck_assert_ptr_null(extract("html_lists_no_recipe.html", 0, &res));
+	ck_assert_ptr_null(extract("html_lists_no_recipe.html", RSD_EXTRACT_FULL_PARSE, &res));
+}
+END_TEST
+
 /* Every fixture (and every page of $RSD_DIFF_CORPUS/<site>/, when set):
  * the fast path and the full gumbo parse give the same record and links. */
 static void differential_dir(const char *dir, int depth, size_t *checked)
@@ -312,7 +391,7 @@ START_TEST(fast_path_equals_full_parse)
 	ck_assert_int_ge(asprintf(&dir, "%s/extract", fx ? fx : "tests/fixtures"), 0);
 	size_t checked = 0;
 	differential_dir(dir, 0, &checked);
-	ck_assert_uint_ge(checked, 13);
+	ck_assert_uint_ge(checked, 20);
 	free(dir);
 	if (getenv("RSD_DIFF_CORPUS"))
 		differential_dir(getenv("RSD_DIFF_CORPUS"), 0, &checked);
@@ -336,6 +415,16 @@ START_TEST(adversarial_pages)
 	ck_assert_uint_eq(res.n_links, 1); /* href after 100 other attributes */
 	ck_assert_str_eq(res.links[0], "https://kitchen.test/recipes/late.html");
 	rsd_extract_result_clear(&res);
+	/* 5000 nested <b> around a heading, 5000 nested step containers, a
+	 * long style: the HTML list heuristics stay linear */
+	r = extract("regress/deep_headings.html", 0, &res);
+	assert_str(r, "title", "deep headings");
+	assert_list(r, "instructions_list", "Boil.|Eat.");
+	rsd_extract_result_clear(&res);
+	/* fuzz_extract crash: an empty hRecipe "ingredient" element (a <meta>)
+	 * left the text buffer unterminated; no lists, so no record */
+	ck_assert_ptr_null(extract("regress/empty_ingredient.html", 0, &res));
+	ck_assert_ptr_null(extract("regress/empty_ingredient.html", RSD_EXTRACT_FULL_PARSE, &res));
 	r = extract("regress/selfref.html", 0, &res); /* @id cycles terminate */
 	assert_str(r, "title", "loop");
 	rsd_extract_result_clear(&res);
@@ -382,6 +471,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, charset_and_repair);
 	tcase_add_test(tc, no_recipe_and_links);
 	tcase_add_test(tc, fragment_links_name_the_page);
+	tcase_add_test(tc, image_single_or_set);
+	tcase_add_test(tc, html_lists_complete_a_recipe);
+	tcase_add_test(tc, hrecipe_microformat);
+	tcase_add_test(tc, recipe_plugin_without_jsonld);
+	tcase_add_test(tc, html_lists_without_recipe);
 	tcase_add_test(tc, fast_path_equals_full_parse);
 	tcase_add_test(tc, adversarial_pages);
 	tcase_add_test(tc, api_errors);

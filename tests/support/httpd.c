@@ -27,6 +27,7 @@ struct route {
 struct rsd_httpd {
 	struct MHD_Daemon *mhd;
 	char *root;
+	char *tls_key, *tls_cert; /* PEM, when serving https */
 	char base[64];
 	unsigned port;
 	pthread_mutex_t lock;
@@ -276,9 +277,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	enum MHD_Result rc;
 	pthread_mutex_lock(&h->lock);
 	struct route *rt = NULL;
-	for (size_t i = 0; i < h->n_routes && !rt; i++)
-		if (strcmp(h->routes[i].r.path, url) == 0)
-			rt = &h->routes[i];
+	for (size_t i = h->n_routes; i > 0 && !rt; i--) /* the latest route of a path wins */
+		if (strcmp(h->routes[i - 1].r.path, url) == 0)
+			rt = &h->routes[i - 1];
 	if (rt && rt->r.then_file && rt->hits >= rt->r.fail_times) {
 		rt->hits++;
 		rt = NULL;
@@ -293,27 +294,58 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return rc;
 }
 
+static int start(const char *ip, const char *root, const char *key_pem, const char *cert_pem,
+		 struct rsd_httpd **out);
+
 int rsd_httpd_start(const char *root, struct rsd_httpd **out)
 {
+	return rsd_httpd_start_at("127.0.0.1", root, out);
+}
+
+int rsd_httpd_start_at(const char *ip, const char *root, struct rsd_httpd **out)
+{
+	return start(ip, root, NULL, NULL, out);
+}
+
+int rsd_httpd_start_tls(const char *key_pem, const char *cert_pem, struct rsd_httpd **out)
+{
+	return start("127.0.0.1", NULL, key_pem, cert_pem, out);
+}
+
+static int start(const char *ip, const char *root, const char *key_pem, const char *cert_pem,
+		 struct rsd_httpd **out)
+{
 	*out = NULL;
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	if (inet_pton(AF_INET, ip, &addr.sin_addr) != 1)
+		return -EINVAL;
 	struct rsd_httpd *h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->stopping_cond, NULL);
 	h->root = dup_opt(root);
-	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	h->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-					  MHD_USE_ERROR_LOG,
-				  0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &addr,
-				  MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+	/* MHD keeps pointers to the PEM texts: the server owns copies. */
+	h->tls_key = dup_opt(key_pem);
+	h->tls_cert = dup_opt(cert_pem);
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key },
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+	if (key_pem)
+		flags |= MHD_USE_TLS;
+	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &addr,
+				  MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_ARRAY, key_pem ? tls : tls + 2,
+				  MHD_OPTION_END);
 	const union MHD_DaemonInfo *info = h->mhd ? MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT) : NULL;
 	if (!info) {
 		rsd_httpd_free(h);
 		return -EADDRNOTAVAIL;
 	}
 	h->port = info->port;
-	snprintf(h->base, sizeof(h->base), "http://127.0.0.1:%u", h->port);
+	snprintf(h->base, sizeof(h->base), "%s://%s:%u", key_pem ? "https" : "http", ip, h->port);
 	*out = h;
 	return 0;
 }
@@ -340,6 +372,8 @@ void rsd_httpd_free(struct rsd_httpd *h)
 	free(h->routes);
 	free(h->log);
 	free(h->root);
+	free(h->tls_key);
+	free(h->tls_cert);
 	pthread_cond_destroy(&h->stopping_cond);
 	pthread_mutex_destroy(&h->lock);
 	free(h);

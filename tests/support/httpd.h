@@ -8,7 +8,7 @@
  * every request with a CLOCK_MONOTONIC timestamp so tests can assert what
  * was requested and when.
  *
- * Binds 127.0.0.1 on a free port. Delays wait on a condition variable that
+ * Binds 127.0.0.1 (or another loopback address) on a free port. Delays wait on a condition variable that
  * rsd_httpd_free() signals, so stopping never waits for a sleeping route. */
 
 #include <stdbool.h>
@@ -44,8 +44,15 @@ struct rsd_httpd_request {
 
 /* root: directory served for paths without a route (NULL: none). */
 int rsd_httpd_start(const char *root, struct rsd_httpd **out);
+/* The same on another IPv4 address of the machine, e.g. "127.0.0.2"
+ * (all of 127/8 is loopback: a second "host" for the tests). */
+int rsd_httpd_start_at(const char *ip, const char *root, struct rsd_httpd **out);
+/* https on 127.0.0.1 with this key and certificate (PEM texts), for the
+ * TLS verification tests; no directory. */
+int rsd_httpd_start_tls(const char *key_pem, const char *cert_pem, struct rsd_httpd **out);
 void rsd_httpd_free(struct rsd_httpd *h); /* accepts NULL */
-/* Copies r (and its strings, body compressed when gzip). Thread-safe. */
+/* Copies r (and its strings, body compressed when gzip). Thread-safe. A
+ * later route for the same path replaces the earlier one (a page changes). */
 int rsd_httpd_route(struct rsd_httpd *h, const struct rsd_httpd_route *r);
 /* "http://127.0.0.1:PORT" */
 const char *rsd_httpd_base(const struct rsd_httpd *h);

@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: MIT */
+#include "delivery.h"
+
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define POLL_STEP_MS 100
+
+/* ---- cleanup after failures ------------------------------------------- */
+
+#define REAPER_SLOTS 16
+
+static pid_t *reaper_pids; /* MAP_SHARED: written by the test child, read by the runner */
+
+void reaper_setup(void)
+{
+	reaper_pids = mmap(NULL, REAPER_SLOTS * sizeof(pid_t), PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (reaper_pids == MAP_FAILED)
+		reaper_pids = NULL;
+}
+
+void reaper_teardown(void)
+{
+	if (!reaper_pids)
+		return;
+	for (int i = 0; i < REAPER_SLOTS; i++)
+		if (reaper_pids[i] > 0)
+			kill(reaper_pids[i], SIGKILL);
+	munmap(reaper_pids, REAPER_SLOTS * sizeof(pid_t));
+	reaper_pids = NULL;
+}
+
+void reaper_add(pid_t pid)
+{
+	for (int i = 0; reaper_pids && i < REAPER_SLOTS; i++) {
+		if (reaper_pids[i] <= 0) {
+			reaper_pids[i] = pid;
+			return;
+		}
+	}
+}
+
+void reaper_forget(pid_t pid)
+{
+	for (int i = 0; reaper_pids && i < REAPER_SLOTS; i++)
+		if (reaper_pids[i] == pid)
+			reaper_pids[i] = 0;
+}
+
+/* ---- the site ---------------------------------------------------------- */
+
+/* One template for every recipe: only the number changes, so the expected
+ * set is simply recipe-00 .. recipe-(n-1). Calories alternate around the
+ * threshold so that both journal priorities occur. */
+static const char recipe_template[] =
+	"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	"<title>Delivery Recipe %u</title>\n"
+	"<script type=\"application/ld+json\">\n"
+	"{\"@context\": \"https://schema.org\", \"@type\": \"Recipe\",\n"
+	" \"name\": \"Delivery Recipe %u\", \"author\": {\"@type\": \"Person\", \"name\": \"Tess Ter\"},\n"
+	" \"description\": \"Generated recipe number %u for the delivery tests.\",\n"
+	" \"recipeYield\": \"2 servings\", \"totalTime\": \"PT%uM\",\n"
+	" \"recipeIngredient\": [\"%u g flour\", \"1 egg\"],\n"
+	" \"recipeInstructions\": [{\"@type\": \"HowToStep\", \"text\": \"Mix and bake.\"}],\n"
+	" \"nutrition\": {\"@type\": \"NutritionInformation\", \"calories\": \"%u kcal\"}}\n"
+	"</script></head>\n<body><h1>Delivery Recipe %u</h1>"
+	"<p><a href=\"../index.html\">All recipes</a></p></body></html>\n";
+
+static void make_dir(const char *path)
+{
+	ck_assert_msg(mkdir(path, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", path,
+		      strerror(errno));
+}
+
+static char *recipe_page(unsigned i)
+{
+	char *html = NULL;
+	ck_assert_int_ge(asprintf(&html, recipe_template, i, i, i, 10 + i, 100 + i,
+				  i % 2 ? 150 + i : 250 + i, i),
+			 0);
+	return html;
+}
+
+void site_start(struct site *s, const char *dir, unsigned n, unsigned delay_ms)
+{
+	char path[512];
+	ck_assert_uint_le(n, SITE_MAX_RECIPES);
+	memset(s, 0, sizeof *s);
+	s->n = n;
+	snprintf(path, sizeof path, "%s/site", dir);
+	make_dir(path);
+	snprintf(path, sizeof path, "%s/site/recipes", dir);
+	make_dir(path);
+	ck_assert_int_eq(rsd_httpd_start(dir, &s->httpd), 0);
+	const char *base = rsd_httpd_base(s->httpd);
+
+	char *index = NULL;
+	size_t index_len = 0;
+	FILE *idx = open_memstream(&index, &index_len);
+	ck_assert_ptr_nonnull(idx);
+	fputs("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Index</title></head>"
+	      "<body><ul>\n",
+	      idx);
+	for (unsigned i = 0; i < n; i++) {
+		ck_assert_int_ge(asprintf(&s->paths[i], "/site/recipes/recipe-%02u.html", i), 0);
+		ck_assert_int_ge(asprintf(&s->urls[i], "%s%s", base, s->paths[i]), 0);
+		fprintf(idx, "<li><a href=\"recipes/recipe-%02u.html\">Recipe %u</a></li>\n", i, i);
+
+		char *html = recipe_page(i);
+		snprintf(path, sizeof path, "%s%s", dir, s->paths[i]);
+		harness_write_file(path, html);
+		/* The route serves the same page, late: faults land mid-crawl. */
+		struct rsd_httpd_route r = { .path = s->paths[i], .body = html, .delay_ms = delay_ms };
+		ck_assert_int_eq(rsd_httpd_route(s->httpd, &r), 0);
+		free(html);
+	}
+	fputs("</ul></body></html>\n", idx);
+	fclose(idx);
+	snprintf(path, sizeof path, "%s/site/index.html", dir);
+	harness_write_file(path, index);
+	free(index);
+	snprintf(path, sizeof path, "%s/site/empty.html", dir);
+	harness_write_file(path, "<!doctype html>\n<html><head><title>Nothing</title></head>"
+				 "<body><p>No recipe here.</p></body></html>\n");
+	snprintf(s->index_url, sizeof s->index_url, "%s/site/index.html", base);
+	snprintf(s->empty_url, sizeof s->empty_url, "%s/site/empty.html", base);
+}
+
+void site_stop(struct site *s)
+{
+	rsd_httpd_free(s->httpd);
+	for (unsigned i = 0; i < s->n; i++) {
+		free(s->paths[i]);
+		free(s->urls[i]);
+	}
+	memset(s, 0, sizeof *s);
+}
+
+int site_recipe_of_path(const struct site *s, const char *path)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (strcmp(s->paths[i], path) == 0)
+			return (int)i;
+	return -1;
+}
+
+int site_recipe_of_url(const struct site *s, const char *url)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (strcmp(s->urls[i], url) == 0)
+			return (int)i;
+	return -1;
+}
+
+unsigned site_recipe_requests(const struct site *s, int64_t since_ms, unsigned *counts)
+{
+	struct rsd_httpd_request *log = NULL;
+	size_t n = rsd_httpd_log(s->httpd, &log);
+	unsigned total = 0;
+
+	if (counts)
+		memset(counts, 0, s->n * sizeof *counts);
+	for (size_t i = 0; i < n; i++) {
+		int r = site_recipe_of_path(s, log[i].path);
+		if (r < 0 || log[i].at_ms < since_ms)
+			continue;
+		total++;
+		if (counts)
+			counts[r]++;
+	}
+	free(log);
+	return total;
+}
+
+/* ---- the broker process ------------------------------------------------ */
+
+/* One line from fd within timeout_ms (the broker answers each command with
+ * exactly one line, so reading byte by byte never consumes the next one). */
+static bool read_line(int fd, char *buf, size_t len, int timeout_ms)
+{
+	size_t used = 0;
+	while (used + 1 < len) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		if (poll(&pfd, 1, timeout_ms) <= 0)
+			return false;
+		char c;
+		ssize_t n = read(fd, &c, 1);
+		if (n <= 0)
+			return false;
+		if (c == '\n')
+			break;
+		buf[used++] = c;
+	}
+	buf[used] = '\0';
+	return true;
+}
+
+void broker_start(struct broker *b, const char *dir)
+{
+	const char *binary = getenv("RSD_BINARY");
+	int in[2], out[2];
+
+	ck_assert_ptr_nonnull(binary);
+	memset(b, 0, sizeof *b);
+	snprintf(b->stderr_path, sizeof b->stderr_path, "%s/broker.stderr", dir);
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	b->pid = fork();
+	ck_assert_int_ge(b->pid, 0);
+	if (b->pid == 0) {
+		int err = open(b->stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (err < 0 || dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err, 2) < 0)
+			_exit(127);
+		execl(binary, "recipe-scraperd", "broker", "--stdin-commands", (char *)NULL);
+		_exit(127);
+	}
+	reaper_add(b->pid);
+	close(in[0]);
+	close(out[1]);
+	b->cmd_fd = in[1];
+	b->reply_fd = out[0];
+	/* Under ASan the start takes a few seconds. */
+	ck_assert_msg(read_line(b->reply_fd, b->bootstrap, sizeof b->bootstrap, 60000),
+		      "the broker printed no bootstrap servers");
+	ck_assert_msg(strchr(b->bootstrap, ':') != NULL, "bootstrap: %s", b->bootstrap);
+}
+
+void broker_cmd(struct broker *b, const char *fmt, ...)
+{
+	char cmd[256], reply[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	size_t len = strlen(cmd);
+	cmd[len++] = '\n';
+	ck_assert_int_eq(write(b->cmd_fd, cmd, len), (ssize_t)len);
+	cmd[len - 1] = '\0';
+	ck_assert_msg(read_line(b->reply_fd, reply, sizeof reply, 30000), "no answer to '%s'", cmd);
+	ck_assert_msg(strcmp(reply, "ok") == 0, "'%s': %s", cmd, reply);
+	printf("broker: %s\n", cmd);
+	fflush(stdout);
+}
+
+void broker_stop(struct broker *b)
+{
+	int status = -1;
+
+	if (b->pid <= 0)
+		return;
+	close(b->cmd_fd); /* end of stdin: it stops */
+	ck_assert_int_eq(waitpid(b->pid, &status, 0), b->pid);
+	reaper_forget(b->pid);
+	close(b->reply_fd);
+	b->pid = 0;
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "broker status %d", status);
+}
+
+/* ---- consumed records --------------------------------------------------- */
+
+void tally_init(struct tally *t, const struct site *s)
+{
+	memset(t, 0, sizeof *t);
+	t->n = s->n;
+}
+
+static void tally_line(struct tally *t, const struct site *s, const char *line)
+{
+	cJSON *e = cJSON_Parse(line);
+	ck_assert_msg(e != NULL, "sink line is not JSON: %.200s", line);
+	const cJSON *url = cJSON_GetObjectItemCaseSensitive(e, "RECIPE_URL");
+	const cJSON *part = cJSON_GetObjectItemCaseSensitive(e, "KAFKA_PARTITION");
+	int r = cJSON_IsString(url) ? site_recipe_of_url(s, url->valuestring) : -1;
+	if (r < 0)
+		t->foreign++;
+	else
+		t->count[r]++;
+	if (cJSON_IsString(part)) {
+		long p = strtol(part->valuestring, NULL, 10);
+		if (p >= 0 && p < 64)
+			t->partitions |= UINT64_C(1) << p;
+	}
+	t->lines++;
+	cJSON_Delete(e);
+}
+
+void tally_add_file(struct tally *t, const struct site *s, const char *path)
+{
+	char *text = harness_slurp(path), *line = text, *nl;
+	while ((nl = strchr(line, '\n')) != NULL) {
+		*nl = '\0';
+		if (*line)
+			tally_line(t, s, line);
+		line = nl + 1;
+	}
+	free(text);
+}
+
+unsigned tally_lost(const struct tally *t)
+{
+	unsigned lost = 0;
+	for (unsigned i = 0; i < t->n; i++)
+		lost += t->count[i] == 0;
+	return lost;
+}
+
+unsigned tally_duplicates(const struct tally *t)
+{
+	unsigned dup = 0;
+	for (unsigned i = 0; i < t->n; i++)
+		dup += t->count[i] > 1 ? t->count[i] - 1 : 0;
+	return dup;
+}
+
+void tally_report_and_assert(const struct tally *t, const char *name)
+{
+	unsigned lost = tally_lost(t);
+	printf("%s: %u recipes, consumed %u distinct (%u lines), lost %u\n", name, t->n, t->n - lost,
+	       t->lines, lost);
+	printf("duplicates: %u\n", tally_duplicates(t));
+	for (unsigned i = 0; i < t->n; i++)
+		if (t->count[i] == 0)
+			printf("  lost: recipe-%02u\n", i);
+	fflush(stdout);
+	ck_assert_msg(lost == 0, "%s: %u recipes lost", name, lost);
+	ck_assert_msg(t->foreign == 0, "%s: %u entries of unknown URLs", name, t->foreign);
+}
+
+/* ---- crawl state -------------------------------------------------------- */
+
+unsigned state_delivered(const struct site *s, const char *state_dir, bool *delivered)
+{
+	char path[512];
+	unsigned n = 0;
+
+	snprintf(path, sizeof path, "%s/crawl.log", state_dir);
+	memset(delivered, 0, s->n * sizeof *delivered);
+	char *text = harness_slurp(path), *line = text, *nl;
+	while ((nl = strchr(line, '\n')) != NULL) {
+		*nl = '\0';
+		if (line[0] == 'D' && line[1] == ' ') {
+			int r = site_recipe_of_url(s, line + 2);
+			if (r >= 0 && !delivered[r]) {
+				delivered[r] = true;
+				n++;
+			}
+		}
+		line = nl + 1;
+	}
+	free(text);
+	return n;
+}
+
+/* ---- the daemon --------------------------------------------------------- */
+
+static const char conf_template[] =
+	"[daemon]\n"
+	"state_dir = @STATE@\n"
+	"shutdown_timeout_s = @SHUTDOWN@\n"
+	"[scraper]\n"
+	"start_urls = @START@\n"
+	"threads = 2\n"
+	"delay_ms = @DELAY@\n"
+	"max_connections_per_host = @CONNS@\n"
+	"allow_private_addresses = on\n"
+	"robots = off\n"
+	"timeout_s = 30\n"
+	"[ring]\n"
+	"capacity = 8\n"
+	"[kafka]\n"
+	"brokers = @BROKERS@\n"
+	"@KAFKA@\n"
+	"[producer]\n"
+	"topic = parsed_recipes\n"
+	"raw_topic = @RAW@\n"
+	"@PRODUCER@\n"
+	"[consumer]\n"
+	"enabled = @CONSUMER_ENABLED@\n"
+	"group_id = @GROUP@\n"
+	"@CONSUMER@\n"
+	"[journal]\n"
+	"sink = stdout\n";
+
+#define OR(v, def) ((v) ? (v) : (def))
+
+void write_daemon_conf(const struct harness_proc *p, const struct daemon_conf *c)
+{
+	char state[256], path[256];
+	snprintf(state, sizeof state, "%s/state", p->dir);
+	const char *vars[] = {
+		"STATE", OR(c->state_dir, state),
+		"SHUTDOWN", OR(c->shutdown_s, "30"),
+		"START", c->start_url,
+		"DELAY", OR(c->delay_ms, "0"),
+		"CONNS", OR(c->conns_per_host, "2"),
+		"BROKERS", c->brokers,
+		"KAFKA", OR(c->kafka_extra, ""),
+		"RAW", OR(c->raw_topic, ""),
+		"PRODUCER", OR(c->producer_extra, ""),
+		"CONSUMER_ENABLED", OR(c->consumer_enabled, "on"),
+		"GROUP", OR(c->group, "delivery"),
+		"CONSUMER", OR(c->consumer_extra, ""),
+		NULL,
+	};
+	char *text = harness_subst(conf_template, vars);
+	harness_write_file(harness_path(p, "rsd.ini", path, sizeof path), text);
+	free(text);
+}
+
+void daemon_start(struct harness_proc *p, bool once)
+{
+	const char *argv_once[] = { "recipe-scraperd", "--once", "-c", "rsd.ini", NULL };
+	const char *argv_daemon[] = { "recipe-scraperd", "-c", "rsd.ini", NULL };
+	harness_spawn(p, once ? argv_once : argv_daemon);
+	reaper_add(p->pid);
+	if (!harness_wait_notify(p, "READY=1", 1, 60000)) {
+		char *err = harness_slurp(p->stderr_path);
+		ck_abort_msg("no READY=1; stderr:\n%s", err);
+	}
+}
+
+/* The wait reads the notify socket all along, as a service manager does: a
+ * unix datagram socket queues only net.unix.max_dgram_qlen (10) datagrams,
+ * after which the daemon's sd_notify() blocks its main thread. */
+bool daemon_hold(struct harness_proc *p, int ms)
+{
+	struct pollfd pfd = { p->pidfd, POLLIN, 0 };
+	harness_wait_notify(p, "RSD_TEST_NEVER_SENT", 1, ms); /* returns early at exit */
+	return poll(&pfd, 1, 0) == 0;
+}
+
+void wait_recipe_requests(struct harness_proc *p, const struct site *s, int64_t since_ms,
+			  unsigned n, int timeout_ms)
+{
+	for (int waited = 0; site_recipe_requests(s, since_ms, NULL) < n; waited += POLL_STEP_MS) {
+		ck_assert_msg(waited < timeout_ms, "only %u of %u recipe requests arrived",
+			      site_recipe_requests(s, since_ms, NULL), n);
+		ck_assert_msg(daemon_hold(p, POLL_STEP_MS), "the daemon exited early");
+	}
+}
+
+void wait_all_consumed(struct harness_proc *const *procs, int n, const struct site *s,
+		       int timeout_ms)
+{
+	for (int waited = 0;; waited += POLL_STEP_MS) {
+		struct tally t;
+		tally_init(&t, s);
+		for (int i = 0; i < n; i++)
+			tally_add_file(&t, s, procs[i]->stdout_path);
+		if (tally_lost(&t) == 0)
+			return;
+		ck_assert_msg(waited < timeout_ms, "%u recipes still not consumed", tally_lost(&t));
+		for (int i = 0; i < n; i++)
+			ck_assert_msg(daemon_hold(procs[i], POLL_STEP_MS / n), "a daemon exited early");
+	}
+}
+
+/* The daemon's own summary, for the test log. */
+static void print_summary(const struct harness_proc *p)
+{
+	char *err = harness_slurp(p->stderr_path);
+	const char *at = strstr(err, "Stopped after ");
+	if (at)
+		printf("daemon: %.*s\n", (int)strcspn(at, "\n"), at);
+	free(err);
+}
+
+void expect_exit(struct harness_proc *p, int code, int timeout_ms)
+{
+	pid_t pid = p->pid;
+	int waited = 0;
+	while (waited < timeout_ms && daemon_hold(p, 500))
+		waited += 500;
+	int got = harness_wait_exit(p, 0);
+	if (got >= 0)
+		reaper_forget(pid);
+	if (got != code) {
+		char *err = harness_slurp(p->stderr_path);
+		const char *status = strstr(p->notified, "STATUS=pages");
+		for (const char *next = status; next; next = strstr(next + 1, "STATUS=pages"))
+			status = next;
+		ck_abort_msg("exit %d, expected %d; last %.300s\nstderr:\n%s", got, code,
+			     status ? status : "STATUS: none", err);
+	}
+	print_summary(p);
+}
+
+bool summary_parse(const char *text, struct summary *out)
+{
+	const char *at = strstr(text, "Stopped after ");
+	if (!at)
+		return false;
+	return sscanf(at,
+		      "Stopped after %*fs: %llu pages fetched (%llu failed), %llu records produced, "
+		      "%llu acknowledged, %llu undelivered, %llu consumed",
+		      &out->fetched, &out->failed, &out->produced, &out->acknowledged,
+		      &out->undelivered, &out->consumed) == 6;
+}
