@@ -470,7 +470,7 @@ static void reload(struct rsd_daemon *d)
 	const char *fields[] = { kafka ? "KAFKA_CLIENTS_RESTARTED=1" : "KAFKA_CLIENTS_RESTARTED=0",
 				 NULL };
 	rsd_log_event(LOG_NOTICE, RSD_MID_RELOADED, fields, "Reloaded configuration from %s%s",
-		      path, kafka ? " (Kafka clients recreated)" : "");
+		      next->path, kafka ? " (Kafka clients recreated)" : ""); /* path died with old */
 	sd_notify(0, "READY=1");
 	notify_status(d);
 }

@@ -573,6 +573,7 @@ int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job,
 	int rc = admit_check(f->cfg, location, job->url, ADMIT_REDIRECT, &c);
 	if (rc < 0)
 		return rc;
+	c.sitemap = job->kind == RSD_JOB_SITEMAP; /* a moved sitemap is still one */
 	pthread_mutex_lock(&f->lock);
 	rc = admit_locked(f, &c, job->depth, job->redirects + 1);
 	if (rc == 0)

@@ -82,7 +82,8 @@ int rsd_frontier_add_links(struct rsd_frontier *f, char *const *links, size_t n,
 int rsd_frontier_add_sitemaps(struct rsd_frontier *f, char *const *urls, size_t n);
 /* A redirect from job to location (relative to job->url). Each hop is
  * admitted like a new URL (scope, robots, dedup) but `follow` is not applied
- * (a redirect is the same page, not a link); more than 5 hops are refused.
+ * (a redirect is the same page, not a link; a sitemap's target is read as a
+ * sitemap); more than 5 hops are refused.
  * 0 when admitted, -ELOOP (too many hops), -EEXIST (seen), -EPERM (out of
  * scope), -EPROTONOSUPPORT, -EINVAL. */
 int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job,

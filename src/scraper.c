@@ -216,6 +216,15 @@ static const char *redirect_refusal(int rc)
 	}
 }
 
+/* The next hop goes back through the frontier's admission. */
+static void follow_redirect(struct rsd_scraper *s, struct transfer *t, const struct rsd_fetch_result *res)
+{
+	/* -EEXIST: the target is known already, nothing is lost */
+	int rc = rsd_frontier_add_redirect(s->frontier, &t->job, res->location);
+	if (rc < 0 && rc != -EEXIST)
+		give_up(s, &s->stats.pages_skipped, t->job.url, res->http_code, redirect_refusal(rc));
+}
+
 static void finish_page(struct worker *w, struct transfer *t, const struct rsd_fetch_result *res)
 {
 	struct rsd_scraper *s = w->s;
@@ -224,13 +233,9 @@ static void finish_page(struct worker *w, struct transfer *t, const struct rsd_f
 	case RSD_FETCH_OK:
 		process_page(w, t, res);
 		break;
-	case RSD_FETCH_REDIRECT: {
-		/* -EEXIST: the target is known already, nothing is lost */
-		int rc = rsd_frontier_add_redirect(s->frontier, &t->job, res->location);
-		if (rc < 0 && rc != -EEXIST)
-			give_up(s, &s->stats.pages_skipped, url, res->http_code, redirect_refusal(rc));
+	case RSD_FETCH_REDIRECT:
+		follow_redirect(s, t, res);
 		break;
-	}
 	case RSD_FETCH_RETRY:
 		if (rsd_frontier_retry(s->frontier, &t->job, res->retry_after_ms))
 			return; /* the frontier ended the job */
@@ -304,6 +309,8 @@ static void finish_sitemap(struct worker *w, struct transfer *t, const struct rs
 	} else if (res->status == RSD_FETCH_NOT_MODIFIED) {
 		if (s->state)
 			mark_unchanged(s->state, t->job.url);
+	} else if (res->status == RSD_FETCH_REDIRECT) {
+		follow_redirect(s, t, res);
 	} else if (res->status == RSD_FETCH_RETRY && rsd_frontier_retry(s->frontier, &t->job, res->retry_after_ms))
 		return;
 	else
@@ -351,15 +358,15 @@ static void start_transfer(struct worker *w, struct rsd_job *job)
 	struct rsd_scraper *s = w->s;
 	const struct rsd_config *cfg = s->cfg;
 	bool robots = job->kind == RSD_JOB_ROBOTS;
-	/* robots.txt and sitemaps follow their redirects inside curl (RFC 9309
-	 * 2.3.1.2 asks for it; a sitemap only lists URLs, which are checked
-	 * one by one); pages go back through the frontier per hop. */
+	/* robots.txt follows its redirects inside curl (RFC 9309 2.3.1.2 asks
+	 * for it, to any host); pages and sitemaps go back through the
+	 * frontier per hop, so each hop is checked against scope and robots. */
 	struct rsd_fetch_options opt = {
 		.user_agent = cfg->user_agent,
 		.timeout_s = cfg->timeout_s,
 		.max_bytes = robots ? RSD_ROBOTS_MAX_BYTES : cfg->max_page_bytes,
 		.truncate = robots,
-		.follow_redirects = job->kind != RSD_JOB_PAGE,
+		.follow_redirects = robots,
 		.allow_private = cfg->allow_private_addresses,
 	};
 	/* A recrawl asks only for what changed since the copy we processed. */
