@@ -64,6 +64,23 @@ struct worker {
 	unsigned running; /* transfers in this worker's multi */
 };
 
+/* Which page produced the record of each canonical recipe this run:
+ * print views (?print=1, /amp/), tracking-parameter twins and the like
+ * declare the same <link rel=canonical>, and the same recipe must not be
+ * published once per URL. Open addressing over 64-bit hashes of the
+ * canonical URL and of the claiming page's URL (a revisit of the claiming
+ * page keeps its claim). */
+struct recipe_claim {
+	uint64_t canonical; /* 0 = empty slot */
+	uint64_t page;
+};
+
+struct recipe_claims {
+	pthread_mutex_t lock;
+	struct recipe_claim *slots;
+	size_t n_slots, used; /* n_slots is a power of two */
+};
+
 struct rsd_scraper {
 	const struct rsd_config *cfg;
 	rsd_ring *ring;
@@ -79,6 +96,7 @@ struct rsd_scraper {
 	atomic_bool finish_notified;
 	bool joined;
 	time_t started_at; /* wall clock: crawl state entries older than this are another run's */
+	struct recipe_claims claims;
 	struct rsd_scraper_stats stats;
 };
 
@@ -115,6 +133,63 @@ static uint64_t content_hash(const char *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
 	return h;
+}
+
+static uint64_t hash_string(const char *s)
+{
+	uint64_t h = content_hash(s, strlen(s));
+	return h ? h : 1; /* 0 marks an empty slot */
+}
+
+static struct recipe_claim *claim_slot(struct recipe_claim *slots, size_t n, uint64_t canonical)
+{
+	for (size_t i = canonical & (n - 1);; i = (i + 1) & (n - 1))
+		if (slots[i].canonical == canonical || slots[i].canonical == 0)
+			return &slots[i];
+}
+
+static int claims_grow(struct recipe_claims *c)
+{
+	size_t n = c->n_slots ? 2 * c->n_slots : 1024;
+	struct recipe_claim *slots = calloc(n, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_slots; i++)
+		if (c->slots[i].canonical)
+			*claim_slot(slots, n, c->slots[i].canonical) = c->slots[i];
+	free(c->slots);
+	c->slots = slots;
+	c->n_slots = n;
+	return 0;
+}
+
+/* True when page may publish the recipe whose canonical URL is canonical:
+ * nobody has, or this very page did. On ENOMEM it says yes (a duplicate
+ * record is better than a lost one). */
+static bool claim_recipe(struct recipe_claims *c, const char *canonical, const char *page)
+{
+	uint64_t key = hash_string(canonical), who = hash_string(page);
+	bool mine = true;
+	pthread_mutex_lock(&c->lock);
+	if (2 * (c->used + 1) > c->n_slots && claims_grow(c) < 0) {
+		pthread_mutex_unlock(&c->lock);
+		return true;
+	}
+	struct recipe_claim *slot = claim_slot(c->slots, c->n_slots, key);
+	if (slot->canonical == 0) {
+		*slot = (struct recipe_claim){ key, who };
+		c->used++;
+	} else {
+		mine = slot->page == who;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return mine;
+}
+
+static bool duplicate_of_claimed_recipe(struct rsd_scraper *s, const char *url, const cJSON *rec)
+{
+	const char *canonical = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "canonical_url"));
+	return !claim_recipe(&s->claims, canonical ? canonical : url, url);
 }
 
 static void hand_over_record(struct rsd_scraper *s, const char *url, cJSON *rec,
@@ -178,7 +253,11 @@ static void process_page(struct worker *w, struct transfer *t, const struct rsd_
 		rsd_frontier_add_links(s->frontier, ex.links, ex.n_links, t->job.depth + 1);
 	if (!ex.record)
 		bump(&s->stats.no_recipe);
-	else if (t->job.extract)
+	else if (!t->job.extract)
+		; /* out of the `recipe` pattern: crawled for its links only */
+	else if (duplicate_of_claimed_recipe(s, t->job.url, ex.record))
+		bump(&s->stats.pages_skipped);
+	else
 		hand_over_record(s, t->job.url, ex.record, body, f->len);
 	rsd_extract_result_clear(&ex);
 }
@@ -517,6 +596,7 @@ int rsd_scraper_new(const struct rsd_config *cfg, rsd_ring *ring, struct rsd_sta
 		curl_global_cleanup();
 		return -ENOMEM;
 	}
+	pthread_mutex_init(&s->claims.lock, NULL);
 	s->cfg = cfg;
 	s->ring = ring;
 	s->state = state;
@@ -613,6 +693,8 @@ void rsd_scraper_free(struct rsd_scraper *s)
 	}
 	free(s->workers);
 	free(s->agent_token);
+	free(s->claims.slots);
+	pthread_mutex_destroy(&s->claims.lock);
 	free(s);
 	curl_global_cleanup();
 }

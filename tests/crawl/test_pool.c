@@ -257,6 +257,40 @@ START_TEST(test_recipe_pattern_and_delivered)
 }
 END_TEST
 
+/* Pages that declare the same <link rel=canonical> (a print view, a
+ * tracking-parameter twin) are one recipe: one record. */
+START_TEST(test_canonical_twins_produce_one_record)
+{
+	struct run r = { 0 };
+	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
+	static const char index[] = "<a href=\"/r.html\">r</a><a href=\"/print/r.html\">print</a>"
+				    "<a href=\"/other.html\">o</a>";
+	static const char twin[] = "<link rel=canonical href=\"https://canon.test/r\">"
+				   "<script type=\"application/ld+json\">{\"@type\":\"Recipe\","
+				   "\"name\":\"Twin\",\"recipeIngredient\":[\"a\"]}</script>";
+	static const char other[] = "<link rel=canonical href=\"https://canon.test/other\">"
+				    "<script type=\"application/ld+json\">{\"@type\":\"Recipe\","
+				    "\"name\":\"Other\",\"recipeIngredient\":[\"b\"]}</script>";
+	const struct rsd_httpd_route routes[] = {
+		{ .path = "/", .body = index },
+		{ .path = "/r.html", .body = twin },
+		{ .path = "/print/r.html", .body = twin },
+		{ .path = "/other.html", .body = other },
+	};
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
+	start_pool(&r, "");
+	consume_until_finished(&r);
+	const char *base = rsd_httpd_base(r.srv);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/r.html"), 1);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/print/r.html"), 1);
+	ck_assert_uint_eq(count_record(&r, base, "/r.html") + count_record(&r, base, "/print/r.html"), 1);
+	ck_assert_uint_eq(count_record(&r, base, "/other.html"), 1);
+	ck_assert_uint_eq(r.n_records, 2);
+	end_run(&r);
+}
+END_TEST
+
 START_TEST(test_private_addresses_refused)
 {
 	struct rsd_httpd *srv;
@@ -928,6 +962,7 @@ int main(void)
 	tcase_add_test(tc, test_recrawl_same_content);
 	tcase_add_test(tc, test_recrawl_revisits_sitemaps);
 	tcase_add_test(tc, test_retry_keys);
+	tcase_add_test(tc, test_canonical_twins_produce_one_record);
 	tcase_add_test(tc, test_redirect_hop_obeys_robots);
 	tcase_add_test(tc, test_slow_host_does_not_stall_others);
 	suite_add_tcase(s, tc);
