@@ -218,7 +218,7 @@ robots = off
 allow_private_addresses = on
 threads = {threads}
 max_connections = {max_conn}
-max_connections_per_host = 64
+max_connections_per_host = {max_conn}
 max_depth = {depth}
 [ring]
 capacity = {ring}
@@ -539,6 +539,13 @@ def part_ring(ctx):
     return res
 
 
+# raw_topic on (the default) with librdkafka's defaults, then with the producer's
+# queue bounded or the raw HTML compressed (dotted keys go to librdkafka verbatim).
+RESOURCE_CONFIGS = [("embedded", ""), ("standalone", ""),
+                    ("standalone", "queue.buffering.max.kbytes = 8192\n"),
+                    ("standalone", "compression.type = lz4\n")]
+
+
 def part_resources(ctx):
     """Peak RSS of the dev-corpus crawl with default threads (2) and ring (1024) and the
     default raw_topic (raw HTML published too), embedded and standalone broker (the
@@ -548,18 +555,19 @@ def part_resources(ctx):
     res = {"load_before": loadavg(), "runs": {}}
     try:
         for rnd in range(ctx.runs):
-            for broker in ("embedded", "standalone"):
+            for broker, extra in RESOURCE_CONFIGS:
                 b = Broker([ctx.binary, "broker"]) if broker == "standalone" else None
                 try:
                     ini = daemon_ini(ctx.work, site, b.bootstrap if b else "embedded")
-                    text = open(ini).read().replace("raw_topic =\n", "")
+                    text = open(ini).read().replace("raw_topic =\n", extra)
                     open(ini, "w").write(text)
                     r = run_daemon(ctx.binary, ini)
                 finally:
                     if b:
                         b.stop()
-                res["runs"].setdefault(f"raw_topic/{broker}", []).append(r)
-                log(f"  resources {rnd} {broker}: {r['maxrss_kb'] / 1024:.1f} MB")
+                key = f"raw_topic/{broker}" + ("/" + extra.strip().replace("\n", ", ") if extra else "")
+                res["runs"].setdefault(key, []).append(r)
+                log(f"  resources {rnd} {key}: {r['maxrss_kb'] / 1024:.1f} MB")
     finally:
         site.stop()
     res["load_after"] = loadavg()

@@ -150,11 +150,11 @@ def sec_scaling(r):
 def sec_resources(r):
     out = ["| figure | value | target |", "|---|--:|---|"]
     res = r.get("resources", {})
-    for b in ("embedded", "standalone"):
-        xs = runs_of(res, f"raw_topic/{b}")
-        if xs:
-            out.append(f"| peak RSS (VmHWM), 512-page crawl, threads 2, ring 1024, raw_topic on (default), "
-                       f"{b} broker (n={len(xs)}) | {rng([x['maxrss_kb'] / 1024 for x in xs], '{:.1f}')} MB | ≤ 64 MB |")
+    for key, xs in res.get("runs", {}).items():
+        parts = key.split("/", 2)
+        extra = f", [producer] {parts[2]}" if len(parts) > 2 else ""
+        out.append(f"| peak RSS (VmHWM), 512-page crawl, threads 2, ring 1024, raw_topic on (default){extra}, "
+                   f"{parts[1]} broker (n={len(xs)}) | {rng([x['maxrss_kb'] / 1024 for x in xs], '{:.1f}')} MB | ≤ 64 MB |")
     e = r.get("e2e", {})
     for k in ("daemon/standalone/stdout", "daemon/embedded/stdout"):
         ys = runs_of(e, k)

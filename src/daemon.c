@@ -86,6 +86,7 @@ struct rsd_daemon {
 	struct liveness live_scraper, live_producer, live_consumer;
 
 	uint64_t producer_errors_seen, consumer_errors_seen;
+	uint64_t ring_records; /* records stopped scrapers put into the current ring */
 
 	/* Totals across pipeline restarts (reloads recreate components). */
 	uint64_t undelivered;
@@ -159,6 +160,7 @@ static void counters_read(const struct rsd_daemon *d, struct counters *c)
 static void counters_retire_scraper(struct rsd_daemon *d)
 {
 	const struct rsd_scraper_stats *s = rsd_scraper_stats(d->scraper);
+	d->ring_records += atomic_load(&s->records);
 	d->pages_fetched += atomic_load(&s->pages_fetched);
 	d->pages_failed += atomic_load(&s->pages_failed);
 }
@@ -291,6 +293,7 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 		return r;
 	d->kafka_cfg = cfg;
 	d->producer_errors_seen = d->consumer_errors_seen = 0;
+	d->ring_records = 0;
 	if (!cfg->consumer_enabled)
 		return 0;
 	r = rsd_sink_new(cfg->sink, cfg->identifier, cfg->calorie_threshold, NULL, &sink);
@@ -409,6 +412,23 @@ static bool sink_changed(const struct rsd_config *a, const struct rsd_config *b)
 	return a->sink != b->sink || strcmp(a->identifier, b->identifier) != 0;
 }
 
+/* The next scraper starts with an empty frontier: a page whose record is
+ * still in the ring or in librdkafka is not yet marked delivered and would
+ * be fetched and published again. Wait (bounded) until every record of the
+ * stopped scraper is acknowledged or failed. */
+static void settle_before_restart(struct rsd_daemon *d)
+{
+	unsigned budget_s = d->kafka_cfg->shutdown_timeout_s;
+	if (!d->producer)
+		return;
+	sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%" PRIu64, (uint64_t)budget_s * 1000000u);
+	if (!rsd_producer_wait_settled(d->producer, d->ring_records, (int)budget_s * 1000))
+		rsd_log(LOG_WARNING,
+			"Reload: records still unacknowledged after %us; their pages may be "
+			"fetched and published again",
+			budget_s);
+}
+
 static void reload(struct rsd_daemon *d)
 {
 	struct rsd_config_diag diag = { 0 };
@@ -459,6 +479,7 @@ static void reload(struct rsd_daemon *d)
 			d->stop_requested = true;
 		}
 	} else {
+		settle_before_restart(d);
 		d->cfg = next;
 	}
 	release_config(d, old);
@@ -491,7 +512,10 @@ static void handle_signal(struct rsd_daemon *d)
 			d->stop_requested = true;
 			break;
 		case SIGHUP:
-			if (!d->stop_requested)
+			if (d->phase != PHASE_RUNNING)
+				rsd_log(LOG_NOTICE, "SIGHUP ignored: the --once crawl is over, "
+					"only the consumer is still catching up");
+			else if (!d->stop_requested)
 				reload(d);
 			break;
 		default:

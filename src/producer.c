@@ -70,6 +70,7 @@ struct rsd_producer {
 	atomic_uint_fast64_t in_flight; /* record messages not yet reported */
 
 	pthread_mutex_t acked_lock; /* acked[] is read by other threads */
+	pthread_cond_t settled;     /* with acked_lock: a record was acknowledged or failed */
 	int64_t *acked;             /* per partition: highest acked offset + 1, 0 = none */
 	size_t n_acked;
 };
@@ -100,9 +101,18 @@ static void record_release(struct rsd_record *rec)
 		rsd_record_free(rec);
 }
 
+/* Wakes rsd_producer_wait_settled(); called after the counters moved. */
+static void announce_settled(struct rsd_producer *p)
+{
+	pthread_mutex_lock(&p->acked_lock);
+	pthread_cond_broadcast(&p->settled);
+	pthread_mutex_unlock(&p->acked_lock);
+}
+
 static void record_failed(struct rsd_producer *p)
 {
 	atomic_fetch_add(&p->stats.failed, 1);
+	announce_settled(p);
 }
 
 static void note_acked(struct rsd_producer *p, int32_t partition, int64_t offset)
@@ -146,6 +156,7 @@ static void on_record_report(struct rsd_producer *p, struct rsd_record *rec,
 	 * fetched and produced again); the record itself is in Kafka. */
 	if (p->state)
 		(void)rsd_state_mark_delivered(p->state, rec->url);
+	announce_settled(p);
 }
 
 /* Delivery report callback: msg_opaque (m->_private) is the record, whose
@@ -416,6 +427,11 @@ int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ri
 	}
 	rsd_kafka_health_init(&p->health, wake_fd);
 	pthread_mutex_init(&p->acked_lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* timeouts immune to clock steps */
+	pthread_cond_init(&p->settled, &ca);
+	pthread_condattr_destroy(&ca);
 	p->ring = ring;
 	p->state = state;
 	p->wake_fd = wake_fd;
@@ -499,6 +515,7 @@ void rsd_producer_free(struct rsd_producer *p)
 		close(p->stop_fd);
 	free(p->acked);
 	free(p->topic);
+	pthread_cond_destroy(&p->settled);
 	pthread_mutex_destroy(&p->acked_lock);
 	rsd_kafka_health_destroy(&p->health);
 	free(p);
@@ -545,4 +562,30 @@ int rsd_producer_acked_offsets(struct rsd_producer *p, struct rsd_offsets *out)
 uint64_t rsd_producer_in_flight(const struct rsd_producer *p)
 {
 	return atomic_load(&p->in_flight);
+}
+
+static uint64_t settled_count(const struct rsd_producer *p)
+{
+	return atomic_load(&p->stats.acknowledged) + atomic_load(&p->stats.failed);
+}
+
+bool rsd_producer_wait_settled(struct rsd_producer *p, uint64_t count, int timeout_ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	/* The counters move before announce_settled() takes the lock, so a
+	 * check under the lock cannot miss the broadcast that follows. */
+	pthread_mutex_lock(&p->acked_lock);
+	int r = 0;
+	while (settled_count(p) < count && r != ETIMEDOUT)
+		r = pthread_cond_timedwait(&p->settled, &p->acked_lock, &until);
+	bool reached = settled_count(p) >= count;
+	pthread_mutex_unlock(&p->acked_lock);
+	return reached;
 }

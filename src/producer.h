@@ -65,6 +65,11 @@ int rsd_producer_fatal(struct rsd_producer *p, char *buf, size_t len);
 uint64_t rsd_producer_last_error(struct rsd_producer *p, char *buf, size_t len);
 /* Snapshot of acknowledged offsets (thread-safe). */
 int rsd_producer_acked_offsets(struct rsd_producer *p, struct rsd_offsets *out);
+/* Blocks until count records taken from the ring are settled (acknowledged
+ * or failed), at most timeout_ms. True when reached. Thread-safe; a reload
+ * uses it so that the next scraper does not fetch again pages whose
+ * records are still on their way. */
+bool rsd_producer_wait_settled(struct rsd_producer *p, uint64_t count, int timeout_ms);
 /* Records handed to librdkafka and not yet reported (thread-safe). */
 uint64_t rsd_producer_in_flight(const struct rsd_producer *p);
 

@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <librdkafka/rdkafka.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -340,6 +341,94 @@ void tally_report_and_assert(const struct tally *t, const char *name)
 	ck_assert_msg(t->foreign == 0, "%s: %u entries of unknown URLs", name, t->foreign);
 }
 
+void tally_report_against_log(const struct tally *consumed, const struct tally *in_log,
+			      const char *name)
+{
+	unsigned missing_in_log = 0, lost = 0;
+	for (unsigned i = 0; i < consumed->n; i++) {
+		if (in_log->count[i] == 0) {
+			missing_in_log++;
+			printf("  not in the broker log: recipe-%02u%s\n", i,
+			       consumed->count[i] ? " (but consumed?)" : "");
+		} else if (consumed->count[i] == 0) {
+			lost++;
+			printf("  lost: recipe-%02u (in the broker log, never consumed)\n", i);
+		}
+	}
+	printf("%s: %u recipes, %u in the broker log, consumed %u distinct (%u lines), lost %u\n",
+	       name, consumed->n, consumed->n - missing_in_log, consumed->n - tally_lost(consumed),
+	       consumed->lines, lost);
+	printf("not in the broker log although acknowledged (mock cluster): %u\n", missing_in_log);
+	printf("duplicates: %u\n", tally_duplicates(consumed));
+	fflush(stdout);
+	ck_assert_msg(lost == 0, "%s: %u recipes in Kafka were not consumed", name, lost);
+	ck_assert_msg(consumed->foreign == 0, "%s: %u entries of unknown URLs", name,
+		      consumed->foreign);
+}
+
+static rd_kafka_t *log_reader_new(const char *bootstrap)
+{
+	char err[256];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	ck_assert_int_eq(rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err),
+			 RD_KAFKA_CONF_OK);
+	ck_assert_int_eq(rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err),
+			 RD_KAFKA_CONF_OK);
+	/* assign() needs a group id; it neither joins nor commits. */
+	ck_assert_int_eq(rd_kafka_conf_set(conf, "group.id", "delivery-log-reader", err, sizeof err),
+			 RD_KAFKA_CONF_OK);
+	ck_assert_int_eq(rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err),
+			 RD_KAFKA_CONF_OK);
+	ck_assert_int_eq(rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err),
+			 RD_KAFKA_CONF_OK);
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+	ck_assert_msg(rk != NULL, "log reader: %s", err);
+	return rk;
+}
+
+void tally_broker_log(struct tally *t, const struct site *s, const struct broker *b,
+		      const char *topic)
+{
+	rd_kafka_t *rk = log_reader_new(b->bootstrap);
+	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+	const struct rd_kafka_metadata *md = NULL;
+	ck_assert_int_eq(rd_kafka_metadata(rk, 0, rkt, &md, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
+	ck_assert_int_eq(md->topic_cnt, 1);
+	int parts = md->topics[0].partition_cnt, at_end = 0;
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(parts);
+	for (int p = 0; p < parts; p++)
+		rd_kafka_topic_partition_list_add(l, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+	ck_assert_int_eq(rd_kafka_assign(rk, l), RD_KAFKA_RESP_ERR_NO_ERROR);
+	rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_metadata_destroy(md);
+
+	/* Bounded: 60 polls of at most 1 s each. */
+	for (int polls = 0; at_end < parts && polls < 60;) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 1000);
+		if (!m) {
+			polls++;
+			continue;
+		}
+		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			at_end++;
+		} else if (!m->err) {
+			char key[512];
+			snprintf(key, sizeof key, "%.*s", (int)m->key_len, (const char *)m->key);
+			int r = site_recipe_of_url(s, key);
+			if (r < 0)
+				t->foreign++;
+			else
+				t->count[r]++;
+			t->lines++;
+		}
+		rd_kafka_message_destroy(m);
+	}
+	ck_assert_msg(at_end == parts, "read only %d of %d partitions to their end", at_end, parts);
+	rd_kafka_consumer_close(rk);
+	rd_kafka_topic_destroy(rkt);
+	rd_kafka_destroy(rk);
+}
+
 /* ---- crawl state -------------------------------------------------------- */
 
 unsigned state_delivered(const struct site *s, const char *state_dir, bool *delivered)
@@ -391,6 +480,12 @@ static const char conf_template[] =
 	"[consumer]\n"
 	"enabled = @CONSUMER_ENABLED@\n"
 	"group_id = @GROUP@\n"
+	/* A member that left (or was killed) is waited for until its session
+	 * times out before the group rebalances (librdkafka 2.0.2 with its mock
+	 * cluster: about 45 s by default, also with kcat); 6 s keeps the
+	 * restarts of these tests short. */
+	"session.timeout.ms = 6000\n"
+	"heartbeat.interval.ms = 500\n"
 	"@CONSUMER@\n"
 	"[journal]\n"
 	"sink = stdout\n";
@@ -427,15 +522,20 @@ void daemon_start(struct harness_proc *p, bool once)
 	const char *argv_daemon[] = { "recipe-scraperd", "-c", "rsd.ini", NULL };
 	harness_spawn(p, once ? argv_once : argv_daemon);
 	reaper_add(p->pid);
-	if (!harness_wait_notify(p, "READY=1", 1, 60000)) {
-		char *err = harness_slurp(p->stderr_path);
-		ck_abort_msg("no READY=1; stderr:\n%s", err);
-	}
+	expect_notify(p, "READY=1", 1, 60000);
 }
 
 /* The wait reads the notify socket all along, as a service manager does: a
  * unix datagram socket queues only net.unix.max_dgram_qlen (10) datagrams,
  * after which the daemon's sd_notify() blocks its main thread. */
+void expect_notify(struct harness_proc *p, const char *want, int nth, int timeout_ms)
+{
+	if (!harness_wait_notify(p, want, nth, timeout_ms)) {
+		char *err = harness_slurp(p->stderr_path);
+		ck_abort_msg("no %s #%d; stderr:\n%.6000s", want, nth, err);
+	}
+}
+
 bool daemon_hold(struct harness_proc *p, int ms)
 {
 	struct pollfd pfd = { p->pidfd, POLLIN, 0 };
@@ -449,6 +549,23 @@ void wait_recipe_requests(struct harness_proc *p, const struct site *s, int64_t 
 	for (int waited = 0; site_recipe_requests(s, since_ms, NULL) < n; waited += POLL_STEP_MS) {
 		ck_assert_msg(waited < timeout_ms, "only %u of %u recipe requests arrived",
 			      site_recipe_requests(s, since_ms, NULL), n);
+		ck_assert_msg(daemon_hold(p, POLL_STEP_MS), "the daemon exited early");
+	}
+}
+
+void wait_progress(struct harness_proc *p, const struct site *s, const char *state_dir,
+		   unsigned marked, unsigned consumed, int timeout_ms)
+{
+	bool delivered[SITE_MAX_RECIPES];
+	for (int waited = 0;; waited += POLL_STEP_MS) {
+		struct tally t;
+		tally_init(&t, s);
+		tally_add_file(&t, s, p->stdout_path);
+		unsigned m = state_delivered(s, state_dir, delivered);
+		if (m >= marked && t.lines >= consumed)
+			return;
+		ck_assert_msg(waited < timeout_ms, "only %u marked delivered and %u consumed", m,
+			      t.lines);
 		ck_assert_msg(daemon_hold(p, POLL_STEP_MS), "the daemon exited early");
 	}
 }
@@ -493,7 +610,7 @@ void expect_exit(struct harness_proc *p, int code, int timeout_ms)
 		const char *status = strstr(p->notified, "STATUS=pages");
 		for (const char *next = status; next; next = strstr(next + 1, "STATUS=pages"))
 			status = next;
-		ck_abort_msg("exit %d, expected %d; last %.300s\nstderr:\n%s", got, code,
+		ck_abort_msg("exit %d, expected %d; last %.300s\nstderr:\n%.6000s", got, code,
 			     status ? status : "STATUS: none", err);
 	}
 	print_summary(p);

@@ -84,6 +84,18 @@ unsigned tally_duplicates(const struct tally *t);
  * "duplicates: N", then asserts lost == 0 and no foreign entry. */
 void tally_report_and_assert(const struct tally *t, const char *name);
 
+/* What the broker really holds: every message of topic (all partitions,
+ * from the beginning) read with a plain librdkafka consumer (no group),
+ * tallied by key like the sink's RECIPE_URL. */
+void tally_broker_log(struct tally *t, const struct site *s, const struct broker *b,
+		      const char *topic);
+/* For scenarios that trip librdkafka 2.0.2's mock cluster (see
+ * test_delivery.c, request_errors): asserts that every recipe the broker
+ * holds was consumed, and prints the acknowledged recipes that the mock never
+ * wrote to its log ("not in the broker log: N"), which no client can deliver. */
+void tally_report_against_log(const struct tally *consumed, const struct tally *in_log,
+			      const char *name);
+
 /* Which recipes are marked delivered ("D URL" lines) in state_dir/crawl.log,
  * into delivered[s->n]; returns how many. Torn last lines are ignored, as the
  * daemon's replay does. */
@@ -108,11 +120,17 @@ void write_daemon_conf(const struct harness_proc *p, const struct daemon_conf *c
 
 /* Spawns the daemon with -c rsd.ini (plus --once when once) and waits for READY=1. */
 void daemon_start(struct harness_proc *p, bool once);
+/* harness_wait_notify, failing the test with the daemon's stderr. */
+void expect_notify(struct harness_proc *p, const char *want, int nth, int timeout_ms);
 /* Blocks up to ms on the daemon's pidfd; false when it exited meanwhile. */
 bool daemon_hold(struct harness_proc *p, int ms);
 /* Waits (bounded) until at least n recipe requests have arrived since since_ms. */
 void wait_recipe_requests(struct harness_proc *p, const struct site *s, int64_t since_ms,
 			  unsigned n, int timeout_ms);
+/* Waits (bounded) until at least marked recipes are marked delivered in the
+ * crawl state log and the stdout sink holds at least consumed lines. */
+void wait_progress(struct harness_proc *p, const struct site *s, const char *state_dir,
+		   unsigned marked, unsigned consumed, int timeout_ms);
 /* Waits (bounded) until the stdout sinks of procs[0..n) together hold every recipe. */
 void wait_all_consumed(struct harness_proc *const *procs, int n, const struct site *s,
 		       int timeout_ms);

@@ -164,9 +164,20 @@ bool harness_wait_notify(struct harness_proc *p, const char *want, int nth, int 
 
 int harness_wait_exit(struct harness_proc *p, int timeout_ms)
 {
-	struct pollfd pfd = { p->pidfd, POLLIN, 0 };
-	if (poll(&pfd, 1, timeout_ms) <= 0)
-		return -1;
+	long long deadline = now_ms() + timeout_ms;
+	/* Keep reading the notify socket: its queue holds only a few
+	 * datagrams and a full one blocks the daemon's sd_notify(). */
+	for (;;) {
+		struct pollfd fds[] = { { p->pidfd, POLLIN, 0 }, { p->notify_fd, POLLIN, 0 } };
+		long long left = deadline - now_ms();
+		if (poll(fds, 2, left > 0 ? (int)left : 0) < 0 && errno != EINTR)
+			return -1;
+		drain_notify(p);
+		if (fds[0].revents & POLLIN)
+			break;
+		if (left <= 0)
+			return -1;
+	}
 	int status;
 	ck_assert_int_eq(waitpid(p->pid, &status, 0), p->pid);
 	p->pid = -1;
