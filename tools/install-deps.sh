@@ -9,4 +9,5 @@ apt-get install -y -q --no-install-recommends \
   check libmicrohttpd-dev libck-dev \
   clang libclang-rt-14-dev \
   python3 python3-jsonschema systemd scdoc \
-  debootstrap systemd-container procps kcat
+  debootstrap systemd-container procps kcat \
+  debhelper fakeroot lintian

@@ -90,6 +90,10 @@ prepare_overlay() {
 
 install_checks() {
 	local root=$run/root
+	# As the Debian installer writes it (debootstrap does not): the shipped
+	# configuration's brokers = localhost:9092 must resolve, to nothing there.
+	printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' \
+		>"$root/etc/hosts"
 	install -D -m 0755 "$package_dir/check-package.sh" \
 		"$root/usr/local/lib/rsd-package/check-package.sh"
 	install_check_unit "$root" "$package_dir/rsd-package-check.service"
