@@ -323,21 +323,34 @@ static char *first_text(const cJSON *v)
 	return t;
 }
 
+typedef char *value_fn(const struct ctx *c, const cJSON *v, int depth);
+
+/* The common front of the value readers below: follows an @id reference and
+ * bounds the depth; for an array, the first element fn reads something from.
+ * Returns true when that settled it (*out set, maybe NULL); false when fn
+ * must read *v itself (now dereferenced). */
+static bool read_first_of(const struct ctx *c, const cJSON **v, int depth, value_fn *fn,
+			  char **out)
+{
+	*out = NULL;
+	*v = deref(*v, c->docs, c->n_docs);
+	if (depth > 4 || !*v)
+		return true;
+	if (!cJSON_IsArray(*v))
+		return false;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, *v)
+		if ((*out = fn(c, e, depth + 1)) != NULL)
+			break;
+	return true;
+}
+
 /* A name from a string, a Person/Organization, an array of them, an @id. */
 static char *name_of(const struct ctx *c, const cJSON *v, int depth)
 {
-	v = deref(v, c->docs, c->n_docs);
-	if (depth > 4 || !v)
-		return NULL;
-	if (cJSON_IsArray(v)) {
-		const cJSON *e;
-		cJSON_ArrayForEach(e, v) {
-			char *t = name_of(c, e, depth + 1);
-			if (t)
-				return t;
-		}
-		return NULL;
-	}
+	char *found;
+	if (read_first_of(c, &v, depth, name_of, &found))
+		return found;
 	if (cJSON_IsObject(v))
 		return name_of(c, get(c, v, "name"), depth + 1);
 	char *t = first_text(v);
@@ -351,18 +364,9 @@ static char *name_of(const struct ctx *c, const cJSON *v, int depth)
 
 static char *url_of(const struct ctx *c, const cJSON *v, int depth)
 {
-	v = deref(v, c->docs, c->n_docs);
-	if (depth > 4 || !v)
-		return NULL;
-	if (cJSON_IsArray(v)) {
-		const cJSON *e;
-		cJSON_ArrayForEach(e, v) {
-			char *t = url_of(c, e, depth + 1);
-			if (t)
-				return t;
-		}
-		return NULL;
-	}
+	char *found;
+	if (read_first_of(c, &v, depth, url_of, &found))
+		return found;
 	if (cJSON_IsObject(v)) {
 		char *t = url_of(c, get(c, v, "url"), depth + 1);
 		return t ? t : url_of(c, get(c, v, "contentUrl"), depth + 1);
