@@ -338,6 +338,30 @@ static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
 	return rsd_scraper_start(d->scraper);
 }
 
+/* librdkafka errors (broker down, authentication, ...) are recorded by the
+ * clients; logging the latest once a tick keeps an outage readable without
+ * flooding the journal. */
+static void log_kafka_errors(const char *client, uint64_t count, uint64_t *seen,
+			     const char *last)
+{
+	if (count == *seen)
+		return;
+	rsd_log(LOG_WARNING, "Kafka %s: %s (%" PRIu64 " error%s since the last report)", client,
+		last, count - *seen, count - *seen == 1 ? "" : "s");
+	*seen = count;
+}
+
+static void report_kafka_errors(struct rsd_daemon *d)
+{
+	char last[256];
+	if (d->producer)
+		log_kafka_errors("producer", rsd_producer_last_error(d->producer, last, sizeof last),
+				 &d->producer_errors_seen, last);
+	if (d->consumer)
+		log_kafka_errors("consumer", rsd_consumer_last_error(d->consumer, last, sizeof last),
+				 &d->consumer_errors_seen, last);
+}
+
 /* ---- pipeline teardown --------------------------------------------------- */
 
 static int remaining_ms(uint64_t deadline_usec)
@@ -370,6 +394,7 @@ static void stop_producer(struct rsd_daemon *d, int flush_ms)
 	}
 	rsd_ring_close(d->ring);
 	uint64_t undelivered = rsd_producer_join(d->producer, flush_ms);
+	report_kafka_errors(d); /* what made records fail, before the client goes */
 	d->undelivered += undelivered;
 	if (undelivered)
 		rsd_log(LOG_WARNING,
@@ -563,30 +588,6 @@ static void watchdog_tick(struct rsd_daemon *d)
 		sd_notify(0, "WATCHDOG=1");
 }
 
-/* librdkafka errors (broker down, authentication, ...) are recorded by the
- * clients; logging the latest once a tick keeps an outage readable without
- * flooding the journal. */
-static void log_kafka_errors(const char *client, uint64_t count, uint64_t *seen,
-			     const char *last)
-{
-	if (count == *seen)
-		return;
-	rsd_log(LOG_WARNING, "Kafka %s: %s (%" PRIu64 " error%s since the last report)", client,
-		last, count - *seen, count - *seen == 1 ? "" : "s");
-	*seen = count;
-}
-
-static void report_kafka_errors(struct rsd_daemon *d)
-{
-	char last[256];
-	if (d->producer)
-		log_kafka_errors("producer", rsd_producer_last_error(d->producer, last, sizeof last),
-				 &d->producer_errors_seen, last);
-	if (d->consumer)
-		log_kafka_errors("consumer", rsd_consumer_last_error(d->consumer, last, sizeof last),
-				 &d->consumer_errors_seen, last);
-}
-
 static void handle_tick(struct rsd_daemon *d)
 {
 	uint64_t expirations;
@@ -631,6 +632,7 @@ static void once_crawl_finished(struct rsd_daemon *d)
 		/* No deadline of our own: librdkafka fails each record after
 		 * message.timeout.ms, which is the configured bound here. */
 		uint64_t undelivered = rsd_producer_join(d->producer, INT_MAX);
+		report_kafka_errors(d);
 		rsd_offsets_clear(&d->once_target);
 		rsd_producer_acked_offsets(d->producer, &d->once_target);
 		d->undelivered += undelivered;
@@ -641,8 +643,8 @@ static void once_crawl_finished(struct rsd_daemon *d)
 		d->ring = NULL;
 		if (undelivered) {
 			rsd_log(LOG_ERR,
-				"%" PRIu64 " records could not be delivered to Kafka within "
-				"message.timeout.ms",
+				"%" PRIu64 " records could not be delivered to Kafka (refused, "
+				"or not acknowledged within message.timeout.ms)",
 				undelivered);
 			d->exit_code = RSD_EXIT_UNAVAILABLE;
 		}
