@@ -532,7 +532,7 @@ void expect_notify(struct harness_proc *p, const char *want, int nth, int timeou
 {
 	if (!harness_wait_notify(p, want, nth, timeout_ms)) {
 		char *err = harness_slurp(p->stderr_path);
-		ck_abort_msg("no %s #%d; stderr:\n%.6000s", want, nth, err);
+		ck_abort_msg("no %s #%d; stderr:\n%.2500s", want, nth, err);
 	}
 }
 
@@ -610,7 +610,7 @@ void expect_exit(struct harness_proc *p, int code, int timeout_ms)
 		const char *status = strstr(p->notified, "STATUS=pages");
 		for (const char *next = status; next; next = strstr(next + 1, "STATUS=pages"))
 			status = next;
-		ck_abort_msg("exit %d, expected %d; last %.300s\nstderr:\n%.6000s", got, code,
+		ck_abort_msg("exit %d, expected %d; last %.300s\nstderr:\n%.2500s", got, code,
 			     status ? status : "STATUS: none", err);
 	}
 	print_summary(p);
