@@ -216,6 +216,10 @@ start_urls = {start_url or site.index}
 delay_ms = 0
 robots = off
 allow_private_addresses = on
+# site.sh links each corpus page COPIES times under distinct paths; every
+# copy declares the page's canonical URL. Publish every copy, as the seed
+# pipeline does, so both sides do the same work.
+dedup_canonical = off
 threads = {threads}
 max_connections = {max_conn}
 max_connections_per_host = {max_conn}
@@ -398,6 +402,7 @@ def part_scaling(ctx):
     configs = [("pipeline/512", small, {}), (f"pipeline/{big.pages}", big, {})]
     configs += [(f"threads/{t}", big, {"threads": t, "consumer": False}) for t in (1, 2, 4)]
     configs += [(f"ring/{c}", big, {"ring": c, "consumer": False}) for c in (64, 256, 1024, 4096)]
+    configs += [(f"connections/{c}", big, {"max_conn": c, "consumer": False}) for c in (8, 16, 32)]
     try:
         for rnd in range(ctx.runs):
             for key, site, kw in configs:
@@ -485,7 +490,7 @@ def part_journal(ctx):
     exe = os.path.join(ctx.build, "bench/journal/bench_journal")
     res = {"load_before": loadavg()}
     r = subprocess.run([exe, os.path.join(HERE, "journal/record.json")], capture_output=True,
-                       text=True, timeout=600, env=dict(os.environ, RSD_BENCH_RUNS=str(max(5, ctx.runs))))
+                       text=True, timeout=600, env=dict(os.environ, RSD_BENCH_RUNS=str(max(5, ctx.runs)), RSD_BENCH_JOURNAL="1"))
     res["rc"], res["output"] = r.returncode, r.stdout
     for line in r.stdout.splitlines():
         p = line.split()
@@ -539,11 +544,11 @@ def part_ring(ctx):
     return res
 
 
-# raw_topic on (the default) with librdkafka's defaults, then with the producer's
-# queue bounded or the raw HTML compressed (dotted keys go to librdkafka verbatim).
-RESOURCE_CONFIGS = [("embedded", ""), ("standalone", ""),
-                    ("standalone", "queue.buffering.max.kbytes = 8192\n"),
-                    ("standalone", "compression.type = lz4\n")]
+# (broker, raw_topic on, max_connections): raw_topic is on by default and keeps each
+# page's HTML alive until Kafka acknowledges it; max_connections (default 32) bounds
+# the bodies being received at once. The e2e runs use 64 connections, raw_topic off.
+RESOURCE_CONFIGS = [("embedded", True, 64), ("standalone", True, 64), ("standalone", True, 32),
+                    ("standalone", False, 32)]
 
 
 def part_resources(ctx):
@@ -555,17 +560,18 @@ def part_resources(ctx):
     res = {"load_before": loadavg(), "runs": {}}
     try:
         for rnd in range(ctx.runs):
-            for broker, extra in RESOURCE_CONFIGS:
+            for broker, raw, conns in RESOURCE_CONFIGS:
                 b = Broker([ctx.binary, "broker"]) if broker == "standalone" else None
                 try:
-                    ini = daemon_ini(ctx.work, site, b.bootstrap if b else "embedded")
-                    text = open(ini).read().replace("raw_topic =\n", extra)
-                    open(ini, "w").write(text)
+                    ini = daemon_ini(ctx.work, site, b.bootstrap if b else "embedded", max_conn=conns)
+                    if raw:
+                        text = open(ini).read().replace("raw_topic =\n", "")
+                        open(ini, "w").write(text)
                     r = run_daemon(ctx.binary, ini)
                 finally:
                     if b:
                         b.stop()
-                key = f"raw_topic/{broker}" + ("/" + extra.strip().replace("\n", ", ") if extra else "")
+                key = f"{broker}/{'raw' if raw else 'noraw'}/{conns}"
                 res["runs"].setdefault(key, []).append(r)
                 log(f"  resources {rnd} {key}: {r['maxrss_kb'] / 1024:.1f} MB")
     finally:

@@ -160,6 +160,9 @@ static const struct key_spec key_specs[] = {
 	{ KEY("scraper", "allow_private_addresses", K_BOOL, allow_private_addresses), .def = "off",
 	  .doc = "Allow hosts that resolve to loopback, private or link-local addresses (off protects "
 		 "the network the daemon runs in; turn on for a local test site)." },
+	{ KEY("scraper", "dedup_canonical", K_BOOL, dedup_canonical), .def = "on",
+	  .doc = "Publish one record per canonical URL: pages that declare the same <link "
+		 "rel=canonical> (print views, tracking-parameter twins) give one record." },
 	{ KEY("scraper", "recrawl_interval_s", K_DURATION, recrawl_interval_s), .def = "86400",
 	  .min = 0, .max = 31536000,
 	  .doc = "In daemon mode, revisit the start URLs this often; 0 = never." },

@@ -255,7 +255,7 @@ static void process_page(struct worker *w, struct transfer *t, const struct rsd_
 		bump(&s->stats.no_recipe);
 	else if (!t->job.extract)
 		; /* out of the `recipe` pattern: crawled for its links only */
-	else if (duplicate_of_claimed_recipe(s, t->job.url, ex.record))
+	else if (s->cfg->dedup_canonical && duplicate_of_claimed_recipe(s, t->job.url, ex.record))
 		bump(&s->stats.pages_skipped);
 	else
 		hand_over_record(s, t->job.url, ex.record, body, f->len);

@@ -677,7 +677,7 @@ START_TEST(keys_table_lists_every_key)
 		"scraper.threads", "scraper.max_connections", "scraper.max_connections_per_host",
 		"scraper.delay_ms", "scraper.max_depth", "scraper.max_pages", "scraper.user_agent",
 		"scraper.timeout_s", "scraper.max_page_bytes", "scraper.robots",
-		"scraper.allow_private_addresses", "scraper.recrawl_interval_s",
+		"scraper.allow_private_addresses", "scraper.dedup_canonical", "scraper.recrawl_interval_s",
 		"scraper.max_retries", "scraper.retry_backoff_ms", "ring.capacity",
 		"kafka.brokers", "producer.topic", "producer.raw_topic", "consumer.enabled",
 		"consumer.group_id", "consumer.topics", "consumer.calorie_threshold", "journal.sink",
