@@ -383,29 +383,37 @@ static void stop_scraper(struct rsd_daemon *d)
 }
 
 /* Close the ring so the producer drains it, then flush what librdkafka holds
- * within flush_ms. Undelivered records are not marked
- * delivered in the crawl state: their pages are fetched again next time. */
-static void stop_producer(struct rsd_daemon *d, int flush_ms)
+ * within flush_ms. Undelivered records are not marked delivered in the
+ * crawl state: their pages are fetched again next time. acked (may be NULL)
+ * receives the acknowledged offsets before the producer goes. Returns the
+ * number of undelivered records. */
+static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_offsets *acked)
 {
 	if (!d->producer) {
 		rsd_ring_free(d->ring); /* a start that failed half-way */
 		d->ring = NULL;
-		return;
+		return 0;
 	}
 	rsd_ring_close(d->ring);
 	uint64_t undelivered = rsd_producer_join(d->producer, flush_ms);
 	report_kafka_errors(d); /* what made records fail, before the client goes */
 	d->undelivered += undelivered;
 	if (undelivered)
-		rsd_log(LOG_WARNING,
-			"%" PRIu64 " records were not acknowledged by Kafka; their pages "
-			"stay undelivered and are fetched again on the next start",
+		rsd_log(LOG_ERR,
+			"%" PRIu64 " records could not be delivered to Kafka (refused, or not "
+			"acknowledged in time); their pages stay undelivered and are fetched "
+			"again on the next start",
 			undelivered);
+	if (acked) {
+		rsd_offsets_clear(acked);
+		rsd_producer_acked_offsets(d->producer, acked);
+	}
 	counters_retire_producer(d);
 	rsd_producer_free(d->producer);
 	d->producer = NULL;
 	rsd_ring_free(d->ring);
 	d->ring = NULL;
+	return undelivered;
 }
 
 static void stop_consumer(struct rsd_daemon *d)
@@ -487,7 +495,7 @@ static void reload(struct rsd_daemon *d)
 				    (uint64_t)old_kafka->shutdown_timeout_s * 1000000u;
 		sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%" PRIu64,
 			   (uint64_t)old_kafka->shutdown_timeout_s * 1000000u);
-		stop_producer(d, remaining_ms(deadline));
+		stop_producer(d, remaining_ms(deadline), NULL);
 		stop_consumer(d);
 		bool broker_kept = d->broker && next->brokers_embedded;
 		if (!broker_kept) {
@@ -622,33 +630,14 @@ static bool kafka_failed_fatally(struct rsd_daemon *d)
 	return true;
 }
 
-/* --once: the crawl is over; deliver everything, then wait for the sink. */
+/* --once: the crawl is over; deliver everything, then wait for the sink.
+ * No deadline of our own for the delivery: librdkafka fails each record
+ * after message.timeout.ms, which is the configured bound here. */
 static void once_crawl_finished(struct rsd_daemon *d)
 {
 	stop_scraper(d);
-	if (d->producer) {
-		/* Keep the acknowledged offsets before the producer is freed. */
-		rsd_ring_close(d->ring);
-		/* No deadline of our own: librdkafka fails each record after
-		 * message.timeout.ms, which is the configured bound here. */
-		uint64_t undelivered = rsd_producer_join(d->producer, INT_MAX);
-		report_kafka_errors(d);
-		rsd_offsets_clear(&d->once_target);
-		rsd_producer_acked_offsets(d->producer, &d->once_target);
-		d->undelivered += undelivered;
-		counters_retire_producer(d);
-		rsd_producer_free(d->producer);
-		d->producer = NULL;
-		rsd_ring_free(d->ring);
-		d->ring = NULL;
-		if (undelivered) {
-			rsd_log(LOG_ERR,
-				"%" PRIu64 " records could not be delivered to Kafka (refused, "
-				"or not acknowledged within message.timeout.ms)",
-				undelivered);
-			d->exit_code = RSD_EXIT_UNAVAILABLE;
-		}
-	}
+	if (stop_producer(d, INT_MAX, &d->once_target))
+		d->exit_code = RSD_EXIT_UNAVAILABLE;
 	d->phase = PHASE_AWAIT_CONSUMER;
 }
 
@@ -799,7 +788,7 @@ static void stop_pipeline(struct rsd_daemon *d)
 	sd_notifyf(0, "STOPPING=1\nEXTEND_TIMEOUT_USEC=%" PRIu64 "\nSTATUS=Draining",
 		   (uint64_t)(budget_s + 5) * 1000000u);
 	stop_scraper(d);
-	stop_producer(d, remaining_ms(deadline));
+	stop_producer(d, remaining_ms(deadline), NULL);
 	stop_consumer(d);
 	rsd_state_close(d->state);
 	d->state = NULL;
