@@ -119,8 +119,7 @@ int rsd_extract_page_add_href(struct rsd_page_info *pi, char *href)
 	return 0;
 }
 
-/* Keeps the first non-empty value. */
-static int keep_first(char **dst, const char *value, bool clean)
+int rsd_extract_keep_first(char **dst, const char *value, bool clean)
 {
 	if (*dst || !value || !*value)
 		return 0;
@@ -153,7 +152,7 @@ int rsd_extract_page_meta(struct rsd_page_info *pi, const char *name, const char
 	};
 	for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++)
 		if (rsd_text_ieq(name, strlen(name), KEYS[i].name))
-			return keep_first((char **)((char *)pi + KEYS[i].off), content, KEYS[i].clean);
+			return rsd_extract_keep_first((char **)((char *)pi + KEYS[i].off), content, KEYS[i].clean);
 	return 0;
 }
 
@@ -165,7 +164,7 @@ int rsd_extract_page_link(struct rsd_page_info *pi, const char *rel, const char 
 			p++;
 		size_t n = strcspn(p, " \t\n");
 		if (rsd_text_ieq(p, n, "canonical"))
-			return keep_first(&pi->canonical, href, false);
+			return rsd_extract_keep_first(&pi->canonical, href, false);
 		p += n;
 	}
 	return 0;
@@ -241,10 +240,10 @@ static int scan_tag(const struct rsd_html_tag *t, bool want_links, struct rsd_pa
 			rc = rsd_extract_page_link(pi, v, w);
 	} else if (rsd_html_scan_is(t, "base")) {
 		if ((v = attr_value(t, "href", &rc)))
-			rc = keep_first(&pi->base_href, v, false);
+			rc = rsd_extract_keep_first(&pi->base_href, v, false);
 	} else if (rsd_html_scan_is(t, "html")) {
 		if ((v = attr_value(t, "lang", &rc)))
-			rc = keep_first(&pi->lang, v, true);
+			rc = rsd_extract_keep_first(&pi->lang, v, true);
 	}
 	if (!pi->has_microdata_recipe && rsd_html_scan_attr(t, "itemscope")) {
 		const struct rsd_html_attr *it = rsd_html_scan_attr(t, "itemtype");
@@ -568,14 +567,14 @@ static int apply_page_fallbacks(const struct rsd_page_info *pi, const char *base
 {
 	int rc = 0;
 	if (!f->title)
-		rc = keep_first(&f->title, pi->og_title, false);
+		rc = rsd_extract_keep_first(&f->title, pi->og_title, false);
 	if (!rc && !f->description)
-		rc = keep_first(&f->description, pi->og_description ? pi->og_description
+		rc = rsd_extract_keep_first(&f->description, pi->og_description ? pi->og_description
 								   : pi->meta_description, false);
 	if (!rc && !f->author)
-		rc = keep_first(&f->author, pi->meta_author, false);
+		rc = rsd_extract_keep_first(&f->author, pi->meta_author, false);
 	if (!rc && !f->author) /* no person named: the site that published it */
-		rc = keep_first(&f->author, pi->og_site_name, false);
+		rc = rsd_extract_keep_first(&f->author, pi->og_site_name, false);
 	/* og:image is the page's chosen hero picture at full size. A Recipe
 	 * that names one image chose it for the recipe: it wins. A Recipe
 	 * that lists several gives a plugin's generated crops and thumbnails,

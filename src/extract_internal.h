@@ -73,6 +73,9 @@ void rsd_extract_fields_clear(struct rsd_recipe_fields *f);
 /* Absolute form of ref against base (fragment kept): malloc'd, or NULL
  * when ref cannot be resolved (or ENOMEM). */
 char *rsd_extract_resolve_url(const char *base, const char *ref, bool drop_fragment);
+/* Sets *dst to value (cleaned: entities, white space) unless *dst is set
+ * already or the value is empty: the first non-empty value wins. -ENOMEM. */
+int rsd_extract_keep_first(char **dst, const char *value, bool clean);
 
 /* A URL for a record field: an absolute http(s) ref as the page wrote it
  * (trimmed; not re-encoded, so non-ASCII paths stay readable), else ref

@@ -71,20 +71,6 @@ static const char *attr(const GumboNode *n, const char *name)
 
 /* ---- page info ---------------------------------------------------------- */
 
-static int keep(char **dst, const char *v, bool clean)
-{
-	if (*dst || !v || !*v)
-		return 0;
-	*dst = clean ? rsd_text_clean(v, strlen(v)) : strdup(v);
-	if (!*dst)
-		return -ENOMEM;
-	if (!**dst) {
-		free(*dst);
-		*dst = NULL;
-	}
-	return 0;
-}
-
 /* The itemtype of an itemscope names a Recipe (any of its tokens). */
 static bool is_recipe_scope(const char *itemscope, const char *itemtype)
 {
@@ -140,10 +126,10 @@ static int page_element(const GumboNode *n, bool want_links, struct rsd_page_inf
 			rc = rsd_extract_page_link(pi, v, attr(n, "href"));
 		break;
 	case GUMBO_TAG_BASE:
-		rc = keep(&pi->base_href, attr(n, "href"), false);
+		rc = rsd_extract_keep_first(&pi->base_href, attr(n, "href"), false);
 		break;
 	case GUMBO_TAG_HTML:
-		rc = keep(&pi->lang, attr(n, "lang"), true);
+		rc = rsd_extract_keep_first(&pi->lang, attr(n, "lang"), true);
 		break;
 	default:
 		break;
