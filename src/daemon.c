@@ -193,30 +193,48 @@ static void notify_status(const struct rsd_daemon *d)
 		   c.ring_depth, c.ring_capacity);
 }
 
+/* Counters as journal fields ("NAME=value"), for the stats and stopping
+ * events; out is NULL-terminated and points into buf. */
+struct counter_field {
+	const char *name;
+	uint64_t value;
+};
+
+#define RSD_MAX_COUNTER_FIELDS 16
+
+static void format_counter_fields(const struct counter_field *cf, size_t n,
+				  char buf[][48], const char **out)
+{
+	for (size_t i = 0; i < n && i < RSD_MAX_COUNTER_FIELDS; i++) {
+		snprintf(buf[i], 48, "%s=%" PRIu64, cf[i].name, cf[i].value);
+		out[i] = buf[i];
+	}
+	out[n < RSD_MAX_COUNTER_FIELDS ? n : RSD_MAX_COUNTER_FIELDS] = NULL;
+}
+
 static void log_stats(const struct rsd_daemon *d)
 {
 	struct counters c;
-	char f[14][48];
-	const char *fields[15];
-
 	counters_read(d, &c);
-	snprintf(f[0], sizeof f[0], "PAGES_FETCHED=%" PRIu64, c.fetched);
-	snprintf(f[1], sizeof f[1], "PAGES_FAILED=%" PRIu64, c.failed);
-	snprintf(f[2], sizeof f[2], "PAGES_SKIPPED=%" PRIu64, c.skipped);
-	snprintf(f[3], sizeof f[3], "RECORDS_PRODUCED=%" PRIu64, c.produced);
-	snprintf(f[4], sizeof f[4], "RECORDS_ACKNOWLEDGED=%" PRIu64, c.acknowledged);
-	snprintf(f[5], sizeof f[5], "RECORDS_FAILED=%" PRIu64, c.failed_records);
-	snprintf(f[6], sizeof f[6], "RECORDS_CONSUMED=%" PRIu64, c.consumed);
-	snprintf(f[7], sizeof f[7], "ALERTS=%" PRIu64, c.alerts);
-	snprintf(f[8], sizeof f[8], "INVALID_RECORDS=%" PRIu64, c.invalid);
-	snprintf(f[9], sizeof f[9], "RING_DEPTH=%zu", c.ring_depth);
-	snprintf(f[10], sizeof f[10], "KAFKA_OUTQ=%" PRIu64, c.outq);
-	snprintf(f[11], sizeof f[11], "CONSUMER_LAG=%" PRIu64, c.lag);
-	snprintf(f[12], sizeof f[12], "FRONTIER_QUEUED=%" PRIu64, c.queued);
-	snprintf(f[13], sizeof f[13], "FETCHES_IN_FLIGHT=%" PRIu64, c.in_flight);
-	for (int i = 0; i < 14; i++)
-		fields[i] = f[i];
-	fields[14] = NULL;
+	const struct counter_field cf[] = {
+		{ "PAGES_FETCHED", c.fetched },
+		{ "PAGES_FAILED", c.failed },
+		{ "PAGES_SKIPPED", c.skipped },
+		{ "RECORDS_PRODUCED", c.produced },
+		{ "RECORDS_ACKNOWLEDGED", c.acknowledged },
+		{ "RECORDS_FAILED", c.failed_records },
+		{ "RECORDS_CONSUMED", c.consumed },
+		{ "ALERTS", c.alerts },
+		{ "INVALID_RECORDS", c.invalid },
+		{ "RING_DEPTH", c.ring_depth },
+		{ "KAFKA_OUTQ", c.outq },
+		{ "CONSUMER_LAG", c.lag },
+		{ "FRONTIER_QUEUED", c.queued },
+		{ "FETCHES_IN_FLIGHT", c.in_flight },
+	};
+	char buf[RSD_MAX_COUNTER_FIELDS][48];
+	const char *fields[RSD_MAX_COUNTER_FIELDS + 1];
+	format_counter_fields(cf, sizeof cf / sizeof cf[0], buf, fields);
 	rsd_log_event(LOG_INFO, RSD_MID_STATS, fields,
 		      "Stats: %" PRIu64 " pages fetched, %" PRIu64 " records acknowledged, %" PRIu64
 		      " consumed, ring %zu/%zu",
@@ -760,15 +778,18 @@ static void log_summary(struct rsd_daemon *d, double seconds)
 {
 	struct counters c;
 	counters_read(d, &c);
-	char f[7][48];
-	snprintf(f[0], sizeof f[0], "PAGES_FETCHED=%" PRIu64, c.fetched);
-	snprintf(f[1], sizeof f[1], "PAGES_FAILED=%" PRIu64, c.failed);
-	snprintf(f[2], sizeof f[2], "RECORDS_PRODUCED=%" PRIu64, c.produced);
-	snprintf(f[3], sizeof f[3], "RECORDS_ACKNOWLEDGED=%" PRIu64, c.acknowledged);
-	snprintf(f[4], sizeof f[4], "RECORDS_UNDELIVERED=%" PRIu64, d->undelivered);
-	snprintf(f[5], sizeof f[5], "RECORDS_CONSUMED=%" PRIu64, c.consumed);
-	snprintf(f[6], sizeof f[6], "ALERTS=%" PRIu64, c.alerts);
-	const char *fields[] = { f[0], f[1], f[2], f[3], f[4], f[5], f[6], NULL };
+	const struct counter_field cf[] = {
+		{ "PAGES_FETCHED", c.fetched },
+		{ "PAGES_FAILED", c.failed },
+		{ "RECORDS_PRODUCED", c.produced },
+		{ "RECORDS_ACKNOWLEDGED", c.acknowledged },
+		{ "RECORDS_UNDELIVERED", d->undelivered },
+		{ "RECORDS_CONSUMED", c.consumed },
+		{ "ALERTS", c.alerts },
+	};
+	char buf[RSD_MAX_COUNTER_FIELDS][48];
+	const char *fields[RSD_MAX_COUNTER_FIELDS + 1];
+	format_counter_fields(cf, sizeof cf / sizeof cf[0], buf, fields);
 	rsd_log_event(LOG_INFO, RSD_MID_STOPPING, fields,
 		      "Stopped after %.1fs: %" PRIu64 " pages fetched (%" PRIu64 " failed), %" PRIu64
 		      " records produced, %" PRIu64 " acknowledged, %" PRIu64
