@@ -40,6 +40,7 @@
 #include "frontier.h"
 #include "record.h"
 #include "robots.h"
+#include "url.h"
 #include "recipe-scraperd/extract.h"
 
 #include <errno.h>
@@ -145,9 +146,11 @@ static uint64_t content_hash(const char *p, size_t n)
 	return h;
 }
 
+/* The claims table is keyed by URLs that pages choose: the keyed SipHash
+ * the frontier and the crawl state use keeps crafted collisions out. */
 static uint64_t hash_string(const char *s)
 {
-	uint64_t h = content_hash(s, strlen(s));
+	uint64_t h = rsd_url_hash(s, strlen(s));
 	return h ? h : 1; /* 0 marks an empty slot */
 }
 
