@@ -75,15 +75,16 @@ static inline bool is_alnum(char c)
 	return (c >= '0' && c <= '9') || (lower(c) >= 'a' && lower(c) <= 'z');
 }
 
+/* Called for every tag and attribute name of every page against many
+ * literals: compares as it walks the literal instead of taking its length
+ * first, so most calls end at the first byte. */
 bool rsd_text_ieq(const char *s, size_t len, const char *lit)
 {
-	size_t n = strlen(lit);
-	if (n != len)
-		return false;
-	for (size_t i = 0; i < n; i++)
+	size_t i = 0;
+	for (; i < len && lit[i]; i++)
 		if (lower(s[i]) != lit[i])
 			return false;
-	return true;
+	return i == len && lit[i] == '\0';
 }
 
 const char *rsd_text_icasefind(const char *s, size_t len, const char *lit)
