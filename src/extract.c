@@ -7,8 +7,11 @@
  * The fast path never builds a DOM: the streaming scanner (html_scan.c)
  * yields every tag the record needs, and the DOM is parsed only when the
  * page has no JSON-LD Recipe but declares a microdata Recipe, a hRecipe or
- * a recipe plugin's container, or when its Recipe lacks the lists (then
- * read from the HTML, extract_microdata.c). With
+ * a recipe plugin's container, or carries an ingredients word (memmem on
+ * the raw bytes: a recipe without any markup, found by its Ingredients and
+ * Method sections), or when its Recipe lacks the lists (then read from the
+ * HTML, extract_microdata.c). Fallbacks in that order: JSON-LD, microdata,
+ * hRecipe / plugin container, plain sections. With
  * RSD_EXTRACT_FULL_PARSE the same page_info comes from the gumbo DOM
  * instead; everything after page_info is shared, which is what makes the
  * two paths comparable record for record.
@@ -456,6 +459,260 @@ int rsd_extract_add_steps(cJSON **arr, const char *text, size_t len)
 	return rc;
 }
 
+/* ---- labelled yields and times in prose --------------------------------- */
+
+/* Letters of a word: ASCII letters and any non-ASCII UTF-8 byte. */
+static bool word_byte(char c)
+{
+	unsigned char u = (unsigned char)c;
+	return ((u | 0x20) >= 'a' && (u | 0x20) <= 'z') || u >= 0x80;
+}
+
+static bool digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Length of phrase `lower` at s (ASCII case-insensitive) when it ends a
+ * word there, else 0. */
+static size_t phrase_at(const char *s, const char *end, const char *lower)
+{
+	size_t n = strlen(lower);
+	if ((size_t)(end - s) < n || !rsd_text_ieq(s, n, lower))
+		return 0;
+	bool nbsp = end - (s + n) >= 2 && (unsigned char)s[n] == 0xC2 && (unsigned char)s[n + 1] == 0xA0;
+	return s + n < end && word_byte(s[n]) && !nbsp ? 0 : n;
+}
+
+/* The separators between a label and its value: "Serves: 4", "Prep - 10 min". */
+static const char *skip_separators(const char *p, const char *end)
+{
+	static const char *const SEP[] = {" ", "\xc2\xa0", ":", "-", "=", "\xe2\x80\x93", "\xe2\x80\x94",
+		"about ", "approx. ", "ca. ", "env. ", NULL};
+	for (bool again = true; again;) {
+		again = false;
+		for (size_t i = 0; SEP[i]; i++) {
+			size_t n = strlen(SEP[i]);
+			if ((size_t)(end - p) >= n && rsd_text_ieq(p, n, SEP[i])) {
+				p += n;
+				again = true;
+			}
+		}
+	}
+	return p;
+}
+
+/* A count ("4", "2.5", "2-4", "2 - 4", "2 to 4") at p: its end, or p. */
+static const char *count_end(const char *p, const char *end)
+{
+	const char *q = p;
+	while (q < end && digit(*q))
+		q++;
+	if (q == p || q - p > 6)
+		return p; /* no count, or a number too long for one (an id, a price) */
+	if (q + 1 < end && (*q == '.' || *q == ',') && digit(q[1]))
+		for (q++; q < end && digit(*q); q++)
+			;
+	const char *r = q;
+	while (r < end && *r == ' ')
+		r++;
+	size_t dash = r < end && *r == '-' ? 1 : (end - r >= 3 && memcmp(r, "\xe2\x80\x93", 3) == 0) ? 3
+		      : phrase_at(r, end, "to") ? 2 : 0;
+	if (dash) {
+		r += dash;
+		while (r < end && *r == ' ')
+			r++;
+		if (r < end && digit(*r)) {
+			for (q = r; q < end && digit(*q); q++)
+				;
+		}
+	}
+	return q;
+}
+
+static bool in_list(const char *s, const char *end, const char *const *words)
+{
+	for (size_t i = 0; words[i]; i++)
+		if (phrase_at(s, end, words[i]))
+			return true;
+	return false;
+}
+
+/* Minutes of "1 hour 30 min", "25 minutes", "1 Std. 10 Min." at p, or -1. */
+static long prose_minutes(const char *p, const char *end)
+{
+	static const char *const HOURS[] = {"h", "hr", "hrs", "hour", "hours", "std", "stunde",
+		"stunden", "heure", "heures", "hora", "horas", "ora", "ore", "uur", "timme", "timmar",
+		"time", "timer", "godz", "hod", "hodina", "hodiny", "hodin", NULL};
+	static const char *const MINUTES[] = {"m", "min", "mins", "minute", "minutes", "minuten",
+		"minuti", "minuto", "minutos", "minuter", "minutter", "minut", "minuty", "minutach", NULL};
+	double total = 0;
+	bool any = false;
+	for (int part = 0; part < 3; part++) {
+		p = skip_separators(p, end);
+		const char *q = count_end(p, end);
+		if (q == p)
+			break;
+		double v = strtod(p, NULL); /* the lower bound of a range */
+		while (q < end && *q == ' ')
+			q++;
+		const char *u = q;
+		while (q < end && word_byte(*q))
+			q++;
+		double scale = in_list(u, end, HOURS) ? 60 : in_list(u, end, MINUTES) ? 1 : 0;
+		if (!scale)
+			break;
+		total += v * scale;
+		any = true;
+		p = q;
+		if (p < end && *p == '.')
+			p++;
+		while (p < end && *p == ' ')
+			p++;
+		size_t and = phrase_at(p, end, "and") ? 3 : phrase_at(p, end, "und") ? 3
+			     : phrase_at(p, end, "et") ? 2 : 0;
+		p += and;
+	}
+	return any && total < 1e6 ? lround(total) : -1;
+}
+
+/* What follows a count that "makes" something: "12 cookies", "2 loaves". */
+static char *made_count(const char *count, const char *count_stop, const char *end)
+{
+	const char *q = count_stop;
+	while (q < end && *q == ' ')
+		q++;
+	const char *w = q;
+	for (int words = 0; words < 2 && q < end && word_byte(*q); words++) {
+		while (q < end && word_byte(*q))
+			q++;
+		if (q + 1 < end && *q == ' ' && word_byte(q[1]))
+			q++;
+	}
+	while (q > w && q[-1] == ' ')
+		q--;
+	char *num = strndup(count, (size_t)(count_stop - count));
+	char *out = NULL;
+	if (num && q > w) {
+		if (asprintf(&out, "%s %.*s", num, (int)(q - w), w) < 0)
+			out = NULL;
+	} else if (num) {
+		out = rsd_extract_yields_text(num);
+	}
+	free(num);
+	return out;
+}
+
+/* "Serves 4", "Makes 12 cookies", "4 personnes": yields at p, or NULL. */
+static char *prose_yields(const char *p, const char *end, bool *nomem)
+{
+	static const char *const SERVES[] = {"servings", "serving", "serves", "portions",
+		"portionen", "porciones", "porzioni", "porções", "personnes", "personen", "porce",
+		"porcje", "portioner", NULL};
+	static const char *const MAKES[] = {"yields", "yield", "makes", "ergibt", "rendement",
+		"rendimiento", NULL};
+	static const char *const UNITS[] = {"servings", "serving", "people", "persons", "personnes",
+		"personen", "portionen", "portions", "porciones", "porzioni", "porções", "porce",
+		"porcí", "porcje", "porcji", "osoby", "osób", "personas", "persone", "personer",
+		"portioner", "pers", NULL};
+	char *out = NULL;
+	if (digit(*p)) {
+		const char *q = count_end(p, end), *u = q;
+		while (u < end && *u == ' ')
+			u++;
+		if (q > p && in_list(u, end, UNITS)) {
+			char *num = strndup(p, (size_t)(q - p));
+			out = num ? rsd_extract_yields_text(num) : NULL;
+			free(num);
+			*nomem = !out;
+		}
+		return out;
+	}
+	for (int makes = 0; makes < 2; makes++) {
+		const char *const *labels = makes ? MAKES : SERVES;
+		for (size_t i = 0; labels[i]; i++) {
+			size_t n = phrase_at(p, end, labels[i]);
+			if (!n)
+				continue;
+			const char *v = skip_separators(p + n, end), *q = count_end(v, end);
+			if (q == v)
+				return NULL;
+			char *num = strndup(v, (size_t)(q - v));
+			if (num)
+				out = makes ? made_count(v, q, end) : rsd_extract_yields_text(num);
+			*nomem = !out;
+			free(num);
+			return out;
+		}
+	}
+	return NULL;
+}
+
+/* The time labels: the field they fill, longest phrases first. */
+static const struct {
+	const char *label;
+	size_t field; /* offsetof the long in rsd_recipe_fields */
+} TIME_LABELS[] = {
+#define PREP offsetof(struct rsd_recipe_fields, prep_time)
+#define COOK offsetof(struct rsd_recipe_fields, cook_time)
+#define TOTAL offsetof(struct rsd_recipe_fields, total_time)
+	{"preparation time", PREP}, {"prep time", PREP}, {"preparation", PREP}, {"prep", PREP},
+	{"zubereitungszeit", PREP}, {"vorbereitungszeit", PREP}, {"arbeitszeit", PREP},
+	{"vorbereitung", PREP}, {"temps de préparation", PREP}, {"préparation", PREP},
+	{"tiempo de preparación", PREP}, {"preparación", PREP}, {"tempo di preparazione", PREP},
+	{"preparazione", PREP}, {"bereidingstijd", PREP}, {"voorbereidingstijd", PREP},
+	{"tempo de preparo", PREP}, {"příprava", PREP}, {"czas przygotowania", PREP},
+	{"cooking time", COOK}, {"cook time", COOK}, {"cooking", COOK}, {"cook", COOK},
+	{"kochzeit", COOK}, {"backzeit", COOK}, {"garzeit", COOK}, {"temps de cuisson", COOK},
+	{"cuisson", COOK}, {"tiempo de cocción", COOK}, {"cocción", COOK},
+	{"tempo di cottura", COOK}, {"cottura", COOK}, {"kooktijd", COOK}, {"baktijd", COOK},
+	{"tempo de cozimento", COOK}, {"czas gotowania", COOK},
+	{"total time", TOTAL}, {"ready in", TOTAL}, {"total", TOTAL}, {"gesamtzeit", TOTAL},
+	{"temps total", TOTAL}, {"tiempo total", TOTAL}, {"tempo totale", TOTAL},
+	{"totale tijd", TOTAL}, {"tempo total", TOTAL}, {"celkový čas", TOTAL},
+	{"czas całkowity", TOTAL},
+#undef PREP
+#undef COOK
+#undef TOTAL
+};
+
+/* A time label and its duration at p: fills the field when still unset. */
+static void prose_time(const char *p, const char *end, struct rsd_recipe_fields *f)
+{
+	for (size_t i = 0; i < sizeof TIME_LABELS / sizeof TIME_LABELS[0]; i++) {
+		size_t n = phrase_at(p, end, TIME_LABELS[i].label);
+		if (!n)
+			continue;
+		long *field = (long *)((char *)f + TIME_LABELS[i].field);
+		long m = prose_minutes(p + n, end);
+		if (m >= 0 && *field < 0)
+			*field = m;
+		return;
+	}
+}
+
+int rsd_extract_prose_fields(const char *text, size_t len, struct rsd_recipe_fields *f)
+{
+	const char *end = text + len;
+	bool had_total = f->total_time >= 0;
+	for (const char *p = text; p < end; p++) {
+		bool nbsp = p - text >= 2 && (unsigned char)p[-2] == 0xC2 && (unsigned char)p[-1] == 0xA0;
+		if (p > text && !nbsp && (word_byte(p[-1]) || digit(p[-1]) || p[-1] == '.' || p[-1] == ','))
+			continue; /* not at the start of a word or a number */
+		if (!f->yields) {
+			bool nomem = false;
+			f->yields = prose_yields(p, end, &nomem);
+			if (nomem)
+				return -ENOMEM;
+		}
+		if (!digit(*p))
+			prose_time(p, end, f);
+	}
+	if (!had_total && f->total_time < 0 && (f->prep_time > 0 || f->cook_time > 0))
+		f->total_time = (f->prep_time > 0 ? f->prep_time : 0) + (f->cook_time > 0 ? f->cook_time : 0);
+	return 0;
+}
+
 /* ---- fields and record -------------------------------------------------- */
 
 void rsd_extract_fields_init(struct rsd_recipe_fields *f)
@@ -674,13 +931,16 @@ static int find_recipe(struct job *j)
 		if (rsd_jsonld_fields(recipe, j->docs, j->n_docs, j->base, &j->f) < 0)
 			return -ENOMEM;
 	} else {
-		if (!j->pi.has_microdata_recipe && !rsd_html_may_have_recipe(j->html, j->len))
+		if (!j->pi.has_microdata_recipe && !rsd_html_may_have_recipe(j->html, j->len) &&
+		    !rsd_html_may_have_sections(j->html, j->len))
 			return 0; /* nothing the DOM could add: skip parsing it */
 		if ((rc = parse_dom(j)) < 0)
 			return rc;
 		rc = rsd_microdata_fields(j->dom, j->base, &j->f);
 		if (rc == 0)
 			rc = rsd_html_recipe_fields(j->dom, j->base, &j->f);
+		if (rc == 0)
+			rc = rsd_html_plain_recipe_fields(j->dom, &j->pi, j->base, &j->f);
 		if (rc <= 0)
 			return rc;
 	}

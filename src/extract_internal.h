@@ -89,6 +89,11 @@ char *rsd_extract_yields_text(const char *raw);
 int rsd_extract_list_add(cJSON **arr, const char *text, bool split_commas);
 /* Splits instruction text into steps (lines, <li>, <p>, <br>). */
 int rsd_extract_add_steps(cJSON **arr, const char *text, size_t len);
+/* Reads labelled yields and times from page prose ("Serves 4", "Makes 12
+ * cookies", "4 Portionen", "Prep 10 min | Cook 25 min", "Total time: 1
+ * hour") into the fields f does not have yet; total_time also from prep +
+ * cook. Never overrides a value. 0 or -ENOMEM. */
+int rsd_extract_prose_fields(const char *text, size_t len, struct rsd_recipe_fields *f);
 
 /* ---- JSON-LD (extract_jsonld.c) ---- */
 
@@ -123,5 +128,18 @@ int rsd_html_recipe_fields(const GumboOutput *dom, const char *base_url, struct 
  * (no ingredients or a single string of them, no instructions): fills
  * them from the page's HTML lists when it has some of two items or more. */
 int rsd_html_recipe_lists(const GumboOutput *dom, struct rsd_recipe_fields *f);
+
+/* ---- recipes without markup (extract_microdata.c) ---- */
+
+/* Cheap test on the raw page: does it carry an ingredients word (any of
+ * the languages the section headings are known in)? Only then can
+ * rsd_html_plain_recipe_fields find a recipe. */
+bool rsd_html_may_have_sections(const char *html, size_t len);
+/* Fills f from a page with no recipe markup whose content has an
+ * ingredients section (>= 2 items, mostly with quantities) followed by an
+ * instructions section (>= 1 step); title, picture, yields and times from
+ * the page around them. 1 found, 0 not a recipe, -ENOMEM. */
+int rsd_html_plain_recipe_fields(const GumboOutput *dom, const struct rsd_page_info *pi,
+				 const char *base_url, struct rsd_recipe_fields *f);
 
 #endif

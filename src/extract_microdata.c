@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The DOM side of the extractor: page information from a gumbo tree (the
  * reference for the fast scan), schema.org microdata, the fallback for
- * pages without a JSON-LD Recipe, and recipes in plain HTML (hRecipe,
- * recipe plugins' containers, lists named by class/id or by a heading).
+ * pages without a JSON-LD Recipe, recipes in plain HTML (hRecipe, recipe
+ * plugins' containers, lists named by class/id or by a heading) and, last,
+ * recipes without any markup (an ingredients and a method section).
  *
  * Every walk is iterative with an explicit stack: a hostile page can nest
  * elements far deeper than the thread stack would allow recursion. */
@@ -10,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "extract_internal.h"
 
@@ -71,19 +73,24 @@ static const char *attr(const GumboNode *n, const char *name)
 
 /* ---- page info ---------------------------------------------------------- */
 
-/* The itemtype of an itemscope names a Recipe (any of its tokens). */
-static bool is_recipe_scope(const char *itemscope, const char *itemtype)
+/* Whether one token of the white space separated list (NULL: none)
+ * satisfies the test. */
+static bool any_token(const char *list, bool (*test)(const char *token, size_t len))
 {
-	if (!itemscope || !itemtype)
-		return false;
-	for (const char *p = itemtype; *p;) {
+	for (const char *p = list; p && *p;) {
 		p += strspn(p, " \t\n\r\f");
 		size_t n = strcspn(p, " \t\n\r\f");
-		if (n && rsd_extract_is_recipe_type(p, n))
+		if (n && test(p, n))
 			return true;
 		p += n;
 	}
 	return false;
+}
+
+/* The itemtype of an itemscope names a Recipe (any of its tokens). */
+static bool is_recipe_scope(const char *itemscope, const char *itemtype)
+{
+	return itemscope && any_token(itemtype, rsd_extract_is_recipe_type);
 }
 
 static int page_element(const GumboNode *n, bool want_links, struct rsd_page_info *pi)
@@ -183,7 +190,22 @@ static int text_content(const GumboNode *root, struct rsd_text_buf *out)
 
 static bool is_hidden(const GumboNode *n);
 
-static int text_walk(const GumboNode *root, bool visible_only, size_t max_nodes,
+/* How text_walk renders a subtree: all text, only what a reader sees, or
+ * what a reader sees with one line per block (the source's own line
+ * breaks are white space then, as in a browser). */
+enum text_mode { TEXT_ALL, TEXT_VISIBLE, TEXT_LINES };
+
+static int append_text_node(const GumboNode *n, enum text_mode mode, struct rsd_text_buf *out)
+{
+	size_t from = out->len;
+	int rc = rsd_text_buf_append(out, n->v.text.text, strlen(n->v.text.text));
+	for (size_t i = from; rc == 0 && mode == TEXT_LINES && i < out->len; i++)
+		if (out->data[i] == '\n' || out->data[i] == '\r')
+			out->data[i] = ' ';
+	return rc;
+}
+
+static int text_walk(const GumboNode *root, enum text_mode mode, size_t max_nodes,
 		     struct rsd_text_buf *out)
 {
 	struct walker w = {0};
@@ -199,7 +221,7 @@ static int text_walk(const GumboNode *root, bool visible_only, size_t max_nodes,
 			continue;
 		if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_WHITESPACE ||
 		    n->type == GUMBO_NODE_CDATA) {
-			rc = rsd_text_buf_append(out, n->v.text.text, strlen(n->v.text.text));
+			rc = append_text_node(n, mode, out);
 			continue;
 		}
 		if (!is_element(n))
@@ -207,7 +229,7 @@ static int text_walk(const GumboNode *root, bool visible_only, size_t max_nodes,
 		GumboTag t = n->v.element.tag;
 		if (t == GUMBO_TAG_SCRIPT || t == GUMBO_TAG_STYLE || t == GUMBO_TAG_NOSCRIPT)
 			continue;
-		if (visible_only && is_hidden(n))
+		if (mode != TEXT_ALL && is_hidden(n))
 			continue;
 		if (is_block(t))
 			rc = rsd_text_buf_putc(out, '\n');
@@ -222,12 +244,12 @@ static int text_walk(const GumboNode *root, bool visible_only, size_t max_nodes,
 
 static int text_content_of(const GumboNode *root, bool visible_only, struct rsd_text_buf *out)
 {
-	return text_walk(root, visible_only, 0, out);
+	return text_walk(root, visible_only ? TEXT_VISIBLE : TEXT_ALL, 0, out);
 }
 
 static int text_content_small(const GumboNode *root, size_t max_nodes, struct rsd_text_buf *out)
 {
-	return text_walk(root, true, max_nodes, out);
+	return text_walk(root, TEXT_VISIBLE, max_nodes, out);
 }
 
 /* ---- microdata items ---------------------------------------------------- */
@@ -523,8 +545,10 @@ int rsd_microdata_fields(const GumboOutput *dom, const char *base_url, struct rs
  * of the WordPress recipe plugins, each used by thousands of sites. Their
  * lists are <li> (or <p>) under an element whose class or id names them
  * ("ingredients", "instructions", "directions", "method", "steps"), or
- * follow a heading that names them. These heuristics only ever run on a
- * page already known to hold a recipe: they never make one up. */
+ * follow a heading that names them. Here these heuristics only run on a
+ * page already known to hold a recipe; the last fallback below (recipes
+ * without any markup) uses them too, but only with its stricter test of
+ * both sections, outside the page furniture. */
 
 static const char *const RECIPE_ROOTS[] = {"hrecipe", "h-recipe", "wprm-recipe-container",
 	"tasty-recipes", "mv-create-card", "zlrecipe-container", "easyrecipe", "wpurp-container",
@@ -625,19 +649,79 @@ static int add_element_text(cJSON **arr, const GumboNode *n)
 	return rc;
 }
 
-/* Appends the text of every visible <tag> in root's subtree (root
- * included), without descending into one: a nested list belongs to its
- * item. */
-static int collect_items(const GumboNode *root, GumboTag tag, cJSON **arr)
+/* Each visible line of n (blocks and <br> end one) as an item. */
+static int add_element_lines(cJSON **arr, const GumboNode *n)
 {
+	struct rsd_text_buf b = {0};
+	int rc = text_walk(n, TEXT_LINES, 0, &b);
+	for (char *line = b.data, *end = NULL; rc == 0 && line; line = end ? end + 1 : NULL) {
+		if ((end = strchr(line, '\n')) != NULL)
+			*end = '\0';
+		rc = add_text_item(arr, line);
+	}
+	rsd_text_buf_free(&b);
+	return rc;
+}
+
+static const GumboNode *next_element(const GumboNode *n)
+{
+	const GumboNode *p = n->parent;
+	if (!p)
+		return NULL;
+	const GumboVector *c = children_of(p);
+	for (size_t i = n->index_within_parent + 1; c && i < c->length; i++)
+		if (is_element(c->data[i]))
+			return c->data[i];
+	return NULL;
+}
+
+/* A <dt> with the <dd>s that follow it, as one item. */
+static int add_term_text(cJSON **arr, const GumboNode *dt)
+{
+	struct rsd_text_buf b = {0};
+	int rc = text_content_of(dt, true, &b);
+	for (const GumboNode *s = next_element(dt); rc == 0 && s && s->v.element.tag == GUMBO_TAG_DD;
+	     s = next_element(s))
+		if ((rc = rsd_text_buf_putc(&b, ' ')) == 0)
+			rc = text_content_of(s, true, &b);
+	if (rc == 0)
+		rc = add_text_item(arr, b.data);
+	rsd_text_buf_free(&b);
+	return rc;
+}
+
+/* The ways a section writes its items, tried in this order: list items,
+ * definition terms (with their definitions), table rows, paragraphs
+ * (one item per line: <br> separates them), and at last the lines of the
+ * section's text, which is what a grid of <div>s gives. */
+static const GumboTag ITEM_FORMS[] = {GUMBO_TAG_LI, GUMBO_TAG_DT, GUMBO_TAG_TR, GUMBO_TAG_P,
+	GUMBO_TAG_UNKNOWN};
+
+static int add_item(cJSON **arr, const GumboNode *n, GumboTag form)
+{
+	switch (form) {
+	case GUMBO_TAG_DT: return add_term_text(arr, n);
+	case GUMBO_TAG_P: return add_element_lines(arr, n);
+	default: return add_element_text(arr, n);
+	}
+}
+
+/* Appends the items of that form in root's subtree (root included),
+ * without descending into one: a nested list belongs to its item. */
+static int collect_items(const GumboNode *root, GumboTag form, cJSON **arr)
+{
+	if (!is_element(root) || is_hidden(root))
+		return 0;
+	if (form == GUMBO_TAG_UNKNOWN)
+		return add_element_lines(arr, root);
 	struct walker w = {0};
 	int rc = walker_push(&w, root);
 	const GumboNode *n;
 	while (rc == 0 && (n = walker_pop(&w)) != NULL) {
 		if (!is_element(n) || is_hidden(n))
 			continue;
-		if (n->v.element.tag == tag)
-			rc = add_element_text(arr, n);
+		if (n->v.element.tag == form)
+			rc = add_item(arr, n, form);
 		else
 			rc = walker_push_children(&w, n);
 	}
@@ -653,13 +737,19 @@ static const char *const LIST_NAMES[2][6] = {
 	{"instruction", "direction", "method", "step", "preparation", NULL},
 };
 
-/* Heading texts that announce a list (lowercase, without a final ':'). */
-static const char *const LIST_HEADINGS[2][14] = {
+/* Heading texts that announce a list (lowercase, without a final ':'), in
+ * the languages of most recipe sites: en, de, fr, es, it, nl, pt, sv, no,
+ * da, pl, cs. */
+static const char *const LIST_HEADINGS[2][32] = {
 	{"ingredients", "ingredient list", "zutaten", "ingrédients", "ingredientes", "ingredienti",
-	 "ingrediënten", "ingredienser", "składniki", NULL},
+	 "ingrediënten", "ingredienser", "składniki", "suroviny", "ingredience", "what you need",
+	 "you will need", "you'll need", NULL},
 	{"method", "instructions", "directions", "preparation", "steps", "how to make it",
-	 "zubereitung", "préparation", "preparación", "preparazione", "bereiding", "fremgangsmåte",
-	 "fremgangsmåde", NULL},
+	 "how to make", "zubereitung", "anleitung", "préparation", "instructions de préparation",
+	 "étapes", "preparación", "instrucciones", "elaboración", "pasos", "preparazione",
+	 "procedimento", "bereiding", "bereidingswijze", "modo de preparo", "modo de preparação",
+	 "preparo", "gör så här", "tillagning", "fremgangsmåte", "fremgangsmåde", "sådan gør du",
+	 "przygotowanie", "sposób przygotowania", "postup", NULL},
 };
 
 static bool named_for(const GumboNode *n, int kind)
@@ -673,40 +763,164 @@ static size_t n_items(const cJSON *arr)
 	return arr ? (size_t)cJSON_GetArraySize(arr) : 0;
 }
 
-/* The items of a list container: its <li>, else (steps written as
- * paragraphs) its <p>. */
-static int container_items(const GumboNode *n, int kind, cJSON **items)
+/* Class tokens (and ids) of page furniture: exact names, and names that
+ * start or end with one ("main-menu", "comments-area", "left-sidebar";
+ * not "content-sidebar-wrap", which holds the content). */
+static bool chrome_token(const char *t, size_t n)
 {
-	int rc = collect_items(n, GUMBO_TAG_LI, items);
-	if (rc == 0 && n_items(*items) < 2 && kind == LIST_INSTRUCTIONS) {
+	static const char *const EXACT[] = {"nav", "navbar", "navigation", "breadcrumb",
+		"breadcrumbs", "header", "footer", "site-header", "site-footer", "widget-area", NULL};
+	static const char *const PARTS[] = {"menu", "sidebar", "comment", "comments", NULL};
+	for (size_t i = 0; EXACT[i]; i++)
+		if (rsd_text_ieq(t, n, EXACT[i]))
+			return true;
+	for (size_t i = 0; PARTS[i]; i++) {
+		size_t k = strlen(PARTS[i]);
+		if (n < k)
+			continue;
+		if (rsd_text_ieq(t, k, PARTS[i]) && (n == k || t[k] == '-' || t[k] == '_' ||
+						      strcmp(PARTS[i], "comment") == 0))
+			return true;
+		if (n > k && rsd_text_ieq(t + n - k, k, PARTS[i]) && (t[n - k - 1] == '-' || t[n - k - 1] == '_'))
+			return true;
+	}
+	return false;
+}
+
+
+/* Page furniture around the content: navigation, sidebars, footers, site
+ * headers, forms and comments. Their words ("Ingredients" in a menu, a
+ * comment's "method") are not a recipe's sections. A <header> inside an
+ * article or <main> heads the content itself; a <form> that is a child of
+ * <body> wraps the whole page (ASP.NET). */
+static bool is_chrome(const GumboNode *n)
+{
+	switch (n->v.element.tag) {
+	case GUMBO_TAG_NAV: case GUMBO_TAG_ASIDE: case GUMBO_TAG_MENU: case GUMBO_TAG_FOOTER:
+		return true;
+	case GUMBO_TAG_HEADER: {
+		/* bounded: the walk up costs a constant per header */
+		const GumboNode *p = n->parent;
+		for (int up = 0; up < 16 && p && is_element(p); up++, p = p->parent)
+			if (p->v.element.tag == GUMBO_TAG_ARTICLE || p->v.element.tag == GUMBO_TAG_MAIN)
+				return false;
+		return true;
+	}
+	case GUMBO_TAG_FORM:
+		return !(n->parent && is_element(n->parent) && n->parent->v.element.tag == GUMBO_TAG_BODY);
+	default:
+		return any_token(attr(n, "class"), chrome_token) || any_token(attr(n, "id"), chrome_token);
+	}
+}
+
+/* Byte offset of an element's start tag in the page: document order of
+ * explicit elements without walking the tree. */
+static size_t source_offset(const GumboNode *n)
+{
+	return n->v.element.start_pos.offset;
+}
+
+/* What a list search looks for. */
+struct list_query {
+	int kind;
+	size_t min_items;
+	bool content_only;          /* skip page furniture (is_chrome) */
+	const GumboNode *after;     /* only sections that start after this one */
+};
+
+struct found_list {
+	cJSON *items;
+	const GumboNode *at; /* the named container or the heading */
+};
+
+static bool query_skips(const struct list_query *q, const GumboNode *n)
+{
+	return !is_element(n) || is_hidden(n) || (q->content_only && is_chrome(n));
+}
+
+static bool query_after(const struct list_query *q, const GumboNode *n)
+{
+	return !q->after || source_offset(n) > source_offset(q->after);
+}
+
+/* An item that only names a list ("Method" in the box that toggles the
+ * method open) labels the section; it is not one of its items. */
+static void drop_labels(cJSON **items)
+{
+	for (cJSON *e = *items ? (*items)->child : NULL, *next; e; e = next) {
+		next = e->next;
+		size_t len = strlen(e->valuestring);
+		while (len && (e->valuestring[len - 1] == ':' || e->valuestring[len - 1] == ' '))
+			len--;
+		for (int k = 0; k < 2; k++)
+			for (size_t i = 0; LIST_HEADINGS[k][i]; i++)
+				if (e && rsd_text_ieq(e->valuestring, len, LIST_HEADINGS[k][i])) {
+					cJSON_Delete(cJSON_DetachItemViaPointer(*items, e));
+					e = NULL;
+				}
+	}
+}
+
+/* The items of a list container, in the first form that gives enough. */
+static int container_items(const GumboNode *n, size_t min_items, cJSON **items)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof ITEM_FORMS / sizeof ITEM_FORMS[0]; i++) {
 		cJSON_Delete(*items);
 		*items = NULL;
-		rc = collect_items(n, GUMBO_TAG_P, items);
+		rc = collect_items(n, ITEM_FORMS[i], items);
+		drop_labels(items);
+		if (n_items(*items) >= min_items)
+			break;
 	}
 	return rc;
 }
 
-/* The outermost visible element under root, first in document order,
- * named for kind (and not also for the other kind: "ingredients-and-
- * method" wraps both) that holds at least two items. A named element with
- * fewer is not searched further, which keeps the walk linear. */
-static int list_by_name(const GumboNode *root, int kind, cJSON **out)
+static int heading_level(GumboTag t);
+
+/* Lists in groups ("For the sauce") repeat the named container: the
+ * containers named alike that follow it, headings between them allowed,
+ * add their items. */
+static int sibling_groups(const GumboNode *n, int kind, cJSON **items)
+{
+	int rc = 0;
+	for (const GumboNode *s = next_element(n); rc == 0 && s; s = next_element(s)) {
+		if (heading_level(s->v.element.tag) || is_hidden(s))
+			continue;
+		if (!named_for(s, kind) || named_for(s, !kind))
+			break;
+		cJSON *more = NULL;
+		rc = container_items(s, 1, &more);
+		for (cJSON *e = more ? more->child : NULL; rc == 0 && e; e = e->next)
+			rc = add_text_item(items, e->valuestring);
+		cJSON_Delete(more);
+	}
+	return rc;
+}
+
+/* The outermost visible element, first in document order, named for the
+ * kind (and not also for the other kind: "ingredients-and-method" wraps
+ * both) that holds enough items. A named element with fewer is not
+ * searched further, which keeps the walk linear. */
+static int list_by_name(const GumboNode *root, const struct list_query *q, struct found_list *out)
 {
 	struct walker w = {0};
 	int rc = walker_push(&w, root);
 	const GumboNode *n;
-	while (rc == 0 && !*out && (n = walker_pop(&w)) != NULL) {
-		if (!is_element(n) || is_hidden(n))
+	while (rc == 0 && !out->items && (n = walker_pop(&w)) != NULL) {
+		if (query_skips(q, n))
 			continue;
 		GumboTag t = n->v.element.tag;
 		bool body = t == GUMBO_TAG_HTML || t == GUMBO_TAG_BODY;
-		if (!body && named_for(n, kind) && !named_for(n, !kind)) {
+		if (!body && query_after(q, n) && named_for(n, q->kind) && !named_for(n, !q->kind)) {
 			cJSON *items = NULL;
-			rc = container_items(n, kind, &items);
-			if (rc == 0 && n_items(items) >= 2)
-				*out = items;
-			else
+			rc = container_items(n, q->min_items, &items);
+			if (rc == 0 && n_items(items) >= q->min_items && n_items(items)) {
+				*out = (struct found_list){items, n};
+				rc = sibling_groups(n, q->kind, &out->items);
+			} else {
 				cJSON_Delete(items);
+			}
 			continue;
 		}
 		rc = walker_push_children(&w, n);
@@ -728,13 +942,27 @@ static int heading_level(GumboTag t)
 	}
 }
 
+/* Elements that can label a section: headings, and the emphasis, link,
+ * button and plain boxes that pages style as headings (an accordion's
+ * "Ingredients" toggle, a <div class="title">). */
+static bool may_label(GumboTag t)
+{
+	switch (t) {
+	case GUMBO_TAG_P: case GUMBO_TAG_STRONG: case GUMBO_TAG_B: case GUMBO_TAG_DT:
+	case GUMBO_TAG_A: case GUMBO_TAG_SPAN: case GUMBO_TAG_DIV: case GUMBO_TAG_LABEL:
+	case GUMBO_TAG_SUMMARY: case GUMBO_TAG_BUTTON: case GUMBO_TAG_TH: case GUMBO_TAG_EM:
+	case GUMBO_TAG_LEGEND: case GUMBO_TAG_CAPTION:
+		return true;
+	default:
+		return heading_level(t) != 0;
+	}
+}
+
 /* Whether n is a short heading-like element whose whole text announces a
  * list of that kind ("Ingredients", "Method:"). kind -1: of either kind. */
 static bool is_list_heading(const GumboNode *n, int kind)
 {
-	GumboTag t = n->v.element.tag;
-	if (!heading_level(t) && t != GUMBO_TAG_P && t != GUMBO_TAG_STRONG && t != GUMBO_TAG_B &&
-	    t != GUMBO_TAG_DT)
+	if (!may_label(n->v.element.tag))
 		return false;
 	struct rsd_text_buf b = {0};
 	char *text = NULL;
@@ -754,18 +982,6 @@ static bool is_list_heading(const GumboNode *n, int kind)
 	return found;
 }
 
-static const GumboNode *next_element(const GumboNode *n)
-{
-	const GumboNode *p = n->parent;
-	if (!p)
-		return NULL;
-	const GumboVector *c = children_of(p);
-	for (size_t i = n->index_within_parent + 1; c && i < c->length; i++)
-		if (is_element(c->data[i]))
-			return c->data[i];
-	return NULL;
-}
-
 /* A sibling that starts another part of the page: a heading of the same
  * or a higher rank, any heading that names a list, or the other list. */
 static bool ends_section(const GumboNode *sib, int level, int kind)
@@ -775,7 +991,7 @@ static bool ends_section(const GumboNode *sib, int level, int kind)
 }
 
 /* The items in the siblings that follow heading h, up to the next section. */
-static int items_after(const GumboNode *h, int kind, GumboTag tag, cJSON **items)
+static int items_after(const GumboNode *h, int kind, GumboTag form, cJSON **items)
 {
 	int level = heading_level(h->v.element.tag);
 	/* <p><strong>Method</strong></p>: the list follows the wrapper */
@@ -785,33 +1001,34 @@ static int items_after(const GumboNode *h, int kind, GumboTag tag, cJSON **items
 	int rc = 0;
 	for (const GumboNode *s = next_element(h); rc == 0 && s && !ends_section(s, level, kind);
 	     s = next_element(s))
-		if (!is_hidden(s))
-			rc = collect_items(s, tag, items);
+		rc = collect_items(s, form, items);
 	return rc;
 }
 
 /* The list that follows the first heading announcing it. */
-static int list_by_heading(const GumboNode *root, int kind, cJSON **out)
+static int list_by_heading(const GumboNode *root, const struct list_query *q, struct found_list *out)
 {
 	struct walker w = {0};
 	int rc = walker_push(&w, root);
 	const GumboNode *n;
-	while (rc == 0 && !*out && (n = walker_pop(&w)) != NULL) {
-		if (!is_element(n) || is_hidden(n))
+	while (rc == 0 && !out->items && (n = walker_pop(&w)) != NULL) {
+		if (query_skips(q, n))
 			continue;
-		if (!is_list_heading(n, kind)) {
+		if (!query_after(q, n) || !is_list_heading(n, q->kind)) {
 			rc = walker_push_children(&w, n);
 			continue;
 		}
 		cJSON *items = NULL;
-		rc = items_after(n, kind, GUMBO_TAG_LI, &items);
-		if (rc == 0 && n_items(items) < 2 && kind == LIST_INSTRUCTIONS) {
+		for (size_t i = 0; rc == 0 && i < sizeof ITEM_FORMS / sizeof ITEM_FORMS[0]; i++) {
 			cJSON_Delete(items);
 			items = NULL;
-			rc = items_after(n, kind, GUMBO_TAG_P, &items);
+			rc = items_after(n, q->kind, ITEM_FORMS[i], &items);
+			drop_labels(&items);
+			if (n_items(items) >= q->min_items)
+				break;
 		}
-		if (rc == 0 && n_items(items) >= 2)
-			*out = items;
+		if (rc == 0 && n_items(items) >= q->min_items && n_items(items))
+			*out = (struct found_list){items, n};
 		else
 			cJSON_Delete(items);
 	}
@@ -819,20 +1036,87 @@ static int list_by_heading(const GumboNode *root, int kind, cJSON **out)
 	return rc;
 }
 
+/* "1.", "2)", "Step 3:", "Schritt 4": a step's number, written as text. */
+static size_t step_number_len(const char *s)
+{
+	static const char *const WORDS[] = {"step", "schritt", "étape", "etape", "paso", "passo",
+		"stap", "krok", "steg", "trin", NULL};
+	size_t i = 0;
+	for (size_t k = 0; WORDS[k] && !i; k++) {
+		size_t n = strlen(WORDS[k]);
+		if (strncasecmp(s, WORDS[k], n) == 0 && s[n] == ' ')
+			i = n + 1;
+	}
+	size_t digits = i;
+	while (s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == digits || i - digits > 3)
+		return 0;
+	bool word = digits > 0;
+	if (s[i] == '.' || s[i] == ')' || s[i] == ':')
+		i++;
+	else if (!word && s[i] != '\0')
+		return 0; /* "2 cups ...": a quantity, not a number */
+	while (s[i] == ' ')
+		i++;
+	return i;
+}
+
+/* Steps lose their written numbers; a bare number is no step. */
+static int strip_step_numbers(cJSON **arr)
+{
+	cJSON *e = *arr ? (*arr)->child : NULL;
+	while (e) {
+		cJSON *next = e->next;
+		size_t n = step_number_len(e->valuestring);
+		if (n && !e->valuestring[n]) {
+			cJSON_Delete(cJSON_DetachItemViaPointer(*arr, e));
+		} else if (n) {
+			cJSON *s = cJSON_CreateString(e->valuestring + n);
+			if (!s || !cJSON_ReplaceItemViaPointer(*arr, e, s)) {
+				cJSON_Delete(s);
+				return -ENOMEM;
+			}
+		}
+		e = next;
+	}
+	if (*arr && !(*arr)->child) {
+		cJSON_Delete(*arr);
+		*arr = NULL;
+	}
+	return 0;
+}
+
+/* The list of that kind under root: a container named for it, else the
+ * items after a heading that announces it. */
+static int find_list(const GumboNode *root, const struct list_query *q, struct found_list *out)
+{
+	*out = (struct found_list){0};
+	int rc = list_by_name(root, q, out);
+	if (rc == 0 && !out->items)
+		rc = list_by_heading(root, q, out);
+	if (rc == 0 && q->kind == LIST_INSTRUCTIONS)
+		rc = strip_step_numbers(&out->items);
+	if (rc < 0) {
+		cJSON_Delete(out->items);
+		out->items = NULL;
+	}
+	return rc;
+}
+
 /* Replaces *list by the HTML list of that kind under root, if there is
  * one of at least two items. */
 static int html_list(const GumboNode *root, int kind, cJSON **list)
 {
-	cJSON *found = NULL;
-	int rc = list_by_name(root, kind, &found);
-	if (rc == 0 && !found)
-		rc = list_by_heading(root, kind, &found);
-	if (rc == 0 && found) {
+	struct list_query q = {.kind = kind, .min_items = 2};
+	struct found_list found;
+	int rc = find_list(root, &q, &found);
+	if (rc == 0 && n_items(found.items) >= 2) {
 		cJSON_Delete(*list);
-		*list = found;
+		*list = found.items;
 		return 1;
 	}
-	cJSON_Delete(found);
+	cJSON_Delete(found.items);
 	return rc;
 }
 
@@ -1000,5 +1284,220 @@ int rsd_html_recipe_fields(const GumboOutput *dom, const char *base_url, struct 
 	if (f->total_time <= 0 && (f->prep_time > 0 || f->cook_time > 0))
 		f->total_time = (f->prep_time > 0 ? f->prep_time : 0) + (f->cook_time > 0 ? f->cook_time : 0);
 	rc = class_image(root, base_url, &f->image);
+	return rc < 0 ? rc : 1;
+}
+
+/* ---- recipes without any markup ----------------------------------------- */
+
+/* Some sites publish recipes with no schema.org data, microformat or
+ * plugin: just an "Ingredients" section and a "Method" section. A page is
+ * taken for such a recipe only when its content (page furniture aside,
+ * see is_chrome) has both: an ingredients section of two items or more,
+ * most of them with a quantity (a digit or a fraction; a cosmetic's or a
+ * product's ingredient list has none), and after it an instructions
+ * section of at least one step, each found by a heading or a class/id
+ * name as above. The rest of the record comes from the page around them:
+ * the page's <h1> (else og:title without the site name), the first
+ * picture after that heading (og:image wins, as for a Recipe's image
+ * set), and labelled yields and times in the prose between the heading
+ * and the ingredients. */
+
+/* Ingredient words of the languages in LIST_HEADINGS, as they appear in
+ * the raw page (headings and class names): no page without one of them
+ * can pass the test above, so the DOM is not parsed for it. */
+static const char *const SECTION_WORDS[] = {"ngredi", "NGREDI", "ngrédi", "NGRÉDI", "utaten",
+	"UTATEN", "kładnik", "KŁADNIK", "uroviny", "UROVINY", "ou need", "OU NEED", "ou'll need",
+	"OU'LL NEED", NULL};
+
+bool rsd_html_may_have_sections(const char *html, size_t len)
+{
+	for (size_t i = 0; SECTION_WORDS[i]; i++)
+		if (memmem(html, len, SECTION_WORDS[i], strlen(SECTION_WORDS[i])))
+			return true;
+	return false;
+}
+
+/* A quantity: an ASCII digit or a vulgar fraction (U+00BC-U+00BE,
+ * U+2150-U+215E). */
+static bool has_quantity(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p >= '0' && *p <= '9') || (p[0] == 0xC2 && p[1] >= 0xBC && p[1] <= 0xBE) ||
+		    (p[0] == 0xE2 && p[1] == 0x85 && p[2] >= 0x90 && p[2] <= 0x9E))
+			return true;
+	return false;
+}
+
+static bool mostly_quantities(const cJSON *items)
+{
+	size_t with = 0, all = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, items) {
+		all++;
+		with += has_quantity(e->valuestring);
+	}
+	return all >= 2 && 2 * with >= all;
+}
+
+/* The first visible <h1> of the content that is not the site's name. */
+static int content_title(const GumboNode *root, const char *site_name, char **title,
+			 const GumboNode **at)
+{
+	struct walker w = {0};
+	int rc = walker_push(&w, root);
+	const GumboNode *n;
+	while (rc == 0 && !*title && (n = walker_pop(&w)) != NULL) {
+		if (!is_element(n) || is_hidden(n) || is_chrome(n))
+			continue;
+		if (n->v.element.tag != GUMBO_TAG_H1) {
+			rc = walker_push_children(&w, n);
+			continue;
+		}
+		struct rsd_text_buf b = {0};
+		if ((rc = text_content_of(n, true, &b)) == 0 && !(*title = rsd_text_clean(b.data, b.len)))
+			rc = -ENOMEM;
+		rsd_text_buf_free(&b);
+		if (*title && (!**title || (site_name && strcasecmp(*title, site_name) == 0))) {
+			free(*title);
+			*title = NULL;
+		} else if (*title) {
+			*at = n;
+		}
+	}
+	free(w.stack);
+	return rc;
+}
+
+/* "Donut Glaze - Bakery Co" -> "Donut Glaze" when "Bakery Co" is the
+ * site's name; the separators sites put before their name. */
+static char *title_without_site(const char *title, const char *site)
+{
+	static const char *const SEPARATORS[] = {"-", "|", ":", "–", "—", "·", "•", "::", NULL};
+	size_t tl = strlen(title), sl = site ? strlen(site) : 0;
+	if (sl && tl > sl && strcasecmp(title + tl - sl, site) == 0) {
+		size_t k = tl - sl;
+		while (k && title[k - 1] == ' ')
+			k--;
+		for (size_t i = 0; SEPARATORS[i]; i++) {
+			size_t n = strlen(SEPARATORS[i]);
+			if (k > n && memcmp(title + k - n, SEPARATORS[i], n) == 0) {
+				k -= n;
+				while (k && title[k - 1] == ' ')
+					k--;
+				if (k)
+					return strndup(title, k);
+				break;
+			}
+		}
+	}
+	return strdup(title);
+}
+
+/* A picture's address: src, unless a lazy loader left a placeholder
+ * there and the real one in data-src / data-lazy-src. */
+static const char *image_source(const GumboNode *img)
+{
+	const char *src = attr(img, "src");
+	if (src && *src && strncmp(src, "data:", 5) != 0)
+		return src;
+	const char *lazy = attr(img, "data-src");
+	return lazy ? lazy : attr(img, "data-lazy-src");
+}
+
+/* The first content picture between the title and the ingredients. */
+static int picture_after(const GumboNode *root, const GumboNode *title, const GumboNode *end,
+			 const char *base_url, char **out)
+{
+	struct walker w = {0};
+	int rc = walker_push(&w, root);
+	const GumboNode *n;
+	while (rc == 0 && !*out && (n = walker_pop(&w)) != NULL) {
+		if (!is_element(n) || is_hidden(n) || is_chrome(n))
+			continue;
+		size_t at = source_offset(n);
+		if (n->v.element.tag == GUMBO_TAG_IMG && at > source_offset(title) &&
+		    at < source_offset(end) && image_source(n))
+			*out = rsd_extract_field_url(base_url, image_source(n));
+		else
+			rc = walker_push_children(&w, n);
+	}
+	free(w.stack);
+	return rc;
+}
+
+/* The visible content text that starts after `from` (NULL: the page's
+ * start) and before `to`, one line per block; at most a few pages of it,
+ * which bounds the prose reader. */
+static int text_between(const GumboNode *root, const GumboNode *from, const GumboNode *to,
+			struct rsd_text_buf *out)
+{
+	enum { MAX_PROSE = 64 * 1024 };
+	size_t lo = from ? source_offset(from) : 0, hi = source_offset(to);
+	struct walker w = {0};
+	int rc = walker_push(&w, root);
+	const GumboNode *n;
+	while (rc == 0 && out->len < MAX_PROSE && (n = walker_pop(&w)) != NULL) {
+		if (n->type == GUMBO_NODE_TEXT) {
+			size_t at = n->v.text.start_pos.offset;
+			if (at > lo && at < hi)
+				rc = append_text_node(n, TEXT_LINES, out);
+			continue;
+		}
+		if (!is_element(n) || is_hidden(n) || is_chrome(n))
+			continue;
+		GumboTag t = n->v.element.tag;
+		if (t == GUMBO_TAG_SCRIPT || t == GUMBO_TAG_STYLE || t == GUMBO_TAG_NOSCRIPT)
+			continue;
+		if (is_block(t))
+			rc = rsd_text_buf_putc(out, '\n');
+		if (rc == 0)
+			rc = walker_push_children(&w, n);
+	}
+	free(w.stack);
+	return rc;
+}
+
+/* Title, picture, yields and times of a recipe found by its sections. */
+static int plain_recipe_details(const GumboOutput *dom, const struct rsd_page_info *pi,
+				const char *base_url, const GumboNode *ingredients,
+				struct rsd_recipe_fields *f)
+{
+	const GumboNode *heading = NULL;
+	int rc = content_title(dom->root, pi->og_site_name, &f->title, &heading);
+	if (rc == 0 && !f->title && pi->og_title && !(f->title = title_without_site(pi->og_title,
+										 pi->og_site_name)))
+		rc = -ENOMEM;
+	if (rc == 0 && heading) {
+		rc = picture_after(dom->root, heading, ingredients, base_url, &f->image);
+		f->image_from_set = true; /* a picture of the page: og:image says more */
+	}
+	struct rsd_text_buf prose = {0};
+	if (rc == 0)
+		rc = text_between(dom->root, heading, ingredients, &prose);
+	if (rc == 0 && prose.len)
+		rc = rsd_extract_prose_fields(prose.data, prose.len, f);
+	rsd_text_buf_free(&prose);
+	return rc;
+}
+
+int rsd_html_plain_recipe_fields(const GumboOutput *dom, const struct rsd_page_info *pi,
+				 const char *base_url, struct rsd_recipe_fields *f)
+{
+	struct list_query q = {.kind = LIST_INGREDIENTS, .min_items = 2, .content_only = true};
+	struct found_list ing, ins = {0};
+	int rc = find_list(dom->root, &q, &ing);
+	if (rc == 0 && ing.items && mostly_quantities(ing.items)) {
+		q = (struct list_query){.kind = LIST_INSTRUCTIONS, .min_items = 1,
+			.content_only = true, .after = ing.at};
+		rc = find_list(dom->root, &q, &ins);
+	}
+	if (rc < 0 || !ins.items) {
+		cJSON_Delete(ing.items);
+		cJSON_Delete(ins.items);
+		return rc;
+	}
+	f->ingredients = ing.items;
+	f->instructions_list = ins.items;
+	rc = plain_recipe_details(dom, pi, base_url, ing.at, f);
 	return rc < 0 ? rc : 1;
 }

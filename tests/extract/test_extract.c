@@ -339,6 +339,113 @@ START_TEST(html_lists_without_recipe)
 }
 END_TEST
 
+/* Recipes without any markup: found by an ingredients section (items
+ * with quantities) followed by an instructions section, outside the page
+ * furniture; details from the page around them. */
+START_TEST(plain_html_recipe)
+{
+	struct rsd_extract_result res;
+	for (unsigned full = 0; full < 2; full++) {
+		cJSON *r = extract("plain_recipe.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
+		ck_assert_ptr_nonnull(r);
+		assert_str(r, "title", "Lemon Bars"); /* the content's <h1>, not the site header's */
+		assert_str(r, "author", "Ada Baker");
+		assert_str(r, "description", "Tangy bars on a butter crust.");
+		/* og:image is a logo: the lazy-loaded picture after the title */
+		assert_str(r, "image", "https://kitchen.test/img/lemon-bars.jpg");
+		assert_str(r, "yields", "4 servings");
+		assert_num(r, "prep_time", 15);
+		assert_num(r, "cook_time", 70);
+		assert_num(r, "total_time", 85);
+		assert_list(r, "ingredients", "200 g flour|100 g cold butter|3 eggs|½ cup lemon juice|"
+			    "zest of one lemon");
+		assert_list(r, "instructions_list", "Rub the butter into the flour.|"
+			    "Press into a tin and bake.|Whisk the filling, pour it over, bake again.");
+		rsd_extract_result_clear(&res);
+	}
+}
+END_TEST
+
+START_TEST(plain_html_recipe_forms)
+{
+	struct rsd_extract_result res;
+	/* German labels, table rows, "Schritt 1:", no <h1>: og:title without the site */
+	cJSON *r = extract("plain_recipe_de.html", 0, &res);
+	assert_str(r, "title", "Apfelkuchen");
+	assert_str(r, "image", "https://backstube.test/bilder/apfelkuchen.jpg");
+	assert_str(r, "yields", "8 servings");
+	assert_num(r, "prep_time", 20);
+	assert_num(r, "cook_time", 45);
+	assert_num(r, "total_time", 65);
+	assert_list(r, "ingredients", "500 g Mehl|4 Äpfel|1 Prise Salz");
+	assert_list(r, "instructions_list", "Äpfel schälen und schneiden.|Teig kneten, belegen und backen.");
+	rsd_extract_result_clear(&res);
+	/* class/id names, <dt>/<dd> pairs, a grid of <div>s, a page-wide <form> */
+	r = extract("plain_recipe_grid.html", RSD_EXTRACT_FULL_PARSE, &res);
+	assert_str(r, "title", "Green soup");
+	assert_str(r, "yields", "6 bowls");
+	assert_num(r, "total_time", 65);
+	assert_list(r, "ingredients", "1 l vegetable stock|300 g peas|1 bunch mint");
+	assert_list(r, "instructions_list", "Boil the stock.|Add the peas and mint, then blend.");
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(r, "prep_time"));
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
+/* Prose about ingredients, a product's ingredient label without a
+ * method, menus and comments with both words, a cosmetic's list without
+ * quantities: no record on either path. */
+START_TEST(plain_html_not_a_recipe)
+{
+	static const char *const PAGES[] = {"plain_article.html", "plain_shop.html",
+		"plain_nav.html", "html_lists_no_recipe.html"};
+	struct rsd_extract_result res;
+	for (size_t i = 0; i < sizeof PAGES / sizeof PAGES[0]; i++) {
+		ck_assert_msg(extract(PAGES[i], 0, &res) == NULL, "%s", PAGES[i]);
+		ck_assert_msg(extract(PAGES[i], RSD_EXTRACT_FULL_PARSE, &res) == NULL, "%s", PAGES[i]);
+	}
+}
+END_TEST
+
+/* A hostile page for the section search: 100000 ingredients, 10000
+ * nested boxes around the method, a megabyte of prose without a break. */
+START_TEST(plain_html_adversarial)
+{
+	struct {
+		char *p;
+		size_t len;
+	} b = {0};
+	FILE *f = open_memstream(&b.p, &b.len);
+	ck_assert_ptr_nonnull(f);
+	fputs("<html><body><h1>Big</h1><p>Serves ", f);
+	for (int i = 0; i < 1 << 20; i++)
+		fputc('9', f);
+	fputs("</p><h2>Ingredients</h2><ul>", f);
+	for (int i = 0; i < 100000; i++)
+		fputs("<li>1 g salt</li>", f);
+	fputs("</ul><h2>Method</h2>", f);
+	for (int i = 0; i < 10000; i++)
+		fputs("<div class=\"x\">", f);
+	fputs("<p>Stir.</p></body></html>", f);
+	fclose(f);
+	struct rsd_extract_result a, c;
+	ck_assert_int_eq(rsd_extract(x, b.p, b.len, PAGE_URL, NULL, 0, &a), 0);
+	ck_assert_int_eq(rsd_extract(x, b.p, b.len, PAGE_URL, NULL, RSD_EXTRACT_FULL_PARSE, &c), 0);
+	ck_assert_ptr_nonnull(a.record);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(a.record, "ingredients")), 100000);
+	assert_str(a.record, "yields", NULL); /* a million digits are no count */
+	assert_list(a.record, "instructions_list", "Stir.");
+	assert_str(a.record, "title", "Big");
+	char *ja = cJSON_PrintUnformatted(a.record), *jc = cJSON_PrintUnformatted(c.record);
+	ck_assert_str_eq(ja, jc);
+	free(ja);
+	free(jc);
+	rsd_extract_result_clear(&a);
+	rsd_extract_result_clear(&c);
+	free(b.p);
+}
+END_TEST
+
 /* Every fixture (and every page of $RSD_DIFF_CORPUS/<site>/, when set):
  * the fast path and the full gumbo parse give the same record and links. */
 static void differential_dir(const char *dir, int depth, size_t *checked)
@@ -476,6 +583,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, hrecipe_microformat);
 	tcase_add_test(tc, recipe_plugin_without_jsonld);
 	tcase_add_test(tc, html_lists_without_recipe);
+	tcase_add_test(tc, plain_html_recipe);
+	tcase_add_test(tc, plain_html_recipe_forms);
+	tcase_add_test(tc, plain_html_not_a_recipe);
+	tcase_add_test(tc, plain_html_adversarial);
 	tcase_add_test(tc, fast_path_equals_full_parse);
 	tcase_add_test(tc, adversarial_pages);
 	tcase_add_test(tc, api_errors);
