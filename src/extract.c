@@ -80,8 +80,8 @@ double rsd_record_calories(const cJSON *record)
 void rsd_extract_page_info_clear(struct rsd_page_info *pi)
 {
 	char **strs[] = {&pi->base_href, &pi->canonical, &pi->lang, &pi->og_site_name,
-		&pi->og_title, &pi->og_description, &pi->og_image, &pi->meta_description,
-		&pi->meta_author};
+		&pi->og_title, &pi->og_description, &pi->og_image, &pi->og_url,
+		&pi->meta_description, &pi->meta_author};
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		free(*strs[i]);
 	free(pi->scripts);
@@ -150,6 +150,7 @@ int rsd_extract_page_meta(struct rsd_page_info *pi, const char *name, const char
 		{"og:image:url", offsetof(struct rsd_page_info, og_image), false},
 		{"og:image:secure_url", offsetof(struct rsd_page_info, og_image), false},
 		{"twitter:image", offsetof(struct rsd_page_info, og_image), false},
+		{"og:url", offsetof(struct rsd_page_info, og_url), false},
 		{"description", offsetof(struct rsd_page_info, meta_description), true},
 		{"author", offsetof(struct rsd_page_info, meta_author), true},
 	};
@@ -951,6 +952,25 @@ static int find_recipe(struct job *j)
 	return 1;
 }
 
+static bool is_web_url(const char *url)
+{
+	return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
+}
+
+/* What relative references resolve against: <base href>, else the page's
+ * URL. A page read from a file (`extract FILE`, a saved copy) declares
+ * where it was published in <link rel=canonical> or og:url; its relative
+ * image URLs resolve against that, as they did on the web. */
+static char *page_base(const char *page_url, const struct rsd_page_info *pi)
+{
+	const char *url = page_url;
+	const char *declared = pi->canonical ? pi->canonical : pi->og_url;
+	if (strncasecmp(page_url, "file:", 5) == 0 && declared && is_web_url(declared))
+		url = declared;
+	char *base = pi->base_href ? rsd_extract_resolve_url(url, pi->base_href, false) : NULL;
+	return base ? base : strdup(url);
+}
+
 static int run(struct job *j, unsigned flags, struct rsd_extract_result *res)
 {
 	bool want_links = flags & RSD_EXTRACT_LINKS;
@@ -962,8 +982,7 @@ static int run(struct job *j, unsigned flags, struct rsd_extract_result *res)
 		rc = scan_page(j->html, j->len, want_links, &j->pi);
 	if (rc < 0)
 		return rc;
-	j->base = j->pi.base_href ? rsd_extract_resolve_url(j->page_url, j->pi.base_href, false) : NULL;
-	if (!j->base && !(j->base = strdup(j->page_url)))
+	if (!(j->base = page_base(j->page_url, &j->pi)))
 		return -ENOMEM;
 	if (want_links && (rc = collect_links(j, res)) < 0)
 		return rc;

@@ -24,6 +24,7 @@ struct rsd_page_info {
 	char *og_title;
 	char *og_description;
 	char *og_image;       /* as written */
+	char *og_url;         /* as written */
 	char *meta_description;
 	char *meta_author;
 	/* <script type=application/ld+json> bodies: slices of the (UTF-8)

@@ -276,6 +276,30 @@ START_TEST(image_single_or_set)
 }
 END_TEST
 
+/* A page read from a file resolves relative URLs against the address it
+ * declares (og:url), not the file's directory; a fetched page against its
+ * own URL. Both paths. */
+START_TEST(saved_page_declares_its_url)
+{
+	static const unsigned FLAGS[] = {0, RSD_EXTRACT_FULL_PARSE};
+	size_t len;
+	char *html = slurp("saved_page.html", &len);
+	for (size_t i = 0; i < 2; i++) {
+		struct rsd_extract_result res;
+		ck_assert_int_eq(rsd_extract(x, html, len, "file:///home/me/saved/oat.html", NULL,
+					     FLAGS[i], &res), 0);
+		assert_str(res.record, "image", "https://bakery.test/img/oat-biscuits.jpg");
+		assert_str(res.record, "url", "file:///home/me/saved/oat.html");
+		rsd_extract_result_clear(&res);
+		ck_assert_int_eq(rsd_extract(x, html, len, "https://mirror.test/a/b/c.html", NULL,
+					     FLAGS[i], &res), 0);
+		assert_str(res.record, "image", "https://mirror.test/img/oat-biscuits.jpg");
+		rsd_extract_result_clear(&res);
+	}
+	free(html);
+}
+END_TEST
+
 /* A JSON-LD Recipe without lists: named container (hidden and screen
  * reader text skipped, groups joined), then a "Method" heading's list. */
 START_TEST(html_lists_complete_a_recipe)
@@ -579,6 +603,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, no_recipe_and_links);
 	tcase_add_test(tc, fragment_links_name_the_page);
 	tcase_add_test(tc, image_single_or_set);
+	tcase_add_test(tc, saved_page_declares_its_url);
 	tcase_add_test(tc, html_lists_complete_a_recipe);
 	tcase_add_test(tc, hrecipe_microformat);
 	tcase_add_test(tc, recipe_plugin_without_jsonld);
