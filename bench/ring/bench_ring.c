@@ -19,7 +19,10 @@
  * reflects correctness (every item arrived), never timing.
  *
  * Environment: RSD_BENCH_ITEMS (default 1000000), RSD_BENCH_RUNS (default 5),
- * RSD_BENCH_CAPACITY (default 1024, the daemon's default ring size). */
+ * RSD_BENCH_CAPACITY (default 1024, the daemon's default ring size),
+ * RSD_BENCH_BUDGET_S (default 25: no new round starts after it),
+ * RSD_BENCH_PIN (1: pin threads, see pin_threads), RSD_BENCH_QUEUES (names to
+ * run, comma-separated; default all). */
 #include "recipe-scraperd/ring.h"
 
 #include <ck_ring.h>
@@ -28,18 +31,20 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_RUNS 15
+#define MAX_RUNS 31
 #define RUN_TIMEOUT_MS 2000 /* a run that takes longer is reported as stalled */
-#define TOTAL_BUDGET_S 25.0 /* no new round starts after this */
+#define TOTAL_BUDGET_S 25.0 /* default RSD_BENCH_BUDGET_S: no new round after it */
 
 static const unsigned producer_counts[] = { 1, 2, 4 };
 #define N_PRODUCER_COUNTS (sizeof(producer_counts) / sizeof(producer_counts[0]))
@@ -226,20 +231,40 @@ struct run {
 	const struct queue_ops *ops;
 	void *q;
 	uint64_t per_producer;
+	_Atomic unsigned next_cpu; /* for pinning producers round robin */
 	pthread_barrier_t start;
 };
 
 struct sample {
 	double items_per_s;     /* 0 when the run stalled (timed out) */
 	double cpu_ns_per_item;
+	double sleeps_per_kitem; /* voluntary context switches per 1000 items */
 	bool stalled;
 	bool ok;                /* every item arrived exactly once (sum check) */
 };
 
+/* RSD_BENCH_PIN=1: the consumer runs on CPU 0, producers on the other CPUs
+ * (round robin), so that the queue is measured across cores even when the
+ * scheduler would rather stack the threads on one core (it does on a 2-core
+ * machine with a background job on the other core).  Default: unpinned. */
+static bool pin_threads;
+
+static void pin_to_cpu(unsigned cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
 static void *produce(void *arg)
 {
 	struct run *run = arg;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
+	if (pin_threads && cpus > 1)
+		pin_to_cpu(1 + (unsigned)(atomic_fetch_add(&run->next_cpu, 1) % (unsigned)(cpus - 1)));
 	pthread_barrier_wait(&run->start);
 	for (uint64_t i = 1; i <= run->per_producer; i++)
 		run->ops->enqueue(run->q, (void *)(uintptr_t)i);
@@ -254,11 +279,14 @@ static double now_s(clockid_t clock)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static double process_cpu_s(void)
+/* CPU time (user + sys) and voluntary context switches (sleeps in the
+ * kernel: futex waits, condvar waits) of the whole process so far. */
+static double process_cpu_s(long *sleeps)
 {
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
+	*sleeps = ru.ru_nvcsw;
 	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
@@ -273,7 +301,10 @@ static bool run_in_process(const struct queue_ops *ops, unsigned producers, uint
 	uint64_t total = run.per_producer * producers, sum = 0;
 	uint64_t expect = producers * (run.per_producer * (run.per_producer + 1) / 2);
 	double t0, cpu0;
+	long sleeps0, sleeps1;
 
+	if (pin_threads)
+		pin_to_cpu(0);
 	run.q = ops->create(capacity);
 	if (!run.q)
 		return false;
@@ -282,11 +313,12 @@ static bool run_in_process(const struct queue_ops *ops, unsigned producers, uint
 		pthread_create(&threads[i], NULL, produce, &run);
 	pthread_barrier_wait(&run.start);
 	t0 = now_s(CLOCK_MONOTONIC);
-	cpu0 = process_cpu_s();
+	cpu0 = process_cpu_s(&sleeps0);
 	for (uint64_t i = 0; i < total; i++)
 		sum += (uintptr_t)ops->dequeue(run.q);
 	out->items_per_s = (double)total / (now_s(CLOCK_MONOTONIC) - t0);
-	out->cpu_ns_per_item = (process_cpu_s() - cpu0) * 1e9 / (double)total;
+	out->cpu_ns_per_item = (process_cpu_s(&sleeps1) - cpu0) * 1e9 / (double)total;
+	out->sleeps_per_kitem = (double)(sleeps1 - sleeps0) * 1e3 / (double)total;
 	for (unsigned i = 0; i < producers; i++)
 		pthread_join(threads[i], NULL);
 	pthread_barrier_destroy(&run.start);
@@ -354,12 +386,13 @@ static uint64_t env_u64(const char *name, uint64_t def, uint64_t max)
 struct summary {
 	double median, min, max; /* Mitems/s; a stalled run counts as 0 */
 	double cpu_ns_per_item;  /* median over the runs that finished */
+	double sleeps_per_kitem; /* same */
 	unsigned stalls;
 };
 
 static struct summary summarise(const struct sample *samples, unsigned runs)
 {
-	double rate[MAX_RUNS], cpu[MAX_RUNS];
+	double rate[MAX_RUNS], cpu[MAX_RUNS], sleeps[MAX_RUNS];
 	struct summary s = { 0 };
 	unsigned finished = 0;
 
@@ -367,14 +400,31 @@ static struct summary summarise(const struct sample *samples, unsigned runs)
 		rate[r] = samples[r].items_per_s / 1e6;
 		if (samples[r].stalled)
 			s.stalls++;
-		else
+		else {
+			sleeps[finished] = samples[r].sleeps_per_kitem;
 			cpu[finished++] = samples[r].cpu_ns_per_item;
+		}
 	}
 	s.median = median(rate, runs); /* sorts rate */
 	s.min = rate[0];
 	s.max = rate[runs - 1];
 	s.cpu_ns_per_item = finished ? median(cpu, finished) : 0;
+	s.sleeps_per_kitem = finished ? median(sleeps, finished) : 0;
 	return s;
+}
+
+/* RSD_BENCH_QUEUES: comma-separated queue names to run (default: all); the
+ * others print as 0.  For profiling one configuration at a time. */
+static bool queue_selected(const struct queue_ops *ops)
+{
+	const char *list = getenv("RSD_BENCH_QUEUES");
+	size_t len = strlen(ops->name);
+
+	for (const char *p = list; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		if (strcspn(p, ",") == len && strncmp(p, ops->name, len) == 0)
+			return true;
+	}
+	return !list;
 }
 
 int main(void)
@@ -384,9 +434,11 @@ int main(void)
 	uint64_t items = env_u64("RSD_BENCH_ITEMS", 1000000, UINT64_C(1) << 32);
 	unsigned max_runs = (unsigned)env_u64("RSD_BENCH_RUNS", 5, MAX_RUNS), runs = 0;
 	size_t capacity = (size_t)env_u64("RSD_BENCH_CAPACITY", 1024, 1u << 20);
+	double budget_s = (double)env_u64("RSD_BENCH_BUDGET_S", (uint64_t)TOTAL_BUDGET_S, 3600);
 	double start = now_s(CLOCK_MONOTONIC);
 	bool ok = true;
 
+	pin_threads = env_u64("RSD_BENCH_PIN", 0, 1) == 1;
 	/* Rounds outermost: every configuration gets one sample per round, so
 	 * the machine's noise hits all of them alike.  A round only starts if
 	 * the previous one suggests it fits in the time budget. */
@@ -397,11 +449,16 @@ int main(void)
 			for (size_t p = 0; p < N_PRODUCER_COUNTS; p++) {
 				struct sample *smp = &samples[q][p][runs];
 
+				if (!queue_selected(&queues[q])) {
+					*smp = (struct sample){ .ok = true };
+					continue;
+				}
+
 				*smp = run_sample(&queues[q], producer_counts[p], items, capacity);
 				ok &= smp->ok;
 			}
 		runs++;
-		if (2 * now_s(CLOCK_MONOTONIC) - round_start - start > TOTAL_BUDGET_S)
+		if (2 * now_s(CLOCK_MONOTONIC) - round_start - start > budget_s)
 			break;
 	}
 	for (size_t q = 0; q < N_QUEUES; q++)
@@ -409,10 +466,11 @@ int main(void)
 			sum[q][p] = summarise(samples[q][p], runs);
 
 	printf("ring benchmark: %" PRIu64 " items per run, capacity %zu, median of %u runs"
-	       " (a run over %d ms counts as stalled, rate 0)\n",
-	       items, capacity, runs, RUN_TIMEOUT_MS);
-	printf("%-15s %9s %9s %20s %12s %7s %7s\n", "queue", "producers", "Mitems/s",
-	       "(min .. max)", "CPU ns/item", "vs ck", "stalls");
+	       " (a run over %d ms counts as stalled, rate 0)%s\n",
+	       items, capacity, runs, RUN_TIMEOUT_MS,
+	       pin_threads ? ", consumer pinned to CPU 0, producers to the others" : "");
+	printf("%-15s %9s %9s %20s %12s %7s %7s %12s\n", "queue", "producers", "Mitems/s",
+	       "(min .. max)", "CPU ns/item", "vs ck", "stalls", "sleeps/kitem");
 	for (size_t q = 0; q < N_QUEUES; q++)
 		for (size_t p = 0; p < N_PRODUCER_COUNTS; p++) {
 			const struct summary *s = &sum[q][p];
@@ -424,7 +482,7 @@ int main(void)
 				printf("%6.2fx", s->median / ck);
 			else
 				printf("%7s", "-");
-			printf(" %7u\n", s->stalls);
+			printf(" %7u %12.2f\n", s->stalls, s->sleeps_per_kitem);
 		}
 	if (!ok)
 		fprintf(stderr, "bench_ring: items lost or corrupted\n");

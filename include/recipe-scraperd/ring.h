@@ -16,7 +16,12 @@
  *
  * Blocking: a full ring blocks producers in rsd_ring_mp_enqueue_wait() and an
  * empty ring blocks the consumer in rsd_ring_sc_dequeue_wait(), both without
- * polling (futex/eventfd). rsd_ring_close() wakes every waiter. */
+ * polling: a few sched_yield() rounds, then a futex sleep (eventfd for
+ * rsd_ring_sc_wait_fd()). rsd_ring_close() wakes every waiter.
+ *
+ * Environment: RSD_RING_FENCE=seq_cst (read once per process) disables the
+ * membarrier(2) based fences in favour of seq_cst fences on every enqueue;
+ * the ring falls back to those by itself when membarrier is unavailable. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,7 +33,10 @@ int rsd_ring_new(size_t capacity, rsd_ring **out);
 /* Accepts NULL. The ring must be empty or its items are leaked (it cannot free them). */
 void rsd_ring_free(rsd_ring *ring);
 
-/* 0 on success; -EAGAIN when full; -EPIPE when closed; -EINVAL for a NULL item. */
+/* 0 on success; -EAGAIN when full; -EPIPE when closed; -EINVAL for a NULL item.
+ * "Full" counts slots the consumer has taken but not yet handed back: rings
+ * of 32 slots or more hand them back 8 at a time (a cache line), or all at
+ * once when the consumer finds the ring empty. */
 int rsd_ring_mp_try_enqueue(rsd_ring *ring, void *item);
 /* Blocks while full. 0 on success; -EPIPE when the ring is (or becomes) closed;
  * -EINVAL for a NULL item. */
@@ -36,6 +44,11 @@ int rsd_ring_mp_enqueue_wait(rsd_ring *ring, void *item);
 
 /* 0 and *item set; -EAGAIN when empty; -EPIPE when closed and empty. */
 int rsd_ring_sc_try_dequeue(rsd_ring *ring, void **item);
+/* Takes up to max (>= 1) items at once, in ring order, into items[0..*count):
+ * one store of the consumer index and one wake-up check for the whole batch.
+ * 0 with *count >= 1; -EAGAIN when empty; -EPIPE when closed and empty;
+ * -EINVAL when max is 0.  *count is 0 on every error. */
+int rsd_ring_sc_try_dequeue_batch(rsd_ring *ring, void **items, size_t max, size_t *count);
 /* Blocks up to timeout_ms (-1 = forever) while empty.
  * 0 and *item set; -ETIMEDOUT; -EPIPE when closed and empty. */
 int rsd_ring_sc_dequeue_wait(rsd_ring *ring, void **item, int timeout_ms);

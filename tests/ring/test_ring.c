@@ -10,8 +10,10 @@
 #include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <linux/membarrier.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -224,6 +226,91 @@ START_TEST(test_null_item_rejected)
 	ck_assert_int_eq(rsd_ring_mp_try_enqueue(ring, NULL), -EINVAL);
 	ck_assert_int_eq(rsd_ring_mp_enqueue_wait(ring, NULL), -EINVAL);
 	ck_assert_uint_eq(rsd_ring_size(ring), 0);
+	rsd_ring_free(ring);
+}
+END_TEST
+
+START_TEST(test_batch_dequeue)
+{
+	rsd_ring *ring = ring_new_ok(8);
+	void *items[16] = { 0 };
+	size_t count = 99;
+
+	ck_assert_int_eq(rsd_ring_sc_try_dequeue_batch(ring, items, 4, &count), -EAGAIN);
+	ck_assert_uint_eq(count, 0);
+	fill(ring, 1, 8);
+	ck_assert_int_eq(rsd_ring_sc_try_dequeue_batch(ring, items, 0, &count), -EINVAL);
+	ck_assert_int_eq(rsd_ring_sc_try_dequeue_batch(ring, items, 3, &count), 0);
+	ck_assert_uint_eq(count, 3);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_uint_eq(value_of(items[i]), 1 + i);
+	fill(ring, 9, 3); /* the batch freed 3 slots: wraps around */
+	ck_assert_int_eq(rsd_ring_sc_try_dequeue_batch(ring, items, 16, &count), 0);
+	ck_assert_uint_eq(count, 8);
+	for (size_t i = 0; i < 8; i++)
+		ck_assert_uint_eq(value_of(items[i]), 4 + i);
+	ck_assert_int_eq(rsd_ring_sc_try_dequeue_batch(ring, items, 16, &count), -EAGAIN);
+	fill(ring, 12, 1);
+	rsd_ring_close(ring);
+	ck_assert_int_eq(rsd_ring_sc_try_dequeue_batch(ring, items, 16, &count), 0);
+	ck_assert_uint_eq(count, 1);
+	ck_assert_uint_eq(value_of(items[0]), 12);
+	ck_assert_int_eq(rsd_ring_sc_try_dequeue_batch(ring, items, 16, &count), -EPIPE);
+	ck_assert_uint_eq(count, 0);
+	rsd_ring_free(ring);
+}
+END_TEST
+
+/* Rings of 32+ slots hand taken slots back to producers a cache line (8
+ * slots) at a time, or all at once when the consumer finds the ring empty. */
+START_TEST(test_large_ring_hands_back_per_line)
+{
+	rsd_ring *ring = ring_new_ok(64);
+	uintptr_t next_in = 1, next_out = 1;
+
+	for (int lap = 0; lap < 50; lap++) {
+		fill(ring, next_in, 64);
+		next_in += 64;
+		ck_assert_int_eq(rsd_ring_mp_try_enqueue(ring, item_of(next_in)), -EAGAIN);
+		expect_items(ring, next_out, 7);
+		next_out += 7;
+		ck_assert_uint_eq(rsd_ring_size(ring), 57);
+		ck_assert_int_eq(rsd_ring_mp_try_enqueue(ring, item_of(next_in)), -EAGAIN);
+		expect_items(ring, next_out, 1); /* completes the line: 8 slots free */
+		next_out++;
+		fill(ring, next_in, 8);
+		next_in += 8;
+		ck_assert_int_eq(rsd_ring_mp_try_enqueue(ring, item_of(next_in)), -EAGAIN);
+		/* Drain, then find it empty: every slot is handed back, even
+		 * from a partial line (lap offsets drift by 3). */
+		expect_items(ring, next_out, 64);
+		next_out += 64;
+		fill(ring, next_in, 3);
+		expect_items(ring, next_out, 3);
+		next_in += 3;
+		next_out += 3;
+		ck_assert_int_eq(rsd_ring_sc_try_dequeue(ring, &(void *){ NULL }), -EAGAIN);
+	}
+	rsd_ring_free(ring);
+}
+END_TEST
+
+/* MEMBARRIER_CMD_GET_REGISTRATIONS (Linux 6.3+), not yet in every header. */
+#define MEMBARRIER_GET_REGISTRATIONS (1 << 9)
+
+/* The fence scheme follows RSD_RING_FENCE: the ring registers for
+ * membarrier unless forced to seq_cst fences.  The suite runs twice (see
+ * meson.build), once per scheme; this checks the forcing works. */
+START_TEST(test_fence_scheme_follows_env)
+{
+	const char *force = getenv("RSD_RING_FENCE");
+	bool forced = force && strcmp(force, "seq_cst") == 0;
+	rsd_ring *ring = ring_new_ok(4);
+	long regs = syscall(SYS_membarrier, MEMBARRIER_GET_REGISTRATIONS, 0, 0);
+	long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+
+	if (regs >= 0 && cmds >= 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+		ck_assert_int_eq(!!(regs & MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED), !forced);
 	rsd_ring_free(ring);
 }
 END_TEST
@@ -626,6 +713,123 @@ START_TEST(test_stress_close_midstream)
 }
 END_TEST
 
+/* ---- lost wake-up stress ------------------------------------------------ */
+
+/* Bursts with hand-shakes: each producer enqueues BURST items, then waits
+ * until the consumer has received them all before the next burst.  With 4
+ * producers and a 4-slot ring, producers block on a full ring inside a burst,
+ * and between bursts the ring runs empty while every producer waits, so the
+ * consumer goes to sleep: thousands of sleep/wake cycles on both sides, where
+ * a lost wake-up shows as a dequeue timing out. */
+#define WAKE_PRODUCERS 4
+#define WAKE_BURST 3
+#define WAKE_BURSTS 2000
+
+struct wake_producer {
+	pthread_t thread;
+	rsd_ring *ring;
+	sem_t acked; /* posted by the consumer once a burst has arrived */
+	unsigned id;
+	int result;
+};
+
+static bool sem_wait_ms(sem_t *sem, int ms)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += ms / 1000;
+	return sem_timedwait(sem, &deadline) == 0;
+}
+
+static void *wake_produce(void *arg)
+{
+	struct wake_producer *p = arg;
+
+	/* Long enough for the consumer to give up its bounded backoff and
+	 * sleep in the kernel before the next burst. */
+	const struct timespec pause = { 0, 50000 };
+
+	for (uint64_t burst = 0; burst < WAKE_BURSTS; burst++) {
+		nanosleep(&pause, NULL);
+		for (uint64_t i = 0; i < WAKE_BURST; i++) {
+			p->result = rsd_ring_mp_enqueue_wait(p->ring,
+							     stress_item(p->id, burst * WAKE_BURST + i));
+			if (p->result)
+				return NULL;
+		}
+		if (!sem_wait_ms(&p->acked, WAIT_MS)) {
+			p->result = -ETIMEDOUT;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+/* Voluntary context switches of the calling thread: how often it slept. */
+static long thread_sleeps(void)
+{
+	char line[128];
+	long n = -1;
+	FILE *f = fopen("/proc/thread-self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+START_TEST(test_no_lost_wakeups)
+{
+	struct wake_producer prod[WAKE_PRODUCERS];
+	uint64_t next[STRESS_PRODUCERS] = { 0 };
+	uint64_t total = (uint64_t)WAKE_PRODUCERS * WAKE_BURSTS * WAKE_BURST;
+	rsd_ring *ring = ring_new_ok(4);
+	long sleeps_before = thread_sleeps();
+	char why[128] = "";
+	bool ok = true;
+	int r = 0;
+
+	for (unsigned i = 0; i < WAKE_PRODUCERS; i++) {
+		prod[i] = (struct wake_producer){ .ring = ring, .id = i };
+		ck_assert_int_eq(sem_init(&prod[i].acked, 0, 0), 0);
+		ck_assert_int_eq(pthread_create(&prod[i].thread, NULL, wake_produce, &prod[i]), 0);
+	}
+	for (uint64_t received = 0; ok && received < total; received++) {
+		void *item = NULL;
+		unsigned id;
+
+		r = rsd_ring_sc_dequeue_wait(ring, &item, WAIT_MS);
+		if (r)
+			break;
+		ok = stress_accept(next, item, why, sizeof(why));
+		id = (unsigned)(value_of(item) >> 32) - 1;
+		if (ok && next[id] % WAKE_BURST == 0)
+			sem_post(&prod[id].acked);
+	}
+	rsd_ring_close(ring); /* releases producers after a failure */
+	for (unsigned i = 0; i < WAKE_PRODUCERS; i++) {
+		sem_post(&prod[i].acked);
+		ck_assert_int_eq(pthread_join(prod[i].thread, NULL), 0);
+		sem_destroy(&prod[i].acked);
+	}
+	ck_assert_msg(ok, "%s", why);
+	ck_assert_int_eq(r, 0);
+	for (unsigned i = 0; i < WAKE_PRODUCERS; i++) {
+		ck_assert_int_eq(prod[i].result, 0);
+		ck_assert_uint_eq(next[i], (uint64_t)WAKE_BURSTS * WAKE_BURST);
+	}
+	ck_assert_int_eq(rsd_ring_sc_try_dequeue(ring, &(void *){ NULL }), -EPIPE);
+	/* The test must have exercised the sleep path, not just the backoff. */
+	if (sleeps_before >= 0)
+		ck_assert_int_ge(thread_sleeps() - sleeps_before, WAKE_BURSTS / 4);
+	rsd_ring_free(ring);
+}
+END_TEST
+
 static Suite *ring_suite(void)
 {
 	Suite *s = suite_create("ring");
@@ -637,6 +841,9 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_fifo_full_and_empty);
 	tcase_add_test(tc, test_wraps_around_many_laps);
 	tcase_add_test(tc, test_null_item_rejected);
+	tcase_add_test(tc, test_batch_dequeue);
+	tcase_add_test(tc, test_large_ring_hands_back_per_line);
+	tcase_add_test(tc, test_fence_scheme_follows_env);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("close");
@@ -666,6 +873,7 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_stress_poll_consumer);
 	tcase_add_test(tc, test_stress_two_slots);
 	tcase_add_test(tc, test_stress_close_midstream);
+	tcase_add_test(tc, test_no_lost_wakeups);
 	suite_add_tcase(s, tc);
 	return s;
 }
