@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -375,6 +376,18 @@ static int cmd_broker(int argc, char **argv)
 
 /* ---- main ------------------------------------------------------------------ */
 
+/* Page bodies and the records carrying them are hundreds of KB, allocated
+ * by one thread and freed by another. glibc raises its mmap threshold to
+ * the size of the largest freed mmapped block, so after the first page such
+ * buffers come from the per-thread arenas, which keep the freed memory:
+ * peak RSS of a 512-page crawl was 58-72 MB. A fixed threshold (which also
+ * turns that adjustment off) returns every large buffer to the kernel on
+ * free: 34-46 MB, at the price of a few page faults per page. */
+static void return_large_buffers_to_kernel(void)
+{
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -425,5 +438,6 @@ int main(int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (check)
 		return check_config(opt.config_path);
+	return_large_buffers_to_kernel();
 	return rsd_daemon_run(&opt);
 }
