@@ -205,6 +205,17 @@ static int append_text_node(const GumboNode *n, enum text_mode mode, struct rsd_
 	return rc;
 }
 
+/* A text walk enters element n: scripts and styles hold no text, a block
+ * element starts a new line. */
+static int walk_into_element(struct walker *w, const GumboNode *n, struct rsd_text_buf *out)
+{
+	GumboTag t = n->v.element.tag;
+	if (t == GUMBO_TAG_SCRIPT || t == GUMBO_TAG_STYLE || t == GUMBO_TAG_NOSCRIPT)
+		return 0;
+	int rc = is_block(t) ? rsd_text_buf_putc(out, '\n') : 0;
+	return rc == 0 ? walker_push_children(w, n) : rc;
+}
+
 static int text_walk(const GumboNode *root, enum text_mode mode, size_t max_nodes,
 		     struct rsd_text_buf *out)
 {
@@ -224,17 +235,8 @@ static int text_walk(const GumboNode *root, enum text_mode mode, size_t max_node
 			rc = append_text_node(n, mode, out);
 			continue;
 		}
-		if (!is_element(n))
-			continue;
-		GumboTag t = n->v.element.tag;
-		if (t == GUMBO_TAG_SCRIPT || t == GUMBO_TAG_STYLE || t == GUMBO_TAG_NOSCRIPT)
-			continue;
-		if (mode != TEXT_ALL && is_hidden(n))
-			continue;
-		if (is_block(t))
-			rc = rsd_text_buf_putc(out, '\n');
-		if (rc == 0)
-			rc = walker_push_children(&w, n);
+		if (is_element(n) && (mode == TEXT_ALL || !is_hidden(n)))
+			rc = walk_into_element(&w, n, out);
 	}
 	free(w.stack);
 	if (rc == 0 && !out->data)
@@ -1443,15 +1445,8 @@ static int text_between(const GumboNode *root, const GumboNode *from, const Gumb
 				rc = append_text_node(n, TEXT_LINES, out);
 			continue;
 		}
-		if (!is_element(n) || is_hidden(n) || is_chrome(n))
-			continue;
-		GumboTag t = n->v.element.tag;
-		if (t == GUMBO_TAG_SCRIPT || t == GUMBO_TAG_STYLE || t == GUMBO_TAG_NOSCRIPT)
-			continue;
-		if (is_block(t))
-			rc = rsd_text_buf_putc(out, '\n');
-		if (rc == 0)
-			rc = walker_push_children(&w, n);
+		if (is_element(n) && !is_hidden(n) && !is_chrome(n))
+			rc = walk_into_element(&w, n, out);
 	}
 	free(w.stack);
 	return rc;
