@@ -306,6 +306,11 @@ char *rsd_extract_resolve_url(const char *base, const char *ref, bool drop_fragm
 	return out;
 }
 
+static bool is_web_url(const char *url)
+{
+	return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
+}
+
 char *rsd_extract_field_url(const char *base, const char *ref)
 {
 	if (!ref)
@@ -314,8 +319,7 @@ char *rsd_extract_field_url(const char *base, const char *ref)
 	size_t n = strlen(ref);
 	while (n && strchr(" \t\n\r\f", ref[n - 1]))
 		n--;
-	bool absolute = strncasecmp(ref, "http://", 7) == 0 || strncasecmp(ref, "https://", 8) == 0;
-	if (absolute && !memchr(ref, ' ', n) && n > 8)
+	if (is_web_url(ref) && !memchr(ref, ' ', n) && n > 8)
 		return strndup(ref, n);
 	return rsd_extract_resolve_url(base, ref, false);
 }
@@ -950,11 +954,6 @@ static int find_recipe(struct job *j)
 	if ((rc = parse_dom(j)) < 0 || (rc = rsd_html_recipe_lists(j->dom, &j->f)) < 0)
 		return rc;
 	return 1;
-}
-
-static bool is_web_url(const char *url)
-{
-	return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
 }
 
 /* What relative references resolve against: <base href>, else the page's
