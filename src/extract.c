@@ -259,16 +259,82 @@ static int scan_tag(const struct rsd_html_tag *t, bool want_links, struct rsd_pa
 	return rc;
 }
 
-static int scan_page(const char *html, size_t len, bool want_links, struct rsd_page_info *pi)
+/* ---- nesting depth: whether gumbo may build the DOM ---------------------- */
+
+/* gumbo's tree construction searches the stack of open elements for every
+ * tag, so its time grows with the square of the nesting depth: 40,000 open
+ * <div><i> (160 KB) take a second; real pages nest a few dozen deep.
+ * Past this depth the page is read from JSON-LD and <meta> tags only. */
+#define MAX_DOM_DEPTH 2048
+
+/* Elements that do not deepen the tree gumbo builds: void elements, and
+ * those whose end tag is optional because the next sibling closes them
+ * (lists and tables of thousands of rows omit </li>, </td>). */
+static bool leaves_depth(const char *name, size_t len)
+{
+	static const char *const by_len[][8] = {
+		[1] = {"p"},
+		[2] = {"br", "hr", "li", "td", "th", "tr", "dt", "dd"},
+		[3] = {"col", "img", "wbr"},
+		[4] = {"area", "base", "link", "meta"},
+		[5] = {"embed", "input", "param", "track", "tbody", "thead", "tfoot"},
+		[6] = {"source", "option"},
+		[8] = {"optgroup", "colgroup"},
+	};
+	if (len >= sizeof by_len / sizeof by_len[0])
+		return false;
+	for (size_t i = 0; i < 8 && by_len[len][i]; i++)
+		if (rsd_text_ieq(name, len, by_len[len][i]))
+			return true;
+	return false;
+}
+
+/* An estimate of the depth of gumbo's stack of open elements: start tags
+ * push, end tags pop.  Self-closing tags push only outside <svg>/<math>,
+ * as in HTML ("<div/>" opens a div). */
+struct nesting {
+	unsigned depth, max;
+};
+
+static void nesting_track(struct nesting *n, const struct rsd_html_scanner *s,
+			  const struct rsd_html_tag *t)
+{
+	if (leaves_depth(t->name, t->name_len))
+		return;
+	if (t->is_end) {
+		if (n->depth)
+			n->depth--;
+	} else if (!(t->self_closing && s->foreign_depth > 0) && ++n->depth > n->max) {
+		n->max = n->depth;
+	}
+}
+
+/* The full-parse path's estimate: the same scan, nothing else read. */
+static unsigned nesting_depth(const char *html, size_t len)
 {
 	struct rsd_html_scanner s;
 	struct rsd_html_tag t;
+	struct nesting n = {0};
+	rsd_html_scan_init(&s, html, len);
+	while (rsd_html_scan_next(&s, &t))
+		nesting_track(&n, &s, &t);
+	return n.max;
+}
+
+static int scan_page(const char *html, size_t len, bool want_links, struct rsd_page_info *pi,
+		     unsigned *max_depth)
+{
+	struct rsd_html_scanner s;
+	struct rsd_html_tag t;
+	struct nesting n = {0};
 	rsd_html_scan_init(&s, html, len);
 	while (rsd_html_scan_next(&s, &t)) {
 		int rc = scan_tag(&t, want_links, pi);
 		if (rc < 0)
 			return rc;
+		nesting_track(&n, &s, &t);
 	}
+	*max_depth = n.max;
 	return 0;
 }
 
@@ -861,6 +927,7 @@ struct job {
 	char *base;           /* effective base URL (page URL or <base href>) */
 	struct rsd_page_info pi;
 	GumboOutput *dom;
+	unsigned depth; /* nesting estimate: the DOM is built only up to MAX_DOM_DEPTH */
 	cJSON **docs;
 	size_t n_docs;
 	struct rsd_recipe_fields f;
@@ -878,12 +945,33 @@ static void job_clear(struct job *j)
 	rsd_extract_fields_clear(&j->f);
 }
 
+/* gumbo records every parse error with a copy of the open-element stack:
+ * on a hostile page of 10,000 nested unclosed elements that is quadratic,
+ * gigabytes and tens of seconds for 180 KB.  Nothing here reads the errors,
+ * so none are recorded (max_errors = 0 stops recording, not parsing). */
+static GumboOptions dom_options(void)
+{
+	GumboOptions o = kGumboDefaultOptions;
+
+	o.max_errors = 0;
+	return o;
+}
+
+static bool dom_allowed(const struct job *j)
+{
+	return j->depth <= MAX_DOM_DEPTH;
+}
+
 static int parse_dom(struct job *j)
 {
-	if (!j->dom)
-		j->dom = gumbo_parse_with_options(&kGumboDefaultOptions, j->html, j->len);
+	if (!j->dom) {
+		GumboOptions o = dom_options();
+
+		j->dom = gumbo_parse_with_options(&o, j->html, j->len);
+	}
 	return j->dom ? 0 : -ENOMEM;
 }
+
 
 static int parse_scripts(struct job *j)
 {
@@ -936,9 +1024,10 @@ static int find_recipe(struct job *j)
 		if (rsd_jsonld_fields(recipe, j->docs, j->n_docs, j->base, &j->f) < 0)
 			return -ENOMEM;
 	} else {
-		if (!j->pi.has_microdata_recipe && !rsd_html_may_have_recipe(j->html, j->len) &&
-		    !rsd_html_may_have_sections(j->html, j->len))
-			return 0; /* nothing the DOM could add: skip parsing it */
+		if (!dom_allowed(j) ||
+		    (!j->pi.has_microdata_recipe && !rsd_html_may_have_recipe(j->html, j->len) &&
+		     !rsd_html_may_have_sections(j->html, j->len)))
+			return 0; /* nothing the DOM could add, or too deep to build */
 		if ((rc = parse_dom(j)) < 0)
 			return rc;
 		rc = rsd_microdata_fields(j->dom, j->base, &j->f);
@@ -949,7 +1038,7 @@ static int find_recipe(struct job *j)
 		if (rc <= 0)
 			return rc;
 	}
-	if (!lists_incomplete(&j->f))
+	if (!lists_incomplete(&j->f) || !dom_allowed(j))
 		return 1;
 	if ((rc = parse_dom(j)) < 0 || (rc = rsd_html_recipe_lists(j->dom, &j->f)) < 0)
 		return rc;
@@ -975,10 +1064,10 @@ static int run(struct job *j, unsigned flags, struct rsd_extract_result *res)
 	bool want_links = flags & RSD_EXTRACT_LINKS;
 	bool full = flags & RSD_EXTRACT_FULL_PARSE;
 	int rc;
-	if (full)
+	if (full && (j->depth = nesting_depth(j->html, j->len)) <= MAX_DOM_DEPTH)
 		rc = parse_dom(j) < 0 ? -ENOMEM : rsd_microdata_page_info(j->dom, want_links, &j->pi);
 	else
-		rc = scan_page(j->html, j->len, want_links, &j->pi);
+		rc = scan_page(j->html, j->len, want_links, &j->pi, &j->depth);
 	if (rc < 0)
 		return rc;
 	if (!(j->base = page_base(j->page_url, &j->pi)))
