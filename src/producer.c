@@ -322,6 +322,10 @@ static void *producer_main(void *arg)
 
 		atomic_fetch_add(&p->stats.progress, 1);
 		serve_reports(p);
+		/* One at a time, not rsd_ring_sc_try_dequeue_batch(): a record
+		 * out of the ring is memory outside ring_capacity's bound, and
+		 * while librdkafka's queue is full a batch would hold up to
+		 * DRAIN_BATCH pages (with raw HTML) here instead of one. */
 		for (int i = 0; i < DRAIN_BATCH; i++) {
 			r = rsd_ring_sc_try_dequeue(p->ring, &item);
 			if (r < 0)
