@@ -405,6 +405,47 @@ START_TEST(message_timeout_not_marked)
 }
 END_TEST
 
+static bool producer_fatal(void *arg)
+{
+	return rsd_producer_fatal(P.prod, NULL, 0) != 0;
+}
+
+/* A fatal error (here a sequence gap under enable.gapless.guarantee) makes
+ * the producer unusable: it is reported through the wake fd, the records
+ * still in the ring are counted failed and left unmarked (fetched again
+ * after the restart), and join accounts for every record taken. */
+START_TEST(fatal_error_fails_the_rest)
+{
+	const int n = 40;
+	char reason[256];
+	const struct rsd_producer_stats *ps;
+	uint64_t unacked;
+
+	t_producer_prop(&P.tc, "enable.gapless.guarantee", "true");
+	rd_kafka_mock_push_request_errors(P.mc, 0 /* Produce */, 1,
+					  RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+	start_producer();
+	enqueue_range(0, n / 2);
+	ck_assert_msg(t_wait(P.wake_fd, producer_fatal, NULL, 20000), "no fatal error reported");
+	ck_assert_int_ne(rsd_producer_fatal(P.prod, reason, sizeof reason), 0);
+	ck_assert_msg(strstr(reason, "SEQUENCE") != NULL, "reason: %s", reason);
+	enqueue_range(n / 2, n);
+	rsd_ring_close(P.ring);
+	unacked = rsd_producer_join(P.prod, 2000);
+	ps = rsd_producer_stats(P.prod);
+	ck_assert_uint_eq(atomic_load(&ps->failed), unacked);
+	ck_assert_uint_eq(atomic_load(&ps->acknowledged) + unacked, (uint64_t)n);
+	ck_assert_uint_ge(unacked, (uint64_t)n / 2);
+	ck_assert_uint_eq(rsd_producer_in_flight(P.prod), 0);
+	for (int i = n / 2; i < n; i++) {
+		char *url = t_url(i);
+
+		ck_assert(!rsd_state_is_delivered(P.state, url));
+		free(url);
+	}
+}
+END_TEST
+
 /* Shutdown with the brokers down: join is bounded by its timeout, the rest
  * is purged (reports fire, records freed: ASan checks), nothing marked. */
 START_TEST(shutdown_bounded_when_down)
@@ -525,6 +566,7 @@ static Suite *pipeline_suite(void)
 	tcase_add_test(tc, produce_errors_retried);
 	tcase_add_test(tc, leader_change_and_rtt);
 	tcase_add_test(tc, message_timeout_not_marked);
+	tcase_add_test(tc, fatal_error_fails_the_rest);
 	tcase_add_test(tc, shutdown_bounded_when_down);
 	tcase_add_test(tc, raw_page_too_large);
 	tcase_add_test(tc, bad_property_reported);
