@@ -259,13 +259,16 @@ static int scan_tag(const struct rsd_html_tag *t, bool want_links, struct rsd_pa
 	return rc;
 }
 
-/* ---- nesting depth: whether gumbo may build the DOM ---------------------- */
+/* ---- the size of the tree: whether gumbo may build the DOM -------------- */
 
 /* gumbo's tree construction searches the stack of open elements for every
  * tag, so its time grows with the square of the nesting depth: 40,000 open
- * <div><i> (160 KB) take a second; real pages nest a few dozen deep.
- * Past this depth the page is read from JSON-LD and <meta> tags only. */
+ * <div><i> (160 KB) take a second; real pages nest a few dozen deep.  Its
+ * memory grows with the elements, about 450 bytes each: a 4 MB page of
+ * small list items costs 130 MB; real pages have a few thousand elements.
+ * Past either bound the page is read from JSON-LD and <meta> tags only. */
 #define MAX_DOM_DEPTH 2048
+#define MAX_DOM_ELEMENTS 50000
 
 /* Elements that do not deepen the tree gumbo builds: void elements, and
  * those whose end tag is optional because the next sibling closes them
@@ -289,52 +292,59 @@ static bool leaves_depth(const char *name, size_t len)
 	return false;
 }
 
-/* An estimate of the depth of gumbo's stack of open elements: start tags
- * push, end tags pop.  Self-closing tags push only outside <svg>/<math>,
- * as in HTML ("<div/>" opens a div). */
-struct nesting {
-	unsigned depth, max;
+/* Estimates of gumbo's tree from the tags: elements, and the depth of its
+ * stack of open elements (start tags push, end tags pop; self-closing tags
+ * push only outside <svg>/<math>, as in HTML "<div/>" opens a div). */
+struct tree_estimate {
+	unsigned elements, depth, max_depth;
 };
 
-static void nesting_track(struct nesting *n, const struct rsd_html_scanner *s,
-			  const struct rsd_html_tag *t)
+static void tree_track(struct tree_estimate *e, const struct rsd_html_scanner *s,
+		       const struct rsd_html_tag *t)
 {
+	if (!t->is_end)
+		e->elements++;
 	if (leaves_depth(t->name, t->name_len))
 		return;
 	if (t->is_end) {
-		if (n->depth)
-			n->depth--;
-	} else if (!(t->self_closing && s->foreign_depth > 0) && ++n->depth > n->max) {
-		n->max = n->depth;
+		if (e->depth)
+			e->depth--;
+	} else if (!(t->self_closing && s->foreign_depth > 0) && ++e->depth > e->max_depth) {
+		e->max_depth = e->depth;
 	}
 }
 
+static bool tree_fits(const struct tree_estimate *e)
+{
+	return e->max_depth <= MAX_DOM_DEPTH && e->elements <= MAX_DOM_ELEMENTS;
+}
+
 /* The full-parse path's estimate: the same scan, nothing else read. */
-static unsigned nesting_depth(const char *html, size_t len)
+static struct tree_estimate estimate_tree(const char *html, size_t len)
 {
 	struct rsd_html_scanner s;
 	struct rsd_html_tag t;
-	struct nesting n = {0};
+	struct tree_estimate e = {0};
 	rsd_html_scan_init(&s, html, len);
 	while (rsd_html_scan_next(&s, &t))
-		nesting_track(&n, &s, &t);
-	return n.max;
+		tree_track(&e, &s, &t);
+	return e;
 }
 
 static int scan_page(const char *html, size_t len, bool want_links, struct rsd_page_info *pi,
-		     unsigned *max_depth)
+		     struct tree_estimate *tree)
 {
 	struct rsd_html_scanner s;
 	struct rsd_html_tag t;
-	struct nesting n = {0};
+	struct tree_estimate e = {0};
 	rsd_html_scan_init(&s, html, len);
 	while (rsd_html_scan_next(&s, &t)) {
 		int rc = scan_tag(&t, want_links, pi);
 		if (rc < 0)
 			return rc;
-		nesting_track(&n, &s, &t);
+		tree_track(&e, &s, &t);
 	}
-	*max_depth = n.max;
+	*tree = e;
 	return 0;
 }
 
@@ -927,7 +937,7 @@ struct job {
 	char *base;           /* effective base URL (page URL or <base href>) */
 	struct rsd_page_info pi;
 	GumboOutput *dom;
-	unsigned depth; /* nesting estimate: the DOM is built only up to MAX_DOM_DEPTH */
+	struct tree_estimate tree; /* the DOM is built only when it fits */
 	cJSON **docs;
 	size_t n_docs;
 	struct rsd_recipe_fields f;
@@ -959,7 +969,7 @@ static GumboOptions dom_options(void)
 
 static bool dom_allowed(const struct job *j)
 {
-	return j->depth <= MAX_DOM_DEPTH;
+	return tree_fits(&j->tree);
 }
 
 static int parse_dom(struct job *j)
@@ -1064,10 +1074,12 @@ static int run(struct job *j, unsigned flags, struct rsd_extract_result *res)
 	bool want_links = flags & RSD_EXTRACT_LINKS;
 	bool full = flags & RSD_EXTRACT_FULL_PARSE;
 	int rc;
-	if (full && (j->depth = nesting_depth(j->html, j->len)) <= MAX_DOM_DEPTH)
+	if (full)
+		j->tree = estimate_tree(j->html, j->len);
+	if (full && tree_fits(&j->tree))
 		rc = parse_dom(j) < 0 ? -ENOMEM : rsd_microdata_page_info(j->dom, want_links, &j->pi);
 	else
-		rc = scan_page(j->html, j->len, want_links, &j->pi, &j->depth);
+		rc = scan_page(j->html, j->len, want_links, &j->pi, &j->tree);
 	if (rc < 0)
 		return rc;
 	if (!(j->base = page_base(j->page_url, &j->pi)))
