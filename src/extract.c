@@ -10,8 +10,11 @@
  * a recipe plugin's container, or carries an ingredients word (memmem on
  * the raw bytes: a recipe without any markup, found by its Ingredients and
  * Method sections), or when its Recipe lacks the lists (then read from the
- * HTML, extract_microdata.c). Fallbacks in that order: JSON-LD, microdata,
- * hRecipe / plugin container, plain sections. With
+ * HTML, extract_microdata.c). Ingredients given as names only have just the
+ * part of the page around those names parsed, and missing yields are read
+ * from the page's text with the streaming scanner: both from the raw
+ * bytes, the same on either path. Fallbacks in that order: JSON-LD,
+ * microdata, hRecipe / plugin container, plain sections. With
  * RSD_EXTRACT_FULL_PARSE the same page_info comes from the gumbo DOM
  * instead; everything after page_info is shared, which is what makes the
  * two paths comparable record for record.
@@ -448,7 +451,7 @@ int rsd_extract_list_add(cJSON **arr, const char *text, bool split_commas)
 		char *t = rsd_text_clean(p, n);
 		if (!t)
 			return -ENOMEM;
-		bool dup = !*t;
+		bool dup = !rsd_text_has_word(t);
 		const cJSON *e;
 		cJSON_ArrayForEach(e, *arr)
 			if (!dup && strcasecmp(e->valuestring, t) == 0)
@@ -495,7 +498,7 @@ static int add_step(cJSON **arr, const char *s, size_t n)
 	char *t = rsd_text_clean(s, n);
 	if (!t)
 		return -ENOMEM;
-	if (!*t) {
+	if (!rsd_text_has_word(t)) {
 		free(t);
 		return 0;
 	}
@@ -729,6 +732,52 @@ static char *prose_yields(const char *p, const char *end, bool *nomem)
 	return NULL;
 }
 
+/* A yields label at the start of one of the page's text nodes: ">Serves
+ * <b>4</b>", ">Servings</div> <div>4", ">4 porce". Recipe cards show it
+ * where the Recipe data has none. Text nodes are read in document order,
+ * outside raw-text elements (scripts, styles, the title); only those that
+ * start with a digit or a label's first word are cleaned (a few dozen
+ * bytes of them, tags dropped) and read. */
+static bool may_start_yields(const char *p, const char *end)
+{
+	static const char *const FIRST[] = {"serv", "yield", "makes", "portion", "porcion",
+		"porzion", "porçõ", "personne", "personen", "porce", "porcj", "ergibt", "rendement",
+		"rendimiento", NULL};
+	if (digit(*p))
+		return true;
+	for (size_t i = 0; FIRST[i]; i++) {
+		size_t n = strlen(FIRST[i]);
+		if ((size_t)(end - p) >= n && rsd_text_ieq(p, n, FIRST[i]))
+			return true;
+	}
+	return false;
+}
+
+int rsd_extract_page_yields(const char *html, size_t len, char **yields)
+{
+	enum { WINDOW = 96 };
+	struct rsd_html_scanner s;
+	struct rsd_html_tag t;
+	const char *end = html + len;
+	bool nomem = false;
+	rsd_html_scan_init(&s, html, len);
+	while (!*yields && !nomem && rsd_html_scan_next(&s, &t)) {
+		const char *p = s.p;
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+			p++;
+		if (p == end || *p == '<' || !may_start_yields(p, end))
+			continue;
+		if (digit(*p) && strtol(p, NULL, 10) >= 100)
+			continue; /* "1309 people saved this": a page's counter, no yield */
+		char *text = rsd_text_clean(p, (size_t)(end - p) < WINDOW ? (size_t)(end - p) : WINDOW);
+		if (!text)
+			return -ENOMEM;
+		*yields = prose_yields(text, text + strlen(text), &nomem);
+		free(text);
+	}
+	return nomem ? -ENOMEM : 0;
+}
+
 /* The time labels: the field they fill, longest phrases first. */
 static const struct {
 	const char *label;
@@ -959,7 +1008,7 @@ static void job_clear(struct job *j)
  * on a hostile page of 10,000 nested unclosed elements that is quadratic,
  * gigabytes and tens of seconds for 180 KB.  Nothing here reads the errors,
  * so none are recorded (max_errors = 0 stops recording, not parsing). */
-static GumboOptions dom_options(void)
+GumboOptions rsd_extract_gumbo_options(void)
 {
 	GumboOptions o = kGumboDefaultOptions;
 
@@ -975,13 +1024,12 @@ static bool dom_allowed(const struct job *j)
 static int parse_dom(struct job *j)
 {
 	if (!j->dom) {
-		GumboOptions o = dom_options();
+		GumboOptions o = rsd_extract_gumbo_options();
 
 		j->dom = gumbo_parse_with_options(&o, j->html, j->len);
 	}
 	return j->dom ? 0 : -ENOMEM;
 }
-
 
 static int parse_scripts(struct job *j)
 {
@@ -1020,6 +1068,22 @@ static bool lists_incomplete(const struct rsd_recipe_fields *f)
 	return cJSON_GetArraySize(f->ingredients) < 2 || cJSON_GetArraySize(f->instructions_list) == 0;
 }
 
+/* "For the sauce:" among the ingredients heads a group of them; it is no
+ * ingredient (a quantity would make it one: "Salt: 1 tsp"). */
+static void drop_group_headings(cJSON **ingredients)
+{
+	for (cJSON *e = *ingredients ? (*ingredients)->child : NULL, *next; e; e = next) {
+		next = e->next;
+		size_t n = strlen(e->valuestring);
+		if (n && e->valuestring[n - 1] == ':' && !rsd_text_has_quantity(e->valuestring))
+			cJSON_Delete(cJSON_DetachItemViaPointer(*ingredients, e));
+	}
+	if (*ingredients && !(*ingredients)->child) {
+		cJSON_Delete(*ingredients);
+		*ingredients = NULL;
+	}
+}
+
 /* Finds the recipe (JSON-LD, else microdata, else hRecipe or a recipe
  * plugin's HTML) and fills j->f. 1 found, 0 none. The DOM is parsed only
  * when the page declares a recipe the fast path could not read whole;
@@ -1048,10 +1112,14 @@ static int find_recipe(struct job *j)
 		if (rc <= 0)
 			return rc;
 	}
+	drop_group_headings(&j->f.ingredients);
+	if (dom_allowed(j) && (rc = rsd_html_quantify_names(j->html, j->len, &j->f.ingredients)) < 0)
+		return rc;
 	if (!lists_incomplete(&j->f) || !dom_allowed(j))
 		return 1;
 	if ((rc = parse_dom(j)) < 0 || (rc = rsd_html_recipe_lists(j->dom, &j->f)) < 0)
 		return rc;
+	drop_group_headings(&j->f.ingredients);
 	return 1;
 }
 
@@ -1087,6 +1155,8 @@ static int run(struct job *j, unsigned flags, struct rsd_extract_result *res)
 	if (want_links && (rc = collect_links(j, res)) < 0)
 		return rc;
 	if ((rc = find_recipe(j)) <= 0)
+		return rc;
+	if (!j->f.yields && (rc = rsd_extract_page_yields(j->html, j->len, &j->f.yields)) < 0)
 		return rc;
 	if ((rc = apply_page_fallbacks(&j->pi, j->base, &j->f)) < 0)
 		return rc;

@@ -95,6 +95,14 @@ int rsd_extract_add_steps(cJSON **arr, const char *text, size_t len);
  * hour") into the fields f does not have yet; total_time also from prep +
  * cook. Never overrides a value. 0 or -ENOMEM. */
 int rsd_extract_prose_fields(const char *text, size_t len, struct rsd_recipe_fields *f);
+/* Sets *yields from a labelled count that starts one of the page's text
+ * nodes (">Serves <b>4</b>", ">Servings</div><div>4", ">4 porce"), the
+ * first in document order; leaves it NULL when there is none. Reads the
+ * raw page with the streaming scanner. 0 or -ENOMEM. */
+int rsd_extract_page_yields(const char *html, size_t len, char **yields);
+/* gumbo's default options without recording parse errors (quadratic in
+ * depth on hostile pages; nothing reads them). */
+GumboOptions rsd_extract_gumbo_options(void);
 
 /* ---- JSON-LD (extract_jsonld.c) ---- */
 
@@ -129,6 +137,12 @@ int rsd_html_recipe_fields(const GumboOutput *dom, const char *base_url, struct 
  * (no ingredients or a single string of them, no instructions): fills
  * them from the page's HTML lists when it has some of two items or more. */
 int rsd_html_recipe_lists(const GumboOutput *dom, struct rsd_recipe_fields *f);
+/* Ingredients without a single quantity ("flour", "sugar": the names of a
+ * shop's product data) become the page's rows that show each name with
+ * its quantity ("200 g flour"), when the page has one for every name.
+ * Reads the raw page and parses only the part around the names, never
+ * the whole document. 0 or -ENOMEM. */
+int rsd_html_quantify_names(const char *html, size_t len, cJSON **ingredients);
 
 /* ---- recipes without markup (extract_microdata.c) ---- */
 

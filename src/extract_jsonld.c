@@ -303,7 +303,8 @@ static char *scalar_text(const cJSON *v)
 	return NULL;
 }
 
-/* Non-empty text of v, or of the first array element that has one. */
+/* Text of v that says something (rsd_text_has_word), or of the first
+ * array element that has some. */
 static char *first_text(const cJSON *v)
 {
 	if (cJSON_IsArray(v)) {
@@ -316,7 +317,7 @@ static char *first_text(const cJSON *v)
 		return NULL;
 	}
 	char *t = scalar_text(v);
-	if (t && !*t) {
+	if (t && !rsd_text_has_word(t)) {
 		free(t);
 		t = NULL;
 	}
@@ -409,7 +410,7 @@ static int add_string(cJSON **arr, char *text)
 {
 	if (!text)
 		return -ENOMEM;
-	if (!*text) {
+	if (!rsd_text_has_word(text)) {
 		free(text);
 		return 0;
 	}

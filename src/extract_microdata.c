@@ -354,7 +354,7 @@ static char *prop_text(const struct props *p, const char *name)
 		return NULL;
 	char *t = rsd_text_clean(raw, strlen(raw));
 	free(raw);
-	if (t && !*t) {
+	if (t && !rsd_text_has_word(t)) {
 		free(t);
 		t = NULL;
 	}
@@ -631,8 +631,8 @@ static int add_text_item(cJSON **arr, const char *raw)
 		return -ENOMEM;
 	cJSON *s = NULL;
 	int rc = 0;
-	if (*t && ((!*arr && !(*arr = cJSON_CreateArray())) || !(s = cJSON_CreateString(t)) ||
-		   !cJSON_AddItemToArray(*arr, s))) {
+	if (rsd_text_has_word(t) && ((!*arr && !(*arr = cJSON_CreateArray())) ||
+				     !(s = cJSON_CreateString(t)) || !cJSON_AddItemToArray(*arr, s))) {
 		cJSON_Delete(s);
 		rc = -ENOMEM;
 	}
@@ -1122,6 +1122,206 @@ static int html_list(const GumboNode *root, int kind, cJSON **list)
 	return rc;
 }
 
+/* ---- quantities for ingredient names ---- */
+
+/* Some shops' Recipe data names the ingredients only ("Zucker"), while
+ * the page shows each one in a row with its quantity: "<div><span>3
+ * EL</span> <span>Zucker</span></div>", "<li><p>cebula</p><p>1
+ * sztuka</p></li>". The row of a name is found from the page's text node
+ * that is exactly that name: the nearest of its few closest ancestors
+ * whose visible text holds a quantity and not much besides. Rows are
+ * taken in the order of the names, and only when every name has one and
+ * no row holds another's name (a list container is no row).
+ *
+ * The raw page must show every name as an element's whole text, in
+ * order (">Zucker<"); only the part of the page around those places is
+ * parsed, so that these pages stay cheap and read the same on the fast
+ * path and with the full parse. */
+
+enum {
+	ROW_MAX_UP = 6,       /* ancestors tried above a name's text node */
+	ROW_MAX_NODES = 64,   /* a row is a small subtree ... */
+	ROW_MAX_EXTRA = 100,  /* ... whose text is the name and a few words */
+	ROW_MAX_NAMES = 200,  /* longer lists are not a shop's recipe */
+	ROW_MARGIN = 4096,    /* bytes parsed around the first and last name */
+	ROW_MAX_SPAN = 256 * 1024, /* names further apart are not one list */
+};
+
+static bool names_only(const cJSON *ingredients)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, ingredients)
+		if (rsd_text_has_quantity(e->valuestring))
+			return false;
+	return cJSON_GetArraySize(ingredients) >= 2;
+}
+
+/* The cleaned visible text of a small subtree, or NULL (too big, ENOMEM). */
+static char *small_text(const GumboNode *n)
+{
+	struct rsd_text_buf b = {0};
+	char *t = NULL;
+	if (text_content_small(n, ROW_MAX_NODES, &b) == 0)
+		t = rsd_text_clean(b.data, b.len);
+	rsd_text_buf_free(&b);
+	return t;
+}
+
+/* The row around text node t showing name with a quantity, or NULL. */
+static const GumboNode *quantity_row(const GumboNode *t, size_t name_len, char **row_text)
+{
+	const GumboNode *a = t->parent;
+	for (int up = 0; up < ROW_MAX_UP && a && is_element(a); up++, a = a->parent) {
+		GumboTag tag = a->v.element.tag;
+		if (tag == GUMBO_TAG_BODY || tag == GUMBO_TAG_HTML)
+			break;
+		char *text = small_text(a);
+		if (!text || strlen(text) > name_len + ROW_MAX_EXTRA) {
+			free(text);
+			break;
+		}
+		if (rsd_text_has_quantity(text)) {
+			*row_text = text;
+			return a;
+		}
+		free(text);
+	}
+	return NULL;
+}
+
+/* Whether element a is t or one of its ancestors (within a row's depth). */
+static bool holds(const GumboNode *a, const GumboNode *t)
+{
+	for (int up = 0; t && up <= ROW_MAX_NODES; up++, t = t->parent)
+		if (t == a)
+			return true;
+	return false;
+}
+
+/* The text node at n is exactly the name (cleaned, ASCII case aside). */
+static bool text_is(const GumboNode *n, const char *name, size_t name_len)
+{
+	const char *raw = n->v.text.text;
+	size_t len = strlen(raw);
+	if (len < name_len || len > 4 * name_len + 32)
+		return false; /* white space and references aside, not that name */
+	char *t = rsd_text_clean(raw, len);
+	bool same = t && strcasecmp(t, name) == 0;
+	free(t);
+	return same;
+}
+
+struct row {
+	const GumboNode *text, *row;
+};
+
+/* Finds the rows of the names in document order into rows[] and their
+ * texts into *out: 1 when every name has one and no row holds a
+ * neighbour's name, 0 when not, -ENOMEM. */
+static int find_rows(const GumboNode *root, const cJSON *names, struct row *rows, cJSON **out)
+{
+	struct walker w = {0};
+	const cJSON *name = names->child;
+	size_t k = 0;
+	int rc = walker_push(&w, root);
+	const GumboNode *n;
+	while (rc == 0 && name && (n = walker_pop(&w)) != NULL) {
+		if (n->type == GUMBO_NODE_TEXT) {
+			size_t name_len = strlen(name->valuestring);
+			char *text = NULL;
+			const GumboNode *row = text_is(n, name->valuestring, name_len)
+						       ? quantity_row(n, name_len, &text) : NULL;
+			if (row) {
+				rows[k++] = (struct row){n, row};
+				rc = add_text_item(out, text);
+				free(text);
+				name = name->next;
+			}
+			continue;
+		}
+		if (is_element(n) && !is_hidden(n) && n->v.element.tag != GUMBO_TAG_SCRIPT &&
+		    n->v.element.tag != GUMBO_TAG_STYLE)
+			rc = walker_push_children(&w, n);
+	}
+	free(w.stack);
+	if (rc < 0 || name || n_items(*out) != k)
+		return rc;
+	for (size_t i = 0; i + 1 < k; i++)
+		if (holds(rows[i].row, rows[i + 1].text) || holds(rows[i + 1].row, rows[i].text))
+			return 0;
+	return 1;
+}
+
+/* Replaces the names by their rows when the page shows them all. */
+static int quantified_rows(const GumboNode *root, cJSON **ingredients)
+{
+	size_t n = n_items(*ingredients);
+	struct row *rows = calloc(n, sizeof *rows);
+	cJSON *found = NULL;
+	if (!rows)
+		return -ENOMEM;
+	int rc = find_rows(root, *ingredients, rows, &found);
+	if (rc > 0) {
+		cJSON_Delete(*ingredients);
+		*ingredients = found;
+		found = NULL;
+	}
+	cJSON_Delete(found);
+	free(rows);
+	return rc < 0 ? rc : 0;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* The next place from `from` where the raw page has name as an element's
+ * whole text (white space around it aside), or NULL. */
+static const char *name_as_text(const char *from, const char *end, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = from; n && (p = memmem(p, (size_t)(end - p), name, n)) != NULL; p++) {
+		const char *b = p, *a = p + n;
+		while (b > from && is_space(b[-1]))
+			b--;
+		while (a < end && is_space(*a))
+			a++;
+		if (b > from && b[-1] == '>' && a < end && *a == '<')
+			return p;
+	}
+	return NULL;
+}
+
+int rsd_html_quantify_names(const char *html, size_t len, cJSON **ingredients)
+{
+	if (!names_only(*ingredients) || n_items(*ingredients) > ROW_MAX_NAMES)
+		return 0;
+	const char *end = html + len, *first = NULL, *last = html;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, *ingredients) {
+		const char *p = name_as_text(last, end, e->valuestring);
+		if (!p)
+			return 0;
+		first = first ? first : p;
+		last = p + strlen(e->valuestring);
+	}
+	if (last - first > ROW_MAX_SPAN)
+		return 0;
+	/* from a tag before the first name to a little after the last */
+	const char *from = first - html > ROW_MARGIN ? first - ROW_MARGIN : html;
+	while (from > html && !(from[0] == '<' && ((from[1] | 0x20) >= 'a' && (from[1] | 0x20) <= 'z')))
+		from--;
+	const char *to = end - last > ROW_MARGIN ? last + ROW_MARGIN : end;
+	GumboOptions o = rsd_extract_gumbo_options();
+	GumboOutput *part = gumbo_parse_with_options(&o, from, (size_t)(to - from));
+	if (!part)
+		return -ENOMEM;
+	int rc = quantified_rows(part->root, ingredients);
+	gumbo_destroy_output(&o, part);
+	return rc;
+}
+
 int rsd_html_recipe_lists(const GumboOutput *dom, struct rsd_recipe_fields *f)
 {
 	int rc = 0;
@@ -1319,24 +1519,13 @@ bool rsd_html_may_have_sections(const char *html, size_t len)
 	return false;
 }
 
-/* A quantity: an ASCII digit or a vulgar fraction (U+00BC-U+00BE,
- * U+2150-U+215E). */
-static bool has_quantity(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if ((*p >= '0' && *p <= '9') || (p[0] == 0xC2 && p[1] >= 0xBC && p[1] <= 0xBE) ||
-		    (p[0] == 0xE2 && p[1] == 0x85 && p[2] >= 0x90 && p[2] <= 0x9E))
-			return true;
-	return false;
-}
-
 static bool mostly_quantities(const cJSON *items)
 {
 	size_t with = 0, all = 0;
 	const cJSON *e;
 	cJSON_ArrayForEach(e, items) {
 		all++;
-		with += has_quantity(e->valuestring);
+		with += rsd_text_has_quantity(e->valuestring);
 	}
 	return all >= 2 && 2 * with >= all;
 }

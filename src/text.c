@@ -839,6 +839,53 @@ char *rsd_text_clean(const char *s, size_t len)
 	return rsd_text_buf_steal(&b);
 }
 
+/* ---- what a text holds -------------------------------------------------- */
+
+/* Code points that are neither letters nor digits: Latin-1 punctuation and
+ * symbols (bar the fractions), general punctuation, symbols, arrows, box
+ * drawing, shapes, dingbats, CJK punctuation, the BOM and replacement
+ * character. Other non-ASCII code points count as letters. */
+static bool is_symbol(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0xBF && !(cp >= 0xBC && cp <= 0xBE)) || cp == 0xD7 ||
+	       cp == 0xF7 || (cp >= 0x2000 && cp <= 0x214F) || (cp >= 0x2190 && cp <= 0x2BFF) ||
+	       (cp >= 0x3000 && cp <= 0x303F) || cp == 0xFEFF || cp == 0xFFFD;
+}
+
+bool rsd_text_has_word(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (p && *p) {
+		if (*p < 0x80) {
+			if (is_alnum((char)*p))
+				return true;
+			p++;
+			continue;
+		}
+		size_t n = utf8_seq_len(p, 4);
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		uint32_t cp = p[0] & (0x7F >> n);
+		for (size_t i = 1; i < n; i++)
+			cp = (cp << 6) | (p[i] & 0x3F);
+		if (!is_symbol(cp))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+bool rsd_text_has_quantity(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++)
+		if ((*p >= '0' && *p <= '9') || (p[0] == 0xC2 && p[1] >= 0xBC && p[1] <= 0xBE) ||
+		    (p[0] == 0xE2 && p[1] == 0x85 && p[2] >= 0x90 && p[2] <= 0x9E))
+			return true;
+	return false;
+}
+
 /* ---- numbers and durations ---------------------------------------------- */
 
 bool rsd_text_first_number(const char *s, double *out)

@@ -51,6 +51,14 @@ long rsd_text_duration_minutes(const char *s);
 /* First decimal number in s ("551 kcal" -> 551, "1,5 g" -> 1.5). */
 bool rsd_text_first_number(const char *s, double *out);
 
+/* Whether s has a letter or a digit (any script; vulgar fractions count
+ * as digits). Text with none ("[{", "--", "•") is markup debris, not a
+ * value. NULL: false. */
+bool rsd_text_has_word(const char *s);
+/* Whether s has a quantity: an ASCII digit or a vulgar fraction
+ * (U+00BC-U+00BE, U+2150-U+215E). NULL: false. */
+bool rsd_text_has_quantity(const char *s);
+
 /* ASCII case-insensitive comparison of s[0..len) with a lowercase literal. */
 bool rsd_text_ieq(const char *s, size_t len, const char *lower);
 /* ASCII case-insensitive search of a lowercase needle in s[0..len). */

@@ -471,6 +471,62 @@ START_TEST(plain_html_adversarial)
 }
 END_TEST
 
+/* Recipe data that names the ingredients only: each name's row on the
+ * page, with its quantity (a menu link of the same name is no row); a
+ * yields label of the page's recipe card when the data has none. */
+START_TEST(names_only_ingredients)
+{
+	struct rsd_extract_result res;
+	for (unsigned full = 0; full < 2; full++) {
+		cJSON *r = extract("names_only.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
+		assert_list(r, "ingredients", "20 g Sonnenblumenöl|50 g Popcornmais|Zucker 3 EL");
+		assert_str(r, "yields", "2 servings");
+		rsd_extract_result_clear(&res);
+	}
+	/* a name the page shows without a quantity, names only in a list,
+	 * names out of order: the names stay as they are */
+	static const char *const PAGES[] = {
+		"<div><b>200 g</b> flour</div><div><span>flour</span></div><div>sugar</div>",
+		"<ul><li>flour</li><li>sugar</li></ul><p>Serves 2, ready in 10 minutes</p>",
+		"<div><b>1 cup</b> <i>sugar</i></div><div><b>2 cups</b> <i>flour</i></div>",
+	};
+	for (size_t i = 0; i < sizeof PAGES / sizeof PAGES[0]; i++) {
+		char *page;
+		ck_assert_int_ge(asprintf(&page, "<script type=application/ld+json>{\"@type\":\"Recipe\","
+					  "\"name\":\"N\",\"recipeIngredient\":[\"flour\",\"sugar\"],"
+					  "\"recipeInstructions\":\"Mix.\"}</script>%s", PAGES[i]), 0);
+		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, &res), 0);
+		assert_list(res.record, "ingredients", "flour|sugar");
+		rsd_extract_result_clear(&res);
+		free(page);
+	}
+}
+END_TEST
+
+/* Values without a letter or digit ("[{" left by an unescaped quote) are
+ * absent, so the next source fills them; ingredient group headings
+ * ("For the cake:") are dropped; "Serves <strong>8</strong>" is read. */
+START_TEST(junk_values_and_groups)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("junk_and_groups.html", 0, &res);
+	assert_str(r, "description", "A sharp lemon cake.");
+	assert_str(r, "yields", "8 servings");
+	assert_list(r, "ingredients", "200 g flour|Salt: 1 pinch|100 g icing sugar");
+	assert_list(r, "instructions_list", "Mix the flour and the salt.|Bake for 40 minutes, then ice.");
+	rsd_extract_result_clear(&res);
+	/* page counters are no yields; a label's count is */
+	const char page[] = "<script type=application/ld+json>{\"@type\":\"Recipe\",\"name\":\"C\","
+			    "\"author\":\"--\",\"recipeIngredient\":[\"1 egg\",\"\u2022\"]}</script>"
+			    "<p>1309 people saved this</p><p>\n <span>Makes</span>&nbsp;<b>12</b> buns</p>";
+	ck_assert_int_eq(rsd_extract(x, page, sizeof page - 1, PAGE_URL, NULL, 0, &res), 0);
+	assert_str(res.record, "author", NULL);
+	assert_str(res.record, "yields", "12 buns");
+	assert_list(res.record, "ingredients", "1 egg");
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
 /* Every fixture (and every page of $RSD_DIFF_CORPUS/<site>/, when set):
  * the fast path and the full gumbo parse give the same record and links. */
 static void differential_dir(const char *dir, int depth, size_t *checked)
@@ -685,6 +741,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, plain_html_recipe_forms);
 	tcase_add_test(tc, plain_html_not_a_recipe);
 	tcase_add_test(tc, plain_html_adversarial);
+	tcase_add_test(tc, names_only_ingredients);
+	tcase_add_test(tc, junk_values_and_groups);
 	tcase_add_test(tc, fast_path_equals_full_parse);
 	tcase_add_test(tc, adversarial_pages);
 	tcase_add_test(tc, dom_depth_bound);

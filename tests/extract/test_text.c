@@ -86,6 +86,28 @@ START_TEST(numbers)
 }
 END_TEST
 
+/* Letters of any script and digits say something; punctuation, symbols
+ * and shapes alone do not. Quantities: digits and vulgar fractions. */
+START_TEST(words_and_quantities)
+{
+	static const char *const WORDS[] = {"a", "7", "\xC2\xBD", "\xC3\xA9", "\xC3\x96l",
+		"\xE6\x97\xA5\xE6\x9C\xAC", "\xD0\xB1", "[{ x", NULL};
+	static const char *const NONE[] = {"", "[{", "\"", " -- ", "\xE2\x80\xA2", "\xE2\x80\x94",
+		"\xE2\x96\xA2", "\xC2\xA0\xC2\xB7", "\xEF\xBF\xBD", NULL};
+	for (size_t i = 0; WORDS[i]; i++)
+		ck_assert_msg(rsd_text_has_word(WORDS[i]), "%s", WORDS[i]);
+	for (size_t i = 0; NONE[i]; i++)
+		ck_assert_msg(!rsd_text_has_word(NONE[i]), "%s", NONE[i]);
+	ck_assert(!rsd_text_has_word(NULL));
+	ck_assert(!rsd_text_has_word("\xE2\x80")); /* truncated: no letter */
+	ck_assert(rsd_text_has_quantity("flour 200 g"));
+	ck_assert(rsd_text_has_quantity("\xC2\xBD cup"));          /* U+00BD */
+	ck_assert(rsd_text_has_quantity("\xE2\x85\x93 cup"));      /* U+2153 */
+	ck_assert(!rsd_text_has_quantity("For the sauce:"));
+	ck_assert(!rsd_text_has_quantity(NULL));
+}
+END_TEST
+
 START_TEST(utf8)
 {
 	ck_assert(rsd_text_utf8_valid("plain ascii text, long enough for words", 39));
@@ -272,6 +294,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, tags_and_whitespace);
 	tcase_add_test(tc, durations);
 	tcase_add_test(tc, numbers);
+	tcase_add_test(tc, words_and_quantities);
 	tcase_add_test(tc, utf8);
 	tcase_add_test(tc, scanner);
 	tcase_add_test(tc, charset);
