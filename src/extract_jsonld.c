@@ -683,6 +683,51 @@ static int set_text(char **dst, char *t)
 	return 0;
 }
 
+static bool image_area(const struct ctx *c, const cJSON *v, double *area)
+{
+	double w, h;
+	if (!cJSON_IsObject(v) || !number_of(get(c, v, "width"), &w) ||
+	    !number_of(get(c, v, "height"), &h) || !(w > 0 && h > 0))
+		return false;
+	*area = w * h;
+	return true;
+}
+
+/* The Recipe's image.  An array of several is a set: usually a plugin's
+ * crops and thumbnails of one photo, where og:image (the original) wins
+ * later, unless every entry is an ImageObject stating its width and
+ * height: then the largest, as the page sized them.  Entries without a
+ * URL ("") make no set. */
+static void image_of(const struct ctx *c, const cJSON *img, struct rsd_recipe_fields *f)
+{
+	const cJSON *e, *largest = NULL;
+	size_t usable = 0;
+	bool all_sized = true;
+	double best = 0, area;
+
+	f->image_from_set = false;
+	img = deref(img, c->docs, c->n_docs);
+	if (cJSON_IsArray(img)) {
+		cJSON_ArrayForEach(e, img) {
+			const cJSON *entry = deref(e, c->docs, c->n_docs);
+			char *u = url_of(c, entry, 1);
+			if (!u)
+				continue;
+			free(u);
+			usable++;
+			if (!image_area(c, entry, &area))
+				all_sized = false;
+			else if (area > best)
+				best = area, largest = entry;
+		}
+		if (all_sized && largest)
+			img = largest;
+		else
+			f->image_from_set = usable > 1;
+	}
+	set_text(&f->image, url_of(c, img, 0));
+}
+
 int rsd_jsonld_fields(const cJSON *r, cJSON *const *docs, size_t n_docs,
 		      const char *base_url, struct rsd_recipe_fields *f)
 {
@@ -698,9 +743,7 @@ int rsd_jsonld_fields(const cJSON *r, cJSON *const *docs, size_t n_docs,
 		set_text(&f->author, name_of(&c, get(&c, r, "creator"), 0));
 	if (!f->author) /* no person named: the organisation responsible */
 		set_text(&f->author, name_of(&c, get(&c, r, "publisher"), 0));
-	const cJSON *img = get(&c, r, "image");
-	set_text(&f->image, url_of(&c, img, 0));
-	f->image_from_set = cJSON_GetArraySize(img) > 1 && cJSON_IsArray(img);
+	image_of(&c, get(&c, r, "image"), f);
 	if (!f->image)
 		set_text(&f->image, url_of(&c, get(&c, r, "thumbnailUrl"), 0));
 	const cJSON *y = get(&c, r, "recipeYield");

@@ -274,6 +274,14 @@ START_TEST(image_single_or_set)
 	r = extract("image_set.html", 0, &res);
 	assert_str(r, "image", "https://kitchen.test/img/sablés.jpg");
 	rsd_extract_result_clear(&res);
+	/* ImageObjects that state their sizes: the largest, over og:image */
+	r = extract("image_sized.html", 0, &res);
+	assert_str(r, "image", "https://kitchen.test/img/tart-1x1.jpg");
+	rsd_extract_result_clear(&res);
+	/* one URL and an empty string are no set: the Recipe's URL wins */
+	r = extract("image_one_of_empty.html", 0, &res);
+	assert_str(r, "image", "https://kitchen.test/img/salad-large.jpg");
+	rsd_extract_result_clear(&res);
 }
 END_TEST
 
