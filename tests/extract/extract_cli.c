@@ -2,8 +2,9 @@
 /* extract_cli [--url URL] [--full] [--links] FILE...
  * Prints one JSON record per FILE, one line each, "{}" when the page has no
  * recipe. Without --url the page URL is https://<parent dir>/<file name>,
- * the layout of the evaluation corpus (<site>/<page>.html). A test and
- * evaluation driver until the daemon's "extract" subcommand exists. */
+ * the layout of the evaluation corpus (<site>/<page>.html). Unlike the
+ * daemon's "extract" command it can force the full gumbo parse (--full),
+ * for comparing the two paths and measuring them. */
 #include <recipe-scraperd/extract.h>
 
 #include <errno.h>
