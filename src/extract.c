@@ -753,15 +753,132 @@ static bool may_start_yields(const char *p, const char *end)
 	return false;
 }
 
+/* The text from p to the next tag, at most max bytes of it, cleaned. */
+static char *text_node(const char *p, const char *end, size_t max)
+{
+	const char *lt = memchr(p, '<', (size_t)(end - p));
+	size_t n = (size_t)((lt ? lt : end) - p);
+	return rsd_text_clean(p, n < max ? n : max);
+}
+
+static bool blank(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p == end || *p == '<';
+}
+
+/* The option a <select> shows: the one marked selected, else the first
+ * (as a browser does). Leaves *s after </select>. */
+static char *shown_option(struct rsd_html_scanner *s)
+{
+	enum { MAX_OPTIONS = 200, COUNT_BYTES = 32 };
+	struct rsd_html_tag t;
+	const char *first = NULL, *selected = NULL;
+	for (int n = 0; n < MAX_OPTIONS && rsd_html_scan_next(s, &t); n++) {
+		if (rsd_html_scan_is(&t, "select") && t.is_end)
+			break;
+		if (!rsd_html_scan_is(&t, "option") || t.is_end)
+			continue;
+		first = first ? first : s->p;
+		if (!selected && rsd_html_scan_attr(&t, "selected"))
+			selected = s->p;
+	}
+	const char *shown = selected ? selected : first;
+	return shown ? text_node(shown, s->end, COUNT_BYTES) : strdup("");
+}
+
+/* The next text from s, at most two tags further ("</select>
+ * <span>people</span>"), or NULL. */
+static const char *next_text(struct rsd_html_scanner s)
+{
+	struct rsd_html_tag t;
+	for (int n = 0; n < 3 && blank(s.p, s.end) && rsd_html_scan_next(&s, &t); n++)
+		;
+	return blank(s.p, s.end) ? NULL : s.p;
+}
+
+/* The last word of the text node at p ("Servings" of "Number of
+ * Servings:"), or "" when it ends with no word. */
+static char *last_word(const char *p, const char *end)
+{
+	enum { TAIL = 48 };
+	const char *lt = memchr(p, '<', (size_t)(end - p));
+	end = lt ? lt : end;
+	if (end - p > TAIL)
+		for (p = end - TAIL; p < end && ((unsigned char)*p & 0xC0) == 0x80; p++)
+			; /* from the start of a character */
+	char *text = rsd_text_clean(p, (size_t)(end - p));
+	if (!text)
+		return NULL;
+	size_t n = strlen(text);
+	while (n > 0 && (text[n - 1] == ':' || text[n - 1] == ' '))
+		n--;
+	size_t w = n;
+	while (w > 0 && word_byte(text[w - 1]))
+		w--;
+	memmove(text, text + w, n - w);
+	text[n - w] = '\0';
+	return text;
+}
+
+/* A servings scaler, the count a <select> whose shown option holds it:
+ * "Servings: <select><option selected>4</option>…</select>",
+ * "<label>Makes</label> <select>…</select> cookies", "Pour <select>…
+ * </select> personnes". label is the last text before the <select> (at
+ * most two tags before it), or NULL; its last word is the yields label,
+ * or else the text after the count is the unit. Leaves *s after the
+ * </select>: its options are no text of their own. */
+static int scaler_yields(struct rsd_html_scanner *s, const char *label, char **yields)
+{
+	enum { UNIT_BYTES = 48 };
+	char *count = shown_option(s);
+	const char *after = next_text(*s);
+	char *unit = after ? text_node(after, s->end, UNIT_BYTES) : strdup("");
+	char *word = label ? last_word(label, s->end) : strdup("");
+	char *text = NULL;
+	bool nomem = !count || !unit || !word;
+	if (!nomem && *count && asprintf(&text, "%s %s %s", word, count, unit) < 0)
+		nomem = true;
+	if (text) {
+		const char *end = text + strlen(text), *at_count = text + strlen(word) + 1;
+		if (*word)
+			*yields = prose_yields(text, end, &nomem);
+		if (!*yields && !nomem)
+			*yields = prose_yields(at_count, end, &nomem);
+	}
+	free(text);
+	free(word);
+	free(count);
+	free(unit);
+	return nomem ? -ENOMEM : 0;
+}
+
 int rsd_extract_page_yields(const char *html, size_t len, char **yields)
 {
 	enum { WINDOW = 96 };
 	struct rsd_html_scanner s;
 	struct rsd_html_tag t;
-	const char *end = html + len;
+	const char *end = html + len, *label = NULL;
+	int tags_since_label = 0;
 	bool nomem = false;
 	rsd_html_scan_init(&s, html, len);
-	while (!*yields && !nomem && rsd_html_scan_next(&s, &t)) {
+	while (!*yields && !nomem) {
+		const char *before = s.p;
+		if (!rsd_html_scan_next(&s, &t))
+			break;
+		if (!blank(before, end)) {
+			label = before;
+			tags_since_label = 0;
+		} else if (tags_since_label <= 2) {
+			tags_since_label++;
+		}
+		if (rsd_html_scan_is(&t, "select") && !t.is_end) {
+			int rc = scaler_yields(&s, tags_since_label <= 2 ? label : NULL, yields);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		const char *p = s.p;
 		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 			p++;
@@ -769,7 +886,11 @@ int rsd_extract_page_yields(const char *html, size_t len, char **yields)
 			continue;
 		if (digit(*p) && strtol(p, NULL, 10) >= 100)
 			continue; /* "1309 people saved this": a page's counter, no yield */
-		char *text = rsd_text_clean(p, (size_t)(end - p) < WINDOW ? (size_t)(end - p) : WINDOW);
+		size_t n = (size_t)(end - p) < WINDOW ? (size_t)(end - p) : WINDOW;
+		const char *select = rsd_text_icasefind(p, n, "<select");
+		if (select)
+			n = (size_t)(select - p); /* the scaler's shown option, not its first */
+		char *text = rsd_text_clean(p, n);
 		if (!text)
 			return -ENOMEM;
 		*yields = prose_yields(text, text + strlen(text), &nomem);
@@ -1113,7 +1234,7 @@ static int find_recipe(struct job *j)
 			return rc;
 	}
 	drop_group_headings(&j->f.ingredients);
-	if (dom_allowed(j) && (rc = rsd_html_quantify_names(j->html, j->len, &j->f.ingredients)) < 0)
+	if (dom_allowed(j) && (rc = rsd_html_ingredient_rows(j->html, j->len, &j->f.ingredients)) < 0)
 		return rc;
 	if (!lists_incomplete(&j->f) || !dom_allowed(j))
 		return 1;

@@ -140,9 +140,11 @@ int rsd_html_recipe_lists(const GumboOutput *dom, struct rsd_recipe_fields *f);
 /* Ingredients without a single quantity ("flour", "sugar": the names of a
  * shop's product data) become the page's rows that show each name with
  * its quantity ("200 g flour"), when the page has one for every name.
+ * An ingredient list the data breaks off (the page's list starts with
+ * exactly its items and goes on) becomes the page's whole list.
  * Reads the raw page and parses only the part around the names, never
  * the whole document. 0 or -ENOMEM. */
-int rsd_html_quantify_names(const char *html, size_t len, cJSON **ingredients);
+int rsd_html_ingredient_rows(const char *html, size_t len, cJSON **ingredients);
 
 /* ---- recipes without markup (extract_microdata.c) ---- */
 

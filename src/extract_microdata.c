@@ -7,6 +7,7 @@
  *
  * Every walk is iterative with an explicit stack: a hostile page can nest
  * elements far deeper than the thread stack would allow recursion. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -708,6 +709,78 @@ static int add_item(cJSON **arr, const GumboNode *n, GumboTag form)
 	}
 }
 
+static char *small_text(const GumboNode *n);
+static size_t n_items(const cJSON *arr);
+
+/* The text of the link or button that ends item n ("<li>salt <a>shopping
+ * list</a></li>"), or NULL. */
+static char *item_action(const GumboNode *n)
+{
+	const GumboVector *c = children_of(n);
+	for (size_t i = c ? c->length : 0; i-- > 0;) {
+		const GumboNode *k = c->data[i];
+		if (k->type == GUMBO_NODE_WHITESPACE || k->type == GUMBO_NODE_COMMENT)
+			continue;
+		if (!is_element(k) || is_hidden(k) ||
+		    (k->v.element.tag != GUMBO_TAG_A && k->v.element.tag != GUMBO_TAG_BUTTON))
+			return NULL;
+		char *t = small_text(k);
+		if (t && !rsd_text_has_word(t)) {
+			free(t);
+			t = NULL;
+		}
+		return t;
+	}
+	return NULL;
+}
+
+/* The same action closing every item ("Add to shopping list") is the
+ * list's, not part of what each item says: tracked item by item, then
+ * cut off the items' ends. */
+struct item_actions {
+	char *common; /* NULL: none yet, or the items differ */
+	size_t items;
+	bool differ;
+};
+
+static void track_action(struct item_actions *a, const GumboNode *item)
+{
+	char *t = a->differ ? NULL : item_action(item);
+	if (!t || (a->common && strcmp(t, a->common) != 0)) {
+		a->differ = true;
+		free(t);
+		return;
+	}
+	if (!a->common)
+		a->common = t;
+	else
+		free(t);
+	a->items++;
+}
+
+static int drop_actions(struct item_actions *a, cJSON *arr)
+{
+	size_t n = a->common ? strlen(a->common) : 0;
+	if (a->differ || a->items < 2 || (size_t)cJSON_GetArraySize(arr) != a->items)
+		return 0;
+	for (cJSON *e = arr->child; e; e = e->next) {
+		size_t len = strlen(e->valuestring);
+		if (len <= n + 1 || strcmp(e->valuestring + len - n, a->common) != 0 ||
+		    e->valuestring[len - n - 1] != ' ')
+			return 0;
+	}
+	for (cJSON *e = arr->child, *next; e; e = next) {
+		next = e->next;
+		e->valuestring[strlen(e->valuestring) - n - 1] = '\0';
+		cJSON *cut = cJSON_CreateString(e->valuestring);
+		if (!cut || !cJSON_ReplaceItemViaPointer(arr, e, cut)) {
+			cJSON_Delete(cut);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /* Appends the items of that form in root's subtree (root included),
  * without descending into one: a nested list belongs to its item. */
 static int collect_items(const GumboNode *root, GumboTag form, cJSON **arr)
@@ -717,17 +790,25 @@ static int collect_items(const GumboNode *root, GumboTag form, cJSON **arr)
 	if (form == GUMBO_TAG_UNKNOWN)
 		return add_element_lines(arr, root);
 	struct walker w = {0};
+	struct item_actions actions = {0};
+	size_t before = n_items(*arr);
 	int rc = walker_push(&w, root);
 	const GumboNode *n;
 	while (rc == 0 && (n = walker_pop(&w)) != NULL) {
 		if (!is_element(n) || is_hidden(n))
 			continue;
-		if (n->v.element.tag == form)
+		if (n->v.element.tag == form) {
 			rc = add_item(arr, n, form);
-		else
+			if (form == GUMBO_TAG_LI)
+				track_action(&actions, n);
+		} else {
 			rc = walker_push_children(&w, n);
+		}
 	}
 	free(w.stack);
+	if (rc == 0 && before == 0 && *arr)
+		rc = drop_actions(&actions, *arr);
+	free(actions.common);
 	return rc;
 }
 
@@ -900,6 +981,25 @@ static int sibling_groups(const GumboNode *n, int kind, cJSON **items)
 	return rc;
 }
 
+/* "Prep Time: 5 mins", "Serves: 4": a short label and its value. */
+static bool is_fact(const char *item)
+{
+	enum { LABEL_MAX = 30, FACT_MAX = 48 };
+	const char *colon = strchr(item, ':');
+	return colon && colon - item <= LABEL_MAX && colon[1] == ' ' && strlen(item) <= FACT_MAX;
+}
+
+/* A box of facts ("Prep Time: 5 mins", "Total time: 30 mins") named for
+ * the method is no list of steps. */
+static bool only_facts(const cJSON *items)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, items)
+		if (!is_fact(e->valuestring))
+			return false;
+	return true;
+}
+
 /* The outermost visible element, first in document order, named for the
  * kind (and not also for the other kind: "ingredients-and-method" wraps
  * both) that holds enough items. A named element with fewer is not
@@ -917,7 +1017,8 @@ static int list_by_name(const GumboNode *root, const struct list_query *q, struc
 		if (!body && query_after(q, n) && named_for(n, q->kind) && !named_for(n, !q->kind)) {
 			cJSON *items = NULL;
 			rc = container_items(n, q->min_items, &items);
-			if (rc == 0 && n_items(items) >= q->min_items && n_items(items)) {
+			if (rc == 0 && n_items(items) >= q->min_items && n_items(items) &&
+			    !(q->kind == LIST_INSTRUCTIONS && only_facts(items))) {
 				*out = (struct found_list){items, n};
 				rc = sibling_groups(n, q->kind, &out->items);
 			} else {
@@ -1293,7 +1394,27 @@ static const char *name_as_text(const char *from, const char *end, const char *n
 	return NULL;
 }
 
-int rsd_html_quantify_names(const char *html, size_t len, cJSON **ingredients)
+/* Parses the part of the page from a tag a little before `first` to
+ * `after` bytes past `last`, and runs fill on it. */
+static int parse_part(const char *html, size_t len, const char *first, const char *last,
+		      size_t after, int (*fill)(const GumboNode *root, cJSON **ingredients),
+		      cJSON **ingredients)
+{
+	const char *end = html + len;
+	const char *from = first - html > ROW_MARGIN ? first - ROW_MARGIN : html;
+	while (from > html && !(from[0] == '<' && ((from[1] | 0x20) >= 'a' && (from[1] | 0x20) <= 'z')))
+		from--;
+	const char *to = (size_t)(end - last) > after ? last + after : end;
+	GumboOptions o = rsd_extract_gumbo_options();
+	GumboOutput *part = gumbo_parse_with_options(&o, from, (size_t)(to - from));
+	if (!part)
+		return -ENOMEM;
+	int rc = fill(part->root, ingredients);
+	gumbo_destroy_output(&o, part);
+	return rc;
+}
+
+static int quantify_names(const char *html, size_t len, cJSON **ingredients)
 {
 	if (!names_only(*ingredients) || n_items(*ingredients) > ROW_MAX_NAMES)
 		return 0;
@@ -1308,18 +1429,162 @@ int rsd_html_quantify_names(const char *html, size_t len, cJSON **ingredients)
 	}
 	if (last - first > ROW_MAX_SPAN)
 		return 0;
-	/* from a tag before the first name to a little after the last */
-	const char *from = first - html > ROW_MARGIN ? first - ROW_MARGIN : html;
-	while (from > html && !(from[0] == '<' && ((from[1] | 0x20) >= 'a' && (from[1] | 0x20) <= 'z')))
-		from--;
-	const char *to = end - last > ROW_MARGIN ? last + ROW_MARGIN : end;
-	GumboOptions o = rsd_extract_gumbo_options();
-	GumboOutput *part = gumbo_parse_with_options(&o, from, (size_t)(to - from));
-	if (!part)
-		return -ENOMEM;
-	int rc = quantified_rows(part->root, ingredients);
-	gumbo_destroy_output(&o, part);
+	return parse_part(html, len, first, last, ROW_MARGIN, quantified_rows, ingredients);
+}
+
+/* ---- the rest of a list the Recipe data breaks off ---- */
+
+/* Some sites' Recipe data stops after the first ingredients (6 of 12)
+ * while the page's list shows them all. When the data's ingredients are
+ * exactly the first items of a page list (white space aside) that goes on
+ * with more items, mostly with quantities, that list is the recipe's.
+ * Group headings in the list ("<li><h3>Für die Füllung</h3></li>") are
+ * no items. Only pages whose raw bytes show the data's last ingredient as
+ * an element's whole text followed by another list item ("…Type
+ * 405</li><li>") are parsed, around that list. */
+
+enum {
+	PREFIX_AFTER = 32 * 1024, /* bytes parsed after the data's last ingredient */
+	PREFIX_MAX_ITEMS = 200,
+	PREFIX_ITEM_MAX = 300,    /* longer list items are no ingredients */
+	PREFIX_MAX_UP = 3,        /* the item's text node up to its <li> */
+};
+
+/* Equal but for white space and ASCII case ("1Zwiebel", "1 Zwiebel"). */
+static bool same_words(const char *a, const char *b)
+{
+	for (;;) {
+		while (is_space(*a))
+			a++;
+		while (is_space(*b))
+			b++;
+		if (!*a || !*b)
+			return !*a && !*b;
+		if (tolower((unsigned char)*a++) != tolower((unsigned char)*b++))
+			return false;
+	}
+}
+
+/* "<li><h3>For the filling</h3></li>": a group heading, no item. */
+static bool heading_item(const GumboNode *li)
+{
+	const GumboVector *c = children_of(li);
+	for (size_t i = 0; c && i < c->length; i++)
+		if (is_element(c->data[i]) && heading_level(((const GumboNode *)c->data[i])->v.element.tag))
+			return true;
+	return false;
+}
+
+/* The items of the list holding <li> `item`, group headings and hidden
+ * items aside; -E2BIG when one is too big for an ingredient. */
+static int list_items(const GumboNode *item, cJSON **out)
+{
+	const GumboVector *c = children_of(item->parent);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && c && i < c->length; i++) {
+		const GumboNode *li = c->data[i];
+		if (!is_element(li) || li->v.element.tag != GUMBO_TAG_LI || is_hidden(li) || heading_item(li))
+			continue;
+		char *text = small_text(li);
+		if (!text)
+			return -E2BIG; /* too big, or ENOMEM: either way no list to take */
+		rc = strlen(text) > PREFIX_ITEM_MAX ? -E2BIG : add_text_item(out, text);
+		free(text);
+	}
 	return rc;
+}
+
+/* The page's items start with the data's and go on with more, most of
+ * them with a quantity. */
+static bool continues(const cJSON *data, const cJSON *page)
+{
+	const cJSON *d = data->child, *p = page->child;
+	for (; d && p; d = d->next, p = p->next)
+		if (!same_words(d->valuestring, p->valuestring))
+			return false;
+	size_t more = 0, with_quantity = 0;
+	for (; p; p = p->next, more++)
+		with_quantity += rsd_text_has_quantity(p->valuestring);
+	return !d && more > 0 && 2 * with_quantity >= more && n_items(page) <= PREFIX_MAX_ITEMS;
+}
+
+/* The <li> whose text node is the data's last ingredient, or NULL. */
+static const GumboNode *last_item(const GumboNode *root, const char *name)
+{
+	struct walker w = {0};
+	const GumboNode *n, *li = NULL;
+	size_t name_len = strlen(name);
+	if (walker_push(&w, root) < 0)
+		return NULL;
+	while (!li && (n = walker_pop(&w)) != NULL) {
+		if (n->type == GUMBO_NODE_TEXT && text_is(n, name, name_len)) {
+			const GumboNode *a = n->parent;
+			for (int up = 0; up < PREFIX_MAX_UP && a && is_element(a); up++, a = a->parent)
+				if (a->v.element.tag == GUMBO_TAG_LI) {
+					li = a;
+					break;
+				}
+		} else if (is_element(n) && walker_push_children(&w, n) < 0) {
+			break;
+		}
+	}
+	free(w.stack);
+	return li;
+}
+
+static int continued_list(const GumboNode *root, cJSON **ingredients)
+{
+	const cJSON *last = cJSON_GetArrayItem(*ingredients, cJSON_GetArraySize(*ingredients) - 1);
+	const GumboNode *li = last_item(root, last->valuestring);
+	GumboTag list = li && li->parent && is_element(li->parent) ? li->parent->v.element.tag : GUMBO_TAG_UNKNOWN;
+	if (list != GUMBO_TAG_UL && list != GUMBO_TAG_OL)
+		return 0;
+	cJSON *page = NULL;
+	int rc = list_items(li, &page);
+	if (rc == 0 && page && continues(*ingredients, page)) {
+		cJSON_Delete(*ingredients);
+		*ingredients = page;
+		page = NULL;
+	}
+	cJSON_Delete(page);
+	return rc == -ENOMEM ? rc : 0;
+}
+
+/* After p (an item's text), the list goes on: "</li> <li". */
+static bool next_item_follows(const char *p, const char *end)
+{
+	while (p < end && is_space(*p))
+		p++;
+	if (end - p < 5 || !rsd_text_ieq(p, 4, "</li"))
+		return false;
+	const char *gt = memchr(p, '>', (size_t)(end - p));
+	for (p = gt ? gt + 1 : end; p < end && is_space(*p);)
+		p++;
+	return end - p >= 4 && rsd_text_ieq(p, 3, "<li") && (is_space(p[3]) || p[3] == '>');
+}
+
+static int continue_list(const char *html, size_t len, cJSON **ingredients)
+{
+	size_t n = n_items(*ingredients);
+	if (n < 2 || n >= PREFIX_MAX_ITEMS)
+		return 0;
+	const char *end = html + len;
+	const char *first_name = (*ingredients)->child->valuestring;
+	const char *last_name = cJSON_GetArrayItem(*ingredients, (int)n - 1)->valuestring;
+	const char *last = name_as_text(html, end, last_name);
+	if (!last || !next_item_follows(last + strlen(last_name), end))
+		return 0;
+	const char *first = name_as_text(last - html > ROW_MAX_SPAN ? last - ROW_MAX_SPAN : html, last, first_name);
+	if (!first)
+		return 0;
+	return parse_part(html, len, first, last, PREFIX_AFTER, continued_list, ingredients);
+}
+
+int rsd_html_ingredient_rows(const char *html, size_t len, cJSON **ingredients)
+{
+	if (names_only(*ingredients))
+		return quantify_names(html, len, ingredients);
+	return continue_list(html, len, ingredients);
 }
 
 int rsd_html_recipe_lists(const GumboOutput *dom, struct rsd_recipe_fields *f)

@@ -75,6 +75,24 @@ static void assert_list(const cJSON *rec, const char *field, const char *want)
 	free(joined);
 }
 
+/* Each of pages, after a JSON-LD Recipe whose recipeIngredient is
+ * json_list, keeps the ingredients want ('|'-separated): no rule applies. */
+static void assert_ingredients_kept(const char *json_list, const char *const *pages, size_t n,
+				    const char *want)
+{
+	struct rsd_extract_result res;
+	for (size_t i = 0; i < n; i++) {
+		char *page;
+		ck_assert_int_ge(asprintf(&page, "<script type=application/ld+json>{\"@type\":\"Recipe\","
+					  "\"name\":\"N\",\"recipeIngredient\":%s,"
+					  "\"recipeInstructions\":\"Mix.\"}</script>%s", json_list, pages[i]), 0);
+		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, &res), 0);
+		assert_list(res.record, "ingredients", want);
+		rsd_extract_result_clear(&res);
+		free(page);
+	}
+}
+
 static void setup(void)
 {
 	ck_assert_int_eq(rsd_extractor_new(&x), 0);
@@ -498,16 +516,8 @@ START_TEST(names_only_ingredients)
 		"<ul><li>flour</li><li>sugar</li></ul><p>Serves 2, ready in 10 minutes</p>",
 		"<div><b>1 cup</b> <i>sugar</i></div><div><b>2 cups</b> <i>flour</i></div>",
 	};
-	for (size_t i = 0; i < sizeof PAGES / sizeof PAGES[0]; i++) {
-		char *page;
-		ck_assert_int_ge(asprintf(&page, "<script type=application/ld+json>{\"@type\":\"Recipe\","
-					  "\"name\":\"N\",\"recipeIngredient\":[\"flour\",\"sugar\"],"
-					  "\"recipeInstructions\":\"Mix.\"}</script>%s", PAGES[i]), 0);
-		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, &res), 0);
-		assert_list(res.record, "ingredients", "flour|sugar");
-		rsd_extract_result_clear(&res);
-		free(page);
-	}
+	assert_ingredients_kept("[\"flour\",\"sugar\"]", PAGES, sizeof PAGES / sizeof PAGES[0],
+				"flour|sugar");
 }
 END_TEST
 
@@ -531,6 +541,98 @@ START_TEST(junk_values_and_groups)
 	assert_str(res.record, "author", NULL);
 	assert_str(res.record, "yields", "12 buns");
 	assert_list(res.record, "ingredients", "1 egg");
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
+/* A servings scaler: the count is the <select>'s shown option (the one
+ * marked selected, else the first), read with the label before it or the
+ * unit after it. */
+START_TEST(servings_scaler)
+{
+	struct rsd_extract_result res;
+	for (unsigned full = 0; full < 2; full++) {
+		cJSON *r = extract("servings_scaler.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
+		assert_str(r, "yields", "6 servings");
+		rsd_extract_result_clear(&res);
+	}
+	static const struct {
+		const char *html, *yields;
+	} PAGES[] = {
+		{"<p>Serves: <select><option>2</option><option selected>4</option></select></p>", "4 servings"},
+		{"<small>Pour <select><option value=1>1</option><option value=6 selected class='yield'>6"
+		 "</option></select>\n personnes</small>", "6 servings"},
+		{"<p>Makes <select><option>12</option><option>24</option></select> cookies</p>", "12 cookies"},
+		{"<div>Sort by <select><option>4</option></select> stars</div>", NULL},
+		{"<div>Servings <select><option>All</option></select></div>", NULL},
+		{"<div>Show <select><option>all</option><option>12</option></select> people</div>", NULL},
+	};
+	for (size_t i = 0; i < sizeof PAGES / sizeof PAGES[0]; i++) {
+		char *page;
+		ck_assert_int_ge(asprintf(&page, "<script type=application/ld+json>{\"@type\":\"Recipe\","
+					  "\"name\":\"N\",\"recipeIngredient\":[\"1 egg\"]}</script>%s",
+					  PAGES[i].html), 0);
+		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, &res), 0);
+		assert_str(res.record, "yields", PAGES[i].yields);
+		rsd_extract_result_clear(&res);
+		free(page);
+	}
+}
+END_TEST
+
+/* Recipe data that breaks its ingredient list off: the page's list that
+ * starts with exactly those items and goes on with more is the recipe's;
+ * a list that only repeats them, goes on with no quantities, or starts
+ * otherwise is not. */
+START_TEST(truncated_ingredients)
+{
+	struct rsd_extract_result res;
+	for (unsigned full = 0; full < 2; full++) {
+		cJSON *r = extract("truncated_list.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
+		assert_list(r, "ingredients", "200 g Weizenmehl|120 g Butter, kalt|750 g Kürbis|3 Eier|"
+					      "Butter, zum Fetten");
+		rsd_extract_result_clear(&res);
+	}
+	static const char *const PAGES[] = {
+		"<ul><li>1 egg</li><li>2 cups flour</li></ul>",
+		"<ul><li>1 egg</li><li>2 cups flour</li><li>Print</li><li>Share</li></ul>",
+		"<ul><li>3 eggs</li><li>1 egg</li><li>2 cups flour</li><li>1 cup milk</li></ul>",
+		"<ul><li>1 egg</li></ul><ul><li>2 cups flour</li><li>1 cup milk</li></ul>",
+	};
+	assert_ingredients_kept("[\"1 egg\",\"2 cups flour\"]", PAGES, sizeof PAGES / sizeof PAGES[0],
+				"1 egg|2 cups flour");
+}
+END_TEST
+
+/* A box of time facts named like the method ("Prep Time: 5 mins") is
+ * no list of steps; the method's list after it is. */
+START_TEST(method_facts_are_no_steps)
+{
+	struct rsd_extract_result res;
+	for (unsigned full = 0; full < 2; full++) {
+		cJSON *r = extract("method_facts.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
+		assert_list(r, "instructions_list", "Preheat your oven to 180c.|"
+						    "Note: bake the cupcakes for 25 minutes.");
+		rsd_extract_result_clear(&res);
+	}
+}
+END_TEST
+
+/* A link every list item ends with ("shopping list") is the list's
+ * action, not part of the items; links that differ are the items' own. */
+START_TEST(item_actions)
+{
+	struct rsd_extract_result res;
+	for (unsigned full = 0; full < 2; full++) {
+		cJSON *r = extract("item_actions.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
+		assert_list(r, "ingredients", "3 chicken breasts, diced|salt, to taste|2 cups broccoli florets");
+		rsd_extract_result_clear(&res);
+	}
+	const char page[] = "<script type=application/ld+json>{\"@type\":\"Recipe\",\"name\":\"T\","
+			    "\"recipeInstructions\":\"Mix.\"}</script><ul class=ingredients>"
+			    "<li>a <a href=/pot>large pot</a></li><li>a <a href=/pan>baking pan</a></li></ul>";
+	ck_assert_int_eq(rsd_extract(x, page, sizeof page - 1, PAGE_URL, NULL, 0, &res), 0);
+	assert_list(res.record, "ingredients", "a large pot|a baking pan");
 	rsd_extract_result_clear(&res);
 }
 END_TEST
@@ -751,6 +853,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, plain_html_adversarial);
 	tcase_add_test(tc, names_only_ingredients);
 	tcase_add_test(tc, junk_values_and_groups);
+	tcase_add_test(tc, servings_scaler);
+	tcase_add_test(tc, truncated_ingredients);
+	tcase_add_test(tc, method_facts_are_no_steps);
+	tcase_add_test(tc, item_actions);
 	tcase_add_test(tc, fast_path_equals_full_parse);
 	tcase_add_test(tc, adversarial_pages);
 	tcase_add_test(tc, dom_depth_bound);
