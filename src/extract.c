@@ -697,8 +697,8 @@ static char *prose_yields(const char *p, const char *end, bool *nomem)
 		"rendimiento", NULL};
 	static const char *const UNITS[] = {"servings", "serving", "people", "persons", "personnes",
 		"personen", "portionen", "portions", "porciones", "porzioni", "porções", "porce",
-		"porcí", "porcje", "porcji", "osoby", "osób", "personas", "persone", "personer",
-		"portioner", "pers", NULL};
+		"porcí", "porcje", "porcji", "osoby", "osób", "os", "personas", "persone", "personer",
+		"portioner", "pers", NULL}; /* "os.": Polish persons */
 	char *out = NULL;
 	if (digit(*p)) {
 		const char *q = count_end(p, end), *u = q;
@@ -1182,11 +1182,19 @@ static int collect_links(struct job *j, struct rsd_extract_result *res)
 	return 0;
 }
 
+bool rsd_extract_glued_method(const cJSON *instructions)
+{
+	return cJSON_GetArraySize(instructions) == 1 &&
+	       rsd_text_glued_sentences(cJSON_GetArrayItem(instructions, 0)->valuestring);
+}
+
 /* A Recipe whose lists are missing, or whose ingredients are one string
- * (the whole list pasted into one field), is completed from the HTML. */
+ * (the whole list pasted into one field), or whose method is one string
+ * of glued steps, is completed from the HTML. */
 static bool lists_incomplete(const struct rsd_recipe_fields *f)
 {
-	return cJSON_GetArraySize(f->ingredients) < 2 || cJSON_GetArraySize(f->instructions_list) == 0;
+	return cJSON_GetArraySize(f->ingredients) < 2 || cJSON_GetArraySize(f->instructions_list) == 0 ||
+	       rsd_extract_glued_method(f->instructions_list);
 }
 
 /* "For the sauce:" among the ingredients heads a group of them; it is no
@@ -1234,7 +1242,8 @@ static int find_recipe(struct job *j)
 			return rc;
 	}
 	drop_group_headings(&j->f.ingredients);
-	if (dom_allowed(j) && (rc = rsd_html_ingredient_rows(j->html, j->len, &j->f.ingredients)) < 0)
+	if (dom_allowed(j) && ((rc = rsd_html_ingredient_rows(j->html, j->len, &j->f.ingredients)) < 0 ||
+			       (rc = rsd_html_method_rest(j->html, j->len, &j->f.instructions_list)) < 0))
 		return rc;
 	if (!lists_incomplete(&j->f) || !dom_allowed(j))
 		return 1;

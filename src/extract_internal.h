@@ -90,6 +90,9 @@ char *rsd_extract_yields_text(const char *raw);
 int rsd_extract_list_add(cJSON **arr, const char *text, bool split_commas);
 /* Splits instruction text into steps (lines, <li>, <p>, <br>). */
 int rsd_extract_add_steps(cJSON **arr, const char *text, size_t len);
+/* A method that is one string of steps glued together ("till cooked.Add
+ * the shrimp"): the page's own list of them says more. */
+bool rsd_extract_glued_method(const cJSON *instructions);
 /* Reads labelled yields and times from page prose ("Serves 4", "Makes 12
  * cookies", "4 Portionen", "Prep 10 min | Cook 25 min", "Total time: 1
  * hour") into the fields f does not have yet; total_time also from prep +
@@ -135,7 +138,9 @@ bool rsd_html_may_have_recipe(const char *html, size_t len);
 int rsd_html_recipe_fields(const GumboOutput *dom, const char *base_url, struct rsd_recipe_fields *f);
 /* For a page known to hold a recipe whose schema.org data lacks its lists
  * (no ingredients or a single string of them, no instructions): fills
- * them from the page's HTML lists when it has some of two items or more. */
+ * them from the page's HTML lists when it has some of two items or more.
+ * A glued method becomes the page's list of steps when every one of them
+ * is in it, in order. */
 int rsd_html_recipe_lists(const GumboOutput *dom, struct rsd_recipe_fields *f);
 /* Ingredients without a single quantity ("flour", "sugar": the names of a
  * shop's product data) become the page's rows that show each name with
@@ -145,6 +150,10 @@ int rsd_html_recipe_lists(const GumboOutput *dom, struct rsd_recipe_fields *f);
  * Reads the raw page and parses only the part around the names, never
  * the whole document. 0 or -ENOMEM. */
 int rsd_html_ingredient_rows(const char *html, size_t len, cJSON **ingredients);
+/* A method the data breaks off (the page's list of steps starts with
+ * exactly its steps, maybe numbered, and goes on) becomes the page's
+ * whole list; parsed around that list only, as above. 0 or -ENOMEM. */
+int rsd_html_method_rest(const char *html, size_t len, cJSON **steps);
 
 /* ---- recipes without markup (extract_microdata.c) ---- */
 

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -963,14 +964,19 @@ static int heading_level(GumboTag t);
 
 /* Lists in groups ("For the sauce") repeat the named container: the
  * containers named alike that follow it, headings between them allowed,
- * add their items. */
+ * add their items. A recipe in parts may give each part its ingredients
+ * and then its steps: the other kind's containers between them are
+ * passed over too. */
 static int sibling_groups(const GumboNode *n, int kind, cJSON **items)
 {
 	int rc = 0;
 	for (const GumboNode *s = next_element(n); rc == 0 && s; s = next_element(s)) {
 		if (heading_level(s->v.element.tag) || is_hidden(s))
 			continue;
-		if (!named_for(s, kind) || named_for(s, !kind))
+		bool mine = named_for(s, kind), other = named_for(s, !kind);
+		if (other && !mine)
+			continue;
+		if (!mine || other)
 			break;
 		cJSON *more = NULL;
 		rc = container_items(s, 1, &more);
@@ -1257,15 +1263,21 @@ static bool names_only(const cJSON *ingredients)
 	return cJSON_GetArraySize(ingredients) >= 2;
 }
 
-/* The cleaned visible text of a small subtree, or NULL (too big, ENOMEM). */
-static char *small_text(const GumboNode *n)
+/* The cleaned visible text of a subtree of at most max_nodes nodes, or
+ * NULL (too big, ENOMEM). */
+static char *bounded_text(const GumboNode *n, size_t max_nodes)
 {
 	struct rsd_text_buf b = {0};
 	char *t = NULL;
-	if (text_content_small(n, ROW_MAX_NODES, &b) == 0)
+	if (text_content_small(n, max_nodes, &b) == 0)
 		t = rsd_text_clean(b.data, b.len);
 	rsd_text_buf_free(&b);
 	return t;
+}
+
+static char *small_text(const GumboNode *n)
+{
+	return bounded_text(n, ROW_MAX_NODES);
 }
 
 /* The row around text node t showing name with a quantity, or NULL. */
@@ -1475,9 +1487,17 @@ static bool heading_item(const GumboNode *li)
 	return false;
 }
 
+/* How list_items reads a list's items. */
+struct item_form {
+	size_t max_nodes, max_len; /* bigger items are no items of the kind */
+	bool numbered;             /* drop the number before each one */
+};
+
+static size_t step_number_prefix(const char *s);
+
 /* The items of the list holding <li> `item`, group headings and hidden
- * items aside; -E2BIG when one is too big for an ingredient. */
-static int list_items(const GumboNode *item, cJSON **out)
+ * items aside; -E2BIG when one is too big. */
+static int list_items(const GumboNode *item, const struct item_form *form, cJSON **out)
 {
 	const GumboVector *c = children_of(item->parent);
 	int rc = 0;
@@ -1485,10 +1505,11 @@ static int list_items(const GumboNode *item, cJSON **out)
 		const GumboNode *li = c->data[i];
 		if (!is_element(li) || li->v.element.tag != GUMBO_TAG_LI || is_hidden(li) || heading_item(li))
 			continue;
-		char *text = small_text(li);
+		char *text = bounded_text(li, form->max_nodes);
 		if (!text)
 			return -E2BIG; /* too big, or ENOMEM: either way no list to take */
-		rc = strlen(text) > PREFIX_ITEM_MAX ? -E2BIG : add_text_item(out, text);
+		const char *item_text = form->numbered ? text + step_number_prefix(text) : text;
+		rc = strlen(item_text) > form->max_len ? -E2BIG : add_text_item(out, item_text);
 		free(text);
 	}
 	return rc;
@@ -1540,7 +1561,8 @@ static int continued_list(const GumboNode *root, cJSON **ingredients)
 	if (list != GUMBO_TAG_UL && list != GUMBO_TAG_OL)
 		return 0;
 	cJSON *page = NULL;
-	int rc = list_items(li, &page);
+	const struct item_form form = {ROW_MAX_NODES, PREFIX_ITEM_MAX, false};
+	int rc = list_items(li, &form, &page);
 	if (rc == 0 && page && continues(*ingredients, page)) {
 		cJSON_Delete(*ingredients);
 		*ingredients = page;
@@ -1587,6 +1609,196 @@ int rsd_html_ingredient_rows(const char *html, size_t len, cJSON **ingredients)
 	return continue_list(html, len, ingredients);
 }
 
+/* ---- the rest of a method the Recipe data breaks off ---- */
+
+/* As with ingredients, some sites' Recipe data stops after the first
+ * steps (2 of 6) while the page's list shows them all. When the data's
+ * steps are exactly the first items of a page list (white space, and a
+ * number the page puts before each step, aside) that goes on with more,
+ * that list is the method. Only pages whose raw bytes start an element's
+ * text with the data's last step and go on with another list item after
+ * it ("…schieben.</li><li>") are parsed, around that list. */
+
+enum {
+	STEP_PREFIX_MIN = 16,   /* bytes of a step that find it in the raw page */
+	STEP_PREFIX_MAX = 24,   /* (inline markup in a step comes later, mostly) */
+	STEP_MAX_NODES = 256,   /* a step's subtree */
+	STEP_ITEM_SLACK = 1024, /* bytes of markup in a step beyond its text */
+};
+
+/* How many of the first bytes of a step the page's HTML writes as they
+ * are: up to the first character markup or a reference may write
+ * otherwise. */
+static size_t plain_prefix(const char *step)
+{
+	size_t n = 0;
+	while (n < STEP_PREFIX_MAX && step[n] && !strchr("&<>\"'", step[n]))
+		n++;
+	return n;
+}
+
+/* The next place from `from` where an element's text starts with
+ * s[0..n) in the raw page, or NULL. */
+static const char *text_starting(const char *from, const char *end, const char *s, size_t n)
+{
+	for (const char *p = from; (p = memmem(p, (size_t)(end - p), s, n)) != NULL; p++) {
+		const char *b = p;
+		while (b > from && is_space(b[-1]))
+			b--;
+		if (b > from && b[-1] == '>')
+			return p;
+	}
+	return NULL;
+}
+
+/* The length of the number a page writes before a step ("1", "2.",
+ * "3) "), 0 when there is none. */
+static size_t step_number_prefix(const char *s)
+{
+	size_t i = 0;
+	while (i < 3 && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == 0 || (s[i] >= '0' && s[i] <= '9'))
+		return 0;
+	if (s[i] == '.' || s[i] == ')' || s[i] == ':')
+		i++;
+	while (s[i] == ' ')
+		i++;
+	return i;
+}
+
+/* The page's item shows the data's step, maybe after its number. */
+static bool shows_step(const char *item, const char *step, bool numbered)
+{
+	return same_words(numbered ? item + step_number_prefix(item) : item, step);
+}
+
+/* The first <li> that shows the step; *numbered when after a number. */
+static const GumboNode *step_item(const GumboNode *root, const char *step, bool *numbered)
+{
+	struct walker w = {0};
+	const GumboNode *n, *li = NULL;
+	if (walker_push(&w, root) < 0)
+		return NULL;
+	while (!li && (n = walker_pop(&w)) != NULL) {
+		if (!is_element(n) || is_hidden(n))
+			continue;
+		if (n->v.element.tag == GUMBO_TAG_LI) {
+			char *t = bounded_text(n, STEP_MAX_NODES);
+			for (int k = 0; t && k < 2 && !li; k++) {
+				if (shows_step(t, step, k)) {
+					li = n;
+					*numbered = k;
+				}
+			}
+			free(t);
+			if (li)
+				break;
+		}
+		if (walker_push_children(&w, n) < 0)
+			break;
+	}
+	free(w.stack);
+	return li;
+}
+
+static int continued_method(const GumboNode *root, cJSON **steps)
+{
+	bool numbered = false;
+	const GumboNode *li = step_item(root, (*steps)->child->valuestring, &numbered);
+	if (!li || !li->parent || !is_element(li->parent) ||
+	    (li->parent->v.element.tag != GUMBO_TAG_OL && li->parent->v.element.tag != GUMBO_TAG_UL))
+		return 0;
+	cJSON *page = NULL;
+	const struct item_form form = {STEP_MAX_NODES, SIZE_MAX, numbered};
+	int rc = list_items(li, &form, &page);
+	const cJSON *d = (*steps)->child, *p = page ? page->child : NULL;
+	for (; rc == 0 && d && p && shows_step(p->valuestring, d->valuestring, false); d = d->next, p = p->next)
+		;
+	if (rc == 0 && !d && p && n_items(page) <= PREFIX_MAX_ITEMS) {
+		cJSON_Delete(*steps);
+		*steps = page;
+		page = NULL;
+	}
+	cJSON_Delete(page);
+	return rc == -ENOMEM ? rc : 0;
+}
+
+int rsd_html_method_rest(const char *html, size_t len, cJSON **steps)
+{
+	size_t n = n_items(*steps);
+	if (n < 2 || n >= PREFIX_MAX_ITEMS)
+		return 0;
+	const char *end = html + len;
+	const char *first_step = (*steps)->child->valuestring;
+	const char *last_step = cJSON_GetArrayItem(*steps, (int)n - 1)->valuestring;
+	size_t first_n = plain_prefix(first_step), last_n = plain_prefix(last_step);
+	if (first_n < STEP_PREFIX_MIN || last_n < STEP_PREFIX_MIN)
+		return 0;
+	const char *first = text_starting(html, end, first_step, first_n);
+	const char *last = first ? text_starting(first + 1, end, last_step, last_n) : NULL;
+	if (!last || last - first > ROW_MAX_SPAN)
+		return 0;
+	size_t span = strlen(last_step) + STEP_ITEM_SLACK;
+	const char *close = rsd_text_icasefind(last, span < (size_t)(end - last) ? span : (size_t)(end - last), "</li");
+	if (!close || !next_item_follows(close, end))
+		return 0;
+	return parse_part(html, len, first, last, PREFIX_AFTER, continued_method, steps);
+}
+
+/* ---- the steps a glued method runs together ---- */
+
+/* s lowercased (ASCII) without white space: "Add the" -> "addthe". */
+static char *squeezed(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (; *s; s++)
+		if (!is_space(*s))
+			*o++ = (char)tolower((unsigned char)*s);
+	*o = '\0';
+	return out;
+}
+
+/* Every step is in the method, in order (white space and case aside): 1,
+ * 0 when not, -ENOMEM. */
+static int steps_in(const char *method, const cJSON *steps)
+{
+	char *m = squeezed(method);
+	if (!m)
+		return -ENOMEM;
+	const char *at = m;
+	int rc = 1;
+	for (const cJSON *e = steps->child; rc > 0 && e; e = e->next) {
+		char *s = squeezed(e->valuestring);
+		const char *found = s && *s ? strstr(at, s) : NULL;
+		rc = !s ? -ENOMEM : found != NULL;
+		if (found)
+			at = found + strlen(s);
+		free(s);
+	}
+	free(m);
+	return rc;
+}
+
+/* The page's list of steps in place of a glued method that holds them all. */
+static int unglued_steps(const GumboNode *root, cJSON **instructions)
+{
+	struct list_query q = {.kind = LIST_INSTRUCTIONS, .min_items = 2};
+	struct found_list found;
+	int rc = find_list(root, &q, &found);
+	if (rc == 0 && n_items(found.items) >= 2)
+		rc = steps_in(cJSON_GetArrayItem(*instructions, 0)->valuestring, found.items);
+	if (rc > 0) {
+		cJSON_Delete(*instructions);
+		*instructions = found.items;
+		return 0;
+	}
+	cJSON_Delete(found.items);
+	return rc;
+}
+
 int rsd_html_recipe_lists(const GumboOutput *dom, struct rsd_recipe_fields *f)
 {
 	int rc = 0;
@@ -1594,6 +1806,8 @@ int rsd_html_recipe_lists(const GumboOutput *dom, struct rsd_recipe_fields *f)
 		rc = html_list(dom->root, LIST_INGREDIENTS, &f->ingredients);
 	if (rc >= 0 && n_items(f->instructions_list) == 0)
 		rc = html_list(dom->root, LIST_INSTRUCTIONS, &f->instructions_list);
+	else if (rc >= 0 && rsd_extract_glued_method(f->instructions_list))
+		rc = unglued_steps(dom->root, &f->instructions_list);
 	return rc < 0 ? rc : 0;
 }
 

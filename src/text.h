@@ -58,6 +58,11 @@ bool rsd_text_has_word(const char *s);
 /* Whether s has a quantity: an ASCII digit or a vulgar fraction
  * (U+00BC-U+00BE, U+2150-U+215E). NULL: false. */
 bool rsd_text_has_quantity(const char *s);
+/* Whether s glues two sentences together: a lowercase word's end mark
+ * directly followed by a capitalised word ("till cooked.Add the"), the
+ * trace of block boundaries lost when a page's list was flattened into
+ * one string. NULL: false. */
+bool rsd_text_glued_sentences(const char *s);
 
 /* ASCII case-insensitive comparison of s[0..len) with a lowercase literal. */
 bool rsd_text_ieq(const char *s, size_t len, const char *lower);

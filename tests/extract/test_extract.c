@@ -93,6 +93,27 @@ static void assert_ingredients_kept(const char *json_list, const char *const *pa
 	}
 }
 
+/* Each of pages, after a JSON-LD Recipe whose recipeInstructions is
+ * json_steps (NULL: none), has the steps want ('|'-separated), on the
+ * fast path and with the full parse. */
+static void assert_steps_kept(const char *json_steps, const char *const *pages, size_t n,
+			      const char *want)
+{
+	struct rsd_extract_result res;
+	for (size_t i = 0; i < 2 * n; i++) {
+		char *page;
+		ck_assert_int_ge(asprintf(&page, "<script type=application/ld+json>{\"@type\":\"Recipe\","
+					  "\"name\":\"N\",\"recipeIngredient\":[\"1 egg\",\"2 cups flour\"]"
+					  "%s%s}</script>%s", json_steps ? ",\"recipeInstructions\":" : "",
+					  json_steps ? json_steps : "", pages[i / 2]), 0);
+		unsigned flags = i % 2 ? RSD_EXTRACT_FULL_PARSE : 0;
+		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, flags, &res), 0);
+		assert_list(res.record, "instructions_list", want);
+		rsd_extract_result_clear(&res);
+		free(page);
+	}
+}
+
 static void setup(void)
 {
 	ck_assert_int_eq(rsd_extractor_new(&x), 0);
@@ -545,6 +566,32 @@ START_TEST(junk_values_and_groups)
 }
 END_TEST
 
+/* "8 os." (Polish: persons) on a recipe card is the yields; a count of
+ * other things that start alike is not. */
+START_TEST(people_count_abbreviated)
+{
+	struct rsd_extract_result res;
+	for (unsigned full = 0; full < 2; full++) {
+		cJSON *r = extract("people_count_pl.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
+		assert_str(r, "yields", "8 servings");
+		rsd_extract_result_clear(&res);
+	}
+	static const char *const PAGES[] = {
+		"<p>8 ostatnich przepisów</p>", "<p>2 oz butter</p>", "<p>3 osobne miski</p>",
+	};
+	for (size_t i = 0; i < sizeof PAGES / sizeof PAGES[0]; i++) {
+		char *page;
+		ck_assert_int_ge(asprintf(&page, "<script type=application/ld+json>{\"@type\":\"Recipe\","
+					  "\"name\":\"N\",\"recipeIngredient\":[\"1 egg\"]}</script>%s",
+					  PAGES[i]), 0);
+		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, &res), 0);
+		assert_str(res.record, "yields", NULL);
+		rsd_extract_result_clear(&res);
+		free(page);
+	}
+}
+END_TEST
+
 /* A servings scaler: the count is the <select>'s shown option (the one
  * marked selected, else the first), read with the label before it or the
  * unit after it. */
@@ -601,6 +648,101 @@ START_TEST(truncated_ingredients)
 	};
 	assert_ingredients_kept("[\"1 egg\",\"2 cups flour\"]", PAGES, sizeof PAGES / sizeof PAGES[0],
 				"1 egg|2 cups flour");
+}
+END_TEST
+
+/* A method the data gives as one string of glued steps ("cold
+ * nights.Fry the kimchi") is the page's list of steps when every one is
+ * in it, in order; an intro before the list is no step. */
+START_TEST(glued_method_from_page_list)
+{
+	struct rsd_extract_result res;
+	for (unsigned full = 0; full < 2; full++) {
+		cJSON *r = extract("glued_method.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
+		assert_list(r, "instructions_list", "Fry the kimchi in a pot.|"
+						    "Add the water and bring it to a boil.|"
+						    "Add the tofu and simmer for 10 minutes.");
+		assert_list(r, "ingredients", "1 cup kimchi|200 g tofu|2 cups water");
+		rsd_extract_result_clear(&res);
+	}
+	static const char *const PAGES[] = {
+		/* a step the string does not have */
+		"<ol class=steps><li>Fry the kimchi.</li><li>Add the water.</li><li>Serve hot.</li></ol>",
+		/* the steps in another order */
+		"<ol class=steps><li>Add the water.</li><li>Fry the kimchi.</li></ol>",
+		/* one step only */
+		"<ol class=steps><li>Fry the kimchi.</li></ol>",
+		/* no list */
+		"<p>Fry the kimchi.</p>",
+	};
+	assert_steps_kept("\"Fry the kimchi.Add the water.\"", PAGES, sizeof PAGES / sizeof PAGES[0],
+			  "Fry the kimchi.Add the water.");
+	/* sentences that are not glued ("e.g. Kimchi", "U.S.A") are one step */
+	static const char *const LIST[] = {
+		"<ol class=steps><li>Fry the kimchi.</li><li>Add the water.</li></ol>",
+	};
+	assert_steps_kept("\"Fry the kimchi. Add the water.\"", LIST, 1, "Fry the kimchi. Add the water.");
+	assert_steps_kept("\"Use a pot, e.g. Le Creuset.\"", LIST, 1, "Use a pot, e.g. Le Creuset.");
+	assert_steps_kept("\"Use rice from the U.S.A.\"", LIST, 1, "Use rice from the U.S.A.");
+}
+END_TEST
+
+/* A method the data breaks off (2 steps of 4) is the page's list that
+ * starts with exactly those steps, the page's numbers before them
+ * aside; a list that does not, or that ends there, leaves it. */
+START_TEST(truncated_method)
+{
+	struct rsd_extract_result res;
+	for (unsigned full = 0; full < 2; full++) {
+		cJSON *r = extract("truncated_method.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
+		assert_list(r, "instructions_list",
+			    "Die Zwiebel schälen und fein würfeln.|"
+			    "Die Zwiebel im Topf glasig dünsten (Stufe 3 | 120 °C | 4 Min.).|"
+			    "Die Tomaten zugeben und 10 Minuten köcheln lassen.|"
+			    "Die Gnocchi garen und mit der Sauce servieren.");
+		rsd_extract_result_clear(&res);
+	}
+	static const char *const PAGES[] = {
+		/* the page's list ends with the data's steps */
+		"<ol><li>Whisk the eggs with the flour.</li><li>Bake the batter for an hour.</li></ol>",
+		/* another step first */
+		"<ol><li>Heat the oven to 180 degrees.</li><li>Whisk the eggs with the flour.</li>"
+		"<li>Bake the batter for an hour.</li><li>Let the cake cool down.</li></ol>",
+		/* a step in between */
+		"<ol><li>Whisk the eggs with the flour.</li><li>Grease a tin with butter.</li>"
+		"<li>Bake the batter for an hour.</li><li>Let the cake cool down.</li></ol>",
+		/* the steps in two lists */
+		"<ol><li>Whisk the eggs with the flour.</li></ol>"
+		"<ol><li>Bake the batter for an hour.</li><li>Let the cake cool down.</li></ol>",
+	};
+	assert_steps_kept("[\"Whisk the eggs with the flour.\",\"Bake the batter for an hour.\"]", PAGES,
+			  sizeof PAGES / sizeof PAGES[0],
+			  "Whisk the eggs with the flour.|Bake the batter for an hour.");
+}
+END_TEST
+
+/* A recipe in parts gives each part its ingredients, then its steps:
+ * the method's containers between the ingredients' are one method. A
+ * container named for both, or for neither, ends it. */
+START_TEST(method_in_parts)
+{
+	struct rsd_extract_result res;
+	for (unsigned full = 0; full < 2; full++) {
+		cJSON *r = extract("grouped_parts.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
+		assert_list(r, "instructions_list", "Whisk the flour and the eggs into a batter.|"
+						    "Fry the batter in a hot pan.|"
+						    "Boil the sugar with the water until it thickens.");
+		rsd_extract_result_clear(&res);
+	}
+	static const char *const PAGES[] = {
+		"<main><ul class=instructions><li>Whisk the eggs.</li><li>Fry the batter.</li></ul>"
+		"<div class=ingredients-and-method><ul class=instructions><li>Serve it.</li></ul></div>"
+		"<ul class=instructions><li>Serve it.</li></ul></main>",
+		"<main><ul class=instructions><li>Whisk the eggs.</li><li>Fry the batter.</li></ul>"
+		"<div class=related><ul><li>More recipes</li></ul></div>"
+		"<ul class=instructions><li>Serve it.</li></ul></main>",
+	};
+	assert_steps_kept(NULL, PAGES, sizeof PAGES / sizeof PAGES[0], "Whisk the eggs.|Fry the batter.");
 }
 END_TEST
 
@@ -854,7 +996,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, names_only_ingredients);
 	tcase_add_test(tc, junk_values_and_groups);
 	tcase_add_test(tc, servings_scaler);
+	tcase_add_test(tc, people_count_abbreviated);
 	tcase_add_test(tc, truncated_ingredients);
+	tcase_add_test(tc, glued_method_from_page_list);
+	tcase_add_test(tc, truncated_method);
+	tcase_add_test(tc, method_in_parts);
 	tcase_add_test(tc, method_facts_are_no_steps);
 	tcase_add_test(tc, item_actions);
 	tcase_add_test(tc, fast_path_equals_full_parse);
