@@ -75,42 +75,54 @@ static void assert_list(const cJSON *rec, const char *field, const char *want)
 	free(joined);
 }
 
-/* Each of pages, after a JSON-LD Recipe whose recipeIngredient is
- * json_list, keeps the ingredients want ('|'-separated): no rule applies. */
-static void assert_ingredients_kept(const char *json_list, const char *const *pages, size_t n,
-				    const char *want)
-{
-	struct rsd_extract_result res;
-	for (size_t i = 0; i < n; i++) {
-		char *page;
-		ck_assert_int_ge(asprintf(&page, "<script type=application/ld+json>{\"@type\":\"Recipe\","
-					  "\"name\":\"N\",\"recipeIngredient\":%s,"
-					  "\"recipeInstructions\":\"Mix.\"}</script>%s", json_list, pages[i]), 0);
-		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, &res), 0);
-		assert_list(res.record, "ingredients", want);
-		rsd_extract_result_clear(&res);
-		free(page);
-	}
-}
-
-/* Each of pages, after a JSON-LD Recipe whose recipeInstructions is
- * json_steps (NULL: none), has the steps want ('|'-separated), on the
- * fast path and with the full parse. */
-static void assert_steps_kept(const char *json_steps, const char *const *pages, size_t n,
-			      const char *want)
+/* Each of pages, after a JSON-LD Recipe with the members `members`, has
+ * field = want ('|'-separated), on the fast path and with the full parse. */
+static void assert_pages_give(const char *members, const char *const *pages, size_t n,
+			      const char *field, const char *want)
 {
 	struct rsd_extract_result res;
 	for (size_t i = 0; i < 2 * n; i++) {
 		char *page;
 		ck_assert_int_ge(asprintf(&page, "<script type=application/ld+json>{\"@type\":\"Recipe\","
-					  "\"name\":\"N\",\"recipeIngredient\":[\"1 egg\",\"2 cups flour\"]"
-					  "%s%s}</script>%s", json_steps ? ",\"recipeInstructions\":" : "",
-					  json_steps ? json_steps : "", pages[i / 2]), 0);
+					  "\"name\":\"N\",%s}</script>%s", members, pages[i / 2]), 0);
 		unsigned flags = i % 2 ? RSD_EXTRACT_FULL_PARSE : 0;
 		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, flags, &res), 0);
-		assert_list(res.record, "instructions_list", want);
+		assert_list(res.record, field, want);
 		rsd_extract_result_clear(&res);
 		free(page);
+	}
+}
+
+/* The Recipe's ingredients json_list stay as they are: no rule applies. */
+static void assert_ingredients_kept(const char *json_list, const char *const *pages, size_t n,
+				    const char *want)
+{
+	char *members;
+	ck_assert_int_ge(asprintf(&members, "\"recipeIngredient\":%s,\"recipeInstructions\":\"Mix.\"",
+				  json_list), 0);
+	assert_pages_give(members, pages, n, "ingredients", want);
+	free(members);
+}
+
+/* The steps are want, from recipeInstructions json_steps (NULL: none). */
+static void assert_steps_kept(const char *json_steps, const char *const *pages, size_t n,
+			      const char *want)
+{
+	char *members;
+	ck_assert_int_ge(asprintf(&members, "\"recipeIngredient\":[\"1 egg\",\"2 cups flour\"]%s%s",
+				  json_steps ? ",\"recipeInstructions\":" : "",
+				  json_steps ? json_steps : ""), 0);
+	assert_pages_give(members, pages, n, "instructions_list", want);
+	free(members);
+}
+
+/* Fixture name gives field = want on both paths. */
+static void assert_fixture_gives(const char *name, const char *field, const char *want)
+{
+	struct rsd_extract_result res;
+	for (unsigned full = 0; full < 2; full++) {
+		assert_list(extract(name, full ? RSD_EXTRACT_FULL_PARSE : 0, &res), field, want);
+		rsd_extract_result_clear(&res);
 	}
 }
 
@@ -633,13 +645,9 @@ END_TEST
  * otherwise is not. */
 START_TEST(truncated_ingredients)
 {
-	struct rsd_extract_result res;
-	for (unsigned full = 0; full < 2; full++) {
-		cJSON *r = extract("truncated_list.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
-		assert_list(r, "ingredients", "200 g Weizenmehl|120 g Butter, kalt|750 g Kürbis|3 Eier|"
-					      "Butter, zum Fetten");
-		rsd_extract_result_clear(&res);
-	}
+	assert_fixture_gives("truncated_list.html", "ingredients",
+			     "200 g Weizenmehl|120 g Butter, kalt|750 g Kürbis|3 Eier|"
+			     "Butter, zum Fetten");
 	static const char *const PAGES[] = {
 		"<ul><li>1 egg</li><li>2 cups flour</li></ul>",
 		"<ul><li>1 egg</li><li>2 cups flour</li><li>Print</li><li>Share</li></ul>",
@@ -692,16 +700,11 @@ END_TEST
  * aside; a list that does not, or that ends there, leaves it. */
 START_TEST(truncated_method)
 {
-	struct rsd_extract_result res;
-	for (unsigned full = 0; full < 2; full++) {
-		cJSON *r = extract("truncated_method.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
-		assert_list(r, "instructions_list",
-			    "Die Zwiebel schälen und fein würfeln.|"
-			    "Die Zwiebel im Topf glasig dünsten (Stufe 3 | 120 °C | 4 Min.).|"
-			    "Die Tomaten zugeben und 10 Minuten köcheln lassen.|"
-			    "Die Gnocchi garen und mit der Sauce servieren.");
-		rsd_extract_result_clear(&res);
-	}
+	assert_fixture_gives("truncated_method.html", "instructions_list",
+			     "Die Zwiebel schälen und fein würfeln.|"
+			     "Die Zwiebel im Topf glasig dünsten (Stufe 3 | 120 °C | 4 Min.).|"
+			     "Die Tomaten zugeben und 10 Minuten köcheln lassen.|"
+			     "Die Gnocchi garen und mit der Sauce servieren.");
 	static const char *const PAGES[] = {
 		/* the page's list ends with the data's steps */
 		"<ol><li>Whisk the eggs with the flour.</li><li>Bake the batter for an hour.</li></ol>",
@@ -726,14 +729,10 @@ END_TEST
  * container named for both, or for neither, ends it. */
 START_TEST(method_in_parts)
 {
-	struct rsd_extract_result res;
-	for (unsigned full = 0; full < 2; full++) {
-		cJSON *r = extract("grouped_parts.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
-		assert_list(r, "instructions_list", "Whisk the flour and the eggs into a batter.|"
-						    "Fry the batter in a hot pan.|"
-						    "Boil the sugar with the water until it thickens.");
-		rsd_extract_result_clear(&res);
-	}
+	assert_fixture_gives("grouped_parts.html", "instructions_list",
+			     "Whisk the flour and the eggs into a batter.|"
+			     "Fry the batter in a hot pan.|"
+			     "Boil the sugar with the water until it thickens.");
 	static const char *const PAGES[] = {
 		"<main><ul class=instructions><li>Whisk the eggs.</li><li>Fry the batter.</li></ul>"
 		"<div class=ingredients-and-method><ul class=instructions><li>Serve it.</li></ul></div>"
@@ -750,13 +749,9 @@ END_TEST
  * no list of steps; the method's list after it is. */
 START_TEST(method_facts_are_no_steps)
 {
-	struct rsd_extract_result res;
-	for (unsigned full = 0; full < 2; full++) {
-		cJSON *r = extract("method_facts.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
-		assert_list(r, "instructions_list", "Preheat your oven to 180c.|"
-						    "Note: bake the cupcakes for 25 minutes.");
-		rsd_extract_result_clear(&res);
-	}
+	assert_fixture_gives("method_facts.html", "instructions_list",
+			     "Preheat your oven to 180c.|"
+			     "Note: bake the cupcakes for 25 minutes.");
 }
 END_TEST
 
@@ -765,11 +760,8 @@ END_TEST
 START_TEST(item_actions)
 {
 	struct rsd_extract_result res;
-	for (unsigned full = 0; full < 2; full++) {
-		cJSON *r = extract("item_actions.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
-		assert_list(r, "ingredients", "3 chicken breasts, diced|salt, to taste|2 cups broccoli florets");
-		rsd_extract_result_clear(&res);
-	}
+	assert_fixture_gives("item_actions.html", "ingredients",
+			     "3 chicken breasts, diced|salt, to taste|2 cups broccoli florets");
 	const char page[] = "<script type=application/ld+json>{\"@type\":\"Recipe\",\"name\":\"T\","
 			    "\"recipeInstructions\":\"Mix.\"}</script><ul class=ingredients>"
 			    "<li>a <a href=/pot>large pot</a></li><li>a <a href=/pan>baking pan</a></li></ul>";
