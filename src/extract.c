@@ -854,6 +854,16 @@ static int scaler_yields(struct rsd_html_scanner *s, const char *label, char **y
 	return nomem ? -ENOMEM : 0;
 }
 
+/* Whether the digits at p (the page's bytes: not NUL-terminated, so no
+ * strtol) make a number of at least min. */
+static bool count_at_least(const char *p, const char *end, unsigned long min)
+{
+	unsigned long v = 0;
+	for (; p < end && digit(*p) && v < min; p++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	return v >= min;
+}
+
 int rsd_extract_page_yields(const char *html, size_t len, char **yields)
 {
 	enum { WINDOW = 96 };
@@ -884,7 +894,7 @@ int rsd_extract_page_yields(const char *html, size_t len, char **yields)
 			p++;
 		if (p == end || *p == '<' || !may_start_yields(p, end))
 			continue;
-		if (digit(*p) && strtol(p, NULL, 10) >= 100)
+		if (count_at_least(p, end, 100))
 			continue; /* "1309 people saved this": a page's counter, no yield */
 		size_t n = (size_t)(end - p) < WINDOW ? (size_t)(end - p) : WINDOW;
 		const char *select = rsd_text_icasefind(p, n, "<select");
