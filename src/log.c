@@ -45,6 +45,7 @@ static void log_to_stderr(int priority, const char *message)
 	fprintf(stderr, "<%d>%s\n", priority, message);
 }
 
+__attribute__((format(printf, 4, 0)))
 static void log_vevent(int priority, const char *message_id, const char *const *fields,
 		       const char *fmt, va_list ap)
 {

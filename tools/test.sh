@@ -1,6 +1,7 @@
 #!/bin/sh
 # Build and run the whole test suite: a normal build, the suite again under
-# ASan+UBSan, and the threaded code (ring) under TSan. Prints meson's and
+# ASan+UBSan, the systemd-nspawn end-to-end suite, the fuzz targets' seeds
+# replayed once, and the threaded code (ring) under TSan. Prints meson's and
 # Check's summaries. Usage: tools/test.sh [BUILD_PREFIX]   (default: build)
 set -eu
 cd "$(dirname "$0")/.."
@@ -32,6 +33,12 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 
 echo "== systemd end to end: systemd-nspawn boot of a Debian 12 image ($prefix)"
 meson test -C "$prefix" --print-errorlogs --setup e2e --suite e2e
+
+echo "== fuzz targets: clang build, every seed replayed once ($prefix-fuzz)"
+# Catches a target that no longer builds or a seed that now fails under the
+# sanitizers; fuzzing itself is tools/fuzz.sh, run by hand (not timed here).
+FUZZ_BUILD=$prefix-fuzz FUZZ_DIR=$prefix-fuzz/fuzz-work SLOW_MS=0 \
+  tools/fuzz.sh --replay extract jsonld html_scan config url robots
 
 echo "== TSan: ring and threads ($prefix-tsan)"
 CC=clang setup "$prefix-tsan" -Db_sanitize=thread -Db_lundef=false
