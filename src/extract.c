@@ -442,10 +442,10 @@ char *rsd_extract_yields_text(const char *raw)
 	return strdup(raw);
 }
 
-int rsd_extract_list_add(cJSON **arr, const char *text, bool split_commas)
+int rsd_extract_list_add(cJSON **arr, const char *text, bool split_commas, size_t *budget)
 {
 	const char *p = text;
-	while (p) {
+	for (; p && *budget > 0; --*budget) {
 		const char *comma = split_commas ? strchr(p, ',') : NULL;
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
 		char *t = rsd_text_clean(p, n);
@@ -471,6 +471,20 @@ int rsd_extract_list_add(cJSON **arr, const char *text, bool split_commas)
 		free(t);
 		p = comma ? comma + 1 : NULL;
 	}
+	return 0;
+}
+
+int rsd_extract_add_nutrient(struct rsd_recipe_fields *f, const char *name, const char *text)
+{
+	if (!f->nutrients && !(f->nutrients = cJSON_CreateObject()))
+		return -ENOMEM;
+	if (cJSON_GetArraySize(f->nutrients) >= RSD_NUTRIENTS_MAX ||
+	    cJSON_GetObjectItemCaseSensitive(f->nutrients, name))
+		return 0;
+	if (!cJSON_AddStringToObject(f->nutrients, name, text))
+		return -ENOMEM;
+	if (strcmp(name, "calories") == 0 && !f->has_calories)
+		f->has_calories = rsd_text_first_number(text, &f->calories);
 	return 0;
 }
 
@@ -763,8 +777,7 @@ static char *text_node(const char *p, const char *end, size_t max)
 
 static bool blank(const char *p, const char *end)
 {
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
+	p = rsd_text_skip_space(p, end);
 	return p == end || *p == '<';
 }
 
@@ -889,9 +902,7 @@ int rsd_extract_page_yields(const char *html, size_t len, char **yields)
 				return rc;
 			continue;
 		}
-		const char *p = s.p;
-		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-			p++;
+		const char *p = rsd_text_skip_space(s.p, end);
 		if (p == end || *p == '<' || !may_start_yields(p, end))
 			continue;
 		if (count_at_least(p, end, 100))

@@ -85,9 +85,20 @@ char *rsd_extract_field_url(const char *base, const char *ref);
 
 /* Yields text from a number or string: "4" -> "4 servings". */
 char *rsd_extract_yields_text(const char *raw);
+/* Items read into one list at most. Real pages give under a hundred
+ * categories or keywords; dropping duplicates compares each item with the
+ * list, so a hostile page's hundred thousand took minutes. */
+#define RSD_LIST_READ_MAX 1024
 /* Appends the comma separated items of text to the list *arr (created on
- * demand), cleaned, without duplicates. */
-int rsd_extract_list_add(cJSON **arr, const char *text, bool split_commas);
+ * demand), cleaned, without duplicates, while *budget lasts: the items
+ * still to be read into this list, counted down by each one read. */
+int rsd_extract_list_add(cJSON **arr, const char *text, bool split_commas, size_t *budget);
+/* Nutrients kept at most: schema.org defines a dozen, and each is looked
+ * up among those kept before. */
+#define RSD_NUTRIENTS_MAX 64
+/* Adds nutrient name = text (cleaned) unless the Recipe gave name already
+ * or RSD_NUTRIENTS_MAX are kept; the first "calories" sets f->calories. */
+int rsd_extract_add_nutrient(struct rsd_recipe_fields *f, const char *name, const char *text);
 /* Splits instruction text into steps (lines, <li>, <p>, <br>). */
 int rsd_extract_add_steps(cJSON **arr, const char *text, size_t len);
 /* A method that is one string of steps glued together ("till cooked.Add

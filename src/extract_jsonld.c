@@ -239,53 +239,116 @@ const cJSON *rsd_jsonld_find_recipe(cJSON *const *docs, size_t n_docs)
 
 /* ---- @id references ----------------------------------------------------- */
 
-static const cJSON *find_by_id(const cJSON *v, const char *id, int depth)
+/* The nodes an {"@id"} reference can resolve to: objects with an @id and at
+ * least one more member, at most ID_DEPTH levels into a document, sorted by
+ * @id and then document order (the first of equal @ids wins). Built once
+ * per Recipe: a search of every document per reference made a Recipe of
+ * 30,000 referenced steps (2.4 MB) take 36 s. */
+#define ID_DEPTH 16
+
+struct id_node {
+	const char *id;
+	const cJSON *node;
+	size_t order;
+};
+
+struct id_index {
+	struct id_node *v;
+	size_t n, cap;
+};
+
+static int id_index_add(struct id_index *x, const char *id, const cJSON *node)
 {
-	if (depth > 16)
-		return NULL;
-	if (cJSON_IsObject(v)) {
-		const cJSON *i = cJSON_GetObjectItemCaseSensitive(v, "@id");
-		if (cJSON_IsString(i) && strcmp(i->valuestring, id) == 0 &&
-		    cJSON_GetArraySize(v) > 1 && v->child && (v->child->next || v->child != i))
-			return v;
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 64;
+		struct id_node *v = realloc(x->v, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		x->v = v;
+		x->cap = cap;
 	}
-	const cJSON *c;
-	cJSON_ArrayForEach(c, v) {
-		const cJSON *r = find_by_id(c, id, depth + 1);
-		if (r)
-			return r;
-	}
-	return NULL;
+	x->v[x->n] = (struct id_node){id, node, x->n};
+	x->n++;
+	return 0;
 }
 
-/* {"@id": "#x"} alone is a reference to the node with that @id elsewhere. */
-static const cJSON *deref(const cJSON *v, cJSON *const *docs, size_t n_docs)
+static int id_index_collect(struct id_index *x, const cJSON *v, int depth)
 {
-	if (!cJSON_IsObject(v))
-		return v;
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(v, "@id");
-	if (!cJSON_IsString(id))
-		return v;
-	for (const cJSON *c = v->child; c; c = c->next)
-		if (c->string && strcmp(c->string, "@id") != 0 && strcmp(c->string, "@type") != 0)
-			return v; /* has content of its own */
-	for (size_t i = 0; i < n_docs; i++) {
-		const cJSON *r = find_by_id(docs[i], id->valuestring, 0);
-		if (r && r != v)
-			return r;
+	if (depth > ID_DEPTH)
+		return 0;
+	if (cJSON_IsObject(v)) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(v, "@id");
+		if (cJSON_IsString(id) && v->child && v->child->next &&
+		    id_index_add(x, id->valuestring, v) < 0)
+			return -ENOMEM;
 	}
-	return v;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, v)
+		if (id_index_collect(x, c, depth + 1) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static int id_node_cmp(const void *a, const void *b)
+{
+	const struct id_node *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static int id_index_build(struct id_index *x, cJSON *const *docs, size_t n_docs)
+{
+	*x = (struct id_index){0};
+	for (size_t i = 0; i < n_docs; i++)
+		if (id_index_collect(x, docs[i], 0) < 0)
+			return -ENOMEM;
+	if (x->n > 1)
+		qsort(x->v, x->n, sizeof *x->v, id_node_cmp);
+	return 0;
+}
+
+/* The first node with this @id other than self, or NULL. */
+static const cJSON *id_index_find(const struct id_index *x, const char *id, const cJSON *self)
+{
+	size_t lo = 0, hi = x->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(x->v[mid].id, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < x->n && strcmp(x->v[lo].id, id) == 0; lo++)
+		if (x->v[lo].node != self)
+			return x->v[lo].node;
+	return NULL;
 }
 
 struct ctx {
 	cJSON *const *docs;
 	size_t n_docs;
 	const char *base_url;
+	struct id_index ids;
 };
+
+/* {"@id": "#x"} alone is a reference to the node with that @id elsewhere. */
+static const cJSON *deref(const struct ctx *c, const cJSON *v)
+{
+	if (!cJSON_IsObject(v))
+		return v;
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(v, "@id");
+	if (!cJSON_IsString(id))
+		return v;
+	for (const cJSON *m = v->child; m; m = m->next)
+		if (m->string && strcmp(m->string, "@id") != 0 && strcmp(m->string, "@type") != 0)
+			return v; /* has content of its own */
+	const cJSON *r = id_index_find(&c->ids, id->valuestring, v);
+	return r ? r : v;
+}
 
 static const cJSON *get(const struct ctx *c, const cJSON *o, const char *key)
 {
-	return deref(cJSON_GetObjectItemCaseSensitive(o, key), c->docs, c->n_docs);
+	return deref(c, cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
 /* ---- value shapes ------------------------------------------------------- */
@@ -334,7 +397,7 @@ static bool read_first_of(const struct ctx *c, const cJSON **v, int depth, value
 			  char **out)
 {
 	*out = NULL;
-	*v = deref(*v, c->docs, c->n_docs);
+	*v = deref(c, *v);
 	if (depth > 4 || !*v)
 		return true;
 	if (!cJSON_IsArray(*v))
@@ -535,7 +598,7 @@ static bool is_step_label(const char *name)
  * beginning, into the name). */
 static int add_instructions(const struct ctx *c, cJSON **arr, const cJSON *v, int depth)
 {
-	v = deref(v, c->docs, c->n_docs);
+	v = deref(c, v);
 	if (depth > 8 || !v)
 		return 0;
 	if (cJSON_IsString(v))
@@ -588,13 +651,14 @@ static int add_instructions(const struct ctx *c, cJSON **arr, const cJSON *v, in
 /* category / cuisine / keywords: a string (comma separated) or an array. */
 static int add_terms(cJSON **arr, const cJSON *v)
 {
+	size_t budget = RSD_LIST_READ_MAX;
 	if (cJSON_IsString(v))
-		return rsd_extract_list_add(arr, v->valuestring, true);
+		return rsd_extract_list_add(arr, v->valuestring, true, &budget);
 	const cJSON *e;
-	cJSON_ArrayForEach(e, v) {
+	for (e = cJSON_IsArray(v) ? v->child : NULL; e && budget > 0; e = e->next) {
 		if (!cJSON_IsString(e))
 			continue;
-		int rc = rsd_extract_list_add(arr, e->valuestring, true);
+		int rc = rsd_extract_list_add(arr, e->valuestring, true, &budget);
 		if (rc < 0)
 			return rc;
 	}
@@ -613,18 +677,10 @@ static int nutrients_of(const cJSON *v, struct rsd_recipe_fields *f)
 		char *t = first_text(e);
 		if (!t)
 			continue;
-		if (!f->nutrients && !(f->nutrients = cJSON_CreateObject())) {
-			free(t);
-			return -ENOMEM;
-		}
-		if (!cJSON_GetObjectItemCaseSensitive(f->nutrients, e->string) &&
-		    !cJSON_AddStringToObject(f->nutrients, e->string, t)) {
-			free(t);
-			return -ENOMEM;
-		}
-		if (strcmp(e->string, "calories") == 0 && !f->has_calories)
-			f->has_calories = rsd_text_first_number(t, &f->calories);
+		int rc = rsd_extract_add_nutrient(f, e->string, t);
 		free(t);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -706,10 +762,10 @@ static void image_of(const struct ctx *c, const cJSON *img, struct rsd_recipe_fi
 	double best = 0, area;
 
 	f->image_from_set = false;
-	img = deref(img, c->docs, c->n_docs);
+	img = deref(c, img);
 	if (cJSON_IsArray(img)) {
 		cJSON_ArrayForEach(e, img) {
-			const cJSON *entry = deref(e, c->docs, c->n_docs);
+			const cJSON *entry = deref(c, e);
 			char *u = url_of(c, entry, 1);
 			if (!u)
 				continue;
@@ -731,8 +787,12 @@ static void image_of(const struct ctx *c, const cJSON *img, struct rsd_recipe_fi
 int rsd_jsonld_fields(const cJSON *r, cJSON *const *docs, size_t n_docs,
 		      const char *base_url, struct rsd_recipe_fields *f)
 {
-	struct ctx c = {docs, n_docs, base_url};
-	int rc = 0;
+	struct ctx c = {docs, n_docs, base_url, {0}};
+	int rc = id_index_build(&c.ids, docs, n_docs);
+	if (rc < 0) {
+		free(c.ids.v);
+		return rc;
+	}
 
 	set_text(&f->title, first_text(get(&c, r, "name")));
 	if (!f->title)
@@ -789,5 +849,6 @@ int rsd_jsonld_fields(const cJSON *r, cJSON *const *docs, size_t n_docs,
 		if (number_of(n ? n : get(&c, rating, "reviewCount"), &d) && d >= 0 && d < 1e15)
 			f->ratings_count = lround(d);
 	}
+	free(c.ids.v);
 	return rc;
 }

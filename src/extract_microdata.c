@@ -387,7 +387,8 @@ static int nested_props(const struct props *p, const char *name, struct props *s
 
 static int add_all(const struct props *p, const char *name, cJSON **arr, int kind)
 {
-	for (size_t i = 0; i < p->n; i++) {
+	size_t budget = RSD_LIST_READ_MAX; /* kinds 0 and 2: lists without duplicates */
+	for (size_t i = 0; i < p->n && (kind == 1 || budget > 0); i++) {
 		if (p->v[i].name_len != strlen(name) || memcmp(p->v[i].name, name, p->v[i].name_len))
 			continue;
 		const GumboNode *node = p->v[i].node;
@@ -406,12 +407,12 @@ static int add_all(const struct props *p, const char *name, cJSON **arr, int kin
 		if (rc == 0 && raw) {
 			if (kind == 0) {
 				char *t = rsd_text_clean(raw, strlen(raw));
-				rc = t ? rsd_extract_list_add(arr, t, false) : -ENOMEM;
+				rc = t ? rsd_extract_list_add(arr, t, false, &budget) : -ENOMEM;
 				free(t);
 			} else if (kind == 1) {
 				rc = rsd_extract_add_steps(arr, raw, strlen(raw));
 			} else {
-				rc = rsd_extract_list_add(arr, raw, true);
+				rc = rsd_extract_list_add(arr, raw, true, &budget);
 			}
 		}
 		free(raw);
@@ -439,13 +440,8 @@ static int nutrition(const struct props *p, struct rsd_recipe_fields *f)
 		rc = name ? prop_value(sub.v[i].node, NULL, false, &raw) : -ENOMEM;
 		if (rc == 0 && raw && !(t = rsd_text_clean(raw, strlen(raw))))
 			rc = -ENOMEM;
-		if (rc == 0 && t && *t && (f->nutrients || (f->nutrients = cJSON_CreateObject())) &&
-		    !cJSON_GetObjectItemCaseSensitive(f->nutrients, name)) {
-			if (!cJSON_AddStringToObject(f->nutrients, name, t))
-				rc = -ENOMEM;
-			if (strcmp(name, "calories") == 0 && !f->has_calories)
-				f->has_calories = rsd_text_first_number(t, &f->calories);
-		}
+		if (rc == 0 && t && *t)
+			rc = rsd_extract_add_nutrient(f, name, t);
 		free(name);
 		free(raw);
 		free(t);
@@ -1384,11 +1380,6 @@ static int quantified_rows(const GumboNode *root, cJSON **ingredients)
 	return rc < 0 ? rc : 0;
 }
 
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
 /* The next place from `from` where the raw page has name as an element's
  * whole text (white space around it aside), or NULL. */
 static const char *name_as_text(const char *from, const char *end, const char *name)
@@ -1396,9 +1387,9 @@ static const char *name_as_text(const char *from, const char *end, const char *n
 	size_t n = strlen(name);
 	for (const char *p = from; n && (p = memmem(p, (size_t)(end - p), name, n)) != NULL; p++) {
 		const char *b = p, *a = p + n;
-		while (b > from && is_space(b[-1]))
+		while (b > from && rsd_text_is_space(b[-1]))
 			b--;
-		while (a < end && is_space(*a))
+		while (a < end && rsd_text_is_space(*a))
 			a++;
 		if (b > from && b[-1] == '>' && a < end && *a == '<')
 			return p;
@@ -1466,9 +1457,9 @@ enum {
 static bool same_words(const char *a, const char *b)
 {
 	for (;;) {
-		while (is_space(*a))
+		while (rsd_text_is_space(*a))
 			a++;
-		while (is_space(*b))
+		while (rsd_text_is_space(*b))
 			b++;
 		if (!*a || !*b)
 			return !*a && !*b;
@@ -1575,14 +1566,14 @@ static int continued_list(const GumboNode *root, cJSON **ingredients)
 /* After p (an item's text), the list goes on: "</li> <li". */
 static bool next_item_follows(const char *p, const char *end)
 {
-	while (p < end && is_space(*p))
+	while (p < end && rsd_text_is_space(*p))
 		p++;
 	if (end - p < 5 || !rsd_text_ieq(p, 4, "</li"))
 		return false;
 	const char *gt = memchr(p, '>', (size_t)(end - p));
-	for (p = gt ? gt + 1 : end; p < end && is_space(*p);)
+	for (p = gt ? gt + 1 : end; p < end && rsd_text_is_space(*p);)
 		p++;
-	return end - p >= 4 && rsd_text_ieq(p, 3, "<li") && (is_space(p[3]) || p[3] == '>');
+	return end - p >= 4 && rsd_text_ieq(p, 3, "<li") && (rsd_text_is_space(p[3]) || p[3] == '>');
 }
 
 static int continue_list(const char *html, size_t len, cJSON **ingredients)
@@ -1643,7 +1634,7 @@ static const char *text_starting(const char *from, const char *end, const char *
 {
 	for (const char *p = from; (p = memmem(p, (size_t)(end - p), s, n)) != NULL; p++) {
 		const char *b = p;
-		while (b > from && is_space(b[-1]))
+		while (b > from && rsd_text_is_space(b[-1]))
 			b--;
 		if (b > from && b[-1] == '>')
 			return p;
@@ -1755,7 +1746,7 @@ static char *squeezed(const char *s)
 	if (!out)
 		return NULL;
 	for (; *s; s++)
-		if (!is_space(*s))
+		if (!rsd_text_is_space(*s))
 			*o++ = (char)tolower((unsigned char)*s);
 	*o = '\0';
 	return out;

@@ -22,11 +22,6 @@ void rsd_html_scan_init(struct rsd_html_scanner *s, const char *html, size_t len
 	s->foreign_depth = 0;
 }
 
-static inline bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
 static inline bool is_alpha(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -54,7 +49,7 @@ static bool is_wanted(const struct rsd_html_attr *a)
 static const char *parse_attrs(const char *p, const char *end, struct rsd_html_tag *tag)
 {
 	while (p < end) {
-		while (p < end && (is_space(*p) || *p == '/'))
+		while (p < end && (rsd_text_is_space(*p) || *p == '/'))
 			p++;
 		if (p >= end || *p == '>')
 			return p;
@@ -62,14 +57,14 @@ static const char *parse_attrs(const char *p, const char *end, struct rsd_html_t
 		/* An attribute name may start with '=' (HTML5); it ends at
 		 * space, '/', '>' or a later '='. */
 		p++;
-		while (p < end && !is_space(*p) && *p != '/' && *p != '>' && *p != '=')
+		while (p < end && !rsd_text_is_space(*p) && *p != '/' && *p != '>' && *p != '=')
 			p++;
 		a.name_len = (size_t)(p - a.name);
-		while (p < end && is_space(*p))
+		while (p < end && rsd_text_is_space(*p))
 			p++;
 		if (p < end && *p == '=') {
 			p++;
-			while (p < end && is_space(*p))
+			while (p < end && rsd_text_is_space(*p))
 				p++;
 			if (p < end && (*p == '"' || *p == '\'')) {
 				char q = *p++;
@@ -81,7 +76,7 @@ static const char *parse_attrs(const char *p, const char *end, struct rsd_html_t
 					p++;
 			} else {
 				a.value = p;
-				while (p < end && !is_space(*p) && *p != '>')
+				while (p < end && !rsd_text_is_space(*p) && *p != '>')
 					p++;
 				a.value_len = (size_t)(p - a.value);
 			}
@@ -111,7 +106,7 @@ static const char *raw_text_end(const char *p, const char *end, const char *name
 			return end;
 		if ((size_t)(end - lt) >= n + 2 && lt[1] == '/' &&
 		    strncasecmp(lt + 2, name, n) == 0 &&
-		    ((size_t)(end - lt) == n + 2 || is_space(lt[n + 2]) || lt[n + 2] == '/' ||
+		    ((size_t)(end - lt) == n + 2 || rsd_text_is_space(lt[n + 2]) || lt[n + 2] == '/' ||
 		     lt[n + 2] == '>'))
 			return lt;
 		p = lt + 1;
@@ -197,7 +192,7 @@ bool rsd_html_scan_next(struct rsd_html_scanner *s, struct rsd_html_tag *tag)
 		if (p >= end || !is_alpha(*p))
 			continue; /* a literal '<' */
 		tag->name = p;
-		while (p < end && !is_space(*p) && *p != '/' && *p != '>')
+		while (p < end && !rsd_text_is_space(*p) && *p != '/' && *p != '>')
 			p++;
 		tag->name_len = (size_t)(p - tag->name);
 		tag->is_end = is_end;

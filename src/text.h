@@ -9,6 +9,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* HTML's ASCII white space: space, tab, LF, CR, FF. */
+static inline bool rsd_text_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* The first byte of p[0..end) that is no white space, or end. */
+static inline const char *rsd_text_skip_space(const char *p, const char *end)
+{
+	while (p < end && rsd_text_is_space(*p))
+		p++;
+	return p;
+}
+
 /* Growable byte buffer, always NUL-terminated once anything was appended.
  * The owner frees data with free() (or keeps it: rsd_text_buf_steal). */
 struct rsd_text_buf {
