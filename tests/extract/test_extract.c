@@ -116,6 +116,28 @@ static void assert_steps_kept(const char *json_steps, const char *const *pages, 
 	free(members);
 }
 
+/* A page written with stdio, for pages too large for a fixture file: write
+ * to f, then page_done() makes p and len valid; the caller frees p. */
+struct page {
+	char *p;
+	size_t len;
+	FILE *f;
+};
+
+static FILE *page_start(struct page *pg)
+{
+	*pg = (struct page){0};
+	pg->f = open_memstream(&pg->p, &pg->len);
+	ck_assert_ptr_nonnull(pg->f);
+	return pg->f;
+}
+
+static void page_done(struct page *pg)
+{
+	ck_assert_int_eq(fclose(pg->f), 0);
+	pg->f = NULL;
+}
+
 /* Fixture name gives field = want on both paths. */
 static void assert_fixture_gives(const char *name, const char *field, const char *want)
 {
@@ -495,12 +517,8 @@ END_TEST
  * nested boxes around the method, a megabyte of prose without a break. */
 START_TEST(plain_html_adversarial)
 {
-	struct {
-		char *p;
-		size_t len;
-	} b = {0};
-	FILE *f = open_memstream(&b.p, &b.len);
-	ck_assert_ptr_nonnull(f);
+	struct page b;
+	FILE *f = page_start(&b);
 	fputs("<html><body><h1>Big</h1><p>Serves ", f);
 	for (int i = 0; i < 1 << 20; i++)
 		fputc('9', f);
@@ -511,7 +529,7 @@ START_TEST(plain_html_adversarial)
 	for (int i = 0; i < 2000; i++) /* just under the depth gumbo is given */
 		fputs("<div class=\"x\">", f);
 	fputs("<p>Stir.</p></body></html>", f);
-	fclose(f);
+	page_done(&b);
 	struct rsd_extract_result a, c;
 	ck_assert_int_eq(rsd_extract(x, b.p, b.len, PAGE_URL, NULL, 0, &a), 0);
 	ck_assert_int_eq(rsd_extract(x, b.p, b.len, PAGE_URL, NULL, RSD_EXTRACT_FULL_PARSE, &c), 0);
@@ -886,12 +904,8 @@ END_TEST
 START_TEST(many_references)
 {
 	enum { STEPS = 20000 };
-	struct {
-		char *p;
-		size_t len;
-	} b = {0};
-	FILE *f = open_memstream(&b.p, &b.len);
-	ck_assert_ptr_nonnull(f);
+	struct page b;
+	FILE *f = page_start(&b);
 	fputs("<script type=application/ld+json>{\"@graph\":[{\"@type\":\"Recipe\",\"name\":\"R\","
 	      "\"author\":{\"@id\":\"#ann\",\"@type\":\"Person\"},\"recipeIngredient\":[\"1 egg\"],"
 	      "\"recipeInstructions\":[", f);
@@ -901,7 +915,7 @@ START_TEST(many_references)
 	for (int i = STEPS - 1; i >= 0; i--)
 		fprintf(f, ",{\"@id\":\"#s%d\",\"@type\":\"HowToStep\",\"text\":\"Step %d.\"}", i, i);
 	fputs(",{\"@id\":\"#ann\",\"@type\":\"Person\",\"name\":\"Ann\"}]}</script>", f);
-	fclose(f);
+	page_done(&b);
 	struct rsd_extract_result res;
 	ck_assert_int_eq(rsd_extract(x, b.p, b.len, PAGE_URL, NULL, 0, &res), 0);
 	assert_str(res.record, "author", "Ann");
@@ -921,12 +935,8 @@ END_TEST
 START_TEST(huge_lists_are_cut)
 {
 	enum { ITEMS = 100000, READ = 1024, NUTRIENTS = 64 };
-	struct {
-		char *p;
-		size_t len;
-	} b = {0};
-	FILE *f = open_memstream(&b.p, &b.len);
-	ck_assert_ptr_nonnull(f);
+	struct page b;
+	FILE *f = page_start(&b);
 	fputs("<script type=application/ld+json>{\"@type\":\"Recipe\",\"name\":\"R\","
 	      "\"recipeIngredient\":[\"1 egg\"],\"keywords\":\"", f);
 	for (int i = 0; i < ITEMS; i++)
@@ -938,7 +948,7 @@ START_TEST(huge_lists_are_cut)
 	for (int i = 0; i < ITEMS; i++)
 		fprintf(f, ",\"n%d\":\"1 g\"", i);
 	fputs("}}</script>", f);
-	fclose(f);
+	page_done(&b);
 	struct rsd_extract_result res;
 	ck_assert_int_eq(rsd_extract(x, b.p, b.len, PAGE_URL, NULL, 0, &res), 0);
 	const cJSON *r = res.record;
@@ -952,14 +962,12 @@ START_TEST(huge_lists_are_cut)
 	free(b.p);
 
 	/* microdata: the same bound for ingredients read without duplicates */
-	b.p = NULL;
-	f = open_memstream(&b.p, &b.len);
-	ck_assert_ptr_nonnull(f);
+	f = page_start(&b);
 	fputs("<div itemscope itemtype=\"https://schema.org/Recipe\"><h1 itemprop=name>M</h1>", f);
 	for (int i = 0; i < ITEMS / 4; i++)
 		fprintf(f, "<p itemprop=recipeIngredient>%d g salt</p>", i);
 	fputs("<p itemprop=recipeIngredient>1 g salt</p></div>", f);
-	fclose(f);
+	page_done(&b);
 	ck_assert_int_eq(rsd_extract(x, b.p, b.len, PAGE_URL, NULL, 0, &res), 0);
 	const cJSON *ing = cJSON_GetObjectItemCaseSensitive(res.record, "ingredients");
 	ck_assert_int_eq(cJSON_GetArraySize(ing), READ);
@@ -973,10 +981,8 @@ END_TEST
  * deepen the tree) around a microdata recipe and, optionally, JSON-LD. */
 static char *nested_page(int depth, bool jsonld, size_t *len)
 {
-	char *p;
-	size_t n;
-	FILE *f = open_memstream(&p, &n);
-	ck_assert_ptr_nonnull(f);
+	struct page pg;
+	FILE *f = page_start(&pg);
 	if (jsonld)
 		fputs("<script type=application/ld+json>{\"@type\":\"Recipe\",\"name\":\"ld\","
 		      "\"recipeIngredient\":[\"1 egg\",\"2 g salt\"],"
@@ -986,9 +992,9 @@ static char *nested_page(int depth, bool jsonld, size_t *len)
 	for (int i = 0; i < depth / 2; i++)
 		fputs("<table><tr><td><a href=x>", f);
 	fputs("</div>", f);
-	fclose(f);
-	*len = n;
-	return p;
+	page_done(&pg);
+	*len = pg.len;
+	return pg.p;
 }
 
 static cJSON *extract_both(const char *page, size_t len, struct rsd_extract_result *fast)
@@ -1030,14 +1036,14 @@ START_TEST(dom_depth_bound)
 	rsd_extract_result_clear(&res);
 	free(page);
 	/* 60,000 flat elements: over the element bound, no tree either */
-	FILE *f = open_memstream(&page, &len);
-	ck_assert_ptr_nonnull(f);
+	struct page flat;
+	FILE *f = page_start(&flat);
 	fputs("<div itemscope itemtype=\"https://schema.org/Recipe\"><h1 itemprop=name>md</h1>", f);
 	for (int i = 0; i < 60000; i++)
 		fputs("<span itemprop=recipeIngredient>1 g salt</span>", f);
-	fclose(f);
-	ck_assert_ptr_null(extract_both(page, len, &res));
-	free(page);
+	page_done(&flat);
+	ck_assert_ptr_null(extract_both(flat.p, flat.len, &res));
+	free(flat.p);
 }
 END_TEST
 
