@@ -55,6 +55,11 @@ jsonld_bodies() { # OUTDIR FILE...
     }' "$@"
 }
 
+# A fixture's path as one file name: extract/regress/x.html -> extract-regress-x.html
+fixture_name() {
+  echo "${1#tests/fixtures/}" | tr / -
+}
+
 # Seeds from the test fixtures: the inputs each target's code is meant for.
 make_seeds() { # TARGET DIR
   seeds=$2
@@ -63,14 +68,14 @@ make_seeds() { # TARGET DIR
   extract) # first byte: flags (bit 0 full parse) and Content-Type
     for f in tests/fixtures/extract/*.html tests/fixtures/extract/regress/*.html \
              tests/fixtures/crawl/*.html; do
-      name=$(echo "${f#tests/fixtures/}" | tr / -)
+      name=$(fixture_name "$f")
       { printf '\000'; cat "$f"; } >"$seeds/fast-$name"
       { printf '\001'; cat "$f"; } >"$seeds/full-$name"
     done ;;
   jsonld) jsonld_bodies "$seeds" tests/fixtures/extract/*.html ;;
   html_scan)
     for f in tests/fixtures/extract/*.html tests/fixtures/crawl/*.html; do
-      cp "$f" "$seeds/$(echo "${f#tests/fixtures/}" | tr / -)"
+      cp "$f" "$seeds/$(fixture_name "$f")"
     done ;;
   config) cp tests/fixtures/config/*.ini examples/demo.ini "$seeds" ;;
   url) # one "ref<TAB>base" per line; the target reads "ref\nbase"
@@ -89,10 +94,15 @@ stat_of() { # NAME LOG...: the stat line's value in each log
   sed -n "s/^stat::$name: *//p" "$@"
 }
 
-fuzz_one() { # TARGET
+# Sets t and dir for TARGET, with fresh seeds and a corpus directory.
+prepare() { # TARGET
   t=$1 dir=$work/$1
   make_seeds "$t" "$dir/seeds"
   mkdir -p "$dir/corpus"
+}
+
+fuzz_one() { # TARGET
+  prepare "$1"
   rm -f "$dir"/w*.log
   limit="-max_total_time=$seconds" until="$seconds s"
   if [ -n "$runs" ]; then
@@ -122,9 +132,7 @@ fuzz_one() { # TARGET
 }
 
 replay_one() { # TARGET
-  t=$1 dir=$work/$1
-  make_seeds "$t" "$dir/seeds"
-  mkdir -p "$dir/corpus"
+  prepare "$1"
   log=$dir/replay.log
   echo "== fuzz_$t: replay of seeds and corpus"
   # Given files, libFuzzer runs each once and prints "Executed F in N ms".
