@@ -571,6 +571,22 @@ static bool digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* Length of the blank at p: a space, a tab or a no-break space (pages put
+ * one between a number and its unit: "45&nbsp;min"), else 0. */
+static size_t blank_at(const char *p, const char *end)
+{
+	if (p < end && (*p == ' ' || *p == '\t'))
+		return 1;
+	return end - p >= 2 && (unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0 ? 2 : 0;
+}
+
+static const char *skip_blanks(const char *p, const char *end)
+{
+	for (size_t n; (n = blank_at(p, end)) != 0;)
+		p += n;
+	return p;
+}
+
 /* Length of phrase `lower` at s (ASCII case-insensitive) when it ends a
  * word there, else 0. */
 static size_t phrase_at(const char *s, const char *end, const char *lower)
@@ -636,8 +652,9 @@ static bool in_list(const char *s, const char *end, const char *const *words)
 	return false;
 }
 
-/* Minutes of "1 hour 30 min", "25 minutes", "1 Std. 10 Min." at p, or -1. */
-static long prose_minutes(const char *p, const char *end)
+/* Minutes of "1 hour 30 min", "25 minutes", "1 Std. 10 Min." at p, or -1;
+ * *stop (when given) is set to the end of the last unit read. */
+static long prose_minutes(const char *p, const char *end, const char **stop)
 {
 	static const char *const HOURS[] = {"h", "hr", "hrs", "hour", "hours", "std", "stunde",
 		"stunden", "heure", "heures", "hora", "horas", "ora", "ore", "uur", "timme", "timmar",
@@ -652,8 +669,7 @@ static long prose_minutes(const char *p, const char *end)
 		if (q == p)
 			break;
 		double v = strtod(p, NULL); /* the lower bound of a range */
-		while (q < end && *q == ' ')
-			q++;
+		q = skip_blanks(q, end);
 		const char *u = q;
 		while (q < end && word_byte(*q))
 			q++;
@@ -663,10 +679,11 @@ static long prose_minutes(const char *p, const char *end)
 		total += v * scale;
 		any = true;
 		p = q;
+		if (stop)
+			*stop = q;
 		if (p < end && *p == '.')
 			p++;
-		while (p < end && *p == ' ')
-			p++;
+		p = skip_blanks(p, end);
 		size_t and = phrase_at(p, end, "and") ? 3 : phrase_at(p, end, "und") ? 3
 			     : phrase_at(p, end, "et") ? 2 : 0;
 		p += and;
@@ -674,13 +691,10 @@ static long prose_minutes(const char *p, const char *end)
 	return any && total < 1e6 ? lround(total) : -1;
 }
 
-/* What follows a count that "makes" something: "12 cookies", "2 loaves". */
-static char *made_count(const char *count, const char *count_stop, const char *end)
+/* The end of at most two words at w ("cookies", "small loaves"), or w. */
+static const char *two_words_end(const char *w, const char *end)
 {
-	const char *q = count_stop;
-	while (q < end && *q == ' ')
-		q++;
-	const char *w = q;
+	const char *q = w;
 	for (int words = 0; words < 2 && q < end && word_byte(*q); words++) {
 		while (q < end && word_byte(*q))
 			q++;
@@ -689,6 +703,15 @@ static char *made_count(const char *count, const char *count_stop, const char *e
 	}
 	while (q > w && q[-1] == ' ')
 		q--;
+	return q;
+}
+
+/* What follows a count that "makes" something: "12 cookies", "2 loaves". */
+static char *made_count(const char *count, const char *count_stop, const char *end)
+{
+	const char *w = count_stop;
+	w = skip_blanks(w, end);
+	const char *q = two_words_end(w, end);
 	char *num = strndup(count, (size_t)(count_stop - count));
 	char *out = NULL;
 	if (num && q > w) {
@@ -701,14 +724,16 @@ static char *made_count(const char *count, const char *count_stop, const char *e
 	return out;
 }
 
+/* Labels before a count of servings, and before a count of things made. */
+static const char *const SERVES[] = {"servings", "serving", "serves", "portions", "portionen",
+	"porciones", "porzioni", "porções", "personnes", "personen", "porce", "porcje",
+	"portioner", NULL};
+static const char *const MAKES[] = {"yields", "yield", "makes", "ergibt", "rendement",
+	"rendimiento", NULL};
+
 /* "Serves 4", "Makes 12 cookies", "4 personnes": yields at p, or NULL. */
 static char *prose_yields(const char *p, const char *end, bool *nomem)
 {
-	static const char *const SERVES[] = {"servings", "serving", "serves", "portions",
-		"portionen", "porciones", "porzioni", "porções", "personnes", "personen", "porce",
-		"porcje", "portioner", NULL};
-	static const char *const MAKES[] = {"yields", "yield", "makes", "ergibt", "rendement",
-		"rendimiento", NULL};
 	static const char *const UNITS[] = {"servings", "serving", "people", "persons", "personnes",
 		"personen", "portionen", "portions", "porciones", "porzioni", "porções", "porce",
 		"porcí", "porcje", "porcji", "osoby", "osób", "os", "personas", "persone", "personer",
@@ -716,8 +741,7 @@ static char *prose_yields(const char *p, const char *end, bool *nomem)
 	char *out = NULL;
 	if (digit(*p)) {
 		const char *q = count_end(p, end), *u = q;
-		while (u < end && *u == ' ')
-			u++;
+		u = skip_blanks(u, end);
 		if (q > p && in_list(u, end, UNITS)) {
 			char *num = strndup(p, (size_t)(q - p));
 			out = num ? rsd_extract_yields_text(num) : NULL;
@@ -956,11 +980,158 @@ static void prose_time(const char *p, const char *end, struct rsd_recipe_fields 
 		if (!n)
 			continue;
 		long *field = (long *)((char *)f + TIME_LABELS[i].field);
-		long m = prose_minutes(p + n, end);
+		long m = prose_minutes(p + n, end, NULL);
 		if (m >= 0 && *field < 0)
 			*field = m;
 		return;
 	}
+}
+
+/* ---- a line of facts under a plain page's title ---------------------------
+ *
+ * Pages without recipe markup often give the yields and the time on a short
+ * line of their own under the title, unlabelled: "10 pieces — 20 minutes",
+ * "Serves 4 | 1 hour 10 min", "12 cookies · 45 min". A line made only of
+ * such parts, with exactly one duration, gives that duration as the total
+ * time and its count as the yields. Anything else on the line ("5 min read",
+ * a date, a name, two durations) and the line is left alone. */
+
+enum fact { FACT_NONE, FACT_DURATION, FACT_COUNT, FACT_OTHER };
+
+enum { FACT_LINE_MAX = 120 };
+
+/* Length of a separator between two facts at p, or 0. Dashes that may
+ * write a range ("20-25", "20–25") count only between spaces. */
+static size_t fact_separator(const char *p, const char *end)
+{
+	static const char *const SEP[] = {"\xe2\x80\x94", " \xe2\x80\x93 ", " - ", "|", "/",
+		"\xc2\xb7", "\xe2\x80\xa2", NULL}; /* em dash, en dash, -, |, /, middle dot, bullet */
+	for (size_t i = 0; SEP[i]; i++) {
+		size_t n = strlen(SEP[i]);
+		if ((size_t)(end - p) >= n && memcmp(p, SEP[i], n) == 0)
+			return n;
+	}
+	return 0;
+}
+
+/* p..*end without the blanks around it. */
+static const char *fact_trim(const char *p, const char **end)
+{
+	p = skip_blanks(p, *end);
+	for (;;) {
+		if (*end > p && ((*end)[-1] == ' ' || (*end)[-1] == '\t'))
+			*end -= 1;
+		else if (*end - p >= 2 && blank_at(*end - 2, *end) == 2)
+			*end -= 2;
+		else
+			return p;
+	}
+}
+
+/* What the part p..end of a facts line is: a duration (*minutes set), a
+ * count and its noun ("10 pieces", "Serves 4"), another count a recipe
+ * header shows ("5 ingredients"), or nothing of the kind. A count of the
+ * page's own ("3 comments", "12 reviews") makes a line of the page's
+ * metadata, whose minutes are more likely a reading time. */
+static enum fact fact_kind(const char *p, const char *end, long *minutes)
+{
+	static const char *const NOT_YIELDS[] = {"ingredients", "ingredient", "steps", "step",
+		"calories", "kcal", "cal", NULL};
+	static const char *const PAGE_COUNTS[] = {"comments", "comment", "reviews", "review",
+		"ratings", "rating", "votes", "vote", "stars", "views", "likes", "shares", NULL};
+	const char *stop = NULL;
+	long m = prose_minutes(p, end, &stop);
+	if (m > 0 && stop && (stop == end || (stop + 1 == end && *stop == '.'))) {
+		*minutes = m;
+		return FACT_DURATION;
+	}
+	const char *count = p;
+	if (!digit(*p)) { /* "Serves 4", "Makes 12 cookies" */
+		if (!in_list(p, end, SERVES) && !in_list(p, end, MAKES))
+			return FACT_NONE;
+		const char *label = p;
+		while (label < end && word_byte(*label))
+			label++;
+		count = skip_separators(label, end);
+	}
+	const char *q = count_end(count, end);
+	if (q == count)
+		return FACT_NONE;
+	const char *w = q;
+	w = skip_blanks(w, end);
+	if (two_words_end(w, end) != end || (count == p && w == end))
+		return FACT_NONE; /* more than a noun after the count, or a bare number */
+	if (in_list(w, end, PAGE_COUNTS))
+		return FACT_NONE;
+	return in_list(w, end, NOT_YIELDS) ? FACT_OTHER : FACT_COUNT;
+}
+
+/* The yields of a count part: "4 servings" for "Serves 4", "10 pieces". */
+static char *fact_yields(const char *p, const char *end)
+{
+	bool nomem = false;
+	char *y = prose_yields(p, end, &nomem);
+	if (y || nomem)
+		return y;
+	const char *q = count_end(p, end);
+	return made_count(p, q, end);
+}
+
+/* Reads the line p..end when it is a line of facts (see above). */
+static int fact_line(const char *p, const char *end, struct rsd_recipe_fields *f)
+{
+	if (end - p > FACT_LINE_MAX)
+		return 0;
+	const char *count = NULL, *count_end_at = NULL;
+	long minutes = -1;
+	int parts = 0, durations = 0;
+	while (p < end) {
+		const char *e = p;
+		while (e < end && !fact_separator(e, end))
+			e++;
+		const char *next = e < end ? e + fact_separator(e, end) : end;
+		const char *s = fact_trim(p, &e);
+		long m = -1;
+		switch (s < e ? fact_kind(s, e, &m) : FACT_NONE) {
+		case FACT_NONE:
+			return 0;
+		case FACT_DURATION:
+			durations++;
+			minutes = m;
+			break;
+		case FACT_COUNT:
+			if (count)
+				return 0; /* two counts: which one is the yield? */
+			count = s;
+			count_end_at = e;
+			break;
+		case FACT_OTHER:
+			break;
+		}
+		parts++;
+		p = next;
+	}
+	if (parts < 2 || durations != 1)
+		return 0;
+	if (f->total_time < 0)
+		f->total_time = minutes;
+	if (!f->yields && count && !(f->yields = fact_yields(count, count_end_at)))
+		return -ENOMEM;
+	return 0;
+}
+
+static int fact_lines(const char *text, const char *end, struct rsd_recipe_fields *f)
+{
+	int rc = 0;
+	for (const char *p = text; rc == 0 && p < end;) {
+		const char *newline = memchr(p, '\n', (size_t)(end - p));
+		const char *e = newline ? newline : end;
+		const char *s = fact_trim(p, &e);
+		if (s < e)
+			rc = fact_line(s, e, f);
+		p = newline ? newline + 1 : end;
+	}
+	return rc;
 }
 
 int rsd_extract_prose_fields(const char *text, size_t len, struct rsd_recipe_fields *f)
@@ -980,6 +1151,9 @@ int rsd_extract_prose_fields(const char *text, size_t len, struct rsd_recipe_fie
 		if (!digit(*p))
 			prose_time(p, end, f);
 	}
+	int rc = fact_lines(text, end, f); /* after the labels: a label says more */
+	if (rc < 0)
+		return rc;
 	if (!had_total && f->total_time < 0 && (f->prep_time > 0 || f->cook_time > 0))
 		f->total_time = (f->prep_time > 0 ? f->prep_time : 0) + (f->cook_time > 0 ? f->cook_time : 0);
 	return 0;

@@ -495,6 +495,15 @@ START_TEST(plain_html_recipe_forms)
 	assert_list(r, "instructions_list", "Boil the stock.|Add the peas and mint, then blend.");
 	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(r, "prep_time"));
 	rsd_extract_result_clear(&res);
+	/* an unlabelled line of facts under the title; a byline's reading time is none */
+	for (unsigned full = 0; full < 2; full++) {
+		r = extract("plain_recipe_facts.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
+		assert_str(r, "title", "Oat cookies");
+		assert_str(r, "yields", "12 cookies");
+		assert_num(r, "total_time", 45);
+		assert_list(r, "ingredients", "100 g oats|80 g butter|2 tbsp honey");
+		rsd_extract_result_clear(&res);
+	}
 }
 END_TEST
 

@@ -251,6 +251,47 @@ START_TEST(yields)
 }
 END_TEST
 
+/* Yields and times in the text between a plain page's title and its
+ * ingredients: labelled anywhere, or unlabelled on a line of facts. */
+START_TEST(prose_fields)
+{
+	static const struct {
+		const char *text, *yields;
+		long total;
+	} cases[] = {
+		{"Serves 4\nPrep: 10 min\nCook: 20 min", "4 servings", 30},
+		{"Prep 10\xc2\xa0min, cook 20\xc2\xa0minutes", NULL, 30}, /* no-break spaces */
+		{"4\xc2\xa0servings | 1\xc2\xa0hour", "4 servings", 60},
+		{"10 pieces \xe2\x80\x94 20 minutes", "10 pieces", 20},
+		{"4 servings\xe2\x80\x94" "1 h 15 min.", "4 servings", 75},
+		{"Serves 4 | 1 hour 10 min", "4 servings", 70},
+		{"Makes 12 small cookies \xc2\xb7 45 min", "12 small cookies", 45},
+		{"20\xe2\x80\x93" "25 minutes / 6 slices", "6 slices", 20}, /* a range, then a count */
+		{"5 ingredients \xe2\x80\xa2 30 minutes", NULL, 30},
+		{"A quick cake.\n  8 slices - 50 min  \nWe love it.", "8 slices", 50},
+		{"Ready in 40 minutes\n2 loaves | 3 hours", "2 loaves", 40}, /* the label wins */
+		/* no line of facts: */
+		{"March 3, 2021 \xc2\xb7 5 min read", NULL, -1},
+		{"By Ada | 20 minutes", NULL, -1},
+		{"3 comments \xc2\xb7 6 min", NULL, -1}, /* the page's metadata */
+		{"10 min \xe2\x80\x94 20 min", NULL, -1}, /* two durations */
+		{"4 \xe2\x80\x94 20 minutes", NULL, -1},  /* a bare number */
+		{"2 eggs | 3 apples | 20 minutes", NULL, -1}, /* two counts */
+		{"20 minutes", NULL, -1},
+		{"We baked 10 pieces in 20 minutes, then 10 more | 5 minutes", NULL, -1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct rsd_recipe_fields f;
+		rsd_extract_fields_init(&f);
+		ck_assert_int_eq(rsd_extract_prose_fields(cases[i].text, strlen(cases[i].text), &f), 0);
+		ck_assert_msg(cases[i].yields ? f.yields && strcmp(f.yields, cases[i].yields) == 0 : !f.yields,
+			      "\"%s\": yields \"%s\"", cases[i].text, f.yields ? f.yields : "(none)");
+		ck_assert_msg(f.total_time == cases[i].total, "\"%s\": total %ld", cases[i].text, f.total_time);
+		rsd_extract_fields_clear(&f);
+	}
+}
+END_TEST
+
 START_TEST(record_wrapper)
 {
 	char ts[32];
@@ -300,6 +341,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, charset);
 	tcase_add_test(tc, jsonld_recovery);
 	tcase_add_test(tc, yields);
+	tcase_add_test(tc, prose_fields);
 	tcase_add_test(tc, record_wrapper);
 	suite_add_tcase(s, tc);
 	return s;
