@@ -24,8 +24,11 @@ void t_config_init(struct t_config *tc, const char *group)
 	tc->cfg.identifier = "recipe-scraperd";
 	tc->cfg.producer_props.items = tc->producer_kv;
 	tc->cfg.consumer_props.items = tc->consumer_kv;
-	/* Fast group joins and topic discovery keep the tests short. */
-	t_consumer_prop(tc, "topic.metadata.refresh.interval.ms", "500");
+	/* Fast group joins and topic discovery keep the tests short. Not
+	 * faster than 2 s: at 500 ms librdkafka 2.0.2 can take the metadata
+	 * for changed after every JoinGroup response and rejoin, 3-5 s a
+	 * round, for a minute or more (seen: 0 messages consumed in 30 s). */
+	t_consumer_prop(tc, "topic.metadata.refresh.interval.ms", "2000");
 	t_consumer_prop(tc, "session.timeout.ms", "6000");
 	t_consumer_prop(tc, "heartbeat.interval.ms", "500");
 }
