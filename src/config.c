@@ -184,6 +184,11 @@ static const struct key_spec key_specs[] = {
 	{ KEY("kafka", "brokers", K_BROKERS, brokers), .def = "localhost:9092",
 	  .doc = "Bootstrap brokers as host:port separated by commas or white space, or \"embedded\" "
 		 "for librdkafka's in-process mock cluster (data is in memory only and lost at exit)." },
+	{ KEY("kafka", "debug", K_STRING, kafka_debug), .def = "", .min = 0, .max = 255,
+	  .doc = "librdkafka's debug contexts for both clients, separated by commas (its debug "
+		 "property: broker, topic, msg, protocol, cgrp, fetch, consumer, ..., all); their lines "
+		 "are logged at debug priority with KAFKA_CLIENT and KAFKA_FACILITY fields. Empty: "
+		 "none." },
 
 	/* [producer] */
 	{ KEY("producer", "topic", K_TOPIC, topic), .def = "parsed_recipes", .min = 1, .max = 249,
@@ -1314,6 +1319,16 @@ static void check_kafka(struct loader *ld)
 	if (cfg->brokers && !cfg->brokers_embedded && has_item(cfg->brokers, ",", "embedded"))
 		report(ld, line_of(ld, "kafka", "brokers"),
 		       "kafka.brokers: \"embedded\" cannot be combined with other brokers");
+	if (cfg->kafka_debug) {
+		char why[512] = "";
+		rd_kafka_conf_t *conf = scratch_conf(ld, 0);
+		if (conf && rd_kafka_conf_set(conf, "debug", cfg->kafka_debug, why, sizeof(why)) !=
+				    RD_KAFKA_CONF_OK) {
+			why[strcspn(why, "\r\n")] = '\0';
+			report(ld, line_of(ld, "kafka", "debug"), "kafka.debug: rejected by librdkafka: %s",
+			       why);
+		}
+	}
 	if (!cfg->topics.n && cfg->topic) {
 		char *t = oom_check(ld, strdup(cfg->topic));
 		if (t && strv_push(&cfg->topics, t) < 0)
@@ -1546,8 +1561,9 @@ static bool kv_eq(const struct rsd_kv_list *a, const struct rsd_kv_list *b)
 bool rsd_config_kafka_changed(const struct rsd_config *a, const struct rsd_config *b)
 {
 	return !str_eq(a->brokers, b->brokers) || a->brokers_embedded != b->brokers_embedded ||
-	       !kv_eq(&a->kafka_props, &b->kafka_props) || !str_eq(a->topic, b->topic) ||
-	       !str_eq(a->raw_topic, b->raw_topic) || !kv_eq(&a->producer_props, &b->producer_props) ||
+	       !str_eq(a->kafka_debug, b->kafka_debug) || !kv_eq(&a->kafka_props, &b->kafka_props) ||
+	       !str_eq(a->topic, b->topic) || !str_eq(a->raw_topic, b->raw_topic) ||
+	       !kv_eq(&a->producer_props, &b->producer_props) ||
 	       a->consumer_enabled != b->consumer_enabled || !str_eq(a->group_id, b->group_id) ||
 	       !strv_eq(&a->topics, &b->topics) || a->calorie_threshold != b->calorie_threshold ||
 	       !kv_eq(&a->consumer_props, &b->consumer_props);

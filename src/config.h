@@ -72,6 +72,7 @@ struct rsd_config {
 	/* [kafka] */
 	char *brokers;        /* "host:port,..." or "embedded" (default localhost:9092) */
 	bool brokers_embedded;
+	char *kafka_debug;    /* librdkafka debug contexts, NULL = none */
 	struct rsd_kv_list kafka_props; /* dotted keys: both clients */
 
 	/* [producer] */

@@ -39,6 +39,7 @@
 #include "config.h"
 #include "consumer.h"
 #include "journal_sink.h"
+#include "kafka_conf.h"
 #include "log.h"
 #include "producer.h"
 #include "scraper.h"
@@ -367,6 +368,16 @@ static void log_kafka_errors(const char *client, uint64_t count, uint64_t *seen,
 	rsd_log(LOG_WARNING, "Kafka %s: %s (%" PRIu64 " error%s since the last report)", client,
 		last, count - *seen, count - *seen == 1 ? "" : "s");
 	*seen = count;
+}
+
+/* librdkafka's debug lines, when a "debug" property asks for them. */
+static void log_kafka_debug(const char *client, const char *facility, const char *message)
+{
+	char client_field[128], facility_field[64];
+	snprintf(client_field, sizeof client_field, "KAFKA_CLIENT=%s", client);
+	snprintf(facility_field, sizeof facility_field, "KAFKA_FACILITY=%s", facility);
+	const char *fields[] = { client_field, facility_field, NULL };
+	rsd_log_event(LOG_DEBUG, NULL, fields, "librdkafka %s %s: %s", client, facility, message);
 }
 
 static void report_kafka_errors(struct rsd_daemon *d)
@@ -841,6 +852,7 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 		return RSD_EXIT_CONFIG;
 	}
 	rsd_log_init(d.cfg->identifier);
+	rsd_kafka_set_debug_handler(log_kafka_debug);
 	d.started_usec = now_usec(CLOCK_MONOTONIC);
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
 		d.watchdog_usec = 0;

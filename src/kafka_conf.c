@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 void rsd_kafka_health_init(struct rsd_kafka_health *h, int wake_fd)
@@ -95,10 +96,23 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 	rsd_kafka_health_record(opaque, rk, (rd_kafka_resp_err_t)err, reason);
 }
 
-/* librdkafka logs through syslog or stderr by default; a library module must
- * not, so logs are dropped and errors reach the daemon through error_cb. */
+static rsd_kafka_debug_fn *debug_handler;
+
+void rsd_kafka_set_debug_handler(rsd_kafka_debug_fn *fn)
+{
+	debug_handler = fn;
+}
+
+/* librdkafka logs through syslog or stderr by default; a module must not.
+ * Errors reach the daemon through error_cb (counted, and logged at most
+ * once a tick), so librdkafka's own error and warning lines, which repeat
+ * them, are dropped. Debug lines are passed on: librdkafka writes them
+ * only for the contexts the operator names in a "debug" property. Runs on
+ * librdkafka's threads. */
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
+	if (level == LOG_DEBUG && debug_handler)
+		debug_handler(rd_kafka_name(rk), fac, buf);
 }
 
 static int set_prop(rd_kafka_conf_t *conf, const char *key, const char *value, const char *file,
@@ -152,6 +166,8 @@ rd_kafka_conf_t *rsd_kafka_conf_new(const struct rsd_config *cfg, const char *bo
 	if (set_prop(conf, "bootstrap.servers", bootstrap, NULL, 0, errbuf, errlen) < 0 ||
 	    set_prop(conf, "client.id", cfg->identifier ? cfg->identifier : "recipe-scraperd",
 		     NULL, 0, errbuf, errlen) < 0 ||
+	    (cfg->kafka_debug &&
+	     set_prop(conf, "debug", cfg->kafka_debug, NULL, 0, errbuf, errlen) < 0) ||
 	    set_pairs(conf, defaults, errbuf, errlen) < 0 ||
 	    set_list(conf, cfg, &cfg->kafka_props, errbuf, errlen) < 0 ||
 	    set_list(conf, cfg, client_props, errbuf, errlen) < 0 ||

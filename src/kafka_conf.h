@@ -39,6 +39,13 @@ int rsd_kafka_health_fatal(struct rsd_kafka_health *h, char *buf, size_t len);
 /* Copies the latest error into buf; returns the number of errors so far. */
 uint64_t rsd_kafka_health_last_error(struct rsd_kafka_health *h, char *buf, size_t len);
 
+/* Where librdkafka's debug lines go (those of the contexts named in a
+ * "debug" property); other log lines are dropped, errors are recorded in
+ * the health. Set it before creating clients: fn runs on librdkafka's
+ * threads and must be thread-safe. NULL (the default) drops them too. */
+typedef void rsd_kafka_debug_fn(const char *client, const char *facility, const char *message);
+void rsd_kafka_set_debug_handler(rsd_kafka_debug_fn *fn);
+
 /* Writes 1 to an eventfd (ignores -1 and EAGAIN: the counter is already set). */
 void rsd_kafka_wake(int fd);
 /* Reads an eventfd to zero; ignores errors (non-blocking fd). */

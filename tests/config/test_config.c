@@ -115,6 +115,7 @@ START_TEST(full_file_sets_every_key)
 	ck_assert_uint_eq(cfg->kafka_props.items[0].line, 37);
 	ck_assert_str_eq(cfg->kafka_props.items[1].key, "client.id");
 	ck_assert_uint_eq(cfg->kafka_props.items[1].line, 38);
+	ck_assert_str_eq(cfg->kafka_debug, "cgrp, fetch");
 
 	ck_assert_str_eq(cfg->topic, "recipes.parsed");
 	ck_assert_ptr_null(cfg->raw_topic);
@@ -130,7 +131,7 @@ START_TEST(full_file_sets_every_key)
 	ck_assert_double_eq(cfg->calorie_threshold, 350.5);
 	ck_assert_uint_eq(cfg->consumer_props.n, 1);
 	ck_assert_str_eq(cfg->consumer_props.items[0].key, "session.timeout.ms");
-	ck_assert_uint_eq(cfg->consumer_props.items[0].line, 51);
+	ck_assert_uint_eq(cfg->consumer_props.items[0].line, 52);
 
 	ck_assert_int_eq(cfg->sink, RSD_SINK_STDOUT);
 	ck_assert_str_eq(cfg->identifier, "rsd-test");
@@ -171,6 +172,7 @@ START_TEST(defaults_of_a_minimal_file)
 	ck_assert_uint_eq(cfg->ring_capacity, 1024);
 	ck_assert_str_eq(cfg->brokers, "localhost:9092");
 	ck_assert(!cfg->brokers_embedded);
+	ck_assert_ptr_null(cfg->kafka_debug);
 	ck_assert_uint_eq(cfg->kafka_props.n, 0);
 	ck_assert_str_eq(cfg->topic, "parsed_recipes");
 	ck_assert_str_eq(cfg->raw_topic, "raw_recipes");
@@ -420,6 +422,8 @@ static const struct error_case error_cases[] = {
 	  { "t.ini:4: producer.no.such.property: rejected by librdkafka: " } },
 	{ BASE "[consumer]\nauto.offset.reset = sideways\n",
 	  { "t.ini:4: consumer.auto.offset.reset: rejected by librdkafka: " } },
+	{ BASE "[kafka]\ndebug = broker,sideways\n",
+	  { "t.ini:4: kafka.debug: rejected by librdkafka: " } },
 };
 
 /* What librdkafka says about key = value, as the loader should quote it. */
@@ -454,6 +458,7 @@ static char *expected_message(const char *msg)
 		{ "t.ini:4: kafka.socket.timeout.ms", "socket.timeout.ms", "1", NULL },
 		{ "t.ini:4: producer.no.such", "no.such.property", "1", NULL },
 		{ "t.ini:4: consumer.auto.offset.reset", "auto.offset.reset", "sideways", NULL },
+		{ "t.ini:4: kafka.debug", "debug", "broker,sideways", NULL },
 		{ "t.ini:3: scraper.follow", NULL, NULL, "(" },
 		{ "t.ini:3: scraper.recipe", NULL, NULL, "a{2,1}" },
 	};
@@ -649,6 +654,7 @@ START_TEST(kafka_changed)
 		BASE "[producer]\nlinger.ms = 5\n[kafka]\nbrokers = other.example:9092\n",
 		BASE "[producer]\nlinger.ms = 5\n[kafka]\nbrokers = embedded\n",
 		BASE "[producer]\nlinger.ms = 5\n[kafka]\nclient.id = x\n",
+		BASE "[producer]\nlinger.ms = 5\n[kafka]\ndebug = cgrp\n",
 		BASE "[producer]\nlinger.ms = 5\ntopic = other\n",
 		BASE "[producer]\nlinger.ms = 5\nraw_topic =\n",
 		BASE "[producer]\nlinger.ms = 5\n[consumer]\nenabled = off\n",
@@ -679,7 +685,7 @@ START_TEST(keys_table_lists_every_key)
 		"scraper.timeout_s", "scraper.max_page_bytes", "scraper.robots",
 		"scraper.allow_private_addresses", "scraper.dedup_canonical", "scraper.recrawl_interval_s",
 		"scraper.max_retries", "scraper.retry_backoff_ms", "ring.capacity",
-		"kafka.brokers", "producer.topic", "producer.raw_topic", "consumer.enabled",
+		"kafka.brokers", "kafka.debug", "producer.topic", "producer.raw_topic", "consumer.enabled",
 		"consumer.group_id", "consumer.topics", "consumer.calorie_threshold", "journal.sink",
 		"journal.identifier",
 	};

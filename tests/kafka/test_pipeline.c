@@ -5,6 +5,7 @@
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -17,6 +18,7 @@
 
 #include "broker_embedded.h"
 #include "consumer.h"
+#include "kafka_conf.h"
 #include "kafka_helpers.h"
 #include "producer.h"
 #include "state.h"
@@ -514,6 +516,54 @@ START_TEST(bad_property_reported)
 }
 END_TEST
 
+static atomic_uint debug_lines;
+
+static void count_debug_line(const char *client, const char *facility, const char *message)
+{
+	if (client && facility && message)
+		atomic_fetch_add(&debug_lines, 1);
+}
+
+/* librdkafka's debug lines reach the registered handler when a "debug"
+ * property asks for them, and no other line of its log does. */
+START_TEST(debug_lines_forwarded)
+{
+	struct rsd_kafka_health health;
+	char err[512];
+
+	rsd_kafka_health_init(&health, -1);
+	rsd_kafka_set_debug_handler(count_debug_line);
+	for (int debug = 0; debug < 2; debug++) {
+		struct t_config tc;
+		const struct rd_kafka_metadata *md;
+
+		t_config_init(&tc, "debug");
+		/* a consumer property: librdkafka warns (CONFWARN) that it ignores it */
+		t_producer_prop(&tc, "fetch.wait.max.ms", "100");
+		if (debug)
+			t_producer_prop(&tc, "debug", "broker,metadata");
+		atomic_store(&debug_lines, 0);
+		rd_kafka_conf_t *conf = rsd_kafka_conf_new(&tc.cfg, rsd_broker_bootstrap(P.broker),
+							   NULL, &tc.cfg.producer_props, NULL,
+							   &health, err, sizeof(err));
+		ck_assert_msg(conf != NULL, "%s", err);
+		/* conf is owned by rk from here on */
+		rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+		ck_assert_msg(rk != NULL, "%s", err);
+		ck_assert_int_eq(rd_kafka_metadata(rk, 1, NULL, &md, 10000), 0);
+		rd_kafka_metadata_destroy(md);
+		rd_kafka_destroy(rk);
+		unsigned lines = atomic_load(&debug_lines);
+		if (debug)
+			ck_assert_uint_gt(lines, 0);
+		else
+			ck_assert_uint_eq(lines, 0); /* not even the CONFWARN warning */
+	}
+	rsd_kafka_set_debug_handler(NULL);
+	rsd_kafka_health_destroy(&health);
+}
+END_TEST
+
 static bool never(void *arg)
 {
 	return false;
@@ -587,6 +637,7 @@ static Suite *pipeline_suite(void)
 	tcase_add_test(tc, shutdown_bounded_when_down);
 	tcase_add_test(tc, raw_page_too_large);
 	tcase_add_test(tc, bad_property_reported);
+	tcase_add_test(tc, debug_lines_forwarded);
 	tcase_add_test(tc, fixed_port_bootstrap);
 	tcase_add_test(tc, idle_producer_sleeps);
 	suite_add_tcase(s, tc);
