@@ -103,6 +103,12 @@ static const struct choice sink_choices[] = {
 	{ NULL, 0 },
 };
 
+static const struct choice sitemaps_choices[] = {
+	{ "off", RSD_SITEMAPS_OFF },
+	{ "robots", RSD_SITEMAPS_ROBOTS },
+	{ NULL, 0 },
+};
+
 /* Section, name, kind and field of a key; the rest is designated. */
 #define KEY(sec, name, k, field) .section = sec, .key = name, .kind = k, .offset = FIELD(field)
 
@@ -132,6 +138,12 @@ static const struct key_spec key_specs[] = {
 	{ KEY("scraper", "recipe", K_REGEX, recipe), .aux = FIELD(recipe_re), .def = "",
 	  .doc = "Only pages whose normalised URL matches this regex are extracted. Empty: every page "
 		 "that has a recipe." },
+	{ KEY("scraper", "follow_from_recipes", K_BOOL, follow_from_recipes), .def = "off",
+	  .doc = "Follow the links found on recipe pages (pages a record is extracted from). off: only "
+		 "pages without a recipe (start, category and index pages) lead further, so a crawl "
+		 "started on a category stays in it instead of wandering off through each recipe's "
+		 "links to related recipes and other categories. on: links of every page are "
+		 "candidates (a whole-site crawl)." },
 	{ KEY("scraper", "threads", K_UINT, threads), .def = "2", .min = 1, .max = 64,
 	  .doc = "Scraper worker threads, each running many transfers at once." },
 	{ KEY("scraper", "max_connections", K_UINT, max_connections), .def = "32", .min = 1, .max = 1024,
@@ -157,6 +169,15 @@ static const struct key_spec key_specs[] = {
 	  .doc = "Larger pages are abandoned and skipped." },
 	{ KEY("scraper", "robots", K_BOOL, robots), .def = "on",
 	  .doc = "Obey robots.txt (Disallow/Allow and Crawl-delay)." },
+	{ KEY("scraper", "sitemaps", K_ENUM, sitemaps), .def = "off", .choices = sitemaps_choices,
+	  .doc = "Where sitemaps are discovered: off (only sitemap_urls are read), robots (also the "
+		 "Sitemap: lines of each robots.txt; needs robots = on). A site's sitemaps usually "
+		 "list the whole site; the URLs they list are links of depth 1 (allowed_hosts, follow "
+		 "and recipe apply)." },
+	{ KEY("scraper", "sitemap_urls", K_URL_LIST, sitemap_urls), .def = "", .min = 0,
+	  .doc = "Sitemaps (or sitemap indexes, XML or gzipped XML) read in every crawl round, "
+		 "whatever sitemaps says: absolute http or https URLs on allowed_hosts, separated by "
+		 "white space. Empty: none." },
 	{ KEY("scraper", "allow_private_addresses", K_BOOL, allow_private_addresses), .def = "off",
 	  .doc = "Allow hosts that resolve to loopback, private or link-local addresses (off protects "
 		 "the network the daemon runs in; turn on for a local test site)." },
@@ -650,8 +671,9 @@ static void parse_bool(struct field_ctx *fc, const char *v, bool append)
 		*(bool *)fc->field = c->value != 0;
 }
 
-/* The only enum field is enum rsd_sink_kind; it is stored as an int. */
+/* Enum fields are stored as an int. */
 _Static_assert(sizeof(enum rsd_sink_kind) == sizeof(int), "enum fields are int-sized");
+_Static_assert(sizeof(enum rsd_sitemaps) == sizeof(int), "enum fields are int-sized");
 
 static void parse_enum(struct field_ctx *fc, const char *v, bool append)
 {
@@ -1276,17 +1298,24 @@ static void check_required(struct loader *ld)
 	}
 }
 
+/* The host of a URL that parsed already: only memory can fail now. */
+static char *host_of(struct loader *ld, const char *url)
+{
+	char *host = NULL;
+	const char *why;
+	if (url_host(url, &host, &why) < 0)
+		ld->oom = true;
+	return host;
+}
+
 static void check_hosts(struct loader *ld)
 {
 	struct rsd_config *cfg = ld->cfg;
 	bool derive = cfg->allowed_hosts.n == 0;
 	for (size_t i = 0; i < cfg->start_urls.n; i++) {
-		char *host = NULL;
-		const char *why;
-		if (url_host(cfg->start_urls.items[i], &host, &why) < 0) {
-			ld->oom = true; /* it parsed before: only memory can fail now */
+		char *host = host_of(ld, cfg->start_urls.items[i]);
+		if (!host)
 			return;
-		}
 		if (strv_contains(&cfg->allowed_hosts, host)) {
 			free(host);
 		} else if (derive) {
@@ -1298,6 +1327,32 @@ static void check_hosts(struct loader *ld)
 			       cfg->start_urls.items[i]);
 			free(host);
 		}
+	}
+}
+
+/* A sitemap outside allowed_hosts would be refused by the frontier without
+ * a word; robots.txt is never fetched with robots = off, so its Sitemap:
+ * lines could not be read. Both are mistakes the operator should hear of. */
+static void check_sitemaps(struct loader *ld)
+{
+	const struct rsd_config *cfg = ld->cfg;
+	if (cfg->sitemaps == RSD_SITEMAPS_ROBOTS && !cfg->robots) {
+		unsigned line = line_of(ld, "scraper", "sitemaps");
+		report(ld, line ? line : line_of(ld, "scraper", "robots"),
+		       "scraper.sitemaps: 'robots' needs scraper.robots = on (robots.txt is not read "
+		       "otherwise); list the sitemaps in scraper.sitemap_urls instead");
+	}
+	/* Without allowed_hosts (start_urls missing, reported already) there
+	 * is nothing to check against. */
+	for (size_t i = 0; cfg->allowed_hosts.n && i < cfg->sitemap_urls.n; i++) {
+		char *host = host_of(ld, cfg->sitemap_urls.items[i]);
+		if (!host)
+			return;
+		if (!strv_contains(&cfg->allowed_hosts, host))
+			report(ld, line_of(ld, "scraper", "sitemap_urls"),
+			       "scraper.sitemap_urls: host '%s' of %s is not in scraper.allowed_hosts",
+			       host, cfg->sitemap_urls.items[i]);
+		free(host);
 	}
 }
 
@@ -1446,6 +1501,7 @@ static int load_text(const char *name, const char *text, size_t len, struct rsd_
 	check_required(&ld);
 	if (ld.cfg->start_urls.n)
 		check_hosts(&ld);
+	check_sitemaps(&ld);
 	check_limits(&ld);
 	check_kafka(&ld);
 	for (size_t i = 0; i < 2; i++)

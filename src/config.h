@@ -17,6 +17,8 @@
 #define RSD_DEFAULT_CONFIG_PATH "/etc/recipe-scraperd/recipe-scraperd.ini"
 
 enum rsd_sink_kind { RSD_SINK_AUTO, RSD_SINK_JOURNAL, RSD_SINK_STDOUT };
+/* Where the crawl learns of sitemaps besides sitemap_urls. */
+enum rsd_sitemaps { RSD_SITEMAPS_OFF, RSD_SITEMAPS_ROBOTS };
 
 /* A librdkafka property taken verbatim from a dotted key. */
 struct rsd_kv {
@@ -60,6 +62,9 @@ struct rsd_config {
 	unsigned timeout_s;                /* default 30, 1..3600 (whole transfer) */
 	uint64_t max_page_bytes;           /* default 10 MiB, 1 KiB .. 1 GiB */
 	bool robots;                       /* default on */
+	enum rsd_sitemaps sitemaps;        /* default off: robots.txt Sitemap: lines are not read */
+	struct rsd_strv sitemap_urls;      /* sitemaps read in every round; default none */
+	bool follow_from_recipes;          /* default off: a recipe page's links are not followed */
 	bool allow_private_addresses;      /* default off */
 	bool dedup_canonical;              /* default on: one record per canonical URL */
 	unsigned recrawl_interval_s;       /* default 86400, 0 = never */

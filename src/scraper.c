@@ -18,10 +18,11 @@
  * URL is fetched again by the next run.
  *
  * Delivered pages (crawl state) are not fetched again, recipe pages
- * included, although they are also a source of links: a restart then
- * re-fetches exactly the pages whose records were not delivered plus the
- * hub pages (category pages, which never have a record), through which
- * recipes are reached. The cost: a recipe linked only from an already
+ * included, although with follow_from_recipes = on they are also a source
+ * of links: a restart then re-fetches exactly the pages whose records were
+ * not delivered plus the hub pages (category pages, which never have a
+ * record), through which recipes are reached. The cost (with
+ * follow_from_recipes = on): a recipe linked only from an already
  * delivered recipe is not found after a restart. Recrawl rounds (daemon
  * mode, every recrawl_interval_s) revisit the start URLs with a
  * conditional GET (If-None-Match / If-Modified-Since from the crawl
@@ -284,8 +285,11 @@ static void process_page(struct worker *w, struct transfer *t, const struct rsd_
 		return;
 	}
 	/* Links first: other workers can fetch them while this one may block
-	 * on a full ring below. */
-	if (ex.n_links)
+	 * on a full ring below. A recipe page's links (related recipes, other
+	 * categories) lead out of the part of the site the crawl started in:
+	 * followed only when the operator asked for it. */
+	bool recipe_page = ex.record && t->job.extract;
+	if (ex.n_links && (s->cfg->follow_from_recipes || !recipe_page))
 		rsd_frontier_add_links(s->frontier, ex.links, ex.n_links, t->job.depth + 1);
 	if (!ex.record)
 		bump(&s->stats.no_recipe);
@@ -443,9 +447,10 @@ static void finish_robots(struct worker *w, struct transfer *t, const struct rsd
 	case RSD_FETCH_OK: {
 		rsd_robots_parse(t->fetch->body ? t->fetch->body : "", t->fetch->len, s->agent_token, &rules);
 		/* Queued before the rules are in: the origin stays closed until
-		 * robots_done, so even these wait for the rules. */
+		 * robots_done, so even these wait for the rules. A site's
+		 * sitemaps list the whole site: read only with sitemaps = robots. */
 		const char *const *maps = NULL;
-		size_t n = rules ? rsd_robots_sitemaps(rules, &maps) : 0;
+		size_t n = rules && s->cfg->sitemaps == RSD_SITEMAPS_ROBOTS ? rsd_robots_sitemaps(rules, &maps) : 0;
 		rsd_frontier_add_sitemaps(s->frontier, (char *const *)maps, n);
 		break;
 	}
@@ -686,6 +691,10 @@ int rsd_scraper_start(struct rsd_scraper *s)
 {
 	s->started_at = time(NULL);
 	int rc = rsd_frontier_add_start(s->frontier, &s->cfg->start_urls);
+	/* Admitted in the first round, the configured sitemaps are read again
+	 * in each recrawl round like those of robots.txt. */
+	if (rc >= 0)
+		rc = rsd_frontier_add_sitemaps(s->frontier, s->cfg->sitemap_urls.items, s->cfg->sitemap_urls.n);
 	if (rc < 0)
 		return rc;
 	for (; s->started_workers < s->n_workers; s->started_workers++) {

@@ -102,6 +102,11 @@ START_TEST(full_file_sets_every_key)
 	ck_assert_uint_eq(cfg->timeout_s, 45);
 	ck_assert_uint_eq(cfg->max_page_bytes, 2 * 1024 * 1024);
 	ck_assert(!cfg->robots);
+	ck_assert(cfg->follow_from_recipes);
+	ck_assert_int_eq(cfg->sitemaps, RSD_SITEMAPS_OFF);
+	ck_assert_uint_eq(cfg->sitemap_urls.n, 2);
+	ck_assert_str_eq(cfg->sitemap_urls.items[0], "https://recipes.example/sitemap.xml");
+	ck_assert_str_eq(cfg->sitemap_urls.items[1], "http://cooking.example:8080/sitemap-index.xml.gz");
 	ck_assert(cfg->allow_private_addresses);
 	ck_assert_uint_eq(cfg->recrawl_interval_s, 3600);
 
@@ -112,9 +117,9 @@ START_TEST(full_file_sets_every_key)
 	ck_assert_uint_eq(cfg->kafka_props.n, 2);
 	ck_assert_str_eq(cfg->kafka_props.items[0].key, "socket.timeout.ms");
 	ck_assert_str_eq(cfg->kafka_props.items[0].value, "10000");
-	ck_assert_uint_eq(cfg->kafka_props.items[0].line, 37);
+	ck_assert_uint_eq(cfg->kafka_props.items[0].line, 42);
 	ck_assert_str_eq(cfg->kafka_props.items[1].key, "client.id");
-	ck_assert_uint_eq(cfg->kafka_props.items[1].line, 38);
+	ck_assert_uint_eq(cfg->kafka_props.items[1].line, 43);
 	ck_assert_str_eq(cfg->kafka_debug, "cgrp, fetch");
 
 	ck_assert_str_eq(cfg->topic, "recipes.parsed");
@@ -131,7 +136,7 @@ START_TEST(full_file_sets_every_key)
 	ck_assert_double_eq(cfg->calorie_threshold, 350.5);
 	ck_assert_uint_eq(cfg->consumer_props.n, 1);
 	ck_assert_str_eq(cfg->consumer_props.items[0].key, "session.timeout.ms");
-	ck_assert_uint_eq(cfg->consumer_props.items[0].line, 52);
+	ck_assert_uint_eq(cfg->consumer_props.items[0].line, 57);
 
 	ck_assert_int_eq(cfg->sink, RSD_SINK_STDOUT);
 	ck_assert_str_eq(cfg->identifier, "rsd-test");
@@ -167,6 +172,11 @@ START_TEST(defaults_of_a_minimal_file)
 	ck_assert_uint_eq(cfg->timeout_s, 30);
 	ck_assert_uint_eq(cfg->max_page_bytes, 10 * 1024 * 1024);
 	ck_assert(cfg->robots);
+	/* A category crawl stays in its category: no whole-site sitemaps, no
+	 * wandering through each recipe's related-recipe links. */
+	ck_assert_int_eq(cfg->sitemaps, RSD_SITEMAPS_OFF);
+	ck_assert_uint_eq(cfg->sitemap_urls.n, 0);
+	ck_assert(!cfg->follow_from_recipes);
 	ck_assert(!cfg->allow_private_addresses);
 	ck_assert_uint_eq(cfg->recrawl_interval_s, 86400);
 	ck_assert_uint_eq(cfg->ring_capacity, 1024);
@@ -325,6 +335,11 @@ static const struct error_case error_cases[] = {
 	  { "t.ini:3: scraper.robots: expected on|off|yes|no|true|false|1|0, got 'maybe'" } },
 	{ BASE "[daemon]\nwatchdog = 2\n",
 	  { "t.ini:4: daemon.watchdog: expected on|off|yes|no|true|false|1|0, got '2'" } },
+	{ BASE "sitemaps = on\n", { "t.ini:3: scraper.sitemaps: expected off|robots, got 'on'" } },
+	{ BASE "follow_from_recipes = some\n",
+	  { "t.ini:3: scraper.follow_from_recipes: expected on|off|yes|no|true|false|1|0, got 'some'" } },
+	{ BASE "sitemap_urls = /sitemap.xml\n",
+	  { "t.ini:3: scraper.sitemap_urls: '/sitemap.xml' is not a valid URL: Bad scheme" } },
 	{ BASE "[journal]\nsink = syslog\n",
 	  { "t.ini:4: journal.sink: expected auto|journal|stdout, got 'syslog'" } },
 	/* strings */
@@ -372,6 +387,12 @@ static const struct error_case error_cases[] = {
 	  { "t.ini:4: kafka.brokers: \"embedded\" cannot be combined with other brokers" } },
 	{ BASE "[kafka]\nbrokers =\n", { "t.ini:4: kafka.brokers: must not be empty" } },
 	/* cross-key */
+	{ BASE "sitemaps = robots\nrobots = off\n",
+	  { "t.ini:3: scraper.sitemaps: 'robots' needs scraper.robots = on (robots.txt is not read "
+	    "otherwise); list the sitemaps in scraper.sitemap_urls instead" } },
+	{ BASE "sitemap_urls = https://example.com/sm.xml\n  https://cdn.example/sm.xml\n",
+	  { "t.ini:3: scraper.sitemap_urls: host 'cdn.example' of https://cdn.example/sm.xml is not "
+	    "in scraper.allowed_hosts" } },
 	{ BASE "max_connections_per_host = 64\n",
 	  { "t.ini:3: scraper.max_connections_per_host: 64 exceeds scraper.max_connections (32)" } },
 	{ BASE "max_connections = 1\n",
@@ -680,10 +701,10 @@ START_TEST(keys_table_lists_every_key)
 	static const char *const expected[] = {
 		"daemon.state_dir", "daemon.shutdown_timeout_s", "daemon.watchdog",
 		"scraper.start_urls", "scraper.allowed_hosts", "scraper.follow", "scraper.recipe",
-		"scraper.threads", "scraper.max_connections", "scraper.max_connections_per_host",
+		"scraper.follow_from_recipes", "scraper.threads", "scraper.max_connections", "scraper.max_connections_per_host",
 		"scraper.delay_ms", "scraper.max_depth", "scraper.max_pages", "scraper.user_agent",
-		"scraper.timeout_s", "scraper.max_page_bytes", "scraper.robots",
-		"scraper.allow_private_addresses", "scraper.dedup_canonical", "scraper.recrawl_interval_s",
+		"scraper.timeout_s", "scraper.max_page_bytes", "scraper.robots", "scraper.sitemaps",
+		"scraper.sitemap_urls", "scraper.allow_private_addresses", "scraper.dedup_canonical", "scraper.recrawl_interval_s",
 		"scraper.max_retries", "scraper.retry_backoff_ms", "ring.capacity",
 		"kafka.brokers", "kafka.debug", "producer.topic", "producer.raw_topic", "consumer.enabled",
 		"consumer.group_id", "consumer.topics", "consumer.calorie_threshold", "journal.sink",

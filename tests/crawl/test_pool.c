@@ -406,7 +406,8 @@ START_TEST(test_hostile_site)
 
 	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s/\nthreads = 2\ndelay_ms = 0\n"
 				  "max_connections_per_host = 4\nmax_page_bytes = 64K\n"
-				  "allow_private_addresses = on\ntimeout_s = 1\n[ring]\ncapacity = 2\n",
+				  "allow_private_addresses = on\ntimeout_s = 1\nfollow_from_recipes = on\n"
+				  "[ring]\ncapacity = 2\n",
 				  rsd_httpd_base(r.srv));
 	ck_assert_int_eq(rsd_ring_new(r.cfg->ring_capacity, &r.ring), 0);
 	ck_assert_int_eq(rsd_state_open(NULL, &r.state), 0);
@@ -556,7 +557,8 @@ START_TEST(test_sitemaps)
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
 	free(soup);
-	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n", base);
+	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
+				  "sitemaps = robots\n", base);
 	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
 	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, NULL, r.efd, &r.pool), 0);
@@ -683,7 +685,7 @@ START_TEST(test_gzip_sitemap_file)
 	free(gz);
 	free(bomb);
 	start_config(&r, true, "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
-		     "max_page_bytes = 1M\n", base);
+		     "max_page_bytes = 1M\nsitemaps = robots\n", base);
 	consume_until_finished(&r);
 	ck_assert_uint_eq(r.n_records, 1);
 	ck_assert_uint_eq(count_record(&r, base, "/hidden/cake.html"), 1);
@@ -861,7 +863,7 @@ START_TEST(test_recrawl_revisits_sitemaps)
 		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
 	free(cake);
 	start_config(&r, false, "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
-		     "recrawl_interval_s = 1\n", base);
+		     "recrawl_interval_s = 1\nsitemaps = robots\n", base);
 	void *item;
 	ck_assert_int_eq(rsd_ring_sc_dequeue_wait(r.ring, &item, 10000), 0);
 	take_record(&r, item);
@@ -925,7 +927,8 @@ START_TEST(test_sitemap_redirects_checked)
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
 	free(cake);
-	start_config(&r, true, "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n", base);
+	start_config(&r, true, "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
+		     "sitemaps = robots\n", base);
 	consume_until_finished(&r);
 	ck_assert_uint_eq(r.n_records, 1);
 	ck_assert_uint_eq(count_record(&r, base, "/hidden/cake.html"), 1);
@@ -940,6 +943,88 @@ START_TEST(test_sitemap_redirects_checked)
 	ck_assert_uint_eq(n_failures, 1);
 	ck_assert(failure_reported("/away-sm.xml 302 redirect out of scope"));
 	end_run(&r);
+}
+END_TEST
+
+/* A site whose robots.txt names /robots-sm.xml (listing /whole-site/cake.html)
+ * and which also has /listed-sm.xml (listing /listed/cake.html). */
+static void serve_two_sitemaps(struct run *r)
+{
+	ck_assert_int_eq(rsd_httpd_start(NULL, &r->srv), 0);
+	const char *base = rsd_httpd_base(r->srv);
+	size_t len;
+	char *cake = read_file(crawl_fixture("site/recipes/cake.html"), &len);
+	char robots[128], urlset[256], listed[256];
+	snprintf(robots, sizeof(robots), "User-agent: *\nSitemap: %s/robots-sm.xml\n", base);
+	snprintf(urlset, sizeof(urlset), "<urlset><url><loc>%s/whole-site/cake.html</loc></url></urlset>", base);
+	snprintf(listed, sizeof(listed), "<urlset><url><loc>%s/listed/cake.html</loc></url></urlset>", base);
+	const struct rsd_httpd_route routes[] = {
+		{ .path = "/robots.txt", .body = robots, .content_type = "text/plain" },
+		{ .path = "/", .body = "<p>nothing linked</p>" },
+		{ .path = "/robots-sm.xml", .body = urlset, .content_type = "application/xml" },
+		{ .path = "/listed-sm.xml", .body = listed, .content_type = "application/xml" },
+		{ .path = "/whole-site/cake.html", .body = cake },
+		{ .path = "/listed/cake.html", .body = cake },
+	};
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		ck_assert_int_eq(rsd_httpd_route(r->srv, &routes[i]), 0);
+	free(cake);
+}
+
+/* sitemaps = off (the default): robots.txt's Sitemap: lines are not read;
+ * the sitemaps of sitemap_urls are, even with robots.txt not read at all. */
+START_TEST(test_sitemap_sources)
+{
+	struct run r = { 0 };
+	serve_two_sitemaps(&r);
+	const char *base = rsd_httpd_base(r.srv);
+	start_config(&r, true, "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n",
+		     base);
+	consume_until_finished(&r);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/robots.txt"), 1);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/"), 1);
+	struct rsd_httpd_request *log;
+	ck_assert_uint_eq(rsd_httpd_log(r.srv, &log), 2); /* neither sitemap, no page of theirs */
+	free(log);
+	ck_assert_uint_eq(r.n_records, 0);
+	end_run(&r);
+
+	r = (struct run){ 0 };
+	serve_two_sitemaps(&r);
+	base = rsd_httpd_base(r.srv);
+	start_config(&r, true, "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
+		     "robots = off\nsitemap_urls = %s/listed-sm.xml\n", base, base);
+	consume_until_finished(&r);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/robots.txt"), 0);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/listed-sm.xml"), 1);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/robots-sm.xml"), 0);
+	ck_assert_uint_eq(r.n_records, 1);
+	ck_assert_uint_eq(count_record(&r, base, "/listed/cake.html"), 1);
+	end_run(&r);
+}
+END_TEST
+
+/* A recipe page's links lead to related recipes and other categories:
+ * followed only with follow_from_recipes = on. soup.html links to
+ * ../index.html and pancakes.html. */
+START_TEST(test_follow_from_recipes)
+{
+	for (int on = 0; on < 2; on++) {
+		struct run r = { 0 };
+		ck_assert_int_eq(rsd_httpd_start(crawl_fixture("site"), &r.srv), 0);
+		start_config(&r, true, "[scraper]\nstart_urls = %s/recipes/soup.html\ndelay_ms = 0\n"
+			     "allow_private_addresses = on\nfollow_from_recipes = %s\n",
+			     rsd_httpd_base(r.srv), on ? "on" : "off");
+		consume_until_finished(&r);
+		ck_assert_uint_eq(rsd_httpd_count(r.srv, "/recipes/soup.html"), 1);
+		ck_assert_uint_eq(rsd_httpd_count(r.srv, "/index.html"), (unsigned)on);
+		ck_assert_uint_eq(rsd_httpd_count(r.srv, "/recipes/pancakes.html"), (unsigned)on);
+		if (!on)
+			ck_assert_uint_eq(r.n_records, 1);
+		else
+			ck_assert_uint_gt(r.n_records, 2); /* the whole site, from one recipe */
+		end_run(&r);
+	}
 }
 END_TEST
 
@@ -959,6 +1044,8 @@ int main(void)
 	tcase_add_test(tc, test_same_document_links);
 	tcase_add_test(tc, test_gzip_sitemap_file);
 	tcase_add_test(tc, test_sitemap_redirects_checked);
+	tcase_add_test(tc, test_sitemap_sources);
+	tcase_add_test(tc, test_follow_from_recipes);
 	tcase_add_test(tc, test_recrawl_same_content);
 	tcase_add_test(tc, test_recrawl_revisits_sitemaps);
 	tcase_add_test(tc, test_retry_keys);
