@@ -2,8 +2,9 @@
 # Package test: build the .deb from the source tree (packaging/build-deb.sh),
 # install it on a fresh Debian 12 booted with systemd in a container, check
 # what an administrator sees (tests/e2e/package/check-package.sh: systemctl
-# cat/is-enabled, the shipped configuration, man pages, conffile, journal
-# catalog) and purge it. Prints one PASS/FAIL line per check and a closing
+# cat, the unit neither started nor enabled by the installation, the shipped
+# configuration, man pages, conffile, journal catalog), enable it as the
+# README says and purge it. Prints one PASS/FAIL line per check and a closing
 # "N passed, N failed"; exits 1 on any failure, 77 (skip) without root,
 # debootstrap, systemd-nspawn, dpkg-buildpackage or the package's build
 # dependencies, or when the meson option e2e is disabled.
@@ -12,8 +13,8 @@
 # lib.sh. Before the boot, apt runs in the overlay with the host's network
 # (Debian's mirror only): it installs man-db, which the cache lacks, and
 # downloads the package's missing dependencies, so that the booted container
-# needs no network and the daemon started by the package reaches nothing
-# outside it.
+# needs no network and the daemon, once the checks enable it, reaches
+# nothing outside it.
 #
 # usage: run-package.sh SOURCE_ROOT
 # env:   as in lib.sh (RSD_E2E, RSD_E2E_CACHE, RSD_E2E_MIRROR, RSD_E2E_KEEP)

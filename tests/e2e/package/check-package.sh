@@ -1,8 +1,9 @@
 #!/bin/bash
 # The package checks, run once at boot of the test container by
 # rsd-package-check.service: install the .deb as an administrator does on a
-# fresh Debian 12, look at what it put in place (unit, enablement, shipped
-# configuration, man pages, journal catalog, conffile) and purge it again.
+# fresh Debian 12, look at what it put in place (unit, shipped configuration,
+# man pages, journal catalog, conffile), check that it neither started nor
+# enabled the crawler, enable it as the README says and purge it again.
 # The container has no network: apt finds the package's dependencies in its
 # archive cache, filled by the host (run-package.sh) before the boot.
 #
@@ -54,14 +55,39 @@ check_unit_shown() {
 	result unit-shown $rc "$(head -n 1 <<<"$out" | oneline); $(grep -m1 '^ExecStart=' <<<"$out")"
 }
 
-check_enabled() {
+# check_enablement NAME WANT: systemctl is-enabled says WANT.
+check_enablement() {
 	local state
 	state=$(timeout 30 systemctl is-enabled "$PACKAGE" 2>&1)
-	[ "$state" = enabled ]
-	result enabled $? "is-enabled: $state"
+	[ "$state" = "$2" ]
+	result "$1" $? "is-enabled: $state"
 }
 
-# The postinst started the unit. With the default brokers (localhost:9092,
+# A crawler must not touch a third-party site before its operator configured
+# and enabled it: the installation neither started the unit (no invocation
+# ever, no process, no state directory) nor enabled it (checked apart).
+check_not_started() {
+	local invocation state left=""
+	invocation=$(timeout 30 systemctl show -P InvocationID "$UNIT")
+	state=$(timeout 30 systemctl show "$UNIT" -p ActiveState -p SubState -p InvocationID | oneline)
+	[ -z "$invocation" ] || left="$left invoked"
+	[ "$(timeout 30 systemctl show -P ActiveState "$UNIT")" = inactive ] || left="$left active"
+	pgrep -x recipe-scraperd >/dev/null && left="$left process"
+	[ -e /var/lib/private/recipe-scraperd ] && left="$left state-dir"
+	[ -z "$left" ]
+	result not-started $? "$state${left:+; found:$left}"
+}
+
+# What the README and recipe-scraperd(8) tell the operator to run once the
+# configuration is edited.
+check_enable_now() {
+	local out rc
+	out=$(timeout 60 systemctl enable --now "$UNIT" 2>&1)
+	rc=$?
+	result enable-now $rc "exit $rc${out:+: $(oneline <<<"$out")}"
+}
+
+# The operator started the unit. With the default brokers (localhost:9092,
 # nothing there) it may be running and retrying, or failing and restarting:
 # both are expected here; exit 78 (EX_CONFIG) would mean that the shipped
 # configuration is rejected.
@@ -141,7 +167,8 @@ check_purge() {
 }
 
 # Nothing of the package is left: files, enablement symlink, state
-# directory, the unit in systemd, a process, the catalog entries, dpkg's record.
+# directory, the unit in systemd, a process (the prerm stops the running
+# unit), the catalog entries, dpkg's record.
 check_purged_clean() {
 	local left="" path load status
 	for path in "$DAEMON" /etc/recipe-scraperd "/lib/systemd/system/$UNIT" \
@@ -162,7 +189,10 @@ check_purged_clean() {
 
 check_install
 check_unit_shown
-check_enabled
+check_enablement not-enabled disabled
+check_not_started
+check_enable_now
+check_enablement enabled enabled
 check_started
 check_state_dir
 check_shipped_config
