@@ -96,12 +96,12 @@ START_TEST(test_scope_and_dedup)
 		"http://a.test/",                 /* the start page again: not `follow` */
 	};
 	size_t n = sizeof(links) / sizeof(links[0]);
-	ck_assert_int_eq(rsd_frontier_add_links(f, links, n, 1), 4);
+	ck_assert_int_eq(rsd_frontier_add_links(f, NULL, links, n, 1), 4);
 	ck_assert_uint_eq(atomic_load(&stats.pages_skipped), 5);
 	ck_assert_uint_eq(atomic_load(&stats.queued), 5);
 	/* beyond max_depth nothing is admitted */
 	char *deep[] = { "http://a.test/cat/deep" };
-	ck_assert_int_eq(rsd_frontier_add_links(f, deep, 1, 3), 0);
+	ck_assert_int_eq(rsd_frontier_add_links(f, NULL, deep, 1, 3), 0);
 
 	const char *want[] = { "http://a.test/", "http://a.test/cat/1", "http://a.test/recipe/1",
 			       "https://a.test/cat/1", "http://b.test/recipe/2" };
@@ -327,7 +327,7 @@ START_TEST(test_max_pages)
 	ck_assert_int_eq(expect_wait(f, 0), -1);
 	ck_assert_uint_eq(atomic_load(&stats.pages_skipped), 1);
 	char *more[] = { "http://a.test/4" };
-	ck_assert_int_eq(rsd_frontier_add_links(f, more, 1, 1), 0);
+	ck_assert_int_eq(rsd_frontier_add_links(f, NULL, more, 1, 1), 0);
 	rsd_frontier_done(f, &j1);
 	rsd_frontier_done(f, &j2);
 	expect_finished(f);
@@ -386,7 +386,7 @@ START_TEST(test_wake_and_stop)
 	struct rsd_job j = take(f);
 	ck_assert_int_eq(expect_wait(f, 2), -1);
 	char *links[] = { "http://b.test/x" };
-	ck_assert_int_eq(rsd_frontier_add_links(f, links, 1, 1), 1);
+	ck_assert_int_eq(rsd_frontier_add_links(f, NULL, links, 1, 1), 1);
 	ck_assert_uint_eq(atomic_load(&wakes[2]), 1);
 	ck_assert_uint_eq(atomic_load(&wakes[3]), 0); /* only idle waiters */
 	rsd_frontier_stop(f);
