@@ -9,33 +9,47 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CAUSE(id, name_, label_, key_, setting_, remedy_, field_) \
+	[id] = { .name = name_, .label = label_, .key = key_, .setting = setting_, .remedy = remedy_, \
+		 .field = field_ }
+
 static const struct rsd_cause_info causes[RSD_CAUSE_COUNT] = {
-	[RSD_CAUSE_PRIVATE_ADDRESS] = { "private_address", "private address",
-					"allow_private_addresses = off",
-					"PAGES_REFUSED_PRIVATE_ADDRESS" },
-	[RSD_CAUSE_ROBOTS_DISALLOW] = { "robots_disallow", "robots.txt disallow", "robots = on",
-					"PAGES_REFUSED_ROBOTS_DISALLOW" },
-	[RSD_CAUSE_ROBOTS_UNREACHABLE] = { "robots_unreachable", "robots.txt unreachable",
-					   "robots = on", "PAGES_REFUSED_ROBOTS_UNREACHABLE" },
-	[RSD_CAUSE_OUT_OF_SCOPE] = { "out_of_scope", "out of scope", "allowed_hosts",
-				     "PAGES_REFUSED_OUT_OF_SCOPE" },
-	[RSD_CAUSE_NOT_FOLLOWED] = { "not_followed", "not followed", "follow, recipe",
-				     "PAGES_REFUSED_NOT_FOLLOWED" },
-	[RSD_CAUSE_TOO_BIG] = { "too_big", "too big", "max_page_bytes", "PAGES_REFUSED_TOO_BIG" },
-	[RSD_CAUSE_REDIRECT] = { "redirect", "redirect refused", NULL, "PAGES_REFUSED_REDIRECT" },
-	[RSD_CAUSE_SCHEME] = { "scheme", "non-http scheme", NULL, "PAGES_REFUSED_SCHEME" },
-	[RSD_CAUSE_INVALID_URL] = { "invalid_url", "invalid URL", NULL,
-				    "PAGES_REFUSED_INVALID_URL" },
-	[RSD_CAUSE_LIMIT] = { "limit", "crawl limit", NULL, "PAGES_REFUSED_LIMIT" },
-	[RSD_CAUSE_DEPTH] = { "depth", "at max_depth", "max_depth", "PAGES_SKIPPED_DEPTH" },
-	[RSD_CAUSE_MAX_PAGES] = { "max_pages", "max_pages reached", "max_pages",
-				  "PAGES_SKIPPED_MAX_PAGES" },
-	[RSD_CAUSE_DELIVERED] = { "delivered", "already delivered", "state_dir",
-				  "PAGES_SKIPPED_DELIVERED" },
-	[RSD_CAUSE_UNCHANGED] = { "unchanged", "unchanged", NULL, "PAGES_SKIPPED_UNCHANGED" },
-	[RSD_CAUSE_DUPLICATE] = { "duplicate", "duplicate recipe", "dedup_canonical = on",
-				  "PAGES_SKIPPED_DUPLICATE" },
+	CAUSE(RSD_CAUSE_PRIVATE_ADDRESS, "private_address", "private address", "allow_private_addresses",
+	      "allow_private_addresses = off", "allow_private_addresses = on allows it",
+	      "PAGES_REFUSED_PRIVATE_ADDRESS"),
+	CAUSE(RSD_CAUSE_ROBOTS_DISALLOW, "robots_disallow", "robots.txt disallow", "robots", "robots = on",
+	      "robots = off would ignore robots.txt", "PAGES_REFUSED_ROBOTS_DISALLOW"),
+	CAUSE(RSD_CAUSE_ROBOTS_UNREACHABLE, "robots_unreachable", "robots.txt unreachable", "robots",
+	      "robots = on", "robots.txt is asked again within the hour; robots = off would ignore it",
+	      "PAGES_REFUSED_ROBOTS_UNREACHABLE"),
+	CAUSE(RSD_CAUSE_OUT_OF_SCOPE, "out_of_scope", "out of scope", "allowed_hosts", "allowed_hosts",
+	      "allowed_hosts lists the hosts crawled", "PAGES_REFUSED_OUT_OF_SCOPE"),
+	CAUSE(RSD_CAUSE_NOT_FOLLOWED, "not_followed", "not followed", "follow", "follow, recipe",
+	      "follow and recipe choose the links followed", "PAGES_REFUSED_NOT_FOLLOWED"),
+	CAUSE(RSD_CAUSE_TOO_BIG, "too_big", "too big", "max_page_bytes", "max_page_bytes",
+	      "max_page_bytes raises the limit", "PAGES_REFUSED_TOO_BIG"),
+	CAUSE(RSD_CAUSE_REDIRECT, "redirect", "redirect refused", NULL, NULL,
+	      "the limit of 5 redirects is fixed", "PAGES_REFUSED_REDIRECT"),
+	CAUSE(RSD_CAUSE_SCHEME, "scheme", "non-http scheme", NULL, NULL,
+	      "only http and https are crawled", "PAGES_REFUSED_SCHEME"),
+	CAUSE(RSD_CAUSE_INVALID_URL, "invalid_url", "invalid URL", NULL, NULL,
+	      "the URL cannot be fetched as written", "PAGES_REFUSED_INVALID_URL"),
+	CAUSE(RSD_CAUSE_LIMIT, "limit", "crawl limit", NULL, NULL, "the limit is fixed",
+	      "PAGES_REFUSED_LIMIT"),
+	CAUSE(RSD_CAUSE_DEPTH, "depth", "at max_depth", "max_depth", "max_depth",
+	      "max_depth raises the depth", "PAGES_SKIPPED_DEPTH"),
+	CAUSE(RSD_CAUSE_MAX_PAGES, "max_pages", "max_pages reached", "max_pages", "max_pages",
+	      "max_pages = 0 removes the limit", "PAGES_SKIPPED_MAX_PAGES"),
+	CAUSE(RSD_CAUSE_DELIVERED, "delivered", "already delivered", "state_dir", NULL,
+	      "an empty state_dir fetches them again", "PAGES_SKIPPED_DELIVERED"),
+	CAUSE(RSD_CAUSE_UNCHANGED, "unchanged", "unchanged", NULL, NULL,
+	      "unchanged pages have unchanged records", "PAGES_SKIPPED_UNCHANGED"),
+	CAUSE(RSD_CAUSE_DUPLICATE, "duplicate", "duplicate recipe", "dedup_canonical",
+	      "dedup_canonical = on", "dedup_canonical = off publishes every page's record",
+	      "PAGES_SKIPPED_DUPLICATE"),
 };
+
+#undef CAUSE
 
 const struct rsd_cause_info *rsd_cause_info(enum rsd_cause c)
 {

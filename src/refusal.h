@@ -45,10 +45,12 @@ enum rsd_cause {
 };
 
 struct rsd_cause_info {
-	const char *name;  /* stable identifier: REFUSAL_CAUSE=, a metrics label */
-	const char *label; /* for people: "private address" */
-	const char *key;   /* the setting that decides it, as the summary shows it, or NULL */
-	const char *field; /* counter's journal field: "PAGES_REFUSED_PRIVATE_ADDRESS" */
+	const char *name;    /* stable identifier: REFUSAL_CAUSE=, a metrics label */
+	const char *label;   /* for people: "private address" */
+	const char *key;     /* the config key that decides it ("allow_private_addresses"), or NULL */
+	const char *setting; /* as counts show it: "allow_private_addresses = off", or NULL */
+	const char *remedy;  /* what changes it: "allow_private_addresses = on allows it" */
+	const char *field;   /* its counter's journal field: "PAGES_REFUSED_PRIVATE_ADDRESS" */
 };
 
 /* Static description of c (c < RSD_CAUSE_COUNT). */
