@@ -964,9 +964,13 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
 		d.watchdog_usec = 0;
 
-	int r = open_event_fds(&d);
-	if (r == 0)
-		r = rsd_refusal_table_new(RSD_REFUSAL_REPORTS, &d.refusals);
+	int r = rsd_refusal_table_new(RSD_REFUSAL_REPORTS, &d.refusals);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot allocate the refusal table: %s", strerror(-r));
+		daemon_free(&d);
+		return RSD_EXIT_FAILURE;
+	}
+	r = open_event_fds(&d);
 	if (r < 0) {
 		rsd_log(LOG_ERR, "Cannot set up signal handling: %s", strerror(-r));
 		daemon_free(&d);
