@@ -82,24 +82,34 @@ def journal(*args, ident=IDENT):
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
-def check_refusal(binary, work, base):
-    """The SSRF guard as journalctl shows it: the daemon's events go to the
-    journal when its stderr is a journal stream (JOURNAL_STREAM names it)."""
-    ident = IDENT + "-refusal"
-    cfg = os.path.join(work, "refusal.ini")
+def write_config(work, name, base, ident, private):
+    """work/name.ini: the fixture site through the embedded broker into the
+    journal under ident, with its own crawl state."""
+    cfg = os.path.join(work, name + ".ini")
     with open(cfg, "w") as f:
         f.write(f"""[daemon]
-state_dir = {work}/state-refusal
+state_dir = {work}/state-{name}
 [scraper]
 start_urls = {base}/site/index.html
 delay_ms = 0
-allow_private_addresses = off
+allow_private_addresses = {private}
 [kafka]
 brokers = embedded
+[consumer]
+group_id = journal-test-{name}
+calorie_threshold = 200
 [journal]
 sink = journal
 identifier = {ident}
 """)
+    return cfg
+
+
+def check_refusal(binary, work, base):
+    """The SSRF guard as journalctl shows it: the daemon's events go to the
+    journal when its stderr is a journal stream (JOURNAL_STREAM names it)."""
+    ident = IDENT + "-refusal"
+    cfg = write_config(work, "refusal", base, ident, private="off")
     script = ('JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec "$0" --once -c "$1"')
     r = subprocess.run(["systemd-cat", "-t", ident + "-stream", "sh", "-c", script, binary, cfg],
                        capture_output=True, text=True, timeout=180)
@@ -135,23 +145,7 @@ def inner(binary, fixtures):
     expected = json.load(open(os.path.join(fixtures, "site", "EXPECTED.json")))
     work = tempfile.mkdtemp(prefix="rsd-journal.")
     try:
-        cfg = os.path.join(work, "rsd.ini")
-        with open(cfg, "w") as f:
-            f.write(f"""[daemon]
-state_dir = {work}/state
-[scraper]
-start_urls = {base}/site/index.html
-delay_ms = 0
-allow_private_addresses = on
-[kafka]
-brokers = embedded
-[consumer]
-group_id = journal-test
-calorie_threshold = 200
-[journal]
-sink = journal
-identifier = {IDENT}
-""")
+        cfg = write_config(work, "rsd", base, IDENT, private="on")
         r = subprocess.run([binary, "--once", "-c", cfg], capture_output=True, text=True,
                            timeout=180)
         check(r.returncode == 0, f"--once exit {r.returncode}: {r.stderr}")
