@@ -59,8 +59,8 @@ struct origin {
 	unsigned robots_attempt;
 	int64_t robots_expires;
 	struct rsd_robots *robots;
-	/* Why robots is a complete disallow when robots.txt could not be read
-	 * (deny_detail NULL: it was read, its rules decide). */
+	/* Why a complete disallow refuses: RSD_CAUSE_ROBOTS_DISALLOW when
+	 * robots.txt was read, else why it could not be (with the detail). */
 	enum rsd_cause deny_cause;
 	char *deny_detail;
 };
@@ -748,8 +748,8 @@ static void refuse_by_robots(struct rsd_frontier *f, const struct rsd_frontier_h
 {
 	const struct origin *o = &h->origins[e->origin];
 	char detail[320];
-	if (o->deny_detail || !rule) {
-		refuse_entry(f, h, e, o->deny_detail ? o->deny_cause : RSD_CAUSE_ROBOTS_DISALLOW,
+	if (!rule) {
+		refuse_entry(f, h, e, o->deny_cause,
 			     o->deny_detail ? o->deny_detail : "robots.txt disallows everything");
 		return;
 	}
@@ -958,6 +958,7 @@ static void set_robots(struct rsd_frontier *f, struct rsd_job *job, struct rsd_r
 	h->robots_fetching--;
 	free(o->deny_detail);
 	o->deny_detail = NULL;
+	o->deny_cause = RSD_CAUSE_ROBOTS_DISALLOW;
 	/* No rules: the server could not be asked (5xx, unreachable, out of
 	 * memory). RFC 9309 2.3.1.4: assume complete disallow, but ask again
 	 * within the hour instead of trusting that for a day. */
