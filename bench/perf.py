@@ -191,7 +191,8 @@ def run_measured(argv, timeout, stdout=subprocess.DEVNULL, env=None, sample_s=0.
             "crawl_end_s": scraper_end, "stderr": stderr, "timed_out": wall >= timeout}
 
 
-SUMMARY_RE = re.compile(r"Stopped after ([\d.]+)s: (\d+) pages fetched \((\d+) failed\), (\d+) records "
+# The refused and skipped counts by cause sit between "failed)" and the records.
+SUMMARY_RE = re.compile(r"Stopped after ([\d.]+)s: (\d+) pages fetched \((\d+) failed\), (?:.*?, )?(\d+) records "
                         r"produced, (\d+) acknowledged, (\d+) undelivered, (\d+) consumed")
 
 

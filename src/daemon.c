@@ -42,6 +42,7 @@
 #include "kafka_conf.h"
 #include "log.h"
 #include "producer.h"
+#include "refusal.h"
 #include "scraper.h"
 #include "state.h"
 #include "recipe-scraperd/ring.h"
@@ -50,6 +51,9 @@
 #define RSD_EMBEDDED_PARTITIONS 6
 #define RSD_STATUS_EVERY_S 2
 #define RSD_STATS_EVERY_S 60
+/* (host, cause) pairs whose first refusal is logged, per configuration:
+ * bounds the journal lines a crawl of hostile sites can cause. */
+#define RSD_REFUSAL_REPORTS 1024
 
 enum daemon_phase {
 	PHASE_RUNNING,        /* crawling and consuming */
@@ -92,6 +96,9 @@ struct rsd_daemon {
 	/* Totals across pipeline restarts (reloads recreate components). */
 	uint64_t undelivered;
 	uint64_t pages_fetched, pages_failed, produced, acknowledged, consumed, alerts, invalid;
+	uint64_t by_cause[RSD_CAUSE_COUNT]; /* pages refused or skipped, by cause */
+
+	struct rsd_refusal_table *refusals; /* which refusals were logged already */
 };
 
 static uint64_t now_usec(clockid_t clock)
@@ -112,7 +119,8 @@ static void log_config_diag(const struct rsd_config_diag *diag, int priority, co
 /* ---- counters ---------------------------------------------------------- */
 
 struct counters {
-	uint64_t fetched, failed, skipped, records, in_flight, queued;
+	uint64_t fetched, failed, refused, skipped, records, in_flight, queued;
+	uint64_t by_cause[RSD_CAUSE_COUNT];
 	uint64_t produced, acknowledged, failed_records, outq;
 	uint64_t consumed, alerts, invalid, lag;
 	size_t ring_depth, ring_capacity;
@@ -128,11 +136,13 @@ static void counters_read(const struct rsd_daemon *d, struct counters *c)
 	c->consumed = d->consumed;
 	c->alerts = d->alerts;
 	c->invalid = d->invalid;
+	memcpy(c->by_cause, d->by_cause, sizeof c->by_cause);
 	if (d->scraper) {
 		const struct rsd_scraper_stats *s = rsd_scraper_stats(d->scraper);
 		c->fetched += atomic_load(&s->pages_fetched);
 		c->failed += atomic_load(&s->pages_failed);
-		c->skipped = atomic_load(&s->pages_skipped);
+		for (size_t i = 0; i < RSD_CAUSE_COUNT; i++)
+			c->by_cause[i] += atomic_load(&s->by_cause[i]);
 		c->records = atomic_load(&s->records);
 		c->in_flight = atomic_load(&s->in_flight);
 		c->queued = atomic_load(&s->queued);
@@ -155,6 +165,8 @@ static void counters_read(const struct rsd_daemon *d, struct counters *c)
 		c->ring_depth = rsd_ring_size(d->ring);
 		c->ring_capacity = rsd_ring_capacity(d->ring);
 	}
+	for (size_t i = 0; i < RSD_CAUSE_COUNT; i++)
+		*(rsd_cause_is_refusal(i) ? &c->refused : &c->skipped) += c->by_cause[i];
 }
 
 /* Fold a component's counters into the totals before it is freed. */
@@ -164,6 +176,8 @@ static void counters_retire_scraper(struct rsd_daemon *d)
 	d->ring_records += atomic_load(&s->records);
 	d->pages_fetched += atomic_load(&s->pages_fetched);
 	d->pages_failed += atomic_load(&s->pages_failed);
+	for (size_t i = 0; i < RSD_CAUSE_COUNT; i++)
+		d->by_cause[i] += atomic_load(&s->by_cause[i]);
 }
 
 static void counters_retire_producer(struct rsd_daemon *d)
@@ -181,15 +195,41 @@ static void counters_retire_consumer(struct rsd_daemon *d)
 	d->invalid += atomic_load(&s->invalid);
 }
 
+/* "12 refused: 12 private address (allow_private_addresses = off)", or
+ * the same for the skips: pages by cause, each with the setting that
+ * decided, so the operator sees what to change. */
+static void format_causes(char *buf, size_t len, const uint64_t *by_cause, bool refusals)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < RSD_CAUSE_COUNT; i++)
+		total += rsd_cause_is_refusal(i) == refusals ? by_cause[i] : 0;
+	int at = snprintf(buf, len, "%" PRIu64 " %s", total, refusals ? "refused" : "skipped");
+	const char *sep = ": ";
+	for (size_t i = 0; i < RSD_CAUSE_COUNT && at >= 0 && (size_t)at < len; i++) {
+		if (rsd_cause_is_refusal(i) != refusals || by_cause[i] == 0)
+			continue;
+		const struct rsd_cause_info *info = rsd_cause_info(i);
+		int n = snprintf(buf + at, len - (size_t)at, "%s%" PRIu64 " %s", sep, by_cause[i],
+				 info->label);
+		if (n >= 0 && info->setting && (size_t)(at + n) < len)
+			n += snprintf(buf + at + n, len - (size_t)(at + n), " (%s)", info->setting);
+		at = n < 0 ? n : at + n;
+		sep = ", ";
+	}
+}
+
 static void notify_status(const struct rsd_daemon *d)
 {
 	struct counters c;
+	char refused[512];
 	counters_read(d, &c);
+	format_causes(refused, sizeof refused, c.by_cause, true);
 	sd_notifyf(0,
-		   "STATUS=pages %" PRIu64 " fetched, %" PRIu64 " failed, %" PRIu64
-		   " queued; records %" PRIu64 " produced, %" PRIu64 " acked, %" PRIu64
-		   " in flight; consumed %" PRIu64 " (%" PRIu64 " alerts); ring %zu/%zu",
-		   c.fetched, c.failed, c.queued, c.produced, c.acknowledged,
+		   "STATUS=pages %" PRIu64 " fetched, %" PRIu64 " failed, %s, %" PRIu64
+		   " skipped, %" PRIu64 " queued; records %" PRIu64 " produced, %" PRIu64
+		   " acked, %" PRIu64 " in flight; consumed %" PRIu64 " (%" PRIu64
+		   " alerts); ring %zu/%zu",
+		   c.fetched, c.failed, refused, c.skipped, c.queued, c.produced, c.acknowledged,
 		   c.produced - c.acknowledged - c.failed_records, c.consumed, c.alerts,
 		   c.ring_depth, c.ring_capacity);
 }
@@ -201,16 +241,20 @@ struct counter_field {
 	uint64_t value;
 };
 
-#define RSD_MAX_COUNTER_FIELDS 16
+#define RSD_MAX_COUNTER_FIELDS (16 + RSD_CAUSE_COUNT)
 
-static void format_counter_fields(const struct counter_field *cf, size_t n,
+/* The fields of cf, then one per cause (PAGES_REFUSED_..., PAGES_SKIPPED_...). */
+static void format_counter_fields(const struct counter_field *cf, size_t n, const uint64_t *by_cause,
 				  char buf[][48], const char **out)
 {
-	for (size_t i = 0; i < n && i < RSD_MAX_COUNTER_FIELDS; i++) {
-		snprintf(buf[i], 48, "%s=%" PRIu64, cf[i].name, cf[i].value);
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < RSD_MAX_COUNTER_FIELDS; i++, k++)
+		snprintf(buf[k], 48, "%s=%" PRIu64, cf[i].name, cf[i].value);
+	for (size_t i = 0; i < RSD_CAUSE_COUNT && k < RSD_MAX_COUNTER_FIELDS; i++, k++)
+		snprintf(buf[k], 48, "%s=%" PRIu64, rsd_cause_info(i)->field, by_cause[i]);
+	for (size_t i = 0; i < k; i++)
 		out[i] = buf[i];
-	}
-	out[n < RSD_MAX_COUNTER_FIELDS ? n : RSD_MAX_COUNTER_FIELDS] = NULL;
+	out[k] = NULL;
 }
 
 static void log_stats(const struct rsd_daemon *d)
@@ -220,6 +264,7 @@ static void log_stats(const struct rsd_daemon *d)
 	const struct counter_field cf[] = {
 		{ "PAGES_FETCHED", c.fetched },
 		{ "PAGES_FAILED", c.failed },
+		{ "PAGES_REFUSED", c.refused },
 		{ "PAGES_SKIPPED", c.skipped },
 		{ "RECORDS_PRODUCED", c.produced },
 		{ "RECORDS_ACKNOWLEDGED", c.acknowledged },
@@ -235,11 +280,12 @@ static void log_stats(const struct rsd_daemon *d)
 	};
 	char buf[RSD_MAX_COUNTER_FIELDS][48];
 	const char *fields[RSD_MAX_COUNTER_FIELDS + 1];
-	format_counter_fields(cf, sizeof cf / sizeof cf[0], buf, fields);
+	format_counter_fields(cf, sizeof cf / sizeof cf[0], c.by_cause, buf, fields);
 	rsd_log_event(LOG_INFO, RSD_MID_STATS, fields,
-		      "Stats: %" PRIu64 " pages fetched, %" PRIu64 " records acknowledged, %" PRIu64
-		      " consumed, ring %zu/%zu",
-		      c.fetched, c.acknowledged, c.consumed, c.ring_depth, c.ring_capacity);
+		      "Stats: %" PRIu64 " pages fetched, %" PRIu64 " refused, %" PRIu64
+		      " skipped, %" PRIu64 " records acknowledged, %" PRIu64 " consumed, ring %zu/%zu",
+		      c.fetched, c.refused, c.skipped, c.acknowledged, c.consumed, c.ring_depth,
+		      c.ring_capacity);
 }
 
 /* ---- pipeline construction ----------------------------------------------- */
@@ -345,6 +391,59 @@ static void log_page_failure(void *ctx, const char *url, long http_code, const c
 		rsd_log_event(LOG_WARNING, NULL, fields, "Giving up on %s: %s", url, reason);
 }
 
+/* The first refusal of a (host, cause) pair: what was refused, why (the
+ * address, the rule, the status), and the setting that changes it. */
+static void log_first_refusal(const struct rsd_refusal *r)
+{
+	const struct rsd_cause_info *info = rsd_cause_info(r->cause);
+	char cause[64], host[320], url[2100], detail[1500], key[64];
+	const char *fields[6];
+	size_t n = 0;
+	snprintf(cause, sizeof cause, "REFUSAL_CAUSE=%s", info->name);
+	snprintf(host, sizeof host, "URL_HOST=%s", r->host);
+	fields[n++] = cause;
+	fields[n++] = host;
+	if (r->url && snprintf(url, sizeof url, "PAGE_URL=%s", r->url) >= 0)
+		fields[n++] = url;
+	if (r->detail && snprintf(detail, sizeof detail, "REFUSAL_DETAIL=%s", r->detail) >= 0)
+		fields[n++] = detail;
+	if (info->key && snprintf(key, sizeof key, "CONFIG_KEY=%s", info->key) >= 0)
+		fields[n++] = key;
+	fields[n] = NULL;
+	rsd_log_event(LOG_WARNING, RSD_MID_REFUSED, fields,
+		      "Refused %.512s on host %s: %s%s%s; %s (further %s refusals on %s are only counted)",
+		      r->url ? r->url : "a page", r->host, info->label, r->detail ? ": " : "",
+		      r->detail ? r->detail : "", info->remedy, info->label, r->host);
+}
+
+/* Every refused page is counted (by the pool); the first of each (host,
+ * cause) pair is logged at warning priority, so a hostile site refusing a
+ * million pages costs one line per cause, and a million hosts at most
+ * RSD_REFUSAL_REPORTS lines. Skips are counted only. Called from worker
+ * threads, sometimes under the frontier's lock: a table lookup, and a
+ * journal write for the first of a pair only. */
+static void log_refusal(void *ctx, const struct rsd_refusal *r)
+{
+	struct rsd_daemon *d = ctx;
+	if (!rsd_cause_is_refusal(r->cause))
+		return;
+	switch (rsd_refusal_table_note(d->refusals, r->host, r->cause)) {
+	case RSD_REPORT_NEW:
+		log_first_refusal(r);
+		break;
+	case RSD_REPORT_FULL: {
+		const char *fields[] = { "REFUSALS_NOT_ITEMISED=1", NULL };
+		rsd_log_event(LOG_WARNING, RSD_MID_REFUSED, fields,
+			      "Refusals on more than %d (host, cause) pairs: further refusals not "
+			      "itemised; they are still counted (STATUS=, statistics, stop summary)",
+			      RSD_REFUSAL_REPORTS);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
 {
 	int r = rsd_scraper_new(cfg, d->ring, d->state, d->wake_fd, &d->scraper);
@@ -354,6 +453,7 @@ static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
 	}
 	rsd_scraper_set_once(d->scraper, d->opt->once);
 	rsd_scraper_set_failure_cb(d->scraper, log_page_failure, d);
+	rsd_scraper_set_refusal_cb(d->scraper, log_refusal, d);
 	return rsd_scraper_start(d->scraper);
 }
 
@@ -546,6 +646,8 @@ static void reload(struct rsd_daemon *d)
 	}
 	release_config(d, old);
 	release_config(d, old_kafka);
+	/* New settings: their refusals deserve new reports. */
+	rsd_refusal_table_reset(d->refusals);
 	if (!d->stop_requested && start_scraper(d, next) < 0) {
 		d->exit_code = RSD_EXIT_FAILURE;
 		d->stop_requested = true;
@@ -792,22 +894,26 @@ static void log_summary(struct rsd_daemon *d, double seconds)
 	const struct counter_field cf[] = {
 		{ "PAGES_FETCHED", c.fetched },
 		{ "PAGES_FAILED", c.failed },
+		{ "PAGES_REFUSED", c.refused },
+		{ "PAGES_SKIPPED", c.skipped },
 		{ "RECORDS_PRODUCED", c.produced },
 		{ "RECORDS_ACKNOWLEDGED", c.acknowledged },
 		{ "RECORDS_UNDELIVERED", d->undelivered },
 		{ "RECORDS_CONSUMED", c.consumed },
 		{ "ALERTS", c.alerts },
 	};
-	char buf[RSD_MAX_COUNTER_FIELDS][48];
+	char buf[RSD_MAX_COUNTER_FIELDS][48], refused[1024], skipped[1024];
 	const char *fields[RSD_MAX_COUNTER_FIELDS + 1];
-	format_counter_fields(cf, sizeof cf / sizeof cf[0], buf, fields);
+	format_counter_fields(cf, sizeof cf / sizeof cf[0], c.by_cause, buf, fields);
+	format_causes(refused, sizeof refused, c.by_cause, true);
+	format_causes(skipped, sizeof skipped, c.by_cause, false);
 	rsd_log_event(LOG_INFO, RSD_MID_STOPPING, fields,
-		      "Stopped after %.1fs: %" PRIu64 " pages fetched (%" PRIu64 " failed), %" PRIu64
+		      "Stopped after %.1fs: %" PRIu64 " pages fetched (%" PRIu64 " failed), %s, %s, %" PRIu64
 		      " records produced, %" PRIu64 " acknowledged, %" PRIu64
 		      " undelivered, %" PRIu64 " consumed (%" PRIu64 " alerts, %" PRIu64
 		      " invalid)",
-		      seconds, c.fetched, c.failed, c.produced, c.acknowledged, d->undelivered,
-		      c.consumed, c.alerts, c.invalid);
+		      seconds, c.fetched, c.failed, refused, skipped, c.produced, c.acknowledged,
+		      d->undelivered, c.consumed, c.alerts, c.invalid);
 }
 
 /* SIGTERM, --once completion or a fatal error: everything that can still be
@@ -835,6 +941,7 @@ static void daemon_free(struct rsd_daemon *d)
 		rsd_config_free(d->kafka_cfg);
 	rsd_config_free(d->cfg);
 	free(d->bootstrap);
+	rsd_refusal_table_free(d->refusals);
 	close_fd(&d->signal_fd);
 	close_fd(&d->wake_fd);
 	close_fd(&d->timer_fd);
@@ -857,7 +964,13 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
 		d.watchdog_usec = 0;
 
-	int r = open_event_fds(&d);
+	int r = rsd_refusal_table_new(RSD_REFUSAL_REPORTS, &d.refusals);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot allocate the refusal table: %s", strerror(-r));
+		daemon_free(&d);
+		return RSD_EXIT_FAILURE;
+	}
+	r = open_event_fds(&d);
 	if (r < 0) {
 		rsd_log(LOG_ERR, "Cannot set up signal handling: %s", strerror(-r));
 		daemon_free(&d);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,25 +22,27 @@
 
 /* ---- address ranges ---- */
 
-static bool ipv4_restricted(uint32_t a) /* host byte order */
+/* The ranges refused without allow_private_addresses, each with how the
+ * refusal names it ("127.0.0.1 is " + what). */
+static const char *ipv4_kind(uint32_t a) /* host byte order */
 {
-	static const struct { uint32_t net, mask; } blocked[] = {
-		{ 0x00000000, 0xff000000 }, /* 0.0.0.0/8 "this network" */
-		{ 0x0a000000, 0xff000000 }, /* 10/8 private */
-		{ 0x64400000, 0xffc00000 }, /* 100.64/10 shared (CGNAT) */
-		{ 0x7f000000, 0xff000000 }, /* 127/8 loopback */
-		{ 0xa9fe0000, 0xffff0000 }, /* 169.254/16 link-local */
-		{ 0xac100000, 0xfff00000 }, /* 172.16/12 private */
-		{ 0xc0000000, 0xffffff00 }, /* 192.0.0/24 IETF protocol assignments */
-		{ 0xc0a80000, 0xffff0000 }, /* 192.168/16 private */
-		{ 0xc6120000, 0xfffe0000 }, /* 198.18/15 benchmarking */
-		{ 0xe0000000, 0xf0000000 }, /* 224/4 multicast */
-		{ 0xf0000000, 0xf0000000 }, /* 240/4 reserved, broadcast */
+	static const struct { uint32_t net, mask; const char *what; } blocked[] = {
+		{ 0x00000000, 0xff000000, "a \"this network\" address (0.0.0.0/8)" },
+		{ 0x0a000000, 0xff000000, "a private address (10.0.0.0/8)" },
+		{ 0x64400000, 0xffc00000, "a shared (CGNAT) address (100.64.0.0/10)" },
+		{ 0x7f000000, 0xff000000, "a loopback address (127.0.0.0/8)" },
+		{ 0xa9fe0000, 0xffff0000, "a link-local address (169.254.0.0/16)" },
+		{ 0xac100000, 0xfff00000, "a private address (172.16.0.0/12)" },
+		{ 0xc0000000, 0xffffff00, "an IETF protocol assignment (192.0.0.0/24)" },
+		{ 0xc0a80000, 0xffff0000, "a private address (192.168.0.0/16)" },
+		{ 0xc6120000, 0xfffe0000, "a benchmarking address (198.18.0.0/15)" },
+		{ 0xe0000000, 0xf0000000, "a multicast address (224.0.0.0/4)" },
+		{ 0xf0000000, 0xf0000000, "a reserved or broadcast address (240.0.0.0/4)" },
 	};
 	for (size_t i = 0; i < sizeof(blocked) / sizeof(blocked[0]); i++)
 		if ((a & blocked[i].mask) == blocked[i].net)
-			return true;
-	return false;
+			return blocked[i].what;
+	return NULL;
 }
 
 static uint32_t ipv4_at(const unsigned char *b)
@@ -47,34 +50,39 @@ static uint32_t ipv4_at(const unsigned char *b)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
-static bool ipv6_restricted(const struct in6_addr *in)
+static const char *ipv6_kind(const struct in6_addr *in)
 {
 	const unsigned char *b = in->s6_addr;
 	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b };
 	static const unsigned char zero[12] = { 0 };
 	if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0)
-		return ipv4_restricted(ipv4_at(b + 12));
-	if (memcmp(b, zero, 12) == 0)
-		return true; /* ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d */
+		return ipv4_kind(ipv4_at(b + 12));
+	if (memcmp(b, zero, 12) == 0) /* ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d */
+		return "a loopback, unspecified or IPv4-compatible address (::/96)";
 	if (b[0] == 0xff)
-		return true; /* ff00::/8 multicast */
+		return "a multicast address (ff00::/8)";
 	if ((b[0] & 0xfe) == 0xfc)
-		return true; /* fc00::/7 unique local */
+		return "a unique local address (fc00::/7)";
 	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
-		return true; /* fe80::/10 link-local */
-	if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
-		return true; /* fec0::/10 site-local (deprecated, still routed inside sites) */
-	return false;
+		return "a link-local address (fe80::/10)";
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) /* deprecated, still routed inside sites */
+		return "a site-local address (fec0::/10)";
+	return NULL;
+}
+
+const char *rsd_fetch_addr_kind(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ipv4_kind(ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr));
+	if (sa->sa_family == AF_INET6)
+		return ipv6_kind(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
+	return "not an internet address"; /* AF_UNIX and the rest are never crawled */
 }
 
 bool rsd_fetch_addr_restricted(const struct sockaddr *sa)
 {
-	if (sa->sa_family == AF_INET)
-		return ipv4_restricted(ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr));
-	if (sa->sa_family == AF_INET6)
-		return ipv6_restricted(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
-	return true; /* AF_UNIX and the rest are never crawled */
+	return rsd_fetch_addr_kind(sa) != NULL;
 }
 
 bool rsd_fetch_ip_restricted(const char *ip)
@@ -115,11 +123,25 @@ int rsd_fetch_parse_retry_after(const char *value, time_t now, unsigned *seconds
 
 /* ---- callbacks ---- */
 
+/* "127.0.0.1 is a loopback address (127.0.0.0/8)": the refusal's detail. */
+static void describe_blocked(struct rsd_fetch *f, const struct sockaddr *sa, const char *kind)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, ip, sizeof ip);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, ip,
+			  sizeof ip);
+	snprintf(f->blocked_why, sizeof f->blocked_why, "%s is %s", ip, kind);
+}
+
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
 {
 	struct rsd_fetch *f = clientp;
-	if (!f->allow_private && rsd_fetch_addr_restricted(&addr->addr)) {
+	const char *kind = f->allow_private ? NULL : rsd_fetch_addr_kind(&addr->addr);
+	if (kind) {
 		f->blocked = true;
+		describe_blocked(f, &addr->addr, kind);
 		return CURL_SOCKET_BAD;
 	}
 	return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
@@ -322,7 +344,7 @@ void rsd_fetch_result(struct rsd_fetch *f, CURLcode code, struct rsd_fetch_resul
 		f->body[f->len] = '\0';
 	if (f->blocked) {
 		res->status = RSD_FETCH_BLOCKED;
-		res->reason = "address not public";
+		res->reason = f->blocked_why;
 	} else if (f->too_big || code == CURLE_FILESIZE_EXCEEDED) {
 		res->status = RSD_FETCH_TOO_BIG;
 		res->reason = "larger than max_page_bytes";

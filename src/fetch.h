@@ -38,6 +38,7 @@ struct rsd_fetch {
 	uint64_t max_bytes;
 	bool truncate, truncated, too_big, blocked, allow_private;
 	struct curl_slist *headers; /* request headers, owned */
+	char blocked_why[128];       /* "ADDRESS is a loopback address (RANGE)" when blocked */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -48,7 +49,7 @@ enum rsd_fetch_status {
 	RSD_FETCH_RETRY,        /* 5xx, 429, 408, timeout, connection trouble */
 	RSD_FETCH_HTTP_ERROR,   /* other 4xx (and 3xx without Location ...) */
 	RSD_FETCH_TOO_BIG,      /* above max_bytes (announced or received) */
-	RSD_FETCH_BLOCKED,      /* the address is not public */
+	RSD_FETCH_BLOCKED,      /* the address is not public (reason names it and its range) */
 	RSD_FETCH_ERROR,        /* any other transfer failure */
 };
 
@@ -76,6 +77,9 @@ void rsd_fetch_result(struct rsd_fetch *f, CURLcode code, struct rsd_fetch_resul
  * multicast, reserved/broadcast, benchmarking; IPv6 forms embedding an IPv4
  * address (mapped, compatible, NAT64 64:ff9b::/96) are judged by that. */
 bool rsd_fetch_addr_restricted(const struct sockaddr *sa);
+/* What a restricted address is, for people ("a loopback address
+ * (127.0.0.0/8)"; static); NULL for a public address. */
+const char *rsd_fetch_addr_kind(const struct sockaddr *sa);
 /* The same for a textual address; true for anything that does not parse. */
 bool rsd_fetch_ip_restricted(const char *ip);
 

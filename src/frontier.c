@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -58,6 +59,10 @@ struct origin {
 	unsigned robots_attempt;
 	int64_t robots_expires;
 	struct rsd_robots *robots;
+	/* Why a complete disallow refuses: RSD_CAUSE_ROBOTS_DISALLOW when
+	 * robots.txt was read, else why it could not be (with the detail). */
+	enum rsd_cause deny_cause;
+	char *deny_detail;
 };
 
 struct rsd_frontier_host {
@@ -121,10 +126,27 @@ static void publish_counts(struct rsd_frontier *f)
 	atomic_store_explicit(&f->opt.stats->in_flight, f->in_flight, memory_order_relaxed);
 }
 
-static void count_skipped(struct rsd_frontier *f)
+/* Counts a page refused or skipped and tells opt.on_refusal. */
+static void refuse(struct rsd_frontier *f, enum rsd_cause cause, const char *host, const char *url,
+		   const char *detail)
 {
 	if (f->opt.stats)
-		atomic_fetch_add_explicit(&f->opt.stats->pages_skipped, 1, memory_order_relaxed);
+		rsd_scraper_stats_count(f->opt.stats, cause);
+	if (f->opt.on_refusal)
+		f->opt.on_refusal(f->opt.refusal_ctx,
+				  &(struct rsd_refusal){ .cause = cause, .host = host, .url = url,
+							 .detail = detail });
+}
+
+/* The same for an entry queued on h: its URL is rebuilt for the report. */
+static void refuse_entry(struct rsd_frontier *f, const struct rsd_frontier_host *h,
+			 const struct entry *e, enum rsd_cause cause, const char *detail)
+{
+	char *url = NULL;
+	if (f->opt.on_refusal && asprintf(&url, "%s%s", h->origins[e->origin].prefix, e->rest) < 0)
+		url = NULL;
+	refuse(f, cause, h->name, url, detail);
+	free(url);
 }
 
 /* ---- seen set ---- */
@@ -308,14 +330,15 @@ static struct rsd_frontier_host *host_get(struct rsd_frontier *f, const char *na
 	return h;
 }
 
-/* Index of the origin url[0..len) in h, added when new; negative errno. */
+/* Index of the origin url[0..len) in h, added when new; -EMLINK past
+ * MAX_ORIGINS, -ENOMEM. */
 static int origin_get(struct rsd_frontier_host *h, const char *url, size_t len)
 {
 	for (unsigned i = 0; i < h->n_origins; i++)
 		if (strncmp(h->origins[i].prefix, url, len) == 0 && h->origins[i].prefix[len] == '\0')
 			return (int)i;
 	if (h->n_origins == MAX_ORIGINS)
-		return -ENOSPC;
+		return -EMLINK;
 	struct origin *o = realloc(h->origins, (h->n_origins + 1) * sizeof(*o));
 	if (!o)
 		return -ENOMEM;
@@ -356,11 +379,12 @@ static struct entry *host_pop(struct rsd_frontier *f, struct rsd_frontier_host *
 	return e;
 }
 
-static void host_drop_queue(struct rsd_frontier *f, struct rsd_frontier_host *h)
+static void host_drop_queue(struct rsd_frontier *f, struct rsd_frontier_host *h, enum rsd_cause cause)
 {
 	while (h->head) {
-		free(host_pop(f, h));
-		count_skipped(f);
+		struct entry *e = host_pop(f, h);
+		refuse_entry(f, h, e, cause, NULL);
+		free(e);
 	}
 	reschedule(f, h);
 }
@@ -397,18 +421,12 @@ static void wake_all(struct rsd_frontier *f)
 
 /* ---- admission ---- */
 
-/* 0 and *host (malloc'ed) when url's host is allowed; -EPERM otherwise. */
-static int allowed_host(const struct rsd_config *cfg, const char *url, char **host)
+static bool allowed_host(const struct rsd_config *cfg, const char *host)
 {
-	int rc = rsd_url_host(url, host);
-	if (rc < 0)
-		return rc;
 	for (size_t i = 0; i < cfg->allowed_hosts.n; i++)
-		if (strcmp(cfg->allowed_hosts.items[i], *host) == 0)
-			return 0;
-	free(*host);
-	*host = NULL;
-	return -EPERM;
+		if (strcmp(cfg->allowed_hosts.items[i], host) == 0)
+			return true;
+	return false;
 }
 
 static bool matches(const char *pattern, const regex_t *re, const char *url)
@@ -418,11 +436,13 @@ static bool matches(const char *pattern, const regex_t *re, const char *url)
 
 enum admit_kind { ADMIT_START, ADMIT_LINK, ADMIT_REDIRECT, ADMIT_SITEMAP };
 
-/* A URL that passed the lock-free part of admission. */
+/* A URL that passed the lock-free part of admission, or (url NULL) did
+ * not: then refused says why, and host is kept for an out-of-scope one. */
 struct candidate {
 	char *url;    /* normalised */
 	char *host;   /* its host name */
 	bool sitemap; /* to be read as a sitemap */
+	enum rsd_cause refused;
 };
 
 static void candidate_clear(struct candidate *c)
@@ -432,24 +452,62 @@ static void candidate_clear(struct candidate *c)
 	*c = (struct candidate){ 0 };
 }
 
-/* The lock-free part of admission: normal form and scope. */
+/* The lock-free part of admission: normal form and scope. 0, or a
+ * negative errno with c->refused set (and c->url NULL). */
 static int admit_check(const struct rsd_config *cfg, const char *ref, const char *base,
 		       enum admit_kind kind, struct candidate *c)
 {
 	*c = (struct candidate){ 0 };
 	int rc = rsd_url_normalize(ref, base, &c->url);
+	enum rsd_cause why = rc == -EPROTONOSUPPORT ? RSD_CAUSE_SCHEME : RSD_CAUSE_INVALID_URL;
 	if (rc == 0)
-		rc = allowed_host(cfg, c->url, &c->host);
+		rc = rsd_url_host(c->url, &c->host);
+	if (rc == 0 && !allowed_host(cfg, c->host)) {
+		rc = -EPERM;
+		why = RSD_CAUSE_OUT_OF_SCOPE;
+	}
 	/* A link is followed when it matches `follow` (every link when unset)
 	 * or `recipe`: a recipe page that is not followed could never be
 	 * extracted. */
 	if (rc == 0 && kind == ADMIT_LINK && cfg->follow && !matches(cfg->follow, &cfg->follow_re, c->url) &&
-	    !matches(cfg->recipe, &cfg->recipe_re, c->url))
+	    !matches(cfg->recipe, &cfg->recipe_re, c->url)) {
 		rc = -EPERM;
-	if (rc < 0)
-		candidate_clear(c);
+		why = RSD_CAUSE_NOT_FOLLOWED;
+	}
+	if (rc < 0) {
+		free(c->url);
+		c->url = NULL;
+		if (why != RSD_CAUSE_OUT_OF_SCOPE) { /* its host is the detail */
+			free(c->host);
+			c->host = NULL;
+		}
+		c->refused = why;
+	}
 	c->sitemap = rc == 0 && kind == ADMIT_SITEMAP;
 	return rc;
+}
+
+/* Reports a candidate admit_check refused; where names the page it was
+ * found on, or the redirect, for the detail ("" for none). */
+static void refuse_candidate(struct rsd_frontier *f, const struct candidate *c, const char *host,
+			     const char *url, const char *where)
+{
+	char detail[1280];
+	switch (c->refused) {
+	case RSD_CAUSE_OUT_OF_SCOPE:
+		snprintf(detail, sizeof detail, "%shost %s is not in allowed_hosts", where, c->host);
+		break;
+	case RSD_CAUSE_NOT_FOLLOWED:
+		snprintf(detail, sizeof detail, "%smatches neither follow nor recipe", where);
+		break;
+	case RSD_CAUSE_SCHEME:
+		snprintf(detail, sizeof detail, "%sonly http and https are crawled", where);
+		break;
+	default:
+		snprintf(detail, sizeof detail, "%snot a valid URL", where);
+		break;
+	}
+	refuse(f, c->refused, host ? host : c->host ? c->host : "", url, detail);
 }
 
 /* Recrawl rounds read the first round's sitemaps again (robots.txt, where
@@ -511,20 +569,47 @@ static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsig
 	return 0;
 }
 
-/* Admits a batch; returns how many were queued. Out-of-scope, delivered
- * and refused URLs count as skipped. */
+/* Reports what admit_locked refused. Duplicates are not refusals, nor is
+ * what arrives after max_pages or stop (-ENOSPC): those pages are not
+ * refused, just not needed; nor is running out of memory. */
+static void refuse_admission(struct rsd_frontier *f, int rc, const struct candidate *c)
+{
+	char detail[128];
+	switch (rc) {
+	case -EALREADY:
+		refuse(f, RSD_CAUSE_DELIVERED, c->host, c->url, NULL);
+		break;
+	case -EDQUOT:
+		snprintf(detail, sizeof detail, "more than %d sitemaps in one crawl round", MAX_SITEMAPS);
+		refuse(f, RSD_CAUSE_LIMIT, c->host, c->url, detail);
+		break;
+	case -EMLINK:
+		snprintf(detail, sizeof detail, "more than %d scheme and port combinations of one host",
+			 MAX_ORIGINS);
+		refuse(f, RSD_CAUSE_LIMIT, c->host, c->url, detail);
+		break;
+	case -EINVAL:
+		refuse(f, RSD_CAUSE_INVALID_URL, c->host, c->url, "not a valid URL");
+		break;
+	default:
+		break;
+	}
+}
+
+/* Admits a batch (the candidates admit_check refused were reported);
+ * returns how many were queued. */
 static int add_batch(struct rsd_frontier *f, const struct candidate *c, size_t n, unsigned depth)
 {
 	int added = 0;
 	pthread_mutex_lock(&f->lock);
 	for (size_t i = 0; i < n; i++) {
-		int rc = c[i].url ? admit_locked(f, &c[i], depth, 0) : -EPERM;
-		/* Duplicates are not skips, nor is what arrives after max_pages
-		 * or stop (-ENOSPC): those pages are not refused, just not needed. */
+		if (!c[i].url)
+			continue;
+		int rc = admit_locked(f, &c[i], depth, 0);
 		if (rc == 0)
 			added++;
-		else if (rc != -EEXIST && rc != -ENOSPC)
-			count_skipped(f);
+		else
+			refuse_admission(f, rc, &c[i]);
 	}
 	if (added)
 		wake_idle(f);
@@ -533,14 +618,23 @@ static int add_batch(struct rsd_frontier *f, const struct candidate *c, size_t n
 	return added;
 }
 
-static int add_refs(struct rsd_frontier *f, char *const *refs, size_t n, unsigned depth,
-		    enum admit_kind kind)
+/* from: the page the refs were found on (NULL: none); its host is the one
+ * scope refusals are reported under. */
+static int add_refs(struct rsd_frontier *f, const char *from, char *const *refs, size_t n,
+		    unsigned depth, enum admit_kind kind)
 {
 	struct candidate *c = calloc(n ? n : 1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		admit_check(f->cfg, refs[i], NULL, kind, &c[i]);
+	char *from_host = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (admit_check(f->cfg, refs[i], NULL, kind, &c[i]) == 0)
+			continue;
+		if (from && !from_host && rsd_url_host(from, &from_host) < 0)
+			from_host = NULL;
+		refuse_candidate(f, &c[i], from_host, refs[i], "");
+	}
+	free(from_host);
 	int added = add_batch(f, c, n, depth);
 	for (size_t i = 0; i < n; i++)
 		candidate_clear(&c[i]);
@@ -550,34 +644,56 @@ static int add_refs(struct rsd_frontier *f, char *const *refs, size_t n, unsigne
 
 int rsd_frontier_add_start(struct rsd_frontier *f, const struct rsd_strv *urls)
 {
-	return add_refs(f, urls->items, urls->n, 0, ADMIT_START);
+	return add_refs(f, NULL, urls->items, urls->n, 0, ADMIT_START);
 }
 
-int rsd_frontier_add_links(struct rsd_frontier *f, char *const *links, size_t n, unsigned depth)
+int rsd_frontier_add_links(struct rsd_frontier *f, const char *from, char *const *links, size_t n,
+			   unsigned depth)
 {
-	if (depth > f->cfg->max_depth || n == 0)
+	if (depth > f->cfg->max_depth) {
+		/* Sitemap URLs with max_depth = 0 (pages at max_depth do not
+		 * collect their links: the pool counts those pages). */
+		for (size_t i = 0; i < n; i++) {
+			char *host = NULL;
+			if (f->opt.on_refusal)
+				(void)rsd_url_host(links[i], &host); /* NULL on failure */
+			refuse(f, RSD_CAUSE_DEPTH, host ? host : "", links[i], NULL);
+			free(host);
+		}
 		return 0;
-	return add_refs(f, links, n, depth, ADMIT_LINK);
+	}
+	return n ? add_refs(f, from, links, n, depth, ADMIT_LINK) : 0;
 }
 
-int rsd_frontier_add_sitemaps(struct rsd_frontier *f, char *const *urls, size_t n)
+int rsd_frontier_add_sitemaps(struct rsd_frontier *f, const char *from, char *const *urls, size_t n)
 {
-	return n ? add_refs(f, urls, n, 0, ADMIT_SITEMAP) : 0;
+	return n ? add_refs(f, from, urls, n, 0, ADMIT_SITEMAP) : 0;
 }
 
 int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job, const char *location)
 {
-	if (job->redirects >= MAX_REDIRECTS)
+	char where[1024];
+	snprintf(where, sizeof where, "redirect to %s: ", location);
+	if (job->redirects >= MAX_REDIRECTS) {
+		snprintf(where, sizeof where, "more than %d redirects, the last to %s", MAX_REDIRECTS,
+			 location);
+		refuse(f, RSD_CAUSE_REDIRECT, job->host->name, job->url, where);
 		return -ELOOP;
+	}
 	struct candidate c;
 	int rc = admit_check(f->cfg, location, job->url, ADMIT_REDIRECT, &c);
-	if (rc < 0)
+	if (rc < 0) {
+		refuse_candidate(f, &c, job->host->name, job->url, where);
+		candidate_clear(&c);
 		return rc;
+	}
 	c.sitemap = job->kind == RSD_JOB_SITEMAP; /* a moved sitemap is still one */
 	pthread_mutex_lock(&f->lock);
 	rc = admit_locked(f, &c, job->depth, job->redirects + 1);
 	if (rc == 0)
 		wake_idle(f);
+	else
+		refuse_admission(f, rc, &c);
 	publish_counts(f);
 	pthread_mutex_unlock(&f->lock);
 	candidate_clear(&c);
@@ -625,11 +741,28 @@ static int dispatch_robots(struct rsd_frontier *f, struct rsd_frontier_host *h, 
 	return rc;
 }
 
+/* A page robots.txt refuses: by a rule, or by the complete disallow that
+ * stands in for a robots.txt that could not be read (and why). */
+static void refuse_by_robots(struct rsd_frontier *f, const struct rsd_frontier_host *h,
+			     const struct entry *e, const char *rule)
+{
+	const struct origin *o = &h->origins[e->origin];
+	char detail[320];
+	if (!rule) {
+		refuse_entry(f, h, e, o->deny_cause,
+			     o->deny_detail ? o->deny_detail : "robots.txt disallows everything");
+		return;
+	}
+	/* Patterns are as long as a site likes: a long one is cut. */
+	snprintf(detail, sizeof detail, "%s/robots.txt: \"Disallow: %.256s\"", o->prefix, rule);
+	refuse_entry(f, h, e, RSD_CAUSE_ROBOTS_DISALLOW, detail);
+}
+
 static void drop_all_queued(struct rsd_frontier *f)
 {
 	for (size_t i = 0; i < f->n_buckets; i++)
 		for (struct rsd_frontier_host *h = f->buckets[i]; h; h = h->next)
-			host_drop_queue(f, h);
+			host_drop_queue(f, h, RSD_CAUSE_MAX_PAGES);
 }
 
 static int dispatch_page(struct rsd_frontier *f, struct rsd_frontier_host *h, int64_t now,
@@ -637,9 +770,10 @@ static int dispatch_page(struct rsd_frontier *f, struct rsd_frontier_host *h, in
 {
 	struct entry *e = host_pop(f, h);
 	const struct origin *o = &h->origins[e->origin];
-	if (o->robots && !rsd_robots_allowed(o->robots, e->rest)) {
+	const char *rule;
+	if (o->robots && !rsd_robots_check(o->robots, e->rest, &rule)) {
+		refuse_by_robots(f, h, e, rule);
 		free(e);
-		count_skipped(f);
 		reschedule(f, h);
 		return -EACCES;
 	}
@@ -810,9 +944,11 @@ bool rsd_frontier_retry(struct rsd_frontier *f, struct rsd_job *job, unsigned re
 	return requeued;
 }
 
-void rsd_frontier_robots_done(struct rsd_frontier *f, struct rsd_job *job, struct rsd_robots *rules)
+/* The lock held; detail is copied (failing that, the refusals of the
+ * origin's pages only lose their detail). */
+static void set_robots(struct rsd_frontier *f, struct rsd_job *job, struct rsd_robots *rules,
+		       enum rsd_cause cause, const char *detail)
 {
-	pthread_mutex_lock(&f->lock);
 	struct rsd_frontier_host *h = job->host;
 	struct origin *o = &h->origins[job->origin];
 	rsd_robots_free(o->robots);
@@ -820,13 +956,33 @@ void rsd_frontier_robots_done(struct rsd_frontier *f, struct rsd_job *job, struc
 	o->robots_state = ROBOTS_READY;
 	o->robots_attempt = 0;
 	h->robots_fetching--;
+	free(o->deny_detail);
+	o->deny_detail = NULL;
+	o->deny_cause = RSD_CAUSE_ROBOTS_DISALLOW;
 	/* No rules: the server could not be asked (5xx, unreachable, out of
 	 * memory). RFC 9309 2.3.1.4: assume complete disallow, but ask again
 	 * within the hour instead of trusting that for a day. */
 	o->robots_expires = rsd_frontier_now_ms() + (rules ? ROBOTS_TTL_MS : ROBOTS_RETRY_TTL_MS);
-	if (!rules)
+	if (!rules) {
 		rsd_robots_new_disallow_all(&o->robots);
+		o->deny_cause = cause;
+		o->deny_detail = strdup(detail ? detail : "robots.txt could not be fetched");
+	}
 	finish_job(f, job);
+}
+
+void rsd_frontier_robots_done(struct rsd_frontier *f, struct rsd_job *job, struct rsd_robots *rules)
+{
+	pthread_mutex_lock(&f->lock);
+	set_robots(f, job, rules, RSD_CAUSE_ROBOTS_UNREACHABLE, NULL);
+	pthread_mutex_unlock(&f->lock);
+}
+
+void rsd_frontier_robots_unavailable(struct rsd_frontier *f, struct rsd_job *job,
+				     enum rsd_cause cause, const char *detail)
+{
+	pthread_mutex_lock(&f->lock);
+	set_robots(f, job, NULL, cause, detail);
 	pthread_mutex_unlock(&f->lock);
 }
 
@@ -872,9 +1028,13 @@ static int copy_start_urls(struct rsd_frontier *f)
 	f->start = calloc(in->n ? in->n : 1, sizeof(*f->start));
 	if (!f->start)
 		return -ENOMEM;
-	for (size_t i = 0; i < in->n; i++)
-		if (admit_check(f->cfg, in->items[i], NULL, ADMIT_START, &f->start[f->n_start]) == 0)
+	for (size_t i = 0; i < in->n; i++) {
+		struct candidate *c = &f->start[f->n_start];
+		if (admit_check(f->cfg, in->items[i], NULL, ADMIT_START, c) == 0)
 			f->n_start++;
+		else
+			candidate_clear(c); /* reported when the crawl starts */
+	}
 	return 0;
 }
 
@@ -919,6 +1079,7 @@ void rsd_frontier_free(struct rsd_frontier *f)
 				free(host_pop(f, h));
 			for (unsigned k = 0; k < h->n_origins; k++) {
 				free(h->origins[k].prefix);
+				free(h->origins[k].deny_detail);
 				rsd_robots_free(h->origins[k].robots);
 			}
 			free(h->origins);

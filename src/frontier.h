@@ -7,7 +7,10 @@
  * Admission (rsd_frontier_add*): http/https only, host in allowed_hosts,
  * links must match `follow` or `recipe` (when set), depth <= max_depth, not
  * seen before (dedup on the normalised URL), not already delivered (crawl
- * state), max_pages not reached.
+ * state), max_pages not reached. Every URL refused or dropped (but the
+ * duplicates and what arrives after max_pages or stop) is counted by cause
+ * and reported through opt.on_refusal, as are pages robots.txt refuses at
+ * dispatch.
  *
  * Scheduling (rsd_frontier_next): per-host (host name, any scheme or port)
  * FIFO queues and a min-heap of the
@@ -28,6 +31,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "refusal.h"
 #include "robots.h"
 #include "state.h"
 
@@ -49,6 +53,11 @@ struct rsd_frontier_options {
 	void (*wake)(void *ctx, unsigned waiter);
 	void *wake_ctx;
 	unsigned n_waiters; /* <= 64 */
+	/* Told of every page refused or skipped, after it is counted in
+	 * stats->by_cause (refusal.h; may be called with the lock held); NULL
+	 * for none. */
+	rsd_refusal_fn *on_refusal;
+	void *refusal_ctx;
 };
 
 enum rsd_job_kind { RSD_JOB_PAGE, RSD_JOB_ROBOTS, RSD_JOB_SITEMAP };
@@ -74,18 +83,23 @@ void rsd_frontier_free(struct rsd_frontier *f); /* accepts NULL; frees queued UR
 /* Start URLs (depth 0, `follow` not applied). Returns the number admitted
  * or a negative errno. */
 int rsd_frontier_add_start(struct rsd_frontier *f, const struct rsd_strv *urls);
-/* Links found on page base (already absolute; normalised here), at depth. */
-int rsd_frontier_add_links(struct rsd_frontier *f, char *const *links, size_t n, unsigned depth);
+/* Links found on page `from` (already absolute; normalised here), at
+ * depth. Refusals of links on admission (scope, follow, scheme) are
+ * reported under from's host (NULL: the link's own host). */
+int rsd_frontier_add_links(struct rsd_frontier *f, const char *from, char *const *links, size_t n,
+			   unsigned depth);
 /* Sitemaps to read (from robots.txt, or children of a sitemap index):
  * scope is checked, `follow` is not, at most 1000 per crawl round; the URLs
- * they list are then added as links of depth 1. */
-int rsd_frontier_add_sitemaps(struct rsd_frontier *f, char *const *urls, size_t n);
+ * they list are then added as links of depth 1. from: the robots.txt or
+ * sitemap index that named them, as for add_links. */
+int rsd_frontier_add_sitemaps(struct rsd_frontier *f, const char *from, char *const *urls, size_t n);
 /* A redirect from job to location (relative to job->url). Each hop is
  * admitted like a new URL (scope, robots, dedup) but `follow` is not applied
  * (a redirect is the same page, not a link; a sitemap's target is read as a
  * sitemap); more than 5 hops are refused.
  * 0 when admitted, -ELOOP (too many hops), -EEXIST (seen), -EPERM (out of
- * scope), -EPROTONOSUPPORT, -EINVAL. */
+ * scope), -EPROTONOSUPPORT, -EINVAL; a refusal is counted and reported
+ * (opt.on_refusal) here, under job's host. */
 int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job,
 			      const char *location);
 
@@ -107,6 +121,12 @@ bool rsd_frontier_retry(struct rsd_frontier *f, struct rsd_job *job, unsigned re
  * unreachable after retries): the host is disallowed for an hour. */
 void rsd_frontier_robots_done(struct rsd_frontier *f, struct rsd_job *job,
 			      struct rsd_robots *rules);
+/* The same as robots_done with rules NULL, saying why: the origin's pages
+ * are then refused for cause (RSD_CAUSE_ROBOTS_UNREACHABLE or, when
+ * robots.txt was at a non-public address, RSD_CAUSE_PRIVATE_ADDRESS) with
+ * detail (copied; may be NULL) until the rules are asked for again. */
+void rsd_frontier_robots_unavailable(struct rsd_frontier *f, struct rsd_job *job,
+				     enum rsd_cause cause, const char *detail);
 
 /* Before the first next(): see rsd_frontier_options (0 keeps the current value). */
 void rsd_frontier_set_retry_policy(struct rsd_frontier *f, unsigned max_retries,

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <systemd/sd-journal.h>
 
-#define RSD_LOG_MAX_FIELDS 32
+#define RSD_LOG_MAX_FIELDS 64 /* the statistics entry has one field per counter */
 
 static const char *log_identifier = "recipe-scraperd";
 static bool log_to_journal;

@@ -17,6 +17,7 @@
 #define RSD_MID_RELOAD_REJECTED "3b8e2f1a9c7d4e6b8a0f2c4e6a8b0d13"
 #define RSD_MID_STOPPING        "7f9b1d3f5a7c4e2b9d1f3a5c7e9b1d49"
 #define RSD_MID_STATS           "2c4e6a8c0e2b4d6f9a1c3e5a7c9e1b58"
+#define RSD_MID_REFUSED         "13c33949024e46de839266bcfc2c7596"
 
 void rsd_log_init(const char *identifier);
 

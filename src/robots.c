@@ -341,8 +341,9 @@ void rsd_robots_free(struct rsd_robots *r)
 	free(r);
 }
 
-bool rsd_robots_allowed(const struct rsd_robots *r, const char *path)
+bool rsd_robots_check(const struct rsd_robots *r, const char *path, const char **rule)
 {
+	*rule = NULL;
 	if (strcmp(path, "/robots.txt") == 0)
 		return true; /* 2.2.2: implicitly allowed */
 	if (r->disallow_all)
@@ -355,15 +356,24 @@ bool rsd_robots_allowed(const struct rsd_robots *r, const char *path)
 	size_t nlen = strlen(norm);
 	const struct robots_rule *best = NULL;
 	for (size_t i = 0; i < r->rules.n; i++) {
-		const struct robots_rule *rule = &r->rules.rules[i];
-		if (!rule_matches(rule, norm, nlen))
+		const struct robots_rule *cand = &r->rules.rules[i];
+		if (!rule_matches(cand, norm, nlen))
 			continue;
 		/* 2.2.2: the longest match wins; on a tie Allow wins. */
-		if (!best || rule->len > best->len || (rule->len == best->len && rule->allow))
-			best = rule;
+		if (!best || cand->len > best->len || (cand->len == best->len && cand->allow))
+			best = cand;
 	}
 	free(norm);
-	return !best || best->allow;
+	if (!best || best->allow)
+		return true;
+	*rule = best->pattern;
+	return false;
+}
+
+bool rsd_robots_allowed(const struct rsd_robots *r, const char *path)
+{
+	const char *rule;
+	return rsd_robots_check(r, path, &rule);
 }
 
 unsigned rsd_robots_crawl_delay_ms(const struct rsd_robots *r)

@@ -29,6 +29,10 @@ void rsd_robots_free(struct rsd_robots *r); /* accepts NULL */
 /* path: the URL's path and query ("/a/b?c"), as sent in the request line.
  * "/robots.txt" is always allowed. */
 bool rsd_robots_allowed(const struct rsd_robots *r, const char *path);
+/* The same, and when disallowed *rule is the pattern of the Disallow rule
+ * that decided (in its normalised encoding; valid while r lives), or NULL
+ * for a complete disallow (rsd_robots_new_disallow_all, out of memory). */
+bool rsd_robots_check(const struct rsd_robots *r, const char *path, const char **rule);
 /* Crawl-delay of the matched group in milliseconds, 0 when absent. */
 unsigned rsd_robots_crawl_delay_ms(const struct rsd_robots *r);
 /* Sitemap: URLs (absolute, as written), in file order. */

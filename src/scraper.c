@@ -96,6 +96,8 @@ struct rsd_scraper {
 	char *agent_token; /* robots.txt product token */
 	rsd_scraper_failure_fn *on_failure;
 	void *failure_ctx;
+	rsd_refusal_fn *on_refusal;
+	void *refusal_ctx;
 	atomic_bool finish_notified;
 	bool joined;
 	time_t started_at; /* wall clock: crawl state entries older than this are another run's */
@@ -112,6 +114,39 @@ struct transfer {
 static void bump(atomic_uint_fast64_t *c)
 {
 	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+void rsd_scraper_stats_count(struct rsd_scraper_stats *st, enum rsd_cause c)
+{
+	bump(&st->by_cause[c < RSD_CAUSE_COUNT ? c : RSD_CAUSE_LIMIT]);
+	/* A page at max_depth was fetched (and counted so): what it skipped
+	 * is its links. */
+	if (c != RSD_CAUSE_DEPTH)
+		bump(&st->pages_skipped);
+}
+
+/* Counts a page refused or skipped here (not in the frontier) and tells
+ * the refusal callback. */
+static void refuse_page(struct rsd_scraper *s, enum rsd_cause cause, const char *url,
+			const char *detail)
+{
+	rsd_scraper_stats_count(&s->stats, cause);
+	if (!s->on_refusal)
+		return;
+	char *host = NULL;
+	(void)rsd_url_host(url, &host); /* NULL on failure */
+	s->on_refusal(s->refusal_ctx, &(struct rsd_refusal){ .cause = cause, .host = host ? host : "",
+							     .url = url, .detail = detail });
+	free(host);
+}
+
+/* Frontier callback (maybe with its lock held): the pool's callback,
+ * which may be set after the frontier was made. */
+static void relay_refusal(void *ctx, const struct rsd_refusal *r)
+{
+	struct rsd_scraper *s = ctx;
+	if (s->on_refusal)
+		s->on_refusal(s->refusal_ctx, r);
 }
 
 /* ---- finishing ---- */
@@ -270,7 +305,7 @@ static void process_page(struct worker *w, struct transfer *t, const struct rsd_
 	struct rsd_fetch *f = t->fetch;
 	const char *body = f->body ? f->body : "";
 	if (fetched_unchanged(s, t, res)) {
-		bump(&s->stats.pages_skipped);
+		refuse_page(s, RSD_CAUSE_UNCHANGED, t->job.url, "same content as this run's last copy");
 		return;
 	}
 	bump(&s->stats.pages_fetched);
@@ -278,6 +313,8 @@ static void process_page(struct worker *w, struct transfer *t, const struct rsd_
 	/* Links past max_depth would be dropped: not collecting them saves a
 	 * quarter of the extraction time on the last level of a crawl. */
 	bool want_links = t->job.depth < s->cfg->max_depth;
+	if (!want_links)
+		refuse_page(s, RSD_CAUSE_DEPTH, t->job.url, "its links are beyond max_depth");
 	int rc = rsd_extract(w->x, body, f->len, t->job.url, res->content_type,
 			     want_links ? RSD_EXTRACT_LINKS : 0, &ex);
 	if (rc < 0) {
@@ -290,13 +327,13 @@ static void process_page(struct worker *w, struct transfer *t, const struct rsd_
 	 * followed only when the operator asked for it. */
 	bool recipe_page = ex.record && t->job.extract;
 	if (ex.n_links && (s->cfg->follow_from_recipes || !recipe_page))
-		rsd_frontier_add_links(s->frontier, ex.links, ex.n_links, t->job.depth + 1);
+		rsd_frontier_add_links(s->frontier, t->job.url, ex.links, ex.n_links, t->job.depth + 1);
 	if (!ex.record)
 		bump(&s->stats.no_recipe);
 	else if (!t->job.extract)
 		; /* out of the `recipe` pattern: crawled for its links only */
 	else if (s->cfg->dedup_canonical && duplicate_of_claimed_recipe(s, t->job.url, ex.record))
-		bump(&s->stats.pages_skipped);
+		refuse_page(s, RSD_CAUSE_DUPLICATE, t->job.url, "its canonical recipe came from another page");
 	else
 		hand_over_record(s, t->job.url, ex.record, body, f->len);
 	rsd_extract_result_clear(&ex);
@@ -321,27 +358,21 @@ static void give_up(struct rsd_scraper *s, atomic_uint_fast64_t *counter, const 
 		s->on_failure(s->failure_ctx, url, http_code, reason);
 }
 
-static const char *redirect_refusal(int rc)
-{
-	switch (rc) {
-	case -ELOOP:
-		return "more than 5 redirects";
-	case -EPERM:
-		return "redirect out of scope";
-	case -EPROTONOSUPPORT:
-		return "redirect to another protocol";
-	default:
-		return "redirect refused";
-	}
-}
-
-/* The next hop goes back through the frontier's admission. */
+/* The next hop goes back through the frontier's admission, which counts
+ * and reports a refused one (-EEXIST: the target is known already,
+ * nothing is lost). */
 static void follow_redirect(struct rsd_scraper *s, struct transfer *t, const struct rsd_fetch_result *res)
 {
-	/* -EEXIST: the target is known already, nothing is lost */
-	int rc = rsd_frontier_add_redirect(s->frontier, &t->job, res->location);
-	if (rc < 0 && rc != -EEXIST)
-		give_up(s, &s->stats.pages_skipped, t->job.url, res->http_code, redirect_refusal(rc));
+	(void)rsd_frontier_add_redirect(s->frontier, &t->job, res->location);
+}
+
+/* "larger than max_page_bytes (65536 bytes)" */
+static void refuse_too_big(struct rsd_scraper *s, const char *url, const char *what)
+{
+	char detail[128];
+	snprintf(detail, sizeof detail, "%s larger than max_page_bytes (%llu bytes)", what,
+		 (unsigned long long)s->cfg->max_page_bytes);
+	refuse_page(s, RSD_CAUSE_TOO_BIG, url, detail);
 }
 
 static void finish_page(struct worker *w, struct transfer *t, const struct rsd_fetch_result *res)
@@ -362,15 +393,17 @@ static void finish_page(struct worker *w, struct transfer *t, const struct rsd_f
 		break;
 	case RSD_FETCH_NOT_MODIFIED:
 		/* Unchanged since the last round: its links are too. */
-		bump(&s->stats.pages_skipped);
+		refuse_page(s, RSD_CAUSE_UNCHANGED, url, "304 Not Modified");
 		if (s->state)
 			mark_unchanged(s->state, url);
 		break;
 	case RSD_FETCH_TOO_BIG:
-		give_up(s, &s->stats.pages_skipped, url, res->http_code, res->reason);
+		refuse_too_big(s, url, "body");
+		break;
+	case RSD_FETCH_BLOCKED: /* robots = off, or a name that re-resolved since robots.txt */
+		refuse_page(s, RSD_CAUSE_PRIVATE_ADDRESS, url, res->reason);
 		break;
 	case RSD_FETCH_HTTP_ERROR:
-	case RSD_FETCH_BLOCKED:
 	case RSD_FETCH_ERROR:
 		give_up(s, &s->stats.pages_failed, url, res->http_code, res->reason);
 		break;
@@ -383,8 +416,6 @@ static void finish_page(struct worker *w, struct transfer *t, const struct rsd_f
 static const char *sitemap_error(int rc)
 {
 	switch (rc) {
-	case -EFBIG:
-		return "gzip sitemap larger than max_page_bytes once decompressed";
 	case -EBADMSG:
 		return "corrupt gzip sitemap";
 	case -ENOTSUP:
@@ -406,14 +437,18 @@ static void read_sitemap(struct rsd_scraper *s, struct transfer *t)
 	struct rsd_fetch *f = t->fetch;
 	int rc = rsd_robots_sitemap_read(f->body ? f->body : "", f->len, s->cfg->max_page_bytes, &index,
 					 &locs, &n);
+	if (rc == -EFBIG) {
+		refuse_too_big(s, t->job.url, "gzip sitemap, decompressed,");
+		return;
+	}
 	if (rc < 0) {
 		give_up(s, &s->stats.pages_failed, t->job.url, 200, sitemap_error(rc));
 		return;
 	}
 	if (index)
-		rsd_frontier_add_sitemaps(s->frontier, locs, n);
+		rsd_frontier_add_sitemaps(s->frontier, t->job.url, locs, n);
 	else
-		rsd_frontier_add_links(s->frontier, locs, n, 1);
+		rsd_frontier_add_links(s->frontier, t->job.url, locs, n, 1);
 	rsd_robots_sitemap_free(locs, n);
 }
 
@@ -439,6 +474,25 @@ static void finish_sitemap(struct worker *w, struct transfer *t, const struct rs
 
 /* ---- robots.txt ---- */
 
+/* robots.txt could not be read: its origin's pages are refused, and the
+ * refusals say why ("https://a.test/robots.txt: HTTP 503, server error";
+ * for a non-public address, that address). */
+static void robots_unavailable(struct rsd_scraper *s, struct transfer *t,
+			       const struct rsd_fetch_result *res)
+{
+	char detail[CURL_ERROR_SIZE + 1024];
+	if (res->status == RSD_FETCH_BLOCKED) {
+		rsd_frontier_robots_unavailable(s->frontier, &t->job, RSD_CAUSE_PRIVATE_ADDRESS, res->reason);
+		return;
+	}
+	if (res->http_code)
+		snprintf(detail, sizeof detail, "%.1000s: HTTP %ld, %s", t->job.url, res->http_code,
+			 res->reason);
+	else
+		snprintf(detail, sizeof detail, "%.1000s: %s", t->job.url, res->reason);
+	rsd_frontier_robots_unavailable(s->frontier, &t->job, RSD_CAUSE_ROBOTS_UNREACHABLE, detail);
+}
+
 static void finish_robots(struct worker *w, struct transfer *t, const struct rsd_fetch_result *res)
 {
 	struct rsd_scraper *s = w->s;
@@ -451,7 +505,7 @@ static void finish_robots(struct worker *w, struct transfer *t, const struct rsd
 		 * sitemaps list the whole site: read only with sitemaps = robots. */
 		const char *const *maps = NULL;
 		size_t n = rules && s->cfg->sitemaps == RSD_SITEMAPS_ROBOTS ? rsd_robots_sitemaps(rules, &maps) : 0;
-		rsd_frontier_add_sitemaps(s->frontier, (char *const *)maps, n);
+		rsd_frontier_add_sitemaps(s->frontier, t->job.url, (char *const *)maps, n);
 		break;
 	}
 	case RSD_FETCH_HTTP_ERROR: /* RFC 9309 2.3.1.3: 4xx -> allow all */
@@ -463,10 +517,12 @@ static void finish_robots(struct worker *w, struct transfer *t, const struct rsd
 	case RSD_FETCH_RETRY:
 		if (rsd_frontier_retry(s->frontier, &t->job, res->retry_after_ms))
 			return;
-		break; /* 2.3.1.4: unreachable -> complete disallow (rules NULL) */
+		robots_unavailable(s, t, res); /* 2.3.1.4: unreachable -> complete disallow */
+		return;
 	case RSD_FETCH_BLOCKED:
 	case RSD_FETCH_ERROR:
-		break; /* permanent: unreachable, complete disallow */
+		robots_unavailable(s, t, res); /* permanent: unreachable, complete disallow */
+		return;
 	}
 	rsd_frontier_robots_done(s->frontier, &t->job, rules);
 }
@@ -659,6 +715,8 @@ int rsd_scraper_new(const struct rsd_config *cfg, rsd_ring *ring, struct rsd_sta
 			.wake = wake_worker,
 			.wake_ctx = s,
 			.n_waiters = s->n_workers,
+			.on_refusal = relay_refusal,
+			.refusal_ctx = s,
 		};
 		rc = rsd_frontier_new(&fo, &s->frontier);
 	}
@@ -687,6 +745,12 @@ void rsd_scraper_set_failure_cb(struct rsd_scraper *s, rsd_scraper_failure_fn *f
 	s->failure_ctx = ctx;
 }
 
+void rsd_scraper_set_refusal_cb(struct rsd_scraper *s, rsd_refusal_fn *fn, void *ctx)
+{
+	s->on_refusal = fn;
+	s->refusal_ctx = ctx;
+}
+
 int rsd_scraper_start(struct rsd_scraper *s)
 {
 	s->started_at = time(NULL);
@@ -694,7 +758,8 @@ int rsd_scraper_start(struct rsd_scraper *s)
 	/* Admitted in the first round, the configured sitemaps are read again
 	 * in each recrawl round like those of robots.txt. */
 	if (rc >= 0)
-		rc = rsd_frontier_add_sitemaps(s->frontier, s->cfg->sitemap_urls.items, s->cfg->sitemap_urls.n);
+		rc = rsd_frontier_add_sitemaps(s->frontier, NULL, s->cfg->sitemap_urls.items,
+					       s->cfg->sitemap_urls.n);
 	if (rc < 0)
 		return rc;
 	for (; s->started_workers < s->n_workers; s->started_workers++) {

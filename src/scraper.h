@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "refusal.h"
 #include "state.h"
 #include "recipe-scraperd/ring.h"
 
@@ -20,13 +21,19 @@ struct rsd_scraper;
 struct rsd_scraper_stats {
 	atomic_uint_fast64_t pages_fetched;  /* 2xx bodies received */
 	atomic_uint_fast64_t pages_failed;   /* transfer errors and non-2xx after retries */
-	atomic_uint_fast64_t pages_skipped;  /* out of scope, robots, already delivered, too big */
+	atomic_uint_fast64_t pages_skipped;  /* pages refused or skipped: by_cause summed, but
+					      * for RSD_CAUSE_DEPTH (those pages were fetched) */
 	atomic_uint_fast64_t records;        /* records handed to the ring */
 	atomic_uint_fast64_t no_recipe;      /* pages fetched that had no recipe */
 	atomic_uint_fast64_t in_flight;      /* transfers running now */
 	atomic_uint_fast64_t queued;         /* URLs waiting in the frontier */
 	atomic_uint_fast64_t progress;       /* bumped by every worker loop iteration (watchdog) */
+	atomic_uint_fast64_t by_cause[RSD_CAUSE_COUNT]; /* pages refused or skipped, by cause */
 };
+
+/* Counts one page refused or skipped for cause c (the frontier and the
+ * pool both count through this, so the totals agree). */
+void rsd_scraper_stats_count(struct rsd_scraper_stats *st, enum rsd_cause c);
 
 /* Creates the pool (no threads yet). wake_fd: an eventfd the pool writes to
  * when the crawl is finished (frontier empty, nothing in flight) so the main
@@ -53,13 +60,18 @@ void rsd_scraper_set_once(struct rsd_scraper *s, bool once);
  * this overrides them (0 keeps the current value). Call before start. */
 void rsd_scraper_set_retry_policy(struct rsd_scraper *s, unsigned max_retries,
 				  unsigned backoff_base_ms);
-/* Called once per page that failed for good (after its retries) or was
- * dropped after a response (too big, redirect refused), from a worker
- * thread: http_code 0 when there was no response; reason is human-readable
+/* Called once per page that failed for good (after its retries), from a
+ * worker thread: http_code 0 when there was no response; reason is human-readable
  * and only valid during the call. Must be thread-safe and must not block
  * for long (the pool does not log: this is how the daemon can). Call
  * before start; NULL for none. */
 typedef void rsd_scraper_failure_fn(void *ctx, const char *url, long http_code, const char *reason);
 void rsd_scraper_set_failure_cb(struct rsd_scraper *s, rsd_scraper_failure_fn *fn, void *ctx);
+/* Called once per page refused or skipped, with its cause (refusal.h: a
+ * private address, robots.txt, scope, too big, a refused redirect, ...;
+ * and the skips: depth, max_pages, delivered, unchanged, duplicate), after
+ * it was counted in by_cause. See rsd_refusal_fn for the rules. Call
+ * before start; NULL for none. */
+void rsd_scraper_set_refusal_cb(struct rsd_scraper *s, rsd_refusal_fn *fn, void *ctx);
 
 #endif

@@ -106,7 +106,7 @@ int main(void)
 						      "slow-cooker-chicken-curry-%ld/",
 						      id % hosts, id / hosts, id);
 		}
-		int added = rsd_frontier_add_links(f, urls, BATCH, 1);
+		int added = rsd_frontier_add_links(f, NULL, urls, BATCH, 1);
 		if (added < 0) {
 			fprintf(stderr, "rsd_frontier_add_links: %d\n", added);
 			return 1;

@@ -243,7 +243,7 @@ START_TEST(test_name_resolving_to_loopback_refused)
 	struct rsd_fetch_result res;
 	rsd_fetch_result(f, curl_easy_perform(f->easy), &res);
 	ck_assert_int_eq(res.status, RSD_FETCH_BLOCKED);
-	ck_assert_str_eq(res.reason, "address not public");
+	ck_assert_str_eq(res.reason, "127.0.0.1 is a loopback address (127.0.0.0/8)");
 	rsd_fetch_free(f);
 	ck_assert_uint_eq(rsd_httpd_count(srv, "/p"), 0);
 	/* an IPv4-mapped IPv6 literal is judged by its IPv4 address */
@@ -252,6 +252,7 @@ START_TEST(test_name_resolving_to_loopback_refused)
 	ck_assert_int_eq(rsd_fetch_new(&o, url, NULL, &f), 0);
 	rsd_fetch_result(f, curl_easy_perform(f->easy), &res);
 	ck_assert_int_eq(res.status, RSD_FETCH_BLOCKED);
+	ck_assert_str_eq(res.reason, "::ffff:127.0.0.1 is a loopback address (127.0.0.0/8)");
 	rsd_fetch_free(f);
 	/* the same name allowed: it is the address that decided */
 	o.allow_private = true;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,15 +24,43 @@ static void on_wake(void *ctx, unsigned waiter)
 	atomic_fetch_add(&wakes[waiter], 1);
 }
 
+/* Refusal reports, as "CAUSE HOST URL | DETAIL" (the tests take jobs on
+ * one thread: no lock). */
+static char reports[32][512];
+static size_t n_reports;
+
+static void on_refusal(void *ctx, const struct rsd_refusal *r)
+{
+	ck_assert_ptr_nonnull(r->host);
+	ck_assert_ptr_nonnull(r->url);
+	if (n_reports < 32)
+		snprintf(reports[n_reports++], sizeof reports[0], "%s %s %s | %s",
+			 rsd_cause_info(r->cause)->name, r->host, r->url, r->detail ? r->detail : "-");
+}
+
+/* The report that starts with prefix, exactly once. */
+static void expect_report(const char *prefix)
+{
+	size_t hits = 0;
+	for (size_t i = 0; i < n_reports; i++)
+		hits += strncmp(reports[i], prefix, strlen(prefix)) == 0;
+	if (hits != 1)
+		for (size_t i = 0; i < n_reports; i++)
+			fprintf(stderr, "report: %s\n", reports[i]);
+	ck_assert_msg(hits == 1, "%zu reports of \"%s\"", hits, prefix);
+}
+
 static struct rsd_frontier *make(const struct rsd_config *cfg, struct rsd_state *state)
 {
 	memset(&stats, 0, sizeof(stats));
+	n_reports = 0;
 	for (int i = 0; i < 4; i++)
 		atomic_store(&wakes[i], 0);
 	struct rsd_frontier_options o = {
 		.cfg = cfg, .state = state, .stats = &stats, .once = true,
 		.backoff_base_ms = 100, .max_retries = 2,
 		.wake = on_wake, .n_waiters = 4,
+		.on_refusal = on_refusal,
 	};
 	struct rsd_frontier *f;
 	ck_assert_int_eq(rsd_frontier_new(&o, &f), 0);
@@ -96,12 +125,25 @@ START_TEST(test_scope_and_dedup)
 		"http://a.test/",                 /* the start page again: not `follow` */
 	};
 	size_t n = sizeof(links) / sizeof(links[0]);
-	ck_assert_int_eq(rsd_frontier_add_links(f, links, n, 1), 4);
+	ck_assert_int_eq(rsd_frontier_add_links(f, "http://a.test/", links, n, 1), 4);
 	ck_assert_uint_eq(atomic_load(&stats.pages_skipped), 5);
 	ck_assert_uint_eq(atomic_load(&stats.queued), 5);
-	/* beyond max_depth nothing is admitted */
+	/* each refusal by cause, reported under the host of the page the
+	 * links were on, with what decided */
+	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_OUT_OF_SCOPE]), 1);
+	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_NOT_FOLLOWED]), 2);
+	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_SCHEME]), 2);
+	ck_assert_uint_eq(n_reports, 5);
+	expect_report("out_of_scope a.test http://d.test/cat/x | host d.test is not in allowed_hosts");
+	expect_report("not_followed a.test http://a.test/about | matches neither follow nor recipe");
+	expect_report("not_followed a.test http://a.test/ | ");
+	expect_report("scheme a.test mailto:cook@a.test | only http and https are crawled");
+	expect_report("scheme a.test javascript:void(0) | ");
+	/* beyond max_depth nothing is admitted: a skip, counted */
 	char *deep[] = { "http://a.test/cat/deep" };
-	ck_assert_int_eq(rsd_frontier_add_links(f, deep, 1, 3), 0);
+	ck_assert_int_eq(rsd_frontier_add_links(f, NULL, deep, 1, 3), 0);
+	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_DEPTH]), 1);
+	expect_report("depth a.test http://a.test/cat/deep | -");
 
 	const char *want[] = { "http://a.test/", "http://a.test/cat/1", "http://a.test/recipe/1",
 			       "https://a.test/cat/1", "http://b.test/recipe/2" };
@@ -199,6 +241,12 @@ START_TEST(test_robots_before_pages)
 	ck_assert_str_eq(p.url, "http://a.test/x");
 	ck_assert_int_eq(expect_wait(f, 0), -1);
 	ck_assert_uint_eq(atomic_load(&stats.pages_skipped), 2); /* /private/y, b.test/z */
+	/* the rule that decided is named; an unreadable robots.txt says so */
+	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_ROBOTS_DISALLOW]), 1);
+	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_ROBOTS_UNREACHABLE]), 1);
+	expect_report("robots_disallow a.test http://a.test/private/y | "
+		      "http://a.test/robots.txt: \"Disallow: /private/\"");
+	expect_report("robots_unreachable b.test http://b.test/z | robots.txt could not be fetched");
 	rsd_frontier_done(f, &p);
 	expect_finished(f);
 	rsd_frontier_free(f);
@@ -326,8 +374,12 @@ START_TEST(test_max_pages)
 	struct rsd_job j1 = take(f), j2 = take(f);
 	ck_assert_int_eq(expect_wait(f, 0), -1);
 	ck_assert_uint_eq(atomic_load(&stats.pages_skipped), 1);
+	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_MAX_PAGES]), 1);
+	expect_report("max_pages a.test http://a.test/3 | -");
+	/* what comes after the limit is not needed, not refused */
 	char *more[] = { "http://a.test/4" };
-	ck_assert_int_eq(rsd_frontier_add_links(f, more, 1, 1), 0);
+	ck_assert_int_eq(rsd_frontier_add_links(f, NULL, more, 1, 1), 0);
+	ck_assert_uint_eq(atomic_load(&stats.pages_skipped), 1);
 	rsd_frontier_done(f, &j1);
 	rsd_frontier_done(f, &j2);
 	expect_finished(f);
@@ -355,6 +407,35 @@ START_TEST(test_redirects)
 	ck_assert_int_eq(rsd_frontier_add_redirect(f, &j, "/6"), -ELOOP);
 	rsd_frontier_done(f, &j);
 	expect_finished(f);
+	/* refused hops are reported under the redirecting page's host */
+	ck_assert_uint_eq(n_reports, 3);
+	expect_report("out_of_scope a.test http://a.test/cat/ | redirect to http://evil.test/: "
+		      "host evil.test is not in allowed_hosts");
+	expect_report("scheme a.test http://a.test/cat/ | redirect to ftp://a.test/x: "
+		      "only http and https are crawled");
+	expect_report("redirect a.test http://a.test/moved/here | more than 5 redirects, the last to /6");
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+/* robots.txt at a non-public address: the origin's pages are refused for
+ * that address, not for robots.txt. */
+START_TEST(test_robots_unavailable_says_why)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = on\n");
+	struct rsd_frontier *f = make(cfg, NULL);
+	ck_assert_int_eq(add(f, 2, "http://a.test/1", "http://a.test/2"), 2);
+	struct rsd_job r = take(f);
+	ck_assert_int_eq(r.kind, RSD_JOB_ROBOTS);
+	rsd_frontier_robots_unavailable(f, &r, RSD_CAUSE_PRIVATE_ADDRESS,
+					"127.0.0.1 is a loopback address (127.0.0.0/8)");
+	expect_finished(f);
+	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_PRIVATE_ADDRESS]), 2);
+	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_ROBOTS_UNREACHABLE]), 0);
+	ck_assert_uint_eq(atomic_load(&stats.pages_skipped), 2);
+	expect_report("private_address a.test http://a.test/1 | 127.0.0.1 is a loopback address");
+	expect_report("private_address a.test http://a.test/2 | 127.0.0.1 is a loopback address");
 	rsd_frontier_free(f);
 	rsd_config_free(cfg);
 }
@@ -368,6 +449,8 @@ START_TEST(test_delivered_not_admitted)
 	ck_assert_int_eq(rsd_state_mark_delivered(st, "http://a.test/done"), 0);
 	struct rsd_frontier *f = make(cfg, st);
 	ck_assert_int_eq(add(f, 2, "http://a.test/done", "http://a.test/todo"), 1);
+	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_DELIVERED]), 1);
+	expect_report("delivered a.test http://a.test/done | -");
 	struct rsd_job j = take(f);
 	ck_assert_str_eq(j.url, "http://a.test/todo");
 	rsd_frontier_done(f, &j);
@@ -386,7 +469,7 @@ START_TEST(test_wake_and_stop)
 	struct rsd_job j = take(f);
 	ck_assert_int_eq(expect_wait(f, 2), -1);
 	char *links[] = { "http://b.test/x" };
-	ck_assert_int_eq(rsd_frontier_add_links(f, links, 1, 1), 1);
+	ck_assert_int_eq(rsd_frontier_add_links(f, NULL, links, 1, 1), 1);
 	ck_assert_uint_eq(atomic_load(&wakes[2]), 1);
 	ck_assert_uint_eq(atomic_load(&wakes[3]), 0); /* only idle waiters */
 	rsd_frontier_stop(f);
@@ -439,6 +522,7 @@ int main(void)
 	tcase_add_test(tc, test_max_pages);
 	tcase_add_test(tc, test_redirects);
 	tcase_add_test(tc, test_delivered_not_admitted);
+	tcase_add_test(tc, test_robots_unavailable_says_why);
 	tcase_add_test(tc, test_wake_and_stop);
 	tcase_add_test(tc, test_recrawl_round);
 	suite_add_tcase(s, tc);

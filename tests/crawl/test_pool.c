@@ -140,6 +140,69 @@ static size_t count_record(const struct run *r, const char *base, const char *pa
 	return n;
 }
 
+/* Failure reports: "PATH CODE REASON"; refusal reports: "PATH CAUSE
+ * DETAIL" (refusals only, not skips); from worker threads. */
+static pthread_mutex_t reports_lock = PTHREAD_MUTEX_INITIALIZER;
+static char failures[16][320], refusals[16][320];
+static size_t n_failures, n_refusals;
+
+static void on_failure(void *ctx, const char *url, long code, const char *reason)
+{
+	const char *path = strstr(url + strlen("http://"), "/");
+	pthread_mutex_lock(&reports_lock);
+	if (n_failures < 16)
+		snprintf(failures[n_failures++], sizeof(failures[0]), "%s %ld %s", path, code, reason);
+	pthread_mutex_unlock(&reports_lock);
+}
+
+static void on_refusal(void *ctx, const struct rsd_refusal *rf)
+{
+	if (!rsd_cause_is_refusal(rf->cause))
+		return;
+	const char *path = strstr(rf->url + strlen("http://"), "/");
+	pthread_mutex_lock(&reports_lock);
+	if (n_refusals < 16)
+		snprintf(refusals[n_refusals++], sizeof(refusals[0]), "%s %s %s", path,
+			 rsd_cause_info(rf->cause)->name, rf->detail ? rf->detail : "-");
+	pthread_mutex_unlock(&reports_lock);
+}
+
+static bool reported_once(char (*lines)[320], size_t n, const char *what, const char *prefix)
+{
+	size_t hits = 0;
+	for (size_t i = 0; i < n; i++) {
+		fprintf(stderr, "%s: %s\n", what, lines[i]);
+		hits += strncmp(lines[i], prefix, strlen(prefix)) == 0;
+	}
+	return hits == 1;
+}
+
+static bool failure_reported(const char *prefix)
+{
+	return reported_once(failures, n_failures, "failure", prefix);
+}
+
+/* prefix is "PATH CAUSE DETAIL" with @BASE@ for the server's base URL. */
+static bool refusal_reported(const struct run *r, const char *prefix)
+{
+	const char *vars[] = { "@BASE@", rsd_httpd_base(r->srv) };
+	char want[320];
+	const char *at = strstr(prefix, vars[0]);
+	if (at)
+		snprintf(want, sizeof want, "%.*s%s%s", (int)(at - prefix), prefix, vars[1],
+			 at + strlen(vars[0]));
+	else
+		snprintf(want, sizeof want, "%s", prefix);
+	return reported_once(refusals, n_refusals, "refusal", want);
+}
+
+static void watch_reports(struct run *r)
+{
+	n_failures = n_refusals = 0;
+	rsd_scraper_set_failure_cb(r->pool, on_failure, NULL);
+	rsd_scraper_set_refusal_cb(r->pool, on_refusal, NULL);
+}
+
 static int by_time(const void *a, const void *b)
 {
 	const struct rsd_httpd_request *x = a, *y = b;
@@ -303,6 +366,7 @@ START_TEST(test_private_addresses_refused)
 	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, NULL, r.efd, &r.pool), 0);
 	rsd_scraper_set_once(r.pool, true);
+	watch_reports(&r);
 	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
 	consume_until_finished(&r);
 	struct rsd_httpd_request *log;
@@ -310,6 +374,11 @@ START_TEST(test_private_addresses_refused)
 	free(log);
 	ck_assert_uint_eq(r.n_records, 0);
 	ck_assert_uint_eq(atomic_load(&rsd_scraper_stats(r.pool)->pages_skipped), 1);
+	/* the start page is refused for the address robots.txt was at */
+	ck_assert_uint_eq(atomic_load(&rsd_scraper_stats(r.pool)->by_cause[RSD_CAUSE_PRIVATE_ADDRESS]), 1);
+	ck_assert_uint_eq(n_refusals, 1);
+	ck_assert(refusal_reported(&r, "/ private_address 127.0.0.1 is a loopback address (127.0.0.0/8)"));
+	ck_assert_uint_eq(n_failures, 0);
 	end_run(&r);
 }
 END_TEST
@@ -350,27 +419,6 @@ END_TEST
 /* Rules under attack: redirect loops and chains, redirects out of scope,
  * 429 with Retry-After, a hanging page, a gzip bomb, a server that always
  * fails, an ISO-8859-1 page. */
-/* Failure reports: (url path, reason) pairs, from worker threads. */
-static pthread_mutex_t failures_lock = PTHREAD_MUTEX_INITIALIZER;
-static char failures[16][160];
-static size_t n_failures;
-
-static void on_failure(void *ctx, const char *url, long code, const char *reason)
-{
-	const char *path = strstr(url + strlen("http://"), "/");
-	pthread_mutex_lock(&failures_lock);
-	if (n_failures < 16)
-		snprintf(failures[n_failures++], sizeof(failures[0]), "%s %ld %s", path, code, reason);
-	pthread_mutex_unlock(&failures_lock);
-}
-
-static bool failure_reported(const char *prefix)
-{
-	size_t hits = 0;
-	for (size_t i = 0; i < n_failures; i++)
-		hits += strncmp(failures[i], prefix, strlen(prefix)) == 0;
-	return hits == 1;
-}
 
 START_TEST(test_hostile_site)
 {
@@ -415,7 +463,7 @@ START_TEST(test_hostile_site)
 	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, r.state, r.efd, &r.pool), 0);
 	rsd_scraper_set_once(r.pool, true);
 	rsd_scraper_set_retry_policy(r.pool, 1, 200);
-	rsd_scraper_set_failure_cb(r.pool, on_failure, NULL);
+	watch_reports(&r);
 	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
 	consume_until_finished(&r);
 
@@ -465,13 +513,17 @@ START_TEST(test_hostile_site)
 	const struct rsd_scraper_stats *st = rsd_scraper_stats(r.pool);
 	ck_assert_uint_eq(atomic_load(&st->pages_failed), 4);  /* /hang, /boom, two 404s */
 	ck_assert_uint_ge(atomic_load(&st->pages_skipped), 3); /* /out, /c5's hop, /bomb */
-	/* every page given up on is reported once, with its reason */
-	for (size_t i = 0; i < n_failures; i++)
-		fprintf(stderr, "failure: %s\n", failures[i]);
-	ck_assert_uint_eq(n_failures, 7);
-	ck_assert(failure_reported("/out 302 redirect out of scope"));
-	ck_assert(failure_reported("/c5 302 more than 5 redirects"));
-	ck_assert(failure_reported("/bomb 200 larger than max_page_bytes"));
+	ck_assert_uint_eq(atomic_load(&st->by_cause[RSD_CAUSE_OUT_OF_SCOPE]), 1);
+	ck_assert_uint_eq(atomic_load(&st->by_cause[RSD_CAUSE_REDIRECT]), 1);
+	ck_assert_uint_eq(atomic_load(&st->by_cause[RSD_CAUSE_TOO_BIG]), 1);
+	/* every page refused is reported once, with its cause and detail ... */
+	ck_assert_uint_eq(n_refusals, 3);
+	ck_assert(refusal_reported(&r, "/out out_of_scope redirect to http://elsewhere.test/recipe: "
+				       "host elsewhere.test is not in allowed_hosts"));
+	ck_assert(refusal_reported(&r, "/c5 redirect more than 5 redirects, the last to @BASE@/c6"));
+	ck_assert(refusal_reported(&r, "/bomb too_big body larger than max_page_bytes (65536 bytes)"));
+	/* ... and every page given up on once, with its reason */
+	ck_assert_uint_eq(n_failures, 4);
 	ck_assert(failure_reported("/boom 500 server error"));
 	ck_assert(failure_reported("/hang 0 "));
 	ck_assert(failure_reported("/index.html 404 client error"));
@@ -593,6 +645,7 @@ START_TEST(test_robots_unavailable)
 	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, NULL, r.efd, &r.pool), 0);
 	rsd_scraper_set_once(r.pool, true);
 	rsd_scraper_set_retry_policy(r.pool, 2, 100);
+	watch_reports(&r);
 	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
 	consume_until_finished(&r);
 	struct rsd_httpd_request *log;
@@ -603,6 +656,8 @@ START_TEST(test_robots_unavailable)
 	free(log);
 	ck_assert_uint_eq(r.n_records, 0);
 	ck_assert_uint_eq(atomic_load(&rsd_scraper_stats(r.pool)->pages_skipped), 1);
+	ck_assert_uint_eq(atomic_load(&rsd_scraper_stats(r.pool)->by_cause[RSD_CAUSE_ROBOTS_UNREACHABLE]), 1);
+	ck_assert(refusal_reported(&r, "/ robots_unreachable @BASE@/robots.txt: HTTP 503, server error"));
 	end_run(&r);
 }
 END_TEST
@@ -647,8 +702,7 @@ static void start_config(struct run *r, bool once, const char *fmt, ...)
 	ck_assert_int_ge(r->efd, 0);
 	ck_assert_int_eq(rsd_scraper_new(r->cfg, r->ring, r->state, r->efd, &r->pool), 0);
 	rsd_scraper_set_once(r->pool, once);
-	rsd_scraper_set_failure_cb(r->pool, on_failure, NULL);
-	n_failures = 0;
+	watch_reports(r);
 	ck_assert_int_eq(rsd_scraper_start(r->pool), 0);
 }
 
@@ -690,8 +744,10 @@ START_TEST(test_gzip_sitemap_file)
 	ck_assert_uint_eq(r.n_records, 1);
 	ck_assert_uint_eq(count_record(&r, base, "/hidden/cake.html"), 1);
 	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/bomb.xml.gz"), 1);
-	ck_assert_uint_eq(n_failures, 1);
-	ck_assert(failure_reported("/bomb.xml.gz 200 gzip sitemap larger than max_page_bytes"));
+	ck_assert_uint_eq(n_failures, 0);
+	ck_assert_uint_eq(n_refusals, 1);
+	ck_assert(refusal_reported(&r, "/bomb.xml.gz too_big gzip sitemap, decompressed, larger than "
+				       "max_page_bytes (1048576 bytes)"));
 	end_run(&r);
 }
 END_TEST
@@ -940,8 +996,12 @@ START_TEST(test_sitemap_redirects_checked)
 	struct rsd_httpd_request *log;
 	ck_assert_uint_eq(rsd_httpd_log(r.srv, &log), 7);
 	free(log);
-	ck_assert_uint_eq(n_failures, 1);
-	ck_assert(failure_reported("/away-sm.xml 302 redirect out of scope"));
+	ck_assert_uint_eq(n_failures, 0);
+	ck_assert_uint_eq(n_refusals, 2);
+	ck_assert(refusal_reported(&r, "/away-sm.xml out_of_scope redirect to http://elsewhere.test/sm.xml: "
+				       "host elsewhere.test is not in allowed_hosts"));
+	ck_assert(refusal_reported(&r, "/private/sm.xml robots_disallow @BASE@/robots.txt: "
+				       "\"Disallow: /private/\""));
 	end_run(&r);
 }
 END_TEST

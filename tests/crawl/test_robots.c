@@ -89,6 +89,31 @@ START_TEST(test_rfc_longest_match)
 }
 END_TEST
 
+/* The refusal names the rule that decided: the longest matching Disallow,
+ * in its normalised encoding; none for an allowed path or a complete
+ * disallow. */
+START_TEST(test_check_names_the_rule)
+{
+	struct rsd_robots *r = parse("User-agent: *\nDisallow: /a\nDisallow: /a/b\nAllow: /a/b/ok\n"
+				     "Disallow: /%7Ecook*.php$\n", "x");
+	const char *rule = "unset";
+	ck_assert(!rsd_robots_check(r, "/a/x", &rule));
+	ck_assert_str_eq(rule, "/a");
+	ck_assert(!rsd_robots_check(r, "/a/b/c", &rule));
+	ck_assert_str_eq(rule, "/a/b");
+	ck_assert(rsd_robots_check(r, "/a/b/ok", &rule));
+	ck_assert_ptr_null(rule);
+	ck_assert(!rsd_robots_check(r, "/~cook/book.php", &rule));
+	ck_assert_str_eq(rule, "/~cook*.php$");
+	rsd_robots_free(r);
+	ck_assert_int_eq(rsd_robots_new_disallow_all(&r), 0);
+	rule = "unset";
+	ck_assert(!rsd_robots_check(r, "/x", &rule));
+	ck_assert_ptr_null(rule);
+	rsd_robots_free(r);
+}
+END_TEST
+
 /* RFC 9309 2.2.2: equivalent Allow and Disallow: Allow wins */
 START_TEST(test_tie_allows)
 {
@@ -377,6 +402,7 @@ int main(void)
 	tcase_add_test(tc, test_rfc_simple_example);
 	tcase_add_test(tc, test_rfc_longest_match);
 	tcase_add_test(tc, test_tie_allows);
+	tcase_add_test(tc, test_check_names_the_rule);
 	tcase_add_test(tc, test_special_characters);
 	tcase_add_test(tc, test_percent_encoding);
 	tcase_add_test(tc, test_user_agent_matching);

@@ -2,6 +2,7 @@
 #include "delivery.h"
 
 #include <check.h>
+#include <ctype.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -619,11 +620,16 @@ void expect_exit(struct harness_proc *p, int code, int timeout_ms)
 bool summary_parse(const char *text, struct summary *out)
 {
 	const char *at = strstr(text, "Stopped after ");
-	if (!at)
+	if (!at || sscanf(at, "Stopped after %*fs: %llu pages fetched (%llu failed)", &out->fetched,
+			  &out->failed) != 2)
 		return false;
-	return sscanf(at,
-		      "Stopped after %*fs: %llu pages fetched (%llu failed), %llu records produced, "
-		      "%llu acknowledged, %llu undelivered, %llu consumed",
-		      &out->fetched, &out->failed, &out->produced, &out->acknowledged,
-		      &out->undelivered, &out->consumed) == 6;
+	/* The refused and skipped pages by cause come between: read on from
+	 * the number before "records produced". */
+	const char *rec = strstr(at, " records produced, ");
+	if (!rec)
+		return false;
+	while (rec > at && isdigit((unsigned char)rec[-1]))
+		rec--;
+	return sscanf(rec, "%llu records produced, %llu acknowledged, %llu undelivered, %llu consumed",
+		      &out->produced, &out->acknowledged, &out->undelivered, &out->consumed) == 4;
 }

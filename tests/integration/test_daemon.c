@@ -23,7 +23,7 @@ static const char config_template[] =
 	"threads = 2\n"
 	"delay_ms = @DELAY@\n"
 	"max_connections_per_host = 4\n"
-	"allow_private_addresses = on\n"
+	"allow_private_addresses = @PRIVATE@\n"
 	"robots = on\n"
 	"timeout_s = 20\n"
 	"[ring]\n"
@@ -72,6 +72,7 @@ struct config_opts {
 	const char *delay_ms;
 	const char *shutdown_s;
 	const char *producer_extra;
+	const char *private_addresses; /* allow_private_addresses; NULL: on */
 };
 
 static void write_config(struct harness_proc *p, const struct fixture_site *s,
@@ -84,6 +85,7 @@ static void write_config(struct harness_proc *p, const struct fixture_site *s,
 		"DELAY", o->delay_ms ? o->delay_ms : "0",
 		"SHUTDOWN", o->shutdown_s ? o->shutdown_s : "20",
 		"PRODUCER", o->producer_extra ? o->producer_extra : "",
+		"PRIVATE", o->private_addresses ? o->private_addresses : "on",
 		NULL,
 	};
 	char *text = harness_subst(config_template, vars), path[256];
@@ -205,6 +207,73 @@ START_TEST(once_exits_69_when_kafka_is_unreachable)
 	ck_assert_msg(code == 69, "exit %d, stderr:\n%s", code, err);
 	ck_assert_ptr_nonnull(strstr(err, "could not be delivered"));
 	free(err);
+	harness_cleanup(&p);
+	site_stop(&s);
+}
+END_TEST
+
+static unsigned count_substr(const char *text, const char *needle)
+{
+	unsigned n = 0;
+	for (const char *at = text; (at = strstr(at, needle)); at += strlen(needle))
+		n++;
+	return n;
+}
+
+/* The SSRF guard, seen by the operator: a start URL on 127.0.0.1 with
+ * allow_private_addresses = off is refused, stderr says which address,
+ * what it is and which key allows it (once: the rate limit), and the
+ * summary counts the page by cause. Nothing reaches the server. */
+START_TEST(once_private_start_url_refusal_says_why)
+{
+	struct fixture_site s = site_start();
+	struct harness_proc p;
+	harness_init(&p);
+	write_config(&p, &s, &(struct config_opts){ .private_addresses = "off" }, "rsd.ini");
+	const char *argv[] = { "recipe-scraperd", "--once", "-c", "rsd.ini", NULL };
+	harness_spawn(&p, argv);
+	int code = harness_wait_exit(&p, 60000);
+	char *err = harness_slurp(p.stderr_path);
+	ck_assert_msg(code == 0, "exit %d, stderr:\n%s", code, err);
+	char want[512];
+	snprintf(want, sizeof want,
+		 "<4>Refused %s/site/index.html on host 127.0.0.1: private address: 127.0.0.1 is a "
+		 "loopback address (127.0.0.0/8); allow_private_addresses = on allows it",
+		 rsd_httpd_base(s.httpd));
+	ck_assert_msg(strstr(err, want) != NULL, "no \"%s\" in:\n%s", want, err);
+	ck_assert_msg(count_substr(err, "<4>Refused ") == 1, "one line per host and cause:\n%s", err);
+	ck_assert_msg(strstr(err, "<6>Stopped after ") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, " 0 pages fetched (0 failed), 1 refused: 1 private address "
+				  "(allow_private_addresses = off), 0 skipped, 0 records produced") != NULL,
+		      "summary without the refusal:\n%s", err);
+	struct rsd_httpd_request *log;
+	ck_assert_uint_eq(rsd_httpd_log(s.httpd, &log), 0);
+	free(log);
+	free(err);
+	harness_cleanup(&p);
+	site_stop(&s);
+}
+END_TEST
+
+/* The same as a service: STATUS= (systemctl status) counts the refusal by
+ * cause with the setting that decided. */
+START_TEST(status_counts_refusals_by_cause)
+{
+	struct fixture_site s = site_start();
+	struct harness_proc p;
+	harness_init(&p);
+	write_config(&p, &s, &(struct config_opts){ .private_addresses = "off" }, "rsd.ini");
+	const char *argv[] = { "recipe-scraperd", "-c", "rsd.ini", NULL };
+	harness_spawn(&p, argv);
+	ck_assert_msg(harness_wait_notify(&p, "READY=1", 1, 60000), "no READY=1: %s", p.notified);
+	/* STATUS= is sent every 2 s */
+	ck_assert_msg(harness_wait_notify(&p,
+					  "STATUS=pages 0 fetched, 0 failed, 1 refused: 1 private "
+					  "address (allow_private_addresses = off), 0 skipped, 0 queued;",
+					  1, 10000),
+		      "%s", p.notified);
+	harness_signal(&p, SIGTERM);
+	ck_assert_int_eq(harness_wait_exit(&p, 60000), 0);
 	harness_cleanup(&p);
 	site_stop(&s);
 }
@@ -380,6 +449,8 @@ static Suite *daemon_suite(void)
 	tcase_set_timeout(e2e, 180);
 	tcase_add_test(e2e, once_crawls_publishes_and_consumes_every_recipe_once);
 	tcase_add_test(e2e, once_exits_69_when_kafka_is_unreachable);
+	tcase_add_test(e2e, once_private_start_url_refusal_says_why);
+	tcase_add_test(e2e, status_counts_refusals_by_cause);
 	suite_add_tcase(s, e2e);
 
 	TCase *sig = tcase_create("signals");
