@@ -92,6 +92,7 @@ struct rsd_daemon {
 	/* Totals across pipeline restarts (reloads recreate components). */
 	uint64_t undelivered;
 	uint64_t pages_fetched, pages_failed, produced, acknowledged, consumed, alerts, invalid;
+	uint64_t failed_records, raw_skipped;
 };
 
 static uint64_t now_usec(clockid_t clock)
@@ -113,7 +114,7 @@ static void log_config_diag(const struct rsd_config_diag *diag, int priority, co
 
 struct counters {
 	uint64_t fetched, failed, skipped, records, in_flight, queued;
-	uint64_t produced, acknowledged, failed_records, outq;
+	uint64_t produced, acknowledged, failed_records, raw_skipped, outq;
 	uint64_t consumed, alerts, invalid, lag;
 	size_t ring_depth, ring_capacity;
 };
@@ -125,6 +126,8 @@ static void counters_read(const struct rsd_daemon *d, struct counters *c)
 	c->failed = d->pages_failed;
 	c->produced = d->produced;
 	c->acknowledged = d->acknowledged;
+	c->failed_records = d->failed_records;
+	c->raw_skipped = d->raw_skipped;
 	c->consumed = d->consumed;
 	c->alerts = d->alerts;
 	c->invalid = d->invalid;
@@ -141,7 +144,8 @@ static void counters_read(const struct rsd_daemon *d, struct counters *c)
 		const struct rsd_producer_stats *p = rsd_producer_stats(d->producer);
 		c->produced += atomic_load(&p->produced);
 		c->acknowledged += atomic_load(&p->acknowledged);
-		c->failed_records = atomic_load(&p->failed);
+		c->failed_records += atomic_load(&p->failed);
+		c->raw_skipped += atomic_load(&p->raw_skipped);
 		c->outq = atomic_load(&p->outq);
 	}
 	if (d->consumer) {
@@ -171,6 +175,8 @@ static void counters_retire_producer(struct rsd_daemon *d)
 	const struct rsd_producer_stats *p = rsd_producer_stats(d->producer);
 	d->produced += atomic_load(&p->produced);
 	d->acknowledged += atomic_load(&p->acknowledged);
+	d->failed_records += atomic_load(&p->failed);
+	d->raw_skipped += atomic_load(&p->raw_skipped);
 }
 
 static void counters_retire_consumer(struct rsd_daemon *d)
@@ -224,6 +230,7 @@ static void log_stats(const struct rsd_daemon *d)
 		{ "RECORDS_PRODUCED", c.produced },
 		{ "RECORDS_ACKNOWLEDGED", c.acknowledged },
 		{ "RECORDS_FAILED", c.failed_records },
+		{ "RAW_SKIPPED", c.raw_skipped },
 		{ "RECORDS_CONSUMED", c.consumed },
 		{ "ALERTS", c.alerts },
 		{ "INVALID_RECORDS", c.invalid },
@@ -237,9 +244,10 @@ static void log_stats(const struct rsd_daemon *d)
 	const char *fields[RSD_MAX_COUNTER_FIELDS + 1];
 	format_counter_fields(cf, sizeof cf / sizeof cf[0], buf, fields);
 	rsd_log_event(LOG_INFO, RSD_MID_STATS, fields,
-		      "Stats: %" PRIu64 " pages fetched, %" PRIu64 " records acknowledged, %" PRIu64
-		      " consumed, ring %zu/%zu",
-		      c.fetched, c.acknowledged, c.consumed, c.ring_depth, c.ring_capacity);
+		      "Stats: %" PRIu64 " pages fetched, %" PRIu64 " records acknowledged (%" PRIu64
+		      " failed), %" PRIu64 " raw pages not published, %" PRIu64 " consumed, ring %zu/%zu",
+		      c.fetched, c.acknowledged, c.failed_records, c.raw_skipped, c.consumed,
+		      c.ring_depth, c.ring_capacity);
 }
 
 /* ---- pipeline construction ----------------------------------------------- */
@@ -795,6 +803,7 @@ static void log_summary(struct rsd_daemon *d, double seconds)
 		{ "RECORDS_PRODUCED", c.produced },
 		{ "RECORDS_ACKNOWLEDGED", c.acknowledged },
 		{ "RECORDS_UNDELIVERED", d->undelivered },
+		{ "RAW_SKIPPED", c.raw_skipped },
 		{ "RECORDS_CONSUMED", c.consumed },
 		{ "ALERTS", c.alerts },
 	};
@@ -805,9 +814,9 @@ static void log_summary(struct rsd_daemon *d, double seconds)
 		      "Stopped after %.1fs: %" PRIu64 " pages fetched (%" PRIu64 " failed), %" PRIu64
 		      " records produced, %" PRIu64 " acknowledged, %" PRIu64
 		      " undelivered, %" PRIu64 " consumed (%" PRIu64 " alerts, %" PRIu64
-		      " invalid)",
+		      " invalid); %" PRIu64 " raw pages not published",
 		      seconds, c.fetched, c.failed, c.produced, c.acknowledged, d->undelivered,
-		      c.consumed, c.alerts, c.invalid);
+		      c.consumed, c.alerts, c.invalid, c.raw_skipped);
 }
 
 /* SIGTERM, --once completion or a fatal error: everything that can still be
