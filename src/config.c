@@ -196,6 +196,15 @@ static const struct key_spec key_specs[] = {
 	{ KEY("producer", "raw_topic", K_TOPIC, raw_topic), .def = "raw_recipes", .min = 0, .max = 249,
 	  .doc = "Topic of the raw HTML of each recipe page (compressed); empty = not published. "
 		 "Must differ from topic and must not be consumed." },
+	{ KEY("producer", "partitions", K_UINT, partitions), .def = "6", .min = 1, .max = 10000,
+	  .doc = "Partitions of each topic the daemon creates (topic, raw_topic, [consumer] topics) "
+		 "when it is missing at start or after a reload; an existing topic is never changed, "
+		 "one with fewer partitions is reported. It bounds how many consumers of a group "
+		 "share the work." },
+	{ KEY("producer", "replication_factor", K_UINT, replication_factor), .def = "0", .min = 0,
+	  .max = 32767,
+	  .doc = "Replicas of each topic the daemon creates; 0 = the broker's "
+		 "default.replication.factor (Kafka 2.4 or later)." },
 
 	/* [consumer] */
 	{ KEY("consumer", "enabled", K_BOOL, consumer_enabled), .def = "on",

@@ -44,10 +44,13 @@
 #include "producer.h"
 #include "scraper.h"
 #include "state.h"
+#include "topics.h"
 #include "recipe-scraperd/ring.h"
 
 #define RSD_EMBEDDED_BROKERS 3
-#define RSD_EMBEDDED_PARTITIONS 6
+/* Bound of the topic check at start: one metadata request (5 s) and one
+ * CreateTopics (10 s), with a margin. */
+#define RSD_TOPICS_WAIT_MS 20000
 #define RSD_STATUS_EVERY_S 2
 #define RSD_STATS_EVERY_S 60
 
@@ -75,6 +78,8 @@ struct rsd_daemon {
 	struct rsd_scraper *scraper;
 	struct rsd_producer *producer;
 	struct rsd_consumer *consumer;
+	struct rsd_topics *topics;      /* the topic check of the current Kafka clients */
+	bool topics_reported;           /* its outcome was logged */
 	struct rsd_offsets once_target; /* acknowledged offsets the consumer must reach */
 
 	int signal_fd, wake_fd, timer_fd;
@@ -252,30 +257,12 @@ static void log_stats(const struct rsd_daemon *d)
 
 /* ---- pipeline construction ----------------------------------------------- */
 
-static void add_topic_once(const char **topics, size_t max, size_t *n, const char *topic)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp(topics[i], topic) == 0)
-			return;
-	if (*n < max)
-		topics[(*n)++] = topic;
-}
-
-/* Every topic the clients use, once each (topics defaults to topic). */
-static size_t topics_for_broker(const struct rsd_config *cfg, const char **out, size_t max)
-{
-	size_t n = 0;
-	add_topic_once(out, max, &n, cfg->topic);
-	if (cfg->raw_topic)
-		add_topic_once(out, max, &n, cfg->raw_topic);
-	for (size_t i = 0; i < cfg->topics.n; i++)
-		add_topic_once(out, max, &n, cfg->topics.items[i]);
-	return n;
-}
-
+/* The embedded cluster starts with every topic the clients use, with the
+ * configured partitions (its mock brokers do not implement CreateTopics). */
 static int start_broker(struct rsd_daemon *d, const struct rsd_config *cfg)
 {
-	const char *topics[16];
+	struct rsd_topic_want want[RSD_TOPICS_MAX];
+	const char *topics[RSD_TOPICS_MAX];
 	size_t n;
 	char err[512];
 
@@ -283,8 +270,10 @@ static int start_broker(struct rsd_daemon *d, const struct rsd_config *cfg)
 		d->bootstrap = strdup(cfg->brokers);
 		return d->bootstrap ? 0 : -ENOMEM;
 	}
-	n = topics_for_broker(cfg, topics, 16);
-	int r = rsd_broker_new(RSD_EMBEDDED_BROKERS, RSD_EMBEDDED_PARTITIONS, topics, n, 0, err,
+	n = rsd_topics_wanted(cfg, want, RSD_TOPICS_MAX);
+	for (size_t i = 0; i < n; i++)
+		topics[i] = want[i].name;
+	int r = rsd_broker_new(RSD_EMBEDDED_BROKERS, (int)cfg->partitions, topics, n, 0, err,
 			       sizeof err, &d->broker);
 	if (r < 0) {
 		rsd_log(LOG_ERR, "Cannot start the embedded broker: %s", err);
@@ -300,6 +289,89 @@ static int start_broker(struct rsd_daemon *d, const struct rsd_config *cfg)
 	return 0;
 }
 
+/* ---- topic check ----------------------------------------------------------- */
+
+/* What an operator types to create the topic by hand. */
+static void create_command(const struct rsd_daemon *d, const struct rsd_topic_want *w, char *buf,
+			   size_t len)
+{
+	int n = snprintf(buf, len, "kafka-topics.sh --bootstrap-server %s --create --topic %s "
+			 "--partitions %d", d->bootstrap, w->name, w->partitions);
+	if (n > 0 && (size_t)n < len && w->replication_factor > 0)
+		n += snprintf(buf + n, len - (size_t)n, " --replication-factor %d",
+			      w->replication_factor);
+	if (n > 0 && (size_t)n < len && w->max_message_bytes)
+		snprintf(buf + n, len - (size_t)n, " --config max.message.bytes=%ju",
+			 (uintmax_t)w->max_message_bytes);
+}
+
+static void log_topic_not_created(const struct rsd_daemon *d, const struct rsd_topic_result *r)
+{
+	const struct rsd_topic_want *w = &r->want;
+	char topic[300], error[96], cmd[1024];
+	snprintf(topic, sizeof topic, "KAFKA_TOPIC=%s", r->name);
+	snprintf(error, sizeof error, "KAFKA_ERROR=%s", rd_kafka_err2name(r->err));
+	const char *fields[] = { topic, error, NULL };
+	create_command(d, w, cmd, sizeof cmd);
+	rsd_log_event(LOG_ERR, RSD_MID_TOPIC_NOT_CREATED, fields,
+		      "Cannot create Kafka topic %s: %s%s%s; %s. Its records fail until it exists: "
+		      "create it (%s)%s",
+		      r->name, rd_kafka_err2name(r->err), *r->reason ? ": " : "", r->reason,
+		      r->outcome == RSD_TOPIC_REFUSED
+			      ? "this client may not create topics, or the cluster does not support it"
+			      : "the cluster refused the settings",
+		      cmd,
+		      r->outcome == RSD_TOPIC_REFUSED
+			      ? ", or allow this client to create it (ACL operation CREATE)"
+			      : " or, if the cluster refused the settings, correct [producer] partitions "
+				"and replication_factor");
+}
+
+static void log_topic_result(const struct rsd_daemon *d, const struct rsd_topic_result *r)
+{
+	const struct rsd_topic_want *w = &r->want;
+	char topic[300], parts[48], replicas[48];
+	snprintf(topic, sizeof topic, "KAFKA_TOPIC=%s", r->name);
+	snprintf(replicas, sizeof replicas, "%d", w->replication_factor);
+	snprintf(parts, sizeof parts, "KAFKA_PARTITIONS=%d", r->partitions);
+	const char *fields[] = { topic, parts, NULL };
+	switch (r->outcome) {
+	case RSD_TOPIC_EXISTS:
+		break;
+	case RSD_TOPIC_CREATED:
+		rsd_log_event(LOG_NOTICE, RSD_MID_TOPIC_CREATED, fields,
+			      "Created Kafka topic %s with %d partitions, replication factor %s",
+			      r->name, r->partitions,
+			      w->replication_factor > 0 ? replicas : "of the broker's default");
+		break;
+	case RSD_TOPIC_FEWER_PARTITIONS:
+		rsd_log_event(LOG_WARNING, RSD_MID_TOPIC_PARTITIONS, fields,
+			      "Kafka topic %s has %d partitions, fewer than [producer] partitions = %d: "
+			      "at most %d consumers of a group share it. Existing topics are left as "
+			      "they are; to add partitions: kafka-topics.sh --bootstrap-server %s "
+			      "--alter --topic %s --partitions %d",
+			      r->name, r->partitions, w->partitions, r->partitions, d->bootstrap,
+			      r->name, w->partitions);
+		break;
+	case RSD_TOPIC_REFUSED:
+	case RSD_TOPIC_FAILED:
+		log_topic_not_created(d, r);
+		break;
+	}
+}
+
+/* Once the check has finished: its outcome, once per check. */
+static void report_topics(struct rsd_daemon *d)
+{
+	size_t n;
+	const struct rsd_topic_result *res = rsd_topics_results(d->topics, &n);
+	if (!res || d->topics_reported)
+		return;
+	d->topics_reported = true;
+	for (size_t i = 0; i < n; i++)
+		log_topic_result(d, &res[i]);
+}
+
 static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 {
 	char err[512] = "";
@@ -309,6 +381,16 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 	r = rsd_ring_new(cfg->ring_capacity, &d->ring);
 	if (r < 0)
 		return r;
+	/* Before the producer asks for its topics (see topics.c): the check
+	 * creates the missing ones first, unless no broker answers yet. */
+	d->topics_reported = false;
+	r = rsd_topics_start(cfg, d->bootstrap, d->wake_fd, err, sizeof err, &d->topics);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot start the Kafka topic check: %s", err);
+		return r;
+	}
+	if (rsd_topics_wait(d->topics, RSD_TOPICS_WAIT_MS))
+		report_topics(d);
 	r = rsd_producer_new(cfg, d->bootstrap, d->ring, d->state, d->wake_fd, err, sizeof err,
 			     &d->producer);
 	if (r < 0) {
@@ -424,9 +506,22 @@ static void stop_scraper(struct rsd_daemon *d)
  * crawl state: their pages are fetched again next time. acked (may be NULL)
  * receives the acknowledged offsets before the producer goes. Returns the
  * number of undelivered records. */
+/* After the producer: a check still running ends within its request's
+ * timeout, and what it found is logged before it goes. */
+static void stop_topics(struct rsd_daemon *d)
+{
+	if (!d->topics)
+		return;
+	rsd_topics_stop(d->topics);
+	report_topics(d);
+	rsd_topics_free(d->topics);
+	d->topics = NULL;
+}
+
 static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_offsets *acked)
 {
 	if (!d->producer) {
+		stop_topics(d);
 		rsd_ring_free(d->ring); /* a start that failed half-way */
 		d->ring = NULL;
 		return 0;
@@ -448,6 +543,7 @@ static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_off
 	counters_retire_producer(d);
 	rsd_producer_free(d->producer);
 	d->producer = NULL;
+	stop_topics(d);
 	rsd_ring_free(d->ring);
 	d->ring = NULL;
 	return undelivered;
@@ -475,6 +571,14 @@ static void release_config(struct rsd_daemon *d, struct rsd_config *cfg)
 static bool ring_changed(const struct rsd_config *a, const struct rsd_config *b)
 {
 	return a->ring_capacity != b->ring_capacity;
+}
+
+/* The topic check runs again only with new clients: these settings shape
+ * the topics it creates (max_page_bytes: the raw topic's message size). */
+static bool topic_settings_changed(const struct rsd_config *a, const struct rsd_config *b)
+{
+	return a->partitions != b->partitions || a->replication_factor != b->replication_factor ||
+	       (b->raw_topic && a->max_page_bytes != b->max_page_bytes);
 }
 
 static bool sink_changed(const struct rsd_config *a, const struct rsd_config *b)
@@ -521,7 +625,8 @@ static void reload(struct rsd_daemon *d)
 		   now_usec(CLOCK_MONOTONIC), path);
 
 	bool kafka = rsd_config_kafka_changed(d->kafka_cfg, next) ||
-		     ring_changed(d->kafka_cfg, next) || sink_changed(d->kafka_cfg, next);
+		     ring_changed(d->kafka_cfg, next) || sink_changed(d->kafka_cfg, next) ||
+		     topic_settings_changed(d->kafka_cfg, next);
 	struct rsd_config *old = d->cfg, *old_kafka = d->kafka_cfg;
 
 	/* The scraper always restarts: its records so far are in the ring, which
@@ -691,6 +796,7 @@ static void handle_wake(struct rsd_daemon *d)
 {
 	eventfd_t v;
 	(void)eventfd_read(d->wake_fd, &v);
+	report_topics(d);
 	if (kafka_failed_fatally(d)) {
 		d->exit_code = RSD_EXIT_FAILURE;
 		d->stop_requested = true;

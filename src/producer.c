@@ -50,6 +50,7 @@
 
 #include "kafka_conf.h"
 #include "record.h"
+#include "topics.h"
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
@@ -430,7 +431,12 @@ static int create_topics(struct rsd_producer *p, const struct rsd_config *cfg, c
 static int create_client(struct rsd_producer *p, const struct rsd_config *cfg,
 			 const char *bootstrap, char *errbuf, size_t errlen)
 {
-	static const char *const defaults[] = { "compression.type", "lz4", NULL };
+	/* message.max.bytes: a raw page of max_page_bytes must fit (librdkafka's
+	 * default is 1 MB; topics.c gives the raw topic the same limit). */
+	char raw_bytes[32];
+	const char *const defaults[] = { "compression.type", "lz4",
+					 cfg->raw_topic ? "message.max.bytes" : NULL, raw_bytes, NULL };
+	snprintf(raw_bytes, sizeof(raw_bytes), "%ju", (uintmax_t)rsd_topics_raw_message_bytes(cfg));
 	/* The delivery guarantee depends on these; the user may not weaken them. */
 	static const char *const forced[] = { "enable.idempotence", "true", "acks", "all", NULL };
 	static const uint64_t one = 1;
@@ -476,11 +482,7 @@ int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ri
 	}
 	rsd_kafka_health_init(&p->health, wake_fd);
 	pthread_mutex_init(&p->acked_lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* timeouts immune to clock steps */
-	pthread_cond_init(&p->settled, &ca);
-	pthread_condattr_destroy(&ca);
+	rsd_kafka_cond_init(&p->settled);
 	p->ring = ring;
 	p->max_held = rsd_ring_capacity(ring);
 	p->state = state;
@@ -621,14 +623,7 @@ static uint64_t settled_count(const struct rsd_producer *p)
 
 bool rsd_producer_wait_settled(struct rsd_producer *p, uint64_t count, int timeout_ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = rsd_kafka_deadline(timeout_ms);
 	/* The counters move before announce_settled() takes the lock, so a
 	 * check under the lock cannot miss the broadcast that follows. */
 	pthread_mutex_lock(&p->acked_lock);

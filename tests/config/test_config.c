@@ -715,7 +715,8 @@ START_TEST(keys_table_lists_every_key)
 		"scraper.timeout_s", "scraper.max_page_bytes", "scraper.robots",
 		"scraper.allow_private_addresses", "scraper.dedup_canonical", "scraper.recrawl_interval_s",
 		"scraper.max_retries", "scraper.retry_backoff_ms", "ring.capacity",
-		"kafka.brokers", "kafka.debug", "producer.topic", "producer.raw_topic", "consumer.enabled",
+		"kafka.brokers", "kafka.debug", "producer.topic", "producer.raw_topic", "producer.partitions",
+		"producer.replication_factor", "consumer.enabled",
 		"consumer.group_id", "consumer.topics", "consumer.calorie_threshold", "journal.sink",
 		"journal.identifier",
 	};

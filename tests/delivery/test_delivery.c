@@ -157,6 +157,38 @@ START_TEST(brokers_down_from_start)
 }
 END_TEST
 
+/* 1c. The topic check against a cluster that holds parsed_recipes with 6
+ * partitions and no raw_pages: with partitions = 8 it warns that
+ * parsed_recipes has fewer (and leaves it), tries to create raw_pages and
+ * logs why it could not (the mock cluster has no CreateTopics and no
+ * controller), before the producer starts; the daemon keeps running and
+ * every record is delivered. (The producer's first request for raw_pages
+ * then has the mock auto-create it, as a broker with
+ * auto.create.topics.enable would.) */
+START_TEST(topic_check)
+{
+	struct world w;
+	world_start(&w, SLOW_MS);
+	write_daemon_conf(&w.p, &(struct daemon_conf){
+					.brokers = w.broker.bootstrap,
+					.start_url = w.site.index_url,
+					.raw_topic = "raw_pages",
+					.producer_extra = "partitions = 8",
+				});
+	daemon_start(&w.p, true);
+	expect_exit(&w.p, 0, RUN_MS);
+	assert_stderr_has(&w.p, "<4>Kafka topic parsed_recipes has 6 partitions, fewer than "
+				"[producer] partitions = 8");
+	assert_stderr_has(&w.p, "--alter --topic parsed_recipes --partitions 8");
+	assert_stderr_has(&w.p, "<3>Cannot create Kafka topic raw_pages: _TIMED_OUT");
+	assert_stderr_has(&w.p, "--create --topic raw_pages --partitions 8 --config "
+				"max.message.bytes=10551296");
+	assert_stderr_has(&w.p, " 0 undelivered");
+	assert_all_consumed(&w.site, &w.p, "topic-check");
+	world_stop(&w);
+}
+END_TEST
+
 /* 2. Produce requests fail with retriable errors, OffsetCommit requests
  * fail too (auto-commit runs often here so that they are hit).
  *
@@ -588,6 +620,7 @@ int main(int argc, char **argv)
 	const struct scenario scenarios[] = {
 		{ "broker-outage", broker_outage },
 		{ "brokers-down-from-start", brokers_down_from_start },
+		{ "topic-check", topic_check },
 		{ "request-errors", request_errors },
 		{ "leader-change-rtt", leader_change_and_rtt },
 		{ "kill9-restart", kill9_then_restart },
