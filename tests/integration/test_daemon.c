@@ -271,6 +271,16 @@ START_TEST(check_config_reports_file_line_and_exits_78)
 		      "stderr: %s", err);
 	free(err);
 
+	/* A property the producer forces is refused at -t, not overridden later. */
+	harness_write_file(path, "[scraper]\nstart_urls = http://127.0.0.1/\n"
+				 "[producer]\nenable.idempotence = false\n");
+	harness_spawn(&p, argv);
+	ck_assert_int_eq(harness_wait_exit(&p, 30000), 78);
+	err = harness_slurp(p.stderr_path);
+	ck_assert_msg(strstr(err, "bad.ini:4: producer.enable.idempotence: must be true") != NULL,
+		      "stderr: %s", err);
+	free(err);
+
 	harness_write_file(path, "[scraper]\nstart_urls = http://127.0.0.1/\n");
 	harness_spawn(&p, argv);
 	ck_assert_int_eq(harness_wait_exit(&p, 30000), 0);
