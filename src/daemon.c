@@ -658,7 +658,8 @@ static void reload(struct rsd_daemon *d)
 		d->cfg = next;
 	}
 	release_config(d, old);
-	release_config(d, old_kafka);
+	if (old_kafka != old) /* one configuration until the first reload: freed once */
+		release_config(d, old_kafka);
 	if (!d->stop_requested && start_scraper(d, next) < 0) {
 		d->exit_code = RSD_EXIT_FAILURE;
 		d->stop_requested = true;
