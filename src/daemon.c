@@ -389,6 +389,10 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 		rsd_log(LOG_ERR, "Cannot start the Kafka topic check: %s", err);
 		return r;
 	}
+	/* The wait is bounded below WatchdogSec=30, but a reload may already
+	 * have spent a drain: the main thread is busy, not stuck. */
+	if (d->watchdog_usec)
+		sd_notify(0, "WATCHDOG=1");
 	if (rsd_topics_wait(d->topics, RSD_TOPICS_WAIT_MS))
 		report_topics(d);
 	r = rsd_producer_new(cfg, d->bootstrap, d->ring, d->state, d->wake_fd, err, sizeof err,

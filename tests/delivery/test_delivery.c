@@ -189,6 +189,37 @@ START_TEST(topic_check)
 }
 END_TEST
 
+/* 1d. A reload that changes the topic settings runs the check again on the
+ * new clients: parsed_recipes (6 partitions) is fine with partitions = 6,
+ * then reported after a reload to partitions = 12. */
+START_TEST(topic_check_on_reload)
+{
+	struct world w;
+	world_start(&w, 0);
+	struct daemon_conf conf = {
+		.brokers = w.broker.bootstrap,
+		.start_url = w.site.index_url,
+		.producer_extra = "partitions = 6",
+	};
+	write_daemon_conf(&w.p, &conf);
+	daemon_start(&w.p, false);
+	char *err = harness_slurp(w.p.stderr_path);
+	ck_assert_msg(strstr(err, "fewer than [producer] partitions") == NULL, "%s", err);
+	free(err);
+
+	conf.producer_extra = "partitions = 12";
+	write_daemon_conf(&w.p, &conf);
+	harness_signal(&w.p, SIGHUP);
+	expect_notify(&w.p, "READY=1", 2, 60000);
+	harness_signal(&w.p, SIGTERM);
+	expect_exit(&w.p, 0, RUN_MS);
+	assert_stderr_has(&w.p, "(Kafka clients recreated)");
+	assert_stderr_has(&w.p, "<4>Kafka topic parsed_recipes has 6 partitions, fewer than "
+				"[producer] partitions = 12");
+	world_stop(&w);
+}
+END_TEST
+
 /* 2. Produce requests fail with retriable errors, OffsetCommit requests
  * fail too (auto-commit runs often here so that they are hit).
  *
@@ -621,6 +652,7 @@ int main(int argc, char **argv)
 		{ "broker-outage", broker_outage },
 		{ "brokers-down-from-start", brokers_down_from_start },
 		{ "topic-check", topic_check },
+		{ "topic-check-reload", topic_check_on_reload },
 		{ "request-errors", request_errors },
 		{ "leader-change-rtt", leader_change_and_rtt },
 		{ "kill9-restart", kill9_then_restart },
