@@ -217,6 +217,15 @@ static const struct key_spec key_specs[] = {
 	{ KEY("producer", "raw_topic", K_TOPIC, raw_topic), .def = "raw_recipes", .min = 0, .max = 249,
 	  .doc = "Topic of the raw HTML of each recipe page (compressed); empty = not published. "
 		 "Must differ from topic and must not be consumed." },
+	{ KEY("producer", "partitions", K_UINT, partitions), .def = "6", .min = 1, .max = 10000,
+	  .doc = "Partitions of each topic the daemon creates (topic, raw_topic, [consumer] topics) "
+		 "when it is missing at start or after a reload; an existing topic is never changed, "
+		 "one with fewer partitions is reported. It bounds how many consumers of a group "
+		 "share the work." },
+	{ KEY("producer", "replication_factor", K_UINT, replication_factor), .def = "0", .min = 0,
+	  .max = 32767,
+	  .doc = "Replicas of each topic the daemon creates; 0 = the broker's "
+		 "default.replication.factor (Kafka 2.4 or later)." },
 
 	/* [consumer] */
 	{ KEY("consumer", "enabled", K_BOOL, consumer_enabled), .def = "on",
@@ -268,6 +277,28 @@ static const struct {
 	{ "bootstrap.servers", "kafka.brokers" },
 	{ "metadata.broker.list", "kafka.brokers" },
 	{ "group.id", "consumer.group_id" },
+};
+
+/* Properties the clients force (producer.c, consumer.c) because a delivery
+ * guarantee depends on them. A file that sets another value would be
+ * silently overridden, so it is an error instead: what -t accepts is what
+ * runs. keys[0] is the name librdkafka reports the value under (normalised:
+ * "all" reads back as "-1", "0" as "false"); the others are its aliases. */
+static const struct {
+	unsigned to;
+	const char *keys[3];
+	const char *value; /* as rd_kafka_conf_get() reports it */
+	const char *why;
+} forced_properties[] = {
+	{ TO_PRODUCER, { "enable.idempotence", NULL }, "true",
+	  "must be true: the producer is always idempotent (no duplicate or reordered record "
+	  "from its retries); remove the line" },
+	{ TO_PRODUCER, { "acks", "request.required.acks", NULL }, "-1",
+	  "must be all: a record counts as delivered only once every in-sync replica has it; "
+	  "remove the line" },
+	{ TO_CONSUMER, { "enable.auto.offset.store", NULL }, "false",
+	  "must be false: an offset is stored only after the record reached the journal "
+	  "(at least once); remove the line" },
 };
 
 /* ---------------------------------------------------------------- loader */
@@ -1055,6 +1086,37 @@ static bool kafka_accepts(struct loader *ld, const char *key, const char *value,
 	return true;
 }
 
+/* librdkafka's reading of value, under the property's own name. */
+static bool forced_value_kept(const char *key, const char *value, const char *name,
+			      const char *want)
+{
+	char got[64] = "", why[256];
+	size_t len = sizeof(got);
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	bool kept = true;
+	if (conf && rd_kafka_conf_set(conf, key, value, why, sizeof(why)) == RD_KAFKA_CONF_OK &&
+	    rd_kafka_conf_get(conf, name, got, &len) == RD_KAFKA_CONF_OK)
+		kept = strcmp(got, want) == 0;
+	if (conf)
+		rd_kafka_conf_destroy(conf);
+	return kept;
+}
+
+/* A forced property set to another value (see forced_properties). */
+static void check_forced(struct loader *ld, const char *key, const char *value, unsigned line)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(forced_properties); i++) {
+		if (!(ld->section->to & forced_properties[i].to))
+			continue;
+		for (const char *const *k = forced_properties[i].keys; *k; k++)
+			if (strcmp(*k, key) == 0 &&
+			    !forced_value_kept(key, value, forced_properties[i].keys[0],
+					       forced_properties[i].value))
+				report(ld, line, "%s.%s: %s", ld->section->name, key,
+				       forced_properties[i].why);
+	}
+}
+
 static void set_property(struct loader *ld, const char *key, const char *value, unsigned line)
 {
 	const struct section_spec *sec = ld->section;
@@ -1084,6 +1146,7 @@ static void set_property(struct loader *ld, const char *key, const char *value, 
 			report(ld, line, "%s.%s: rejected by librdkafka: %s", sec->name, key, why);
 		return;
 	}
+	check_forced(ld, key, value, line);
 	if (kv_push(props, key, value, line) < 0) {
 		ld->oom = true;
 		return;

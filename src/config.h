@@ -83,6 +83,8 @@ struct rsd_config {
 	/* [producer] */
 	char *topic;     /* default parsed_recipes */
 	char *raw_topic; /* default raw_recipes; NULL when set empty (off) */
+	unsigned partitions;         /* default 6, 1..10000: of the topics the daemon creates */
+	unsigned replication_factor; /* default 0 = the broker's default, 1..32767 */
 	struct rsd_kv_list producer_props;
 
 	/* [consumer] */

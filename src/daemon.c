@@ -45,10 +45,13 @@
 #include "refusal.h"
 #include "scraper.h"
 #include "state.h"
+#include "topics.h"
 #include "recipe-scraperd/ring.h"
 
 #define RSD_EMBEDDED_BROKERS 3
-#define RSD_EMBEDDED_PARTITIONS 6
+/* Bound of the topic check at start: one metadata request (5 s) and one
+ * CreateTopics (10 s), with a margin. */
+#define RSD_TOPICS_WAIT_MS 20000
 #define RSD_STATUS_EVERY_S 2
 #define RSD_STATS_EVERY_S 60
 /* (host, cause) pairs whose first refusal is logged, per configuration:
@@ -79,6 +82,8 @@ struct rsd_daemon {
 	struct rsd_scraper *scraper;
 	struct rsd_producer *producer;
 	struct rsd_consumer *consumer;
+	struct rsd_topics *topics;      /* the topic check of the current Kafka clients */
+	bool topics_reported;           /* its outcome was logged */
 	struct rsd_offsets once_target; /* acknowledged offsets the consumer must reach */
 
 	int signal_fd, wake_fd, timer_fd;
@@ -97,6 +102,7 @@ struct rsd_daemon {
 	uint64_t undelivered;
 	uint64_t pages_fetched, pages_failed, produced, acknowledged, consumed, alerts, invalid;
 	uint64_t by_cause[RSD_CAUSE_COUNT]; /* pages refused or skipped, by cause */
+	uint64_t failed_records, raw_skipped;
 
 	struct rsd_refusal_table *refusals; /* which refusals were logged already */
 };
@@ -121,7 +127,7 @@ static void log_config_diag(const struct rsd_config_diag *diag, int priority, co
 struct counters {
 	uint64_t fetched, failed, refused, skipped, records, in_flight, queued;
 	uint64_t by_cause[RSD_CAUSE_COUNT];
-	uint64_t produced, acknowledged, failed_records, outq;
+	uint64_t produced, acknowledged, failed_records, raw_skipped, outq;
 	uint64_t consumed, alerts, invalid, lag;
 	size_t ring_depth, ring_capacity;
 };
@@ -133,6 +139,8 @@ static void counters_read(const struct rsd_daemon *d, struct counters *c)
 	c->failed = d->pages_failed;
 	c->produced = d->produced;
 	c->acknowledged = d->acknowledged;
+	c->failed_records = d->failed_records;
+	c->raw_skipped = d->raw_skipped;
 	c->consumed = d->consumed;
 	c->alerts = d->alerts;
 	c->invalid = d->invalid;
@@ -151,7 +159,8 @@ static void counters_read(const struct rsd_daemon *d, struct counters *c)
 		const struct rsd_producer_stats *p = rsd_producer_stats(d->producer);
 		c->produced += atomic_load(&p->produced);
 		c->acknowledged += atomic_load(&p->acknowledged);
-		c->failed_records = atomic_load(&p->failed);
+		c->failed_records += atomic_load(&p->failed);
+		c->raw_skipped += atomic_load(&p->raw_skipped);
 		c->outq = atomic_load(&p->outq);
 	}
 	if (d->consumer) {
@@ -185,6 +194,8 @@ static void counters_retire_producer(struct rsd_daemon *d)
 	const struct rsd_producer_stats *p = rsd_producer_stats(d->producer);
 	d->produced += atomic_load(&p->produced);
 	d->acknowledged += atomic_load(&p->acknowledged);
+	d->failed_records += atomic_load(&p->failed);
+	d->raw_skipped += atomic_load(&p->raw_skipped);
 }
 
 static void counters_retire_consumer(struct rsd_daemon *d)
@@ -269,6 +280,7 @@ static void log_stats(const struct rsd_daemon *d)
 		{ "RECORDS_PRODUCED", c.produced },
 		{ "RECORDS_ACKNOWLEDGED", c.acknowledged },
 		{ "RECORDS_FAILED", c.failed_records },
+		{ "RAW_SKIPPED", c.raw_skipped },
 		{ "RECORDS_CONSUMED", c.consumed },
 		{ "ALERTS", c.alerts },
 		{ "INVALID_RECORDS", c.invalid },
@@ -283,37 +295,20 @@ static void log_stats(const struct rsd_daemon *d)
 	format_counter_fields(cf, sizeof cf / sizeof cf[0], c.by_cause, buf, fields);
 	rsd_log_event(LOG_INFO, RSD_MID_STATS, fields,
 		      "Stats: %" PRIu64 " pages fetched, %" PRIu64 " refused, %" PRIu64
-		      " skipped, %" PRIu64 " records acknowledged, %" PRIu64 " consumed, ring %zu/%zu",
-		      c.fetched, c.refused, c.skipped, c.acknowledged, c.consumed, c.ring_depth,
-		      c.ring_capacity);
+		      " skipped, %" PRIu64 " records acknowledged (%" PRIu64 " failed), %" PRIu64
+		      " raw pages not published, %" PRIu64 " consumed, ring %zu/%zu",
+		      c.fetched, c.refused, c.skipped, c.acknowledged, c.failed_records, c.raw_skipped,
+		      c.consumed, c.ring_depth, c.ring_capacity);
 }
 
 /* ---- pipeline construction ----------------------------------------------- */
 
-static void add_topic_once(const char **topics, size_t max, size_t *n, const char *topic)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp(topics[i], topic) == 0)
-			return;
-	if (*n < max)
-		topics[(*n)++] = topic;
-}
-
-/* Every topic the clients use, once each (topics defaults to topic). */
-static size_t topics_for_broker(const struct rsd_config *cfg, const char **out, size_t max)
-{
-	size_t n = 0;
-	add_topic_once(out, max, &n, cfg->topic);
-	if (cfg->raw_topic)
-		add_topic_once(out, max, &n, cfg->raw_topic);
-	for (size_t i = 0; i < cfg->topics.n; i++)
-		add_topic_once(out, max, &n, cfg->topics.items[i]);
-	return n;
-}
-
+/* The embedded cluster starts with every topic the clients use, with the
+ * configured partitions (its mock brokers do not implement CreateTopics). */
 static int start_broker(struct rsd_daemon *d, const struct rsd_config *cfg)
 {
-	const char *topics[16];
+	struct rsd_topic_want want[RSD_TOPICS_MAX];
+	const char *topics[RSD_TOPICS_MAX];
 	size_t n;
 	char err[512];
 
@@ -321,8 +316,10 @@ static int start_broker(struct rsd_daemon *d, const struct rsd_config *cfg)
 		d->bootstrap = strdup(cfg->brokers);
 		return d->bootstrap ? 0 : -ENOMEM;
 	}
-	n = topics_for_broker(cfg, topics, 16);
-	int r = rsd_broker_new(RSD_EMBEDDED_BROKERS, RSD_EMBEDDED_PARTITIONS, topics, n, 0, err,
+	n = rsd_topics_wanted(cfg, want, RSD_TOPICS_MAX);
+	for (size_t i = 0; i < n; i++)
+		topics[i] = want[i].name;
+	int r = rsd_broker_new(RSD_EMBEDDED_BROKERS, (int)cfg->partitions, topics, n, 0, err,
 			       sizeof err, &d->broker);
 	if (r < 0) {
 		rsd_log(LOG_ERR, "Cannot start the embedded broker: %s", err);
@@ -338,6 +335,89 @@ static int start_broker(struct rsd_daemon *d, const struct rsd_config *cfg)
 	return 0;
 }
 
+/* ---- topic check ----------------------------------------------------------- */
+
+/* What an operator types to create the topic by hand. */
+static void create_command(const struct rsd_daemon *d, const struct rsd_topic_want *w, char *buf,
+			   size_t len)
+{
+	int n = snprintf(buf, len, "kafka-topics.sh --bootstrap-server %s --create --topic %s "
+			 "--partitions %d", d->bootstrap, w->name, w->partitions);
+	if (n > 0 && (size_t)n < len && w->replication_factor > 0)
+		n += snprintf(buf + n, len - (size_t)n, " --replication-factor %d",
+			      w->replication_factor);
+	if (n > 0 && (size_t)n < len && w->max_message_bytes)
+		snprintf(buf + n, len - (size_t)n, " --config max.message.bytes=%ju",
+			 (uintmax_t)w->max_message_bytes);
+}
+
+static void log_topic_not_created(const struct rsd_daemon *d, const struct rsd_topic_result *r)
+{
+	const struct rsd_topic_want *w = &r->want;
+	char topic[300], error[96], cmd[1024];
+	snprintf(topic, sizeof topic, "KAFKA_TOPIC=%s", r->name);
+	snprintf(error, sizeof error, "KAFKA_ERROR=%s", rd_kafka_err2name(r->err));
+	const char *fields[] = { topic, error, NULL };
+	create_command(d, w, cmd, sizeof cmd);
+	rsd_log_event(LOG_ERR, RSD_MID_TOPIC_NOT_CREATED, fields,
+		      "Cannot create Kafka topic %s: %s%s%s; %s. Its records fail until it exists: "
+		      "create it (%s)%s",
+		      r->name, rd_kafka_err2name(r->err), *r->reason ? ": " : "", r->reason,
+		      r->outcome == RSD_TOPIC_REFUSED
+			      ? "this client may not create topics, or the cluster does not support it"
+			      : "the cluster refused the settings",
+		      cmd,
+		      r->outcome == RSD_TOPIC_REFUSED
+			      ? ", or allow this client to create it (ACL operation CREATE)"
+			      : " or, if the cluster refused the settings, correct [producer] partitions "
+				"and replication_factor");
+}
+
+static void log_topic_result(const struct rsd_daemon *d, const struct rsd_topic_result *r)
+{
+	const struct rsd_topic_want *w = &r->want;
+	char topic[300], parts[48], replicas[48];
+	snprintf(topic, sizeof topic, "KAFKA_TOPIC=%s", r->name);
+	snprintf(replicas, sizeof replicas, "%d", w->replication_factor);
+	snprintf(parts, sizeof parts, "KAFKA_PARTITIONS=%d", r->partitions);
+	const char *fields[] = { topic, parts, NULL };
+	switch (r->outcome) {
+	case RSD_TOPIC_EXISTS:
+		break;
+	case RSD_TOPIC_CREATED:
+		rsd_log_event(LOG_NOTICE, RSD_MID_TOPIC_CREATED, fields,
+			      "Created Kafka topic %s with %d partitions, replication factor %s",
+			      r->name, r->partitions,
+			      w->replication_factor > 0 ? replicas : "of the broker's default");
+		break;
+	case RSD_TOPIC_FEWER_PARTITIONS:
+		rsd_log_event(LOG_WARNING, RSD_MID_TOPIC_PARTITIONS, fields,
+			      "Kafka topic %s has %d partitions, fewer than [producer] partitions = %d: "
+			      "at most %d consumers of a group share it. Existing topics are left as "
+			      "they are; to add partitions: kafka-topics.sh --bootstrap-server %s "
+			      "--alter --topic %s --partitions %d",
+			      r->name, r->partitions, w->partitions, r->partitions, d->bootstrap,
+			      r->name, w->partitions);
+		break;
+	case RSD_TOPIC_REFUSED:
+	case RSD_TOPIC_FAILED:
+		log_topic_not_created(d, r);
+		break;
+	}
+}
+
+/* Once the check has finished: its outcome, once per check. */
+static void report_topics(struct rsd_daemon *d)
+{
+	size_t n;
+	const struct rsd_topic_result *res = rsd_topics_results(d->topics, &n);
+	if (!res || d->topics_reported)
+		return;
+	d->topics_reported = true;
+	for (size_t i = 0; i < n; i++)
+		log_topic_result(d, &res[i]);
+}
+
 static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 {
 	char err[512] = "";
@@ -347,6 +427,20 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 	r = rsd_ring_new(cfg->ring_capacity, &d->ring);
 	if (r < 0)
 		return r;
+	/* Before the producer asks for its topics (see topics.c): the check
+	 * creates the missing ones first, unless no broker answers yet. */
+	d->topics_reported = false;
+	r = rsd_topics_start(cfg, d->bootstrap, d->wake_fd, err, sizeof err, &d->topics);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot start the Kafka topic check: %s", err);
+		return r;
+	}
+	/* The wait is bounded below WatchdogSec=30, but a reload may already
+	 * have spent a drain: the main thread is busy, not stuck. */
+	if (d->watchdog_usec)
+		sd_notify(0, "WATCHDOG=1");
+	if (rsd_topics_wait(d->topics, RSD_TOPICS_WAIT_MS))
+		report_topics(d);
 	r = rsd_producer_new(cfg, d->bootstrap, d->ring, d->state, d->wake_fd, err, sizeof err,
 			     &d->producer);
 	if (r < 0) {
@@ -516,9 +610,22 @@ static void stop_scraper(struct rsd_daemon *d)
  * crawl state: their pages are fetched again next time. acked (may be NULL)
  * receives the acknowledged offsets before the producer goes. Returns the
  * number of undelivered records. */
+/* After the producer: a check still running ends within its request's
+ * timeout, and what it found is logged before it goes. */
+static void stop_topics(struct rsd_daemon *d)
+{
+	if (!d->topics)
+		return;
+	rsd_topics_stop(d->topics);
+	report_topics(d);
+	rsd_topics_free(d->topics);
+	d->topics = NULL;
+}
+
 static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_offsets *acked)
 {
 	if (!d->producer) {
+		stop_topics(d);
 		rsd_ring_free(d->ring); /* a start that failed half-way */
 		d->ring = NULL;
 		return 0;
@@ -540,6 +647,7 @@ static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_off
 	counters_retire_producer(d);
 	rsd_producer_free(d->producer);
 	d->producer = NULL;
+	stop_topics(d);
 	rsd_ring_free(d->ring);
 	d->ring = NULL;
 	return undelivered;
@@ -567,6 +675,14 @@ static void release_config(struct rsd_daemon *d, struct rsd_config *cfg)
 static bool ring_changed(const struct rsd_config *a, const struct rsd_config *b)
 {
 	return a->ring_capacity != b->ring_capacity;
+}
+
+/* The topic check runs again only with new clients: these settings shape
+ * the topics it creates (max_page_bytes: the raw topic's message size). */
+static bool topic_settings_changed(const struct rsd_config *a, const struct rsd_config *b)
+{
+	return a->partitions != b->partitions || a->replication_factor != b->replication_factor ||
+	       (b->raw_topic && a->max_page_bytes != b->max_page_bytes);
 }
 
 static bool sink_changed(const struct rsd_config *a, const struct rsd_config *b)
@@ -613,7 +729,8 @@ static void reload(struct rsd_daemon *d)
 		   now_usec(CLOCK_MONOTONIC), path);
 
 	bool kafka = rsd_config_kafka_changed(d->kafka_cfg, next) ||
-		     ring_changed(d->kafka_cfg, next) || sink_changed(d->kafka_cfg, next);
+		     ring_changed(d->kafka_cfg, next) || sink_changed(d->kafka_cfg, next) ||
+		     topic_settings_changed(d->kafka_cfg, next);
 	struct rsd_config *old = d->cfg, *old_kafka = d->kafka_cfg;
 
 	/* The scraper always restarts: its records so far are in the ring, which
@@ -645,7 +762,8 @@ static void reload(struct rsd_daemon *d)
 		d->cfg = next;
 	}
 	release_config(d, old);
-	release_config(d, old_kafka);
+	if (old_kafka != old) /* one configuration until the first reload: freed once */
+		release_config(d, old_kafka);
 	/* New settings: their refusals deserve new reports. */
 	rsd_refusal_table_reset(d->refusals);
 	if (!d->stop_requested && start_scraper(d, next) < 0) {
@@ -785,6 +903,7 @@ static void handle_wake(struct rsd_daemon *d)
 {
 	eventfd_t v;
 	(void)eventfd_read(d->wake_fd, &v);
+	report_topics(d);
 	if (kafka_failed_fatally(d)) {
 		d->exit_code = RSD_EXIT_FAILURE;
 		d->stop_requested = true;
@@ -899,6 +1018,7 @@ static void log_summary(struct rsd_daemon *d, double seconds)
 		{ "RECORDS_PRODUCED", c.produced },
 		{ "RECORDS_ACKNOWLEDGED", c.acknowledged },
 		{ "RECORDS_UNDELIVERED", d->undelivered },
+		{ "RAW_SKIPPED", c.raw_skipped },
 		{ "RECORDS_CONSUMED", c.consumed },
 		{ "ALERTS", c.alerts },
 	};
@@ -911,9 +1031,9 @@ static void log_summary(struct rsd_daemon *d, double seconds)
 		      "Stopped after %.1fs: %" PRIu64 " pages fetched (%" PRIu64 " failed), %s, %s, %" PRIu64
 		      " records produced, %" PRIu64 " acknowledged, %" PRIu64
 		      " undelivered, %" PRIu64 " consumed (%" PRIu64 " alerts, %" PRIu64
-		      " invalid)",
+		      " invalid); %" PRIu64 " raw pages not published",
 		      seconds, c.fetched, c.failed, refused, skipped, c.produced, c.acknowledged,
-		      d->undelivered, c.consumed, c.alerts, c.invalid);
+		      d->undelivered, c.consumed, c.alerts, c.invalid, c.raw_skipped);
 }
 
 /* SIGTERM, --once completion or a fatal error: everything that can still be

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <librdkafka/rdkafka.h>
 
 #include "config.h"
@@ -45,6 +46,11 @@ uint64_t rsd_kafka_health_last_error(struct rsd_kafka_health *h, char *buf, size
  * threads and must be thread-safe. NULL (the default) drops them too. */
 typedef void rsd_kafka_debug_fn(const char *client, const char *facility, const char *message);
 void rsd_kafka_set_debug_handler(rsd_kafka_debug_fn *fn);
+
+/* Condition variables with CLOCK_MONOTONIC timeouts (immune to clock
+ * steps), and the absolute deadline timeout_ms from now on that clock. */
+void rsd_kafka_cond_init(pthread_cond_t *cond);
+struct timespec rsd_kafka_deadline(int timeout_ms);
 
 /* Writes 1 to an eventfd (ignores -1 and EAGAIN: the counter is already set). */
 void rsd_kafka_wake(int fd);

@@ -18,6 +18,9 @@
 #define RSD_MID_STOPPING        "7f9b1d3f5a7c4e2b9d1f3a5c7e9b1d49"
 #define RSD_MID_STATS           "2c4e6a8c0e2b4d6f9a1c3e5a7c9e1b58"
 #define RSD_MID_REFUSED         "13c33949024e46de839266bcfc2c7596"
+#define RSD_MID_TOPIC_CREATED   "71453a9b583640a083c9e88eb08a3e8a"
+#define RSD_MID_TOPIC_NOT_CREATED "6767a212d31744d989121c5cd5b05e9f"
+#define RSD_MID_TOPIC_PARTITIONS "d7954b99c7fc4f95bba214ed0e0c4bac"
 
 void rsd_log_init(const char *identifier);
 

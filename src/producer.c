@@ -16,6 +16,20 @@
  * expiry and purge at shutdown) leaves its URL unmarked in the crawl state, so
  * the page is fetched again after a restart: at-least-once, never lost.
  *
+ * While no broker acknowledges anything, librdkafka's own bound (100,000
+ * messages) is far too loose: the scrapers would fetch that many pages into
+ * memory before backpressure. So the thread also bounds the records it holds
+ * (taken from the ring, not yet freed: in librdkafka with their raw HTML, or
+ * waiting for queue space) to the ring's capacity, and counts the records
+ * that failed since the last acknowledgement against that bound too: a
+ * record that timed out for want of a broker frees no place, else an outage
+ * longer than message.timeout.ms would let fetching go on one ring-full at a
+ * time. At the bound it stops dequeuing and sleeps on the librdkafka fd
+ * only (not the ring's), so the ring fills and the scrapers block on it. A
+ * report wakes it; with nothing held one record is taken anyway, as a probe
+ * whose acknowledgement tells that a broker is back. Once join has begun
+ * (the ring is closed, nothing more is fetched) the bound no longer applies.
+ *
  * Ownership of a record: the ring hands it to this thread on dequeue; each
  * message produced from it carries it as msg_opaque and keeps its buffers
  * alive (no RD_KAFKA_MSG_F_COPY); rec->pending_reports counts those messages
@@ -36,6 +50,7 @@
 
 #include "kafka_conf.h"
 #include "record.h"
+#include "topics.h"
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
@@ -68,6 +83,13 @@ struct rsd_producer {
 	struct rsd_producer_stats stats;
 	atomic_uint_fast64_t taken;     /* records dequeued from the ring */
 	atomic_uint_fast64_t in_flight; /* record messages not yet reported */
+	/* Records taken and not yet freed, and their bound (ring capacity);
+	 * held is written on the reporting thread, read by the producer thread. */
+	atomic_uint_fast64_t held;
+	uint64_t max_held;
+	/* Producer thread only: acknowledged when last looked at, and failed
+	 * then; failures since count against max_held (see the top comment). */
+	uint64_t acked_seen, failed_base;
 
 	pthread_mutex_t acked_lock; /* acked[] is read by other threads */
 	pthread_cond_t settled;     /* with acked_lock: a record was acknowledged or failed */
@@ -95,10 +117,12 @@ void rsd_offsets_clear(struct rsd_offsets *o)
 /* ---- record bookkeeping (producer thread, or joiner after the thread) ---- */
 
 /* Drops one reference; the last one frees the record (ownership ends here). */
-static void record_release(struct rsd_record *rec)
+static void record_release(struct rsd_producer *p, struct rsd_record *rec)
 {
-	if (--rec->pending_reports == 0)
+	if (--rec->pending_reports == 0) {
 		rsd_record_free(rec);
+		atomic_fetch_sub(&p->held, 1);
+	}
 }
 
 /* Wakes rsd_producer_wait_settled(); called after the counters moved. */
@@ -170,7 +194,7 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		on_record_report(p, rec, m);
 	else if (m->err)
 		atomic_fetch_add(&p->stats.raw_skipped, 1); /* raw HTML is best-effort */
-	record_release(rec);
+	record_release(p, rec);
 }
 
 /* ---- waiting ---- */
@@ -277,13 +301,14 @@ static void produce_record(struct rsd_producer *p, struct rsd_record *rec)
 	rd_kafka_resp_err_t err;
 
 	atomic_fetch_add(&p->taken, 1);
+	atomic_fetch_add(&p->held, 1);
 	rec->delivered = false;
 	rec->pending_reports = 1; /* this function's reference */
 	if (is_fatal(p)) {
 		/* The producer is unusable; the daemon is exiting. The URL stays
 		 * unmarked and is fetched again after the restart. */
 		record_failed(p);
-		record_release(rec);
+		record_release(p, rec);
 		return;
 	}
 
@@ -293,7 +318,7 @@ static void produce_record(struct rsd_producer *p, struct rsd_record *rec)
 		rec->pending_reports--;
 		record_failed(p);
 		rsd_kafka_health_record(&p->health, p->rk, err, "cannot produce record");
-		record_release(rec);
+		record_release(p, rec);
 		return;
 	}
 	atomic_fetch_add(&p->stats.produced, 1);
@@ -309,7 +334,23 @@ static void produce_record(struct rsd_producer *p, struct rsd_record *rec)
 			atomic_fetch_add(&p->stats.raw_skipped, 1);
 		}
 	}
-	record_release(rec);
+	record_release(p, rec);
+}
+
+/* Whether another record may leave the ring (see the top comment). */
+static bool may_take(struct rsd_producer *p)
+{
+	uint64_t acked = atomic_load(&p->stats.acknowledged);
+	uint64_t failed = atomic_load(&p->stats.failed);
+	uint64_t held = atomic_load(&p->held);
+
+	if (acked != p->acked_seen) {
+		p->acked_seen = acked;
+		p->failed_base = failed;
+	}
+	if (held == 0 || atomic_load(&p->deadline_ms) != 0)
+		return true;
+	return held + (failed - p->failed_base) < p->max_held;
 }
 
 static void *producer_main(void *arg)
@@ -322,11 +363,16 @@ static void *producer_main(void *arg)
 
 		atomic_fetch_add(&p->stats.progress, 1);
 		serve_reports(p);
+		if (!may_take(p)) {
+			/* The ring fills meanwhile; a report or join wakes us. */
+			wait_fds(p, false, HEARTBEAT_MS);
+			continue;
+		}
 		/* One at a time, not rsd_ring_sc_try_dequeue_batch(): a record
 		 * out of the ring is memory outside ring_capacity's bound, and
 		 * while librdkafka's queue is full a batch would hold up to
 		 * DRAIN_BATCH pages (with raw HTML) here instead of one. */
-		for (int i = 0; i < DRAIN_BATCH; i++) {
+		for (int i = 0; i < DRAIN_BATCH && may_take(p); i++) {
 			r = rsd_ring_sc_try_dequeue(p->ring, &item);
 			if (r < 0)
 				break;
@@ -385,7 +431,12 @@ static int create_topics(struct rsd_producer *p, const struct rsd_config *cfg, c
 static int create_client(struct rsd_producer *p, const struct rsd_config *cfg,
 			 const char *bootstrap, char *errbuf, size_t errlen)
 {
-	static const char *const defaults[] = { "compression.type", "lz4", NULL };
+	/* message.max.bytes: a raw page of max_page_bytes must fit (librdkafka's
+	 * default is 1 MB; topics.c gives the raw topic the same limit). */
+	char raw_bytes[32];
+	const char *const defaults[] = { "compression.type", "lz4",
+					 cfg->raw_topic ? "message.max.bytes" : NULL, raw_bytes, NULL };
+	snprintf(raw_bytes, sizeof(raw_bytes), "%ju", (uintmax_t)rsd_topics_raw_message_bytes(cfg));
 	/* The delivery guarantee depends on these; the user may not weaken them. */
 	static const char *const forced[] = { "enable.idempotence", "true", "acks", "all", NULL };
 	static const uint64_t one = 1;
@@ -431,12 +482,9 @@ int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ri
 	}
 	rsd_kafka_health_init(&p->health, wake_fd);
 	pthread_mutex_init(&p->acked_lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* timeouts immune to clock steps */
-	pthread_cond_init(&p->settled, &ca);
-	pthread_condattr_destroy(&ca);
+	rsd_kafka_cond_init(&p->settled);
 	p->ring = ring;
+	p->max_held = rsd_ring_capacity(ring);
 	p->state = state;
 	p->wake_fd = wake_fd;
 	p->q_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -575,14 +623,7 @@ static uint64_t settled_count(const struct rsd_producer *p)
 
 bool rsd_producer_wait_settled(struct rsd_producer *p, uint64_t count, int timeout_ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = rsd_kafka_deadline(timeout_ms);
 	/* The counters move before announce_settled() takes the lock, so a
 	 * check under the lock cannot miss the broadcast that follows. */
 	pthread_mutex_lock(&p->acked_lock);

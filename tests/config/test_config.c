@@ -202,6 +202,23 @@ START_TEST(defaults_of_a_minimal_file)
 }
 END_TEST
 
+/* The forced properties set to the values the clients force are fine. */
+START_TEST(forced_properties_at_their_value)
+{
+	struct rsd_config *cfg = NULL;
+	struct rsd_config_diag diag = { 0 };
+	int rc = rsd_config_load_string("t.ini",
+					BASE "[kafka]\nenable.idempotence = true\n[producer]\n"
+					"request.required.acks = all\nlinger.ms = 5\n[consumer]\n"
+					"enable.auto.offset.store = false\n",
+					&cfg, &diag);
+	dump(&diag);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(cfg->producer_props.n, 2);
+	rsd_config_free(cfg);
+}
+END_TEST
+
 START_TEST(bom_crlf_and_inline_comments)
 {
 	char *path = fixture("bom_crlf.ini");
@@ -434,6 +451,19 @@ static const struct error_case error_cases[] = {
 	{ BASE "[consumer]\ngroup.id = g\n", { "t.ini:4: consumer.group.id: set consumer.group_id instead" } },
 	{ BASE "[kafka]\nsocket.timeout.ms = 6000\nsocket.timeout.ms = 7000\n",
 	  { "t.ini:5: kafka.socket.timeout.ms: duplicate key (first set on line 4)" } },
+	/* forced by the clients: a file that says otherwise is refused, not overridden */
+	{ BASE "[producer]\nenable.idempotence = false\n",
+	  { "t.ini:4: producer.enable.idempotence: must be true: the producer is always idempotent "
+	    "(no duplicate or reordered record from its retries); remove the line" } },
+	{ BASE "[kafka]\nenable.idempotence = 0\n",
+	  { "t.ini:4: kafka.enable.idempotence: must be true: the producer is always idempotent "
+	    "(no duplicate or reordered record from its retries); remove the line" } },
+	{ BASE "[producer]\nrequest.required.acks = 1\n",
+	  { "t.ini:4: producer.request.required.acks: must be all: a record counts as delivered only "
+	    "once every in-sync replica has it; remove the line" } },
+	{ BASE "[consumer]\nenable.auto.offset.store = true\n",
+	  { "t.ini:4: consumer.enable.auto.offset.store: must be false: an offset is stored only "
+	    "after the record reached the journal (at least once); remove the line" } },
 	{ BASE "[producer]\nlinger.ms = 5\n  6\n",
 	  { "t.ini:5: producer.linger.ms: takes a single value; only lists continue on indented lines" } },
 	/* rejected by librdkafka: its error text is appended, see check_error_case */
@@ -706,7 +736,8 @@ START_TEST(keys_table_lists_every_key)
 		"scraper.timeout_s", "scraper.max_page_bytes", "scraper.robots", "scraper.sitemaps",
 		"scraper.sitemap_urls", "scraper.allow_private_addresses", "scraper.dedup_canonical", "scraper.recrawl_interval_s",
 		"scraper.max_retries", "scraper.retry_backoff_ms", "ring.capacity",
-		"kafka.brokers", "kafka.debug", "producer.topic", "producer.raw_topic", "consumer.enabled",
+		"kafka.brokers", "kafka.debug", "producer.topic", "producer.raw_topic", "producer.partitions",
+		"producer.replication_factor", "consumer.enabled",
 		"consumer.group_id", "consumer.topics", "consumer.calorie_threshold", "journal.sink",
 		"journal.identifier",
 	};
@@ -764,6 +795,7 @@ static Suite *config_suite(void)
 	tcase_add_test(valid, full_file_sets_every_key);
 	tcase_add_test(valid, defaults_of_a_minimal_file);
 	tcase_add_test(valid, bom_crlf_and_inline_comments);
+	tcase_add_test(valid, forced_properties_at_their_value);
 	tcase_add_test(valid, value_syntax);
 	tcase_add_test(valid, size_suffixes_and_powers_of_two);
 	suite_add_tcase(s, valid);

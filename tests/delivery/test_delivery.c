@@ -112,6 +112,114 @@ START_TEST(broker_outage)
 }
 END_TEST
 
+/* 1b. Every broker down from the start (nothing is ever acknowledged), with
+ * librdkafka's own queue left at its default (100,000 messages): fetching
+ * must still pause within the ring's bound, because the producer holds at
+ * most ring capacity records out of the ring. Then the brokers come back and
+ * every recipe is delivered exactly once: the broker's log is compared. */
+START_TEST(brokers_down_from_start)
+{
+	struct world w;
+	world_start(&w, 20);
+	broker_cmd(&w.broker, "alldown");
+	write_daemon_conf(&w.p, &(struct daemon_conf){
+					.brokers = w.broker.bootstrap,
+					.start_url = w.site.index_url,
+					.raw_topic = "raw_recipes",
+				});
+	/* Not --once: the daemon must not be finishing on its own meanwhile. */
+	daemon_start(&w.p, false);
+	/* Ring 8 + 8 records held by the producer + one record blocked in each
+	 * of the 2 scraper threads + the 2 transfers in flight per host. */
+	const unsigned bound = 8 + 8 + 2 + 2;
+	wait_recipe_requests(&w.p, &w.site, 0, bound - 4, RUN_MS);
+	/* 60 pages of 20 ms on 2 connections would all be fetched within 1 s. */
+	ck_assert_msg(daemon_hold(&w.p, 3000), "the daemon exited during the outage");
+	unsigned during = site_recipe_requests(&w.site, 0, NULL);
+	printf("brokers down from the start: %u recipe requests (bound %u)\n", during, bound);
+	ck_assert_uint_le(during, bound);
+
+	broker_cmd(&w.broker, "allup");
+	struct harness_proc *procs[] = { &w.p };
+	wait_all_consumed(procs, 1, &w.site, RUN_MS);
+	harness_signal(&w.p, SIGTERM);
+	expect_exit(&w.p, 0, RUN_MS);
+	assert_stderr_has(&w.p, " 0 undelivered");
+
+	struct tally in_log;
+	tally_init(&in_log, &w.site);
+	tally_broker_log(&in_log, &w.site, &w.broker, "parsed_recipes");
+	ck_assert_uint_eq(tally_lost(&in_log), 0);
+	ck_assert_uint_eq(tally_duplicates(&in_log), 0);
+	assert_all_consumed(&w.site, &w.p, "brokers-down-from-start");
+	ck_assert_uint_eq(site_recipe_requests(&w.site, 0, NULL), N_RECIPES);
+	world_stop(&w);
+}
+END_TEST
+
+/* 1c. The topic check against a cluster that holds parsed_recipes with 6
+ * partitions and no raw_pages: with partitions = 8 it warns that
+ * parsed_recipes has fewer (and leaves it), tries to create raw_pages and
+ * logs why it could not (the mock cluster has no CreateTopics and no
+ * controller), before the producer starts; the daemon keeps running and
+ * every record is delivered. (The producer's first request for raw_pages
+ * then has the mock auto-create it, as a broker with
+ * auto.create.topics.enable would.) */
+START_TEST(topic_check)
+{
+	struct world w;
+	world_start(&w, SLOW_MS);
+	write_daemon_conf(&w.p, &(struct daemon_conf){
+					.brokers = w.broker.bootstrap,
+					.start_url = w.site.index_url,
+					.raw_topic = "raw_pages",
+					.producer_extra = "partitions = 8",
+				});
+	daemon_start(&w.p, true);
+	expect_exit(&w.p, 0, RUN_MS);
+	assert_stderr_has(&w.p, "<4>Kafka topic parsed_recipes has 6 partitions, fewer than "
+				"[producer] partitions = 8");
+	assert_stderr_has(&w.p, "--alter --topic parsed_recipes --partitions 8");
+	assert_stderr_has(&w.p, "<3>Cannot create Kafka topic raw_pages: _TIMED_OUT");
+	assert_stderr_has(&w.p, "--create --topic raw_pages --partitions 8 --config "
+				"max.message.bytes=10551296");
+	assert_stderr_has(&w.p, " 0 undelivered");
+	assert_all_consumed(&w.site, &w.p, "topic-check");
+	world_stop(&w);
+}
+END_TEST
+
+/* 1d. A reload that changes the topic settings runs the check again on the
+ * new clients: parsed_recipes (6 partitions) is fine with partitions = 6,
+ * then reported after a reload to partitions = 12. */
+START_TEST(topic_check_on_reload)
+{
+	struct world w;
+	world_start(&w, 0);
+	struct daemon_conf conf = {
+		.brokers = w.broker.bootstrap,
+		.start_url = w.site.index_url,
+		.producer_extra = "partitions = 6",
+	};
+	write_daemon_conf(&w.p, &conf);
+	daemon_start(&w.p, false);
+	char *err = harness_slurp(w.p.stderr_path);
+	ck_assert_msg(strstr(err, "fewer than [producer] partitions") == NULL, "%s", err);
+	free(err);
+
+	conf.producer_extra = "partitions = 12";
+	write_daemon_conf(&w.p, &conf);
+	harness_signal(&w.p, SIGHUP);
+	expect_notify(&w.p, "READY=1", 2, 60000);
+	harness_signal(&w.p, SIGTERM);
+	expect_exit(&w.p, 0, RUN_MS);
+	assert_stderr_has(&w.p, "(Kafka clients recreated)");
+	assert_stderr_has(&w.p, "<4>Kafka topic parsed_recipes has 6 partitions, fewer than "
+				"[producer] partitions = 12");
+	world_stop(&w);
+}
+END_TEST
+
 /* 2. Produce requests fail with retriable errors, OffsetCommit requests
  * fail too (auto-commit runs often here so that they are hit).
  *
@@ -542,6 +650,9 @@ int main(int argc, char **argv)
 	/* Local: Check's test handles are not constant expressions. */
 	const struct scenario scenarios[] = {
 		{ "broker-outage", broker_outage },
+		{ "brokers-down-from-start", brokers_down_from_start },
+		{ "topic-check", topic_check },
+		{ "topic-check-reload", topic_check_on_reload },
 		{ "request-errors", request_errors },
 		{ "leader-change-rtt", leader_change_and_rtt },
 		{ "kill9-restart", kill9_then_restart },

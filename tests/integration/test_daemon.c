@@ -190,6 +190,47 @@ START_TEST(once_crawls_publishes_and_consumes_every_recipe_once)
 }
 END_TEST
 
+/* A raw page above the producer's message.max.bytes is not published to
+ * raw_topic; its record is, and the stop entry counts the raw page. */
+START_TEST(once_counts_raw_pages_not_published)
+{
+	struct fixture_site s = site_start();
+	char file[512], *body, *big;
+	snprintf(file, sizeof file, "%s/site/recipes/lemon-herb-rice.html", getenv("RSD_FIXTURES"));
+	body = harness_slurp(file);
+	size_t len = strlen(body), pad = 40000;
+	big = malloc(len + pad + 16);
+	ck_assert_ptr_nonnull(big);
+	/* The padding is an HTML comment ahead of the page: the recipe is unchanged. */
+	memcpy(big, "<!--", 4);
+	memset(big + 4, 'x', pad);
+	memcpy(big + 4 + pad, "-->", 3);
+	memcpy(big + 7 + pad, body, len + 1);
+	struct rsd_httpd_route r = { .path = "/site/recipes/lemon-herb-rice.html", .body = big };
+	ck_assert_int_eq(rsd_httpd_route(s.httpd, &r), 0);
+	free(body);
+	free(big);
+
+	struct harness_proc p;
+	harness_init(&p);
+	write_config(&p, &s, &(struct config_opts){ .producer_extra = "message.max.bytes = 30000" },
+		     "rsd.ini");
+	const char *argv[] = { "recipe-scraperd", "--once", "-c", "rsd.ini", NULL };
+	harness_spawn(&p, argv);
+	int code = harness_wait_exit(&p, 120000);
+	char *err = harness_slurp(p.stderr_path);
+	ck_assert_msg(code == 0, "exit %d, stderr:\n%s", code, err);
+	ck_assert_msg(strstr(err, " 0 undelivered") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "; 1 raw pages not published") != NULL, "%s", err);
+	cJSON *entries = harness_json_lines(p.stdout_path);
+	assert_consumed_exactly(&s, entries);
+	cJSON_Delete(entries);
+	free(err);
+	harness_cleanup(&p);
+	site_stop(&s);
+}
+END_TEST
+
 START_TEST(once_exits_69_when_kafka_is_unreachable)
 {
 	struct fixture_site s = site_start();
@@ -296,6 +337,16 @@ START_TEST(check_config_reports_file_line_and_exits_78)
 	char *err = harness_slurp(p.stderr_path);
 	ck_assert_msg(strstr(err, "bad.ini:3: ") != NULL, "stderr: %s", err);
 	ck_assert_msg(strstr(err, "bad.ini:4: ") != NULL || strstr(err, "bad.ini:5: ") != NULL,
+		      "stderr: %s", err);
+	free(err);
+
+	/* A property the producer forces is refused at -t, not overridden later. */
+	harness_write_file(path, "[scraper]\nstart_urls = http://127.0.0.1/\n"
+				 "[producer]\nenable.idempotence = false\n");
+	harness_spawn(&p, argv);
+	ck_assert_int_eq(harness_wait_exit(&p, 30000), 78);
+	err = harness_slurp(p.stderr_path);
+	ck_assert_msg(strstr(err, "bad.ini:4: producer.enable.idempotence: must be true") != NULL,
 		      "stderr: %s", err);
 	free(err);
 
@@ -451,6 +502,7 @@ static Suite *daemon_suite(void)
 	tcase_add_test(e2e, once_exits_69_when_kafka_is_unreachable);
 	tcase_add_test(e2e, once_private_start_url_refusal_says_why);
 	tcase_add_test(e2e, status_counts_refusals_by_cause);
+	tcase_add_test(e2e, once_counts_raw_pages_not_published);
 	suite_add_tcase(s, e2e);
 
 	TCase *sig = tcase_create("signals");

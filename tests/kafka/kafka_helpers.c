@@ -14,6 +14,8 @@ void t_config_init(struct t_config *tc, const char *group)
 	tc->cfg.path = "test.ini";
 	tc->cfg.topic = T_TOPIC;
 	tc->cfg.raw_topic = T_RAW_TOPIC;
+	tc->cfg.max_page_bytes = 10u << 20; /* the configuration's defaults */
+	tc->cfg.partitions = 6;
 	tc->cfg.consumer_enabled = true;
 	tc->cfg.group_id = (char *)group;
 	tc->topics[0] = T_TOPIC;

@@ -465,6 +465,69 @@ START_TEST(fatal_error_fails_the_rest)
 }
 END_TEST
 
+struct probe_watch {
+	uint64_t failed_at_least;
+	uint64_t max_in_flight; /* largest rsd_producer_in_flight() seen meanwhile */
+};
+
+static bool failed_reached(void *arg)
+{
+	struct probe_watch *w = arg;
+	uint64_t in_flight = rsd_producer_in_flight(P.prod);
+
+	if (in_flight > w->max_in_flight)
+		w->max_in_flight = in_flight;
+	return atomic_load(&rsd_producer_stats(P.prod)->failed) >= w->failed_at_least;
+}
+
+static void *enqueue_all(void *arg)
+{
+	int n = *(int *)arg;
+
+	for (int i = 0; i < n; i++)
+		if (rsd_ring_mp_enqueue_wait(P.ring, t_record(i, calories_of(i), true)) != 0)
+			return (void *)1;
+	return NULL;
+}
+
+/* Brokers down longer than message.timeout.ms: the records that timed out
+ * keep their places in the producer's bound (ring capacity, 16 here), so it
+ * does not take the next ring-full; it sends one record at a time as a
+ * probe. Once the brokers are back, the probe's acknowledgement lifts the
+ * bound and everything left is delivered. */
+START_TEST(outage_longer_than_message_timeout)
+{
+	int n = 60;
+	pthread_t t;
+	void *ret;
+	struct probe_watch w = { .failed_at_least = 16 };
+	const struct rsd_producer_stats *ps;
+
+	t_producer_prop(&P.tc, "message.timeout.ms", "700");
+	set_brokers(false);
+	start_producer();
+	ck_assert_int_eq(pthread_create(&t, NULL, enqueue_all, &n), 0);
+	ck_assert_msg(t_wait(-1, failed_reached, &w, 20000), "the first records did not time out");
+	w.failed_at_least = 18;
+	w.max_in_flight = 0;
+	ck_assert_msg(t_wait(-1, failed_reached, &w, 20000), "no probe timed out");
+	ck_assert_uint_le(w.max_in_flight, 1);
+	ps = rsd_producer_stats(P.prod);
+	/* Taken from the ring: failed plus at most the one probe. */
+	ck_assert_uint_le(atomic_load(&ps->produced), atomic_load(&ps->failed) + 1);
+	set_brokers(true);
+	pthread_join(t, &ret);
+	ck_assert_ptr_null(ret);
+	rsd_ring_close(P.ring);
+	ck_assert_uint_eq(rsd_producer_join(P.prod, 30000), atomic_load(&ps->failed));
+	ck_assert_uint_eq(atomic_load(&ps->acknowledged) + atomic_load(&ps->failed), (uint64_t)n);
+	/* Probes still time out while the clients reconnect (700 ms is shorter
+	 * than librdkafka's reconnect backoff); the first acknowledgement then
+	 * lets the rest through. */
+	ck_assert_uint_gt(atomic_load(&ps->acknowledged), 0);
+}
+END_TEST
+
 /* Shutdown with the brokers down: join is bounded by its timeout, the rest
  * is purged (reports fire, records freed: ASan checks), nothing marked. */
 START_TEST(shutdown_bounded_when_down)
@@ -633,6 +696,7 @@ static Suite *pipeline_suite(void)
 	tcase_add_test(tc, produce_errors_retried);
 	tcase_add_test(tc, leader_change_and_rtt);
 	tcase_add_test(tc, message_timeout_not_marked);
+	tcase_add_test(tc, outage_longer_than_message_timeout);
 	tcase_add_test(tc, fatal_error_fails_the_rest);
 	tcase_add_test(tc, shutdown_bounded_when_down);
 	tcase_add_test(tc, raw_page_too_large);
