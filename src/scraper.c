@@ -326,6 +326,8 @@ static const char *redirect_refusal(int rc)
 		return "redirect out of scope";
 	case -EPROTONOSUPPORT:
 		return "redirect to another protocol";
+	case -ENAMETOOLONG:
+		return "redirect target longer than 8 KiB";
 	default:
 		return "redirect refused";
 	}
