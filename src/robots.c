@@ -7,6 +7,16 @@
  * star list is used only when no group named us (2.2.1). Patterns and paths
  * are brought to one percent-encoding form before matching (2.2.2), so
  * "/%62az" matches "/baz" and a UTF-8 rule matches its encoded path.
+ *
+ * Matching costs at most O(path + pattern) per rule, never their product:
+ * a pattern is its '*'-separated literal segments; the first must start
+ * the path, each next one is searched (memmem, linear) from where the one
+ * before ended, leftmost first, and under a final '$' the last must end the
+ * path. Taking the leftmost occurrence is never wrong: it leaves the most
+ * path to the segments that follow. Rules are kept sorted by priority, so
+ * the first that matches decides, and a rule is skipped at once when the
+ * path is shorter than its literal octets or lacks one of its bytes.
+ * The rule count and pattern length are capped (see robots.h).
  * Sitemaps, which robots.txt points to, are read here too, gunzipped
  * when they come compressed (sitemap.xml.gz without Content-Encoding):
  * inflation is capped by the caller's byte limit, so a small file cannot
@@ -17,6 +27,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +37,18 @@
 #define MAX_SITEMAPS 1000
 #define MAX_CRAWL_DELAY_MS (24u * 3600u * 1000u)
 
+/* The bytes a text contains, as a 256-bit set. */
+struct byteset {
+	uint64_t w[4];
+};
+
 struct robots_rule {
 	bool allow;
-	size_t len;    /* octets of the normalised pattern: the match priority */
-	char *pattern; /* normalised; '*' wildcard, trailing '$' anchors */
+	bool anchored;   /* the pattern ended in '$' */
+	size_t len;      /* octets of the normalised pattern: the match priority */
+	size_t literal;  /* octets of it that the path must contain */
+	struct byteset bytes; /* which octets those are */
+	char *pattern;   /* normalised; '*' wildcard; the final '$' is not stored */
 };
 
 struct rule_list {
@@ -40,7 +59,8 @@ struct rule_list {
 };
 
 struct rsd_robots {
-	struct rule_list rules;  /* the list that applies */
+	atomic_uint refs;        /* rsd_robots_ref/rsd_robots_free */
+	struct rule_list rules;  /* the list that applies, by priority */
 	bool disallow_all;
 	char **sitemaps;
 	size_t n_sitemaps;
@@ -91,58 +111,137 @@ static char *normalize_encoding(const char *in, size_t len)
 	return out;
 }
 
-/* Wildcard match of p[0..plen) against s[0..slen): '*' matches any run.
- * anchored: the pattern must consume all of s (it ended in '$'); otherwise
- * matching a prefix is enough (2.2.2). Linear backtracking to the last '*'
- * only, so a hostile pattern costs O(plen * slen), never exponential. */
-static bool wildcard_match(const char *p, size_t plen, const char *s, size_t slen, bool anchored)
+static void byteset_add(struct byteset *b, const char *s, size_t n)
 {
-	size_t i = 0, j = 0, star = SIZE_MAX, mark = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		b->w[c >> 6] |= UINT64_C(1) << (c & 63);
+	}
+}
+
+static bool byteset_within(const struct byteset *a, const struct byteset *b)
+{
+	return !((a->w[0] & ~b->w[0]) | (a->w[1] & ~b->w[1]) | (a->w[2] & ~b->w[2]) |
+		 (a->w[3] & ~b->w[3]));
+}
+
+/* The segments after a pattern's first '*' (p[0..plen)), against
+ * s[pos..slen): each found leftmost from where the previous one ended;
+ * anchored, the last one must end s. An empty segment ("**", a trailing
+ * '*') matches anywhere. */
+static bool segments_match(const char *p, size_t plen, const char *s, size_t slen, size_t pos,
+			   bool anchored)
+{
+	const char *seg = p, *end = p + plen;
 	for (;;) {
-		if (!anchored && i == plen)
+		const char *star = memchr(seg, '*', (size_t)(end - seg));
+		size_t n = (size_t)((star ? star : end) - seg);
+		if (!star && anchored)
+			return n <= slen - pos && memcmp(s + slen - n, seg, n) == 0;
+		if (n > 0) {
+			const char *at = memmem(s + pos, slen - pos, seg, n);
+			if (!at)
+				return false;
+			pos = (size_t)(at - s) + n;
+		}
+		if (!star)
 			return true;
-		if (j == slen)
-			break;
-		if (i < plen && p[i] == '*') {
-			star = i++;
-			mark = j;
-		} else if (i < plen && p[i] == s[j]) {
-			i++;
-			j++;
-		} else if (star != SIZE_MAX) {
-			i = star + 1;
-			j = ++mark;
-		} else {
-			return false;
+		seg = star + 1;
+	}
+}
+
+/* 2.2.2: the pattern matches the path from its start; without a final '$'
+ * a match of a prefix of the path is enough. */
+static bool rule_matches(const struct robots_rule *r, const char *s, size_t slen,
+			 const struct byteset *path_bytes)
+{
+	if (r->literal > slen || !byteset_within(&r->bytes, path_bytes))
+		return false;
+	const char *p = r->pattern;
+	size_t plen = r->anchored ? r->len - 1 : r->len;
+	const char *star = memchr(p, '*', plen);
+	size_t first = star ? (size_t)(star - p) : plen;
+	if (memcmp(p, s, first) != 0)
+		return false;
+	if (!star)
+		return !r->anchored || first == slen;
+	return segments_match(star + 1, plen - first - 1, s, slen, first, r->anchored);
+}
+
+static struct robots_rule make_rule(bool allow, char *pattern)
+{
+	struct robots_rule r = { .allow = allow, .len = strlen(pattern), .pattern = pattern };
+	r.anchored = r.len > 0 && pattern[r.len - 1] == '$';
+	if (r.anchored)
+		pattern[r.len - 1] = '\0';
+	for (const char *c = pattern; *c; c++) {
+		if (*c != '*') {
+			r.literal++;
+			byteset_add(&r.bytes, c, 1);
 		}
 	}
-	while (i < plen && p[i] == '*')
-		i++;
-	return i == plen;
+	return r;
 }
 
-static bool rule_matches(const struct robots_rule *r, const char *path, size_t path_len)
+/* Adds the rule for pattern v[0..vlen) (as written). Past
+ * RSD_ROBOTS_MAX_RULES the rest of the group is ignored, like the bytes
+ * past RSD_ROBOTS_MAX_BYTES; a pattern longer than any URL the crawler
+ * admits could never match and is ignored too. */
+static int list_add(struct rule_list *l, bool allow, const char *v, size_t vlen)
 {
-	size_t plen = r->len;
-	bool anchored = plen > 0 && r->pattern[plen - 1] == '$';
-	return wildcard_match(r->pattern, anchored ? plen - 1 : plen, path, path_len, anchored);
-}
-
-static int list_add(struct rule_list *l, bool allow, const char *pattern)
-{
+	if (l->n == RSD_ROBOTS_MAX_RULES)
+		return 0;
+	char *pattern = normalize_encoding(v, vlen);
+	if (!pattern)
+		return -ENOMEM;
+	struct robots_rule r = make_rule(allow, pattern);
+	if (r.literal > RSD_ROBOTS_MAX_PATTERN) {
+		free(pattern);
+		return 0;
+	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 8;
-		struct robots_rule *r = realloc(l->rules, cap * sizeof(*r));
-		if (!r)
+		struct robots_rule *rules = realloc(l->rules, cap * sizeof(*rules));
+		if (!rules) {
+			free(pattern);
 			return -ENOMEM;
-		l->rules = r;
+		}
+		l->rules = rules;
 		l->cap = cap;
 	}
-	char *p = strdup(pattern);
-	if (!p)
-		return -ENOMEM;
-	l->rules[l->n++] = (struct robots_rule){ .allow = allow, .len = strlen(p), .pattern = p };
+	l->rules[l->n++] = r;
 	return 0;
+}
+
+/* Priority order (2.2.2): the longest pattern first, and of two as long
+ * Allow first; equal rules end up side by side. */
+static int rule_cmp(const void *a, const void *b)
+{
+	const struct robots_rule *x = a, *y = b;
+	if (x->len != y->len)
+		return x->len > y->len ? -1 : 1;
+	if (x->allow != y->allow)
+		return x->allow ? -1 : 1;
+	if (x->anchored != y->anchored)
+		return x->anchored ? -1 : 1;
+	return strcmp(x->pattern, y->pattern);
+}
+
+/* Sorts by priority and drops repeated rules (a repeat never changes a
+ * verdict; a file of one rule repeated would only cost time). */
+static void list_finish(struct rule_list *l)
+{
+	if (l->n == 0)
+		return;
+	qsort(l->rules, l->n, sizeof(*l->rules), rule_cmp);
+	size_t o = 1;
+	for (size_t i = 1; i < l->n; i++) {
+		if (rule_cmp(&l->rules[i], &l->rules[o - 1]) == 0)
+			free(l->rules[i].pattern);
+		else
+			l->rules[o++] = l->rules[i];
+	}
+	l->n = o;
 }
 
 static void list_clear(struct rule_list *l)
@@ -201,15 +300,11 @@ static int on_rule(struct parser *ps, bool allow, const char *v, size_t vlen)
 	ps->in_agent_lines = false;
 	if (vlen == 0)
 		return 0; /* "Disallow:" with no path disallows nothing */
-	char *pattern = normalize_encoding(v, vlen);
-	if (!pattern)
-		return -ENOMEM;
 	int rc = 0;
 	if (ps->group_ours)
-		rc = list_add(&ps->ours, allow, pattern);
+		rc = list_add(&ps->ours, allow, v, vlen);
 	if (rc == 0 && ps->group_star)
-		rc = list_add(&ps->star, allow, pattern);
-	free(pattern);
+		rc = list_add(&ps->star, allow, v, vlen);
 	return rc;
 }
 
@@ -304,6 +399,7 @@ int rsd_robots_parse(const char *text, size_t len, const char *agent, struct rsd
 		rsd_robots_free(r);
 		return rc;
 	}
+	atomic_init(&r->refs, 1);
 	/* 2.2.1: our own groups win; "*" only when none names us. */
 	if (ps.ours.seen) {
 		r->rules = ps.ours;
@@ -312,6 +408,7 @@ int rsd_robots_parse(const char *text, size_t len, const char *agent, struct rsd
 		r->rules = ps.star;
 		list_clear(&ps.ours);
 	}
+	list_finish(&r->rules);
 	*out = r;
 	return 0;
 }
@@ -319,7 +416,10 @@ int rsd_robots_parse(const char *text, size_t len, const char *agent, struct rsd
 int rsd_robots_new_allow_all(struct rsd_robots **out)
 {
 	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : -ENOMEM;
+	if (!*out)
+		return -ENOMEM;
+	atomic_init(&(*out)->refs, 1);
+	return 0;
 }
 
 int rsd_robots_new_disallow_all(struct rsd_robots **out)
@@ -330,9 +430,22 @@ int rsd_robots_new_disallow_all(struct rsd_robots **out)
 	return rc;
 }
 
+struct rsd_robots *rsd_robots_ref(struct rsd_robots *r)
+{
+	/* Relaxed: the caller already holds a reference, so the object and
+	 * its contents are visible to it; only the count changes. */
+	atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+	return r;
+}
+
 void rsd_robots_free(struct rsd_robots *r)
 {
 	if (!r)
+		return;
+	/* acq_rel: this thread's reads of the rules happen before the count
+	 * drops (release), and the thread that frees sees every other
+	 * holder's release (acquire) before freeing. */
+	if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	list_clear(&r->rules);
 	for (size_t i = 0; i < r->n_sitemaps; i++)
@@ -353,17 +466,19 @@ bool rsd_robots_allowed(const struct rsd_robots *r, const char *path)
 	if (!norm)
 		return false; /* out of memory: the safe answer */
 	size_t nlen = strlen(norm);
-	const struct robots_rule *best = NULL;
+	struct byteset bytes = { 0 };
+	byteset_add(&bytes, norm, nlen);
+	/* By priority: the first rule that matches is the longest, Allow on
+	 * a tie (2.2.2). */
+	bool allowed = true;
 	for (size_t i = 0; i < r->rules.n; i++) {
-		const struct robots_rule *rule = &r->rules.rules[i];
-		if (!rule_matches(rule, norm, nlen))
-			continue;
-		/* 2.2.2: the longest match wins; on a tie Allow wins. */
-		if (!best || rule->len > best->len || (rule->len == best->len && rule->allow))
-			best = rule;
+		if (rule_matches(&r->rules.rules[i], norm, nlen, &bytes)) {
+			allowed = r->rules.rules[i].allow;
+			break;
+		}
 	}
 	free(norm);
-	return !best || best->allow;
+	return allowed;
 }
 
 unsigned rsd_robots_crawl_delay_ms(const struct rsd_robots *r)

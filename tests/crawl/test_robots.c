@@ -7,6 +7,7 @@
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -242,6 +243,232 @@ START_TEST(test_hostile_pattern_is_fast)
 }
 END_TEST
 
+/* ---- the matcher against a reference ---- */
+
+/* The previous matcher, kept as the reference: backtracking to the last
+ * '*', O(pattern x path), obviously right. */
+static bool ref_wildcard(const char *p, size_t plen, const char *s, size_t slen, bool anchored)
+{
+	size_t i = 0, j = 0, star = SIZE_MAX, mark = 0;
+	for (;;) {
+		if (!anchored && i == plen)
+			return true;
+		if (j == slen)
+			break;
+		if (i < plen && p[i] == '*') {
+			star = i++;
+			mark = j;
+		} else if (i < plen && p[i] == s[j]) {
+			i++;
+			j++;
+		} else if (star != SIZE_MAX) {
+			i = star + 1;
+			j = ++mark;
+		} else {
+			return false;
+		}
+	}
+	while (i < plen && p[i] == '*')
+		i++;
+	return i == plen;
+}
+
+struct ref_rule {
+	bool allow;
+	char pattern[16];
+};
+
+/* 2.2.2 by the book: the longest matching pattern, Allow on a tie. */
+static bool ref_allowed(const struct ref_rule *rules, size_t n, const char *path)
+{
+	const struct ref_rule *best = NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t plen = strlen(rules[i].pattern);
+		bool anchored = plen > 0 && rules[i].pattern[plen - 1] == '$';
+		if (!ref_wildcard(rules[i].pattern, anchored ? plen - 1 : plen, path, strlen(path), anchored))
+			continue;
+		if (!best || plen > strlen(best->pattern) ||
+		    (plen == strlen(best->pattern) && rules[i].allow))
+			best = &rules[i];
+	}
+	return !best || best->allow;
+}
+
+static unsigned rnd(unsigned *state, unsigned n)
+{
+	*state = *state * 1103515245u + 12345u;
+	return (*state >> 16) % n;
+}
+
+/* Text over a small alphabet, so that random patterns and paths meet:
+ * wildcards, '$' anywhere (literal unless last), repeats, empty segments. */
+static void random_text(unsigned *st, char *out, size_t max, const char *alphabet)
+{
+	size_t n = rnd(st, (unsigned)max), k = strlen(alphabet);
+	for (size_t i = 0; i < n; i++)
+		out[i] = alphabet[rnd(st, (unsigned)k)];
+	out[n] = '\0';
+}
+
+/* 20,000 random robots.txt files of 1-4 rules, each against 8 paths:
+ * the verdicts are the reference's (deterministic seed). */
+START_TEST(test_matcher_agrees_with_reference)
+{
+	unsigned st = 12345;
+	for (int round = 0; round < 20000; round++) {
+		struct ref_rule rules[4];
+		size_t n = 1 + rnd(&st, 4);
+		char txt[256] = "User-agent: *\n";
+		for (size_t i = 0; i < n; i++) {
+			rules[i].allow = rnd(&st, 2);
+			do
+				random_text(&st, rules[i].pattern, 9, "/ab*$");
+			while (!rules[i].pattern[0]);
+			size_t at = strlen(txt);
+			snprintf(txt + at, sizeof(txt) - at, "%s: %s\n", rules[i].allow ? "Allow" : "Disallow",
+				 rules[i].pattern);
+		}
+		struct rsd_robots *r = parse(txt, "x");
+		for (int k = 0; k < 8; k++) {
+			char path[16] = "/";
+			random_text(&st, path + 1, 11, "ab/$*");
+			ck_assert_msg(rsd_robots_allowed(r, path) == ref_allowed(rules, n, path),
+				      "%s against %s", txt, path);
+		}
+		rsd_robots_free(r);
+	}
+}
+END_TEST
+
+START_TEST(test_matcher_edges)
+{
+	struct rsd_robots *r = parse("User-agent: *\n"
+				     "Disallow: /a**b***c*\n"    /* empty segments */
+				     "Disallow: /x*$\n"          /* '*' then '$': any path under /x */
+				     "Disallow: /y$*\n"          /* '$' not last: literal */
+				     "Disallow: *.pdf$\n"        /* leading '*' */
+				     "Disallow: /longer/than/the/path/*\n"
+				     "Allow: /m*n*o$\n"
+				     "Disallow: /m\n",
+				     "x");
+	ck_assert(!rsd_robots_allowed(r, "/abc"));
+	ck_assert(!rsd_robots_allowed(r, "/a-b-c-d"));
+	ck_assert(rsd_robots_allowed(r, "/acb"));
+	ck_assert(!rsd_robots_allowed(r, "/x"));
+	ck_assert(!rsd_robots_allowed(r, "/xyz"));
+	ck_assert(!rsd_robots_allowed(r, "/y$z"));
+	ck_assert(rsd_robots_allowed(r, "/y"));
+	ck_assert(!rsd_robots_allowed(r, "/doc/a.pdf"));
+	ck_assert(rsd_robots_allowed(r, "/doc/a.pdf?x"));
+	ck_assert(rsd_robots_allowed(r, "/longer/than"));
+	ck_assert(!rsd_robots_allowed(r, "/longer/than/the/path/"));
+	/* the anchored last segment must end the path, after the others */
+	ck_assert(rsd_robots_allowed(r, "/mno"));
+	ck_assert(rsd_robots_allowed(r, "/m-n-o-n-o"));
+	ck_assert(!rsd_robots_allowed(r, "/m-n-o-"));
+	ck_assert(!rsd_robots_allowed(r, "/mo"));    /* 'n' missing */
+	ck_assert(!rsd_robots_allowed(r, "/m-on"));  /* 'o' must follow 'n' */
+	rsd_robots_free(r);
+	/* "$" alone matches no path (paths start with '/') */
+	r = parse("User-agent: *\nDisallow: $\nDisallow: /only$\n", "x");
+	ck_assert(rsd_robots_allowed(r, "/"));
+	ck_assert(!rsd_robots_allowed(r, "/only"));
+	ck_assert(rsd_robots_allowed(r, "/only/"));
+	rsd_robots_free(r);
+}
+END_TEST
+
+/* Caps: rules past RSD_ROBOTS_MAX_RULES are ignored (repeats do not
+ * count: they are merged), patterns longer than RSD_ROBOTS_MAX_PATTERN
+ * literal octets are ignored (they could not match an admitted URL), and
+ * one exactly that long is kept. */
+START_TEST(test_rule_caps)
+{
+	size_t cap = 64 * 1024 * 8;
+	char *txt = malloc(cap);
+	ck_assert_ptr_nonnull(txt);
+	size_t n = (size_t)snprintf(txt, cap, "User-agent: *\n");
+	for (int i = 0; i < 3; i++)
+		n += (size_t)snprintf(txt + n, cap - n, "Disallow: /same\n");
+	for (int i = 0; i < RSD_ROBOTS_MAX_RULES - 2; i++)
+		n += (size_t)snprintf(txt + n, cap - n, "Disallow: /r%d\n", i);
+	n += (size_t)snprintf(txt + n, cap - n, "Disallow: /past-the-cap\n");
+	struct rsd_robots *r = NULL;
+	ck_assert_int_eq(rsd_robots_parse(txt, n, "x", &r), 0);
+	ck_assert(!rsd_robots_allowed(r, "/same"));
+	ck_assert(!rsd_robots_allowed(r, "/r0"));
+	ck_assert(!rsd_robots_allowed(r, "/r9997"));
+	ck_assert(rsd_robots_allowed(r, "/past-the-cap"));
+	rsd_robots_free(r);
+
+	size_t max = RSD_ROBOTS_MAX_PATTERN;
+	char *path = malloc(max + 2);
+	ck_assert_ptr_nonnull(path);
+	path[0] = '/';
+	memset(path + 1, 'p', max);
+	path[max] = '\0'; /* max octets */
+	n = (size_t)snprintf(txt, cap, "User-agent: *\nDisallow: *%s$\nDisallow: /*%sp\n", path, path);
+	ck_assert_int_eq(rsd_robots_parse(txt, n, "x", &r), 0);
+	ck_assert(!rsd_robots_allowed(r, path)); /* the first rule, max literal octets */
+	path[max] = 'p';
+	path[max + 1] = '\0';
+	ck_assert(rsd_robots_allowed(r, path)); /* the second, one more, was ignored */
+	rsd_robots_free(r);
+	free(path);
+	free(txt);
+}
+END_TEST
+
+/* The issue's hostile host: 500 KiB of Disallow rules made of "/", "*",
+ * a run of a's and a "b" (all different) against paths of almost 8 KiB,
+ * the longest URL admitted, some with the 'b', some not. The verdicts are
+ * right; the time is measured by bench/robots (tests do not judge speed). */
+START_TEST(test_hostile_file_verdicts)
+{
+	char *txt = malloc(RSD_ROBOTS_MAX_BYTES + 4096);
+	ck_assert_ptr_nonnull(txt);
+	size_t n = (size_t)snprintf(txt, 64, "User-agent: *\nAllow: /ok$\n");
+	for (size_t a = 1; n + a + 16 < RSD_ROBOTS_MAX_BYTES; a += 37) {
+		n += (size_t)snprintf(txt + n, 16, "Disallow: /*");
+		memset(txt + n, 'a', a);
+		n += a;
+		n += (size_t)snprintf(txt + n, 4, "b\n");
+	}
+	struct rsd_robots *r = NULL;
+	ck_assert_int_eq(rsd_robots_parse(txt, n, "x", &r), 0);
+	size_t len = RSD_URL_MAX_BYTES - 32;
+	char *path = malloc(len + 1);
+	ck_assert_ptr_nonnull(path);
+	path[0] = '/';
+	memset(path + 1, 'a', len - 1);
+	path[len] = '\0';
+	for (int i = 0; i < 100; i++)
+		ck_assert(rsd_robots_allowed(r, path)); /* no 'b' */
+	path[len - 1] = 'b';
+	ck_assert(!rsd_robots_allowed(r, path)); /* every rule up to len - 2 a's */
+	path[1] = 'b';
+	path[len - 1] = 'a';
+	for (int i = 0; i < 100; i++)
+		ck_assert(rsd_robots_allowed(r, path)); /* a 'b', but before the a's */
+	ck_assert(rsd_robots_allowed(r, "/ok"));
+	rsd_robots_free(r);
+	free(path);
+	free(txt);
+}
+END_TEST
+
+/* A reference keeps the rules alive after the first holder let go. */
+START_TEST(test_references)
+{
+	struct rsd_robots *r = parse("User-agent: *\nDisallow: /x\n", "x");
+	struct rsd_robots *held = rsd_robots_ref(r);
+	ck_assert_ptr_eq(held, r);
+	rsd_robots_free(r);
+	ck_assert(!rsd_robots_allowed(held, "/x"));
+	rsd_robots_free(held);
+}
+END_TEST
+
 START_TEST(test_sitemap_urlset)
 {
 	const char *xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -384,6 +611,11 @@ int main(void)
 	tcase_add_test(tc, test_robots_txt_always_allowed_and_verdicts);
 	tcase_add_test(tc, test_size_cap);
 	tcase_add_test(tc, test_hostile_pattern_is_fast);
+	tcase_add_test(tc, test_matcher_agrees_with_reference);
+	tcase_add_test(tc, test_matcher_edges);
+	tcase_add_test(tc, test_rule_caps);
+	tcase_add_test(tc, test_hostile_file_verdicts);
+	tcase_add_test(tc, test_references);
 	tcase_add_test(tc, test_sitemap_urlset);
 	tcase_add_test(tc, test_sitemap_index_and_gzip);
 	tcase_add_test(tc, test_sitemap_gzip_read);
