@@ -21,24 +21,41 @@
 
 /* ---- address ranges ---- */
 
+/* From the IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890
+ * and updates): every range not globally reachable, plus those that reach
+ * other networks through an embedded address; for IPv6 also everything
+ * outside 2000::/3, the only global unicast space allocated. */
+
+struct v4_range {
+	uint32_t net;
+	uint8_t len;
+};
+
+static const struct v4_range v4_blocked[] = {
+	{ 0x00000000, 8 },  /* 0/8 "this network" (0.0.0.0 reaches the local host) */
+	{ 0x0a000000, 8 },  /* 10/8 private */
+	{ 0x64400000, 10 }, /* 100.64/10 shared (CGNAT) */
+	{ 0x7f000000, 8 },  /* 127/8 loopback */
+	{ 0xa9fe0000, 16 }, /* 169.254/16 link-local */
+	{ 0xac100000, 12 }, /* 172.16/12 private */
+	{ 0xc0000000, 24 }, /* 192.0.0/24 IETF protocol assignments */
+	{ 0xc0000200, 24 }, /* 192.0.2/24 documentation (TEST-NET-1) */
+	{ 0xc0586300, 24 }, /* 192.88.99/24 6to4 relay anycast (deprecated) */
+	{ 0xc0a80000, 16 }, /* 192.168/16 private */
+	{ 0xc6120000, 15 }, /* 198.18/15 benchmarking */
+	{ 0xc6336400, 24 }, /* 198.51.100/24 documentation (TEST-NET-2) */
+	{ 0xcb007100, 24 }, /* 203.0.113/24 documentation (TEST-NET-3) */
+	{ 0xe0000000, 4 },  /* 224/4 multicast */
+	{ 0xf0000000, 4 },  /* 240/4 reserved, 255.255.255.255 broadcast */
+};
+
 static bool ipv4_restricted(uint32_t a) /* host byte order */
 {
-	static const struct { uint32_t net, mask; } blocked[] = {
-		{ 0x00000000, 0xff000000 }, /* 0.0.0.0/8 "this network" */
-		{ 0x0a000000, 0xff000000 }, /* 10/8 private */
-		{ 0x64400000, 0xffc00000 }, /* 100.64/10 shared (CGNAT) */
-		{ 0x7f000000, 0xff000000 }, /* 127/8 loopback */
-		{ 0xa9fe0000, 0xffff0000 }, /* 169.254/16 link-local */
-		{ 0xac100000, 0xfff00000 }, /* 172.16/12 private */
-		{ 0xc0000000, 0xffffff00 }, /* 192.0.0/24 IETF protocol assignments */
-		{ 0xc0a80000, 0xffff0000 }, /* 192.168/16 private */
-		{ 0xc6120000, 0xfffe0000 }, /* 198.18/15 benchmarking */
-		{ 0xe0000000, 0xf0000000 }, /* 224/4 multicast */
-		{ 0xf0000000, 0xf0000000 }, /* 240/4 reserved, broadcast */
-	};
-	for (size_t i = 0; i < sizeof(blocked) / sizeof(blocked[0]); i++)
-		if ((a & blocked[i].mask) == blocked[i].net)
+	for (size_t i = 0; i < sizeof(v4_blocked) / sizeof(v4_blocked[0]); i++) {
+		uint32_t mask = UINT32_MAX << (32 - v4_blocked[i].len);
+		if ((a & mask) == v4_blocked[i].net)
 			return true;
+	}
 	return false;
 }
 
@@ -47,25 +64,46 @@ static uint32_t ipv4_at(const unsigned char *b)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+struct v6_range {
+	unsigned char prefix[16];
+	uint8_t len;
+	bool embeds_v4; /* the last 32 bits are an IPv4 address: judge that */
+};
+
+/* Global unicast (2000::/3) only, less these; the forms carrying an IPv4
+ * address come first. Everything outside 2000::/3 is refused (IANA:
+ * reserved or special): ::/8 (::, ::1, IPv4-compatible, local-use NAT64
+ * 64:ff9b:1::/48), 100::/64 discard, 100:0:0:1::/64 dummy, 5f00::/16
+ * segment routing, fc00::/7 unique local, fe80::/10 link-local, fec0::/10
+ * site-local, ff00::/8 multicast. */
+static const struct v6_range v6_ranges[] = {
+	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff }, 96, true },  /* ::ffff:0:0/96 IPv4-mapped */
+	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0 }, 96, true },  /* ::ffff:0:0:0/96 IPv4-translated (SIIT) */
+	{ { 0, 0x64, 0xff, 0x9b }, 96, true },                        /* 64:ff9b::/96 NAT64 well-known */
+	{ { 0x20, 0x01 }, 23, false },    /* 2001::/23 IETF protocol assignments (Teredo, benchmarking, ORCHID ...) */
+	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32, false }, /* 2001:db8::/32 documentation */
+	{ { 0x20, 0x02 }, 16, false },    /* 2002::/16 6to4: reaches any IPv4 address, private ones too */
+	{ { 0x3f, 0xff, 0 }, 20, false }, /* 3fff::/20 documentation */
+};
+
+static bool v6_in(const unsigned char *a, const struct v6_range *r)
+{
+	size_t whole = r->len / 8;
+	unsigned rest = r->len % 8;
+	if (memcmp(a, r->prefix, whole) != 0)
+		return false;
+	unsigned char mask = (unsigned char)(0xff << (8 - rest));
+	return rest == 0 || (a[whole] & mask) == r->prefix[whole];
+}
+
 static bool ipv6_restricted(const struct in6_addr *in)
 {
 	const unsigned char *b = in->s6_addr;
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b };
-	static const unsigned char zero[12] = { 0 };
-	if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0)
-		return ipv4_restricted(ipv4_at(b + 12));
-	if (memcmp(b, zero, 12) == 0)
-		return true; /* ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d */
-	if (b[0] == 0xff)
-		return true; /* ff00::/8 multicast */
-	if ((b[0] & 0xfe) == 0xfc)
-		return true; /* fc00::/7 unique local */
-	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
-		return true; /* fe80::/10 link-local */
-	if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
-		return true; /* fec0::/10 site-local (deprecated, still routed inside sites) */
-	return false;
+	/* The first match decides. */
+	for (size_t i = 0; i < sizeof(v6_ranges) / sizeof(v6_ranges[0]); i++)
+		if (v6_in(b, &v6_ranges[i]))
+			return v6_ranges[i].embeds_v4 ? ipv4_restricted(ipv4_at(b + 12)) : true;
+	return (b[0] & 0xe0) != 0x20; /* outside 2000::/3 */
 }
 
 bool rsd_fetch_addr_restricted(const struct sockaddr *sa)
@@ -115,14 +153,26 @@ int rsd_fetch_parse_retry_after(const char *value, time_t now, unsigned *seconds
 
 /* ---- callbacks ---- */
 
+/* Called for each address curl tries: a refused one makes curl go on to
+ * the next address of the name, so a refusal only marks the attempt. */
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
 {
 	struct rsd_fetch *f = clientp;
-	if (!f->allow_private && rsd_fetch_addr_restricted(&addr->addr)) {
+	if (!f->allow_private && f->restricted(&addr->addr)) {
 		f->blocked = true;
 		return CURL_SOCKET_BAD;
 	}
 	return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+}
+
+/* A connection is up (or reused) for the next request: refusals of other
+ * addresses before it did not stop this hop. A later hop (a followed
+ * redirect) that is refused marks blocked again. */
+static int on_connected(void *clientp, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+	struct rsd_fetch *f = clientp;
+	f->blocked = false;
+	return CURL_PREREQFUNC_OK;
 }
 
 /* Receives the decoded body: the cap applies after decompression, so a
@@ -195,6 +245,8 @@ static int setup(struct rsd_fetch *f, const struct rsd_fetch_options *opt, const
 	SET(CURLOPT_WRITEDATA, f);
 	SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	SET(CURLOPT_OPENSOCKETDATA, f);
+	SET(CURLOPT_PREREQFUNCTION, on_connected);
+	SET(CURLOPT_PREREQDATA, f);
 	if (f->headers)
 		SET(CURLOPT_HTTPHEADER, f->headers);
 #undef SET
@@ -227,6 +279,7 @@ int rsd_fetch_new(const struct rsd_fetch_options *opt, const char *url, void *us
 	f->max_bytes = opt->max_bytes;
 	f->truncate = opt->truncate;
 	f->allow_private = opt->allow_private;
+	f->restricted = rsd_fetch_addr_restricted;
 	f->easy = curl_easy_init();
 	int rc = f->easy ? 0 : -ENOMEM;
 	if (rc == 0)
@@ -320,7 +373,10 @@ void rsd_fetch_result(struct rsd_fetch *f, CURLcode code, struct rsd_fetch_resul
 	curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &res->http_code);
 	if (f->body)
 		f->body[f->len] = '\0';
-	if (f->blocked) {
+	/* blocked: the last connection attempts included a refused address
+	 * and none connected (a transfer that connected elsewhere is judged
+	 * by what happened next). */
+	if (f->blocked && code != CURLE_OK) {
 		res->status = RSD_FETCH_BLOCKED;
 		res->reason = "address not public";
 	} else if (f->too_big || code == CURLE_FILESIZE_EXCEEDED) {
