@@ -8,15 +8,22 @@
  * are brought to one percent-encoding form before matching (2.2.2), so
  * "/%62az" matches "/baz" and a UTF-8 rule matches its encoded path.
  *
- * Matching costs at most O(path + pattern) per rule, never their product:
- * a pattern is its '*'-separated literal segments; the first must start
- * the path, each next one is searched (memmem, linear) from where the one
- * before ended, leftmost first, and under a final '$' the last must end the
- * path. Taking the leftmost occurrence is never wrong: it leaves the most
- * path to the segments that follow. Rules are kept sorted by priority, so
- * the first that matches decides, and a rule is skipped at once when the
- * path is shorter than its literal octets or lacks one of its bytes.
- * The rule count and pattern length are capped (see robots.h).
+ * Matching is linear in the path plus the patterns, not their product.
+ * A pattern is its '*'-separated literal segments: the first must start
+ * the path, each next one is taken at its leftmost occurrence after the one
+ * before, and under a final '$' the last must end the path. The leftmost
+ * occurrence is never a wrong choice: it leaves the most path to the
+ * segments that follow. Occurrences are searched with memmem (linear in
+ * the path) until the searches have read the path a few times over; then
+ * a suffix automaton of the path is built (linear too), where a segment
+ * costs its own length whatever the path, and consecutive rules skip
+ * their common prefix. Only a segment whose first occurrence lies before
+ * the previous segment's end still needs memmem from there. Rules are kept
+ * sorted by priority, so the first that matches decides, and a rule is
+ * skipped at once when the path is shorter than its literal octets or
+ * lacks one of its bytes. The rule count and pattern length are capped
+ * (see robots.h); bench/robots measures the worst files.
+ *
  * Sitemaps, which robots.txt points to, are read here too, gunzipped
  * when they come compressed (sitemap.xml.gz without Content-Encoding):
  * inflation is capped by the caller's byte limit, so a small file cannot
@@ -125,24 +132,195 @@ static bool byteset_within(const struct byteset *a, const struct byteset *b)
 		 (a->w[3] & ~b->w[3]));
 }
 
-/* The segments after a pattern's first '*' (p[0..plen)), against
- * s[pos..slen): each found leftmost from where the previous one ended;
- * anchored, the last one must end s. An empty segment ("**", a trailing
- * '*') matches anywhere. */
-static bool segments_match(const char *p, size_t plen, const char *s, size_t slen, size_t pos,
-			   bool anchored)
+/* ---- suffix automaton of the path ---- */
+
+/* Blumer et al. / Crochemore: one state per class of the path's substrings
+ * that end at the same positions; walking a segment's bytes from the root
+ * fails as soon as it is no substring, and the state reached knows where
+ * its first occurrence ends (firstpos). At most 2n states and 3n edges for
+ * a path of n octets; built in O(n x distinct octets). Edge lists are
+ * singly linked (index 0: none); the root is state 0, which no edge
+ * enters, so 0 also means "no such edge". */
+struct sam_edge {
+	uint32_t to, next;
+	unsigned char c;
+};
+
+struct sam_state {
+	uint32_t len, link, firstpos, edges;
+};
+
+struct sam {
+	struct sam_state *st;
+	struct sam_edge *ed;
+	uint32_t n_st, n_ed, last;
+	/* The last walk: the states after each of trail_seg's first
+	 * trail_len octets (trail[0] is the root). Rules in priority order
+	 * often share long prefixes; the next walk starts after the common
+	 * part. */
+	uint32_t *trail;
+	const char *trail_seg;
+	size_t trail_len;
+};
+
+#define SAM_NONE UINT32_MAX
+
+static uint32_t sam_next(const struct sam *a, uint32_t v, unsigned char c)
+{
+	for (uint32_t e = a->st[v].edges; e; e = a->ed[e].next)
+		if (a->ed[e].c == c)
+			return a->ed[e].to;
+	return 0;
+}
+
+static void sam_add_edge(struct sam *a, uint32_t from, unsigned char c, uint32_t to)
+{
+	uint32_t e = ++a->n_ed; /* the bounds make room: see sam_build */
+	a->ed[e] = (struct sam_edge){ .to = to, .next = a->st[from].edges, .c = c };
+	a->st[from].edges = e;
+}
+
+static void sam_redirect(struct sam *a, uint32_t from, unsigned char c, uint32_t to)
+{
+	for (uint32_t e = a->st[from].edges; e; e = a->ed[e].next)
+		if (a->ed[e].c == c)
+			a->ed[e].to = to;
+}
+
+/* q split: a copy of it for the shorter strings that now also end at i. */
+static uint32_t sam_clone(struct sam *a, uint32_t p, uint32_t q, unsigned char c)
+{
+	uint32_t clone = a->n_st++;
+	a->st[clone] = (struct sam_state){ .len = a->st[p].len + 1, .link = a->st[q].link,
+					   .firstpos = a->st[q].firstpos };
+	for (uint32_t e = a->st[q].edges; e; e = a->ed[e].next)
+		sam_add_edge(a, clone, a->ed[e].c, a->ed[e].to);
+	for (; p != SAM_NONE && sam_next(a, p, c) == q; p = a->st[p].link)
+		sam_redirect(a, p, c, clone);
+	a->st[q].link = clone;
+	return clone;
+}
+
+static void sam_extend(struct sam *a, unsigned char c, uint32_t i)
+{
+	uint32_t cur = a->n_st++, p = a->last;
+	a->st[cur] = (struct sam_state){ .len = a->st[p].len + 1, .firstpos = i };
+	for (; p != SAM_NONE && !sam_next(a, p, c); p = a->st[p].link)
+		sam_add_edge(a, p, c, cur);
+	if (p == SAM_NONE) {
+		a->st[cur].link = 0;
+	} else {
+		uint32_t q = sam_next(a, p, c);
+		a->st[cur].link = a->st[p].len + 1 == a->st[q].len ? q : sam_clone(a, p, q, c);
+	}
+	a->last = cur;
+}
+
+/* 0, or -ENOMEM (the caller then searches with memmem alone). */
+static int sam_build(struct sam *a, const char *s, size_t n)
+{
+	if (n > UINT32_MAX / 4)
+		return -ENOMEM;
+	/* 2n - 1 states and 3n - 4 edges at most (n >= 3); edge 0 unused.
+	 * No walk is longer than the path: n + 1 trail states. All three
+	 * are 4-byte aligned at these offsets.
+	 * One block: once freed, glibc raises its mmap threshold to its size
+	 * and keeps it in the heap for the next verdict, so a thread does not
+	 * fault in fresh pages for every long path (that cost more than the
+	 * building itself). */
+	*a = (struct sam){ 0 };
+	size_t st = (2 * n + 2) * sizeof(*a->st), ed = (3 * n + 5) * sizeof(*a->ed);
+	char *mem = malloc(st + ed + (n + 1) * sizeof(*a->trail));
+	if (!mem)
+		return -ENOMEM;
+	a->st = (struct sam_state *)(void *)mem;
+	a->ed = (struct sam_edge *)(void *)(mem + st);
+	a->trail = (uint32_t *)(void *)(mem + st + ed);
+	a->st[0] = (struct sam_state){ .link = SAM_NONE };
+	a->n_st = 1;
+	a->trail[0] = 0;
+	for (size_t i = 0; i < n; i++)
+		sam_extend(a, (unsigned char)s[i], (uint32_t)i);
+	return 0;
+}
+
+/* Length of the common prefix of a and b, at most max. */
+static size_t common_prefix(const char *a, const char *b, size_t max)
+{
+	size_t l = 0;
+	while (l + 8 <= max && memcmp(a + l, b + l, 8) == 0)
+		l += 8;
+	while (l < max && a[l] == b[l])
+		l++;
+	return l;
+}
+
+/* Start of seg's leftmost occurrence in the path; -1 when it has none. */
+static long sam_first(struct sam *a, const char *seg, size_t n)
+{
+	size_t l = a->trail_seg ? common_prefix(seg, a->trail_seg, n < a->trail_len ? n : a->trail_len) : 0;
+	uint32_t v = a->trail[l];
+	a->trail_seg = seg;
+	for (size_t i = l; i < n; i++) {
+		if (!(v = sam_next(a, v, (unsigned char)seg[i]))) {
+			a->trail_len = i;
+			return -1;
+		}
+		a->trail[i + 1] = v;
+	}
+	a->trail_len = n;
+	return (long)a->st[v].firstpos + 1 - (long)n;
+}
+
+/* ---- matching ---- */
+
+/* One verdict's view of the path. */
+struct subject {
+	const char *s;
+	size_t n;
+	struct byteset bytes;
+	struct sam sam;
+	int sam_state;  /* 0: not built yet, 1: built, negative: could not be */
+	size_t scanned; /* octets memmem was given so far */
+};
+
+/* memmem alone reads the path at most this many times over before the
+ * automaton, which costs about as much to build, is built: short or easy
+ * verdicts never pay for it. */
+#define SAM_AFTER 4
+
+/* Start of seg's leftmost occurrence at or after pos; -1 when none. */
+static long find_from(struct subject *x, size_t pos, const char *seg, size_t n)
+{
+	if (x->sam_state == 0 && x->scanned > SAM_AFTER * x->n)
+		x->sam_state = sam_build(&x->sam, x->s, x->n) == 0 ? 1 : -1;
+	if (x->sam_state == 1) {
+		long first = sam_first(&x->sam, seg, n);
+		if (first < 0 || (size_t)first >= pos)
+			return first;
+	}
+	x->scanned += x->n - pos;
+	const char *at = memmem(x->s + pos, x->n - pos, seg, n);
+	return at ? (long)(at - x->s) : -1;
+}
+
+/* The segments after a pattern's first '*' (p[0..plen)), against the
+ * path from pos: each taken at its leftmost occurrence after the previous
+ * one; anchored, the last one must end the path. An empty segment ("**",
+ * a trailing '*') matches anywhere. */
+static bool segments_match(const char *p, size_t plen, struct subject *x, size_t pos, bool anchored)
 {
 	const char *seg = p, *end = p + plen;
 	for (;;) {
 		const char *star = memchr(seg, '*', (size_t)(end - seg));
 		size_t n = (size_t)((star ? star : end) - seg);
 		if (!star && anchored)
-			return n <= slen - pos && memcmp(s + slen - n, seg, n) == 0;
+			return n <= x->n - pos && memcmp(x->s + x->n - n, seg, n) == 0;
 		if (n > 0) {
-			const char *at = memmem(s + pos, slen - pos, seg, n);
-			if (!at)
+			long at = find_from(x, pos, seg, n);
+			if (at < 0)
 				return false;
-			pos = (size_t)(at - s) + n;
+			pos = (size_t)at + n;
 		}
 		if (!star)
 			return true;
@@ -152,20 +330,19 @@ static bool segments_match(const char *p, size_t plen, const char *s, size_t sle
 
 /* 2.2.2: the pattern matches the path from its start; without a final '$'
  * a match of a prefix of the path is enough. */
-static bool rule_matches(const struct robots_rule *r, const char *s, size_t slen,
-			 const struct byteset *path_bytes)
+static bool rule_matches(const struct robots_rule *r, struct subject *x)
 {
-	if (r->literal > slen || !byteset_within(&r->bytes, path_bytes))
+	if (r->literal > x->n || !byteset_within(&r->bytes, &x->bytes))
 		return false;
 	const char *p = r->pattern;
 	size_t plen = r->anchored ? r->len - 1 : r->len;
 	const char *star = memchr(p, '*', plen);
 	size_t first = star ? (size_t)(star - p) : plen;
-	if (memcmp(p, s, first) != 0)
+	if (memcmp(p, x->s, first) != 0)
 		return false;
 	if (!star)
-		return !r->anchored || first == slen;
-	return segments_match(star + 1, plen - first - 1, s, slen, first, r->anchored);
+		return !r->anchored || first == x->n;
+	return segments_match(star + 1, plen - first - 1, x, first, r->anchored);
 }
 
 static struct robots_rule make_rule(bool allow, char *pattern)
@@ -465,18 +642,19 @@ bool rsd_robots_allowed(const struct rsd_robots *r, const char *path)
 	char *norm = normalize_encoding(path, strlen(path));
 	if (!norm)
 		return false; /* out of memory: the safe answer */
-	size_t nlen = strlen(norm);
-	struct byteset bytes = { 0 };
-	byteset_add(&bytes, norm, nlen);
+	struct subject x = { .s = norm, .n = strlen(norm) };
+	byteset_add(&x.bytes, norm, x.n);
 	/* By priority: the first rule that matches is the longest, Allow on
 	 * a tie (2.2.2). */
 	bool allowed = true;
 	for (size_t i = 0; i < r->rules.n; i++) {
-		if (rule_matches(&r->rules.rules[i], norm, nlen, &bytes)) {
+		if (rule_matches(&r->rules.rules[i], &x)) {
 			allowed = r->rules.rules[i].allow;
 			break;
 		}
 	}
+	if (x.sam_state == 1)
+		free(x.sam.st); /* the block's start */
 	free(norm);
 	return allowed;
 }

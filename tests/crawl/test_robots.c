@@ -3,6 +3,7 @@
 
 #include "robots.h"
 #include "crawl_test.h"
+#include "hostile_robots.h"
 
 #include <check.h>
 #include <errno.h>
@@ -310,15 +311,15 @@ static void random_text(unsigned *st, char *out, size_t max, const char *alphabe
 	out[n] = '\0';
 }
 
-/* 20,000 random robots.txt files of 1-4 rules, each against 8 paths:
- * the verdicts are the reference's (deterministic seed). */
-START_TEST(test_matcher_agrees_with_reference)
+/* Random robots.txt files of 1..max_rules rules, each against 8 random
+ * paths of up to max_path octets: the verdicts are the reference's. */
+static void agree_with_reference(unsigned seed, int files, size_t max_rules, size_t max_path)
 {
-	unsigned st = 12345;
-	for (int round = 0; round < 20000; round++) {
-		struct ref_rule rules[4];
-		size_t n = 1 + rnd(&st, 4);
-		char txt[256] = "User-agent: *\n";
+	unsigned st = seed;
+	for (int round = 0; round < files; round++) {
+		struct ref_rule rules[40];
+		size_t n = 1 + rnd(&st, (unsigned)max_rules);
+		char txt[40 * 24] = "User-agent: *\n";
 		for (size_t i = 0; i < n; i++) {
 			rules[i].allow = rnd(&st, 2);
 			do
@@ -330,13 +331,27 @@ START_TEST(test_matcher_agrees_with_reference)
 		}
 		struct rsd_robots *r = parse(txt, "x");
 		for (int k = 0; k < 8; k++) {
-			char path[16] = "/";
-			random_text(&st, path + 1, 11, "ab/$*");
+			char path[64] = "/";
+			random_text(&st, path + 1, max_path, "ab/$*");
 			ck_assert_msg(rsd_robots_allowed(r, path) == ref_allowed(rules, n, path),
 				      "%s against %s", txt, path);
 		}
 		rsd_robots_free(r);
 	}
+}
+
+/* Small files and short paths: memmem alone. */
+START_TEST(test_matcher_agrees_with_reference)
+{
+	agree_with_reference(12345, 20000, 4, 11);
+}
+END_TEST
+
+/* Many rules against longer paths: searches read the path over several
+ * times, so the suffix automaton is built and used. */
+START_TEST(test_automaton_agrees_with_reference)
+{
+	agree_with_reference(777, 4000, 40, 60);
 }
 END_TEST
 
@@ -425,35 +440,26 @@ END_TEST
  * right; the time is measured by bench/robots (tests do not judge speed). */
 START_TEST(test_hostile_file_verdicts)
 {
-	char *txt = malloc(RSD_ROBOTS_MAX_BYTES + 4096);
+	size_t n;
+	char *txt = hostile_robots_txt(RSD_ROBOTS_MAX_BYTES, &n);
 	ck_assert_ptr_nonnull(txt);
-	size_t n = (size_t)snprintf(txt, 64, "User-agent: *\nAllow: /ok$\n");
-	for (size_t a = 1; n + a + 16 < RSD_ROBOTS_MAX_BYTES; a += 37) {
-		n += (size_t)snprintf(txt + n, 16, "Disallow: /*");
-		memset(txt + n, 'a', a);
-		n += a;
-		n += (size_t)snprintf(txt + n, 4, "b\n");
-	}
 	struct rsd_robots *r = NULL;
 	ck_assert_int_eq(rsd_robots_parse(txt, n, "x", &r), 0);
+	free(txt);
 	size_t len = RSD_URL_MAX_BYTES - 32;
-	char *path = malloc(len + 1);
-	ck_assert_ptr_nonnull(path);
-	path[0] = '/';
-	memset(path + 1, 'a', len - 1);
-	path[len] = '\0';
-	for (int i = 0; i < 100; i++)
-		ck_assert(rsd_robots_allowed(r, path)); /* no 'b' */
-	path[len - 1] = 'b';
-	ck_assert(!rsd_robots_allowed(r, path)); /* every rule up to len - 2 a's */
-	path[1] = 'b';
-	path[len - 1] = 'a';
-	for (int i = 0; i < 100; i++)
-		ck_assert(rsd_robots_allowed(r, path)); /* a 'b', but before the a's */
+	char *none = hostile_path("/", len, ""), *last = hostile_path("/", len, "b"),
+	     *first = hostile_path("/b", len, "");
+	ck_assert(none && last && first);
+	for (int i = 0; i < 100; i++) {
+		ck_assert(rsd_robots_allowed(r, none));  /* no 'b' */
+		ck_assert(rsd_robots_allowed(r, first)); /* a 'b', but before the a's */
+	}
+	ck_assert(!rsd_robots_allowed(r, last));
 	ck_assert(rsd_robots_allowed(r, "/ok"));
 	rsd_robots_free(r);
-	free(path);
-	free(txt);
+	free(none);
+	free(last);
+	free(first);
 }
 END_TEST
 
@@ -612,6 +618,7 @@ int main(void)
 	tcase_add_test(tc, test_size_cap);
 	tcase_add_test(tc, test_hostile_pattern_is_fast);
 	tcase_add_test(tc, test_matcher_agrees_with_reference);
+	tcase_add_test(tc, test_automaton_agrees_with_reference);
 	tcase_add_test(tc, test_matcher_edges);
 	tcase_add_test(tc, test_rule_caps);
 	tcase_add_test(tc, test_hostile_file_verdicts);
