@@ -9,11 +9,22 @@
 
 #include <stddef.h>
 
+struct rsd_httpd;
+
 /* "User-agent: *\n" then the rules while they fit in max_len bytes;
  * malloc'ed, NUL-terminated, *len bytes. NULL when out of memory. */
 char *hostile_robots_txt(size_t max_len, size_t *len);
 /* prefix, then a's, then suffix: len bytes in all (at least the prefix
  * and suffix); malloc'ed. NULL when out of memory. */
 char *hostile_path(const char *prefix, size_t len, const char *suffix);
+
+/* Serves the hostile host on srv: /robots.txt (500 KiB of those rules)
+ * and / linking, n of each: 8 KiB paths the rules allow but must all be
+ * tried on ("/bN" then a's), 8 KiB paths the first rule refuses ("/N-",
+ * a's, "b"), 8 KiB paths only the last rule refuses ("/Nb", a's, "-ab"),
+ * and 16 KiB links, longer than any admitted URL. 0 or a negative errno. */
+int hostile_robots_serve(struct rsd_httpd *srv, unsigned n);
+/* A normal site: / linking /p0 ... /p(n-1). 0 or a negative errno. */
+int plain_site_serve(struct rsd_httpd *srv, unsigned n);
 
 #endif
