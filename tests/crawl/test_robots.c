@@ -355,41 +355,43 @@ START_TEST(test_automaton_agrees_with_reference)
 }
 END_TEST
 
+struct verdict {
+	const char *path;
+	bool allowed;
+};
+
+static void check_verdicts(const char *txt, const struct verdict *v, size_t n)
+{
+	struct rsd_robots *r = parse(txt, "x");
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(rsd_robots_allowed(r, v[i].path) == v[i].allowed, "%s", v[i].path);
+	rsd_robots_free(r);
+}
+
 START_TEST(test_matcher_edges)
 {
-	struct rsd_robots *r = parse("User-agent: *\n"
-				     "Disallow: /a**b***c*\n"    /* empty segments */
-				     "Disallow: /x*$\n"          /* '*' then '$': any path under /x */
-				     "Disallow: /y$*\n"          /* '$' not last: literal */
-				     "Disallow: *.pdf$\n"        /* leading '*' */
-				     "Disallow: /longer/than/the/path/*\n"
-				     "Allow: /m*n*o$\n"
-				     "Disallow: /m\n",
-				     "x");
-	ck_assert(!rsd_robots_allowed(r, "/abc"));
-	ck_assert(!rsd_robots_allowed(r, "/a-b-c-d"));
-	ck_assert(rsd_robots_allowed(r, "/acb"));
-	ck_assert(!rsd_robots_allowed(r, "/x"));
-	ck_assert(!rsd_robots_allowed(r, "/xyz"));
-	ck_assert(!rsd_robots_allowed(r, "/y$z"));
-	ck_assert(rsd_robots_allowed(r, "/y"));
-	ck_assert(!rsd_robots_allowed(r, "/doc/a.pdf"));
-	ck_assert(rsd_robots_allowed(r, "/doc/a.pdf?x"));
-	ck_assert(rsd_robots_allowed(r, "/longer/than"));
-	ck_assert(!rsd_robots_allowed(r, "/longer/than/the/path/"));
-	/* the anchored last segment must end the path, after the others */
-	ck_assert(rsd_robots_allowed(r, "/mno"));
-	ck_assert(rsd_robots_allowed(r, "/m-n-o-n-o"));
-	ck_assert(!rsd_robots_allowed(r, "/m-n-o-"));
-	ck_assert(!rsd_robots_allowed(r, "/mo"));    /* 'n' missing */
-	ck_assert(!rsd_robots_allowed(r, "/m-on"));  /* 'o' must follow 'n' */
-	rsd_robots_free(r);
+	static const struct verdict edges[] = {
+		{ "/abc", false },       { "/a-b-c-d", false },     { "/acb", true },
+		{ "/x", false },         { "/xyz", false },         { "/y$z", false },
+		{ "/y", true },          { "/doc/a.pdf", false },   { "/doc/a.pdf?x", true },
+		{ "/longer/than", true }, { "/longer/than/the/path/", false },
+		/* the anchored last segment must end the path, after the others */
+		{ "/mno", true },        { "/m-n-o-n-o", true },    { "/m-n-o-", false },
+		{ "/mo", false },        /* 'n' missing */
+		{ "/m-on", false },      /* 'o' must follow 'n' */
+	};
+	check_verdicts("User-agent: *\n"
+		       "Disallow: /a**b***c*\n"    /* empty segments */
+		       "Disallow: /x*$\n"          /* '*' then '$': any path under /x */
+		       "Disallow: /y$*\n"          /* '$' not last: literal */
+		       "Disallow: *.pdf$\n"        /* leading '*' */
+		       "Disallow: /longer/than/the/path/*\n"
+		       "Allow: /m*n*o$\n"
+		       "Disallow: /m\n",
+		       edges, sizeof(edges) / sizeof(edges[0]));
 	/* "$" alone matches no path (paths start with '/') */
-	r = parse("User-agent: *\nDisallow: $\nDisallow: /only$\n", "x");
-	ck_assert(rsd_robots_allowed(r, "/"));
-	ck_assert(!rsd_robots_allowed(r, "/only"));
-	ck_assert(rsd_robots_allowed(r, "/only/"));
-	rsd_robots_free(r);
+	static const struct verdict dollar[] = { { "/", true }, { "/only", false }, { "/only/", true } };
+	check_verdicts("User-agent: *\nDisallow: $\nDisallow: /only$\n", dollar, 3);
 }
 END_TEST
 
