@@ -51,7 +51,7 @@ struct entry {
 	uint8_t redirects;
 	uint8_t origin;  /* index into its host's origins */
 	bool sitemap;    /* a sitemap to read, not a page */
-	bool checked;    /* robots.txt allowed it (set just before dispatch) */
+	bool checked;    /* robots.txt allowed it (only a queue's head, just before dispatch) */
 	char rest[];     /* path and query, after the origin */
 };
 
@@ -870,6 +870,10 @@ void rsd_frontier_robots_done(struct rsd_frontier *f, struct rsd_job *job, struc
 	struct origin *o = &h->origins[job->origin];
 	rsd_robots_free(o->robots);
 	o->robots = rules;
+	/* A page allowed by the old rules and not yet dispatched (only ever
+	 * the head of its queue) is judged again by the new ones. */
+	if (h->head && h->head->origin == job->origin)
+		h->head->checked = false;
 	o->robots_state = ROBOTS_READY;
 	o->robots_attempt = 0;
 	h->robots_fetching--;

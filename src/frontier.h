@@ -21,7 +21,9 @@
  * Workers never sleep here: next() says how long until something is ready
  * and the frontier calls `wake` for idle workers when work appears.
  *
- * Thread safety: all functions may be called from any thread (one mutex). */
+ * Thread safety: all functions may be called from any thread (one mutex).
+ * next() takes robots.txt verdicts without holding it: a costly robots.txt
+ * delays only the caller that judges one of its pages. */
 
 #include <stdbool.h>
 #include <stddef.h>
