@@ -17,9 +17,10 @@
 /* RFC 9309 2.5: crawlers MUST parse at least 500 KiB; we parse that much and
  * ignore the rest. */
 #define RSD_ROBOTS_MAX_BYTES (500 * 1024)
-/* Rules kept for the group that applies; later ones are ignored like bytes
- * past RSD_ROBOTS_MAX_BYTES. Real files hold a few hundred; the cap bounds
- * what one URL's verdict can cost (rules x URL length). */
+/* Rules kept for the group that applies, counted as written (repeats too;
+ * they are merged afterwards); later ones are ignored like bytes past
+ * RSD_ROBOTS_MAX_BYTES. Real files hold a few hundred; the cap bounds the
+ * memory and what one URL's verdict can cost. */
 #define RSD_ROBOTS_MAX_RULES 10000
 /* A rule whose pattern has more literal octets (after percent-encoding
  * normalisation, '*' and the final '$' not counted) than the longest URL
