@@ -4,7 +4,8 @@
 
 /* The crawl frontier: which URL to fetch next and when.
  *
- * Admission (rsd_frontier_add*): http/https only, host in allowed_hosts,
+ * Admission (rsd_frontier_add*): http/https only, at most RSD_URL_MAX_BYTES
+ * (8 KiB, as written and normalised), host in allowed_hosts,
  * links must match `follow` or `recipe` (when set), depth <= max_depth, not
  * seen before (dedup on the normalised URL), not already delivered (crawl
  * state), max_pages not reached.
@@ -87,7 +88,8 @@ int rsd_frontier_add_sitemaps(struct rsd_frontier *f, char *const *urls, size_t 
  * (a redirect is the same page, not a link; a sitemap's target is read as a
  * sitemap); more than 5 hops are refused.
  * 0 when admitted, -ELOOP (too many hops), -EEXIST (seen), -EPERM (out of
- * scope), -EPROTONOSUPPORT, -EINVAL. */
+ * scope), -EPROTONOSUPPORT, -ENAMETOOLONG (longer than RSD_URL_MAX_BYTES),
+ * -EINVAL. */
 int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job,
 			      const char *location);
 
