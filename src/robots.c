@@ -18,11 +18,12 @@
  * a suffix automaton of the path is built (linear too), where a segment
  * costs its own length whatever the path, and consecutive rules skip
  * their common prefix. Only a segment whose first occurrence lies before
- * the previous segment's end still needs memmem from there. Rules are kept
- * sorted by priority, so the first that matches decides, and a rule is
- * skipped at once when the path is shorter than its literal octets or
- * lacks one of its bytes. The rule count and pattern length are capped
- * (see robots.h); bench/robots measures the worst files.
+ * the previous segment's end still needs memmem from there (and a miss is
+ * remembered: rules ending in the same segment do not search again).
+ * Rules are kept sorted by priority, so the first that matches decides,
+ * and a rule is skipped at once when the path is shorter than its literal
+ * octets or lacks one of its bytes. The rule count and pattern length are
+ * capped (see robots.h); bench/robots measures the worst files.
  *
  * Sitemaps, which robots.txt points to, are read here too, gunzipped
  * when they come compressed (sitemap.xml.gz without Content-Encoding):
@@ -282,6 +283,10 @@ struct subject {
 	struct sam sam;
 	int sam_state;  /* 0: not built yet, 1: built, negative: could not be */
 	size_t scanned; /* octets memmem was given so far */
+	/* The last segment memmem did not find, and where it looked from:
+	 * many rules ending in the same segment ask again from later on. */
+	const char *miss;
+	size_t miss_len, miss_pos;
 };
 
 /* memmem alone reads the path at most this many times over before the
@@ -299,8 +304,15 @@ static long find_from(struct subject *x, size_t pos, const char *seg, size_t n)
 		if (first < 0 || (size_t)first >= pos)
 			return first;
 	}
+	if (x->miss && n == x->miss_len && pos >= x->miss_pos && memcmp(seg, x->miss, n) == 0)
+		return -1;
 	x->scanned += x->n - pos;
 	const char *at = memmem(x->s + pos, x->n - pos, seg, n);
+	if (!at) {
+		x->miss = seg;
+		x->miss_len = n;
+		x->miss_pos = pos;
+	}
 	return at ? (long)(at - x->s) : -1;
 }
 

@@ -3,8 +3,10 @@
  * for the issue's hostile file (500 KiB of "/", "*", a^k, "b" rules)
  * against 8 KiB paths, and for the worst file the caps allow: 10,000
  * different rules of 32 random a/b octets against a random a/b path, where
- * every rule's search runs the whole path. Prints "key value" lines;
- * numbers only, nothing passes or fails on them. */
+ * every rule's search runs the whole path; and rules "/" "*" X "*" Y where
+ * each X ends early in the path and Y occurs only before it, the case the
+ * suffix automaton cannot answer. Prints "key value" lines; numbers only,
+ * nothing passes or fails on them. */
 
 #include "robots.h"
 #include "hostile_robots.h"
@@ -76,6 +78,36 @@ static void worst_case(void)
 	free(txt);
 }
 
+/* About 5,000 rules (500 KiB) "/" "*" X "*" b^32: each X a different
+ * piece of the path's first 140 octets, b^32 only at the path's start, so
+ * the automaton knows b^32 occurs but not whether after X: memmem must
+ * look from there (once: the miss is remembered for the next rules). */
+static void fallback_case(void)
+{
+	unsigned seed = 7;
+	size_t n = RSD_URL_MAX_BYTES - 192;
+	char *path = malloc(n + 1), *txt = malloc(RSD_ROBOTS_MAX_BYTES + 256);
+	path[0] = '/';
+	memset(path + 1, 'b', 32);
+	for (size_t i = 33; i < n; i++)
+		path[i] = "ab"[next_rand(&seed) & 1];
+	for (size_t i = 33; i + 12 < n; i++) /* no other run of 12 b's */
+		if (memcmp(path + i, "bbbbbbbbbbbb", 12) == 0)
+			path[i + 6] = 'a';
+	path[n] = '\0';
+	size_t len = (size_t)sprintf(txt, "User-agent: *\n");
+	for (int o = 0; o < 100; o++)
+		for (int l = 8; l < 108 && len + 200 < RSD_ROBOTS_MAX_BYTES; l++)
+			len += (size_t)sprintf(txt + len, "Disallow: /*%.*s*%.32s\n", l, path + 33 + o, path + 1);
+	struct rsd_robots *r;
+	if (rsd_robots_parse(txt, len, "x", &r) != 0)
+		exit(1);
+	report("fallback_5000_rules_8k_path", r, path, 1);
+	rsd_robots_free(r);
+	free(path);
+	free(txt);
+}
+
 int main(void)
 {
 	size_t len;
@@ -99,5 +131,6 @@ int main(void)
 	free(last);
 	free(txt);
 	worst_case();
+	fallback_case();
 	return 0;
 }
