@@ -179,8 +179,9 @@ static const struct key_spec key_specs[] = {
 		 "whatever sitemaps says: absolute http or https URLs on allowed_hosts, separated by "
 		 "white space. Empty: none." },
 	{ KEY("scraper", "allow_private_addresses", K_BOOL, allow_private_addresses), .def = "off",
-	  .doc = "Allow hosts that resolve to loopback, private or link-local addresses (off protects "
-		 "the network the daemon runs in; turn on for a local test site)." },
+	  .doc = "Allow hosts that resolve to addresses that are not public: loopback, private, "
+		 "link-local, documentation, reserved, NAT64 and 6to4 (off protects the network the "
+		 "daemon runs in; turn on for a local test site; see recipe-scraperd(8))." },
 	{ KEY("scraper", "dedup_canonical", K_BOOL, dedup_canonical), .def = "on",
 	  .doc = "Publish one record per canonical URL: pages that declare the same <link "
 		 "rel=canonical> (print views, tracking-parameter twins) give one record." },

@@ -22,26 +22,45 @@
 
 /* ---- address ranges ---- */
 
-/* The ranges refused without allow_private_addresses, each with how the
- * refusal names it ("127.0.0.1 is " + what). */
+/* From the IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890
+ * and updates): every range not globally reachable, plus those that reach
+ * other networks through an embedded address; for IPv6 also everything
+ * outside 2000::/3, the only global unicast space allocated. Each range
+ * says what it is, for the refusal's detail ("127.0.0.1 is " + what). */
+
+struct v4_range {
+	uint32_t net;
+	uint8_t len;
+	const char *what;
+};
+
+static const struct v4_range v4_blocked[] = {
+	/* 0.0.0.0 reaches the local host */
+	{ 0x00000000, 8, "a \"this network\" address (0.0.0.0/8)" },
+	{ 0x0a000000, 8, "a private address (10.0.0.0/8)" },
+	{ 0x64400000, 10, "a shared (CGNAT) address (100.64.0.0/10)" },
+	{ 0x7f000000, 8, "a loopback address (127.0.0.0/8)" },
+	{ 0xa9fe0000, 16, "a link-local address (169.254.0.0/16)" },
+	{ 0xac100000, 12, "a private address (172.16.0.0/12)" },
+	{ 0xc0000000, 24, "an IETF protocol assignment (192.0.0.0/24)" },
+	{ 0xc0000200, 24, "a documentation address (192.0.2.0/24)" },
+	{ 0xc0586300, 24, "a 6to4 relay anycast address (192.88.99.0/24)" },
+	{ 0xc0a80000, 16, "a private address (192.168.0.0/16)" },
+	{ 0xc6120000, 15, "a benchmarking address (198.18.0.0/15)" },
+	{ 0xc6336400, 24, "a documentation address (198.51.100.0/24)" },
+	{ 0xcb007100, 24, "a documentation address (203.0.113.0/24)" },
+	{ 0xe0000000, 4, "a multicast address (224.0.0.0/4)" },
+	/* 255.255.255.255 included */
+	{ 0xf0000000, 4, "a reserved or broadcast address (240.0.0.0/4)" },
+};
+
 static const char *ipv4_kind(uint32_t a) /* host byte order */
 {
-	static const struct { uint32_t net, mask; const char *what; } blocked[] = {
-		{ 0x00000000, 0xff000000, "a \"this network\" address (0.0.0.0/8)" },
-		{ 0x0a000000, 0xff000000, "a private address (10.0.0.0/8)" },
-		{ 0x64400000, 0xffc00000, "a shared (CGNAT) address (100.64.0.0/10)" },
-		{ 0x7f000000, 0xff000000, "a loopback address (127.0.0.0/8)" },
-		{ 0xa9fe0000, 0xffff0000, "a link-local address (169.254.0.0/16)" },
-		{ 0xac100000, 0xfff00000, "a private address (172.16.0.0/12)" },
-		{ 0xc0000000, 0xffffff00, "an IETF protocol assignment (192.0.0.0/24)" },
-		{ 0xc0a80000, 0xffff0000, "a private address (192.168.0.0/16)" },
-		{ 0xc6120000, 0xfffe0000, "a benchmarking address (198.18.0.0/15)" },
-		{ 0xe0000000, 0xf0000000, "a multicast address (224.0.0.0/4)" },
-		{ 0xf0000000, 0xf0000000, "a reserved or broadcast address (240.0.0.0/4)" },
-	};
-	for (size_t i = 0; i < sizeof(blocked) / sizeof(blocked[0]); i++)
-		if ((a & blocked[i].mask) == blocked[i].net)
-			return blocked[i].what;
+	for (size_t i = 0; i < sizeof(v4_blocked) / sizeof(v4_blocked[0]); i++) {
+		uint32_t mask = UINT32_MAX << (32 - v4_blocked[i].len);
+		if ((a & mask) == v4_blocked[i].net)
+			return v4_blocked[i].what;
+	}
 	return NULL;
 }
 
@@ -50,25 +69,58 @@ static uint32_t ipv4_at(const unsigned char *b)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+struct v6_range {
+	unsigned char prefix[16];
+	uint8_t len;
+	bool embeds_v4; /* the last 32 bits are an IPv4 address: judge that */
+	const char *what;
+};
+
+/* Global unicast (2000::/3) only, less these; the forms carrying an IPv4
+ * address come first. Everything outside 2000::/3 is refused (IANA:
+ * reserved or special): ::/8 (::, ::1, IPv4-compatible, local-use NAT64
+ * 64:ff9b:1::/48), 100::/64 discard, 100:0:0:1::/64 dummy, 5f00::/16
+ * segment routing, fc00::/7 unique local, fe80::/10 link-local, fec0::/10
+ * site-local, ff00::/8 multicast. */
+static const struct v6_range v6_ranges[] = {
+	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff }, 96, true, NULL }, /* ::ffff:0:0/96 IPv4-mapped */
+	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0 }, 96, true, NULL }, /* ::ffff:0:0:0/96 SIIT */
+	{ { 0, 0x64, 0xff, 0x9b }, 96, true, NULL },                       /* 64:ff9b::/96 NAT64 */
+	/* Teredo, benchmarking, ORCHID ... */
+	{ { 0x20, 0x01 }, 23, false, "an IETF protocol assignment (2001::/23)" },
+	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32, false, "a documentation address (2001:db8::/32)" },
+	/* 6to4 reaches any IPv4 address, private ones too */
+	{ { 0x20, 0x02 }, 16, false, "a 6to4 address (2002::/16)" },
+	{ { 0x3f, 0xff, 0 }, 20, false, "a documentation address (3fff::/20)" },
+	/* Outside 2000::/3, refused anyway: named for the refusal's detail. */
+	{ { [15] = 1 }, 128, false, "the loopback address (::1)" },
+	{ { 0xfc }, 7, false, "a unique local address (fc00::/7)" },
+	{ { 0xfe, 0x80 }, 10, false, "a link-local address (fe80::/10)" },
+	{ { 0xfe, 0xc0 }, 10, false, "a site-local address (fec0::/10)" },
+	{ { 0xff }, 8, false, "a multicast address (ff00::/8)" },
+};
+
+static bool v6_in(const unsigned char *a, const struct v6_range *r)
+{
+	size_t whole = r->len / 8;
+	unsigned rest = r->len % 8;
+	if (memcmp(a, r->prefix, whole) != 0)
+		return false;
+	unsigned char mask = (unsigned char)(0xff << (8 - rest));
+	return rest == 0 || (a[whole] & mask) == r->prefix[whole];
+}
+
 static const char *ipv6_kind(const struct in6_addr *in)
 {
 	const unsigned char *b = in->s6_addr;
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b };
-	static const unsigned char zero[12] = { 0 };
-	if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0)
-		return ipv4_kind(ipv4_at(b + 12));
-	if (memcmp(b, zero, 12) == 0) /* ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d */
-		return "a loopback, unspecified or IPv4-compatible address (::/96)";
-	if (b[0] == 0xff)
-		return "a multicast address (ff00::/8)";
-	if ((b[0] & 0xfe) == 0xfc)
-		return "a unique local address (fc00::/7)";
-	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
-		return "a link-local address (fe80::/10)";
-	if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) /* deprecated, still routed inside sites */
-		return "a site-local address (fec0::/10)";
-	return NULL;
+	/* The first match decides. */
+	for (size_t i = 0; i < sizeof(v6_ranges) / sizeof(v6_ranges[0]); i++)
+		if (v6_in(b, &v6_ranges[i]))
+			return v6_ranges[i].embeds_v4 ? ipv4_kind(ipv4_at(b + 12)) : v6_ranges[i].what;
+	if ((b[0] & 0xe0) == 0x20)
+		return NULL;
+	return "not a global unicast address (outside 2000::/3: loopback, unique local, "
+	       "link-local, multicast or reserved)";
 }
 
 const char *rsd_fetch_addr_kind(const struct sockaddr *sa)
@@ -135,16 +187,28 @@ static void describe_blocked(struct rsd_fetch *f, const struct sockaddr *sa, con
 	snprintf(f->blocked_why, sizeof f->blocked_why, "%s is %s", ip, kind);
 }
 
+/* Called for each address curl tries: a refused one makes curl go on to
+ * the next address of the name, so a refusal only marks the attempt. */
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
 {
 	struct rsd_fetch *f = clientp;
-	const char *kind = f->allow_private ? NULL : rsd_fetch_addr_kind(&addr->addr);
+	const char *kind = f->allow_private ? NULL : f->addr_kind(&addr->addr);
 	if (kind) {
 		f->blocked = true;
 		describe_blocked(f, &addr->addr, kind);
 		return CURL_SOCKET_BAD;
 	}
 	return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+}
+
+/* A connection is up (or reused) for the next request: refusals of other
+ * addresses before it did not stop this hop. A later hop (a followed
+ * redirect) that is refused marks blocked again. */
+static int on_connected(void *clientp, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+	struct rsd_fetch *f = clientp;
+	f->blocked = false;
+	return CURL_PREREQFUNC_OK;
 }
 
 /* Receives the decoded body: the cap applies after decompression, so a
@@ -217,6 +281,8 @@ static int setup(struct rsd_fetch *f, const struct rsd_fetch_options *opt, const
 	SET(CURLOPT_WRITEDATA, f);
 	SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	SET(CURLOPT_OPENSOCKETDATA, f);
+	SET(CURLOPT_PREREQFUNCTION, on_connected);
+	SET(CURLOPT_PREREQDATA, f);
 	if (f->headers)
 		SET(CURLOPT_HTTPHEADER, f->headers);
 #undef SET
@@ -249,6 +315,7 @@ int rsd_fetch_new(const struct rsd_fetch_options *opt, const char *url, void *us
 	f->max_bytes = opt->max_bytes;
 	f->truncate = opt->truncate;
 	f->allow_private = opt->allow_private;
+	f->addr_kind = rsd_fetch_addr_kind;
 	f->easy = curl_easy_init();
 	int rc = f->easy ? 0 : -ENOMEM;
 	if (rc == 0)
@@ -342,7 +409,10 @@ void rsd_fetch_result(struct rsd_fetch *f, CURLcode code, struct rsd_fetch_resul
 	curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &res->http_code);
 	if (f->body)
 		f->body[f->len] = '\0';
-	if (f->blocked) {
+	/* blocked: the last connection attempts included a refused address
+	 * and none connected (a transfer that connected elsewhere is judged
+	 * by what happened next). */
+	if (f->blocked && code != CURLE_OK) {
 		res->status = RSD_FETCH_BLOCKED;
 		res->reason = f->blocked_why;
 	} else if (f->too_big || code == CURLE_FILESIZE_EXCEEDED) {

@@ -36,9 +36,14 @@ struct rsd_fetch {
 	char *body;          /* NUL-terminated after completion; owned by the fetch */
 	size_t len, cap;
 	uint64_t max_bytes;
-	bool truncate, truncated, too_big, blocked, allow_private;
+	bool truncate, truncated, too_big, allow_private;
+	bool blocked; /* an address was refused and no connection came up since */
+	/* The address check: rsd_fetch_addr_kind, NULL for an address that
+	 * may be fetched (tests put their own here after rsd_fetch_new to
+	 * refuse some loopback addresses only). */
+	const char *(*addr_kind)(const struct sockaddr *sa);
 	struct curl_slist *headers; /* request headers, owned */
-	char blocked_why[128];       /* "ADDRESS is a loopback address (RANGE)" when blocked */
+	char blocked_why[192];       /* "ADDRESS is a loopback address (RANGE)" when blocked */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -49,7 +54,8 @@ enum rsd_fetch_status {
 	RSD_FETCH_RETRY,        /* 5xx, 429, 408, timeout, connection trouble */
 	RSD_FETCH_HTTP_ERROR,   /* other 4xx (and 3xx without Location ...) */
 	RSD_FETCH_TOO_BIG,      /* above max_bytes (announced or received) */
-	RSD_FETCH_BLOCKED,      /* the address is not public (reason names it and its range) */
+	RSD_FETCH_BLOCKED,      /* the address is not public (reason names it and its range;
+				 * no other address of the name connected) */
 	RSD_FETCH_ERROR,        /* any other transfer failure */
 };
 
@@ -73,9 +79,13 @@ void rsd_fetch_free(struct rsd_fetch *f); /* accepts NULL; the easy handle must 
 void rsd_fetch_result(struct rsd_fetch *f, CURLcode code, struct rsd_fetch_result *res);
 
 /* True when the address must not be fetched without allow_private_addresses:
- * unspecified, loopback, private (RFC 1918, CGNAT, IPv6 ULA), link-local,
- * multicast, reserved/broadcast, benchmarking; IPv6 forms embedding an IPv4
- * address (mapped, compatible, NAT64 64:ff9b::/96) are judged by that. */
+ * every range of the IANA special-purpose registries that is not globally
+ * reachable (unspecified, loopback, private: RFC 1918, CGNAT, IPv6 ULA;
+ * link-local, site-local, multicast, reserved/broadcast, benchmarking,
+ * documentation, discard, local-use NAT64 64:ff9b:1::/48, 2001::/23), and
+ * 6to4 2002::/16, which reaches any IPv4 address; the IPv6 forms that carry
+ * an IPv4 address (mapped ::ffff:0:0/96, SIIT ::ffff:0:0:0/96, NAT64
+ * 64:ff9b::/96) are judged by that address. */
 bool rsd_fetch_addr_restricted(const struct sockaddr *sa);
 /* What a restricted address is, for people ("a loopback address
  * (127.0.0.0/8)"; static); NULL for a public address. */

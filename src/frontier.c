@@ -16,6 +16,13 @@
  *   queue entry names its origin by index.
  * - Hosts are never freed while the frontier lives: a host record is small
  *   and keeps its robots.txt cache and politeness clock.
+ * - robots.txt verdicts are taken outside the lock: next() pops the page,
+ *   takes a reference to its origin's rules (immutable once parsed; the
+ *   reference keeps them alive if robots_done replaces them meanwhile),
+ *   unlocks, matches, locks again. Meanwhile the host is out of the heap,
+ *   so nobody else dispatches from it and its queue order and politeness
+ *   hold; an allowed page goes back to the head of its queue, marked
+ *   checked, and is dispatched by the usual path.
  * - Time is CLOCK_MONOTONIC milliseconds so that wall-clock steps cannot
  *   make the crawler impolite. */
 
@@ -45,6 +52,7 @@ struct entry {
 	uint8_t redirects;
 	uint8_t origin;  /* index into its host's origins */
 	bool sitemap;    /* a sitemap to read, not a page */
+	bool checked;    /* robots.txt allowed it (only a queue's head, just before dispatch) */
 	char rest[];     /* path and query, after the origin */
 };
 
@@ -73,6 +81,7 @@ struct rsd_frontier_host {
 	size_t heap_idx;
 	unsigned active;
 	unsigned robots_fetching; /* origins whose robots.txt is being fetched */
+	bool checking;            /* a page's robots.txt verdict is being taken */
 	struct origin *origins;
 	unsigned n_origins;
 	char name[];
@@ -96,6 +105,7 @@ struct rsd_frontier {
 
 	size_t queued;      /* URLs in all host queues */
 	unsigned in_flight; /* jobs handed out and not done */
+	unsigned checking;  /* robots.txt verdicts being taken outside the lock */
 	uint64_t pages_dispatched;
 	bool limit_reached, stopped, finished;
 	uint64_t idle_mask; /* waiters that got -EAGAIN since their last wake */
@@ -263,7 +273,7 @@ static void heap_remove(struct rsd_frontier *f, struct rsd_frontier_host *h)
 static bool host_schedulable(const struct rsd_frontier *f, const struct rsd_frontier_host *h)
 {
 	return h->queued > 0 && h->active < f->cfg->max_connections_per_host &&
-	       h->robots_fetching == 0;
+	       h->robots_fetching == 0 && !h->checking;
 }
 
 static void reschedule(struct rsd_frontier *f, struct rsd_frontier_host *h)
@@ -459,7 +469,9 @@ static int admit_check(const struct rsd_config *cfg, const char *ref, const char
 {
 	*c = (struct candidate){ 0 };
 	int rc = rsd_url_normalize(ref, base, &c->url);
-	enum rsd_cause why = rc == -EPROTONOSUPPORT ? RSD_CAUSE_SCHEME : RSD_CAUSE_INVALID_URL;
+	enum rsd_cause why = rc == -EPROTONOSUPPORT ? RSD_CAUSE_SCHEME
+			     : rc == -ENAMETOOLONG  ? RSD_CAUSE_LIMIT
+						    : RSD_CAUSE_INVALID_URL;
 	if (rc == 0)
 		rc = rsd_url_host(c->url, &c->host);
 	if (rc == 0 && !allowed_host(cfg, c->host)) {
@@ -502,6 +514,9 @@ static void refuse_candidate(struct rsd_frontier *f, const struct candidate *c, 
 		break;
 	case RSD_CAUSE_SCHEME:
 		snprintf(detail, sizeof detail, "%sonly http and https are crawled", where);
+		break;
+	case RSD_CAUSE_LIMIT: /* the only limit admit_check applies */
+		snprintf(detail, sizeof detail, "%sURL longer than %d bytes", where, RSD_URL_MAX_BYTES);
 		break;
 	default:
 		snprintf(detail, sizeof detail, "%snot a valid URL", where);
@@ -560,6 +575,7 @@ static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsig
 	e->redirects = (uint8_t)redirects;
 	e->origin = (uint8_t)oi;
 	e->sitemap = c->sitemap;
+	e->checked = false;
 	f->sitemaps += c->sitemap;
 	memcpy(e->rest, c->url + olen, rest + 1);
 	host_push(f, h, e, false);
@@ -741,20 +757,24 @@ static int dispatch_robots(struct rsd_frontier *f, struct rsd_frontier_host *h, 
 	return rc;
 }
 
+/* Octets of a Disallow rule a refusal shows (with its NUL). */
+#define RSD_ROBOTS_RULE_SHOWN 257
+
 /* A page robots.txt refuses: by a rule, or by the complete disallow that
  * stands in for a robots.txt that could not be read (and why). */
 static void refuse_by_robots(struct rsd_frontier *f, const struct rsd_frontier_host *h,
 			     const struct entry *e, const char *rule)
 {
 	const struct origin *o = &h->origins[e->origin];
-	char detail[320];
+	char detail[RSD_ROBOTS_RULE_SHOWN + 320]; /* and the origin */
 	if (!rule) {
 		refuse_entry(f, h, e, o->deny_cause,
 			     o->deny_detail ? o->deny_detail : "robots.txt disallows everything");
 		return;
 	}
-	/* Patterns are as long as a site likes: a long one is cut. */
-	snprintf(detail, sizeof detail, "%s/robots.txt: \"Disallow: %.256s\"", o->prefix, rule);
+	/* Patterns are as long as a site likes: a long one was cut to
+	 * RSD_ROBOTS_RULE_SHOWN. */
+	snprintf(detail, sizeof detail, "%s/robots.txt: \"Disallow: %s\"", o->prefix, rule);
 	refuse_entry(f, h, e, RSD_CAUSE_ROBOTS_DISALLOW, detail);
 }
 
@@ -765,17 +785,25 @@ static void drop_all_queued(struct rsd_frontier *f)
 			host_drop_queue(f, h, RSD_CAUSE_MAX_PAGES);
 }
 
+/* A page whose robots.txt verdict next() takes outside the lock. */
+struct robots_check {
+	struct rsd_frontier_host *h;
+	struct entry *e;            /* popped from h's queue */
+	struct rsd_robots *robots;  /* a reference of its own */
+};
+
+/* -EINPROGRESS and *chk: the head page of h needs a verdict first. */
 static int dispatch_page(struct rsd_frontier *f, struct rsd_frontier_host *h, int64_t now,
-			 struct rsd_job *job)
+			 struct rsd_job *job, struct robots_check *chk)
 {
 	struct entry *e = host_pop(f, h);
 	const struct origin *o = &h->origins[e->origin];
-	const char *rule;
-	if (o->robots && !rsd_robots_check(o->robots, e->rest, &rule)) {
-		refuse_by_robots(f, h, e, rule);
-		free(e);
+	if (o->robots && !e->checked) {
+		*chk = (struct robots_check){ .h = h, .e = e, .robots = rsd_robots_ref(o->robots) };
+		h->checking = true;
+		f->checking++;
 		reschedule(f, h);
-		return -EACCES;
+		return -EINPROGRESS;
 	}
 	*job = (struct rsd_job){ .kind = e->sitemap ? RSD_JOB_SITEMAP : RSD_JOB_PAGE,
 				 .depth = e->depth,
@@ -830,7 +858,34 @@ static int drained(struct rsd_frontier *f, int64_t now, int64_t *wait_ms)
 	return -EAGAIN;
 }
 
-static int next_locked(struct rsd_frontier *f, struct rsd_job *job, int64_t *wait_ms)
+/* Back under the lock with the verdict on chk's page: an allowed page
+ * returns to the head of its queue, checked; a refused one is counted and
+ * reported (rule: the Disallow rule that decided, "" for a complete
+ * disallow). */
+static void check_done(struct rsd_frontier *f, const struct robots_check *chk, bool allowed,
+		       const char *rule)
+{
+	struct rsd_frontier_host *h = chk->h;
+	h->checking = false;
+	f->checking--;
+	if (!allowed)
+		refuse_by_robots(f, h, chk->e, rule[0] ? rule : NULL);
+	if (allowed && !f->limit_reached) {
+		chk->e->checked = true;
+		host_push(f, h, chk->e, true);
+	} else {
+		free(chk->e);
+	}
+	reschedule(f, h);
+	/* Waiters that found this host out of the heap may go on; a refusal
+	 * wakes nobody: the checking thread goes on itself, and a hostile
+	 * host's thousand refusals must not make a thousand wakeups. */
+	if (allowed)
+		wake_idle(f);
+}
+
+static int next_locked(struct rsd_frontier *f, struct rsd_job *job, int64_t *wait_ms,
+		       struct robots_check *chk)
 {
 	*wait_ms = -1;
 	if (f->stopped)
@@ -840,7 +895,7 @@ static int next_locked(struct rsd_frontier *f, struct rsd_job *job, int64_t *wai
 		if (f->in_flight >= f->cfg->max_connections)
 			return -EAGAIN;
 		if (f->heap_len == 0)
-			return f->in_flight == 0 ? drained(f, now, wait_ms) : -EAGAIN;
+			return f->in_flight == 0 && f->checking == 0 ? drained(f, now, wait_ms) : -EAGAIN;
 		struct rsd_frontier_host *h = f->heap[0];
 		if (h->ready_at > now) {
 			*wait_ms = h->ready_at - now;
@@ -848,9 +903,7 @@ static int next_locked(struct rsd_frontier *f, struct rsd_job *job, int64_t *wai
 		}
 		if (robots_needed(f, &h->origins[h->head->origin], now))
 			return dispatch_robots(f, h, h->head->origin, now, job);
-		int rc = dispatch_page(f, h, now, job);
-		if (rc != -EACCES)
-			return rc;
+		return dispatch_page(f, h, now, job, chk);
 	}
 }
 
@@ -859,7 +912,18 @@ int rsd_frontier_next(struct rsd_frontier *f, unsigned waiter, struct rsd_job *j
 	pthread_mutex_lock(&f->lock);
 	uint64_t bit = UINT64_C(1) << (waiter % 64);
 	f->idle_mask &= ~bit;
-	int rc = next_locked(f, job, wait_ms);
+	struct robots_check chk = { 0 };
+	int rc;
+	/* Each round takes one queued page off its queue for good or marks it
+	 * checked, so this ends. */
+	while ((rc = next_locked(f, job, wait_ms, &chk)) == -EINPROGRESS) {
+		char rule[RSD_ROBOTS_RULE_SHOWN];
+		pthread_mutex_unlock(&f->lock);
+		bool allowed = rsd_robots_check(chk.robots, chk.e->rest, rule, sizeof rule);
+		rsd_robots_free(chk.robots);
+		pthread_mutex_lock(&f->lock);
+		check_done(f, &chk, allowed, rule);
+	}
 	if (rc == -EAGAIN)
 		f->idle_mask |= bit;
 	publish_counts(f);
@@ -907,6 +971,7 @@ static bool requeue(struct rsd_frontier *f, struct rsd_job *job, unsigned retry_
 		e->redirects = (uint8_t)job->redirects;
 		e->origin = (uint8_t)job->origin;
 		e->sitemap = job->kind == RSD_JOB_SITEMAP;
+		e->checked = false; /* a retry is judged again */
 		memcpy(e->rest, job->url + olen, rest + 1);
 		host_push(f, h, e, true);
 	}
@@ -953,6 +1018,10 @@ static void set_robots(struct rsd_frontier *f, struct rsd_job *job, struct rsd_r
 	struct origin *o = &h->origins[job->origin];
 	rsd_robots_free(o->robots);
 	o->robots = rules;
+	/* A page allowed by the old rules and not yet dispatched (only ever
+	 * the head of its queue) is judged again by the new ones. */
+	if (h->head && h->head->origin == job->origin)
+		h->head->checked = false;
 	o->robots_state = ROBOTS_READY;
 	o->robots_attempt = 0;
 	h->robots_fetching--;

@@ -4,7 +4,8 @@
 
 /* The crawl frontier: which URL to fetch next and when.
  *
- * Admission (rsd_frontier_add*): http/https only, host in allowed_hosts,
+ * Admission (rsd_frontier_add*): http/https only, at most RSD_URL_MAX_BYTES
+ * (8 KiB, as written and normalised), host in allowed_hosts,
  * links must match `follow` or `recipe` (when set), depth <= max_depth, not
  * seen before (dedup on the normalised URL), not already delivered (crawl
  * state), max_pages not reached. Every URL refused or dropped (but the
@@ -24,7 +25,9 @@
  * Workers never sleep here: next() says how long until something is ready
  * and the frontier calls `wake` for idle workers when work appears.
  *
- * Thread safety: all functions may be called from any thread (one mutex). */
+ * Thread safety: all functions may be called from any thread (one mutex).
+ * next() takes robots.txt verdicts without holding it: a costly robots.txt
+ * delays only the caller that judges one of its pages. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -98,8 +101,9 @@ int rsd_frontier_add_sitemaps(struct rsd_frontier *f, const char *from, char *co
  * (a redirect is the same page, not a link; a sitemap's target is read as a
  * sitemap); more than 5 hops are refused.
  * 0 when admitted, -ELOOP (too many hops), -EEXIST (seen), -EPERM (out of
- * scope), -EPROTONOSUPPORT, -EINVAL; a refusal is counted and reported
- * (opt.on_refusal) here, under job's host. */
+ * scope), -EPROTONOSUPPORT, -ENAMETOOLONG (longer than RSD_URL_MAX_BYTES),
+ * -EINVAL; a refusal is counted and reported (opt.on_refusal) here, under
+ * job's host. */
 int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job,
 			      const char *location);
 

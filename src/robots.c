@@ -7,6 +7,24 @@
  * star list is used only when no group named us (2.2.1). Patterns and paths
  * are brought to one percent-encoding form before matching (2.2.2), so
  * "/%62az" matches "/baz" and a UTF-8 rule matches its encoded path.
+ *
+ * Matching is linear in the path plus the patterns, not their product.
+ * A pattern is its '*'-separated literal segments: the first must start
+ * the path, each next one is taken at its leftmost occurrence after the one
+ * before, and under a final '$' the last must end the path. The leftmost
+ * occurrence is never a wrong choice: it leaves the most path to the
+ * segments that follow. Occurrences are searched with memmem (linear in
+ * the path) until the searches have read the path a few times over; then
+ * a suffix automaton of the path is built (linear too), where a segment
+ * costs its own length whatever the path, and consecutive rules skip
+ * their common prefix. Only a segment whose first occurrence lies before
+ * the previous segment's end still needs memmem from there (and a miss is
+ * remembered: rules ending in the same segment do not search again).
+ * Rules are kept sorted by priority, so the first that matches decides,
+ * and a rule is skipped at once when the path is shorter than its literal
+ * octets or lacks one of its bytes. The rule count and pattern length are
+ * capped (see robots.h); bench/robots measures the worst files.
+ *
  * Sitemaps, which robots.txt points to, are read here too, gunzipped
  * when they come compressed (sitemap.xml.gz without Content-Encoding):
  * inflation is capped by the caller's byte limit, so a small file cannot
@@ -17,8 +35,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <zlib.h>
@@ -26,10 +46,18 @@
 #define MAX_SITEMAPS 1000
 #define MAX_CRAWL_DELAY_MS (24u * 3600u * 1000u)
 
+/* The bytes a text contains, as a 256-bit set. */
+struct byteset {
+	uint64_t w[4];
+};
+
 struct robots_rule {
 	bool allow;
-	size_t len;    /* octets of the normalised pattern: the match priority */
-	char *pattern; /* normalised; '*' wildcard, trailing '$' anchors */
+	bool anchored;   /* the pattern ended in '$' */
+	size_t len;      /* octets of the normalised pattern: the match priority */
+	size_t literal;  /* octets of it that the path must contain */
+	struct byteset bytes; /* which octets those are */
+	char *pattern;   /* normalised; '*' wildcard; the final '$' is not stored */
 };
 
 struct rule_list {
@@ -40,7 +68,8 @@ struct rule_list {
 };
 
 struct rsd_robots {
-	struct rule_list rules;  /* the list that applies */
+	atomic_uint refs;        /* rsd_robots_ref/rsd_robots_free */
+	struct rule_list rules;  /* the list that applies, by priority */
 	bool disallow_all;
 	char **sitemaps;
 	size_t n_sitemaps;
@@ -91,58 +120,318 @@ static char *normalize_encoding(const char *in, size_t len)
 	return out;
 }
 
-/* Wildcard match of p[0..plen) against s[0..slen): '*' matches any run.
- * anchored: the pattern must consume all of s (it ended in '$'); otherwise
- * matching a prefix is enough (2.2.2). Linear backtracking to the last '*'
- * only, so a hostile pattern costs O(plen * slen), never exponential. */
-static bool wildcard_match(const char *p, size_t plen, const char *s, size_t slen, bool anchored)
+static void byteset_add(struct byteset *b, const char *s, size_t n)
 {
-	size_t i = 0, j = 0, star = SIZE_MAX, mark = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		b->w[c >> 6] |= UINT64_C(1) << (c & 63);
+	}
+}
+
+static bool byteset_within(const struct byteset *a, const struct byteset *b)
+{
+	return !((a->w[0] & ~b->w[0]) | (a->w[1] & ~b->w[1]) | (a->w[2] & ~b->w[2]) |
+		 (a->w[3] & ~b->w[3]));
+}
+
+/* ---- suffix automaton of the path ---- */
+
+/* Blumer et al. / Crochemore: one state per class of the path's substrings
+ * that end at the same positions; walking a segment's bytes from the root
+ * fails as soon as it is no substring, and the state reached knows where
+ * its first occurrence ends (firstpos). At most 2n states and 3n edges for
+ * a path of n octets; built in O(n x distinct octets). Edge lists are
+ * singly linked (index 0: none); the root is state 0, which no edge
+ * enters, so 0 also means "no such edge". */
+struct sam_edge {
+	uint32_t to, next;
+	unsigned char c;
+};
+
+struct sam_state {
+	uint32_t len, link, firstpos, edges;
+};
+
+struct sam {
+	struct sam_state *st;
+	struct sam_edge *ed;
+	uint32_t n_st, n_ed, last;
+	/* The last walk: the states after each of trail_seg's first
+	 * trail_len octets (trail[0] is the root). Rules in priority order
+	 * often share long prefixes; the next walk starts after the common
+	 * part. */
+	uint32_t *trail;
+	const char *trail_seg;
+	size_t trail_len;
+};
+
+#define SAM_NONE UINT32_MAX
+
+static uint32_t sam_next(const struct sam *a, uint32_t v, unsigned char c)
+{
+	for (uint32_t e = a->st[v].edges; e; e = a->ed[e].next)
+		if (a->ed[e].c == c)
+			return a->ed[e].to;
+	return 0;
+}
+
+static void sam_add_edge(struct sam *a, uint32_t from, unsigned char c, uint32_t to)
+{
+	uint32_t e = ++a->n_ed; /* the bounds make room: see sam_build */
+	a->ed[e] = (struct sam_edge){ .to = to, .next = a->st[from].edges, .c = c };
+	a->st[from].edges = e;
+}
+
+static void sam_redirect(struct sam *a, uint32_t from, unsigned char c, uint32_t to)
+{
+	for (uint32_t e = a->st[from].edges; e; e = a->ed[e].next)
+		if (a->ed[e].c == c)
+			a->ed[e].to = to;
+}
+
+/* q split: a copy of it for the shorter strings that now also end at i. */
+static uint32_t sam_clone(struct sam *a, uint32_t p, uint32_t q, unsigned char c)
+{
+	uint32_t clone = a->n_st++;
+	a->st[clone] = (struct sam_state){ .len = a->st[p].len + 1, .link = a->st[q].link,
+					   .firstpos = a->st[q].firstpos };
+	for (uint32_t e = a->st[q].edges; e; e = a->ed[e].next)
+		sam_add_edge(a, clone, a->ed[e].c, a->ed[e].to);
+	for (; p != SAM_NONE && sam_next(a, p, c) == q; p = a->st[p].link)
+		sam_redirect(a, p, c, clone);
+	a->st[q].link = clone;
+	return clone;
+}
+
+static void sam_extend(struct sam *a, unsigned char c, uint32_t i)
+{
+	uint32_t cur = a->n_st++, p = a->last;
+	a->st[cur] = (struct sam_state){ .len = a->st[p].len + 1, .firstpos = i };
+	for (; p != SAM_NONE && !sam_next(a, p, c); p = a->st[p].link)
+		sam_add_edge(a, p, c, cur);
+	if (p == SAM_NONE) {
+		a->st[cur].link = 0;
+	} else {
+		uint32_t q = sam_next(a, p, c);
+		a->st[cur].link = a->st[p].len + 1 == a->st[q].len ? q : sam_clone(a, p, q, c);
+	}
+	a->last = cur;
+}
+
+/* 0, or -ENOMEM (the caller then searches with memmem alone). */
+static int sam_build(struct sam *a, const char *s, size_t n)
+{
+	if (n > UINT32_MAX / 4)
+		return -ENOMEM;
+	/* 2n - 1 states and 3n - 4 edges at most (n >= 3); edge 0 unused.
+	 * No walk is longer than the path: n + 1 trail states. All three
+	 * are 4-byte aligned at these offsets.
+	 * One block: once freed, glibc raises its mmap threshold to its size
+	 * and keeps it in the heap for the next verdict, so a thread does not
+	 * fault in fresh pages for every long path (that cost more than the
+	 * building itself). */
+	*a = (struct sam){ 0 };
+	size_t st = (2 * n + 2) * sizeof(*a->st), ed = (3 * n + 5) * sizeof(*a->ed);
+	char *mem = malloc(st + ed + (n + 1) * sizeof(*a->trail));
+	if (!mem)
+		return -ENOMEM;
+	a->st = (struct sam_state *)(void *)mem;
+	a->ed = (struct sam_edge *)(void *)(mem + st);
+	a->trail = (uint32_t *)(void *)(mem + st + ed);
+	a->st[0] = (struct sam_state){ .link = SAM_NONE };
+	a->n_st = 1;
+	a->trail[0] = 0;
+	for (size_t i = 0; i < n; i++)
+		sam_extend(a, (unsigned char)s[i], (uint32_t)i);
+	return 0;
+}
+
+/* Length of the common prefix of a and b, at most max. */
+static size_t common_prefix(const char *a, const char *b, size_t max)
+{
+	size_t l = 0;
+	while (l + 8 <= max && memcmp(a + l, b + l, 8) == 0)
+		l += 8;
+	while (l < max && a[l] == b[l])
+		l++;
+	return l;
+}
+
+/* Start of seg's leftmost occurrence in the path; -1 when it has none. */
+static long sam_first(struct sam *a, const char *seg, size_t n)
+{
+	size_t l = a->trail_seg ? common_prefix(seg, a->trail_seg, n < a->trail_len ? n : a->trail_len) : 0;
+	uint32_t v = a->trail[l];
+	a->trail_seg = seg;
+	for (size_t i = l; i < n; i++) {
+		if (!(v = sam_next(a, v, (unsigned char)seg[i]))) {
+			a->trail_len = i;
+			return -1;
+		}
+		a->trail[i + 1] = v;
+	}
+	a->trail_len = n;
+	return (long)a->st[v].firstpos + 1 - (long)n;
+}
+
+/* ---- matching ---- */
+
+/* One verdict's view of the path. */
+struct subject {
+	const char *s;
+	size_t n;
+	struct byteset bytes;
+	struct sam sam;
+	int sam_state;  /* 0: not built yet, 1: built, negative: could not be */
+	size_t scanned; /* octets memmem was given so far */
+	/* The last segment memmem did not find, and where it looked from:
+	 * many rules ending in the same segment ask again from later on. */
+	const char *miss;
+	size_t miss_len, miss_pos;
+};
+
+/* memmem alone reads the path at most this many times over before the
+ * automaton, which costs about as much to build, is built: short or easy
+ * verdicts never pay for it. */
+#define SAM_AFTER 4
+
+/* Start of seg's leftmost occurrence at or after pos; -1 when none. */
+static long find_from(struct subject *x, size_t pos, const char *seg, size_t n)
+{
+	if (x->sam_state == 0 && x->scanned > SAM_AFTER * x->n)
+		x->sam_state = sam_build(&x->sam, x->s, x->n) == 0 ? 1 : -1;
+	if (x->sam_state == 1) {
+		long first = sam_first(&x->sam, seg, n);
+		if (first < 0 || (size_t)first >= pos)
+			return first;
+	}
+	if (x->miss && n == x->miss_len && pos >= x->miss_pos && memcmp(seg, x->miss, n) == 0)
+		return -1;
+	x->scanned += x->n - pos;
+	const char *at = memmem(x->s + pos, x->n - pos, seg, n);
+	if (!at) {
+		x->miss = seg;
+		x->miss_len = n;
+		x->miss_pos = pos;
+	}
+	return at ? (long)(at - x->s) : -1;
+}
+
+/* The segments after a pattern's first '*' (p[0..plen)), against the
+ * path from pos: each taken at its leftmost occurrence after the previous
+ * one; anchored, the last one must end the path. An empty segment ("**",
+ * a trailing '*') matches anywhere. */
+static bool segments_match(const char *p, size_t plen, struct subject *x, size_t pos, bool anchored)
+{
+	const char *seg = p, *end = p + plen;
 	for (;;) {
-		if (!anchored && i == plen)
+		const char *star = memchr(seg, '*', (size_t)(end - seg));
+		size_t n = (size_t)((star ? star : end) - seg);
+		if (!star && anchored)
+			return n <= x->n - pos && memcmp(x->s + x->n - n, seg, n) == 0;
+		if (n > 0) {
+			long at = find_from(x, pos, seg, n);
+			if (at < 0)
+				return false;
+			pos = (size_t)at + n;
+		}
+		if (!star)
 			return true;
-		if (j == slen)
-			break;
-		if (i < plen && p[i] == '*') {
-			star = i++;
-			mark = j;
-		} else if (i < plen && p[i] == s[j]) {
-			i++;
-			j++;
-		} else if (star != SIZE_MAX) {
-			i = star + 1;
-			j = ++mark;
-		} else {
-			return false;
+		seg = star + 1;
+	}
+}
+
+/* 2.2.2: the pattern matches the path from its start; without a final '$'
+ * a match of a prefix of the path is enough. */
+static bool rule_matches(const struct robots_rule *r, struct subject *x)
+{
+	if (r->literal > x->n || !byteset_within(&r->bytes, &x->bytes))
+		return false;
+	const char *p = r->pattern;
+	size_t plen = r->anchored ? r->len - 1 : r->len;
+	const char *star = memchr(p, '*', plen);
+	size_t first = star ? (size_t)(star - p) : plen;
+	if (memcmp(p, x->s, first) != 0)
+		return false;
+	if (!star)
+		return !r->anchored || first == x->n;
+	return segments_match(star + 1, plen - first - 1, x, first, r->anchored);
+}
+
+static struct robots_rule make_rule(bool allow, char *pattern)
+{
+	struct robots_rule r = { .allow = allow, .len = strlen(pattern), .pattern = pattern };
+	r.anchored = r.len > 0 && pattern[r.len - 1] == '$';
+	if (r.anchored)
+		pattern[r.len - 1] = '\0';
+	for (const char *c = pattern; *c; c++) {
+		if (*c != '*') {
+			r.literal++;
+			byteset_add(&r.bytes, c, 1);
 		}
 	}
-	while (i < plen && p[i] == '*')
-		i++;
-	return i == plen;
+	return r;
 }
 
-static bool rule_matches(const struct robots_rule *r, const char *path, size_t path_len)
+/* Adds the rule for pattern v[0..vlen) (as written). Past
+ * RSD_ROBOTS_MAX_RULES the rest of the group is ignored, like the bytes
+ * past RSD_ROBOTS_MAX_BYTES; a pattern longer than any URL the crawler
+ * admits could never match and is ignored too. */
+static int list_add(struct rule_list *l, bool allow, const char *v, size_t vlen)
 {
-	size_t plen = r->len;
-	bool anchored = plen > 0 && r->pattern[plen - 1] == '$';
-	return wildcard_match(r->pattern, anchored ? plen - 1 : plen, path, path_len, anchored);
-}
-
-static int list_add(struct rule_list *l, bool allow, const char *pattern)
-{
+	if (l->n == RSD_ROBOTS_MAX_RULES)
+		return 0;
+	char *pattern = normalize_encoding(v, vlen);
+	if (!pattern)
+		return -ENOMEM;
+	struct robots_rule r = make_rule(allow, pattern);
+	if (r.literal > RSD_ROBOTS_MAX_PATTERN) {
+		free(pattern);
+		return 0;
+	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 8;
-		struct robots_rule *r = realloc(l->rules, cap * sizeof(*r));
-		if (!r)
+		struct robots_rule *rules = realloc(l->rules, cap * sizeof(*rules));
+		if (!rules) {
+			free(pattern);
 			return -ENOMEM;
-		l->rules = r;
+		}
+		l->rules = rules;
 		l->cap = cap;
 	}
-	char *p = strdup(pattern);
-	if (!p)
-		return -ENOMEM;
-	l->rules[l->n++] = (struct robots_rule){ .allow = allow, .len = strlen(p), .pattern = p };
+	l->rules[l->n++] = r;
 	return 0;
+}
+
+/* Priority order (2.2.2): the longest pattern first, and of two as long
+ * Allow first; equal rules end up side by side. */
+static int rule_cmp(const void *a, const void *b)
+{
+	const struct robots_rule *x = a, *y = b;
+	if (x->len != y->len)
+		return x->len > y->len ? -1 : 1;
+	if (x->allow != y->allow)
+		return x->allow ? -1 : 1;
+	if (x->anchored != y->anchored)
+		return x->anchored ? -1 : 1;
+	return strcmp(x->pattern, y->pattern);
+}
+
+/* Sorts by priority and drops repeated rules (a repeat never changes a
+ * verdict; a file of one rule repeated would only cost time). */
+static void list_finish(struct rule_list *l)
+{
+	if (l->n == 0)
+		return;
+	qsort(l->rules, l->n, sizeof(*l->rules), rule_cmp);
+	size_t o = 1;
+	for (size_t i = 1; i < l->n; i++) {
+		if (rule_cmp(&l->rules[i], &l->rules[o - 1]) == 0)
+			free(l->rules[i].pattern);
+		else
+			l->rules[o++] = l->rules[i];
+	}
+	l->n = o;
 }
 
 static void list_clear(struct rule_list *l)
@@ -201,15 +490,11 @@ static int on_rule(struct parser *ps, bool allow, const char *v, size_t vlen)
 	ps->in_agent_lines = false;
 	if (vlen == 0)
 		return 0; /* "Disallow:" with no path disallows nothing */
-	char *pattern = normalize_encoding(v, vlen);
-	if (!pattern)
-		return -ENOMEM;
 	int rc = 0;
 	if (ps->group_ours)
-		rc = list_add(&ps->ours, allow, pattern);
+		rc = list_add(&ps->ours, allow, v, vlen);
 	if (rc == 0 && ps->group_star)
-		rc = list_add(&ps->star, allow, pattern);
-	free(pattern);
+		rc = list_add(&ps->star, allow, v, vlen);
 	return rc;
 }
 
@@ -304,6 +589,7 @@ int rsd_robots_parse(const char *text, size_t len, const char *agent, struct rsd
 		rsd_robots_free(r);
 		return rc;
 	}
+	atomic_init(&r->refs, 1);
 	/* 2.2.1: our own groups win; "*" only when none names us. */
 	if (ps.ours.seen) {
 		r->rules = ps.ours;
@@ -312,6 +598,7 @@ int rsd_robots_parse(const char *text, size_t len, const char *agent, struct rsd
 		r->rules = ps.star;
 		list_clear(&ps.ours);
 	}
+	list_finish(&r->rules);
 	*out = r;
 	return 0;
 }
@@ -319,7 +606,10 @@ int rsd_robots_parse(const char *text, size_t len, const char *agent, struct rsd
 int rsd_robots_new_allow_all(struct rsd_robots **out)
 {
 	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : -ENOMEM;
+	if (!*out)
+		return -ENOMEM;
+	atomic_init(&(*out)->refs, 1);
+	return 0;
 }
 
 int rsd_robots_new_disallow_all(struct rsd_robots **out)
@@ -330,9 +620,22 @@ int rsd_robots_new_disallow_all(struct rsd_robots **out)
 	return rc;
 }
 
+struct rsd_robots *rsd_robots_ref(struct rsd_robots *r)
+{
+	/* Relaxed: the caller already holds a reference, so the object and
+	 * its contents are visible to it; only the count changes. */
+	atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+	return r;
+}
+
 void rsd_robots_free(struct rsd_robots *r)
 {
 	if (!r)
+		return;
+	/* acq_rel: this thread's reads of the rules happen before the count
+	 * drops (release), and the thread that frees sees every other
+	 * holder's release (acquire) before freeing. */
+	if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	list_clear(&r->rules);
 	for (size_t i = 0; i < r->n_sitemaps; i++)
@@ -341,9 +644,17 @@ void rsd_robots_free(struct rsd_robots *r)
 	free(r);
 }
 
-bool rsd_robots_check(const struct rsd_robots *r, const char *path, const char **rule)
+/* The rule as written (normalised), "$" included; cut to fit. */
+static void copy_rule(const struct robots_rule *rule, char *buf, size_t size)
 {
-	*rule = NULL;
+	if (size)
+		snprintf(buf, size, "%s%s", rule->pattern, rule->anchored ? "$" : "");
+}
+
+bool rsd_robots_check(const struct rsd_robots *r, const char *path, char *rule, size_t rule_size)
+{
+	if (rule_size)
+		rule[0] = '\0';
 	if (strcmp(path, "/robots.txt") == 0)
 		return true; /* 2.2.2: implicitly allowed */
 	if (r->disallow_all)
@@ -353,27 +664,29 @@ bool rsd_robots_check(const struct rsd_robots *r, const char *path, const char *
 	char *norm = normalize_encoding(path, strlen(path));
 	if (!norm)
 		return false; /* out of memory: the safe answer */
-	size_t nlen = strlen(norm);
-	const struct robots_rule *best = NULL;
+	struct subject x = { .s = norm, .n = strlen(norm) };
+	byteset_add(&x.bytes, norm, x.n);
+	/* By priority: the first rule that matches is the longest, Allow on
+	 * a tie (2.2.2). */
+	bool allowed = true;
 	for (size_t i = 0; i < r->rules.n; i++) {
 		const struct robots_rule *cand = &r->rules.rules[i];
-		if (!rule_matches(cand, norm, nlen))
-			continue;
-		/* 2.2.2: the longest match wins; on a tie Allow wins. */
-		if (!best || cand->len > best->len || (cand->len == best->len && cand->allow))
-			best = cand;
+		if (rule_matches(cand, &x)) {
+			allowed = cand->allow;
+			if (!allowed)
+				copy_rule(cand, rule, rule_size);
+			break;
+		}
 	}
+	if (x.sam_state == 1)
+		free(x.sam.st); /* the block's start */
 	free(norm);
-	if (!best || best->allow)
-		return true;
-	*rule = best->pattern;
-	return false;
+	return allowed;
 }
 
 bool rsd_robots_allowed(const struct rsd_robots *r, const char *path)
 {
-	const char *rule;
-	return rsd_robots_check(r, path, &rule);
+	return rsd_robots_check(r, path, NULL, 0);
 }
 
 unsigned rsd_robots_crawl_delay_ms(const struct rsd_robots *r)

@@ -5,14 +5,27 @@
 /* robots.txt (RFC 9309): the rules of the group that applies to our product
  * token, matched longest-match-first with "*" and "$", plus Crawl-delay and
  * Sitemap lines. Immutable after parsing: a parsed file can be read by any
- * number of threads at once. */
+ * number of threads at once, each holding a reference (rsd_robots_ref), so
+ * that one thread may match a URL while another replaces the file. A
+ * verdict costs at most O(URL length + pattern length) per rule. */
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "url.h"
+
 /* RFC 9309 2.5: crawlers MUST parse at least 500 KiB; we parse that much and
  * ignore the rest. */
 #define RSD_ROBOTS_MAX_BYTES (500 * 1024)
+/* Rules kept for the group that applies, counted as written (repeats too;
+ * they are merged afterwards); later ones are ignored like bytes past
+ * RSD_ROBOTS_MAX_BYTES. Real files hold a few hundred; the cap bounds the
+ * memory and what one URL's verdict can cost. */
+#define RSD_ROBOTS_MAX_RULES 10000
+/* A rule whose pattern has more literal octets (after percent-encoding
+ * normalisation, '*' and the final '$' not counted) than the longest URL
+ * the crawler admits (RSD_URL_MAX_BYTES) could never match: it is ignored. */
+#define RSD_ROBOTS_MAX_PATTERN RSD_URL_MAX_BYTES
 
 struct rsd_robots;
 
@@ -24,15 +37,19 @@ int rsd_robots_parse(const char *text, size_t len, const char *agent, struct rsd
  * all, 5xx/unreachable -> disallow all. */
 int rsd_robots_new_allow_all(struct rsd_robots **out);
 int rsd_robots_new_disallow_all(struct rsd_robots **out);
-void rsd_robots_free(struct rsd_robots *r); /* accepts NULL */
+/* A new reference to r (one per holder; the parse/new call gives the first). */
+struct rsd_robots *rsd_robots_ref(struct rsd_robots *r);
+/* Drops a reference; the last one frees. Accepts NULL. */
+void rsd_robots_free(struct rsd_robots *r);
 
 /* path: the URL's path and query ("/a/b?c"), as sent in the request line.
  * "/robots.txt" is always allowed. */
 bool rsd_robots_allowed(const struct rsd_robots *r, const char *path);
-/* The same, and when disallowed *rule is the pattern of the Disallow rule
- * that decided (in its normalised encoding; valid while r lives), or NULL
- * for a complete disallow (rsd_robots_new_disallow_all, out of memory). */
-bool rsd_robots_check(const struct rsd_robots *r, const char *path, const char **rule);
+/* The same, and when disallowed rule[0..rule_size) holds the Disallow rule
+ * that decided, as written in its normalised encoding (cut to fit), or ""
+ * for a complete disallow (rsd_robots_new_disallow_all, out of memory). A
+ * copy, so that the verdict outlives the caller's reference to r. */
+bool rsd_robots_check(const struct rsd_robots *r, const char *path, char *rule, size_t rule_size);
 /* Crawl-delay of the matched group in milliseconds, 0 when absent. */
 unsigned rsd_robots_crawl_delay_ms(const struct rsd_robots *r);
 /* Sitemap: URLs (absolute, as written), in file order. */

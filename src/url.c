@@ -92,6 +92,9 @@ int rsd_url_normalize(const char *ref, const char *base, char **out)
 	if (!ref || !out)
 		return -EINVAL;
 	*out = NULL;
+	/* Checked before parsing too: a megabyte-long link is not worth it. */
+	if (strnlen(ref, RSD_URL_MAX_BYTES + 1) > RSD_URL_MAX_BYTES)
+		return -ENAMETOOLONG;
 	if (has_other_scheme(ref))
 		return -EPROTONOSUPPORT;
 	CURLU *u = curl_url();
@@ -120,6 +123,8 @@ int rsd_url_normalize(const char *ref, const char *base, char **out)
 	char *s = NULL;
 	if (rc == 0)
 		rc = curlu_errno(curl_url_get(u, CURLUPART_URL, &s, CURLU_NO_DEFAULT_PORT));
+	if (rc == 0 && strlen(s) > RSD_URL_MAX_BYTES)
+		rc = -ENAMETOOLONG; /* a relative link made long by its base */
 	if (rc == 0) {
 		*out = strdup(s);
 		if (!*out)

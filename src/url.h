@@ -11,13 +11,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The longest URL the crawler accepts, as written or normalised. RFC 9110
+ * 4.1 asks for at least 8000 octets; servers and CDNs commonly stop at 8 KiB,
+ * so a longer link is almost never a real page, and the cap bounds what one
+ * queued URL and one robots.txt match can cost. */
+#define RSD_URL_MAX_BYTES 8192
+
 /* Resolves ref against base (base NULL: ref must be absolute) and normalises:
  * scheme and host lower-cased, default port removed, fragment and
  * user:password dropped, dot segments of the path removed, empty path -> "/". Nothing else changes (the
  * query is kept byte for byte, parameters are not sorted).
  * Returns 0 and *out (malloc'ed, owned by the caller); -EPROTONOSUPPORT when
  * the scheme is not http or https (mailto:, javascript:, data:, ftp: ...);
- * -EINVAL when it does not parse; -ENOMEM. */
+ * -EINVAL when it does not parse; -ENAMETOOLONG when ref or the result is
+ * longer than RSD_URL_MAX_BYTES; -ENOMEM. */
 int rsd_url_normalize(const char *ref, const char *base, char **out);
 
 /* Splits a normalised URL into its origin ("https://host[:port]") and the

@@ -6,6 +6,7 @@
 #include "httpd.h"
 #include "crawl_test.h"
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <limits.h>
@@ -31,12 +32,53 @@ static const struct ip_case ips[] = {
 	{ "::ffff:8.8.8.8", false }, { "::127.0.0.1", true },   { "64:ff9b::a00:1", true },
 	{ "64:ff9b::808:808", false }, { "2001:4860:4860::8888", false }, { "2a00:1450::1", false },
 	{ "not-an-ip", true },       { "", true },
+	/* each special-purpose range: its first and last address, and the
+	 * addresses just outside */
+	{ "0.255.255.255", true },   { "1.0.0.0", false },
+	{ "9.255.255.255", false },  { "10.255.255.255", true }, { "11.0.0.0", false },
+	{ "100.63.255.255", false }, { "100.127.255.255", true },
+	{ "126.255.255.255", false }, { "128.0.0.0", false },
+	{ "169.253.255.255", false }, { "169.255.0.0", false },
+	{ "172.15.255.255", false },
+	{ "191.255.255.255", false }, { "192.0.0.0", true },     { "192.0.0.255", true },
+	{ "192.0.1.0", false },      { "192.0.2.0", true },     { "192.0.2.255", true },
+	{ "192.0.3.0", false },      { "192.88.98.255", false }, { "192.88.99.1", true },
+	{ "192.88.100.0", false },   { "192.167.255.255", false }, { "192.168.255.255", true },
+	{ "192.169.0.0", false },    { "198.17.255.255", false }, { "198.19.255.255", true },
+	{ "198.20.0.0", false },     { "198.51.99.255", false }, { "198.51.100.0", true },
+	{ "198.51.100.255", true },  { "198.51.101.0", false }, { "203.0.112.255", false },
+	{ "203.0.113.0", true },     { "203.0.113.255", true }, { "203.0.114.0", false },
+	{ "223.255.255.255", false }, { "224.0.0.0", true },
+	{ "64:ff9b::7f00:1", true }, { "64:ff9b::c000:201", true }, /* NAT64 of loopback, TEST-NET-1 */
+	{ "64:ff9b:1::", true },     { "64:ff9b:1:ffff:ffff:ffff:ffff:ffff", true },
+	{ "64:ff9b:0:0:0:1::", true }, /* outside the /96: ::/8 reserved */
+	{ "::ffff:0.0.0.1", true },  { "::ffff:203.0.113.9", true }, { "::ffff:1.1.1.1", false },
+	{ "::fffe:ffff:ffff", true }, /* outside 2000::/3: reserved */
+	{ "400::1", true },          { "1fff:ffff::", true },   { "2000::", false },
+	{ "3fff:ffff:ffff::", false }, { "4000::", true },
+	{ "::ffff:0:a00:1", true },  { "::ffff:0:808:808", false }, /* SIIT, by the IPv4 rules */
+	{ "::1:0:0:0", true },       /* ::/8 reserved */
+	{ "100::", true },           { "100::ffff:ffff:ffff:ffff", true },
+	{ "100:0:0:1::", true },     { "100:0:0:1:ffff:ffff:ffff:ffff", true },
+	{ "100:0:0:2::", true },     { "ff::ffff", true },      /* 100::/8, ::/8 reserved */
+	{ "2001::1", true },         { "2001:1ff:ffff::", true }, { "2001:200::", false },
+	{ "2000:ffff::1", false },
+	{ "2001:db8::1", true },     { "2001:db8:ffff::1", true }, { "2001:db7:ffff::1", false },
+	{ "2001:db9::", false },
+	{ "2002::1", true },         { "2002:7f00:1::1", true }, { "2002:ffff::", true },
+	{ "2003::1", false },        { "2001:ffff::", false },
+	{ "3fff::1", true },         { "3fff:fff::1", true },   { "3fff:1000::", false },
+	{ "3ffe:ffff::", false },
+	{ "5f00::1", true },         /* 5f00::/16, fc00::/7 ... are outside 2000::/3 too */
+	{ "fdff::1", true },         { "fe80::", true },        { "fec0::1", true },
+	{ "ff00::", true },          { "feff:ffff::", true },
 };
 
+/* One test for the whole table (a loop test would fork per row). */
 START_TEST(test_address_ranges)
 {
-	const struct ip_case *c = &ips[_i];
-	ck_assert_msg(rsd_fetch_ip_restricted(c->ip) == c->restricted, "%s", c->ip);
+	for (size_t i = 0; i < sizeof(ips) / sizeof(ips[0]); i++)
+		ck_assert_msg(rsd_fetch_ip_restricted(ips[i].ip) == ips[i].restricted, "%s", ips[i].ip);
 }
 END_TEST
 
@@ -267,6 +309,67 @@ START_TEST(test_name_resolving_to_loopback_refused)
 }
 END_TEST
 
+/* The test's address check: 127.0.0.2 stands for a non-public address,
+ * 127.0.0.1 for a public one (all traffic stays on loopback). */
+static const char *refuse_127_0_0_2(const struct sockaddr *sa)
+{
+	const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+	bool refused = sa->sa_family != AF_INET || ntohl(in->sin_addr.s_addr) == 0x7f000002;
+	return refused ? "refused by the test" : NULL;
+}
+
+static void run_resolved(const char *entry, const char *url, bool follow, struct rsd_fetch_result *res,
+			 struct rsd_fetch **f)
+{
+	struct curl_slist *resolve = curl_slist_append(NULL, entry);
+	struct rsd_fetch_options o = defaults;
+	o.allow_private = false;
+	o.follow_redirects = follow;
+	ck_assert_int_eq(rsd_fetch_new(&o, url, NULL, f), 0);
+	(*f)->addr_kind = refuse_127_0_0_2;
+	curl_easy_setopt((*f)->easy, CURLOPT_RESOLVE, resolve);
+	rsd_fetch_result(*f, curl_easy_perform((*f)->easy), res);
+	curl_slist_free_all(resolve);
+}
+
+/* BLOCKED is about connection attempts: a name whose first address is
+ * refused and whose second connects is fetched (not BLOCKED); a name with
+ * only refused addresses is BLOCKED; so is a followed redirect whose
+ * target is refused after the first hop connected. */
+START_TEST(test_blocked_per_attempt)
+{
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/p", .body = "x" }), 0);
+	unsigned port = rsd_httpd_port(srv);
+	char url[128], entry[128];
+	snprintf(url, sizeof(url), "http://two.example:%u/p", port);
+	snprintf(entry, sizeof(entry), "two.example:%u:127.0.0.2,127.0.0.1", port);
+	struct rsd_fetch *f;
+	struct rsd_fetch_result res;
+	run_resolved(entry, url, false, &res, &f);
+	ck_assert_int_eq(res.status, RSD_FETCH_OK);
+	ck_assert_int_eq(res.http_code, 200);
+	rsd_fetch_free(f);
+	ck_assert_uint_eq(rsd_httpd_count(srv, "/p"), 1);
+
+	snprintf(url, sizeof(url), "http://one.example:%u/p", port);
+	snprintf(entry, sizeof(entry), "one.example:%u:127.0.0.2", port);
+	run_resolved(entry, url, false, &res, &f);
+	ck_assert_int_eq(res.status, RSD_FETCH_BLOCKED);
+	rsd_fetch_free(f);
+
+	char target[128];
+	snprintf(target, sizeof(target), "http://one.example:%u/p", port);
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){
+		.path = "/away", .status = 302, .location = target }), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/away", port);
+	run_resolved(entry, url, true, &res, &f);
+	ck_assert_int_eq(res.status, RSD_FETCH_BLOCKED);
+	rsd_fetch_free(f);
+	ck_assert_uint_eq(rsd_httpd_count(srv, "/away"), 1);
+	ck_assert_uint_eq(rsd_httpd_count(srv, "/p"), 1);
+}
+END_TEST
+
 /* Followed redirects (robots.txt, sitemaps) stay on http/https too. */
 START_TEST(test_redirect_to_other_protocol_refused)
 {
@@ -334,7 +437,7 @@ int main(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	Suite *s = suite_create("fetch");
 	TCase *tc = tcase_create("units");
-	tcase_add_loop_test(tc, test_address_ranges, 0, sizeof(ips) / sizeof(ips[0]));
+	tcase_add_test(tc, test_address_ranges);
 	tcase_add_test(tc, test_retry_after);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("loopback");
@@ -346,6 +449,7 @@ int main(void)
 	tcase_add_test(tc, test_classification);
 	tcase_add_test(tc, test_other_protocols_refused);
 	tcase_add_test(tc, test_name_resolving_to_loopback_refused);
+	tcase_add_test(tc, test_blocked_per_attempt);
 	tcase_add_test(tc, test_redirect_to_other_protocol_refused);
 	tcase_add_test(tc, test_tls_verified);
 	suite_add_tcase(s, tc);

@@ -7,6 +7,11 @@
 #include "crawl_test.h"
 
 #include <check.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -506,6 +511,136 @@ START_TEST(test_recrawl_round)
 }
 END_TEST
 
+/* ---- robots.txt verdicts outside the lock, four workers ---- */
+
+#define VERDICT_PAGES 200 /* per host and kind: /okN allowed, /noN refused */
+
+struct drain {
+	struct rsd_frontier *f;
+	int efd[4];
+	atomic_uint got[2][VERDICT_PAGES]; /* dispatches of a.test's, b.test's /okN */
+	atomic_uint other;                 /* dispatches of anything else */
+	atomic_uint dispatched;            /* all of them */
+	atomic_uint finished;              /* workers that saw -ENODATA */
+	atomic_uint early;                 /* ... before every allowed page was dispatched */
+};
+
+static void drain_wake(void *ctx, unsigned waiter)
+{
+	struct drain *d = ctx;
+	uint64_t one = 1;
+	(void)!write(d->efd[waiter], &one, sizeof(one));
+}
+
+static void record_dispatch(struct drain *d, const char *url)
+{
+	unsigned n;
+	char host;
+	if (sscanf(url, "http://%c.test/ok%u", &host, &n) == 2 && (host == 'a' || host == 'b') &&
+	    n < VERDICT_PAGES)
+		atomic_fetch_add(&d->got[host - 'a'][n], 1);
+	else
+		atomic_fetch_add(&d->other, 1);
+	atomic_fetch_add(&d->dispatched, 1);
+}
+
+/* A worker: takes jobs and ends them at once until the crawl is over;
+ * sleeps on its eventfd (bounded) when told to wait. */
+static void *drain_worker(void *arg)
+{
+	struct drain *d = ((void **)arg)[0];
+	unsigned id = (unsigned)(uintptr_t)((void **)arg)[1];
+	for (int i = 0; i < 100000; i++) {
+		struct rsd_job job;
+		int64_t wait;
+		int rc = rsd_frontier_next(d->f, id, &job, &wait);
+		if (rc == 0) {
+			record_dispatch(d, job.url);
+			rsd_frontier_done(d->f, &job);
+		} else if (rc == -EAGAIN) {
+			struct pollfd p = { .fd = d->efd[id], .events = POLLIN };
+			poll(&p, 1, wait < 0 || wait > 5000 ? 5000 : (int)wait);
+			uint64_t v;
+			(void)!read(d->efd[id], &v, sizeof(v));
+		} else {
+			if (rc == -ENODATA)
+				atomic_fetch_add(&d->finished, 1);
+			if (rc == -ENODATA && atomic_load(&d->dispatched) < 2 * VERDICT_PAGES)
+				atomic_fetch_add(&d->early, 1);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void add_verdict_pages(struct rsd_frontier *f)
+{
+	char *urls[4 * VERDICT_PAGES];
+	for (unsigned i = 0; i < VERDICT_PAGES; i++)
+		for (unsigned k = 0; k < 4; k++)
+			ck_assert_int_ge(asprintf(&urls[4 * i + k], "http://%c.test/%s%u", k % 2 ? 'b' : 'a',
+						  k < 2 ? "ok" : "no", i), 0);
+	struct rsd_strv v = { .items = urls, .n = 4 * VERDICT_PAGES };
+	ck_assert_int_eq(rsd_frontier_add_start(f, &v), 4 * VERDICT_PAGES);
+	for (unsigned i = 0; i < 4 * VERDICT_PAGES; i++)
+		free(urls[i]);
+}
+
+/* Four workers drain two hosts whose robots.txt refuses half the pages:
+ * every allowed page is dispatched exactly once, every refused one is
+ * skipped, and no worker sees the crawl finished while verdicts are still
+ * being taken (each ends with -ENODATA only after all of it). */
+START_TEST(test_verdicts_outside_lock)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = on\n"
+						   "max_connections_per_host = 4\n");
+	static struct drain d;
+	memset(&d, 0, sizeof(d));
+	memset(&stats, 0, sizeof(stats));
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_ge(d.efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), 0);
+	struct rsd_frontier_options o = { .cfg = cfg, .stats = &stats, .once = true, .max_retries = 1,
+					  .wake = drain_wake, .wake_ctx = &d, .n_waiters = 4 };
+	ck_assert_int_eq(rsd_frontier_new(&o, &d.f), 0);
+	add_verdict_pages(d.f);
+	/* thousands of rules that match nothing make each verdict take a
+	 * while, so that workers often meet while one is pending */
+	char *txt = malloc(RSD_ROBOTS_MAX_RULES * 24);
+	size_t n = (size_t)sprintf(txt, "User-agent: *\nDisallow: /no\n");
+	for (int i = 0; i < RSD_ROBOTS_MAX_RULES - 1; i++)
+		n += (size_t)sprintf(txt + n, "Disallow: /*q%d\n", i);
+	for (int i = 0; i < 2; i++) {
+		struct rsd_job r = take(d.f);
+		ck_assert_int_eq(r.kind, RSD_JOB_ROBOTS);
+		struct rsd_robots *rules;
+		ck_assert_int_eq(rsd_robots_parse(txt, n, "recipe-scraperd", &rules), 0);
+		rsd_frontier_robots_done(d.f, &r, rules);
+	}
+	free(txt);
+	pthread_t t[4];
+	void *args[4][2];
+	for (uintptr_t i = 0; i < 4; i++) {
+		args[i][0] = &d;
+		args[i][1] = (void *)i;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, drain_worker, args[i]), 0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	ck_assert_uint_eq(atomic_load(&d.finished), 4);
+	ck_assert_uint_eq(atomic_load(&d.early), 0);
+	ck_assert_uint_eq(atomic_load(&d.other), 0);
+	for (int h = 0; h < 2; h++)
+		for (int i = 0; i < VERDICT_PAGES; i++)
+			ck_assert_msg(atomic_load(&d.got[h][i]) == 1, "%c.test/ok%d: %u", 'a' + h, i,
+				      atomic_load(&d.got[h][i]));
+	ck_assert_uint_eq(atomic_load(&stats.pages_skipped), 2 * VERDICT_PAGES);
+	rsd_frontier_free(d.f);
+	for (int i = 0; i < 4; i++)
+		close(d.efd[i]);
+	rsd_config_free(cfg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("frontier");
@@ -525,6 +660,7 @@ int main(void)
 	tcase_add_test(tc, test_robots_unavailable_says_why);
 	tcase_add_test(tc, test_wake_and_stop);
 	tcase_add_test(tc, test_recrawl_round);
+	tcase_add_test(tc, test_verdicts_outside_lock);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -6,6 +6,7 @@
 #include "record.h"
 #include "httpd.h"
 #include "crawl_test.h"
+#include "hostile_robots.h"
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -896,6 +897,44 @@ START_TEST(test_slow_host_does_not_stall_others)
 }
 END_TEST
 
+/* Issue 17: beside a host whose robots.txt holds 500 KiB of costly rules
+ * and whose page links 8 KiB paths (allowed, refused by the first rule,
+ * refused only by the last) and 16 KiB ones, a normal host is crawled in
+ * full; of the hostile host, only the allowed paths are fetched. (How long
+ * the normal host takes beside it, against alone, is measured by
+ * bench/robots/bench_robots_crawl: tests do not judge speed.) */
+START_TEST(test_hostile_robots_beside_normal_host)
+{
+	struct run r = { 0 };
+	struct rsd_httpd *hostile;
+	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
+	ck_assert_int_eq(rsd_httpd_start_at("127.0.0.2", NULL, &hostile), 0);
+	ck_assert_int_eq(plain_site_serve(r.srv, 10), 0);
+	ck_assert_int_eq(hostile_robots_serve(hostile, 20), 0);
+	start_config(&r, true, "[scraper]\nstart_urls = %s/ %s/\nthreads = 2\ndelay_ms = 0\n"
+		     "allow_private_addresses = on\nmax_page_bytes = 2M\ntimeout_s = 10\n",
+		     rsd_httpd_base(hostile), rsd_httpd_base(r.srv));
+	consume_until_finished(&r);
+	struct rsd_httpd_request *log;
+	size_t n = rsd_httpd_log(r.srv, &log);
+	ck_assert_uint_eq(n, 12); /* robots.txt (404), /, /p0 ... /p9 */
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(log[i].status, strcmp(log[i].path, "/robots.txt") == 0 ? 404 : 200);
+	free(log);
+	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/p9"), 1);
+	n = rsd_httpd_log(hostile, &log);
+	ck_assert_uint_eq(n, 22); /* robots.txt, / and the 20 allowed paths */
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(strcmp(log[i].path, "/robots.txt") == 0 || strcmp(log[i].path, "/") == 0 ||
+			      strncmp(log[i].path, "/b", 2) == 0, "%s", log[i].path);
+	free(log);
+	/* the 40 refused by robots.txt and the 20 too long */
+	ck_assert_uint_eq(atomic_load(&rsd_scraper_stats(r.pool)->pages_skipped), 60);
+	end_run(&r);
+	rsd_httpd_free(hostile);
+}
+END_TEST
+
 /* Recrawl rounds read the sitemaps again (robots.txt itself is cached for
  * a day), conditionally: an unchanged sitemap (304) adds nothing, so its
  * pages are not fetched again. */
@@ -1112,6 +1151,7 @@ int main(void)
 	tcase_add_test(tc, test_canonical_twins_produce_one_record);
 	tcase_add_test(tc, test_redirect_hop_obeys_robots);
 	tcase_add_test(tc, test_slow_host_does_not_stall_others);
+	tcase_add_test(tc, test_hostile_robots_beside_normal_host);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

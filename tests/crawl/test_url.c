@@ -109,6 +109,38 @@ START_TEST(test_hash)
 }
 END_TEST
 
+/* RSD_URL_MAX_BYTES: a URL of exactly the cap passes, one byte more is
+ * refused, whether the reference itself or only its resolution is long. */
+START_TEST(test_length_cap)
+{
+	const char *origin = "http://h.test/";
+	size_t n = RSD_URL_MAX_BYTES;
+	char *url = malloc(n + 2);
+	ck_assert_ptr_nonnull(url);
+	memcpy(url, origin, strlen(origin));
+	memset(url + strlen(origin), 'a', n + 1 - strlen(origin));
+	url[n] = '\0';
+	char *out = NULL;
+	ck_assert_int_eq(rsd_url_normalize(url, NULL, &out), 0);
+	ck_assert_uint_eq(strlen(out), n);
+	free(out);
+	url[n] = 'a';
+	url[n + 1] = '\0';
+	ck_assert_int_eq(rsd_url_normalize(url, NULL, &out), -ENAMETOOLONG);
+	ck_assert_ptr_null(out);
+	/* short reference, long base: the base "h.test/aaa.../" of n - 1
+	 * bytes and "b" make n, "bc" one more */
+	url[n - 2] = '/';
+	url[n - 1] = '\0';
+	ck_assert_int_eq(rsd_url_normalize("b", url, &out), 0);
+	ck_assert_uint_eq(strlen(out), n);
+	free(out);
+	ck_assert_int_eq(rsd_url_normalize("bc", url, &out), -ENAMETOOLONG);
+	ck_assert_ptr_null(out);
+	free(url);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("url");
@@ -117,6 +149,7 @@ int main(void)
 	tcase_add_test(tc, test_normalize_idempotent);
 	tcase_add_test(tc, test_split_and_host);
 	tcase_add_test(tc, test_hash);
+	tcase_add_test(tc, test_length_cap);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -2,7 +2,8 @@
 /* libFuzzer target: robots.txt parsing and matching, and sitemap parsing
  * (same module). The input is the file; a few paths derived from it are
  * matched so the wildcard matcher sees hostile patterns against related
- * paths; then it is read as a sitemap (gunzipped first when it is gzip). */
+ * paths, short and long (its memmem and suffix-automaton searches); then it
+ * is read as a sitemap (gunzipped first when it is gzip). */
 
 #include "robots.h"
 
@@ -20,13 +21,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const paths[] = { "/", "/robots.txt", "/a/b?c=d", "/%41%e3%83%84*$", "" };
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		(void)rsd_robots_allowed(r, paths[i]);
-	/* the tail of the input as a path: patterns meet text made to match them */
+	/* the tail of the input as a path: patterns meet text made to match
+	 * them; then the tail repeated to 4 KiB, long enough for the matcher
+	 * to build its suffix automaton of the path */
 	size_t n = size > 256 ? 256 : size;
-	char *p = malloc(n + 2);
+	char *p = malloc(4096 + 2);
 	if (p) {
 		p[0] = '/';
 		memcpy(p + 1, data + size - n, n);
 		p[n + 1] = '\0';
+		(void)rsd_robots_allowed(r, p);
+		for (size_t i = n + 1; n > 0 && i < 4097; i++)
+			p[i] = p[1 + (i - 1) % n];
+		p[4097] = '\0';
 		(void)rsd_robots_allowed(r, p);
 		free(p);
 	}
