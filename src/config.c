@@ -165,7 +165,14 @@ static const struct key_spec key_specs[] = {
 		 "rel=canonical> (print views, tracking-parameter twins) give one record." },
 	{ KEY("scraper", "recrawl_interval_s", K_DURATION, recrawl_interval_s), .def = "86400",
 	  .min = 0, .max = 31536000,
-	  .doc = "In daemon mode, revisit the start URLs this often; 0 = never." },
+	  .doc = "In daemon mode, revisit the start URLs (and the sitemaps found the first time) this "
+		 "often, with conditional GETs: an unchanged page's links are not followed again; 0 = "
+		 "never." },
+	{ KEY("scraper", "refresh_interval_s", K_DURATION, refresh_interval_s), .def = "86400",
+	  .min = 0, .max = 31536000,
+	  .doc = "A page whose record was delivered is fetched again (conditional GET) once its last "
+		 "fetch is older than this, at the next start or recrawl round; a changed page gives a "
+		 "new record, an unchanged one (304, or the same content) none. 0 = never." },
 	{ KEY("scraper", "max_retries", K_UINT, max_retries), .def = "3", .min = 0, .max = 10,
 	  .doc = "Retries of a page after a transient failure (connection error, timeout, 5xx, 408, "
 		 "429); other 4xx are never retried. 0 = none." },
