@@ -8,7 +8,6 @@
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "broker_embedded.h"
+#include "cli.h"
 #include "config.h"
 #include "daemon.h"
 #include "state_cli.h"
@@ -86,18 +86,6 @@ static const char version_text[] =
 	"This is free software: you are free to change and redistribute it.\n"
 	"There is NO WARRANTY, to the extent permitted by law.\n";
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "recipe-scraperd: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nTry 'recipe-scraperd --help' for more information.\n");
-	va_end(ap);
-	return RSD_EXIT_USAGE;
-}
-
 static int check_config(const char *path)
 {
 	struct rsd_config *cfg = NULL;
@@ -122,8 +110,8 @@ static int bad_option(const char *command, char **argv)
 	const char *prefix = command ? command : "", *sep = command ? ": " : "";
 	const char *typed = argv[optind - 1];
 	if (optopt && strchr("cup", optopt))
-		return usage_error("%s%soption '%s' requires an argument", prefix, sep, typed);
-	return usage_error("%s%sunrecognized option '%s'", prefix, sep, typed);
+		return rsd_usage_error("%s%soption '%s' requires an argument", prefix, sep, typed);
+	return rsd_usage_error("%s%sunrecognized option '%s'", prefix, sep, typed);
 }
 
 /* ---- extract --------------------------------------------------------------- */
@@ -225,7 +213,7 @@ static int cmd_extract(int argc, char **argv)
 			return bad_option("extract", argv);
 	}
 	if (optind >= argc)
-		return usage_error("extract: no FILE given");
+		return rsd_usage_error("extract: no FILE given");
 
 	rsd_extractor *x = NULL;
 	if (rsd_extractor_new(&x) < 0)
@@ -353,7 +341,7 @@ static int cmd_broker(int argc, char **argv)
 		if (c == 'p') {
 			long v = strtol(optarg, &end, 10);
 			if (*end || v < 1 || v > 65535)
-				return usage_error("broker: --port %s is not a port number", optarg);
+				return rsd_usage_error("broker: --port %s is not a port number", optarg);
 			port = (int)v;
 		} else if (c == 's') {
 			stop_at_eof = true;
@@ -450,7 +438,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return rsd_usage_error("unexpected argument '%s'", argv[optind]);
 	if (check)
 		return check_config(opt.config_path);
 	return_large_buffers_to_kernel();

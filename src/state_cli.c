@@ -11,12 +11,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <regex.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "cli.h"
 #include "config.h"
 #include "daemon.h"
 #include "state.h"
@@ -32,18 +32,6 @@ struct forget {
 	bool dry_run, quiet;
 	const char *config_path;
 };
-
-static int state_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int state_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "recipe-scraperd: state forget: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nTry 'recipe-scraperd --help' for more information.\n");
-	va_end(ap);
-	return RSD_EXIT_USAGE;
-}
 
 static bool forget_match(void *ctx, const char *url)
 {
@@ -75,7 +63,7 @@ static void forget_print(void *ctx, const char *url)
 static int choose(struct forget *f, enum forget_what what, const char *arg)
 {
 	if (f->what != FORGET_NONE)
-		return state_usage_error("%s", "give one of --host, --url and --all");
+		return rsd_usage_error("state forget: %s", "give one of --host, --url and --all");
 	f->what = what;
 	if (what == FORGET_HOST)
 		f->host = arg;
@@ -84,7 +72,7 @@ static int choose(struct forget *f, enum forget_what what, const char *arg)
 	f->pattern = arg;
 	if (regcomp(&f->re, arg, REG_EXTENDED | REG_NOSUB) != 0) {
 		f->what = FORGET_NONE;
-		return state_usage_error("--url '%s' is not a valid extended regular expression", arg);
+		return rsd_usage_error("state forget: --url '%s' is not a valid extended regular expression", arg);
 	}
 	return 0;
 }
@@ -112,14 +100,14 @@ static int parse_forget(int argc, char **argv, struct forget *f)
 		else if (c == 'H' || c == 'u' || c == 'a')
 			r = choose(f, c == 'H' ? FORGET_HOST : c == 'u' ? FORGET_URL : FORGET_ALL, optarg);
 		else if (optopt && strchr("cHu", optopt))
-			r = state_usage_error("option '%s' requires an argument", argv[optind - 1]);
+			r = rsd_usage_error("state forget: option '%s' requires an argument", argv[optind - 1]);
 		else
-			r = state_usage_error("unrecognized option '%s'", argv[optind - 1]);
+			r = rsd_usage_error("state forget: unrecognized option '%s'", argv[optind - 1]);
 	}
 	if (r == 0 && optind < argc)
-		r = state_usage_error("unexpected argument '%s'", argv[optind]);
+		r = rsd_usage_error("state forget: unexpected argument '%s'", argv[optind]);
 	if (r == 0 && f->what == FORGET_NONE)
-		r = state_usage_error("%s", "say what to forget: --host HOST, --url REGEX or --all");
+		r = rsd_usage_error("state forget: %s", "say what to forget: --host HOST, --url REGEX or --all");
 	return r;
 }
 
@@ -186,16 +174,12 @@ static int cmd_forget(int argc, char **argv)
 int rsd_cmd_state(int argc, char **argv, const char *usage)
 {
 	if (argc < 2) {
-		fprintf(stderr, "recipe-scraperd: state: no command given (forget)\n"
-				"Try 'recipe-scraperd --help' for more information.\n");
-		return RSD_EXIT_USAGE;
+		return rsd_usage_error("state: no command given (forget)");
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return fputs(usage, stdout), RSD_EXIT_OK;
 	if (strcmp(argv[1], "forget") != 0) {
-		fprintf(stderr, "recipe-scraperd: state: unknown command '%s' (forget)\n"
-				"Try 'recipe-scraperd --help' for more information.\n", argv[1]);
-		return RSD_EXIT_USAGE;
+		return rsd_usage_error("state: unknown command '%s' (forget)", argv[1]);
 	}
 	return cmd_forget(argc - 1, argv + 1);
 }
