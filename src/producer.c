@@ -104,6 +104,20 @@ void rsd_offsets_clear(struct rsd_offsets *o)
 
 /* ---- the cluster's identity ---- */
 
+/* librdkafka's mock clusters (brokers = embedded, `recipe-scraperd
+ * broker`) name themselves "mockCluster" and the xor of two heap addresses,
+ * which a deterministic allocator (ASan's) makes equal in every process:
+ * their brokers' ephemeral ports tell two of them apart. */
+#define MOCK_CLUSTER_PREFIX "mockCluster"
+
+static char *identity_of(struct rsd_producer *p, const char *id)
+{
+	char *named = NULL;
+	if (strncmp(id, MOCK_CLUSTER_PREFIX, strlen(MOCK_CLUSTER_PREFIX)) != 0)
+		return strdup(id);
+	return asprintf(&named, "%s@%s", id, p->bootstrap) < 0 ? NULL : named;
+}
+
 /* The cluster's id, waiting up to timeout_ms for the first Metadata. A
  * cluster whose Metadata carries no id (Kafka before 0.10.1, or
  * api.version.request=false) is known by its bootstrap servers instead.
@@ -113,7 +127,7 @@ static char *cluster_identity(struct rsd_producer *p, int timeout_ms)
 	int64_t asked_at = now_ms();
 	char *id = rd_kafka_clusterid(p->rk, timeout_ms);
 	if (id) {
-		char *copy = strdup(id);
+		char *copy = identity_of(p, id);
 		rd_kafka_mem_free(p->rk, id);
 		return copy;
 	}

@@ -71,7 +71,8 @@ int rsd_producer_acked_offsets(struct rsd_producer *p, struct rsd_offsets *out);
  * uses it so that the next scraper does not fetch again pages whose
  * records are still on their way. */
 bool rsd_producer_wait_settled(struct rsd_producer *p, uint64_t count, int timeout_ms);
-/* The cluster's id (or "brokers=LIST" for a cluster that has none), once
+/* The cluster's id (or "brokers=LIST" for a cluster that has none, and
+ * "ID@LIST" for librdkafka's mock clusters, whose ids repeat), once
  * the producer thread learned it and made (id, topic) the crawl state's
  * scope (an ephemeral one with brokers = embedded); NULL before. The
  * thread writes the daemon's wake_fd when it becomes known. Thread-safe;

@@ -560,8 +560,9 @@ static void run_once(struct world *w, const char *brokers, const char *scraper_e
 	const char *id = strstr(err, "Kafka cluster ");
 	while (id && strncmp(id, "Kafka cluster at ", 17) == 0) /* the embedded broker's warning */
 		id = strstr(id + 1, "Kafka cluster ");
-	ck_assert_msg(id && sscanf(id, "Kafka cluster %127[^,:]", out->cluster) == 1,
+	ck_assert_msg(id && sscanf(id, "Kafka cluster %127s", out->cluster) == 1,
 		      "no cluster id in:\n%s", err);
+	out->cluster[strlen(out->cluster) - 1] = '\0'; /* the ',' or ':' after it */
 	free(err);
 	out->requests = site_recipe_requests(&w->site, since, NULL);
 	printf("run on %s (cluster %s): %u recipe requests, %llu produced, %llu acknowledged\n",
