@@ -410,7 +410,8 @@ START_TEST(state_dir_lock_and_state_forget)
 	ck_assert_int_eq(harness_wait_exit(&p, 120000), 0);
 	const char *run[] = { "recipe-scraperd", "-c", "rsd.ini", NULL };
 	harness_spawn(&p, run);
-	ck_assert(harness_wait_notify(&p, "READY=1", 1, 60000));
+	/* The second READY=1 of p: the first was the --once run's. */
+	ck_assert(harness_wait_notify(&p, "READY=1", 2, 60000));
 
 	harness_spawn(&q, run);
 	int code = harness_wait_exit(&q, 30000);
