@@ -826,6 +826,7 @@ static bool requeue(struct rsd_frontier *f, struct rsd_job *job, unsigned retry_
 		e->redirects = (uint8_t)job->redirects;
 		e->origin = (uint8_t)job->origin;
 		e->sitemap = job->kind == RSD_JOB_SITEMAP;
+		e->refresh = job->revisit; /* a retried refresh stays conditional */
 		memcpy(e->rest, job->url + olen, rest + 1);
 		host_push(f, h, e, true);
 	}
