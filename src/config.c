@@ -116,7 +116,9 @@ static const struct key_spec key_specs[] = {
 	/* [daemon] */
 	{ KEY("daemon", "state_dir", K_STRING, state_dir), .def = "/var/lib/recipe-scraperd",
 	  .min = 1, .max = 4095,
-	  .doc = "Directory of the crawl state (URLs delivered, robots.txt cache)." },
+	  .doc = "Directory of the crawl state: when each page was fetched (with its validators) "
+		 "and which were delivered to which Kafka cluster and topic. One daemon per "
+		 "directory (it holds state_dir/lock)." },
 	{ KEY("daemon", "shutdown_timeout_s", K_DURATION, shutdown_timeout_s), .def = "30",
 	  .min = 1, .max = 3600,
 	  .doc = "On SIGTERM, how long to finish transfers and flush the producer before exiting "
@@ -187,7 +189,15 @@ static const struct key_spec key_specs[] = {
 		 "rel=canonical> (print views, tracking-parameter twins) give one record." },
 	{ KEY("scraper", "recrawl_interval_s", K_DURATION, recrawl_interval_s), .def = "86400",
 	  .min = 0, .max = 31536000,
-	  .doc = "In daemon mode, revisit the start URLs this often; 0 = never." },
+	  .doc = "In daemon mode, revisit the start URLs (and the sitemaps found the first time) this "
+		 "often, with conditional GETs: an unchanged page's links are not followed again; 0 = "
+		 "never." },
+	{ KEY("scraper", "refresh_interval_s", K_DURATION, refresh_interval_s), .def = "86400",
+	  .min = 0, .max = 31536000,
+	  .doc = "A page whose record was delivered (to the Kafka cluster and topic in use) is fetched "
+		 "again (conditional GET) once its last fetch is older than this, at the next start or "
+		 "recrawl round; a changed page gives a new record, an unchanged one (304, or the same "
+		 "content) none. 0 = never." },
 	{ KEY("scraper", "max_retries", K_UINT, max_retries), .def = "3", .min = 0, .max = 10,
 	  .doc = "Retries of a page after a transient failure (connection error, timeout, 5xx, 408, "
 		 "429); other 4xx are never retried. 0 = none." },
@@ -205,7 +215,8 @@ static const struct key_spec key_specs[] = {
 	/* [kafka] */
 	{ KEY("kafka", "brokers", K_BROKERS, brokers), .def = "localhost:9092",
 	  .doc = "Bootstrap brokers as host:port separated by commas or white space, or \"embedded\" "
-		 "for librdkafka's in-process mock cluster (data is in memory only and lost at exit)." },
+		 "for librdkafka's in-process mock cluster (data is in memory only and lost at exit, and "
+		 "so is what the crawl state knows was delivered to it)." },
 	{ KEY("kafka", "debug", K_STRING, kafka_debug), .def = "", .min = 0, .max = 255,
 	  .doc = "librdkafka's debug contexts for both clients, separated by commas (its debug "
 		 "property: broker, topic, msg, protocol, cgrp, fetch, consumer, ..., all); their lines "

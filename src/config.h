@@ -68,6 +68,7 @@ struct rsd_config {
 	bool allow_private_addresses;      /* default off */
 	bool dedup_canonical;              /* default on: one record per canonical URL */
 	unsigned recrawl_interval_s;       /* default 86400, 0 = never */
+	unsigned refresh_interval_s;       /* delivered pages: default 86400, 0 = never */
 	unsigned max_retries;              /* default 3, 0..10 (transient failures) */
 	unsigned retry_backoff_ms;         /* default 1000, 10..600000 (first retry; doubles) */
 

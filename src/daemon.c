@@ -15,7 +15,11 @@
  * (drains the ring, flushes librdkafka within the remaining time) ->
  * consumer (commits stored offsets). A reload stops and restarts the scraper
  * around the swap, and the Kafka clients only when their settings changed,
- * after draining the old ones. */
+ * after draining the old ones.
+ *
+ * The crawl starts only once the producer knows the Kafka cluster's id
+ * (crawl_pending until then): delivered marks belong to a cluster and
+ * topic, so before the id is known nobody can tell which pages are done. */
 #include "daemon.h"
 
 #include <errno.h>
@@ -88,6 +92,8 @@ struct rsd_daemon {
 
 	int signal_fd, wake_fd, timer_fd;
 	enum daemon_phase phase;
+	bool crawl_pending;         /* the scraper waits for the producer's cluster id */
+	uint64_t pending_since_usec, pending_warned_usec;
 	bool stop_requested;
 	int exit_code;
 	uint64_t started_usec;
@@ -450,6 +456,9 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 	r = rsd_producer_start(d->producer);
 	if (r < 0)
 		return r;
+	d->crawl_pending = true;
+	d->pending_since_usec = now_usec(CLOCK_MONOTONIC);
+	d->pending_warned_usec = 0;
 	d->kafka_cfg = cfg;
 	d->producer_errors_seen = d->consumer_errors_seen = 0;
 	d->ring_records = 0;
@@ -766,7 +775,8 @@ static void reload(struct rsd_daemon *d)
 		release_config(d, old_kafka);
 	/* New settings: their refusals deserve new reports. */
 	rsd_refusal_table_reset(d->refusals);
-	if (!d->stop_requested && start_scraper(d, next) < 0) {
+	/* Recreated Kafka clients: the crawl waits for the cluster's id again. */
+	if (!d->stop_requested && !d->crawl_pending && start_scraper(d, next) < 0) {
 		d->exit_code = RSD_EXIT_FAILURE;
 		d->stop_requested = true;
 	}
@@ -776,6 +786,73 @@ static void reload(struct rsd_daemon *d)
 		      next->path, kafka ? " (Kafka clients recreated)" : ""); /* path died with old */
 	sd_notify(0, "READY=1");
 	notify_status(d);
+}
+
+/* ---- waiting for the cluster ---------------------------------------------- */
+
+#define RSD_PENDING_FIRST_WARNING_MS 10000
+#define RSD_PENDING_WARNING_EVERY_MS 60000
+
+/* No broker answered yet. --once gives up after message.timeout.ms (its
+ * records would have failed by then anyway); the daemon keeps waiting and
+ * says so now and then. */
+static void still_waiting_for_cluster(struct rsd_daemon *d)
+{
+	uint64_t now = now_usec(CLOCK_MONOTONIC);
+	uint64_t waited_ms = (now - d->pending_since_usec) / 1000u;
+	int limit_ms = rsd_producer_delivery_timeout_ms(d->producer);
+	if (d->opt->once && waited_ms >= (uint64_t)limit_ms) {
+		rsd_log(LOG_ERR,
+			"No Kafka broker at %s answered within message.timeout.ms (%d ms); "
+			"nothing was crawled",
+			d->bootstrap, limit_ms);
+		d->exit_code = RSD_EXIT_UNAVAILABLE;
+		d->stop_requested = true;
+		return;
+	}
+	if (waited_ms < RSD_PENDING_FIRST_WARNING_MS ||
+	    (d->pending_warned_usec &&
+	     now - d->pending_warned_usec < RSD_PENDING_WARNING_EVERY_MS * 1000u))
+		return;
+	d->pending_warned_usec = now;
+	rsd_log(LOG_WARNING,
+		"Waiting %" PRIu64 "s for a Kafka broker at %s to answer; the crawl starts once "
+		"the cluster is known (delivered pages are remembered per cluster)",
+		waited_ms / 1000u, d->bootstrap);
+}
+
+static void log_cluster(const struct rsd_daemon *d, const char *id)
+{
+	char id_field[300];
+	snprintf(id_field, sizeof id_field, "KAFKA_CLUSTER_ID=%s", id);
+	const char *fields[] = { id_field, NULL };
+	if (d->kafka_cfg->brokers_embedded)
+		rsd_log_event(LOG_NOTICE, NULL, fields,
+			      "Embedded Kafka cluster %s: pages delivered to it are remembered "
+			      "until exit only",
+			      id);
+	else
+		rsd_log_event(LOG_INFO, NULL, fields,
+			      "Kafka cluster %s, topic %s: pages delivered there before are "
+			      "skipped until refresh_interval_s",
+			      id, d->kafka_cfg->topic);
+}
+
+static void start_crawl_when_identified(struct rsd_daemon *d)
+{
+	if (!d->crawl_pending || !d->producer || d->stop_requested || d->phase != PHASE_RUNNING)
+		return;
+	const char *id = rsd_producer_cluster_id(d->producer);
+	if (!id) {
+		still_waiting_for_cluster(d);
+		return;
+	}
+	d->crawl_pending = false;
+	log_cluster(d, id);
+	if (start_scraper(d, d->cfg) < 0) {
+		d->exit_code = RSD_EXIT_FAILURE;
+		d->stop_requested = true;
+	}
 }
 
 /* ---- events -------------------------------------------------------------- */
@@ -852,6 +929,7 @@ static void handle_tick(struct rsd_daemon *d)
 		return;
 	d->ticks++;
 	watchdog_tick(d);
+	start_crawl_when_identified(d);
 	report_kafka_errors(d);
 	if (d->ticks % RSD_STATUS_EVERY_S == 0) {
 		notify_status(d);
@@ -908,6 +986,7 @@ static void handle_wake(struct rsd_daemon *d)
 		d->exit_code = RSD_EXIT_FAILURE;
 		d->stop_requested = true;
 	}
+	start_crawl_when_identified(d);
 }
 
 static int run_loop(struct rsd_daemon *d)
@@ -995,13 +1074,25 @@ static int start_pipeline(struct rsd_daemon *d)
 	int r = make_directories(d->cfg->state_dir, 0750);
 	if (r == 0)
 		r = rsd_state_open(d->cfg->state_dir, &d->state);
+	if (r == -EWOULDBLOCK) {
+		/* Two daemons on one state directory would compact (rename) the
+		 * log under each other and lose delivered marks. */
+		char holder[24] = "unknown";
+		pid_t pid = rsd_state_lock_holder(d->cfg->state_dir);
+		if (pid > 0)
+			snprintf(holder, sizeof holder, "%ld", (long)pid);
+		rsd_log(LOG_ERR, "The state directory %s is in use by another process (pid %s); exiting",
+			d->cfg->state_dir, holder);
+		d->exit_code = RSD_EXIT_TEMPFAIL;
+		return r;
+	}
 	if (r < 0) {
 		rsd_log(LOG_ERR, "Cannot open the crawl state in %s: %s", d->cfg->state_dir,
 			strerror(-r));
 		return r;
 	}
-	if ((r = start_broker(d, d->cfg)) < 0 || (r = start_kafka(d, d->cfg)) < 0 ||
-	    (r = start_scraper(d, d->cfg)) < 0)
+	/* The scraper starts once the cluster is known (start_crawl_when_identified). */
+	if ((r = start_broker(d, d->cfg)) < 0 || (r = start_kafka(d, d->cfg)) < 0)
 		return r;
 	return 0;
 }
@@ -1097,9 +1188,10 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 		return RSD_EXIT_FAILURE;
 	}
 	if (start_pipeline(&d) < 0) {
+		int code = d.exit_code ? d.exit_code : RSD_EXIT_FAILURE;
 		stop_pipeline(&d);
 		daemon_free(&d);
-		return RSD_EXIT_FAILURE;
+		return code;
 	}
 	const char *fields[] = { "RSD_VERSION=" RSD_VERSION, NULL };
 	rsd_log_event(LOG_INFO, RSD_MID_STARTED, fields,

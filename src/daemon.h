@@ -11,6 +11,7 @@ enum {
 	RSD_EXIT_USAGE = 64,
 	RSD_EXIT_DATAERR = 65,
 	RSD_EXIT_UNAVAILABLE = 69,
+	RSD_EXIT_TEMPFAIL = 75, /* the state directory is in use by another process */
 	RSD_EXIT_CONFIG = 78,
 };
 

@@ -53,6 +53,7 @@ struct entry {
 	uint8_t origin;  /* index into its host's origins */
 	bool sitemap;    /* a sitemap to read, not a page */
 	bool checked;    /* robots.txt allowed it (only a queue's head, just before dispatch) */
+	bool refresh;    /* delivered before, due again: a conditional GET */
 	char rest[];     /* path and query, after the origin */
 };
 
@@ -444,7 +445,7 @@ static bool matches(const char *pattern, const regex_t *re, const char *url)
 	return pattern && regexec(re, url, 0, NULL, 0) == 0;
 }
 
-enum admit_kind { ADMIT_START, ADMIT_LINK, ADMIT_REDIRECT, ADMIT_SITEMAP };
+enum admit_kind { ADMIT_START, ADMIT_LINK, ADMIT_REDIRECT, ADMIT_SITEMAP, ADMIT_REFRESH };
 
 /* A URL that passed the lock-free part of admission, or (url NULL) did
  * not: then refused says why, and host is kept for an out-of-scope one. */
@@ -544,6 +545,27 @@ static void remember_sitemap(struct rsd_frontier *f, const struct candidate *c)
 	f->maps[f->n_maps++] = copy;
 }
 
+/* Delivered pages whose last fetch is older than this are due again
+ * (crawl state times are wall clock); 0 = never. */
+static time_t refresh_cutoff(const struct rsd_frontier *f)
+{
+	unsigned interval = f->cfg->refresh_interval_s;
+	return interval ? time(NULL) - (time_t)interval : 0;
+}
+
+/* -EALREADY for a page delivered in the current scope and fresh; *refresh
+ * for one delivered and due again. */
+static int delivery_check(struct rsd_frontier *f, const char *url, bool *refresh)
+{
+	*refresh = false;
+	if (!f->opt.state || !rsd_state_is_delivered(f->opt.state, url, 0))
+		return 0;
+	if (rsd_state_is_delivered(f->opt.state, url, refresh_cutoff(f)))
+		return -EALREADY;
+	*refresh = true;
+	return 0;
+}
+
 /* Locked part: dedup, crawl state, queueing. Takes nothing from c. */
 static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsigned depth,
 			unsigned redirects)
@@ -558,8 +580,9 @@ static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsig
 	int rc = seen_insert(&f->seen, c->url);
 	if (rc < 0)
 		return rc;
-	if (f->opt.state && rsd_state_is_delivered(f->opt.state, c->url))
-		return -EALREADY;
+	bool refresh;
+	if ((rc = delivery_check(f, c->url, &refresh)) < 0)
+		return rc;
 	struct rsd_frontier_host *h = host_get(f, c->host);
 	if (!h)
 		return -ENOMEM;
@@ -576,6 +599,7 @@ static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsig
 	e->origin = (uint8_t)oi;
 	e->sitemap = c->sitemap;
 	e->checked = false;
+	e->refresh = refresh;
 	f->sitemaps += c->sitemap;
 	memcpy(e->rest, c->url + olen, rest + 1);
 	host_push(f, h, e, false);
@@ -658,9 +682,37 @@ static int add_refs(struct rsd_frontier *f, const char *from, char *const *refs,
 	return added;
 }
 
+/* Delivered pages due for a refresh, at the start and at each round:
+ * admitted directly rather than through the links that led to them (a hub
+ * that answers 304 is not read again), scope applying and `follow` not
+ * (they were reached once), at max_depth so that their own links are not
+ * followed again: new recipes are found through the hubs. */
+static void admit_due_locked(struct rsd_frontier *f)
+{
+	if (!f->opt.state || !f->cfg->refresh_interval_s)
+		return;
+	char **urls = NULL;
+	size_t max = f->cfg->max_pages ? (size_t)f->cfg->max_pages : SIZE_MAX;
+	ssize_t n = rsd_state_due(f->opt.state, refresh_cutoff(f), max, &urls);
+	for (ssize_t i = 0; i < n; i++) {
+		struct candidate c;
+		if (admit_check(f->cfg, urls[i], NULL, ADMIT_REFRESH, &c) == 0)
+			admit_locked(f, &c, f->cfg->max_depth, 0);
+		candidate_clear(&c);
+		free(urls[i]);
+	}
+	free(urls);
+}
+
 int rsd_frontier_add_start(struct rsd_frontier *f, const struct rsd_strv *urls)
 {
-	return add_refs(f, NULL, urls->items, urls->n, 0, ADMIT_START);
+	int added = add_refs(f, NULL, urls->items, urls->n, 0, ADMIT_START);
+	pthread_mutex_lock(&f->lock);
+	admit_due_locked(f);
+	wake_idle(f);
+	publish_counts(f);
+	pthread_mutex_unlock(&f->lock);
+	return added;
 }
 
 int rsd_frontier_add_links(struct rsd_frontier *f, const char *from, char *const *links, size_t n,
@@ -816,7 +868,7 @@ static int dispatch_page(struct rsd_frontier *f, struct rsd_frontier_host *h, in
 		return rc;
 	}
 	job->extract = !f->cfg->recipe || matches(f->cfg->recipe, &f->cfg->recipe_re, job->url);
-	job->revisit = f->round > 0;
+	job->revisit = f->round > 0 || e->refresh;
 	if (e->attempt == 0 && !e->sitemap)
 		f->pages_dispatched++;
 	free(e);
@@ -845,7 +897,7 @@ static int drained(struct rsd_frontier *f, int64_t now, int64_t *wait_ms)
 		return -EAGAIN;
 	}
 	/* A new round: everything may be visited again (delivered pages stay
-	 * excluded by the crawl state). */
+	 * excluded by the crawl state until they are due for a refresh). */
 	f->round_started = now;
 	f->round++;
 	f->sitemaps = 0;
@@ -854,6 +906,7 @@ static int drained(struct rsd_frontier *f, int64_t now, int64_t *wait_ms)
 		admit_locked(f, &f->start[i], 0, 0);
 	for (size_t i = 0; i < f->n_maps; i++)
 		admit_locked(f, &f->maps[i], 0, 0);
+	admit_due_locked(f);
 	*wait_ms = 0;
 	return -EAGAIN;
 }
@@ -972,6 +1025,7 @@ static bool requeue(struct rsd_frontier *f, struct rsd_job *job, unsigned retry_
 		e->origin = (uint8_t)job->origin;
 		e->sitemap = job->kind == RSD_JOB_SITEMAP;
 		e->checked = false; /* a retry is judged again */
+		e->refresh = job->revisit; /* a retried refresh stays conditional */
 		memcpy(e->rest, job->url + olen, rest + 1);
 		host_push(f, h, e, true);
 	}

@@ -7,11 +7,14 @@
  * Admission (rsd_frontier_add*): http/https only, at most RSD_URL_MAX_BYTES
  * (8 KiB, as written and normalised), host in allowed_hosts,
  * links must match `follow` or `recipe` (when set), depth <= max_depth, not
- * seen before (dedup on the normalised URL), not already delivered (crawl
- * state), max_pages not reached. Every URL refused or dropped (but the
- * duplicates and what arrives after max_pages or stop) is counted by cause
- * and reported through opt.on_refusal, as are pages robots.txt refuses at
- * dispatch.
+ * seen before (dedup on the normalised URL), not already delivered in the
+ * crawl state's current scope unless its copy is refresh_interval_s old
+ * (then it is a conditional GET), max_pages not reached. Delivered pages
+ * due for a refresh are also admitted directly from the crawl state, at
+ * the start and at each recrawl round. Every URL refused or dropped (but
+ * the duplicates and what arrives after max_pages or stop) is counted by
+ * cause and reported through opt.on_refusal, as are pages robots.txt
+ * refuses at dispatch.
  *
  * Scheduling (rsd_frontier_next): per-host (host name, any scheme or port)
  * FIFO queues and a min-heap of the
@@ -44,7 +47,7 @@ struct rsd_scraper_stats;
 
 struct rsd_frontier_options {
 	const struct rsd_config *cfg; /* must outlive the frontier */
-	struct rsd_state *state;      /* delivered pages are not admitted; may be NULL */
+	struct rsd_state *state;      /* delivered pages are not admitted until due; may be NULL */
 	struct rsd_scraper_stats *stats; /* queued, in_flight, pages_skipped; may be NULL */
 	bool once;                    /* false: restart from start_urls and the first round's
 				       * sitemaps every recrawl_interval_s */

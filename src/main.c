@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Command line: run the daemon, check a configuration, extract recipes from
- * files, or run a standalone development broker (ARCHITECTURE.md). */
+ * files, forget crawl state, or run a standalone development broker
+ * (ARCHITECTURE.md). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +16,17 @@
 #include <unistd.h>
 
 #include "broker_embedded.h"
+#include "cli.h"
 #include "config.h"
 #include "daemon.h"
+#include "state_cli.h"
 #include "recipe-scraperd/extract.h"
 
 static const char usage_text[] =
 	"Usage: recipe-scraperd [-c FILE] [--once]\n"
 	"       recipe-scraperd -t|--check-config [-c FILE]\n"
 	"       recipe-scraperd extract [--url URL] FILE...\n"
+	"       recipe-scraperd state forget [-c FILE] [-n] [-q] (--host HOST | --url REGEX | --all)\n"
 	"       recipe-scraperd broker [--port N] [--stdin-commands]\n"
 	"       recipe-scraperd --version | --help\n"
 	"\n"
@@ -44,6 +47,15 @@ static const char usage_text[] =
 	"  extract [--url URL] FILE...\n"
 	"                        print one JSON record per FILE, one line each, in\n"
 	"                        order ({} when a page has no recipe)\n"
+	"  state forget [-c FILE] [-n] [-q] (--host HOST | --url REGEX | --all)\n"
+	"                        forget what the crawl state in state_dir knows about\n"
+	"                        the pages of HOST, the URLs matching the extended\n"
+	"                        REGEX, or every page (fetch metadata and delivered\n"
+	"                        marks of every cluster): the daemon fetches and\n"
+	"                        delivers them again. Prints each URL forgotten (not\n"
+	"                        with -q, --quiet) and their count; -n, --dry-run\n"
+	"                        only prints. Refuses (75) while a daemon holds\n"
+	"                        state_dir: stop it first\n"
 	"  broker [--port N] [--stdin-commands]\n"
 	"                        run an in-memory development Kafka cluster and print\n"
 	"                        its bootstrap servers; stops on SIGINT/SIGTERM.\n"
@@ -59,8 +71,9 @@ static const char usage_text[] =
 	"                        stdin, e.g. /dev/null under a service manager, only\n"
 	"                        ends reading commands)\n"
 	"\n"
-	"Exit status: 0 success, 64 usage error, 65 unreadable input (extract),\n"
-	"69 Kafka unavailable (--once), 78 configuration error.\n"
+	"Exit status: 0 success, 1 failure, 64 usage error, 65 unreadable input\n"
+	"(extract), 69 Kafka unavailable (--once), 75 state_dir in use by another\n"
+	"process (daemon, state forget), 78 configuration error.\n"
 	"\n"
 	"Full documentation: recipe-scraperd(8), recipe-scraperd.ini(5).\n"
 	"Report bugs to: <https://github.com/recipe-scraperd/recipe-scraperd/issues>\n"
@@ -72,18 +85,6 @@ static const char version_text[] =
 	"License MIT: <https://opensource.org/licenses/MIT>.\n"
 	"This is free software: you are free to change and redistribute it.\n"
 	"There is NO WARRANTY, to the extent permitted by law.\n";
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "recipe-scraperd: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nTry 'recipe-scraperd --help' for more information.\n");
-	va_end(ap);
-	return RSD_EXIT_USAGE;
-}
 
 static int check_config(const char *path)
 {
@@ -109,8 +110,8 @@ static int bad_option(const char *command, char **argv)
 	const char *prefix = command ? command : "", *sep = command ? ": " : "";
 	const char *typed = argv[optind - 1];
 	if (optopt && strchr("cup", optopt))
-		return usage_error("%s%soption '%s' requires an argument", prefix, sep, typed);
-	return usage_error("%s%sunrecognized option '%s'", prefix, sep, typed);
+		return rsd_usage_error("%s%soption '%s' requires an argument", prefix, sep, typed);
+	return rsd_usage_error("%s%sunrecognized option '%s'", prefix, sep, typed);
 }
 
 /* ---- extract --------------------------------------------------------------- */
@@ -212,7 +213,7 @@ static int cmd_extract(int argc, char **argv)
 			return bad_option("extract", argv);
 	}
 	if (optind >= argc)
-		return usage_error("extract: no FILE given");
+		return rsd_usage_error("extract: no FILE given");
 
 	rsd_extractor *x = NULL;
 	if (rsd_extractor_new(&x) < 0)
@@ -340,7 +341,7 @@ static int cmd_broker(int argc, char **argv)
 		if (c == 'p') {
 			long v = strtol(optarg, &end, 10);
 			if (*end || v < 1 || v > 65535)
-				return usage_error("broker: --port %s is not a port number", optarg);
+				return rsd_usage_error("broker: --port %s is not a port number", optarg);
 			port = (int)v;
 		} else if (c == 's') {
 			stop_at_eof = true;
@@ -409,6 +410,8 @@ int main(int argc, char **argv)
 		return cmd_extract(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "broker") == 0)
 		return cmd_broker(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "state") == 0)
+		return rsd_cmd_state(argc - 1, argv + 1, usage_text);
 
 	while ((c = getopt_long(argc, argv, "c:tnhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -435,7 +438,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return rsd_usage_error("unexpected argument '%s'", argv[optind]);
 	if (check)
 		return check_config(opt.config_path);
 	return_large_buffers_to_kernel();

@@ -30,6 +30,12 @@
  * whose acknowledgement tells that a broker is back. Once join has begun
  * (the ring is closed, nothing more is fetched) the bound no longer applies.
  *
+ * Before producing anything the thread learns the cluster's id
+ * (rd_kafka_clusterid, from the first Metadata response) and makes
+ * (cluster id, topic) the crawl state's scope: marks belong to the cluster
+ * that acknowledged them, so a run against another cluster delivers again.
+ * The daemon starts crawling only once the id is known (rsd_producer_cluster_id).
+ *
  * Ownership of a record: the ring hands it to this thread on dequeue; each
  * message produced from it carries it as msg_opaque and keeps its buffers
  * alive (no RD_KAFKA_MSG_F_COPY); rec->pending_reports counts those messages
@@ -73,6 +79,10 @@ struct rsd_producer {
 	int wake_fd; /* the daemon's: fatal error, thread exit */
 	rsd_ring *ring;
 	struct rsd_state *state;
+	char *bootstrap;
+	bool ephemeral;  /* brokers = embedded: marks must not outlive the process */
+	char *cluster_id;         /* written once by the thread, then published: */
+	atomic_bool identified;   /* release/acquire pairs with cluster_id */
 
 	pthread_t thread;
 	bool started, joined;
@@ -112,6 +122,56 @@ void rsd_offsets_clear(struct rsd_offsets *o)
 	free(o->items);
 	o->items = NULL;
 	o->n = 0;
+}
+
+/* ---- the cluster's identity ---- */
+
+/* librdkafka's mock clusters (brokers = embedded, `recipe-scraperd
+ * broker`) name themselves "mockCluster" and the xor of two heap addresses,
+ * which a deterministic allocator (ASan's) makes equal in every process:
+ * their brokers' ephemeral ports tell two of them apart. */
+#define MOCK_CLUSTER_PREFIX "mockCluster"
+
+static char *identity_of(struct rsd_producer *p, const char *id)
+{
+	char *named = NULL;
+	if (strncmp(id, MOCK_CLUSTER_PREFIX, strlen(MOCK_CLUSTER_PREFIX)) != 0)
+		return strdup(id);
+	return asprintf(&named, "%s@%s", id, p->bootstrap) < 0 ? NULL : named;
+}
+
+/* The cluster's id, waiting up to timeout_ms for the first Metadata. A
+ * cluster whose Metadata carries no id (Kafka before 0.10.1, or
+ * api.version.request=false) is known by its bootstrap servers instead.
+ * NULL: nothing answered in time. */
+static char *cluster_identity(struct rsd_producer *p, int timeout_ms)
+{
+	int64_t asked_at = now_ms();
+	char *id = rd_kafka_clusterid(p->rk, timeout_ms);
+	if (id) {
+		char *copy = identity_of(p, id);
+		rd_kafka_mem_free(p->rk, id);
+		return copy;
+	}
+	/* An early NULL means metadata arrived without an id; a late one that
+	 * nothing answered in time. */
+	if (timeout_ms > 0 && now_ms() - asked_at >= timeout_ms)
+		return NULL;
+	char *named = NULL;
+	return asprintf(&named, "brokers=%s", p->bootstrap) < 0 ? NULL : named;
+}
+
+/* Sets the crawl state's scope and publishes the id (ownership of id
+ * passes to p on true). */
+static bool adopt_identity(struct rsd_producer *p, char *id)
+{
+	if (p->state && rsd_state_set_scope(p->state, p->ephemeral ? NULL : id, p->topic) < 0)
+		return false;
+	p->cluster_id = id;
+	/* Release: a thread that sees identified also sees cluster_id and the scope. */
+	atomic_store_explicit(&p->identified, true, memory_order_release);
+	rsd_kafka_wake(p->wake_fd);
+	return true;
 }
 
 /* ---- record bookkeeping (producer thread, or joiner after the thread) ---- */
@@ -175,11 +235,18 @@ static void on_record_report(struct rsd_producer *p, struct rsd_record *rec,
 	}
 	rec->delivered = true;
 	atomic_fetch_add(&p->stats.acknowledged, 1);
+	/* Records produced while identify() was cut short by join: an
+	 * acknowledgement implies metadata, so the id is there now. */
+	if (!atomic_load_explicit(&p->identified, memory_order_relaxed)) {
+		char *id = cluster_identity(p, 0);
+		if (id && !adopt_identity(p, id))
+			free(id);
+	}
 	note_acked(p, m->partition, m->offset);
 	/* A failed mark only costs a duplicate after a restart (the page is
 	 * fetched and produced again); the record itself is in Kafka. */
 	if (p->state)
-		(void)rsd_state_mark_delivered(p->state, rec->url);
+		(void)rsd_state_mark_delivered(p->state, rec->url, rec->content_hash);
 	announce_settled(p);
 }
 
@@ -353,10 +420,28 @@ static bool may_take(struct rsd_producer *p)
 	return held + (failed - p->failed_base) < p->max_held;
 }
 
+/* ---- waiting for the cluster ---- */
+
+/* Blocks (in HEARTBEAT_MS steps, so the watchdog sees progress and join
+ * is noticed) until the cluster answered. In the daemon nothing is in the
+ * ring yet: it starts the scrapers only afterwards. */
+static void identify(struct rsd_producer *p)
+{
+	while (atomic_load(&p->deadline_ms) == 0) {
+		atomic_fetch_add(&p->stats.progress, 1);
+		serve_reports(p); /* connection errors reach the health record */
+		char *id = cluster_identity(p, HEARTBEAT_MS);
+		if (id && adopt_identity(p, id))
+			return;
+		free(id); /* out of memory: try again in a moment */
+	}
+}
+
 static void *producer_main(void *arg)
 {
 	struct rsd_producer *p = arg;
 
+	identify(p);
 	for (;;) {
 		void *item = NULL;
 		int r = 0;
@@ -486,12 +571,14 @@ int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ri
 	p->ring = ring;
 	p->max_held = rsd_ring_capacity(ring);
 	p->state = state;
+	p->ephemeral = cfg->brokers_embedded;
 	p->wake_fd = wake_fd;
 	p->q_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	p->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	p->topic = strdup(cfg->topic);
-	if (p->q_fd < 0 || p->stop_fd < 0 || !p->topic) {
-		r = p->topic ? -errno : -ENOMEM;
+	p->bootstrap = strdup(bootstrap);
+	if (p->q_fd < 0 || p->stop_fd < 0 || !p->topic || !p->bootstrap) {
+		r = p->topic && p->bootstrap ? -errno : -ENOMEM;
 		snprintf(errbuf, errlen, "producer: %s", strerror(-r));
 		rsd_producer_free(p);
 		return r;
@@ -567,6 +654,8 @@ void rsd_producer_free(struct rsd_producer *p)
 		close(p->stop_fd);
 	free(p->acked);
 	free(p->topic);
+	free(p->bootstrap);
+	free(p->cluster_id);
 	pthread_cond_destroy(&p->settled);
 	pthread_mutex_destroy(&p->acked_lock);
 	rsd_kafka_health_destroy(&p->health);
@@ -609,6 +698,22 @@ int rsd_producer_acked_offsets(struct rsd_producer *p, struct rsd_offsets *out)
 	pthread_mutex_unlock(&p->acked_lock);
 	out->n = n;
 	return 0;
+}
+
+const char *rsd_producer_cluster_id(struct rsd_producer *p)
+{
+	/* Acquire: pairs with the release in identify(). */
+	return atomic_load_explicit(&p->identified, memory_order_acquire) ? p->cluster_id : NULL;
+}
+
+int rsd_producer_delivery_timeout_ms(struct rsd_producer *p)
+{
+	char buf[32];
+	size_t len = sizeof buf;
+	/* rd_kafka_conf(rk) is the client's own configuration, still owned by rk. */
+	if (rd_kafka_conf_get(rd_kafka_conf(p->rk), "message.timeout.ms", buf, &len) != RD_KAFKA_CONF_OK)
+		return 300000; /* librdkafka's default */
+	return atoi(buf);
 }
 
 uint64_t rsd_producer_in_flight(const struct rsd_producer *p)

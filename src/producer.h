@@ -5,8 +5,9 @@
 /* The producer thread: drains the ring into librdkafka (idempotent,
  * acks=all), key = record URL, value = record JSON, headers content-type and
  * schema; optional raw HTML to raw_topic. A record counts as delivered only
- * in its delivery report, which marks its URL done in the crawl state and
- * frees it. QUEUE_FULL: poll and retry, never drop. */
+ * in its delivery report, which marks its URL done in the crawl state (in
+ * the scope of the cluster's id and the topic) and frees it. QUEUE_FULL:
+ * poll and retry, never drop. */
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -70,6 +71,15 @@ int rsd_producer_acked_offsets(struct rsd_producer *p, struct rsd_offsets *out);
  * uses it so that the next scraper does not fetch again pages whose
  * records are still on their way. */
 bool rsd_producer_wait_settled(struct rsd_producer *p, uint64_t count, int timeout_ms);
+/* The cluster's id (or "brokers=LIST" for a cluster that has none, and
+ * "ID@LIST" for librdkafka's mock clusters, whose ids repeat), once
+ * the producer thread learned it and made (id, topic) the crawl state's
+ * scope (an ephemeral one with brokers = embedded); NULL before. The
+ * thread writes the daemon's wake_fd when it becomes known. Thread-safe;
+ * the string lives as long as the producer. */
+const char *rsd_producer_cluster_id(struct rsd_producer *p);
+/* The producer's message.timeout.ms (delivery.timeout.ms). */
+int rsd_producer_delivery_timeout_ms(struct rsd_producer *p);
 /* Records handed to librdkafka and not yet reported (thread-safe). */
 uint64_t rsd_producer_in_flight(const struct rsd_producer *p);
 

@@ -26,6 +26,7 @@ struct rsd_record {
 	char *raw_html;   /* raw page for [producer] raw_topic, or NULL */
 	size_t raw_len;
 	double calories;  /* -1 when unknown; for counters only */
+	uint64_t content_hash; /* of the page it came from: kept with its delivered mark */
 	/* Producer bookkeeping (touched only by the producer thread). */
 	int pending_reports;  /* delivery reports still expected */
 	bool delivered;       /* the parsed-record message was acknowledged */

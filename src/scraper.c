@@ -17,13 +17,17 @@
  * closed at shutdown: the record is freed here and, never delivered, its
  * URL is fetched again by the next run.
  *
- * Delivered pages (crawl state) are not fetched again, recipe pages
+ * Delivered pages (crawl state, in the current cluster and topic) are not
+ * fetched again until their copy is refresh_interval_s old, recipe pages
  * included, although with follow_from_recipes = on they are also a source
  * of links: a restart then re-fetches exactly the pages whose records were
  * not delivered plus the hub pages (category pages, which never have a
  * record), through which recipes are reached. The cost (with
  * follow_from_recipes = on): a recipe linked only from an already
- * delivered recipe is not found after a restart. Recrawl rounds (daemon
+ * delivered recipe is not found after a restart. A refresh (the frontier
+ * admits due pages at start and each round) is a conditional GET with the
+ * delivered copy's validators: 304, or a body with the delivered copy's
+ * content hash, gives no record; a changed page a new one. Recrawl rounds (daemon
  * mode, every recrawl_interval_s) revisit the start URLs with a
  * conditional GET (If-None-Match / If-Modified-Since from the crawl
  * state): an unchanged hub (304, or for a server without validators a
@@ -269,6 +273,7 @@ static void hand_over_record(struct rsd_scraper *s, const char *url, cJSON *rec,
 		bump(&s->stats.pages_failed);
 		return;
 	}
+	r->content_hash = content_hash(body, len);
 	/* Ownership of r passes to the ring on 0 only. */
 	if (rsd_ring_mp_enqueue_wait(s->ring, r) == 0)
 		bump(&s->stats.records);
@@ -276,12 +281,14 @@ static void hand_over_record(struct rsd_scraper *s, const char *url, cJSON *rec,
 		rsd_record_free(r);
 }
 
-/* Records a 2xx in the crawl state. Returns true when it is a revisit
- * whose body hashes like the copy this run already processed: a server
- * without validators answered our conditional GET with the same content,
- * which then counts as a 304 (its record was produced already, its links
- * are the same). Only fetches of this run count: a copy seen by an earlier
- * run may belong to a record that was never delivered. */
+/* Records a 2xx in the crawl state. Returns true when the body hashes like
+ * a copy already dealt with: a server without validators answered our
+ * conditional GET with the same content, which then counts as a 304. Such
+ * a copy is the one this run processed on a revisit (its record was
+ * produced already, its links are the same), or the one whose record was
+ * delivered in the current scope (a refresh of an unchanged page). A copy
+ * an earlier run merely fetched does not count: its record may never have
+ * been delivered. */
 static bool fetched_unchanged(struct rsd_scraper *s, const struct transfer *t,
 			      const struct rsd_fetch_result *res)
 {
@@ -291,8 +298,9 @@ static bool fetched_unchanged(struct rsd_scraper *s, const struct transfer *t,
 	uint64_t hash = content_hash(f->body ? f->body : "", f->len);
 	bool same = false;
 	struct rsd_page_meta m;
-	if (t->job.revisit && rsd_state_lookup(s->state, t->job.url, &m) == 0) {
-		same = m.fetched_at >= s->started_at && m.content_hash == hash;
+	if (rsd_state_lookup(s->state, t->job.url, &m) == 0) {
+		same = (t->job.revisit && m.fetched_at >= s->started_at && m.content_hash == hash) ||
+		       (m.delivered && m.delivered_hash == hash);
 		rsd_page_meta_clear(&m);
 	}
 	rsd_state_set_fetched(s->state, t->job.url, time(NULL), res->etag, res->last_modified, hash);
@@ -545,9 +553,12 @@ static void start_transfer(struct worker *w, struct rsd_job *job)
 		.follow_redirects = robots,
 		.allow_private = cfg->allow_private_addresses,
 	};
-	/* A recrawl asks only for what changed since the copy we processed. */
+	/* A recrawl or refresh asks only for what changed since the copy we
+	 * processed; a delivered page only when that copy is the delivered one
+	 * (a later fetch whose record never arrived must not answer 304). */
 	struct rsd_page_meta meta = { 0 };
-	if (job->revisit && !robots && s->state && rsd_state_lookup(s->state, job->url, &meta) == 0) {
+	if (job->revisit && !robots && s->state && rsd_state_lookup(s->state, job->url, &meta) == 0 &&
+	    (!meta.delivered || meta.delivered_hash == meta.content_hash)) {
 		opt.if_none_match = meta.etag;
 		opt.if_modified_since = meta.last_modified;
 	}

@@ -109,6 +109,7 @@ START_TEST(full_file_sets_every_key)
 	ck_assert_str_eq(cfg->sitemap_urls.items[1], "http://cooking.example:8080/sitemap-index.xml.gz");
 	ck_assert(cfg->allow_private_addresses);
 	ck_assert_uint_eq(cfg->recrawl_interval_s, 3600);
+	ck_assert_uint_eq(cfg->refresh_interval_s, 7 * 86400);
 
 	ck_assert_uint_eq(cfg->ring_capacity, 4096);
 
@@ -179,6 +180,7 @@ START_TEST(defaults_of_a_minimal_file)
 	ck_assert(!cfg->follow_from_recipes);
 	ck_assert(!cfg->allow_private_addresses);
 	ck_assert_uint_eq(cfg->recrawl_interval_s, 86400);
+	ck_assert_uint_eq(cfg->refresh_interval_s, 86400);
 	ck_assert_uint_eq(cfg->ring_capacity, 1024);
 	ck_assert_str_eq(cfg->brokers, "localhost:9092");
 	ck_assert(!cfg->brokers_embedded);
@@ -735,6 +737,7 @@ START_TEST(keys_table_lists_every_key)
 		"scraper.delay_ms", "scraper.max_depth", "scraper.max_pages", "scraper.user_agent",
 		"scraper.timeout_s", "scraper.max_page_bytes", "scraper.robots", "scraper.sitemaps",
 		"scraper.sitemap_urls", "scraper.allow_private_addresses", "scraper.dedup_canonical", "scraper.recrawl_interval_s",
+		"scraper.refresh_interval_s",
 		"scraper.max_retries", "scraper.retry_backoff_ms", "ring.capacity",
 		"kafka.brokers", "kafka.debug", "producer.topic", "producer.raw_topic", "producer.partitions",
 		"producer.replication_factor", "consumer.enabled",

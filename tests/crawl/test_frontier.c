@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CFG_HEAD "[scraper]\nstart_urls = http://a.test/\nallowed_hosts = a.test b.test c.test\n"
 
@@ -451,7 +452,9 @@ START_TEST(test_delivered_not_admitted)
 	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n");
 	struct rsd_state *st;
 	ck_assert_int_eq(rsd_state_open(NULL, &st), 0);
-	ck_assert_int_eq(rsd_state_mark_delivered(st, "http://a.test/done"), 0);
+	ck_assert_int_eq(rsd_state_set_scope(st, "test-cluster", "parsed_recipes"), 0);
+	ck_assert_int_eq(rsd_state_set_fetched(st, "http://a.test/done", time(NULL), NULL, NULL, 1), 0);
+	ck_assert_int_eq(rsd_state_mark_delivered(st, "http://a.test/done", 1), 0);
 	struct rsd_frontier *f = make(cfg, st);
 	ck_assert_int_eq(add(f, 2, "http://a.test/done", "http://a.test/todo"), 1);
 	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_DELIVERED]), 1);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -73,6 +74,7 @@ static void start_pool(struct run *r, const char *extra)
 	ck_assert_int_eq(rsd_ring_new(r->cfg->ring_capacity, &r->ring), 0);
 	if (!r->state)
 		ck_assert_int_eq(rsd_state_open(NULL, &r->state), 0);
+	ck_assert_int_eq(rsd_state_set_scope(r->state, "test-cluster", "parsed_recipes"), 0);
 	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ck_assert_int_ge(r->efd, 0);
 	ck_assert_int_eq(rsd_scraper_new(r->cfg, r->ring, r->state, r->efd, &r->pool), 0);
@@ -297,9 +299,12 @@ START_TEST(test_recipe_pattern_and_delivered)
 	struct run r = { 0 };
 	serve_site(&r);
 	ck_assert_int_eq(rsd_state_open(NULL, &r.state), 0);
+	ck_assert_int_eq(rsd_state_set_scope(r.state, "test-cluster", "parsed_recipes"), 0);
 	char url[256];
 	snprintf(url, sizeof(url), "%s/recipes/pancakes.html", rsd_httpd_base(r.srv));
-	ck_assert_int_eq(rsd_state_mark_delivered(r.state, url), 0);
+	/* fetched and delivered a moment ago: not due for a refresh */
+	ck_assert_int_eq(rsd_state_set_fetched(r.state, url, time(NULL), NULL, NULL, 1), 0);
+	ck_assert_int_eq(rsd_state_mark_delivered(r.state, url, 1), 0);
 	start_pool(&r, "recipe = /recipes/\n");
 	consume_until_finished(&r);
 	const char *base = rsd_httpd_base(r.srv);
@@ -460,6 +465,7 @@ START_TEST(test_hostile_site)
 				  rsd_httpd_base(r.srv));
 	ck_assert_int_eq(rsd_ring_new(r.cfg->ring_capacity, &r.ring), 0);
 	ck_assert_int_eq(rsd_state_open(NULL, &r.state), 0);
+	ck_assert_int_eq(rsd_state_set_scope(r.state, "test-cluster", "parsed_recipes"), 0);
 	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, r.state, r.efd, &r.pool), 0);
 	rsd_scraper_set_once(r.pool, true);
@@ -549,6 +555,7 @@ START_TEST(test_recrawl_conditional_get)
 				  "recrawl_interval_s = 1\n", rsd_httpd_base(r.srv));
 	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
 	ck_assert_int_eq(rsd_state_open(NULL, &r.state), 0);
+	ck_assert_int_eq(rsd_state_set_scope(r.state, "test-cluster", "parsed_recipes"), 0);
 	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, r.state, r.efd, &r.pool), 0);
 	rsd_scraper_set_once(r.pool, false);
@@ -557,7 +564,7 @@ START_TEST(test_recrawl_conditional_get)
 	void *item;
 	ck_assert_int_eq(rsd_ring_sc_dequeue_wait(r.ring, &item, 10000), 0);
 	take_record(&r, item);
-	ck_assert_int_eq(rsd_state_mark_delivered(r.state, r.records[0]->url), 0);
+	ck_assert_int_eq(rsd_state_mark_delivered(r.state, r.records[0]->url, r.records[0]->content_hash), 0);
 	/* bounded wait for the second round's request of the start page */
 	for (int i = 0; i < 300 && rsd_httpd_count(r.srv, "/") < 2; i++)
 		crawl_wait_ms(20);
@@ -699,6 +706,7 @@ static void start_config(struct run *r, bool once, const char *fmt, ...)
 	free(text);
 	ck_assert_int_eq(rsd_ring_new(4, &r->ring), 0);
 	ck_assert_int_eq(rsd_state_open(NULL, &r->state), 0);
+	ck_assert_int_eq(rsd_state_set_scope(r->state, "test-cluster", "parsed_recipes"), 0);
 	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ck_assert_int_ge(r->efd, 0);
 	ck_assert_int_eq(rsd_scraper_new(r->cfg, r->ring, r->state, r->efd, &r->pool), 0);

@@ -442,8 +442,10 @@ unsigned state_delivered(const struct site *s, const char *state_dir, bool *deli
 	char *text = harness_slurp(path), *line = text, *nl;
 	while ((nl = strchr(line, '\n')) != NULL) {
 		*nl = '\0';
-		if (line[0] == 'D' && line[1] == ' ') {
-			int r = site_recipe_of_url(s, line + 2);
+		/* "A <cluster id> <topic> <hash> <url>": the URL is the last field. */
+		const char *last = strrchr(line, ' ');
+		if (line[0] == 'A' && line[1] == ' ' && last) {
+			int r = site_recipe_of_url(s, last + 1);
 			if (r >= 0 && !delivered[r]) {
 				delivered[r] = true;
 				n++;
@@ -469,6 +471,7 @@ static const char conf_template[] =
 	"allow_private_addresses = on\n"
 	"robots = off\n"
 	"timeout_s = 30\n"
+	"@SCRAPER@\n"
 	"[ring]\n"
 	"capacity = 8\n"
 	"[kafka]\n"
@@ -504,6 +507,7 @@ void write_daemon_conf(const struct harness_proc *p, const struct daemon_conf *c
 		"DELAY", OR(c->delay_ms, "0"),
 		"CONNS", OR(c->conns_per_host, "2"),
 		"BROKERS", c->brokers,
+		"SCRAPER", OR(c->scraper_extra, ""),
 		"KAFKA", OR(c->kafka_extra, ""),
 		"RAW", OR(c->raw_topic, ""),
 		"PRODUCER", OR(c->producer_extra, ""),

@@ -96,7 +96,8 @@ void tally_broker_log(struct tally *t, const struct site *s, const struct broker
 void tally_report_against_log(const struct tally *consumed, const struct tally *in_log,
 			      const char *name);
 
-/* Which recipes are marked delivered ("D URL" lines) in state_dir/crawl.log,
+/* Which recipes are marked delivered ("A CLUSTER TOPIC HASH URL" lines, any
+ * cluster) in state_dir/crawl.log,
  * into delivered[s->n]; returns how many. Torn last lines are ignored, as the
  * daemon's replay does. */
 unsigned state_delivered(const struct site *s, const char *state_dir, bool *delivered);
@@ -111,6 +112,7 @@ struct daemon_conf {
 	const char *delay_ms;       /* per host politeness, default 0 */
 	const char *conns_per_host; /* default 2 */
 	const char *consumer_enabled;
+	const char *scraper_extra;  /* lines added to [scraper] */
 	const char *kafka_extra;    /* lines added to [kafka] */
 	const char *producer_extra; /* lines added to [producer] */
 	const char *consumer_extra; /* lines added to [consumer] */

@@ -112,15 +112,18 @@ START_TEST(broker_outage)
 }
 END_TEST
 
-/* 1b. Every broker down from the start (nothing is ever acknowledged), with
- * librdkafka's own queue left at its default (100,000 messages): fetching
- * must still pause within the ring's bound, because the producer holds at
- * most ring capacity records out of the ring. Then the brokers come back and
- * every recipe is delivered exactly once: the broker's log is compared. */
+/* 1b. Every broker down from the start: nothing is fetched at all, since
+ * the crawl waits for the cluster's id (the crawl state's scope). Once the
+ * brokers are up the crawl starts; then every broker goes down again
+ * mid-crawl with librdkafka's own queue left at its default (100,000
+ * messages): fetching must still pause within the ring's bound, because
+ * the producer holds at most ring capacity records out of the ring. Then
+ * the brokers come back and every recipe is delivered exactly once: the
+ * broker's log is compared. */
 START_TEST(brokers_down_from_start)
 {
 	struct world w;
-	world_start(&w, 20);
+	world_start(&w, SLOW_MS);
 	broker_cmd(&w.broker, "alldown");
 	write_daemon_conf(&w.p, &(struct daemon_conf){
 					.brokers = w.broker.bootstrap,
@@ -129,14 +132,23 @@ START_TEST(brokers_down_from_start)
 				});
 	/* Not --once: the daemon must not be finishing on its own meanwhile. */
 	daemon_start(&w.p, false);
+	ck_assert_msg(daemon_hold(&w.p, 3000), "the daemon exited during the outage");
+	unsigned before_up = site_recipe_requests(&w.site, 0, NULL);
+	printf("brokers down from the start: %u recipe requests in 3 s\n", before_up);
+	ck_assert_uint_eq(before_up, 0);
+
+	broker_cmd(&w.broker, "allup");
+	wait_recipe_requests(&w.p, &w.site, 0, 4, RUN_MS);
+	broker_cmd(&w.broker, "alldown");
+	unsigned at_down = site_recipe_requests(&w.site, 0, NULL);
 	/* Ring 8 + 8 records held by the producer + one record blocked in each
 	 * of the 2 scraper threads + the 2 transfers in flight per host. */
 	const unsigned bound = 8 + 8 + 2 + 2;
-	wait_recipe_requests(&w.p, &w.site, 0, bound - 4, RUN_MS);
-	/* 60 pages of 20 ms on 2 connections would all be fetched within 1 s. */
-	ck_assert_msg(daemon_hold(&w.p, 3000), "the daemon exited during the outage");
-	unsigned during = site_recipe_requests(&w.site, 0, NULL);
-	printf("brokers down from the start: %u recipe requests (bound %u)\n", during, bound);
+	/* 60 pages of 150 ms on 2 connections would all be fetched in 5 s. */
+	ck_assert_msg(daemon_hold(&w.p, 5000), "the daemon exited during the outage");
+	unsigned during = site_recipe_requests(&w.site, 0, NULL) - at_down;
+	printf("brokers down mid-crawl: %u recipe requests before, %u during 5 s (bound %u)\n",
+	       at_down, during, bound);
 	ck_assert_uint_le(during, bound);
 
 	broker_cmd(&w.broker, "allup");
@@ -636,6 +648,146 @@ START_TEST(kcat_compatibility)
 }
 END_TEST
 
+/* ---- crawl state across clusters and runs (issue 22) ----------------------- */
+
+/* One --once run on the shared state_dir; returns its summary, how many
+ * recipe pages it requested and the cluster id it logged. No consumer:
+ * what the brokers hold is read directly (tally_broker_log). */
+struct run_result {
+	struct summary sum;
+	unsigned requests;
+	char cluster[128];
+};
+
+static void run_once(struct world *w, const char *brokers, const char *scraper_extra,
+		     struct run_result *out)
+{
+	struct harness_proc p;
+	char state[256];
+	harness_init(&p);
+	snprintf(state, sizeof state, "%s/state", w->p.dir);
+	write_daemon_conf(&p, &(struct daemon_conf){ .brokers = brokers,
+						     .start_url = w->site.index_url,
+						     .state_dir = state,
+						     .consumer_enabled = "off",
+						     .scraper_extra = scraper_extra });
+	int64_t since = rsd_httpd_now_ms();
+	daemon_start(&p, true);
+	expect_exit(&p, 0, RUN_MS);
+	char *err = harness_slurp(p.stderr_path);
+	ck_assert_msg(summary_parse(err, &out->sum), "no summary in:\n%s", err);
+	/* "Kafka cluster ID, topic ..." (or "Embedded Kafka cluster ID: ...") */
+	const char *id = strstr(err, "Kafka cluster ");
+	while (id && strncmp(id, "Kafka cluster at ", 17) == 0) /* the embedded broker's warning */
+		id = strstr(id + 1, "Kafka cluster ");
+	ck_assert_msg(id && sscanf(id, "Kafka cluster %127s", out->cluster) == 1,
+		      "no cluster id in:\n%s", err);
+	out->cluster[strlen(out->cluster) - 1] = '\0'; /* the ',' or ':' after it */
+	free(err);
+	out->requests = site_recipe_requests(&w->site, since, NULL);
+	printf("run on %s (cluster %s): %u recipe requests, %llu produced, %llu acknowledged\n",
+	       brokers, out->cluster, out->requests, out->sum.produced, out->sum.acknowledged);
+	harness_cleanup(&p);
+}
+
+static void assert_broker_holds_every_recipe(struct world *w, const struct broker *b, const char *name)
+{
+	struct tally t;
+	tally_init(&t, &w->site);
+	tally_broker_log(&t, &w->site, b, "parsed_recipes");
+	tally_report_and_assert(&t, name);
+}
+
+/* 9. Delivered marks belong to the cluster and topic that acknowledged
+ * them: a trial run with the embedded broker marks nothing that outlives
+ * it, a run against cluster A delivers everything, a re-run there nothing,
+ * and a run against cluster B on the same state_dir everything again. */
+START_TEST(cluster_scoped_marks)
+{
+	struct world w;
+	struct harness_proc pb;
+	struct broker other;
+	struct run_result r;
+	bool delivered[N_RECIPES];
+	char state[256], cluster_a[128];
+
+	world_start(&w, 0);
+	snprintf(state, sizeof state, "%s/state", w.p.dir);
+	run_once(&w, "embedded", NULL, &r);
+	ck_assert_uint_eq(r.sum.acknowledged, N_RECIPES);
+	ck_assert_uint_eq(state_delivered(&w.site, state, delivered), 0);
+
+	run_once(&w, w.broker.bootstrap, NULL, &r);
+	ck_assert_uint_eq(r.requests, N_RECIPES);
+	ck_assert_uint_eq(r.sum.acknowledged, N_RECIPES);
+	ck_assert_uint_eq(state_delivered(&w.site, state, delivered), N_RECIPES);
+	assert_broker_holds_every_recipe(&w, &w.broker, "cluster A");
+	snprintf(cluster_a, sizeof cluster_a, "%s", r.cluster);
+
+	run_once(&w, w.broker.bootstrap, NULL, &r);
+	ck_assert_uint_eq(r.requests, 0);
+	ck_assert_uint_eq(r.sum.produced, 0);
+
+	harness_init(&pb);
+	broker_start(&other, pb.dir);
+	run_once(&w, other.bootstrap, NULL, &r);
+	ck_assert_str_ne(r.cluster, cluster_a);
+	ck_assert_uint_eq(r.requests, N_RECIPES);
+	ck_assert_uint_eq(r.sum.acknowledged, N_RECIPES);
+	assert_broker_holds_every_recipe(&w, &other, "cluster B");
+	broker_stop(&other);
+	harness_cleanup(&pb);
+	world_stop(&w);
+}
+END_TEST
+
+/* 10. refresh_interval_s: once a delivered page's copy is older, the next
+ * run fetches it again; the changed page gives a new record, the unchanged
+ * ones (same content hash: these routes send no validators) none; a run
+ * right after fetches nothing. */
+START_TEST(refresh_changed_pages)
+{
+	struct world w;
+	struct run_result r;
+	const char *refresh = "refresh_interval_s = 1";
+
+	world_start(&w, 0);
+	run_once(&w, w.broker.bootstrap, refresh, &r);
+	ck_assert_uint_eq(r.sum.acknowledged, N_RECIPES);
+
+	char *changed = NULL;
+	ck_assert_int_ge(asprintf(&changed,
+				  "<!doctype html><html><head><script type=\"application/ld+json\">"
+				  "{\"@context\": \"https://schema.org\", \"@type\": \"Recipe\", "
+				  "\"name\": \"Delivery Recipe 7, revised\", \"recipeIngredient\": "
+				  "[\"2 eggs\"]}</script></head><body></body></html>"),
+			 0);
+	ck_assert_int_eq(rsd_httpd_route(w.site.httpd, &(struct rsd_httpd_route){
+						       .path = w.site.paths[7], .body = changed }),
+			 0);
+	free(changed);
+	/* Crawl state times are wall-clock seconds: let the copies age past 1 s. */
+	poll(NULL, 0, 2100);
+	run_once(&w, w.broker.bootstrap, refresh, &r);
+	ck_assert_uint_eq(r.requests, N_RECIPES); /* every delivered page refreshed */
+	ck_assert_uint_eq(r.sum.produced, 1);     /* only the changed one is new */
+	ck_assert_uint_eq(r.sum.acknowledged, 1);
+
+	/* Within an hour of their refresh nothing is due (a 1 s interval would
+	 * race with the length of the run). */
+	run_once(&w, w.broker.bootstrap, "refresh_interval_s = 3600", &r);
+	ck_assert_uint_eq(r.requests, 0);
+	ck_assert_uint_eq(r.sum.produced, 0);
+
+	struct tally t;
+	tally_init(&t, &w.site);
+	tally_broker_log(&t, &w.site, &w.broker, "parsed_recipes");
+	ck_assert_uint_eq(t.count[7], 2); /* the original and the revision */
+	ck_assert_uint_eq(tally_duplicates(&t), 1);
+	world_stop(&w);
+}
+END_TEST
+
 /* ---- main ------------------------------------------------------------------ */
 
 struct scenario {
@@ -660,6 +812,8 @@ int main(int argc, char **argv)
 		{ "sighup-under-load", sighup_under_load },
 		{ "two-instances", two_instances_share_the_group },
 		{ "kcat", kcat_compatibility },
+		{ "cluster-scoped-marks", cluster_scoped_marks },
+		{ "refresh", refresh_changed_pages },
 	};
 	Suite *suite = suite_create("delivery");
 	bool found = false;

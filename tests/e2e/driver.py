@@ -141,6 +141,22 @@ def serve_site():
     threading.Thread(target=srv.serve_forever, daemon=True).start()
 
 
+def start_broker():
+    """A standalone development broker on 127.0.0.1:9092 (the configuration's
+    brokers) that outlives the daemon's restarts. The crawl state remembers
+    deliveries per Kafka cluster, and the embedded broker's die with each
+    daemon process: only a broker of its own shows that a restarted daemon
+    does not deliver again what the cluster already has."""
+    b = subprocess.Popen(["/usr/sbin/recipe-scraperd", "broker", "--port", "9092"],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True)
+    # Its first line (the bootstrap servers) says it listens.
+    if not select.select([b.stdout], [], [], 60)[0] or not b.stdout.readline().strip():
+        b.kill()
+        raise RuntimeError("the development broker printed no bootstrap servers")
+    return b
+
+
 def expected_recipes():
     with open(os.path.join(SITE, "EXPECTED.json")) as f:
         return {BASE + e["path"]: e for e in json.load(f)}
@@ -332,8 +348,10 @@ def restarted(r, name, action, bound_s, systemd_says, detect_s):
 def main():
     results_dir = sys.argv[1]
     r = Results(results_dir)
+    broker = None
     try:
         serve_site()
+        broker = start_broker()
         with open(CONFIG) as f:
             good = f.read()
         check_install(r)
@@ -357,13 +375,16 @@ def main():
         restarted(r, "watchdog", lambda pid: os.kill(pid, signal.SIGSTOP), 30,
                   "Watchdog timeout", WATCHDOG_S + 1)
         counts = check_stop(r, "final-stop")
-        # Pages whose records Kafka acknowledged are done in the crawl state:
-        # the restarted daemons did not produce them again.
+        # Pages whose records this cluster acknowledged are done in the crawl
+        # state: the restarted daemons did not produce them again.
         r.check("crawl-state-kept", counts.get("RECORDS_PRODUCED") == "0",
                 f"records produced since the restarts: {counts.get('RECORDS_PRODUCED')}")
     except Exception as exc:  # a crash of the driver is a failed check, not a hang
         r.check("driver", False, f"{type(exc).__name__}: {exc}")
     finally:
+        if broker:
+            broker.terminate()
+            broker.wait(timeout=30)
         with open(os.path.join(results_dir, "journal.txt"), "w") as f:
             subprocess.run(["journalctl", "--no-pager", "-b", "-o", "short-monotonic"],
                            stdout=f, timeout=60)

@@ -153,7 +153,7 @@ static size_t assert_all_consumed(const struct t_lines *lines, int n)
 		size_t c = t_count_url(lines, url);
 
 		ck_assert_msg(c >= 1, "record %s lost", url);
-		ck_assert_msg(rsd_state_is_delivered(P.state, url), "%s not marked delivered", url);
+		ck_assert_msg(rsd_state_is_delivered(P.state, url, 0), "%s not marked delivered", url);
 		dups += c - 1;
 		free(url);
 	}
@@ -417,7 +417,7 @@ START_TEST(message_timeout_not_marked)
 	for (int i = 0; i < n; i++) {
 		char *url = t_url(i);
 
-		ck_assert(!rsd_state_is_delivered(P.state, url));
+		ck_assert(!rsd_state_is_delivered(P.state, url, 0));
 		free(url);
 	}
 	ck_assert_uint_gt(rsd_producer_last_error(P.prod, NULL, 0), 0);
@@ -459,7 +459,7 @@ START_TEST(fatal_error_fails_the_rest)
 	for (int i = n / 2; i < n; i++) {
 		char *url = t_url(i);
 
-		ck_assert(!rsd_state_is_delivered(P.state, url));
+		ck_assert(!rsd_state_is_delivered(P.state, url, 0));
 		free(url);
 	}
 }
@@ -490,6 +490,11 @@ static void *enqueue_all(void *arg)
 	return NULL;
 }
 
+static bool cluster_known(void *arg)
+{
+	return rsd_producer_cluster_id(P.prod) != NULL;
+}
+
 /* Brokers down longer than message.timeout.ms: the records that timed out
  * keep their places in the producer's bound (ring capacity, 16 here), so it
  * does not take the next ring-full; it sends one record at a time as a
@@ -504,8 +509,11 @@ START_TEST(outage_longer_than_message_timeout)
 	const struct rsd_producer_stats *ps;
 
 	t_producer_prop(&P.tc, "message.timeout.ms", "700");
-	set_brokers(false);
 	start_producer();
+	/* The producer takes nothing from the ring before it knows the
+	 * cluster (the crawl state's scope): the outage starts after that. */
+	ck_assert_msg(t_wait(P.wake_fd, cluster_known, NULL, 20000), "the cluster was not identified");
+	set_brokers(false);
 	ck_assert_int_eq(pthread_create(&t, NULL, enqueue_all, &n), 0);
 	ck_assert_msg(t_wait(-1, failed_reached, &w, 20000), "the first records did not time out");
 	w.failed_at_least = 18;
@@ -562,7 +570,7 @@ START_TEST(raw_page_too_large)
 	ck_assert_uint_eq(rsd_producer_join(P.prod, 10000), 0);
 	ck_assert_uint_eq(atomic_load(&rsd_producer_stats(P.prod)->acknowledged), 1);
 	ck_assert_uint_eq(atomic_load(&rsd_producer_stats(P.prod)->raw_skipped), 1);
-	ck_assert(rsd_state_is_delivered(P.state, "https://recipes.test/r/0"));
+	ck_assert(rsd_state_is_delivered(P.state, "https://recipes.test/r/0", 0));
 }
 END_TEST
 
