@@ -28,6 +28,13 @@ require_container_host() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root (debootstrap, overlay mount, systemd-nspawn)"
 	command -v debootstrap >/dev/null || skip "debootstrap not installed (apt-get install debootstrap)"
 	command -v systemd-nspawn >/dev/null || skip "systemd-nspawn not installed (apt-get install systemd-container)"
+	# The unit's DynamicUser= and PrivateUsers= need a user namespace, which
+	# the kernel refuses to a chrooted process and to all it starts, nspawn's
+	# container included (unshare(2): EPERM), or where user.max_user_namespaces
+	# is 0: every check would fail for a reason of the host.
+	unshare --user true 2>/dev/null ||
+		skip "no user namespace can be created here (in a chroot the kernel refuses" \
+			"them): run the suite on the host or in a systemd-nspawn container"
 }
 
 cache=${RSD_E2E_CACHE:-/var/cache/recipe-scraperd-e2e}
