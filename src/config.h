@@ -2,7 +2,7 @@
 #ifndef RSD_CONFIG_H
 #define RSD_CONFIG_H
 
-/* The configuration file (ARCHITECTURE.md "Configuration"), parsed with
+/* The configuration file (docs/architecture.md "Configuration"), parsed with
  * libinih through one table of {section, key, parser, field, default, doc}
  * that also drives validation, defaults and the documentation. Parsing is
  * complete before anything is applied: a reload builds a new rsd_config and

@@ -4,7 +4,8 @@
 
 #include <stdbool.h>
 
-/* Exit codes (ARCHITECTURE.md "Command line"; sysexits.h values). */
+/* Exit codes (docs/architecture.md "Command line and exit codes";
+ * sysexits.h values). */
 enum {
 	RSD_EXIT_OK = 0,
 	RSD_EXIT_FAILURE = 1,

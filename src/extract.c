@@ -1221,7 +1221,8 @@ static char *host_of(const char *url)
 	return out;
 }
 
-/* Record fields in the order of ARCHITECTURE.md "Record". */
+/* Record fields in the order of docs/architecture.md "Record"
+ * (docs/record.schema.json describes each). */
 static cJSON *build_record(const char *page_url, const char *base, const struct rsd_page_info *pi,
 			   struct rsd_recipe_fields *f)
 {

@@ -3,8 +3,8 @@
 #define RSD_JOURNAL_SINK_H
 
 /* Where consumed records go: one journald entry per message with the fields
- * of ARCHITECTURE.md "Journal entry", or the same fields as one JSON object
- * per line on a stream (sink = stdout), like `journalctl -o json`.
+ * of docs/architecture.md "Journal entry", or the same fields as one JSON
+ * object per line on a stream (sink = stdout), like `journalctl -o json`.
  * Thread safety: one sink per consumer thread. Never logs or exits. */
 
 #include <stdbool.h>

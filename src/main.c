@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Command line: run the daemon, check a configuration, extract recipes from
  * files, forget crawl state, or run a standalone development broker
- * (ARCHITECTURE.md). */
+ * (docs/architecture.md "Command line and exit codes"; recipe-scraperd(8)). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>

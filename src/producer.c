@@ -331,8 +331,9 @@ static bool is_fatal(struct rsd_producer *p)
 }
 
 /* Produces one message whose msg_opaque is rec. rec must stay alive until its
- * report: the caller took a reference for it before calling (value and key
- * are not copied by librdkafka). Retries QUEUE_FULL until space or deadline. */
+ * report: the caller took a reference for it before calling (librdkafka copies
+ * the key and headers, but not the value: no RD_KAFKA_MSG_F_COPY). Retries
+ * QUEUE_FULL until space or deadline. */
 static rd_kafka_resp_err_t produce_one(struct rsd_producer *p, rd_kafka_topic_t *rkt,
 				       struct rsd_record *rec, void *value, size_t len,
 				       const char *content_type)

@@ -7,9 +7,12 @@
  * Ownership: allocated by the scraper thread that extracted it; owned by the
  * ring while queued; owned by the producer from dequeue until its last
  * delivery report (it is the librdkafka msg_opaque of each message produced
- * from it), where it is freed. librdkafka copies key and value
- * (RD_KAFKA_MSG_F_COPY is not used: the buffers stay owned by the record and
- * must outlive the message, which the opaque guarantees). */
+ * from it), where it is freed. librdkafka always copies the key (url) and
+ * the headers into its message, but the value only when RD_KAFKA_MSG_F_COPY
+ * is given, and the producer does not give it: the value buffers (json,
+ * raw_html) stay owned by the record and must outlive every message that
+ * points at them, which the record as msg_opaque, freed only after its last
+ * delivery report, guarantees. */
 
 #include <stdbool.h>
 #include <stddef.h>

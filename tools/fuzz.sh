@@ -16,6 +16,7 @@
 # reproducers TARGET/crash-*, leak-*, timeout-*, oom-*.
 set -eu
 cd "$(dirname "$0")/.."
+. tools/quietly.sh
 build=${FUZZ_BUILD:-build-fuzz}
 work=${FUZZ_DIR:-fuzz-work}
 slow_ms=${SLOW_MS:-100}
@@ -33,14 +34,14 @@ usage() {
 
 build_targets() { # TARGET...
   if [ ! -f "$build/build.ninja" ]; then
-    CC=clang meson setup "$build" -Dfuzz=true --buildtype=debugoptimized --werror >/dev/null
+    CC=clang quietly meson setup "$build" -Dfuzz=true --buildtype=debugoptimized --werror
   fi
   targets=
   for t in "$@"; do
     targets="$targets tests/fuzz/fuzz_$t"
   done
   # shellcheck disable=SC2086 # one word per target
-  ninja -C "$build" $targets >/dev/null
+  quietly ninja -C "$build" $targets
 }
 
 # The body of every <script type="application/ld+json"> in the files given.

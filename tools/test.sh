@@ -5,14 +5,16 @@
 # Check's summaries. Usage: tools/test.sh [BUILD_PREFIX]   (default: build)
 set -eu
 cd "$(dirname "$0")/.."
+. tools/quietly.sh
 prefix=${1:-build}
 
+# meson setup's output only when it fails (a missing dependency, a bad option).
 setup() { # DIR [meson options...]
   dir=$1; shift
   if [ -f "$dir/build.ninja" ]; then
-    meson setup --reconfigure "$dir" "$@" >/dev/null
+    quietly meson setup --reconfigure "$dir" "$@"
   else
-    meson setup "$dir" "$@" >/dev/null
+    quietly meson setup "$dir" "$@"
   fi
 }
 

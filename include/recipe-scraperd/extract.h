@@ -29,8 +29,9 @@ enum rsd_extract_flags {
 
 struct rsd_extract_result {
 	/* The record, or NULL when the page has no recipe. Owned by the caller
-	 * (cJSON_Delete). Contains every record field of ARCHITECTURE.md that the
-	 * page provides, including schema, url and host; not scraped_at. */
+	 * (cJSON_Delete). Contains every record field (docs/architecture.md
+	 * "Record") that the page provides, including schema, url and host;
+	 * not scraped_at. */
 	cJSON *record;
 	/* With RSD_EXTRACT_LINKS: absolute URLs (resolved against <base href> or
 	 * the page URL, fragment removed, not otherwise normalised or filtered),

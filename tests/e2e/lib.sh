@@ -7,7 +7,8 @@
 #
 # env:   RSD_E2E=disabled   skip
 #        RSD_E2E_CACHE      cache directory (default /var/cache/recipe-scraperd-e2e)
-#        RSD_E2E_MIRROR     Debian mirror (default: the one apt uses here)
+#        RSD_E2E_MIRROR     Debian mirror (default: the one apt uses here; with
+#                           neither, the suite skips)
 #        RSD_E2E_KEEP=1     keep the run directory (console log, journal)
 
 SUITE=bookworm
@@ -27,6 +28,13 @@ require_container_host() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root (debootstrap, overlay mount, systemd-nspawn)"
 	command -v debootstrap >/dev/null || skip "debootstrap not installed (apt-get install debootstrap)"
 	command -v systemd-nspawn >/dev/null || skip "systemd-nspawn not installed (apt-get install systemd-container)"
+	# The unit's DynamicUser= and PrivateUsers= need a user namespace, which
+	# the kernel refuses to a chrooted process and to all it starts, nspawn's
+	# container included (unshare(2): EPERM), or where user.max_user_namespaces
+	# is 0: every check would fail for a reason of the host.
+	unshare --user true 2>/dev/null ||
+		skip "no user namespace can be created here (in a chroot the kernel refuses" \
+			"them): run the suite on the host or in a systemd-nspawn container"
 }
 
 cache=${RSD_E2E_CACHE:-/var/cache/recipe-scraperd-e2e}
@@ -35,7 +43,9 @@ stamp=$rootfs/.rsd-e2e-complete
 stamp_text="$SUITE $PACKAGES"
 
 # The Debian mirror apt uses on this machine (one-line .list or deb822
-# .sources), because it may be the only one reachable.
+# .sources), because it may be the only one reachable; nothing when apt has
+# no source for the suite. No mirror is built in: which archive a machine
+# may reach is its administrator's choice, made in apt's configuration.
 debian_mirror() {
 	local f uri
 	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
@@ -56,7 +66,7 @@ debian_mirror() {
 			  if (ok && u != "") { print u; exit } }' "$f")
 		[ -n "$uri" ] && { echo "$uri"; return; }
 	done
-	echo http://deb.debian.org/debian
+	return 0
 }
 
 # Make the cached root file system unless a complete one with the same
@@ -70,6 +80,8 @@ ensure_rootfs() {
 		return
 	fi
 	local mirror=${RSD_E2E_MIRROR:-$(debian_mirror)} tmp=$cache/rootfs.tmp t0=$SECONDS
+	[ -n "$mirror" ] || skip "no Debian $SUITE mirror: apt has no source for $SUITE" \
+		"(/etc/apt/sources.list, /etc/apt/sources.list.d/) and RSD_E2E_MIRROR is unset"
 	echo "# debootstrap $SUITE from $mirror into $rootfs (once; cached afterwards)"
 	rm -rf "$tmp" "$rootfs"
 	if ! timeout "$DEBOOTSTRAP_TIMEOUT_S" debootstrap --variant=minbase \
