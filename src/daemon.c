@@ -357,26 +357,60 @@ static void create_command(const struct rsd_daemon *d, const struct rsd_topic_wa
 			 (uintmax_t)w->max_message_bytes);
 }
 
+/* Why a topic was not created, and what the operator can do besides
+ * creating it by hand: by the kind of error (an ACL does not lift a policy,
+ * nor do settings a timeout). */
+static void not_created_advice(rd_kafka_resp_err_t err, const char **why, const char **remedy)
+{
+	*why = "the cluster refused the settings";
+	*remedy = ", or correct [producer] partitions and replication_factor";
+	switch (err) {
+	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+		*why = "this client may not create topics";
+		*remedy = ", or allow this client to create it (ACL operation CREATE)";
+		break;
+	case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+		*why = "the cluster's topic creation policy refused it";
+		*remedy = " with settings the policy accepts, or correct [producer] partitions and "
+			  "replication_factor";
+		break;
+	case RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE:
+	case RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION:
+		*why = "the cluster does not let clients create topics";
+		*remedy = "";
+		break;
+	case RD_KAFKA_RESP_ERR__INVALID_ARG:
+		*why = "the settings are not valid";
+		break;
+	default:
+		if (err < 0) { /* librdkafka's own: no answer in time, connection lost */
+			*why = "the creation did not complete";
+			*remedy = "; the check runs again at the next start, or when a reload "
+				  "recreates the Kafka clients";
+		}
+	}
+}
+
 static void log_topic_not_created(const struct rsd_daemon *d, const struct rsd_topic_result *r)
 {
 	const struct rsd_topic_want *w = &r->want;
 	char topic[300], error[96], cmd[1024];
+	const char *why, *remedy;
+	/* The broker's text often ends with a full stop; the message goes on. */
+	int reason_len = (int)strlen(r->reason);
+	if (reason_len > 0 && r->reason[reason_len - 1] == '.')
+		reason_len--;
 	snprintf(topic, sizeof topic, "KAFKA_TOPIC=%s", r->name);
 	snprintf(error, sizeof error, "KAFKA_ERROR=%s", rd_kafka_err2name(r->err));
 	const char *fields[] = { topic, error, NULL };
 	create_command(d, w, cmd, sizeof cmd);
+	not_created_advice(r->err, &why, &remedy);
 	rsd_log_event(LOG_ERR, RSD_MID_TOPIC_NOT_CREATED, fields,
-		      "Cannot create Kafka topic %s: %s%s%s; %s. Its records fail until it exists: "
+		      "Cannot create Kafka topic %s: %s%s%.*s; %s. Its records fail until it exists: "
 		      "create it (%s)%s",
-		      r->name, rd_kafka_err2name(r->err), *r->reason ? ": " : "", r->reason,
-		      r->outcome == RSD_TOPIC_REFUSED
-			      ? "this client may not create topics, or the cluster does not support it"
-			      : "the cluster refused the settings",
-		      cmd,
-		      r->outcome == RSD_TOPIC_REFUSED
-			      ? ", or allow this client to create it (ACL operation CREATE)"
-			      : " or, if the cluster refused the settings, correct [producer] partitions "
-				"and replication_factor");
+		      r->name, rd_kafka_err2name(r->err), reason_len ? ": " : "", reason_len,
+		      r->reason, why, cmd, remedy);
 }
 
 static void log_topic_result(const struct rsd_daemon *d, const struct rsd_topic_result *r)

@@ -12,8 +12,10 @@ MESSAGE_ID included, only go to the journal):
 
 - <5> Created Kafka topic parsed_recipes with 12 partitions, replication factor 1
 - <4> Kafka topic short has 2 partitions, fewer than [producer] partitions = 12 ...
-- <3> Cannot create Kafka topic raw_recipes: TOPIC_AUTHORIZATION_FAILED: ... (ACL operation CREATE)
-- <3> Cannot create Kafka topic wide: POLICY_VIOLATION: ...
+- <3> Cannot create Kafka topic raw_recipes: TOPIC_AUTHORIZATION_FAILED: ...;
+  this client may not create topics. ... (ACL operation CREATE)
+- <3> Cannot create Kafka topic wide: POLICY_VIOLATION: ...; the cluster's
+  topic creation policy refused it. ... (no ACL advice)
 
 and the double must have been asked for exactly the three missing topics,
 with 12 partitions, replication factor 1, and max.message.bytes on the raw
@@ -71,8 +73,10 @@ sink = stdout
 WANTED = {
     "<5>Created Kafka topic parsed_recipes with 12 partitions, replication factor 1",
     "<4>Kafka topic short has 2 partitions, fewer than [producer] partitions = 12",
-    "<3>Cannot create Kafka topic raw_recipes: TOPIC_AUTHORIZATION_FAILED: Not authorized",
-    "<3>Cannot create Kafka topic wide: POLICY_VIOLATION: Topic names may not be wide",
+    "<3>Cannot create Kafka topic raw_recipes: TOPIC_AUTHORIZATION_FAILED: Not authorized to "
+    "create raw_recipes; this client may not create topics.",
+    "<3>Cannot create Kafka topic wide: POLICY_VIOLATION: Topic names may not be wide; "
+    "the cluster's topic creation policy refused it.",
 }
 
 
@@ -136,8 +140,12 @@ def main():
     dbl.wait(timeout=10)
     for w in sorted(WANTED):
         check(any(l.startswith(w) for l in lines), "no log line " + w)
-    check(any("ACL operation CREATE" in l for l in lines if "raw_recipes" in l),
-          "the refusal does not say how to allow it")
+    refusals = {t: [l for l in lines if l.startswith("<3>Cannot create Kafka topic " + t + ":")]
+                for t in ("raw_recipes", "wide")}
+    check(all("ACL operation CREATE" in l for l in refusals["raw_recipes"]),
+          "the authorization refusal does not say how to allow it")
+    check(all("ACL" not in l and "settings the policy accepts" in l for l in refusals["wide"]),
+          "the policy refusal points elsewhere than the policy")
     created = {a["name"]: a for a in asked if "name" in a}
     check(sorted(created) == ["parsed_recipes", "raw_recipes", "wide"],
           "asked to create %s" % sorted(created))

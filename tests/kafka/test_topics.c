@@ -8,7 +8,8 @@
  * librdkafka 2.0.2's mock cluster neither implements CreateTopics nor names
  * a controller, so a creation against it fails with _TIMED_OUT ("waiting
  * for controller"): the successful creation and the refusals (authorization,
- * policy) cannot be produced here. */
+ * policy) cannot be produced here; test_topics_create.c runs them against a
+ * Kafka protocol test double. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
