@@ -122,6 +122,24 @@ static const struct rd_kafka_metadata *fetch_metadata(struct rsd_topics *t)
 	}
 }
 
+/* Partition count of name in md; -1 when it is not there. */
+static int partitions_of(const struct rd_kafka_metadata *md, const char *name)
+{
+	for (int k = 0; k < md->topic_cnt; k++) {
+		const struct rd_kafka_metadata_topic *mt = &md->topics[k];
+
+		if (mt->err == RD_KAFKA_RESP_ERR_NO_ERROR && strcmp(mt->topic, name) == 0)
+			return mt->partition_cnt;
+	}
+	return -1;
+}
+
+static void set_existing(struct rsd_topic_result *r, int partitions)
+{
+	r->partitions = partitions;
+	r->outcome = partitions < r->want.partitions ? RSD_TOPIC_FEWER_PARTITIONS : RSD_TOPIC_EXISTS;
+}
+
 /* Fills the result of each wanted topic that exists; returns how many are missing. */
 static size_t classify_existing(struct rsd_topics *t, const struct rd_kafka_metadata *md)
 {
@@ -129,21 +147,15 @@ static size_t classify_existing(struct rsd_topics *t, const struct rd_kafka_meta
 
 	for (size_t i = 0; i < t->n; i++) {
 		struct rsd_topic_result *r = &t->results[i];
+		int partitions = partitions_of(md, t->want[i].name);
 
 		r->want = t->want[i];
 		r->name = t->want[i].name;
 		r->partitions = -1;
-		for (int k = 0; k < md->topic_cnt; k++) {
-			const struct rd_kafka_metadata_topic *mt = &md->topics[k];
-
-			if (mt->err == RD_KAFKA_RESP_ERR_NO_ERROR && strcmp(mt->topic, r->name) == 0)
-				r->partitions = mt->partition_cnt;
-		}
-		if (r->partitions < 0)
+		if (partitions < 0)
 			missing++;
 		else
-			r->outcome = r->partitions < t->want[i].partitions ? RSD_TOPIC_FEWER_PARTITIONS
-									   : RSD_TOPIC_EXISTS;
+			set_existing(r, partitions);
 	}
 	return missing;
 }
@@ -182,7 +194,7 @@ static void set_outcome(struct rsd_topic_result *r, const struct rsd_topic_want 
 		r->outcome = RSD_TOPIC_CREATED;
 		r->partitions = w->partitions;
 	} else if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-		r->outcome = RSD_TOPIC_EXISTS; /* created meanwhile by someone else */
+		r->outcome = RSD_TOPIC_EXISTS; /* created meanwhile by someone else: recheck_raced() */
 	} else {
 		r->outcome = creation_refused(err) ? RSD_TOPIC_REFUSED : RSD_TOPIC_FAILED;
 		r->err = err;
@@ -261,6 +273,29 @@ static void create_missing(struct rsd_topics *t)
 	rd_kafka_queue_destroy(q);
 }
 
+/* A topic another client created between our metadata request and
+ * CreateTopics (TOPIC_ALREADY_EXISTS) has an unknown partition count: one
+ * more metadata request reads it, so that fewer partitions are still
+ * reported. Without an answer it stays EXISTS with partitions -1. */
+static void recheck_raced(struct rsd_topics *t)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	bool raced = false;
+
+	for (size_t i = 0; i < t->n; i++)
+		raced |= t->results[i].outcome == RSD_TOPIC_EXISTS && t->results[i].partitions < 0;
+	if (!raced || rd_kafka_metadata(t->rk, 1, NULL, &md, METADATA_TIMEOUT_MS))
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		struct rsd_topic_result *r = &t->results[i];
+		int partitions = partitions_of(md, r->name);
+
+		if (r->outcome == RSD_TOPIC_EXISTS && r->partitions < 0 && partitions >= 0)
+			set_existing(r, partitions);
+	}
+	rd_kafka_metadata_destroy(md);
+}
+
 static void *topics_main(void *arg)
 {
 	struct rsd_topics *t = arg;
@@ -270,8 +305,10 @@ static void *topics_main(void *arg)
 		return NULL; /* stopped before any broker answered */
 	size_t missing = classify_existing(t, md);
 	rd_kafka_metadata_destroy(md);
-	if (missing)
+	if (missing) {
 		create_missing(t);
+		recheck_raced(t);
+	}
 	/* Release: the results are complete before a reader sees done. */
 	atomic_store_explicit(&t->done, true, memory_order_release);
 	announce_settled(t);

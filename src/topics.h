@@ -68,7 +68,8 @@ bool rsd_topics_wait(struct rsd_topics *t, int timeout_ms);
 const struct rsd_topic_result *rsd_topics_results(struct rsd_topics *t, size_t *n);
 /* Stops the retries and waits for the thread: at once while no broker
  * answers, else when the metadata request or the creation under way ends
- * (bounded by their timeouts, 5 s and 10 s). Results stay readable. */
+ * (bounded by their timeouts, 5 s and 10 s, and one more metadata request
+ * after a creation that raced another client's). Results stay readable. */
 void rsd_topics_stop(struct rsd_topics *t);
 /* Stops, then frees. Accepts NULL. */
 void rsd_topics_free(struct rsd_topics *t);

@@ -13,14 +13,16 @@ metadata requests and admin client, and nothing else:
   unknown topic is UNKNOWN_TOPIC_OR_PART, never auto-created;
 - CreateTopics v0..v4 (non-flexible): each topic asked for is printed as a
   JSON line on stdout (name, partitions, replication factor, configs), then
-  created, or answered with the error configured for its name.
+  created, or answered with the error configured for its name; a "hidden"
+  topic appears only when asked for, answered TOPIC_ALREADY_EXISTS (another
+  client created it meanwhile).
 
 Any other request closes the connection. It listens on 127.0.0.1 only,
 prints "PORT <n>" first, and exits when its stdin closes or after
 --timeout seconds, whichever comes first.
 
-Usage: kafka_double.py [--topic NAME:PARTITIONS]... [--refuse NAME:CODE:MESSAGE]...
-                       [--timeout SECONDS]
+Usage: kafka_double.py [--topic NAME:PARTITIONS]... [--hidden NAME:PARTITIONS]...
+                       [--refuse NAME:CODE:MESSAGE]... [--timeout SECONDS]
 """
 
 import argparse
@@ -93,9 +95,10 @@ def uvarint(v):
 class Cluster:
     """The topics and what to answer; shared by the connections."""
 
-    def __init__(self, topics, refusals):
+    def __init__(self, topics, hidden, refusals):
         self.lock = threading.Lock()
         self.topics = dict(topics)  # name -> partition count
+        self.hidden = dict(hidden)  # name -> partition count, not in Metadata yet
         self.refusals = refusals    # name -> (error code, message)
         self.port = 0
 
@@ -143,6 +146,8 @@ class Cluster:
         with self.lock:
             if name in self.refusals:
                 return self.refusals[name]
+            if name in self.hidden:
+                self.topics[name] = self.hidden.pop(name)
             if name in self.topics:
                 return TOPIC_ALREADY_EXISTS, "Topic '%s' already exists." % name
             self.topics[name] = partitions if partitions > 0 else 1
@@ -218,10 +223,11 @@ def pair(text, parts):
 def main():
     ap = argparse.ArgumentParser(description="Kafka test double (see the module comment)")
     ap.add_argument("--topic", action="append", default=[], type=lambda s: pair(s, 2))
+    ap.add_argument("--hidden", action="append", default=[], type=lambda s: pair(s, 2))
     ap.add_argument("--refuse", action="append", default=[], type=lambda s: pair(s, 3))
     ap.add_argument("--timeout", type=float, default=60.0)
     args = ap.parse_args()
-    cluster = Cluster({n: int(p) for n, p in args.topic},
+    cluster = Cluster({n: int(p) for n, p in args.topic}, {n: int(p) for n, p in args.hidden},
                       {n: (int(c), m) for n, c, m in args.refuse})
     server = Server(("127.0.0.1", 0), Handler)
     server.cluster = cluster

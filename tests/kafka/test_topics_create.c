@@ -4,7 +4,8 @@
  * loopback broker that is also the controller), since librdkafka 2.0.2's
  * mock cluster has no CreateTopics: missing topics are created with the
  * configured partitions and replication factor (the raw topic with its
- * max.message.bytes), existing ones are never asked for again, and the
+ * max.message.bytes), existing ones are never asked for again, one
+ * created meanwhile by another client is read again, and the
  * broker's refusals (authorization, policy) are told apart from other
  * failures. */
 #include <check.h>
@@ -252,6 +253,25 @@ START_TEST(default_replication_factor)
 }
 END_TEST
 
+/* A topic another client created between the check's metadata request and
+ * its CreateTopics (TOPIC_ALREADY_EXISTS) is read again: its partitions
+ * are known, fewer than configured reported. */
+START_TEST(created_meanwhile)
+{
+	static const char *const args[] = { "--hidden", T_TOPIC ":3", "--hidden", T_RAW_TOPIC ":12",
+					    NULL };
+	cJSON *asked;
+
+	double_start(args);
+	run_check();
+	assert_result(T_TOPIC, RSD_TOPIC_FEWER_PARTITIONS, 3);
+	assert_result(T_RAW_TOPIC, RSD_TOPIC_EXISTS, 12);
+	asked = double_finish();
+	ck_assert_int_eq(cJSON_GetArraySize(asked), 2);
+	cJSON_Delete(asked);
+}
+END_TEST
+
 static void assert_not_created(const char *name, enum rsd_topic_outcome outcome,
 			       rd_kafka_resp_err_t err, const char *reason)
 {
@@ -304,6 +324,7 @@ static Suite *topics_create_suite(void)
 	tcase_set_timeout(tc_, 90);
 	tcase_add_test(tc_, creates_missing);
 	tcase_add_test(tc_, default_replication_factor);
+	tcase_add_test(tc_, created_meanwhile);
 	tcase_add_test(tc_, refused_and_failed);
 	suite_add_tcase(s, tc_);
 	return s;
