@@ -38,14 +38,6 @@ import time
 DEADLINE_S = 60
 PAGE_BYTES = 1 << 20
 RAW_OVERHEAD = 65536  # src/topics.c RAW_OVERHEAD_BYTES
-failed = 0
-
-
-def check(cond, what):
-    global failed
-    if not cond:
-        failed += 1
-        print("FAIL:", what, flush=True)
 
 
 CONFIG = """[daemon]
@@ -105,7 +97,7 @@ def stop(proc):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-        check(False, "the daemon did not stop within 20 s of SIGTERM")
+        raise AssertionError("the daemon did not stop within 20 s of SIGTERM")
 
 
 def run_daemon(binary, port, deadline):
@@ -123,6 +115,26 @@ def run_daemon(binary, port, deadline):
             stop(proc)
 
 
+def problems(lines, asked):
+    """What is wrong with the daemon's log lines and the topics the double
+    was asked to create."""
+    out = ["no log line " + w for w in sorted(WANTED) if not any(l.startswith(w) for l in lines)]
+    refusals = {t: [l for l in lines if l.startswith("<3>Cannot create Kafka topic " + t + ":")]
+                for t in ("raw_recipes", "wide")}
+    if not all("ACL operation CREATE" in l for l in refusals["raw_recipes"]):
+        out.append("the authorization refusal does not say how to allow it")
+    if not all("ACL" not in l and "settings the policy accepts" in l for l in refusals["wide"]):
+        out.append("the policy refusal points elsewhere than the policy")
+    requests = [a for a in asked if "name" in a]
+    if sorted(a["name"] for a in requests) != ["parsed_recipes", "raw_recipes", "wide"]:
+        out.append("asked to create %s" % requests)
+    for a in requests:
+        want = {"max.message.bytes": str(PAGE_BYTES + RAW_OVERHEAD)} if a["name"] == "raw_recipes" else {}
+        if (a["partitions"], a["replication_factor"], a["configs"]) != (12, 1, want):
+            out.append("request %s" % a)
+    return out
+
+
 def main():
     binary, double = sys.argv[1], sys.argv[2]
     deadline = time.monotonic() + DEADLINE_S
@@ -138,26 +150,13 @@ def main():
         dbl.stdin.close()  # ends the double
     asked = [json.loads(l) for l in dbl.stdout.read().decode().splitlines()]
     dbl.wait(timeout=10)
-    for w in sorted(WANTED):
-        check(any(l.startswith(w) for l in lines), "no log line " + w)
-    refusals = {t: [l for l in lines if l.startswith("<3>Cannot create Kafka topic " + t + ":")]
-                for t in ("raw_recipes", "wide")}
-    check(all("ACL operation CREATE" in l for l in refusals["raw_recipes"]),
-          "the authorization refusal does not say how to allow it")
-    check(all("ACL" not in l and "settings the policy accepts" in l for l in refusals["wide"]),
-          "the policy refusal points elsewhere than the policy")
-    created = {a["name"]: a for a in asked if "name" in a}
-    check(sorted(created) == ["parsed_recipes", "raw_recipes", "wide"],
-          "asked to create %s" % sorted(created))
-    check(len([a for a in asked if "name" in a]) == 3, "a topic asked for twice: %s" % asked)
-    for name, a in created.items():
-        check(a["partitions"] == 12 and a["replication_factor"] == 1, "request %s" % a)
-        want = {"max.message.bytes": str(PAGE_BYTES + RAW_OVERHEAD)} if name == "raw_recipes" else {}
-        check(a["configs"] == want, "configs of %s: %s" % (name, a["configs"]))
-    if failed:
+    found = problems(lines, asked)
+    for p in found:
+        print("FAIL:", p)
+    if found:
         print("daemon stderr:\n" + "\n".join(lines), flush=True)
-    print("%d failure(s)" % failed)
-    return 1 if failed else 0
+    print("%d failure(s)" % len(found))
+    return 1 if found else 0
 
 
 if __name__ == "__main__":
