@@ -211,6 +211,10 @@ static const struct key_spec key_specs[] = {
 	{ KEY("ring", "capacity", K_POW2, ring_capacity), .def = "1024", .min = 2, .max = 1u << 20,
 	  .doc = "Records queued between the scrapers and the producer; scrapers wait when it is "
 		 "full." },
+	{ KEY("ring", "max_bytes", K_SIZE, ring_max_bytes), .def = "64M", .min = MIB, .max = GIB,
+	  .doc = "Memory of the records (with their raw pages) between the scrapers and Kafka, from "
+		 "the ring until their delivery reports; scrapers wait when it is used up. A record "
+		 "larger than this passes alone." },
 
 	/* [kafka] */
 	{ KEY("kafka", "brokers", K_BROKERS, brokers), .def = "localhost:9092",

@@ -74,6 +74,7 @@ struct rsd_config {
 
 	/* [ring] */
 	uint32_t ring_capacity; /* default 1024, power of two 2..2^20 */
+	uint64_t ring_max_bytes; /* default 64 MiB, 1 MiB .. 1 GiB */
 
 	/* [kafka] */
 	char *brokers;        /* "host:port,..." or "embedded" (default localhost:9092) */

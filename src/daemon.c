@@ -435,6 +435,8 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 	int r;
 
 	r = rsd_ring_new(cfg->ring_capacity, &d->ring);
+	if (r == 0)
+		r = rsd_ring_set_max_bytes(d->ring, cfg->ring_max_bytes);
 	if (r < 0)
 		return r;
 	/* Before the producer asks for its topics (see topics.c): the check
@@ -687,7 +689,7 @@ static void release_config(struct rsd_daemon *d, struct rsd_config *cfg)
 
 static bool ring_changed(const struct rsd_config *a, const struct rsd_config *b)
 {
-	return a->ring_capacity != b->ring_capacity;
+	return a->ring_capacity != b->ring_capacity || a->ring_max_bytes != b->ring_max_bytes;
 }
 
 /* The topic check runs again only with new clients: these settings shape

@@ -180,6 +180,8 @@ static bool adopt_identity(struct rsd_producer *p, char *id)
 static void record_release(struct rsd_producer *p, struct rsd_record *rec)
 {
 	if (--rec->pending_reports == 0) {
+		/* the scraper charged it to the ring's byte budget */
+		rsd_ring_release_bytes(p->ring, rec->ring_bytes);
 		rsd_record_free(rec);
 		atomic_fetch_sub(&p->held, 1);
 	}
