@@ -158,6 +158,13 @@ static const struct key_spec key_specs[] = {
 		 "(a longer robots.txt Crawl-delay or Retry-After wins)." },
 	{ KEY("scraper", "max_depth", K_UINT, max_depth), .def = "5", .min = 0, .max = 1000,
 	  .doc = "Links followed from a start URL (start URLs are depth 0)." },
+	{ KEY("scraper", "max_queued", K_UINT, max_queued), .def = "1000000", .min = 1,
+	  .max = 100000000,
+	  .doc = "URLs waiting in the frontier (about 100 bytes each); links and sitemap entries "
+		 "found beyond it are refused (queue_full) until it drains." },
+	{ KEY("scraper", "max_queued_per_host", K_UINT, max_queued_per_host), .def = "100000",
+	  .min = 1, .max = 100000000,
+	  .doc = "URLs waiting in the frontier for one host, so that one site cannot fill it." },
 	{ KEY("scraper", "max_pages", K_UINT64, max_pages), .def = "0", .min = 0, .max = UINT64_MAX,
 	  .doc = "Stop fetching after this many pages; 0 = unlimited." },
 	{ KEY("scraper", "user_agent", K_STRING, user_agent), .def = DEFAULT_USER_AGENT,
