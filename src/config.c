@@ -158,6 +158,13 @@ static const struct key_spec key_specs[] = {
 		 "(a longer robots.txt Crawl-delay or Retry-After wins)." },
 	{ KEY("scraper", "max_depth", K_UINT, max_depth), .def = "5", .min = 0, .max = 1000,
 	  .doc = "Links followed from a start URL (start URLs are depth 0)." },
+	{ KEY("scraper", "max_queued", K_UINT, max_queued), .def = "1000000", .min = 1,
+	  .max = 100000000,
+	  .doc = "URLs waiting in the frontier (about 100 bytes each); links and sitemap entries "
+		 "found beyond it are refused (queue_full) until it drains." },
+	{ KEY("scraper", "max_queued_per_host", K_UINT, max_queued_per_host), .def = "100000",
+	  .min = 1, .max = 100000000,
+	  .doc = "URLs waiting in the frontier for one host, so that one site cannot fill it." },
 	{ KEY("scraper", "max_pages", K_UINT64, max_pages), .def = "0", .min = 0, .max = UINT64_MAX,
 	  .doc = "Stop fetching after this many pages; 0 = unlimited." },
 	{ KEY("scraper", "user_agent", K_STRING, user_agent), .def = DEFAULT_USER_AGENT,
@@ -211,6 +218,10 @@ static const struct key_spec key_specs[] = {
 	{ KEY("ring", "capacity", K_POW2, ring_capacity), .def = "1024", .min = 2, .max = 1u << 20,
 	  .doc = "Records queued between the scrapers and the producer; scrapers wait when it is "
 		 "full." },
+	{ KEY("ring", "max_bytes", K_SIZE, ring_max_bytes), .def = "64M", .min = MIB, .max = GIB,
+	  .doc = "Memory of the records (with their raw pages) between the scrapers and Kafka, from "
+		 "the ring until their delivery reports; scrapers wait when it is used up. A record "
+		 "larger than this passes alone." },
 
 	/* [kafka] */
 	{ KEY("kafka", "brokers", K_BROKERS, brokers), .def = "localhost:9092",

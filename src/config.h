@@ -58,6 +58,8 @@ struct rsd_config {
 	unsigned delay_ms;                 /* default 1000, 0..600000 (per host) */
 	unsigned max_depth;                /* default 5, 0..1000 (start URLs are depth 0) */
 	uint64_t max_pages;                /* default 0 = unlimited */
+	uint32_t max_queued;               /* URLs in the frontier, default 1000000 */
+	uint32_t max_queued_per_host;      /* of them per host, default 100000 */
 	char *user_agent;                  /* default "recipe-scraperd/VERSION (+https://...)" */
 	unsigned timeout_s;                /* default 30, 1..3600 (whole transfer) */
 	uint64_t max_page_bytes;           /* default 10 MiB, 1 KiB .. 1 GiB */
@@ -74,6 +76,7 @@ struct rsd_config {
 
 	/* [ring] */
 	uint32_t ring_capacity; /* default 1024, power of two 2..2^20 */
+	uint64_t ring_max_bytes; /* default 64 MiB, 1 MiB .. 1 GiB */
 
 	/* [kafka] */
 	char *brokers;        /* "host:port,..." or "embedded" (default localhost:9092) */

@@ -108,7 +108,7 @@ struct rsd_daemon {
 	uint64_t undelivered;
 	uint64_t pages_fetched, pages_failed, produced, acknowledged, consumed, alerts, invalid;
 	uint64_t by_cause[RSD_CAUSE_COUNT]; /* pages refused or skipped, by cause */
-	uint64_t failed_records, raw_skipped;
+	uint64_t failed_records, too_large, raw_skipped;
 
 	struct rsd_refusal_table *refusals; /* which refusals were logged already */
 };
@@ -133,7 +133,7 @@ static void log_config_diag(const struct rsd_config_diag *diag, int priority, co
 struct counters {
 	uint64_t fetched, failed, refused, skipped, records, in_flight, queued;
 	uint64_t by_cause[RSD_CAUSE_COUNT];
-	uint64_t produced, acknowledged, failed_records, raw_skipped, outq;
+	uint64_t produced, acknowledged, failed_records, too_large, raw_skipped, outq;
 	uint64_t consumed, alerts, invalid, lag;
 	size_t ring_depth, ring_capacity;
 };
@@ -146,6 +146,7 @@ static void counters_read(const struct rsd_daemon *d, struct counters *c)
 	c->produced = d->produced;
 	c->acknowledged = d->acknowledged;
 	c->failed_records = d->failed_records;
+	c->too_large = d->too_large;
 	c->raw_skipped = d->raw_skipped;
 	c->consumed = d->consumed;
 	c->alerts = d->alerts;
@@ -166,6 +167,7 @@ static void counters_read(const struct rsd_daemon *d, struct counters *c)
 		c->produced += atomic_load(&p->produced);
 		c->acknowledged += atomic_load(&p->acknowledged);
 		c->failed_records += atomic_load(&p->failed);
+		c->too_large += atomic_load(&p->too_large);
 		c->raw_skipped += atomic_load(&p->raw_skipped);
 		c->outq = atomic_load(&p->outq);
 	}
@@ -201,6 +203,7 @@ static void counters_retire_producer(struct rsd_daemon *d)
 	d->produced += atomic_load(&p->produced);
 	d->acknowledged += atomic_load(&p->acknowledged);
 	d->failed_records += atomic_load(&p->failed);
+	d->too_large += atomic_load(&p->too_large);
 	d->raw_skipped += atomic_load(&p->raw_skipped);
 }
 
@@ -258,7 +261,7 @@ struct counter_field {
 	uint64_t value;
 };
 
-#define RSD_MAX_COUNTER_FIELDS (16 + RSD_CAUSE_COUNT)
+#define RSD_MAX_COUNTER_FIELDS (17 + RSD_CAUSE_COUNT)
 
 /* The fields of cf, then one per cause (PAGES_REFUSED_..., PAGES_SKIPPED_...). */
 static void format_counter_fields(const struct counter_field *cf, size_t n, const uint64_t *by_cause,
@@ -286,6 +289,7 @@ static void log_stats(const struct rsd_daemon *d)
 		{ "RECORDS_PRODUCED", c.produced },
 		{ "RECORDS_ACKNOWLEDGED", c.acknowledged },
 		{ "RECORDS_FAILED", c.failed_records },
+		{ "RECORDS_TOO_LARGE", c.too_large },
 		{ "RAW_SKIPPED", c.raw_skipped },
 		{ "RECORDS_CONSUMED", c.consumed },
 		{ "ALERTS", c.alerts },
@@ -465,6 +469,8 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 	int r;
 
 	r = rsd_ring_new(cfg->ring_capacity, &d->ring);
+	if (r == 0)
+		r = rsd_ring_set_max_bytes(d->ring, cfg->ring_max_bytes);
 	if (r < 0)
 		return r;
 	/* Before the producer asks for its topics (see topics.c): the check
@@ -717,7 +723,7 @@ static void release_config(struct rsd_daemon *d, struct rsd_config *cfg)
 
 static bool ring_changed(const struct rsd_config *a, const struct rsd_config *b)
 {
-	return a->ring_capacity != b->ring_capacity;
+	return a->ring_capacity != b->ring_capacity || a->ring_max_bytes != b->ring_max_bytes;
 }
 
 /* The topic check runs again only with new clients: these settings shape

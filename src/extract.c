@@ -39,6 +39,7 @@
 #include "charset.h"
 #include "extract_internal.h"
 #include "html_scan.h"
+#include "record_caps.h"
 #include "text.h"
 
 struct rsd_extractor {
@@ -1487,7 +1488,7 @@ static int run(struct job *j, unsigned flags, struct rsd_extract_result *res)
 	if ((rc = apply_page_fallbacks(&j->pi, j->base, &j->f)) < 0)
 		return rc;
 	res->record = build_record(j->page_url, j->base, &j->pi, &j->f);
-	return res->record ? 0 : -ENOMEM;
+	return res->record ? rsd_record_caps_apply(res->record) : -ENOMEM;
 }
 
 static bool valid_page_url(const char *url)

@@ -577,15 +577,21 @@ static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsig
 	size_t olen;
 	if (rsd_url_split(c->url, &olen) < 0)
 		return -EINVAL;
+	/* The bounds come before the seen set: a URL refused for a full queue
+	 * is admitted when found again after the queue drained. */
+	if (f->queued >= f->cfg->max_queued)
+		return -ENOBUFS;
+	struct rsd_frontier_host *h = host_get(f, c->host);
+	if (!h)
+		return -ENOMEM;
+	if (h->queued >= f->cfg->max_queued_per_host)
+		return -ENOBUFS;
 	int rc = seen_insert(&f->seen, c->url);
 	if (rc < 0)
 		return rc;
 	bool refresh;
 	if ((rc = delivery_check(f, c->url, &refresh)) < 0)
 		return rc;
-	struct rsd_frontier_host *h = host_get(f, c->host);
-	if (!h)
-		return -ENOMEM;
 	int oi = origin_get(h, c->url, olen);
 	if (oi < 0)
 		return oi;
@@ -630,6 +636,12 @@ static void refuse_admission(struct rsd_frontier *f, int rc, const struct candid
 		break;
 	case -EINVAL:
 		refuse(f, RSD_CAUSE_INVALID_URL, c->host, c->url, "not a valid URL");
+		break;
+	case -ENOBUFS:
+		snprintf(detail, sizeof detail, "frontier full (%zu URLs queued, max_queued = %u, "
+			 "max_queued_per_host = %u)", f->queued, f->cfg->max_queued,
+			 f->cfg->max_queued_per_host);
+		refuse(f, RSD_CAUSE_QUEUE_FULL, c->host, c->url, detail);
 		break;
 	default:
 		break;

@@ -9,6 +9,8 @@
 #include "journal_sink.h"
 
 #include "record.h"
+#include "record_caps.h"
+#include "url.h"
 
 #include <errno.h>
 #include <stdio_ext.h>
@@ -251,14 +253,19 @@ static int build_recipe(const struct rsd_sink *sink, const struct rsd_sink_messa
 	}
 	if (!host)
 		host = host_of(url, e->host, sizeof(e->host));
+	const char *shown = title ? title : "(untitled)";
+	/* The entry is bounded whoever produced the record: title and URL are
+	 * cut to the record's caps (RECIPE_JSON is bounded by
+	 * RSD_SINK_MAX_VALUE), so one entry stays under about 1 MiB + 20 KiB. */
+	int tlen = (int)rsd_utf8_prefix(shown, strlen(shown), RSD_CAP_NAME);
+	int ulen = (int)rsd_utf8_prefix(url, strlen(url), RSD_URL_MAX_BYTES);
 	alert = cJSON_IsNumber(cal) && cal->valuedouble > sink->calorie_threshold;
 	if (cJSON_IsNumber(cal)) {
 		format_number(cal->valuedouble, e->calories, sizeof(e->calories));
-		r = asprintf(&e->message, "%s: %s — %s kcal — %s",
-			     alert ? "High-calorie recipe" : "Recipe", title ? title : "(untitled)",
-			     e->calories, url);
+		r = asprintf(&e->message, "%s: %.*s — %s kcal — %.*s",
+			     alert ? "High-calorie recipe" : "Recipe", tlen, shown, e->calories, ulen, url);
 	} else {
-		r = asprintf(&e->message, "Recipe: %s — %s", title ? title : "(untitled)", url);
+		r = asprintf(&e->message, "Recipe: %.*s — %.*s", tlen, shown, ulen, url);
 	}
 	if (r < 0) {
 		e->message = NULL;
@@ -269,9 +276,9 @@ static int build_recipe(const struct rsd_sink *sink, const struct rsd_sink_messa
 	add_str(e, "PRIORITY", alert ? "4" : "6");
 	add_str(e, "MESSAGE_ID", alert ? RSD_MESSAGE_ID_HIGH_CALORIE : RSD_MESSAGE_ID_RECIPE);
 	add_origin(sink, msg, e);
-	add_str(e, "RECIPE_URL", url);
+	add_field(e, "RECIPE_URL", url, (size_t)ulen);
 	if (title)
-		add_str(e, "RECIPE_TITLE", title);
+		add_field(e, "RECIPE_TITLE", title, (size_t)tlen);
 	if (cJSON_IsNumber(cal))
 		add_str(e, "RECIPE_CALORIES", e->calories);
 	if (host)

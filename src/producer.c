@@ -180,6 +180,8 @@ static bool adopt_identity(struct rsd_producer *p, char *id)
 static void record_release(struct rsd_producer *p, struct rsd_record *rec)
 {
 	if (--rec->pending_reports == 0) {
+		/* the scraper charged it to the ring's byte budget */
+		rsd_ring_release_bytes(p->ring, rec->ring_bytes);
 		rsd_record_free(rec);
 		atomic_fetch_sub(&p->held, 1);
 	}
@@ -221,10 +223,30 @@ static void note_acked(struct rsd_producer *p, int32_t partition, int64_t offset
 	pthread_mutex_unlock(&p->acked_lock);
 }
 
+/* The cluster (or librdkafka's own message.max.bytes check) refused the
+ * record as too large: retrying cannot help, so it is given up once and
+ * marked rejected, and the page is not fetched again until it changes. */
+static void record_too_large(struct rsd_producer *p, const struct rsd_record *rec)
+{
+	char why[320];
+
+	atomic_fetch_add(&p->stats.too_large, 1);
+	if (p->state)
+		(void)rsd_state_mark_rejected(p->state, rec->url, rec->content_hash);
+	snprintf(why, sizeof(why), "record of %zu bytes refused as too large, given up until "
+		 "the page changes: %.200s", rec->json_len, rec->url);
+	rsd_kafka_health_record(&p->health, p->rk, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, why);
+	record_failed(p);
+}
+
 static void on_record_report(struct rsd_producer *p, struct rsd_record *rec,
 			     const rd_kafka_message_t *m)
 {
 	atomic_fetch_sub(&p->in_flight, 1);
+	if (m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+		record_too_large(p, rec);
+		return;
+	}
 	if (m->err) {
 		/* Includes _MSG_TIMED_OUT (delivery.timeout.ms expired) and
 		 * _PURGE_* at shutdown: the URL stays unmarked, so the page is
@@ -382,6 +404,12 @@ static void produce_record(struct rsd_producer *p, struct rsd_record *rec)
 
 	rec->pending_reports++; /* the record message's reference */
 	err = produce_one(p, p->rkt, rec, rec->json, rec->json_len, "application/json");
+	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+		rec->pending_reports--;
+		record_too_large(p, rec);
+		record_release(p, rec);
+		return;
+	}
 	if (err) {
 		rec->pending_reports--;
 		record_failed(p);

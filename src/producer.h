@@ -26,6 +26,8 @@ struct rsd_producer_stats {
 	atomic_uint_fast64_t failed;       /* records not acknowledged: delivery report failed
 					    * (incl. delivery.timeout.ms), not producible, purged
 					    * or given up at shutdown; their URLs stay unmarked */
+	atomic_uint_fast64_t too_large;    /* of failed: refused as too large (MSG_SIZE_TOO_LARGE),
+					    * given up and marked rejected in the crawl state */
 	atomic_uint_fast64_t raw_skipped;  /* raw pages not published (too large, failed) */
 	atomic_uint_fast64_t outq;         /* rd_kafka_outq_len, sampled */
 	atomic_uint_fast64_t progress;     /* bumped every loop iteration (watchdog) */

@@ -30,6 +30,7 @@ struct rsd_record {
 	size_t raw_len;
 	double calories;  /* -1 when unknown; for counters only */
 	uint64_t content_hash; /* of the page it came from: kept with its delivered mark */
+	size_t ring_bytes;     /* charged to the ring's byte budget (rsd_record_bytes) until freed */
 	/* Producer bookkeeping (touched only by the producer thread). */
 	int pending_reports;  /* delivery reports still expected */
 	bool delivered;       /* the parsed-record message was acknowledged */
@@ -39,6 +40,8 @@ struct rsd_record {
  * UTC, when absent) and copies url and raw (raw may be NULL). NULL on ENOMEM. */
 struct rsd_record *rsd_record_new(const char *url, cJSON *rec, const char *raw, size_t raw_len);
 void rsd_record_free(struct rsd_record *r); /* accepts NULL */
+/* The memory r holds: what it is charged in the ring's byte budget. */
+size_t rsd_record_bytes(const struct rsd_record *r);
 
 /* Format t as RFC 3339 UTC ("2026-11-25T15:04:05Z") into buf (>= 21 bytes). */
 void rsd_format_rfc3339(time_t t, char *buf, size_t len);

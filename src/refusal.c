@@ -36,6 +36,10 @@ static const struct rsd_cause_info causes[RSD_CAUSE_COUNT] = {
 	      "the URL cannot be fetched as written", "PAGES_REFUSED_INVALID_URL"),
 	CAUSE(RSD_CAUSE_LIMIT, "limit", "crawl limit", NULL, NULL, "the limit is fixed",
 	      "PAGES_REFUSED_LIMIT"),
+	CAUSE(RSD_CAUSE_QUEUE_FULL, "queue_full", "frontier full", "max_queued",
+	      "max_queued, max_queued_per_host",
+	      "max_queued and max_queued_per_host raise the bounds; the URL is admitted again when "
+	      "found after the queue drained", "PAGES_REFUSED_QUEUE_FULL"),
 	CAUSE(RSD_CAUSE_DEPTH, "depth", "at max_depth", "max_depth", "max_depth",
 	      "max_depth raises the depth", "PAGES_SKIPPED_DEPTH"),
 	CAUSE(RSD_CAUSE_MAX_PAGES, "max_pages", "max_pages reached", "max_pages", "max_pages",

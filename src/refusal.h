@@ -35,6 +35,7 @@ enum rsd_cause {
 	RSD_CAUSE_SCHEME,             /* not http or https */
 	RSD_CAUSE_INVALID_URL,        /* does not parse */
 	RSD_CAUSE_LIMIT,              /* a fixed crawl limit: origins per host, sitemaps per round */
+	RSD_CAUSE_QUEUE_FULL,         /* the frontier holds max_queued URLs, or the host max_queued_per_host */
 	/* skips */
 	RSD_CAUSE_DEPTH,              /* a page at max_depth: its links are not followed */
 	RSD_CAUSE_MAX_PAGES,          /* queued when max_pages was reached */

@@ -140,6 +140,7 @@ struct rsd_ring {
 	int wake_fd;             /* eventfd for rsd_ring_sc_wait_fd() */
 	uint64_t hand_back;      /* taken slots the consumer clears at once */
 	bool asym_fence;         /* membarrier fences, see "Fences" above */
+	uint64_t max_bytes;      /* byte budget; 0 = none (see "Bytes" below) */
 
 	/* Producers' line: next position to claim (| RING_CLOSED), CAS-ed by
 	 * every producer, and a lower bound of head that spares them a read of
@@ -160,6 +161,13 @@ struct rsd_ring {
 	/* Producer sleep word (futex): epoch << 1 | SPACE_WAITERS.  Read by the
 	 * consumer after each dequeue, written only when producers sleep. */
 	alignas(CACHE_LINE) _Atomic uint32_t space;
+
+	/* Byte budget: bytes charged by producers and not yet released, and
+	 * the futex word byte waiters sleep on (epoch << 1 | SPACE_WAITERS, as
+	 * `space`). Own line: touched once per item by producers and by the
+	 * releasing thread, never by the slot protocol. */
+	alignas(CACHE_LINE) _Atomic uint64_t bytes_used;
+	_Atomic uint32_t bytes_word;
 
 	/* NULL = free; written by the claiming producer and by the consumer. */
 	alignas(CACHE_LINE) _Atomic(void *) slots[];
@@ -311,6 +319,9 @@ int rsd_ring_new(size_t capacity, rsd_ring **out)
 	atomic_init(&ring->next, 0);
 	atomic_init(&ring->cons_state, CONS_IDLE);
 	atomic_init(&ring->space, 0);
+	atomic_init(&ring->bytes_used, 0);
+	atomic_init(&ring->bytes_word, 0);
+	ring->max_bytes = 0;
 	for (uint64_t i = 0; i < capacity; i++)
 		atomic_init(&ring->slots[i], NULL);
 	*out = ring;
@@ -794,6 +805,10 @@ void rsd_ring_close(rsd_ring *ring)
 	 * left alone: clearing it is the consumer's privilege. */
 	atomic_fetch_add_explicit(&ring->space, SPACE_EPOCH_STEP, memory_order_release);
 	futex_wake(&ring->space, INT_MAX);
+	/* The same for producers waiting for bytes: their re-check sees
+	 * RING_CLOSED (seq_cst above) or their word changed. */
+	atomic_fetch_add_explicit(&ring->bytes_word, SPACE_EPOCH_STEP, memory_order_release);
+	futex_wake(&ring->bytes_word, INT_MAX);
 }
 
 bool rsd_ring_is_closed(const rsd_ring *ring)
@@ -814,4 +829,103 @@ size_t rsd_ring_size(const rsd_ring *ring)
 	if (tail <= head)
 		return 0;
 	return tail - head > ring->capacity ? (size_t)ring->capacity : (size_t)(tail - head);
+}
+
+/* ---- byte budget ---------------------------------------------------------
+ *
+ * Bytes: the slots bound the number of items, not their size. With a budget
+ * set, a producer charges an item's size before enqueuing it and waits while
+ * the charged total would exceed max_bytes; whoever frees the item releases
+ * the charge. An item always fits an empty budget, so one larger than
+ * max_bytes passes alone instead of blocking forever.
+ *
+ * Sleeping mirrors `space`: a waiter registers with fetch_or(SPACE_WAITERS)
+ * on bytes_word (which returns the futex key), re-checks bytes_used, and
+ * sleeps while the word still equals the key; a releaser subtracts, then
+ * reads the word and, with the bit set, clears it and bumps the epoch
+ * before FUTEX_WAKE. Both sides are seq_cst (a Dekker pair: "fetch_or word;
+ * load used" against "fetch_sub used; load word"): in the single total
+ * order either the waiter's load sees the release, or the releaser's load
+ * sees the bit and changes the word, so the wait cannot sleep through it. */
+
+int rsd_ring_set_max_bytes(rsd_ring *ring, size_t max_bytes)
+{
+	if (!ring)
+		return -EINVAL;
+	ring->max_bytes = max_bytes;
+	return 0;
+}
+
+size_t rsd_ring_bytes(const rsd_ring *ring)
+{
+	return (size_t)atomic_load_explicit(&ring->bytes_used, memory_order_relaxed);
+}
+
+/* seq_cst load: the second half of the waiter's Dekker pair. */
+static bool bytes_fit(rsd_ring *ring, uint64_t n)
+{
+	uint64_t used = atomic_load_explicit(&ring->bytes_used, memory_order_seq_cst);
+
+	return used == 0 || used + n <= ring->max_bytes;
+}
+
+/* Charges n bytes, sleeping while they do not fit. 0, or -EPIPE when the
+ * ring is (or becomes) closed. */
+static int charge_bytes(rsd_ring *ring, uint64_t n)
+{
+	for (;;) {
+		if (rsd_ring_is_closed(ring))
+			return -EPIPE;
+		uint64_t used = atomic_load_explicit(&ring->bytes_used, memory_order_relaxed);
+		if (used == 0 || used + n <= ring->max_bytes) {
+			/* seq_cst: the charge is part of the order releasers and
+			 * waiters agree on (see above); relaxed on failure, retried */
+			if (atomic_compare_exchange_weak_explicit(&ring->bytes_used, &used, used + n,
+								  memory_order_seq_cst,
+								  memory_order_relaxed))
+				return 0;
+			continue;
+		}
+		/* seq_cst: first half of the waiter's Dekker pair (see above) */
+		uint32_t key = atomic_fetch_or_explicit(&ring->bytes_word, SPACE_WAITERS,
+							memory_order_seq_cst) | SPACE_WAITERS;
+		if (bytes_fit(ring, n) || rsd_ring_is_closed(ring))
+			continue;
+		(void)futex_wait(&ring->bytes_word, key, NULL);
+	}
+}
+
+void rsd_ring_release_bytes(rsd_ring *ring, size_t bytes)
+{
+	if (!ring || !ring->max_bytes || !bytes)
+		return;
+	/* seq_cst: first half of the releaser's Dekker pair (see above) */
+	atomic_fetch_sub_explicit(&ring->bytes_used, bytes, memory_order_seq_cst);
+	uint32_t w = atomic_load_explicit(&ring->bytes_word, memory_order_seq_cst);
+	/* Clear the bit and bump the epoch in one CAS: releasers may race, and
+	 * only the one that clears it needs to wake. seq_cst on success keeps
+	 * it in the total order; relaxed on failure reloads w to retry. */
+	while (w & SPACE_WAITERS) {
+		if (atomic_compare_exchange_weak_explicit(&ring->bytes_word, &w,
+							  (w + SPACE_EPOCH_STEP) & ~SPACE_WAITERS,
+							  memory_order_seq_cst, memory_order_relaxed)) {
+			futex_wake(&ring->bytes_word, INT_MAX);
+			return;
+		}
+	}
+}
+
+int rsd_ring_mp_enqueue_wait_bytes(rsd_ring *ring, void *item, size_t bytes)
+{
+	if (!ring || !item)
+		return -EINVAL;
+	if (!ring->max_bytes)
+		return rsd_ring_mp_enqueue_wait(ring, item);
+	int r = charge_bytes(ring, bytes);
+	if (r < 0)
+		return r;
+	r = rsd_ring_mp_enqueue_wait(ring, item);
+	if (r < 0)
+		rsd_ring_release_bytes(ring, bytes); /* the item stays the caller's */
+	return r;
 }

@@ -274,8 +274,11 @@ static void hand_over_record(struct rsd_scraper *s, const char *url, cJSON *rec,
 		return;
 	}
 	r->content_hash = content_hash(body, len);
-	/* Ownership of r passes to the ring on 0 only. */
-	if (rsd_ring_mp_enqueue_wait(s->ring, r) == 0)
+	/* Ownership of r passes to the ring on 0 only. Waits while the ring's
+	 * byte budget ([ring] max_bytes) is used up; the producer releases the
+	 * charge when it frees r. */
+	r->ring_bytes = rsd_record_bytes(r);
+	if (rsd_ring_mp_enqueue_wait_bytes(s->ring, r, r->ring_bytes) == 0)
 		bump(&s->stats.records);
 	else
 		rsd_record_free(r);

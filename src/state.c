@@ -18,6 +18,9 @@
  *                                             this content hash was
  *                                             acknowledged by that cluster
  *                                             and topic
+ *   R <cluster id> <topic> <hash hex> <url>   ... was refused by them as
+ *                                             too large (given up until
+ *                                             the page changes)
  * Versions before scoped marks wrote "D <url>" (delivered, to a cluster
  * nobody recorded). Those lines belong to no known cluster: replay skips
  * them, so such pages are fetched and delivered again once, and the next
@@ -48,9 +51,11 @@
 #define COMPACT_MIN_LINES 4096
 #define COMPACT_RATIO 4
 
-/* A delivered mark: acknowledged in scope, from a copy hashing to hash. */
+/* A settled mark: acknowledged in scope (or, rejected, refused there as
+ * too large), from a copy hashing to hash. */
 struct mark {
 	uint32_t scope;
+	bool rejected;
 	uint64_t hash;
 };
 
@@ -214,19 +219,19 @@ static struct mark *mark_in(const struct state_entry *e, int64_t scope)
 }
 
 /* Records (or updates) e's mark in scope; true when it changed. */
-static int set_mark(struct state_entry *e, uint32_t scope, uint64_t hash, bool *changed)
+static int set_mark(struct state_entry *e, struct mark want, bool *changed)
 {
-	struct mark *m = mark_in(e, scope);
-	*changed = !m || m->hash != hash;
+	struct mark *m = mark_in(e, want.scope);
+	*changed = !m || m->hash != want.hash || m->rejected != want.rejected;
 	if (m) {
-		m->hash = hash;
+		*m = want;
 		return 0;
 	}
 	struct mark *grown = realloc(e->marks, (e->n_marks + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
 	e->marks = grown;
-	e->marks[e->n_marks++] = (struct mark){ scope, hash };
+	e->marks[e->n_marks++] = want;
 	return 0;
 }
 
@@ -272,13 +277,13 @@ static char *unescape(char *s)
 	return s;
 }
 
-static void write_mark(FILE *f, const struct scope *sc, uint64_t hash, const char *url)
+static void write_mark(FILE *f, const struct scope *sc, const struct mark *m, const char *url)
 {
-	fputs("A ", f);
+	fputs(m->rejected ? "R " : "A ", f);
 	put_escaped(f, sc->cluster);
 	fputc(' ', f);
 	put_escaped(f, sc->topic);
-	fprintf(f, " %" PRIx64 " ", hash);
+	fprintf(f, " %" PRIx64 " ", m->hash);
 	put_escaped(f, url);
 	fputc('\n', f);
 }
@@ -306,7 +311,7 @@ static bool split_fields(char **save, char **f, int n)
 	return true;
 }
 
-static int replay_mark(struct rsd_state *s, char **save)
+static int replay_mark(struct rsd_state *s, char **save, bool rejected)
 {
 	char *f[4];
 	if (!split_fields(save, f, 4))
@@ -317,7 +322,8 @@ static int replay_mark(struct rsd_state *s, char **save)
 	int64_t scope = scope_intern(s, cluster, topic);
 	struct state_entry *e = scope < 0 ? NULL : find_or_add(s, url);
 	bool changed;
-	return e ? set_mark(e, (uint32_t)scope, strtoull(f[2], NULL, 16), &changed) : -ENOMEM;
+	struct mark m = { (uint32_t)scope, rejected, strtoull(f[2], NULL, 16) };
+	return e ? set_mark(e, m, &changed) : -ENOMEM;
 }
 
 static int replay_fetched(struct rsd_state *s, char **save)
@@ -343,8 +349,8 @@ static int replay_line(struct rsd_state *s, char *line)
 		return 0;
 	if (strcmp(kind, "F") == 0)
 		return replay_fetched(s, &save);
-	if (strcmp(kind, "A") == 0)
-		return replay_mark(s, &save);
+	if (strcmp(kind, "A") == 0 || strcmp(kind, "R") == 0)
+		return replay_mark(s, &save, kind[0] == 'R');
 	/* "D <url>" (unscoped, see the top) and kinds of newer versions. */
 	return 0;
 }
@@ -393,7 +399,7 @@ static size_t write_entry(FILE *f, const struct rsd_state *s, const struct state
 	for (uint32_t i = 0; i < e->n_marks; i++) {
 		const struct scope *sc = &s->scopes[e->marks[i].scope];
 		if (sc->cluster) { /* ephemeral marks never reach the file */
-			write_mark(f, sc, e->marks[i].hash, e->url);
+			write_mark(f, sc, &e->marks[i], e->url);
 			lines++;
 		}
 	}
@@ -653,23 +659,34 @@ int rsd_state_set_scope(struct rsd_state *s, const char *cluster_id, const char 
 	return scope < 0 ? (int)scope : 0;
 }
 
-int rsd_state_mark_delivered(struct rsd_state *s, const char *url, uint64_t content_hash)
+static int mark(struct rsd_state *s, const char *url, uint64_t content_hash, bool rejected)
 {
 	pthread_mutex_lock(&s->lock);
 	int rc = -ENOTCONN;
 	bool changed = false;
 	struct state_entry *e = s->current < 0 ? NULL : find_or_add(s, url);
+	struct mark m = { (uint32_t)s->current, rejected, content_hash };
 	if (s->current >= 0)
-		rc = e ? set_mark(e, (uint32_t)s->current, content_hash, &changed) : -ENOMEM;
+		rc = e ? set_mark(e, m, &changed) : -ENOMEM;
 	const struct scope *sc = s->current < 0 ? NULL : &s->scopes[s->current];
 	if (rc == 0 && changed && s->log && sc->cluster) {
 		FILE *sinks[] = { s->log, s->delta };
 		for (size_t i = 0; i < 2 && sinks[i]; i++)
-			write_mark(sinks[i], sc, content_hash, url);
+			write_mark(sinks[i], sc, &m, url);
 		appended(s);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return rc;
+}
+
+int rsd_state_mark_delivered(struct rsd_state *s, const char *url, uint64_t content_hash)
+{
+	return mark(s, url, content_hash, false);
+}
+
+int rsd_state_mark_rejected(struct rsd_state *s, const char *url, uint64_t content_hash)
+{
+	return mark(s, url, content_hash, true);
 }
 
 int rsd_state_set_fetched(struct rsd_state *s, const char *url, time_t when, const char *etag,
@@ -701,6 +718,7 @@ int rsd_state_lookup(struct rsd_state *s, const char *url, struct rsd_page_meta 
 		meta->fetched_at = e->fetched_at;
 		meta->content_hash = e->content_hash;
 		meta->delivered = m != NULL;
+		meta->rejected = m && m->rejected;
 		meta->delivered_hash = m ? m->hash : 0;
 		if (dup_or_null(e->etag, &meta->etag) < 0 ||
 		    dup_or_null(e->last_modified, &meta->last_modified) < 0) {

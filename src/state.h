@@ -35,7 +35,9 @@ struct rsd_page_meta {
 	char *etag;              /* or NULL */
 	char *last_modified;     /* or NULL */
 	uint64_t content_hash;   /* of the last copy fetched; 0 = unknown */
-	bool delivered;          /* a record of it was acknowledged in the current scope */
+	bool delivered;          /* settled in the current scope: a record of it was
+				  * acknowledged, or refused as too large (rejected) */
+	bool rejected;           /* ... refused: given up until the page changes */
 	uint64_t delivered_hash; /* content hash of the copy that record came from */
 };
 
@@ -56,6 +58,12 @@ int rsd_state_set_scope(struct rsd_state *s, const char *cluster_id, const char 
  * the current scope, from a copy whose content hash was content_hash.
  * -ENOTCONN when no scope was set. */
 int rsd_state_mark_delivered(struct rsd_state *s, const char *url, uint64_t content_hash);
+/* Called from the producer's delivery report (or produce call) only, when
+ * the cluster refused the record as too large (MSG_SIZE_TOO_LARGE): a
+ * settled mark like a delivered one, so the page is not fetched again until
+ * it is due for a refresh, and then gives a record only when its content
+ * changed. A later delivery of the page replaces it. -ENOTCONN as above. */
+int rsd_state_mark_rejected(struct rsd_state *s, const char *url, uint64_t content_hash);
 int rsd_state_set_fetched(struct rsd_state *s, const char *url, time_t when, const char *etag,
 			  const char *last_modified, uint64_t content_hash);
 /* 0 and *meta filled (strings owned by the caller, free with rsd_page_meta_clear);

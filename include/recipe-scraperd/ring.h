@@ -66,6 +66,20 @@ int rsd_ring_sc_wait_fd(const rsd_ring *ring);
 bool rsd_ring_sc_arm(rsd_ring *ring);
 void rsd_ring_sc_disarm(rsd_ring *ring);
 
+/* Byte budget, beside the slots (which bound the count, not the size):
+ * rsd_ring_set_max_bytes() before any enqueue (0, the default: none).
+ * rsd_ring_mp_enqueue_wait_bytes() charges `bytes` for the item, blocking
+ * (futex, no polling) while the charged total would exceed max_bytes (an
+ * item always fits an empty budget), then enqueues like
+ * rsd_ring_mp_enqueue_wait(); on failure nothing stays charged. Whoever
+ * frees the item afterwards calls rsd_ring_release_bytes() with the same
+ * bytes (any thread): the budget covers the items until they are freed,
+ * not only while queued. rsd_ring_bytes(): bytes charged now. */
+int rsd_ring_set_max_bytes(rsd_ring *ring, size_t max_bytes);
+int rsd_ring_mp_enqueue_wait_bytes(rsd_ring *ring, void *item, size_t bytes);
+void rsd_ring_release_bytes(rsd_ring *ring, size_t bytes);
+size_t rsd_ring_bytes(const rsd_ring *ring);
+
 /* After close, enqueues fail with -EPIPE and the consumer drains what is left. */
 void rsd_ring_close(rsd_ring *ring);
 bool rsd_ring_is_closed(const rsd_ring *ring);

@@ -98,6 +98,8 @@ START_TEST(full_file_sets_every_key)
 	ck_assert_uint_eq(cfg->delay_ms, 250);
 	ck_assert_uint_eq(cfg->max_depth, 3);
 	ck_assert_uint_eq(cfg->max_pages, 5000000000u);
+	ck_assert_uint_eq(cfg->max_queued, 2000000);
+	ck_assert_uint_eq(cfg->max_queued_per_host, 50000);
 	ck_assert_str_eq(cfg->user_agent, "TestBot/1.0 (#not-a-comment; contact@example.org)");
 	ck_assert_uint_eq(cfg->timeout_s, 45);
 	ck_assert_uint_eq(cfg->max_page_bytes, 2 * 1024 * 1024);
@@ -112,15 +114,16 @@ START_TEST(full_file_sets_every_key)
 	ck_assert_uint_eq(cfg->refresh_interval_s, 7 * 86400);
 
 	ck_assert_uint_eq(cfg->ring_capacity, 4096);
+	ck_assert_uint_eq(cfg->ring_max_bytes, 128 * 1024 * 1024);
 
 	ck_assert_str_eq(cfg->brokers, "k1.example:9092,k2.example:9093,[::1]:9094");
 	ck_assert(!cfg->brokers_embedded);
 	ck_assert_uint_eq(cfg->kafka_props.n, 2);
 	ck_assert_str_eq(cfg->kafka_props.items[0].key, "socket.timeout.ms");
 	ck_assert_str_eq(cfg->kafka_props.items[0].value, "10000");
-	ck_assert_uint_eq(cfg->kafka_props.items[0].line, 42);
+	ck_assert_uint_eq(cfg->kafka_props.items[0].line, 45);
 	ck_assert_str_eq(cfg->kafka_props.items[1].key, "client.id");
-	ck_assert_uint_eq(cfg->kafka_props.items[1].line, 43);
+	ck_assert_uint_eq(cfg->kafka_props.items[1].line, 46);
 	ck_assert_str_eq(cfg->kafka_debug, "cgrp, fetch");
 
 	ck_assert_str_eq(cfg->topic, "recipes.parsed");
@@ -137,7 +140,7 @@ START_TEST(full_file_sets_every_key)
 	ck_assert_double_eq(cfg->calorie_threshold, 350.5);
 	ck_assert_uint_eq(cfg->consumer_props.n, 1);
 	ck_assert_str_eq(cfg->consumer_props.items[0].key, "session.timeout.ms");
-	ck_assert_uint_eq(cfg->consumer_props.items[0].line, 57);
+	ck_assert_uint_eq(cfg->consumer_props.items[0].line, 60);
 
 	ck_assert_int_eq(cfg->sink, RSD_SINK_STDOUT);
 	ck_assert_str_eq(cfg->identifier, "rsd-test");
@@ -168,6 +171,8 @@ START_TEST(defaults_of_a_minimal_file)
 	ck_assert_uint_eq(cfg->delay_ms, 1000);
 	ck_assert_uint_eq(cfg->max_depth, 5);
 	ck_assert_uint_eq(cfg->max_pages, 0);
+	ck_assert_uint_eq(cfg->max_queued, 1000000);
+	ck_assert_uint_eq(cfg->max_queued_per_host, 100000);
 	ck_assert_str_eq(cfg->user_agent,
 			 "recipe-scraperd/" RSD_VERSION " (+https://github.com/recipe-scraperd)");
 	ck_assert_uint_eq(cfg->timeout_s, 30);
@@ -182,6 +187,7 @@ START_TEST(defaults_of_a_minimal_file)
 	ck_assert_uint_eq(cfg->recrawl_interval_s, 86400);
 	ck_assert_uint_eq(cfg->refresh_interval_s, 86400);
 	ck_assert_uint_eq(cfg->ring_capacity, 1024);
+	ck_assert_uint_eq(cfg->ring_max_bytes, 64 * 1024 * 1024);
 	ck_assert_str_eq(cfg->brokers, "localhost:9092");
 	ck_assert(!cfg->brokers_embedded);
 	ck_assert_ptr_null(cfg->kafka_debug);
@@ -734,11 +740,11 @@ START_TEST(keys_table_lists_every_key)
 		"daemon.state_dir", "daemon.shutdown_timeout_s", "daemon.watchdog",
 		"scraper.start_urls", "scraper.allowed_hosts", "scraper.follow", "scraper.recipe",
 		"scraper.follow_from_recipes", "scraper.threads", "scraper.max_connections", "scraper.max_connections_per_host",
-		"scraper.delay_ms", "scraper.max_depth", "scraper.max_pages", "scraper.user_agent",
-		"scraper.timeout_s", "scraper.max_page_bytes", "scraper.robots", "scraper.sitemaps",
+		"scraper.delay_ms", "scraper.max_depth", "scraper.max_queued", "scraper.max_queued_per_host",
+		"scraper.max_pages", "scraper.user_agent", "scraper.timeout_s", "scraper.max_page_bytes", "scraper.robots", "scraper.sitemaps",
 		"scraper.sitemap_urls", "scraper.allow_private_addresses", "scraper.dedup_canonical", "scraper.recrawl_interval_s",
 		"scraper.refresh_interval_s",
-		"scraper.max_retries", "scraper.retry_backoff_ms", "ring.capacity",
+		"scraper.max_retries", "scraper.retry_backoff_ms", "ring.capacity", "ring.max_bytes",
 		"kafka.brokers", "kafka.debug", "producer.topic", "producer.raw_topic", "producer.partitions",
 		"producer.replication_factor", "consumer.enabled",
 		"consumer.group_id", "consumer.topics", "consumer.calorie_threshold", "journal.sink",

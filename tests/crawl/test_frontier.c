@@ -394,6 +394,48 @@ START_TEST(test_max_pages)
 }
 END_TEST
 
+static size_t reports_of(const char *prefix)
+{
+	size_t hits = 0;
+	for (size_t i = 0; i < n_reports; i++)
+		hits += strncmp(reports[i], prefix, strlen(prefix)) == 0;
+	return hits;
+}
+
+/* The frontier holds at most max_queued URLs, max_queued_per_host of one
+ * host: beyond, links (and sitemap entries, admitted the same way) are
+ * refused as queue_full, counted, and admitted again once there is room. */
+START_TEST(test_queue_bounds)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n"
+						   "max_queued = 5\nmax_queued_per_host = 3\n"
+						   "max_connections_per_host = 8\n");
+	struct rsd_frontier *f = make(cfg, NULL);
+	char *a[] = { "http://a.test/1", "http://a.test/2", "http://a.test/3", "http://a.test/4" };
+	ck_assert_int_eq(rsd_frontier_add_links(f, NULL, a, 4, 1), 3);
+	ck_assert_uint_eq(reports_of("queue_full a.test http://a.test/4 | frontier full"), 1);
+	char *b[] = { "http://b.test/1", "http://b.test/2", "http://c.test/1" };
+	ck_assert_int_eq(rsd_frontier_add_links(f, NULL, b, 3, 1), 2);
+	ck_assert_uint_eq(reports_of("queue_full c.test http://c.test/1 | frontier full (5 URLs"), 1);
+	ck_assert_uint_eq(atomic_load(&stats.queued), 5);
+	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_QUEUE_FULL]), 2);
+	/* room again: the refused URLs were not marked seen */
+	struct rsd_job j = take(f);
+	ck_assert(strncmp(j.url, "http://a.test/", 14) == 0 || strncmp(j.url, "http://b.test/", 14) == 0);
+	char *again[] = { j.url[7] == 'a' ? "http://a.test/4" : "http://c.test/1" };
+	ck_assert_int_eq(rsd_frontier_add_links(f, NULL, again, 1, 1), 1);
+	ck_assert_uint_eq(atomic_load(&stats.queued), 5);
+	rsd_frontier_done(f, &j);
+	for (int i = 0; i < 5; i++) {
+		struct rsd_job k = take(f);
+		rsd_frontier_done(f, &k);
+	}
+	expect_finished(f);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_redirects)
 {
 	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\nfollow = /cat/\n");
@@ -658,6 +700,7 @@ int main(void)
 	tcase_add_test(tc, test_retry_backoff);
 	tcase_add_test(tc, test_retry_after);
 	tcase_add_test(tc, test_max_pages);
+	tcase_add_test(tc, test_queue_bounds);
 	tcase_add_test(tc, test_redirects);
 	tcase_add_test(tc, test_delivered_not_admitted);
 	tcase_add_test(tc, test_robots_unavailable_says_why);

@@ -122,6 +122,46 @@ START_TEST(test_torn_tail_is_cut)
 }
 END_TEST
 
+/* A record refused as too large settles its page (a rejected mark with the
+ * copy's hash) across restarts and compaction; a later delivery of a changed
+ * copy replaces the mark. */
+START_TEST(test_rejected_marks)
+{
+	char *dir = crawl_tmpdir();
+	struct rsd_state *s = open_scoped(dir);
+	const char *url = "http://h.test/huge";
+	ck_assert_int_eq(rsd_state_set_fetched(s, url, 1000, NULL, NULL, 0x77), 0);
+	ck_assert_int_eq(rsd_state_mark_rejected(s, url, 0x77), 0);
+	ck_assert_int_eq(rsd_state_sync(s), 0);
+	rsd_state_close(s);
+
+	for (int round = 0; round < 2; round++) { /* replayed, and from what the replay kept */
+		s = open_scoped(dir);
+		struct rsd_page_meta m;
+		ck_assert_int_eq(rsd_state_lookup(s, url, &m), 0);
+		ck_assert(m.delivered && m.rejected);
+		ck_assert_uint_eq(m.delivered_hash, 0x77);
+		rsd_page_meta_clear(&m);
+		ck_assert(rsd_state_is_delivered(s, url, 0));
+		rsd_state_close(s);
+	}
+	s = open_scoped(dir);
+	ck_assert_int_eq(rsd_state_mark_delivered(s, url, 0x78), 0);
+	rsd_state_close(s);
+	s = open_scoped(dir);
+	struct rsd_page_meta m;
+	ck_assert_int_eq(rsd_state_lookup(s, url, &m), 0);
+	ck_assert(m.delivered && !m.rejected);
+	ck_assert_uint_eq(m.delivered_hash, 0x78);
+	rsd_page_meta_clear(&m);
+	/* another cluster (perhaps with a larger message.max.bytes) tries it */
+	ck_assert_int_eq(rsd_state_set_scope(s, "cluster-B", TOPIC), 0);
+	ck_assert(!rsd_state_is_delivered(s, url, 0));
+	rsd_state_close(s);
+	crawl_rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_compaction)
 {
 	char *dir = crawl_tmpdir();
@@ -384,6 +424,7 @@ int main(void)
 	TCase *tc = tcase_create("state");
 	tcase_add_test(tc, test_replay);
 	tcase_add_test(tc, test_torn_tail_is_cut);
+	tcase_add_test(tc, test_rejected_marks);
 	tcase_add_test(tc, test_compaction);
 	tcase_add_test(tc, test_in_memory_and_many);
 	tcase_add_test(tc, test_unwritable_dir);

@@ -19,6 +19,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import urllib.parse
 
 try:
@@ -67,6 +68,29 @@ def extract(binary, files):
     out = subprocess.run([binary, "extract", "--url", URL, *files], check=True,
                          capture_output=True, text=True).stdout
     return [json.loads(line) for line in out.splitlines()]
+
+
+def check_oversized(binary, validator):
+    """A page whose fields exceed the size caps gives a valid record that
+    fits one Kafka message and names the cut fields in "truncated"."""
+    recipe = {"@type": "Recipe", "name": "T\u00e9 " * 300000,
+              "description": "\u20ac \"tart\" " * 100000,
+              "recipeIngredient": ["%d g flour" % i for i in range(1, 20001)],
+              "recipeInstructions": "Mix and bake."}
+    html = ('<html><head><script type="application/ld+json">%s</script></head></html>'
+            % json.dumps(recipe, ensure_ascii=False))
+    with tempfile.NamedTemporaryFile("w", suffix=".html", encoding="utf-8") as f:
+        f.write(html)
+        f.flush()
+        [record] = extract(binary, [f.name])
+    failures = ["oversized page: %s: %s" % ("/".join(map(str, e.absolute_path)) or "(record)",
+                                            e.message) for e in validator.iter_errors(record)]
+    size = len(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode())
+    if size > 1000000:
+        failures.append("oversized page: record of %d bytes" % size)
+    if record.get("truncated") != ["title", "description", "ingredients"]:
+        failures.append("oversized page: truncated is %r" % record.get("truncated"))
+    return failures
 
 
 def main():
@@ -120,6 +144,8 @@ def main():
     for example in schema.get("examples", []):
         for error in validator.iter_errors(example):
             failures.append("schema example: %s" % error.message)
+
+    failures += check_oversized(binary, validator)
 
     no_recipe = extract(binary, [os.path.join(site, "about.html")])
     if no_recipe != [{}]:

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "record_caps.h"
+
 #define PAGE_URL "https://kitchen.test/recipes/x.html"
 
 static rsd_extractor *x;
@@ -543,7 +545,9 @@ START_TEST(plain_html_adversarial)
 	ck_assert_int_eq(rsd_extract(x, b.p, b.len, PAGE_URL, NULL, 0, &a), 0);
 	ck_assert_int_eq(rsd_extract(x, b.p, b.len, PAGE_URL, NULL, RSD_EXTRACT_FULL_PARSE, &c), 0);
 	ck_assert_ptr_nonnull(a.record);
-	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(a.record, "ingredients")), 40000);
+	/* all 40,000 read; the record keeps the first RSD_CAP_INGREDIENTS */
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(a.record, "ingredients")),
+			 RSD_CAP_INGREDIENTS);
 	assert_str(a.record, "yields", NULL); /* a million digits are no count */
 	assert_list(a.record, "instructions_list", "Stir.");
 	assert_str(a.record, "title", "Big");
@@ -929,9 +933,10 @@ START_TEST(many_references)
 	ck_assert_int_eq(rsd_extract(x, b.p, b.len, PAGE_URL, NULL, 0, &res), 0);
 	assert_str(res.record, "author", "Ann");
 	const cJSON *steps = cJSON_GetObjectItemCaseSensitive(res.record, "instructions_list");
-	ck_assert_int_eq(cJSON_GetArraySize(steps), STEPS);
+	/* every reference resolved; the record keeps the first RSD_CAP_STEPS */
+	ck_assert_int_eq(cJSON_GetArraySize(steps), RSD_CAP_STEPS);
 	ck_assert_str_eq(cJSON_GetArrayItem(steps, 0)->valuestring, "Step 0.");
-	ck_assert_str_eq(cJSON_GetArrayItem(steps, STEPS - 1)->valuestring, "Step 19999.");
+	ck_assert_str_eq(cJSON_GetArrayItem(steps, RSD_CAP_STEPS - 1)->valuestring, "Step 127.");
 	rsd_extract_result_clear(&res);
 	free(b.p);
 }
@@ -940,10 +945,11 @@ END_TEST
 /* Lists a hostile page makes huge: each item read used to be compared
  * with every one kept (a hundred thousand keywords took minutes, as many
  * nutrients 13 s). The first RSD_LIST_READ_MAX (1024) items of a list are
- * read, the first 64 nutrients kept; real pages give under a hundred. */
+ * read, the first 64 nutrients kept; real pages give under a hundred. The
+ * record then keeps the first items up to its caps (record_caps.h). */
 START_TEST(huge_lists_are_cut)
 {
-	enum { ITEMS = 100000, READ = 1024, NUTRIENTS = 64 };
+	enum { ITEMS = 100000, NUTRIENTS = 64 };
 	struct page b;
 	FILE *f = page_start(&b);
 	fputs("<script type=application/ld+json>{\"@type\":\"Recipe\",\"name\":\"R\","
@@ -961,10 +967,10 @@ START_TEST(huge_lists_are_cut)
 	struct rsd_extract_result res;
 	ck_assert_int_eq(rsd_extract(x, b.p, b.len, PAGE_URL, NULL, 0, &res), 0);
 	const cJSON *r = res.record;
-	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "keywords")), READ);
-	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "category")), READ);
-	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "category"), READ - 1)->valuestring,
-			 "c1023");
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "keywords")), RSD_CAP_KEYWORDS);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "category")), RSD_CAP_TERMS);
+	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "category"), RSD_CAP_TERMS - 1)->valuestring,
+			 "c15");
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "nutrients")), NUTRIENTS);
 	assert_num(r, "calories", 250);
 	rsd_extract_result_clear(&res);
@@ -979,7 +985,7 @@ START_TEST(huge_lists_are_cut)
 	page_done(&b);
 	ck_assert_int_eq(rsd_extract(x, b.p, b.len, PAGE_URL, NULL, 0, &res), 0);
 	const cJSON *ing = cJSON_GetObjectItemCaseSensitive(res.record, "ingredients");
-	ck_assert_int_eq(cJSON_GetArraySize(ing), READ);
+	ck_assert_int_eq(cJSON_GetArraySize(ing), RSD_CAP_INGREDIENTS);
 	ck_assert_str_eq(cJSON_GetArrayItem(ing, 1)->valuestring, "1 g salt");
 	rsd_extract_result_clear(&res);
 	free(b.p);

@@ -574,6 +574,44 @@ START_TEST(raw_page_too_large)
 }
 END_TEST
 
+/* A record above message.max.bytes (librdkafka refuses it at produce time
+ * with MSG_SIZE_TOO_LARGE, as the broker would in its report) is given up
+ * once, not retried, and marked rejected with its page's content hash: the
+ * page is settled until it changes (rsd_state_mark_rejected). */
+START_TEST(record_too_large_given_up_and_marked)
+{
+	const char *url = "https://recipes.test/r/big";
+	char *text = malloc(3000);
+	cJSON *doc = cJSON_Parse("{\"schema\":1,\"url\":\"https://recipes.test/r/big\"}");
+	struct rsd_record *rec;
+	struct rsd_page_meta m;
+
+	memset(text, 'x', 2999);
+	text[2999] = '\0';
+	cJSON_AddStringToObject(doc, "title", text);
+	rec = rsd_record_new(url, doc, NULL, 0);
+	rec->content_hash = 0x5eed;
+	cJSON_Delete(doc);
+	free(text);
+	t_producer_prop(&P.tc, "message.max.bytes", "1000");
+	start_producer();
+	ck_assert_int_eq(rsd_ring_mp_enqueue_wait(P.ring, rec), 0);
+	/* settled while running (the cluster known, as in the daemon, which
+	 * starts the scrapers only then), not cut short by the join */
+	ck_assert(rsd_producer_wait_settled(P.prod, 1, 10000));
+	rsd_ring_close(P.ring);
+	rsd_producer_join(P.prod, 10000);
+	ck_assert_uint_eq(atomic_load(&rsd_producer_stats(P.prod)->too_large), 1);
+	ck_assert_uint_eq(atomic_load(&rsd_producer_stats(P.prod)->failed), 1);
+	ck_assert_uint_eq(atomic_load(&rsd_producer_stats(P.prod)->produced), 0);
+	ck_assert_int_eq(rsd_state_lookup(P.state, url, &m), 0);
+	ck_assert(m.delivered && m.rejected);
+	ck_assert_uint_eq(m.delivered_hash, 0x5eed);
+	rsd_page_meta_clear(&m);
+	ck_assert(rsd_state_is_delivered(P.state, url, 0));
+}
+END_TEST
+
 START_TEST(bad_property_reported)
 {
 	char err[512];
@@ -708,6 +746,7 @@ static Suite *pipeline_suite(void)
 	tcase_add_test(tc, fatal_error_fails_the_rest);
 	tcase_add_test(tc, shutdown_bounded_when_down);
 	tcase_add_test(tc, raw_page_too_large);
+	tcase_add_test(tc, record_too_large_given_up_and_marked);
 	tcase_add_test(tc, bad_property_reported);
 	tcase_add_test(tc, debug_lines_forwarded);
 	tcase_add_test(tc, fixed_port_bootstrap);

@@ -169,6 +169,40 @@ START_TEST(huge_value_is_invalid_not_copied)
 }
 END_TEST
 
+/* A record from another producer, under RSD_SINK_MAX_VALUE but with a
+ * 900 KB title and a 60 KB URL: MESSAGE, RECIPE_TITLE and RECIPE_URL are
+ * cut (at a UTF-8 boundary), so the entry is the record plus ~20 KiB. */
+START_TEST(huge_title_and_url_are_cut)
+{
+	enum { TITLE = 900000, PATH = 60000 };
+	char *v = malloc(TITLE + PATH + 128), *p = v;
+	struct rsd_sink_entry e;
+	size_t len, total = 0;
+
+	p += sprintf(p, "{\"schema\":1,\"url\":\"https://a.test/");
+	memset(p, 'p', PATH);
+	p += PATH;
+	p += sprintf(p, "\",\"title\":\"x");
+	for (int i = 0; i < TITLE / 2; i++, p += 2)
+		memcpy(p, "\xc3\xa9", 2); /* "é": the cap falls inside one */
+	p += sprintf(p, "\",\"calories\":900}");
+	build(v, (size_t)(p - v), &e);
+	ck_assert_int_eq(e.outcome, RSD_SINK_WROTE_ALERT);
+	const char *t = rsd_sink_entry_get(&e, "RECIPE_TITLE", &len);
+	ck_assert_uint_eq(len, 1023); /* "x" and 511 whole "é" */
+	ck_assert(memcmp(t + len - 2, "\xc3\xa9", 2) == 0);
+	rsd_sink_entry_get(&e, "RECIPE_URL", &len);
+	ck_assert_uint_eq(len, 8192);
+	rsd_sink_entry_get(&e, "MESSAGE", &len);
+	ck_assert_uint_lt(len, 1023 + 8192 + 64);
+	for (size_t i = 0; i < e.n; i++)
+		total += e.fields[i].len;
+	ck_assert_uint_lt(total, (size_t)(p - v) + 20 * 1024);
+	rsd_sink_entry_clear(&e);
+	free(v);
+}
+END_TEST
+
 /* The stdout sink: one JSON object per line, same fields, any bytes. */
 START_TEST(stdout_json_lines)
 {
@@ -240,6 +274,7 @@ static Suite *sink_suite(void)
 	tcase_add_test(tc, unknown_calories);
 	tcase_add_loop_test(tc, invalid_records, 0, (int)(sizeof(invalid) / sizeof(invalid[0])));
 	tcase_add_test(tc, huge_value_is_invalid_not_copied);
+	tcase_add_test(tc, huge_title_and_url_are_cut);
 	tcase_add_test(tc, stdout_json_lines);
 	tcase_add_test(tc, stdout_write_error);
 	suite_add_tcase(s, tc);

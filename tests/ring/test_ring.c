@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <linux/membarrier.h>
@@ -86,6 +87,17 @@ static void *blocking_enqueue(void *arg)
 	b->tid = gettid();
 	sem_post(&b->started);
 	b->result = rsd_ring_mp_enqueue_wait(b->ring, item_of(b->value));
+	return NULL;
+}
+
+/* Enqueues value charging timeout_ms bytes (the field doubles as the size). */
+static void *blocking_enqueue_bytes(void *arg)
+{
+	struct blocker *b = arg;
+
+	b->tid = gettid();
+	sem_post(&b->started);
+	b->result = rsd_ring_mp_enqueue_wait_bytes(b->ring, item_of(b->value), (size_t)b->timeout_ms);
 	return NULL;
 }
 
@@ -364,6 +376,106 @@ START_TEST(test_close_wakes_blocked_consumer)
 	start_blocker(&b, ring, blocking_dequeue, 0, -1);
 	rsd_ring_close(ring);
 	ck_assert_int_eq(join_blocker(&b), -EPIPE);
+	rsd_ring_free(ring);
+}
+END_TEST
+
+/* ---- byte budget --------------------------------------------------------- */
+
+/* Slots free but bytes used up: the producer sleeps until a release makes
+ * room; an item larger than the whole budget passes alone. */
+START_TEST(test_bytes_block_until_released)
+{
+	rsd_ring *ring = ring_new_ok(16);
+	struct blocker b;
+	void *item = NULL;
+
+	ck_assert_int_eq(rsd_ring_set_max_bytes(ring, 100), 0);
+	ck_assert_int_eq(rsd_ring_mp_enqueue_wait_bytes(ring, item_of(1), 60), 0);
+	ck_assert_int_eq(rsd_ring_mp_enqueue_wait_bytes(ring, item_of(2), 30), 0);
+	start_blocker(&b, ring, blocking_enqueue_bytes, 3, 50);
+	ck_assert_uint_eq(rsd_ring_bytes(ring), 90);
+	expect_items(ring, 1, 1);
+	ck_assert_uint_eq(rsd_ring_bytes(ring), 90); /* charged until released */
+	rsd_ring_release_bytes(ring, 60);
+	ck_assert_int_eq(join_blocker(&b), 0);
+	ck_assert_uint_eq(rsd_ring_bytes(ring), 80);
+	expect_items(ring, 2, 2);
+	rsd_ring_release_bytes(ring, 80);
+	ck_assert_int_eq(rsd_ring_mp_enqueue_wait_bytes(ring, item_of(4), 5000), 0);
+	ck_assert_int_eq(rsd_ring_sc_try_dequeue(ring, &item), 0);
+	rsd_ring_release_bytes(ring, 5000);
+	ck_assert_uint_eq(rsd_ring_bytes(ring), 0);
+	rsd_ring_free(ring);
+}
+END_TEST
+
+START_TEST(test_close_wakes_producer_waiting_for_bytes)
+{
+	rsd_ring *ring = ring_new_ok(16);
+	struct blocker b;
+
+	ck_assert_int_eq(rsd_ring_set_max_bytes(ring, 100), 0);
+	ck_assert_int_eq(rsd_ring_mp_enqueue_wait_bytes(ring, item_of(1), 100), 0);
+	start_blocker(&b, ring, blocking_enqueue_bytes, 2, 1);
+	rsd_ring_close(ring);
+	ck_assert_int_eq(join_blocker(&b), -EPIPE);
+	ck_assert_uint_eq(rsd_ring_bytes(ring), 100); /* the refused item is not charged */
+	expect_items(ring, 1, 1);
+	rsd_ring_free(ring);
+}
+END_TEST
+
+enum { BYTES_PRODUCERS = 4, BYTES_ITEMS = 5000, BYTES_MAX = 1000 };
+
+static size_t size_of_item(uintptr_t v)
+{
+	return 1 + (v * 7919) % 300; /* 1..300 bytes, never above the budget */
+}
+
+static void *bytes_producer(void *arg)
+{
+	rsd_ring *ring = *(rsd_ring **)arg;
+	static atomic_uint next_id;
+	uintptr_t base = atomic_fetch_add(&next_id, 1) * BYTES_ITEMS;
+
+	for (uintptr_t i = 1; i <= BYTES_ITEMS; i++)
+		if (rsd_ring_mp_enqueue_wait_bytes(ring, item_of(base + i), size_of_item(base + i)) != 0)
+			return (void *)1;
+	return NULL;
+}
+
+/* Producers far faster than the budget allows: they wait, the total charged
+ * never exceeds max_bytes, and every item arrives exactly once. */
+START_TEST(test_bytes_bound_holds_and_nothing_is_lost)
+{
+	rsd_ring *ring = ring_new_ok(1024);
+	pthread_t t[BYTES_PRODUCERS];
+	static unsigned char seen[BYTES_PRODUCERS * BYTES_ITEMS + 1];
+	size_t got = 0, peak = 0;
+
+	memset(seen, 0, sizeof(seen));
+	ck_assert_int_eq(rsd_ring_set_max_bytes(ring, BYTES_MAX), 0);
+	for (int i = 0; i < BYTES_PRODUCERS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, bytes_producer, &ring), 0);
+	while (got < (size_t)BYTES_PRODUCERS * BYTES_ITEMS) {
+		void *item = NULL;
+		ck_assert_int_eq(rsd_ring_sc_dequeue_wait(ring, &item, WAIT_MS), 0);
+		uintptr_t v = value_of(item);
+		ck_assert_uint_le(v, (uintptr_t)BYTES_PRODUCERS * BYTES_ITEMS);
+		ck_assert_int_eq(seen[v]++, 0);
+		size_t used = rsd_ring_bytes(ring);
+		peak = used > peak ? used : peak;
+		rsd_ring_release_bytes(ring, size_of_item(v));
+		got++;
+	}
+	for (int i = 0; i < BYTES_PRODUCERS; i++) {
+		void *r;
+		ck_assert_int_eq(pthread_join(t[i], &r), 0);
+		ck_assert_ptr_null(r);
+	}
+	ck_assert_uint_le(peak, BYTES_MAX);
+	ck_assert_uint_eq(rsd_ring_bytes(ring), 0);
 	rsd_ring_free(ring);
 }
 END_TEST
@@ -850,6 +962,9 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_close_rejects_enqueue_and_drains);
 	tcase_add_test(tc, test_close_wakes_blocked_producer);
 	tcase_add_test(tc, test_close_wakes_blocked_consumer);
+	tcase_add_test(tc, test_bytes_block_until_released);
+	tcase_add_test(tc, test_close_wakes_producer_waiting_for_bytes);
+	tcase_add_test(tc, test_bytes_bound_holds_and_nothing_is_lost);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("blocking");
