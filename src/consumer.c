@@ -273,6 +273,7 @@ static void handle_message(struct rsd_consumer *c, const rd_kafka_message_t *m)
 	enum rsd_sink_outcome outcome;
 
 	if (rsd_sink_write(c->sink, &sm, &outcome) < 0) {
+		atomic_fetch_add(&c->stats.sink_errors, 1);
 		retry_later(c, m);
 		return;
 	}

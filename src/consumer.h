@@ -24,6 +24,7 @@ struct rsd_consumer_stats {
 	atomic_uint_fast64_t lag;       /* sum over assigned partitions, sampled */
 	atomic_uint_fast64_t assigned;  /* partitions currently assigned */
 	atomic_uint_fast64_t progress;  /* bumped every loop iteration (watchdog) */
+	atomic_uint_fast64_t sink_errors; /* failed journal (sink) writes, each retried */
 };
 
 /* The sink is owned by the consumer from here on (freed by rsd_consumer_free,
