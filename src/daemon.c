@@ -127,6 +127,7 @@ struct rsd_daemon {
 	uint64_t records, no_recipe, sink_errors, producer_errors, consumer_errors;
 
 	struct rsd_refusal_table *refusals; /* which refusals were logged already */
+	struct rsd_host_stats *hosts;       /* pages per host, across scraper restarts */
 };
 
 static uint64_t now_usec(clockid_t clock)
@@ -601,6 +602,7 @@ static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
 	rsd_scraper_set_once(d->scraper, d->opt->once);
 	rsd_scraper_set_failure_cb(d->scraper, log_page_failure, d);
 	rsd_scraper_set_refusal_cb(d->scraper, log_refusal, d);
+	rsd_scraper_set_host_stats(d->scraper, d->hosts);
 	return rsd_scraper_start(d->scraper);
 }
 
@@ -820,6 +822,7 @@ static void publish_metrics(struct rsd_daemon *d)
 		.start_time_s = d->started_unix,
 	};
 	memcpy(s.by_cause, c.by_cause, sizeof s.by_cause);
+	s.n_hosts = rsd_host_stats_read(d->hosts, s.hosts, RSD_METRICS_HOSTS, &s.other_hosts);
 	s.healthy = !unhealthy(d, &c, now_usec(CLOCK_MONOTONIC), s.health_reason,
 			       sizeof s.health_reason);
 	rsd_metrics_publish(d->metrics, &s);
@@ -1316,6 +1319,7 @@ static void daemon_free(struct rsd_daemon *d)
 	rsd_metrics_stop(d->metrics);
 	free(d->metrics_listen);
 	rsd_refusal_table_free(d->refusals);
+	rsd_host_stats_free(d->hosts);
 	close_fd(&d->signal_fd);
 	close_fd(&d->wake_fd);
 	close_fd(&d->timer_fd);
@@ -1340,8 +1344,10 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 		d.watchdog_usec = 0;
 
 	int r = rsd_refusal_table_new(RSD_REFUSAL_REPORTS, &d.refusals);
+	if (r == 0)
+		r = rsd_host_stats_new(RSD_METRICS_HOSTS, &d.hosts);
 	if (r < 0) {
-		rsd_log(LOG_ERR, "Cannot allocate the refusal table: %s", strerror(-r));
+		rsd_log(LOG_ERR, "Cannot allocate the refusal and host tables: %s", strerror(-r));
 		daemon_free(&d);
 		return RSD_EXIT_FAILURE;
 	}

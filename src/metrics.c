@@ -124,8 +124,38 @@ static void render_causes(FILE *f, const struct rsd_metrics_snapshot *s, bool re
 				rsd_cause_info(i)->name, s->by_cause[i]);
 }
 
+/* A label value as the format wants it: backslash, quote and line feed
+ * escaped (host names from URLs have none, but the format is not ours to
+ * break). */
+static void label_value(FILE *f, const char *v)
+{
+	for (; *v; v++)
+		if (*v == '\\' || *v == '"')
+			fprintf(f, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+}
+
+static void render_host_family(FILE *f, const struct rsd_metrics_snapshot *s, bool failed)
+{
+	const char *name = failed ? "host_pages_failed_total" : "host_pages_fetched_total";
+	header(f, name, "counter",
+	       failed ? "Pages given up on, by host (the first 20 hosts seen; the rest as (other))."
+		      : "Pages fetched, by host (the first 20 hosts seen; the rest as (other)).");
+	for (size_t i = 0; i <= s->n_hosts; i++) {
+		const struct rsd_host_count *h = i < s->n_hosts ? &s->hosts[i] : &s->other_hosts;
+		fprintf(f, RSD_PREFIX "%s{host=\"", name);
+		label_value(f, i < s->n_hosts ? h->host : "(other)");
+		fprintf(f, "\"} %" PRIu64 "\n", failed ? h->failed : h->fetched);
+	}
+}
+
 static void render_labelled(FILE *f, const struct rsd_metrics_snapshot *s)
 {
+	render_host_family(f, s, false);
+	render_host_family(f, s, true);
 	header(f, "kafka_errors_total", "counter", "Errors librdkafka reported, by client.");
 	fprintf(f, RSD_PREFIX "kafka_errors_total{client=\"producer\"} %" PRIu64 "\n",
 		s->producer_errors);

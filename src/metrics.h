@@ -15,7 +15,12 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "host_stats.h"
 #include "refusal.h"
+
+/* Hosts with a series of their own; pages of later hosts count as
+ * host="(other)". */
+#define RSD_METRICS_HOSTS 20
 
 struct rsd_metrics_snapshot {
 	/* counters (totals since start, across reloads) */
@@ -28,6 +33,9 @@ struct rsd_metrics_snapshot {
 	/* gauges (now) */
 	uint64_t ring_depth, ring_capacity, records_in_flight, kafka_queue;
 	uint64_t frontier_queued, fetches_in_flight, consumer_lag, partitions_assigned;
+	struct rsd_host_count hosts[RSD_METRICS_HOSTS];
+	size_t n_hosts;
+	struct rsd_host_count other_hosts;
 	double start_time_s; /* the process's start, Unix time */
 	bool healthy;
 	char health_reason[256]; /* why not, when !healthy */

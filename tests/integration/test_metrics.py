@@ -7,8 +7,8 @@ embedded, sink = stdout).
 - /metrics parses with a strict Prometheus text (0.0.4) parser written
   here: HELP and TYPE once per family and before its samples, counters
   named *_total, valid names, labels and values, no duplicate series;
-- pages_fetched_total equals the pages the site served, records
-  acknowledged and consumed equal its recipes;
+- pages_fetched_total (and the site's host_pages_fetched_total) equals
+  the pages the site served, records consumed equal its recipes;
 - /healthz answers 200 "ok"; other paths 404, POST 405, HEAD 200;
 - a burst of 50 concurrent scrapes is answered or refused cleanly (the
   endpoint takes 16 connections, 8 per address), and the next scrape works;
@@ -251,6 +251,9 @@ def exercise(binary, work, site):
             served = site.served
         check(value(samples, "pages_fetched_total") == served == RECIPES + 1,
               "pages_fetched_total %s, site served %d" % (value(samples, "pages_fetched_total"), served))
+        check(value(samples, "host_pages_fetched_total", host="127.0.0.1") == served and
+              value(samples, "host_pages_fetched_total", host="(other)") == 0,
+              "host_pages_fetched_total: %s" % {k: v for k, v in samples.items() if "host_" in k[0]})
         check(value(samples, "records_consumed_total") == RECIPES, "consumed %s" % value(samples, "records_consumed_total"))
         check(value(samples, "pages_skipped_total", cause="depth") is not None, "no cause=\"depth\" series")
         check(value(samples, "build_info", version=os.environ.get("RSD_VERSION", "0.1.0")) == 1, "build_info")
