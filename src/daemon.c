@@ -822,6 +822,8 @@ static void publish_metrics(struct rsd_daemon *d)
 		.start_time_s = d->started_unix,
 	};
 	memcpy(s.by_cause, c.by_cause, sizeof s.by_cause);
+	if (d->consumer)
+		s.n_lags = rsd_consumer_partition_lag(d->consumer, s.lags, RSD_CONSUMER_LAG_PARTITIONS);
 	s.n_hosts = rsd_host_stats_read(d->hosts, s.hosts, RSD_METRICS_HOSTS, &s.other_hosts);
 	s.healthy = !unhealthy(d, &c, now_usec(CLOCK_MONOTONIC), s.health_reason,
 			       sizeof s.health_reason);

@@ -152,8 +152,21 @@ static void render_host_family(FILE *f, const struct rsd_metrics_snapshot *s, bo
 	}
 }
 
+static void render_partition_lag(FILE *f, const struct rsd_metrics_snapshot *s)
+{
+	header(f, "consumer_partition_lag", "gauge",
+	       "Messages behind the end of each assigned partition (at most 64 partitions).");
+	for (size_t i = 0; i < s->n_lags; i++) {
+		fputs(RSD_PREFIX "consumer_partition_lag{topic=\"", f);
+		label_value(f, s->lags[i].topic);
+		fprintf(f, "\",partition=\"%" PRId32 "\"} %" PRIu64 "\n", s->lags[i].partition,
+			s->lags[i].lag);
+	}
+}
+
 static void render_labelled(FILE *f, const struct rsd_metrics_snapshot *s)
 {
+	render_partition_lag(f, s);
 	render_host_family(f, s, false);
 	render_host_family(f, s, true);
 	header(f, "kafka_errors_total", "counter", "Errors librdkafka reported, by client.");

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "consumer.h"
 #include "host_stats.h"
 #include "refusal.h"
 
@@ -36,6 +37,8 @@ struct rsd_metrics_snapshot {
 	struct rsd_host_count hosts[RSD_METRICS_HOSTS];
 	size_t n_hosts;
 	struct rsd_host_count other_hosts;
+	struct rsd_partition_lag lags[RSD_CONSUMER_LAG_PARTITIONS];
+	size_t n_lags;
 	double start_time_s; /* the process's start, Unix time */
 	bool healthy;
 	char health_reason[256]; /* why not, when !healthy */

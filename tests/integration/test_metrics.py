@@ -254,6 +254,10 @@ def exercise(binary, work, site):
         check(value(samples, "host_pages_fetched_total", host="127.0.0.1") == served and
               value(samples, "host_pages_fetched_total", host="(other)") == 0,
               "host_pages_fetched_total: %s" % {k: v for k, v in samples.items() if "host_" in k[0]})
+        lags = {k: v for k, v in samples.items() if k[0].endswith("consumer_partition_lag")}
+        check(len(lags) == 6 and all(dict(k[1])["topic"] == "parsed_recipes" for k in lags)
+              and sorted(dict(k[1])["partition"] for k in lags) == [str(i) for i in range(6)],
+              "consumer_partition_lag: %s" % lags)
         check(value(samples, "records_consumed_total") == RECIPES, "consumed %s" % value(samples, "records_consumed_total"))
         check(value(samples, "pages_skipped_total", cause="depth") is not None, "no cause=\"depth\" series")
         check(value(samples, "build_info", version=os.environ.get("RSD_VERSION", "0.1.0")) == 1, "build_info")
