@@ -1359,7 +1359,7 @@ static void enter_section(struct loader *ld, const char *name, size_t len)
 	if (!ld->section)
 		report(ld, ld->lineno,
 		       "unknown section [%.*s] (sections: daemon, scraper, ring, kafka, producer, consumer, "
-		       "journal)",
+		       "journal, metrics)",
 		       (int)len, name);
 }
 
