@@ -67,7 +67,8 @@
  * watchdog is off (with it, half of WatchdogSec=, as for WATCHDOG=1). */
 #define RSD_STUCK_AFTER_USEC (30 * 1000000ull)
 /* /healthz: no broker answered, or records in flight without an
- * acknowledgement, for this long: Kafka is unreachable. */
+ * acknowledgement, for this long (or the producer's message.timeout.ms,
+ * when shorter: records fail then): Kafka is unreachable. */
 #define RSD_KAFKA_DOWN_AFTER_USEC (60 * 1000000ull)
 
 enum daemon_phase {
@@ -782,14 +783,16 @@ static bool unhealthy(struct rsd_daemon *d, const struct counters *c, uint64_t n
 {
 	uint64_t settled = c->acknowledged + c->failed_records;
 	uint64_t in_flight = c->produced - settled;
+	uint64_t limit = RSD_KAFKA_DOWN_AFTER_USEC;
+	if (d->producer && (uint64_t)rsd_producer_delivery_timeout_ms(d->producer) * 1000u < limit)
+		limit = (uint64_t)rsd_producer_delivery_timeout_ms(d->producer) * 1000u;
 	if (in_flight == 0)
 		d->live_acks.last_change_usec = 0; /* nothing to wait for: restart the clock */
-	bool acks_moving = liveness_check(&d->live_acks, settled, now, RSD_KAFKA_DOWN_AFTER_USEC);
+	bool acks_moving = liveness_check(&d->live_acks, settled, now, limit);
 	if (d->stuck)
 		snprintf(why, len, "%s thread made no progress for %" PRIu64 "s", d->stuck,
 			 stuck_limit_usec(d) / 1000000u);
-	else if (d->crawl_pending && d->producer &&
-		 now - d->pending_since_usec >= RSD_KAFKA_DOWN_AFTER_USEC)
+	else if (d->crawl_pending && d->producer && now - d->pending_since_usec >= limit)
 		snprintf(why, len, "no Kafka broker at %s answered for %" PRIu64 "s", d->bootstrap,
 			 (now - d->pending_since_usec) / 1000000u);
 	else if (!acks_moving)

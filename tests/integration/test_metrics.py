@@ -14,7 +14,9 @@ embedded, sink = stdout).
   endpoint takes 16 connections, 8 per address), and the next scrape works;
 - a client that connects and never sends is dropped after the 10 s idle
   timeout while the crawl goes on and other scrapes are answered;
-- SIGHUP with another address moves the endpoint (reloads_total counts it).
+- SIGHUP with another address moves the endpoint (reloads_total counts it);
+- with no broker (a closed loopback port, message.timeout.ms = 2 s),
+  /healthz answers 503 with the reason and recipe_scraperd_healthy is 0.
 
 usage: test_metrics.py BINARY
 """
@@ -176,13 +178,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def write_config(path, work, origin, port):
+def write_config(path, work, origin, port, brokers="embedded"):
     with open(path, "w") as f:
         f.write("[daemon]\nstate_dir = %s/state\nwatchdog = off\n"
                 "[scraper]\nstart_urls = %s/\nallow_private_addresses = on\nrobots = off\n"
                 "delay_ms = 200\nrecrawl_interval_s = 0\n"
-                "[kafka]\nbrokers = embedded\n[journal]\nsink = stdout\n"
-                "[metrics]\nlisten = 127.0.0.1:%d\n" % (work, origin, port))
+                "[kafka]\nbrokers = %s\n[producer]\nmessage.timeout.ms = 2000\n"
+                "[journal]\nsink = stdout\n"
+                "[metrics]\nlisten = 127.0.0.1:%d\n" % (work, origin, brokers, port))
 
 
 def burst(base, n=50):
@@ -328,6 +331,36 @@ def parser_rejects():
           {("a_total", frozenset({("l", 'v\\"q')})): 1500.0}, "the parser misread a sample")
 
 
+def kafka_down(binary, work, site):
+    """No broker listens: /healthz turns 503 with the reason (after the
+    start's topic check, at most 20 s, and message.timeout.ms)."""
+    port = free_port()
+    cfg = os.path.join(work, "down.ini")
+    write_config(cfg, work + "/down", site.origin, port, "127.0.0.1:%d" % free_port())
+    base = "http://127.0.0.1:%d" % port
+    proc = subprocess.Popen([binary, "-c", cfg], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        def reason():
+            try:
+                status, _, body = get(base + "/healthz", timeout=2)
+            except (ConnectionError, urllib.error.URLError):
+                return False
+            # 503 "starting" during the topic check, 200 until the bound
+            # passed, then 503 with the reason
+            check(status in (200, 503), "healthz without a broker: %d %r" % (status, body))
+            return status == 503 and body.startswith("no Kafka broker at 127.0.0.1:")
+        if wait_for("healthz to name the missing broker", reason, 45):
+            check(value(scrape(base), "healthy") == 0, "recipe_scraperd_healthy is not 0")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            check(False, "the daemon without a broker did not stop on SIGTERM")
+
+
 def main():
     binary = sys.argv[1]
     parser_rejects()
@@ -336,6 +369,7 @@ def main():
     work = tempfile.mkdtemp(prefix="rsd-metrics.")
     try:
         exercise(binary, work, site)
+        kafka_down(binary, work, site)
     finally:
         site.shutdown()
         if failed:
