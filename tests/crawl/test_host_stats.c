@@ -4,6 +4,7 @@
  * several threads at once. */
 
 #include "host_stats.h"
+#include "crawl_test.h"
 
 #include <check.h>
 #include <pthread.h>
@@ -88,9 +89,5 @@ int main(void)
 	tcase_add_test(tc, test_hosts_then_other);
 	tcase_add_test(tc, test_threads);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return crawl_test_run(s);
 }
