@@ -775,6 +775,14 @@ static void watchdog_tick(struct rsd_daemon *d)
 
 /* ---- metrics endpoint ------------------------------------------------------ */
 
+/* Produced minus settled: the counters are read one after the other while
+ * the producer runs, so settled may be ahead by a report or two. */
+static uint64_t records_in_flight(const struct counters *c)
+{
+	uint64_t settled = c->acknowledged + c->failed_records;
+	return c->produced > settled ? c->produced - settled : 0;
+}
+
 /* Why /healthz answers 503, or false when healthy: a stuck thread, no
  * broker answering since the clients started, or records in flight that
  * nothing settled (acknowledged or failed) for RSD_KAFKA_DOWN_AFTER_USEC. */
@@ -782,7 +790,7 @@ static bool unhealthy(struct rsd_daemon *d, const struct counters *c, uint64_t n
 		      size_t len)
 {
 	uint64_t settled = c->acknowledged + c->failed_records;
-	uint64_t in_flight = c->produced - settled;
+	uint64_t in_flight = records_in_flight(c);
 	uint64_t limit = RSD_KAFKA_DOWN_AFTER_USEC;
 	if (d->producer && (uint64_t)rsd_producer_delivery_timeout_ms(d->producer) * 1000u < limit)
 		limit = (uint64_t)rsd_producer_delivery_timeout_ms(d->producer) * 1000u;
@@ -819,7 +827,7 @@ static void publish_metrics(struct rsd_daemon *d)
 		.consumer_errors = c.consumer_errors, .reloads_ok = d->reloads_ok,
 		.reloads_rejected = d->reloads_rejected, .ring_depth = c.ring_depth,
 		.ring_capacity = c.ring_capacity,
-		.records_in_flight = c.produced - c.acknowledged - c.failed_records,
+		.records_in_flight = records_in_flight(&c),
 		.kafka_queue = c.outq, .frontier_queued = c.queued, .fetches_in_flight = c.in_flight,
 		.consumer_lag = c.lag, .partitions_assigned = c.assigned,
 		.start_time_s = d->started_unix,
