@@ -27,6 +27,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +41,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -75,6 +78,7 @@ enum kind_id {
 	K_HOST_LIST,
 	K_TOPIC_LIST,
 	K_BROKERS,
+	K_LISTEN,
 };
 
 struct choice {
@@ -267,6 +271,14 @@ static const struct key_spec key_specs[] = {
 		 "line, the journal fields), auto (journal when /run/systemd/journal/socket exists)." },
 	{ KEY("journal", "identifier", K_STRING, identifier), .def = "recipe-scraperd", .min = 1, .max = 64,
 	  .doc = "SYSLOG_IDENTIFIER of the entries." },
+
+	/* [metrics] */
+	{ KEY("metrics", "listen", K_LISTEN, metrics_listen), .def = "",
+	  .doc = "Address of the HTTP endpoint serving /metrics (Prometheus text format) and "
+		 "/healthz, as IPV4:PORT, [IPV6]:PORT or localhost:PORT (127.0.0.1). Empty: no "
+		 "endpoint. A reload to another address moves the endpoint (the old one stays if "
+		 "the new one cannot be bound). Anyone who can connect reads the counters: bind it to "
+		 "loopback or a management network." },
 };
 #define N_KEYS ARRAY_SIZE(key_specs)
 
@@ -290,6 +302,7 @@ static const struct section_spec section_specs[] = {
 	{ "consumer", FIELD(consumer_props), TO_CONSUMER,
 	  "Reading the records back (consumer group) and writing them to the journal." },
 	{ "journal", NO_AUX, 0, "The journal entries." },
+	{ "metrics", NO_AUX, 0, "The HTTP endpoint of the metrics and the health check." },
 };
 
 /* Dotted keys that have a key of their own: two ways to say one thing would
@@ -575,6 +588,7 @@ static void parse_url_list(struct field_ctx *fc, const char *v, bool append);
 static void parse_host_list(struct field_ctx *fc, const char *v, bool append);
 static void parse_topic_list(struct field_ctx *fc, const char *v, bool append);
 static void parse_brokers(struct field_ctx *fc, const char *v, bool append);
+static void parse_listen(struct field_ctx *fc, const char *v, bool append);
 static void release_string(void *field, void *aux);
 static void release_strv(void *field, void *aux);
 static void release_regex(void *field, void *aux);
@@ -599,6 +613,7 @@ static const struct kind kinds[] = {
 	[K_HOST_LIST] = { "host-list", parse_host_list, release_strv, true, NULL, NULL, 0 },
 	[K_TOPIC_LIST] = { "topic-list", parse_topic_list, release_strv, true, NULL, NULL, 0 },
 	[K_BROKERS] = { "brokers", parse_brokers, release_string, true, NULL, NULL, 0 },
+	[K_LISTEN] = { "address", parse_listen, release_string, false, NULL, NULL, 0 },
 };
 
 static void release_string(void *field, void *aux)
@@ -1048,6 +1063,81 @@ static void parse_brokers(struct field_ctx *fc, const char *v, bool append)
 		free(joined);
 }
 
+/* The port of a listen address: decimal 1..65535, nothing after it. */
+static int listen_port(const char *p, uint16_t *port)
+{
+	char *end;
+	errno = 0;
+	unsigned long n = *p >= '0' && *p <= '9' ? strtoul(p, &end, 10) : 0;
+	if (errno || n < 1 || n > 65535 || *end)
+		return -EINVAL;
+	*port = htons((uint16_t)n);
+	return 0;
+}
+
+/* Literal addresses only (and localhost): resolving a name at every load
+ * would make -t depend on DNS and a reload bind somewhere else. */
+int rsd_config_parse_listen(const char *value, struct sockaddr_storage *addr, unsigned *addrlen,
+			    char *err, size_t errlen)
+{
+	const char *colon = strrchr(value, ':');
+	char host[INET6_ADDRSTRLEN + 2];
+	size_t hlen = colon ? (size_t)(colon - value) : 0;
+	memset(addr, 0, sizeof *addr);
+	if (!colon || hlen == 0 || hlen >= sizeof host) {
+		snprintf(err, errlen, "'%s' is not HOST:PORT", value);
+		return -EINVAL;
+	}
+	memcpy(host, value, hlen);
+	host[hlen] = '\0';
+	struct sockaddr_in *in4 = (struct sockaddr_in *)addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)addr;
+	bool bracketed = host[0] == '[' && host[hlen - 1] == ']';
+	if (bracketed) {
+		host[hlen - 1] = '\0';
+		in6->sin6_family = AF_INET6;
+		*addrlen = sizeof *in6;
+	} else {
+		in4->sin_family = AF_INET;
+		*addrlen = sizeof *in4;
+	}
+	int ok = bracketed ? inet_pton(AF_INET6, host + 1, &in6->sin6_addr)
+			   : strcasecmp(host, "localhost") == 0
+				     ? inet_pton(AF_INET, "127.0.0.1", &in4->sin_addr)
+				     : inet_pton(AF_INET, host, &in4->sin_addr);
+	if (ok != 1) {
+		snprintf(err, errlen, "'%s' is not an IPv4 address, [IPv6 address] or localhost",
+			 host);
+		return -EINVAL;
+	}
+	if (listen_port(colon + 1, bracketed ? &in6->sin6_port : &in4->sin_port) < 0) {
+		snprintf(err, errlen, "port '%s' is not 1..65535", colon + 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void parse_listen(struct field_ctx *fc, const char *v, bool append)
+{
+	struct sockaddr_storage addr;
+	unsigned len;
+	char err[160];
+	(void)append;
+	if (!*v) {
+		replace_string(fc->field, NULL); /* empty: off */
+		return;
+	}
+	if (has_control_char(v) || strlen(v) > 64) {
+		bad(fc, "is not HOST:PORT");
+		return;
+	}
+	if (rsd_config_parse_listen(v, &addr, &len, err, sizeof err) < 0) {
+		bad(fc, "%s (IPV4:PORT, [IPV6]:PORT or localhost:PORT)", err);
+		return;
+	}
+	store_string(fc, v);
+}
+
 /* ---------------------------------------------------------------- lookup */
 
 static const struct section_spec *find_section(const char *name, size_t len)
@@ -1280,7 +1370,7 @@ static void enter_section(struct loader *ld, const char *name, size_t len)
 	if (!ld->section)
 		report(ld, ld->lineno,
 		       "unknown section [%.*s] (sections: daemon, scraper, ring, kafka, producer, consumer, "
-		       "journal)",
+		       "journal, metrics)",
 		       (int)len, name);
 }
 
@@ -1748,6 +1838,9 @@ static void describe_values(const struct key_spec *spec, char *buf, size_t len)
 		break;
 	case K_REGEX:
 		snprintf(buf, len, "POSIX extended regex or empty");
+		break;
+	case K_LISTEN:
+		snprintf(buf, len, "IPV4:PORT, [IPV6]:PORT, localhost:PORT or empty");
 		break;
 	case K_URL_LIST:
 		snprintf(buf, len, "http/https URLs");

@@ -101,7 +101,17 @@ struct rsd_config {
 	/* [journal] */
 	enum rsd_sink_kind sink; /* default auto */
 	char *identifier;        /* default recipe-scraperd */
+
+	/* [metrics] */
+	char *metrics_listen; /* "HOST:PORT" of the HTTP endpoint, NULL = off (default) */
 };
+
+/* A [metrics] listen value ("127.0.0.1:9464", "[::1]:9464",
+ * "localhost:9464") as a socket address. Returns 0, or -EINVAL with what is
+ * wrong in err. */
+struct sockaddr_storage;
+int rsd_config_parse_listen(const char *value, struct sockaddr_storage *addr, unsigned *addrlen,
+			    char *err, size_t errlen);
 
 /* Diagnostics: one "FILE:LINE: message" string per problem, in file order
  * ("FILE: message" for whole-file problems, which come last). A load appends

@@ -64,6 +64,10 @@ struct rsd_consumer {
 	pthread_mutex_t pos_lock; /* positions are read by other threads */
 	int64_t *positions;       /* per partition of first_topic: next offset to write */
 	size_t n_positions;
+
+	pthread_mutex_t lag_lock; /* lags are read by the main thread (metrics) */
+	struct rsd_partition_lag lags[RSD_CONSUMER_LAG_PARTITIONS];
+	size_t n_lags;
 };
 
 static int64_t now_ms(void)
@@ -224,16 +228,27 @@ static void sample_lag(struct rsd_consumer *c, bool force)
 	if (rd_kafka_assignment(c->rk, &parts) || !parts)
 		return;
 	rd_kafka_position(c->rk, parts); /* next offset to hand to us */
+	pthread_mutex_lock(&c->lag_lock);
+	c->n_lags = 0;
 	for (int i = 0; i < parts->cnt; i++) {
 		const rd_kafka_topic_partition_t *tp = &parts->elems[i];
 		int64_t lo, hi;
+		uint64_t one = 0;
 
 		/* Cached watermarks from fetch responses: no broker round trip. */
 		if (tp->offset >= 0 &&
 		    !rd_kafka_get_watermark_offsets(c->rk, tp->topic, tp->partition, &lo, &hi) &&
 		    hi > tp->offset)
-			lag += (uint64_t)(hi - tp->offset);
+			one = (uint64_t)(hi - tp->offset);
+		lag += one;
+		if (c->n_lags < RSD_CONSUMER_LAG_PARTITIONS) {
+			struct rsd_partition_lag *pl = &c->lags[c->n_lags++];
+			snprintf(pl->topic, sizeof pl->topic, "%s", tp->topic);
+			pl->partition = tp->partition;
+			pl->lag = one;
+		}
 	}
+	pthread_mutex_unlock(&c->lag_lock);
 	rd_kafka_topic_partition_list_destroy(parts);
 	atomic_store(&c->stats.lag, lag);
 }
@@ -273,6 +288,7 @@ static void handle_message(struct rsd_consumer *c, const rd_kafka_message_t *m)
 	enum rsd_sink_outcome outcome;
 
 	if (rsd_sink_write(c->sink, &sm, &outcome) < 0) {
+		atomic_fetch_add(&c->stats.sink_errors, 1);
 		retry_later(c, m);
 		return;
 	}
@@ -407,6 +423,7 @@ int rsd_consumer_new(const struct rsd_config *cfg, const char *bootstrap, struct
 	}
 	rsd_kafka_health_init(&c->health, wake_fd);
 	pthread_mutex_init(&c->pos_lock, NULL);
+	pthread_mutex_init(&c->lag_lock, NULL);
 	c->sink = sink; /* ours from here on, even on failure */
 	c->wake_fd = wake_fd;
 	c->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -478,6 +495,7 @@ void rsd_consumer_free(struct rsd_consumer *c)
 	free(c->first_topic);
 	free(c->positions);
 	pthread_mutex_destroy(&c->pos_lock);
+	pthread_mutex_destroy(&c->lag_lock);
 	rsd_kafka_health_destroy(&c->health);
 	free(c);
 }
@@ -510,4 +528,13 @@ bool rsd_consumer_reached(struct rsd_consumer *c, const struct rsd_offsets *targ
 	}
 	pthread_mutex_unlock(&c->pos_lock);
 	return reached;
+}
+
+size_t rsd_consumer_partition_lag(struct rsd_consumer *c, struct rsd_partition_lag *out, size_t n)
+{
+	pthread_mutex_lock(&c->lag_lock);
+	size_t k = c->n_lags < n ? c->n_lags : n;
+	memcpy(out, c->lags, k * sizeof out[0]);
+	pthread_mutex_unlock(&c->lag_lock);
+	return k;
 }

@@ -24,6 +24,7 @@ struct rsd_consumer_stats {
 	atomic_uint_fast64_t lag;       /* sum over assigned partitions, sampled */
 	atomic_uint_fast64_t assigned;  /* partitions currently assigned */
 	atomic_uint_fast64_t progress;  /* bumped every loop iteration (watchdog) */
+	atomic_uint_fast64_t sink_errors; /* failed journal (sink) writes, each retried */
 };
 
 /* The sink is owned by the consumer from here on (freed by rsd_consumer_free,
@@ -45,6 +46,18 @@ int rsd_consumer_fatal(struct rsd_consumer *c, char *buf, size_t len);
 /* --once: true when, for every (partition, offset) in target (of the first
  * configured topic), this consumer has written the message before offset to
  * the sink (its stored position >= offset). Thread-safe. */
+/* Per-partition lag, for the metrics: bounded, so that a consumer of a
+ * thousand partitions does not make a thousand series (stats.lag stays the
+ * exact sum). */
+#define RSD_CONSUMER_LAG_PARTITIONS 64
+struct rsd_partition_lag {
+	char topic[250]; /* Kafka topic names are at most 249 bytes */
+	int32_t partition;
+	uint64_t lag;
+};
+/* The lag of the assigned partitions at the last sample (once a second),
+ * at most n and at most RSD_CONSUMER_LAG_PARTITIONS of them. Thread-safe. */
+size_t rsd_consumer_partition_lag(struct rsd_consumer *c, struct rsd_partition_lag *out, size_t n);
 bool rsd_consumer_reached(struct rsd_consumer *c, const struct rsd_offsets *target);
 
 #endif

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -45,6 +46,7 @@
 #include "journal_sink.h"
 #include "kafka_conf.h"
 #include "log.h"
+#include "metrics.h"
 #include "producer.h"
 #include "refusal.h"
 #include "scraper.h"
@@ -61,6 +63,13 @@
 /* (host, cause) pairs whose first refusal is logged, per configuration:
  * bounds the journal lines a crawl of hostile sites can cause. */
 #define RSD_REFUSAL_REPORTS 1024
+/* /healthz: a thread without progress for this long is stuck when systemd's
+ * watchdog is off (with it, half of WatchdogSec=, as for WATCHDOG=1). */
+#define RSD_STUCK_AFTER_USEC (30 * 1000000ull)
+/* /healthz: no broker answered, or records in flight without an
+ * acknowledgement, for this long (or the producer's message.timeout.ms,
+ * when shorter: records fail then): Kafka is unreachable. */
+#define RSD_KAFKA_DOWN_AFTER_USEC (60 * 1000000ull)
 
 enum daemon_phase {
 	PHASE_RUNNING,        /* crawling and consuming */
@@ -100,6 +109,13 @@ struct rsd_daemon {
 	uint64_t ticks;
 	uint64_t watchdog_usec; /* 0 = systemd's watchdog is off */
 	struct liveness live_scraper, live_producer, live_consumer;
+	struct liveness live_acks; /* records settled, while some are in flight */
+	const char *stuck;         /* the thread without progress, NULL when all move */
+
+	struct rsd_metrics *metrics; /* NULL = [metrics] listen off */
+	char *metrics_listen;        /* the address it is bound to */
+	double started_unix;         /* process start, for process_start_time_seconds */
+	uint64_t reloads_ok, reloads_rejected;
 
 	uint64_t producer_errors_seen, consumer_errors_seen;
 	uint64_t ring_records; /* records stopped scrapers put into the current ring */
@@ -109,8 +125,10 @@ struct rsd_daemon {
 	uint64_t pages_fetched, pages_failed, produced, acknowledged, consumed, alerts, invalid;
 	uint64_t by_cause[RSD_CAUSE_COUNT]; /* pages refused or skipped, by cause */
 	uint64_t failed_records, too_large, raw_skipped;
+	uint64_t records, no_recipe, sink_errors, producer_errors, consumer_errors;
 
 	struct rsd_refusal_table *refusals; /* which refusals were logged already */
+	struct rsd_host_stats *hosts;       /* pages per host, across scraper restarts */
 };
 
 static uint64_t now_usec(clockid_t clock)
@@ -135,8 +153,21 @@ struct counters {
 	uint64_t by_cause[RSD_CAUSE_COUNT];
 	uint64_t produced, acknowledged, failed_records, too_large, raw_skipped, outq;
 	uint64_t consumed, alerts, invalid, lag;
+	uint64_t no_recipe, sink_errors, producer_errors, consumer_errors, assigned;
 	size_t ring_depth, ring_capacity;
 };
+
+static uint64_t producer_error_count(struct rsd_producer *p)
+{
+	char unused[8];
+	return rsd_producer_last_error(p, unused, sizeof unused);
+}
+
+static uint64_t consumer_error_count(struct rsd_consumer *c)
+{
+	char unused[8];
+	return rsd_consumer_last_error(c, unused, sizeof unused);
+}
 
 static void counters_read(const struct rsd_daemon *d, struct counters *c)
 {
@@ -151,6 +182,11 @@ static void counters_read(const struct rsd_daemon *d, struct counters *c)
 	c->consumed = d->consumed;
 	c->alerts = d->alerts;
 	c->invalid = d->invalid;
+	c->records = d->records;
+	c->no_recipe = d->no_recipe;
+	c->sink_errors = d->sink_errors;
+	c->producer_errors = d->producer_errors;
+	c->consumer_errors = d->consumer_errors;
 	memcpy(c->by_cause, d->by_cause, sizeof c->by_cause);
 	if (d->scraper) {
 		const struct rsd_scraper_stats *s = rsd_scraper_stats(d->scraper);
@@ -158,7 +194,8 @@ static void counters_read(const struct rsd_daemon *d, struct counters *c)
 		c->failed += atomic_load(&s->pages_failed);
 		for (size_t i = 0; i < RSD_CAUSE_COUNT; i++)
 			c->by_cause[i] += atomic_load(&s->by_cause[i]);
-		c->records = atomic_load(&s->records);
+		c->records += atomic_load(&s->records);
+		c->no_recipe += atomic_load(&s->no_recipe);
 		c->in_flight = atomic_load(&s->in_flight);
 		c->queued = atomic_load(&s->queued);
 	}
@@ -170,6 +207,7 @@ static void counters_read(const struct rsd_daemon *d, struct counters *c)
 		c->too_large += atomic_load(&p->too_large);
 		c->raw_skipped += atomic_load(&p->raw_skipped);
 		c->outq = atomic_load(&p->outq);
+		c->producer_errors += producer_error_count(d->producer);
 	}
 	if (d->consumer) {
 		const struct rsd_consumer_stats *s = rsd_consumer_stats(d->consumer);
@@ -177,6 +215,9 @@ static void counters_read(const struct rsd_daemon *d, struct counters *c)
 		c->alerts += atomic_load(&s->alerts);
 		c->invalid += atomic_load(&s->invalid);
 		c->lag = atomic_load(&s->lag);
+		c->assigned = atomic_load(&s->assigned);
+		c->sink_errors += atomic_load(&s->sink_errors);
+		c->consumer_errors += consumer_error_count(d->consumer);
 	}
 	if (d->ring) {
 		c->ring_depth = rsd_ring_size(d->ring);
@@ -191,6 +232,8 @@ static void counters_retire_scraper(struct rsd_daemon *d)
 {
 	const struct rsd_scraper_stats *s = rsd_scraper_stats(d->scraper);
 	d->ring_records += atomic_load(&s->records);
+	d->records += atomic_load(&s->records);
+	d->no_recipe += atomic_load(&s->no_recipe);
 	d->pages_fetched += atomic_load(&s->pages_fetched);
 	d->pages_failed += atomic_load(&s->pages_failed);
 	for (size_t i = 0; i < RSD_CAUSE_COUNT; i++)
@@ -205,6 +248,7 @@ static void counters_retire_producer(struct rsd_daemon *d)
 	d->failed_records += atomic_load(&p->failed);
 	d->too_large += atomic_load(&p->too_large);
 	d->raw_skipped += atomic_load(&p->raw_skipped);
+	d->producer_errors += producer_error_count(d->producer);
 }
 
 static void counters_retire_consumer(struct rsd_daemon *d)
@@ -213,6 +257,8 @@ static void counters_retire_consumer(struct rsd_daemon *d)
 	d->consumed += atomic_load(&s->consumed);
 	d->alerts += atomic_load(&s->alerts);
 	d->invalid += atomic_load(&s->invalid);
+	d->sink_errors += atomic_load(&s->sink_errors);
+	d->consumer_errors += consumer_error_count(d->consumer);
 }
 
 /* "12 refused: 12 private address (allow_private_addresses = off)", or
@@ -597,6 +643,7 @@ static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
 	rsd_scraper_set_once(d->scraper, d->opt->once);
 	rsd_scraper_set_failure_cb(d->scraper, log_page_failure, d);
 	rsd_scraper_set_refusal_cb(d->scraper, log_refusal, d);
+	rsd_scraper_set_host_stats(d->scraper, d->hosts);
 	return rsd_scraper_start(d->scraper);
 }
 
@@ -719,6 +766,170 @@ static void release_config(struct rsd_daemon *d, struct rsd_config *cfg)
 		rsd_config_free(cfg);
 }
 
+/* ---- health ------------------------------------------------------------ */
+
+static bool liveness_check(struct liveness *l, uint64_t value, uint64_t now, uint64_t limit)
+{
+	if (value != l->last_value || l->last_change_usec == 0) {
+		l->last_value = value;
+		l->last_change_usec = now;
+	}
+	return now - l->last_change_usec < limit;
+}
+
+static uint64_t stuck_limit_usec(const struct rsd_daemon *d)
+{
+	return d->watchdog_usec ? d->watchdog_usec / 2 : RSD_STUCK_AFTER_USEC;
+}
+
+/* The thread that made no progress within the limit (the last one checked
+ * when several), or NULL. Every tick, for WATCHDOG=1 and /healthz alike. */
+static const char *find_stuck_thread(struct rsd_daemon *d, uint64_t now)
+{
+	uint64_t limit = stuck_limit_usec(d);
+	const char *stuck = NULL;
+	/* Workers exit once the crawl is finished (no recrawl, max_pages):
+	 * finished is idle by design, not stuck. */
+	if (d->scraper && !rsd_scraper_finished(d->scraper) &&
+	    !liveness_check(&d->live_scraper, atomic_load(&rsd_scraper_stats(d->scraper)->progress),
+			    now, limit))
+		stuck = "scraper";
+	if (d->producer &&
+	    !liveness_check(&d->live_producer,
+			    atomic_load(&rsd_producer_stats(d->producer)->progress), now, limit))
+		stuck = "producer";
+	if (d->consumer &&
+	    !liveness_check(&d->live_consumer,
+			    atomic_load(&rsd_consumer_stats(d->consumer)->progress), now, limit))
+		stuck = "consumer";
+	return stuck;
+}
+
+/* WATCHDOG=1 only while every thread made progress recently: a stuck
+ * thread stops the pings and systemd restarts the service. */
+static void watchdog_tick(struct rsd_daemon *d)
+{
+	if (d->watchdog_usec && (!d->cfg->watchdog || !d->stuck))
+		sd_notify(0, "WATCHDOG=1");
+}
+
+/* ---- metrics endpoint ------------------------------------------------------ */
+
+/* Produced minus settled: the counters are read one after the other while
+ * the producer runs, so settled may be ahead by a report or two. */
+static uint64_t records_in_flight(const struct counters *c)
+{
+	uint64_t settled = c->acknowledged + c->failed_records;
+	return c->produced > settled ? c->produced - settled : 0;
+}
+
+/* Why /healthz answers 503, or false when healthy: a stuck thread, no
+ * broker answering since the clients started, or records in flight that
+ * nothing settled (acknowledged or failed) for RSD_KAFKA_DOWN_AFTER_USEC. */
+static bool unhealthy(struct rsd_daemon *d, const struct counters *c, uint64_t now, char *why,
+		      size_t len)
+{
+	uint64_t settled = c->acknowledged + c->failed_records;
+	uint64_t in_flight = records_in_flight(c);
+	uint64_t limit = RSD_KAFKA_DOWN_AFTER_USEC;
+	if (d->producer && (uint64_t)rsd_producer_delivery_timeout_ms(d->producer) * 1000u < limit)
+		limit = (uint64_t)rsd_producer_delivery_timeout_ms(d->producer) * 1000u;
+	if (in_flight == 0)
+		d->live_acks.last_change_usec = 0; /* nothing to wait for: restart the clock */
+	bool acks_moving = liveness_check(&d->live_acks, settled, now, limit);
+	if (d->stuck)
+		snprintf(why, len, "%s thread made no progress for %" PRIu64 "s", d->stuck,
+			 stuck_limit_usec(d) / 1000000u);
+	else if (d->crawl_pending && d->producer && now - d->pending_since_usec >= limit)
+		snprintf(why, len, "no Kafka broker at %s answered for %" PRIu64 "s", d->bootstrap,
+			 (now - d->pending_since_usec) / 1000000u);
+	else if (!acks_moving)
+		snprintf(why, len, "%" PRIu64 " records in flight, none acknowledged for %" PRIu64
+			 "s: Kafka unreachable?", in_flight, (now - d->live_acks.last_change_usec) / 1000000u);
+	else
+		return false;
+	return true;
+}
+
+static void publish_metrics(struct rsd_daemon *d)
+{
+	struct counters c;
+	if (!d->metrics)
+		return;
+	counters_read(d, &c);
+	struct rsd_metrics_snapshot s = {
+		.pages_fetched = c.fetched, .pages_failed = c.failed,
+		.pages_without_recipe = c.no_recipe, .records_extracted = c.records,
+		.produced = c.produced, .acknowledged = c.acknowledged,
+		.failed_records = c.failed_records, .too_large = c.too_large,
+		.raw_skipped = c.raw_skipped,
+		.consumed = c.consumed, .alerts = c.alerts, .invalid = c.invalid,
+		.sink_errors = c.sink_errors, .producer_errors = c.producer_errors,
+		.consumer_errors = c.consumer_errors, .reloads_ok = d->reloads_ok,
+		.reloads_rejected = d->reloads_rejected, .ring_depth = c.ring_depth,
+		.ring_capacity = c.ring_capacity,
+		.records_in_flight = records_in_flight(&c),
+		.kafka_queue = c.outq, .frontier_queued = c.queued, .fetches_in_flight = c.in_flight,
+		.consumer_lag = c.lag, .partitions_assigned = c.assigned,
+		.start_time_s = d->started_unix,
+	};
+	memcpy(s.by_cause, c.by_cause, sizeof s.by_cause);
+	if (d->consumer)
+		s.n_lags = rsd_consumer_partition_lag(d->consumer, s.lags, RSD_CONSUMER_LAG_PARTITIONS);
+	s.n_hosts = rsd_host_stats_read(d->hosts, s.hosts, RSD_METRICS_HOSTS, &s.other_hosts);
+	s.healthy = !unhealthy(d, &c, now_usec(CLOCK_MONOTONIC), s.health_reason,
+			       sizeof s.health_reason);
+	rsd_metrics_publish(d->metrics, &s);
+}
+
+/* Binds addr and serves on it; logs what happened. */
+static int start_metrics(struct rsd_daemon *d, const char *listen_at, struct rsd_metrics **out)
+{
+	struct sockaddr_storage addr;
+	unsigned len;
+	char err[160];
+	/* The configuration accepted the value: it parses. */
+	if (rsd_config_parse_listen(listen_at, &addr, &len, err, sizeof err) < 0)
+		return -EINVAL;
+	int fd = rsd_metrics_listen((const struct sockaddr *)&addr, len);
+	int r = fd < 0 ? fd : rsd_metrics_start(fd, out);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot serve metrics on %s ([metrics] listen): %s", listen_at,
+			strerror(-r));
+		return r;
+	}
+	rsd_log(LOG_INFO, "Metrics endpoint listening on http://%s/metrics (and /healthz)",
+		listen_at);
+	return 0;
+}
+
+/* A reload to another address: the new endpoint first, so that a failed
+ * bind keeps the old one (and its scrapes) alive. */
+static void reload_metrics(struct rsd_daemon *d, const struct rsd_config *next)
+{
+	const char *want = next->metrics_listen;
+	struct rsd_metrics *m = NULL;
+	if (want && d->metrics_listen && strcmp(want, d->metrics_listen) == 0)
+		return;
+	if (!want && !d->metrics)
+		return;
+	char *copy = want ? strdup(want) : NULL;
+	if (want && (!copy || start_metrics(d, want, &m) < 0)) {
+		free(copy);
+		rsd_log(LOG_WARNING, "Reload: metrics still served on %s",
+			d->metrics_listen ? d->metrics_listen : "no address (off)");
+		return;
+	}
+	rsd_metrics_stop(d->metrics);
+	if (!want)
+		rsd_log(LOG_INFO, "Metrics endpoint on %s closed ([metrics] listen is empty)",
+			d->metrics_listen);
+	free(d->metrics_listen);
+	d->metrics = m;
+	d->metrics_listen = copy;
+	publish_metrics(d);
+}
+
 /* ---- reload -------------------------------------------------------------- */
 
 static bool ring_changed(const struct rsd_config *a, const struct rsd_config *b)
@@ -768,6 +979,7 @@ static void reload(struct rsd_daemon *d)
 			      "Reload of %s rejected (%zu error%s); still running on the previous "
 			      "configuration",
 			      path, diag.n, diag.n == 1 ? "" : "s");
+		d->reloads_rejected++;
 		sd_notifyf(0, "STATUS=Reload rejected: %zu error%s in %s; running the previous configuration",
 			   diag.n, diag.n == 1 ? "" : "s", path);
 		rsd_config_diag_clear(&diag);
@@ -820,6 +1032,8 @@ static void reload(struct rsd_daemon *d)
 		d->exit_code = RSD_EXIT_FAILURE;
 		d->stop_requested = true;
 	}
+	d->reloads_ok++;
+	reload_metrics(d, next);
 	const char *fields[] = { kafka ? "KAFKA_CLIENTS_RESTARTED=1" : "KAFKA_CLIENTS_RESTARTED=0",
 				 NULL };
 	rsd_log_event(LOG_NOTICE, RSD_MID_RELOADED, fields, "Reloaded configuration from %s%s",
@@ -923,44 +1137,6 @@ static void handle_signal(struct rsd_daemon *d)
 	}
 }
 
-static bool liveness_check(struct liveness *l, uint64_t value, uint64_t now, uint64_t limit)
-{
-	if (value != l->last_value || l->last_change_usec == 0) {
-		l->last_value = value;
-		l->last_change_usec = now;
-	}
-	return now - l->last_change_usec < limit;
-}
-
-/* WATCHDOG=1 only while every thread made progress recently: a stuck
- * thread stops the pings and systemd restarts the service. */
-static void watchdog_tick(struct rsd_daemon *d)
-{
-	if (!d->watchdog_usec)
-		return;
-	if (!d->cfg->watchdog) {
-		sd_notify(0, "WATCHDOG=1");
-		return;
-	}
-	uint64_t now = now_usec(CLOCK_MONOTONIC), limit = d->watchdog_usec / 2;
-	bool alive = true;
-	/* Workers exit once the crawl is finished (no recrawl, max_pages):
-	 * finished is idle by design, not stuck. */
-	if (d->scraper && !rsd_scraper_finished(d->scraper))
-		alive &= liveness_check(&d->live_scraper,
-					atomic_load(&rsd_scraper_stats(d->scraper)->progress), now,
-					limit);
-	if (d->producer)
-		alive &= liveness_check(&d->live_producer,
-					atomic_load(&rsd_producer_stats(d->producer)->progress),
-					now, limit);
-	if (d->consumer)
-		alive &= liveness_check(&d->live_consumer,
-					atomic_load(&rsd_consumer_stats(d->consumer)->progress),
-					now, limit);
-	if (alive)
-		sd_notify(0, "WATCHDOG=1");
-}
 
 static void handle_tick(struct rsd_daemon *d)
 {
@@ -968,6 +1144,7 @@ static void handle_tick(struct rsd_daemon *d)
 	if (read(d->timer_fd, &expirations, sizeof expirations) < 0)
 		return;
 	d->ticks++;
+	d->stuck = find_stuck_thread(d, now_usec(CLOCK_MONOTONIC));
 	watchdog_tick(d);
 	start_crawl_when_identified(d);
 	report_kafka_errors(d);
@@ -977,6 +1154,7 @@ static void handle_tick(struct rsd_daemon *d)
 	}
 	if (d->ticks % RSD_STATS_EVERY_S == 0)
 		log_stats(d);
+	publish_metrics(d);
 }
 
 /* A fatal error (e.g. an idempotence violation) leaves a client unusable:
@@ -1192,7 +1370,10 @@ static void daemon_free(struct rsd_daemon *d)
 		rsd_config_free(d->kafka_cfg);
 	rsd_config_free(d->cfg);
 	free(d->bootstrap);
+	rsd_metrics_stop(d->metrics);
+	free(d->metrics_listen);
 	rsd_refusal_table_free(d->refusals);
+	rsd_host_stats_free(d->hosts);
 	close_fd(&d->signal_fd);
 	close_fd(&d->wake_fd);
 	close_fd(&d->timer_fd);
@@ -1212,12 +1393,15 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	rsd_log_init(d.cfg->identifier);
 	rsd_kafka_set_debug_handler(log_kafka_debug);
 	d.started_usec = now_usec(CLOCK_MONOTONIC);
+	d.started_unix = (double)now_usec(CLOCK_REALTIME) / 1e6;
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
 		d.watchdog_usec = 0;
 
 	int r = rsd_refusal_table_new(RSD_REFUSAL_REPORTS, &d.refusals);
+	if (r == 0)
+		r = rsd_host_stats_new(RSD_METRICS_HOSTS, &d.hosts);
 	if (r < 0) {
-		rsd_log(LOG_ERR, "Cannot allocate the refusal table: %s", strerror(-r));
+		rsd_log(LOG_ERR, "Cannot allocate the refusal and host tables: %s", strerror(-r));
 		daemon_free(&d);
 		return RSD_EXIT_FAILURE;
 	}
@@ -1226,6 +1410,14 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 		rsd_log(LOG_ERR, "Cannot set up signal handling: %s", strerror(-r));
 		daemon_free(&d);
 		return RSD_EXIT_FAILURE;
+	}
+	/* Before anything else starts: a port in use (or an address not on
+	 * this host) is the operator's to fix, so exit 78 and do not restart. */
+	if (d.cfg->metrics_listen &&
+	    (!(d.metrics_listen = strdup(d.cfg->metrics_listen)) ||
+	     start_metrics(&d, d.cfg->metrics_listen, &d.metrics) < 0)) {
+		daemon_free(&d);
+		return RSD_EXIT_CONFIG;
 	}
 	if (start_pipeline(&d) < 0) {
 		int code = d.exit_code ? d.exit_code : RSD_EXIT_FAILURE;
@@ -1240,6 +1432,7 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 		      d.cfg->brokers_embedded ? "" : d.cfg->brokers);
 	sd_notify(0, "READY=1");
 	notify_status(&d);
+	publish_metrics(&d);
 
 	r = run_loop(&d);
 	if (r < 0) {

@@ -41,6 +41,7 @@
  * ring, so "frontier finished" implies every record was handed over. */
 
 #include "scraper.h"
+#include "host_stats.h"
 #include "fetch.h"
 #include "frontier.h"
 #include "record.h"
@@ -100,6 +101,7 @@ struct rsd_scraper {
 	char *agent_token; /* robots.txt product token */
 	rsd_scraper_failure_fn *on_failure;
 	void *failure_ctx;
+	struct rsd_host_stats *hosts; /* per-host counts, or NULL */
 	rsd_refusal_fn *on_refusal;
 	void *refusal_ctx;
 	atomic_bool finish_notified;
@@ -320,6 +322,8 @@ static void process_page(struct worker *w, struct transfer *t, const struct rsd_
 		return;
 	}
 	bump(&s->stats.pages_fetched);
+	if (s->hosts)
+		rsd_host_stats_count(s->hosts, t->job.url, false);
 	struct rsd_extract_result ex = { 0 };
 	/* Links past max_depth would be dropped: not collecting them saves a
 	 * quarter of the extraction time on the last level of a crawl. */
@@ -365,6 +369,8 @@ static void give_up(struct rsd_scraper *s, atomic_uint_fast64_t *counter, const 
 		    long http_code, const char *reason)
 {
 	bump(counter);
+	if (s->hosts)
+		rsd_host_stats_count(s->hosts, url, true);
 	if (s->on_failure)
 		s->on_failure(s->failure_ctx, url, http_code, reason);
 }
@@ -763,6 +769,11 @@ void rsd_scraper_set_refusal_cb(struct rsd_scraper *s, rsd_refusal_fn *fn, void 
 {
 	s->on_refusal = fn;
 	s->refusal_ctx = ctx;
+}
+
+void rsd_scraper_set_host_stats(struct rsd_scraper *s, struct rsd_host_stats *t)
+{
+	s->hosts = t;
 }
 
 int rsd_scraper_start(struct rsd_scraper *s)

@@ -73,5 +73,9 @@ void rsd_scraper_set_failure_cb(struct rsd_scraper *s, rsd_scraper_failure_fn *f
  * it was counted in by_cause. See rsd_refusal_fn for the rules. Call
  * before start; NULL for none. */
 void rsd_scraper_set_refusal_cb(struct rsd_scraper *s, rsd_refusal_fn *fn, void *ctx);
+/* Pages fetched and given up on are also counted per host in t (owned by
+ * the caller, outliving the pool). Call before start; NULL for none. */
+struct rsd_host_stats;
+void rsd_scraper_set_host_stats(struct rsd_scraper *s, struct rsd_host_stats *t);
 
 #endif

@@ -6,15 +6,16 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# build: compiler, meson, and the libraries meson.build requires
-# tests: Check, the loopback HTTP server, the docs checks, journald, the
+# build: compiler, meson, and the libraries meson.build requires (libmicrohttpd:
+#   the metrics endpoint)
+# tests: Check, the docs checks, journald, the
 #   sanitizer and fuzz builds (clang)
 # e2e: debootstrap and systemd-nspawn for the container, the .deb build
 apt-get install -y -q --no-install-recommends \
   build-essential meson ninja-build pkgconf ca-certificates \
   librdkafka-dev libcurl4-openssl-dev libgumbo-dev libcjson-dev libsystemd-dev libinih-dev \
-  zlib1g-dev scdoc systemd \
-  check libmicrohttpd-dev libck-dev \
+  zlib1g-dev libmicrohttpd-dev scdoc systemd \
+  check libck-dev \
   clang libclang-rt-14-dev \
   python3 python3-jsonschema \
   debootstrap systemd-container procps kcat \

@@ -3,6 +3,7 @@
  * the defaults, every error path with its exact message and line, several
  * errors in one file, librdkafka pass-through, file errors, the key table
  * and the generated reference in docs/configuration.md. */
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <librdkafka/rdkafka.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -204,9 +207,49 @@ START_TEST(defaults_of_a_minimal_file)
 	ck_assert_uint_eq(cfg->consumer_props.n, 0);
 	ck_assert_int_eq(cfg->sink, RSD_SINK_AUTO);
 	ck_assert_str_eq(cfg->identifier, "recipe-scraperd");
+	ck_assert_ptr_null(cfg->metrics_listen); /* off */
 
 	rsd_config_free(cfg);
 	free(path);
+}
+END_TEST
+
+/* [metrics] listen: literal addresses and localhost, as socket addresses. */
+START_TEST(metrics_listen_addresses)
+{
+	static const struct {
+		const char *value;
+		int family;
+		const char *addr;
+		unsigned port;
+	} ok[] = {
+		{ "127.0.0.1:9464", AF_INET, "127.0.0.1", 9464 },
+		{ "0.0.0.0:1", AF_INET, "0.0.0.0", 1 },
+		{ "localhost:65535", AF_INET, "127.0.0.1", 65535 },
+		{ "[::1]:9464", AF_INET6, "::1", 9464 },
+		{ "[::]:80", AF_INET6, "::", 80 },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		struct sockaddr_storage ss;
+		unsigned len;
+		char err[160], text[64];
+		ck_assert_int_eq(rsd_config_parse_listen(ok[i].value, &ss, &len, err, sizeof err), 0);
+		ck_assert_int_eq(ss.ss_family, ok[i].family);
+		const void *a = ok[i].family == AF_INET ? (const void *)&((struct sockaddr_in *)&ss)->sin_addr
+							: (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+		unsigned port = ntohs(ok[i].family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+							      : ((struct sockaddr_in6 *)&ss)->sin6_port);
+		ck_assert_str_eq(inet_ntop(ok[i].family, a, text, sizeof text), ok[i].addr);
+		ck_assert_uint_eq(port, ok[i].port);
+		ck_assert_uint_eq(len, ok[i].family == AF_INET ? sizeof(struct sockaddr_in)
+							       : sizeof(struct sockaddr_in6));
+	}
+	struct rsd_config *cfg = load_ok(BASE "[metrics]\nlisten = [::1]:9464\n");
+	ck_assert_str_eq(cfg->metrics_listen, "[::1]:9464");
+	rsd_config_free(cfg);
+	cfg = load_ok(BASE "[metrics]\nlisten =\n");
+	ck_assert_ptr_null(cfg->metrics_listen);
+	rsd_config_free(cfg);
 }
 END_TEST
 
@@ -313,7 +356,7 @@ struct error_case {
 	const char *messages[3]; /* exact, in order; NULL-terminated */
 };
 
-#define SECTIONS "(sections: daemon, scraper, ring, kafka, producer, consumer, journal)"
+#define SECTIONS "(sections: daemon, scraper, ring, kafka, producer, consumer, journal, metrics)"
 #define LONG50 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 static const struct error_case error_cases[] = {
@@ -411,6 +454,22 @@ static const struct error_case error_cases[] = {
 	{ BASE "[kafka]\nbrokers = embedded, a.example:9092\n",
 	  { "t.ini:4: kafka.brokers: \"embedded\" cannot be combined with other brokers" } },
 	{ BASE "[kafka]\nbrokers =\n", { "t.ini:4: kafka.brokers: must not be empty" } },
+	/* [metrics] listen */
+#define LISTEN_FORMS " (IPV4:PORT, [IPV6]:PORT or localhost:PORT)"
+	{ BASE "[metrics]\nlisten = 9464\n",
+	  { "t.ini:4: metrics.listen: '9464' is not HOST:PORT" LISTEN_FORMS } },
+	{ BASE "[metrics]\nlisten = 127.0.0.1:0\n",
+	  { "t.ini:4: metrics.listen: port '0' is not 1..65535" LISTEN_FORMS } },
+	{ BASE "[metrics]\nlisten = 127.0.0.1:65536\n",
+	  { "t.ini:4: metrics.listen: port '65536' is not 1..65535" LISTEN_FORMS } },
+	{ BASE "[metrics]\nlisten = metrics.example:9464\n",
+	  { "t.ini:4: metrics.listen: 'metrics.example' is not an IPv4 address, [IPv6 address] or "
+	    "localhost" LISTEN_FORMS } },
+	{ BASE "[metrics]\nlisten = ::1:9464\n",
+	  { "t.ini:4: metrics.listen: '::1' is not an IPv4 address, [IPv6 address] or localhost"
+	    LISTEN_FORMS } },
+	{ BASE "[metrics]\nlisten = [::1]:x\n",
+	  { "t.ini:4: metrics.listen: port 'x' is not 1..65535" LISTEN_FORMS } },
 	/* cross-key */
 	{ BASE "sitemaps = robots\nrobots = off\n",
 	  { "t.ini:3: scraper.sitemaps: 'robots' needs scraper.robots = on (robots.txt is not read "
@@ -748,7 +807,7 @@ START_TEST(keys_table_lists_every_key)
 		"kafka.brokers", "kafka.debug", "producer.topic", "producer.raw_topic", "producer.partitions",
 		"producer.replication_factor", "consumer.enabled",
 		"consumer.group_id", "consumer.topics", "consumer.calorie_threshold", "journal.sink",
-		"journal.identifier",
+		"journal.identifier", "metrics.listen",
 	};
 	size_t n = 0;
 	const struct rsd_config_key_info *keys = rsd_config_keys(&n);
@@ -803,6 +862,7 @@ static Suite *config_suite(void)
 	TCase *valid = tcase_create("valid");
 	tcase_add_test(valid, full_file_sets_every_key);
 	tcase_add_test(valid, defaults_of_a_minimal_file);
+	tcase_add_test(valid, metrics_listen_addresses);
 	tcase_add_test(valid, bom_crlf_and_inline_comments);
 	tcase_add_test(valid, forced_properties_at_their_value);
 	tcase_add_test(valid, value_syntax);
