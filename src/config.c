@@ -315,6 +315,12 @@ static const struct {
 
 /* ---------------------------------------------------------------- loader */
 
+/* The text a ${...} reference expanded to, and the reference as written. */
+struct secret {
+	char *value;
+	char *ref;
+};
+
 /* How an indented line after a key is treated. */
 enum continuation { CONT_IGNORE, CONT_APPEND, CONT_REJECT };
 
@@ -342,6 +348,10 @@ struct loader {
 	/* Scratch configurations that validate dotted keys exactly as the
 	 * clients will apply them; created on the first dotted key. */
 	rd_kafka_conf_t *scratch[2]; /* [0] producer, [1] consumer */
+
+	/* Every ${...} expanded so far: messages show the reference instead. */
+	struct secret *secrets;
+	size_t n_secrets;
 };
 
 /* Argument of every value parser. */
@@ -371,13 +381,47 @@ static void diag_push(struct loader *ld, unsigned line, char *msg)
 	d->n++;
 }
 
+/* s with every occurrence of from replaced by to (a new string), or NULL. */
+static char *replace_all(const char *s, const char *from, const char *to)
+{
+	char *out = NULL;
+	size_t len = 0, flen = strlen(from);
+	FILE *f = open_memstream(&out, &len);
+	if (!f)
+		return NULL;
+	for (const char *hit; (hit = strstr(s, from)); s = hit + flen) {
+		fwrite(s, 1, (size_t)(hit - s), f);
+		fputs(to, f);
+	}
+	fputs(s, f);
+	if (fclose(f) != 0)
+		return NULL;
+	return out;
+}
+
+/* Messages quote values (parsers, librdkafka's verdicts, checks across
+ * keys): whatever a reference expanded to is shown as the reference, so
+ * that no secret reaches -t output, the journal or STATUS=. Replacing the
+ * text rather than each message's argument covers every message at once. */
+static char *scrub(struct loader *ld, char *body)
+{
+	for (size_t i = 0; body && i < ld->n_secrets; i++) {
+		if (!*ld->secrets[i].value || !strstr(body, ld->secrets[i].value))
+			continue;
+		char *clean = replace_all(body, ld->secrets[i].value, ld->secrets[i].ref);
+		free(body);
+		body = clean;
+	}
+	return body;
+}
+
 /* Records "NAME:LINE: [section.key: ]message" ("NAME: ..." when line is 0). */
 __attribute__((format(printf, 4, 0))) static void vreport(struct loader *ld, unsigned line,
 							 const struct key_spec *spec,
 							 const char *fmt, va_list ap)
 {
 	char *body = NULL, *msg = NULL;
-	if (vasprintf(&body, fmt, ap) < 0) {
+	if (vasprintf(&body, fmt, ap) < 0 || !(body = scrub(ld, body))) {
 		ld->oom = true;
 		return;
 	}
@@ -1167,6 +1211,172 @@ static void set_property(struct loader *ld, const char *key, const char *value, 
 	ld->cont_key = props->items[props->n - 1].key;
 }
 
+/* ---------------------------------------------------------------- references */
+
+static int read_all(int fd, char **text, size_t *len, size_t max);
+
+/* Values may refer to secrets kept out of the file: ${NAME} is the
+ * environment variable NAME, ${credential:NAME} the file NAME in
+ * $CREDENTIALS_DIRECTORY (systemd's LoadCredential=/SetCredential=), without
+ * one trailing newline; $$ is a literal '$'. A '$' followed by anything else
+ * stays as it is, so regex anchors need no escape. Every value goes through
+ * here once, before its key's parser, so every key accepts references. */
+
+#define CREDENTIAL_PREFIX "credential:"
+/* A credential is a password or a token; systemd itself caps them at 1 MiB. */
+#define MAX_CREDENTIAL_BYTES (64 * 1024)
+
+static bool valid_env_name(const char *name)
+{
+	if (!*name || isdigit((unsigned char)*name))
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+	       strlen(name);
+}
+
+/* systemd's rule for credential names: a file name, no '/'. */
+static bool valid_credential_name(const char *name)
+{
+	return *name && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !strchr(name, '/') &&
+	       strlen(name) <= NAME_MAX;
+}
+
+static int read_credential(const char *name, char **value)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	if (!dir || !*dir)
+		return -ENOTDIR;
+	char *path = NULL;
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return -errno;
+	size_t len = 0;
+	int rc = read_all(fd, value, &len, MAX_CREDENTIAL_BYTES);
+	close(fd);
+	if (rc < 0)
+		return rc;
+	if (memchr(*value, '\0', len)) {
+		free(*value);
+		return -EILSEQ;
+	}
+	if (len && (*value)[len - 1] == '\n')
+		(*value)[len - 1] = '\0';
+	return 0;
+}
+
+/* The value of the reference ${name} (name as written, between the braces)
+ * in *value (owned by the caller); reports and returns false if it has none. */
+static bool resolve(struct loader *ld, unsigned line, const char *name, char **value)
+{
+	*value = NULL;
+	if (strncmp(name, CREDENTIAL_PREFIX, strlen(CREDENTIAL_PREFIX)) != 0) {
+		const char *env = valid_env_name(name) ? getenv(name) : NULL;
+		if (!valid_env_name(name))
+			report(ld, line, "${%s}: not a valid environment variable name", name);
+		else if (!env)
+			report(ld, line, "${%s}: environment variable %s is not set", name, name);
+		else
+			*value = oom_check(ld, strdup(env));
+		return *value != NULL;
+	}
+	const char *cred = name + strlen(CREDENTIAL_PREFIX);
+	int rc = valid_credential_name(cred) ? read_credential(cred, value) : -EINVAL;
+	char buf[128];
+	if (rc == -EINVAL)
+		report(ld, line, "${%s}: not a valid credential name", name);
+	else if (rc == -ENOTDIR)
+		report(ld, line, "${%s}: CREDENTIALS_DIRECTORY is not set (LoadCredential= or "
+				 "SetCredential= in the unit provide it)", name);
+	else if (rc == -ENOMEM)
+		ld->oom = true;
+	else if (rc == -EILSEQ)
+		report(ld, line, "${%s}: the credential contains a NUL byte", name);
+	else if (rc < 0)
+		report(ld, line, "${%s}: cannot read $CREDENTIALS_DIRECTORY/%s: %s", name, cred,
+		       strerror_r(-rc, buf, sizeof(buf)));
+	return rc == 0;
+}
+
+static void remember_secret(struct loader *ld, char *value, const char *ref, size_t ref_len)
+{
+	struct secret *s = realloc(ld->secrets, (ld->n_secrets + 1) * sizeof(*s));
+	char *r = s ? strndup(ref, ref_len) : NULL;
+	if (s)
+		ld->secrets = s;
+	if (!r) {
+		free(value);
+		ld->oom = true;
+		return;
+	}
+	ld->secrets[ld->n_secrets++] = (struct secret){ .value = value, .ref = r };
+}
+
+/* Expands one ${...} at *p into f; advances *p past it. */
+static bool expand_reference(struct loader *ld, unsigned line, const char **p, FILE *f)
+{
+	const char *start = *p, *end = strchr(start + 2, '}');
+	if (!end) {
+		report(ld, line, "'${' without a closing '}' (write $$ for a literal '$')");
+		*p = start + strlen(start);
+		return false;
+	}
+	char *name = oom_check(ld, strndup(start + 2, (size_t)(end - start - 2)));
+	char *value = NULL;
+	bool ok = name && resolve(ld, line, name, &value);
+	free(name);
+	if (ok) {
+		fputs(value, f);
+		remember_secret(ld, value, start, (size_t)(end - start + 1));
+	}
+	*p = end + 1;
+	return ok;
+}
+
+/* The value with its references expanded (owned by the caller), or NULL
+ * after reporting every reference that has no value. */
+static char *expand(struct loader *ld, const char *raw, unsigned line)
+{
+	char *out = NULL;
+	size_t len = 0;
+	bool ok = true;
+	FILE *f = open_memstream(&out, &len);
+	if (!f) {
+		ld->oom = true;
+		return NULL;
+	}
+	for (const char *p = raw; *p;) {
+		if (p[0] == '$' && p[1] == '$') {
+			fputc('$', f);
+			p += 2;
+		} else if (p[0] == '$' && p[1] == '{') {
+			ok = expand_reference(ld, line, &p, f) && ok;
+		} else {
+			fputc(*p++, f);
+		}
+	}
+	if (fclose(f) != 0)
+		ld->oom = true;
+	if (!ok || ld->oom) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void free_secrets(struct loader *ld)
+{
+	for (size_t i = 0; i < ld->n_secrets; i++) {
+		/* The text of a secret should not linger in freed memory. */
+		explicit_bzero(ld->secrets[i].value, strlen(ld->secrets[i].value));
+		free(ld->secrets[i].value);
+		free(ld->secrets[i].ref);
+	}
+	free(ld->secrets);
+}
+
 /* ---------------------------------------------------------------- inih callbacks */
 
 static void set_entry(struct loader *ld, const char *name, const char *value, unsigned line)
@@ -1225,17 +1435,39 @@ static void continue_entry(struct loader *ld, const char *value, unsigned line)
 	}
 }
 
-static int on_entry(void *user, const char *section, const char *name, const char *value)
+/* A value with a reference that has no value was reported: the key counts
+ * as set (no "required key is missing" on top) and as bad, like a value its
+ * parser rejected. */
+static void unexpanded_entry(struct loader *ld, const char *name, unsigned line)
+{
+	ld->cont = CONT_IGNORE;
+	const struct key_spec *spec = ld->section && !ld->skip_keys ? find_key(ld->section->name, name)
+								     : NULL;
+	if (spec && !ld->key_line[spec - key_specs])
+		ld->key_line[spec - key_specs] = line;
+	if (spec)
+		ld->key_bad[spec - key_specs] = true;
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *raw)
 {
 	struct loader *ld = user;
 	(void)section; /* the reader's own copy: inih truncates it at 50 bytes */
+	char *value = expand(ld, raw, ld->lineno);
 	if (ld->is_continuation) {
-		continue_entry(ld, value, ld->lineno);
+		if (value)
+			continue_entry(ld, value, ld->lineno);
 	} else {
 		/* inih's prev_name: an empty name does not start a continuation. */
 		ld->have_prev_name = *name != '\0';
-		set_entry(ld, name, value, ld->lineno);
+		if (value)
+			set_entry(ld, name, value, ld->lineno);
+		else
+			unexpanded_entry(ld, name, ld->lineno);
 	}
+	if (value)
+		explicit_bzero(value, strlen(value));
+	free(value);
 	/* Never fail: errors are recorded above, and inih would keep only the first. */
 	return 1;
 }
@@ -1582,6 +1814,7 @@ static int load_text(const char *name, const char *text, size_t len, struct rsd_
 	for (size_t i = 0; i < 2; i++)
 		if (ld.scratch[i])
 			rd_kafka_conf_destroy(ld.scratch[i]);
+	free_secrets(&ld);
 
 	rc = ld.oom ? -ENOMEM : ld.found.n ? -EINVAL : 0;
 	sort_by_line(&ld.found);
@@ -1609,9 +1842,9 @@ static int file_error(const char *path, int err, const char *what, struct rsd_co
 	return -err;
 }
 
-/* All of fd, at most MAX_FILE_BYTES, NUL-terminated; 0 or -errno. Reads to
+/* All of fd, at most about max bytes, NUL-terminated; 0 or -errno. Reads to
  * the end rather than trusting st_size, so that pipes (-c /dev/stdin) work. */
-static int read_all(int fd, char **text, size_t *len)
+static int read_all(int fd, char **text, size_t *len, size_t max)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap + 1);
@@ -1619,10 +1852,10 @@ static int read_all(int fd, char **text, size_t *len)
 		return -ENOMEM;
 	for (;;) {
 		if (n == cap) {
-			char *bigger = cap < MAX_FILE_BYTES ? realloc(buf, 2 * cap + 1) : NULL;
+			char *bigger = cap < max ? realloc(buf, 2 * cap + 1) : NULL;
 			if (!bigger) {
 				free(buf);
-				return cap < MAX_FILE_BYTES ? -ENOMEM : -EFBIG;
+				return cap < max ? -ENOMEM : -EFBIG;
 			}
 			buf = bigger;
 			cap *= 2;
@@ -1653,7 +1886,7 @@ int rsd_config_load(const char *path, struct rsd_config **out, struct rsd_config
 		return file_error(path, errno, "cannot open", diag);
 	char *text = NULL;
 	size_t len = 0;
-	int rc = read_all(fd, &text, &len);
+	int rc = read_all(fd, &text, &len, MAX_FILE_BYTES);
 	close(fd);
 	if (rc < 0)
 		return rc == -ENOMEM ? rc : file_error(path, -rc, "cannot read", diag);

@@ -791,6 +791,154 @@ START_TEST(docs_contain_generated_reference)
 }
 END_TEST
 
+/* ------------------------------------------------------------ references */
+
+/* Check forks each test: the environment changes stay in it. */
+
+/* One error of a one-file load, returned (owned by the caller). */
+static char *load_error(const char *text)
+{
+	struct rsd_config *cfg = NULL;
+	struct rsd_config_diag diag = { 0 };
+	ck_assert_int_eq(rsd_config_load_string("t.ini", text, &cfg, &diag), -EINVAL);
+	ck_assert_ptr_null(cfg);
+	dump(&diag);
+	ck_assert_uint_eq(diag.n, 1);
+	char *msg = strdup(diag.messages[0]);
+	rsd_config_diag_clear(&diag);
+	return msg;
+}
+
+/* A credentials directory holding name = content; returns its path. */
+static char *credentials(const char *name, const char *content)
+{
+	char *dir = strdup("/tmp/rsd-cred-XXXXXX"), *path = NULL;
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_ge(asprintf(&path, "%s/%s", dir, name), 0);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(content, f);
+	fclose(f);
+	free(path);
+	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", dir, 1), 0);
+	return dir;
+}
+
+static void remove_credentials(char *dir, const char *name)
+{
+	char *path = NULL;
+	ck_assert_int_ge(asprintf(&path, "%s/%s", dir, name), 0);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	free(dir);
+}
+
+START_TEST(environment_reference)
+{
+	ck_assert_int_eq(setenv("RSD_TEST_AGENT", "agent-from-env", 1), 0);
+	ck_assert_int_eq(setenv("RSD_TEST_HOST", "recipes.example", 1), 0);
+	struct rsd_config *cfg = load_ok(
+		"[scraper]\nstart_urls = https://${RSD_TEST_HOST}/\n"
+		"  https://other.example/$$x/${RSD_TEST_HOST}\n"
+		"user_agent = bot ${RSD_TEST_AGENT} $${NOT_EXPANDED} cost$ 5$\n"
+		"follow = ^https://[^/]+/.*$\n");
+	ck_assert_str_eq(cfg->start_urls.items[0], "https://recipes.example/");
+	ck_assert_str_eq(cfg->start_urls.items[1], "https://other.example/$x/recipes.example");
+	ck_assert_str_eq(cfg->user_agent, "bot agent-from-env ${NOT_EXPANDED} cost$ 5$");
+	/* a '$' not followed by '{' or '$' is kept: regex anchors need no escape */
+	ck_assert_str_eq(cfg->follow, "^https://[^/]+/.*$");
+	rsd_config_free(cfg);
+}
+END_TEST
+
+START_TEST(environment_reference_errors)
+{
+	unsetenv("RSD_TEST_UNSET");
+	char *msg = load_error(BASE "user_agent = a ${RSD_TEST_UNSET}\n");
+	ck_assert_str_eq(msg, "t.ini:3: ${RSD_TEST_UNSET}: environment variable RSD_TEST_UNSET is not set");
+	free(msg);
+	msg = load_error(BASE "user_agent = ${1BAD}\n");
+	ck_assert_str_eq(msg, "t.ini:3: ${1BAD}: not a valid environment variable name");
+	free(msg);
+	msg = load_error(BASE "user_agent = ${OPEN\n");
+	ck_assert_str_eq(msg, "t.ini:3: '${' without a closing '}' (write $$ for a literal '$')");
+	free(msg);
+	/* a required key whose value cannot be expanded is not also "missing" */
+	msg = load_error("[scraper]\nstart_urls = ${RSD_TEST_UNSET}\n");
+	ck_assert_str_eq(msg, "t.ini:2: ${RSD_TEST_UNSET}: environment variable RSD_TEST_UNSET is not set");
+	free(msg);
+}
+END_TEST
+
+START_TEST(credential_reference)
+{
+	char *dir = credentials("kafka-password", "s3cr3t value\n");
+	struct rsd_config *cfg = load_ok(BASE "[kafka]\nsasl.mechanism = SCRAM-SHA-512\n"
+					      "sasl.username = scraper\n"
+					      "sasl.password = ${credential:kafka-password}\n");
+	ck_assert_uint_eq(cfg->kafka_props.n, 3);
+	ck_assert_str_eq(cfg->kafka_props.items[2].key, "sasl.password");
+	/* one trailing newline is stripped, nothing else */
+	ck_assert_str_eq(cfg->kafka_props.items[2].value, "s3cr3t value");
+	rsd_config_free(cfg);
+
+	char *msg = load_error(BASE "user_agent = ${credential:absent}\n");
+	char *want = NULL;
+	ck_assert_int_ge(asprintf(&want, "t.ini:3: ${credential:absent}: cannot read "
+					 "$CREDENTIALS_DIRECTORY/absent: No such file or directory"),
+			 0);
+	ck_assert_str_eq(msg, want);
+	free(msg);
+	free(want);
+	msg = load_error(BASE "user_agent = ${credential:../etc/passwd}\n");
+	ck_assert_str_eq(msg, "t.ini:3: ${credential:../etc/passwd}: not a valid credential name");
+	free(msg);
+	remove_credentials(dir, "kafka-password");
+
+	unsetenv("CREDENTIALS_DIRECTORY");
+	msg = load_error(BASE "user_agent = ${credential:kafka-password}\n");
+	ck_assert_str_eq(msg, "t.ini:3: ${credential:kafka-password}: CREDENTIALS_DIRECTORY is not set "
+			      "(LoadCredential= or SetCredential= in the unit provide it)");
+	free(msg);
+}
+END_TEST
+
+/* Messages quote values; an expanded secret is shown as its reference. */
+START_TEST(secrets_never_in_messages)
+{
+	char *dir = credentials("pw", "hunter2-secret\n");
+	ck_assert_int_eq(setenv("RSD_TEST_SECRET", "topsecret-env", 1), 0);
+	struct rsd_config *cfg = NULL;
+	struct rsd_config_diag diag = { 0 };
+	ck_assert_int_eq(rsd_config_load_string(
+				 "t.ini",
+				 BASE "[consumer]\n"
+				      /* librdkafka rejects it and quotes the value */
+				      "auto.offset.reset = ${credential:pw}\n"
+				      "socket.timeout.ms = ${RSD_TEST_SECRET}\n"
+				      "[producer]\ntopic = x${RSD_TEST_SECRET}/\n",
+				 &cfg, &diag),
+			 -EINVAL);
+	dump(&diag);
+	ck_assert_uint_eq(diag.n, 3);
+	for (size_t i = 0; i < diag.n; i++) {
+		ck_assert_ptr_null(strstr(diag.messages[i], "hunter2"));
+		ck_assert_ptr_null(strstr(diag.messages[i], "topsecret"));
+	}
+	ck_assert_str_eq(diag.messages[0], "t.ini:4: consumer.auto.offset.reset: rejected by librdkafka: "
+					   "Invalid value \"${credential:pw}\" for configuration "
+					   "property \"auto.offset.reset\"");
+	ck_assert_ptr_nonnull(strstr(diag.messages[0], "${credential:pw}"));
+	ck_assert_ptr_nonnull(strstr(diag.messages[1], "t.ini:5: consumer.socket.timeout.ms: rejected"));
+	ck_assert_str_eq(diag.messages[2], "t.ini:7: producer.topic: 'x${RSD_TEST_SECRET}/' is not a "
+					   "valid Kafka topic name (letters, digits, '.', '_' and "
+					   "'-', at most 249)");
+	rsd_config_diag_clear(&diag);
+	remove_credentials(dir, "pw");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -811,6 +959,13 @@ static Suite *config_suite(void)
 	tcase_add_test(errors, nul_byte_in_file);
 	tcase_add_test(errors, file_too_large);
 	suite_add_tcase(s, errors);
+
+	TCase *refs = tcase_create("references");
+	tcase_add_test(refs, environment_reference);
+	tcase_add_test(refs, environment_reference_errors);
+	tcase_add_test(refs, credential_reference);
+	tcase_add_test(refs, secrets_never_in_messages);
+	suite_add_tcase(s, refs);
 
 	TCase *api = tcase_create("api");
 	tcase_add_test(api, kafka_changed);
