@@ -111,6 +111,11 @@ struct rsd_daemon {
 	uint64_t failed_records, raw_skipped;
 
 	struct rsd_refusal_table *refusals; /* which refusals were logged already */
+	/* First error of the last rejected reload (and how many more), kept in
+	 * STATUS= until a reload succeeds: an operator who looks at `systemctl
+	 * status` minutes later still sees why the file was not applied. The
+	 * loader's messages never contain an expanded secret. */
+	char *reload_rejected;
 };
 
 static uint64_t now_usec(clockid_t clock)
@@ -245,10 +250,11 @@ static void notify_status(const struct rsd_daemon *d)
 		   "STATUS=pages %" PRIu64 " fetched, %" PRIu64 " failed, %s, %" PRIu64
 		   " skipped, %" PRIu64 " queued; records %" PRIu64 " produced, %" PRIu64
 		   " acked, %" PRIu64 " in flight; consumed %" PRIu64 " (%" PRIu64
-		   " alerts); ring %zu/%zu",
+		   " alerts); ring %zu/%zu%s%s",
 		   c.fetched, c.failed, refused, c.skipped, c.queued, c.produced, c.acknowledged,
 		   c.produced - c.acknowledged - c.failed_records, c.consumed, c.alerts,
-		   c.ring_depth, c.ring_capacity);
+		   c.ring_depth, c.ring_capacity, d->reload_rejected ? "; last reload rejected: " : "",
+		   d->reload_rejected ? d->reload_rejected : "");
 }
 
 /* Counters as journal fields ("NAME=value"), for the stats and stopping
@@ -716,6 +722,19 @@ static void settle_before_restart(struct rsd_daemon *d)
 			budget_s);
 }
 
+static void remember_rejection(struct rsd_daemon *d, const struct rsd_config_diag *diag)
+{
+	free(d->reload_rejected);
+	d->reload_rejected = NULL;
+	if (!diag->n)
+		return;
+	int rc = diag->n > 1 ? asprintf(&d->reload_rejected, "%s (and %zu more)", diag->messages[0],
+					diag->n - 1)
+			     : asprintf(&d->reload_rejected, "%s", diag->messages[0]);
+	if (rc < 0)
+		d->reload_rejected = NULL; /* STATUS= then just lacks the detail */
+}
+
 static void reload(struct rsd_daemon *d)
 {
 	struct rsd_config_diag diag = { 0 };
@@ -728,12 +747,17 @@ static void reload(struct rsd_daemon *d)
 			      "Reload of %s rejected (%zu error%s); still running on the previous "
 			      "configuration",
 			      path, diag.n, diag.n == 1 ? "" : "s");
-		sd_notifyf(0, "STATUS=Reload rejected: %zu error%s in %s; running the previous configuration",
-			   diag.n, diag.n == 1 ? "" : "s", path);
+		remember_rejection(d, &diag);
+		sd_notifyf(0, "STATUS=Reload rejected: %zu error%s in %s; running the previous "
+			      "configuration; %s",
+			   diag.n, diag.n == 1 ? "" : "s", path,
+			   d->reload_rejected ? d->reload_rejected : "");
 		rsd_config_diag_clear(&diag);
 		return;
 	}
 	rsd_config_diag_clear(&diag);
+	free(d->reload_rejected);
+	d->reload_rejected = NULL;
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=Reloading %s",
 		   now_usec(CLOCK_MONOTONIC), path);
 
@@ -1152,6 +1176,7 @@ static void daemon_free(struct rsd_daemon *d)
 		rsd_config_free(d->kafka_cfg);
 	rsd_config_free(d->cfg);
 	free(d->bootstrap);
+	free(d->reload_rejected);
 	rsd_refusal_table_free(d->refusals);
 	close_fd(&d->signal_fd);
 	close_fd(&d->wake_fd);

@@ -277,19 +277,36 @@ def check_reload(r, good):
     lines = good.splitlines()
     at = lines.index("[scraper]") + 1
     lines[at:at] = ["bogus_key = 1", "max_depth = deep"]   # lines at+1 and at+2
+    want = [f"{CONFIG}:{at + 1}:", f"{CONFIG}:{at + 2}:"]
     c = cursor()
     write_config("\n".join(lines) + "\n")
+    # ExecReload= checks the file first: the reload itself fails, with the
+    # errors in the unit's journal, and the daemon is not signalled.
     s = systemctl("reload", UNIT)
-    e = follow(c, lambda e: e.get("MESSAGE_ID") == REJECTED and "CONFIG_ERROR" not in e, 30)
-    r.check("reload-invalid-rejected", s.returncode == 0 and e is not None
-            and e.get("PRIORITY") == "3", e.get("MESSAGE", "") if e else "no reload-rejected entry")
-    where = [e.get("MESSAGE", "") for e in journal(after=c) if e.get("MESSAGE_ID") == REJECTED]
-    want = [f"{CONFIG}:{at + 1}:", f"{CONFIG}:{at + 2}:"]
-    r.check("reload-invalid-file-line", all(any(m.startswith(w) for m in where) for w in want),
-            " | ".join(where))
+    settle(lambda: show("ActiveState")["ActiveState"] == "active")
+    msgs = [e.get("MESSAGE", "") for e in journal(after=c) if isinstance(e.get("MESSAGE"), str)]
+    r.check("reload-invalid-fails", s.returncode != 0
+            and all(any(m.startswith(w) for m in msgs) for w in want)
+            and not any(e.get("MESSAGE_ID") == REJECTED for e in journal(after=c)),
+            f"systemctl reload: exit {s.returncode}: " + " | ".join(msgs[-4:]))
     st = show("ActiveState", "MainPID")
     r.check("reload-invalid-still-active", st["ActiveState"] == "active" and st["MainPID"] == pid,
             f"{st['ActiveState']}, MainPID {st['MainPID']} (was {pid})")
+    # A SIGHUP that bypasses the unit (kill -HUP) meets the daemon's own check.
+    c = cursor()
+    systemctl("kill", "--kill-whom=main", "-s", "HUP", UNIT)
+    e = follow(c, lambda e: e.get("MESSAGE_ID") == REJECTED and "CONFIG_ERROR" not in e, 30)
+    r.check("reload-invalid-rejected", e is not None and e.get("PRIORITY") == "3",
+            e.get("MESSAGE", "") if e else "no reload-rejected entry")
+    where = [e.get("MESSAGE", "") for e in journal(after=c) if e.get("MESSAGE_ID") == REJECTED]
+    r.check("reload-invalid-file-line", all(any(m.startswith(w) for m in where) for w in want),
+            " | ".join(where))
+    # STATUS= keeps the rejection past the 2 s refresh, until a good reload.
+    # The periodic STATUS= ("pages ...", every 2 s) replaced the immediate
+    # "Reload rejected: ..." one: the rejection must still be in it.
+    settle(lambda: show("StatusText")["StatusText"].startswith("pages "))
+    text = show("StatusText")["StatusText"]
+    r.check("reload-rejected-status-kept", f"last reload rejected: {want[0]}" in text, text)
     x = run("journalctl", "--no-pager", "-x", "-u", UNIT, f"MESSAGE_ID={REJECTED}", "-n", "1").stdout
     r.check("catalog-reload-rejected", "previous configuration kept" in x,
             "journalctl -x explains the rejected reload")
@@ -297,6 +314,13 @@ def check_reload(r, good):
     r.check("check-config", chk.returncode == 78 and f"{CONFIG}:{at + 1}:" in chk.stdout + chk.stderr,
             f"exit {chk.returncode}")
     write_config(good)
+    c = cursor()
+    s = systemctl("reload", UNIT)
+    e = follow(c, has_id(RELOADED), 30)
+    settle(lambda: "last reload rejected" not in show("StatusText")["StatusText"])
+    text = show("StatusText")["StatusText"]
+    r.check("reload-good-clears-status", s.returncode == 0 and e is not None
+            and "last reload rejected" not in text, f"exit {s.returncode}: {text}")
 
 
 def check_stop(r, name):

@@ -498,6 +498,19 @@ START_TEST(sighup_reloads_valid_rejects_invalid_then_sigterm_drains)
 		      p.notified);
 	ck_assert_msg(harness_wait_notify(&p, "RELOADING=1", 2, 500) == false,
 		      "an invalid file must not start a reload");
+	/* The periodic STATUS= (every 2 s) keeps the rejection ... */
+	p.notified[0] = '\0';
+	ck_assert_msg(harness_wait_notify(&p, "STATUS=pages ", 2, 10000), "%s", p.notified);
+	ck_assert_msg(strstr(p.notified, "; last reload rejected: rsd.ini:3: scraper.threads: ") != NULL,
+		      "%s", p.notified);
+	/* ... until a good reload. */
+	write_config(&p, &s, &(struct config_opts){ 0 }, "rsd.ini");
+	p.notified[0] = '\0';
+	harness_signal(&p, SIGHUP);
+	ck_assert_msg(harness_wait_notify(&p, "READY=1", 1, 60000), "%s", p.notified);
+	p.notified[0] = '\0';
+	ck_assert_msg(harness_wait_notify(&p, "STATUS=pages ", 1, 10000), "%s", p.notified);
+	ck_assert_msg(strstr(p.notified, "last reload rejected") == NULL, "%s", p.notified);
 
 	harness_signal(&p, SIGTERM);
 	ck_assert_int_eq(harness_wait_exit(&p, 60000), 0);
