@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -103,6 +104,14 @@ static const struct choice sink_choices[] = {
 	{ NULL, 0 },
 };
 
+/* syslog's and systemd's names (LogLevelMax=), and two common spellings. */
+static const struct choice log_level_choices[] = {
+	{ "emerg", LOG_EMERG }, { "alert", LOG_ALERT }, { "crit", LOG_CRIT }, { "err", LOG_ERR },
+	{ "warning", LOG_WARNING }, { "notice", LOG_NOTICE }, { "info", LOG_INFO },
+	{ "debug", LOG_DEBUG }, { "error", LOG_ERR }, { "warn", LOG_WARNING },
+	{ NULL, 0 },
+};
+
 static const struct choice sitemaps_choices[] = {
 	{ "off", RSD_SITEMAPS_OFF },
 	{ "robots", RSD_SITEMAPS_ROBOTS },
@@ -126,6 +135,13 @@ static const struct key_spec key_specs[] = {
 	{ KEY("daemon", "watchdog", K_BOOL, watchdog), .def = "on",
 	  .doc = "Send WATCHDOG=1 to systemd while the threads make progress "
 		 "(needs WatchdogSec= in the unit)." },
+	{ KEY("daemon", "log_level", K_ENUM, log_level), .def = "info", .choices = log_level_choices,
+	  .doc = "Least important priority of the daemon's own log lines that are written: emerg, "
+		 "alert, crit, err, warning, notice, info or debug (also error, warn). At "
+		 "debug, every refused or skipped page gets a line with its cause (REFUSAL_CAUSE=), "
+		 "at most 100 a second (then one line says how many were suppressed). Lines of "
+		 "[kafka] debug are written whatever it says. Consumed records are not log lines: "
+		 "they are always written. A reload applies it." },
 
 	/* [scraper] */
 	{ KEY("scraper", "start_urls", K_URL_LIST, start_urls), .def = NULL, .min = 1,

@@ -44,6 +44,8 @@ struct rsd_config {
 	char *state_dir;              /* default /var/lib/recipe-scraperd */
 	unsigned shutdown_timeout_s;  /* default 30, 1..3600 */
 	bool watchdog;                /* default on */
+	int log_level;                /* syslog priority (LOG_*): less important lines are not
+				       * written; default LOG_INFO */
 
 	/* [scraper] */
 	struct rsd_strv start_urls;    /* absolute http(s) URLs, at least one */

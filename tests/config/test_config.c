@@ -156,6 +156,7 @@ START_TEST(defaults_of_a_minimal_file)
 	ck_assert_str_eq(cfg->state_dir, "/var/lib/recipe-scraperd");
 	ck_assert_uint_eq(cfg->shutdown_timeout_s, 30);
 	ck_assert(cfg->watchdog);
+	ck_assert_int_eq(cfg->log_level, 6); /* LOG_INFO */
 	ck_assert_uint_eq(cfg->start_urls.n, 1);
 	/* allowed_hosts: the start URL's host, lower-cased, without the port */
 	ck_assert_uint_eq(cfg->allowed_hosts.n, 1);
@@ -311,6 +312,9 @@ struct error_case {
 #define LONG50 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 static const struct error_case error_cases[] = {
+	{ "[daemon]\nlog_level = verbose\n" BASE,
+	  { "t.ini:2: daemon.log_level: expected emerg|alert|crit|err|warning|notice|info|debug|"
+	    "error|warn, got 'verbose'" } },
 	/* numbers */
 	{ BASE "threads = 0\n", { "t.ini:3: scraper.threads: 0 is out of range 1..64" } },
 	{ BASE "threads = 65\n", { "t.ini:3: scraper.threads: 65 is out of range 1..64" } },
@@ -731,7 +735,7 @@ END_TEST
 START_TEST(keys_table_lists_every_key)
 {
 	static const char *const expected[] = {
-		"daemon.state_dir", "daemon.shutdown_timeout_s", "daemon.watchdog",
+		"daemon.state_dir", "daemon.shutdown_timeout_s", "daemon.watchdog", "daemon.log_level",
 		"scraper.start_urls", "scraper.allowed_hosts", "scraper.follow", "scraper.recipe",
 		"scraper.follow_from_recipes", "scraper.threads", "scraper.max_connections", "scraper.max_connections_per_host",
 		"scraper.delay_ms", "scraper.max_depth", "scraper.max_pages", "scraper.user_agent",
@@ -788,6 +792,27 @@ START_TEST(docs_contain_generated_reference)
 		      docs_path);
 	free(docs);
 	free(ref);
+}
+END_TEST
+
+/* syslog's names, systemd's, case-insensitive. */
+START_TEST(log_levels)
+{
+	const struct {
+		const char *name;
+		int level;
+	} levels[] = {
+		{ "emerg", 0 }, { "alert", 1 }, { "crit", 2 }, { "err", 3 }, { "error", 3 },
+		{ "warning", 4 }, { "WARN", 4 }, { "notice", 5 }, { "info", 6 }, { "Debug", 7 },
+	};
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		char *text = NULL;
+		ck_assert_int_ge(asprintf(&text, "[daemon]\nlog_level = %s\n" BASE, levels[i].name), 0);
+		struct rsd_config *cfg = load_ok(text);
+		ck_assert_int_eq(cfg->log_level, levels[i].level);
+		rsd_config_free(cfg);
+		free(text);
+	}
 }
 END_TEST
 
@@ -945,6 +970,7 @@ static Suite *config_suite(void)
 	TCase *valid = tcase_create("valid");
 	tcase_add_test(valid, full_file_sets_every_key);
 	tcase_add_test(valid, defaults_of_a_minimal_file);
+	tcase_add_test(valid, log_levels);
 	tcase_add_test(valid, bom_crlf_and_inline_comments);
 	tcase_add_test(valid, forced_properties_at_their_value);
 	tcase_add_test(valid, value_syntax);

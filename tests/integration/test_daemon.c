@@ -386,6 +386,49 @@ START_TEST(references_expand_into_user_agent)
 }
 END_TEST
 
+/* log_level = debug: a line per refused or skipped page with its cause (the
+ * fixture site's recipes link to each other: with follow_from_recipes off
+ * their links are skipped as already seen or not followed); warning: no
+ * info line (the "started" entry) is written. */
+START_TEST(log_level_debug_lines_per_page_and_warning_hides_info)
+{
+	struct fixture_site s = site_start();
+	struct harness_proc p;
+	harness_init(&p);
+	char path[256];
+	harness_path(&p, "rsd.ini", path, sizeof path);
+	const char *levels[] = { "debug", "warning" };
+	for (int i = 0; i < 2; i++) {
+		write_config(&p, &s, &(struct config_opts){ 0 }, "rsd.ini");
+		char *text = harness_slurp(path), *more = NULL;
+		ck_assert_int_ge(asprintf(&more, "%s[daemon]\nlog_level = %s\n[scraper]\nmax_depth = 0\n",
+					  text, levels[i]),
+				 0);
+		harness_write_file(path, more);
+		free(text);
+		free(more);
+		const char *argv[] = { "recipe-scraperd", "--once", "-c", "rsd.ini", NULL };
+		harness_spawn(&p, argv);
+		int code = harness_wait_exit(&p, 120000);
+		char *err = harness_slurp(p.stderr_path);
+		ck_assert_msg(code == 0, "exit %d, stderr:\n%s", code, err);
+		if (i == 0) {
+			/* max_depth = 0: the start page's links are skipped, each with a line */
+			ck_assert_msg(strstr(err, "<7>Skipped ") != NULL, "stderr:\n%s", err);
+			ck_assert_msg(strstr(err, "/site/index.html on host 127.0.0.1: at max_depth") != NULL,
+				      "stderr:\n%s", err);
+			ck_assert_ptr_nonnull(strstr(err, "<6>recipe-scraperd "));
+		} else {
+			ck_assert_msg(strstr(err, "<6>") == NULL && strstr(err, "<7>") == NULL,
+				      "stderr:\n%s", err);
+		}
+		free(err);
+	}
+	harness_cleanup(&p);
+	site_stop(&s);
+}
+END_TEST
+
 START_TEST(check_config_reports_file_line_and_exits_78)
 {
 	struct harness_proc p;
@@ -664,6 +707,7 @@ static Suite *daemon_suite(void)
 	TCase *refs = tcase_create("references");
 	tcase_set_timeout(refs, 180);
 	tcase_add_test(refs, references_expand_into_user_agent);
+	tcase_add_test(refs, log_level_debug_lines_per_page_and_warning_hides_info);
 	suite_add_tcase(s, refs);
 
 	TCase *sig = tcase_create("signals");
