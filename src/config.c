@@ -30,6 +30,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <ini.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -340,8 +341,18 @@ struct secret {
 /* How an indented line after a key is treated. */
 enum continuation { CONT_IGNORE, CONT_APPEND, CONT_REJECT };
 
+/* Locations: a line of the main file is its number; a line of an included
+ * file carries the file's index (ld->files) above LINE_BITS, so that keys,
+ * checks and the sorting of messages know which file a line is in. A file
+ * of MAX_FILE_BYTES has fewer lines than 2^LINE_BITS. */
+#define LINE_BITS 24
+#define LINE_MASK ((1u << LINE_BITS) - 1)
+/* include: how deep includes nest, how many files one load reads. */
+#define MAX_INCLUDE_DEPTH 8
+#define MAX_FILES 64
+
 struct loader {
-	const char *name; /* file name in messages */
+	const char *name; /* file name in messages: files[file] */
 	const char *pos, *end;
 	unsigned lineno; /* line last handed to inih */
 	struct rsd_config *cfg;
@@ -368,6 +379,15 @@ struct loader {
 	/* Every ${...} expanded so far: messages show the reference instead. */
 	struct secret *secrets;
 	size_t n_secrets;
+
+	/* include: every file read (files[0] the main one) and the chain of
+	 * files being parsed (by index), to refuse loops. */
+	char *files[MAX_FILES];
+	char *real[MAX_FILES]; /* realpath() of each, NULL when it has none */
+	unsigned n_files;
+	unsigned file; /* index of the file being parsed */
+	unsigned chain[MAX_INCLUDE_DEPTH + 1];
+	unsigned depth;
 };
 
 /* Argument of every value parser. */
@@ -441,13 +461,17 @@ __attribute__((format(printf, 4, 0))) static void vreport(struct loader *ld, uns
 		ld->oom = true;
 		return;
 	}
+	/* a line without a file index is one of the file being parsed */
+	unsigned file = line >> LINE_BITS ? line >> LINE_BITS : ld->file;
+	const char *name = ld->n_files ? ld->files[file] : ld->name;
 	char at[16] = "";
-	if (line)
-		snprintf(at, sizeof(at), ":%u", line);
-	int rc = spec ? asprintf(&msg, "%s%s: %s.%s: %s", ld->name, at, spec->section, spec->key, body)
-		      : asprintf(&msg, "%s%s: %s", ld->name, at, body);
+	if (line & LINE_MASK)
+		snprintf(at, sizeof(at), ":%u", line & LINE_MASK);
+	int rc = spec ? asprintf(&msg, "%s%s: %s.%s: %s", name, at, spec->section, spec->key, body)
+		      : asprintf(&msg, "%s%s: %s", name, at, body);
 	free(body);
-	diag_push(ld, line, rc < 0 ? NULL : msg);
+	diag_push(ld, line & LINE_MASK ? (line & LINE_MASK) | file << LINE_BITS : 0,
+		  rc < 0 ? NULL : msg);
 }
 
 __attribute__((format(printf, 3, 4))) static void report(struct loader *ld, unsigned line,
@@ -474,6 +498,12 @@ static void *oom_check(struct loader *ld, void *p)
 	if (!p)
 		ld->oom = true;
 	return p;
+}
+
+/* The location of a line of the file being parsed (see LINE_BITS). */
+static unsigned here(const struct loader *ld, unsigned line)
+{
+	return line | ld->file << LINE_BITS;
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -1205,9 +1235,10 @@ static void set_property(struct loader *ld, const char *key, const char *value, 
 			return;
 		}
 	struct rsd_kv_list *props = (void *)((char *)ld->cfg + sec->props);
-	const struct rsd_kv *prev = kv_find(props, key);
-	if (prev) {
-		report(ld, line, "%s.%s: duplicate key (first set on line %u)", sec->name, key, prev->line);
+	struct rsd_kv *prev = (struct rsd_kv *)kv_find(props, key);
+	if (prev && prev->line >> LINE_BITS == ld->file) {
+		report(ld, line, "%s.%s: duplicate key (first set on line %u)", sec->name, key,
+		       prev->line & LINE_MASK);
 		return;
 	}
 	char why[512] = "";
@@ -1219,12 +1250,19 @@ static void set_property(struct loader *ld, const char *key, const char *value, 
 		return;
 	}
 	check_forced(ld, key, value, line);
-	if (kv_push(props, key, value, line) < 0) {
+	if (prev) { /* set in an earlier file: this one overrides it */
+		char *copy = oom_check(ld, strdup(value));
+		if (!copy)
+			return;
+		free(prev->value);
+		prev->value = copy;
+		prev->line = here(ld, line);
+	} else if (kv_push(props, key, value, here(ld, line)) < 0) {
 		ld->oom = true;
 		return;
 	}
 	ld->cont = CONT_REJECT;
-	ld->cont_key = props->items[props->n - 1].key;
+	ld->cont_key = (prev ? prev : &props->items[props->n - 1])->key;
 }
 
 /* ---------------------------------------------------------------- references */
@@ -1393,11 +1431,190 @@ static void free_secrets(struct loader *ld)
 	free(ld->secrets);
 }
 
+/* ---------------------------------------------------------------- include */
+
+/* `include = PATTERN` reads the files that match (glob(3), relative to the
+ * including file's directory, in sorted order) as if their text stood at
+ * the include line, each starting outside any section. A key set in an
+ * earlier file is overridden (lists are replaced, not extended); within
+ * one file a key set twice is still an error. No match is not an error (an
+ * empty conf.d); a file that matches and cannot be read is. */
+
+/* What the parse of one file changes in the loader: saved around an
+ * included file's parse. */
+struct parse_state {
+	const char *name, *pos, *end;
+	unsigned lineno, file;
+	const struct section_spec *section;
+	bool skip_keys, have_prev_name, is_continuation;
+	enum continuation cont;
+	const struct key_spec *cont_spec;
+	const char *cont_key;
+};
+
+static void save_state(const struct loader *ld, struct parse_state *st)
+{
+	*st = (struct parse_state){ ld->name, ld->pos, ld->end, ld->lineno, ld->file, ld->section,
+				    ld->skip_keys, ld->have_prev_name, ld->is_continuation,
+				    ld->cont, ld->cont_spec, ld->cont_key };
+}
+
+static void restore_state(struct loader *ld, const struct parse_state *st)
+{
+	ld->name = st->name;
+	ld->pos = st->pos;
+	ld->end = st->end;
+	ld->lineno = st->lineno;
+	ld->file = st->file;
+	ld->section = st->section;
+	ld->skip_keys = st->skip_keys;
+	ld->have_prev_name = st->have_prev_name;
+	ld->is_continuation = st->is_continuation;
+	ld->cont = st->cont;
+	ld->cont_spec = st->cont_spec;
+	ld->cont_key = st->cont_key;
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *raw);
+static char *read_line(char *buf, int size, void *stream);
+
+/* Runs inih over the text of the file being parsed (ld->pos .. ld->end). */
+static void parse_file(struct loader *ld)
+{
+	size_t known_before = ld->found.n;
+	int rc = ini_parse_stream(read_line, ld, on_entry, ld);
+	if (rc == -2) {
+		ld->oom = true;
+	} else if (rc > 0) {
+		/* The reader should have caught every line inih rejects: keep
+		 * inih's verdict in case a later inih is stricter. */
+		bool known = false;
+		for (size_t i = known_before; i < ld->found.n; i++)
+			known = known || (ld->found.lines[i] & LINE_MASK) == (unsigned)rc;
+		if (!known)
+			report(ld, (unsigned)rc, "syntax error");
+	}
+}
+
+/* Whether the file is being read already (an include loop). */
+static bool in_chain(const struct loader *ld, const char *real)
+{
+	for (unsigned i = 0; i <= ld->depth; i++)
+		if (ld->real[ld->chain[i]] && strcmp(ld->real[ld->chain[i]], real) == 0)
+			return true;
+	return false;
+}
+
+/* Reads path, registers it in files[]; false after reporting at line. */
+static bool open_included(struct loader *ld, const char *path, unsigned line, char **text,
+			  size_t *len)
+{
+	char buf[128], *real = realpath(path, NULL);
+	int fd = -1, rc = 0;
+	if (real && in_chain(ld, real))
+		report(ld, line, "include: %s is already being read (an include loop)", path);
+	else if (ld->n_files == MAX_FILES)
+		report(ld, line, "include: %s: more than %d files in all", path, MAX_FILES);
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		report(ld, line, "include: cannot open %s: %s", path, strerror_r(errno, buf, sizeof(buf)));
+	else if ((rc = read_all(fd, text, len, MAX_FILE_BYTES)) < 0 && rc != -ENOMEM)
+		report(ld, line, "include: cannot read %s: %s", path, strerror_r(-rc, buf, sizeof(buf)));
+	if (fd >= 0)
+		close(fd);
+	ld->oom = ld->oom || rc == -ENOMEM;
+	bool ok = fd >= 0 && rc == 0 && (ld->files[ld->n_files] = oom_check(ld, strdup(path)));
+	if (!ok) {
+		free(real);
+		if (fd >= 0 && rc == 0)
+			free(*text);
+		return false;
+	}
+	ld->real[ld->n_files++] = real;
+	return true;
+}
+
+static void include_file(struct loader *ld, const char *path, unsigned line)
+{
+	char *text = NULL;
+	size_t len = 0;
+	if (!open_included(ld, path, line, &text, &len))
+		return;
+	struct parse_state saved;
+	save_state(ld, &saved);
+	ld->file = ld->n_files - 1;
+	ld->name = ld->files[ld->file];
+	ld->chain[++ld->depth] = ld->file;
+	ld->pos = text;
+	ld->end = text + len;
+	ld->lineno = 0;
+	ld->section = NULL;
+	ld->skip_keys = ld->have_prev_name = ld->is_continuation = false;
+	ld->cont = CONT_IGNORE;
+	parse_file(ld);
+	ld->depth--;
+	restore_state(ld, &saved);
+	/* a secret may sit in the text */
+	explicit_bzero(text, len);
+	free(text);
+}
+
+/* The pattern relative to the directory of the file being parsed. */
+static char *include_pattern(struct loader *ld, const char *pattern)
+{
+	if (pattern[0] == '/')
+		return oom_check(ld, strdup(pattern));
+	const char *slash = strrchr(ld->name, '/');
+	char *full = NULL;
+	if (asprintf(&full, "%.*s%s", slash ? (int)(slash - ld->name + 1) : 0, ld->name, pattern) < 0)
+		full = NULL;
+	return oom_check(ld, full);
+}
+
+/* A directory of the pattern that does not exist is no match (no conf.d:
+ * nothing to include); one that cannot be read is an error. */
+static int glob_dir_error(const char *path, int err)
+{
+	(void)path;
+	return err != ENOENT && err != ENOTDIR;
+}
+
+static void include_files(struct loader *ld, const char *pattern, unsigned line)
+{
+	if (!*pattern) {
+		report(ld, line, "include: needs a file name or a pattern");
+		return;
+	}
+	if (ld->depth == MAX_INCLUDE_DEPTH) {
+		report(ld, line, "include: nested more than %d deep", MAX_INCLUDE_DEPTH);
+		return;
+	}
+	char *full = include_pattern(ld, pattern);
+	glob_t g = { 0 };
+	int rc = full ? glob(full, 0, glob_dir_error, &g) : GLOB_NOMATCH;
+	if (rc == GLOB_NOSPACE)
+		ld->oom = true;
+	else if (rc == GLOB_ABORTED)
+		report(ld, line, "include: cannot read the directories of %s", full);
+	for (size_t i = 0; rc == 0 && i < g.gl_pathc; i++)
+		include_file(ld, g.gl_pathv[i], line);
+	if (rc == 0 || rc == GLOB_NOSPACE)
+		globfree(&g);
+	free(full);
+}
+
 /* ---------------------------------------------------------------- inih callbacks */
+
+static void include_files(struct loader *ld, const char *pattern, unsigned line);
 
 static void set_entry(struct loader *ld, const char *name, const char *value, unsigned line)
 {
 	ld->cont = CONT_IGNORE;
+	if (strcmp(name, "include") == 0) { /* a key of no section: anywhere */
+		include_files(ld, value, line);
+		ld->cont = CONT_REJECT;
+		ld->cont_key = "include";
+		return;
+	}
 	if (ld->skip_keys)
 		return;
 	if (!ld->section) {
@@ -1421,11 +1638,13 @@ static void set_entry(struct loader *ld, const char *name, const char *value, un
 		return;
 	}
 	unsigned *first = &ld->key_line[spec - key_specs];
-	if (*first) {
-		report(ld, line, "%s.%s: duplicate key (first set on line %u)", sec, name, *first);
+	if (*first && *first >> LINE_BITS == ld->file) {
+		report(ld, line, "%s.%s: duplicate key (first set on line %u)", sec, name,
+		       *first & LINE_MASK);
 		return;
 	}
-	*first = line;
+	/* Set in an earlier file (main or included): this one overrides it. */
+	*first = here(ld, line);
 	ld->cont = kinds[spec->kind].is_list ? CONT_APPEND : CONT_REJECT;
 	ld->cont_spec = spec;
 	ld->cont_key = spec->key;
@@ -1443,9 +1662,8 @@ static void continue_entry(struct loader *ld, const char *value, unsigned line)
 		apply_value(ld, ld->cont_spec, value, true, line);
 		break;
 	case CONT_REJECT:
-		report(ld, line,
-		       "%s.%s: takes a single value; only lists continue on indented lines", ld->section->name,
-		       ld->cont_key);
+		report(ld, line, "%s%s%s: takes a single value; only lists continue on indented lines",
+		       ld->section ? ld->section->name : "", ld->section ? "." : "", ld->cont_key);
 		ld->cont = CONT_IGNORE; /* once per key is enough */
 		break;
 	}
@@ -1460,7 +1678,7 @@ static void unexpanded_entry(struct loader *ld, const char *name, unsigned line)
 	const struct key_spec *spec = ld->section && !ld->skip_keys ? find_key(ld->section->name, name)
 								     : NULL;
 	if (spec && !ld->key_line[spec - key_specs])
-		ld->key_line[spec - key_specs] = line;
+		ld->key_line[spec - key_specs] = here(ld, line);
 	if (spec)
 		ld->key_bad[spec - key_specs] = true;
 }
@@ -1809,18 +2027,11 @@ static int load_text(const char *name, const char *text, size_t len, struct rsd_
 		return -ENOMEM;
 	}
 	apply_defaults(&ld);
-	int rc = ini_parse_stream(read_line, &ld, on_entry, &ld);
-	if (rc == -2) {
-		ld.oom = true;
-	} else if (rc > 0) {
-		/* The reader should have caught every line inih rejects: keep
-		 * inih's verdict in case a later inih is stricter. */
-		bool known = false;
-		for (size_t i = 0; i < ld.found.n; i++)
-			known = known || ld.found.lines[i] == (unsigned)rc;
-		if (!known)
-			report(&ld, (unsigned)rc, "syntax error");
-	}
+	if (!(ld.files[0] = oom_check(&ld, strdup(name))))
+		ld.n_files = 0;
+	else
+		ld.real[ld.n_files++] = realpath(name, NULL);
+	parse_file(&ld);
 	check_required(&ld);
 	if (ld.cfg->start_urls.n)
 		check_hosts(&ld);
@@ -1831,9 +2042,15 @@ static int load_text(const char *name, const char *text, size_t len, struct rsd_
 		if (ld.scratch[i])
 			rd_kafka_conf_destroy(ld.scratch[i]);
 	free_secrets(&ld);
+	for (unsigned i = 0; i < ld.n_files; i++) {
+		free(ld.files[i]);
+		free(ld.real[i]);
+	}
 
-	rc = ld.oom ? -ENOMEM : ld.found.n ? -EINVAL : 0;
+	int rc = ld.oom ? -ENOMEM : ld.found.n ? -EINVAL : 0;
 	sort_by_line(&ld.found);
+	for (size_t i = 0; i < ld.found.n; i++)
+		ld.found.lines[i] &= LINE_MASK; /* the callers' lines: within each message's file */
 	if (diag_move(diag, &ld.found) < 0)
 		rc = -ENOMEM;
 	if (rc < 0)

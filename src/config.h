@@ -103,12 +103,15 @@ struct rsd_config {
 };
 
 /* Diagnostics: one "FILE:LINE: message" string per problem, in file order
- * ("FILE: message" for whole-file problems, which come last). A load appends
+ * (the main file's, then each included file's in the order read; "FILE:
+ * message" for whole-file problems, which come last). FILE is the included
+ * file for a problem in one. A load appends
  * to what is already there; rsd_config_diag_clear empties it. */
 struct rsd_config_diag {
 	char **messages;
 	size_t n;
-	unsigned *lines; /* lines[i]: the line of messages[i], 0 = whole file */
+	unsigned *lines; /* lines[i]: the line of messages[i] in the file it names
+			  * (the main file or an included one), 0 = whole file */
 };
 void rsd_config_diag_clear(struct rsd_config_diag *diag);
 

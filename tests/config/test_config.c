@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -964,6 +965,176 @@ START_TEST(secrets_never_in_messages)
 }
 END_TEST
 
+/* ------------------------------------------------------------ include */
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char *path = NULL;
+	ck_assert_int_ge(asprintf(&path, "%s/%s", dir, name), 0);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+static char *temp_dir(void)
+{
+	char *dir = strdup("/tmp/rsd-include-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	return dir;
+}
+
+static void remove_dir(char *dir)
+{
+	char *cmd = NULL;
+	ck_assert_int_ge(asprintf(&cmd, "rm -rf '%s'", dir), 0);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	free(dir);
+}
+
+/* Loads DIR/name; returns the code, the messages in *diag. */
+static int load_in(const char *dir, const char *name, struct rsd_config **cfg,
+		   struct rsd_config_diag *diag)
+{
+	char *path = NULL;
+	ck_assert_int_ge(asprintf(&path, "%s/%s", dir, name), 0);
+	int rc = rsd_config_load(path, cfg, diag);
+	dump(diag);
+	free(path);
+	return rc;
+}
+
+/* Sorted order, later files and later lines override earlier ones (lists
+ * are replaced), relative to the including file, and no match is fine. */
+START_TEST(include_overrides_in_order)
+{
+	char *dir = temp_dir(), *sub = NULL;
+	ck_assert_int_ge(asprintf(&sub, "%s/conf.d", dir), 0);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	put_file(dir, "main.ini",
+		 "include = conf.d/*.ini\n"
+		 "include = absent.d/*.ini\n"
+		 "[scraper]\nstart_urls = https://example.com/\ndelay_ms = 7\n"
+		 "[kafka]\nclient.id = main\n"
+		 "include = late/*.ini\n");
+	put_file(sub, "20-b.ini", "[scraper]\ndelay_ms = 20\nthreads = 5\n"
+				  "start_urls = https://b.example/\n[kafka]\nsasl.username = b\n");
+	put_file(sub, "10-a.ini", "[scraper]\nthreads = 4\nmax_depth = 9\n"
+				  "[kafka]\nsasl.username = a\nclient.id = a\n");
+	put_file(sub, "notes.txt", "not = ini\n");
+	struct rsd_config *cfg = NULL;
+	struct rsd_config_diag diag = { 0 };
+	ck_assert_int_eq(load_in(dir, "main.ini", &cfg, &diag), 0);
+	ck_assert_uint_eq(cfg->threads, 5);     /* 20-b after 10-a */
+	ck_assert_uint_eq(cfg->max_depth, 9);   /* only 10-a sets it */
+	ck_assert_uint_eq(cfg->delay_ms, 7);    /* main's line after the include */
+	ck_assert_uint_eq(cfg->start_urls.n, 1); /* a list is replaced */
+	ck_assert_str_eq(cfg->start_urls.items[0], "https://example.com/");
+	ck_assert_uint_eq(cfg->kafka_props.n, 2);
+	ck_assert_str_eq(cfg->kafka_props.items[0].key, "sasl.username");
+	ck_assert_str_eq(cfg->kafka_props.items[0].value, "b");
+	ck_assert_str_eq(cfg->kafka_props.items[1].value, "main");
+	rsd_config_free(cfg);
+	free(sub);
+	remove_dir(dir);
+}
+END_TEST
+
+/* Errors name the included file and its line; they follow the main file's. */
+START_TEST(include_errors_name_the_file)
+{
+	char *dir = temp_dir();
+	put_file(dir, "main.ini", "[scraper]\nstart_urls = https://example.com/\n"
+				  "include = bad.ini\nthreads = 0\n");
+	put_file(dir, "bad.ini", "[scraper]\nmax_depth = deep\n[kafka]\nclient.id = a\n"
+				 "client.id = b\n");
+	struct rsd_config *cfg = NULL;
+	struct rsd_config_diag diag = { 0 };
+	ck_assert_int_eq(load_in(dir, "main.ini", &cfg, &diag), -EINVAL);
+	ck_assert_uint_eq(diag.n, 3);
+	char *want[3];
+	ck_assert_int_ge(asprintf(&want[0], "%s/main.ini:4: scraper.threads: 0 is out of range 1..64",
+				  dir), 0);
+	ck_assert_int_ge(asprintf(&want[1], "%s/bad.ini:2: scraper.max_depth: expected an unsigned "
+					    "integer, got 'deep'", dir), 0);
+	ck_assert_int_ge(asprintf(&want[2], "%s/bad.ini:5: kafka.client.id: duplicate key (first set "
+					    "on line 4)", dir), 0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_str_eq(diag.messages[i], want[i]);
+		free(want[i]);
+	}
+	ck_assert_uint_eq(diag.lines[1], 2);
+	rsd_config_diag_clear(&diag);
+	remove_dir(dir);
+}
+END_TEST
+
+/* A loop, nesting too deep and a matching file that cannot be read are
+ * errors at the include line. */
+START_TEST(include_loops_depth_and_unreadable)
+{
+	char *dir = temp_dir(), *sub = NULL;
+	put_file(dir, "loop.ini", BASE "include = loop.ini\n");
+	struct rsd_config *cfg = NULL;
+	struct rsd_config_diag diag = { 0 };
+	ck_assert_int_eq(load_in(dir, "loop.ini", &cfg, &diag), -EINVAL);
+	ck_assert_uint_eq(diag.n, 1);
+	char *want = NULL;
+	ck_assert_int_ge(asprintf(&want, "%s/loop.ini:3: include: %s/loop.ini is already being read "
+					 "(an include loop)", dir, dir), 0);
+	ck_assert_str_eq(diag.messages[0], want);
+	free(want);
+	rsd_config_diag_clear(&diag);
+
+	/* n0 includes n1 ... n9: the ninth level is refused, in n8 */
+	for (int i = 0; i < 10; i++) {
+		char name[16], text[64];
+		snprintf(name, sizeof name, "n%d.ini", i);
+		snprintf(text, sizeof text, "%sinclude = n%d.ini\n", i ? "" : BASE, i + 1);
+		put_file(dir, name, text);
+	}
+	ck_assert_int_eq(load_in(dir, "n0.ini", &cfg, &diag), -EINVAL);
+	ck_assert_uint_eq(diag.n, 1);
+	ck_assert_int_ge(asprintf(&want, "%s/n8.ini:1: include: nested more than 8 deep", dir), 0);
+	ck_assert_str_eq(diag.messages[0], want);
+	free(want);
+	rsd_config_diag_clear(&diag);
+
+	/* a directory that the pattern matches cannot be read as a file */
+	ck_assert_int_ge(asprintf(&sub, "%s/dir.ini", dir), 0);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	put_file(dir, "main.ini", BASE "include = dir.ini\n");
+	ck_assert_int_eq(load_in(dir, "main.ini", &cfg, &diag), -EINVAL);
+	ck_assert_uint_eq(diag.n, 1);
+	ck_assert_int_ge(asprintf(&want, "%s/main.ini:3: include: cannot read %s: Is a directory", dir,
+				  sub), 0);
+	ck_assert_str_eq(diag.messages[0], want);
+	free(want);
+	rsd_config_diag_clear(&diag);
+	free(sub);
+	remove_dir(dir);
+}
+END_TEST
+
+/* The secret lives in a 0600 file of its own, expanded like any value. */
+START_TEST(include_a_secret_file)
+{
+	char *dir = temp_dir();
+	ck_assert_int_eq(setenv("RSD_TEST_PW", "from-env", 1), 0);
+	put_file(dir, "main.ini", BASE "[kafka]\nsasl.username = u\ninclude = secret.ini\n");
+	put_file(dir, "secret.ini", "[kafka]\nsasl.password = ${RSD_TEST_PW}-x$$\n");
+	struct rsd_config *cfg = NULL;
+	struct rsd_config_diag diag = { 0 };
+	ck_assert_int_eq(load_in(dir, "main.ini", &cfg, &diag), 0);
+	ck_assert_str_eq(cfg->kafka_props.items[1].key, "sasl.password");
+	ck_assert_str_eq(cfg->kafka_props.items[1].value, "from-env-x$");
+	rsd_config_free(cfg);
+	remove_dir(dir);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -992,6 +1163,13 @@ static Suite *config_suite(void)
 	tcase_add_test(refs, credential_reference);
 	tcase_add_test(refs, secrets_never_in_messages);
 	suite_add_tcase(s, refs);
+
+	TCase *inc = tcase_create("include");
+	tcase_add_test(inc, include_overrides_in_order);
+	tcase_add_test(inc, include_errors_name_the_file);
+	tcase_add_test(inc, include_loops_depth_and_unreadable);
+	tcase_add_test(inc, include_a_secret_file);
+	suite_add_tcase(s, inc);
 
 	TCase *api = tcase_create("api");
 	tcase_add_test(api, kafka_changed);
