@@ -835,29 +835,41 @@ static char *load_error(const char *text)
 	return msg;
 }
 
-/* A credentials directory holding name = content; returns its path. */
-static char *credentials(const char *name, const char *content)
+static char *temp_dir(const char *prefix)
 {
-	char *dir = strdup("/tmp/rsd-cred-XXXXXX"), *path = NULL;
+	char *dir = NULL;
+	ck_assert_int_ge(asprintf(&dir, "/tmp/%s-XXXXXX", prefix), 0);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	ck_assert_int_ge(asprintf(&path, "%s/%s", dir, name), 0);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(content, f);
-	fclose(f);
-	free(path);
-	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", dir, 1), 0);
 	return dir;
 }
 
-static void remove_credentials(char *dir, const char *name)
+static void put_file(const char *dir, const char *name, const char *text)
 {
 	char *path = NULL;
 	ck_assert_int_ge(asprintf(&path, "%s/%s", dir, name), 0);
-	unlink(path);
-	rmdir(dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
 	free(path);
+}
+
+static void remove_dir(char *dir)
+{
+	char *cmd = NULL;
+	ck_assert_int_ge(asprintf(&cmd, "rm -rf '%s'", dir), 0);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
 	free(dir);
+}
+
+/* A credentials directory holding name = content; returns its path. */
+static char *credentials(const char *name, const char *content)
+{
+	char *dir = temp_dir("rsd-cred");
+	put_file(dir, name, content);
+	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", dir, 1), 0);
+	return dir;
 }
 
 START_TEST(environment_reference)
@@ -920,7 +932,7 @@ START_TEST(credential_reference)
 	msg = load_error(BASE "user_agent = ${credential:../etc/passwd}\n");
 	ck_assert_str_eq(msg, "t.ini:3: ${credential:../etc/passwd}: not a valid credential name");
 	free(msg);
-	remove_credentials(dir, "kafka-password");
+	remove_dir(dir);
 
 	unsetenv("CREDENTIALS_DIRECTORY");
 	msg = load_error(BASE "user_agent = ${credential:kafka-password}\n");
@@ -961,38 +973,11 @@ START_TEST(secrets_never_in_messages)
 					   "valid Kafka topic name (letters, digits, '.', '_' and "
 					   "'-', at most 249)");
 	rsd_config_diag_clear(&diag);
-	remove_credentials(dir, "pw");
+	remove_dir(dir);
 }
 END_TEST
 
 /* ------------------------------------------------------------ include */
-
-static void put_file(const char *dir, const char *name, const char *text)
-{
-	char *path = NULL;
-	ck_assert_int_ge(asprintf(&path, "%s/%s", dir, name), 0);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	free(path);
-}
-
-static char *temp_dir(void)
-{
-	char *dir = strdup("/tmp/rsd-include-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	return dir;
-}
-
-static void remove_dir(char *dir)
-{
-	char *cmd = NULL;
-	ck_assert_int_ge(asprintf(&cmd, "rm -rf '%s'", dir), 0);
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-	free(dir);
-}
 
 /* Loads DIR/name; returns the code, the messages in *diag. */
 static int load_in(const char *dir, const char *name, struct rsd_config **cfg,
@@ -1010,7 +995,7 @@ static int load_in(const char *dir, const char *name, struct rsd_config **cfg,
  * are replaced), relative to the including file, and no match is fine. */
 START_TEST(include_overrides_in_order)
 {
-	char *dir = temp_dir(), *sub = NULL;
+	char *dir = temp_dir("rsd-include"), *sub = NULL;
 	ck_assert_int_ge(asprintf(&sub, "%s/conf.d", dir), 0);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	put_file(dir, "main.ini",
@@ -1045,7 +1030,7 @@ END_TEST
 /* Errors name the included file and its line; they follow the main file's. */
 START_TEST(include_errors_name_the_file)
 {
-	char *dir = temp_dir();
+	char *dir = temp_dir("rsd-include");
 	put_file(dir, "main.ini", "[scraper]\nstart_urls = https://example.com/\n"
 				  "include = bad.ini\nthreads = 0\n");
 	put_file(dir, "bad.ini", "[scraper]\nmax_depth = deep\n[kafka]\nclient.id = a\n"
@@ -1075,7 +1060,7 @@ END_TEST
  * errors at the include line. */
 START_TEST(include_loops_depth_and_unreadable)
 {
-	char *dir = temp_dir(), *sub = NULL;
+	char *dir = temp_dir("rsd-include"), *sub = NULL;
 	put_file(dir, "loop.ini", BASE "include = loop.ini\n");
 	struct rsd_config *cfg = NULL;
 	struct rsd_config_diag diag = { 0 };
@@ -1121,7 +1106,7 @@ END_TEST
 /* The secret lives in a 0600 file of its own, expanded like any value. */
 START_TEST(include_a_secret_file)
 {
-	char *dir = temp_dir();
+	char *dir = temp_dir("rsd-include");
 	ck_assert_int_eq(setenv("RSD_TEST_PW", "from-env", 1), 0);
 	put_file(dir, "main.ini", BASE "[kafka]\nsasl.username = u\ninclude = secret.ini\n");
 	put_file(dir, "secret.ini", "[kafka]\nsasl.password = ${RSD_TEST_PW}-x$$\n");
