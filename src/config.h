@@ -6,7 +6,9 @@
  * libinih through one table of {section, key, parser, field, default, doc}
  * that also drives validation, defaults and the documentation. Parsing is
  * complete before anything is applied: a reload builds a new rsd_config and
- * the daemon swaps it in only when it has no error. */
+ * the daemon swaps it in only when it has no error. Values may refer to
+ * ${ENV} and ${credential:NAME} (expanded before parsing; messages show the
+ * reference, never the secret), and include = PATTERN reads more files. */
 
 #include <regex.h>
 #include <stdbool.h>
