@@ -31,6 +31,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <ini.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -43,6 +44,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -107,6 +109,14 @@ static const struct choice sink_choices[] = {
 	{ NULL, 0 },
 };
 
+/* syslog's and systemd's names (LogLevelMax=), and two common spellings. */
+static const struct choice log_level_choices[] = {
+	{ "emerg", LOG_EMERG }, { "alert", LOG_ALERT }, { "crit", LOG_CRIT }, { "err", LOG_ERR },
+	{ "warning", LOG_WARNING }, { "notice", LOG_NOTICE }, { "info", LOG_INFO },
+	{ "debug", LOG_DEBUG }, { "error", LOG_ERR }, { "warn", LOG_WARNING },
+	{ NULL, 0 },
+};
+
 static const struct choice sitemaps_choices[] = {
 	{ "off", RSD_SITEMAPS_OFF },
 	{ "robots", RSD_SITEMAPS_ROBOTS },
@@ -130,6 +140,13 @@ static const struct key_spec key_specs[] = {
 	{ KEY("daemon", "watchdog", K_BOOL, watchdog), .def = "on",
 	  .doc = "Send WATCHDOG=1 to systemd while the threads make progress "
 		 "(needs WatchdogSec= in the unit)." },
+	{ KEY("daemon", "log_level", K_ENUM, log_level), .def = "info", .choices = log_level_choices,
+	  .doc = "Least important priority of the daemon's own log lines that are written: emerg, "
+		 "alert, crit, err, warning, notice, info or debug (also error, warn). At "
+		 "debug, every refused or skipped page gets a line with its cause (REFUSAL_CAUSE=), "
+		 "at most 100 a second (then one line says how many were suppressed). Lines of "
+		 "[kafka] debug are written whatever it says. Consumed records are not log lines: "
+		 "they are always written. A reload applies it." },
 
 	/* [scraper] */
 	{ KEY("scraper", "start_urls", K_URL_LIST, start_urls), .def = NULL, .min = 1,
@@ -339,11 +356,27 @@ static const struct {
 
 /* ---------------------------------------------------------------- loader */
 
+/* The text a ${...} reference expanded to, and the reference as written. */
+struct secret {
+	char *value;
+	char *ref;
+};
+
 /* How an indented line after a key is treated. */
 enum continuation { CONT_IGNORE, CONT_APPEND, CONT_REJECT };
 
+/* Locations: a line of the main file is its number; a line of an included
+ * file carries the file's index (ld->files) above LINE_BITS, so that keys,
+ * checks and the sorting of messages know which file a line is in. A file
+ * of MAX_FILE_BYTES has fewer lines than 2^LINE_BITS. */
+#define LINE_BITS 24
+#define LINE_MASK ((1u << LINE_BITS) - 1)
+/* include: how deep includes nest, how many files one load reads. */
+#define MAX_INCLUDE_DEPTH 8
+#define MAX_FILES 64
+
 struct loader {
-	const char *name; /* file name in messages */
+	const char *name; /* file name in messages: files[file] */
 	const char *pos, *end;
 	unsigned lineno; /* line last handed to inih */
 	struct rsd_config *cfg;
@@ -366,6 +399,19 @@ struct loader {
 	/* Scratch configurations that validate dotted keys exactly as the
 	 * clients will apply them; created on the first dotted key. */
 	rd_kafka_conf_t *scratch[2]; /* [0] producer, [1] consumer */
+
+	/* Every ${...} expanded so far: messages show the reference instead. */
+	struct secret *secrets;
+	size_t n_secrets;
+
+	/* include: every file read (files[0] the main one) and the chain of
+	 * files being parsed (by index), to refuse loops. */
+	char *files[MAX_FILES];
+	char *real[MAX_FILES]; /* realpath() of each, NULL when it has none */
+	unsigned n_files;
+	unsigned file; /* index of the file being parsed */
+	unsigned chain[MAX_INCLUDE_DEPTH + 1];
+	unsigned depth;
 };
 
 /* Argument of every value parser. */
@@ -395,23 +441,61 @@ static void diag_push(struct loader *ld, unsigned line, char *msg)
 	d->n++;
 }
 
+/* s with every occurrence of from replaced by to (a new string), or NULL. */
+static char *replace_all(const char *s, const char *from, const char *to)
+{
+	char *out = NULL;
+	size_t len = 0, flen = strlen(from);
+	FILE *f = open_memstream(&out, &len);
+	if (!f)
+		return NULL;
+	for (const char *hit; (hit = strstr(s, from)); s = hit + flen) {
+		fwrite(s, 1, (size_t)(hit - s), f);
+		fputs(to, f);
+	}
+	fputs(s, f);
+	if (fclose(f) != 0)
+		return NULL;
+	return out;
+}
+
+/* Messages quote values (parsers, librdkafka's verdicts, checks across
+ * keys): whatever a reference expanded to is shown as the reference, so
+ * that no secret reaches -t output, the journal or STATUS=. Replacing the
+ * text rather than each message's argument covers every message at once. */
+static char *scrub(struct loader *ld, char *body)
+{
+	for (size_t i = 0; body && i < ld->n_secrets; i++) {
+		if (!*ld->secrets[i].value || !strstr(body, ld->secrets[i].value))
+			continue;
+		char *clean = replace_all(body, ld->secrets[i].value, ld->secrets[i].ref);
+		free(body);
+		body = clean;
+	}
+	return body;
+}
+
 /* Records "NAME:LINE: [section.key: ]message" ("NAME: ..." when line is 0). */
 __attribute__((format(printf, 4, 0))) static void vreport(struct loader *ld, unsigned line,
 							 const struct key_spec *spec,
 							 const char *fmt, va_list ap)
 {
 	char *body = NULL, *msg = NULL;
-	if (vasprintf(&body, fmt, ap) < 0) {
+	if (vasprintf(&body, fmt, ap) < 0 || !(body = scrub(ld, body))) {
 		ld->oom = true;
 		return;
 	}
+	/* a line without a file index is one of the file being parsed */
+	unsigned file = line >> LINE_BITS ? line >> LINE_BITS : ld->file;
+	const char *name = ld->n_files ? ld->files[file] : ld->name;
 	char at[16] = "";
-	if (line)
-		snprintf(at, sizeof(at), ":%u", line);
-	int rc = spec ? asprintf(&msg, "%s%s: %s.%s: %s", ld->name, at, spec->section, spec->key, body)
-		      : asprintf(&msg, "%s%s: %s", ld->name, at, body);
+	if (line & LINE_MASK)
+		snprintf(at, sizeof(at), ":%u", line & LINE_MASK);
+	int rc = spec ? asprintf(&msg, "%s%s: %s.%s: %s", name, at, spec->section, spec->key, body)
+		      : asprintf(&msg, "%s%s: %s", name, at, body);
 	free(body);
-	diag_push(ld, line, rc < 0 ? NULL : msg);
+	diag_push(ld, line & LINE_MASK ? (line & LINE_MASK) | file << LINE_BITS : 0,
+		  rc < 0 ? NULL : msg);
 }
 
 __attribute__((format(printf, 3, 4))) static void report(struct loader *ld, unsigned line,
@@ -438,6 +522,12 @@ static void *oom_check(struct loader *ld, void *p)
 	if (!p)
 		ld->oom = true;
 	return p;
+}
+
+/* The location of a line of the file being parsed (see LINE_BITS). */
+static unsigned here(const struct loader *ld, unsigned line)
+{
+	return line | ld->file << LINE_BITS;
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -1246,9 +1336,10 @@ static void set_property(struct loader *ld, const char *key, const char *value, 
 			return;
 		}
 	struct rsd_kv_list *props = (void *)((char *)ld->cfg + sec->props);
-	const struct rsd_kv *prev = kv_find(props, key);
-	if (prev) {
-		report(ld, line, "%s.%s: duplicate key (first set on line %u)", sec->name, key, prev->line);
+	struct rsd_kv *prev = (struct rsd_kv *)kv_find(props, key);
+	if (prev && prev->line >> LINE_BITS == ld->file) {
+		report(ld, line, "%s.%s: duplicate key (first set on line %u)", sec->name, key,
+		       prev->line & LINE_MASK);
 		return;
 	}
 	char why[512] = "";
@@ -1260,19 +1351,371 @@ static void set_property(struct loader *ld, const char *key, const char *value, 
 		return;
 	}
 	check_forced(ld, key, value, line);
-	if (kv_push(props, key, value, line) < 0) {
+	if (prev) { /* set in an earlier file: this one overrides it */
+		char *copy = oom_check(ld, strdup(value));
+		if (!copy)
+			return;
+		free(prev->value);
+		prev->value = copy;
+		prev->line = here(ld, line);
+	} else if (kv_push(props, key, value, here(ld, line)) < 0) {
 		ld->oom = true;
 		return;
 	}
 	ld->cont = CONT_REJECT;
-	ld->cont_key = props->items[props->n - 1].key;
+	ld->cont_key = (prev ? prev : &props->items[props->n - 1])->key;
+}
+
+/* ---------------------------------------------------------------- references */
+
+static int read_all(int fd, char **text, size_t *len, size_t max);
+
+/* Values may refer to secrets kept out of the file: ${NAME} is the
+ * environment variable NAME, ${credential:NAME} the file NAME in
+ * $CREDENTIALS_DIRECTORY (systemd's LoadCredential=/SetCredential=), without
+ * one trailing newline; $$ is a literal '$'. A '$' followed by anything else
+ * stays as it is, so regex anchors need no escape. Every value goes through
+ * here once, before its key's parser, so every key accepts references. */
+
+#define CREDENTIAL_PREFIX "credential:"
+/* A credential is a password or a token; systemd itself caps them at 1 MiB. */
+#define MAX_CREDENTIAL_BYTES (64 * 1024)
+
+static bool valid_env_name(const char *name)
+{
+	if (!*name || isdigit((unsigned char)*name))
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+	       strlen(name);
+}
+
+/* systemd's rule for credential names: a file name, no '/'. */
+static bool valid_credential_name(const char *name)
+{
+	return *name && strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !strchr(name, '/') &&
+	       strlen(name) <= NAME_MAX;
+}
+
+static int read_credential(const char *name, char **value)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	if (!dir || !*dir)
+		return -ENOTDIR;
+	char *path = NULL;
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return -errno;
+	size_t len = 0;
+	int rc = read_all(fd, value, &len, MAX_CREDENTIAL_BYTES);
+	close(fd);
+	if (rc < 0)
+		return rc;
+	if (memchr(*value, '\0', len)) {
+		free(*value);
+		return -EILSEQ;
+	}
+	if (len && (*value)[len - 1] == '\n')
+		(*value)[len - 1] = '\0';
+	return 0;
+}
+
+/* The value of the reference ${name} (name as written, between the braces)
+ * in *value (owned by the caller); reports and returns false if it has none. */
+static bool resolve(struct loader *ld, unsigned line, const char *name, char **value)
+{
+	*value = NULL;
+	if (strncmp(name, CREDENTIAL_PREFIX, strlen(CREDENTIAL_PREFIX)) != 0) {
+		const char *env = valid_env_name(name) ? getenv(name) : NULL;
+		if (!valid_env_name(name))
+			report(ld, line, "${%s}: not a valid environment variable name", name);
+		else if (!env)
+			report(ld, line, "${%s}: environment variable %s is not set", name, name);
+		else
+			*value = oom_check(ld, strdup(env));
+		return *value != NULL;
+	}
+	const char *cred = name + strlen(CREDENTIAL_PREFIX);
+	int rc = valid_credential_name(cred) ? read_credential(cred, value) : -EINVAL;
+	char buf[128];
+	if (rc == -EINVAL)
+		report(ld, line, "${%s}: not a valid credential name", name);
+	else if (rc == -ENOTDIR)
+		report(ld, line, "${%s}: CREDENTIALS_DIRECTORY is not set (LoadCredential= or "
+				 "SetCredential= in the unit provide it)", name);
+	else if (rc == -ENOMEM)
+		ld->oom = true;
+	else if (rc == -EILSEQ)
+		report(ld, line, "${%s}: the credential contains a NUL byte", name);
+	else if (rc < 0)
+		report(ld, line, "${%s}: cannot read $CREDENTIALS_DIRECTORY/%s: %s", name, cred,
+		       strerror_r(-rc, buf, sizeof(buf)));
+	return rc == 0;
+}
+
+static void remember_secret(struct loader *ld, char *value, const char *ref, size_t ref_len)
+{
+	struct secret *s = realloc(ld->secrets, (ld->n_secrets + 1) * sizeof(*s));
+	char *r = s ? strndup(ref, ref_len) : NULL;
+	if (s)
+		ld->secrets = s;
+	if (!r) {
+		free(value);
+		ld->oom = true;
+		return;
+	}
+	ld->secrets[ld->n_secrets++] = (struct secret){ .value = value, .ref = r };
+}
+
+/* Expands one ${...} at *p into f; advances *p past it. */
+static bool expand_reference(struct loader *ld, unsigned line, const char **p, FILE *f)
+{
+	const char *start = *p, *end = strchr(start + 2, '}');
+	if (!end) {
+		report(ld, line, "'${' without a closing '}' (write $$ for a literal '$')");
+		*p = start + strlen(start);
+		return false;
+	}
+	char *name = oom_check(ld, strndup(start + 2, (size_t)(end - start - 2)));
+	char *value = NULL;
+	bool ok = name && resolve(ld, line, name, &value);
+	free(name);
+	if (ok) {
+		fputs(value, f);
+		remember_secret(ld, value, start, (size_t)(end - start + 1));
+	}
+	*p = end + 1;
+	return ok;
+}
+
+/* The value with its references expanded (owned by the caller), or NULL
+ * after reporting every reference that has no value. */
+static char *expand(struct loader *ld, const char *raw, unsigned line)
+{
+	char *out = NULL;
+	size_t len = 0;
+	bool ok = true;
+	FILE *f = open_memstream(&out, &len);
+	if (!f) {
+		ld->oom = true;
+		return NULL;
+	}
+	for (const char *p = raw; *p;) {
+		if (p[0] == '$' && p[1] == '$') {
+			fputc('$', f);
+			p += 2;
+		} else if (p[0] == '$' && p[1] == '{') {
+			ok = expand_reference(ld, line, &p, f) && ok;
+		} else {
+			fputc(*p++, f);
+		}
+	}
+	if (fclose(f) != 0)
+		ld->oom = true;
+	if (!ok || ld->oom) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void free_secrets(struct loader *ld)
+{
+	for (size_t i = 0; i < ld->n_secrets; i++) {
+		/* The text of a secret should not linger in freed memory. */
+		explicit_bzero(ld->secrets[i].value, strlen(ld->secrets[i].value));
+		free(ld->secrets[i].value);
+		free(ld->secrets[i].ref);
+	}
+	free(ld->secrets);
+}
+
+/* ---------------------------------------------------------------- include */
+
+/* `include = PATTERN` reads the files that match (glob(3), relative to the
+ * including file's directory, in sorted order) as if their text stood at
+ * the include line, each starting outside any section. A key set in an
+ * earlier file is overridden (lists are replaced, not extended); within
+ * one file a key set twice is still an error. No match is not an error (an
+ * empty conf.d); a file that matches and cannot be read is. */
+
+/* What the parse of one file changes in the loader: saved around an
+ * included file's parse. */
+struct parse_state {
+	const char *name, *pos, *end;
+	unsigned lineno, file;
+	const struct section_spec *section;
+	bool skip_keys, have_prev_name, is_continuation;
+	enum continuation cont;
+	const struct key_spec *cont_spec;
+	const char *cont_key;
+};
+
+static void save_state(const struct loader *ld, struct parse_state *st)
+{
+	*st = (struct parse_state){ ld->name, ld->pos, ld->end, ld->lineno, ld->file, ld->section,
+				    ld->skip_keys, ld->have_prev_name, ld->is_continuation,
+				    ld->cont, ld->cont_spec, ld->cont_key };
+}
+
+static void restore_state(struct loader *ld, const struct parse_state *st)
+{
+	ld->name = st->name;
+	ld->pos = st->pos;
+	ld->end = st->end;
+	ld->lineno = st->lineno;
+	ld->file = st->file;
+	ld->section = st->section;
+	ld->skip_keys = st->skip_keys;
+	ld->have_prev_name = st->have_prev_name;
+	ld->is_continuation = st->is_continuation;
+	ld->cont = st->cont;
+	ld->cont_spec = st->cont_spec;
+	ld->cont_key = st->cont_key;
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *raw);
+static char *read_line(char *buf, int size, void *stream);
+
+/* Runs inih over the text of the file being parsed (ld->pos .. ld->end). */
+static void parse_file(struct loader *ld)
+{
+	size_t known_before = ld->found.n;
+	int rc = ini_parse_stream(read_line, ld, on_entry, ld);
+	if (rc == -2) {
+		ld->oom = true;
+	} else if (rc > 0) {
+		/* The reader should have caught every line inih rejects: keep
+		 * inih's verdict in case a later inih is stricter. */
+		bool known = false;
+		for (size_t i = known_before; i < ld->found.n; i++)
+			known = known || (ld->found.lines[i] & LINE_MASK) == (unsigned)rc;
+		if (!known)
+			report(ld, (unsigned)rc, "syntax error");
+	}
+}
+
+/* Whether the file is being read already (an include loop). */
+static bool in_chain(const struct loader *ld, const char *real)
+{
+	for (unsigned i = 0; i <= ld->depth; i++)
+		if (ld->real[ld->chain[i]] && strcmp(ld->real[ld->chain[i]], real) == 0)
+			return true;
+	return false;
+}
+
+/* Reads path, registers it in files[]; false after reporting at line. */
+static bool open_included(struct loader *ld, const char *path, unsigned line, char **text,
+			  size_t *len)
+{
+	char buf[128], *real = realpath(path, NULL);
+	int fd = -1, rc = 0;
+	if (real && in_chain(ld, real))
+		report(ld, line, "include: %s is already being read (an include loop)", path);
+	else if (ld->n_files == MAX_FILES)
+		report(ld, line, "include: %s: more than %d files in all", path, MAX_FILES);
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		report(ld, line, "include: cannot open %s: %s", path, strerror_r(errno, buf, sizeof(buf)));
+	else if ((rc = read_all(fd, text, len, MAX_FILE_BYTES)) < 0 && rc != -ENOMEM)
+		report(ld, line, "include: cannot read %s: %s", path, strerror_r(-rc, buf, sizeof(buf)));
+	if (fd >= 0)
+		close(fd);
+	ld->oom = ld->oom || rc == -ENOMEM;
+	bool ok = fd >= 0 && rc == 0 && (ld->files[ld->n_files] = oom_check(ld, strdup(path)));
+	if (!ok) {
+		free(real);
+		if (fd >= 0 && rc == 0)
+			free(*text);
+		return false;
+	}
+	ld->real[ld->n_files++] = real;
+	return true;
+}
+
+static void include_file(struct loader *ld, const char *path, unsigned line)
+{
+	char *text = NULL;
+	size_t len = 0;
+	if (!open_included(ld, path, line, &text, &len))
+		return;
+	struct parse_state saved;
+	save_state(ld, &saved);
+	ld->file = ld->n_files - 1;
+	ld->name = ld->files[ld->file];
+	ld->chain[++ld->depth] = ld->file;
+	ld->pos = text;
+	ld->end = text + len;
+	ld->lineno = 0;
+	ld->section = NULL;
+	ld->skip_keys = ld->have_prev_name = ld->is_continuation = false;
+	ld->cont = CONT_IGNORE;
+	parse_file(ld);
+	ld->depth--;
+	restore_state(ld, &saved);
+	/* a secret may sit in the text */
+	explicit_bzero(text, len);
+	free(text);
+}
+
+/* The pattern relative to the directory of the file being parsed. */
+static char *include_pattern(struct loader *ld, const char *pattern)
+{
+	if (pattern[0] == '/')
+		return oom_check(ld, strdup(pattern));
+	const char *slash = strrchr(ld->name, '/');
+	char *full = NULL;
+	if (asprintf(&full, "%.*s%s", slash ? (int)(slash - ld->name + 1) : 0, ld->name, pattern) < 0)
+		full = NULL;
+	return oom_check(ld, full);
+}
+
+/* A directory of the pattern that does not exist is no match (no conf.d:
+ * nothing to include); one that cannot be read is an error. */
+static int glob_dir_error(const char *path, int err)
+{
+	(void)path;
+	return err != ENOENT && err != ENOTDIR;
+}
+
+static void include_files(struct loader *ld, const char *pattern, unsigned line)
+{
+	if (!*pattern) {
+		report(ld, line, "include: needs a file name or a pattern");
+		return;
+	}
+	if (ld->depth == MAX_INCLUDE_DEPTH) {
+		report(ld, line, "include: nested more than %d deep", MAX_INCLUDE_DEPTH);
+		return;
+	}
+	char *full = include_pattern(ld, pattern);
+	glob_t g = { 0 };
+	int rc = full ? glob(full, 0, glob_dir_error, &g) : GLOB_NOMATCH;
+	if (rc == GLOB_NOSPACE)
+		ld->oom = true;
+	else if (rc == GLOB_ABORTED)
+		report(ld, line, "include: cannot read the directories of %s", full);
+	for (size_t i = 0; rc == 0 && i < g.gl_pathc; i++)
+		include_file(ld, g.gl_pathv[i], line);
+	if (rc == 0 || rc == GLOB_NOSPACE)
+		globfree(&g);
+	free(full);
 }
 
 /* ---------------------------------------------------------------- inih callbacks */
 
+static void include_files(struct loader *ld, const char *pattern, unsigned line);
+
 static void set_entry(struct loader *ld, const char *name, const char *value, unsigned line)
 {
 	ld->cont = CONT_IGNORE;
+	if (strcmp(name, "include") == 0) { /* a key of no section: anywhere */
+		include_files(ld, value, line);
+		ld->cont = CONT_REJECT;
+		ld->cont_key = "include";
+		return;
+	}
 	if (ld->skip_keys)
 		return;
 	if (!ld->section) {
@@ -1296,11 +1739,13 @@ static void set_entry(struct loader *ld, const char *name, const char *value, un
 		return;
 	}
 	unsigned *first = &ld->key_line[spec - key_specs];
-	if (*first) {
-		report(ld, line, "%s.%s: duplicate key (first set on line %u)", sec, name, *first);
+	if (*first && *first >> LINE_BITS == ld->file) {
+		report(ld, line, "%s.%s: duplicate key (first set on line %u)", sec, name,
+		       *first & LINE_MASK);
 		return;
 	}
-	*first = line;
+	/* Set in an earlier file (main or included): this one overrides it. */
+	*first = here(ld, line);
 	ld->cont = kinds[spec->kind].is_list ? CONT_APPEND : CONT_REJECT;
 	ld->cont_spec = spec;
 	ld->cont_key = spec->key;
@@ -1318,25 +1763,46 @@ static void continue_entry(struct loader *ld, const char *value, unsigned line)
 		apply_value(ld, ld->cont_spec, value, true, line);
 		break;
 	case CONT_REJECT:
-		report(ld, line,
-		       "%s.%s: takes a single value; only lists continue on indented lines", ld->section->name,
-		       ld->cont_key);
+		report(ld, line, "%s%s%s: takes a single value; only lists continue on indented lines",
+		       ld->section ? ld->section->name : "", ld->section ? "." : "", ld->cont_key);
 		ld->cont = CONT_IGNORE; /* once per key is enough */
 		break;
 	}
 }
 
-static int on_entry(void *user, const char *section, const char *name, const char *value)
+/* A value with a reference that has no value was reported: the key counts
+ * as set (no "required key is missing" on top) and as bad, like a value its
+ * parser rejected. */
+static void unexpanded_entry(struct loader *ld, const char *name, unsigned line)
+{
+	ld->cont = CONT_IGNORE;
+	const struct key_spec *spec = ld->section && !ld->skip_keys ? find_key(ld->section->name, name)
+								     : NULL;
+	if (spec && !ld->key_line[spec - key_specs])
+		ld->key_line[spec - key_specs] = here(ld, line);
+	if (spec)
+		ld->key_bad[spec - key_specs] = true;
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *raw)
 {
 	struct loader *ld = user;
 	(void)section; /* the reader's own copy: inih truncates it at 50 bytes */
+	char *value = expand(ld, raw, ld->lineno);
 	if (ld->is_continuation) {
-		continue_entry(ld, value, ld->lineno);
+		if (value)
+			continue_entry(ld, value, ld->lineno);
 	} else {
 		/* inih's prev_name: an empty name does not start a continuation. */
 		ld->have_prev_name = *name != '\0';
-		set_entry(ld, name, value, ld->lineno);
+		if (value)
+			set_entry(ld, name, value, ld->lineno);
+		else
+			unexpanded_entry(ld, name, ld->lineno);
 	}
+	if (value)
+		explicit_bzero(value, strlen(value));
+	free(value);
 	/* Never fail: errors are recorded above, and inih would keep only the first. */
 	return 1;
 }
@@ -1662,18 +2128,11 @@ static int load_text(const char *name, const char *text, size_t len, struct rsd_
 		return -ENOMEM;
 	}
 	apply_defaults(&ld);
-	int rc = ini_parse_stream(read_line, &ld, on_entry, &ld);
-	if (rc == -2) {
-		ld.oom = true;
-	} else if (rc > 0) {
-		/* The reader should have caught every line inih rejects: keep
-		 * inih's verdict in case a later inih is stricter. */
-		bool known = false;
-		for (size_t i = 0; i < ld.found.n; i++)
-			known = known || ld.found.lines[i] == (unsigned)rc;
-		if (!known)
-			report(&ld, (unsigned)rc, "syntax error");
-	}
+	if (!(ld.files[0] = oom_check(&ld, strdup(name))))
+		ld.n_files = 0;
+	else
+		ld.real[ld.n_files++] = realpath(name, NULL);
+	parse_file(&ld);
 	check_required(&ld);
 	if (ld.cfg->start_urls.n)
 		check_hosts(&ld);
@@ -1683,9 +2142,16 @@ static int load_text(const char *name, const char *text, size_t len, struct rsd_
 	for (size_t i = 0; i < 2; i++)
 		if (ld.scratch[i])
 			rd_kafka_conf_destroy(ld.scratch[i]);
+	free_secrets(&ld);
+	for (unsigned i = 0; i < ld.n_files; i++) {
+		free(ld.files[i]);
+		free(ld.real[i]);
+	}
 
-	rc = ld.oom ? -ENOMEM : ld.found.n ? -EINVAL : 0;
+	int rc = ld.oom ? -ENOMEM : ld.found.n ? -EINVAL : 0;
 	sort_by_line(&ld.found);
+	for (size_t i = 0; i < ld.found.n; i++)
+		ld.found.lines[i] &= LINE_MASK; /* the callers' lines: within each message's file */
 	if (diag_move(diag, &ld.found) < 0)
 		rc = -ENOMEM;
 	if (rc < 0)
@@ -1710,9 +2176,9 @@ static int file_error(const char *path, int err, const char *what, struct rsd_co
 	return -err;
 }
 
-/* All of fd, at most MAX_FILE_BYTES, NUL-terminated; 0 or -errno. Reads to
+/* All of fd, at most about max bytes, NUL-terminated; 0 or -errno. Reads to
  * the end rather than trusting st_size, so that pipes (-c /dev/stdin) work. */
-static int read_all(int fd, char **text, size_t *len)
+static int read_all(int fd, char **text, size_t *len, size_t max)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap + 1);
@@ -1720,10 +2186,10 @@ static int read_all(int fd, char **text, size_t *len)
 		return -ENOMEM;
 	for (;;) {
 		if (n == cap) {
-			char *bigger = cap < MAX_FILE_BYTES ? realloc(buf, 2 * cap + 1) : NULL;
+			char *bigger = cap < max ? realloc(buf, 2 * cap + 1) : NULL;
 			if (!bigger) {
 				free(buf);
-				return cap < MAX_FILE_BYTES ? -ENOMEM : -EFBIG;
+				return cap < max ? -ENOMEM : -EFBIG;
 			}
 			buf = bigger;
 			cap *= 2;
@@ -1754,7 +2220,7 @@ int rsd_config_load(const char *path, struct rsd_config **out, struct rsd_config
 		return file_error(path, errno, "cannot open", diag);
 	char *text = NULL;
 	size_t len = 0;
-	int rc = read_all(fd, &text, &len);
+	int rc = read_all(fd, &text, &len, MAX_FILE_BYTES);
 	close(fd);
 	if (rc < 0)
 		return rc == -ENOMEM ? rc : file_error(path, -rc, "cannot read", diag);

@@ -6,7 +6,9 @@
  * libinih through one table of {section, key, parser, field, default, doc}
  * that also drives validation, defaults and the documentation. Parsing is
  * complete before anything is applied: a reload builds a new rsd_config and
- * the daemon swaps it in only when it has no error. */
+ * the daemon swaps it in only when it has no error. Values may refer to
+ * ${ENV} and ${credential:NAME} (expanded before parsing; messages show the
+ * reference, never the secret), and include = PATTERN reads more files. */
 
 #include <regex.h>
 #include <stdbool.h>
@@ -44,6 +46,8 @@ struct rsd_config {
 	char *state_dir;              /* default /var/lib/recipe-scraperd */
 	unsigned shutdown_timeout_s;  /* default 30, 1..3600 */
 	bool watchdog;                /* default on */
+	int log_level;                /* syslog priority (LOG_*): less important lines are not
+				       * written; default LOG_INFO */
 
 	/* [scraper] */
 	struct rsd_strv start_urls;    /* absolute http(s) URLs, at least one */
@@ -114,12 +118,15 @@ int rsd_config_parse_listen(const char *value, struct sockaddr_storage *addr, un
 			    char *err, size_t errlen);
 
 /* Diagnostics: one "FILE:LINE: message" string per problem, in file order
- * ("FILE: message" for whole-file problems, which come last). A load appends
+ * (the main file's, then each included file's in the order read; "FILE:
+ * message" for whole-file problems, which come last). FILE is the included
+ * file for a problem in one. A load appends
  * to what is already there; rsd_config_diag_clear empties it. */
 struct rsd_config_diag {
 	char **messages;
 	size_t n;
-	unsigned *lines; /* lines[i]: the line of messages[i], 0 = whole file */
+	unsigned *lines; /* lines[i]: the line of messages[i] in the file it names
+			  * (the main file or an included one), 0 = whole file */
 };
 void rsd_config_diag_clear(struct rsd_config_diag *diag);
 

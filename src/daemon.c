@@ -70,6 +70,10 @@
  * acknowledgement, for this long (or the producer's message.timeout.ms,
  * when shorter: records fail then): Kafka is unreachable. */
 #define RSD_KAFKA_DOWN_AFTER_USEC (60 * 1000000ull)
+/* log_level = debug: lines about single pages, per second (and burst). A
+ * crawl refuses or skips thousands of pages a second at times; journald's
+ * own rate limit is off for the unit (records must never be dropped). */
+#define RSD_PAGE_LINES_PER_S 100
 
 enum daemon_phase {
 	PHASE_RUNNING,        /* crawling and consuming */
@@ -129,6 +133,13 @@ struct rsd_daemon {
 
 	struct rsd_refusal_table *refusals; /* which refusals were logged already */
 	struct rsd_host_stats *hosts;       /* pages per host, across scraper restarts */
+	/* First error of the last rejected reload (and how many more), kept in
+	 * STATUS= until a reload succeeds: an operator who looks at `systemctl
+	 * status` minutes later still sees why the file was not applied. The
+	 * loader's messages never contain an expanded secret. */
+	char *reload_rejected;
+	/* log_level = debug: lines of refused and skipped pages, rate-limited. */
+	struct rsd_line_budget page_lines;
 };
 
 static uint64_t now_usec(clockid_t clock)
@@ -294,10 +305,11 @@ static void notify_status(const struct rsd_daemon *d)
 		   "STATUS=pages %" PRIu64 " fetched, %" PRIu64 " failed, %s, %" PRIu64
 		   " skipped, %" PRIu64 " queued; records %" PRIu64 " produced, %" PRIu64
 		   " acked, %" PRIu64 " in flight; consumed %" PRIu64 " (%" PRIu64
-		   " alerts); ring %zu/%zu",
+		   " alerts); ring %zu/%zu%s%s",
 		   c.fetched, c.failed, refused, c.skipped, c.queued, c.produced, c.acknowledged,
 		   c.produced - c.acknowledged - c.failed_records, c.consumed, c.alerts,
-		   c.ring_depth, c.ring_capacity);
+		   c.ring_depth, c.ring_capacity, d->reload_rejected ? "; last reload rejected: " : "",
+		   d->reload_rejected ? d->reload_rejected : "");
 }
 
 /* Counters as journal fields ("NAME=value"), for the stats and stopping
@@ -580,26 +592,37 @@ static void log_page_failure(void *ctx, const char *url, long http_code, const c
 		rsd_log_event(LOG_WARNING, NULL, fields, "Giving up on %s: %s", url, reason);
 }
 
+/* The journal fields of a refusal or skip (CONFIG_KEY= when with_key). */
+struct refusal_fields {
+	char cause[64], host[320], url[2100], detail[1500], key[64];
+	const char *v[6]; /* NULL-terminated, into the buffers above */
+};
+
+static void refusal_fields(struct refusal_fields *f, const struct rsd_refusal *r, bool with_key)
+{
+	const struct rsd_cause_info *info = rsd_cause_info(r->cause);
+	size_t n = 0;
+	snprintf(f->cause, sizeof f->cause, "REFUSAL_CAUSE=%s", info->name);
+	snprintf(f->host, sizeof f->host, "URL_HOST=%s", r->host);
+	f->v[n++] = f->cause;
+	f->v[n++] = f->host;
+	if (r->url && snprintf(f->url, sizeof f->url, "PAGE_URL=%s", r->url) >= 0)
+		f->v[n++] = f->url;
+	if (r->detail && snprintf(f->detail, sizeof f->detail, "REFUSAL_DETAIL=%s", r->detail) >= 0)
+		f->v[n++] = f->detail;
+	if (with_key && info->key && snprintf(f->key, sizeof f->key, "CONFIG_KEY=%s", info->key) >= 0)
+		f->v[n++] = f->key;
+	f->v[n] = NULL;
+}
+
 /* The first refusal of a (host, cause) pair: what was refused, why (the
  * address, the rule, the status), and the setting that changes it. */
 static void log_first_refusal(const struct rsd_refusal *r)
 {
 	const struct rsd_cause_info *info = rsd_cause_info(r->cause);
-	char cause[64], host[320], url[2100], detail[1500], key[64];
-	const char *fields[6];
-	size_t n = 0;
-	snprintf(cause, sizeof cause, "REFUSAL_CAUSE=%s", info->name);
-	snprintf(host, sizeof host, "URL_HOST=%s", r->host);
-	fields[n++] = cause;
-	fields[n++] = host;
-	if (r->url && snprintf(url, sizeof url, "PAGE_URL=%s", r->url) >= 0)
-		fields[n++] = url;
-	if (r->detail && snprintf(detail, sizeof detail, "REFUSAL_DETAIL=%s", r->detail) >= 0)
-		fields[n++] = detail;
-	if (info->key && snprintf(key, sizeof key, "CONFIG_KEY=%s", info->key) >= 0)
-		fields[n++] = key;
-	fields[n] = NULL;
-	rsd_log_event(LOG_WARNING, RSD_MID_REFUSED, fields,
+	struct refusal_fields f;
+	refusal_fields(&f, r, true);
+	rsd_log_event(LOG_WARNING, RSD_MID_REFUSED, f.v,
 		      "Refused %.512s on host %s: %s%s%s; %s (further %s refusals on %s are only counted)",
 		      r->url ? r->url : "a page", r->host, info->label, r->detail ? ": " : "",
 		      r->detail ? r->detail : "", info->remedy, info->label, r->host);
@@ -608,12 +631,40 @@ static void log_first_refusal(const struct rsd_refusal *r)
 /* Every refused page is counted (by the pool); the first of each (host,
  * cause) pair is logged at warning priority, so a hostile site refusing a
  * million pages costs one line per cause, and a million hosts at most
- * RSD_REFUSAL_REPORTS lines. Skips are counted only. Called from worker
+ * RSD_REFUSAL_REPORTS lines. Skips are counted only, unless log_level =
+ * debug asks for a line per page (bounded by the line budget). Called from worker
  * threads, sometimes under the frontier's lock: a table lookup, and a
  * journal write for the first of a pair only. */
+static void log_suppressed_page_lines(uint64_t n)
+{
+	if (n)
+		rsd_log(LOG_DEBUG,
+			"%" PRIu64 " lines about refused or skipped pages suppressed (at most %d a "
+			"second); every page is still counted",
+			n, RSD_PAGE_LINES_PER_S);
+}
+
+/* log_level = debug: one line per refused or skipped page, with its cause. */
+static void log_page_refusal(struct rsd_daemon *d, const struct rsd_refusal *r)
+{
+	uint64_t suppressed = 0;
+	if (!rsd_line_budget_take(&d->page_lines, now_usec(CLOCK_MONOTONIC), &suppressed))
+		return;
+	log_suppressed_page_lines(suppressed);
+	const struct rsd_cause_info *info = rsd_cause_info(r->cause);
+	struct refusal_fields f;
+	refusal_fields(&f, r, false);
+	rsd_log_event(LOG_DEBUG, NULL, f.v, "%s %.512s on host %s: %s%s%s",
+		      rsd_cause_is_refusal(r->cause) ? "Refused" : "Skipped",
+		      r->url ? r->url : "a page", r->host, info->label, r->detail ? ": " : "",
+		      r->detail ? r->detail : "");
+}
+
 static void log_refusal(void *ctx, const struct rsd_refusal *r)
 {
 	struct rsd_daemon *d = ctx;
+	if (rsd_log_enabled(LOG_DEBUG))
+		log_page_refusal(d, r);
 	if (!rsd_cause_is_refusal(r->cause))
 		return;
 	switch (rsd_refusal_table_note(d->refusals, r->host, r->cause)) {
@@ -667,7 +718,9 @@ static void log_kafka_debug(const char *client, const char *facility, const char
 	snprintf(client_field, sizeof client_field, "KAFKA_CLIENT=%s", client);
 	snprintf(facility_field, sizeof facility_field, "KAFKA_FACILITY=%s", facility);
 	const char *fields[] = { client_field, facility_field, NULL };
-	rsd_log_event(LOG_DEBUG, NULL, fields, "librdkafka %s %s: %s", client, facility, message);
+	/* asked for by [kafka] debug: written whatever log_level says */
+	rsd_log_event_always(LOG_DEBUG, NULL, fields, "librdkafka %s %s: %s", client, facility,
+			     message);
 }
 
 static void report_kafka_errors(struct rsd_daemon *d)
@@ -967,6 +1020,19 @@ static void settle_before_restart(struct rsd_daemon *d)
 			budget_s);
 }
 
+static void remember_rejection(struct rsd_daemon *d, const struct rsd_config_diag *diag)
+{
+	free(d->reload_rejected);
+	d->reload_rejected = NULL;
+	if (!diag->n)
+		return;
+	int rc = diag->n > 1 ? asprintf(&d->reload_rejected, "%s (and %zu more)", diag->messages[0],
+					diag->n - 1)
+			     : asprintf(&d->reload_rejected, "%s", diag->messages[0]);
+	if (rc < 0)
+		d->reload_rejected = NULL; /* STATUS= then just lacks the detail */
+}
+
 static void reload(struct rsd_daemon *d)
 {
 	struct rsd_config_diag diag = { 0 };
@@ -980,12 +1046,18 @@ static void reload(struct rsd_daemon *d)
 			      "configuration",
 			      path, diag.n, diag.n == 1 ? "" : "s");
 		d->reloads_rejected++;
-		sd_notifyf(0, "STATUS=Reload rejected: %zu error%s in %s; running the previous configuration",
-			   diag.n, diag.n == 1 ? "" : "s", path);
+		remember_rejection(d, &diag);
+		sd_notifyf(0, "STATUS=Reload rejected: %zu error%s in %s; running the previous "
+			      "configuration; %s",
+			   diag.n, diag.n == 1 ? "" : "s", path,
+			   d->reload_rejected ? d->reload_rejected : "");
 		rsd_config_diag_clear(&diag);
 		return;
 	}
 	rsd_config_diag_clear(&diag);
+	free(d->reload_rejected);
+	d->reload_rejected = NULL;
+	rsd_log_set_level(next->log_level);
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=Reloading %s",
 		   now_usec(CLOCK_MONOTONIC), path);
 
@@ -1146,6 +1218,8 @@ static void handle_tick(struct rsd_daemon *d)
 	d->ticks++;
 	d->stuck = find_stuck_thread(d, now_usec(CLOCK_MONOTONIC));
 	watchdog_tick(d);
+	/* lines refused by the budget and not reported by a later line */
+	log_suppressed_page_lines(rsd_line_budget_flush(&d->page_lines));
 	start_crawl_when_identified(d);
 	report_kafka_errors(d);
 	if (d->ticks % RSD_STATUS_EVERY_S == 0) {
@@ -1372,6 +1446,8 @@ static void daemon_free(struct rsd_daemon *d)
 	free(d->bootstrap);
 	rsd_metrics_stop(d->metrics);
 	free(d->metrics_listen);
+	free(d->reload_rejected);
+	rsd_line_budget_destroy(&d->page_lines);
 	rsd_refusal_table_free(d->refusals);
 	rsd_host_stats_free(d->hosts);
 	close_fd(&d->signal_fd);
@@ -1391,6 +1467,9 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 		return RSD_EXIT_CONFIG;
 	}
 	rsd_log_init(d.cfg->identifier);
+	rsd_log_set_level(d.cfg->log_level);
+	rsd_line_budget_init(&d.page_lines, RSD_PAGE_LINES_PER_S, RSD_PAGE_LINES_PER_S,
+			     now_usec(CLOCK_MONOTONIC));
 	rsd_kafka_set_debug_handler(log_kafka_debug);
 	d.started_usec = now_usec(CLOCK_MONOTONIC);
 	d.started_unix = (double)now_usec(CLOCK_REALTIME) / 1e6;

@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,9 @@
 
 static const char *log_identifier = "recipe-scraperd";
 static bool log_to_journal;
+/* Relaxed: a line of another thread may still see the previous level for a
+ * moment after a reload; nothing else depends on it. */
+static atomic_int log_level = LOG_INFO;
 
 /* systemd sets JOURNAL_STREAM=DEV:INODE when stderr is connected to the
  * journal; compare with our actual stderr so a redirected stderr wins. */
@@ -85,8 +89,20 @@ fallback:
 	log_to_stderr(priority, message);
 }
 
+void rsd_log_set_level(int level)
+{
+	atomic_store_explicit(&log_level, level, memory_order_relaxed);
+}
+
+bool rsd_log_enabled(int priority)
+{
+	return priority <= atomic_load_explicit(&log_level, memory_order_relaxed);
+}
+
 void rsd_log(int priority, const char *fmt, ...)
 {
+	if (!rsd_log_enabled(priority))
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	log_vevent(priority, NULL, NULL, fmt, ap);
@@ -95,6 +111,17 @@ void rsd_log(int priority, const char *fmt, ...)
 
 void rsd_log_event(int priority, const char *message_id, const char *const *fields,
 		   const char *fmt, ...)
+{
+	if (!rsd_log_enabled(priority))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	log_vevent(priority, message_id, fields, fmt, ap);
+	va_end(ap);
+}
+
+void rsd_log_event_always(int priority, const char *message_id, const char *const *fields,
+			  const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

@@ -9,6 +9,7 @@
  * in a terminal and parsed by journald if it ever captures the stream.
  * Only main.c and daemon.c log. Thread-safe. */
 
+#include <stdbool.h>
 #include <syslog.h>
 
 /* MESSAGE_IDs of daemon events (systemd/recipe-scraperd.catalog explains them). */
@@ -24,6 +25,12 @@
 
 void rsd_log_init(const char *identifier);
 
+/* Lines less important than level (a LOG_* priority; LOG_INFO until set)
+ * are not written: [daemon] log_level. Thread-safe; a reload sets it. */
+void rsd_log_set_level(int level);
+/* Whether a line of this priority would be written (skip building it). */
+bool rsd_log_enabled(int priority);
+
 /* printf-style message, no MESSAGE_ID. */
 void rsd_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -31,5 +38,9 @@ void rsd_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2
  * list of "KEY=value" strings (upper-case journal field names), may be NULL. */
 void rsd_log_event(int priority, const char *message_id, const char *const *fields,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same, whatever the level: lines the configuration asked for by name
+ * ([kafka] debug). */
+void rsd_log_event_always(int priority, const char *message_id, const char *const *fields,
+			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -170,3 +170,53 @@ uint64_t rsd_refusal_table_not_itemised(struct rsd_refusal_table *t)
 	pthread_mutex_unlock(&t->lock);
 	return n;
 }
+
+/* ---- the per-page line budget ---- */
+
+void rsd_line_budget_init(struct rsd_line_budget *b, unsigned rate, unsigned burst,
+			  uint64_t now_usec)
+{
+	pthread_mutex_init(&b->lock, NULL);
+	b->rate = rate;
+	b->burst = burst;
+	b->tokens = burst;
+	b->last_usec = now_usec;
+	b->suppressed = 0;
+}
+
+void rsd_line_budget_destroy(struct rsd_line_budget *b)
+{
+	pthread_mutex_destroy(&b->lock);
+}
+
+bool rsd_line_budget_take(struct rsd_line_budget *b, uint64_t now_usec, uint64_t *suppressed)
+{
+	pthread_mutex_lock(&b->lock);
+	/* Callers on several threads read the clock before the lock: a time
+	 * slightly older than the last refill adds nothing. */
+	if (now_usec > b->last_usec) {
+		b->tokens += (double)(now_usec - b->last_usec) * b->rate / 1e6;
+		if (b->tokens > b->burst)
+			b->tokens = b->burst;
+		b->last_usec = now_usec;
+	}
+	bool ok = b->tokens >= 1.0;
+	if (ok) {
+		b->tokens -= 1.0;
+		*suppressed = b->suppressed;
+		b->suppressed = 0;
+	} else {
+		b->suppressed++;
+	}
+	pthread_mutex_unlock(&b->lock);
+	return ok;
+}
+
+uint64_t rsd_line_budget_flush(struct rsd_line_budget *b)
+{
+	pthread_mutex_lock(&b->lock);
+	uint64_t n = b->suppressed;
+	b->suppressed = 0;
+	pthread_mutex_unlock(&b->lock);
+	return n;
+}

@@ -19,6 +19,7 @@
  * line per cause, and a million hosts cost at most `capacity` lines. It
  * does not log (modules never do): it says whether the caller should. */
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -101,5 +102,32 @@ enum rsd_report rsd_refusal_table_note(struct rsd_refusal_table *t, const char *
 /* Pairs in the table, and refusals of pairs that did not fit. */
 size_t rsd_refusal_table_size(struct rsd_refusal_table *t);
 uint64_t rsd_refusal_table_not_itemised(struct rsd_refusal_table *t);
+
+/* ---- the per-page line budget ---- */
+
+/* A token bucket for lines that come with every page (log_level = debug:
+ * one line per refused or skipped page): at most `rate` lines a second on
+ * average, bursts of `burst`. A line over budget is counted; the caller
+ * says how many were suppressed before the next line it writes, so the
+ * journal shows that lines are missing rather than silently losing them. */
+struct rsd_line_budget {
+	pthread_mutex_t lock;
+	double tokens;
+	uint64_t last_usec;  /* refill time */
+	uint64_t suppressed; /* lines refused since the last report */
+	unsigned rate, burst;
+};
+
+/* A full bucket as of now_usec. */
+void rsd_line_budget_init(struct rsd_line_budget *b, unsigned rate, unsigned burst,
+			  uint64_t now_usec);
+void rsd_line_budget_destroy(struct rsd_line_budget *b);
+/* True when a line may be written at now_usec (it takes a token); then
+ * *suppressed is the number of lines refused before it (reset to 0), to be
+ * reported first. False: the line is counted as suppressed. Thread-safe. */
+bool rsd_line_budget_take(struct rsd_line_budget *b, uint64_t now_usec, uint64_t *suppressed);
+/* Lines suppressed since the last report, reset to 0 (a periodic report
+ * when no further line comes). Thread-safe. */
+uint64_t rsd_line_budget_flush(struct rsd_line_budget *b);
 
 #endif

@@ -166,6 +166,46 @@ START_TEST(test_cause_descriptions)
 }
 END_TEST
 
+/* The budget with a clock the test moves: a burst, then the rate, and the
+ * count of lines refused in between reported with the next line. */
+START_TEST(test_line_budget)
+{
+	struct rsd_line_budget b;
+	uint64_t t = 1000000, n = 99;
+	rsd_line_budget_init(&b, 100, 100, t);
+	for (int i = 0; i < 100; i++) {
+		ck_assert(rsd_line_budget_take(&b, t, &n));
+		ck_assert_uint_eq(n, 0);
+	}
+	/* the burst is spent: the next 50 at the same instant are refused */
+	for (int i = 0; i < 50; i++)
+		ck_assert(!rsd_line_budget_take(&b, t, &n));
+	/* 10 ms later one token (100/s) is back: the line reports the 50 */
+	t += 10000;
+	ck_assert(rsd_line_budget_take(&b, t, &n));
+	ck_assert_uint_eq(n, 50);
+	ck_assert(!rsd_line_budget_take(&b, t, &n));
+	/* a clock read before the last refill adds nothing */
+	ck_assert(!rsd_line_budget_take(&b, t - 5000, &n));
+	ck_assert_uint_eq(rsd_line_budget_flush(&b), 2);
+	ck_assert_uint_eq(rsd_line_budget_flush(&b), 0);
+	/* a long pause refills at most the burst */
+	t += 3600 * 1000000ull;
+	int taken = 0;
+	for (int i = 0; i < 1000; i++)
+		taken += rsd_line_budget_take(&b, t, &n);
+	ck_assert_int_eq(taken, 100);
+	/* over 10 s at 1 line per ms, 100/s get through (plus the burst) */
+	rsd_line_budget_flush(&b);
+	taken = 0;
+	for (int i = 1; i <= 10000; i++)
+		taken += rsd_line_budget_take(&b, t + (uint64_t)i * 1000, &n);
+	ck_assert_int_ge(taken, 999);
+	ck_assert_int_le(taken, 1001);
+	rsd_line_budget_destroy(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("refusal");
@@ -175,6 +215,7 @@ int main(void)
 	tcase_add_test(tc, test_flood_is_bounded);
 	tcase_add_test(tc, test_threads_report_each_pair_once);
 	tcase_add_test(tc, test_cause_descriptions);
+	tcase_add_test(tc, test_line_budget);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

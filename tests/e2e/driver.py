@@ -18,6 +18,10 @@ CONFIG = "/etc/recipe-scraperd/recipe-scraperd.ini"
 SITE = "/srv/rsd-e2e-site"
 BASE = "http://127.0.0.1:8088/"
 THRESHOLD = 200
+# The credential of the test's drop-in (watchdog.conf), in user_agent.
+CREDENTIAL = "e2e-credential-7f3a"
+AGENT = f"recipe-scraperd-e2e ({CREDENTIAL})"
+AGENTS = set()  # User-Agent headers the test site received
 WATCHDOG_S = 5  # WatchdogSec of the test's drop-in (watchdog.conf)
 
 # MESSAGE_IDs: src/journal_sink.h, src/log.h, systemd/recipe-scraperd.catalog.
@@ -134,6 +138,12 @@ def serve_site():
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
+
+        def parse_request(self):
+            ok = super().parse_request()
+            if ok:
+                AGENTS.add(self.headers.get("User-Agent", ""))
+            return ok
     socketserver.ThreadingTCPServer.allow_reuse_address = True
     srv = socketserver.ThreadingTCPServer(("127.0.0.1", 8088),
                                           functools.partial(Quiet, directory=SITE))
@@ -199,6 +209,15 @@ def check_start(r):
             f"runs as uid {uid}")
     r.check("watchdog-armed", p.get("WatchdogUSec") == f"{WATCHDOG_S}s", f"WatchdogUSec={p.get('WatchdogUSec')}")
     return c
+
+
+def check_credential(r):
+    """user_agent = ... ${credential:ua-note}: the site sees it expanded
+    (SetCredential= of the drop-in), the journal never shows it."""
+    r.check("credential-user-agent", AGENTS == {AGENT}, " | ".join(sorted(AGENTS)))
+    leaked = [e.get("MESSAGE", "") for e in journal()
+              if CREDENTIAL in json.dumps(e) and e.get("MESSAGE_ID") not in (RECIPE, ALERT)]
+    r.check("credential-not-logged", not leaked, " | ".join(map(str, leaked[:3])))
 
 
 def check_records(r, since):
@@ -277,6 +296,7 @@ def check_reload(r, good):
     lines = good.splitlines()
     at = lines.index("[scraper]") + 1
     lines[at:at] = ["bogus_key = 1", "max_depth = deep"]   # lines at+1 and at+2
+    want = [f"{CONFIG}:{at + 1}:", f"{CONFIG}:{at + 2}:"]
     c = cursor()
     write_config("\n".join(lines) + "\n")
     s = systemctl("reload", UNIT)
@@ -284,12 +304,17 @@ def check_reload(r, good):
     r.check("reload-invalid-rejected", s.returncode == 0 and e is not None
             and e.get("PRIORITY") == "3", e.get("MESSAGE", "") if e else "no reload-rejected entry")
     where = [e.get("MESSAGE", "") for e in journal(after=c) if e.get("MESSAGE_ID") == REJECTED]
-    want = [f"{CONFIG}:{at + 1}:", f"{CONFIG}:{at + 2}:"]
     r.check("reload-invalid-file-line", all(any(m.startswith(w) for m in where) for w in want),
             " | ".join(where))
     st = show("ActiveState", "MainPID")
     r.check("reload-invalid-still-active", st["ActiveState"] == "active" and st["MainPID"] == pid,
             f"{st['ActiveState']}, MainPID {st['MainPID']} (was {pid})")
+    # STATUS= keeps the rejection past the 2 s refresh, until a good reload.
+    # The periodic STATUS= ("pages ...", every 2 s) replaced the immediate
+    # "Reload rejected: ..." one: the rejection must still be in it.
+    settle(lambda: show("StatusText")["StatusText"].startswith("pages "))
+    text = show("StatusText")["StatusText"]
+    r.check("reload-rejected-status-kept", f"last reload rejected: {want[0]}" in text, text)
     x = run("journalctl", "--no-pager", "-x", "-u", UNIT, f"MESSAGE_ID={REJECTED}", "-n", "1").stdout
     r.check("catalog-reload-rejected", "previous configuration kept" in x,
             "journalctl -x explains the rejected reload")
@@ -297,6 +322,13 @@ def check_reload(r, good):
     r.check("check-config", chk.returncode == 78 and f"{CONFIG}:{at + 1}:" in chk.stdout + chk.stderr,
             f"exit {chk.returncode}")
     write_config(good)
+    c = cursor()
+    s = systemctl("reload", UNIT)
+    e = follow(c, has_id(RELOADED), 30)
+    settle(lambda: "last reload rejected" not in show("StatusText")["StatusText"])
+    text = show("StatusText")["StatusText"]
+    r.check("reload-good-clears-status", s.returncode == 0 and e is not None
+            and "last reload rejected" not in text, f"exit {s.returncode}: {text}")
 
 
 def check_stop(r, name):
@@ -357,6 +389,7 @@ def main():
         check_install(r)
         since = check_start(r)
         check_records(r, since)
+        check_credential(r)
         check_reload(r, good)
         check_stop(r, "stop")
         # DynamicUser: StateDirectory= lives in /var/lib/private, reached

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 #include "httpd.h"
@@ -324,6 +325,110 @@ START_TEST(status_counts_refusals_by_cause)
 }
 END_TEST
 
+/* ${NAME} and ${credential:NAME} in a value reach their user expanded (here
+ * the web server, in User-Agent), and the secret appears in none of the
+ * daemon's output. */
+START_TEST(references_expand_into_user_agent)
+{
+	struct fixture_site s = site_start();
+	struct harness_proc p;
+	harness_init(&p);
+	write_config(&p, &s, &(struct config_opts){ 0 }, "rsd.ini");
+	char path[256], creds[256];
+	harness_path(&p, "rsd.ini", path, sizeof path);
+	char *text = harness_slurp(path), *more = NULL;
+	ck_assert_int_ge(asprintf(&more, "%s[scraper]\nuser_agent = rsd-test/${RSD_TEST_UA} "
+					 "(${credential:ua-token})\n",
+				  text),
+			 0);
+	harness_write_file(path, more);
+	harness_path(&p, "creds", creds, sizeof creds);
+	ck_assert_int_eq(mkdir(creds, 0700), 0);
+	char cred_file[300];
+	snprintf(cred_file, sizeof cred_file, "%s/ua-token", creds);
+	harness_write_file(cred_file, "tok-0600-secret\n");
+	/* the spawned daemon inherits the environment of this (forked) test */
+	setenv("RSD_TEST_UA", "env-secret-1", 1);
+	setenv("CREDENTIALS_DIRECTORY", creds, 1);
+
+	const char *argv[] = { "recipe-scraperd", "--once", "-c", "rsd.ini", NULL };
+	harness_spawn(&p, argv);
+	int code = harness_wait_exit(&p, 120000);
+	char *err = harness_slurp(p.stderr_path);
+	ck_assert_msg(code == 0, "exit %d, stderr:\n%s", code, err);
+
+	struct rsd_httpd_request *log = NULL;
+	size_t n = rsd_httpd_log(s.httpd, &log);
+	ck_assert_uint_gt(n, 0);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_str_eq(log[i].user_agent, "rsd-test/env-secret-1 (tok-0600-secret)");
+	ck_assert_ptr_null(strstr(err, "secret"));
+	ck_assert_ptr_null(strstr(p.notified, "secret"));
+
+	/* -t with an unset variable: FILE:LINE, exit 78, the reference as written */
+	unsetenv("RSD_TEST_UA");
+	const char *check[] = { "recipe-scraperd", "-t", "-c", "rsd.ini", NULL };
+	harness_spawn(&p, check);
+	ck_assert_int_eq(harness_wait_exit(&p, 30000), 78);
+	free(err);
+	err = harness_slurp(p.stderr_path);
+	ck_assert_msg(strstr(err, "rsd.ini:26: ${RSD_TEST_UA}: environment variable RSD_TEST_UA is "
+				  "not set") != NULL,
+		      "stderr: %s", err);
+	ck_assert_ptr_null(strstr(err, "secret"));
+
+	free(log);
+	free(err);
+	free(text);
+	free(more);
+	harness_cleanup(&p);
+	site_stop(&s);
+}
+END_TEST
+
+/* log_level = debug: a line per refused or skipped page with its cause (the
+ * fixture site's recipes link to each other: with follow_from_recipes off
+ * their links are skipped as already seen or not followed); warning: no
+ * info line (the "started" entry) is written. */
+START_TEST(log_level_debug_lines_per_page_and_warning_hides_info)
+{
+	struct fixture_site s = site_start();
+	struct harness_proc p;
+	harness_init(&p);
+	char path[256];
+	harness_path(&p, "rsd.ini", path, sizeof path);
+	const char *levels[] = { "debug", "warning" };
+	for (int i = 0; i < 2; i++) {
+		write_config(&p, &s, &(struct config_opts){ 0 }, "rsd.ini");
+		char *text = harness_slurp(path), *more = NULL;
+		ck_assert_int_ge(asprintf(&more, "%s[daemon]\nlog_level = %s\n[scraper]\nmax_depth = 0\n",
+					  text, levels[i]),
+				 0);
+		harness_write_file(path, more);
+		free(text);
+		free(more);
+		const char *argv[] = { "recipe-scraperd", "--once", "-c", "rsd.ini", NULL };
+		harness_spawn(&p, argv);
+		int code = harness_wait_exit(&p, 120000);
+		char *err = harness_slurp(p.stderr_path);
+		ck_assert_msg(code == 0, "exit %d, stderr:\n%s", code, err);
+		if (i == 0) {
+			/* max_depth = 0: the start page's links are skipped, each with a line */
+			ck_assert_msg(strstr(err, "<7>Skipped ") != NULL, "stderr:\n%s", err);
+			ck_assert_msg(strstr(err, "/site/index.html on host 127.0.0.1: at max_depth") != NULL,
+				      "stderr:\n%s", err);
+			ck_assert_ptr_nonnull(strstr(err, "<6>recipe-scraperd "));
+		} else {
+			ck_assert_msg(strstr(err, "<6>") == NULL && strstr(err, "<7>") == NULL,
+				      "stderr:\n%s", err);
+		}
+		free(err);
+	}
+	harness_cleanup(&p);
+	site_stop(&s);
+}
+END_TEST
+
 START_TEST(check_config_reports_file_line_and_exits_78)
 {
 	struct harness_proc p;
@@ -436,6 +541,19 @@ START_TEST(sighup_reloads_valid_rejects_invalid_then_sigterm_drains)
 		      p.notified);
 	ck_assert_msg(harness_wait_notify(&p, "RELOADING=1", 2, 500) == false,
 		      "an invalid file must not start a reload");
+	/* The periodic STATUS= (every 2 s) keeps the rejection ... */
+	p.notified[0] = '\0';
+	ck_assert_msg(harness_wait_notify(&p, "STATUS=pages ", 2, 10000), "%s", p.notified);
+	ck_assert_msg(strstr(p.notified, "; last reload rejected: rsd.ini:3: scraper.threads: ") != NULL,
+		      "%s", p.notified);
+	/* ... until a good reload. */
+	write_config(&p, &s, &(struct config_opts){ 0 }, "rsd.ini");
+	p.notified[0] = '\0';
+	harness_signal(&p, SIGHUP);
+	ck_assert_msg(harness_wait_notify(&p, "READY=1", 1, 60000), "%s", p.notified);
+	p.notified[0] = '\0';
+	ck_assert_msg(harness_wait_notify(&p, "STATUS=pages ", 1, 10000), "%s", p.notified);
+	ck_assert_msg(strstr(p.notified, "last reload rejected") == NULL, "%s", p.notified);
 
 	harness_signal(&p, SIGTERM);
 	ck_assert_int_eq(harness_wait_exit(&p, 60000), 0);
@@ -585,6 +703,12 @@ static Suite *daemon_suite(void)
 	tcase_add_test(e2e, status_counts_refusals_by_cause);
 	tcase_add_test(e2e, once_counts_raw_pages_not_published);
 	suite_add_tcase(s, e2e);
+
+	TCase *refs = tcase_create("references");
+	tcase_set_timeout(refs, 180);
+	tcase_add_test(refs, references_expand_into_user_agent);
+	tcase_add_test(refs, log_level_debug_lines_per_page_and_warning_hides_info);
+	suite_add_tcase(s, refs);
 
 	TCase *sig = tcase_create("signals");
 	tcase_set_timeout(sig, 180);
