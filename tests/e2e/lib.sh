@@ -15,7 +15,7 @@ SUITE=bookworm
 # systemd itself; procps for /bin/kill (the unit's ExecReload); the runtime
 # libraries of the daemon (ldd; libinih is shared too); python3 for the driver
 # and the test site. Changing the list rebuilds the cache.
-PACKAGES=systemd,systemd-sysv,dbus,procps,librdkafka1,libcurl4,libgumbo1,libcjson1,libinih1,libsystemd0,python3
+PACKAGES=systemd,systemd-sysv,dbus,procps,librdkafka1,libcurl4,libgumbo1,libcjson1,libinih1,libmicrohttpd12,libsystemd0,python3
 BOOT_TIMEOUT_S=300
 DEBOOTSTRAP_TIMEOUT_S=900
 
