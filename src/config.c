@@ -2088,6 +2088,33 @@ static int diag_move(struct rsd_config_diag *dst, struct rsd_config_diag *src)
 
 /* ---------------------------------------------------------------- API */
 
+/* What the loader knew of each key, kept with the configuration. */
+struct rsd_config_key_state {
+	char *origin; /* "FILE:LINE", NULL = default */
+};
+
+/* Where each key was set, as messages of the daemon name it (a reload
+ * rejected for a port it cannot bind points at the line). */
+static void keep_origins(struct loader *ld)
+{
+	struct rsd_config_key_state *ks = oom_check(ld, calloc(N_KEYS, sizeof(*ks)));
+	ld->cfg->key_state = ks;
+	for (size_t i = 0; ks && i < N_KEYS; i++) {
+		unsigned at = ld->key_line[i];
+		if (at && asprintf(&ks[i].origin, "%s:%u", ld->files[at >> LINE_BITS],
+				   at & LINE_MASK) < 0) {
+			ks[i].origin = NULL;
+			ld->oom = true;
+		}
+	}
+}
+
+const char *rsd_config_origin(const struct rsd_config *cfg, const char *section, const char *key)
+{
+	const struct key_spec *spec = find_key(section, key);
+	return spec && cfg->key_state ? cfg->key_state[spec - key_specs].origin : NULL;
+}
+
 void rsd_config_diag_clear(struct rsd_config_diag *diag)
 {
 	if (!diag)
@@ -2113,6 +2140,9 @@ void rsd_config_free(struct rsd_config *cfg)
 	kv_list_free(&cfg->kafka_props);
 	kv_list_free(&cfg->producer_props);
 	kv_list_free(&cfg->consumer_props);
+	for (size_t i = 0; cfg->key_state && i < N_KEYS; i++)
+		free(cfg->key_state[i].origin);
+	free(cfg->key_state);
 	free(cfg->path);
 	free(cfg);
 }
@@ -2139,6 +2169,7 @@ static int load_text(const char *name, const char *text, size_t len, struct rsd_
 	check_sitemaps(&ld);
 	check_limits(&ld);
 	check_kafka(&ld);
+	keep_origins(&ld);
 	for (size_t i = 0; i < 2; i++)
 		if (ld.scratch[i])
 			rd_kafka_conf_destroy(ld.scratch[i]);

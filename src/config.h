@@ -108,7 +108,15 @@ struct rsd_config {
 
 	/* [metrics] */
 	char *metrics_listen; /* "HOST:PORT" of the HTTP endpoint, NULL = off (default) */
+
+	/* Per key of the table: where it was set and whether its value is a
+	 * secret; read with rsd_config_origin() and rsd_config_secret(). */
+	struct rsd_config_key_state *key_state;
 };
+
+/* "FILE:LINE" where section.key was set (FILE is the included file when
+ * set in one), or NULL when the key has its default. */
+const char *rsd_config_origin(const struct rsd_config *cfg, const char *section, const char *key);
 
 /* A [metrics] listen value ("127.0.0.1:9464", "[::1]:9464",
  * "localhost:9464") as a socket address. Returns 0, or -EINVAL with what is

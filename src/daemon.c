@@ -49,6 +49,7 @@
 #include "metrics.h"
 #include "producer.h"
 #include "refusal.h"
+#include "reload_status.h"
 #include "scraper.h"
 #include "state.h"
 #include "topics.h"
@@ -140,6 +141,11 @@ struct rsd_daemon {
 	char *reload_rejected;
 	/* log_level = debug: lines of refused and skipped pages, rate-limited. */
 	struct rsd_line_budget page_lines;
+	/* $RUNTIME_DIRECTORY: where each reload's verdict goes for
+	 * `recipe-scraperd reload` (reload_status.h); NULL when not set. */
+	char *runtime_dir;
+	uint64_t reload_gen; /* SIGHUPs received: the generation of the verdicts */
+	bool verdict_unwritable; /* its failure was logged */
 };
 
 static uint64_t now_usec(clockid_t clock)
@@ -149,11 +155,11 @@ static uint64_t now_usec(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static void log_config_diag(const struct rsd_config_diag *diag, int priority, const char *mid)
+static void log_config_errors(char *const *messages, size_t n, int priority, const char *mid)
 {
-	for (size_t i = 0; i < diag->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const char *fields[] = { mid ? "CONFIG_ERROR=1" : NULL, NULL };
-		rsd_log_event(priority, mid, mid ? fields : NULL, "%s", diag->messages[i]);
+		rsd_log_event(priority, mid, mid ? fields : NULL, "%s", messages[i]);
 	}
 }
 
@@ -935,50 +941,103 @@ static void publish_metrics(struct rsd_daemon *d)
 	rsd_metrics_publish(d->metrics, &s);
 }
 
-/* Binds addr and serves on it; logs what happened. */
-static int start_metrics(struct rsd_daemon *d, const char *listen_at, struct rsd_metrics **out)
+/* Binds listen_at and serves on it; "cannot serve metrics on ADDRESS:
+ * REASON" in err on failure (the callers say where the key is). */
+static int start_metrics(const char *listen_at, struct rsd_metrics **out, char *err, size_t len)
 {
 	struct sockaddr_storage addr;
-	unsigned len;
-	char err[160];
+	unsigned addrlen;
 	/* The configuration accepted the value: it parses. */
-	if (rsd_config_parse_listen(listen_at, &addr, &len, err, sizeof err) < 0)
+	if (rsd_config_parse_listen(listen_at, &addr, &addrlen, err, len) < 0)
 		return -EINVAL;
-	int fd = rsd_metrics_listen((const struct sockaddr *)&addr, len);
+	int fd = rsd_metrics_listen((const struct sockaddr *)&addr, addrlen);
 	int r = fd < 0 ? fd : rsd_metrics_start(fd, out);
-	if (r < 0) {
-		rsd_log(LOG_ERR, "Cannot serve metrics on %s ([metrics] listen): %s", listen_at,
-			strerror(-r));
-		return r;
-	}
-	rsd_log(LOG_INFO, "Metrics endpoint listening on http://%s/metrics (and /healthz)",
-		listen_at);
-	return 0;
+	if (r < 0)
+		snprintf(err, len, "cannot serve metrics on %s: %s", listen_at, strerror(-r));
+	return r;
 }
 
-/* A reload to another address: the new endpoint first, so that a failed
- * bind keeps the old one (and its scrapes) alive. */
-static void reload_metrics(struct rsd_daemon *d, const struct rsd_config *next)
+static void log_metrics_listening(const char *listen_at)
+{
+	rsd_log(LOG_INFO, "Metrics endpoint listening on http://%s/metrics (and /healthz)",
+		listen_at);
+}
+
+/* "FILE:LINE: metrics.listen: MESSAGE", malloc'ed: where the operator
+ * changes the address. */
+static char *metrics_error(const struct rsd_config *cfg, const char *message)
+{
+	const char *where = rsd_config_origin(cfg, "metrics", "listen");
+	char *text = NULL;
+	if (asprintf(&text, "%s: metrics.listen: %s", where ? where : cfg->path, message) < 0)
+		return NULL;
+	return text;
+}
+
+/* At start, before anything else runs: an address that cannot be bound
+ * (port in use, not on this host) is the operator's to fix, so the caller
+ * exits 78 and systemd does not restart the daemon. */
+static int open_metrics_at_start(struct rsd_daemon *d)
+{
+	char err[256];
+	const char *want = d->cfg->metrics_listen;
+	d->metrics_listen = strdup(want);
+	int r = d->metrics_listen ? start_metrics(want, &d->metrics, err, sizeof err) : -ENOMEM;
+	if (r == -ENOMEM)
+		snprintf(err, sizeof err, "cannot serve metrics on %s: %s", want, strerror(ENOMEM));
+	char *msg = r < 0 ? metrics_error(d->cfg, err) : NULL;
+	if (r < 0)
+		rsd_log(LOG_ERR, "%s", msg ? msg : err);
+	else
+		log_metrics_listening(want);
+	free(msg);
+	return r;
+}
+
+static bool metrics_moves(const struct rsd_daemon *d, const struct rsd_config *next)
 {
 	const char *want = next->metrics_listen;
-	struct rsd_metrics *m = NULL;
-	if (want && d->metrics_listen && strcmp(want, d->metrics_listen) == 0)
+	return want ? !d->metrics_listen || strcmp(want, d->metrics_listen) != 0
+		    : d->metrics != NULL;
+}
+
+/* A reload to another address binds the new one before anything of the
+ * reload is applied: one it cannot have rejects the reload (*error, the
+ * FILE:LINE message) and the old endpoint serves on. */
+static int prepare_metrics(struct rsd_daemon *d, const struct rsd_config *next,
+			   struct rsd_metrics **endpoint, char **error)
+{
+	char err[256];
+	*endpoint = NULL;
+	*error = NULL;
+	if (!next->metrics_listen || !metrics_moves(d, next))
+		return 0;
+	int r = start_metrics(next->metrics_listen, endpoint, err, sizeof err);
+	if (r < 0 && !(*error = metrics_error(next, err)))
+		return -ENOMEM;
+	return r;
+}
+
+/* Once the reload is applied: the endpoint prepared (or none, when the
+ * key was emptied) replaces the old one. */
+static void swap_metrics(struct rsd_daemon *d, const struct rsd_config *next,
+			 struct rsd_metrics *endpoint)
+{
+	if (!metrics_moves(d, next))
 		return;
-	if (!want && !d->metrics)
-		return;
-	char *copy = want ? strdup(want) : NULL;
-	if (want && (!copy || start_metrics(d, want, &m) < 0)) {
-		free(copy);
-		rsd_log(LOG_WARNING, "Reload: metrics still served on %s",
-			d->metrics_listen ? d->metrics_listen : "no address (off)");
+	char *copy = next->metrics_listen ? strdup(next->metrics_listen) : NULL;
+	if (next->metrics_listen && !copy) {
+		rsd_metrics_stop(endpoint); /* out of memory: the old one serves on */
 		return;
 	}
 	rsd_metrics_stop(d->metrics);
-	if (!want)
+	if (copy)
+		log_metrics_listening(copy);
+	else
 		rsd_log(LOG_INFO, "Metrics endpoint on %s closed ([metrics] listen is empty)",
 			d->metrics_listen);
 	free(d->metrics_listen);
-	d->metrics = m;
+	d->metrics = endpoint;
 	d->metrics_listen = copy;
 	publish_metrics(d);
 }
@@ -1020,38 +1079,91 @@ static void settle_before_restart(struct rsd_daemon *d)
 			budget_s);
 }
 
-static void remember_rejection(struct rsd_daemon *d, const struct rsd_config_diag *diag)
+/* The verdict of reload d->reload_gen, for `recipe-scraperd reload`
+ * (reload_status.h). Without a runtime directory (not under systemd)
+ * nobody waits for one. */
+static void note_reload(struct rsd_daemon *d, enum rsd_reload_state state, const char *detail)
+{
+	if (!d->runtime_dir)
+		return;
+	int r = rsd_reload_status_write(d->runtime_dir, d->reload_gen, state, detail);
+	if (r < 0 && !d->verdict_unwritable)
+		rsd_log(LOG_WARNING,
+			"Cannot write the reload verdict in %s: %s; `systemctl reload` "
+			"cannot tell whether a reload was applied",
+			d->runtime_dir, strerror(-r));
+	d->verdict_unwritable = r < 0;
+}
+
+/* The messages, one a line, malloc'ed (NULL when out of memory). */
+static char *join_lines(char *const *messages, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? "\n" : "", messages[i]);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static void remember_rejection(struct rsd_daemon *d, char *const *messages, size_t n)
 {
 	free(d->reload_rejected);
 	d->reload_rejected = NULL;
-	if (!diag->n)
+	if (!n)
 		return;
-	int rc = diag->n > 1 ? asprintf(&d->reload_rejected, "%s (and %zu more)", diag->messages[0],
-					diag->n - 1)
-			     : asprintf(&d->reload_rejected, "%s", diag->messages[0]);
+	int rc = n > 1 ? asprintf(&d->reload_rejected, "%s (and %zu more)", messages[0], n - 1)
+		       : asprintf(&d->reload_rejected, "%s", messages[0]);
 	if (rc < 0)
 		d->reload_rejected = NULL; /* STATUS= then just lacks the detail */
+}
+
+/* The file's errors (or an address the endpoint cannot have): logged,
+ * kept in STATUS= until a good reload, and the verdict of this reload. The
+ * messages never contain an expanded secret. */
+static void reject_reload(struct rsd_daemon *d, const char *path, char *const *messages, size_t n)
+{
+	log_config_errors(messages, n, LOG_ERR, RSD_MID_RELOAD_REJECTED);
+	rsd_log_event(LOG_ERR, RSD_MID_RELOAD_REJECTED, NULL,
+		      "Reload of %s rejected (%zu error%s); still running on the previous "
+		      "configuration",
+		      path, n, n == 1 ? "" : "s");
+	d->reloads_rejected++;
+	remember_rejection(d, messages, n);
+	sd_notifyf(0,
+		   "STATUS=Reload rejected: %zu error%s in %s; running the previous "
+		   "configuration; %s",
+		   n, n == 1 ? "" : "s", path, d->reload_rejected ? d->reload_rejected : "");
+	char *detail = join_lines(messages, n);
+	note_reload(d, RSD_RELOAD_REJECTED, detail ? detail : d->reload_rejected);
+	free(detail);
 }
 
 static void reload(struct rsd_daemon *d)
 {
 	struct rsd_config_diag diag = { 0 };
 	struct rsd_config *next = NULL;
+	struct rsd_metrics *endpoint = NULL;
+	char *error = NULL;
 	const char *path = d->cfg->path;
 
+	/* Before the file is read: see reload_status.h for why. */
+	note_reload(d, RSD_RELOAD_STARTED, NULL);
 	if (rsd_config_load(path, &next, &diag) < 0) {
-		log_config_diag(&diag, LOG_ERR, RSD_MID_RELOAD_REJECTED);
-		rsd_log_event(LOG_ERR, RSD_MID_RELOAD_REJECTED, NULL,
-			      "Reload of %s rejected (%zu error%s); still running on the previous "
-			      "configuration",
-			      path, diag.n, diag.n == 1 ? "" : "s");
-		d->reloads_rejected++;
-		remember_rejection(d, &diag);
-		sd_notifyf(0, "STATUS=Reload rejected: %zu error%s in %s; running the previous "
-			      "configuration; %s",
-			   diag.n, diag.n == 1 ? "" : "s", path,
-			   d->reload_rejected ? d->reload_rejected : "");
+		reject_reload(d, path, diag.messages, diag.n);
 		rsd_config_diag_clear(&diag);
+		return;
+	}
+	if (prepare_metrics(d, next, &endpoint, &error) < 0) {
+		reject_reload(d, path, &error, error ? 1 : 0);
+		free(error);
+		rsd_config_free(next);
 		return;
 	}
 	rsd_config_diag_clear(&diag);
@@ -1105,13 +1217,16 @@ static void reload(struct rsd_daemon *d)
 		d->stop_requested = true;
 	}
 	d->reloads_ok++;
-	reload_metrics(d, next);
+	swap_metrics(d, next, endpoint);
 	const char *fields[] = { kafka ? "KAFKA_CLIENTS_RESTARTED=1" : "KAFKA_CLIENTS_RESTARTED=0",
 				 NULL };
 	rsd_log_event(LOG_NOTICE, RSD_MID_RELOADED, fields, "Reloaded configuration from %s%s",
 		      next->path, kafka ? " (Kafka clients recreated)" : ""); /* path died with old */
 	sd_notify(0, "READY=1");
 	notify_status(d);
+	note_reload(d, d->stop_requested ? RSD_RELOAD_FAILED : RSD_RELOAD_APPLIED,
+		    d->stop_requested ? "applying it failed; the daemon stops (see its log)"
+				      : NULL);
 }
 
 /* ---- waiting for the cluster ---------------------------------------------- */
@@ -1197,11 +1312,16 @@ static void handle_signal(struct rsd_daemon *d)
 			d->stop_requested = true;
 			break;
 		case SIGHUP:
-			if (d->phase != PHASE_RUNNING)
+			d->reload_gen++;
+			if (d->phase != PHASE_RUNNING) {
 				rsd_log(LOG_NOTICE, "SIGHUP ignored: the --once crawl is over, "
 					"only the consumer is still catching up");
-			else if (!d->stop_requested)
+				note_reload(d, RSD_RELOAD_IGNORED, "the --once crawl is over");
+			} else if (d->stop_requested) {
+				note_reload(d, RSD_RELOAD_IGNORED, "the daemon is stopping");
+			} else {
 				reload(d);
+			}
 			break;
 		default:
 			break;
@@ -1447,6 +1567,7 @@ static void daemon_free(struct rsd_daemon *d)
 	rsd_metrics_stop(d->metrics);
 	free(d->metrics_listen);
 	free(d->reload_rejected);
+	free(d->runtime_dir);
 	rsd_line_budget_destroy(&d->page_lines);
 	rsd_refusal_table_free(d->refusals);
 	rsd_host_stats_free(d->hosts);
@@ -1462,11 +1583,12 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 
 	rsd_log_init(NULL);
 	if (rsd_config_load(opt->config_path, &d.cfg, &diag) < 0) {
-		log_config_diag(&diag, LOG_ERR, NULL);
+		log_config_errors(diag.messages, diag.n, LOG_ERR, NULL);
 		rsd_config_diag_clear(&diag);
 		return RSD_EXIT_CONFIG;
 	}
 	rsd_log_init(d.cfg->identifier);
+	d.runtime_dir = rsd_reload_status_dir();
 	rsd_log_set_level(d.cfg->log_level);
 	rsd_line_budget_init(&d.page_lines, RSD_PAGE_LINES_PER_S, RSD_PAGE_LINES_PER_S,
 			     now_usec(CLOCK_MONOTONIC));
@@ -1492,9 +1614,7 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	}
 	/* Before anything else starts: a port in use (or an address not on
 	 * this host) is the operator's to fix, so exit 78 and do not restart. */
-	if (d.cfg->metrics_listen &&
-	    (!(d.metrics_listen = strdup(d.cfg->metrics_listen)) ||
-	     start_metrics(&d, d.cfg->metrics_listen, &d.metrics) < 0)) {
+	if (d.cfg->metrics_listen && open_metrics_at_start(&d) < 0) {
 		daemon_free(&d);
 		return RSD_EXIT_CONFIG;
 	}
@@ -1510,6 +1630,7 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 		      d.cfg->path, d.cfg->threads, d.cfg->brokers_embedded ? "embedded broker" : "brokers ",
 		      d.cfg->brokers_embedded ? "" : d.cfg->brokers);
 	sd_notify(0, "READY=1");
+	note_reload(&d, RSD_RELOAD_APPLIED, NULL); /* generation 0: the start */
 	notify_status(&d);
 	publish_metrics(&d);
 
