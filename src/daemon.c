@@ -1084,6 +1084,10 @@ static void settle_before_restart(struct rsd_daemon *d)
  * nobody waits for one. */
 static void note_reload(struct rsd_daemon *d, enum rsd_reload_state state, const char *detail)
 {
+	/* reloads_total agrees with the verdict by the time a waiting
+	 * `recipe-scraperd reload` returns. */
+	if (rsd_reload_state_final(state))
+		publish_metrics(d);
 	if (!d->runtime_dir)
 		return;
 	int r = rsd_reload_status_write(d->runtime_dir, d->reload_gen, state, detail);
