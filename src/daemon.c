@@ -883,8 +883,10 @@ static uint64_t records_in_flight(const struct counters *c)
 }
 
 /* Why /healthz answers 503, or false when healthy: a stuck thread, no
- * broker answering since the clients started, or records in flight that
- * nothing settled (acknowledged or failed) for RSD_KAFKA_DOWN_AFTER_USEC. */
+ * broker answering the producer for RSD_KAFKA_DOWN_AFTER_USEC (since the
+ * clients started, or since the last answer: an idle producer asks every
+ * so often), or records in flight that nothing settled (acknowledged or
+ * failed) for as long. */
 static bool unhealthy(struct rsd_daemon *d, const struct counters *c, uint64_t now, char *why,
 		      size_t len)
 {
@@ -899,9 +901,9 @@ static bool unhealthy(struct rsd_daemon *d, const struct counters *c, uint64_t n
 	if (d->stuck)
 		snprintf(why, len, "%s thread made no progress for %" PRIu64 "s", d->stuck,
 			 stuck_limit_usec(d) / 1000000u);
-	else if (d->crawl_pending && d->producer && now - d->pending_since_usec >= limit)
+	else if (d->producer && rsd_producer_silent_ms(d->producer) * 1000u >= limit)
 		snprintf(why, len, "no Kafka broker at %s answered for %" PRIu64 "s", d->bootstrap,
-			 (now - d->pending_since_usec) / 1000000u);
+			 rsd_producer_silent_ms(d->producer) / 1000u);
 	else if (!acks_moving)
 		snprintf(why, len, "%" PRIu64 " records in flight, none acknowledged for %" PRIu64
 			 "s: Kafka unreachable?", in_flight, (now - d->live_acks.last_change_usec) / 1000000u);
