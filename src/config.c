@@ -357,12 +357,6 @@ static const struct {
 
 /* ---------------------------------------------------------------- loader */
 
-/* The text a ${...} reference expanded to, and the reference as written. */
-struct secret {
-	char *value;
-	char *ref;
-};
-
 /* How an indented line after a key is treated. */
 enum continuation { CONT_IGNORE, CONT_APPEND, CONT_REJECT };
 
@@ -401,9 +395,13 @@ struct loader {
 	 * clients will apply them; created on the first dotted key. */
 	rd_kafka_conf_t *scratch[2]; /* [0] producer, [1] consumer */
 
-	/* Every ${...} expanded so far: messages show the reference instead. */
-	struct secret *secrets;
-	size_t n_secrets;
+	/* The entry being handled is a secret: its value came from a ${...}
+	 * reference or its key is one by name (secret_key_name). Messages
+	 * then show "(secret)" where they would quote the value, and the key
+	 * stays marked in the configuration (rsd_config_secret). */
+	bool value_secret;
+	bool key_secret[N_KEYS];
+	char *quoted; /* quoted_key()'s last */
 
 	/* include: every file read (files[0] the main one) and the chain of
 	 * files being parsed (by index), to refuse loops. */
@@ -422,6 +420,7 @@ struct field_ctx {
 	unsigned line;
 	void *field;
 	void *aux;
+	char *quoted; /* what quoted() last returned, freed with the context */
 };
 
 static void diag_push(struct loader *ld, unsigned line, char *msg)
@@ -442,47 +441,13 @@ static void diag_push(struct loader *ld, unsigned line, char *msg)
 	d->n++;
 }
 
-/* s with every occurrence of from replaced by to (a new string), or NULL. */
-static char *replace_all(const char *s, const char *from, const char *to)
-{
-	char *out = NULL;
-	size_t len = 0, flen = strlen(from);
-	FILE *f = open_memstream(&out, &len);
-	if (!f)
-		return NULL;
-	for (const char *hit; (hit = strstr(s, from)); s = hit + flen) {
-		fwrite(s, 1, (size_t)(hit - s), f);
-		fputs(to, f);
-	}
-	fputs(s, f);
-	if (fclose(f) != 0)
-		return NULL;
-	return out;
-}
-
-/* Messages quote values (parsers, librdkafka's verdicts, checks across
- * keys): whatever a reference expanded to is shown as the reference, so
- * that no secret reaches -t output, the journal or STATUS=. Replacing the
- * text rather than each message's argument covers every message at once. */
-static char *scrub(struct loader *ld, char *body)
-{
-	for (size_t i = 0; body && i < ld->n_secrets; i++) {
-		if (!*ld->secrets[i].value || !strstr(body, ld->secrets[i].value))
-			continue;
-		char *clean = replace_all(body, ld->secrets[i].value, ld->secrets[i].ref);
-		free(body);
-		body = clean;
-	}
-	return body;
-}
-
 /* Records "NAME:LINE: [section.key: ]message" ("NAME: ..." when line is 0). */
 __attribute__((format(printf, 4, 0))) static void vreport(struct loader *ld, unsigned line,
 							 const struct key_spec *spec,
 							 const char *fmt, va_list ap)
 {
 	char *body = NULL, *msg = NULL;
-	if (vasprintf(&body, fmt, ap) < 0 || !(body = scrub(ld, body))) {
+	if (vasprintf(&body, fmt, ap) < 0) {
 		ld->oom = true;
 		return;
 	}
@@ -516,6 +481,34 @@ __attribute__((format(printf, 2, 3))) static void bad(struct field_ctx *fc, cons
 	vreport(fc->ld, fc->line, fc->spec, fmt, ap);
 	va_end(ap);
 	fc->ld->key_bad[fc->spec - key_specs] = true;
+}
+
+/* How messages show a secret value, or a part of one. */
+#define SECRET_SHOWN "(secret)"
+
+/* The value as a message shows it: itself, or SECRET_SHOWN. */
+static const char *shown(const struct field_ctx *fc, const char *v)
+{
+	return fc->ld->value_secret ? SECRET_SHOWN : v;
+}
+
+/* The first len bytes of v in single quotes, or SECRET_SHOWN unquoted;
+ * valid until the next call with fc. */
+static const char *quoted_n(struct field_ctx *fc, const char *v, size_t len)
+{
+	if (fc->ld->value_secret)
+		return SECRET_SHOWN;
+	free(fc->quoted);
+	if (asprintf(&fc->quoted, "'%.*s'", (int)len, v) < 0) {
+		fc->quoted = NULL;
+		return "the value";
+	}
+	return fc->quoted;
+}
+
+static const char *quoted(struct field_ctx *fc, const char *v)
+{
+	return quoted_n(fc, v, strlen(v));
 }
 
 static void *oom_check(struct loader *ld, void *p)
@@ -582,7 +575,8 @@ static const struct rsd_kv *kv_find(const struct rsd_kv_list *l, const char *key
 	return NULL;
 }
 
-static int kv_push(struct rsd_kv_list *l, const char *key, const char *value, unsigned line)
+static int kv_push(struct rsd_kv_list *l, const char *key, const char *value, unsigned line,
+		   bool secret)
 {
 	struct rsd_kv *items = realloc(l->items, (l->n + 1) * sizeof(*items));
 	if (!items)
@@ -594,7 +588,7 @@ static int kv_push(struct rsd_kv_list *l, const char *key, const char *value, un
 		free(v);
 		return -ENOMEM;
 	}
-	l->items[l->n++] = (struct rsd_kv){ .key = k, .value = v, .line = line };
+	l->items[l->n++] = (struct rsd_kv){ .key = k, .value = v, .line = line, .secret = secret };
 	return 0;
 }
 
@@ -779,7 +773,7 @@ static void parse_topic(struct field_ctx *fc, const char *v, bool append)
 	if (!check_string(fc, v))
 		return;
 	if (*v && !valid_topic(v)) {
-		bad(fc, "'%s' is not a valid Kafka topic name (" TOPIC_RULE ")", v);
+		bad(fc, "%s is not a valid Kafka topic name (" TOPIC_RULE ")", quoted(fc, v));
 		return;
 	}
 	store_string(fc, v);
@@ -817,7 +811,8 @@ static const struct choice *parse_choice(struct field_ctx *fc, const char *v,
 	const struct choice *c = find_choice(choices, v);
 	if (!c) {
 		char *list = choice_list(choices);
-		bad(fc, "expected %s, got '%s'", list ? list : "one of the documented values", v);
+		bad(fc, "expected %s, got %s", list ? list : "one of the documented values",
+		    quoted(fc, v));
 		free(list);
 	}
 	return c;
@@ -919,17 +914,17 @@ static void parse_unsigned(struct field_ctx *fc, const char *v, bool append)
 	uint64_t n = 0;
 	bool overflow;
 	if (!scan_amount(v, k->units, &n, &overflow)) {
-		bad(fc, "expected %s, got '%s'", k->expected, v);
+		bad(fc, "expected %s, got %s", k->expected, quoted(fc, v));
 		return;
 	}
 	if (overflow || n < fc->spec->min || n > fc->spec->max) {
 		char range[80];
 		format_range(fc->spec, range, sizeof(range));
-		bad(fc, "%s is out of range %s", v, range);
+		bad(fc, "%s is out of range %s", shown(fc, v), range);
 		return;
 	}
 	if (fc->spec->kind == K_POW2 && (n & (n - 1)) != 0) {
-		bad(fc, "%s is not a power of two", v);
+		bad(fc, "%s is not a power of two", shown(fc, v));
 		return;
 	}
 	store_unsigned(fc->field, k->width, n);
@@ -942,11 +937,12 @@ static void parse_number(struct field_ctx *fc, const char *v, bool append)
 	errno = 0;
 	double d = strtod(v, &end);
 	if (!*v || *end || isspace((unsigned char)*v) || errno == ERANGE || !isfinite(d)) {
-		bad(fc, "expected a number, got '%s'", v);
+		bad(fc, "expected a number, got %s", quoted(fc, v));
 		return;
 	}
 	if (d < (double)fc->spec->min || d > (double)fc->spec->max) {
-		bad(fc, "%s is out of range %" PRIu64 "..%" PRIu64, v, fc->spec->min, fc->spec->max);
+		bad(fc, "%s is out of range %" PRIu64 "..%" PRIu64, shown(fc, v), fc->spec->min,
+		    fc->spec->max);
 		return;
 	}
 	memcpy(fc->field, &d, sizeof(d));
@@ -963,7 +959,7 @@ static void parse_regex(struct field_ctx *fc, const char *v, bool append)
 		if (rc != 0) {
 			char why[256];
 			regerror(rc, &re, why, sizeof(why));
-			bad(fc, "invalid regular expression '%s': %s", v, why);
+			bad(fc, "invalid regular expression %s: %s", quoted(fc, v), why);
 			return;
 		}
 		if (!(pattern = oom_check(fc->ld, strdup(v)))) {
@@ -1027,9 +1023,9 @@ static void parse_url_list(struct field_ctx *fc, const char *v, bool append)
 		if (rc == -ENOMEM)
 			fc->ld->oom = true;
 		else if (rc == -EPROTONOSUPPORT)
-			bad(fc, "'%s': %s", url, why);
+			bad(fc, "%s: %s", quoted(fc, url), why);
 		else if (rc < 0)
-			bad(fc, "'%s' is not a valid URL: %s", url, why);
+			bad(fc, "%s is not a valid URL: %s", quoted(fc, url), why);
 		if (rc == 0 && strv_push(list, url) < 0)
 			fc->ld->oom = true;
 		if (rc != 0)
@@ -1065,7 +1061,7 @@ static void parse_host_list(struct field_ctx *fc, const char *v, bool append)
 			return;
 		lower_ascii(host);
 		if (!valid_host(host)) {
-			bad(fc, "'%.*s' is not a valid host name", (int)len, item);
+			bad(fc, "%s is not a valid host name", quoted_n(fc, item, len));
 			free(host);
 		} else if (strv_contains(list, host)) {
 			free(host);
@@ -1086,7 +1082,8 @@ static void parse_topic_list(struct field_ctx *fc, const char *v, bool append)
 		if (!topic)
 			return;
 		if (!valid_topic(topic)) {
-			bad(fc, "'%s' is not a valid Kafka topic name (" TOPIC_RULE ")", topic);
+			bad(fc, "%s is not a valid Kafka topic name (" TOPIC_RULE ")",
+			    quoted(fc, topic));
 			free(topic);
 		} else if (strv_contains(list, topic)) {
 			free(topic);
@@ -1134,7 +1131,8 @@ static void parse_brokers(struct field_ctx *fc, const char *v, bool append)
 			break;
 		}
 		if (strcmp(b, "embedded") != 0 && !valid_broker(b)) {
-			bad(fc, "'%s' is not host:port (port 1..65535) or \"embedded\"", b);
+			bad(fc, "%s is not host:port (port 1..65535) or \"embedded\"",
+			    quoted(fc, b));
 			ok = false;
 		}
 		fprintf(f, "%s%s", ftell(f) > 0 ? "," : "", b); /* ftell: bytes written so far */
@@ -1223,7 +1221,8 @@ static void parse_listen(struct field_ctx *fc, const char *v, bool append)
 		return;
 	}
 	if (rsd_config_parse_listen(v, &addr, &len, err, sizeof err) < 0) {
-		bad(fc, "%s (IPV4:PORT, [IPV6]:PORT or localhost:PORT)", err);
+		bad(fc, "%s (IPV4:PORT, [IPV6]:PORT or localhost:PORT)",
+		    fc->ld->value_secret ? SECRET_SHOWN " is not a valid address" : err);
 		return;
 	}
 	store_string(fc, v);
@@ -1262,7 +1261,12 @@ static void apply_value(struct loader *ld, const struct key_spec *spec, const ch
 		.field = (char *)ld->cfg + spec->offset,
 		.aux = spec->aux == NO_AUX ? NULL : (char *)ld->cfg + spec->aux,
 	};
+	/* a list is secret when any of its lines is; a key set again by an
+	 * included file is what that file says */
+	bool *secret = &ld->key_secret[spec - key_specs];
+	*secret = ld->value_secret || (append && *secret);
 	kinds[spec->kind].parse(&fc, value, append);
+	free(fc.quoted);
 }
 
 /* ---------------------------------------------------------------- dotted keys */
@@ -1274,20 +1278,22 @@ static rd_kafka_conf_t *scratch_conf(struct loader *ld, unsigned client)
 	return ld->scratch[client];
 }
 
-/* Lets librdkafka judge the property: the same call the clients will make. */
-static bool kafka_accepts(struct loader *ld, const char *key, const char *value, char *why,
-			  size_t len)
+/* Lets librdkafka judge the property: the same call the clients will make.
+ * RD_KAFKA_CONF_OK, or its verdict with its reason in why. */
+static rd_kafka_conf_res_t kafka_accepts(struct loader *ld, const char *key, const char *value,
+					 char *why, size_t len)
 {
 	for (unsigned client = 0; client < 2; client++) {
 		if (!(ld->section->to & (client == 0 ? TO_PRODUCER : TO_CONSUMER)))
 			continue;
 		rd_kafka_conf_t *conf = scratch_conf(ld, client);
 		if (!conf)
-			return false;
-		if (rd_kafka_conf_set(conf, key, value, why, len) != RD_KAFKA_CONF_OK)
-			return false;
+			return RD_KAFKA_CONF_INVALID;
+		rd_kafka_conf_res_t res = rd_kafka_conf_set(conf, key, value, why, len);
+		if (res != RD_KAFKA_CONF_OK)
+			return res;
 	}
-	return true;
+	return RD_KAFKA_CONF_OK;
 }
 
 /* librdkafka's reading of value, under the property's own name. */
@@ -1344,9 +1350,14 @@ static void set_property(struct loader *ld, const char *key, const char *value, 
 		return;
 	}
 	char why[512] = "";
-	if (!kafka_accepts(ld, key, value, why, sizeof(why))) {
+	rd_kafka_conf_res_t res = kafka_accepts(ld, key, value, why, sizeof(why));
+	if (res != RD_KAFKA_CONF_OK) {
 		/* librdkafka ends some of its texts with a newline */
 		why[strcspn(why, "\r\n")] = '\0';
+		/* Its verdict on a value quotes the value: not a secret one. An
+		 * unknown property's names the property only. */
+		if (ld->value_secret && res != RD_KAFKA_CONF_UNKNOWN)
+			snprintf(why, sizeof(why), "invalid value " SECRET_SHOWN);
 		if (!ld->oom)
 			report(ld, line, "%s.%s: rejected by librdkafka: %s", sec->name, key, why);
 		return;
@@ -1359,7 +1370,8 @@ static void set_property(struct loader *ld, const char *key, const char *value, 
 		free(prev->value);
 		prev->value = copy;
 		prev->line = here(ld, line);
-	} else if (kv_push(props, key, value, here(ld, line)) < 0) {
+		prev->secret = ld->value_secret;
+	} else if (kv_push(props, key, value, here(ld, line), ld->value_secret) < 0) {
 		ld->oom = true;
 		return;
 	}
@@ -1456,20 +1468,6 @@ static bool resolve(struct loader *ld, unsigned line, const char *name, char **v
 	return rc == 0;
 }
 
-static void remember_secret(struct loader *ld, char *value, const char *ref, size_t ref_len)
-{
-	struct secret *s = realloc(ld->secrets, (ld->n_secrets + 1) * sizeof(*s));
-	char *r = s ? strndup(ref, ref_len) : NULL;
-	if (s)
-		ld->secrets = s;
-	if (!r) {
-		free(value);
-		ld->oom = true;
-		return;
-	}
-	ld->secrets[ld->n_secrets++] = (struct secret){ .value = value, .ref = r };
-}
-
 /* Expands one ${...} at *p into f; advances *p past it. */
 static bool expand_reference(struct loader *ld, unsigned line, const char **p, FILE *f)
 {
@@ -1485,15 +1483,18 @@ static bool expand_reference(struct loader *ld, unsigned line, const char **p, F
 	free(name);
 	if (ok) {
 		fputs(value, f);
-		remember_secret(ld, value, start, (size_t)(end - start + 1));
+		/* The text of a secret should not linger in freed memory. */
+		explicit_bzero(value, strlen(value));
+		free(value);
 	}
 	*p = end + 1;
 	return ok;
 }
 
 /* The value with its references expanded (owned by the caller), or NULL
- * after reporting every reference that has no value. */
-static char *expand(struct loader *ld, const char *raw, unsigned line)
+ * after reporting every reference that has no value. *referenced: it had
+ * one (the value is then a secret). */
+static char *expand(struct loader *ld, const char *raw, unsigned line, bool *referenced)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -1508,6 +1509,7 @@ static char *expand(struct loader *ld, const char *raw, unsigned line)
 			fputc('$', f);
 			p += 2;
 		} else if (p[0] == '$' && p[1] == '{') {
+			*referenced = true;
 			ok = expand_reference(ld, line, &p, f) && ok;
 		} else {
 			fputc(*p++, f);
@@ -1520,17 +1522,6 @@ static char *expand(struct loader *ld, const char *raw, unsigned line)
 		return NULL;
 	}
 	return out;
-}
-
-static void free_secrets(struct loader *ld)
-{
-	for (size_t i = 0; i < ld->n_secrets; i++) {
-		/* The text of a secret should not linger in freed memory. */
-		explicit_bzero(ld->secrets[i].value, strlen(ld->secrets[i].value));
-		free(ld->secrets[i].value);
-		free(ld->secrets[i].ref);
-	}
-	free(ld->secrets);
 }
 
 /* ---------------------------------------------------------------- include */
@@ -1785,11 +1776,23 @@ static void unexpanded_entry(struct loader *ld, const char *name, unsigned line)
 		ld->key_bad[spec - key_specs] = true;
 }
 
+/* Keys whose value is a secret however it is written: passwords, SASL
+ * settings (credentials, tokens) and private keys of librdkafka. */
+static bool secret_key_name(const char *key)
+{
+	size_t n = strlen(key);
+	return strncmp(key, "sasl.", 5) == 0 || strncmp(key, "ssl.key.", 8) == 0 ||
+	       (n >= 8 && strcmp(key + n - 8, "password") == 0) ||
+	       (n >= 6 && strcmp(key + n - 6, "secret") == 0);
+}
+
 static int on_entry(void *user, const char *section, const char *name, const char *raw)
 {
 	struct loader *ld = user;
 	(void)section; /* the reader's own copy: inih truncates it at 50 bytes */
-	char *value = expand(ld, raw, ld->lineno);
+	bool referenced = false;
+	char *value = expand(ld, raw, ld->lineno, &referenced);
+	ld->value_secret = referenced || secret_key_name(name);
 	if (ld->is_continuation) {
 		if (value)
 			continue_entry(ld, value, ld->lineno);
@@ -1951,6 +1954,28 @@ static char *host_of(struct loader *ld, const char *url)
 	return host;
 }
 
+/* Checks across keys quote values of keys set earlier: shown as their
+ * parsers show them (the key's secret mark, not the line's). */
+static const char *key_shown(struct loader *ld, const char *section, const char *key,
+			     const char *value)
+{
+	return ld->key_secret[find_key(section, key) - key_specs] ? SECRET_SHOWN : value;
+}
+
+/* value in single quotes, or SECRET_SHOWN; valid until the loader ends. */
+static const char *quoted_key(struct loader *ld, const char *section, const char *key,
+			      const char *value)
+{
+	const char *v = key_shown(ld, section, key, value);
+	char *q = NULL;
+	if (v == value && asprintf(&q, "'%s'", value) >= 0) {
+		free(ld->quoted);
+		ld->quoted = q;
+		return q;
+	}
+	return v;
+}
+
 static void check_hosts(struct loader *ld)
 {
 	struct rsd_config *cfg = ld->cfg;
@@ -1966,8 +1991,9 @@ static void check_hosts(struct loader *ld)
 				ld->oom = true;
 		} else {
 			report(ld, line_of(ld, "scraper", "start_urls"),
-			       "scraper.start_urls: host '%s' of %s is not in scraper.allowed_hosts", host,
-			       cfg->start_urls.items[i]);
+			       "scraper.start_urls: host %s of %s is not in scraper.allowed_hosts",
+			       quoted_key(ld, "scraper", "start_urls", host),
+			       key_shown(ld, "scraper", "start_urls", cfg->start_urls.items[i]));
 			free(host);
 		}
 	}
@@ -1993,8 +2019,11 @@ static void check_sitemaps(struct loader *ld)
 			return;
 		if (!strv_contains(&cfg->allowed_hosts, host))
 			report(ld, line_of(ld, "scraper", "sitemap_urls"),
-			       "scraper.sitemap_urls: host '%s' of %s is not in scraper.allowed_hosts",
-			       host, cfg->sitemap_urls.items[i]);
+			       "scraper.sitemap_urls: host %s of %s is not in "
+			       "scraper.allowed_hosts",
+			       quoted_key(ld, "scraper", "sitemap_urls", host),
+			       key_shown(ld, "scraper", "sitemap_urls",
+					 cfg->sitemap_urls.items[i]));
 		free(host);
 	}
 }
@@ -2023,8 +2052,9 @@ static void check_kafka(struct loader *ld)
 		if (conf && rd_kafka_conf_set(conf, "debug", cfg->kafka_debug, why, sizeof(why)) !=
 				    RD_KAFKA_CONF_OK) {
 			why[strcspn(why, "\r\n")] = '\0';
-			report(ld, line_of(ld, "kafka", "debug"), "kafka.debug: rejected by librdkafka: %s",
-			       why);
+			report(ld, line_of(ld, "kafka", "debug"),
+			       "kafka.debug: rejected by librdkafka: %s",
+			       key_shown(ld, "kafka", "debug", why));
 		}
 	}
 	if (!cfg->topics.n && cfg->topic) {
@@ -2036,13 +2066,15 @@ static void check_kafka(struct loader *ld)
 		return;
 	if (cfg->topic && strcmp(cfg->raw_topic, cfg->topic) == 0)
 		report(ld, line_of(ld, "producer", "raw_topic"),
-		       "producer.raw_topic: must differ from producer.topic ('%s')", cfg->topic);
+		       "producer.raw_topic: must differ from producer.topic (%s)",
+		       quoted_key(ld, "producer", "topic", cfg->topic));
 	else if (cfg->consumer_enabled && strv_contains(&cfg->topics, cfg->raw_topic)) {
 		unsigned line = line_of(ld, "consumer", "topics");
 		report(ld, line ? line : line_of(ld, "producer", "raw_topic"),
-		       "consumer.topics: must not include producer.raw_topic ('%s'): raw HTML is not a "
+		       "consumer.topics: must not include producer.raw_topic (%s): raw HTML is not "
+		       "a "
 		       "record",
-		       cfg->raw_topic);
+		       quoted_key(ld, "producer", "raw_topic", cfg->raw_topic));
 	}
 }
 
@@ -2092,6 +2124,7 @@ static int diag_move(struct rsd_config_diag *dst, struct rsd_config_diag *src)
 /* What the loader knew of each key, kept with the configuration. */
 struct rsd_config_key_state {
 	char *origin; /* "FILE:LINE", NULL = default */
+	bool secret; /* see rsd_config_secret() */
 };
 
 /* Where each key was set, as messages of the daemon name it (a reload
@@ -2102,6 +2135,7 @@ static void keep_origins(struct loader *ld)
 	ld->cfg->key_state = ks;
 	for (size_t i = 0; ks && i < N_KEYS; i++) {
 		unsigned at = ld->key_line[i];
+		ks[i].secret = ld->key_secret[i];
 		if (at && asprintf(&ks[i].origin, "%s:%u", ld->files[at >> LINE_BITS],
 				   at & LINE_MASK) < 0) {
 			ks[i].origin = NULL;
@@ -2110,10 +2144,29 @@ static void keep_origins(struct loader *ld)
 	}
 }
 
-const char *rsd_config_origin(const struct rsd_config *cfg, const char *section, const char *key)
+static const struct rsd_config_key_state *key_state(const struct rsd_config *cfg,
+						    const char *section, const char *key)
 {
 	const struct key_spec *spec = find_key(section, key);
-	return spec && cfg->key_state ? cfg->key_state[spec - key_specs].origin : NULL;
+	return spec && cfg->key_state ? &cfg->key_state[spec - key_specs] : NULL;
+}
+
+const char *rsd_config_origin(const struct rsd_config *cfg, const char *section, const char *key)
+{
+	const struct rsd_config_key_state *ks = key_state(cfg, section, key);
+	return ks ? ks->origin : NULL;
+}
+
+bool rsd_config_secret(const struct rsd_config *cfg, const char *section, const char *key)
+{
+	const struct rsd_config_key_state *ks = key_state(cfg, section, key);
+	return ks && ks->secret;
+}
+
+const char *rsd_config_shown(const struct rsd_config *cfg, const char *section, const char *key,
+			     const char *value)
+{
+	return rsd_config_secret(cfg, section, key) ? SECRET_SHOWN : value;
 }
 
 void rsd_config_diag_clear(struct rsd_config_diag *diag)
@@ -2171,10 +2224,10 @@ static int load_text(const char *name, const char *text, size_t len, struct rsd_
 	check_limits(&ld);
 	check_kafka(&ld);
 	keep_origins(&ld);
+	free(ld.quoted);
 	for (size_t i = 0; i < 2; i++)
 		if (ld.scratch[i])
 			rd_kafka_conf_destroy(ld.scratch[i]);
-	free_secrets(&ld);
 	for (unsigned i = 0; i < ld.n_files; i++) {
 		free(ld.files[i]);
 		free(ld.real[i]);

@@ -27,6 +27,7 @@ struct rsd_kv {
 	char *key;
 	char *value;
 	unsigned line; /* where it was set, for messages */
+	bool secret; /* from a ${...} reference, or a secret by its name: never shown */
 };
 
 struct rsd_kv_list {
@@ -117,6 +118,14 @@ struct rsd_config {
 /* "FILE:LINE" where section.key was set (FILE is the included file when
  * set in one), or NULL when the key has its default. */
 const char *rsd_config_origin(const struct rsd_config *cfg, const char *section, const char *key);
+/* True when the value of section.key is a secret: it came (wholly or in
+ * part) from a ${...} reference, or the key is one by its name (*password,
+ * *secret, sasl.*, ssl.key.*; dotted keys carry their own rsd_kv.secret).
+ * Whatever shows such a value shows "(secret)" instead. */
+bool rsd_config_secret(const struct rsd_config *cfg, const char *section, const char *key);
+/* value, or "(secret)" when rsd_config_secret(cfg, section, key). */
+const char *rsd_config_shown(const struct rsd_config *cfg, const char *section, const char *key,
+			     const char *value);
 
 /* A [metrics] listen value ("127.0.0.1:9464", "[::1]:9464",
  * "localhost:9464") as a socket address. Returns 0, or -EINVAL with what is

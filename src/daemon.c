@@ -119,6 +119,7 @@ struct rsd_daemon {
 
 	struct rsd_metrics *metrics; /* NULL = [metrics] listen off */
 	char *metrics_listen;        /* the address it is bound to */
+	bool metrics_secret; /* ... came from a ${...} reference: not shown */
 	double started_unix;         /* process start, for process_start_time_seconds */
 	uint64_t reloads_ok, reloads_rejected;
 
@@ -411,12 +412,22 @@ static int start_broker(struct rsd_daemon *d, const struct rsd_config *cfg)
 
 /* ---- topic check ----------------------------------------------------------- */
 
+/* The bootstrap servers as messages show them: "(secret)" when [kafka]
+ * brokers came from a ${...} reference (rsd_config_secret). */
+static const char *brokers_shown(const struct rsd_daemon *d)
+{
+	return rsd_config_shown(d->kafka_cfg ? d->kafka_cfg : d->cfg, "kafka", "brokers",
+				d->bootstrap);
+}
+
 /* What an operator types to create the topic by hand. */
 static void create_command(const struct rsd_daemon *d, const struct rsd_topic_want *w, char *buf,
 			   size_t len)
 {
-	int n = snprintf(buf, len, "kafka-topics.sh --bootstrap-server %s --create --topic %s "
-			 "--partitions %d", d->bootstrap, w->name, w->partitions);
+	int n = snprintf(buf, len,
+			 "kafka-topics.sh --bootstrap-server %s --create --topic %s "
+			 "--partitions %d",
+			 brokers_shown(d), w->name, w->partitions);
 	if (n > 0 && (size_t)n < len && w->replication_factor > 0)
 		n += snprintf(buf + n, len - (size_t)n, " --replication-factor %d",
 			      w->replication_factor);
@@ -499,13 +510,14 @@ static void log_topic_result(const struct rsd_daemon *d, const struct rsd_topic_
 			      w->replication_factor > 0 ? replicas : "of the broker's default");
 		break;
 	case RSD_TOPIC_FEWER_PARTITIONS:
-		rsd_log_event(LOG_WARNING, RSD_MID_TOPIC_PARTITIONS, fields,
-			      "Kafka topic %s has %d partitions, fewer than [producer] partitions = %d: "
-			      "at most %d consumers of a group share it. Existing topics are left as "
-			      "they are; to add partitions: kafka-topics.sh --bootstrap-server %s "
-			      "--alter --topic %s --partitions %d",
-			      r->name, r->partitions, w->partitions, r->partitions, d->bootstrap,
-			      r->name, w->partitions);
+		rsd_log_event(
+			LOG_WARNING, RSD_MID_TOPIC_PARTITIONS, fields,
+			"Kafka topic %s has %d partitions, fewer than [producer] partitions = %d: "
+			"at most %d consumers of a group share it. Existing topics are left as "
+			"they are; to add partitions: kafka-topics.sh --bootstrap-server %s "
+			"--alter --topic %s --partitions %d",
+			r->name, r->partitions, w->partitions, r->partitions, brokers_shown(d),
+			r->name, w->partitions);
 		break;
 	case RSD_TOPIC_REFUSED:
 	case RSD_TOPIC_FAILED:
@@ -902,8 +914,8 @@ static bool unhealthy(struct rsd_daemon *d, const struct counters *c, uint64_t n
 		snprintf(why, len, "%s thread made no progress for %" PRIu64 "s", d->stuck,
 			 stuck_limit_usec(d) / 1000000u);
 	else if (d->producer && rsd_producer_silent_ms(d->producer) * 1000u >= limit)
-		snprintf(why, len, "no Kafka broker at %s answered for %" PRIu64 "s", d->bootstrap,
-			 rsd_producer_silent_ms(d->producer) / 1000u);
+		snprintf(why, len, "no Kafka broker at %s answered for %" PRIu64 "s",
+			 brokers_shown(d), rsd_producer_silent_ms(d->producer) / 1000u);
 	else if (!acks_moving)
 		snprintf(why, len, "%" PRIu64 " records in flight, none acknowledged for %" PRIu64
 			 "s: Kafka unreachable?", in_flight, (now - d->live_acks.last_change_usec) / 1000000u);
@@ -943,26 +955,33 @@ static void publish_metrics(struct rsd_daemon *d)
 	rsd_metrics_publish(d->metrics, &s);
 }
 
-/* Binds listen_at and serves on it; "cannot serve metrics on ADDRESS:
- * REASON" in err on failure (the callers say where the key is). */
-static int start_metrics(const char *listen_at, struct rsd_metrics **out, char *err, size_t len)
+static const char *listen_shown(const struct rsd_config *cfg)
+{
+	return rsd_config_shown(cfg, "metrics", "listen", cfg->metrics_listen);
+}
+
+/* Binds cfg's [metrics] listen and serves on it; "cannot serve metrics on
+ * ADDRESS: REASON" in err on failure (the callers say where the key is). */
+static int start_metrics(const struct rsd_config *cfg, struct rsd_metrics **out, char *err,
+			 size_t len)
 {
 	struct sockaddr_storage addr;
 	unsigned addrlen;
 	/* The configuration accepted the value: it parses. */
-	if (rsd_config_parse_listen(listen_at, &addr, &addrlen, err, len) < 0)
+	if (rsd_config_parse_listen(cfg->metrics_listen, &addr, &addrlen, err, len) < 0)
 		return -EINVAL;
 	int fd = rsd_metrics_listen((const struct sockaddr *)&addr, addrlen);
 	int r = fd < 0 ? fd : rsd_metrics_start(fd, out);
 	if (r < 0)
-		snprintf(err, len, "cannot serve metrics on %s: %s", listen_at, strerror(-r));
+		snprintf(err, len, "cannot serve metrics on %s: %s", listen_shown(cfg),
+			 strerror(-r));
 	return r;
 }
 
-static void log_metrics_listening(const char *listen_at)
+static void log_metrics_listening(const struct rsd_config *cfg)
 {
 	rsd_log(LOG_INFO, "Metrics endpoint listening on http://%s/metrics (and /healthz)",
-		listen_at);
+		listen_shown(cfg));
 }
 
 /* "FILE:LINE: metrics.listen: MESSAGE", malloc'ed: where the operator
@@ -982,16 +1001,17 @@ static char *metrics_error(const struct rsd_config *cfg, const char *message)
 static int open_metrics_at_start(struct rsd_daemon *d)
 {
 	char err[256];
-	const char *want = d->cfg->metrics_listen;
-	d->metrics_listen = strdup(want);
-	int r = d->metrics_listen ? start_metrics(want, &d->metrics, err, sizeof err) : -ENOMEM;
+	d->metrics_listen = strdup(d->cfg->metrics_listen);
+	d->metrics_secret = rsd_config_secret(d->cfg, "metrics", "listen");
+	int r = d->metrics_listen ? start_metrics(d->cfg, &d->metrics, err, sizeof err) : -ENOMEM;
 	if (r == -ENOMEM)
-		snprintf(err, sizeof err, "cannot serve metrics on %s: %s", want, strerror(ENOMEM));
+		snprintf(err, sizeof err, "cannot serve metrics on %s: %s", listen_shown(d->cfg),
+			 strerror(ENOMEM));
 	char *msg = r < 0 ? metrics_error(d->cfg, err) : NULL;
 	if (r < 0)
 		rsd_log(LOG_ERR, "%s", msg ? msg : err);
 	else
-		log_metrics_listening(want);
+		log_metrics_listening(d->cfg);
 	free(msg);
 	return r;
 }
@@ -1014,7 +1034,7 @@ static int prepare_metrics(struct rsd_daemon *d, const struct rsd_config *next,
 	*error = NULL;
 	if (!next->metrics_listen || !metrics_moves(d, next))
 		return 0;
-	int r = start_metrics(next->metrics_listen, endpoint, err, sizeof err);
+	int r = start_metrics(next, endpoint, err, sizeof err);
 	if (r < 0 && !(*error = metrics_error(next, err)))
 		return -ENOMEM;
 	return r;
@@ -1034,13 +1054,14 @@ static void swap_metrics(struct rsd_daemon *d, const struct rsd_config *next,
 	}
 	rsd_metrics_stop(d->metrics);
 	if (copy)
-		log_metrics_listening(copy);
+		log_metrics_listening(next);
 	else
 		rsd_log(LOG_INFO, "Metrics endpoint on %s closed ([metrics] listen is empty)",
-			d->metrics_listen);
+			d->metrics_secret ? "(secret)" : d->metrics_listen);
 	free(d->metrics_listen);
 	d->metrics = endpoint;
 	d->metrics_listen = copy;
+	d->metrics_secret = rsd_config_secret(next, "metrics", "listen");
 	publish_metrics(d);
 }
 
@@ -1252,7 +1273,7 @@ static void still_waiting_for_cluster(struct rsd_daemon *d)
 		rsd_log(LOG_ERR,
 			"No Kafka broker at %s answered within message.timeout.ms (%d ms); "
 			"nothing was crawled",
-			d->bootstrap, limit_ms);
+			brokers_shown(d), limit_ms);
 		d->exit_code = RSD_EXIT_UNAVAILABLE;
 		d->stop_requested = true;
 		return;
@@ -1265,7 +1286,7 @@ static void still_waiting_for_cluster(struct rsd_daemon *d)
 	rsd_log(LOG_WARNING,
 		"Waiting %" PRIu64 "s for a Kafka broker at %s to answer; the crawl starts once "
 		"the cluster is known (delivered pages are remembered per cluster)",
-		waited_ms / 1000u, d->bootstrap);
+		waited_ms / 1000u, brokers_shown(d));
 }
 
 static void log_cluster(const struct rsd_daemon *d, const char *id)
@@ -1633,8 +1654,9 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	const char *fields[] = { "RSD_VERSION=" RSD_VERSION, NULL };
 	rsd_log_event(LOG_INFO, RSD_MID_STARTED, fields,
 		      "recipe-scraperd " RSD_VERSION " started with %s (%u scraper threads, %s%s)",
-		      d.cfg->path, d.cfg->threads, d.cfg->brokers_embedded ? "embedded broker" : "brokers ",
-		      d.cfg->brokers_embedded ? "" : d.cfg->brokers);
+		      d.cfg->path, d.cfg->threads,
+		      d.cfg->brokers_embedded ? "embedded broker" : "brokers ",
+		      d.cfg->brokers_embedded ? "" : brokers_shown(&d));
 	sd_notify(0, "READY=1");
 	note_reload(&d, RSD_RELOAD_APPLIED, NULL); /* generation 0: the start */
 	notify_status(&d);
