@@ -16,7 +16,8 @@ MAINPID, as systemd gives it:
 - three reloads at once (two commands and a bare SIGHUP): both commands
   get a verdict (exit 0), none waits for its timeout;
 - at start, a [metrics] listen port held by another socket: exit 78 and
-  the FILE:LINE of the key.
+  the FILE:LINE of the key (the address shown as "(secret)" when it came
+  from a ${NAME} reference).
 
 The stand-in (a Python process in the daemon's place) checks the
 command's side of the protocol deterministically: a verdict of a reload
@@ -170,18 +171,24 @@ def against_daemon(binary, work):
 
 
 def start_on_taken_port(binary, work):
+    """Exit 78 with the key's FILE:LINE; an address that came from a
+    reference is a secret, shown as such."""
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         taken = holder.getsockname()[1]
         cfg = os.path.join(work, "taken.ini")
-        text = config(work + "/taken", taken)
-        write(cfg, text)
-        r = subprocess.run([binary, "-c", cfg], capture_output=True, text=True, timeout=60)
-    want = "%s:%d: metrics.listen: cannot serve metrics on 127.0.0.1:%d: Address already in use" % (
-        cfg, line_of(text, "listen"), taken)
-    check(r.returncode == 78 and want in r.stderr,
-          "start on a taken port: exit %d, %r" % (r.returncode, r.stderr))
+        for listen, shown in (("127.0.0.1:%d" % taken, "127.0.0.1:%d" % taken),
+                              ("${RSD_TEST_LISTEN}", "(secret)")):
+            text = config(work + "/taken", 0).replace("127.0.0.1:0", listen)
+            write(cfg, text)
+            r = subprocess.run([binary, "-c", cfg], capture_output=True, text=True, timeout=60,
+                               env=dict(os.environ, RSD_TEST_LISTEN="127.0.0.1:%d" % taken))
+            want = "%s:%d: metrics.listen: cannot serve metrics on %s: Address already in use" % (
+                cfg, line_of(text, "listen"), shown)
+            check(r.returncode == 78 and want in r.stderr and
+                  (shown != "(secret)" or str(taken) not in r.stderr),
+                  "start on a taken port: exit %d, %r" % (r.returncode, r.stderr))
 
 
 # The stand-in: on each SIGHUP it renames the next prepared verdict into
