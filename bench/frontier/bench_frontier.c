@@ -10,8 +10,8 @@
  * (build-bench/bench/frontier): same inputs, same output keys and values,
  * same exit codes. Its author may want to restore the original text. */
 
-#include "config.h"
-#include "frontier.h"
+#include "config/config.h"
+#include "crawl/frontier.h"
 
 #include <malloc.h>
 #include <stdio.h>

@@ -23,8 +23,8 @@
  * /run/systemd/journal/socket is a scratch one (bench/perf.py journal starts
  * a private journald, rate limiting off, and sets it); otherwise, or without
  * a journald, it exits 77 (skip). */
-#include "config.h"
-#include "journal_sink.h"
+#include "config/config.h"
+#include "journal/journal_sink.h"
 
 #include <errno.h>
 #include <stdio.h>

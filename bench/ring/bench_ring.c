@@ -23,7 +23,7 @@
  * RSD_BENCH_BUDGET_S (default 25: no new round starts after it),
  * RSD_BENCH_PIN (1: pin threads, see pin_threads), RSD_BENCH_QUEUES (names to
  * run, comma-separated; default all). */
-#include "recipe-scraperd/ring.h"
+#include "core/ring.h"
 
 #include <ck_ring.h>
 #include <errno.h>

@@ -8,7 +8,7 @@
  * suffix automaton cannot answer. Prints "key value" lines; numbers only,
  * nothing passes or fails on them. */
 
-#include "robots.h"
+#include "crawl/robots.h"
 #include "hostile_robots.h"
 
 #include <stdio.h>

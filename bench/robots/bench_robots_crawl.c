@@ -10,12 +10,12 @@
  * normal host's crawl time is its first request to its last. Prints
  * "key value" lines; numbers only. */
 
-#include "config.h"
+#include "config/config.h"
 #include "hostile_robots.h"
 #include "httpd.h"
-#include "record.h"
-#include "scraper.h"
-#include "state.h"
+#include "core/record.h"
+#include "crawl/scraper.h"
+#include "crawl/state.h"
 
 #include <poll.h>
 #include <stdio.h>

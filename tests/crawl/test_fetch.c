@@ -2,7 +2,7 @@
 /* fetch.c: address ranges, Retry-After, and single transfers against the
  * loopback server (size caps, gzip bombs, classification). */
 
-#include "fetch.h"
+#include "crawl/fetch.h"
 #include "httpd.h"
 #include "crawl_test.h"
 

@@ -2,8 +2,8 @@
 /* Frontier admission and scheduling (frontier.c), without any network:
  * jobs are taken and ended by hand. */
 
-#include "frontier.h"
-#include "scraper.h"
+#include "crawl/frontier.h"
+#include "crawl/scraper.h"
 #include "crawl_test.h"
 
 #include <check.h>

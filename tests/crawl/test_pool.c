@@ -2,8 +2,8 @@
 /* The scraper pool against the loopback server: a small site with every
  * kind of link and failure, a real ring consumed by the test thread. */
 
-#include "scraper.h"
-#include "record.h"
+#include "crawl/scraper.h"
+#include "core/record.h"
 #include "httpd.h"
 #include "crawl_test.h"
 #include "hostile_robots.h"

@@ -3,8 +3,8 @@
  * report per (host, cause), a bounded table, one "not itemised" verdict
  * when it is full, and counting that goes on. */
 
-#include "refusal.h"
-#include "config.h"
+#include "crawl/refusal.h"
+#include "config/config.h"
 
 #include <check.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* robots.txt matching (robots.c) against the examples of RFC 9309. */
 
-#include "robots.h"
+#include "crawl/robots.h"
 #include "crawl_test.h"
 #include "hostile_robots.h"
 

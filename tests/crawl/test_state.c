@@ -3,7 +3,7 @@
  * open and while running), scoped marks, the state_dir lock, refresh due
  * lists and forgetting. */
 
-#include "state.h"
+#include "crawl/state.h"
 #include "crawl_test.h"
 
 #include <check.h>

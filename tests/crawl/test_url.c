@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* URL normalisation and resolution (url.c). */
 
-#include "url.h"
+#include "core/url.h"
 #include "crawl_test.h"
 
 #include <check.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Record size caps (src/record_caps.h): a page with oversized fields gives
+/* Record size caps (src/core/record_caps.h): a page with oversized fields gives
  * a record under Kafka's default message.max.bytes, with the cut fields
  * named in "truncated"; cuts end on UTF-8 boundaries and count escapes. */
 #include <recipe-scraperd/extract.h>
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record.h"
-#include "record_caps.h"
+#include "core/record.h"
+#include "core/record_caps.h"
 
 #define PAGE_URL "https://kitchen.test/recipes/huge.html"
 

@@ -10,8 +10,8 @@
 #include "charset.h"
 #include "extract_internal.h"
 #include "html_scan.h"
-#include "record.h"
-#include "text.h"
+#include "core/record.h"
+#include "core/text.h"
 
 static void assert_clean(const char *in, const char *want)
 {

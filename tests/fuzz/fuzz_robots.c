@@ -5,7 +5,7 @@
  * paths, short and long (its memmem and suffix-automaton searches); then it
  * is read as a sitemap (gunzipped first when it is gzip). */
 
-#include "robots.h"
+#include "crawl/robots.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -9,8 +9,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "broker_embedded.h"
-#include "consumer.h"
+#include "kafka/broker_embedded.h"
+#include "kafka/consumer.h"
 #include "kafka_helpers.h"
 
 #define TOPIC1 "one_partition"

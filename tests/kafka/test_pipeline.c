@@ -16,13 +16,13 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "broker_embedded.h"
-#include "consumer.h"
-#include "kafka_conf.h"
+#include "kafka/broker_embedded.h"
+#include "kafka/consumer.h"
+#include "kafka/kafka_conf.h"
 #include "kafka_helpers.h"
-#include "producer.h"
-#include "state.h"
-#include "recipe-scraperd/ring.h"
+#include "kafka/producer.h"
+#include "crawl/state.h"
+#include "core/ring.h"
 
 #define N_BROKERS 3
 

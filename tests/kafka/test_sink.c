@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "journal_sink.h"
+#include "journal/journal_sink.h"
 #include "kafka_helpers.h"
 
 static struct rsd_sink *sink;

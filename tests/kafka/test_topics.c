@@ -28,9 +28,9 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "broker_embedded.h"
+#include "kafka/broker_embedded.h"
 #include "kafka_helpers.h"
-#include "topics.h"
+#include "kafka/topics.h"
 
 /* The double, a child process: its stdin ends it, its stdout tells its
  * port, then one JSON line per topic a CreateTopics request asked for. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit and stress tests of the MPSC ring (src/ring.c). */
-#include "recipe-scraperd/ring.h"
+/* Unit and stress tests of the MPSC ring (src/core/ring.c). */
+#include "core/ring.h"
 
 #include <check.h>
 #include <errno.h>

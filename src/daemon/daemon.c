@@ -1,0 +1,1528 @@
+/* SPDX-License-Identifier: MIT */
+/* The main thread: owns the pipeline and decides what to log and when to stop.
+ *
+ * Threads: the scraper pool, the producer and the consumer run on their own
+ * threads; this one blocks every signal (so all threads inherit the mask) and
+ * waits in poll(2) on three fds:
+ *   signal_fd  SIGTERM/SIGINT (drain and stop), SIGHUP (reload)
+ *   wake_fd    eventfd written by components on events worth a look: the
+ *              crawl finished, a fatal producer error, consumer progress
+ *   timer_fd   one tick a second: STATUS=, WATCHDOG=1, state fsync, stats
+ * Nothing here sleeps or polls on a timer for work: the tick only reports.
+ *
+ * Pipeline order matters for "lose nothing": stopping goes scraper (in-flight
+ * transfers finish, their records enter the ring) -> ring close -> producer
+ * (drains the ring, flushes librdkafka within the remaining time) ->
+ * consumer (commits stored offsets). A reload stops and restarts the scraper
+ * around the swap, and the Kafka clients only when their settings changed,
+ * after draining the old ones.
+ *
+ * The crawl starts only once the producer knows the Kafka cluster's id
+ * (crawl_pending until then): delivered marks belong to a cluster and
+ * topic, so before the id is known nobody can tell which pages are done. */
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kafka/broker_embedded.h"
+#include "config/config.h"
+#include "kafka/consumer.h"
+#include "journal/journal_sink.h"
+#include "kafka/kafka_conf.h"
+#include "daemon/log.h"
+#include "daemon/metrics.h"
+#include "kafka/producer.h"
+#include "crawl/refusal.h"
+#include "crawl/scraper.h"
+#include "crawl/state.h"
+#include "kafka/topics.h"
+#include "core/ring.h"
+
+#define RSD_EMBEDDED_BROKERS 3
+/* Bound of the topic check at start: one metadata request (5 s) and one
+ * CreateTopics (10 s), with a margin. */
+#define RSD_TOPICS_WAIT_MS 20000
+#define RSD_STATUS_EVERY_S 2
+#define RSD_STATS_EVERY_S 60
+/* (host, cause) pairs whose first refusal is logged, per configuration:
+ * bounds the journal lines a crawl of hostile sites can cause. */
+#define RSD_REFUSAL_REPORTS 1024
+/* /healthz: a thread without progress for this long is stuck when systemd's
+ * watchdog is off (with it, half of WatchdogSec=, as for WATCHDOG=1). */
+#define RSD_STUCK_AFTER_USEC (30 * 1000000ull)
+/* /healthz: no broker answered, or records in flight without an
+ * acknowledgement, for this long (or the producer's message.timeout.ms,
+ * when shorter: records fail then): Kafka is unreachable. */
+#define RSD_KAFKA_DOWN_AFTER_USEC (60 * 1000000ull)
+/* log_level = debug: lines about single pages, per second (and burst). A
+ * crawl refuses or skips thousands of pages a second at times; journald's
+ * own rate limit is off for the unit (records must never be dropped). */
+#define RSD_PAGE_LINES_PER_S 100
+
+enum daemon_phase {
+	PHASE_RUNNING,        /* crawling and consuming */
+	PHASE_AWAIT_CONSUMER, /* --once: everything produced, waiting for the sink */
+	PHASE_DONE,
+};
+
+/* Liveness of one thread for the watchdog: its progress counter must move
+ * (every thread's loop wakes at least once a second, even when idle). */
+struct liveness {
+	uint64_t last_value;
+	uint64_t last_change_usec;
+};
+
+struct rsd_daemon {
+	const struct rsd_daemon_options *opt;
+	struct rsd_config *cfg;       /* current; the scraper pool runs on it */
+	struct rsd_config *kafka_cfg; /* what the Kafka clients were built with (may be cfg) */
+	struct rsd_broker *broker;
+	char *bootstrap;
+	struct rsd_state *state;
+	rsd_ring *ring;
+	struct rsd_scraper *scraper;
+	struct rsd_producer *producer;
+	struct rsd_consumer *consumer;
+	struct rsd_topics *topics;      /* the topic check of the current Kafka clients */
+	bool topics_reported;           /* its outcome was logged */
+	struct rsd_offsets once_target; /* acknowledged offsets the consumer must reach */
+
+	int signal_fd, wake_fd, timer_fd;
+	enum daemon_phase phase;
+	bool crawl_pending;         /* the scraper waits for the producer's cluster id */
+	uint64_t pending_since_usec, pending_warned_usec;
+	bool stop_requested;
+	int exit_code;
+	uint64_t started_usec;
+	uint64_t ticks;
+	uint64_t watchdog_usec; /* 0 = systemd's watchdog is off */
+	struct liveness live_scraper, live_producer, live_consumer;
+	struct liveness live_acks; /* records settled, while some are in flight */
+	const char *stuck;         /* the thread without progress, NULL when all move */
+
+	struct rsd_metrics *metrics; /* NULL = [metrics] listen off */
+	char *metrics_listen;        /* the address it is bound to */
+	double started_unix;         /* process start, for process_start_time_seconds */
+	uint64_t reloads_ok, reloads_rejected;
+
+	uint64_t producer_errors_seen, consumer_errors_seen;
+	uint64_t ring_records; /* records stopped scrapers put into the current ring */
+
+	/* Totals across pipeline restarts (reloads recreate components). */
+	uint64_t undelivered;
+	uint64_t pages_fetched, pages_failed, produced, acknowledged, consumed, alerts, invalid;
+	uint64_t by_cause[RSD_CAUSE_COUNT]; /* pages refused or skipped, by cause */
+	uint64_t failed_records, too_large, raw_skipped;
+	uint64_t records, no_recipe, sink_errors, producer_errors, consumer_errors;
+
+	struct rsd_refusal_table *refusals; /* which refusals were logged already */
+	struct rsd_host_stats *hosts;       /* pages per host, across scraper restarts */
+	/* First error of the last rejected reload (and how many more), kept in
+	 * STATUS= until a reload succeeds: an operator who looks at `systemctl
+	 * status` minutes later still sees why the file was not applied. The
+	 * loader's messages never contain an expanded secret. */
+	char *reload_rejected;
+	/* log_level = debug: lines of refused and skipped pages, rate-limited. */
+	struct rsd_line_budget page_lines;
+};
+
+static uint64_t now_usec(clockid_t clock)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void log_config_diag(const struct rsd_config_diag *diag, int priority, const char *mid)
+{
+	for (size_t i = 0; i < diag->n; i++) {
+		const char *fields[] = { mid ? "CONFIG_ERROR=1" : NULL, NULL };
+		rsd_log_event(priority, mid, mid ? fields : NULL, "%s", diag->messages[i]);
+	}
+}
+
+/* ---- counters ---------------------------------------------------------- */
+
+struct counters {
+	uint64_t fetched, failed, refused, skipped, records, in_flight, queued;
+	uint64_t by_cause[RSD_CAUSE_COUNT];
+	uint64_t produced, acknowledged, failed_records, too_large, raw_skipped, outq;
+	uint64_t consumed, alerts, invalid, lag;
+	uint64_t no_recipe, sink_errors, producer_errors, consumer_errors, assigned;
+	size_t ring_depth, ring_capacity;
+};
+
+static uint64_t producer_error_count(struct rsd_producer *p)
+{
+	char unused[8];
+	return rsd_producer_last_error(p, unused, sizeof unused);
+}
+
+static uint64_t consumer_error_count(struct rsd_consumer *c)
+{
+	char unused[8];
+	return rsd_consumer_last_error(c, unused, sizeof unused);
+}
+
+static void counters_read(const struct rsd_daemon *d, struct counters *c)
+{
+	memset(c, 0, sizeof *c);
+	c->fetched = d->pages_fetched;
+	c->failed = d->pages_failed;
+	c->produced = d->produced;
+	c->acknowledged = d->acknowledged;
+	c->failed_records = d->failed_records;
+	c->too_large = d->too_large;
+	c->raw_skipped = d->raw_skipped;
+	c->consumed = d->consumed;
+	c->alerts = d->alerts;
+	c->invalid = d->invalid;
+	c->records = d->records;
+	c->no_recipe = d->no_recipe;
+	c->sink_errors = d->sink_errors;
+	c->producer_errors = d->producer_errors;
+	c->consumer_errors = d->consumer_errors;
+	memcpy(c->by_cause, d->by_cause, sizeof c->by_cause);
+	if (d->scraper) {
+		const struct rsd_scraper_stats *s = rsd_scraper_stats(d->scraper);
+		c->fetched += atomic_load(&s->pages_fetched);
+		c->failed += atomic_load(&s->pages_failed);
+		for (size_t i = 0; i < RSD_CAUSE_COUNT; i++)
+			c->by_cause[i] += atomic_load(&s->by_cause[i]);
+		c->records += atomic_load(&s->records);
+		c->no_recipe += atomic_load(&s->no_recipe);
+		c->in_flight = atomic_load(&s->in_flight);
+		c->queued = atomic_load(&s->queued);
+	}
+	if (d->producer) {
+		const struct rsd_producer_stats *p = rsd_producer_stats(d->producer);
+		c->produced += atomic_load(&p->produced);
+		c->acknowledged += atomic_load(&p->acknowledged);
+		c->failed_records += atomic_load(&p->failed);
+		c->too_large += atomic_load(&p->too_large);
+		c->raw_skipped += atomic_load(&p->raw_skipped);
+		c->outq = atomic_load(&p->outq);
+		c->producer_errors += producer_error_count(d->producer);
+	}
+	if (d->consumer) {
+		const struct rsd_consumer_stats *s = rsd_consumer_stats(d->consumer);
+		c->consumed += atomic_load(&s->consumed);
+		c->alerts += atomic_load(&s->alerts);
+		c->invalid += atomic_load(&s->invalid);
+		c->lag = atomic_load(&s->lag);
+		c->assigned = atomic_load(&s->assigned);
+		c->sink_errors += atomic_load(&s->sink_errors);
+		c->consumer_errors += consumer_error_count(d->consumer);
+	}
+	if (d->ring) {
+		c->ring_depth = rsd_ring_size(d->ring);
+		c->ring_capacity = rsd_ring_capacity(d->ring);
+	}
+	for (size_t i = 0; i < RSD_CAUSE_COUNT; i++)
+		*(rsd_cause_is_refusal(i) ? &c->refused : &c->skipped) += c->by_cause[i];
+}
+
+/* Fold a component's counters into the totals before it is freed. */
+static void counters_retire_scraper(struct rsd_daemon *d)
+{
+	const struct rsd_scraper_stats *s = rsd_scraper_stats(d->scraper);
+	d->ring_records += atomic_load(&s->records);
+	d->records += atomic_load(&s->records);
+	d->no_recipe += atomic_load(&s->no_recipe);
+	d->pages_fetched += atomic_load(&s->pages_fetched);
+	d->pages_failed += atomic_load(&s->pages_failed);
+	for (size_t i = 0; i < RSD_CAUSE_COUNT; i++)
+		d->by_cause[i] += atomic_load(&s->by_cause[i]);
+}
+
+static void counters_retire_producer(struct rsd_daemon *d)
+{
+	const struct rsd_producer_stats *p = rsd_producer_stats(d->producer);
+	d->produced += atomic_load(&p->produced);
+	d->acknowledged += atomic_load(&p->acknowledged);
+	d->failed_records += atomic_load(&p->failed);
+	d->too_large += atomic_load(&p->too_large);
+	d->raw_skipped += atomic_load(&p->raw_skipped);
+	d->producer_errors += producer_error_count(d->producer);
+}
+
+static void counters_retire_consumer(struct rsd_daemon *d)
+{
+	const struct rsd_consumer_stats *s = rsd_consumer_stats(d->consumer);
+	d->consumed += atomic_load(&s->consumed);
+	d->alerts += atomic_load(&s->alerts);
+	d->invalid += atomic_load(&s->invalid);
+	d->sink_errors += atomic_load(&s->sink_errors);
+	d->consumer_errors += consumer_error_count(d->consumer);
+}
+
+/* "12 refused: 12 private address (allow_private_addresses = off)", or
+ * the same for the skips: pages by cause, each with the setting that
+ * decided, so the operator sees what to change. */
+static void format_causes(char *buf, size_t len, const uint64_t *by_cause, bool refusals)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < RSD_CAUSE_COUNT; i++)
+		total += rsd_cause_is_refusal(i) == refusals ? by_cause[i] : 0;
+	int at = snprintf(buf, len, "%" PRIu64 " %s", total, refusals ? "refused" : "skipped");
+	const char *sep = ": ";
+	for (size_t i = 0; i < RSD_CAUSE_COUNT && at >= 0 && (size_t)at < len; i++) {
+		if (rsd_cause_is_refusal(i) != refusals || by_cause[i] == 0)
+			continue;
+		const struct rsd_cause_info *info = rsd_cause_info(i);
+		int n = snprintf(buf + at, len - (size_t)at, "%s%" PRIu64 " %s", sep, by_cause[i],
+				 info->label);
+		if (n >= 0 && info->setting && (size_t)(at + n) < len)
+			n += snprintf(buf + at + n, len - (size_t)(at + n), " (%s)", info->setting);
+		at = n < 0 ? n : at + n;
+		sep = ", ";
+	}
+}
+
+static void notify_status(const struct rsd_daemon *d)
+{
+	struct counters c;
+	char refused[512];
+	counters_read(d, &c);
+	format_causes(refused, sizeof refused, c.by_cause, true);
+	sd_notifyf(0,
+		   "STATUS=pages %" PRIu64 " fetched, %" PRIu64 " failed, %s, %" PRIu64
+		   " skipped, %" PRIu64 " queued; records %" PRIu64 " produced, %" PRIu64
+		   " acked, %" PRIu64 " in flight; consumed %" PRIu64 " (%" PRIu64
+		   " alerts); ring %zu/%zu%s%s",
+		   c.fetched, c.failed, refused, c.skipped, c.queued, c.produced, c.acknowledged,
+		   c.produced - c.acknowledged - c.failed_records, c.consumed, c.alerts,
+		   c.ring_depth, c.ring_capacity, d->reload_rejected ? "; last reload rejected: " : "",
+		   d->reload_rejected ? d->reload_rejected : "");
+}
+
+/* Counters as journal fields ("NAME=value"), for the stats and stopping
+ * events; out is NULL-terminated and points into buf. */
+struct counter_field {
+	const char *name;
+	uint64_t value;
+};
+
+#define RSD_MAX_COUNTER_FIELDS (17 + RSD_CAUSE_COUNT)
+
+/* The fields of cf, then one per cause (PAGES_REFUSED_..., PAGES_SKIPPED_...). */
+static void format_counter_fields(const struct counter_field *cf, size_t n, const uint64_t *by_cause,
+				  char buf[][48], const char **out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < RSD_MAX_COUNTER_FIELDS; i++, k++)
+		snprintf(buf[k], 48, "%s=%" PRIu64, cf[i].name, cf[i].value);
+	for (size_t i = 0; i < RSD_CAUSE_COUNT && k < RSD_MAX_COUNTER_FIELDS; i++, k++)
+		snprintf(buf[k], 48, "%s=%" PRIu64, rsd_cause_info(i)->field, by_cause[i]);
+	for (size_t i = 0; i < k; i++)
+		out[i] = buf[i];
+	out[k] = NULL;
+}
+
+static void log_stats(const struct rsd_daemon *d)
+{
+	struct counters c;
+	counters_read(d, &c);
+	const struct counter_field cf[] = {
+		{ "PAGES_FETCHED", c.fetched },
+		{ "PAGES_FAILED", c.failed },
+		{ "PAGES_REFUSED", c.refused },
+		{ "PAGES_SKIPPED", c.skipped },
+		{ "RECORDS_PRODUCED", c.produced },
+		{ "RECORDS_ACKNOWLEDGED", c.acknowledged },
+		{ "RECORDS_FAILED", c.failed_records },
+		{ "RECORDS_TOO_LARGE", c.too_large },
+		{ "RAW_SKIPPED", c.raw_skipped },
+		{ "RECORDS_CONSUMED", c.consumed },
+		{ "ALERTS", c.alerts },
+		{ "INVALID_RECORDS", c.invalid },
+		{ "RING_DEPTH", c.ring_depth },
+		{ "KAFKA_OUTQ", c.outq },
+		{ "CONSUMER_LAG", c.lag },
+		{ "FRONTIER_QUEUED", c.queued },
+		{ "FETCHES_IN_FLIGHT", c.in_flight },
+	};
+	char buf[RSD_MAX_COUNTER_FIELDS][48];
+	const char *fields[RSD_MAX_COUNTER_FIELDS + 1];
+	format_counter_fields(cf, sizeof cf / sizeof cf[0], c.by_cause, buf, fields);
+	rsd_log_event(LOG_INFO, RSD_MID_STATS, fields,
+		      "Stats: %" PRIu64 " pages fetched, %" PRIu64 " refused, %" PRIu64
+		      " skipped, %" PRIu64 " records acknowledged (%" PRIu64 " failed), %" PRIu64
+		      " raw pages not published, %" PRIu64 " consumed, ring %zu/%zu",
+		      c.fetched, c.refused, c.skipped, c.acknowledged, c.failed_records, c.raw_skipped,
+		      c.consumed, c.ring_depth, c.ring_capacity);
+}
+
+/* ---- pipeline construction ----------------------------------------------- */
+
+/* The embedded cluster starts with every topic the clients use, with the
+ * configured partitions (its mock brokers do not implement CreateTopics). */
+static int start_broker(struct rsd_daemon *d, const struct rsd_config *cfg)
+{
+	struct rsd_topic_want want[RSD_TOPICS_MAX];
+	const char *topics[RSD_TOPICS_MAX];
+	size_t n;
+	char err[512];
+
+	if (!cfg->brokers_embedded) {
+		d->bootstrap = strdup(cfg->brokers);
+		return d->bootstrap ? 0 : -ENOMEM;
+	}
+	n = rsd_topics_wanted(cfg, want, RSD_TOPICS_MAX);
+	for (size_t i = 0; i < n; i++)
+		topics[i] = want[i].name;
+	int r = rsd_broker_new(RSD_EMBEDDED_BROKERS, (int)cfg->partitions, topics, n, 0, err,
+			       sizeof err, &d->broker);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot start the embedded broker: %s", err);
+		return r;
+	}
+	d->bootstrap = strdup(rsd_broker_bootstrap(d->broker));
+	if (!d->bootstrap)
+		return -ENOMEM;
+	rsd_log(LOG_WARNING,
+		"brokers = embedded: using an in-process mock Kafka cluster at %s; "
+		"records live in memory and are LOST when the daemon exits",
+		d->bootstrap);
+	return 0;
+}
+
+/* ---- topic check ----------------------------------------------------------- */
+
+/* What an operator types to create the topic by hand. */
+static void create_command(const struct rsd_daemon *d, const struct rsd_topic_want *w, char *buf,
+			   size_t len)
+{
+	int n = snprintf(buf, len, "kafka-topics.sh --bootstrap-server %s --create --topic %s "
+			 "--partitions %d", d->bootstrap, w->name, w->partitions);
+	if (n > 0 && (size_t)n < len && w->replication_factor > 0)
+		n += snprintf(buf + n, len - (size_t)n, " --replication-factor %d",
+			      w->replication_factor);
+	if (n > 0 && (size_t)n < len && w->max_message_bytes)
+		snprintf(buf + n, len - (size_t)n, " --config max.message.bytes=%ju",
+			 (uintmax_t)w->max_message_bytes);
+}
+
+/* Why a topic was not created, and what the operator can do besides
+ * creating it by hand: by the kind of error (an ACL does not lift a policy,
+ * nor do settings a timeout). */
+static void not_created_advice(rd_kafka_resp_err_t err, const char **why, const char **remedy)
+{
+	*why = "the cluster refused the settings";
+	*remedy = ", or correct [producer] partitions and replication_factor";
+	switch (err) {
+	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+		*why = "this client may not create topics";
+		*remedy = ", or allow this client to create it (ACL operation CREATE)";
+		break;
+	case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+		*why = "the cluster's topic creation policy refused it";
+		*remedy = " with settings the policy accepts, or correct [producer] partitions and "
+			  "replication_factor";
+		break;
+	case RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE:
+	case RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION:
+		*why = "the cluster does not let clients create topics";
+		*remedy = "";
+		break;
+	case RD_KAFKA_RESP_ERR__INVALID_ARG:
+		*why = "the settings are not valid";
+		break;
+	default:
+		if (err < 0) { /* librdkafka's own: no answer in time, connection lost */
+			*why = "the creation did not complete";
+			*remedy = "; the check runs again at the next start, or when a reload "
+				  "recreates the Kafka clients";
+		}
+	}
+}
+
+static void log_topic_not_created(const struct rsd_daemon *d, const struct rsd_topic_result *r)
+{
+	const struct rsd_topic_want *w = &r->want;
+	char topic[300], error[96], cmd[1024];
+	const char *why, *remedy;
+	/* The broker's text often ends with a full stop; the message goes on. */
+	int reason_len = (int)strlen(r->reason);
+	if (reason_len > 0 && r->reason[reason_len - 1] == '.')
+		reason_len--;
+	snprintf(topic, sizeof topic, "KAFKA_TOPIC=%s", r->name);
+	snprintf(error, sizeof error, "KAFKA_ERROR=%s", rd_kafka_err2name(r->err));
+	const char *fields[] = { topic, error, NULL };
+	create_command(d, w, cmd, sizeof cmd);
+	not_created_advice(r->err, &why, &remedy);
+	rsd_log_event(LOG_ERR, RSD_MID_TOPIC_NOT_CREATED, fields,
+		      "Cannot create Kafka topic %s: %s%s%.*s; %s. Its records fail until it exists: "
+		      "create it (%s)%s",
+		      r->name, rd_kafka_err2name(r->err), reason_len ? ": " : "", reason_len,
+		      r->reason, why, cmd, remedy);
+}
+
+static void log_topic_result(const struct rsd_daemon *d, const struct rsd_topic_result *r)
+{
+	const struct rsd_topic_want *w = &r->want;
+	char topic[300], parts[48], replicas[48];
+	snprintf(topic, sizeof topic, "KAFKA_TOPIC=%s", r->name);
+	snprintf(replicas, sizeof replicas, "%d", w->replication_factor);
+	snprintf(parts, sizeof parts, "KAFKA_PARTITIONS=%d", r->partitions);
+	const char *fields[] = { topic, parts, NULL };
+	switch (r->outcome) {
+	case RSD_TOPIC_EXISTS:
+		break;
+	case RSD_TOPIC_CREATED:
+		rsd_log_event(LOG_NOTICE, RSD_MID_TOPIC_CREATED, fields,
+			      "Created Kafka topic %s with %d partitions, replication factor %s",
+			      r->name, r->partitions,
+			      w->replication_factor > 0 ? replicas : "of the broker's default");
+		break;
+	case RSD_TOPIC_FEWER_PARTITIONS:
+		rsd_log_event(LOG_WARNING, RSD_MID_TOPIC_PARTITIONS, fields,
+			      "Kafka topic %s has %d partitions, fewer than [producer] partitions = %d: "
+			      "at most %d consumers of a group share it. Existing topics are left as "
+			      "they are; to add partitions: kafka-topics.sh --bootstrap-server %s "
+			      "--alter --topic %s --partitions %d",
+			      r->name, r->partitions, w->partitions, r->partitions, d->bootstrap,
+			      r->name, w->partitions);
+		break;
+	case RSD_TOPIC_REFUSED:
+	case RSD_TOPIC_FAILED:
+		log_topic_not_created(d, r);
+		break;
+	}
+}
+
+/* Once the check has finished: its outcome, once per check. */
+static void report_topics(struct rsd_daemon *d)
+{
+	size_t n;
+	const struct rsd_topic_result *res = rsd_topics_results(d->topics, &n);
+	if (!res || d->topics_reported)
+		return;
+	d->topics_reported = true;
+	for (size_t i = 0; i < n; i++)
+		log_topic_result(d, &res[i]);
+}
+
+static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
+{
+	char err[512] = "";
+	struct rsd_sink *sink = NULL;
+	int r;
+
+	r = rsd_ring_new(cfg->ring_capacity, &d->ring);
+	if (r == 0)
+		r = rsd_ring_set_max_bytes(d->ring, cfg->ring_max_bytes);
+	if (r < 0)
+		return r;
+	/* Before the producer asks for its topics (see topics.c): the check
+	 * creates the missing ones first, unless no broker answers yet. */
+	d->topics_reported = false;
+	r = rsd_topics_start(cfg, d->bootstrap, d->wake_fd, err, sizeof err, &d->topics);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot start the Kafka topic check: %s", err);
+		return r;
+	}
+	/* The wait is bounded below WatchdogSec=30, but a reload may already
+	 * have spent a drain: the main thread is busy, not stuck. */
+	if (d->watchdog_usec)
+		sd_notify(0, "WATCHDOG=1");
+	if (rsd_topics_wait(d->topics, RSD_TOPICS_WAIT_MS))
+		report_topics(d);
+	r = rsd_producer_new(cfg, d->bootstrap, d->ring, d->state, d->wake_fd, err, sizeof err,
+			     &d->producer);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot create the Kafka producer: %s", err);
+		return r;
+	}
+	r = rsd_producer_start(d->producer);
+	if (r < 0)
+		return r;
+	d->crawl_pending = true;
+	d->pending_since_usec = now_usec(CLOCK_MONOTONIC);
+	d->pending_warned_usec = 0;
+	d->kafka_cfg = cfg;
+	d->producer_errors_seen = d->consumer_errors_seen = 0;
+	d->ring_records = 0;
+	if (!cfg->consumer_enabled)
+		return 0;
+	r = rsd_sink_new(cfg->sink, cfg->identifier, cfg->calorie_threshold, NULL, &sink);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot open the %s sink: %s",
+			cfg->sink == RSD_SINK_STDOUT ? "stdout" : "journal", strerror(-r));
+		return r;
+	}
+	/* The consumer owns the sink from here on, even on failure. */
+	r = rsd_consumer_new(cfg, d->bootstrap, sink, d->wake_fd, err, sizeof err, &d->consumer);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot create the Kafka consumer: %s", err);
+		return r;
+	}
+	return rsd_consumer_start(d->consumer);
+}
+
+/* Each page given up on is logged once, with its reason, from the worker
+ * thread that gave up (rsd_log is thread-safe). */
+static void log_page_failure(void *ctx, const char *url, long http_code, const char *reason)
+{
+	char code[32], url_field[2048];
+	snprintf(code, sizeof code, "HTTP_STATUS=%ld", http_code);
+	snprintf(url_field, sizeof url_field, "PAGE_URL=%s", url);
+	const char *fields[] = { url_field, http_code ? code : NULL, NULL };
+	if (http_code)
+		rsd_log_event(LOG_WARNING, NULL, fields, "Giving up on %s: HTTP %ld, %s", url,
+			      http_code, reason);
+	else
+		rsd_log_event(LOG_WARNING, NULL, fields, "Giving up on %s: %s", url, reason);
+}
+
+/* The journal fields of a refusal or skip (CONFIG_KEY= when with_key). */
+struct refusal_fields {
+	char cause[64], host[320], url[2100], detail[1500], key[64];
+	const char *v[6]; /* NULL-terminated, into the buffers above */
+};
+
+static void refusal_fields(struct refusal_fields *f, const struct rsd_refusal *r, bool with_key)
+{
+	const struct rsd_cause_info *info = rsd_cause_info(r->cause);
+	size_t n = 0;
+	snprintf(f->cause, sizeof f->cause, "REFUSAL_CAUSE=%s", info->name);
+	snprintf(f->host, sizeof f->host, "URL_HOST=%s", r->host);
+	f->v[n++] = f->cause;
+	f->v[n++] = f->host;
+	if (r->url && snprintf(f->url, sizeof f->url, "PAGE_URL=%s", r->url) >= 0)
+		f->v[n++] = f->url;
+	if (r->detail && snprintf(f->detail, sizeof f->detail, "REFUSAL_DETAIL=%s", r->detail) >= 0)
+		f->v[n++] = f->detail;
+	if (with_key && info->key && snprintf(f->key, sizeof f->key, "CONFIG_KEY=%s", info->key) >= 0)
+		f->v[n++] = f->key;
+	f->v[n] = NULL;
+}
+
+/* The first refusal of a (host, cause) pair: what was refused, why (the
+ * address, the rule, the status), and the setting that changes it. */
+static void log_first_refusal(const struct rsd_refusal *r)
+{
+	const struct rsd_cause_info *info = rsd_cause_info(r->cause);
+	struct refusal_fields f;
+	refusal_fields(&f, r, true);
+	rsd_log_event(LOG_WARNING, RSD_MID_REFUSED, f.v,
+		      "Refused %.512s on host %s: %s%s%s; %s (further %s refusals on %s are only counted)",
+		      r->url ? r->url : "a page", r->host, info->label, r->detail ? ": " : "",
+		      r->detail ? r->detail : "", info->remedy, info->label, r->host);
+}
+
+/* Every refused page is counted (by the pool); the first of each (host,
+ * cause) pair is logged at warning priority, so a hostile site refusing a
+ * million pages costs one line per cause, and a million hosts at most
+ * RSD_REFUSAL_REPORTS lines. Skips are counted only, unless log_level =
+ * debug asks for a line per page (bounded by the line budget). Called from worker
+ * threads, sometimes under the frontier's lock: a table lookup, and a
+ * journal write for the first of a pair only. */
+static void log_suppressed_page_lines(uint64_t n)
+{
+	if (n)
+		rsd_log(LOG_DEBUG,
+			"%" PRIu64 " lines about refused or skipped pages suppressed (at most %d a "
+			"second); every page is still counted",
+			n, RSD_PAGE_LINES_PER_S);
+}
+
+/* log_level = debug: one line per refused or skipped page, with its cause. */
+static void log_page_refusal(struct rsd_daemon *d, const struct rsd_refusal *r)
+{
+	uint64_t suppressed = 0;
+	if (!rsd_line_budget_take(&d->page_lines, now_usec(CLOCK_MONOTONIC), &suppressed))
+		return;
+	log_suppressed_page_lines(suppressed);
+	const struct rsd_cause_info *info = rsd_cause_info(r->cause);
+	struct refusal_fields f;
+	refusal_fields(&f, r, false);
+	rsd_log_event(LOG_DEBUG, NULL, f.v, "%s %.512s on host %s: %s%s%s",
+		      rsd_cause_is_refusal(r->cause) ? "Refused" : "Skipped",
+		      r->url ? r->url : "a page", r->host, info->label, r->detail ? ": " : "",
+		      r->detail ? r->detail : "");
+}
+
+static void log_refusal(void *ctx, const struct rsd_refusal *r)
+{
+	struct rsd_daemon *d = ctx;
+	if (rsd_log_enabled(LOG_DEBUG))
+		log_page_refusal(d, r);
+	if (!rsd_cause_is_refusal(r->cause))
+		return;
+	switch (rsd_refusal_table_note(d->refusals, r->host, r->cause)) {
+	case RSD_REPORT_NEW:
+		log_first_refusal(r);
+		break;
+	case RSD_REPORT_FULL: {
+		const char *fields[] = { "REFUSALS_NOT_ITEMISED=1", NULL };
+		rsd_log_event(LOG_WARNING, RSD_MID_REFUSED, fields,
+			      "Refusals on more than %d (host, cause) pairs: further refusals not "
+			      "itemised; they are still counted (STATUS=, statistics, stop summary)",
+			      RSD_REFUSAL_REPORTS);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
+{
+	int r = rsd_scraper_new(cfg, d->ring, d->state, d->wake_fd, &d->scraper);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot create the scraper pool: %s", strerror(-r));
+		return r;
+	}
+	rsd_scraper_set_once(d->scraper, d->opt->once);
+	rsd_scraper_set_failure_cb(d->scraper, log_page_failure, d);
+	rsd_scraper_set_refusal_cb(d->scraper, log_refusal, d);
+	rsd_scraper_set_host_stats(d->scraper, d->hosts);
+	return rsd_scraper_start(d->scraper);
+}
+
+/* librdkafka errors (broker down, authentication, ...) are recorded by the
+ * clients; logging the latest once a tick keeps an outage readable without
+ * flooding the journal. */
+static void log_kafka_errors(const char *client, uint64_t count, uint64_t *seen,
+			     const char *last)
+{
+	if (count == *seen)
+		return;
+	rsd_log(LOG_WARNING, "Kafka %s: %s (%" PRIu64 " error%s since the last report)", client,
+		last, count - *seen, count - *seen == 1 ? "" : "s");
+	*seen = count;
+}
+
+/* librdkafka's debug lines, when a "debug" property asks for them. */
+static void log_kafka_debug(const char *client, const char *facility, const char *message)
+{
+	char client_field[128], facility_field[64];
+	snprintf(client_field, sizeof client_field, "KAFKA_CLIENT=%s", client);
+	snprintf(facility_field, sizeof facility_field, "KAFKA_FACILITY=%s", facility);
+	const char *fields[] = { client_field, facility_field, NULL };
+	/* asked for by [kafka] debug: written whatever log_level says */
+	rsd_log_event_always(LOG_DEBUG, NULL, fields, "librdkafka %s %s: %s", client, facility,
+			     message);
+}
+
+static void report_kafka_errors(struct rsd_daemon *d)
+{
+	char last[256];
+	if (d->producer)
+		log_kafka_errors("producer", rsd_producer_last_error(d->producer, last, sizeof last),
+				 &d->producer_errors_seen, last);
+	if (d->consumer)
+		log_kafka_errors("consumer", rsd_consumer_last_error(d->consumer, last, sizeof last),
+				 &d->consumer_errors_seen, last);
+}
+
+/* ---- pipeline teardown --------------------------------------------------- */
+
+static int remaining_ms(uint64_t deadline_usec)
+{
+	uint64_t now = now_usec(CLOCK_MONOTONIC);
+	return now >= deadline_usec ? 0 : (int)((deadline_usec - now) / 1000u);
+}
+
+/* In-flight transfers finish and their records enter the ring. */
+static void stop_scraper(struct rsd_daemon *d)
+{
+	if (!d->scraper)
+		return;
+	rsd_scraper_stop(d->scraper);
+	rsd_scraper_join(d->scraper);
+	counters_retire_scraper(d);
+	rsd_scraper_free(d->scraper);
+	d->scraper = NULL;
+}
+
+/* Close the ring so the producer drains it, then flush what librdkafka holds
+ * within flush_ms. Undelivered records are not marked delivered in the
+ * crawl state: their pages are fetched again next time. acked (may be NULL)
+ * receives the acknowledged offsets before the producer goes. Returns the
+ * number of undelivered records. */
+/* After the producer: a check still running ends within its request's
+ * timeout, and what it found is logged before it goes. */
+static void stop_topics(struct rsd_daemon *d)
+{
+	if (!d->topics)
+		return;
+	rsd_topics_stop(d->topics);
+	report_topics(d);
+	rsd_topics_free(d->topics);
+	d->topics = NULL;
+}
+
+static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_offsets *acked)
+{
+	if (!d->producer) {
+		stop_topics(d);
+		rsd_ring_free(d->ring); /* a start that failed half-way */
+		d->ring = NULL;
+		return 0;
+	}
+	rsd_ring_close(d->ring);
+	uint64_t undelivered = rsd_producer_join(d->producer, flush_ms);
+	report_kafka_errors(d); /* what made records fail, before the client goes */
+	d->undelivered += undelivered;
+	if (undelivered)
+		rsd_log(LOG_ERR,
+			"%" PRIu64 " records could not be delivered to Kafka (refused, or not "
+			"acknowledged in time); their pages stay undelivered and are fetched "
+			"again on the next start",
+			undelivered);
+	if (acked) {
+		rsd_offsets_clear(acked);
+		rsd_producer_acked_offsets(d->producer, acked);
+	}
+	counters_retire_producer(d);
+	rsd_producer_free(d->producer);
+	d->producer = NULL;
+	stop_topics(d);
+	rsd_ring_free(d->ring);
+	d->ring = NULL;
+	return undelivered;
+}
+
+static void stop_consumer(struct rsd_daemon *d)
+{
+	if (!d->consumer)
+		return;
+	rsd_consumer_stop(d->consumer);
+	rsd_consumer_join(d->consumer);
+	counters_retire_consumer(d);
+	rsd_consumer_free(d->consumer);
+	d->consumer = NULL;
+}
+
+static void release_config(struct rsd_daemon *d, struct rsd_config *cfg)
+{
+	if (cfg && cfg != d->cfg && cfg != d->kafka_cfg)
+		rsd_config_free(cfg);
+}
+
+/* ---- health ------------------------------------------------------------ */
+
+static bool liveness_check(struct liveness *l, uint64_t value, uint64_t now, uint64_t limit)
+{
+	if (value != l->last_value || l->last_change_usec == 0) {
+		l->last_value = value;
+		l->last_change_usec = now;
+	}
+	return now - l->last_change_usec < limit;
+}
+
+static uint64_t stuck_limit_usec(const struct rsd_daemon *d)
+{
+	return d->watchdog_usec ? d->watchdog_usec / 2 : RSD_STUCK_AFTER_USEC;
+}
+
+/* The thread that made no progress within the limit (the last one checked
+ * when several), or NULL. Every tick, for WATCHDOG=1 and /healthz alike. */
+static const char *find_stuck_thread(struct rsd_daemon *d, uint64_t now)
+{
+	uint64_t limit = stuck_limit_usec(d);
+	const char *stuck = NULL;
+	/* Workers exit once the crawl is finished (no recrawl, max_pages):
+	 * finished is idle by design, not stuck. */
+	if (d->scraper && !rsd_scraper_finished(d->scraper) &&
+	    !liveness_check(&d->live_scraper, atomic_load(&rsd_scraper_stats(d->scraper)->progress),
+			    now, limit))
+		stuck = "scraper";
+	if (d->producer &&
+	    !liveness_check(&d->live_producer,
+			    atomic_load(&rsd_producer_stats(d->producer)->progress), now, limit))
+		stuck = "producer";
+	if (d->consumer &&
+	    !liveness_check(&d->live_consumer,
+			    atomic_load(&rsd_consumer_stats(d->consumer)->progress), now, limit))
+		stuck = "consumer";
+	return stuck;
+}
+
+/* WATCHDOG=1 only while every thread made progress recently: a stuck
+ * thread stops the pings and systemd restarts the service. */
+static void watchdog_tick(struct rsd_daemon *d)
+{
+	if (d->watchdog_usec && (!d->cfg->watchdog || !d->stuck))
+		sd_notify(0, "WATCHDOG=1");
+}
+
+/* ---- metrics endpoint ------------------------------------------------------ */
+
+/* Produced minus settled: the counters are read one after the other while
+ * the producer runs, so settled may be ahead by a report or two. */
+static uint64_t records_in_flight(const struct counters *c)
+{
+	uint64_t settled = c->acknowledged + c->failed_records;
+	return c->produced > settled ? c->produced - settled : 0;
+}
+
+/* Why /healthz answers 503, or false when healthy: a stuck thread, no
+ * broker answering since the clients started, or records in flight that
+ * nothing settled (acknowledged or failed) for RSD_KAFKA_DOWN_AFTER_USEC. */
+static bool unhealthy(struct rsd_daemon *d, const struct counters *c, uint64_t now, char *why,
+		      size_t len)
+{
+	uint64_t settled = c->acknowledged + c->failed_records;
+	uint64_t in_flight = records_in_flight(c);
+	uint64_t limit = RSD_KAFKA_DOWN_AFTER_USEC;
+	if (d->producer && (uint64_t)rsd_producer_delivery_timeout_ms(d->producer) * 1000u < limit)
+		limit = (uint64_t)rsd_producer_delivery_timeout_ms(d->producer) * 1000u;
+	if (in_flight == 0)
+		d->live_acks.last_change_usec = 0; /* nothing to wait for: restart the clock */
+	bool acks_moving = liveness_check(&d->live_acks, settled, now, limit);
+	if (d->stuck)
+		snprintf(why, len, "%s thread made no progress for %" PRIu64 "s", d->stuck,
+			 stuck_limit_usec(d) / 1000000u);
+	else if (d->crawl_pending && d->producer && now - d->pending_since_usec >= limit)
+		snprintf(why, len, "no Kafka broker at %s answered for %" PRIu64 "s", d->bootstrap,
+			 (now - d->pending_since_usec) / 1000000u);
+	else if (!acks_moving)
+		snprintf(why, len, "%" PRIu64 " records in flight, none acknowledged for %" PRIu64
+			 "s: Kafka unreachable?", in_flight, (now - d->live_acks.last_change_usec) / 1000000u);
+	else
+		return false;
+	return true;
+}
+
+static void publish_metrics(struct rsd_daemon *d)
+{
+	struct counters c;
+	if (!d->metrics)
+		return;
+	counters_read(d, &c);
+	struct rsd_metrics_snapshot s = {
+		.pages_fetched = c.fetched, .pages_failed = c.failed,
+		.pages_without_recipe = c.no_recipe, .records_extracted = c.records,
+		.produced = c.produced, .acknowledged = c.acknowledged,
+		.failed_records = c.failed_records, .too_large = c.too_large,
+		.raw_skipped = c.raw_skipped,
+		.consumed = c.consumed, .alerts = c.alerts, .invalid = c.invalid,
+		.sink_errors = c.sink_errors, .producer_errors = c.producer_errors,
+		.consumer_errors = c.consumer_errors, .reloads_ok = d->reloads_ok,
+		.reloads_rejected = d->reloads_rejected, .ring_depth = c.ring_depth,
+		.ring_capacity = c.ring_capacity,
+		.records_in_flight = records_in_flight(&c),
+		.kafka_queue = c.outq, .frontier_queued = c.queued, .fetches_in_flight = c.in_flight,
+		.consumer_lag = c.lag, .partitions_assigned = c.assigned,
+		.start_time_s = d->started_unix,
+	};
+	memcpy(s.by_cause, c.by_cause, sizeof s.by_cause);
+	if (d->consumer)
+		s.n_lags = rsd_consumer_partition_lag(d->consumer, s.lags, RSD_CONSUMER_LAG_PARTITIONS);
+	s.n_hosts = rsd_host_stats_read(d->hosts, s.hosts, RSD_METRICS_HOSTS, &s.other_hosts);
+	s.healthy = !unhealthy(d, &c, now_usec(CLOCK_MONOTONIC), s.health_reason,
+			       sizeof s.health_reason);
+	rsd_metrics_publish(d->metrics, &s);
+}
+
+/* Binds addr and serves on it; logs what happened. */
+static int start_metrics(struct rsd_daemon *d, const char *listen_at, struct rsd_metrics **out)
+{
+	struct sockaddr_storage addr;
+	unsigned len;
+	char err[160];
+	/* The configuration accepted the value: it parses. */
+	if (rsd_config_parse_listen(listen_at, &addr, &len, err, sizeof err) < 0)
+		return -EINVAL;
+	int fd = rsd_metrics_listen((const struct sockaddr *)&addr, len);
+	int r = fd < 0 ? fd : rsd_metrics_start(fd, out);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot serve metrics on %s ([metrics] listen): %s", listen_at,
+			strerror(-r));
+		return r;
+	}
+	rsd_log(LOG_INFO, "Metrics endpoint listening on http://%s/metrics (and /healthz)",
+		listen_at);
+	return 0;
+}
+
+/* A reload to another address: the new endpoint first, so that a failed
+ * bind keeps the old one (and its scrapes) alive. */
+static void reload_metrics(struct rsd_daemon *d, const struct rsd_config *next)
+{
+	const char *want = next->metrics_listen;
+	struct rsd_metrics *m = NULL;
+	if (want && d->metrics_listen && strcmp(want, d->metrics_listen) == 0)
+		return;
+	if (!want && !d->metrics)
+		return;
+	char *copy = want ? strdup(want) : NULL;
+	if (want && (!copy || start_metrics(d, want, &m) < 0)) {
+		free(copy);
+		rsd_log(LOG_WARNING, "Reload: metrics still served on %s",
+			d->metrics_listen ? d->metrics_listen : "no address (off)");
+		return;
+	}
+	rsd_metrics_stop(d->metrics);
+	if (!want)
+		rsd_log(LOG_INFO, "Metrics endpoint on %s closed ([metrics] listen is empty)",
+			d->metrics_listen);
+	free(d->metrics_listen);
+	d->metrics = m;
+	d->metrics_listen = copy;
+	publish_metrics(d);
+}
+
+/* ---- reload -------------------------------------------------------------- */
+
+static bool ring_changed(const struct rsd_config *a, const struct rsd_config *b)
+{
+	return a->ring_capacity != b->ring_capacity || a->ring_max_bytes != b->ring_max_bytes;
+}
+
+/* The topic check runs again only with new clients: these settings shape
+ * the topics it creates (max_page_bytes: the raw topic's message size). */
+static bool topic_settings_changed(const struct rsd_config *a, const struct rsd_config *b)
+{
+	return a->partitions != b->partitions || a->replication_factor != b->replication_factor ||
+	       (b->raw_topic && a->max_page_bytes != b->max_page_bytes);
+}
+
+static bool sink_changed(const struct rsd_config *a, const struct rsd_config *b)
+{
+	return a->sink != b->sink || strcmp(a->identifier, b->identifier) != 0;
+}
+
+/* The next scraper starts with an empty frontier: a page whose record is
+ * still in the ring or in librdkafka is not yet marked delivered and would
+ * be fetched and published again. Wait (bounded) until every record of the
+ * stopped scraper is acknowledged or failed. */
+static void settle_before_restart(struct rsd_daemon *d)
+{
+	unsigned budget_s = d->kafka_cfg->shutdown_timeout_s;
+	if (!d->producer)
+		return;
+	sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%" PRIu64, (uint64_t)budget_s * 1000000u);
+	if (!rsd_producer_wait_settled(d->producer, d->ring_records, (int)budget_s * 1000))
+		rsd_log(LOG_WARNING,
+			"Reload: records still unacknowledged after %us; their pages may be "
+			"fetched and published again",
+			budget_s);
+}
+
+static void remember_rejection(struct rsd_daemon *d, const struct rsd_config_diag *diag)
+{
+	free(d->reload_rejected);
+	d->reload_rejected = NULL;
+	if (!diag->n)
+		return;
+	int rc = diag->n > 1 ? asprintf(&d->reload_rejected, "%s (and %zu more)", diag->messages[0],
+					diag->n - 1)
+			     : asprintf(&d->reload_rejected, "%s", diag->messages[0]);
+	if (rc < 0)
+		d->reload_rejected = NULL; /* STATUS= then just lacks the detail */
+}
+
+static void reload(struct rsd_daemon *d)
+{
+	struct rsd_config_diag diag = { 0 };
+	struct rsd_config *next = NULL;
+	const char *path = d->cfg->path;
+
+	if (rsd_config_load(path, &next, &diag) < 0) {
+		log_config_diag(&diag, LOG_ERR, RSD_MID_RELOAD_REJECTED);
+		rsd_log_event(LOG_ERR, RSD_MID_RELOAD_REJECTED, NULL,
+			      "Reload of %s rejected (%zu error%s); still running on the previous "
+			      "configuration",
+			      path, diag.n, diag.n == 1 ? "" : "s");
+		d->reloads_rejected++;
+		remember_rejection(d, &diag);
+		sd_notifyf(0, "STATUS=Reload rejected: %zu error%s in %s; running the previous "
+			      "configuration; %s",
+			   diag.n, diag.n == 1 ? "" : "s", path,
+			   d->reload_rejected ? d->reload_rejected : "");
+		rsd_config_diag_clear(&diag);
+		return;
+	}
+	rsd_config_diag_clear(&diag);
+	free(d->reload_rejected);
+	d->reload_rejected = NULL;
+	rsd_log_set_level(next->log_level);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=Reloading %s",
+		   now_usec(CLOCK_MONOTONIC), path);
+
+	bool kafka = rsd_config_kafka_changed(d->kafka_cfg, next) ||
+		     ring_changed(d->kafka_cfg, next) || sink_changed(d->kafka_cfg, next) ||
+		     topic_settings_changed(d->kafka_cfg, next);
+	struct rsd_config *old = d->cfg, *old_kafka = d->kafka_cfg;
+
+	/* The scraper always restarts: its records so far are in the ring, which
+	 * stays open unless the Kafka side is rebuilt below. */
+	stop_scraper(d);
+	if (kafka) {
+		uint64_t deadline = now_usec(CLOCK_MONOTONIC) +
+				    (uint64_t)old_kafka->shutdown_timeout_s * 1000000u;
+		sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%" PRIu64,
+			   (uint64_t)old_kafka->shutdown_timeout_s * 1000000u);
+		stop_producer(d, remaining_ms(deadline), NULL);
+		stop_consumer(d);
+		bool broker_kept = d->broker && next->brokers_embedded;
+		if (!broker_kept) {
+			rsd_broker_free(d->broker);
+			d->broker = NULL;
+			free(d->bootstrap);
+			d->bootstrap = NULL;
+		}
+		d->cfg = next;
+		d->kafka_cfg = NULL;
+		if ((!broker_kept && start_broker(d, next) < 0) || start_kafka(d, next) < 0) {
+			rsd_log(LOG_CRIT, "Reload could not restart the Kafka clients; stopping");
+			d->exit_code = RSD_EXIT_FAILURE;
+			d->stop_requested = true;
+		}
+	} else {
+		settle_before_restart(d);
+		d->cfg = next;
+	}
+	release_config(d, old);
+	if (old_kafka != old) /* one configuration until the first reload: freed once */
+		release_config(d, old_kafka);
+	/* New settings: their refusals deserve new reports. */
+	rsd_refusal_table_reset(d->refusals);
+	/* Recreated Kafka clients: the crawl waits for the cluster's id again. */
+	if (!d->stop_requested && !d->crawl_pending && start_scraper(d, next) < 0) {
+		d->exit_code = RSD_EXIT_FAILURE;
+		d->stop_requested = true;
+	}
+	d->reloads_ok++;
+	reload_metrics(d, next);
+	const char *fields[] = { kafka ? "KAFKA_CLIENTS_RESTARTED=1" : "KAFKA_CLIENTS_RESTARTED=0",
+				 NULL };
+	rsd_log_event(LOG_NOTICE, RSD_MID_RELOADED, fields, "Reloaded configuration from %s%s",
+		      next->path, kafka ? " (Kafka clients recreated)" : ""); /* path died with old */
+	sd_notify(0, "READY=1");
+	notify_status(d);
+}
+
+/* ---- waiting for the cluster ---------------------------------------------- */
+
+#define RSD_PENDING_FIRST_WARNING_MS 10000
+#define RSD_PENDING_WARNING_EVERY_MS 60000
+
+/* No broker answered yet. --once gives up after message.timeout.ms (its
+ * records would have failed by then anyway); the daemon keeps waiting and
+ * says so now and then. */
+static void still_waiting_for_cluster(struct rsd_daemon *d)
+{
+	uint64_t now = now_usec(CLOCK_MONOTONIC);
+	uint64_t waited_ms = (now - d->pending_since_usec) / 1000u;
+	int limit_ms = rsd_producer_delivery_timeout_ms(d->producer);
+	if (d->opt->once && waited_ms >= (uint64_t)limit_ms) {
+		rsd_log(LOG_ERR,
+			"No Kafka broker at %s answered within message.timeout.ms (%d ms); "
+			"nothing was crawled",
+			d->bootstrap, limit_ms);
+		d->exit_code = RSD_EXIT_UNAVAILABLE;
+		d->stop_requested = true;
+		return;
+	}
+	if (waited_ms < RSD_PENDING_FIRST_WARNING_MS ||
+	    (d->pending_warned_usec &&
+	     now - d->pending_warned_usec < RSD_PENDING_WARNING_EVERY_MS * 1000u))
+		return;
+	d->pending_warned_usec = now;
+	rsd_log(LOG_WARNING,
+		"Waiting %" PRIu64 "s for a Kafka broker at %s to answer; the crawl starts once "
+		"the cluster is known (delivered pages are remembered per cluster)",
+		waited_ms / 1000u, d->bootstrap);
+}
+
+static void log_cluster(const struct rsd_daemon *d, const char *id)
+{
+	char id_field[300];
+	snprintf(id_field, sizeof id_field, "KAFKA_CLUSTER_ID=%s", id);
+	const char *fields[] = { id_field, NULL };
+	if (d->kafka_cfg->brokers_embedded)
+		rsd_log_event(LOG_NOTICE, NULL, fields,
+			      "Embedded Kafka cluster %s: pages delivered to it are remembered "
+			      "until exit only",
+			      id);
+	else
+		rsd_log_event(LOG_INFO, NULL, fields,
+			      "Kafka cluster %s, topic %s: pages delivered there before are "
+			      "skipped until refresh_interval_s",
+			      id, d->kafka_cfg->topic);
+}
+
+static void start_crawl_when_identified(struct rsd_daemon *d)
+{
+	if (!d->crawl_pending || !d->producer || d->stop_requested || d->phase != PHASE_RUNNING)
+		return;
+	const char *id = rsd_producer_cluster_id(d->producer);
+	if (!id) {
+		still_waiting_for_cluster(d);
+		return;
+	}
+	d->crawl_pending = false;
+	log_cluster(d, id);
+	if (start_scraper(d, d->cfg) < 0) {
+		d->exit_code = RSD_EXIT_FAILURE;
+		d->stop_requested = true;
+	}
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+static void handle_signal(struct rsd_daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->signal_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			if (!d->stop_requested)
+				rsd_log(LOG_INFO, "Received %s, draining and stopping",
+					strsignal((int)si.ssi_signo));
+			d->stop_requested = true;
+			break;
+		case SIGHUP:
+			if (d->phase != PHASE_RUNNING)
+				rsd_log(LOG_NOTICE, "SIGHUP ignored: the --once crawl is over, "
+					"only the consumer is still catching up");
+			else if (!d->stop_requested)
+				reload(d);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+
+static void handle_tick(struct rsd_daemon *d)
+{
+	uint64_t expirations;
+	if (read(d->timer_fd, &expirations, sizeof expirations) < 0)
+		return;
+	d->ticks++;
+	d->stuck = find_stuck_thread(d, now_usec(CLOCK_MONOTONIC));
+	watchdog_tick(d);
+	/* lines refused by the budget and not reported by a later line */
+	log_suppressed_page_lines(rsd_line_budget_flush(&d->page_lines));
+	start_crawl_when_identified(d);
+	report_kafka_errors(d);
+	if (d->ticks % RSD_STATUS_EVERY_S == 0) {
+		notify_status(d);
+		rsd_state_sync(d->state);
+	}
+	if (d->ticks % RSD_STATS_EVERY_S == 0)
+		log_stats(d);
+	publish_metrics(d);
+}
+
+/* A fatal error (e.g. an idempotence violation) leaves a client unusable:
+ * log it at PRIORITY 2 and exit non-zero so that Restart=on-failure starts a
+ * fresh process; the crawl state keeps what was delivered. */
+static bool kafka_failed_fatally(struct rsd_daemon *d)
+{
+	char reason[512];
+	const char *client = NULL;
+	if (d->producer && rsd_producer_fatal(d->producer, reason, sizeof reason))
+		client = "producer";
+	else if (d->consumer && rsd_consumer_fatal(d->consumer, reason, sizeof reason))
+		client = "consumer";
+	if (!client)
+		return false;
+	rsd_log(LOG_CRIT, "Fatal Kafka %s error: %s; stopping so that systemd restarts us", client,
+		reason);
+	return true;
+}
+
+/* --once: the crawl is over; deliver everything, then wait for the sink.
+ * No deadline of our own for the delivery: librdkafka fails each record
+ * after message.timeout.ms, which is the configured bound here. */
+static void once_crawl_finished(struct rsd_daemon *d)
+{
+	stop_scraper(d);
+	if (stop_producer(d, INT_MAX, &d->once_target))
+		d->exit_code = RSD_EXIT_UNAVAILABLE;
+	d->phase = PHASE_AWAIT_CONSUMER;
+}
+
+static void advance_once(struct rsd_daemon *d)
+{
+	if (d->phase == PHASE_RUNNING && d->scraper && rsd_scraper_finished(d->scraper))
+		once_crawl_finished(d);
+	if (d->phase == PHASE_AWAIT_CONSUMER &&
+	    (!d->consumer || rsd_consumer_reached(d->consumer, &d->once_target)))
+		d->phase = PHASE_DONE;
+}
+
+static void handle_wake(struct rsd_daemon *d)
+{
+	eventfd_t v;
+	(void)eventfd_read(d->wake_fd, &v);
+	report_topics(d);
+	if (kafka_failed_fatally(d)) {
+		d->exit_code = RSD_EXIT_FAILURE;
+		d->stop_requested = true;
+	}
+	start_crawl_when_identified(d);
+}
+
+static int run_loop(struct rsd_daemon *d)
+{
+	struct pollfd fds[] = {
+		{ .fd = d->signal_fd, .events = POLLIN },
+		{ .fd = d->wake_fd, .events = POLLIN },
+		{ .fd = d->timer_fd, .events = POLLIN },
+	};
+
+	while (!d->stop_requested && d->phase != PHASE_DONE) {
+		if (poll(fds, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (fds[0].revents & POLLIN)
+			handle_signal(d);
+		if (fds[1].revents & POLLIN)
+			handle_wake(d);
+		if (fds[2].revents & POLLIN)
+			handle_tick(d);
+		if (d->opt->once && !d->stop_requested)
+			advance_once(d);
+	}
+	return 0;
+}
+
+/* ---- start and stop ------------------------------------------------------ */
+
+static int open_event_fds(struct rsd_daemon *d)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	/* Blocked before any thread starts, so every thread inherits the mask
+	 * and only the signalfd sees these signals. */
+	if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+
+	d->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->signal_fd < 0 || d->wake_fd < 0 || d->timer_fd < 0)
+		return -errno;
+	struct itimerspec tick = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	return timerfd_settime(d->timer_fd, 0, &tick, NULL) < 0 ? -errno : 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Like mkdir -p: under systemd StateDirectory= has created it already, by
+ * hand (demo, tests) the daemon does. */
+static int make_directories(const char *path, mode_t mode)
+{
+	char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	int r = 0;
+	for (char *slash = copy + 1; r == 0; slash++) {
+		bool last = *slash == '\0';
+		if (*slash != '/' && !last)
+			continue;
+		*slash = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST)
+			r = -errno;
+		if (last)
+			break;
+		*slash = '/';
+	}
+	free(copy);
+	return r;
+}
+
+static int start_pipeline(struct rsd_daemon *d)
+{
+	int r = make_directories(d->cfg->state_dir, 0750);
+	if (r == 0)
+		r = rsd_state_open(d->cfg->state_dir, &d->state);
+	if (r == -EWOULDBLOCK) {
+		/* Two daemons on one state directory would compact (rename) the
+		 * log under each other and lose delivered marks. */
+		char holder[24] = "unknown";
+		pid_t pid = rsd_state_lock_holder(d->cfg->state_dir);
+		if (pid > 0)
+			snprintf(holder, sizeof holder, "%ld", (long)pid);
+		rsd_log(LOG_ERR, "The state directory %s is in use by another process (pid %s); exiting",
+			d->cfg->state_dir, holder);
+		d->exit_code = RSD_EXIT_TEMPFAIL;
+		return r;
+	}
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot open the crawl state in %s: %s", d->cfg->state_dir,
+			strerror(-r));
+		return r;
+	}
+	/* The scraper starts once the cluster is known (start_crawl_when_identified). */
+	if ((r = start_broker(d, d->cfg)) < 0 || (r = start_kafka(d, d->cfg)) < 0)
+		return r;
+	return 0;
+}
+
+static void log_summary(struct rsd_daemon *d, double seconds)
+{
+	struct counters c;
+	counters_read(d, &c);
+	const struct counter_field cf[] = {
+		{ "PAGES_FETCHED", c.fetched },
+		{ "PAGES_FAILED", c.failed },
+		{ "PAGES_REFUSED", c.refused },
+		{ "PAGES_SKIPPED", c.skipped },
+		{ "RECORDS_PRODUCED", c.produced },
+		{ "RECORDS_ACKNOWLEDGED", c.acknowledged },
+		{ "RECORDS_UNDELIVERED", d->undelivered },
+		{ "RAW_SKIPPED", c.raw_skipped },
+		{ "RECORDS_CONSUMED", c.consumed },
+		{ "ALERTS", c.alerts },
+	};
+	char buf[RSD_MAX_COUNTER_FIELDS][48], refused[1024], skipped[1024];
+	const char *fields[RSD_MAX_COUNTER_FIELDS + 1];
+	format_counter_fields(cf, sizeof cf / sizeof cf[0], c.by_cause, buf, fields);
+	format_causes(refused, sizeof refused, c.by_cause, true);
+	format_causes(skipped, sizeof skipped, c.by_cause, false);
+	rsd_log_event(LOG_INFO, RSD_MID_STOPPING, fields,
+		      "Stopped after %.1fs: %" PRIu64 " pages fetched (%" PRIu64 " failed), %s, %s, %" PRIu64
+		      " records produced, %" PRIu64 " acknowledged, %" PRIu64
+		      " undelivered, %" PRIu64 " consumed (%" PRIu64 " alerts, %" PRIu64
+		      " invalid); %" PRIu64 " raw pages not published",
+		      seconds, c.fetched, c.failed, refused, skipped, c.produced, c.acknowledged,
+		      d->undelivered, c.consumed, c.alerts, c.invalid, c.raw_skipped);
+}
+
+/* SIGTERM, --once completion or a fatal error: everything that can still be
+ * delivered within shutdown_timeout_s is, and the rest is accounted for. */
+static void stop_pipeline(struct rsd_daemon *d)
+{
+	unsigned budget_s = d->cfg->shutdown_timeout_s;
+	uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t)budget_s * 1000000u;
+
+	sd_notifyf(0, "STOPPING=1\nEXTEND_TIMEOUT_USEC=%" PRIu64 "\nSTATUS=Draining",
+		   (uint64_t)(budget_s + 5) * 1000000u);
+	stop_scraper(d);
+	stop_producer(d, remaining_ms(deadline), NULL);
+	stop_consumer(d);
+	rsd_state_close(d->state);
+	d->state = NULL;
+	rsd_broker_free(d->broker);
+	d->broker = NULL;
+}
+
+static void daemon_free(struct rsd_daemon *d)
+{
+	rsd_offsets_clear(&d->once_target);
+	if (d->kafka_cfg != d->cfg)
+		rsd_config_free(d->kafka_cfg);
+	rsd_config_free(d->cfg);
+	free(d->bootstrap);
+	rsd_metrics_stop(d->metrics);
+	free(d->metrics_listen);
+	free(d->reload_rejected);
+	rsd_line_budget_destroy(&d->page_lines);
+	rsd_refusal_table_free(d->refusals);
+	rsd_host_stats_free(d->hosts);
+	close_fd(&d->signal_fd);
+	close_fd(&d->wake_fd);
+	close_fd(&d->timer_fd);
+}
+
+int rsd_daemon_run(const struct rsd_daemon_options *opt)
+{
+	struct rsd_daemon d = { .opt = opt, .signal_fd = -1, .wake_fd = -1, .timer_fd = -1 };
+	struct rsd_config_diag diag = { 0 };
+
+	rsd_log_init(NULL);
+	if (rsd_config_load(opt->config_path, &d.cfg, &diag) < 0) {
+		log_config_diag(&diag, LOG_ERR, NULL);
+		rsd_config_diag_clear(&diag);
+		return RSD_EXIT_CONFIG;
+	}
+	rsd_log_init(d.cfg->identifier);
+	rsd_log_set_level(d.cfg->log_level);
+	rsd_line_budget_init(&d.page_lines, RSD_PAGE_LINES_PER_S, RSD_PAGE_LINES_PER_S,
+			     now_usec(CLOCK_MONOTONIC));
+	rsd_kafka_set_debug_handler(log_kafka_debug);
+	d.started_usec = now_usec(CLOCK_MONOTONIC);
+	d.started_unix = (double)now_usec(CLOCK_REALTIME) / 1e6;
+	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
+		d.watchdog_usec = 0;
+
+	int r = rsd_refusal_table_new(RSD_REFUSAL_REPORTS, &d.refusals);
+	if (r == 0)
+		r = rsd_host_stats_new(RSD_METRICS_HOSTS, &d.hosts);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot allocate the refusal and host tables: %s", strerror(-r));
+		daemon_free(&d);
+		return RSD_EXIT_FAILURE;
+	}
+	r = open_event_fds(&d);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Cannot set up signal handling: %s", strerror(-r));
+		daemon_free(&d);
+		return RSD_EXIT_FAILURE;
+	}
+	/* Before anything else starts: a port in use (or an address not on
+	 * this host) is the operator's to fix, so exit 78 and do not restart. */
+	if (d.cfg->metrics_listen &&
+	    (!(d.metrics_listen = strdup(d.cfg->metrics_listen)) ||
+	     start_metrics(&d, d.cfg->metrics_listen, &d.metrics) < 0)) {
+		daemon_free(&d);
+		return RSD_EXIT_CONFIG;
+	}
+	if (start_pipeline(&d) < 0) {
+		int code = d.exit_code ? d.exit_code : RSD_EXIT_FAILURE;
+		stop_pipeline(&d);
+		daemon_free(&d);
+		return code;
+	}
+	const char *fields[] = { "RSD_VERSION=" RSD_VERSION, NULL };
+	rsd_log_event(LOG_INFO, RSD_MID_STARTED, fields,
+		      "recipe-scraperd " RSD_VERSION " started with %s (%u scraper threads, %s%s)",
+		      d.cfg->path, d.cfg->threads, d.cfg->brokers_embedded ? "embedded broker" : "brokers ",
+		      d.cfg->brokers_embedded ? "" : d.cfg->brokers);
+	sd_notify(0, "READY=1");
+	notify_status(&d);
+	publish_metrics(&d);
+
+	r = run_loop(&d);
+	if (r < 0) {
+		rsd_log(LOG_ERR, "Main loop failed: %s", strerror(-r));
+		d.exit_code = RSD_EXIT_FAILURE;
+	}
+	stop_pipeline(&d);
+	log_summary(&d, (double)(now_usec(CLOCK_MONOTONIC) - d.started_usec) / 1e6);
+	if (opt->once && d.exit_code == 0 && d.undelivered)
+		d.exit_code = RSD_EXIT_UNAVAILABLE;
+	int code = d.exit_code;
+	daemon_free(&d);
+	return code;
+}
