@@ -27,7 +27,6 @@
  *   make the crawler impolite. */
 
 #include "crawl/frontier.h"
-#include "crawl/scraper.h"
 #include "core/url.h"
 
 #include <errno.h>

@@ -37,13 +37,13 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "crawl/crawl_stats.h"
 #include "crawl/refusal.h"
 #include "crawl/robots.h"
 #include "crawl/state.h"
 
 struct rsd_frontier;
 struct rsd_frontier_host;
-struct rsd_scraper_stats;
 
 struct rsd_frontier_options {
 	const struct rsd_config *cfg; /* must outlive the frontier */

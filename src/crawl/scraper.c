@@ -122,15 +122,6 @@ static void bump(atomic_uint_fast64_t *c)
 	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
-void rsd_scraper_stats_count(struct rsd_scraper_stats *st, enum rsd_cause c)
-{
-	bump(&st->by_cause[c < RSD_CAUSE_COUNT ? c : RSD_CAUSE_LIMIT]);
-	/* A page at max_depth was fetched (and counted so): what it skipped
-	 * is its links. */
-	if (c != RSD_CAUSE_DEPTH)
-		bump(&st->pages_skipped);
-}
-
 /* Counts a page refused or skipped here (not in the frontier) and tells
  * the refusal callback. */
 static void refuse_page(struct rsd_scraper *s, enum rsd_cause cause, const char *url,

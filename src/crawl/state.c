@@ -829,3 +829,30 @@ int rsd_state_sync(struct rsd_state *s)
 	pthread_mutex_unlock(&s->lock);
 	return due ? compact(s) : rc;
 }
+
+/* ---- delivery callbacks (core/delivery.h) ---- */
+
+static int marks_set_scope(void *ctx, const char *cluster_id, const char *topic)
+{
+	return rsd_state_set_scope(ctx, cluster_id, topic);
+}
+
+static int marks_delivered(void *ctx, const char *url, uint64_t content_hash)
+{
+	return rsd_state_mark_delivered(ctx, url, content_hash);
+}
+
+static int marks_rejected(void *ctx, const char *url, uint64_t content_hash)
+{
+	return rsd_state_mark_rejected(ctx, url, content_hash);
+}
+
+struct rsd_delivery_marks rsd_state_delivery_marks(struct rsd_state *s)
+{
+	return (struct rsd_delivery_marks){
+		.ctx = s,
+		.set_scope = marks_set_scope,
+		.delivered = marks_delivered,
+		.rejected = marks_rejected,
+	};
+}

@@ -28,6 +28,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "core/delivery.h"
+
 struct rsd_state;
 
 struct rsd_page_meta {
@@ -64,6 +66,10 @@ int rsd_state_mark_delivered(struct rsd_state *s, const char *url, uint64_t cont
  * it is due for a refresh, and then gives a record only when its content
  * changed. A later delivery of the page replaces it. -ENOTCONN as above. */
 int rsd_state_mark_rejected(struct rsd_state *s, const char *url, uint64_t content_hash);
+/* The delivery callbacks of core/delivery.h bound to s (set_scope,
+ * mark_delivered, mark_rejected): what the daemon hands the producer. s
+ * must outlive whoever calls them. */
+struct rsd_delivery_marks rsd_state_delivery_marks(struct rsd_state *s);
 int rsd_state_set_fetched(struct rsd_state *s, const char *url, time_t when, const char *etag,
 			  const char *last_modified, uint64_t content_hash);
 /* 0 and *meta filled (strings owned by the caller, free with rsd_page_meta_clear);

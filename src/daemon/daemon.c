@@ -522,6 +522,7 @@ static void report_topics(struct rsd_daemon *d)
 
 static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 {
+	struct rsd_delivery_marks marks;
 	char err[512] = "";
 	struct rsd_sink *sink = NULL;
 	int r;
@@ -545,7 +546,8 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 		sd_notify(0, "WATCHDOG=1");
 	if (rsd_topics_wait(d->topics, RSD_TOPICS_WAIT_MS))
 		report_topics(d);
-	r = rsd_producer_new(cfg, d->bootstrap, d->ring, d->state, d->wake_fd, err, sizeof err,
+	marks = rsd_state_delivery_marks(d->state);
+	r = rsd_producer_new(cfg, d->bootstrap, d->ring, &marks, d->wake_fd, err, sizeof err,
 			     &d->producer);
 	if (r < 0) {
 		rsd_log(LOG_ERR, "Cannot create the Kafka producer: %s", err);

@@ -13,7 +13,7 @@
 
 #include "config/config.h"
 #include "journal/journal_sink.h"
-#include "kafka/producer.h"
+#include "kafka/offsets.h"
 
 struct rsd_consumer;
 

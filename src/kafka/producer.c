@@ -78,7 +78,8 @@ struct rsd_producer {
 	int stop_fd; /* written by join */
 	int wake_fd; /* the daemon's: fatal error, thread exit */
 	rsd_ring *ring;
-	struct rsd_state *state;
+	struct rsd_delivery_marks marks; /* copied at creation; used when has_marks */
+	bool has_marks;
 	char *bootstrap;
 	bool ephemeral;  /* brokers = embedded: marks must not outlive the process */
 	char *cluster_id;         /* written once by the thread, then published: */
@@ -113,15 +114,6 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void rsd_offsets_clear(struct rsd_offsets *o)
-{
-	if (!o)
-		return;
-	free(o->items);
-	o->items = NULL;
-	o->n = 0;
 }
 
 /* ---- the cluster's identity ---- */
@@ -165,7 +157,7 @@ static char *cluster_identity(struct rsd_producer *p, int timeout_ms)
  * passes to p on true). */
 static bool adopt_identity(struct rsd_producer *p, char *id)
 {
-	if (p->state && rsd_state_set_scope(p->state, p->ephemeral ? NULL : id, p->topic) < 0)
+	if (p->has_marks && p->marks.set_scope(p->marks.ctx, p->ephemeral ? NULL : id, p->topic) < 0)
 		return false;
 	p->cluster_id = id;
 	/* Release: a thread that sees identified also sees cluster_id and the scope. */
@@ -231,8 +223,8 @@ static void record_too_large(struct rsd_producer *p, const struct rsd_record *re
 	char why[320];
 
 	atomic_fetch_add(&p->stats.too_large, 1);
-	if (p->state)
-		(void)rsd_state_mark_rejected(p->state, rec->url, rec->content_hash);
+	if (p->has_marks)
+		(void)p->marks.rejected(p->marks.ctx, rec->url, rec->content_hash);
 	snprintf(why, sizeof(why), "record of %zu bytes refused as too large, given up until "
 		 "the page changes: %.200s", rec->json_len, rec->url);
 	rsd_kafka_health_record(&p->health, p->rk, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, why);
@@ -267,8 +259,8 @@ static void on_record_report(struct rsd_producer *p, struct rsd_record *rec,
 	note_acked(p, m->partition, m->offset);
 	/* A failed mark only costs a duplicate after a restart (the page is
 	 * fetched and produced again); the record itself is in Kafka. */
-	if (p->state)
-		(void)rsd_state_mark_delivered(p->state, rec->url, rec->content_hash);
+	if (p->has_marks)
+		(void)p->marks.delivered(p->marks.ctx, rec->url, rec->content_hash);
 	announce_settled(p);
 }
 
@@ -574,7 +566,7 @@ static int create_client(struct rsd_producer *p, const struct rsd_config *cfg,
 }
 
 int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ring *ring,
-		     struct rsd_state *state, int wake_fd, char *errbuf, size_t errlen,
+		     const struct rsd_delivery_marks *marks, int wake_fd, char *errbuf, size_t errlen,
 		     struct rsd_producer **out)
 {
 	struct rsd_producer *p;
@@ -599,7 +591,10 @@ int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ri
 	rsd_kafka_cond_init(&p->settled);
 	p->ring = ring;
 	p->max_held = rsd_ring_capacity(ring);
-	p->state = state;
+	if (marks) {
+		p->marks = *marks;
+		p->has_marks = true;
+	}
 	p->ephemeral = cfg->brokers_embedded;
 	p->wake_fd = wake_fd;
 	p->q_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

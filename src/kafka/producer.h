@@ -15,8 +15,9 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "crawl/state.h"
+#include "core/delivery.h"
 #include "core/ring.h"
+#include "kafka/offsets.h"
 
 struct rsd_producer;
 
@@ -33,22 +34,12 @@ struct rsd_producer_stats {
 	atomic_uint_fast64_t progress;     /* bumped every loop iteration (watchdog) */
 };
 
-/* Highest acknowledged offset + 1 per partition of the record topic. */
-struct rsd_partition_offset {
-	int32_t partition;
-	int64_t offset;
-};
-struct rsd_offsets {
-	struct rsd_partition_offset *items;
-	size_t n;
-};
-void rsd_offsets_clear(struct rsd_offsets *o);
-
 /* bootstrap: the resolved bootstrap.servers (the embedded broker's when
- * brokers = embedded). wake_fd: eventfd written on a fatal error and when the
+ * brokers = embedded). marks: where delivery reports go (the daemon's crawl
+ * state), copied; NULL for none. wake_fd: eventfd written on a fatal error and when the
  * producer thread exits; -1 for none. Errors (bad property...) go to errbuf. */
 int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ring *ring,
-		     struct rsd_state *state, int wake_fd, char *errbuf, size_t errlen,
+		     const struct rsd_delivery_marks *marks, int wake_fd, char *errbuf, size_t errlen,
 		     struct rsd_producer **out);
 int rsd_producer_start(struct rsd_producer *p);
 /* Waits for the thread, which ends once the ring is closed and drained; then

@@ -33,6 +33,7 @@ struct pipe {
 	int wake_fd;
 	rsd_ring *ring;
 	struct rsd_state *state;
+	struct rsd_delivery_marks marks; /* bound to state */
 	struct rsd_producer *prod;
 	struct rsd_consumer *cons;
 	FILE *out;
@@ -68,7 +69,8 @@ static void start_producer(void)
 {
 	char err[512];
 
-	ck_assert_msg(rsd_producer_new(&P.tc.cfg, rsd_broker_bootstrap(P.broker), P.ring, P.state,
+	P.marks = rsd_state_delivery_marks(P.state);
+	ck_assert_msg(rsd_producer_new(&P.tc.cfg, rsd_broker_bootstrap(P.broker), P.ring, &P.marks,
 				       P.wake_fd, err, sizeof(err), &P.prod) == 0,
 		      "%s", err);
 	ck_assert_int_eq(rsd_producer_start(P.prod), 0);
