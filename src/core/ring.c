@@ -103,6 +103,7 @@
  * its futex syscall (2^31 wakes in a few instructions): not a real risk.
  */
 #include "core/ring.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -200,21 +201,6 @@ static int futex_wait(_Atomic uint32_t *word, uint32_t expected,
 static void futex_wake(_Atomic uint32_t *word, int count)
 {
 	syscall(SYS_futex, futex_addr(word), FUTEX_WAKE_PRIVATE, count, NULL, NULL, 0);
-}
-
-/* eventfd_write can only fail with EAGAIN when the counter would overflow
- * (2^64 - 2 pending writes): readiness is already signalled then. */
-static void wake_fd_signal(int fd)
-{
-	(void)eventfd_write(fd, 1);
-}
-
-/* Resets the eventfd counter (non-blocking: it may already be 0). */
-static void wake_fd_drain(int fd)
-{
-	eventfd_t ignored;
-
-	(void)eventfd_read(fd, &ignored);
 }
 
 /* ---- fences: the two halves of every sleep/wake Dekker pair -------------- */
@@ -358,7 +344,7 @@ static void wake_consumer(rsd_ring *ring)
 	if (old == CONS_SLEEPING)
 		futex_wake(&ring->cons_state, 1);
 	else if (old == CONS_ARMED)
-		wake_fd_signal(ring->wake_fd);
+		rsd_eventfd_signal(ring->wake_fd);
 }
 
 /* ---- producers ----------------------------------------------------------- */
@@ -783,7 +769,7 @@ void rsd_ring_sc_disarm(rsd_ring *ring)
 {
 	/* relaxed: as in rsd_ring_sc_dequeue_wait, the reset publishes nothing. */
 	atomic_store_explicit(&ring->cons_state, CONS_IDLE, memory_order_relaxed);
-	wake_fd_drain(ring->wake_fd);
+	rsd_eventfd_drain(ring->wake_fd);
 }
 
 /* ---- any thread ---------------------------------------------------------- */

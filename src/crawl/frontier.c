@@ -28,6 +28,7 @@
 
 #include "crawl/frontier.h"
 #include "core/url.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -118,13 +119,6 @@ struct rsd_frontier {
 	size_t n_maps;
 	unsigned rand_state;
 };
-
-int64_t rsd_frontier_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- stats ---- */
 
@@ -955,7 +949,7 @@ static int next_locked(struct rsd_frontier *f, struct rsd_job *job, int64_t *wai
 	if (f->stopped)
 		return -ESHUTDOWN;
 	for (;;) {
-		int64_t now = rsd_frontier_now_ms();
+		int64_t now = rsd_now_ms();
 		if (f->in_flight >= f->cfg->max_connections)
 			return -EAGAIN;
 		if (f->heap_len == 0)
@@ -1041,7 +1035,7 @@ static bool requeue(struct rsd_frontier *f, struct rsd_job *job, unsigned retry_
 		host_push(f, h, e, true);
 	}
 	/* The whole host waits: a 503 or 429 is about the server, not the URL. */
-	int64_t at = rsd_frontier_now_ms() + delay;
+	int64_t at = rsd_now_ms() + delay;
 	if (at > h->ready_at)
 		h->ready_at = at;
 	return true;
@@ -1096,7 +1090,7 @@ static void set_robots(struct rsd_frontier *f, struct rsd_job *job, struct rsd_r
 	/* No rules: the server could not be asked (5xx, unreachable, out of
 	 * memory). RFC 9309 2.3.1.4: assume complete disallow, but ask again
 	 * within the hour instead of trusting that for a day. */
-	o->robots_expires = rsd_frontier_now_ms() + (rules ? ROBOTS_TTL_MS : ROBOTS_RETRY_TTL_MS);
+	o->robots_expires = rsd_now_ms() + (rules ? ROBOTS_TTL_MS : ROBOTS_RETRY_TTL_MS);
 	if (!rules) {
 		rsd_robots_new_disallow_all(&o->robots);
 		o->deny_cause = cause;
@@ -1187,8 +1181,8 @@ int rsd_frontier_new(const struct rsd_frontier_options *opt, struct rsd_frontier
 		f->opt.backoff_base_ms = opt->cfg->retry_backoff_ms ? opt->cfg->retry_backoff_ms : 1000;
 	if (!f->opt.max_retries)
 		f->opt.max_retries = opt->cfg->max_retries; /* 0 there: never retry */
-	f->rand_state = (unsigned)rsd_frontier_now_ms();
-	f->round_started = rsd_frontier_now_ms();
+	f->rand_state = (unsigned)rsd_now_ms();
+	f->round_started = rsd_now_ms();
 	int rc = hosts_grow(f);
 	if (rc == 0)
 		rc = seen_grow(&f->seen);

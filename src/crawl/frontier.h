@@ -144,7 +144,4 @@ void rsd_frontier_set_once(struct rsd_frontier *f, bool once);
 void rsd_frontier_stop(struct rsd_frontier *f);
 bool rsd_frontier_finished(struct rsd_frontier *f);
 
-/* Milliseconds on CLOCK_MONOTONIC: the frontier's clock. */
-int64_t rsd_frontier_now_ms(void);
-
 #endif

@@ -41,6 +41,7 @@
  * ring, so "frontier finished" implies every record was handed over. */
 
 #include "crawl/scraper.h"
+#include "core/util.h"
 #include "crawl/host_stats.h"
 #include "crawl/fetch.h"
 #include "crawl/frontier.h"
@@ -152,10 +153,7 @@ static void notify_finished(struct rsd_scraper *s)
 {
 	if (atomic_exchange(&s->finish_notified, true) || s->wake_fd < 0)
 		return;
-	uint64_t one = 1;
-	/* An eventfd write of 1 cannot block or be short unless the counter
-	 * is near overflow, which one write per run never reaches. */
-	(void)!write(s->wake_fd, &one, sizeof(one));
+	rsd_eventfd_signal(s->wake_fd);
 }
 
 /* ---- pages ---- */

@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/util.h"
 #include "kafka/broker_embedded.h"
 #include "config/config.h"
 #include "kafka/consumer.h"
@@ -141,13 +142,6 @@ struct rsd_daemon {
 	/* log_level = debug: lines of refused and skipped pages, rate-limited. */
 	struct rsd_line_budget page_lines;
 };
-
-static uint64_t now_usec(clockid_t clock)
-{
-	struct timespec ts;
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void log_config_diag(const struct rsd_config_diag *diag, int priority, const char *mid)
 {
@@ -557,7 +551,7 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 	if (r < 0)
 		return r;
 	d->crawl_pending = true;
-	d->pending_since_usec = now_usec(CLOCK_MONOTONIC);
+	d->pending_since_usec = rsd_now_usec(CLOCK_MONOTONIC);
 	d->pending_warned_usec = 0;
 	d->kafka_cfg = cfg;
 	d->producer_errors_seen = d->consumer_errors_seen = 0;
@@ -650,7 +644,7 @@ static void log_suppressed_page_lines(uint64_t n)
 static void log_page_refusal(struct rsd_daemon *d, const struct rsd_refusal *r)
 {
 	uint64_t suppressed = 0;
-	if (!rsd_line_budget_take(&d->page_lines, now_usec(CLOCK_MONOTONIC), &suppressed))
+	if (!rsd_line_budget_take(&d->page_lines, rsd_now_usec(CLOCK_MONOTONIC), &suppressed))
 		return;
 	log_suppressed_page_lines(suppressed);
 	const struct rsd_cause_info *info = rsd_cause_info(r->cause);
@@ -740,7 +734,7 @@ static void report_kafka_errors(struct rsd_daemon *d)
 
 static int remaining_ms(uint64_t deadline_usec)
 {
-	uint64_t now = now_usec(CLOCK_MONOTONIC);
+	uint64_t now = rsd_now_usec(CLOCK_MONOTONIC);
 	return now >= deadline_usec ? 0 : (int)((deadline_usec - now) / 1000u);
 }
 
@@ -932,7 +926,7 @@ static void publish_metrics(struct rsd_daemon *d)
 	if (d->consumer)
 		s.n_lags = rsd_consumer_partition_lag(d->consumer, s.lags, RSD_CONSUMER_LAG_PARTITIONS);
 	s.n_hosts = rsd_host_stats_read(d->hosts, s.hosts, RSD_METRICS_HOSTS, &s.other_hosts);
-	s.healthy = !unhealthy(d, &c, now_usec(CLOCK_MONOTONIC), s.health_reason,
+	s.healthy = !unhealthy(d, &c, rsd_now_usec(CLOCK_MONOTONIC), s.health_reason,
 			       sizeof s.health_reason);
 	rsd_metrics_publish(d->metrics, &s);
 }
@@ -1061,7 +1055,7 @@ static void reload(struct rsd_daemon *d)
 	d->reload_rejected = NULL;
 	rsd_log_set_level(next->log_level);
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=Reloading %s",
-		   now_usec(CLOCK_MONOTONIC), path);
+		   rsd_now_usec(CLOCK_MONOTONIC), path);
 
 	bool kafka = rsd_config_kafka_changed(d->kafka_cfg, next) ||
 		     ring_changed(d->kafka_cfg, next) || sink_changed(d->kafka_cfg, next) ||
@@ -1072,7 +1066,7 @@ static void reload(struct rsd_daemon *d)
 	 * stays open unless the Kafka side is rebuilt below. */
 	stop_scraper(d);
 	if (kafka) {
-		uint64_t deadline = now_usec(CLOCK_MONOTONIC) +
+		uint64_t deadline = rsd_now_usec(CLOCK_MONOTONIC) +
 				    (uint64_t)old_kafka->shutdown_timeout_s * 1000000u;
 		sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%" PRIu64,
 			   (uint64_t)old_kafka->shutdown_timeout_s * 1000000u);
@@ -1126,7 +1120,7 @@ static void reload(struct rsd_daemon *d)
  * says so now and then. */
 static void still_waiting_for_cluster(struct rsd_daemon *d)
 {
-	uint64_t now = now_usec(CLOCK_MONOTONIC);
+	uint64_t now = rsd_now_usec(CLOCK_MONOTONIC);
 	uint64_t waited_ms = (now - d->pending_since_usec) / 1000u;
 	int limit_ms = rsd_producer_delivery_timeout_ms(d->producer);
 	if (d->opt->once && waited_ms >= (uint64_t)limit_ms) {
@@ -1218,7 +1212,7 @@ static void handle_tick(struct rsd_daemon *d)
 	if (read(d->timer_fd, &expirations, sizeof expirations) < 0)
 		return;
 	d->ticks++;
-	d->stuck = find_stuck_thread(d, now_usec(CLOCK_MONOTONIC));
+	d->stuck = find_stuck_thread(d, rsd_now_usec(CLOCK_MONOTONIC));
 	watchdog_tick(d);
 	/* lines refused by the budget and not reported by a later line */
 	log_suppressed_page_lines(rsd_line_budget_flush(&d->page_lines));
@@ -1426,7 +1420,7 @@ static void log_summary(struct rsd_daemon *d, double seconds)
 static void stop_pipeline(struct rsd_daemon *d)
 {
 	unsigned budget_s = d->cfg->shutdown_timeout_s;
-	uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t)budget_s * 1000000u;
+	uint64_t deadline = rsd_now_usec(CLOCK_MONOTONIC) + (uint64_t)budget_s * 1000000u;
 
 	sd_notifyf(0, "STOPPING=1\nEXTEND_TIMEOUT_USEC=%" PRIu64 "\nSTATUS=Draining",
 		   (uint64_t)(budget_s + 5) * 1000000u);
@@ -1471,10 +1465,10 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	rsd_log_init(d.cfg->identifier);
 	rsd_log_set_level(d.cfg->log_level);
 	rsd_line_budget_init(&d.page_lines, RSD_PAGE_LINES_PER_S, RSD_PAGE_LINES_PER_S,
-			     now_usec(CLOCK_MONOTONIC));
+			     rsd_now_usec(CLOCK_MONOTONIC));
 	rsd_kafka_set_debug_handler(log_kafka_debug);
-	d.started_usec = now_usec(CLOCK_MONOTONIC);
-	d.started_unix = (double)now_usec(CLOCK_REALTIME) / 1e6;
+	d.started_usec = rsd_now_usec(CLOCK_MONOTONIC);
+	d.started_unix = (double)rsd_now_usec(CLOCK_REALTIME) / 1e6;
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
 		d.watchdog_usec = 0;
 
@@ -1521,7 +1515,7 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 		d.exit_code = RSD_EXIT_FAILURE;
 	}
 	stop_pipeline(&d);
-	log_summary(&d, (double)(now_usec(CLOCK_MONOTONIC) - d.started_usec) / 1e6);
+	log_summary(&d, (double)(rsd_now_usec(CLOCK_MONOTONIC) - d.started_usec) / 1e6);
 	if (opt->once && d.exit_code == 0 && d.undelivered)
 		d.exit_code = RSD_EXIT_UNAVAILABLE;
 	int code = d.exit_code;

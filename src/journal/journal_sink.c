@@ -10,6 +10,7 @@
 
 #include "core/record.h"
 #include "core/record_caps.h"
+#include "core/text.h"
 #include "core/url.h"
 
 #include <errno.h>
@@ -310,43 +311,19 @@ int rsd_sink_entry_build(const struct rsd_sink *sink, const struct rsd_sink_mess
 
 /* ---- stdout: one JSON object per line ---- */
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t left)
-{
-	size_t n;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0; /* overlong or surrogate */
-	return n;
-}
-
+/* Valid UTF-8 (text.c's check), NUL bytes allowed: json_string escapes
+ * them, as journalctl does. */
 static bool is_utf8(const char *s, size_t len)
 {
-	for (size_t i = 0, n; i < len; i += n) {
-		n = utf8_seq((const unsigned char *)s + i, len - i);
-		if (n == 0)
+	const char *nul;
+
+	while ((nul = memchr(s, 0, len)) != NULL) {
+		if (!rsd_text_utf8_valid(s, (size_t)(nul - s)))
 			return false;
+		len -= (size_t)(nul - s) + 1;
+		s = nul + 1;
 	}
-	return true;
+	return rsd_text_utf8_valid(s, len);
 }
 
 static int json_string(struct buf *b, const char *s, size_t len)

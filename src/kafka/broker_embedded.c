@@ -18,6 +18,7 @@
  * down, slow them, move leaders and fail requests in a broker process that
  * outlives the daemon (kill -9 and restart scenarios). */
 #include "kafka/broker_embedded.h"
+#include "core/util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -343,11 +344,7 @@ void rsd_broker_free(struct rsd_broker *b)
 	if (!b)
 		return;
 	if (b->forwarding) {
-		uint64_t one = 1;
-
-		if (write(b->stop_fd, &one, sizeof(one)) < 0) {
-			/* cannot fail on a fresh eventfd */
-		}
+		rsd_eventfd_signal(b->stop_fd);
 		pthread_join(b->thread, NULL);
 	}
 	while (b->n_conns)

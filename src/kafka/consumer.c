@@ -33,9 +33,9 @@
 #include <unistd.h>
 #include <librdkafka/rdkafka.h>
 
+#include "core/util.h"
 #include "kafka/kafka_conf.h"
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
@@ -69,14 +69,6 @@ struct rsd_consumer {
 	struct rsd_partition_lag lags[RSD_CONSUMER_LAG_PARTITIONS];
 	size_t n_lags;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- offsets ---- */
 
@@ -149,7 +141,7 @@ static void update_assigned(struct rsd_consumer *c)
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			 rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
-	struct rsd_consumer *c = container_of(opaque, struct rsd_consumer, health);
+	struct rsd_consumer *c = rsd_container_of(opaque, struct rsd_consumer, health);
 	const char *protocol = rd_kafka_rebalance_protocol(rk);
 	bool cooperative = protocol && strcmp(protocol, "COOPERATIVE") == 0;
 	rd_kafka_error_t *error = NULL;
@@ -201,7 +193,7 @@ static void backoff_wait(struct rsd_consumer *c, int timeout_ms)
  * every WAKE_INTERVAL_MS while busy, at once when going idle. */
 static void maybe_wake(struct rsd_consumer *c, bool idle)
 {
-	int64_t now = now_ms();
+	int64_t now = rsd_now_ms();
 	bool dirty;
 
 	if (!idle && now - c->last_wake_ms < WAKE_INTERVAL_MS)
@@ -211,7 +203,7 @@ static void maybe_wake(struct rsd_consumer *c, bool idle)
 	c->positions_dirty = false;
 	pthread_mutex_unlock(&c->pos_lock);
 	if (dirty) {
-		rsd_kafka_wake(c->wake_fd);
+		rsd_eventfd_signal(c->wake_fd);
 		c->last_wake_ms = now;
 	}
 }
@@ -220,7 +212,7 @@ static void sample_lag(struct rsd_consumer *c, bool force)
 {
 	rd_kafka_topic_partition_list_t *parts = NULL;
 	uint64_t lag = 0;
-	int64_t now = now_ms();
+	int64_t now = rsd_now_ms();
 
 	if (!force && now - c->last_lag_ms < LAG_INTERVAL_MS)
 		return;
@@ -342,7 +334,7 @@ static void *consumer_main(void *arg)
 	commit_stored(c);
 	rd_kafka_consumer_close(c->rk); /* revokes (committing again) and leaves the group */
 	maybe_wake(c, true);
-	rsd_kafka_wake(c->wake_fd);
+	rsd_eventfd_signal(c->wake_fd);
 	return NULL;
 }
 
@@ -460,7 +452,7 @@ int rsd_consumer_start(struct rsd_consumer *c)
 void rsd_consumer_stop(struct rsd_consumer *c)
 {
 	atomic_store(&c->stop, true);
-	rsd_kafka_wake(c->stop_fd);
+	rsd_eventfd_signal(c->stop_fd);
 	/* Wakes rd_kafka_consumer_poll; if the thread is not waiting yet, its
 	 * next wait returns at once (the yield is remembered). */
 	if (c->cq)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared librdkafka configuration and error bookkeeping (see kafka_conf.h). */
 #include "kafka/kafka_conf.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,24 +45,6 @@ struct timespec rsd_kafka_deadline(int timeout_ms)
 	return until;
 }
 
-void rsd_kafka_wake(int fd)
-{
-	uint64_t one = 1;
-
-	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
-		/* EAGAIN: the counter is saturated, the reader wakes anyway. */
-	}
-}
-
-void rsd_kafka_drain_fd(int fd)
-{
-	uint64_t v;
-
-	if (read(fd, &v, sizeof(v)) < 0) {
-		/* EAGAIN: nothing pending. */
-	}
-}
-
 bool rsd_kafka_health_record(struct rsd_kafka_health *h, rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			     const char *reason)
 {
@@ -86,7 +69,7 @@ bool rsd_kafka_health_record(struct rsd_kafka_health *h, rd_kafka_t *rk, rd_kafk
 	pthread_mutex_unlock(&h->lock);
 
 	if (newly_fatal)
-		rsd_kafka_wake(h->wake_fd);
+		rsd_eventfd_signal(h->wake_fd);
 	return err == RD_KAFKA_RESP_ERR__FATAL;
 }
 

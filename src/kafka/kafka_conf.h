@@ -52,11 +52,6 @@ void rsd_kafka_set_debug_handler(rsd_kafka_debug_fn *fn);
 void rsd_kafka_cond_init(pthread_cond_t *cond);
 struct timespec rsd_kafka_deadline(int timeout_ms);
 
-/* Writes 1 to an eventfd (ignores -1 and EAGAIN: the counter is already set). */
-void rsd_kafka_wake(int fd);
-/* Reads an eventfd to zero; ignores errors (non-blocking fd). */
-void rsd_kafka_drain_fd(int fd);
-
 /* A new librdkafka configuration: bootstrap.servers = bootstrap, then
  * defaults (key/value pairs, NULL-terminated, may be overridden), then
  * cfg->kafka_props, then client_props, then forced (NULL-terminated pairs

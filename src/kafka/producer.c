@@ -54,11 +54,11 @@
 #include <unistd.h>
 #include <librdkafka/rdkafka.h>
 
+#include "core/util.h"
 #include "kafka/kafka_conf.h"
 #include "core/record.h"
 #include "kafka/topics.h"
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 /* Records taken from the ring per loop iteration before serving reports:
  * bounds the latency of delivery reports without a poll per record. */
@@ -108,14 +108,6 @@ struct rsd_producer {
 	size_t n_acked;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- the cluster's identity ---- */
 
 /* librdkafka's mock clusters (brokers = embedded, `recipe-scraperd
@@ -138,7 +130,7 @@ static char *identity_of(struct rsd_producer *p, const char *id)
  * NULL: nothing answered in time. */
 static char *cluster_identity(struct rsd_producer *p, int timeout_ms)
 {
-	int64_t asked_at = now_ms();
+	int64_t asked_at = rsd_now_ms();
 	char *id = rd_kafka_clusterid(p->rk, timeout_ms);
 	if (id) {
 		char *copy = identity_of(p, id);
@@ -147,7 +139,7 @@ static char *cluster_identity(struct rsd_producer *p, int timeout_ms)
 	}
 	/* An early NULL means metadata arrived without an id; a late one that
 	 * nothing answered in time. */
-	if (timeout_ms > 0 && now_ms() - asked_at >= timeout_ms)
+	if (timeout_ms > 0 && rsd_now_ms() - asked_at >= timeout_ms)
 		return NULL;
 	char *named = NULL;
 	return asprintf(&named, "brokers=%s", p->bootstrap) < 0 ? NULL : named;
@@ -162,7 +154,7 @@ static bool adopt_identity(struct rsd_producer *p, char *id)
 	p->cluster_id = id;
 	/* Release: a thread that sees identified also sees cluster_id and the scope. */
 	atomic_store_explicit(&p->identified, true, memory_order_release);
-	rsd_kafka_wake(p->wake_fd);
+	rsd_eventfd_signal(p->wake_fd);
 	return true;
 }
 
@@ -268,7 +260,7 @@ static void on_record_report(struct rsd_producer *p, struct rsd_record *rec,
  * reference for this message comes back to us here. */
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
-	struct rsd_producer *p = container_of(opaque, struct rsd_producer, health);
+	struct rsd_producer *p = rsd_container_of(opaque, struct rsd_producer, health);
 	struct rsd_record *rec = m->_private;
 
 	if (strcmp(rd_kafka_topic_name(m->rkt), p->topic) == 0)
@@ -303,9 +295,9 @@ static void wait_fds(struct rsd_producer *p, bool with_ring, int timeout_ms)
 
 	if (poll(fds, 3, timeout_ms) > 0) {
 		if (fds[0].revents)
-			rsd_kafka_drain_fd(p->q_fd);
+			rsd_eventfd_drain(p->q_fd);
 		if (fds[1].revents)
-			rsd_kafka_drain_fd(p->stop_fd);
+			rsd_eventfd_drain(p->stop_fd);
 	}
 }
 
@@ -317,7 +309,7 @@ static int deadline_left(struct rsd_producer *p)
 
 	if (d == 0)
 		return -1;
-	left = d - now_ms();
+	left = d - rsd_now_ms();
 	return left > 0 ? (int)(left > 1000000 ? 1000000 : left) : 0;
 }
 
@@ -493,7 +485,7 @@ static void *producer_main(void *arg)
 		wait_fds(p, true, HEARTBEAT_MS);
 		rsd_ring_sc_disarm(p->ring);
 	}
-	rsd_kafka_wake(p->wake_fd);
+	rsd_eventfd_signal(p->wake_fd);
 	return NULL;
 }
 
@@ -644,8 +636,8 @@ uint64_t rsd_producer_join(struct rsd_producer *p, int flush_timeout_ms)
 
 	if (!p->joined) {
 		/* CLOCK_MONOTONIC is > 0 once booted, so a deadline is never 0. */
-		atomic_store(&p->deadline_ms, now_ms() + (flush_timeout_ms > 0 ? flush_timeout_ms : 0));
-		rsd_kafka_wake(p->stop_fd);
+		atomic_store(&p->deadline_ms, rsd_now_ms() + (flush_timeout_ms > 0 ? flush_timeout_ms : 0));
+		rsd_eventfd_signal(p->stop_fd);
 		if (p->started)
 			pthread_join(p->thread, NULL);
 		p->joined = true;

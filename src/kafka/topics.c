@@ -28,6 +28,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "core/util.h"
 #include "kafka/kafka_conf.h"
 
 #define METADATA_TIMEOUT_MS 5000
@@ -312,7 +313,7 @@ static void *topics_main(void *arg)
 	/* Release: the results are complete before a reader sees done. */
 	atomic_store_explicit(&t->done, true, memory_order_release);
 	announce_settled(t);
-	rsd_kafka_wake(t->wake_fd);
+	rsd_eventfd_signal(t->wake_fd);
 	return NULL;
 }
 
@@ -409,7 +410,7 @@ void rsd_topics_stop(struct rsd_topics *t)
 {
 	if (!t->started)
 		return;
-	rsd_kafka_wake(t->stop_fd);
+	rsd_eventfd_signal(t->stop_fd);
 	pthread_join(t->thread, NULL);
 	t->started = false;
 }
