@@ -3,10 +3,10 @@
  *
  * One table, cfg_key_specs[] (config_keys.c), describes every key:
  * section, name, kind (which parser, which C type the field has), field
- * offset, default as written in the file, range and documentation. Parsing, defaults (the default text is
- * run through the same parser), validation, rsd_config_keys() and the
- * generated reference in docs/configuration.md all read that table, so they
- * cannot disagree.
+ * offset, default as written in the file, range and documentation.
+ * Parsing, defaults (the default text is run through the same parser),
+ * validation, rsd_config_keys() and the generated reference in
+ * docs/configuration.md all read that table, so they cannot disagree.
  *
  * Line numbers: Debian's libinih is built without INI_HANDLER_LINENO, so the
  * text reaches ini_parse_stream() through our own reader, which counts
