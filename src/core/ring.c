@@ -459,21 +459,21 @@ static void producer_wait_for_space(rsd_ring *ring)
 static __attribute__((noinline)) int enqueue_wait_slow(rsd_ring *ring, void *item)
 {
 	for (;;) {
-		int r;
+		int rc;
 
 		if (!backoff(ring, producer_space_ready))
 			producer_wait_for_space(ring);
-		r = enqueue_once(ring, item);
-		if (r != -EAGAIN)
-			return r;
+		rc = enqueue_once(ring, item);
+		if (rc != -EAGAIN)
+			return rc;
 	}
 }
 
 int rsd_ring_mp_enqueue_wait(rsd_ring *ring, void *item)
 {
-	int r = enqueue_once(ring, item);
+	int rc = enqueue_once(ring, item);
 
-	return r == -EAGAIN ? enqueue_wait_slow(ring, item) : r;
+	return rc == -EAGAIN ? enqueue_wait_slow(ring, item) : rc;
 }
 
 /* ---- consumer ------------------------------------------------------------ */
@@ -709,23 +709,23 @@ static __attribute__((noinline)) int dequeue_wait_slow(rsd_ring *ring, void **it
 	if (timed)
 		deadline = deadline_after_ms(timeout_ms);
 	for (;;) {
-		int r = rsd_ring_sc_try_dequeue(ring, item);
+		int rc = rsd_ring_sc_try_dequeue(ring, item);
 
-		if (r != -EAGAIN)
-			return r;
+		if (rc != -EAGAIN)
+			return rc;
 		if (timeout_ms == 0)
 			return -ETIMEDOUT;
 		if (backoff(ring, consumer_item_published))
 			continue;
 		consumer_announce(ring, CONS_SLEEPING);
 		if (!consumer_ready(ring))
-			r = futex_wait(&ring->cons_state, CONS_SLEEPING, timed ? &deadline : NULL);
+			rc = futex_wait(&ring->cons_state, CONS_SLEEPING, timed ? &deadline : NULL);
 		/* relaxed: a wake-up that races with this reset at worst causes
 		 * one spurious FUTEX_WAKE later; no data is published by it. */
 		atomic_store_explicit(&ring->cons_state, CONS_IDLE, memory_order_relaxed);
-		if (r == -ETIMEDOUT) {
-			r = rsd_ring_sc_try_dequeue(ring, item);
-			return r == -EAGAIN ? -ETIMEDOUT : r;
+		if (rc == -ETIMEDOUT) {
+			rc = rsd_ring_sc_try_dequeue(ring, item);
+			return rc == -EAGAIN ? -ETIMEDOUT : rc;
 		}
 	}
 }
@@ -907,11 +907,11 @@ int rsd_ring_mp_enqueue_wait_bytes(rsd_ring *ring, void *item, size_t bytes)
 		return -EINVAL;
 	if (!ring->max_bytes)
 		return rsd_ring_mp_enqueue_wait(ring, item);
-	int r = charge_bytes(ring, bytes);
-	if (r < 0)
-		return r;
-	r = rsd_ring_mp_enqueue_wait(ring, item);
-	if (r < 0)
+	int rc = charge_bytes(ring, bytes);
+	if (rc < 0)
+		return rc;
+	rc = rsd_ring_mp_enqueue_wait(ring, item);
+	if (rc < 0)
 		rsd_ring_release_bytes(ring, bytes); /* the item stays the caller's */
-	return r;
+	return rc;
 }

@@ -81,11 +81,11 @@ static int start_broker(struct rsd_daemon *d, const struct rsd_config *cfg)
 	n = rsd_topics_wanted(cfg, want, RSD_TOPICS_MAX);
 	for (size_t i = 0; i < n; i++)
 		topics[i] = want[i].name;
-	int r = rsd_broker_new(RSD_EMBEDDED_BROKERS, (int)cfg->partitions, topics, n, 0, err,
+	int rc = rsd_broker_new(RSD_EMBEDDED_BROKERS, (int)cfg->partitions, topics, n, 0, err,
 			       sizeof err, &d->broker);
-	if (r < 0) {
+	if (rc < 0) {
 		rsd_log(LOG_ERR, "Cannot start the embedded broker: %s", err);
-		return r;
+		return rc;
 	}
 	d->bootstrap = strdup(rsd_broker_bootstrap(d->broker));
 	if (!d->bootstrap)
@@ -102,20 +102,20 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 	struct rsd_delivery_marks marks;
 	char err[512] = "";
 	struct rsd_sink *sink = NULL;
-	int r;
+	int rc;
 
-	r = rsd_ring_new(cfg->ring_capacity, &d->ring);
-	if (r == 0)
-		r = rsd_ring_set_max_bytes(d->ring, cfg->ring_max_bytes);
-	if (r < 0)
-		return r;
+	rc = rsd_ring_new(cfg->ring_capacity, &d->ring);
+	if (rc == 0)
+		rc = rsd_ring_set_max_bytes(d->ring, cfg->ring_max_bytes);
+	if (rc < 0)
+		return rc;
 	/* Before the producer asks for its topics (see topics.c): the check
 	 * creates the missing ones first, unless no broker answers yet. */
 	d->topics_reported = false;
-	r = rsd_topics_start(cfg, d->bootstrap, d->wake_fd, err, sizeof err, &d->topics);
-	if (r < 0) {
+	rc = rsd_topics_start(cfg, d->bootstrap, d->wake_fd, err, sizeof err, &d->topics);
+	if (rc < 0) {
 		rsd_log(LOG_ERR, "Cannot start the Kafka topic check: %s", err);
-		return r;
+		return rc;
 	}
 	/* The wait is bounded below WatchdogSec=30, but a reload may already
 	 * have spent a drain: the main thread is busy, not stuck. */
@@ -124,15 +124,15 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 	if (rsd_topics_wait(d->topics, RSD_TOPICS_WAIT_MS))
 		daemon_report_topics(d);
 	marks = rsd_state_delivery_marks(d->state);
-	r = rsd_producer_new(cfg, d->bootstrap, d->ring, &marks, d->wake_fd, err, sizeof err,
+	rc = rsd_producer_new(cfg, d->bootstrap, d->ring, &marks, d->wake_fd, err, sizeof err,
 			     &d->producer);
-	if (r < 0) {
+	if (rc < 0) {
 		rsd_log(LOG_ERR, "Cannot create the Kafka producer: %s", err);
-		return r;
+		return rc;
 	}
-	r = rsd_producer_start(d->producer);
-	if (r < 0)
-		return r;
+	rc = rsd_producer_start(d->producer);
+	if (rc < 0)
+		return rc;
 	d->crawl_pending = true;
 	d->pending_since_usec = rsd_now_usec(CLOCK_MONOTONIC);
 	d->pending_warned_usec = 0;
@@ -141,27 +141,27 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 	d->ring_records = 0;
 	if (!cfg->consumer_enabled)
 		return 0;
-	r = rsd_sink_new(cfg->sink, cfg->identifier, cfg->calorie_threshold, NULL, &sink);
-	if (r < 0) {
+	rc = rsd_sink_new(cfg->sink, cfg->identifier, cfg->calorie_threshold, NULL, &sink);
+	if (rc < 0) {
 		rsd_log(LOG_ERR, "Cannot open the %s sink: %s",
-			cfg->sink == RSD_SINK_STDOUT ? "stdout" : "journal", strerror(-r));
-		return r;
+			cfg->sink == RSD_SINK_STDOUT ? "stdout" : "journal", strerror(-rc));
+		return rc;
 	}
 	/* The consumer owns the sink from here on, even on failure. */
-	r = rsd_consumer_new(cfg, d->bootstrap, sink, d->wake_fd, err, sizeof err, &d->consumer);
-	if (r < 0) {
+	rc = rsd_consumer_new(cfg, d->bootstrap, sink, d->wake_fd, err, sizeof err, &d->consumer);
+	if (rc < 0) {
 		rsd_log(LOG_ERR, "Cannot create the Kafka consumer: %s", err);
-		return r;
+		return rc;
 	}
 	return rsd_consumer_start(d->consumer);
 }
 
 static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
 {
-	int r = rsd_scraper_new(cfg, d->ring, d->state, d->wake_fd, &d->scraper);
-	if (r < 0) {
-		rsd_log(LOG_ERR, "Cannot create the scraper pool: %s", strerror(-r));
-		return r;
+	int rc = rsd_scraper_new(cfg, d->ring, d->state, d->wake_fd, &d->scraper);
+	if (rc < 0) {
+		rsd_log(LOG_ERR, "Cannot create the scraper pool: %s", strerror(-rc));
+		return rc;
 	}
 	rsd_scraper_set_once(d->scraper, d->opt->once);
 	rsd_scraper_set_failure_cb(d->scraper, daemon_log_page_failure, d);
@@ -381,11 +381,11 @@ static int start_metrics(struct rsd_daemon *d, const char *listen_at, struct rsd
 	if (rsd_config_parse_listen(listen_at, &addr, &len, err, sizeof err) < 0)
 		return -EINVAL;
 	int fd = rsd_metrics_listen((const struct sockaddr *)&addr, len);
-	int r = fd < 0 ? fd : rsd_metrics_start(fd, out);
-	if (r < 0) {
+	int rc = fd < 0 ? fd : rsd_metrics_start(fd, out);
+	if (rc < 0) {
 		rsd_log(LOG_ERR, "Cannot serve metrics on %s ([metrics] listen): %s", listen_at,
-			strerror(-r));
-		return r;
+			strerror(-rc));
+		return rc;
 	}
 	rsd_log(LOG_INFO, "Metrics endpoint listening on http://%s/metrics (and /healthz)",
 		listen_at);
@@ -781,28 +781,28 @@ static int make_directories(const char *path, mode_t mode)
 	char *copy = strdup(path);
 	if (!copy)
 		return -ENOMEM;
-	int r = 0;
-	for (char *slash = copy + 1; r == 0; slash++) {
+	int rc = 0;
+	for (char *slash = copy + 1; rc == 0; slash++) {
 		bool last = *slash == '\0';
 		if (*slash != '/' && !last)
 			continue;
 		*slash = '\0';
 		if (mkdir(copy, mode) < 0 && errno != EEXIST)
-			r = -errno;
+			rc = -errno;
 		if (last)
 			break;
 		*slash = '/';
 	}
 	free(copy);
-	return r;
+	return rc;
 }
 
 static int start_pipeline(struct rsd_daemon *d)
 {
-	int r = make_directories(d->cfg->state_dir, 0750);
-	if (r == 0)
-		r = rsd_state_open(d->cfg->state_dir, &d->state);
-	if (r == -EWOULDBLOCK) {
+	int rc = make_directories(d->cfg->state_dir, 0750);
+	if (rc == 0)
+		rc = rsd_state_open(d->cfg->state_dir, &d->state);
+	if (rc == -EWOULDBLOCK) {
 		/* Two daemons on one state directory would compact (rename) the
 		 * log under each other and lose delivered marks. */
 		char holder[24] = "unknown";
@@ -812,16 +812,16 @@ static int start_pipeline(struct rsd_daemon *d)
 		rsd_log(LOG_ERR, "The state directory %s is in use by another process (pid %s); exiting",
 			d->cfg->state_dir, holder);
 		d->exit_code = RSD_EXIT_TEMPFAIL;
-		return r;
+		return rc;
 	}
-	if (r < 0) {
+	if (rc < 0) {
 		rsd_log(LOG_ERR, "Cannot open the crawl state in %s: %s", d->cfg->state_dir,
-			strerror(-r));
-		return r;
+			strerror(-rc));
+		return rc;
 	}
 	/* The scraper starts once the cluster is known (start_crawl_when_identified). */
-	if ((r = start_broker(d, d->cfg)) < 0 || (r = start_kafka(d, d->cfg)) < 0)
-		return r;
+	if ((rc = start_broker(d, d->cfg)) < 0 || (rc = start_kafka(d, d->cfg)) < 0)
+		return rc;
 	return 0;
 }
 
@@ -912,17 +912,17 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
 		d.watchdog_usec = 0;
 
-	int r = rsd_refusal_table_new(RSD_REFUSAL_REPORTS, &d.refusals);
-	if (r == 0)
-		r = rsd_host_stats_new(RSD_METRICS_HOSTS, &d.hosts);
-	if (r < 0) {
-		rsd_log(LOG_ERR, "Cannot allocate the refusal and host tables: %s", strerror(-r));
+	int rc = rsd_refusal_table_new(RSD_REFUSAL_REPORTS, &d.refusals);
+	if (rc == 0)
+		rc = rsd_host_stats_new(RSD_METRICS_HOSTS, &d.hosts);
+	if (rc < 0) {
+		rsd_log(LOG_ERR, "Cannot allocate the refusal and host tables: %s", strerror(-rc));
 		daemon_free(&d);
 		return RSD_EXIT_FAILURE;
 	}
-	r = open_event_fds(&d);
-	if (r < 0) {
-		rsd_log(LOG_ERR, "Cannot set up signal handling: %s", strerror(-r));
+	rc = open_event_fds(&d);
+	if (rc < 0) {
+		rsd_log(LOG_ERR, "Cannot set up signal handling: %s", strerror(-rc));
 		daemon_free(&d);
 		return RSD_EXIT_FAILURE;
 	}
@@ -949,9 +949,9 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	daemon_notify_status(&d);
 	publish_metrics(&d);
 
-	r = run_loop(&d);
-	if (r < 0) {
-		rsd_log(LOG_ERR, "Main loop failed: %s", strerror(-r));
+	rc = run_loop(&d);
+	if (rc < 0) {
+		rsd_log(LOG_ERR, "Main loop failed: %s", strerror(-rc));
 		d.exit_code = RSD_EXIT_FAILURE;
 	}
 	stop_pipeline(&d);

@@ -91,12 +91,12 @@ static int check_config(const char *path)
 	struct rsd_config *cfg = NULL;
 	struct rsd_config_diag diag = { 0 };
 
-	int r = rsd_config_load(path, &cfg, &diag);
+	int rc = rsd_config_load(path, &cfg, &diag);
 	for (size_t i = 0; i < diag.n; i++)
 		fprintf(stderr, "%s\n", diag.messages[i]);
 	rsd_config_diag_clear(&diag);
 	rsd_config_free(cfg);
-	if (r < 0)
+	if (rc < 0)
 		return RSD_EXIT_CONFIG;
 	fprintf(stderr, "%s: configuration OK\n", path);
 	return RSD_EXIT_OK;
@@ -169,17 +169,17 @@ static int extract_one(rsd_extractor *x, const char *path, const char *url)
 	char *html = NULL, *page_url = NULL, *json = NULL;
 	size_t len = 0;
 	struct rsd_extract_result res = { 0 };
-	int r = read_file(path, &html, &len);
+	int rc = read_file(path, &html, &len);
 
-	if (r < 0) {
-		fprintf(stderr, "recipe-scraperd: %s: %s\n", path, strerror(-r));
+	if (rc < 0) {
+		fprintf(stderr, "recipe-scraperd: %s: %s\n", path, strerror(-rc));
 		puts("{}");
 		return RSD_EXIT_DATAERR;
 	}
 	page_url = page_url_for(path, url);
-	r = page_url ? rsd_extract(x, html, len, page_url, NULL, 0, &res) : -ENOMEM;
-	if (r < 0) {
-		fprintf(stderr, "recipe-scraperd: %s: extraction failed: %s\n", path, strerror(-r));
+	rc = page_url ? rsd_extract(x, html, len, page_url, NULL, 0, &res) : -ENOMEM;
+	if (rc < 0) {
+		fprintf(stderr, "recipe-scraperd: %s: extraction failed: %s\n", path, strerror(-rc));
 		puts("{}");
 	} else {
 		json = res.record ? cJSON_PrintUnformatted(res.record) : NULL;
@@ -189,7 +189,7 @@ static int extract_one(rsd_extractor *x, const char *path, const char *url)
 	rsd_extract_result_clear(&res);
 	free(page_url);
 	free(html);
-	return r < 0 ? RSD_EXIT_DATAERR : RSD_EXIT_OK;
+	return rc < 0 ? RSD_EXIT_DATAERR : RSD_EXIT_OK;
 }
 
 static int cmd_extract(int argc, char **argv)

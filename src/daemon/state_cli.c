@@ -88,9 +88,9 @@ static int parse_forget(int argc, char **argv, struct forget *f)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ 0 },
 	};
-	int c, r = 0;
+	int c, rc = 0;
 	optind = 1;
-	while (r == 0 && (c = getopt_long(argc, argv, "c:nq", opts, NULL)) != -1) {
+	while (rc == 0 && (c = getopt_long(argc, argv, "c:nq", opts, NULL)) != -1) {
 		if (c == 'c')
 			f->config_path = optarg;
 		else if (c == 'n')
@@ -98,24 +98,24 @@ static int parse_forget(int argc, char **argv, struct forget *f)
 		else if (c == 'q')
 			f->quiet = true;
 		else if (c == 'H' || c == 'u' || c == 'a')
-			r = choose(f, c == 'H' ? FORGET_HOST : c == 'u' ? FORGET_URL : FORGET_ALL, optarg);
+			rc = choose(f, c == 'H' ? FORGET_HOST : c == 'u' ? FORGET_URL : FORGET_ALL, optarg);
 		else if (optopt && strchr("cHu", optopt))
-			r = rsd_usage_error("state forget: option '%s' requires an argument", argv[optind - 1]);
+			rc = rsd_usage_error("state forget: option '%s' requires an argument", argv[optind - 1]);
 		else
-			r = rsd_usage_error("state forget: unrecognized option '%s'", argv[optind - 1]);
+			rc = rsd_usage_error("state forget: unrecognized option '%s'", argv[optind - 1]);
 	}
-	if (r == 0 && optind < argc)
-		r = rsd_usage_error("state forget: unexpected argument '%s'", argv[optind]);
-	if (r == 0 && f->what == FORGET_NONE)
-		r = rsd_usage_error("state forget: %s", "say what to forget: --host HOST, --url REGEX or --all");
-	return r;
+	if (rc == 0 && optind < argc)
+		rc = rsd_usage_error("state forget: unexpected argument '%s'", argv[optind]);
+	if (rc == 0 && f->what == FORGET_NONE)
+		rc = rsd_usage_error("state forget: %s", "say what to forget: --host HOST, --url REGEX or --all");
+	return rc;
 }
 
 /* Opens the configured state; an exit code when that is not possible. */
 static int open_state(const char *dir, struct rsd_state **st)
 {
-	int r = rsd_state_open(dir, st);
-	if (r == -EWOULDBLOCK) {
+	int rc = rsd_state_open(dir, st);
+	if (rc == -EWOULDBLOCK) {
 		long pid = (long)rsd_state_lock_holder(dir);
 		fprintf(stderr,
 			"recipe-scraperd: state forget: the state directory %s is in use by another "
@@ -123,9 +123,9 @@ static int open_state(const char *dir, struct rsd_state **st)
 			dir, pid);
 		return RSD_EXIT_TEMPFAIL;
 	}
-	if (r < 0) {
+	if (rc < 0) {
 		fprintf(stderr, "recipe-scraperd: state forget: cannot open the crawl state in %s: %s\n",
-			dir, strerror(-r));
+			dir, strerror(-rc));
 		return RSD_EXIT_FAILURE;
 	}
 	return RSD_EXIT_OK;

@@ -246,7 +246,7 @@ static int build_recipe(const struct rsd_sink *sink, const struct rsd_sink_messa
 	bool bad = false, alert;
 	const char *title = opt_string(e->doc, "title", &bad);
 	const char *host = opt_string(e->doc, "host", &bad);
-	int r;
+	int rc;
 
 	if (bad || (cal && !cJSON_IsNull(cal) && !cJSON_IsNumber(cal))) {
 		snprintf(why, whylen, "title, host or calories of the wrong type");
@@ -263,12 +263,12 @@ static int build_recipe(const struct rsd_sink *sink, const struct rsd_sink_messa
 	alert = cJSON_IsNumber(cal) && cal->valuedouble > sink->calorie_threshold;
 	if (cJSON_IsNumber(cal)) {
 		format_number(cal->valuedouble, e->calories, sizeof(e->calories));
-		r = asprintf(&e->message, "%s: %.*s — %s kcal — %.*s",
+		rc = asprintf(&e->message, "%s: %.*s — %s kcal — %.*s",
 			     alert ? "High-calorie recipe" : "Recipe", tlen, shown, e->calories, ulen, url);
 	} else {
-		r = asprintf(&e->message, "Recipe: %.*s — %.*s", tlen, shown, ulen, url);
+		rc = asprintf(&e->message, "Recipe: %.*s — %.*s", tlen, shown, ulen, url);
 	}
-	if (r < 0) {
+	if (rc < 0) {
 		e->message = NULL;
 		return -ENOMEM;
 	}
@@ -293,14 +293,14 @@ int rsd_sink_entry_build(const struct rsd_sink *sink, const struct rsd_sink_mess
 {
 	char why[160];
 	const char *invalid;
-	int r;
+	int rc;
 
 	memset(e, 0, sizeof(*e));
 	invalid = parse_record(msg, e, why, sizeof(why));
 	if (!invalid) {
-		r = build_recipe(sink, msg, e, why, sizeof(why));
-		if (r <= 0)
-			return r;
+		rc = build_recipe(sink, msg, e, why, sizeof(why));
+		if (rc <= 0)
+			return rc;
 		invalid = why;
 		free(e->message);
 		e->message = NULL;
@@ -328,70 +328,70 @@ static bool is_utf8(const char *s, size_t len)
 
 static int json_string(struct buf *b, const char *s, size_t len)
 {
-	int r = buf_addc(b, '"');
+	int rc = buf_addc(b, '"');
 
-	for (size_t i = 0; i < len && r == 0; i++) {
+	for (size_t i = 0; i < len && rc == 0; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[8];
 
 		if (c == '"' || c == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)c;
-			r = buf_add(b, esc, 2);
+			rc = buf_add(b, esc, 2);
 		} else if (c < 0x20 || c == 0x7f) {
 			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			r = buf_add(b, esc, 6);
+			rc = buf_add(b, esc, 6);
 		} else {
-			r = buf_addc(b, (char)c);
+			rc = buf_addc(b, (char)c);
 		}
 	}
-	return r ? r : buf_addc(b, '"');
+	return rc ? rc : buf_addc(b, '"');
 }
 
 /* journalctl -o json writes values that are not UTF-8 as byte arrays. */
 static int json_bytes(struct buf *b, const char *s, size_t len)
 {
-	int r = buf_addc(b, '[');
+	int rc = buf_addc(b, '[');
 
-	for (size_t i = 0; i < len && r == 0; i++) {
+	for (size_t i = 0; i < len && rc == 0; i++) {
 		char num[8];
 		int n = snprintf(num, sizeof(num), "%s%u", i ? "," : "", (unsigned char)s[i]);
 
-		r = buf_add(b, num, (size_t)n);
+		rc = buf_add(b, num, (size_t)n);
 	}
-	return r ? r : buf_addc(b, ']');
+	return rc ? rc : buf_addc(b, ']');
 }
 
 static int format_json_line(struct buf *b, const struct rsd_sink_entry *e)
 {
-	int r = buf_addc(b, '{');
+	int rc = buf_addc(b, '{');
 
-	for (size_t i = 0; i < e->n && r == 0; i++) {
+	for (size_t i = 0; i < e->n && rc == 0; i++) {
 		const struct rsd_sink_field *f = &e->fields[i];
 
 		if (i)
-			r = buf_addc(b, ',');
-		if (r == 0)
-			r = json_string(b, f->name, strlen(f->name));
-		if (r == 0)
-			r = buf_addc(b, ':');
-		if (r == 0)
-			r = is_utf8(f->value, f->len) ? json_string(b, f->value, f->len)
+			rc = buf_addc(b, ',');
+		if (rc == 0)
+			rc = json_string(b, f->name, strlen(f->name));
+		if (rc == 0)
+			rc = buf_addc(b, ':');
+		if (rc == 0)
+			rc = is_utf8(f->value, f->len) ? json_string(b, f->value, f->len)
 						      : json_bytes(b, f->value, f->len);
 	}
-	if (r == 0)
-		r = buf_add(b, "}\n", 2);
-	return r;
+	if (rc == 0)
+		rc = buf_add(b, "}\n", 2);
+	return rc;
 }
 
 static int write_stdout(struct rsd_sink *sink, const struct rsd_sink_entry *e)
 {
-	int r;
+	int rc;
 
 	sink->line.len = 0;
-	r = format_json_line(&sink->line, e);
-	if (r < 0)
-		return r;
+	rc = format_json_line(&sink->line, e);
+	if (rc < 0)
+		return rc;
 	/* One fwrite of the whole line, then flush: a reader sees whole lines,
 	 * and the offset is stored only once the line left our buffer. */
 	clearerr(sink->out);
@@ -476,13 +476,13 @@ int rsd_sink_write(struct rsd_sink *sink, const struct rsd_sink_message *msg,
 		   enum rsd_sink_outcome *outcome)
 {
 	struct rsd_sink_entry e;
-	int r = rsd_sink_entry_build(sink, msg, &e);
+	int rc = rsd_sink_entry_build(sink, msg, &e);
 
-	if (r == 0) {
-		r = sink->kind == RSD_SINK_JOURNAL ? write_journal(sink, &e) : write_stdout(sink, &e);
-		if (r == 0 && outcome)
+	if (rc == 0) {
+		rc = sink->kind == RSD_SINK_JOURNAL ? write_journal(sink, &e) : write_stdout(sink, &e);
+		if (rc == 0 && outcome)
 			*outcome = e.outcome;
 	}
 	rsd_sink_entry_clear(&e);
-	return r;
+	return rc;
 }

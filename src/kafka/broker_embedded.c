@@ -214,21 +214,21 @@ static int listen_on(int port)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0) {
-		int r = -errno;
+		int rc = -errno;
 
 		close(fd);
-		return r;
+		return rc;
 	}
 	return fd;
 }
 
 static int start_forwarder(struct rsd_broker *b, int port, char *errbuf, size_t errlen)
 {
-	int r = resolve_first(b, rd_kafka_mock_cluster_bootstraps(b->mc));
+	int rc = resolve_first(b, rd_kafka_mock_cluster_bootstraps(b->mc));
 
-	if (r < 0) {
+	if (rc < 0) {
 		snprintf(errbuf, errlen, "cannot parse mock bootstrap servers");
-		return r;
+		return rc;
 	}
 	b->conns = calloc(FWD_MAX_CONNS, sizeof(*b->conns));
 	b->stop_fd = eventfd(0, EFD_CLOEXEC);
@@ -242,10 +242,10 @@ static int start_forwarder(struct rsd_broker *b, int port, char *errbuf, size_t 
 			 strerror(-b->listen_fd));
 		return b->listen_fd;
 	}
-	r = pthread_create(&b->thread, NULL, forwarder_main, b);
-	if (r) {
-		snprintf(errbuf, errlen, "cannot start forwarder: %s", strerror(r));
-		return -r;
+	rc = pthread_create(&b->thread, NULL, forwarder_main, b);
+	if (rc) {
+		snprintf(errbuf, errlen, "cannot start forwarder: %s", strerror(rc));
+		return -rc;
 	}
 	b->forwarding = true;
 	return 0;
@@ -304,7 +304,7 @@ int rsd_broker_new(int n_brokers, int partitions, const char *const *topics, siz
 		   int port, char *errbuf, size_t errlen, struct rsd_broker **out)
 {
 	struct rsd_broker *b;
-	int r;
+	int rc;
 
 	*out = NULL;
 	if (n_brokers < 1 || partitions < 1 || port < 0 || port > 65535) {
@@ -318,22 +318,22 @@ int rsd_broker_new(int n_brokers, int partitions, const char *const *topics, siz
 	}
 	b->listen_fd = b->stop_fd = -1;
 	b->n_brokers = n_brokers;
-	r = create_cluster(b, n_brokers, errbuf, errlen);
-	if (r == 0)
-		r = create_topics(b, n_brokers, partitions, topics, n_topics, errbuf, errlen);
-	if (r == 0 && port > 0)
-		r = start_forwarder(b, port, errbuf, errlen);
-	if (r == 0) {
+	rc = create_cluster(b, n_brokers, errbuf, errlen);
+	if (rc == 0)
+		rc = create_topics(b, n_brokers, partitions, topics, n_topics, errbuf, errlen);
+	if (rc == 0 && port > 0)
+		rc = start_forwarder(b, port, errbuf, errlen);
+	if (rc == 0) {
 		if (port > 0)
-			r = asprintf(&b->bootstrap, "127.0.0.1:%d", port) < 0 ? -ENOMEM : 0;
+			rc = asprintf(&b->bootstrap, "127.0.0.1:%d", port) < 0 ? -ENOMEM : 0;
 		else
-			r = (b->bootstrap = strdup(rd_kafka_mock_cluster_bootstraps(b->mc))) ? 0 : -ENOMEM;
-		if (r < 0)
+			rc = (b->bootstrap = strdup(rd_kafka_mock_cluster_bootstraps(b->mc))) ? 0 : -ENOMEM;
+		if (rc < 0)
 			b->bootstrap = NULL;
 	}
-	if (r < 0) {
+	if (rc < 0) {
 		rsd_broker_free(b);
-		return r;
+		return rc;
 	}
 	*out = b;
 	return 0;
@@ -493,7 +493,7 @@ int rsd_broker_command(struct rsd_broker *b, const char *line, char *errbuf, siz
 {
 	char *copy = strdup(line), *words[CMD_MAX_WORDS];
 	rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-	int n, r = 0;
+	int n, rc = 0;
 
 	if (!copy) {
 		snprintf(errbuf, errlen, "out of memory");
@@ -502,13 +502,13 @@ int rsd_broker_command(struct rsd_broker *b, const char *line, char *errbuf, siz
 	n = split_words(copy, words, CMD_MAX_WORDS);
 	if (n <= 0) {
 		snprintf(errbuf, errlen, n == 0 ? "empty command" : "too many words");
-		r = -EINVAL;
+		rc = -EINVAL;
 	} else if (!run_command(b, words, n, &err, errbuf, errlen)) {
-		r = -EINVAL;
+		rc = -EINVAL;
 	} else if (err) {
 		snprintf(errbuf, errlen, "%s: %s", rd_kafka_err2name(err), rd_kafka_err2str(err));
-		r = -EINVAL;
+		rc = -EINVAL;
 	}
 	free(copy);
-	return r;
+	return rc;
 }

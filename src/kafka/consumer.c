@@ -399,7 +399,7 @@ int rsd_consumer_new(const struct rsd_config *cfg, const char *bootstrap, struct
 		     int wake_fd, char *errbuf, size_t errlen, struct rsd_consumer **out)
 {
 	struct rsd_consumer *c;
-	int r;
+	int rc;
 
 	*out = NULL;
 	if (!sink || !bootstrap || cfg->topics.n == 0 || !cfg->group_id) {
@@ -421,17 +421,17 @@ int rsd_consumer_new(const struct rsd_config *cfg, const char *bootstrap, struct
 	c->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	c->first_topic = strdup(cfg->topics.items[0]);
 	if (c->stop_fd < 0 || !c->first_topic) {
-		r = c->first_topic ? -errno : -ENOMEM;
-		snprintf(errbuf, errlen, "consumer: %s", strerror(-r));
+		rc = c->first_topic ? -errno : -ENOMEM;
+		snprintf(errbuf, errlen, "consumer: %s", strerror(-rc));
 		rsd_consumer_free(c);
-		return r;
+		return rc;
 	}
-	r = create_client(c, cfg, bootstrap, errbuf, errlen);
-	if (r == 0)
-		r = subscribe(c, cfg, errbuf, errlen);
-	if (r < 0) {
+	rc = create_client(c, cfg, bootstrap, errbuf, errlen);
+	if (rc == 0)
+		rc = subscribe(c, cfg, errbuf, errlen);
+	if (rc < 0) {
 		rsd_consumer_free(c);
-		return r;
+		return rc;
 	}
 	*out = c;
 	return 0;
@@ -439,10 +439,10 @@ int rsd_consumer_new(const struct rsd_config *cfg, const char *bootstrap, struct
 
 int rsd_consumer_start(struct rsd_consumer *c)
 {
-	int r = pthread_create(&c->thread, NULL, consumer_main, c);
+	int rc = pthread_create(&c->thread, NULL, consumer_main, c);
 
-	if (r)
-		return -r;
+	if (rc)
+		return -rc;
 	/* Named for top -H, per-thread CPU in benchmarks and crash dumps. */
 	pthread_setname_np(c->thread, "rsd-consumer");
 	c->started = true;

@@ -457,7 +457,7 @@ static void *producer_main(void *arg)
 	identify(p);
 	for (;;) {
 		void *item = NULL;
-		int r = 0;
+		int rc = 0;
 
 		atomic_fetch_add(&p->stats.progress, 1);
 		serve_reports(p);
@@ -471,14 +471,14 @@ static void *producer_main(void *arg)
 		 * while librdkafka's queue is full a batch would hold up to
 		 * DRAIN_BATCH pages (with raw HTML) here instead of one. */
 		for (int i = 0; i < DRAIN_BATCH && may_take(p); i++) {
-			r = rsd_ring_sc_try_dequeue(p->ring, &item);
-			if (r < 0)
+			rc = rsd_ring_sc_try_dequeue(p->ring, &item);
+			if (rc < 0)
 				break;
 			produce_record(p, item); /* ownership: ring -> producer */
 		}
-		if (r == -EPIPE)
+		if (rc == -EPIPE)
 			break; /* closed and drained */
-		if (r == 0 || !rsd_ring_sc_arm(p->ring))
+		if (rc == 0 || !rsd_ring_sc_arm(p->ring))
 			continue; /* more work queued */
 		/* Bounded so `progress` moves once a second even when idle:
 		 * the daemon's watchdog tells a sleeping thread from a stuck one. */
@@ -562,7 +562,7 @@ int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ri
 		     struct rsd_producer **out)
 {
 	struct rsd_producer *p;
-	int r;
+	int rc;
 
 	*out = NULL;
 	if (!cfg->topic || !*cfg->topic || !bootstrap || !ring) {
@@ -594,15 +594,15 @@ int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ri
 	p->topic = strdup(cfg->topic);
 	p->bootstrap = strdup(bootstrap);
 	if (p->q_fd < 0 || p->stop_fd < 0 || !p->topic || !p->bootstrap) {
-		r = p->topic && p->bootstrap ? -errno : -ENOMEM;
-		snprintf(errbuf, errlen, "producer: %s", strerror(-r));
+		rc = p->topic && p->bootstrap ? -errno : -ENOMEM;
+		snprintf(errbuf, errlen, "producer: %s", strerror(-rc));
 		rsd_producer_free(p);
-		return r;
+		return rc;
 	}
-	r = create_client(p, cfg, bootstrap, errbuf, errlen);
-	if (r < 0) {
+	rc = create_client(p, cfg, bootstrap, errbuf, errlen);
+	if (rc < 0) {
 		rsd_producer_free(p);
-		return r;
+		return rc;
 	}
 	*out = p;
 	return 0;
@@ -610,10 +610,10 @@ int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ri
 
 int rsd_producer_start(struct rsd_producer *p)
 {
-	int r = pthread_create(&p->thread, NULL, producer_main, p);
+	int rc = pthread_create(&p->thread, NULL, producer_main, p);
 
-	if (r)
-		return -r;
+	if (rc)
+		return -rc;
 	pthread_setname_np(p->thread, "rsd-producer"); /* top -H, per-thread CPU */
 	p->started = true;
 	return 0;
@@ -748,9 +748,9 @@ bool rsd_producer_wait_settled(struct rsd_producer *p, uint64_t count, int timeo
 	/* The counters move before announce_settled() takes the lock, so a
 	 * check under the lock cannot miss the broadcast that follows. */
 	pthread_mutex_lock(&p->acked_lock);
-	int r = 0;
-	while (settled_count(p) < count && r != ETIMEDOUT)
-		r = pthread_cond_timedwait(&p->settled, &p->acked_lock, &until);
+	int rc = 0;
+	while (settled_count(p) < count && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&p->settled, &p->acked_lock, &until);
 	bool reached = settled_count(p) >= count;
 	pthread_mutex_unlock(&p->acked_lock);
 	return reached;

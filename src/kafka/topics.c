@@ -353,7 +353,7 @@ int rsd_topics_start(const struct rsd_config *cfg, const char *bootstrap, int wa
 		     char *errbuf, size_t errlen, struct rsd_topics **out)
 {
 	struct rsd_topics *t = calloc(1, sizeof(*t));
-	int r;
+	int rc;
 
 	*out = NULL;
 	if (!t) {
@@ -365,19 +365,19 @@ int rsd_topics_start(const struct rsd_config *cfg, const char *bootstrap, int wa
 	rsd_kafka_cond_init(&t->cond);
 	t->wake_fd = wake_fd;
 	t->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	r = t->stop_fd < 0 ? -errno : copy_wanted(t, cfg);
-	if (r == 0)
-		r = create_client(t, cfg, bootstrap, errbuf, errlen);
+	rc = t->stop_fd < 0 ? -errno : copy_wanted(t, cfg);
+	if (rc == 0)
+		rc = create_client(t, cfg, bootstrap, errbuf, errlen);
 	else
-		snprintf(errbuf, errlen, "topic check: %s", strerror(-r));
-	if (r == 0) {
-		r = -pthread_create(&t->thread, NULL, topics_main, t);
-		if (r < 0)
-			snprintf(errbuf, errlen, "topic check thread: %s", strerror(-r));
+		snprintf(errbuf, errlen, "topic check: %s", strerror(-rc));
+	if (rc == 0) {
+		rc = -pthread_create(&t->thread, NULL, topics_main, t);
+		if (rc < 0)
+			snprintf(errbuf, errlen, "topic check thread: %s", strerror(-rc));
 	}
-	if (r < 0) {
+	if (rc < 0) {
 		rsd_topics_free(t);
-		return r;
+		return rc;
 	}
 	t->started = true;
 	pthread_setname_np(t->thread, "rsd-topics");
@@ -397,11 +397,11 @@ const struct rsd_topic_result *rsd_topics_results(struct rsd_topics *t, size_t *
 bool rsd_topics_wait(struct rsd_topics *t, int timeout_ms)
 {
 	struct timespec until = rsd_kafka_deadline(timeout_ms);
-	int r = 0;
+	int rc = 0;
 
 	pthread_mutex_lock(&t->lock);
-	while (!t->settled && r != ETIMEDOUT)
-		r = pthread_cond_timedwait(&t->cond, &t->lock, &until);
+	while (!t->settled && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&t->cond, &t->lock, &until);
 	pthread_mutex_unlock(&t->lock);
 	return atomic_load_explicit(&t->done, memory_order_acquire);
 }

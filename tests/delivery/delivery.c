@@ -176,12 +176,12 @@ unsigned site_recipe_requests(const struct site *s, int64_t since_ms, unsigned *
 	if (counts)
 		memset(counts, 0, s->n * sizeof *counts);
 	for (size_t i = 0; i < n; i++) {
-		int r = site_recipe_of_path(s, log[i].path);
-		if (r < 0 || log[i].at_ms < since_ms)
+		int rc = site_recipe_of_path(s, log[i].path);
+		if (rc < 0 || log[i].at_ms < since_ms)
 			continue;
 		total++;
 		if (counts)
-			counts[r]++;
+			counts[rc]++;
 	}
 	free(log);
 	return total;
@@ -286,11 +286,11 @@ static void tally_line(struct tally *t, const struct site *s, const char *line)
 	ck_assert_msg(e != NULL, "sink line is not JSON: %.200s", line);
 	const cJSON *url = cJSON_GetObjectItemCaseSensitive(e, "RECIPE_URL");
 	const cJSON *part = cJSON_GetObjectItemCaseSensitive(e, "KAFKA_PARTITION");
-	int r = cJSON_IsString(url) ? site_recipe_of_url(s, url->valuestring) : -1;
-	if (r < 0)
+	int rc = cJSON_IsString(url) ? site_recipe_of_url(s, url->valuestring) : -1;
+	if (rc < 0)
 		t->foreign++;
 	else
-		t->count[r]++;
+		t->count[rc]++;
 	if (cJSON_IsString(part)) {
 		long p = strtol(part->valuestring, NULL, 10);
 		if (p >= 0 && p < 64)
@@ -415,11 +415,11 @@ void tally_broker_log(struct tally *t, const struct site *s, const struct broker
 		} else if (!m->err) {
 			char key[512];
 			snprintf(key, sizeof key, "%.*s", (int)m->key_len, (const char *)m->key);
-			int r = site_recipe_of_url(s, key);
-			if (r < 0)
+			int rc = site_recipe_of_url(s, key);
+			if (rc < 0)
 				t->foreign++;
 			else
-				t->count[r]++;
+				t->count[rc]++;
 			t->lines++;
 		}
 		rd_kafka_message_destroy(m);
@@ -445,9 +445,9 @@ unsigned state_delivered(const struct site *s, const char *state_dir, bool *deli
 		/* "A <cluster id> <topic> <hash> <url>": the URL is the last field. */
 		const char *last = strrchr(line, ' ');
 		if (line[0] == 'A' && line[1] == ' ' && last) {
-			int r = site_recipe_of_url(s, last + 1);
-			if (r >= 0 && !delivered[r]) {
-				delivered[r] = true;
+			int rc = site_recipe_of_url(s, last + 1);
+			if (rc >= 0 && !delivered[rc]) {
+				delivered[rc] = true;
 				n++;
 			}
 		}

@@ -561,9 +561,9 @@ static void assert_kcat_records(const struct site *s, const char *path)
 		value = strchr(headers, '\t');
 		ck_assert_msg(value != NULL, "kcat line: %s", line);
 		*value++ = '\0';
-		int r = site_recipe_of_url(s, key);
-		ck_assert_msg(r >= 0, "unknown key %s", key);
-		seen[r]++;
+		int rc = site_recipe_of_url(s, key);
+		ck_assert_msg(rc >= 0, "unknown key %s", key);
+		seen[rc]++;
 		ck_assert_msg(strstr(headers, "content-type=application/json") &&
 				      strstr(headers, "schema=1"),
 			      "headers: %s", headers);

@@ -681,10 +681,10 @@ static void *stress_produce(void *arg)
 	struct stress_producer *p = arg;
 
 	for (uint64_t i = 0; i < p->count; i++) {
-		int r = rsd_ring_mp_enqueue_wait(p->ring, stress_item(p->id, i));
+		int rc = rsd_ring_mp_enqueue_wait(p->ring, stress_item(p->id, i));
 
-		if (r) {
-			p->last_error = r;
+		if (rc) {
+			p->last_error = rc;
 			break;
 		}
 		p->accepted++;
@@ -704,11 +704,11 @@ static int dequeue_futex(rsd_ring *ring, void **item)
 static int dequeue_poll(rsd_ring *ring, void **item)
 {
 	for (int spins = 0; spins < 1000000; spins++) {
-		int r = rsd_ring_sc_try_dequeue(ring, item);
+		int rc = rsd_ring_sc_try_dequeue(ring, item);
 		bool woken;
 
-		if (r != -EAGAIN)
-			return r;
+		if (rc != -EAGAIN)
+			return rc;
 		if (!rsd_ring_sc_arm(ring))
 			continue;
 		woken = fd_readable(rsd_ring_sc_wait_fd(ring), WAIT_MS);
@@ -752,7 +752,7 @@ static void run_stress(size_t capacity, uint64_t per_producer, dequeue_fn dequeu
 	rsd_ring *ring = ring_new_ok(capacity);
 	char why[128] = "";
 	bool ok = true;
-	int r;
+	int rc;
 
 	for (unsigned i = 0; i < STRESS_PRODUCERS; i++) {
 		prod[i] = (struct stress_producer){ .ring = ring, .id = i, .count = per_producer };
@@ -763,8 +763,8 @@ static void run_stress(size_t capacity, uint64_t per_producer, dequeue_fn dequeu
 
 		if (received == (close_after ? close_after : total))
 			rsd_ring_close(ring);
-		r = dequeue(ring, &item);
-		if (r)
+		rc = dequeue(ring, &item);
+		if (rc)
 			break;
 		if (ok)
 			ok = stress_accept(next, item, why, sizeof(why));
@@ -776,7 +776,7 @@ static void run_stress(size_t capacity, uint64_t per_producer, dequeue_fn dequeu
 	for (unsigned i = 0; i < STRESS_PRODUCERS; i++)
 		ck_assert_int_eq(pthread_join(prod[i].thread, NULL), 0);
 	ck_assert_msg(ok, "%s", why);
-	ck_assert_int_eq(r, -EPIPE);
+	ck_assert_int_eq(rc, -EPIPE);
 	for (unsigned i = 0; i < STRESS_PRODUCERS; i++) {
 		/* Exactly the accepted items were delivered: none lost, none
 		 * delivered whose enqueue failed. */
@@ -903,7 +903,7 @@ START_TEST(test_no_lost_wakeups)
 	long sleeps_before = thread_sleeps();
 	char why[128] = "";
 	bool ok = true;
-	int r = 0;
+	int rc = 0;
 
 	for (unsigned i = 0; i < WAKE_PRODUCERS; i++) {
 		prod[i] = (struct wake_producer){ .ring = ring, .id = i };
@@ -914,8 +914,8 @@ START_TEST(test_no_lost_wakeups)
 		void *item = NULL;
 		unsigned id;
 
-		r = rsd_ring_sc_dequeue_wait(ring, &item, WAIT_MS);
-		if (r)
+		rc = rsd_ring_sc_dequeue_wait(ring, &item, WAIT_MS);
+		if (rc)
 			break;
 		ok = stress_accept(next, item, why, sizeof(why));
 		id = (unsigned)(value_of(item) >> 32) - 1;
@@ -929,7 +929,7 @@ START_TEST(test_no_lost_wakeups)
 		sem_destroy(&prod[i].acked);
 	}
 	ck_assert_msg(ok, "%s", why);
-	ck_assert_int_eq(r, 0);
+	ck_assert_int_eq(rc, 0);
 	for (unsigned i = 0; i < WAKE_PRODUCERS; i++) {
 		ck_assert_int_eq(prod[i].result, 0);
 		ck_assert_uint_eq(next[i], (uint64_t)WAKE_BURSTS * WAKE_BURST);
