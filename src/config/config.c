@@ -49,7 +49,6 @@
 
 #include <curl/curl.h>
 
-
 /* Dotted keys that have a key of their own: two ways to say one thing would
  * let them disagree. */
 static const struct {
@@ -71,23 +70,24 @@ static const struct {
 	const char *value; /* as rd_kafka_conf_get() reports it */
 	const char *why;
 } forced_properties[] = {
-	{ TO_PRODUCER, { "enable.idempotence", NULL }, "true",
+	{ TO_PRODUCER,
+	  { "enable.idempotence", NULL },
+	  "true",
 	  "must be true: the producer is always idempotent (no duplicate or reordered record "
 	  "from its retries); remove the line" },
-	{ TO_PRODUCER, { "acks", "request.required.acks", NULL }, "-1",
+	{ TO_PRODUCER,
+	  { "acks", "request.required.acks", NULL },
+	  "-1",
 	  "must be all: a record counts as delivered only once every in-sync replica has it; "
 	  "remove the line" },
-	{ TO_CONSUMER, { "enable.auto.offset.store", NULL }, "false",
+	{ TO_CONSUMER,
+	  { "enable.auto.offset.store", NULL },
+	  "false",
 	  "must be false: an offset is stored only after the record reached the journal "
 	  "(at least once); remove the line" },
 };
 
 /* ---------------------------------------------------------------- loader */
-
-
-
-
-
 
 static void diag_push(struct loader *ld, unsigned line, char *msg)
 {
@@ -143,8 +143,8 @@ static char *scrub(struct loader *ld, char *body)
 
 /* Records "NAME:LINE: [section.key: ]message" ("NAME: ..." when line is 0). */
 __attribute__((format(printf, 4, 0))) static void vreport(struct loader *ld, unsigned line,
-							 const struct key_spec *spec,
-							 const char *fmt, va_list ap)
+							  const struct key_spec *spec,
+							  const char *fmt, va_list ap)
 {
 	char *body = NULL, *msg = NULL;
 	if (vasprintf(&body, fmt, ap) < 0 || !(body = scrub(ld, body))) {
@@ -165,7 +165,7 @@ __attribute__((format(printf, 4, 0))) static void vreport(struct loader *ld, uns
 }
 
 __attribute__((format(printf, 3, 4))) void cfg_report(struct loader *ld, unsigned line,
-							 const char *fmt, ...)
+						      const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -308,7 +308,8 @@ void cfg_replace_string(char **field, char *value)
 static const struct section_spec *find_section(const char *name, size_t len)
 {
 	for (size_t i = 0; i < cfg_n_sections; i++)
-		if (strlen(cfg_section_specs[i].name) == len && memcmp(cfg_section_specs[i].name, name, len) == 0)
+		if (strlen(cfg_section_specs[i].name) == len &&
+		    memcmp(cfg_section_specs[i].name, name, len) == 0)
 			return &cfg_section_specs[i];
 	return NULL;
 }
@@ -316,7 +317,8 @@ static const struct section_spec *find_section(const char *name, size_t len)
 static const struct key_spec *find_key(const char *section, const char *key)
 {
 	for (size_t i = 0; i < N_KEYS; i++)
-		if (strcmp(cfg_key_specs[i].section, section) == 0 && strcmp(cfg_key_specs[i].key, key) == 0)
+		if (strcmp(cfg_key_specs[i].section, section) == 0 &&
+		    strcmp(cfg_key_specs[i].key, key) == 0)
 			return &cfg_key_specs[i];
 	return NULL;
 }
@@ -326,8 +328,8 @@ unsigned cfg_line_of(const struct loader *ld, const char *section, const char *k
 	return ld->key_line[find_key(section, key) - cfg_key_specs];
 }
 
-void cfg_apply_value(struct loader *ld, const struct key_spec *spec, const char *value,
-			bool append, unsigned line)
+void cfg_apply_value(struct loader *ld, const struct key_spec *spec, const char *value, bool append,
+		     unsigned line)
 {
 	struct field_ctx fc = {
 		.ld = ld,
@@ -391,7 +393,7 @@ static void check_forced(struct loader *ld, const char *key, const char *value, 
 			    !forced_value_kept(key, value, forced_properties[i].keys[0],
 					       forced_properties[i].value))
 				cfg_report(ld, line, "%s.%s: %s", ld->section->name, key,
-				       forced_properties[i].why);
+					   forced_properties[i].why);
 	}
 }
 
@@ -400,21 +402,23 @@ static void set_property(struct loader *ld, const char *key, const char *value, 
 	const struct section_spec *sec = ld->section;
 	if (sec->props == NO_AUX) {
 		cfg_report(ld, line,
-		       "%s.%s: unknown key (librdkafka properties belong in [kafka], [producer] or "
-		       "[consumer])",
-		       sec->name, key);
+			   "%s.%s: unknown key (librdkafka properties belong in [kafka], "
+			   "[producer] or "
+			   "[consumer])",
+			   sec->name, key);
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(owned_properties); i++)
 		if (strcmp(owned_properties[i].property, key) == 0) {
-			cfg_report(ld, line, "%s.%s: set %s instead", sec->name, key, owned_properties[i].instead);
+			cfg_report(ld, line, "%s.%s: set %s instead", sec->name, key,
+				   owned_properties[i].instead);
 			return;
 		}
 	struct rsd_kv_list *props = (void *)((char *)ld->cfg + sec->props);
 	struct rsd_kv *prev = (struct rsd_kv *)kv_find(props, key);
 	if (prev && prev->line >> LINE_BITS == ld->file) {
 		cfg_report(ld, line, "%s.%s: duplicate key (first set on line %u)", sec->name, key,
-		       prev->line & LINE_MASK);
+			   prev->line & LINE_MASK);
 		return;
 	}
 	char why[512] = "";
@@ -422,7 +426,8 @@ static void set_property(struct loader *ld, const char *key, const char *value, 
 		/* librdkafka ends some of its texts with a newline */
 		why[strcspn(why, "\r\n")] = '\0';
 		if (!ld->oom)
-			cfg_report(ld, line, "%s.%s: rejected by librdkafka: %s", sec->name, key, why);
+			cfg_report(ld, line, "%s.%s: rejected by librdkafka: %s", sec->name, key,
+				   why);
 		return;
 	}
 	check_forced(ld, key, value, line);
@@ -507,7 +512,8 @@ static bool resolve(struct loader *ld, unsigned line, const char *name, char **v
 		if (!valid_env_name(name))
 			cfg_report(ld, line, "${%s}: not a valid environment variable name", name);
 		else if (!env)
-			cfg_report(ld, line, "${%s}: environment variable %s is not set", name, name);
+			cfg_report(ld, line, "${%s}: environment variable %s is not set", name,
+				   name);
 		else
 			*value = cfg_oom_check(ld, strdup(env));
 		return *value != NULL;
@@ -518,15 +524,17 @@ static bool resolve(struct loader *ld, unsigned line, const char *name, char **v
 	if (rc == -EINVAL)
 		cfg_report(ld, line, "${%s}: not a valid credential name", name);
 	else if (rc == -ENOTDIR)
-		cfg_report(ld, line, "${%s}: CREDENTIALS_DIRECTORY is not set (LoadCredential= or "
-				 "SetCredential= in the unit provide it)", name);
+		cfg_report(ld, line,
+			   "${%s}: CREDENTIALS_DIRECTORY is not set (LoadCredential= or "
+			   "SetCredential= in the unit provide it)",
+			   name);
 	else if (rc == -ENOMEM)
 		ld->oom = true;
 	else if (rc == -EILSEQ)
 		cfg_report(ld, line, "${%s}: the credential contains a NUL byte", name);
 	else if (rc < 0)
 		cfg_report(ld, line, "${%s}: cannot read $CREDENTIALS_DIRECTORY/%s: %s", name, cred,
-		       strerror_r(-rc, buf, sizeof(buf)));
+			   strerror_r(-rc, buf, sizeof(buf)));
 	return rc == 0;
 }
 
@@ -630,9 +638,18 @@ struct parse_state {
 
 static void save_state(const struct loader *ld, struct parse_state *st)
 {
-	*st = (struct parse_state){ ld->name, ld->pos, ld->end, ld->lineno, ld->file, ld->section,
-				    ld->skip_keys, ld->have_prev_name, ld->is_continuation,
-				    ld->cont, ld->cont_spec, ld->cont_key };
+	*st = (struct parse_state){ ld->name,
+				    ld->pos,
+				    ld->end,
+				    ld->lineno,
+				    ld->file,
+				    ld->section,
+				    ld->skip_keys,
+				    ld->have_prev_name,
+				    ld->is_continuation,
+				    ld->cont,
+				    ld->cont_spec,
+				    ld->cont_key };
 }
 
 static void restore_state(struct loader *ld, const struct parse_state *st)
@@ -692,9 +709,11 @@ static bool open_included(struct loader *ld, const char *path, unsigned line, ch
 	else if (ld->n_files == MAX_FILES)
 		cfg_report(ld, line, "include: %s: more than %d files in all", path, MAX_FILES);
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		cfg_report(ld, line, "include: cannot open %s: %s", path, strerror_r(errno, buf, sizeof(buf)));
+		cfg_report(ld, line, "include: cannot open %s: %s", path,
+			   strerror_r(errno, buf, sizeof(buf)));
 	else if ((rc = read_all(fd, text, len, MAX_FILE_BYTES)) < 0 && rc != -ENOMEM)
-		cfg_report(ld, line, "include: cannot read %s: %s", path, strerror_r(-rc, buf, sizeof(buf)));
+		cfg_report(ld, line, "include: cannot read %s: %s", path,
+			   strerror_r(-rc, buf, sizeof(buf)));
 	if (fd >= 0)
 		close(fd);
 	ld->oom = ld->oom || rc == -ENOMEM;
@@ -741,7 +760,8 @@ static char *include_pattern(struct loader *ld, const char *pattern)
 		return cfg_oom_check(ld, strdup(pattern));
 	const char *slash = strrchr(ld->name, '/');
 	char *full = NULL;
-	if (asprintf(&full, "%.*s%s", slash ? (int)(slash - ld->name + 1) : 0, ld->name, pattern) < 0)
+	if (asprintf(&full, "%.*s%s", slash ? (int)(slash - ld->name + 1) : 0, ld->name, pattern) <
+	    0)
 		full = NULL;
 	return cfg_oom_check(ld, full);
 }
@@ -794,7 +814,8 @@ static void set_entry(struct loader *ld, const char *name, const char *value, un
 	if (ld->skip_keys)
 		return;
 	if (!ld->section) {
-		cfg_report(ld, line, "%s: key outside of any section (add a [section] line above it)", name);
+		cfg_report(ld, line,
+			   "%s: key outside of any section (add a [section] line above it)", name);
 		return;
 	}
 	const char *sec = ld->section->name;
@@ -810,13 +831,13 @@ static void set_entry(struct loader *ld, const char *name, const char *value, un
 	if (!spec) {
 		bool url_like = strcmp(name, "http") == 0 || strcmp(name, "https") == 0;
 		cfg_report(ld, line, "%s.%s: unknown key%s", sec, name,
-		       url_like ? " (a URL that continues a list must be indented)" : "");
+			   url_like ? " (a URL that continues a list must be indented)" : "");
 		return;
 	}
 	unsigned *first = &ld->key_line[spec - cfg_key_specs];
 	if (*first && *first >> LINE_BITS == ld->file) {
 		cfg_report(ld, line, "%s.%s: duplicate key (first set on line %u)", sec, name,
-		       *first & LINE_MASK);
+			   *first & LINE_MASK);
 		return;
 	}
 	/* Set in an earlier file (main or included): this one overrides it. */
@@ -838,8 +859,10 @@ static void continue_entry(struct loader *ld, const char *value, unsigned line)
 		cfg_apply_value(ld, ld->cont_spec, value, true, line);
 		break;
 	case CONT_REJECT:
-		cfg_report(ld, line, "%s%s%s: takes a single value; only lists continue on indented lines",
-		       ld->section ? ld->section->name : "", ld->section ? "." : "", ld->cont_key);
+		cfg_report(ld, line,
+			   "%s%s%s: takes a single value; only lists continue on indented lines",
+			   ld->section ? ld->section->name : "", ld->section ? "." : "",
+			   ld->cont_key);
 		ld->cont = CONT_IGNORE; /* once per key is enough */
 		break;
 	}
@@ -851,8 +874,9 @@ static void continue_entry(struct loader *ld, const char *value, unsigned line)
 static void unexpanded_entry(struct loader *ld, const char *name, unsigned line)
 {
 	ld->cont = CONT_IGNORE;
-	const struct key_spec *spec = ld->section && !ld->skip_keys ? find_key(ld->section->name, name)
-								     : NULL;
+	const struct key_spec *spec = ld->section && !ld->skip_keys
+					      ? find_key(ld->section->name, name)
+					      : NULL;
 	if (spec && !ld->key_line[spec - cfg_key_specs])
 		ld->key_line[spec - cfg_key_specs] = here(ld, line);
 	if (spec)
@@ -888,7 +912,8 @@ static const char *find_chars_or_comment(const char *s, const char *chars)
 {
 	bool was_space = false;
 	while (*s && (!chars || !strchr(chars, *s)) &&
-	       !(INI_ALLOW_INLINE_COMMENTS && was_space && strchr(INI_INLINE_COMMENT_PREFIXES, *s))) {
+	       !(INI_ALLOW_INLINE_COMMENTS && was_space &&
+		 strchr(INI_INLINE_COMMENT_PREFIXES, *s))) {
 		was_space = isspace((unsigned char)*s);
 		s++;
 	}
@@ -910,9 +935,10 @@ static void enter_section(struct loader *ld, const char *name, size_t len)
 	ld->skip_keys = ld->section == NULL;
 	if (!ld->section)
 		cfg_report(ld, ld->lineno,
-		       "unknown section [%.*s] (sections: daemon, scraper, ring, kafka, producer, consumer, "
-		       "journal, metrics)",
-		       (int)len, name);
+			   "unknown section [%.*s] (sections: daemon, scraper, ring, kafka, "
+			   "producer, consumer, "
+			   "journal, metrics)",
+			   (int)len, name);
 }
 
 /* Classifies the line as inih will; returns false for a line inih would
@@ -947,7 +973,7 @@ static bool check_line(struct loader *ld, const char *line)
 	const char *eq = find_chars_or_comment(start, "=:");
 	if (*eq != '=' && *eq != ':') {
 		cfg_report(ld, ld->lineno, "expected 'key = value'%s",
-		       start > line ? " (an indented line continues only a key's value)" : "");
+			   start > line ? " (an indented line continues only a key's value)" : "");
 		return false;
 	}
 	return true;
@@ -968,7 +994,8 @@ static char *read_line(char *buf, int size, void *stream)
 
 	bool ok = false;
 	if (size < 2 || len > (size_t)size - 2)
-		cfg_report(ld, ld->lineno, "line is longer than %d characters", size > 2 ? size - 2 : 0);
+		cfg_report(ld, ld->lineno, "line is longer than %d characters",
+			   size > 2 ? size - 2 : 0);
 	else if (memchr(line, '\0', len))
 		cfg_report(ld, ld->lineno, "line contains a NUL byte");
 	else
@@ -1161,8 +1188,9 @@ static bool kv_eq(const struct rsd_kv_list *a, const struct rsd_kv_list *b)
 bool rsd_config_kafka_changed(const struct rsd_config *a, const struct rsd_config *b)
 {
 	return !str_eq(a->brokers, b->brokers) || a->brokers_embedded != b->brokers_embedded ||
-	       !str_eq(a->kafka_debug, b->kafka_debug) || !kv_eq(&a->kafka_props, &b->kafka_props) ||
-	       !str_eq(a->topic, b->topic) || !str_eq(a->raw_topic, b->raw_topic) ||
+	       !str_eq(a->kafka_debug, b->kafka_debug) ||
+	       !kv_eq(&a->kafka_props, &b->kafka_props) || !str_eq(a->topic, b->topic) ||
+	       !str_eq(a->raw_topic, b->raw_topic) ||
 	       !kv_eq(&a->producer_props, &b->producer_props) ||
 	       a->consumer_enabled != b->consumer_enabled || !str_eq(a->group_id, b->group_id) ||
 	       !strv_eq(&a->topics, &b->topics) || a->calorie_threshold != b->calorie_threshold ||

@@ -43,68 +43,68 @@ struct rsd_config {
 	char *path; /* file it was read from */
 
 	/* [daemon] */
-	char *state_dir;              /* default /var/lib/recipe-scraperd */
-	unsigned shutdown_timeout_s;  /* default 30, 1..3600 */
-	bool watchdog;                /* default on */
-	int log_level;                /* syslog priority (LOG_*): less important lines are not
+	char *state_dir; /* default /var/lib/recipe-scraperd */
+	unsigned shutdown_timeout_s; /* default 30, 1..3600 */
+	bool watchdog; /* default on */
+	int log_level; /* syslog priority (LOG_*): less important lines are not
 				       * written; default LOG_INFO */
 
 	/* [scraper] */
-	struct rsd_strv start_urls;    /* absolute http(s) URLs, at least one */
+	struct rsd_strv start_urls; /* absolute http(s) URLs, at least one */
 	struct rsd_strv allowed_hosts; /* lower-case host names; default: hosts of start_urls */
-	char *follow;                  /* regex (POSIX extended) or NULL = follow every in-scope link */
-	regex_t follow_re;             /* compiled when follow != NULL */
-	char *recipe;                  /* regex or NULL = any page with a recipe */
+	char *follow; /* regex (POSIX extended) or NULL = follow every in-scope link */
+	regex_t follow_re; /* compiled when follow != NULL */
+	char *recipe; /* regex or NULL = any page with a recipe */
 	regex_t recipe_re;
-	unsigned threads;                  /* default 2, 1..64 */
-	unsigned max_connections;          /* default 32, 1..1024 (all hosts, whole pool) */
+	unsigned threads; /* default 2, 1..64 */
+	unsigned max_connections; /* default 32, 1..1024 (all hosts, whole pool) */
 	unsigned max_connections_per_host; /* default 2, 1..64 */
-	unsigned delay_ms;                 /* default 1000, 0..600000 (per host) */
-	unsigned max_depth;                /* default 5, 0..1000 (start URLs are depth 0) */
-	uint64_t max_pages;                /* default 0 = unlimited */
-	uint32_t max_queued;               /* URLs in the frontier, default 1000000 */
-	uint32_t max_queued_per_host;      /* of them per host, default 100000 */
-	char *user_agent;                  /* default "recipe-scraperd/VERSION (+https://...)" */
-	unsigned timeout_s;                /* default 30, 1..3600 (whole transfer) */
-	uint64_t max_page_bytes;           /* default 10 MiB, 1 KiB .. 1 GiB */
-	bool robots;                       /* default on */
-	enum rsd_sitemaps sitemaps;        /* default off: robots.txt Sitemap: lines are not read */
-	struct rsd_strv sitemap_urls;      /* sitemaps read in every round; default none */
-	bool follow_from_recipes;          /* default off: a recipe page's links are not followed */
-	bool allow_private_addresses;      /* default off */
-	bool dedup_canonical;              /* default on: one record per canonical URL */
-	unsigned recrawl_interval_s;       /* default 86400, 0 = never */
-	unsigned refresh_interval_s;       /* delivered pages: default 86400, 0 = never */
-	unsigned max_retries;              /* default 3, 0..10 (transient failures) */
-	unsigned retry_backoff_ms;         /* default 1000, 10..600000 (first retry; doubles) */
+	unsigned delay_ms; /* default 1000, 0..600000 (per host) */
+	unsigned max_depth; /* default 5, 0..1000 (start URLs are depth 0) */
+	uint64_t max_pages; /* default 0 = unlimited */
+	uint32_t max_queued; /* URLs in the frontier, default 1000000 */
+	uint32_t max_queued_per_host; /* of them per host, default 100000 */
+	char *user_agent; /* default "recipe-scraperd/VERSION (+https://...)" */
+	unsigned timeout_s; /* default 30, 1..3600 (whole transfer) */
+	uint64_t max_page_bytes; /* default 10 MiB, 1 KiB .. 1 GiB */
+	bool robots; /* default on */
+	enum rsd_sitemaps sitemaps; /* default off: robots.txt Sitemap: lines are not read */
+	struct rsd_strv sitemap_urls; /* sitemaps read in every round; default none */
+	bool follow_from_recipes; /* default off: a recipe page's links are not followed */
+	bool allow_private_addresses; /* default off */
+	bool dedup_canonical; /* default on: one record per canonical URL */
+	unsigned recrawl_interval_s; /* default 86400, 0 = never */
+	unsigned refresh_interval_s; /* delivered pages: default 86400, 0 = never */
+	unsigned max_retries; /* default 3, 0..10 (transient failures) */
+	unsigned retry_backoff_ms; /* default 1000, 10..600000 (first retry; doubles) */
 
 	/* [ring] */
 	uint32_t ring_capacity; /* default 1024, power of two 2..2^20 */
 	uint64_t ring_max_bytes; /* default 64 MiB, 1 MiB .. 1 GiB */
 
 	/* [kafka] */
-	char *brokers;        /* "host:port,..." or "embedded" (default localhost:9092) */
+	char *brokers; /* "host:port,..." or "embedded" (default localhost:9092) */
 	bool brokers_embedded;
-	char *kafka_debug;    /* librdkafka debug contexts, NULL = none */
+	char *kafka_debug; /* librdkafka debug contexts, NULL = none */
 	struct rsd_kv_list kafka_props; /* dotted keys: both clients */
 
 	/* [producer] */
-	char *topic;     /* default parsed_recipes */
+	char *topic; /* default parsed_recipes */
 	char *raw_topic; /* default raw_recipes; NULL when set empty (off) */
-	unsigned partitions;         /* default 6, 1..10000: of the topics the daemon creates */
+	unsigned partitions; /* default 6, 1..10000: of the topics the daemon creates */
 	unsigned replication_factor; /* default 0 = the broker's default, 1..32767 */
 	struct rsd_kv_list producer_props;
 
 	/* [consumer] */
-	bool consumer_enabled;     /* default on */
-	char *group_id;            /* default recipe-scraperd */
-	struct rsd_strv topics;    /* default: [producer] topic */
-	double calorie_threshold;  /* default 200, >= 0 */
+	bool consumer_enabled; /* default on */
+	char *group_id; /* default recipe-scraperd */
+	struct rsd_strv topics; /* default: [producer] topic */
+	double calorie_threshold; /* default 200, >= 0 */
 	struct rsd_kv_list consumer_props;
 
 	/* [journal] */
 	enum rsd_sink_kind sink; /* default auto */
-	char *identifier;        /* default recipe-scraperd */
+	char *identifier; /* default recipe-scraperd */
 
 	/* [metrics] */
 	char *metrics_listen; /* "HOST:PORT" of the HTTP endpoint, NULL = off (default) */
@@ -149,11 +149,11 @@ bool rsd_config_kafka_changed(const struct rsd_config *a, const struct rsd_confi
 struct rsd_config_key_info {
 	const char *section;
 	const char *key;
-	const char *type;          /* "string", "bool", "uint", "size", "regex", "url-list", ... */
+	const char *type; /* "string", "bool", "uint", "size", "regex", "url-list", ... */
 	const char *default_value; /* as written in the file, "" for empty */
 	const char *doc;
 	const char *values; /* accepted values, e.g. "1..64", "1K..1G", "on|off" */
-	bool required;      /* no default: the file must set it */
+	bool required; /* no default: the file must set it */
 };
 const struct rsd_config_key_info *rsd_config_keys(size_t *n);
 

@@ -25,7 +25,6 @@
 
 #include <curl/curl.h>
 
-
 /* ---------------------------------------------------------------- after parsing */
 
 void cfg_apply_defaults(struct loader *ld)
@@ -40,15 +39,18 @@ void cfg_check_required(struct loader *ld)
 	for (size_t i = 0; i < N_KEYS; i++) {
 		const struct key_spec *spec = &cfg_key_specs[i];
 		if (!spec->def && !ld->key_line[i]) {
-			cfg_report(ld, 0, "%s.%s: required key is missing", spec->section, spec->key);
+			cfg_report(ld, 0, "%s.%s: required key is missing", spec->section,
+				   spec->key);
 			continue;
 		}
 		/* An empty list after bad items would be the same error twice. */
 		if (cfg_kinds[spec->kind].is_list && spec->kind != K_BROKERS && !ld->key_bad[i]) {
 			const struct rsd_strv *v = (void *)((char *)ld->cfg + spec->offset);
 			if (v->n < spec->min)
-				cfg_report(ld, ld->key_line[i], "%s.%s: needs at least %" PRIu64 " value%s",
-				       spec->section, spec->key, spec->min, spec->min == 1 ? "" : "s");
+				cfg_report(ld, ld->key_line[i],
+					   "%s.%s: needs at least %" PRIu64 " value%s",
+					   spec->section, spec->key, spec->min,
+					   spec->min == 1 ? "" : "s");
 		}
 	}
 }
@@ -78,8 +80,9 @@ void cfg_check_hosts(struct loader *ld)
 				ld->oom = true;
 		} else {
 			cfg_report(ld, cfg_line_of(ld, "scraper", "start_urls"),
-			       "scraper.start_urls: host '%s' of %s is not in scraper.allowed_hosts", host,
-			       cfg->start_urls.items[i]);
+				   "scraper.start_urls: host '%s' of %s is not in "
+				   "scraper.allowed_hosts",
+				   host, cfg->start_urls.items[i]);
 			free(host);
 		}
 	}
@@ -94,8 +97,9 @@ void cfg_check_sitemaps(struct loader *ld)
 	if (cfg->sitemaps == RSD_SITEMAPS_ROBOTS && !cfg->robots) {
 		unsigned line = cfg_line_of(ld, "scraper", "sitemaps");
 		cfg_report(ld, line ? line : cfg_line_of(ld, "scraper", "robots"),
-		       "scraper.sitemaps: 'robots' needs scraper.robots = on (robots.txt is not read "
-		       "otherwise); list the sitemaps in scraper.sitemap_urls instead");
+			   "scraper.sitemaps: 'robots' needs scraper.robots = on (robots.txt is "
+			   "not read "
+			   "otherwise); list the sitemaps in scraper.sitemap_urls instead");
 	}
 	/* Without allowed_hosts (start_urls missing, reported already) there
 	 * is nothing to check against. */
@@ -105,8 +109,9 @@ void cfg_check_sitemaps(struct loader *ld)
 			return;
 		if (!cfg_strv_contains(&cfg->allowed_hosts, host))
 			cfg_report(ld, cfg_line_of(ld, "scraper", "sitemap_urls"),
-			       "scraper.sitemap_urls: host '%s' of %s is not in scraper.allowed_hosts",
-			       host, cfg->sitemap_urls.items[i]);
+				   "scraper.sitemap_urls: host '%s' of %s is not in "
+				   "scraper.allowed_hosts",
+				   host, cfg->sitemap_urls.items[i]);
 		free(host);
 	}
 }
@@ -116,9 +121,10 @@ void cfg_check_limits(struct loader *ld)
 	const struct rsd_config *cfg = ld->cfg;
 	if (cfg->max_connections_per_host > cfg->max_connections) {
 		unsigned line = cfg_line_of(ld, "scraper", "max_connections_per_host");
-		cfg_report(ld, line ? line : cfg_line_of(ld, "scraper", "max_connections"),
-		       "scraper.max_connections_per_host: %u exceeds scraper.max_connections (%u)",
-		       cfg->max_connections_per_host, cfg->max_connections);
+		cfg_report(
+			ld, line ? line : cfg_line_of(ld, "scraper", "max_connections"),
+			"scraper.max_connections_per_host: %u exceeds scraper.max_connections (%u)",
+			cfg->max_connections_per_host, cfg->max_connections);
 	}
 }
 
@@ -128,15 +134,15 @@ void cfg_check_kafka(struct loader *ld)
 	cfg->brokers_embedded = cfg->brokers && strcmp(cfg->brokers, "embedded") == 0;
 	if (cfg->brokers && !cfg->brokers_embedded && cfg_has_item(cfg->brokers, ",", "embedded"))
 		cfg_report(ld, cfg_line_of(ld, "kafka", "brokers"),
-		       "kafka.brokers: \"embedded\" cannot be combined with other brokers");
+			   "kafka.brokers: \"embedded\" cannot be combined with other brokers");
 	if (cfg->kafka_debug) {
 		char why[512] = "";
 		rd_kafka_conf_t *conf = cfg_scratch_conf(ld, 0);
 		if (conf && rd_kafka_conf_set(conf, "debug", cfg->kafka_debug, why, sizeof(why)) !=
 				    RD_KAFKA_CONF_OK) {
 			why[strcspn(why, "\r\n")] = '\0';
-			cfg_report(ld, cfg_line_of(ld, "kafka", "debug"), "kafka.debug: rejected by librdkafka: %s",
-			       why);
+			cfg_report(ld, cfg_line_of(ld, "kafka", "debug"),
+				   "kafka.debug: rejected by librdkafka: %s", why);
 		}
 	}
 	if (!cfg->topics.n && cfg->topic) {
@@ -148,13 +154,15 @@ void cfg_check_kafka(struct loader *ld)
 		return;
 	if (cfg->topic && strcmp(cfg->raw_topic, cfg->topic) == 0)
 		cfg_report(ld, cfg_line_of(ld, "producer", "raw_topic"),
-		       "producer.raw_topic: must differ from producer.topic ('%s')", cfg->topic);
+			   "producer.raw_topic: must differ from producer.topic ('%s')",
+			   cfg->topic);
 	else if (cfg->consumer_enabled && cfg_strv_contains(&cfg->topics, cfg->raw_topic)) {
 		unsigned line = cfg_line_of(ld, "consumer", "topics");
 		cfg_report(ld, line ? line : cfg_line_of(ld, "producer", "raw_topic"),
-		       "consumer.topics: must not include producer.raw_topic ('%s'): raw HTML is not a "
-		       "record",
-		       cfg->raw_topic);
+			   "consumer.topics: must not include producer.raw_topic ('%s'): raw HTML "
+			   "is not a "
+			   "record",
+			   cfg->raw_topic);
 	}
 }
 

@@ -65,7 +65,7 @@ struct key_spec {
 	const char *key;
 	enum kind_id kind;
 	size_t offset; /* the field in struct rsd_config */
-	size_t aux;    /* a second field (compiled regex_t) or NO_AUX (0) */
+	size_t aux; /* a second field (compiled regex_t) or NO_AUX (0) */
 	const char *def; /* default as written in the file; NULL = required */
 	/* Range: numbers: min..max; strings: length; lists: minimum item count. */
 	uint64_t min, max;
@@ -79,8 +79,8 @@ enum { TO_PRODUCER = 1, TO_CONSUMER = 2 };
 
 struct section_spec {
 	const char *name;
-	size_t props;  /* offset of the rsd_kv_list of dotted keys, or NO_AUX */
-	unsigned to;   /* TO_* */
+	size_t props; /* offset of the rsd_kv_list of dotted keys, or NO_AUX */
+	unsigned to; /* TO_* */
 	const char *doc;
 };
 
@@ -113,16 +113,16 @@ struct loader {
 
 	/* Mirror of inih's lexer state (see the top comment). */
 	const struct section_spec *section; /* NULL before the first section */
-	bool skip_keys;      /* in an unknown or malformed section: already reported */
+	bool skip_keys; /* in an unknown or malformed section: already reported */
 	bool have_prev_name; /* inih would take an indented line as a continuation */
 	bool is_continuation; /* the line being handled is one */
 
 	enum continuation cont;
 	const struct key_spec *cont_spec; /* key being continued (CONT_APPEND) */
-	const char *cont_key;             /* its name, for CONT_REJECT messages */
+	const char *cont_key; /* its name, for CONT_REJECT messages */
 
 	unsigned key_line[RSD_CFG_MAX_KEYS]; /* where each key was set, 0 = default */
-	bool key_bad[RSD_CFG_MAX_KEYS];      /* a value of the key was reported */
+	bool key_bad[RSD_CFG_MAX_KEYS]; /* a value of the key was reported */
 
 	/* Scratch configurations that validate dotted keys exactly as the
 	 * clients will apply them; created on the first dotted key. */
@@ -164,10 +164,10 @@ struct kind {
 	const char *name; /* type name in the docs */
 	parse_fn parse;
 	release_fn release;
-	bool is_list;           /* indented lines continue the value */
-	const char *expected;   /* what a number must look like */
+	bool is_list; /* indented lines continue the value */
+	const char *expected; /* what a number must look like */
 	const struct unit *units; /* suffixes numbers accept */
-	size_t width;           /* size of a numeric field */
+	size_t width; /* size of a numeric field */
 };
 
 extern const struct key_spec cfg_key_specs[];
@@ -182,7 +182,7 @@ extern const struct kind cfg_kinds[];
 #define SPACE_OR_COMMA SPACE ","
 /* A problem at line (of the file being parsed, or 0): "FILE:LINE: message". */
 __attribute__((format(printf, 3, 4))) void cfg_report(struct loader *ld, unsigned line,
-						   const char *fmt, ...);
+						      const char *fmt, ...);
 /* A problem with a value of the key being parsed (marks the key bad). */
 __attribute__((format(printf, 2, 3))) void cfg_bad(struct field_ctx *fc, const char *fmt, ...);
 void *cfg_oom_check(struct loader *ld, void *p);
@@ -195,8 +195,8 @@ bool cfg_has_item(const char *list, const char *seps, const char *item);
 bool cfg_has_control_char(const char *s);
 void cfg_replace_string(char **field, char *value);
 unsigned cfg_line_of(const struct loader *ld, const char *section, const char *key);
-void cfg_apply_value(struct loader *ld, const struct key_spec *spec, const char *value,
-			bool append, unsigned line);
+void cfg_apply_value(struct loader *ld, const struct key_spec *spec, const char *value, bool append,
+		     unsigned line);
 rd_kafka_conf_t *cfg_scratch_conf(struct loader *ld, unsigned client);
 
 /* config_values.c */

@@ -24,18 +24,15 @@
 
 #include <curl/curl.h>
 
-
 /* ---------------------------------------------------------------- kinds */
 
-
-
 static const struct unit size_units[] = {
-	{ "G", GIB }, { "M", MIB }, { "K", KIB }, { "g", GIB }, { "m", MIB }, { "k", KIB }, { NULL, 0 },
+	{ "G", GIB }, { "M", MIB }, { "K", KIB }, { "g", GIB },
+	{ "m", MIB }, { "k", KIB }, { NULL, 0 },
 };
 static const struct unit duration_units[] = {
 	{ "d", 86400 }, { "h", 3600 }, { "m", 60 }, { "s", 1 }, { NULL, 0 },
 };
-
 
 static void parse_string(struct field_ctx *fc, const char *v, bool append);
 static void parse_topic(struct field_ctx *fc, const char *v, bool append);
@@ -57,13 +54,15 @@ const struct kind cfg_kinds[] = {
 	[K_STRING] = { "string", parse_string, release_string, false, NULL, NULL, 0 },
 	[K_BOOL] = { "bool", parse_bool, NULL, false, NULL, NULL, 0 },
 	[K_ENUM] = { "enum", parse_enum, NULL, false, NULL, NULL, 0 },
-	[K_UINT] = { "uint", parse_unsigned, NULL, false, "an unsigned integer", NULL, sizeof(unsigned) },
-	[K_UINT64] = { "uint", parse_unsigned, NULL, false, "an unsigned integer", NULL, sizeof(uint64_t) },
+	[K_UINT] = { "uint", parse_unsigned, NULL, false, "an unsigned integer", NULL,
+		     sizeof(unsigned) },
+	[K_UINT64] = { "uint", parse_unsigned, NULL, false, "an unsigned integer", NULL,
+		       sizeof(uint64_t) },
 	[K_DURATION] = { "duration", parse_unsigned, NULL, false,
 			 "a duration in seconds (optional suffix s, m, h or d)", duration_units,
 			 sizeof(unsigned) },
-	[K_SIZE] = { "size", parse_unsigned, NULL, false, "a size in bytes (optional suffix K, M or G)",
-		     size_units, sizeof(uint64_t) },
+	[K_SIZE] = { "size", parse_unsigned, NULL, false,
+		     "a size in bytes (optional suffix K, M or G)", size_units, sizeof(uint64_t) },
 	[K_POW2] = { "power-of-two", parse_unsigned, NULL, false, "an unsigned integer", NULL,
 		     sizeof(uint32_t) },
 	[K_NUMBER] = { "number", parse_number, NULL, false, NULL, NULL, 0 },
@@ -106,7 +105,8 @@ static bool check_string(struct field_ctx *fc, const char *v)
 		return false;
 	}
 	if (len > fc->spec->max) {
-		cfg_bad(fc, "is %zu characters long, at most %" PRIu64 " are allowed", len, fc->spec->max);
+		cfg_bad(fc, "is %zu characters long, at most %" PRIu64 " are allowed", len,
+			fc->spec->max);
 		return false;
 	}
 	if (cfg_has_control_char(v)) {
@@ -137,7 +137,8 @@ static bool valid_topic(const char *t)
 	size_t len = strlen(t);
 	if (len == 0 || len > 249 || strcmp(t, ".") == 0 || strcmp(t, "..") == 0)
 		return false;
-	return strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
+	return strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+	       len;
 }
 
 #define TOPIC_RULE "letters, digits, '.', '_' and '-', at most 249"
@@ -155,8 +156,8 @@ static void parse_topic(struct field_ctx *fc, const char *v, bool append)
 }
 
 static const struct choice bool_choices[] = {
-	{ "on", 1 }, { "off", 0 }, { "yes", 1 }, { "no", 0 },
-	{ "true", 1 }, { "false", 0 }, { "1", 1 }, { "0", 0 }, { NULL, 0 },
+	{ "on", 1 },    { "off", 0 }, { "yes", 1 }, { "no", 0 }, { "true", 1 },
+	{ "false", 0 }, { "1", 1 },   { "0", 0 },   { NULL, 0 },
 };
 
 static const struct choice *find_choice(const struct choice *c, const char *v)
@@ -186,7 +187,8 @@ static const struct choice *parse_choice(struct field_ctx *fc, const char *v,
 	const struct choice *c = find_choice(choices, v);
 	if (!c) {
 		char *list = cfg_choice_list(choices);
-		cfg_bad(fc, "expected %s, got '%s'", list ? list : "one of the documented values", v);
+		cfg_bad(fc, "expected %s, got '%s'", list ? list : "one of the documented values",
+			v);
 		free(list);
 	}
 	return c;
@@ -315,7 +317,8 @@ static void parse_number(struct field_ctx *fc, const char *v, bool append)
 		return;
 	}
 	if (d < (double)fc->spec->min || d > (double)fc->spec->max) {
-		cfg_bad(fc, "%s is out of range %" PRIu64 "..%" PRIu64, v, fc->spec->min, fc->spec->max);
+		cfg_bad(fc, "%s is out of range %" PRIu64 "..%" PRIu64, v, fc->spec->min,
+			fc->spec->max);
 		return;
 	}
 	memcpy(fc->field, &d, sizeof(d));
@@ -562,9 +565,9 @@ int rsd_config_parse_listen(const char *value, struct sockaddr_storage *addr, un
 		*addrlen = sizeof *in4;
 	}
 	int ok = bracketed ? inet_pton(AF_INET6, host + 1, &in6->sin6_addr)
-			   : strcasecmp(host, "localhost") == 0
-				     ? inet_pton(AF_INET, "127.0.0.1", &in4->sin_addr)
-				     : inet_pton(AF_INET, host, &in4->sin_addr);
+		 : strcasecmp(host, "localhost") == 0
+			 ? inet_pton(AF_INET, "127.0.0.1", &in4->sin_addr)
+			 : inet_pton(AF_INET, host, &in4->sin_addr);
 	if (ok != 1) {
 		snprintf(err, errlen, "'%s' is not an IPv4 address, [IPv6 address] or localhost",
 			 host);

@@ -57,7 +57,8 @@ fail:
 
 size_t rsd_record_bytes(const struct rsd_record *r)
 {
-	return sizeof(*r) + strlen(r->url) + 1 + r->json_len + 1 + (r->raw_html ? r->raw_len + 1 : 0);
+	return sizeof(*r) + strlen(r->url) + 1 + r->json_len + 1 +
+	       (r->raw_html ? r->raw_len + 1 : 0);
 }
 
 void rsd_record_free(struct rsd_record *r)

@@ -23,17 +23,17 @@
 #define RSD_RECORD_SCHEMA_VERSION 1
 
 struct rsd_record {
-	char *url;        /* Kafka key: the page URL as fetched (NUL-terminated) */
-	char *json;       /* Kafka value: the serialized record (NUL-terminated) */
+	char *url; /* Kafka key: the page URL as fetched (NUL-terminated) */
+	char *json; /* Kafka value: the serialized record (NUL-terminated) */
 	size_t json_len;
-	char *raw_html;   /* raw page for [producer] raw_topic, or NULL */
+	char *raw_html; /* raw page for [producer] raw_topic, or NULL */
 	size_t raw_len;
-	double calories;  /* -1 when unknown; for counters only */
+	double calories; /* -1 when unknown; for counters only */
 	uint64_t content_hash; /* of the page it came from: kept with its delivered mark */
-	size_t ring_bytes;     /* charged to the ring's byte budget (rsd_record_bytes) until freed */
+	size_t ring_bytes; /* charged to the ring's byte budget (rsd_record_bytes) until freed */
 	/* Producer bookkeeping (touched only by the producer thread). */
-	int pending_reports;  /* delivery reports still expected */
-	bool delivered;       /* the parsed-record message was acknowledged */
+	int pending_reports; /* delivery reports still expected */
+	bool delivered; /* the parsed-record message was acknowledged */
 };
 
 /* Takes ownership of nothing: serializes rec (adds scraped_at = now, RFC 3339

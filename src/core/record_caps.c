@@ -16,26 +16,26 @@ enum cap_kind { CAP_TEXT, CAP_URL, CAP_LIST, CAP_MAP };
 struct cap {
 	const char *key;
 	enum cap_kind kind;
-	size_t item;  /* serialized bytes of the value, or of each item */
+	size_t item; /* serialized bytes of the value, or of each item */
 	size_t items; /* CAP_LIST, CAP_MAP: item count */
 };
 
 /* In record order (docs/architecture.md "Record"). */
 static const struct cap CAPS[] = {
-	{"canonical_url", CAP_URL, RSD_CAP_URL, 0},
-	{"site_name", CAP_TEXT, RSD_CAP_NAME, 0},
-	{"language", CAP_TEXT, RSD_CAP_LANGUAGE, 0},
-	{"title", CAP_TEXT, RSD_CAP_NAME, 0},
-	{"author", CAP_TEXT, RSD_CAP_NAME, 0},
-	{"description", CAP_TEXT, RSD_CAP_DESCRIPTION, 0},
-	{"image", CAP_URL, RSD_CAP_URL, 0},
-	{"yields", CAP_TEXT, RSD_CAP_NAME, 0},
-	{"ingredients", CAP_LIST, RSD_CAP_INGREDIENT, RSD_CAP_INGREDIENTS},
-	{"instructions_list", CAP_LIST, RSD_CAP_STEP, RSD_CAP_STEPS},
-	{"category", CAP_LIST, RSD_CAP_TERM, RSD_CAP_TERMS},
-	{"cuisine", CAP_LIST, RSD_CAP_TERM, RSD_CAP_TERMS},
-	{"keywords", CAP_LIST, RSD_CAP_TERM, RSD_CAP_KEYWORDS},
-	{"nutrients", CAP_MAP, RSD_CAP_NUTRIENT, RSD_CAP_NUTRIENTS},
+	{ "canonical_url", CAP_URL, RSD_CAP_URL, 0 },
+	{ "site_name", CAP_TEXT, RSD_CAP_NAME, 0 },
+	{ "language", CAP_TEXT, RSD_CAP_LANGUAGE, 0 },
+	{ "title", CAP_TEXT, RSD_CAP_NAME, 0 },
+	{ "author", CAP_TEXT, RSD_CAP_NAME, 0 },
+	{ "description", CAP_TEXT, RSD_CAP_DESCRIPTION, 0 },
+	{ "image", CAP_URL, RSD_CAP_URL, 0 },
+	{ "yields", CAP_TEXT, RSD_CAP_NAME, 0 },
+	{ "ingredients", CAP_LIST, RSD_CAP_INGREDIENT, RSD_CAP_INGREDIENTS },
+	{ "instructions_list", CAP_LIST, RSD_CAP_STEP, RSD_CAP_STEPS },
+	{ "category", CAP_LIST, RSD_CAP_TERM, RSD_CAP_TERMS },
+	{ "cuisine", CAP_LIST, RSD_CAP_TERM, RSD_CAP_TERMS },
+	{ "keywords", CAP_LIST, RSD_CAP_TERM, RSD_CAP_KEYWORDS },
+	{ "nutrients", CAP_MAP, RSD_CAP_NUTRIENT, RSD_CAP_NUTRIENTS },
 };
 
 #define N_CAPS (sizeof CAPS / sizeof CAPS[0])
@@ -96,8 +96,7 @@ static bool cap_list(cJSON *arr, const struct cap *c)
 {
 	bool cut = cut_tail(arr, c->items);
 	cJSON *e;
-	cJSON_ArrayForEach(e, arr)
-		cut |= cut_string(e, c->item);
+	cJSON_ArrayForEach(e, arr) cut |= cut_string(e, c->item);
 	return cut;
 }
 
@@ -107,8 +106,8 @@ static bool cap_map(cJSON *obj, const struct cap *c)
 	int kept = 0;
 	for (cJSON *e = obj->child, *next; e; e = next) {
 		next = e->next;
-		if (kept >= (int)c->items || fitting_prefix(e->string, RSD_CAP_NUTRIENT_NAME)
-		    != strlen(e->string)) {
+		if (kept >= (int)c->items ||
+		    fitting_prefix(e->string, RSD_CAP_NUTRIENT_NAME) != strlen(e->string)) {
 			cJSON_Delete(cJSON_DetachItemViaPointer(obj, e));
 			cut = true;
 			continue;
@@ -128,7 +127,8 @@ static bool cap_field(cJSON *rec, const struct cap *c)
 	case CAP_TEXT:
 		return cut_string(v, c->item);
 	case CAP_URL: /* a cut URL would name another resource */
-		if (!cJSON_IsString(v) || fitting_prefix(v->valuestring, c->item) == strlen(v->valuestring))
+		if (!cJSON_IsString(v) ||
+		    fitting_prefix(v->valuestring, c->item) == strlen(v->valuestring))
 			return false;
 		cJSON_DeleteItemFromObjectCaseSensitive(rec, c->key);
 		return true;
@@ -147,7 +147,8 @@ int rsd_record_caps_apply(cJSON *rec)
 		if (!cap_field(rec, &CAPS[i]))
 			continue;
 		cJSON *name = cJSON_CreateString(CAPS[i].key);
-		if (!name || (!truncated && !(truncated = cJSON_AddArrayToObject(rec, "truncated"))) ||
+		if (!name ||
+		    (!truncated && !(truncated = cJSON_AddArrayToObject(rec, "truncated"))) ||
 		    !cJSON_AddItemToArray(truncated, name)) {
 			cJSON_Delete(name);
 			return -ENOMEM;

@@ -15,20 +15,20 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
-#define RSD_CAP_NAME 1024           /* title, author, site_name, yields */
+#define RSD_CAP_NAME 1024 /* title, author, site_name, yields */
 #define RSD_CAP_LANGUAGE 64
 #define RSD_CAP_DESCRIPTION 16384
-#define RSD_CAP_URL 8192            /* canonical_url, image: dropped when longer */
-#define RSD_CAP_INGREDIENT 1024     /* each ingredient line */
-#define RSD_CAP_INGREDIENTS 200     /* lines */
-#define RSD_CAP_STEP 4096           /* each instruction step */
-#define RSD_CAP_STEPS 128           /* steps */
-#define RSD_CAP_TERM 256            /* each category, cuisine, keyword */
-#define RSD_CAP_TERMS 16            /* categories; cuisines */
+#define RSD_CAP_URL 8192 /* canonical_url, image: dropped when longer */
+#define RSD_CAP_INGREDIENT 1024 /* each ingredient line */
+#define RSD_CAP_INGREDIENTS 200 /* lines */
+#define RSD_CAP_STEP 4096 /* each instruction step */
+#define RSD_CAP_STEPS 128 /* steps */
+#define RSD_CAP_TERM 256 /* each category, cuisine, keyword */
+#define RSD_CAP_TERMS 16 /* categories; cuisines */
 #define RSD_CAP_KEYWORDS 64
-#define RSD_CAP_NUTRIENT_NAME 64    /* a longer name drops the entry */
-#define RSD_CAP_NUTRIENT 256        /* each nutrient's text */
-#define RSD_CAP_NUTRIENTS 64        /* entries (RSD_NUTRIENTS_MAX) */
+#define RSD_CAP_NUTRIENT_NAME 64 /* a longer name drops the entry */
+#define RSD_CAP_NUTRIENT 256 /* each nutrient's text */
+#define RSD_CAP_NUTRIENTS 64 /* entries (RSD_NUTRIENTS_MAX) */
 
 /* Upper bound of a record's JSON (rsd_record_caps_bound() <= this), leaving
  * room under 1,000,000 for the key (a URL, at most RSD_URL_MAX_BYTES),

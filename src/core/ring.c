@@ -138,10 +138,10 @@ struct rsd_ring {
 	uint64_t mask;
 	uint64_t capacity;
 	uint64_t wake_threshold; /* free slots before sleeping producers are woken */
-	int wake_fd;             /* eventfd for rsd_ring_sc_wait_fd() */
-	uint64_t hand_back;      /* taken slots the consumer clears at once */
-	bool asym_fence;         /* membarrier fences, see "Fences" above */
-	uint64_t max_bytes;      /* byte budget; 0 = none (see "Bytes" below) */
+	int wake_fd; /* eventfd for rsd_ring_sc_wait_fd() */
+	uint64_t hand_back; /* taken slots the consumer clears at once */
+	bool asym_fence; /* membarrier fences, see "Fences" above */
+	uint64_t max_bytes; /* byte budget; 0 = none (see "Bytes" below) */
 
 	/* Producers' line: next position to claim (| RING_CLOSED), CAS-ed by
 	 * every producer, and a lower bound of head that spares them a read of
@@ -189,11 +189,10 @@ static uint32_t *futex_addr(_Atomic uint32_t *word)
  * the word had already changed, -ETIMEDOUT or -EINTR.  FUTEX_WAIT_BITSET is
  * used because it takes an absolute deadline, so retries after spurious
  * wake-ups need no re-computation. */
-static int futex_wait(_Atomic uint32_t *word, uint32_t expected,
-		      const struct timespec *deadline)
+static int futex_wait(_Atomic uint32_t *word, uint32_t expected, const struct timespec *deadline)
 {
-	if (syscall(SYS_futex, futex_addr(word), FUTEX_WAIT_BITSET_PRIVATE, expected,
-		    deadline, NULL, FUTEX_BITSET_MATCH_ANY) == 0)
+	if (syscall(SYS_futex, futex_addr(word), FUTEX_WAIT_BITSET_PRIVATE, expected, deadline,
+		    NULL, FUTEX_BITSET_MATCH_ANY) == 0)
 		return 0;
 	return -errno;
 }
@@ -225,8 +224,8 @@ static void membarrier_init(void)
 	cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
 	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
 		return;
-	membarrier_usable =
-		syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+	membarrier_usable = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0,
+				    0) == 0;
 }
 
 /* Producer half, between the publishing store and the load of cons_state.
@@ -338,8 +337,7 @@ size_t rsd_ring_capacity(const rsd_ring *ring)
  * seq_cst order.  It only runs when the consumer sleeps, so the cost is moot. */
 static void wake_consumer(rsd_ring *ring)
 {
-	uint32_t old = atomic_exchange_explicit(&ring->cons_state, CONS_IDLE,
-						memory_order_seq_cst);
+	uint32_t old = atomic_exchange_explicit(&ring->cons_state, CONS_IDLE, memory_order_seq_cst);
 
 	if (old == CONS_SLEEPING)
 		futex_wake(&ring->cons_state, 1);
@@ -390,9 +388,8 @@ static inline int enqueue_once(rsd_ring *ring, void *item)
 		 * producer owns pos; it publishes nothing, the slot store below
 		 * does, and the slot's freedom was established above.  On failure
 		 * pos is reloaded and re-checked. */
-		if (atomic_compare_exchange_weak_explicit(&ring->tail, &pos, pos + 1,
-							  memory_order_relaxed,
-							  memory_order_relaxed))
+		if (atomic_compare_exchange_weak_explicit(
+			    &ring->tail, &pos, pos + 1, memory_order_relaxed, memory_order_relaxed))
 			break;
 	}
 	/* release: publishes whatever item points to with the pointer itself,
@@ -447,8 +444,8 @@ static void producer_wait_for_space(rsd_ring *ring)
 	 * after, the word no longer equals key and the futex wait cannot sleep.
 	 * The returned value is the key, so "register" and "read key" are one
 	 * atomic step: no wake can fall between them. */
-	uint32_t key = atomic_fetch_or_explicit(&ring->space, SPACE_WAITERS,
-						memory_order_acquire) | SPACE_WAITERS;
+	uint32_t key = atomic_fetch_or_explicit(&ring->space, SPACE_WAITERS, memory_order_acquire) |
+		       SPACE_WAITERS;
 
 	if (producer_may_proceed(ring))
 		return;
@@ -700,8 +697,7 @@ static struct timespec deadline_after_ms(int timeout_ms)
 }
 
 /* Out of line: keeps the fast path of rsd_ring_sc_dequeue_wait small. */
-static __attribute__((noinline)) int dequeue_wait_slow(rsd_ring *ring, void **item,
-						       int timeout_ms)
+static __attribute__((noinline)) int dequeue_wait_slow(rsd_ring *ring, void **item, int timeout_ms)
 {
 	struct timespec deadline;
 	bool timed = timeout_ms >= 0;
@@ -866,15 +862,16 @@ static int charge_bytes(rsd_ring *ring, uint64_t n)
 		if (used == 0 || used + n <= ring->max_bytes) {
 			/* seq_cst: the charge is part of the order releasers and
 			 * waiters agree on (see above); relaxed on failure, retried */
-			if (atomic_compare_exchange_weak_explicit(&ring->bytes_used, &used, used + n,
-								  memory_order_seq_cst,
+			if (atomic_compare_exchange_weak_explicit(&ring->bytes_used, &used,
+								  used + n, memory_order_seq_cst,
 								  memory_order_relaxed))
 				return 0;
 			continue;
 		}
 		/* seq_cst: first half of the waiter's Dekker pair (see above) */
 		uint32_t key = atomic_fetch_or_explicit(&ring->bytes_word, SPACE_WAITERS,
-							memory_order_seq_cst) | SPACE_WAITERS;
+							memory_order_seq_cst) |
+			       SPACE_WAITERS;
 		if (bytes_fit(ring, n) || rsd_ring_is_closed(ring))
 			continue;
 		(void)futex_wait(&ring->bytes_word, key, NULL);
@@ -892,9 +889,9 @@ void rsd_ring_release_bytes(rsd_ring *ring, size_t bytes)
 	 * only the one that clears it needs to wake. seq_cst on success keeps
 	 * it in the total order; relaxed on failure reloads w to retry. */
 	while (w & SPACE_WAITERS) {
-		if (atomic_compare_exchange_weak_explicit(&ring->bytes_word, &w,
-							  (w + SPACE_EPOCH_STEP) & ~SPACE_WAITERS,
-							  memory_order_seq_cst, memory_order_relaxed)) {
+		if (atomic_compare_exchange_weak_explicit(
+			    &ring->bytes_word, &w, (w + SPACE_EPOCH_STEP) & ~SPACE_WAITERS,
+			    memory_order_seq_cst, memory_order_relaxed)) {
 			futex_wake(&ring->bytes_word, INT_MAX);
 			return;
 		}

@@ -14,7 +14,7 @@
 
 /* The struct of type that holds member at ptr (the librdkafka opaque
  * pointers are members of our structs). */
-#define rsd_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define rsd_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 /* Microseconds on clock (CLOCK_MONOTONIC for intervals, so that wall-clock
  * steps cannot move deadlines; CLOCK_REALTIME for timestamps). */

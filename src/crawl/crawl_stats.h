@@ -11,15 +11,15 @@
 #include "crawl/refusal.h"
 
 struct rsd_scraper_stats {
-	atomic_uint_fast64_t pages_fetched;  /* 2xx bodies received */
-	atomic_uint_fast64_t pages_failed;   /* transfer errors and non-2xx after retries */
-	atomic_uint_fast64_t pages_skipped;  /* pages refused or skipped: by_cause summed, but
+	atomic_uint_fast64_t pages_fetched; /* 2xx bodies received */
+	atomic_uint_fast64_t pages_failed; /* transfer errors and non-2xx after retries */
+	atomic_uint_fast64_t pages_skipped; /* pages refused or skipped: by_cause summed, but
 					      * for RSD_CAUSE_DEPTH (those pages were fetched) */
-	atomic_uint_fast64_t records;        /* records handed to the ring */
-	atomic_uint_fast64_t no_recipe;      /* pages fetched that had no recipe */
-	atomic_uint_fast64_t in_flight;      /* transfers running now */
-	atomic_uint_fast64_t queued;         /* URLs waiting in the frontier */
-	atomic_uint_fast64_t progress;       /* bumped by every worker loop iteration (watchdog) */
+	atomic_uint_fast64_t records; /* records handed to the ring */
+	atomic_uint_fast64_t no_recipe; /* pages fetched that had no recipe */
+	atomic_uint_fast64_t in_flight; /* transfers running now */
+	atomic_uint_fast64_t queued; /* URLs waiting in the frontier */
+	atomic_uint_fast64_t progress; /* bumped by every worker loop iteration (watchdog) */
 	atomic_uint_fast64_t by_cause[RSD_CAUSE_COUNT]; /* pages refused or skipped, by cause */
 };
 

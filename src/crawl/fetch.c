@@ -16,8 +16,8 @@
 #include <string.h>
 
 #define CONNECT_TIMEOUT_S 10
-#define LOW_SPEED_BYTES 1     /* below 1 byte/s for ... */
-#define LOW_SPEED_TIME_S 30   /* ... 30 s: the server is hanging */
+#define LOW_SPEED_BYTES 1 /* below 1 byte/s for ... */
+#define LOW_SPEED_TIME_S 30 /* ... 30 s: the server is hanging */
 #define MAX_REDIRS 5
 
 /* ---- address ranges ---- */
@@ -83,9 +83,12 @@ struct v6_range {
  * segment routing, fc00::/7 unique local, fe80::/10 link-local, fec0::/10
  * site-local, ff00::/8 multicast. */
 static const struct v6_range v6_ranges[] = {
-	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff }, 96, true, NULL }, /* ::ffff:0:0/96 IPv4-mapped */
+	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff },
+	  96,
+	  true,
+	  NULL }, /* ::ffff:0:0/96 IPv4-mapped */
 	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0 }, 96, true, NULL }, /* ::ffff:0:0:0/96 SIIT */
-	{ { 0, 0x64, 0xff, 0x9b }, 96, true, NULL },                       /* 64:ff9b::/96 NAT64 */
+	{ { 0, 0x64, 0xff, 0x9b }, 96, true, NULL }, /* 64:ff9b::/96 NAT64 */
 	/* Teredo, benchmarking, ORCHID ... */
 	{ { 0x20, 0x01 }, 23, false, "an IETF protocol assignment (2001::/23)" },
 	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32, false, "a documentation address (2001:db8::/32)" },
@@ -116,7 +119,8 @@ static const char *ipv6_kind(const struct in6_addr *in)
 	/* The first match decides. */
 	for (size_t i = 0; i < sizeof(v6_ranges) / sizeof(v6_ranges[0]); i++)
 		if (v6_in(b, &v6_ranges[i]))
-			return v6_ranges[i].embeds_v4 ? ipv4_kind(ipv4_at(b + 12)) : v6_ranges[i].what;
+			return v6_ranges[i].embeds_v4 ? ipv4_kind(ipv4_at(b + 12))
+						      : v6_ranges[i].what;
 	if ((b[0] & 0xe0) == 0x20)
 		return NULL;
 	return "not a global unicast address (outside 2000::/3: loopback, unique local, "
@@ -126,7 +130,8 @@ static const char *ipv6_kind(const struct in6_addr *in)
 const char *rsd_fetch_addr_kind(const struct sockaddr *sa)
 {
 	if (sa->sa_family == AF_INET)
-		return ipv4_kind(ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr));
+		return ipv4_kind(
+			ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr));
 	if (sa->sa_family == AF_INET6)
 		return ipv6_kind(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
 	return "not an internet address"; /* AF_UNIX and the rest are never crawled */
@@ -180,7 +185,8 @@ static void describe_blocked(struct rsd_fetch *f, const struct sockaddr *sa, con
 {
 	char ip[INET6_ADDRSTRLEN] = "?";
 	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, ip, sizeof ip);
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, ip,
+			  sizeof ip);
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, ip,
 			  sizeof ip);
@@ -204,7 +210,8 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
 /* A connection is up (or reused) for the next request: refusals of other
  * addresses before it did not stop this hop. A later hop (a followed
  * redirect) that is refused marks blocked again. */
-static int on_connected(void *clientp, char *primary_ip, char *local_ip, int primary_port, int local_port)
+static int on_connected(void *clientp, char *primary_ip, char *local_ip, int primary_port,
+			int local_port)
 {
 	struct rsd_fetch *f = clientp;
 	f->blocked = false;
@@ -251,9 +258,9 @@ static int setup(struct rsd_fetch *f, const struct rsd_fetch_options *opt, const
 {
 	CURL *e = f->easy;
 	CURLcode rc = CURLE_OK;
-#define SET(opt_, val_)                                        \
-	do {                                                   \
-		if (rc == CURLE_OK)                            \
+#define SET(opt_, val_)                                       \
+	do {                                                  \
+		if (rc == CURLE_OK)                           \
 			rc = curl_easy_setopt(e, opt_, val_); \
 	} while (0)
 	SET(CURLOPT_URL, url);
@@ -272,7 +279,8 @@ static int setup(struct rsd_fetch *f, const struct rsd_fetch_options *opt, const
 	SET(CURLOPT_PROXY, "");
 	SET(CURLOPT_ACCEPT_ENCODING, ""); /* every encoding curl supports */
 	SET(CURLOPT_TIMEOUT, (long)opt->timeout_s);
-	SET(CURLOPT_CONNECTTIMEOUT, (long)(opt->timeout_s < CONNECT_TIMEOUT_S ? opt->timeout_s : CONNECT_TIMEOUT_S));
+	SET(CURLOPT_CONNECTTIMEOUT,
+	    (long)(opt->timeout_s < CONNECT_TIMEOUT_S ? opt->timeout_s : CONNECT_TIMEOUT_S));
 	SET(CURLOPT_LOW_SPEED_LIMIT, (long)LOW_SPEED_BYTES);
 	SET(CURLOPT_LOW_SPEED_TIME, (long)LOW_SPEED_TIME_S);
 	if (!opt->truncate)
@@ -392,7 +400,9 @@ static void classify_http(struct rsd_fetch *f, struct rsd_fetch_result *res)
 	}
 	if (code >= 500 || code == 429 || code == 408) {
 		res->status = RSD_FETCH_RETRY;
-		res->reason = code == 429 ? "too many requests" : code == 408 ? "request timeout" : "server error";
+		res->reason = code == 429   ? "too many requests"
+			      : code == 408 ? "request timeout"
+					    : "server error";
 		const char *ra = header(f, "Retry-After");
 		unsigned s;
 		if (ra && rsd_fetch_parse_retry_after(ra, time(NULL), &s) == 0)

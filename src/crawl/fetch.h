@@ -20,20 +20,20 @@
 
 struct rsd_fetch_options {
 	const char *user_agent;
-	unsigned timeout_s;         /* whole transfer */
-	uint64_t max_bytes;         /* decoded body cap */
-	bool truncate;              /* at max_bytes keep what came and succeed (robots.txt) */
-	bool follow_redirects;      /* let curl follow up to 5 (robots.txt); else report them */
-	bool allow_private;         /* allow_private_addresses */
+	unsigned timeout_s; /* whole transfer */
+	uint64_t max_bytes; /* decoded body cap */
+	bool truncate; /* at max_bytes keep what came and succeed (robots.txt) */
+	bool follow_redirects; /* let curl follow up to 5 (robots.txt); else report them */
+	bool allow_private; /* allow_private_addresses */
 	/* Validators of the copy we have, for a conditional GET (or NULL). */
-	const char *if_none_match;     /* its ETag */
+	const char *if_none_match; /* its ETag */
 	const char *if_modified_since; /* its Last-Modified */
 };
 
 struct rsd_fetch {
 	CURL *easy;
-	void *user;          /* the caller's, e.g. its job; never touched here */
-	char *body;          /* NUL-terminated after completion; owned by the fetch */
+	void *user; /* the caller's, e.g. its job; never touched here */
+	char *body; /* NUL-terminated after completion; owned by the fetch */
 	size_t len, cap;
 	uint64_t max_bytes;
 	bool truncate, truncated, too_big, allow_private;
@@ -43,37 +43,38 @@ struct rsd_fetch {
 	 * refuse some loopback addresses only). */
 	const char *(*addr_kind)(const struct sockaddr *sa);
 	struct curl_slist *headers; /* request headers, owned */
-	char blocked_why[192];       /* "ADDRESS is a loopback address (RANGE)" when blocked */
+	char blocked_why[192]; /* "ADDRESS is a loopback address (RANGE)" when blocked */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
 enum rsd_fetch_status {
-	RSD_FETCH_OK,           /* 2xx: body is the page */
-	RSD_FETCH_REDIRECT,     /* 3xx with a Location: see location */
+	RSD_FETCH_OK, /* 2xx: body is the page */
+	RSD_FETCH_REDIRECT, /* 3xx with a Location: see location */
 	RSD_FETCH_NOT_MODIFIED, /* 304 to a conditional GET */
-	RSD_FETCH_RETRY,        /* 5xx, 429, 408, timeout, connection trouble */
-	RSD_FETCH_HTTP_ERROR,   /* other 4xx (and 3xx without Location ...) */
-	RSD_FETCH_TOO_BIG,      /* above max_bytes (announced or received) */
-	RSD_FETCH_BLOCKED,      /* the address is not public (reason names it and its range;
+	RSD_FETCH_RETRY, /* 5xx, 429, 408, timeout, connection trouble */
+	RSD_FETCH_HTTP_ERROR, /* other 4xx (and 3xx without Location ...) */
+	RSD_FETCH_TOO_BIG, /* above max_bytes (announced or received) */
+	RSD_FETCH_BLOCKED, /* the address is not public (reason names it and its range;
 				 * no other address of the name connected) */
-	RSD_FETCH_ERROR,        /* any other transfer failure */
+	RSD_FETCH_ERROR, /* any other transfer failure */
 };
 
 struct rsd_fetch_result {
 	enum rsd_fetch_status status;
-	long http_code;          /* 0 when no response */
+	long http_code; /* 0 when no response */
 	unsigned retry_after_ms; /* from Retry-After on 429/503, else 0 */
 	/* The following point into the easy handle; valid until rsd_fetch_free. */
-	const char *location;    /* absolute redirect target (curl resolved it) */
+	const char *location; /* absolute redirect target (curl resolved it) */
 	const char *content_type;
 	const char *etag;
 	const char *last_modified;
-	const char *reason;      /* human-readable cause for failures */
+	const char *reason; /* human-readable cause for failures */
 };
 
 int rsd_fetch_new(const struct rsd_fetch_options *opt, const char *url, void *user,
 		  struct rsd_fetch **out);
-void rsd_fetch_free(struct rsd_fetch *f); /* accepts NULL; the easy handle must be out of any multi */
+void rsd_fetch_free(
+	struct rsd_fetch *f); /* accepts NULL; the easy handle must be out of any multi */
 
 /* Classifies a finished transfer (code from CURLMSG_DONE). */
 void rsd_fetch_result(struct rsd_fetch *f, CURLcode code, struct rsd_fetch_result *res);

@@ -37,12 +37,12 @@
 #include <string.h>
 #include <time.h>
 
-#define ROBOTS_TTL_MS (24LL * 3600 * 1000)   /* RFC 9309 2.4: at most 24 h */
-#define ROBOTS_RETRY_TTL_MS (3600LL * 1000)  /* disallow-all after 5xx: retry in 1 h */
-#define MAX_CRAWL_DELAY_MS 60000u            /* honour Crawl-delay up to 1 minute */
-#define MAX_RETRY_AFTER_MS (600u * 1000u)    /* longer Retry-After: give up */
+#define ROBOTS_TTL_MS (24LL * 3600 * 1000) /* RFC 9309 2.4: at most 24 h */
+#define ROBOTS_RETRY_TTL_MS (3600LL * 1000) /* disallow-all after 5xx: retry in 1 h */
+#define MAX_CRAWL_DELAY_MS 60000u /* honour Crawl-delay up to 1 minute */
+#define MAX_RETRY_AFTER_MS (600u * 1000u) /* longer Retry-After: give up */
 #define MAX_REDIRECTS 5
-#define MAX_SITEMAPS 1000                    /* sitemap fetches per crawl round */
+#define MAX_SITEMAPS 1000 /* sitemap fetches per crawl round */
 #define NOT_IN_HEAP SIZE_MAX
 
 struct entry {
@@ -50,11 +50,11 @@ struct entry {
 	uint16_t depth;
 	uint8_t attempt;
 	uint8_t redirects;
-	uint8_t origin;  /* index into its host's origins */
-	bool sitemap;    /* a sitemap to read, not a page */
-	bool checked;    /* robots.txt allowed it (only a queue's head, just before dispatch) */
-	bool refresh;    /* delivered before, due again: a conditional GET */
-	char rest[];     /* path and query, after the origin */
+	uint8_t origin; /* index into its host's origins */
+	bool sitemap; /* a sitemap to read, not a page */
+	bool checked; /* robots.txt allowed it (only a queue's head, just before dispatch) */
+	bool refresh; /* delivered before, due again: a conditional GET */
+	char rest[]; /* path and query, after the origin */
 };
 
 enum robots_state { ROBOTS_NONE, ROBOTS_FETCHING, ROBOTS_READY };
@@ -82,7 +82,7 @@ struct rsd_frontier_host {
 	size_t heap_idx;
 	unsigned active;
 	unsigned robots_fetching; /* origins whose robots.txt is being fetched */
-	bool checking;            /* a page's robots.txt verdict is being taken */
+	bool checking; /* a page's robots.txt verdict is being taken */
 	struct origin *origins;
 	unsigned n_origins;
 	char name[];
@@ -104,9 +104,9 @@ struct rsd_frontier {
 	size_t heap_len, heap_cap;
 	struct seen_set seen;
 
-	size_t queued;      /* URLs in all host queues */
+	size_t queued; /* URLs in all host queues */
 	unsigned in_flight; /* jobs handed out and not done */
-	unsigned checking;  /* robots.txt verdicts being taken outside the lock */
+	unsigned checking; /* robots.txt verdicts being taken outside the lock */
 	uint64_t pages_dispatched;
 	bool limit_reached, stopped, finished;
 	uint64_t idle_mask; /* waiters that got -EAGAIN since their last wake */
@@ -137,9 +137,10 @@ static void refuse(struct rsd_frontier *f, enum rsd_cause cause, const char *hos
 	if (f->opt.stats)
 		rsd_scraper_stats_count(f->opt.stats, cause);
 	if (f->opt.on_refusal)
-		f->opt.on_refusal(f->opt.refusal_ctx,
-				  &(struct rsd_refusal){ .cause = cause, .host = host, .url = url,
-							 .detail = detail });
+		f->opt.on_refusal(f->opt.refusal_ctx, &(struct rsd_refusal){ .cause = cause,
+									     .host = host,
+									     .url = url,
+									     .detail = detail });
 }
 
 /* The same for an entry queued on h: its URL is rebuilt for the report. */
@@ -339,7 +340,8 @@ static struct rsd_frontier_host *host_get(struct rsd_frontier *f, const char *na
 static int origin_get(struct rsd_frontier_host *h, const char *url, size_t len)
 {
 	for (unsigned i = 0; i < h->n_origins; i++)
-		if (strncmp(h->origins[i].prefix, url, len) == 0 && h->origins[i].prefix[len] == '\0')
+		if (strncmp(h->origins[i].prefix, url, len) == 0 &&
+		    h->origins[i].prefix[len] == '\0')
 			return (int)i;
 	if (h->n_origins == MAX_ORIGINS)
 		return -EMLINK;
@@ -353,7 +355,8 @@ static int origin_get(struct rsd_frontier_host *h, const char *url, size_t len)
 	return (int)h->n_origins++;
 }
 
-static void host_push(struct rsd_frontier *f, struct rsd_frontier_host *h, struct entry *e, bool front)
+static void host_push(struct rsd_frontier *f, struct rsd_frontier_host *h, struct entry *e,
+		      bool front)
 {
 	if (front) {
 		e->next = h->head;
@@ -383,7 +386,8 @@ static struct entry *host_pop(struct rsd_frontier *f, struct rsd_frontier_host *
 	return e;
 }
 
-static void host_drop_queue(struct rsd_frontier *f, struct rsd_frontier_host *h, enum rsd_cause cause)
+static void host_drop_queue(struct rsd_frontier *f, struct rsd_frontier_host *h,
+			    enum rsd_cause cause)
 {
 	while (h->head) {
 		struct entry *e = host_pop(f, h);
@@ -443,8 +447,8 @@ enum admit_kind { ADMIT_START, ADMIT_LINK, ADMIT_REDIRECT, ADMIT_SITEMAP, ADMIT_
 /* A URL that passed the lock-free part of admission, or (url NULL) did
  * not: then refused says why, and host is kept for an out-of-scope one. */
 struct candidate {
-	char *url;    /* normalised */
-	char *host;   /* its host name */
+	char *url; /* normalised */
+	char *host; /* its host name */
 	bool sitemap; /* to be read as a sitemap */
 	enum rsd_cause refused;
 };
@@ -475,7 +479,8 @@ static int admit_check(const struct rsd_config *cfg, const char *ref, const char
 	/* A link is followed when it matches `follow` (every link when unset)
 	 * or `recipe`: a recipe page that is not followed could never be
 	 * extracted. */
-	if (rc == 0 && kind == ADMIT_LINK && cfg->follow && !matches(cfg->follow, &cfg->follow_re, c->url) &&
+	if (rc == 0 && kind == ADMIT_LINK && cfg->follow &&
+	    !matches(cfg->follow, &cfg->follow_re, c->url) &&
 	    !matches(cfg->recipe, &cfg->recipe_re, c->url)) {
 		rc = -EPERM;
 		why = RSD_CAUSE_NOT_FOLLOWED;
@@ -501,7 +506,8 @@ static void refuse_candidate(struct rsd_frontier *f, const struct candidate *c, 
 	char detail[1280];
 	switch (c->refused) {
 	case RSD_CAUSE_OUT_OF_SCOPE:
-		snprintf(detail, sizeof detail, "%shost %s is not in allowed_hosts", where, c->host);
+		snprintf(detail, sizeof detail, "%shost %s is not in allowed_hosts", where,
+			 c->host);
 		break;
 	case RSD_CAUSE_NOT_FOLLOWED:
 		snprintf(detail, sizeof detail, "%smatches neither follow nor recipe", where);
@@ -510,7 +516,8 @@ static void refuse_candidate(struct rsd_frontier *f, const struct candidate *c, 
 		snprintf(detail, sizeof detail, "%sonly http and https are crawled", where);
 		break;
 	case RSD_CAUSE_LIMIT: /* the only limit admit_check applies */
-		snprintf(detail, sizeof detail, "%sURL longer than %d bytes", where, RSD_URL_MAX_BYTES);
+		snprintf(detail, sizeof detail, "%sURL longer than %d bytes", where,
+			 RSD_URL_MAX_BYTES);
 		break;
 	default:
 		snprintf(detail, sizeof detail, "%snot a valid URL", where);
@@ -619,21 +626,23 @@ static void refuse_admission(struct rsd_frontier *f, int rc, const struct candid
 		refuse(f, RSD_CAUSE_DELIVERED, c->host, c->url, NULL);
 		break;
 	case -EDQUOT:
-		snprintf(detail, sizeof detail, "more than %d sitemaps in one crawl round", MAX_SITEMAPS);
+		snprintf(detail, sizeof detail, "more than %d sitemaps in one crawl round",
+			 MAX_SITEMAPS);
 		refuse(f, RSD_CAUSE_LIMIT, c->host, c->url, detail);
 		break;
 	case -EMLINK:
-		snprintf(detail, sizeof detail, "more than %d scheme and port combinations of one host",
-			 MAX_ORIGINS);
+		snprintf(detail, sizeof detail,
+			 "more than %d scheme and port combinations of one host", MAX_ORIGINS);
 		refuse(f, RSD_CAUSE_LIMIT, c->host, c->url, detail);
 		break;
 	case -EINVAL:
 		refuse(f, RSD_CAUSE_INVALID_URL, c->host, c->url, "not a valid URL");
 		break;
 	case -ENOBUFS:
-		snprintf(detail, sizeof detail, "frontier full (%zu URLs queued, max_queued = %u, "
-			 "max_queued_per_host = %u)", f->queued, f->cfg->max_queued,
-			 f->cfg->max_queued_per_host);
+		snprintf(detail, sizeof detail,
+			 "frontier full (%zu URLs queued, max_queued = %u, "
+			 "max_queued_per_host = %u)",
+			 f->queued, f->cfg->max_queued, f->cfg->max_queued_per_host);
 		refuse(f, RSD_CAUSE_QUEUE_FULL, c->host, c->url, detail);
 		break;
 	default:
@@ -743,13 +752,14 @@ int rsd_frontier_add_sitemaps(struct rsd_frontier *f, const char *from, char *co
 	return n ? add_refs(f, from, urls, n, 0, ADMIT_SITEMAP) : 0;
 }
 
-int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job, const char *location)
+int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job,
+			      const char *location)
 {
 	char where[1024];
 	snprintf(where, sizeof where, "redirect to %s: ", location);
 	if (job->redirects >= MAX_REDIRECTS) {
-		snprintf(where, sizeof where, "more than %d redirects, the last to %s", MAX_REDIRECTS,
-			 location);
+		snprintf(where, sizeof where, "more than %d redirects, the last to %s",
+			 MAX_REDIRECTS, location);
 		refuse(f, RSD_CAUSE_REDIRECT, job->host->name, job->url, where);
 		return -ELOOP;
 	}
@@ -779,7 +789,8 @@ static bool robots_needed(const struct rsd_frontier *f, const struct origin *o, 
 {
 	if (!f->cfg->robots)
 		return false;
-	return o->robots_state == ROBOTS_NONE || (o->robots_state == ROBOTS_READY && now >= o->robots_expires);
+	return o->robots_state == ROBOTS_NONE ||
+	       (o->robots_state == ROBOTS_READY && now >= o->robots_expires);
 }
 
 static int start_job(struct rsd_frontier *f, struct rsd_frontier_host *h, unsigned oi, int64_t now,
@@ -845,8 +856,8 @@ static void drop_all_queued(struct rsd_frontier *f)
 /* A page whose robots.txt verdict next() takes outside the lock. */
 struct robots_check {
 	struct rsd_frontier_host *h;
-	struct entry *e;            /* popped from h's queue */
-	struct rsd_robots *robots;  /* a reference of its own */
+	struct entry *e; /* popped from h's queue */
+	struct rsd_robots *robots; /* a reference of its own */
 };
 
 /* -EINPROGRESS and *chk: the head page of h needs a verdict first. */
@@ -953,7 +964,8 @@ static int next_locked(struct rsd_frontier *f, struct rsd_job *job, int64_t *wai
 		if (f->in_flight >= f->cfg->max_connections)
 			return -EAGAIN;
 		if (f->heap_len == 0)
-			return f->in_flight == 0 && f->checking == 0 ? drained(f, now, wait_ms) : -EAGAIN;
+			return f->in_flight == 0 && f->checking == 0 ? drained(f, now, wait_ms)
+								     : -EAGAIN;
 		struct rsd_frontier_host *h = f->heap[0];
 		if (h->ready_at > now) {
 			*wait_ms = h->ready_at - now;
@@ -965,7 +977,8 @@ static int next_locked(struct rsd_frontier *f, struct rsd_job *job, int64_t *wai
 	}
 }
 
-int rsd_frontier_next(struct rsd_frontier *f, unsigned waiter, struct rsd_job *job, int64_t *wait_ms)
+int rsd_frontier_next(struct rsd_frontier *f, unsigned waiter, struct rsd_job *job,
+		      int64_t *wait_ms)
 {
 	pthread_mutex_lock(&f->lock);
 	uint64_t bit = UINT64_C(1) << (waiter % 64);
@@ -1178,7 +1191,8 @@ int rsd_frontier_new(const struct rsd_frontier_options *opt, struct rsd_frontier
 	f->opt = *opt;
 	f->cfg = opt->cfg;
 	if (!f->opt.backoff_base_ms)
-		f->opt.backoff_base_ms = opt->cfg->retry_backoff_ms ? opt->cfg->retry_backoff_ms : 1000;
+		f->opt.backoff_base_ms = opt->cfg->retry_backoff_ms ? opt->cfg->retry_backoff_ms
+								    : 1000;
 	if (!f->opt.max_retries)
 		f->opt.max_retries = opt->cfg->max_retries; /* 0 there: never retry */
 	f->rand_state = (unsigned)rsd_now_ms();

@@ -47,13 +47,13 @@ struct rsd_frontier_host;
 
 struct rsd_frontier_options {
 	const struct rsd_config *cfg; /* must outlive the frontier */
-	struct rsd_state *state;      /* delivered pages are not admitted until due; may be NULL */
+	struct rsd_state *state; /* delivered pages are not admitted until due; may be NULL */
 	struct rsd_scraper_stats *stats; /* queued, in_flight, pages_skipped; may be NULL */
-	bool once;                    /* false: restart from start_urls and the first round's
+	bool once; /* false: restart from start_urls and the first round's
 				       * sitemaps every recrawl_interval_s */
 	/* Overrides of [scraper] retry_backoff_ms and max_retries; 0 = the config's. */
-	unsigned backoff_base_ms;     /* first retry waits about this long */
-	unsigned max_retries;         /* retries per URL after the first attempt */
+	unsigned backoff_base_ms; /* first retry waits about this long */
+	unsigned max_retries; /* retries per URL after the first attempt */
 	/* Called (with the frontier's lock held; must only signal, e.g.
 	 * curl_multi_wakeup) for each idle waiter when work may be available. */
 	void (*wake)(void *ctx, unsigned waiter);
@@ -73,11 +73,11 @@ enum rsd_job_kind { RSD_JOB_PAGE, RSD_JOB_ROBOTS, RSD_JOB_SITEMAP };
 struct rsd_job {
 	enum rsd_job_kind kind;
 	char *url;
-	unsigned depth;     /* links of this page get depth + 1 */
-	unsigned attempt;   /* 0 for the first try */
+	unsigned depth; /* links of this page get depth + 1 */
+	unsigned attempt; /* 0 for the first try */
 	unsigned redirects; /* hops followed to reach url */
-	bool extract;       /* the URL matches `recipe` (or it is unset) */
-	bool revisit;       /* a recrawl round: a conditional GET is in order */
+	bool extract; /* the URL matches `recipe` (or it is unset) */
+	bool revisit; /* a recrawl round: a conditional GET is in order */
 	/* The frontier's bookkeeping: which host and origin it came from. */
 	struct rsd_frontier_host *host;
 	unsigned origin;
@@ -98,7 +98,8 @@ int rsd_frontier_add_links(struct rsd_frontier *f, const char *from, char *const
  * scope is checked, `follow` is not, at most 1000 per crawl round; the URLs
  * they list are then added as links of depth 1. from: the robots.txt or
  * sitemap index that named them, as for add_links. */
-int rsd_frontier_add_sitemaps(struct rsd_frontier *f, const char *from, char *const *urls, size_t n);
+int rsd_frontier_add_sitemaps(struct rsd_frontier *f, const char *from, char *const *urls,
+			      size_t n);
 /* A redirect from job to location (relative to job->url). Each hop is
  * admitted like a new URL (scope, robots, dedup) but `follow` is not applied
  * (a redirect is the same page, not a link; a sitemap's target is read as a

@@ -10,20 +10,27 @@
 #include <string.h>
 
 #define CAUSE(id, name_, label_, key_, setting_, remedy_, field_) \
-	[id] = { .name = name_, .label = label_, .key = key_, .setting = setting_, .remedy = remedy_, \
+	[id] = { .name = name_,                                   \
+		 .label = label_,                                 \
+		 .key = key_,                                     \
+		 .setting = setting_,                             \
+		 .remedy = remedy_,                               \
 		 .field = field_ }
 
 static const struct rsd_cause_info causes[RSD_CAUSE_COUNT] = {
-	CAUSE(RSD_CAUSE_PRIVATE_ADDRESS, "private_address", "private address", "allow_private_addresses",
-	      "allow_private_addresses = off", "allow_private_addresses = on allows it",
-	      "PAGES_REFUSED_PRIVATE_ADDRESS"),
-	CAUSE(RSD_CAUSE_ROBOTS_DISALLOW, "robots_disallow", "robots.txt disallow", "robots", "robots = on",
-	      "robots = off would ignore robots.txt", "PAGES_REFUSED_ROBOTS_DISALLOW"),
-	CAUSE(RSD_CAUSE_ROBOTS_UNREACHABLE, "robots_unreachable", "robots.txt unreachable", "robots",
-	      "robots = on", "robots.txt is asked again within the hour; robots = off would ignore it",
+	CAUSE(RSD_CAUSE_PRIVATE_ADDRESS, "private_address", "private address",
+	      "allow_private_addresses", "allow_private_addresses = off",
+	      "allow_private_addresses = on allows it", "PAGES_REFUSED_PRIVATE_ADDRESS"),
+	CAUSE(RSD_CAUSE_ROBOTS_DISALLOW, "robots_disallow", "robots.txt disallow", "robots",
+	      "robots = on", "robots = off would ignore robots.txt",
+	      "PAGES_REFUSED_ROBOTS_DISALLOW"),
+	CAUSE(RSD_CAUSE_ROBOTS_UNREACHABLE, "robots_unreachable", "robots.txt unreachable",
+	      "robots", "robots = on",
+	      "robots.txt is asked again within the hour; robots = off would ignore it",
 	      "PAGES_REFUSED_ROBOTS_UNREACHABLE"),
-	CAUSE(RSD_CAUSE_OUT_OF_SCOPE, "out_of_scope", "out of scope", "allowed_hosts", "allowed_hosts",
-	      "allowed_hosts lists the hosts crawled", "PAGES_REFUSED_OUT_OF_SCOPE"),
+	CAUSE(RSD_CAUSE_OUT_OF_SCOPE, "out_of_scope", "out of scope", "allowed_hosts",
+	      "allowed_hosts", "allowed_hosts lists the hosts crawled",
+	      "PAGES_REFUSED_OUT_OF_SCOPE"),
 	CAUSE(RSD_CAUSE_NOT_FOLLOWED, "not_followed", "not followed", "follow", "follow, recipe",
 	      "follow and recipe choose the links followed", "PAGES_REFUSED_NOT_FOLLOWED"),
 	CAUSE(RSD_CAUSE_TOO_BIG, "too_big", "too big", "max_page_bytes", "max_page_bytes",
@@ -39,7 +46,8 @@ static const struct rsd_cause_info causes[RSD_CAUSE_COUNT] = {
 	CAUSE(RSD_CAUSE_QUEUE_FULL, "queue_full", "frontier full", "max_queued",
 	      "max_queued, max_queued_per_host",
 	      "max_queued and max_queued_per_host raise the bounds; the URL is admitted again when "
-	      "found after the queue drained", "PAGES_REFUSED_QUEUE_FULL"),
+	      "found after the queue drained",
+	      "PAGES_REFUSED_QUEUE_FULL"),
 	CAUSE(RSD_CAUSE_DEPTH, "depth", "at max_depth", "max_depth", "max_depth",
 	      "max_depth raises the depth", "PAGES_SKIPPED_DEPTH"),
 	CAUSE(RSD_CAUSE_MAX_PAGES, "max_pages", "max_pages reached", "max_pages", "max_pages",
@@ -69,10 +77,10 @@ bool rsd_cause_is_refusal(enum rsd_cause c)
 
 struct rsd_refusal_table {
 	pthread_mutex_t lock;
-	uint64_t *slots;  /* 0 = empty; open addressing, at most half full */
-	size_t n_slots;   /* a power of two >= 2 * capacity */
+	uint64_t *slots; /* 0 = empty; open addressing, at most half full */
+	size_t n_slots; /* a power of two >= 2 * capacity */
 	size_t capacity, used;
-	bool overflowed;  /* RSD_REPORT_FULL was returned */
+	bool overflowed; /* RSD_REPORT_FULL was returned */
 	uint64_t not_itemised;
 };
 

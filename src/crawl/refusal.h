@@ -26,33 +26,33 @@
 
 enum rsd_cause {
 	/* refusals */
-	RSD_CAUSE_PRIVATE_ADDRESS,    /* the host resolves to a non-public address */
-	RSD_CAUSE_ROBOTS_DISALLOW,    /* a Disallow rule of the origin's robots.txt */
+	RSD_CAUSE_PRIVATE_ADDRESS, /* the host resolves to a non-public address */
+	RSD_CAUSE_ROBOTS_DISALLOW, /* a Disallow rule of the origin's robots.txt */
 	RSD_CAUSE_ROBOTS_UNREACHABLE, /* robots.txt 5xx or unreachable: disallow all for an hour */
-	RSD_CAUSE_OUT_OF_SCOPE,       /* host not in allowed_hosts */
-	RSD_CAUSE_NOT_FOLLOWED,       /* a link matching neither follow nor recipe */
-	RSD_CAUSE_TOO_BIG,            /* above max_page_bytes */
-	RSD_CAUSE_REDIRECT,           /* more than 5 redirects */
-	RSD_CAUSE_SCHEME,             /* not http or https */
-	RSD_CAUSE_INVALID_URL,        /* does not parse */
-	RSD_CAUSE_LIMIT,              /* a fixed crawl limit: origins per host, sitemaps per round */
-	RSD_CAUSE_QUEUE_FULL,         /* the frontier holds max_queued URLs, or the host max_queued_per_host */
+	RSD_CAUSE_OUT_OF_SCOPE, /* host not in allowed_hosts */
+	RSD_CAUSE_NOT_FOLLOWED, /* a link matching neither follow nor recipe */
+	RSD_CAUSE_TOO_BIG, /* above max_page_bytes */
+	RSD_CAUSE_REDIRECT, /* more than 5 redirects */
+	RSD_CAUSE_SCHEME, /* not http or https */
+	RSD_CAUSE_INVALID_URL, /* does not parse */
+	RSD_CAUSE_LIMIT, /* a fixed crawl limit: origins per host, sitemaps per round */
+	RSD_CAUSE_QUEUE_FULL, /* the frontier holds max_queued URLs, or the host max_queued_per_host */
 	/* skips */
-	RSD_CAUSE_DEPTH,              /* a page at max_depth: its links are not followed */
-	RSD_CAUSE_MAX_PAGES,          /* queued when max_pages was reached */
-	RSD_CAUSE_DELIVERED,          /* its record was delivered by an earlier run */
-	RSD_CAUSE_UNCHANGED,          /* a revisit found it unchanged (304 or same content) */
-	RSD_CAUSE_DUPLICATE,          /* the same canonical recipe came from another page */
+	RSD_CAUSE_DEPTH, /* a page at max_depth: its links are not followed */
+	RSD_CAUSE_MAX_PAGES, /* queued when max_pages was reached */
+	RSD_CAUSE_DELIVERED, /* its record was delivered by an earlier run */
+	RSD_CAUSE_UNCHANGED, /* a revisit found it unchanged (304 or same content) */
+	RSD_CAUSE_DUPLICATE, /* the same canonical recipe came from another page */
 	RSD_CAUSE_COUNT
 };
 
 struct rsd_cause_info {
-	const char *name;    /* stable identifier: REFUSAL_CAUSE=, a metrics label */
-	const char *label;   /* for people: "private address" */
-	const char *key;     /* the config key that decides it ("allow_private_addresses"), or NULL */
+	const char *name; /* stable identifier: REFUSAL_CAUSE=, a metrics label */
+	const char *label; /* for people: "private address" */
+	const char *key; /* the config key that decides it ("allow_private_addresses"), or NULL */
 	const char *setting; /* as counts show it: "allow_private_addresses = off", or NULL */
-	const char *remedy;  /* what changes it: "allow_private_addresses = on allows it" */
-	const char *field;   /* its counter's journal field: "PAGES_REFUSED_PRIVATE_ADDRESS" */
+	const char *remedy; /* what changes it: "allow_private_addresses = on allows it" */
+	const char *field; /* its counter's journal field: "PAGES_REFUSED_PRIVATE_ADDRESS" */
 };
 
 /* Static description of c (c < RSD_CAUSE_COUNT). */
@@ -64,9 +64,9 @@ bool rsd_cause_is_refusal(enum rsd_cause c);
  * are valid during the callback only. */
 struct rsd_refusal {
 	enum rsd_cause cause;
-	const char *host;   /* the host it is about: the page's, or for a link
+	const char *host; /* the host it is about: the page's, or for a link
 			     * refused on admission the host of the page it was on */
-	const char *url;    /* the page refused (for a link: the link) */
+	const char *url; /* the page refused (for a link: the link) */
 	const char *detail; /* "127.0.0.1 is a loopback address (127.0.0.0/8)",
 			     * "Disallow: /private", ...; may be NULL */
 };
@@ -87,9 +87,9 @@ void rsd_refusal_table_free(struct rsd_refusal_table *t); /* accepts NULL */
 void rsd_refusal_table_reset(struct rsd_refusal_table *t);
 
 enum rsd_report {
-	RSD_REPORT_NEW,        /* first of this (host, cause): report it */
-	RSD_REPORT_REPEAT,     /* reported before: count only */
-	RSD_REPORT_FULL,       /* a new pair that did not fit, the first such:
+	RSD_REPORT_NEW, /* first of this (host, cause): report it */
+	RSD_REPORT_REPEAT, /* reported before: count only */
+	RSD_REPORT_FULL, /* a new pair that did not fit, the first such:
 				* say once that further refusals are not itemised */
 	RSD_REPORT_SUPPRESSED, /* a new pair after the table filled: count only */
 };
@@ -113,7 +113,7 @@ uint64_t rsd_refusal_table_not_itemised(struct rsd_refusal_table *t);
 struct rsd_line_budget {
 	pthread_mutex_t lock;
 	double tokens;
-	uint64_t last_usec;  /* refill time */
+	uint64_t last_usec; /* refill time */
 	uint64_t suppressed; /* lines refused since the last report */
 	unsigned rate, burst;
 };

@@ -53,11 +53,11 @@ struct byteset {
 
 struct robots_rule {
 	bool allow;
-	bool anchored;   /* the pattern ended in '$' */
-	size_t len;      /* octets of the normalised pattern: the match priority */
-	size_t literal;  /* octets of it that the path must contain */
+	bool anchored; /* the pattern ended in '$' */
+	size_t len; /* octets of the normalised pattern: the match priority */
+	size_t literal; /* octets of it that the path must contain */
 	struct byteset bytes; /* which octets those are */
-	char *pattern;   /* normalised; '*' wildcard; the final '$' is not stored */
+	char *pattern; /* normalised; '*' wildcard; the final '$' is not stored */
 };
 
 struct rule_list {
@@ -68,8 +68,8 @@ struct rule_list {
 };
 
 struct rsd_robots {
-	atomic_uint refs;        /* rsd_robots_ref/rsd_robots_free */
-	struct rule_list rules;  /* the list that applies, by priority */
+	atomic_uint refs; /* rsd_robots_ref/rsd_robots_free */
+	struct rule_list rules; /* the list that applies, by priority */
 	bool disallow_all;
 	char **sitemaps;
 	size_t n_sitemaps;
@@ -193,7 +193,8 @@ static void sam_redirect(struct sam *a, uint32_t from, unsigned char c, uint32_t
 static uint32_t sam_clone(struct sam *a, uint32_t p, uint32_t q, unsigned char c)
 {
 	uint32_t clone = a->n_st++;
-	a->st[clone] = (struct sam_state){ .len = a->st[p].len + 1, .link = a->st[q].link,
+	a->st[clone] = (struct sam_state){ .len = a->st[p].len + 1,
+					   .link = a->st[q].link,
 					   .firstpos = a->st[q].firstpos };
 	for (uint32_t e = a->st[q].edges; e; e = a->ed[e].next)
 		sam_add_edge(a, clone, a->ed[e].c, a->ed[e].to);
@@ -260,7 +261,9 @@ static size_t common_prefix(const char *a, const char *b, size_t max)
 /* Start of seg's leftmost occurrence in the path; -1 when it has none. */
 static long sam_first(struct sam *a, const char *seg, size_t n)
 {
-	size_t l = a->trail_seg ? common_prefix(seg, a->trail_seg, n < a->trail_len ? n : a->trail_len) : 0;
+	size_t l = a->trail_seg
+			   ? common_prefix(seg, a->trail_seg, n < a->trail_len ? n : a->trail_len)
+			   : 0;
 	uint32_t v = a->trail[l];
 	a->trail_seg = seg;
 	for (size_t i = l; i < n; i++) {
@@ -282,7 +285,7 @@ struct subject {
 	size_t n;
 	struct byteset bytes;
 	struct sam sam;
-	int sam_state;  /* 0: not built yet, 1: built, negative: could not be */
+	int sam_state; /* 0: not built yet, 1: built, negative: could not be */
 	size_t scanned; /* octets memmem was given so far */
 	/* The last segment memmem did not find, and where it looked from:
 	 * many rules ending in the same segment ask again from later on. */
@@ -716,13 +719,16 @@ static bool is_gzip(const char *p, size_t len)
 	return len >= 2 && (unsigned char)p[0] == 0x1f && (unsigned char)p[1] == 0x8b;
 }
 
-
 /* Decodes the five XML entities and ASCII character references in place;
  * anything else is left as written (a URL has no business containing it). */
 static void xml_unescape(char *s)
 {
-	static const struct { const char *name; char c; } ents[] = {
-		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' },
+	static const struct {
+		const char *name;
+		char c;
+	} ents[] = {
+		{ "&amp;", '&' },  { "&lt;", '<' },    { "&gt;", '>' },
+		{ "&quot;", '"' }, { "&apos;", '\'' },
 	};
 	char *o = s;
 	for (char *p = s; *p;) {
@@ -909,8 +915,10 @@ int rsd_robots_sitemap_read(const char *data, size_t len, size_t max_bytes, bool
 	*is_index = false;
 	char *xml;
 	size_t xml_len;
-	int rc = rsd_robots_gunzip(data, len, max_bytes < RSD_ROBOTS_SITEMAP_MAX_BYTES ? max_bytes : RSD_ROBOTS_SITEMAP_MAX_BYTES,
-				   &xml, &xml_len);
+	int rc = rsd_robots_gunzip(
+		data, len,
+		max_bytes < RSD_ROBOTS_SITEMAP_MAX_BYTES ? max_bytes : RSD_ROBOTS_SITEMAP_MAX_BYTES,
+		&xml, &xml_len);
 	if (rc < 0)
 		return rc;
 	/* A gzip inside the gzip is not a sitemap: parse says -ENOTSUP. */

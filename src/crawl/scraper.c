@@ -133,8 +133,10 @@ static void refuse_page(struct rsd_scraper *s, enum rsd_cause cause, const char 
 		return;
 	char *host = NULL;
 	(void)rsd_url_host(url, &host); /* NULL on failure */
-	s->on_refusal(s->refusal_ctx, &(struct rsd_refusal){ .cause = cause, .host = host ? host : "",
-							     .url = url, .detail = detail });
+	s->on_refusal(s->refusal_ctx, &(struct rsd_refusal){ .cause = cause,
+							     .host = host ? host : "",
+							     .url = url,
+							     .detail = detail });
 	free(host);
 }
 
@@ -180,8 +182,8 @@ static uint64_t content_word(const char *p)
 
 static uint64_t content_hash(const char *p, size_t n)
 {
-	uint64_t lane[4] = {0xcbf29ce484222325ULL ^ n, 0x84222325cbf29ce4ULL, 0x9e3779b97f4a7c15ULL,
-			    0xc2b2ae3d27d4eb4fULL};
+	uint64_t lane[4] = { 0xcbf29ce484222325ULL ^ n, 0x84222325cbf29ce4ULL,
+			     0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL };
 	size_t i = 0;
 	for (; i + 32 <= n; i += 32)
 		for (size_t k = 0; k < 4; k++)
@@ -251,12 +253,13 @@ static bool claim_recipe(struct recipe_claims *c, const char *canonical, const c
 
 static bool duplicate_of_claimed_recipe(struct rsd_scraper *s, const char *url, const cJSON *rec)
 {
-	const char *canonical = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "canonical_url"));
+	const char *canonical = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(rec, "canonical_url"));
 	return !claim_recipe(&s->claims, canonical ? canonical : url, url);
 }
 
-static void hand_over_record(struct rsd_scraper *s, const char *url, cJSON *rec,
-			     const char *body, size_t len)
+static void hand_over_record(struct rsd_scraper *s, const char *url, cJSON *rec, const char *body,
+			     size_t len)
 {
 	const char *raw = s->cfg->raw_topic ? body : NULL;
 	struct rsd_record *r = rsd_record_new(url, rec, raw, raw ? len : 0);
@@ -293,11 +296,13 @@ static bool fetched_unchanged(struct rsd_scraper *s, const struct transfer *t,
 	bool same = false;
 	struct rsd_page_meta m;
 	if (rsd_state_lookup(s->state, t->job.url, &m) == 0) {
-		same = (t->job.revisit && m.fetched_at >= s->started_at && m.content_hash == hash) ||
+		same = (t->job.revisit && m.fetched_at >= s->started_at &&
+			m.content_hash == hash) ||
 		       (m.delivered && m.delivered_hash == hash);
 		rsd_page_meta_clear(&m);
 	}
-	rsd_state_set_fetched(s->state, t->job.url, time(NULL), res->etag, res->last_modified, hash);
+	rsd_state_set_fetched(s->state, t->job.url, time(NULL), res->etag, res->last_modified,
+			      hash);
 	return same;
 }
 
@@ -307,7 +312,8 @@ static void process_page(struct worker *w, struct transfer *t, const struct rsd_
 	struct rsd_fetch *f = t->fetch;
 	const char *body = f->body ? f->body : "";
 	if (fetched_unchanged(s, t, res)) {
-		refuse_page(s, RSD_CAUSE_UNCHANGED, t->job.url, "same content as this run's last copy");
+		refuse_page(s, RSD_CAUSE_UNCHANGED, t->job.url,
+			    "same content as this run's last copy");
 		return;
 	}
 	bump(&s->stats.pages_fetched);
@@ -331,13 +337,15 @@ static void process_page(struct worker *w, struct transfer *t, const struct rsd_
 	 * followed only when the operator asked for it. */
 	bool recipe_page = ex.record && t->job.extract;
 	if (ex.n_links && (s->cfg->follow_from_recipes || !recipe_page))
-		rsd_frontier_add_links(s->frontier, t->job.url, ex.links, ex.n_links, t->job.depth + 1);
+		rsd_frontier_add_links(s->frontier, t->job.url, ex.links, ex.n_links,
+				       t->job.depth + 1);
 	if (!ex.record)
 		bump(&s->stats.no_recipe);
 	else if (!t->job.extract)
 		; /* out of the `recipe` pattern: crawled for its links only */
 	else if (s->cfg->dedup_canonical && duplicate_of_claimed_recipe(s, t->job.url, ex.record))
-		refuse_page(s, RSD_CAUSE_DUPLICATE, t->job.url, "its canonical recipe came from another page");
+		refuse_page(s, RSD_CAUSE_DUPLICATE, t->job.url,
+			    "its canonical recipe came from another page");
 	else
 		hand_over_record(s, t->job.url, ex.record, body, f->len);
 	rsd_extract_result_clear(&ex);
@@ -367,7 +375,8 @@ static void give_up(struct rsd_scraper *s, atomic_uint_fast64_t *counter, const 
 /* The next hop goes back through the frontier's admission, which counts
  * and reports a refused one (-EEXIST: the target is known already,
  * nothing is lost). */
-static void follow_redirect(struct rsd_scraper *s, struct transfer *t, const struct rsd_fetch_result *res)
+static void follow_redirect(struct rsd_scraper *s, struct transfer *t,
+			    const struct rsd_fetch_result *res)
 {
 	(void)rsd_frontier_add_redirect(s->frontier, &t->job, res->location);
 }
@@ -441,8 +450,8 @@ static void read_sitemap(struct rsd_scraper *s, struct transfer *t)
 	char **locs;
 	size_t n;
 	struct rsd_fetch *f = t->fetch;
-	int rc = rsd_robots_sitemap_read(f->body ? f->body : "", f->len, s->cfg->max_page_bytes, &index,
-					 &locs, &n);
+	int rc = rsd_robots_sitemap_read(f->body ? f->body : "", f->len, s->cfg->max_page_bytes,
+					 &index, &locs, &n);
 	if (rc == -EFBIG) {
 		refuse_too_big(s, t->job.url, "gzip sitemap, decompressed,");
 		return;
@@ -471,7 +480,8 @@ static void finish_sitemap(struct worker *w, struct transfer *t, const struct rs
 			mark_unchanged(s->state, t->job.url);
 	} else if (res->status == RSD_FETCH_REDIRECT) {
 		follow_redirect(s, t, res);
-	} else if (res->status == RSD_FETCH_RETRY && rsd_frontier_retry(s->frontier, &t->job, res->retry_after_ms))
+	} else if (res->status == RSD_FETCH_RETRY &&
+		   rsd_frontier_retry(s->frontier, &t->job, res->retry_after_ms))
 		return;
 	else
 		give_up(s, &s->stats.pages_failed, t->job.url, res->http_code, res->reason);
@@ -488,7 +498,8 @@ static void robots_unavailable(struct rsd_scraper *s, struct transfer *t,
 {
 	char detail[CURL_ERROR_SIZE + 1024];
 	if (res->status == RSD_FETCH_BLOCKED) {
-		rsd_frontier_robots_unavailable(s->frontier, &t->job, RSD_CAUSE_PRIVATE_ADDRESS, res->reason);
+		rsd_frontier_robots_unavailable(s->frontier, &t->job, RSD_CAUSE_PRIVATE_ADDRESS,
+						res->reason);
 		return;
 	}
 	if (res->http_code)
@@ -505,18 +516,21 @@ static void finish_robots(struct worker *w, struct transfer *t, const struct rsd
 	struct rsd_robots *rules = NULL;
 	switch (res->status) {
 	case RSD_FETCH_OK: {
-		rsd_robots_parse(t->fetch->body ? t->fetch->body : "", t->fetch->len, s->agent_token, &rules);
+		rsd_robots_parse(t->fetch->body ? t->fetch->body : "", t->fetch->len,
+				 s->agent_token, &rules);
 		/* Queued before the rules are in: the origin stays closed until
 		 * robots_done, so even these wait for the rules. A site's
 		 * sitemaps list the whole site: read only with sitemaps = robots. */
 		const char *const *maps = NULL;
-		size_t n = rules && s->cfg->sitemaps == RSD_SITEMAPS_ROBOTS ? rsd_robots_sitemaps(rules, &maps) : 0;
+		size_t n = rules && s->cfg->sitemaps == RSD_SITEMAPS_ROBOTS
+				   ? rsd_robots_sitemaps(rules, &maps)
+				   : 0;
 		rsd_frontier_add_sitemaps(s->frontier, t->job.url, (char *const *)maps, n);
 		break;
 	}
 	case RSD_FETCH_HTTP_ERROR: /* RFC 9309 2.3.1.3: 4xx -> allow all */
 	case RSD_FETCH_NOT_MODIFIED: /* never asked conditionally; treat as 4xx */
-	case RSD_FETCH_REDIRECT:   /* more than 5 hops: 2.3.1.2 "unavailable" */
+	case RSD_FETCH_REDIRECT: /* more than 5 hops: 2.3.1.2 "unavailable" */
 	case RSD_FETCH_TOO_BIG:
 		rsd_robots_new_allow_all(&rules);
 		break;
@@ -555,7 +569,8 @@ static void start_transfer(struct worker *w, struct rsd_job *job)
 	 * processed; a delivered page only when that copy is the delivered one
 	 * (a later fetch whose record never arrived must not answer 304). */
 	struct rsd_page_meta meta = { 0 };
-	if (job->revisit && !robots && s->state && rsd_state_lookup(s->state, job->url, &meta) == 0 &&
+	if (job->revisit && !robots && s->state &&
+	    rsd_state_lookup(s->state, job->url, &meta) == 0 &&
 	    (!meta.delivered || meta.delivered_hash == meta.content_hash)) {
 		opt.if_none_match = meta.etag;
 		opt.if_modified_since = meta.last_modified;

@@ -81,13 +81,13 @@ struct rsd_state {
 	size_t n_buckets, n_entries;
 	struct scope *scopes;
 	uint32_t n_scopes;
-	int64_t current;  /* index into scopes; -1 = none set */
+	int64_t current; /* index into scopes; -1 = none set */
 	char *dir;
-	int lock_fd;      /* state_dir/lock, flock'ed; -1 in memory */
-	FILE *log;        /* NULL: in memory only */
+	int lock_fd; /* state_dir/lock, flock'ed; -1 in memory */
+	FILE *log; /* NULL: in memory only */
 	size_t log_lines; /* lines in the file, for the compaction decision */
-	bool dirty;       /* appended since the last sync */
-	FILE *delta;      /* while a compaction runs: lines appended since its snapshot */
+	bool dirty; /* appended since the last sync */
+	FILE *delta; /* while a compaction runs: lines appended since its snapshot */
 	char *delta_buf;
 	size_t delta_len, delta_lines;
 };
@@ -194,7 +194,8 @@ static bool same_string(const char *a, const char *b)
 static int64_t scope_intern(struct rsd_state *s, const char *cluster, const char *topic)
 {
 	for (uint32_t i = 0; i < s->n_scopes; i++)
-		if (same_string(s->scopes[i].cluster, cluster) && strcmp(s->scopes[i].topic, topic) == 0)
+		if (same_string(s->scopes[i].cluster, cluster) &&
+		    strcmp(s->scopes[i].topic, topic) == 0)
 			return i;
 	struct scope *grown = realloc(s->scopes, (s->n_scopes + 1) * sizeof(*grown));
 	if (!grown)
@@ -249,12 +250,23 @@ static void put_escaped(FILE *f, const char *s)
 	}
 	for (; *s; s++) {
 		switch (*s) {
-		case ' ': fputs("\\s", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\\': fputs("\\\\", f); break;
-		default: fputc(*s, f);
+		case ' ':
+			fputs("\\s", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		default:
+			fputc(*s, f);
 		}
 	}
 }
@@ -271,7 +283,11 @@ static char *unescape(char *s)
 			continue;
 		}
 		p++;
-		*o++ = *p == 's' ? ' ' : *p == 'n' ? '\n' : *p == 'r' ? '\r' : *p == 't' ? '\t' : *p;
+		*o++ = *p == 's'   ? ' '
+		       : *p == 'n' ? '\n'
+		       : *p == 'r' ? '\r'
+		       : *p == 't' ? '\t'
+				   : *p;
 	}
 	*o = '\0';
 	return s;
@@ -472,7 +488,8 @@ static int compact(struct rsd_state *s)
 	char *path = NULL, *tmp_path = NULL, *buf = NULL;
 	size_t len = 0, lines = 0;
 	FILE *tmp = NULL;
-	if (asprintf(&path, "%s/" LOG_NAME, s->dir) < 0 || asprintf(&tmp_path, "%s.tmp", path) < 0) {
+	if (asprintf(&path, "%s/" LOG_NAME, s->dir) < 0 ||
+	    asprintf(&tmp_path, "%s.tmp", path) < 0) {
 		free(path);
 		return -ENOMEM;
 	}

@@ -33,13 +33,13 @@
 struct rsd_state;
 
 struct rsd_page_meta {
-	time_t fetched_at;       /* 0 = never */
-	char *etag;              /* or NULL */
-	char *last_modified;     /* or NULL */
-	uint64_t content_hash;   /* of the last copy fetched; 0 = unknown */
-	bool delivered;          /* settled in the current scope: a record of it was
+	time_t fetched_at; /* 0 = never */
+	char *etag; /* or NULL */
+	char *last_modified; /* or NULL */
+	uint64_t content_hash; /* of the last copy fetched; 0 = unknown */
+	bool delivered; /* settled in the current scope: a record of it was
 				  * acknowledged, or refused as too large (rejected) */
-	bool rejected;           /* ... refused: given up until the page changes */
+	bool rejected; /* ... refused: given up until the page changes */
 	uint64_t delivered_hash; /* content hash of the copy that record came from */
 };
 

@@ -82,7 +82,7 @@ static int start_broker(struct rsd_daemon *d, const struct rsd_config *cfg)
 	for (size_t i = 0; i < n; i++)
 		topics[i] = want[i].name;
 	int rc = rsd_broker_new(RSD_EMBEDDED_BROKERS, (int)cfg->partitions, topics, n, 0, err,
-			       sizeof err, &d->broker);
+				sizeof err, &d->broker);
 	if (rc < 0) {
 		rsd_log(LOG_ERR, "Cannot start the embedded broker: %s", err);
 		return rc;
@@ -125,7 +125,7 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 		daemon_report_topics(d);
 	marks = rsd_state_delivery_marks(d->state);
 	rc = rsd_producer_new(cfg, d->bootstrap, d->ring, &marks, d->wake_fd, err, sizeof err,
-			     &d->producer);
+			      &d->producer);
 	if (rc < 0) {
 		rsd_log(LOG_ERR, "Cannot create the Kafka producer: %s", err);
 		return rc;
@@ -333,8 +333,10 @@ static bool unhealthy(struct rsd_daemon *d, const struct counters *c, uint64_t n
 		snprintf(why, len, "no Kafka broker at %s answered for %" PRIu64 "s", d->bootstrap,
 			 (now - d->pending_since_usec) / 1000000u);
 	else if (!acks_moving)
-		snprintf(why, len, "%" PRIu64 " records in flight, none acknowledged for %" PRIu64
-			 "s: Kafka unreachable?", in_flight, (now - d->live_acks.last_change_usec) / 1000000u);
+		snprintf(why, len,
+			 "%" PRIu64 " records in flight, none acknowledged for %" PRIu64
+			 "s: Kafka unreachable?",
+			 in_flight, (now - d->live_acks.last_change_usec) / 1000000u);
 	else
 		return false;
 	return true;
@@ -347,24 +349,37 @@ static void publish_metrics(struct rsd_daemon *d)
 		return;
 	daemon_counters_read(d, &c);
 	struct rsd_metrics_snapshot s = {
-		.pages_fetched = c.fetched, .pages_failed = c.failed,
-		.pages_without_recipe = c.no_recipe, .records_extracted = c.records,
-		.produced = c.produced, .acknowledged = c.acknowledged,
-		.failed_records = c.failed_records, .too_large = c.too_large,
+		.pages_fetched = c.fetched,
+		.pages_failed = c.failed,
+		.pages_without_recipe = c.no_recipe,
+		.records_extracted = c.records,
+		.produced = c.produced,
+		.acknowledged = c.acknowledged,
+		.failed_records = c.failed_records,
+		.too_large = c.too_large,
 		.raw_skipped = c.raw_skipped,
-		.consumed = c.consumed, .alerts = c.alerts, .invalid = c.invalid,
-		.sink_errors = c.sink_errors, .producer_errors = c.producer_errors,
-		.consumer_errors = c.consumer_errors, .reloads_ok = d->reloads_ok,
-		.reloads_rejected = d->reloads_rejected, .ring_depth = c.ring_depth,
+		.consumed = c.consumed,
+		.alerts = c.alerts,
+		.invalid = c.invalid,
+		.sink_errors = c.sink_errors,
+		.producer_errors = c.producer_errors,
+		.consumer_errors = c.consumer_errors,
+		.reloads_ok = d->reloads_ok,
+		.reloads_rejected = d->reloads_rejected,
+		.ring_depth = c.ring_depth,
 		.ring_capacity = c.ring_capacity,
 		.records_in_flight = records_in_flight(&c),
-		.kafka_queue = c.outq, .frontier_queued = c.queued, .fetches_in_flight = c.in_flight,
-		.consumer_lag = c.lag, .partitions_assigned = c.assigned,
+		.kafka_queue = c.outq,
+		.frontier_queued = c.queued,
+		.fetches_in_flight = c.in_flight,
+		.consumer_lag = c.lag,
+		.partitions_assigned = c.assigned,
 		.start_time_s = d->started_unix,
 	};
 	memcpy(s.by_cause, c.by_cause, sizeof s.by_cause);
 	if (d->consumer)
-		s.n_lags = rsd_consumer_partition_lag(d->consumer, s.lags, RSD_CONSUMER_LAG_PARTITIONS);
+		s.n_lags = rsd_consumer_partition_lag(d->consumer, s.lags,
+						      RSD_CONSUMER_LAG_PARTITIONS);
 	s.n_hosts = rsd_host_stats_read(d->hosts, s.hosts, RSD_METRICS_HOSTS, &s.other_hosts);
 	s.healthy = !unhealthy(d, &c, rsd_now_usec(CLOCK_MONOTONIC), s.health_reason,
 			       sizeof s.health_reason);
@@ -483,8 +498,9 @@ static void reload(struct rsd_daemon *d)
 			      path, diag.n, diag.n == 1 ? "" : "s");
 		d->reloads_rejected++;
 		remember_rejection(d, &diag);
-		sd_notifyf(0, "STATUS=Reload rejected: %zu error%s in %s; running the previous "
-			      "configuration; %s",
+		sd_notifyf(0,
+			   "STATUS=Reload rejected: %zu error%s in %s; running the previous "
+			   "configuration; %s",
 			   diag.n, diag.n == 1 ? "" : "s", path,
 			   d->reload_rejected ? d->reload_rejected : "");
 		rsd_config_diag_clear(&diag);
@@ -545,7 +561,8 @@ static void reload(struct rsd_daemon *d)
 	const char *fields[] = { kafka ? "KAFKA_CLIENTS_RESTARTED=1" : "KAFKA_CLIENTS_RESTARTED=0",
 				 NULL };
 	rsd_log_event(LOG_NOTICE, RSD_MID_RELOADED, fields, "Reloaded configuration from %s%s",
-		      next->path, kafka ? " (Kafka clients recreated)" : ""); /* path died with old */
+		      next->path,
+		      kafka ? " (Kafka clients recreated)" : ""); /* path died with old */
 	sd_notify(0, "READY=1");
 	daemon_notify_status(d);
 }
@@ -635,7 +652,7 @@ static void handle_signal(struct rsd_daemon *d)
 		case SIGHUP:
 			if (d->phase != PHASE_RUNNING)
 				rsd_log(LOG_NOTICE, "SIGHUP ignored: the --once crawl is over, "
-					"only the consumer is still catching up");
+						    "only the consumer is still catching up");
 			else if (!d->stop_requested)
 				reload(d);
 			break;
@@ -644,7 +661,6 @@ static void handle_signal(struct rsd_daemon *d)
 		}
 	}
 }
-
 
 static void handle_tick(struct rsd_daemon *d)
 {
@@ -809,7 +825,8 @@ static int start_pipeline(struct rsd_daemon *d)
 		pid_t pid = rsd_state_lock_holder(d->cfg->state_dir);
 		if (pid > 0)
 			snprintf(holder, sizeof holder, "%ld", (long)pid);
-		rsd_log(LOG_ERR, "The state directory %s is in use by another process (pid %s); exiting",
+		rsd_log(LOG_ERR,
+			"The state directory %s is in use by another process (pid %s); exiting",
 			d->cfg->state_dir, holder);
 		d->exit_code = RSD_EXIT_TEMPFAIL;
 		return rc;
@@ -847,10 +864,10 @@ static void log_summary(struct rsd_daemon *d, double seconds)
 	daemon_format_causes(refused, sizeof refused, c.by_cause, true);
 	daemon_format_causes(skipped, sizeof skipped, c.by_cause, false);
 	rsd_log_event(LOG_INFO, RSD_MID_STOPPING, fields,
-		      "Stopped after %.1fs: %" PRIu64 " pages fetched (%" PRIu64 " failed), %s, %s, %" PRIu64
-		      " records produced, %" PRIu64 " acknowledged, %" PRIu64
-		      " undelivered, %" PRIu64 " consumed (%" PRIu64 " alerts, %" PRIu64
-		      " invalid); %" PRIu64 " raw pages not published",
+		      "Stopped after %.1fs: %" PRIu64 " pages fetched (%" PRIu64
+		      " failed), %s, %s, %" PRIu64 " records produced, %" PRIu64
+		      " acknowledged, %" PRIu64 " undelivered, %" PRIu64 " consumed (%" PRIu64
+		      " alerts, %" PRIu64 " invalid); %" PRIu64 " raw pages not published",
 		      seconds, c.fetched, c.failed, refused, skipped, c.produced, c.acknowledged,
 		      d->undelivered, c.consumed, c.alerts, c.invalid, c.raw_skipped);
 }
@@ -928,9 +945,8 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	}
 	/* Before anything else starts: a port in use (or an address not on
 	 * this host) is the operator's to fix, so exit 78 and do not restart. */
-	if (d.cfg->metrics_listen &&
-	    (!(d.metrics_listen = strdup(d.cfg->metrics_listen)) ||
-	     start_metrics(&d, d.cfg->metrics_listen, &d.metrics) < 0)) {
+	if (d.cfg->metrics_listen && (!(d.metrics_listen = strdup(d.cfg->metrics_listen)) ||
+				      start_metrics(&d, d.cfg->metrics_listen, &d.metrics) < 0)) {
 		daemon_free(&d);
 		return RSD_EXIT_CONFIG;
 	}
@@ -943,7 +959,8 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	const char *fields[] = { "RSD_VERSION=" RSD_VERSION, NULL };
 	rsd_log_event(LOG_INFO, RSD_MID_STARTED, fields,
 		      "recipe-scraperd " RSD_VERSION " started with %s (%u scraper threads, %s%s)",
-		      d.cfg->path, d.cfg->threads, d.cfg->brokers_embedded ? "embedded broker" : "brokers ",
+		      d.cfg->path, d.cfg->threads,
+		      d.cfg->brokers_embedded ? "embedded broker" : "brokers ",
 		      d.cfg->brokers_embedded ? "" : d.cfg->brokers);
 	sd_notify(0, "READY=1");
 	daemon_notify_status(&d);

@@ -49,9 +49,9 @@ static void log_to_stderr(int priority, const char *message)
 	fprintf(stderr, "<%d>%s\n", priority, message);
 }
 
-__attribute__((format(printf, 4, 0)))
-static void log_vevent(int priority, const char *message_id, const char *const *fields,
-		       const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void log_vevent(int priority, const char *message_id,
+							     const char *const *fields,
+							     const char *fmt, va_list ap)
 {
 	char message[4096];
 	vsnprintf(message, sizeof message, fmt, ap);
@@ -109,8 +109,8 @@ void rsd_log(int priority, const char *fmt, ...)
 	va_end(ap);
 }
 
-void rsd_log_event(int priority, const char *message_id, const char *const *fields,
-		   const char *fmt, ...)
+void rsd_log_event(int priority, const char *message_id, const char *const *fields, const char *fmt,
+		   ...)
 {
 	if (!rsd_log_enabled(priority))
 		return;

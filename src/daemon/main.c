@@ -26,7 +26,8 @@ static const char usage_text[] =
 	"Usage: recipe-scraperd [-c FILE] [--once]\n"
 	"       recipe-scraperd -t|--check-config [-c FILE]\n"
 	"       recipe-scraperd extract [--url URL] FILE...\n"
-	"       recipe-scraperd state forget [-c FILE] [-n] [-q] (--host HOST | --url REGEX | --all)\n"
+	"       recipe-scraperd state forget [-c FILE] [-n] [-q] (--host HOST | --url REGEX | "
+	"--all)\n"
 	"       recipe-scraperd broker [--port N] [--stdin-commands]\n"
 	"       recipe-scraperd --version | --help\n"
 	"\n"
@@ -179,7 +180,8 @@ static int extract_one(rsd_extractor *x, const char *path, const char *url)
 	page_url = page_url_for(path, url);
 	rc = page_url ? rsd_extract(x, html, len, page_url, NULL, 0, &res) : -ENOMEM;
 	if (rc < 0) {
-		fprintf(stderr, "recipe-scraperd: %s: extraction failed: %s\n", path, strerror(-rc));
+		fprintf(stderr, "recipe-scraperd: %s: extraction failed: %s\n", path,
+			strerror(-rc));
 		puts("{}");
 	} else {
 		json = res.record ? cJSON_PrintUnformatted(res.record) : NULL;
@@ -341,7 +343,8 @@ static int cmd_broker(int argc, char **argv)
 		if (c == 'p') {
 			long v = strtol(optarg, &end, 10);
 			if (*end || v < 1 || v > 65535)
-				return rsd_usage_error("broker: --port %s is not a port number", optarg);
+				return rsd_usage_error("broker: --port %s is not a port number",
+						       optarg);
 			port = (int)v;
 		} else if (c == 's') {
 			stop_at_eof = true;
@@ -432,7 +435,8 @@ int main(int argc, char **argv)
 			fputs(version_text, stdout);
 			return RSD_EXIT_OK;
 		case 'D':
-			return rsd_config_write_reference(stdout) < 0 ? RSD_EXIT_FAILURE : RSD_EXIT_OK;
+			return rsd_config_write_reference(stdout) < 0 ? RSD_EXIT_FAILURE
+								      : RSD_EXIT_OK;
 		default:
 			return bad_option(NULL, argv);
 		}

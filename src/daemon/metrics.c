@@ -60,7 +60,10 @@ struct metric {
 	size_t offset; /* of a uint64_t in the snapshot */
 };
 
-#define M(n, t, f, h) { n, t, h, offsetof(struct rsd_metrics_snapshot, f) }
+#define M(n, t, f, h)                                             \
+	{                                                         \
+		n, t, h, offsetof(struct rsd_metrics_snapshot, f) \
+	}
 
 static const struct metric scalars[] = {
 	M("pages_fetched_total", "counter", pages_fetched, "Pages fetched (2xx bodies received)."),
@@ -83,7 +86,8 @@ static const struct metric scalars[] = {
 	  "Records the consumer wrote to the journal (or stdout)."),
 	M("alerts_total", "counter", alerts,
 	  "Consumed records above calorie_threshold (warning-priority entries)."),
-	M("invalid_records_total", "counter", invalid, "Consumed messages that were not valid records."),
+	M("invalid_records_total", "counter", invalid,
+	  "Consumed messages that were not valid records."),
 	M("journal_write_errors_total", "counter", sink_errors,
 	  "Failed journal (sink) writes; the record is retried."),
 	M("ring_depth", "gauge", ring_depth, "Records waiting in the ring for the producer."),
@@ -109,7 +113,8 @@ static uint64_t value_at(const struct rsd_metrics_snapshot *s, size_t offset)
 
 static void header(FILE *f, const char *name, const char *type, const char *help)
 {
-	fprintf(f, "# HELP " RSD_PREFIX "%s %s\n# TYPE " RSD_PREFIX "%s %s\n", name, help, name, type);
+	fprintf(f, "# HELP " RSD_PREFIX "%s %s\n# TYPE " RSD_PREFIX "%s %s\n", name, help, name,
+		type);
 }
 
 /* Pages refused (or skipped) by cause: every cause of the kind, zeros
@@ -185,7 +190,8 @@ static void render_labelled(FILE *f, const struct rsd_metrics_snapshot *s)
 	header(f, "build_info", "gauge", "Always 1; the version is a label.");
 	fprintf(f, RSD_PREFIX "build_info{version=\"%s\"} 1\n", RSD_VERSION);
 	fputs("# HELP process_start_time_seconds Start time of the process since the Unix epoch "
-	      "in seconds.\n# TYPE process_start_time_seconds gauge\n", f);
+	      "in seconds.\n# TYPE process_start_time_seconds gauge\n",
+	      f);
 	fprintf(f, "process_start_time_seconds %.3f\n", s->start_time_s);
 }
 
@@ -261,7 +267,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	struct rsd_metrics *m = cls;
 	bool is_metrics = strcmp(url, "/metrics") == 0, is_health = strcmp(url, "/healthz") == 0;
 	if (!is_metrics && !is_health)
-		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found: try /metrics or /healthz\n");
+		return reply_text(conn, MHD_HTTP_NOT_FOUND,
+				  "not found: try /metrics or /healthz\n");
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 	/* A copy: rendering and the network write happen without the lock. */

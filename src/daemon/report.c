@@ -39,9 +39,7 @@
 #include "kafka/topics.h"
 #include "core/ring.h"
 
-
 /* ---- counters ---------------------------------------------------------- */
-
 
 static uint64_t producer_error_count(struct rsd_producer *p)
 {
@@ -183,13 +181,14 @@ void daemon_notify_status(const struct rsd_daemon *d)
 		   " alerts); ring %zu/%zu%s%s",
 		   c.fetched, c.failed, refused, c.skipped, c.queued, c.produced, c.acknowledged,
 		   c.produced - c.acknowledged - c.failed_records, c.consumed, c.alerts,
-		   c.ring_depth, c.ring_capacity, d->reload_rejected ? "; last reload rejected: " : "",
+		   c.ring_depth, c.ring_capacity,
+		   d->reload_rejected ? "; last reload rejected: " : "",
 		   d->reload_rejected ? d->reload_rejected : "");
 }
 
 /* The fields of cf, then one per cause (PAGES_REFUSED_..., PAGES_SKIPPED_...). */
-void daemon_format_counter_fields(const struct counter_field *cf, size_t n, const uint64_t *by_cause,
-				  char buf[][48], const char **out)
+void daemon_format_counter_fields(const struct counter_field *cf, size_t n,
+				  const uint64_t *by_cause, char buf[][48], const char **out)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n && k < RSD_MAX_COUNTER_FIELDS; i++, k++)
@@ -231,8 +230,8 @@ void daemon_log_stats(const struct rsd_daemon *d)
 		      "Stats: %" PRIu64 " pages fetched, %" PRIu64 " refused, %" PRIu64
 		      " skipped, %" PRIu64 " records acknowledged (%" PRIu64 " failed), %" PRIu64
 		      " raw pages not published, %" PRIu64 " consumed, ring %zu/%zu",
-		      c.fetched, c.refused, c.skipped, c.acknowledged, c.failed_records, c.raw_skipped,
-		      c.consumed, c.ring_depth, c.ring_capacity);
+		      c.fetched, c.refused, c.skipped, c.acknowledged, c.failed_records,
+		      c.raw_skipped, c.consumed, c.ring_depth, c.ring_capacity);
 }
 
 /* ---- topic check ----------------------------------------------------------- */
@@ -241,8 +240,10 @@ void daemon_log_stats(const struct rsd_daemon *d)
 static void create_command(const struct rsd_daemon *d, const struct rsd_topic_want *w, char *buf,
 			   size_t len)
 {
-	int n = snprintf(buf, len, "kafka-topics.sh --bootstrap-server %s --create --topic %s "
-			 "--partitions %d", d->bootstrap, w->name, w->partitions);
+	int n = snprintf(buf, len,
+			 "kafka-topics.sh --bootstrap-server %s --create --topic %s "
+			 "--partitions %d",
+			 d->bootstrap, w->name, w->partitions);
 	if (n > 0 && (size_t)n < len && w->replication_factor > 0)
 		n += snprintf(buf + n, len - (size_t)n, " --replication-factor %d",
 			      w->replication_factor);
@@ -300,11 +301,12 @@ static void log_topic_not_created(const struct rsd_daemon *d, const struct rsd_t
 	const char *fields[] = { topic, error, NULL };
 	create_command(d, w, cmd, sizeof cmd);
 	not_created_advice(r->err, &why, &remedy);
-	rsd_log_event(LOG_ERR, RSD_MID_TOPIC_NOT_CREATED, fields,
-		      "Cannot create Kafka topic %s: %s%s%.*s; %s. Its records fail until it exists: "
-		      "create it (%s)%s",
-		      r->name, rd_kafka_err2name(r->err), reason_len ? ": " : "", reason_len,
-		      r->reason, why, cmd, remedy);
+	rsd_log_event(
+		LOG_ERR, RSD_MID_TOPIC_NOT_CREATED, fields,
+		"Cannot create Kafka topic %s: %s%s%.*s; %s. Its records fail until it exists: "
+		"create it (%s)%s",
+		r->name, rd_kafka_err2name(r->err), reason_len ? ": " : "", reason_len, r->reason,
+		why, cmd, remedy);
 }
 
 static void log_topic_result(const struct rsd_daemon *d, const struct rsd_topic_result *r)
@@ -325,13 +327,14 @@ static void log_topic_result(const struct rsd_daemon *d, const struct rsd_topic_
 			      w->replication_factor > 0 ? replicas : "of the broker's default");
 		break;
 	case RSD_TOPIC_FEWER_PARTITIONS:
-		rsd_log_event(LOG_WARNING, RSD_MID_TOPIC_PARTITIONS, fields,
-			      "Kafka topic %s has %d partitions, fewer than [producer] partitions = %d: "
-			      "at most %d consumers of a group share it. Existing topics are left as "
-			      "they are; to add partitions: kafka-topics.sh --bootstrap-server %s "
-			      "--alter --topic %s --partitions %d",
-			      r->name, r->partitions, w->partitions, r->partitions, d->bootstrap,
-			      r->name, w->partitions);
+		rsd_log_event(
+			LOG_WARNING, RSD_MID_TOPIC_PARTITIONS, fields,
+			"Kafka topic %s has %d partitions, fewer than [producer] partitions = %d: "
+			"at most %d consumers of a group share it. Existing topics are left as "
+			"they are; to add partitions: kafka-topics.sh --bootstrap-server %s "
+			"--alter --topic %s --partitions %d",
+			r->name, r->partitions, w->partitions, r->partitions, d->bootstrap, r->name,
+			w->partitions);
 		break;
 	case RSD_TOPIC_REFUSED:
 	case RSD_TOPIC_FAILED:
@@ -387,7 +390,8 @@ static void refusal_fields(struct refusal_fields *f, const struct rsd_refusal *r
 		f->v[n++] = f->url;
 	if (r->detail && snprintf(f->detail, sizeof f->detail, "REFUSAL_DETAIL=%s", r->detail) >= 0)
 		f->v[n++] = f->detail;
-	if (with_key && info->key && snprintf(f->key, sizeof f->key, "CONFIG_KEY=%s", info->key) >= 0)
+	if (with_key && info->key &&
+	    snprintf(f->key, sizeof f->key, "CONFIG_KEY=%s", info->key) >= 0)
 		f->v[n++] = f->key;
 	f->v[n] = NULL;
 }
@@ -400,7 +404,8 @@ static void log_first_refusal(const struct rsd_refusal *r)
 	struct refusal_fields f;
 	refusal_fields(&f, r, true);
 	rsd_log_event(LOG_WARNING, RSD_MID_REFUSED, f.v,
-		      "Refused %.512s on host %s: %s%s%s; %s (further %s refusals on %s are only counted)",
+		      "Refused %.512s on host %s: %s%s%s; %s (further %s refusals on %s are only "
+		      "counted)",
 		      r->url ? r->url : "a page", r->host, info->label, r->detail ? ": " : "",
 		      r->detail ? r->detail : "", info->remedy, info->label, r->host);
 }
@@ -450,10 +455,11 @@ void daemon_log_refusal(void *ctx, const struct rsd_refusal *r)
 		break;
 	case RSD_REPORT_FULL: {
 		const char *fields[] = { "REFUSALS_NOT_ITEMISED=1", NULL };
-		rsd_log_event(LOG_WARNING, RSD_MID_REFUSED, fields,
-			      "Refusals on more than %d (host, cause) pairs: further refusals not "
-			      "itemised; they are still counted (STATUS=, statistics, stop summary)",
-			      RSD_REFUSAL_REPORTS);
+		rsd_log_event(
+			LOG_WARNING, RSD_MID_REFUSED, fields,
+			"Refusals on more than %d (host, cause) pairs: further refusals not "
+			"itemised; they are still counted (STATUS=, statistics, stop summary)",
+			RSD_REFUSAL_REPORTS);
 		break;
 	}
 	default:
@@ -466,8 +472,7 @@ void daemon_log_refusal(void *ctx, const struct rsd_refusal *r)
 /* librdkafka errors (broker down, authentication, ...) are recorded by the
  * clients; logging the latest once a tick keeps an outage readable without
  * flooding the journal. */
-static void log_kafka_errors(const char *client, uint64_t count, uint64_t *seen,
-			     const char *last)
+static void log_kafka_errors(const char *client, uint64_t count, uint64_t *seen, const char *last)
 {
 	if (count == *seen)
 		return;
@@ -492,10 +497,11 @@ void daemon_report_kafka_errors(struct rsd_daemon *d)
 {
 	char last[256];
 	if (d->producer)
-		log_kafka_errors("producer", rsd_producer_last_error(d->producer, last, sizeof last),
+		log_kafka_errors("producer",
+				 rsd_producer_last_error(d->producer, last, sizeof last),
 				 &d->producer_errors_seen, last);
 	if (d->consumer)
-		log_kafka_errors("consumer", rsd_consumer_last_error(d->consumer, last, sizeof last),
+		log_kafka_errors("consumer",
+				 rsd_consumer_last_error(d->consumer, last, sizeof last),
 				 &d->consumer_errors_seen, last);
 }
-

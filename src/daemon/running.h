@@ -41,7 +41,6 @@
 #include "kafka/topics.h"
 #include "core/ring.h"
 
-
 #define RSD_EMBEDDED_BROKERS 3
 /* Bound of the topic check at start: one metadata request (5 s) and one
  * CreateTopics (10 s), with a margin. */
@@ -64,7 +63,7 @@
 #define RSD_PAGE_LINES_PER_S 100
 
 enum daemon_phase {
-	PHASE_RUNNING,        /* crawling and consuming */
+	PHASE_RUNNING, /* crawling and consuming */
 	PHASE_AWAIT_CONSUMER, /* --once: everything produced, waiting for the sink */
 	PHASE_DONE,
 };
@@ -78,7 +77,7 @@ struct liveness {
 
 struct rsd_daemon {
 	const struct rsd_daemon_options *opt;
-	struct rsd_config *cfg;       /* current; the scraper pool runs on it */
+	struct rsd_config *cfg; /* current; the scraper pool runs on it */
 	struct rsd_config *kafka_cfg; /* what the Kafka clients were built with (may be cfg) */
 	struct rsd_broker *broker;
 	char *bootstrap;
@@ -87,13 +86,13 @@ struct rsd_daemon {
 	struct rsd_scraper *scraper;
 	struct rsd_producer *producer;
 	struct rsd_consumer *consumer;
-	struct rsd_topics *topics;      /* the topic check of the current Kafka clients */
-	bool topics_reported;           /* its outcome was logged */
+	struct rsd_topics *topics; /* the topic check of the current Kafka clients */
+	bool topics_reported; /* its outcome was logged */
 	struct rsd_offsets once_target; /* acknowledged offsets the consumer must reach */
 
 	int signal_fd, wake_fd, timer_fd;
 	enum daemon_phase phase;
-	bool crawl_pending;         /* the scraper waits for the producer's cluster id */
+	bool crawl_pending; /* the scraper waits for the producer's cluster id */
 	uint64_t pending_since_usec, pending_warned_usec;
 	bool stop_requested;
 	int exit_code;
@@ -102,11 +101,11 @@ struct rsd_daemon {
 	uint64_t watchdog_usec; /* 0 = systemd's watchdog is off */
 	struct liveness live_scraper, live_producer, live_consumer;
 	struct liveness live_acks; /* records settled, while some are in flight */
-	const char *stuck;         /* the thread without progress, NULL when all move */
+	const char *stuck; /* the thread without progress, NULL when all move */
 
 	struct rsd_metrics *metrics; /* NULL = [metrics] listen off */
-	char *metrics_listen;        /* the address it is bound to */
-	double started_unix;         /* process start, for process_start_time_seconds */
+	char *metrics_listen; /* the address it is bound to */
+	double started_unix; /* process start, for process_start_time_seconds */
 	uint64_t reloads_ok, reloads_rejected;
 
 	uint64_t producer_errors_seen, consumer_errors_seen;
@@ -120,7 +119,7 @@ struct rsd_daemon {
 	uint64_t records, no_recipe, sink_errors, producer_errors, consumer_errors;
 
 	struct rsd_refusal_table *refusals; /* which refusals were logged already */
-	struct rsd_host_stats *hosts;       /* pages per host, across scraper restarts */
+	struct rsd_host_stats *hosts; /* pages per host, across scraper restarts */
 	/* First error of the last rejected reload (and how many more), kept in
 	 * STATUS= until a reload succeeds: an operator who looks at `systemctl
 	 * status` minutes later still sees why the file was not applied. The
@@ -157,8 +156,8 @@ void daemon_counters_retire_producer(struct rsd_daemon *d);
 void daemon_counters_retire_consumer(struct rsd_daemon *d);
 void daemon_format_causes(char *buf, size_t len, const uint64_t *by_cause, bool refusals);
 void daemon_notify_status(const struct rsd_daemon *d);
-void daemon_format_counter_fields(const struct counter_field *cf, size_t n, const uint64_t *by_cause,
-				  char buf[][48], const char **out);
+void daemon_format_counter_fields(const struct counter_field *cf, size_t n,
+				  const uint64_t *by_cause, char buf[][48], const char **out);
 void daemon_log_stats(const struct rsd_daemon *d);
 void daemon_report_topics(struct rsd_daemon *d);
 void daemon_log_page_failure(void *ctx, const char *url, long http_code, const char *reason);

@@ -72,7 +72,8 @@ static int choose(struct forget *f, enum forget_what what, const char *arg)
 	f->pattern = arg;
 	if (regcomp(&f->re, arg, REG_EXTENDED | REG_NOSUB) != 0) {
 		f->what = FORGET_NONE;
-		return rsd_usage_error("state forget: --url '%s' is not a valid extended regular expression", arg);
+		return rsd_usage_error(
+			"state forget: --url '%s' is not a valid extended regular expression", arg);
 	}
 	return 0;
 }
@@ -98,16 +99,23 @@ static int parse_forget(int argc, char **argv, struct forget *f)
 		else if (c == 'q')
 			f->quiet = true;
 		else if (c == 'H' || c == 'u' || c == 'a')
-			rc = choose(f, c == 'H' ? FORGET_HOST : c == 'u' ? FORGET_URL : FORGET_ALL, optarg);
+			rc = choose(f,
+				    c == 'H'   ? FORGET_HOST
+				    : c == 'u' ? FORGET_URL
+					       : FORGET_ALL,
+				    optarg);
 		else if (optopt && strchr("cHu", optopt))
-			rc = rsd_usage_error("state forget: option '%s' requires an argument", argv[optind - 1]);
+			rc = rsd_usage_error("state forget: option '%s' requires an argument",
+					     argv[optind - 1]);
 		else
-			rc = rsd_usage_error("state forget: unrecognized option '%s'", argv[optind - 1]);
+			rc = rsd_usage_error("state forget: unrecognized option '%s'",
+					     argv[optind - 1]);
 	}
 	if (rc == 0 && optind < argc)
 		rc = rsd_usage_error("state forget: unexpected argument '%s'", argv[optind]);
 	if (rc == 0 && f->what == FORGET_NONE)
-		rc = rsd_usage_error("state forget: %s", "say what to forget: --host HOST, --url REGEX or --all");
+		rc = rsd_usage_error("state forget: %s",
+				     "say what to forget: --host HOST, --url REGEX or --all");
 	return rc;
 }
 
@@ -118,13 +126,15 @@ static int open_state(const char *dir, struct rsd_state **st)
 	if (rc == -EWOULDBLOCK) {
 		long pid = (long)rsd_state_lock_holder(dir);
 		fprintf(stderr,
-			"recipe-scraperd: state forget: the state directory %s is in use by another "
+			"recipe-scraperd: state forget: the state directory %s is in use by "
+			"another "
 			"process (pid %ld); stop the daemon first\n",
 			dir, pid);
 		return RSD_EXIT_TEMPFAIL;
 	}
 	if (rc < 0) {
-		fprintf(stderr, "recipe-scraperd: state forget: cannot open the crawl state in %s: %s\n",
+		fprintf(stderr,
+			"recipe-scraperd: state forget: cannot open the crawl state in %s: %s\n",
 			dir, strerror(-rc));
 		return RSD_EXIT_FAILURE;
 	}
@@ -140,8 +150,8 @@ static int forget_in(struct forget *f, const char *dir)
 	ssize_t n = rsd_state_forget(st, forget_match, forget_print, f, f->dry_run);
 	rsd_state_close(st);
 	if (n < 0) {
-		fprintf(stderr, "recipe-scraperd: state forget: cannot rewrite %s/crawl.log: %s\n", dir,
-			strerror((int)-n));
+		fprintf(stderr, "recipe-scraperd: state forget: cannot rewrite %s/crawl.log: %s\n",
+			dir, strerror((int)-n));
 		return RSD_EXIT_FAILURE;
 	}
 	fprintf(stderr, "recipe-scraperd: %s %zd page%s in %s\n",

@@ -169,7 +169,8 @@ static const char *parse_record(const struct rsd_sink_message *msg, struct rsd_s
 	/* return_parse_end instead of cJSON_GetErrorPtr: the latter is global. */
 	e->doc = cJSON_ParseWithLengthOpts(msg->value, msg->len, &end, false);
 	if (!e->doc) {
-		snprintf(why, len, "invalid JSON at byte %td", end ? end - msg->value : (ptrdiff_t)0);
+		snprintf(why, len, "invalid JSON at byte %td",
+			 end ? end - msg->value : (ptrdiff_t)0);
 		return why;
 	}
 	while (end < msg->value + msg->len && is_space(*end))
@@ -264,7 +265,8 @@ static int build_recipe(const struct rsd_sink *sink, const struct rsd_sink_messa
 	if (cJSON_IsNumber(cal)) {
 		format_number(cal->valuedouble, e->calories, sizeof(e->calories));
 		rc = asprintf(&e->message, "%s: %.*s — %s kcal — %.*s",
-			     alert ? "High-calorie recipe" : "Recipe", tlen, shown, e->calories, ulen, url);
+			      alert ? "High-calorie recipe" : "Recipe", tlen, shown, e->calories,
+			      ulen, url);
 	} else {
 		rc = asprintf(&e->message, "Recipe: %.*s — %.*s", tlen, shown, ulen, url);
 	}
@@ -377,7 +379,7 @@ static int format_json_line(struct buf *b, const struct rsd_sink_entry *e)
 			rc = buf_addc(b, ':');
 		if (rc == 0)
 			rc = is_utf8(f->value, f->len) ? json_string(b, f->value, f->len)
-						      : json_bytes(b, f->value, f->len);
+						       : json_bytes(b, f->value, f->len);
 	}
 	if (rc == 0)
 		rc = buf_add(b, "}\n", 2);
@@ -479,7 +481,8 @@ int rsd_sink_write(struct rsd_sink *sink, const struct rsd_sink_message *msg,
 	int rc = rsd_sink_entry_build(sink, msg, &e);
 
 	if (rc == 0) {
-		rc = sink->kind == RSD_SINK_JOURNAL ? write_journal(sink, &e) : write_stdout(sink, &e);
+		rc = sink->kind == RSD_SINK_JOURNAL ? write_journal(sink, &e)
+						    : write_stdout(sink, &e);
 		if (rc == 0 && outcome)
 			*outcome = e.outcome;
 	}

@@ -15,9 +15,9 @@
 #include "config/config.h"
 
 /* MESSAGE_IDs (also in systemd/recipe-scraperd.catalog). */
-#define RSD_MESSAGE_ID_RECIPE        "6f1c3b0e8d9a4b2c9e7f5a1d3c2b4a60"
-#define RSD_MESSAGE_ID_HIGH_CALORIE  "c0a1f7e2b6d84f3a9a5e2d1c7b8f6e41"
-#define RSD_MESSAGE_ID_INVALID       "9d2e4f6a8b0c4d1e8f3a5b7c9d1e3f52"
+#define RSD_MESSAGE_ID_RECIPE "6f1c3b0e8d9a4b2c9e7f5a1d3c2b4a60"
+#define RSD_MESSAGE_ID_HIGH_CALORIE "c0a1f7e2b6d84f3a9a5e2d1c7b8f6e41"
+#define RSD_MESSAGE_ID_INVALID "9d2e4f6a8b0c4d1e8f3a5b7c9d1e3f52"
 
 struct rsd_sink;
 
@@ -30,9 +30,9 @@ struct rsd_sink_message {
 };
 
 enum rsd_sink_outcome {
-	RSD_SINK_WROTE_RECIPE,     /* PRIORITY 6 */
-	RSD_SINK_WROTE_ALERT,      /* PRIORITY 4, high-calorie MESSAGE_ID */
-	RSD_SINK_WROTE_INVALID,    /* PRIORITY 3: not a valid record, skipped */
+	RSD_SINK_WROTE_RECIPE, /* PRIORITY 6 */
+	RSD_SINK_WROTE_ALERT, /* PRIORITY 4, high-calorie MESSAGE_ID */
+	RSD_SINK_WROTE_INVALID, /* PRIORITY 3: not a valid record, skipped */
 };
 
 /* Messages above this size are reported as invalid records (PRIORITY 3)
@@ -56,7 +56,7 @@ struct rsd_sink_entry {
 	size_t n;
 	enum rsd_sink_outcome outcome;
 	/* storage the fields point into */
-	void *doc;     /* cJSON of the record */
+	void *doc; /* cJSON of the record */
 	char *message; /* MESSAGE */
 	char partition[16], offset[24], calories[32], host[256];
 };

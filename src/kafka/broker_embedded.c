@@ -168,8 +168,8 @@ static void *forwarder_main(void *arg)
 		for (size_t i = b->n_conns; i-- > 0;) {
 			short ev0 = fds[2 + 2 * i].revents, ev1 = fds[3 + 2 * i].revents;
 
-			if ((ev0 | ev1) && (!relay(b->conns[i], 0, ev0, ev1) ||
-					    !relay(b->conns[i], 1, ev1, ev0)))
+			if ((ev0 | ev1) &&
+			    (!relay(b->conns[i], 0, ev0, ev1) || !relay(b->conns[i], 1, ev1, ev0)))
 				conn_close(b, i);
 		}
 		if (fds[1].revents & POLLIN)
@@ -288,8 +288,8 @@ static int create_topics(struct rsd_broker *b, int n_brokers, int partitions,
 	int replicas = n_brokers < 3 ? n_brokers : 3;
 
 	for (size_t i = 0; i < n_topics; i++) {
-		rd_kafka_resp_err_t err =
-			rd_kafka_mock_topic_create(b->mc, topics[i], partitions, replicas);
+		rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(b->mc, topics[i], partitions,
+								     replicas);
 
 		if (err) {
 			snprintf(errbuf, errlen, "cannot create topic %s: %s", topics[i],
@@ -327,7 +327,9 @@ int rsd_broker_new(int n_brokers, int partitions, const char *const *topics, siz
 		if (port > 0)
 			rc = asprintf(&b->bootstrap, "127.0.0.1:%d", port) < 0 ? -ENOMEM : 0;
 		else
-			rc = (b->bootstrap = strdup(rd_kafka_mock_cluster_bootstraps(b->mc))) ? 0 : -ENOMEM;
+			rc = (b->bootstrap = strdup(rd_kafka_mock_cluster_bootstraps(b->mc)))
+				     ? 0
+				     : -ENOMEM;
 		if (rc < 0)
 			b->bootstrap = NULL;
 	}

@@ -36,7 +36,6 @@
 #include "core/util.h"
 #include "kafka/kafka_conf.h"
 
-
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define WAKE_INTERVAL_MS 100 /* at most this often while busy (--once re-checks) */
@@ -47,7 +46,7 @@ struct rsd_consumer {
 	struct rsd_kafka_health health; /* librdkafka opaque: callbacks find us from it */
 	rd_kafka_t *rk;
 	rd_kafka_queue_t *cq; /* consumer queue, yielded by rsd_consumer_stop */
-	int stop_fd;          /* ends a sink-failure backoff early */
+	int stop_fd; /* ends a sink-failure backoff early */
 	int wake_fd;
 	struct rsd_sink *sink;
 	char *first_topic; /* positions are kept for this one (--once) */
@@ -57,12 +56,12 @@ struct rsd_consumer {
 	atomic_bool stop;
 
 	struct rsd_consumer_stats stats;
-	int backoff_ms;        /* current sink-failure backoff, 0 = none */
-	bool positions_dirty;  /* stored positions advanced since the last wake */
+	int backoff_ms; /* current sink-failure backoff, 0 = none */
+	bool positions_dirty; /* stored positions advanced since the last wake */
 	int64_t last_wake_ms, last_lag_ms;
 
 	pthread_mutex_t pos_lock; /* positions are read by other threads */
-	int64_t *positions;       /* per partition of first_topic: next offset to write */
+	int64_t *positions; /* per partition of first_topic: next offset to write */
 	size_t n_positions;
 
 	pthread_mutex_t lag_lock; /* lags are read by the main thread (metrics) */
@@ -346,14 +345,17 @@ static int create_client(struct rsd_consumer *c, const struct rsd_config *cfg,
 	/* Overridable by [kafka]/[consumer] dotted keys. The refresh interval
 	 * bounds how long a not-yet-existing topic takes to be picked up. */
 	static const char *const defaults[] = {
-		"auto.offset.reset", "earliest",
-		"enable.auto.commit", "true",
-		"topic.metadata.refresh.interval.ms", "10000",
+		"auto.offset.reset",
+		"earliest",
+		"enable.auto.commit",
+		"true",
+		"topic.metadata.refresh.interval.ms",
+		"10000",
 		NULL,
 	};
 	const char *const forced[] = {
-		"group.id", cfg->group_id,
-		"enable.auto.offset.store", "false", /* at-least-once depends on it */
+		"group.id", cfg->group_id, "enable.auto.offset.store",
+		"false", /* at-least-once depends on it */
 		NULL,
 	};
 	rd_kafka_conf_t *conf;
@@ -403,7 +405,8 @@ int rsd_consumer_new(const struct rsd_config *cfg, const char *bootstrap, struct
 
 	*out = NULL;
 	if (!sink || !bootstrap || cfg->topics.n == 0 || !cfg->group_id) {
-		snprintf(errbuf, errlen, "consumer: sink, bootstrap servers, topics and group_id are required");
+		snprintf(errbuf, errlen,
+			 "consumer: sink, bootstrap servers, topics and group_id are required");
 		rsd_sink_free(sink);
 		return -EINVAL;
 	}

@@ -18,12 +18,12 @@
 struct rsd_consumer;
 
 struct rsd_consumer_stats {
-	atomic_uint_fast64_t consumed;  /* messages written to the sink */
-	atomic_uint_fast64_t alerts;    /* of which high-calorie */
-	atomic_uint_fast64_t invalid;   /* of which not a valid record */
-	atomic_uint_fast64_t lag;       /* sum over assigned partitions, sampled */
-	atomic_uint_fast64_t assigned;  /* partitions currently assigned */
-	atomic_uint_fast64_t progress;  /* bumped every loop iteration (watchdog) */
+	atomic_uint_fast64_t consumed; /* messages written to the sink */
+	atomic_uint_fast64_t alerts; /* of which high-calorie */
+	atomic_uint_fast64_t invalid; /* of which not a valid record */
+	atomic_uint_fast64_t lag; /* sum over assigned partitions, sampled */
+	atomic_uint_fast64_t assigned; /* partitions currently assigned */
+	atomic_uint_fast64_t progress; /* bumped every loop iteration (watchdog) */
 	atomic_uint_fast64_t sink_errors; /* failed journal (sink) writes, each retried */
 };
 

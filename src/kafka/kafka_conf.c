@@ -64,7 +64,8 @@ bool rsd_kafka_health_record(struct rsd_kafka_health *h, rd_kafka_t *rk, rd_kafk
 		h->fatal = true;
 		newly_fatal = true;
 		snprintf(h->fatal_error, sizeof(h->fatal_error), "%s: %s",
-			 rd_kafka_err2name(orig ? orig : err), orig ? fatal : (reason ? reason : ""));
+			 rd_kafka_err2name(orig ? orig : err),
+			 orig ? fatal : (reason ? reason : ""));
 	}
 	pthread_mutex_unlock(&h->lock);
 
@@ -171,8 +172,8 @@ rd_kafka_conf_t *rsd_kafka_conf_new(const struct rsd_config *cfg, const char *bo
 		return NULL;
 	}
 	if (set_prop(conf, "bootstrap.servers", bootstrap, NULL, 0, errbuf, errlen) < 0 ||
-	    set_prop(conf, "client.id", cfg->identifier ? cfg->identifier : "recipe-scraperd",
-		     NULL, 0, errbuf, errlen) < 0 ||
+	    set_prop(conf, "client.id", cfg->identifier ? cfg->identifier : "recipe-scraperd", NULL,
+		     0, errbuf, errlen) < 0 ||
 	    (cfg->kafka_debug &&
 	     set_prop(conf, "debug", cfg->kafka_debug, NULL, 0, errbuf, errlen) < 0) ||
 	    set_pairs(conf, defaults, errbuf, errlen) < 0 ||

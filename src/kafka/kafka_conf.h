@@ -22,11 +22,11 @@
 /* Errors reported by librdkafka for one client. */
 struct rsd_kafka_health {
 	pthread_mutex_t lock;
-	uint64_t errors;       /* error callbacks seen */
-	char last_error[256];  /* "ERR_NAME: reason" of the latest one */
-	bool fatal;            /* rd_kafka_fatal_error() reported an error */
+	uint64_t errors; /* error callbacks seen */
+	char last_error[256]; /* "ERR_NAME: reason" of the latest one */
+	bool fatal; /* rd_kafka_fatal_error() reported an error */
 	char fatal_error[512]; /* "ERR_NAME: reason" of the fatal error */
-	int wake_fd;           /* eventfd written on a fatal error, or -1 */
+	int wake_fd; /* eventfd written on a fatal error, or -1 */
 };
 
 void rsd_kafka_health_init(struct rsd_kafka_health *h, int wake_fd);

@@ -59,7 +59,6 @@
 #include "core/record.h"
 #include "kafka/topics.h"
 
-
 /* Records taken from the ring per loop iteration before serving reports:
  * bounds the latency of delivery reports without a poll per record. */
 #define DRAIN_BATCH 64
@@ -70,20 +69,20 @@
 struct rsd_producer {
 	struct rsd_kafka_health health; /* librdkafka opaque: callbacks find us from it */
 	rd_kafka_t *rk;
-	rd_kafka_topic_t *rkt;     /* record topic */
+	rd_kafka_topic_t *rkt; /* record topic */
 	rd_kafka_topic_t *raw_rkt; /* raw HTML topic, or NULL when off */
 	char *topic;
 	rd_kafka_queue_t *mainq;
-	int q_fd;    /* written by librdkafka when the main queue gets an op */
+	int q_fd; /* written by librdkafka when the main queue gets an op */
 	int stop_fd; /* written by join */
 	int wake_fd; /* the daemon's: fatal error, thread exit */
 	rsd_ring *ring;
 	struct rsd_delivery_marks marks; /* copied at creation; used when has_marks */
 	bool has_marks;
 	char *bootstrap;
-	bool ephemeral;  /* brokers = embedded: marks must not outlive the process */
-	char *cluster_id;         /* written once by the thread, then published: */
-	atomic_bool identified;   /* release/acquire pairs with cluster_id */
+	bool ephemeral; /* brokers = embedded: marks must not outlive the process */
+	char *cluster_id; /* written once by the thread, then published: */
+	atomic_bool identified; /* release/acquire pairs with cluster_id */
 
 	pthread_t thread;
 	bool started, joined;
@@ -92,7 +91,7 @@ struct rsd_producer {
 	atomic_int_fast64_t deadline_ms;
 
 	struct rsd_producer_stats stats;
-	atomic_uint_fast64_t taken;     /* records dequeued from the ring */
+	atomic_uint_fast64_t taken; /* records dequeued from the ring */
 	atomic_uint_fast64_t in_flight; /* record messages not yet reported */
 	/* Records taken and not yet freed, and their bound (ring capacity);
 	 * held is written on the reporting thread, read by the producer thread. */
@@ -103,8 +102,8 @@ struct rsd_producer {
 	uint64_t acked_seen, failed_base;
 
 	pthread_mutex_t acked_lock; /* acked[] is read by other threads */
-	pthread_cond_t settled;     /* with acked_lock: a record was acknowledged or failed */
-	int64_t *acked;             /* per partition: highest acked offset + 1, 0 = none */
+	pthread_cond_t settled; /* with acked_lock: a record was acknowledged or failed */
+	int64_t *acked; /* per partition: highest acked offset + 1, 0 = none */
 	size_t n_acked;
 };
 
@@ -149,7 +148,8 @@ static char *cluster_identity(struct rsd_producer *p, int timeout_ms)
  * passes to p on true). */
 static bool adopt_identity(struct rsd_producer *p, char *id)
 {
-	if (p->has_marks && p->marks.set_scope(p->marks.ctx, p->ephemeral ? NULL : id, p->topic) < 0)
+	if (p->has_marks &&
+	    p->marks.set_scope(p->marks.ctx, p->ephemeral ? NULL : id, p->topic) < 0)
 		return false;
 	p->cluster_id = id;
 	/* Release: a thread that sees identified also sees cluster_id and the scope. */
@@ -217,8 +217,10 @@ static void record_too_large(struct rsd_producer *p, const struct rsd_record *re
 	atomic_fetch_add(&p->stats.too_large, 1);
 	if (p->has_marks)
 		(void)p->marks.rejected(p->marks.ctx, rec->url, rec->content_hash);
-	snprintf(why, sizeof(why), "record of %zu bytes refused as too large, given up until "
-		 "the page changes: %.200s", rec->json_len, rec->url);
+	snprintf(why, sizeof(why),
+		 "record of %zu bytes refused as too large, given up until "
+		 "the page changes: %.200s",
+		 rec->json_len, rec->url);
 	rsd_kafka_health_record(&p->health, p->rk, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, why);
 	record_failed(p);
 }
@@ -355,7 +357,8 @@ static rd_kafka_resp_err_t produce_one(struct rsd_producer *p, rd_kafka_topic_t 
 	};
 
 	for (;;) {
-		rd_kafka_error_t *error = rd_kafka_produceva(p->rk, vus, sizeof(vus) / sizeof(vus[0]));
+		rd_kafka_error_t *error = rd_kafka_produceva(p->rk, vus,
+							     sizeof(vus) / sizeof(vus[0]));
 		rd_kafka_resp_err_t err;
 
 		if (!error)
@@ -510,7 +513,8 @@ static int create_topics(struct rsd_producer *p, const struct rsd_config *cfg, c
 	tconf = rd_kafka_default_topic_conf_dup(p->rk);
 	if (!tconf || rd_kafka_topic_conf_set(tconf, "compression.type", "zstd", reason,
 					      sizeof(reason)) != RD_KAFKA_CONF_OK) {
-		snprintf(errbuf, errlen, "raw_topic compression: %s", tconf ? reason : "out of memory");
+		snprintf(errbuf, errlen, "raw_topic compression: %s",
+			 tconf ? reason : "out of memory");
 		if (tconf)
 			rd_kafka_topic_conf_destroy(tconf);
 		return -EINVAL;
@@ -533,7 +537,8 @@ static int create_client(struct rsd_producer *p, const struct rsd_config *cfg,
 	 * default is 1 MB; topics.c gives the raw topic the same limit). */
 	char raw_bytes[32];
 	const char *const defaults[] = { "compression.type", "lz4",
-					 cfg->raw_topic ? "message.max.bytes" : NULL, raw_bytes, NULL };
+					 cfg->raw_topic ? "message.max.bytes" : NULL, raw_bytes,
+					 NULL };
 	snprintf(raw_bytes, sizeof(raw_bytes), "%ju", (uintmax_t)rsd_topics_raw_message_bytes(cfg));
 	/* The delivery guarantee depends on these; the user may not weaken them. */
 	static const char *const forced[] = { "enable.idempotence", "true", "acks", "all", NULL };
@@ -558,15 +563,16 @@ static int create_client(struct rsd_producer *p, const struct rsd_config *cfg,
 }
 
 int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ring *ring,
-		     const struct rsd_delivery_marks *marks, int wake_fd, char *errbuf, size_t errlen,
-		     struct rsd_producer **out)
+		     const struct rsd_delivery_marks *marks, int wake_fd, char *errbuf,
+		     size_t errlen, struct rsd_producer **out)
 {
 	struct rsd_producer *p;
 	int rc;
 
 	*out = NULL;
 	if (!cfg->topic || !*cfg->topic || !bootstrap || !ring) {
-		snprintf(errbuf, errlen, "producer: topic, bootstrap servers and ring are required");
+		snprintf(errbuf, errlen,
+			 "producer: topic, bootstrap servers and ring are required");
 		return -EINVAL;
 	}
 	if (cfg->raw_topic && strcmp(cfg->raw_topic, cfg->topic) == 0) {
@@ -636,7 +642,8 @@ uint64_t rsd_producer_join(struct rsd_producer *p, int flush_timeout_ms)
 
 	if (!p->joined) {
 		/* CLOCK_MONOTONIC is > 0 once booted, so a deadline is never 0. */
-		atomic_store(&p->deadline_ms, rsd_now_ms() + (flush_timeout_ms > 0 ? flush_timeout_ms : 0));
+		atomic_store(&p->deadline_ms,
+			     rsd_now_ms() + (flush_timeout_ms > 0 ? flush_timeout_ms : 0));
 		rsd_eventfd_signal(p->stop_fd);
 		if (p->started)
 			pthread_join(p->thread, NULL);
@@ -727,7 +734,8 @@ int rsd_producer_delivery_timeout_ms(struct rsd_producer *p)
 	char buf[32];
 	size_t len = sizeof buf;
 	/* rd_kafka_conf(rk) is the client's own configuration, still owned by rk. */
-	if (rd_kafka_conf_get(rd_kafka_conf(p->rk), "message.timeout.ms", buf, &len) != RD_KAFKA_CONF_OK)
+	if (rd_kafka_conf_get(rd_kafka_conf(p->rk), "message.timeout.ms", buf, &len) !=
+	    RD_KAFKA_CONF_OK)
 		return 300000; /* librdkafka's default */
 	return atoi(buf);
 }

@@ -22,16 +22,16 @@
 struct rsd_producer;
 
 struct rsd_producer_stats {
-	atomic_uint_fast64_t produced;     /* records handed to librdkafka */
+	atomic_uint_fast64_t produced; /* records handed to librdkafka */
 	atomic_uint_fast64_t acknowledged; /* records whose delivery report succeeded */
-	atomic_uint_fast64_t failed;       /* records not acknowledged: delivery report failed
+	atomic_uint_fast64_t failed; /* records not acknowledged: delivery report failed
 					    * (incl. delivery.timeout.ms), not producible, purged
 					    * or given up at shutdown; their URLs stay unmarked */
-	atomic_uint_fast64_t too_large;    /* of failed: refused as too large (MSG_SIZE_TOO_LARGE),
+	atomic_uint_fast64_t too_large; /* of failed: refused as too large (MSG_SIZE_TOO_LARGE),
 					    * given up and marked rejected in the crawl state */
-	atomic_uint_fast64_t raw_skipped;  /* raw pages not published (too large, failed) */
-	atomic_uint_fast64_t outq;         /* rd_kafka_outq_len, sampled */
-	atomic_uint_fast64_t progress;     /* bumped every loop iteration (watchdog) */
+	atomic_uint_fast64_t raw_skipped; /* raw pages not published (too large, failed) */
+	atomic_uint_fast64_t outq; /* rd_kafka_outq_len, sampled */
+	atomic_uint_fast64_t progress; /* bumped every loop iteration (watchdog) */
 };
 
 /* bootstrap: the resolved bootstrap.servers (the embedded broker's when
@@ -39,8 +39,8 @@ struct rsd_producer_stats {
  * state), copied; NULL for none. wake_fd: eventfd written on a fatal error and when the
  * producer thread exits; -1 for none. Errors (bad property...) go to errbuf. */
 int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ring *ring,
-		     const struct rsd_delivery_marks *marks, int wake_fd, char *errbuf, size_t errlen,
-		     struct rsd_producer **out);
+		     const struct rsd_delivery_marks *marks, int wake_fd, char *errbuf,
+		     size_t errlen, struct rsd_producer **out);
 int rsd_producer_start(struct rsd_producer *p);
 /* Waits for the thread, which ends once the ring is closed and drained; then
  * flushes librdkafka for at most flush_timeout_ms. Returns the number of

@@ -110,7 +110,8 @@ static const struct rd_kafka_metadata *fetch_metadata(struct rsd_topics *t)
 {
 	for (;;) {
 		const struct rd_kafka_metadata *md = NULL;
-		rd_kafka_resp_err_t err = rd_kafka_metadata(t->rk, 1, NULL, &md, METADATA_TIMEOUT_MS);
+		rd_kafka_resp_err_t err = rd_kafka_metadata(t->rk, 1, NULL, &md,
+							    METADATA_TIMEOUT_MS);
 		struct pollfd pfd = { .fd = t->stop_fd, .events = POLLIN };
 
 		if (!err)
@@ -138,7 +139,8 @@ static int partitions_of(const struct rd_kafka_metadata *md, const char *name)
 static void set_existing(struct rsd_topic_result *r, int partitions)
 {
 	r->partitions = partitions;
-	r->outcome = partitions < r->want.partitions ? RSD_TOPIC_FEWER_PARTITIONS : RSD_TOPIC_EXISTS;
+	r->outcome = partitions < r->want.partitions ? RSD_TOPIC_FEWER_PARTITIONS
+						     : RSD_TOPIC_EXISTS;
 }
 
 /* Fills the result of each wanted topic that exists; returns how many are missing. */
@@ -165,7 +167,7 @@ static size_t classify_existing(struct rsd_topics *t, const struct rd_kafka_meta
 static rd_kafka_NewTopic_t *new_topic(const struct rsd_topic_want *w, char *errstr, size_t len)
 {
 	rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(w->name, w->partitions,
-							 w->replication_factor, errstr, len);
+							w->replication_factor, errstr, len);
 	char bytes[32];
 
 	if (!nt || !w->max_message_bytes)
@@ -195,7 +197,8 @@ static void set_outcome(struct rsd_topic_result *r, const struct rsd_topic_want 
 		r->outcome = RSD_TOPIC_CREATED;
 		r->partitions = w->partitions;
 	} else if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-		r->outcome = RSD_TOPIC_EXISTS; /* created meanwhile by someone else: recheck_raced() */
+		r->outcome =
+			RSD_TOPIC_EXISTS; /* created meanwhile by someone else: recheck_raced() */
 	} else {
 		r->outcome = creation_refused(err) ? RSD_TOPIC_REFUSED : RSD_TOPIC_FAILED;
 		r->err = err;
@@ -216,16 +219,19 @@ static int want_index(const struct rsd_topics *t, const char *name)
  * topic asked for, else each topic has its own. */
 static void read_create_result(struct rsd_topics *t, rd_kafka_event_t *ev, const bool *asked)
 {
-	const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
+	const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev)
+						       : NULL;
 	rd_kafka_resp_err_t all = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
 	const char *all_reason = ev ? rd_kafka_event_error_string(ev) : "no answer in time";
 	size_t cnt = 0;
-	const rd_kafka_topic_result_t **tr = res && !all ? rd_kafka_CreateTopics_result_topics(res, &cnt)
-						     : NULL;
+	const rd_kafka_topic_result_t **tr = res && !all ? rd_kafka_CreateTopics_result_topics(res,
+											       &cnt)
+							 : NULL;
 
 	for (size_t i = 0; i < t->n; i++)
 		if (asked[i])
-			set_outcome(&t->results[i], &t->want[i], all ? all : RD_KAFKA_RESP_ERR__FAIL,
+			set_outcome(&t->results[i], &t->want[i],
+				    all ? all : RD_KAFKA_RESP_ERR__FAIL,
 				    all ? all_reason : "the cluster did not answer for this topic");
 	for (size_t k = 0; k < cnt; k++) {
 		int i = want_index(t, rd_kafka_topic_result_name(tr[k]));
@@ -250,7 +256,8 @@ static void create_missing(struct rsd_topics *t)
 			continue;
 		nts[n] = new_topic(&t->want[i], errstr, sizeof(errstr));
 		if (!nts[n]) {
-			set_outcome(&t->results[i], &t->want[i], RD_KAFKA_RESP_ERR__INVALID_ARG, errstr);
+			set_outcome(&t->results[i], &t->want[i], RD_KAFKA_RESP_ERR__INVALID_ARG,
+				    errstr);
 			continue;
 		}
 		asked[i] = true;
@@ -259,9 +266,11 @@ static void create_missing(struct rsd_topics *t)
 	if (!n)
 		return;
 	rd_kafka_queue_t *q = rd_kafka_queue_new(t->rk);
-	rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(t->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(t->rk,
+								  RD_KAFKA_ADMIN_OP_CREATETOPICS);
 
-	rd_kafka_AdminOptions_set_operation_timeout(opts, CREATE_TIMEOUT_MS, errstr, sizeof(errstr));
+	rd_kafka_AdminOptions_set_operation_timeout(opts, CREATE_TIMEOUT_MS, errstr,
+						    sizeof(errstr));
 	rd_kafka_AdminOptions_set_request_timeout(opts, CREATE_TIMEOUT_MS, errstr, sizeof(errstr));
 	/* The request copies nts and opts; they stay ours to destroy. */
 	rd_kafka_CreateTopics(t->rk, nts, n, opts, q);
@@ -335,8 +344,8 @@ static int create_client(struct rsd_topics *t, const struct rsd_config *cfg, con
 			 char *errbuf, size_t errlen)
 {
 	static const char *const forced[] = { "allow.auto.create.topics", "false", NULL };
-	rd_kafka_conf_t *conf = rsd_kafka_conf_new(cfg, bootstrap, NULL, &cfg->producer_props, forced,
-						   &t->health, errbuf, errlen);
+	rd_kafka_conf_t *conf = rsd_kafka_conf_new(cfg, bootstrap, NULL, &cfg->producer_props,
+						   forced, &t->health, errbuf, errlen);
 
 	if (!conf)
 		return -EINVAL;
@@ -349,8 +358,8 @@ static int create_client(struct rsd_topics *t, const struct rsd_config *cfg, con
 	return 0;
 }
 
-int rsd_topics_start(const struct rsd_config *cfg, const char *bootstrap, int wake_fd,
-		     char *errbuf, size_t errlen, struct rsd_topics **out)
+int rsd_topics_start(const struct rsd_config *cfg, const char *bootstrap, int wake_fd, char *errbuf,
+		     size_t errlen, struct rsd_topics **out)
 {
 	struct rsd_topics *t = calloc(1, sizeof(*t));
 	int rc;

@@ -20,29 +20,29 @@
 #define RSD_TOPICS_MAX 16
 
 enum rsd_topic_outcome {
-	RSD_TOPIC_EXISTS,           /* with at least the configured partitions */
+	RSD_TOPIC_EXISTS, /* with at least the configured partitions */
 	RSD_TOPIC_FEWER_PARTITIONS, /* exists with fewer: left as it is */
 	RSD_TOPIC_CREATED,
 	RSD_TOPIC_REFUSED, /* creation not allowed: authorization, policy, CreateTopics not
 			    * supported by the cluster */
-	RSD_TOPIC_FAILED,  /* creation failed otherwise (invalid replication factor, ...) */
+	RSD_TOPIC_FAILED, /* creation failed otherwise (invalid replication factor, ...) */
 };
 
 /* What the daemon wants of one topic (derived from the configuration). */
 struct rsd_topic_want {
 	const char *name;
 	int partitions;
-	int replication_factor;      /* -1: the broker's default.replication.factor */
-	uint64_t max_message_bytes;  /* topic config max.message.bytes, 0 = broker default */
+	int replication_factor; /* -1: the broker's default.replication.factor */
+	uint64_t max_message_bytes; /* topic config max.message.bytes, 0 = broker default */
 };
 
 struct rsd_topic_result {
 	struct rsd_topic_want want; /* what was asked (want.name lives as long as the check) */
-	const char *name;           /* want.name */
+	const char *name; /* want.name */
 	enum rsd_topic_outcome outcome;
-	int partitions;            /* existing (EXISTS, FEWER_PARTITIONS) or created */
-	rd_kafka_resp_err_t err;   /* REFUSED, FAILED */
-	char reason[256];          /* the broker's or librdkafka's text, REFUSED, FAILED */
+	int partitions; /* existing (EXISTS, FEWER_PARTITIONS) or created */
+	rd_kafka_resp_err_t err; /* REFUSED, FAILED */
+	char reason[256]; /* the broker's or librdkafka's text, REFUSED, FAILED */
 };
 
 /* The topics of cfg: producer topic, raw topic (with max.message.bytes
@@ -57,8 +57,8 @@ struct rsd_topics;
 /* Starts the check on its own thread with a client configured like the
  * producer ([kafka] and [producer] properties). wake_fd is written when it
  * has finished. Errors (bad property, thread) go to errbuf. */
-int rsd_topics_start(const struct rsd_config *cfg, const char *bootstrap, int wake_fd,
-		     char *errbuf, size_t errlen, struct rsd_topics **out);
+int rsd_topics_start(const struct rsd_config *cfg, const char *bootstrap, int wake_fd, char *errbuf,
+		     size_t errlen, struct rsd_topics **out);
 /* Blocks until the check finished, or its first metadata request failed
  * (no broker answered: it retries in the background), at most timeout_ms.
  * True when it finished. */

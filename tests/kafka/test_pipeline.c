@@ -51,7 +51,8 @@ static void pipe_setup(int port)
 
 	memset(&P, 0, sizeof(P));
 	t_config_init(&P.tc, "pipeline-test");
-	ck_assert_msg(rsd_broker_new(N_BROKERS, 4, topics, 2, port, err, sizeof(err), &P.broker) == 0,
+	ck_assert_msg(rsd_broker_new(N_BROKERS, 4, topics, 2, port, err, sizeof(err), &P.broker) ==
+			      0,
 		      "%s", err);
 	P.mc = rsd_broker_mock_cluster(P.broker);
 	P.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -110,7 +111,8 @@ static double calories_of(int i)
 static void enqueue_range(int from, int to)
 {
 	for (int i = from; i < to; i++)
-		ck_assert_int_eq(rsd_ring_mp_enqueue_wait(P.ring, t_record(i, calories_of(i), true)), 0);
+		ck_assert_int_eq(
+			rsd_ring_mp_enqueue_wait(P.ring, t_record(i, calories_of(i), true)), 0);
 }
 
 static bool consumer_reached(void *arg)
@@ -155,7 +157,8 @@ static size_t assert_all_consumed(const struct t_lines *lines, int n)
 		size_t c = t_count_url(lines, url);
 
 		ck_assert_msg(c >= 1, "record %s lost", url);
-		ck_assert_msg(rsd_state_is_delivered(P.state, url, 0), "%s not marked delivered", url);
+		ck_assert_msg(rsd_state_is_delivered(P.state, url, 0), "%s not marked delivered",
+			      url);
 		dups += c - 1;
 		free(url);
 	}
@@ -204,7 +207,8 @@ START_TEST(end_to_end)
 	for (int32_t part = 0; part < 4; part++) {
 		int64_t lo, hi;
 
-		ck_assert_int_eq(rd_kafka_query_watermark_offsets(q, T_RAW_TOPIC, part, &lo, &hi, 10000), 0);
+		ck_assert_int_eq(
+			rd_kafka_query_watermark_offsets(q, T_RAW_TOPIC, part, &lo, &hi, 10000), 0);
 		raw_total += hi - lo;
 	}
 	ck_assert_int_eq(raw_total, n);
@@ -231,11 +235,13 @@ START_TEST(message_key_and_headers)
 	rsd_ring_close(P.ring);
 	ck_assert_uint_eq(rsd_producer_join(P.prod, 10000), 0);
 
-	rd_kafka_conf_set(conf, "bootstrap.servers", rsd_broker_bootstrap(P.broker), err, sizeof(err));
+	rd_kafka_conf_set(conf, "bootstrap.servers", rsd_broker_bootstrap(P.broker), err,
+			  sizeof(err));
 	rd_kafka_conf_set(conf, "group.id", "headers", err, sizeof(err));
 	rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
 	for (int32_t p = 0; p < 4; p++)
-		rd_kafka_topic_partition_list_add(l, T_TOPIC, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+		rd_kafka_topic_partition_list_add(l, T_TOPIC, p)->offset =
+			RD_KAFKA_OFFSET_BEGINNING;
 	ck_assert_int_eq(rd_kafka_assign(rk, l), 0);
 	for (int i = 0; i < 100 && !m; i++) {
 		m = rd_kafka_consumer_poll(rk, 100);
@@ -315,7 +321,8 @@ static void set_brokers(bool up)
 
 static bool acknowledged_first_half(void *arg)
 {
-	return atomic_load(&rsd_producer_stats(P.prod)->acknowledged) >= (uint64_t)(*(int *)arg / 2);
+	return atomic_load(&rsd_producer_stats(P.prod)->acknowledged) >=
+	       (uint64_t)(*(int *)arg / 2);
 }
 
 /* All brokers down mid-production: backpressure fills librdkafka's queue,
@@ -335,7 +342,8 @@ START_TEST(brokers_down_then_up)
 	start_consumer();
 	start_producer();
 	enqueue_range(0, n / 2);
-	ck_assert_msg(t_wait(-1, acknowledged_first_half, &n, 20000), "first half not acknowledged");
+	ck_assert_msg(t_wait(-1, acknowledged_first_half, &n, 20000),
+		      "first half not acknowledged");
 	set_brokers(false);
 	ck_assert_int_eq(pthread_create(&t, NULL, enqueue_second_half, &n), 0);
 	ck_assert_msg(t_wait(-1, backpressure_reached_ring, NULL, 20000),
@@ -365,13 +373,11 @@ START_TEST(produce_errors_retried)
 	struct t_lines lines;
 
 	t_producer_prop(&P.tc, "max.in.flight.requests.per.connection", "1");
-	rd_kafka_mock_push_request_errors(P.mc, 0 /* Produce */, 6,
-					  RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-					  RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
-					  RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
-					  RD_KAFKA_RESP_ERR__TRANSPORT,
-					  RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND,
-					  RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE);
+	rd_kafka_mock_push_request_errors(
+		P.mc, 0 /* Produce */, 6, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+		RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+		RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+		RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE);
 	start_consumer();
 	start_producer();
 	enqueue_range(0, n);
@@ -514,7 +520,8 @@ START_TEST(outage_longer_than_message_timeout)
 	start_producer();
 	/* The producer takes nothing from the ring before it knows the
 	 * cluster (the crawl state's scope): the outage starts after that. */
-	ck_assert_msg(t_wait(P.wake_fd, cluster_known, NULL, 20000), "the cluster was not identified");
+	ck_assert_msg(t_wait(P.wake_fd, cluster_known, NULL, 20000),
+		      "the cluster was not identified");
 	set_brokers(false);
 	ck_assert_int_eq(pthread_create(&t, NULL, enqueue_all, &n), 0);
 	ck_assert_msg(t_wait(-1, failed_reached, &w, 20000), "the first records did not time out");
@@ -558,7 +565,8 @@ END_TEST
 START_TEST(raw_page_too_large)
 {
 	char *big = malloc(20000);
-	cJSON *doc = cJSON_Parse("{\"schema\":1,\"url\":\"https://recipes.test/r/0\",\"title\":\"Big\"}");
+	cJSON *doc = cJSON_Parse(
+		"{\"schema\":1,\"url\":\"https://recipes.test/r/0\",\"title\":\"Big\"}");
 	struct rsd_record *rec;
 
 	memset(big, 'x', 20000);
@@ -700,7 +708,8 @@ END_TEST
 
 static int free_port(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 

@@ -97,7 +97,8 @@ static void *blocking_enqueue_bytes(void *arg)
 
 	b->tid = gettid();
 	sem_post(&b->started);
-	b->result = rsd_ring_mp_enqueue_wait_bytes(b->ring, item_of(b->value), (size_t)b->timeout_ms);
+	b->result = rsd_ring_mp_enqueue_wait_bytes(b->ring, item_of(b->value),
+						   (size_t)b->timeout_ms);
 	return NULL;
 }
 
@@ -143,8 +144,8 @@ static void wait_until_blocked(struct blocker *b)
 	ck_assert_int_eq(thread_state(b->tid), 'S');
 }
 
-static void start_blocker(struct blocker *b, rsd_ring *ring, void *(*fn)(void *),
-			  uintptr_t value, int timeout_ms)
+static void start_blocker(struct blocker *b, rsd_ring *ring, void *(*fn)(void *), uintptr_t value,
+			  int timeout_ms)
 {
 	memset(b, 0, sizeof(*b));
 	b->ring = ring;
@@ -440,7 +441,8 @@ static void *bytes_producer(void *arg)
 	uintptr_t base = atomic_fetch_add(&next_id, 1) * BYTES_ITEMS;
 
 	for (uintptr_t i = 1; i <= BYTES_ITEMS; i++)
-		if (rsd_ring_mp_enqueue_wait_bytes(ring, item_of(base + i), size_of_item(base + i)) != 0)
+		if (rsd_ring_mp_enqueue_wait_bytes(ring, item_of(base + i),
+						   size_of_item(base + i)) != 0)
 			return (void *)1;
 	return NULL;
 }
@@ -671,9 +673,9 @@ struct stress_producer {
 	pthread_t thread;
 	rsd_ring *ring;
 	unsigned id;
-	uint64_t count;    /* items to send */
+	uint64_t count; /* items to send */
 	uint64_t accepted; /* enqueues that returned 0 */
-	int last_error;    /* first non-zero enqueue result */
+	int last_error; /* first non-zero enqueue result */
 };
 
 static void *stress_produce(void *arg)
@@ -733,8 +735,8 @@ static bool stress_accept(uint64_t next[STRESS_PRODUCERS], void *item, char *why
 		return false;
 	}
 	if (seq != next[id]) {
-		snprintf(why, len, "producer %u: got seq %" PRIu64 ", expected %" PRIu64, id,
-			 seq, next[id]);
+		snprintf(why, len, "producer %u: got seq %" PRIu64 ", expected %" PRIu64, id, seq,
+			 next[id]);
 		return false;
 	}
 	next[id]++;
@@ -756,7 +758,8 @@ static void run_stress(size_t capacity, uint64_t per_producer, dequeue_fn dequeu
 
 	for (unsigned i = 0; i < STRESS_PRODUCERS; i++) {
 		prod[i] = (struct stress_producer){ .ring = ring, .id = i, .count = per_producer };
-		ck_assert_int_eq(pthread_create(&prod[i].thread, NULL, stress_produce, &prod[i]), 0);
+		ck_assert_int_eq(pthread_create(&prod[i].thread, NULL, stress_produce, &prod[i]),
+				 0);
 	}
 	for (;;) {
 		void *item = NULL;
@@ -865,8 +868,8 @@ static void *wake_produce(void *arg)
 	for (uint64_t burst = 0; burst < WAKE_BURSTS; burst++) {
 		nanosleep(&pause, NULL);
 		for (uint64_t i = 0; i < WAKE_BURST; i++) {
-			p->result = rsd_ring_mp_enqueue_wait(p->ring,
-							     stress_item(p->id, burst * WAKE_BURST + i));
+			p->result = rsd_ring_mp_enqueue_wait(
+				p->ring, stress_item(p->id, burst * WAKE_BURST + i));
 			if (p->result)
 				return NULL;
 		}
