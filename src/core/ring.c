@@ -681,21 +681,6 @@ static void consumer_announce(rsd_ring *ring, uint32_t state)
 	consumer_fence(ring);
 }
 
-/* CLOCK_MONOTONIC deadline timeout_ms from now. */
-static struct timespec deadline_after_ms(int timeout_ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 /* Out of line: keeps the fast path of rsd_ring_sc_dequeue_wait small. */
 static __attribute__((noinline)) int dequeue_wait_slow(rsd_ring *ring, void **item, int timeout_ms)
 {
@@ -703,7 +688,7 @@ static __attribute__((noinline)) int dequeue_wait_slow(rsd_ring *ring, void **it
 	bool timed = timeout_ms >= 0;
 
 	if (timed)
-		deadline = deadline_after_ms(timeout_ms);
+		deadline = rsd_deadline_after_ms(timeout_ms);
 	for (;;) {
 		int rc = rsd_ring_sc_try_dequeue(ring, item);
 

@@ -35,6 +35,22 @@ static inline int64_t rsd_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The CLOCK_MONOTONIC time timeout_ms from now, as an absolute deadline
+ * for futex waits and condition variables created with CLOCK_MONOTONIC. */
+static inline struct timespec rsd_deadline_after_ms(int timeout_ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 /* Wakes the reader of eventfd fd (no-op for fd < 0). The write can only
  * fail with EAGAIN when the counter would overflow (2^64 - 2 pending
  * writes): readiness is already signalled then. */

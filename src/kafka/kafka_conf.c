@@ -31,20 +31,6 @@ void rsd_kafka_cond_init(pthread_cond_t *cond)
 	pthread_condattr_destroy(&ca);
 }
 
-struct timespec rsd_kafka_deadline(int timeout_ms)
-{
-	struct timespec until;
-
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	return until;
-}
-
 bool rsd_kafka_health_record(struct rsd_kafka_health *h, rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			     const char *reason)
 {

@@ -48,9 +48,8 @@ typedef void rsd_kafka_debug_fn(const char *client, const char *facility, const 
 void rsd_kafka_set_debug_handler(rsd_kafka_debug_fn *fn);
 
 /* Condition variables with CLOCK_MONOTONIC timeouts (immune to clock
- * steps), and the absolute deadline timeout_ms from now on that clock. */
+ * steps; deadlines from rsd_deadline_after_ms, core/util.h). */
 void rsd_kafka_cond_init(pthread_cond_t *cond);
-struct timespec rsd_kafka_deadline(int timeout_ms);
 
 /* A new librdkafka configuration: bootstrap.servers = bootstrap, then
  * defaults (key/value pairs, NULL-terminated, may be overridden), then

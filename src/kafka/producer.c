@@ -752,7 +752,7 @@ static uint64_t settled_count(const struct rsd_producer *p)
 
 bool rsd_producer_wait_settled(struct rsd_producer *p, uint64_t count, int timeout_ms)
 {
-	struct timespec until = rsd_kafka_deadline(timeout_ms);
+	struct timespec until = rsd_deadline_after_ms(timeout_ms);
 	/* The counters move before announce_settled() takes the lock, so a
 	 * check under the lock cannot miss the broadcast that follows. */
 	pthread_mutex_lock(&p->acked_lock);

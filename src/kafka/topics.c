@@ -405,7 +405,7 @@ const struct rsd_topic_result *rsd_topics_results(struct rsd_topics *t, size_t *
 
 bool rsd_topics_wait(struct rsd_topics *t, int timeout_ms)
 {
-	struct timespec until = rsd_kafka_deadline(timeout_ms);
+	struct timespec until = rsd_deadline_after_ms(timeout_ms);
 	int rc = 0;
 
 	pthread_mutex_lock(&t->lock);
