@@ -4,27 +4,11 @@
  * are generated from. */
 #include "config/config_spec.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <glob.h>
-#include <ini.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <librdkafka/rdkafka.h>
-#include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <syslog.h>
-#include <unistd.h>
-
-#include <curl/curl.h>
 
 /* ---------------------------------------------------------------- tables */
 

@@ -9,11 +9,9 @@
  *   config.c         the INI reader (inih), include, ${...}, the API
  *   config_check.c   checks after parsing */
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <librdkafka/rdkafka.h>
 
 #include "config/config.h"

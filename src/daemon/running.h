@@ -8,38 +8,15 @@
 
 #include "daemon/daemon.h"
 
-#include <errno.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <sys/signalfd.h>
-#include <sys/stat.h>
-#include <sys/timerfd.h>
-#include <systemd/sd-daemon.h>
-#include <time.h>
-#include <unistd.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "core/util.h"
-#include "kafka/broker_embedded.h"
-#include "config/config.h"
-#include "kafka/consumer.h"
-#include "journal/journal_sink.h"
-#include "kafka/kafka_conf.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "kafka/producer.h"
-#include "crawl/refusal.h"
 #include "crawl/scraper.h"
-#include "crawl/state.h"
 #include "kafka/topics.h"
-#include "core/ring.h"
 
 #define RSD_EMBEDDED_BROKERS 3
 /* Bound of the topic check at start: one metadata request (5 s) and one
