@@ -65,6 +65,8 @@
 /* After purging at shutdown, how long to wait for the purged reports. */
 #define PURGE_REPORT_MS 2000
 #define HEARTBEAT_MS 1000
+/* Bound of one high-watermark query when offsets are computed for --once. */
+#define WATERMARK_QUERY_MS 5000
 
 struct rsd_producer {
 	struct rsd_kafka_health health; /* librdkafka opaque: callbacks find us from it */
@@ -103,8 +105,19 @@ struct rsd_producer {
 
 	pthread_mutex_t acked_lock; /* acked[] is read by other threads */
 	pthread_cond_t settled; /* with acked_lock: a record was acknowledged or failed */
-	int64_t *acked; /* per partition: highest acked offset + 1, 0 = none */
+	struct acked_partition *acked; /* indexed by partition */
 	size_t n_acked;
+};
+
+/* What the delivery reports said of one partition. A report can say
+ * "persisted" without an offset: librdkafka acknowledges a message whose
+ * own response was lost once a later request of the same idempotent
+ * producer succeeds (an implicit ack; seen after a leader change with a slow
+ * broker), so the highest reported offset can lie below what the broker
+ * holds of ours. */
+struct acked_partition {
+	int64_t end; /* highest reported offset + 1, 0 = none */
+	bool offsetless; /* some message was acknowledged without an offset */
 };
 
 /* ---- the cluster's identity ---- */
@@ -187,12 +200,12 @@ static void record_failed(struct rsd_producer *p)
 
 static void note_acked(struct rsd_producer *p, int32_t partition, int64_t offset)
 {
-	if (partition < 0 || offset < 0)
+	if (partition < 0)
 		return;
 	pthread_mutex_lock(&p->acked_lock);
 	if ((size_t)partition >= p->n_acked) {
 		size_t n = (size_t)partition + 1;
-		int64_t *a = realloc(p->acked, n * sizeof(*a));
+		struct acked_partition *a = realloc(p->acked, n * sizeof(*a));
 
 		if (a) {
 			memset(a + p->n_acked, 0, (n - p->n_acked) * sizeof(*a));
@@ -202,8 +215,14 @@ static void note_acked(struct rsd_producer *p, int32_t partition, int64_t offset
 	}
 	/* On ENOMEM the offset is not noted: --once then waits for a later
 	 * acknowledgement on that partition; nothing is lost. */
-	if ((size_t)partition < p->n_acked && p->acked[partition] < offset + 1)
-		p->acked[partition] = offset + 1;
+	if ((size_t)partition < p->n_acked) {
+		struct acked_partition *a = &p->acked[partition];
+
+		if (offset < 0)
+			a->offsetless = true;
+		else if (a->end < offset + 1)
+			a->end = offset + 1;
+	}
 	pthread_mutex_unlock(&p->acked_lock);
 }
 
@@ -700,25 +719,54 @@ uint64_t rsd_producer_last_error(struct rsd_producer *p, char *buf, size_t len)
 	return rsd_kafka_health_last_error(&p->health, buf, len);
 }
 
+/* A partition that had offsetless acknowledgements ends, as far as this
+ * producer knows, at the partition's high watermark: every message of ours
+ * was acknowledged, so it lies below it. Asked of the leader (bounded); on
+ * failure the reported offsets stand (--once then may stop before the last
+ * records, which stay in Kafka for the next consumer). */
+static void raise_to_watermark(struct rsd_producer *p, struct rsd_partition_offset *po)
+{
+	int64_t low, high;
+
+	/* p->rk stays ours; the call only reads the topic's offsets. */
+	if (rd_kafka_query_watermark_offsets(p->rk, p->topic, po->partition, &low, &high,
+					     WATERMARK_QUERY_MS) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+	    high > po->offset)
+		po->offset = high;
+}
+
 int rsd_producer_acked_offsets(struct rsd_producer *p, struct rsd_offsets *out)
 {
 	size_t n = 0;
+	bool *offsetless = NULL;
 
 	out->items = NULL;
 	out->n = 0;
 	pthread_mutex_lock(&p->acked_lock);
 	if (p->n_acked) {
 		out->items = calloc(p->n_acked, sizeof(*out->items));
-		if (!out->items) {
+		offsetless = calloc(p->n_acked, sizeof(*offsetless));
+		if (!out->items || !offsetless) {
 			pthread_mutex_unlock(&p->acked_lock);
+			free(out->items);
+			out->items = NULL;
+			free(offsetless);
 			return -ENOMEM;
 		}
 	}
 	for (size_t i = 0; i < p->n_acked; i++) {
-		if (p->acked[i] > 0)
-			out->items[n++] = (struct rsd_partition_offset){ (int32_t)i, p->acked[i] };
+		if (p->acked[i].end > 0 || p->acked[i].offsetless) {
+			offsetless[n] = p->acked[i].offsetless;
+			out->items[n++] = (struct rsd_partition_offset){ (int32_t)i,
+									 p->acked[i].end };
+		}
 	}
 	pthread_mutex_unlock(&p->acked_lock);
+	/* Outside the lock: these are round trips to the cluster. */
+	for (size_t i = 0; i < n; i++)
+		if (offsetless[i])
+			raise_to_watermark(p, &out->items[i]);
+	free(offsetless);
 	out->n = n;
 	return 0;
 }

@@ -57,7 +57,10 @@ const struct rsd_producer_stats *rsd_producer_stats(const struct rsd_producer *p
 int rsd_producer_fatal(struct rsd_producer *p, char *buf, size_t len);
 /* Latest librdkafka error as "ERR_NAME: reason"; returns the error count. */
 uint64_t rsd_producer_last_error(struct rsd_producer *p, char *buf, size_t len);
-/* Snapshot of acknowledged offsets (thread-safe). */
+/* End offsets of what was acknowledged, per partition: the highest offset
+ * reported + 1, or the partition's high watermark where a message was
+ * acknowledged without an offset (then a query of the cluster, bounded at
+ * 5 s per such partition). Thread-safe. */
 int rsd_producer_acked_offsets(struct rsd_producer *p, struct rsd_offsets *out);
 /* Blocks until count records taken from the ring are settled (acknowledged
  * or failed), at most timeout_ms. True when reached. Thread-safe; a reload
