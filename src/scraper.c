@@ -47,7 +47,7 @@
 #include "record.h"
 #include "robots.h"
 #include "url.h"
-#include "recipe-scraperd/extract.h"
+#include "extract/extract.h"
 
 #include <endian.h>
 #include <errno.h>

@@ -6,7 +6,7 @@
  * usage: bench_extract [DIR]   (default $RSD_BENCH_CORPUS, else
  * /work/shared/corpus/dev). A missing directory is a skip (exit 77), never
  * a failure: benchmarks report numbers, they do not judge them. */
-#include <recipe-scraperd/extract.h>
+#include "extract/extract.h"
 
 #include <dirent.h>
 #include <errno.h>

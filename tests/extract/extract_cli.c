@@ -5,7 +5,7 @@
  * the layout of the evaluation corpus (<site>/<page>.html). Unlike the
  * daemon's "extract" command it can force the full gumbo parse (--full),
  * for comparing the two paths and measuring them. */
-#include <recipe-scraperd/extract.h>
+#include "extract/extract.h"
 
 #include <errno.h>
 #include <libgen.h>

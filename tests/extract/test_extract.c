@@ -2,7 +2,7 @@
 /* Extraction of the authored fixture pages (tests/fixtures/extract), with
  * exact field values, the links, the differential fast path / full parse
  * check over every fixture, and the API's error paths. */
-#include <recipe-scraperd/extract.h>
+#include "extract/extract.h"
 
 #include <check.h>
 #include <dirent.h>

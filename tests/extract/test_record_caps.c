@@ -2,7 +2,7 @@
 /* Record size caps (src/record_caps.h): a page with oversized fields gives
  * a record under Kafka's default message.max.bytes, with the cut fields
  * named in "truncated"; cuts end on UTF-8 boundaries and count escapes. */
-#include <recipe-scraperd/extract.h>
+#include "extract/extract.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * fast path and the full parse alternately, with links. The first input
  * byte picks the flags and the Content-Type header; the rest is the page.
  * Seeds: tests/fixtures/extract. */
-#include <recipe-scraperd/extract.h>
+#include "extract/extract.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "charset.h"
-#include "html_scan.h"
+#include "extract/charset.h"
+#include "extract/html_scan.h"
 #include "text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

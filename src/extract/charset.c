@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Encoding detection and conversion to UTF-8 (see charset.h). */
-#include "charset.h"
+#include "extract/charset.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -120,10 +120,10 @@ static int convert(iconv_t cd, const char *in, size_t len, struct rsd_text_buf *
 			return -ENOMEM;
 		char *dst = out->data + out->len;
 		size_t room = out->cap - out->len - 1;
-		size_t r = iconv(cd, &src, &left, &dst, &room);
+		size_t rc = iconv(cd, &src, &left, &dst, &room);
 		out->len = (size_t)(dst - out->data);
 		out->data[out->len] = '\0';
-		if (r != (size_t)-1)
+		if (rc != (size_t)-1)
 			break;
 		if (errno == E2BIG)
 			continue;

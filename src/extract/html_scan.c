@@ -9,7 +9,7 @@
  * <svg>/<math> only the nesting of those roots and the HTML breakout tags
  * are tracked (not integration points), and attributes beyond
  * RSD_HTML_SCAN_MAX_ATTRS are dropped unless the extractor reads them. */
-#include "html_scan.h"
+#include "extract/html_scan.h"
 
 #include <string.h>
 

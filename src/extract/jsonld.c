@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* JSON-LD: tolerant parsing, finding the Recipe node, and normalising its
- * properties into record fields (see extract_internal.h).
+ * properties into record fields (see jsonld.h).
  *
  * schema.org data in the wild takes many shapes for the same property (a
  * string, an object, an array of either, an {"@id"} reference to another
@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "extract_internal.h"
+#include "extract/jsonld.h"
+#include "extract/fields.h"
+#include "text.h"
 
 /* ---- tolerant parsing --------------------------------------------------- */
 
@@ -162,23 +164,14 @@ cJSON *rsd_jsonld_parse(const char *text, size_t len)
 
 /* ---- finding the Recipe ------------------------------------------------- */
 
-bool rsd_extract_is_recipe_type(const char *t, size_t len)
-{
-	/* "Recipe", "schema:Recipe", "http://schema.org/Recipe" */
-	size_t i = len;
-	while (i > 0 && t[i - 1] != '/' && t[i - 1] != ':' && t[i - 1] != '#')
-		i--;
-	return rsd_text_ieq(t + i, len - i, "recipe");
-}
-
 static bool node_is_recipe(const cJSON *o)
 {
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "@type");
 	if (cJSON_IsString(t))
-		return rsd_extract_is_recipe_type(t->valuestring, strlen(t->valuestring));
+		return rsd_fields_is_recipe_type(t->valuestring, strlen(t->valuestring));
 	const cJSON *e;
 	cJSON_ArrayForEach(e, t)
-		if (cJSON_IsString(e) && rsd_extract_is_recipe_type(e->valuestring, strlen(e->valuestring)))
+		if (cJSON_IsString(e) && rsd_fields_is_recipe_type(e->valuestring, strlen(e->valuestring)))
 			return true;
 	return false;
 }
@@ -438,7 +431,7 @@ static char *url_of(const struct ctx *c, const cJSON *v, int depth)
 	char *t = first_text(v);
 	if (!t)
 		return NULL;
-	char *abs = rsd_extract_field_url(c->base_url, t);
+	char *abs = rsd_fields_url(c->base_url, t);
 	free(t);
 	return abs;
 }
@@ -536,7 +529,7 @@ static int add_ingredients(cJSON **arr, const cJSON *v, int depth)
 	}
 	if (cJSON_IsString(v) && strchr(v->valuestring, '\n') && depth == 0) {
 		/* one string holding the whole list, one per line */
-		return rsd_extract_add_steps(arr, v->valuestring, strlen(v->valuestring));
+		return rsd_fields_add_steps(arr, v->valuestring, strlen(v->valuestring));
 	}
 	char *t = scalar_text(v);
 	if (!t && (cJSON_IsString(v) || cJSON_IsNumber(v)))
@@ -602,7 +595,7 @@ static int add_instructions(const struct ctx *c, cJSON **arr, const cJSON *v, in
 	if (depth > 8 || !v)
 		return 0;
 	if (cJSON_IsString(v))
-		return depth == 0 ? rsd_extract_add_steps(arr, v->valuestring, strlen(v->valuestring))
+		return depth == 0 ? rsd_fields_add_steps(arr, v->valuestring, strlen(v->valuestring))
 				  : add_one_step(arr, v);
 	if (cJSON_IsArray(v)) {
 		const cJSON *e;
@@ -653,12 +646,12 @@ static int add_terms(cJSON **arr, const cJSON *v)
 {
 	size_t budget = RSD_LIST_READ_MAX;
 	if (cJSON_IsString(v))
-		return rsd_extract_list_add(arr, v->valuestring, true, &budget);
+		return rsd_fields_list_add(arr, v->valuestring, true, &budget);
 	const cJSON *e;
 	for (e = cJSON_IsArray(v) ? v->child : NULL; e && budget > 0; e = e->next) {
 		if (!cJSON_IsString(e))
 			continue;
-		int rc = rsd_extract_list_add(arr, e->valuestring, true, &budget);
+		int rc = rsd_fields_list_add(arr, e->valuestring, true, &budget);
 		if (rc < 0)
 			return rc;
 	}
@@ -677,7 +670,7 @@ static int nutrients_of(const cJSON *v, struct rsd_recipe_fields *f)
 		char *t = first_text(e);
 		if (!t)
 			continue;
-		int rc = rsd_extract_add_nutrient(f, e->string, t);
+		int rc = rsd_fields_add_nutrient(f, e->string, t);
 		free(t);
 		if (rc < 0)
 			return rc;
@@ -704,7 +697,7 @@ static char *yields_of(const cJSON *v)
 		free(t);
 		return NULL;
 	}
-	char *y = rsd_extract_yields_text(t);
+	char *y = rsd_fields_yields_text(t);
 	free(t);
 	return y;
 }
