@@ -76,10 +76,21 @@ bool rsd_dom_is_recipe_item(const char *itemscope, const char *itemtype)
 static bool is_block(GumboTag t)
 {
 	switch (t) {
-	case GUMBO_TAG_P: case GUMBO_TAG_LI: case GUMBO_TAG_BR: case GUMBO_TAG_DIV:
-	case GUMBO_TAG_OL: case GUMBO_TAG_UL: case GUMBO_TAG_H1: case GUMBO_TAG_H2:
-	case GUMBO_TAG_H3: case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6:
-	case GUMBO_TAG_TR: case GUMBO_TAG_SECTION: case GUMBO_TAG_TD:
+	case GUMBO_TAG_P:
+	case GUMBO_TAG_LI:
+	case GUMBO_TAG_BR:
+	case GUMBO_TAG_DIV:
+	case GUMBO_TAG_OL:
+	case GUMBO_TAG_UL:
+	case GUMBO_TAG_H1:
+	case GUMBO_TAG_H2:
+	case GUMBO_TAG_H3:
+	case GUMBO_TAG_H4:
+	case GUMBO_TAG_H5:
+	case GUMBO_TAG_H6:
+	case GUMBO_TAG_TR:
+	case GUMBO_TAG_SECTION:
+	case GUMBO_TAG_TD:
 		return true;
 	default:
 		return false;
@@ -91,7 +102,8 @@ int rsd_dom_text(const GumboNode *root, struct rsd_text_buf *out)
 	return rsd_dom_text_of(root, false, out);
 }
 
-int rsd_dom_append_text_node(const GumboNode *n, enum rsd_dom_text_mode mode, struct rsd_text_buf *out)
+int rsd_dom_append_text_node(const GumboNode *n, enum rsd_dom_text_mode mode,
+			     struct rsd_text_buf *out)
 {
 	size_t from = out->len;
 	int rc = rsd_text_buf_append(out, n->v.text.text, strlen(n->v.text.text));
@@ -103,7 +115,8 @@ int rsd_dom_append_text_node(const GumboNode *n, enum rsd_dom_text_mode mode, st
 
 /* A text walk enters element n: scripts and styles hold no text, a block
  * element starts a new line. */
-int rsd_dom_walk_into_element(struct rsd_dom_walker *w, const GumboNode *n, struct rsd_text_buf *out)
+int rsd_dom_walk_into_element(struct rsd_dom_walker *w, const GumboNode *n,
+			      struct rsd_text_buf *out)
 {
 	GumboTag t = n->v.element.tag;
 	if (t == GUMBO_TAG_SCRIPT || t == GUMBO_TAG_STYLE || t == GUMBO_TAG_NOSCRIPT)
@@ -115,7 +128,7 @@ int rsd_dom_walk_into_element(struct rsd_dom_walker *w, const GumboNode *n, stru
 static int text_walk(const GumboNode *root, enum rsd_dom_text_mode mode, size_t max_nodes,
 		     struct rsd_text_buf *out)
 {
-	struct rsd_dom_walker w = {0};
+	struct rsd_dom_walker w = { 0 };
 	int rc = rsd_dom_walker_push(&w, root);
 	const GumboNode *n;
 	size_t visited = 0;
@@ -186,7 +199,8 @@ bool rsd_dom_contains_any(const char *s, const char *const *fragments)
 static bool style_hides(const char *style)
 {
 	const char *end = style + strlen(style);
-	for (const char *p = style; (p = rsd_text_icasefind(p, (size_t)(end - p), "display")) != NULL;) {
+	for (const char *p = style;
+	     (p = rsd_text_icasefind(p, (size_t)(end - p), "display")) != NULL;) {
 		p += 7;
 		p += strspn(p, " \t\n\r\f");
 		if (*p != ':')
@@ -203,8 +217,8 @@ static bool style_hides(const char *style)
  * "▢" of a checkbox, "Ingredient" labels) is not part of the recipe. */
 bool rsd_dom_is_hidden(const GumboNode *n)
 {
-	static const char *const SR_ONLY[] = {"sr-only", "screen-reader-text", "visually-hidden",
-		"wprm-screen-reader-text", NULL};
+	static const char *const SR_ONLY[] = { "sr-only", "screen-reader-text", "visually-hidden",
+					       "wprm-screen-reader-text", NULL };
 	if (!rsd_dom_is_element(n))
 		return false;
 	const char *style = rsd_dom_attr(n, "style");
@@ -221,8 +235,9 @@ int rsd_dom_add_text_item(cJSON **arr, const char *raw)
 		return -ENOMEM;
 	cJSON *s = NULL;
 	int rc = 0;
-	if (rsd_text_has_word(t) && ((!*arr && !(*arr = cJSON_CreateArray())) ||
-				     !(s = cJSON_CreateString(t)) || !cJSON_AddItemToArray(*arr, s))) {
+	if (rsd_text_has_word(t) &&
+	    ((!*arr && !(*arr = cJSON_CreateArray())) || !(s = cJSON_CreateString(t)) ||
+	     !cJSON_AddItemToArray(*arr, s))) {
 		cJSON_Delete(s);
 		rc = -ENOMEM;
 	}
@@ -233,7 +248,7 @@ int rsd_dom_add_text_item(cJSON **arr, const char *raw)
 /* The visible text of n, cleaned, appended to *arr when not empty. */
 int rsd_dom_add_element_text(cJSON **arr, const GumboNode *n)
 {
-	struct rsd_text_buf b = {0};
+	struct rsd_text_buf b = { 0 };
 	int rc = rsd_dom_text_of(n, true, &b);
 	if (rc == 0)
 		rc = rsd_dom_add_text_item(arr, b.data);
@@ -244,7 +259,7 @@ int rsd_dom_add_element_text(cJSON **arr, const GumboNode *n)
 /* Each visible line of n (blocks and <br> end one) as an item. */
 int rsd_dom_add_element_lines(cJSON **arr, const GumboNode *n)
 {
-	struct rsd_text_buf b = {0};
+	struct rsd_text_buf b = { 0 };
 	int rc = text_walk(n, RSD_DOM_TEXT_LINES, 0, &b);
 	for (char *line = b.data, *end = NULL; rc == 0 && line; line = end ? end + 1 : NULL) {
 		if ((end = strchr(line, '\n')) != NULL)
@@ -270,10 +285,10 @@ const GumboNode *rsd_dom_next_element(const GumboNode *n)
 /* A <dt> with the <dd>s that follow it, as one item. */
 int rsd_dom_add_term_text(cJSON **arr, const GumboNode *dt)
 {
-	struct rsd_text_buf b = {0};
+	struct rsd_text_buf b = { 0 };
 	int rc = rsd_dom_text_of(dt, true, &b);
-	for (const GumboNode *s = rsd_dom_next_element(dt); rc == 0 && s && s->v.element.tag == GUMBO_TAG_DD;
-	     s = rsd_dom_next_element(s))
+	for (const GumboNode *s = rsd_dom_next_element(dt);
+	     rc == 0 && s && s->v.element.tag == GUMBO_TAG_DD; s = rsd_dom_next_element(s))
 		if ((rc = rsd_text_buf_putc(&b, ' ')) == 0)
 			rc = rsd_dom_text_of(s, true, &b);
 	if (rc == 0)
@@ -289,13 +304,20 @@ size_t rsd_dom_n_items(const cJSON *arr)
 int rsd_dom_heading_level(GumboTag t)
 {
 	switch (t) {
-	case GUMBO_TAG_H1: return 1;
-	case GUMBO_TAG_H2: return 2;
-	case GUMBO_TAG_H3: return 3;
-	case GUMBO_TAG_H4: return 4;
-	case GUMBO_TAG_H5: return 5;
-	case GUMBO_TAG_H6: return 6;
-	default: return 0;
+	case GUMBO_TAG_H1:
+		return 1;
+	case GUMBO_TAG_H2:
+		return 2;
+	case GUMBO_TAG_H3:
+		return 3;
+	case GUMBO_TAG_H4:
+		return 4;
+	case GUMBO_TAG_H5:
+		return 5;
+	case GUMBO_TAG_H6:
+		return 6;
+	default:
+		return 0;
 	}
 }
 
@@ -303,7 +325,7 @@ int rsd_dom_heading_level(GumboTag t)
  * NULL (too big, ENOMEM). */
 char *rsd_dom_bounded_text(const GumboNode *n, size_t max_nodes)
 {
-	struct rsd_text_buf b = {0};
+	struct rsd_text_buf b = { 0 };
 	char *t = NULL;
 	if (rsd_dom_text_small(n, max_nodes, &b) == 0)
 		t = rsd_text_clean(b.data, b.len);

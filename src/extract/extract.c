@@ -90,7 +90,7 @@ void rsd_extract_result_clear(struct rsd_extract_result *r)
 	for (size_t i = 0; i < r->n_links; i++)
 		free(r->links[i]);
 	free(r->links);
-	*r = (struct rsd_extract_result){0};
+	*r = (struct rsd_extract_result){ 0 };
 }
 
 double rsd_record_calories(const cJSON *record)
@@ -116,13 +116,13 @@ double rsd_record_calories(const cJSON *record)
 static bool leaves_depth(const char *name, size_t len)
 {
 	static const char *const by_len[][8] = {
-		[1] = {"p"},
-		[2] = {"br", "hr", "li", "td", "th", "tr", "dt", "dd"},
-		[3] = {"col", "img", "wbr"},
-		[4] = {"area", "base", "link", "meta"},
-		[5] = {"embed", "input", "param", "track", "tbody", "thead", "tfoot"},
-		[6] = {"source", "option"},
-		[8] = {"optgroup", "colgroup"},
+		[1] = { "p" },
+		[2] = { "br", "hr", "li", "td", "th", "tr", "dt", "dd" },
+		[3] = { "col", "img", "wbr" },
+		[4] = { "area", "base", "link", "meta" },
+		[5] = { "embed", "input", "param", "track", "tbody", "thead", "tfoot" },
+		[6] = { "source", "option" },
+		[8] = { "optgroup", "colgroup" },
 	};
 	if (len >= sizeof by_len / sizeof by_len[0])
 		return false;
@@ -164,7 +164,7 @@ static struct tree_estimate estimate_tree(const char *html, size_t len)
 {
 	struct rsd_html_scanner s;
 	struct rsd_html_tag t;
-	struct tree_estimate e = {0};
+	struct tree_estimate e = { 0 };
 	rsd_html_scan_init(&s, html, len);
 	while (rsd_html_scan_next(&s, &t))
 		tree_track(&e, &s, &t);
@@ -176,7 +176,7 @@ static int scan_page(const char *html, size_t len, bool want_links, struct rsd_p
 {
 	struct rsd_html_scanner s;
 	struct rsd_html_tag t;
-	struct tree_estimate e = {0};
+	struct tree_estimate e = { 0 };
 	rsd_html_scan_init(&s, html, len);
 	while (rsd_html_scan_next(&s, &t)) {
 		int rc = rsd_page_info_scan_tag(&t, want_links, pi);
@@ -234,16 +234,19 @@ static cJSON *build_record(const char *page_url, const char *base, const struct 
 	/* host_of fails for a host-less file:// page: no "host" then */
 	bool ok = rec && cJSON_AddNumberToObject(rec, "schema", 1) &&
 		  add_str(rec, "url", page_url) && add_str(rec, "canonical_url", canonical) &&
-		  add_str(rec, "host", host) && add_str(rec, "site_name", pi->og_site_name ? pi->og_site_name : f->site_name) &&
+		  add_str(rec, "host", host) &&
+		  add_str(rec, "site_name", pi->og_site_name ? pi->og_site_name : f->site_name) &&
 		  add_str(rec, "language", f->language ? f->language : pi->lang) &&
 		  add_str(rec, "title", f->title) && add_str(rec, "author", f->author) &&
 		  add_str(rec, "description", f->description) && add_str(rec, "image", f->image) &&
-		  add_str(rec, "yields", f->yields) && add_num(rec, "total_time", (double)f->total_time) &&
+		  add_str(rec, "yields", f->yields) &&
+		  add_num(rec, "total_time", (double)f->total_time) &&
 		  add_num(rec, "prep_time", (double)f->prep_time) &&
 		  add_num(rec, "cook_time", (double)f->cook_time) &&
 		  add_item(rec, "ingredients", &f->ingredients) &&
 		  add_item(rec, "instructions_list", &f->instructions_list) &&
-		  add_item(rec, "category", &f->category) && add_item(rec, "cuisine", &f->cuisine) &&
+		  add_item(rec, "category", &f->category) &&
+		  add_item(rec, "cuisine", &f->cuisine) &&
 		  add_item(rec, "keywords", &f->keywords) && add_num(rec, "ratings", f->ratings) &&
 		  add_num(rec, "ratings_count", (double)f->ratings_count) &&
 		  add_item(rec, "nutrients", &f->nutrients) &&
@@ -275,8 +278,9 @@ static int apply_page_fallbacks(const struct rsd_page_info *pi, const char *base
 	if (!f->title)
 		rc = rsd_fields_keep_first(&f->title, pi->og_title, false);
 	if (!rc && !f->description)
-		rc = rsd_fields_keep_first(&f->description, pi->og_description ? pi->og_description
-								   : pi->meta_description, false);
+		rc = rsd_fields_keep_first(
+			&f->description,
+			pi->og_description ? pi->og_description : pi->meta_description, false);
 	if (!rc && !f->author)
 		rc = rsd_fields_keep_first(&f->author, pi->meta_author, false);
 	if (!rc && !f->author) /* no person named: the site that published it */
@@ -286,7 +290,8 @@ static int apply_page_fallbacks(const struct rsd_page_info *pi, const char *base
 	 * that lists several gives a plugin's generated crops and thumbnails,
 	 * where og:image is the original. A site icon or logo in og:image
 	 * (pages without a hero image) is not a picture of the dish. */
-	if (!rc && pi->og_image && (!f->image || f->image_from_set) && !looks_like_logo(pi->og_image)) {
+	if (!rc && pi->og_image && (!f->image || f->image_from_set) &&
+	    !looks_like_logo(pi->og_image)) {
 		char *og = rsd_fields_url(base, pi->og_image);
 		if (og) {
 			free(f->image);
@@ -302,7 +307,7 @@ struct extraction {
 	const char *html;
 	size_t len;
 	const char *page_url;
-	char *base;           /* effective base URL (page URL or <base href>) */
+	char *base; /* effective base URL (page URL or <base href>) */
 	struct rsd_page_info pi;
 	GumboOutput *dom;
 	struct tree_estimate tree; /* the DOM is built only when it fits */
@@ -322,7 +327,6 @@ static void extraction_clear(struct extraction *j)
 	free(j->docs);
 	rsd_fields_clear(&j->f);
 }
-
 
 static bool dom_allowed(const struct extraction *j)
 {
@@ -374,7 +378,8 @@ static int collect_links(struct extraction *j, struct rsd_extract_result *res)
  * of glued steps, is completed from the HTML. */
 static bool lists_incomplete(const struct rsd_recipe_fields *f)
 {
-	return cJSON_GetArraySize(f->ingredients) < 2 || cJSON_GetArraySize(f->instructions_list) == 0 ||
+	return cJSON_GetArraySize(f->ingredients) < 2 ||
+	       cJSON_GetArraySize(f->instructions_list) == 0 ||
 	       rsd_fields_glued_method(f->instructions_list);
 }
 
@@ -423,8 +428,9 @@ static int find_recipe(struct extraction *j)
 			return rc;
 	}
 	drop_group_headings(&j->f.ingredients);
-	if (dom_allowed(j) && ((rc = rsd_completion_ingredients(j->html, j->len, &j->f.ingredients)) < 0 ||
-			       (rc = rsd_completion_method(j->html, j->len, &j->f.instructions_list)) < 0))
+	if (dom_allowed(j) &&
+	    ((rc = rsd_completion_ingredients(j->html, j->len, &j->f.ingredients)) < 0 ||
+	     (rc = rsd_completion_method(j->html, j->len, &j->f.instructions_list)) < 0))
 		return rc;
 	if (!lists_incomplete(&j->f) || !dom_allowed(j))
 		return 1;
@@ -456,7 +462,8 @@ static int run(struct extraction *j, unsigned flags, struct rsd_extract_result *
 	if (full)
 		j->tree = estimate_tree(j->html, j->len);
 	if (full && tree_fits(&j->tree))
-		rc = parse_dom(j) < 0 ? -ENOMEM : rsd_page_info_from_dom(j->dom, want_links, &j->pi);
+		rc = parse_dom(j) < 0 ? -ENOMEM
+				      : rsd_page_info_from_dom(j->dom, want_links, &j->pi);
 	else
 		rc = scan_page(j->html, j->len, want_links, &j->pi, &j->tree);
 	if (rc < 0)
@@ -495,13 +502,14 @@ int rsd_extract(rsd_extractor *x, const char *html, size_t len, const char *page
 {
 	if (!result)
 		return -EINVAL;
-	*result = (struct rsd_extract_result){0};
+	*result = (struct rsd_extract_result){ 0 };
 	if (!x || (!html && len) || !valid_page_url(page_url))
 		return -EINVAL;
-	struct extraction j = {.page_url = page_url};
+	struct extraction j = { .page_url = page_url };
 	rsd_fields_init(&j.f);
 	x->utf8.len = 0;
-	int rc = rsd_charset_to_utf8(html ? html : "", len, content_type, &j.html, &j.len, &x->utf8);
+	int rc = rsd_charset_to_utf8(html ? html : "", len, content_type, &j.html, &j.len,
+				     &x->utf8);
 	if (rc == 0)
 		rc = run(&j, flags, result);
 	extraction_clear(&j);

@@ -51,7 +51,8 @@ char *rsd_fields_resolve_url(const char *base, const char *ref, bool drop_fragme
 	while (*ref == ' ' || *ref == '\t' || *ref == '\n' || *ref == '\r')
 		ref++;
 	size_t n = strlen(ref);
-	while (n && (ref[n - 1] == ' ' || ref[n - 1] == '\t' || ref[n - 1] == '\n' || ref[n - 1] == '\r'))
+	while (n && (ref[n - 1] == ' ' || ref[n - 1] == '\t' || ref[n - 1] == '\n' ||
+		     ref[n - 1] == '\r'))
 		n--;
 	char *r = strndup(ref, n);
 	/* An empty or fragment-only reference names the base document itself; curl 7.88
@@ -108,12 +109,13 @@ char *rsd_fields_yields_text(const char *raw)
 {
 	char *out = NULL;
 	if (only_number(raw)) {
-		if (asprintf(&out, "%s %s", raw, strcmp(raw, "1") == 0 ? "serving" : "servings") < 0)
+		if (asprintf(&out, "%s %s", raw, strcmp(raw, "1") == 0 ? "serving" : "servings") <
+		    0)
 			out = NULL;
 		return out;
 	}
 	/* "Serves 4", "Servings: 4" */
-	static const char *const PREFIX[] = {"serves", "servings", "serving", "portions", NULL};
+	static const char *const PREFIX[] = { "serves", "servings", "serving", "portions", NULL };
 	for (size_t i = 0; PREFIX[i]; i++) {
 		size_t n = strlen(PREFIX[i]);
 		if (strncasecmp(raw, PREFIX[i], n) != 0)
@@ -138,9 +140,8 @@ int rsd_fields_list_add(cJSON **arr, const char *text, bool split_commas, size_t
 			return -ENOMEM;
 		bool dup = !rsd_text_has_word(t);
 		const cJSON *e;
-		cJSON_ArrayForEach(e, *arr)
-			if (!dup && strcasecmp(e->valuestring, t) == 0)
-				dup = true;
+		cJSON_ArrayForEach(e, *arr) if (!dup && strcasecmp(e->valuestring, t) == 0)
+			dup = true;
 		if (!dup) {
 			if (!*arr && !(*arr = cJSON_CreateArray())) {
 				free(t);
@@ -176,15 +177,17 @@ int rsd_fields_add_nutrient(struct rsd_recipe_fields *f, const char *name, const
 /* Tags that end one step and start the next inside instruction HTML. */
 static bool is_step_break(const char *s, size_t len)
 {
-	static const char *const BREAK[] = {"li", "p", "br", "div", "ol", "ul", "h1", "h2", "h3",
-		"h4", "h5", "h6", "tr", "section", NULL};
+	static const char *const BREAK[] = { "li", "p",  "br", "div", "ol", "ul",      "h1", "h2",
+					     "h3", "h4", "h5", "h6",  "tr", "section", NULL };
 	size_t i = 1;
 	if (i < len && s[i] == '/')
 		i++;
 	size_t b = i;
-	while (i < len && ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z' ? true : (s[i] >= '1' && s[i] <= '6')))
+	while (i < len &&
+	       ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z' ? true : (s[i] >= '1' && s[i] <= '6')))
 		i++;
-	if (i == b || i >= len || !(s[i] == '>' || s[i] == ' ' || s[i] == '/' || s[i] == '\t' || s[i] == '\n'))
+	if (i == b || i >= len ||
+	    !(s[i] == '>' || s[i] == ' ' || s[i] == '/' || s[i] == '\t' || s[i] == '\n'))
 		return false;
 	for (size_t k = 0; BREAK[k]; k++)
 		if (rsd_text_ieq(s + b, i - b, BREAK[k]))
@@ -215,7 +218,7 @@ static int add_step(cJSON **arr, const char *s, size_t n)
 int rsd_fields_add_steps(cJSON **arr, const char *text, size_t len)
 {
 	/* Entities first: "&lt;li&gt;" is a step break too. */
-	struct rsd_text_buf a = {0}, b = {0};
+	struct rsd_text_buf a = { 0 }, b = { 0 };
 	int rc = rsd_text_buf_append(&a, text, len);
 	for (int pass = 0; rc == 0 && pass < 2 && memchr(a.data, '&', a.len); pass++) {
 		b.len = 0;
@@ -253,7 +256,11 @@ bool rsd_fields_glued_method(const cJSON *instructions)
 void rsd_fields_init(struct rsd_recipe_fields *f)
 {
 	*f = (struct rsd_recipe_fields){
-		.total_time = -1, .prep_time = -1, .cook_time = -1, .ratings = -1, .ratings_count = -1,
+		.total_time = -1,
+		.prep_time = -1,
+		.cook_time = -1,
+		.ratings = -1,
+		.ratings_count = -1,
 	};
 }
 

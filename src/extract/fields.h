@@ -21,9 +21,9 @@ struct rsd_recipe_fields {
 	long total_time, prep_time, cook_time; /* minutes, -1 when absent */
 	cJSON *ingredients, *instructions_list; /* arrays of strings or NULL */
 	cJSON *category, *cuisine, *keywords;
-	double ratings;       /* < 0 when absent */
-	long ratings_count;   /* < 0 when absent */
-	cJSON *nutrients;     /* object of strings or NULL */
+	double ratings; /* < 0 when absent */
+	long ratings_count; /* < 0 when absent */
+	cJSON *nutrients; /* object of strings or NULL */
 	bool has_calories;
 	double calories;
 };

@@ -23,9 +23,11 @@
  * without any markup) uses them too, but only with its stricter test of
  * both sections, outside the page furniture. */
 
-static const char *const RECIPE_ROOTS[] = {"hrecipe", "h-recipe", "wprm-recipe-container",
-	"tasty-recipes", "mv-create-card", "zlrecipe-container", "easyrecipe", "wpurp-container",
-	NULL};
+static const char *const RECIPE_ROOTS[] = {
+	"hrecipe",       "h-recipe",        "wprm-recipe-container",
+	"tasty-recipes", "mv-create-card",  "zlrecipe-container",
+	"easyrecipe",    "wpurp-container", NULL
+};
 
 bool rsd_hrecipe_maybe_present(const char *html, size_t len)
 {
@@ -42,7 +44,7 @@ bool rsd_hrecipe_maybe_present(const char *html, size_t len)
 static const GumboNode *find_class(const GumboNode *root, const char *const *tokens,
 				   const char *const *fragments)
 {
-	struct rsd_dom_walker w = {0};
+	struct rsd_dom_walker w = { 0 };
 	const GumboNode *n, *found = NULL;
 	int rc = rsd_dom_walker_push(&w, root);
 	while (rc == 0 && !found && (n = rsd_dom_walker_pop(&w)) != NULL) {
@@ -58,12 +60,13 @@ static const GumboNode *find_class(const GumboNode *root, const char *const *tok
 	return found;
 }
 
-static char *class_text(const GumboNode *root, const char *const *tokens, const char *const *fragments)
+static char *class_text(const GumboNode *root, const char *const *tokens,
+			const char *const *fragments)
 {
 	const GumboNode *n = find_class(root, tokens, fragments);
 	if (!n)
 		return NULL;
-	struct rsd_text_buf b = {0};
+	struct rsd_text_buf b = { 0 };
 	char *t = NULL;
 	if (rsd_dom_text_of(n, true, &b) == 0)
 		t = rsd_text_clean(b.data, b.len);
@@ -79,11 +82,11 @@ static char *class_text(const GumboNode *root, const char *const *tokens, const 
  * pattern) or content, else the text ("3 hrs"). */
 static long class_minutes(const GumboNode *root, const char *token)
 {
-	const char *const tokens[] = {token, NULL};
+	const char *const tokens[] = { token, NULL };
 	const GumboNode *n = find_class(root, tokens, NULL);
 	if (!n)
 		return -1;
-	const GumboNode *vt = find_class(n, (const char *const[]){"value-title", NULL}, NULL);
+	const GumboNode *vt = find_class(n, (const char *const[]){ "value-title", NULL }, NULL);
 	const char *v = rsd_dom_attr(n, "datetime");
 	if (!v)
 		v = rsd_dom_attr(n, "content");
@@ -99,11 +102,11 @@ static long class_minutes(const GumboNode *root, const char *token)
 
 static int class_image(const GumboNode *root, const char *base_url, char **out)
 {
-	static const char *const PHOTO[] = {"photo", "u-photo", NULL};
-	static const char *const PHOTO_PARTS[] = {"recipe-image", NULL};
+	static const char *const PHOTO[] = { "photo", "u-photo", NULL };
+	static const char *const PHOTO_PARTS[] = { "recipe-image", NULL };
 	const GumboNode *n = find_class(root, PHOTO, PHOTO_PARTS);
 	if (n && n->v.element.tag != GUMBO_TAG_IMG) {
-		struct rsd_dom_walker w = {0};
+		struct rsd_dom_walker w = { 0 };
 		const GumboNode *m = NULL;
 		int rc = rsd_dom_walker_push(&w, n);
 		for (n = NULL; rc == 0 && !n && (m = rsd_dom_walker_pop(&w)) != NULL;)
@@ -128,9 +131,9 @@ static const GumboNode *find_recipe_root(const GumboOutput *dom)
 /* hRecipe "ingredient" elements one by one, "instructions" as text. */
 static int microformat_lists(const GumboNode *root, struct rsd_recipe_fields *f)
 {
-	static const char *const ING[] = {"ingredient", "p-ingredient", NULL};
-	static const char *const INS[] = {"instructions", "e-instructions", NULL};
-	struct rsd_dom_walker w = {0};
+	static const char *const ING[] = { "ingredient", "p-ingredient", NULL };
+	static const char *const INS[] = { "instructions", "e-instructions", NULL };
+	struct rsd_dom_walker w = { 0 };
 	int rc = f->ingredients ? 0 : rsd_dom_walker_push(&w, root);
 	const GumboNode *n;
 	while (rc == 0 && (n = rsd_dom_walker_pop(&w)) != NULL) {
@@ -142,9 +145,10 @@ static int microformat_lists(const GumboNode *root, struct rsd_recipe_fields *f)
 			rc = rsd_dom_walker_push_children(&w, n);
 	}
 	free(w.stack);
-	const GumboNode *ins = rc == 0 && !f->instructions_list ? find_class(root, INS, NULL) : NULL;
+	const GumboNode *ins = rc == 0 && !f->instructions_list ? find_class(root, INS, NULL)
+								: NULL;
 	if (ins) {
-		struct rsd_text_buf b = {0};
+		struct rsd_text_buf b = { 0 };
 		rc = rsd_dom_text_of(ins, true, &b);
 		if (rc == 0)
 			rc = rsd_fields_add_steps(&f->instructions_list, b.data, b.len);
@@ -155,15 +159,15 @@ static int microformat_lists(const GumboNode *root, struct rsd_recipe_fields *f)
 
 int rsd_hrecipe_fields(const GumboOutput *dom, const char *base_url, struct rsd_recipe_fields *f)
 {
-	static const char *const NAME[] = {"fn", "p-name", NULL};
-	static const char *const NAME_PARTS[] = {"recipe-name", "recipe-title", "recipes-title",
-		"create-title", NULL};
-	static const char *const SUMMARY[] = {"summary", "p-summary", NULL};
-	static const char *const SUMMARY_PARTS[] = {"recipe-summary", "recipe-description", NULL};
-	static const char *const AUTHOR[] = {"author", "p-author", NULL};
-	static const char *const AUTHOR_PARTS[] = {"recipe-author", NULL};
-	static const char *const YIELD[] = {"yield", "p-yield", NULL};
-	static const char *const YIELD_PARTS[] = {"recipe-yield", "recipe-servings", NULL};
+	static const char *const NAME[] = { "fn", "p-name", NULL };
+	static const char *const NAME_PARTS[] = { "recipe-name", "recipe-title", "recipes-title",
+						  "create-title", NULL };
+	static const char *const SUMMARY[] = { "summary", "p-summary", NULL };
+	static const char *const SUMMARY_PARTS[] = { "recipe-summary", "recipe-description", NULL };
+	static const char *const AUTHOR[] = { "author", "p-author", NULL };
+	static const char *const AUTHOR_PARTS[] = { "recipe-author", NULL };
+	static const char *const YIELD[] = { "yield", "p-yield", NULL };
+	static const char *const YIELD_PARTS[] = { "recipe-yield", "recipe-servings", NULL };
 
 	const GumboNode *root = find_recipe_root(dom);
 	if (!root)
@@ -187,7 +191,8 @@ int rsd_hrecipe_fields(const GumboOutput *dom, const char *base_url, struct rsd_
 	f->cook_time = class_minutes(root, "cooktime");
 	f->total_time = class_minutes(root, "duration");
 	if (f->total_time <= 0 && (f->prep_time > 0 || f->cook_time > 0))
-		f->total_time = (f->prep_time > 0 ? f->prep_time : 0) + (f->cook_time > 0 ? f->cook_time : 0);
+		f->total_time = (f->prep_time > 0 ? f->prep_time : 0) +
+				(f->cook_time > 0 ? f->cook_time : 0);
 	rc = class_image(root, base_url, &f->image);
 	return rc < 0 ? rc : 1;
 }

@@ -10,20 +10,22 @@
 #include "extract/dom.h"
 #include "text.h"
 
-
 /* The ways a section writes its items, tried in this order: list items,
  * definition terms (with their definitions), table rows, paragraphs
  * (one item per line: <br> separates them), and at last the lines of the
  * section's text, which is what a grid of <div>s gives. */
-static const GumboTag ITEM_FORMS[] = {GUMBO_TAG_LI, GUMBO_TAG_DT, GUMBO_TAG_TR, GUMBO_TAG_P,
-	GUMBO_TAG_UNKNOWN};
+static const GumboTag ITEM_FORMS[] = { GUMBO_TAG_LI, GUMBO_TAG_DT, GUMBO_TAG_TR, GUMBO_TAG_P,
+				       GUMBO_TAG_UNKNOWN };
 
 static int add_item(cJSON **arr, const GumboNode *n, GumboTag form)
 {
 	switch (form) {
-	case GUMBO_TAG_DT: return rsd_dom_add_term_text(arr, n);
-	case GUMBO_TAG_P: return rsd_dom_add_element_lines(arr, n);
-	default: return rsd_dom_add_element_text(arr, n);
+	case GUMBO_TAG_DT:
+		return rsd_dom_add_term_text(arr, n);
+	case GUMBO_TAG_P:
+		return rsd_dom_add_element_lines(arr, n);
+	default:
+		return rsd_dom_add_element_text(arr, n);
 	}
 }
 
@@ -104,8 +106,8 @@ static int collect_items(const GumboNode *root, GumboTag form, cJSON **arr)
 		return 0;
 	if (form == GUMBO_TAG_UNKNOWN)
 		return rsd_dom_add_element_lines(arr, root);
-	struct rsd_dom_walker w = {0};
-	struct item_actions actions = {0};
+	struct rsd_dom_walker w = { 0 };
+	struct item_actions actions = { 0 };
 	size_t before = rsd_dom_n_items(*arr);
 	int rc = rsd_dom_walker_push(&w, root);
 	const GumboNode *n;
@@ -129,23 +131,49 @@ static int collect_items(const GumboNode *root, GumboTag form, cJSON **arr)
 
 /* Class or id fragments that name a list. */
 static const char *const LIST_NAMES[2][6] = {
-	{"ingredient", NULL},
-	{"instruction", "direction", "method", "step", "preparation", NULL},
+	{ "ingredient", NULL },
+	{ "instruction", "direction", "method", "step", "preparation", NULL },
 };
 
 /* Heading texts that announce a list (lowercase, without a final ':'), in
  * the languages of most recipe sites: en, de, fr, es, it, nl, pt, sv, no,
  * da, pl, cs. */
 static const char *const LIST_HEADINGS[2][32] = {
-	{"ingredients", "ingredient list", "zutaten", "ingrédients", "ingredientes", "ingredienti",
-	 "ingrediënten", "ingredienser", "składniki", "suroviny", "ingredience", "what you need",
-	 "you will need", "you'll need", NULL},
-	{"method", "instructions", "directions", "preparation", "steps", "how to make it",
-	 "how to make", "zubereitung", "anleitung", "préparation", "instructions de préparation",
-	 "étapes", "preparación", "instrucciones", "elaboración", "pasos", "preparazione",
-	 "procedimento", "bereiding", "bereidingswijze", "modo de preparo", "modo de preparação",
-	 "preparo", "gör så här", "tillagning", "fremgangsmåte", "fremgangsmåde", "sådan gør du",
-	 "przygotowanie", "sposób przygotowania", "postup", NULL},
+	{ "ingredients", "ingredient list", "zutaten", "ingrédients", "ingredientes", "ingredienti",
+	  "ingrediënten", "ingredienser", "składniki", "suroviny", "ingredience", "what you need",
+	  "you will need", "you'll need", NULL },
+	{ "method",
+	  "instructions",
+	  "directions",
+	  "preparation",
+	  "steps",
+	  "how to make it",
+	  "how to make",
+	  "zubereitung",
+	  "anleitung",
+	  "préparation",
+	  "instructions de préparation",
+	  "étapes",
+	  "preparación",
+	  "instrucciones",
+	  "elaboración",
+	  "pasos",
+	  "preparazione",
+	  "procedimento",
+	  "bereiding",
+	  "bereidingswijze",
+	  "modo de preparo",
+	  "modo de preparação",
+	  "preparo",
+	  "gör så här",
+	  "tillagning",
+	  "fremgangsmåte",
+	  "fremgangsmåde",
+	  "sådan gør du",
+	  "przygotowanie",
+	  "sposób przygotowania",
+	  "postup",
+	  NULL },
 };
 
 static bool named_for(const GumboNode *n, int kind)
@@ -159,9 +187,11 @@ static bool named_for(const GumboNode *n, int kind)
  * not "content-sidebar-wrap", which holds the content). */
 static bool chrome_token(const char *t, size_t n)
 {
-	static const char *const EXACT[] = {"nav", "navbar", "navigation", "breadcrumb",
-		"breadcrumbs", "header", "footer", "site-header", "site-footer", "widget-area", NULL};
-	static const char *const PARTS[] = {"menu", "sidebar", "comment", "comments", NULL};
+	static const char *const EXACT[] = { "nav",         "navbar",      "navigation",
+					     "breadcrumb",  "breadcrumbs", "header",
+					     "footer",      "site-header", "site-footer",
+					     "widget-area", NULL };
+	static const char *const PARTS[] = { "menu", "sidebar", "comment", "comments", NULL };
 	for (size_t i = 0; EXACT[i]; i++)
 		if (rsd_text_ieq(t, n, EXACT[i]))
 			return true;
@@ -169,15 +199,15 @@ static bool chrome_token(const char *t, size_t n)
 		size_t k = strlen(PARTS[i]);
 		if (n < k)
 			continue;
-		if (rsd_text_ieq(t, k, PARTS[i]) && (n == k || t[k] == '-' || t[k] == '_' ||
-						      strcmp(PARTS[i], "comment") == 0))
+		if (rsd_text_ieq(t, k, PARTS[i]) &&
+		    (n == k || t[k] == '-' || t[k] == '_' || strcmp(PARTS[i], "comment") == 0))
 			return true;
-		if (n > k && rsd_text_ieq(t + n - k, k, PARTS[i]) && (t[n - k - 1] == '-' || t[n - k - 1] == '_'))
+		if (n > k && rsd_text_ieq(t + n - k, k, PARTS[i]) &&
+		    (t[n - k - 1] == '-' || t[n - k - 1] == '_'))
 			return true;
 	}
 	return false;
 }
-
 
 /* Page furniture around the content: navigation, sidebars, footers, site
  * headers, forms and comments. Their words ("Ingredients" in a menu, a
@@ -187,26 +217,33 @@ static bool chrome_token(const char *t, size_t n)
 bool rsd_html_lists_is_chrome(const GumboNode *n)
 {
 	switch (n->v.element.tag) {
-	case GUMBO_TAG_NAV: case GUMBO_TAG_ASIDE: case GUMBO_TAG_MENU: case GUMBO_TAG_FOOTER:
+	case GUMBO_TAG_NAV:
+	case GUMBO_TAG_ASIDE:
+	case GUMBO_TAG_MENU:
+	case GUMBO_TAG_FOOTER:
 		return true;
 	case GUMBO_TAG_HEADER: {
 		/* bounded: the walk up costs a constant per header */
 		const GumboNode *p = n->parent;
 		for (int up = 0; up < 16 && p && rsd_dom_is_element(p); up++, p = p->parent)
-			if (p->v.element.tag == GUMBO_TAG_ARTICLE || p->v.element.tag == GUMBO_TAG_MAIN)
+			if (p->v.element.tag == GUMBO_TAG_ARTICLE ||
+			    p->v.element.tag == GUMBO_TAG_MAIN)
 				return false;
 		return true;
 	}
 	case GUMBO_TAG_FORM:
-		return !(n->parent && rsd_dom_is_element(n->parent) && n->parent->v.element.tag == GUMBO_TAG_BODY);
+		return !(n->parent && rsd_dom_is_element(n->parent) &&
+			 n->parent->v.element.tag == GUMBO_TAG_BODY);
 	default:
-		return rsd_dom_any_token(rsd_dom_attr(n, "class"), chrome_token) || rsd_dom_any_token(rsd_dom_attr(n, "id"), chrome_token);
+		return rsd_dom_any_token(rsd_dom_attr(n, "class"), chrome_token) ||
+		       rsd_dom_any_token(rsd_dom_attr(n, "id"), chrome_token);
 	}
 }
 
 static bool query_skips(const struct rsd_list_query *q, const GumboNode *n)
 {
-	return !rsd_dom_is_element(n) || rsd_dom_is_hidden(n) || (q->content_only && rsd_html_lists_is_chrome(n));
+	return !rsd_dom_is_element(n) || rsd_dom_is_hidden(n) ||
+	       (q->content_only && rsd_html_lists_is_chrome(n));
 }
 
 static bool query_after(const struct rsd_list_query *q, const GumboNode *n)
@@ -255,7 +292,8 @@ static int container_items(const GumboNode *n, size_t min_items, cJSON **items)
 static int sibling_groups(const GumboNode *n, int kind, cJSON **items)
 {
 	int rc = 0;
-	for (const GumboNode *s = rsd_dom_next_element(n); rc == 0 && s; s = rsd_dom_next_element(s)) {
+	for (const GumboNode *s = rsd_dom_next_element(n); rc == 0 && s;
+	     s = rsd_dom_next_element(s)) {
 		if (rsd_dom_heading_level(s->v.element.tag) || rsd_dom_is_hidden(s))
 			continue;
 		bool mine = named_for(s, kind), other = named_for(s, !kind);
@@ -285,9 +323,7 @@ static bool is_fact(const char *item)
 static bool only_facts(const cJSON *items)
 {
 	const cJSON *e;
-	cJSON_ArrayForEach(e, items)
-		if (!is_fact(e->valuestring))
-			return false;
+	cJSON_ArrayForEach(e, items) if (!is_fact(e->valuestring)) return false;
 	return true;
 }
 
@@ -295,9 +331,10 @@ static bool only_facts(const cJSON *items)
  * kind (and not also for the other kind: "ingredients-and-method" wraps
  * both) that holds enough items. A named element with fewer is not
  * searched further, which keeps the walk linear. */
-static int list_by_name(const GumboNode *root, const struct rsd_list_query *q, struct rsd_found_list *out)
+static int list_by_name(const GumboNode *root, const struct rsd_list_query *q,
+			struct rsd_found_list *out)
 {
-	struct rsd_dom_walker w = {0};
+	struct rsd_dom_walker w = { 0 };
 	int rc = rsd_dom_walker_push(&w, root);
 	const GumboNode *n;
 	while (rc == 0 && !out->items && (n = rsd_dom_walker_pop(&w)) != NULL) {
@@ -305,12 +342,14 @@ static int list_by_name(const GumboNode *root, const struct rsd_list_query *q, s
 			continue;
 		GumboTag t = n->v.element.tag;
 		bool body = t == GUMBO_TAG_HTML || t == GUMBO_TAG_BODY;
-		if (!body && query_after(q, n) && named_for(n, q->kind) && !named_for(n, !q->kind)) {
+		if (!body && query_after(q, n) && named_for(n, q->kind) &&
+		    !named_for(n, !q->kind)) {
 			cJSON *items = NULL;
 			rc = container_items(n, q->min_items, &items);
-			if (rc == 0 && rsd_dom_n_items(items) >= q->min_items && rsd_dom_n_items(items) &&
+			if (rc == 0 && rsd_dom_n_items(items) >= q->min_items &&
+			    rsd_dom_n_items(items) &&
 			    !(q->kind == RSD_LIST_INSTRUCTIONS && only_facts(items))) {
-				*out = (struct rsd_found_list){items, n};
+				*out = (struct rsd_found_list){ items, n };
 				rc = sibling_groups(n, q->kind, &out->items);
 			} else {
 				cJSON_Delete(items);
@@ -329,10 +368,20 @@ static int list_by_name(const GumboNode *root, const struct rsd_list_query *q, s
 static bool may_label(GumboTag t)
 {
 	switch (t) {
-	case GUMBO_TAG_P: case GUMBO_TAG_STRONG: case GUMBO_TAG_B: case GUMBO_TAG_DT:
-	case GUMBO_TAG_A: case GUMBO_TAG_SPAN: case GUMBO_TAG_DIV: case GUMBO_TAG_LABEL:
-	case GUMBO_TAG_SUMMARY: case GUMBO_TAG_BUTTON: case GUMBO_TAG_TH: case GUMBO_TAG_EM:
-	case GUMBO_TAG_LEGEND: case GUMBO_TAG_CAPTION:
+	case GUMBO_TAG_P:
+	case GUMBO_TAG_STRONG:
+	case GUMBO_TAG_B:
+	case GUMBO_TAG_DT:
+	case GUMBO_TAG_A:
+	case GUMBO_TAG_SPAN:
+	case GUMBO_TAG_DIV:
+	case GUMBO_TAG_LABEL:
+	case GUMBO_TAG_SUMMARY:
+	case GUMBO_TAG_BUTTON:
+	case GUMBO_TAG_TH:
+	case GUMBO_TAG_EM:
+	case GUMBO_TAG_LEGEND:
+	case GUMBO_TAG_CAPTION:
 		return true;
 	default:
 		return rsd_dom_heading_level(t) != 0;
@@ -345,7 +394,7 @@ static bool is_list_heading(const GumboNode *n, int kind)
 {
 	if (!may_label(n->v.element.tag))
 		return false;
-	struct rsd_text_buf b = {0};
+	struct rsd_text_buf b = { 0 };
 	char *text = NULL;
 	if (rsd_dom_text_small(n, 32, &b) == 0 && b.len < 64)
 		text = rsd_text_clean(b.data, b.len);
@@ -376,20 +425,23 @@ static int items_after(const GumboNode *h, int kind, GumboTag form, cJSON **item
 {
 	int level = rsd_dom_heading_level(h->v.element.tag);
 	/* <p><strong>Method</strong></p>: the list follows the wrapper */
-	for (int up = 0; up < 3 && !rsd_dom_next_element(h) && h->parent && rsd_dom_is_element(h->parent) &&
-			 h->parent->v.element.tag != GUMBO_TAG_BODY; up++)
+	for (int up = 0;
+	     up < 3 && !rsd_dom_next_element(h) && h->parent && rsd_dom_is_element(h->parent) &&
+	     h->parent->v.element.tag != GUMBO_TAG_BODY;
+	     up++)
 		h = h->parent;
 	int rc = 0;
-	for (const GumboNode *s = rsd_dom_next_element(h); rc == 0 && s && !ends_section(s, level, kind);
-	     s = rsd_dom_next_element(s))
+	for (const GumboNode *s = rsd_dom_next_element(h);
+	     rc == 0 && s && !ends_section(s, level, kind); s = rsd_dom_next_element(s))
 		rc = collect_items(s, form, items);
 	return rc;
 }
 
 /* The list that follows the first heading announcing it. */
-static int list_by_heading(const GumboNode *root, const struct rsd_list_query *q, struct rsd_found_list *out)
+static int list_by_heading(const GumboNode *root, const struct rsd_list_query *q,
+			   struct rsd_found_list *out)
 {
-	struct rsd_dom_walker w = {0};
+	struct rsd_dom_walker w = { 0 };
 	int rc = rsd_dom_walker_push(&w, root);
 	const GumboNode *n;
 	while (rc == 0 && !out->items && (n = rsd_dom_walker_pop(&w)) != NULL) {
@@ -409,7 +461,7 @@ static int list_by_heading(const GumboNode *root, const struct rsd_list_query *q
 				break;
 		}
 		if (rc == 0 && rsd_dom_n_items(items) >= q->min_items && rsd_dom_n_items(items))
-			*out = (struct rsd_found_list){items, n};
+			*out = (struct rsd_found_list){ items, n };
 		else
 			cJSON_Delete(items);
 	}
@@ -420,8 +472,8 @@ static int list_by_heading(const GumboNode *root, const struct rsd_list_query *q
 /* "1.", "2)", "Step 3:", "Schritt 4": a step's number, written as text. */
 static size_t step_number_len(const char *s)
 {
-	static const char *const WORDS[] = {"step", "schritt", "étape", "etape", "paso", "passo",
-		"stap", "krok", "steg", "trin", NULL};
+	static const char *const WORDS[] = { "step", "schritt", "étape", "etape", "paso", "passo",
+					     "stap", "krok",    "steg",  "trin",  NULL };
 	size_t i = 0;
 	for (size_t k = 0; WORDS[k] && !i; k++) {
 		size_t n = strlen(WORDS[k]);
@@ -470,9 +522,10 @@ static int strip_step_numbers(cJSON **arr)
 
 /* The list of that kind under root: a container named for it, else the
  * items after a heading that announces it. */
-int rsd_html_lists_find(const GumboNode *root, const struct rsd_list_query *q, struct rsd_found_list *out)
+int rsd_html_lists_find(const GumboNode *root, const struct rsd_list_query *q,
+			struct rsd_found_list *out)
 {
-	*out = (struct rsd_found_list){0};
+	*out = (struct rsd_found_list){ 0 };
 	int rc = list_by_name(root, q, out);
 	if (rc == 0 && !out->items)
 		rc = list_by_heading(root, q, out);
@@ -489,7 +542,7 @@ int rsd_html_lists_find(const GumboNode *root, const struct rsd_list_query *q, s
  * one of at least two items. */
 int rsd_html_lists_read(const GumboNode *root, int kind, cJSON **list)
 {
-	struct rsd_list_query q = {.kind = kind, .min_items = 2};
+	struct rsd_list_query q = { .kind = kind, .min_items = 2 };
 	struct rsd_found_list found;
 	int rc = rsd_html_lists_find(root, &q, &found);
 	if (rc == 0 && rsd_dom_n_items(found.items) >= 2) {

@@ -19,8 +19,8 @@ enum rsd_list_kind { RSD_LIST_INGREDIENTS, RSD_LIST_INSTRUCTIONS };
 struct rsd_list_query {
 	int kind;
 	size_t min_items;
-	bool content_only;          /* skip page furniture (rsd_html_lists_is_chrome) */
-	const GumboNode *after;     /* only sections that start after this one */
+	bool content_only; /* skip page furniture (rsd_html_lists_is_chrome) */
+	const GumboNode *after; /* only sections that start after this one */
 };
 
 struct rsd_found_list {

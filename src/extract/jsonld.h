@@ -16,7 +16,7 @@ cJSON *rsd_jsonld_parse(const char *text, size_t len);
 /* The best Recipe node among docs (borrowed), or NULL. */
 const cJSON *rsd_jsonld_find_recipe(cJSON *const *docs, size_t n_docs);
 /* Fills f from a Recipe node; image URLs resolved against base_url. */
-int rsd_jsonld_fields(const cJSON *recipe, cJSON *const *docs, size_t n_docs,
-		      const char *base_url, struct rsd_recipe_fields *f);
+int rsd_jsonld_fields(const cJSON *recipe, cJSON *const *docs, size_t n_docs, const char *base_url,
+		      struct rsd_recipe_fields *f);
 
 #endif

@@ -32,20 +32,18 @@
  * path and with the full parse. */
 
 enum {
-	ROW_MAX_UP = 6,       /* ancestors tried above a name's text node */
-	ROW_MAX_NODES = RSD_DOM_SMALL_NODES,   /* a row is a small subtree ... */
-	ROW_MAX_EXTRA = 100,  /* ... whose text is the name and a few words */
-	ROW_MAX_NAMES = 200,  /* longer lists are not a shop's recipe */
-	ROW_MARGIN = 4096,    /* bytes parsed around the first and last name */
+	ROW_MAX_UP = 6, /* ancestors tried above a name's text node */
+	ROW_MAX_NODES = RSD_DOM_SMALL_NODES, /* a row is a small subtree ... */
+	ROW_MAX_EXTRA = 100, /* ... whose text is the name and a few words */
+	ROW_MAX_NAMES = 200, /* longer lists are not a shop's recipe */
+	ROW_MARGIN = 4096, /* bytes parsed around the first and last name */
 	ROW_MAX_SPAN = 256 * 1024, /* names further apart are not one list */
 };
 
 static bool names_only(const cJSON *ingredients)
 {
 	const cJSON *e;
-	cJSON_ArrayForEach(e, ingredients)
-		if (rsd_text_has_quantity(e->valuestring))
-			return false;
+	cJSON_ArrayForEach(e, ingredients) if (rsd_text_has_quantity(e->valuestring)) return false;
 	return cJSON_GetArraySize(ingredients) >= 2;
 }
 
@@ -102,7 +100,7 @@ struct row {
  * neighbour's name, 0 when not, -ENOMEM. */
 static int find_rows(const GumboNode *root, const cJSON *names, struct row *rows, cJSON **out)
 {
-	struct rsd_dom_walker w = {0};
+	struct rsd_dom_walker w = { 0 };
 	const cJSON *name = names->child;
 	size_t k = 0;
 	int rc = rsd_dom_walker_push(&w, root);
@@ -112,17 +110,18 @@ static int find_rows(const GumboNode *root, const cJSON *names, struct row *rows
 			size_t name_len = strlen(name->valuestring);
 			char *text = NULL;
 			const GumboNode *row = text_is(n, name->valuestring, name_len)
-						       ? quantity_row(n, name_len, &text) : NULL;
+						       ? quantity_row(n, name_len, &text)
+						       : NULL;
 			if (row) {
-				rows[k++] = (struct row){n, row};
+				rows[k++] = (struct row){ n, row };
 				rc = rsd_dom_add_text_item(out, text);
 				free(text);
 				name = name->next;
 			}
 			continue;
 		}
-		if (rsd_dom_is_element(n) && !rsd_dom_is_hidden(n) && n->v.element.tag != GUMBO_TAG_SCRIPT &&
-		    n->v.element.tag != GUMBO_TAG_STYLE)
+		if (rsd_dom_is_element(n) && !rsd_dom_is_hidden(n) &&
+		    n->v.element.tag != GUMBO_TAG_SCRIPT && n->v.element.tag != GUMBO_TAG_STYLE)
 			rc = rsd_dom_walker_push_children(&w, n);
 	}
 	free(w.stack);
@@ -178,7 +177,8 @@ static int parse_part(const char *html, size_t len, const char *first, const cha
 {
 	const char *end = html + len;
 	const char *from = first - html > ROW_MARGIN ? first - ROW_MARGIN : html;
-	while (from > html && !(from[0] == '<' && ((from[1] | 0x20) >= 'a' && (from[1] | 0x20) <= 'z')))
+	while (from > html &&
+	       !(from[0] == '<' && ((from[1] | 0x20) >= 'a' && (from[1] | 0x20) <= 'z')))
 		from--;
 	const char *to = (size_t)(end - last) > after ? last + after : end;
 	GumboOptions o = rsd_dom_gumbo_options();
@@ -196,7 +196,8 @@ static int quantify_names(const char *html, size_t len, cJSON **ingredients)
 		return 0;
 	const char *end = html + len, *first = NULL, *last = html;
 	const cJSON *e;
-	cJSON_ArrayForEach(e, *ingredients) {
+	cJSON_ArrayForEach(e, *ingredients)
+	{
 		const char *p = name_as_text(last, end, e->valuestring);
 		if (!p)
 			return 0;
@@ -222,8 +223,8 @@ static int quantify_names(const char *html, size_t len, cJSON **ingredients)
 enum {
 	PREFIX_AFTER = 32 * 1024, /* bytes parsed after the data's last ingredient */
 	PREFIX_MAX_ITEMS = 200,
-	PREFIX_ITEM_MAX = 300,    /* longer list items are no ingredients */
-	PREFIX_MAX_UP = 3,        /* the item's text node up to its <li> */
+	PREFIX_ITEM_MAX = 300, /* longer list items are no ingredients */
+	PREFIX_MAX_UP = 3, /* the item's text node up to its <li> */
 };
 
 /* Equal but for white space and ASCII case ("1Zwiebel", "1 Zwiebel"). */
@@ -246,7 +247,8 @@ static bool heading_item(const GumboNode *li)
 {
 	const GumboVector *c = rsd_dom_children(li);
 	for (size_t i = 0; c && i < c->length; i++)
-		if (rsd_dom_is_element(c->data[i]) && rsd_dom_heading_level(((const GumboNode *)c->data[i])->v.element.tag))
+		if (rsd_dom_is_element(c->data[i]) &&
+		    rsd_dom_heading_level(((const GumboNode *)c->data[i])->v.element.tag))
 			return true;
 	return false;
 }
@@ -254,7 +256,7 @@ static bool heading_item(const GumboNode *li)
 /* How list_items reads a list's items. */
 struct item_form {
 	size_t max_nodes, max_len; /* bigger items are no items of the kind */
-	bool numbered;             /* drop the number before each one */
+	bool numbered; /* drop the number before each one */
 };
 
 static size_t step_number_prefix(const char *s);
@@ -267,13 +269,15 @@ static int list_items(const GumboNode *item, const struct item_form *form, cJSON
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && c && i < c->length; i++) {
 		const GumboNode *li = c->data[i];
-		if (!rsd_dom_is_element(li) || li->v.element.tag != GUMBO_TAG_LI || rsd_dom_is_hidden(li) || heading_item(li))
+		if (!rsd_dom_is_element(li) || li->v.element.tag != GUMBO_TAG_LI ||
+		    rsd_dom_is_hidden(li) || heading_item(li))
 			continue;
 		char *text = rsd_dom_bounded_text(li, form->max_nodes);
 		if (!text)
 			return -E2BIG; /* too big, or ENOMEM: either way no list to take */
 		const char *item_text = form->numbered ? text + step_number_prefix(text) : text;
-		rc = strlen(item_text) > form->max_len ? -E2BIG : rsd_dom_add_text_item(out, item_text);
+		rc = strlen(item_text) > form->max_len ? -E2BIG
+						       : rsd_dom_add_text_item(out, item_text);
 		free(text);
 	}
 	return rc;
@@ -290,13 +294,14 @@ static bool continues(const cJSON *data, const cJSON *page)
 	size_t more = 0, with_quantity = 0;
 	for (; p; p = p->next, more++)
 		with_quantity += rsd_text_has_quantity(p->valuestring);
-	return !d && more > 0 && 2 * with_quantity >= more && rsd_dom_n_items(page) <= PREFIX_MAX_ITEMS;
+	return !d && more > 0 && 2 * with_quantity >= more &&
+	       rsd_dom_n_items(page) <= PREFIX_MAX_ITEMS;
 }
 
 /* The <li> whose text node is the data's last ingredient, or NULL. */
 static const GumboNode *last_item(const GumboNode *root, const char *name)
 {
-	struct rsd_dom_walker w = {0};
+	struct rsd_dom_walker w = { 0 };
 	const GumboNode *n, *li = NULL;
 	size_t name_len = strlen(name);
 	if (rsd_dom_walker_push(&w, root) < 0)
@@ -304,7 +309,8 @@ static const GumboNode *last_item(const GumboNode *root, const char *name)
 	while (!li && (n = rsd_dom_walker_pop(&w)) != NULL) {
 		if (n->type == GUMBO_NODE_TEXT && text_is(n, name, name_len)) {
 			const GumboNode *a = n->parent;
-			for (int up = 0; up < PREFIX_MAX_UP && a && rsd_dom_is_element(a); up++, a = a->parent)
+			for (int up = 0; up < PREFIX_MAX_UP && a && rsd_dom_is_element(a);
+			     up++, a = a->parent)
 				if (a->v.element.tag == GUMBO_TAG_LI) {
 					li = a;
 					break;
@@ -321,11 +327,13 @@ static int continued_list(const GumboNode *root, cJSON **ingredients)
 {
 	const cJSON *last = cJSON_GetArrayItem(*ingredients, cJSON_GetArraySize(*ingredients) - 1);
 	const GumboNode *li = last_item(root, last->valuestring);
-	GumboTag list = li && li->parent && rsd_dom_is_element(li->parent) ? li->parent->v.element.tag : GUMBO_TAG_UNKNOWN;
+	GumboTag list = li && li->parent && rsd_dom_is_element(li->parent)
+				? li->parent->v.element.tag
+				: GUMBO_TAG_UNKNOWN;
 	if (list != GUMBO_TAG_UL && list != GUMBO_TAG_OL)
 		return 0;
 	cJSON *page = NULL;
-	const struct item_form form = {ROW_MAX_NODES, PREFIX_ITEM_MAX, false};
+	const struct item_form form = { ROW_MAX_NODES, PREFIX_ITEM_MAX, false };
 	int rc = list_items(li, &form, &page);
 	if (rc == 0 && page && continues(*ingredients, page)) {
 		cJSON_Delete(*ingredients);
@@ -346,7 +354,8 @@ static bool next_item_follows(const char *p, const char *end)
 	const char *gt = memchr(p, '>', (size_t)(end - p));
 	for (p = gt ? gt + 1 : end; p < end && rsd_text_is_space(*p);)
 		p++;
-	return end - p >= 4 && rsd_text_ieq(p, 3, "<li") && (rsd_text_is_space(p[3]) || p[3] == '>');
+	return end - p >= 4 && rsd_text_ieq(p, 3, "<li") &&
+	       (rsd_text_is_space(p[3]) || p[3] == '>');
 }
 
 static int continue_list(const char *html, size_t len, cJSON **ingredients)
@@ -360,7 +369,8 @@ static int continue_list(const char *html, size_t len, cJSON **ingredients)
 	const char *last = name_as_text(html, end, last_name);
 	if (!last || !next_item_follows(last + strlen(last_name), end))
 		return 0;
-	const char *first = name_as_text(last - html > ROW_MAX_SPAN ? last - ROW_MAX_SPAN : html, last, first_name);
+	const char *first = name_as_text(last - html > ROW_MAX_SPAN ? last - ROW_MAX_SPAN : html,
+					 last, first_name);
 	if (!first)
 		return 0;
 	return parse_part(html, len, first, last, PREFIX_AFTER, continued_list, ingredients);
@@ -384,9 +394,9 @@ int rsd_completion_ingredients(const char *html, size_t len, cJSON **ingredients
  * it ("…schieben.</li><li>") are parsed, around that list. */
 
 enum {
-	STEP_PREFIX_MIN = 16,   /* bytes of a step that find it in the raw page */
-	STEP_PREFIX_MAX = 24,   /* (inline markup in a step comes later, mostly) */
-	STEP_MAX_NODES = 256,   /* a step's subtree */
+	STEP_PREFIX_MIN = 16, /* bytes of a step that find it in the raw page */
+	STEP_PREFIX_MAX = 24, /* (inline markup in a step comes later, mostly) */
+	STEP_MAX_NODES = 256, /* a step's subtree */
 	STEP_ITEM_SLACK = 1024, /* bytes of markup in a step beyond its text */
 };
 
@@ -440,7 +450,7 @@ static bool shows_step(const char *item, const char *step, bool numbered)
 /* The first <li> that shows the step; *numbered when after a number. */
 static const GumboNode *step_item(const GumboNode *root, const char *step, bool *numbered)
 {
-	struct rsd_dom_walker w = {0};
+	struct rsd_dom_walker w = { 0 };
 	const GumboNode *n, *li = NULL;
 	if (rsd_dom_walker_push(&w, root) < 0)
 		return NULL;
@@ -471,13 +481,15 @@ static int continued_method(const GumboNode *root, cJSON **steps)
 	bool numbered = false;
 	const GumboNode *li = step_item(root, (*steps)->child->valuestring, &numbered);
 	if (!li || !li->parent || !rsd_dom_is_element(li->parent) ||
-	    (li->parent->v.element.tag != GUMBO_TAG_OL && li->parent->v.element.tag != GUMBO_TAG_UL))
+	    (li->parent->v.element.tag != GUMBO_TAG_OL &&
+	     li->parent->v.element.tag != GUMBO_TAG_UL))
 		return 0;
 	cJSON *page = NULL;
-	const struct item_form form = {STEP_MAX_NODES, SIZE_MAX, numbered};
+	const struct item_form form = { STEP_MAX_NODES, SIZE_MAX, numbered };
 	int rc = list_items(li, &form, &page);
 	const cJSON *d = (*steps)->child, *p = page ? page->child : NULL;
-	for (; rc == 0 && d && p && shows_step(p->valuestring, d->valuestring, false); d = d->next, p = p->next)
+	for (; rc == 0 && d && p && shows_step(p->valuestring, d->valuestring, false);
+	     d = d->next, p = p->next)
 		;
 	if (rc == 0 && !d && p && rsd_dom_n_items(page) <= PREFIX_MAX_ITEMS) {
 		cJSON_Delete(*steps);
@@ -504,7 +516,8 @@ int rsd_completion_method(const char *html, size_t len, cJSON **steps)
 	if (!last || last - first > ROW_MAX_SPAN)
 		return 0;
 	size_t span = strlen(last_step) + STEP_ITEM_SLACK;
-	const char *close = rsd_text_icasefind(last, span < (size_t)(end - last) ? span : (size_t)(end - last), "</li");
+	const char *close = rsd_text_icasefind(
+		last, span < (size_t)(end - last) ? span : (size_t)(end - last), "</li");
 	if (!close || !next_item_follows(close, end))
 		return 0;
 	return parse_part(html, len, first, last, PREFIX_AFTER, continued_method, steps);
@@ -549,7 +562,7 @@ static int steps_in(const char *method, const cJSON *steps)
 /* The page's list of steps in place of a glued method that holds them all. */
 static int unglued_steps(const GumboNode *root, cJSON **instructions)
 {
-	struct rsd_list_query q = {.kind = RSD_LIST_INSTRUCTIONS, .min_items = 2};
+	struct rsd_list_query q = { .kind = RSD_LIST_INSTRUCTIONS, .min_items = 2 };
 	struct rsd_found_list found;
 	int rc = rsd_html_lists_find(root, &q, &found);
 	if (rc == 0 && rsd_dom_n_items(found.items) >= 2)

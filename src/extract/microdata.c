@@ -35,7 +35,7 @@ static int props_add(struct props *p, const char *name, size_t len, const GumboN
 		p->v = v;
 		p->cap = cap;
 	}
-	p->v[p->n++] = (struct prop){name, len, node};
+	p->v[p->n++] = (struct prop){ name, len, node };
 	return 0;
 }
 
@@ -43,7 +43,7 @@ static int props_add(struct props *p, const char *name, size_t len, const GumboN
  * items are values themselves, their own properties belong to them. */
 static int item_props(const GumboNode *scope, struct props *out)
 {
-	struct rsd_dom_walker w = {0};
+	struct rsd_dom_walker w = { 0 };
 	int rc = rsd_dom_walker_push_children(&w, scope);
 	const GumboNode *n;
 	while (rc == 0 && (n = rsd_dom_walker_pop(&w)) != NULL) {
@@ -67,7 +67,8 @@ static int item_props(const GumboNode *scope, struct props *out)
 static const struct prop *prop_find(const struct props *p, const char *name)
 {
 	for (size_t i = 0; i < p->n; i++)
-		if (p->v[i].name_len == strlen(name) && memcmp(p->v[i].name, name, p->v[i].name_len) == 0)
+		if (p->v[i].name_len == strlen(name) &&
+		    memcmp(p->v[i].name, name, p->v[i].name_len) == 0)
 			return &p->v[i];
 	return NULL;
 }
@@ -77,16 +78,38 @@ static int prop_value(const GumboNode *n, const char *base_url, bool url, char *
 {
 	const char *v = NULL;
 	switch (n->v.element.tag) {
-	case GUMBO_TAG_META: v = rsd_dom_attr(n, "content"); break;
-	case GUMBO_TAG_IMG: case GUMBO_TAG_AUDIO: case GUMBO_TAG_EMBED: case GUMBO_TAG_IFRAME:
-	case GUMBO_TAG_SOURCE: case GUMBO_TAG_TRACK: case GUMBO_TAG_VIDEO:
-		v = rsd_dom_attr(n, "src"); url = true; break;
-	case GUMBO_TAG_A: case GUMBO_TAG_AREA: case GUMBO_TAG_LINK:
-		v = rsd_dom_attr(n, "href"); url = true; break;
-	case GUMBO_TAG_OBJECT: v = rsd_dom_attr(n, "data"); url = true; break;
-	case GUMBO_TAG_DATA: case GUMBO_TAG_METER: v = rsd_dom_attr(n, "value"); break;
-	case GUMBO_TAG_TIME: v = rsd_dom_attr(n, "datetime"); break;
-	default: break;
+	case GUMBO_TAG_META:
+		v = rsd_dom_attr(n, "content");
+		break;
+	case GUMBO_TAG_IMG:
+	case GUMBO_TAG_AUDIO:
+	case GUMBO_TAG_EMBED:
+	case GUMBO_TAG_IFRAME:
+	case GUMBO_TAG_SOURCE:
+	case GUMBO_TAG_TRACK:
+	case GUMBO_TAG_VIDEO:
+		v = rsd_dom_attr(n, "src");
+		url = true;
+		break;
+	case GUMBO_TAG_A:
+	case GUMBO_TAG_AREA:
+	case GUMBO_TAG_LINK:
+		v = rsd_dom_attr(n, "href");
+		url = true;
+		break;
+	case GUMBO_TAG_OBJECT:
+		v = rsd_dom_attr(n, "data");
+		url = true;
+		break;
+	case GUMBO_TAG_DATA:
+	case GUMBO_TAG_METER:
+		v = rsd_dom_attr(n, "value");
+		break;
+	case GUMBO_TAG_TIME:
+		v = rsd_dom_attr(n, "datetime");
+		break;
+	default:
+		break;
 	}
 	if (!v && rsd_dom_attr(n, "content"))
 		v = rsd_dom_attr(n, "content"); /* common non-standard use on any element */
@@ -94,7 +117,7 @@ static int prop_value(const GumboNode *n, const char *base_url, bool url, char *
 		*out = v ? rsd_fields_url(base_url, v) : NULL;
 		return 0;
 	}
-	struct rsd_text_buf b = {0};
+	struct rsd_text_buf b = { 0 };
 	int rc = v ? rsd_text_buf_append(&b, v, strlen(v)) : rsd_dom_text(n, &b);
 	if (rc < 0) {
 		rsd_text_buf_free(&b);
@@ -127,7 +150,7 @@ static char *nested_text(const struct props *p, const char *name, const char *in
 		return NULL;
 	if (!rsd_dom_attr(pr->node, "itemscope"))
 		return prop_text(p, name);
-	struct props sub = {0};
+	struct props sub = { 0 };
 	char *t = item_props(pr->node, &sub) == 0 ? prop_text(&sub, inner) : NULL;
 	free(sub.v);
 	return t;
@@ -145,10 +168,11 @@ static int add_all(const struct props *p, const char *name, cJSON **arr, int kin
 {
 	size_t budget = RSD_LIST_READ_MAX; /* kinds 0 and 2: lists without duplicates */
 	for (size_t i = 0; i < p->n && (kind == 1 || budget > 0); i++) {
-		if (p->v[i].name_len != strlen(name) || memcmp(p->v[i].name, name, p->v[i].name_len))
+		if (p->v[i].name_len != strlen(name) ||
+		    memcmp(p->v[i].name, name, p->v[i].name_len))
 			continue;
 		const GumboNode *node = p->v[i].node;
-		struct props sub = {0};
+		struct props sub = { 0 };
 		char *raw = NULL;
 		int rc;
 		if (rsd_dom_attr(node, "itemscope") && kind == 1) {
@@ -188,7 +212,7 @@ static long prop_minutes(const struct props *p, const char *name)
 
 static int nutrition(const struct props *p, struct rsd_recipe_fields *f)
 {
-	struct props sub = {0};
+	struct props sub = { 0 };
 	int rc = nested_props(p, "nutrition", &sub);
 	for (size_t i = 0; rc == 0 && i < sub.n; i++) {
 		char *name = strndup(sub.v[i].name, sub.v[i].name_len);
@@ -208,7 +232,7 @@ static int nutrition(const struct props *p, struct rsd_recipe_fields *f)
 
 static void rating(const struct props *p, struct rsd_recipe_fields *f)
 {
-	struct props sub = {0};
+	struct props sub = { 0 };
 	if (nested_props(p, "aggregateRating", &sub) == 0) {
 		char *v = prop_text(&sub, "ratingValue");
 		char *c = prop_text(&sub, "ratingCount");
@@ -227,12 +251,13 @@ static void rating(const struct props *p, struct rsd_recipe_fields *f)
 
 static const GumboNode *find_recipe_scope(const GumboOutput *dom)
 {
-	struct rsd_dom_walker w = {0};
+	struct rsd_dom_walker w = { 0 };
 	const GumboNode *n, *found = NULL;
 	if (rsd_dom_walker_push(&w, dom->document) < 0)
 		return NULL;
 	while (!found && (n = rsd_dom_walker_pop(&w)) != NULL) {
-		if (rsd_dom_is_element(n) && rsd_dom_is_recipe_item(rsd_dom_attr(n, "itemscope"), rsd_dom_attr(n, "itemtype")))
+		if (rsd_dom_is_element(n) && rsd_dom_is_recipe_item(rsd_dom_attr(n, "itemscope"),
+								    rsd_dom_attr(n, "itemtype")))
 			found = n;
 		else if (rsd_dom_walker_push_children(&w, n) < 0)
 			break;
@@ -246,7 +271,7 @@ int rsd_microdata_fields(const GumboOutput *dom, const char *base_url, struct rs
 	const GumboNode *scope = find_recipe_scope(dom);
 	if (!scope)
 		return 0;
-	struct props p = {0};
+	struct props p = { 0 };
 	int rc = item_props(scope, &p);
 	if (rc == 0) {
 		f->title = prop_text(&p, "name");
@@ -255,8 +280,9 @@ int rsd_microdata_fields(const GumboOutput *dom, const char *base_url, struct rs
 		f->language = prop_text(&p, "inLanguage");
 		const struct prop *img = prop_find(&p, "image");
 		if (img && rsd_dom_attr(img->node, "itemscope")) {
-			struct props sub = {0};
-			if (item_props(img->node, &sub) == 0 && (img = prop_find(&sub, "url")) != NULL)
+			struct props sub = { 0 };
+			if (item_props(img->node, &sub) == 0 &&
+			    (img = prop_find(&sub, "url")) != NULL)
 				rc = prop_value(img->node, base_url, true, &f->image);
 			free(sub.v);
 		} else if (img) {

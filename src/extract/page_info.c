@@ -19,16 +19,17 @@
 
 void rsd_page_info_clear(struct rsd_page_info *pi)
 {
-	char **strs[] = {&pi->base_href, &pi->canonical, &pi->lang, &pi->og_site_name,
-		&pi->og_title, &pi->og_description, &pi->og_image, &pi->og_url,
-		&pi->meta_description, &pi->meta_author};
+	char **strs[] = { &pi->base_href,    &pi->canonical, &pi->lang,
+			  &pi->og_site_name, &pi->og_title,  &pi->og_description,
+			  &pi->og_image,     &pi->og_url,    &pi->meta_description,
+			  &pi->meta_author };
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		free(*strs[i]);
 	free(pi->scripts);
 	for (size_t i = 0; i < pi->n_hrefs; i++)
 		free(pi->hrefs[i]);
 	free(pi->hrefs);
-	*pi = (struct rsd_page_info){0};
+	*pi = (struct rsd_page_info){ 0 };
 }
 
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)
@@ -48,13 +49,14 @@ static int page_add_script(struct rsd_page_info *pi, const char *p, size_t len)
 {
 	if (grow((void **)&pi->scripts, &pi->cap_scripts, pi->n_scripts, sizeof *pi->scripts) < 0)
 		return -ENOMEM;
-	pi->scripts[pi->n_scripts++] = (struct rsd_slice){p, len};
+	pi->scripts[pi->n_scripts++] = (struct rsd_slice){ p, len };
 	return 0;
 }
 
 static int page_add_href(struct rsd_page_info *pi, char *href)
 {
-	if (!href || grow((void **)&pi->hrefs, &pi->cap_hrefs, pi->n_hrefs, sizeof *pi->hrefs) < 0) {
+	if (!href ||
+	    grow((void **)&pi->hrefs, &pi->cap_hrefs, pi->n_hrefs, sizeof *pi->hrefs) < 0) {
 		free(href);
 		return -ENOMEM;
 	}
@@ -69,20 +71,21 @@ static int page_meta(struct rsd_page_info *pi, const char *name, const char *con
 		size_t off;
 		bool clean;
 	} KEYS[] = {
-		{"og:site_name", offsetof(struct rsd_page_info, og_site_name), true},
-		{"og:title", offsetof(struct rsd_page_info, og_title), true},
-		{"og:description", offsetof(struct rsd_page_info, og_description), true},
-		{"og:image", offsetof(struct rsd_page_info, og_image), false},
-		{"og:image:url", offsetof(struct rsd_page_info, og_image), false},
-		{"og:image:secure_url", offsetof(struct rsd_page_info, og_image), false},
-		{"twitter:image", offsetof(struct rsd_page_info, og_image), false},
-		{"og:url", offsetof(struct rsd_page_info, og_url), false},
-		{"description", offsetof(struct rsd_page_info, meta_description), true},
-		{"author", offsetof(struct rsd_page_info, meta_author), true},
+		{ "og:site_name", offsetof(struct rsd_page_info, og_site_name), true },
+		{ "og:title", offsetof(struct rsd_page_info, og_title), true },
+		{ "og:description", offsetof(struct rsd_page_info, og_description), true },
+		{ "og:image", offsetof(struct rsd_page_info, og_image), false },
+		{ "og:image:url", offsetof(struct rsd_page_info, og_image), false },
+		{ "og:image:secure_url", offsetof(struct rsd_page_info, og_image), false },
+		{ "twitter:image", offsetof(struct rsd_page_info, og_image), false },
+		{ "og:url", offsetof(struct rsd_page_info, og_url), false },
+		{ "description", offsetof(struct rsd_page_info, meta_description), true },
+		{ "author", offsetof(struct rsd_page_info, meta_author), true },
 	};
 	for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++)
 		if (rsd_text_ieq(name, strlen(name), KEYS[i].name))
-			return rsd_fields_keep_first((char **)((char *)pi + KEYS[i].off), content, KEYS[i].clean);
+			return rsd_fields_keep_first((char **)((char *)pi + KEYS[i].off), content,
+						     KEYS[i].clean);
 	return 0;
 }
 
@@ -122,7 +125,7 @@ static char *attr_value(const struct rsd_html_tag *t, const char *name, int *rc)
 	const struct rsd_html_attr *a = rsd_html_scan_attr(t, name);
 	if (!a)
 		return NULL;
-	struct rsd_text_buf b = {0};
+	struct rsd_text_buf b = { 0 };
 	if (rsd_text_decode_entities(a->value, a->value_len, true, &b) < 0) {
 		*rc = -ENOMEM;
 		return NULL;
@@ -177,8 +180,8 @@ int rsd_page_info_scan_tag(const struct rsd_html_tag *t, bool want_links, struct
 	}
 	if (!pi->has_microdata_recipe && rsd_html_scan_attr(t, "itemscope")) {
 		const struct rsd_html_attr *it = rsd_html_scan_attr(t, "itemtype");
-		pi->has_microdata_recipe =
-			it && rsd_text_icasefind(it->value, it->value_len, "recipe") != NULL;
+		pi->has_microdata_recipe = it && rsd_text_icasefind(it->value, it->value_len,
+								    "recipe") != NULL;
 	}
 	free(v);
 	free(w);
@@ -236,13 +239,14 @@ static int page_element(const GumboNode *n, bool want_links, struct rsd_page_inf
 		break;
 	}
 	if (!pi->has_microdata_recipe)
-		pi->has_microdata_recipe = rsd_dom_is_recipe_item(rsd_dom_attr(n, "itemscope"), rsd_dom_attr(n, "itemtype"));
+		pi->has_microdata_recipe = rsd_dom_is_recipe_item(rsd_dom_attr(n, "itemscope"),
+								  rsd_dom_attr(n, "itemtype"));
 	return rc;
 }
 
 int rsd_page_info_from_dom(const GumboOutput *dom, bool want_links, struct rsd_page_info *pi)
 {
-	struct rsd_dom_walker w = {0};
+	struct rsd_dom_walker w = { 0 };
 	int rc = rsd_dom_walker_push(&w, dom->document);
 	const GumboNode *n;
 	while (rc == 0 && (n = rsd_dom_walker_pop(&w)) != NULL) {

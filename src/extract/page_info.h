@@ -15,14 +15,14 @@
 
 /* Strings are malloc'd, decoded, cleaned. */
 struct rsd_page_info {
-	char *base_href;      /* <base href>, as written */
-	char *canonical;      /* <link rel=canonical href>, as written */
-	char *lang;           /* <html lang> */
+	char *base_href; /* <base href>, as written */
+	char *canonical; /* <link rel=canonical href>, as written */
+	char *lang; /* <html lang> */
 	char *og_site_name;
 	char *og_title;
 	char *og_description;
-	char *og_image;       /* as written */
-	char *og_url;         /* as written */
+	char *og_image; /* as written */
+	char *og_url; /* as written */
 	char *meta_description;
 	char *meta_author;
 	/* <script type=application/ld+json> bodies: slices of the (UTF-8)
@@ -30,7 +30,7 @@ struct rsd_page_info {
 	struct rsd_slice {
 		const char *p;
 		size_t len;
-	} *scripts;
+	} * scripts;
 	size_t n_scripts, cap_scripts;
 	bool has_microdata_recipe; /* an itemscope with itemtype .../Recipe */
 	/* <a href> values, decoded, as written (only with want_links). */

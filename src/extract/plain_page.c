@@ -30,9 +30,10 @@
 /* Ingredient words of the languages in html_lists.c's headings, as they appear in
  * the raw page (headings and class names): no page without one of them
  * can pass the test above, so the DOM is not parsed for it. */
-static const char *const SECTION_WORDS[] = {"ngredi", "NGREDI", "ngrédi", "NGRÉDI", "utaten",
-	"UTATEN", "kładnik", "KŁADNIK", "uroviny", "UROVINY", "ou need", "OU NEED", "ou'll need",
-	"OU'LL NEED", NULL};
+static const char *const SECTION_WORDS[] = { "ngredi",     "NGREDI",     "ngrédi",  "NGRÉDI",
+					     "utaten",     "UTATEN",     "kładnik", "KŁADNIK",
+					     "uroviny",    "UROVINY",    "ou need", "OU NEED",
+					     "ou'll need", "OU'LL NEED", NULL };
 
 bool rsd_plain_page_maybe_present(const char *html, size_t len)
 {
@@ -46,7 +47,8 @@ static bool mostly_quantities(const cJSON *items)
 {
 	size_t with = 0, all = 0;
 	const cJSON *e;
-	cJSON_ArrayForEach(e, items) {
+	cJSON_ArrayForEach(e, items)
+	{
 		all++;
 		with += rsd_text_has_quantity(e->valuestring);
 	}
@@ -57,7 +59,7 @@ static bool mostly_quantities(const cJSON *items)
 static int content_title(const GumboNode *root, const char *site_name, char **title,
 			 const GumboNode **at)
 {
-	struct rsd_dom_walker w = {0};
+	struct rsd_dom_walker w = { 0 };
 	int rc = rsd_dom_walker_push(&w, root);
 	const GumboNode *n;
 	while (rc == 0 && !*title && (n = rsd_dom_walker_pop(&w)) != NULL) {
@@ -67,8 +69,9 @@ static int content_title(const GumboNode *root, const char *site_name, char **ti
 			rc = rsd_dom_walker_push_children(&w, n);
 			continue;
 		}
-		struct rsd_text_buf b = {0};
-		if ((rc = rsd_dom_text_of(n, true, &b)) == 0 && !(*title = rsd_text_clean(b.data, b.len)))
+		struct rsd_text_buf b = { 0 };
+		if ((rc = rsd_dom_text_of(n, true, &b)) == 0 &&
+		    !(*title = rsd_text_clean(b.data, b.len)))
 			rc = -ENOMEM;
 		rsd_text_buf_free(&b);
 		if (*title && (!**title || (site_name && strcasecmp(*title, site_name) == 0))) {
@@ -86,7 +89,7 @@ static int content_title(const GumboNode *root, const char *site_name, char **ti
  * site's name; the separators sites put before their name. */
 static char *title_without_site(const char *title, const char *site)
 {
-	static const char *const SEPARATORS[] = {"-", "|", ":", "–", "—", "·", "•", "::", NULL};
+	static const char *const SEPARATORS[] = { "-", "|", ":", "–", "—", "·", "•", "::", NULL };
 	size_t tl = strlen(title), sl = site ? strlen(site) : 0;
 	if (sl && tl > sl && strcasecmp(title + tl - sl, site) == 0) {
 		size_t k = tl - sl;
@@ -122,7 +125,7 @@ static const char *image_source(const GumboNode *img)
 static int picture_after(const GumboNode *root, const GumboNode *title, const GumboNode *end,
 			 const char *base_url, char **out)
 {
-	struct rsd_dom_walker w = {0};
+	struct rsd_dom_walker w = { 0 };
 	int rc = rsd_dom_walker_push(&w, root);
 	const GumboNode *n;
 	while (rc == 0 && !*out && (n = rsd_dom_walker_pop(&w)) != NULL) {
@@ -147,7 +150,7 @@ static int text_between(const GumboNode *root, const GumboNode *from, const Gumb
 {
 	enum { MAX_PROSE = 64 * 1024 };
 	size_t lo = from ? rsd_dom_source_offset(from) : 0, hi = rsd_dom_source_offset(to);
-	struct rsd_dom_walker w = {0};
+	struct rsd_dom_walker w = { 0 };
 	int rc = rsd_dom_walker_push(&w, root);
 	const GumboNode *n;
 	while (rc == 0 && out->len < MAX_PROSE && (n = rsd_dom_walker_pop(&w)) != NULL) {
@@ -171,14 +174,14 @@ static int plain_recipe_details(const GumboOutput *dom, const struct rsd_page_in
 {
 	const GumboNode *heading = NULL;
 	int rc = content_title(dom->root, pi->og_site_name, &f->title, &heading);
-	if (rc == 0 && !f->title && pi->og_title && !(f->title = title_without_site(pi->og_title,
-										 pi->og_site_name)))
+	if (rc == 0 && !f->title && pi->og_title &&
+	    !(f->title = title_without_site(pi->og_title, pi->og_site_name)))
 		rc = -ENOMEM;
 	if (rc == 0 && heading) {
 		rc = picture_after(dom->root, heading, ingredients, base_url, &f->image);
 		f->image_from_set = true; /* a picture of the page: og:image says more */
 	}
-	struct rsd_text_buf prose = {0};
+	struct rsd_text_buf prose = { 0 };
 	if (rc == 0)
 		rc = text_between(dom->root, heading, ingredients, &prose);
 	if (rc == 0 && prose.len)
@@ -188,14 +191,18 @@ static int plain_recipe_details(const GumboOutput *dom, const struct rsd_page_in
 }
 
 int rsd_plain_page_fields(const GumboOutput *dom, const struct rsd_page_info *pi,
-				 const char *base_url, struct rsd_recipe_fields *f)
+			  const char *base_url, struct rsd_recipe_fields *f)
 {
-	struct rsd_list_query q = {.kind = RSD_LIST_INGREDIENTS, .min_items = 2, .content_only = true};
-	struct rsd_found_list ing, ins = {0};
+	struct rsd_list_query q = { .kind = RSD_LIST_INGREDIENTS,
+				    .min_items = 2,
+				    .content_only = true };
+	struct rsd_found_list ing, ins = { 0 };
 	int rc = rsd_html_lists_find(dom->root, &q, &ing);
 	if (rc == 0 && ing.items && mostly_quantities(ing.items)) {
-		q = (struct rsd_list_query){.kind = RSD_LIST_INSTRUCTIONS, .min_items = 1,
-			.content_only = true, .after = ing.at};
+		q = (struct rsd_list_query){ .kind = RSD_LIST_INSTRUCTIONS,
+					     .min_items = 1,
+					     .content_only = true,
+					     .after = ing.at };
 		rc = rsd_html_lists_find(dom->root, &q, &ins);
 	}
 	if (rc < 0 || !ins.items) {

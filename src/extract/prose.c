@@ -52,15 +52,18 @@ static size_t phrase_at(const char *s, const char *end, const char *lower)
 	size_t n = strlen(lower);
 	if ((size_t)(end - s) < n || !rsd_text_ieq(s, n, lower))
 		return 0;
-	bool nbsp = end - (s + n) >= 2 && (unsigned char)s[n] == 0xC2 && (unsigned char)s[n + 1] == 0xA0;
+	bool nbsp = end - (s + n) >= 2 && (unsigned char)s[n] == 0xC2 &&
+		    (unsigned char)s[n + 1] == 0xA0;
 	return s + n < end && word_byte(s[n]) && !nbsp ? 0 : n;
 }
 
 /* The separators between a label and its value: "Serves: 4", "Prep - 10 min". */
 static const char *skip_separators(const char *p, const char *end)
 {
-	static const char *const SEP[] = {" ", "\xc2\xa0", ":", "-", "=", "\xe2\x80\x93", "\xe2\x80\x94",
-		"about ", "approx. ", "ca. ", "env. ", NULL};
+	static const char *const SEP[] = {
+		" ",      "\xc2\xa0", ":",    "-",     "=", "\xe2\x80\x93", "\xe2\x80\x94",
+		"about ", "approx. ", "ca. ", "env. ", NULL
+	};
 	for (bool again = true; again;) {
 		again = false;
 		for (size_t i = 0; SEP[i]; i++) {
@@ -88,8 +91,10 @@ static const char *count_end(const char *p, const char *end)
 	const char *r = q;
 	while (r < end && *r == ' ')
 		r++;
-	size_t dash = r < end && *r == '-' ? 1 : (end - r >= 3 && memcmp(r, "\xe2\x80\x93", 3) == 0) ? 3
-		      : phrase_at(r, end, "to") ? 2 : 0;
+	size_t dash = r < end && *r == '-'                                  ? 1
+		      : (end - r >= 3 && memcmp(r, "\xe2\x80\x93", 3) == 0) ? 3
+		      : phrase_at(r, end, "to")                             ? 2
+									    : 0;
 	if (dash) {
 		r += dash;
 		while (r < end && *r == ' ')
@@ -114,11 +119,15 @@ static bool in_list(const char *s, const char *end, const char *const *words)
  * *stop (when given) is set to the end of the last unit read. */
 static long prose_minutes(const char *p, const char *end, const char **stop)
 {
-	static const char *const HOURS[] = {"h", "hr", "hrs", "hour", "hours", "std", "stunde",
-		"stunden", "heure", "heures", "hora", "horas", "ora", "ore", "uur", "timme", "timmar",
-		"time", "timer", "godz", "hod", "hodina", "hodiny", "hodin", NULL};
-	static const char *const MINUTES[] = {"m", "min", "mins", "minute", "minutes", "minuten",
-		"minuti", "minuto", "minutos", "minuter", "minutter", "minut", "minuty", "minutach", NULL};
+	static const char *const HOURS[] = { "h",     "hr",     "hrs",     "hour",  "hours",
+					     "std",   "stunde", "stunden", "heure", "heures",
+					     "hora",  "horas",  "ora",     "ore",   "uur",
+					     "timme", "timmar", "time",    "timer", "godz",
+					     "hod",   "hodina", "hodiny",  "hodin", NULL };
+	static const char *const MINUTES[] = { "m",       "min",      "mins",     "minute",
+					       "minutes", "minuten",  "minuti",   "minuto",
+					       "minutos", "minuter",  "minutter", "minut",
+					       "minuty",  "minutach", NULL };
 	double total = 0;
 	bool any = false;
 	for (int part = 0; part < 3; part++) {
@@ -142,8 +151,10 @@ static long prose_minutes(const char *p, const char *end, const char **stop)
 		if (p < end && *p == '.')
 			p++;
 		p = skip_blanks(p, end);
-		size_t and = phrase_at(p, end, "and") ? 3 : phrase_at(p, end, "und") ? 3
-			     : phrase_at(p, end, "et") ? 2 : 0;
+		size_t and = phrase_at(p, end, "and")   ? 3
+			     : phrase_at(p, end, "und") ? 3
+			     : phrase_at(p, end, "et")  ? 2
+							: 0;
 		p += and;
 	}
 	return any && total < 1e6 ? lround(total) : -1;
@@ -183,19 +194,22 @@ static char *made_count(const char *count, const char *count_stop, const char *e
 }
 
 /* Labels before a count of servings, and before a count of things made. */
-static const char *const SERVES[] = {"servings", "serving", "serves", "portions", "portionen",
-	"porciones", "porzioni", "porções", "personnes", "personen", "porce", "porcje",
-	"portioner", NULL};
-static const char *const MAKES[] = {"yields", "yield", "makes", "ergibt", "rendement",
-	"rendimiento", NULL};
+static const char *const SERVES[] = { "servings",  "serving",   "serves",   "portions",
+				      "portionen", "porciones", "porzioni", "porções",
+				      "personnes", "personen",  "porce",    "porcje",
+				      "portioner", NULL };
+static const char *const MAKES[] = { "yields",    "yield",       "makes", "ergibt",
+				     "rendement", "rendimiento", NULL };
 
 /* "Serves 4", "Makes 12 cookies", "4 personnes": yields at p, or NULL. */
 static char *prose_yields(const char *p, const char *end, bool *nomem)
 {
-	static const char *const UNITS[] = {"servings", "serving", "people", "persons", "personnes",
-		"personen", "portionen", "portions", "porciones", "porzioni", "porções", "porce",
-		"porcí", "porcje", "porcji", "osoby", "osób", "os", "personas", "persone", "personer",
-		"portioner", "pers", NULL}; /* "os.": Polish persons */
+	static const char *const UNITS[] = {
+		"servings",  "serving",  "people",    "persons",   "personnes", "personen",
+		"portionen", "portions", "porciones", "porzioni",  "porções",   "porce",
+		"porcí",     "porcje",   "porcji",    "osoby",     "osób",      "os",
+		"personas",  "persone",  "personer",  "portioner", "pers",      NULL
+	}; /* "os.": Polish persons */
 	char *out = NULL;
 	if (digit(*p)) {
 		const char *q = count_end(p, end), *u = q;
@@ -236,9 +250,10 @@ static char *prose_yields(const char *p, const char *end, bool *nomem)
  * bytes of them, tags dropped) and read. */
 static bool may_start_yields(const char *p, const char *end)
 {
-	static const char *const FIRST[] = {"serv", "yield", "makes", "portion", "porcion",
-		"porzion", "porçõ", "personne", "personen", "porce", "porcj", "ergibt", "rendement",
-		"rendimiento", NULL};
+	static const char *const FIRST[] = { "serv",      "yield",       "makes", "portion",
+					     "porcion",   "porzion",     "porçõ", "personne",
+					     "personen",  "porce",       "porcj", "ergibt",
+					     "rendement", "rendimiento", NULL };
 	if (digit(*p))
 		return true;
 	for (size_t i = 0; FIRST[i]; i++) {
@@ -410,21 +425,53 @@ static const struct {
 #define PREP offsetof(struct rsd_recipe_fields, prep_time)
 #define COOK offsetof(struct rsd_recipe_fields, cook_time)
 #define TOTAL offsetof(struct rsd_recipe_fields, total_time)
-	{"preparation time", PREP}, {"prep time", PREP}, {"preparation", PREP}, {"prep", PREP},
-	{"zubereitungszeit", PREP}, {"vorbereitungszeit", PREP}, {"arbeitszeit", PREP},
-	{"vorbereitung", PREP}, {"temps de préparation", PREP}, {"préparation", PREP},
-	{"tiempo de preparación", PREP}, {"preparación", PREP}, {"tempo di preparazione", PREP},
-	{"preparazione", PREP}, {"bereidingstijd", PREP}, {"voorbereidingstijd", PREP},
-	{"tempo de preparo", PREP}, {"příprava", PREP}, {"czas przygotowania", PREP},
-	{"cooking time", COOK}, {"cook time", COOK}, {"cooking", COOK}, {"cook", COOK},
-	{"kochzeit", COOK}, {"backzeit", COOK}, {"garzeit", COOK}, {"temps de cuisson", COOK},
-	{"cuisson", COOK}, {"tiempo de cocción", COOK}, {"cocción", COOK},
-	{"tempo di cottura", COOK}, {"cottura", COOK}, {"kooktijd", COOK}, {"baktijd", COOK},
-	{"tempo de cozimento", COOK}, {"czas gotowania", COOK},
-	{"total time", TOTAL}, {"ready in", TOTAL}, {"total", TOTAL}, {"gesamtzeit", TOTAL},
-	{"temps total", TOTAL}, {"tiempo total", TOTAL}, {"tempo totale", TOTAL},
-	{"totale tijd", TOTAL}, {"tempo total", TOTAL}, {"celkový čas", TOTAL},
-	{"czas całkowity", TOTAL},
+	{ "preparation time", PREP },
+	{ "prep time", PREP },
+	{ "preparation", PREP },
+	{ "prep", PREP },
+	{ "zubereitungszeit", PREP },
+	{ "vorbereitungszeit", PREP },
+	{ "arbeitszeit", PREP },
+	{ "vorbereitung", PREP },
+	{ "temps de préparation", PREP },
+	{ "préparation", PREP },
+	{ "tiempo de preparación", PREP },
+	{ "preparación", PREP },
+	{ "tempo di preparazione", PREP },
+	{ "preparazione", PREP },
+	{ "bereidingstijd", PREP },
+	{ "voorbereidingstijd", PREP },
+	{ "tempo de preparo", PREP },
+	{ "příprava", PREP },
+	{ "czas przygotowania", PREP },
+	{ "cooking time", COOK },
+	{ "cook time", COOK },
+	{ "cooking", COOK },
+	{ "cook", COOK },
+	{ "kochzeit", COOK },
+	{ "backzeit", COOK },
+	{ "garzeit", COOK },
+	{ "temps de cuisson", COOK },
+	{ "cuisson", COOK },
+	{ "tiempo de cocción", COOK },
+	{ "cocción", COOK },
+	{ "tempo di cottura", COOK },
+	{ "cottura", COOK },
+	{ "kooktijd", COOK },
+	{ "baktijd", COOK },
+	{ "tempo de cozimento", COOK },
+	{ "czas gotowania", COOK },
+	{ "total time", TOTAL },
+	{ "ready in", TOTAL },
+	{ "total", TOTAL },
+	{ "gesamtzeit", TOTAL },
+	{ "temps total", TOTAL },
+	{ "tiempo total", TOTAL },
+	{ "tempo totale", TOTAL },
+	{ "totale tijd", TOTAL },
+	{ "tempo total", TOTAL },
+	{ "celkový čas", TOTAL },
+	{ "czas całkowity", TOTAL },
 #undef PREP
 #undef COOK
 #undef TOTAL
@@ -462,8 +509,9 @@ enum { FACT_LINE_MAX = 120 };
  * write a range ("20-25", "20–25") count only between spaces. */
 static size_t fact_separator(const char *p, const char *end)
 {
-	static const char *const SEP[] = {"\xe2\x80\x94", " \xe2\x80\x93 ", " - ", "|", "/",
-		"\xc2\xb7", "\xe2\x80\xa2", NULL}; /* em dash, en dash, -, |, /, middle dot, bullet */
+	static const char *const SEP[] = {
+		"\xe2\x80\x94", " \xe2\x80\x93 ", " - ", "|", "/", "\xc2\xb7", "\xe2\x80\xa2", NULL
+	}; /* em dash, en dash, -, |, /, middle dot, bullet */
 	for (size_t i = 0; SEP[i]; i++) {
 		size_t n = strlen(SEP[i]);
 		if ((size_t)(end - p) >= n && memcmp(p, SEP[i], n) == 0)
@@ -493,10 +541,12 @@ static const char *fact_trim(const char *p, const char **end)
  * metadata, whose minutes are more likely a reading time. */
 static enum fact fact_kind(const char *p, const char *end, long *minutes)
 {
-	static const char *const NOT_YIELDS[] = {"ingredients", "ingredient", "steps", "step",
-		"calories", "kcal", "cal", NULL};
-	static const char *const PAGE_COUNTS[] = {"comments", "comment", "reviews", "review",
-		"ratings", "rating", "votes", "vote", "stars", "views", "likes", "shares", NULL};
+	static const char *const NOT_YIELDS[] = { "ingredients", "ingredient", "steps", "step",
+						  "calories",    "kcal",       "cal",   NULL };
+	static const char *const PAGE_COUNTS[] = { "comments", "comment", "reviews", "review",
+						   "ratings",  "rating",  "votes",   "vote",
+						   "stars",    "views",   "likes",   "shares",
+						   NULL };
 	const char *stop = NULL;
 	long m = prose_minutes(p, end, &stop);
 	if (m > 0 && stop && (stop == end || (stop + 1 == end && *stop == '.'))) {
@@ -597,8 +647,10 @@ int rsd_prose_fields(const char *text, size_t len, struct rsd_recipe_fields *f)
 	const char *end = text + len;
 	bool had_total = f->total_time >= 0;
 	for (const char *p = text; p < end; p++) {
-		bool nbsp = p - text >= 2 && (unsigned char)p[-2] == 0xC2 && (unsigned char)p[-1] == 0xA0;
-		if (p > text && !nbsp && (word_byte(p[-1]) || digit(p[-1]) || p[-1] == '.' || p[-1] == ','))
+		bool nbsp = p - text >= 2 && (unsigned char)p[-2] == 0xC2 &&
+			    (unsigned char)p[-1] == 0xA0;
+		if (p > text && !nbsp &&
+		    (word_byte(p[-1]) || digit(p[-1]) || p[-1] == '.' || p[-1] == ','))
 			continue; /* not at the start of a word or a number */
 		if (!f->yields) {
 			bool nomem = false;
@@ -613,6 +665,7 @@ int rsd_prose_fields(const char *text, size_t len, struct rsd_recipe_fields *f)
 	if (rc < 0)
 		return rc;
 	if (!had_total && f->total_time < 0 && (f->prep_time > 0 || f->cook_time > 0))
-		f->total_time = (f->prep_time > 0 ? f->prep_time : 0) + (f->cook_time > 0 ? f->cook_time : 0);
+		f->total_time = (f->prep_time > 0 ? f->prep_time : 0) +
+				(f->cook_time > 0 ? f->cook_time : 0);
 	return 0;
 }

@@ -60,7 +60,8 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--links") == 0)
 			flags |= RSD_EXTRACT_LINKS;
 		else {
-			fprintf(stderr, "usage: %s [--url URL] [--full] [--links] FILE...\n", argv[0]);
+			fprintf(stderr, "usage: %s [--url URL] [--full] [--links] FILE...\n",
+				argv[0]);
 			return 64;
 		}
 	}
