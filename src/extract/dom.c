@@ -12,29 +12,6 @@
 
 /* ---- iterative pre-order walk, elements, attributes ---------------------- */
 
-int rsd_dom_walker_push(struct rsd_dom_walker *w, const GumboNode *node)
-{
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 64;
-		const GumboNode **s = reallocarray(w->stack, cap, sizeof *s);
-		if (!s)
-			return -ENOMEM;
-		w->stack = s;
-		w->cap = cap;
-	}
-	w->stack[w->n++] = node;
-	return 0;
-}
-
-const GumboVector *rsd_dom_children(const GumboNode *n)
-{
-	if (n->type == GUMBO_NODE_ELEMENT || n->type == GUMBO_NODE_TEMPLATE)
-		return &n->v.element.children;
-	if (n->type == GUMBO_NODE_DOCUMENT)
-		return &n->v.document.children;
-	return NULL;
-}
-
 /* Pushes the children so that they pop in document order. */
 int rsd_dom_walker_push_children(struct rsd_dom_walker *w, const GumboNode *n)
 {
@@ -43,12 +20,6 @@ int rsd_dom_walker_push_children(struct rsd_dom_walker *w, const GumboNode *n)
 		if (rsd_dom_walker_push(w, c->data[i - 1]) < 0)
 			return -ENOMEM;
 	return 0;
-}
-
-const char *rsd_dom_attr(const GumboNode *n, const char *name)
-{
-	const GumboAttribute *a = gumbo_get_attribute(&n->v.element.attributes, name);
-	return a ? a->value : NULL;
 }
 
 /* Whether one token of the white space separated list (NULL: none)

@@ -52,7 +52,6 @@
 #include "extract/dom.h"
 #include "extract/fields.h"
 #include "extract/hrecipe.h"
-#include "extract/html_scan.h"
 #include "extract/jsonld.h"
 #include "extract/list_completion.h"
 #include "extract/microdata.h"
@@ -97,95 +96,6 @@ double rsd_record_calories(const cJSON *record)
 {
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(record, "calories");
 	return cJSON_IsNumber(c) ? c->valuedouble : -1;
-}
-
-/* ---- the size of the tree: whether gumbo may build the DOM -------------- */
-
-/* gumbo's tree construction searches the stack of open elements for every
- * tag, so its time grows with the square of the nesting depth: 40,000 open
- * <div><i> (160 KB) take a second; real pages nest a few dozen deep.  Its
- * memory grows with the elements, about 450 bytes each: a 4 MB page of
- * small list items costs 130 MB; real pages have a few thousand elements.
- * Past either bound the page is read from JSON-LD and <meta> tags only. */
-#define MAX_DOM_DEPTH 2048
-#define MAX_DOM_ELEMENTS 50000
-
-/* Elements that do not deepen the tree gumbo builds: void elements, and
- * those whose end tag is optional because the next sibling closes them
- * (lists and tables of thousands of rows omit </li>, </td>). */
-static bool leaves_depth(const char *name, size_t len)
-{
-	static const char *const by_len[][8] = {
-		[1] = { "p" },
-		[2] = { "br", "hr", "li", "td", "th", "tr", "dt", "dd" },
-		[3] = { "col", "img", "wbr" },
-		[4] = { "area", "base", "link", "meta" },
-		[5] = { "embed", "input", "param", "track", "tbody", "thead", "tfoot" },
-		[6] = { "source", "option" },
-		[8] = { "optgroup", "colgroup" },
-	};
-	if (len >= sizeof by_len / sizeof by_len[0])
-		return false;
-	for (size_t i = 0; i < 8 && by_len[len][i]; i++)
-		if (rsd_text_ieq(name, len, by_len[len][i]))
-			return true;
-	return false;
-}
-
-/* Estimates of gumbo's tree from the tags: elements, and the depth of its
- * stack of open elements (start tags push, end tags pop; self-closing tags
- * push only outside <svg>/<math>, as in HTML "<div/>" opens a div). */
-struct tree_estimate {
-	unsigned elements, depth, max_depth;
-};
-
-static void tree_track(struct tree_estimate *e, const struct rsd_html_scanner *s,
-		       const struct rsd_html_tag *t)
-{
-	if (!t->is_end)
-		e->elements++;
-	if (leaves_depth(t->name, t->name_len))
-		return;
-	if (t->is_end) {
-		if (e->depth)
-			e->depth--;
-	} else if (!(t->self_closing && s->foreign_depth > 0) && ++e->depth > e->max_depth) {
-		e->max_depth = e->depth;
-	}
-}
-
-static bool tree_fits(const struct tree_estimate *e)
-{
-	return e->max_depth <= MAX_DOM_DEPTH && e->elements <= MAX_DOM_ELEMENTS;
-}
-
-/* The full-parse path's estimate: the same scan, nothing else read. */
-static struct tree_estimate estimate_tree(const char *html, size_t len)
-{
-	struct rsd_html_scanner s;
-	struct rsd_html_tag t;
-	struct tree_estimate e = { 0 };
-	rsd_html_scan_init(&s, html, len);
-	while (rsd_html_scan_next(&s, &t))
-		tree_track(&e, &s, &t);
-	return e;
-}
-
-static int scan_page(const char *html, size_t len, bool want_links, struct rsd_page_info *pi,
-		     struct tree_estimate *tree)
-{
-	struct rsd_html_scanner s;
-	struct rsd_html_tag t;
-	struct tree_estimate e = { 0 };
-	rsd_html_scan_init(&s, html, len);
-	while (rsd_html_scan_next(&s, &t)) {
-		int rc = rsd_page_info_scan_tag(&t, want_links, pi);
-		if (rc < 0)
-			return rc;
-		tree_track(&e, &s, &t);
-	}
-	*tree = e;
-	return 0;
 }
 
 static bool add_str(cJSON *rec, const char *k, const char *v)
@@ -310,7 +220,7 @@ struct extraction {
 	char *base; /* effective base URL (page URL or <base href>) */
 	struct rsd_page_info pi;
 	GumboOutput *dom;
-	struct tree_estimate tree; /* the DOM is built only when it fits */
+	struct rsd_page_tree tree; /* the DOM is built only when it fits */
 	cJSON **docs;
 	size_t n_docs;
 	struct rsd_recipe_fields f;
@@ -330,7 +240,7 @@ static void extraction_clear(struct extraction *j)
 
 static bool dom_allowed(const struct extraction *j)
 {
-	return tree_fits(&j->tree);
+	return rsd_page_tree_fits(&j->tree);
 }
 
 static int parse_dom(struct extraction *j)
@@ -460,12 +370,12 @@ static int run(struct extraction *j, unsigned flags, struct rsd_extract_result *
 	bool full = flags & RSD_EXTRACT_FULL_PARSE;
 	int rc;
 	if (full)
-		j->tree = estimate_tree(j->html, j->len);
-	if (full && tree_fits(&j->tree))
+		j->tree = rsd_page_tree_estimate(j->html, j->len);
+	if (full && rsd_page_tree_fits(&j->tree))
 		rc = parse_dom(j) < 0 ? -ENOMEM
 				      : rsd_page_info_from_dom(j->dom, want_links, &j->pi);
 	else
-		rc = scan_page(j->html, j->len, want_links, &j->pi, &j->tree);
+		rc = rsd_page_info_scan(j->html, j->len, want_links, &j->pi, &j->tree);
 	if (rc < 0)
 		return rc;
 	if (!(j->base = page_base(j->page_url, &j->pi)))

@@ -154,7 +154,7 @@ static int scan_meta(const struct rsd_html_tag *t, struct rsd_page_info *pi)
 	return rc;
 }
 
-int rsd_page_info_scan_tag(const struct rsd_html_tag *t, bool want_links, struct rsd_page_info *pi)
+static int scan_tag(const struct rsd_html_tag *t, bool want_links, struct rsd_page_info *pi)
 {
 	int rc = 0;
 	char *v = NULL, *w = NULL;
@@ -186,6 +186,88 @@ int rsd_page_info_scan_tag(const struct rsd_html_tag *t, bool want_links, struct
 	free(v);
 	free(w);
 	return rc;
+}
+
+/* ---- the size of the tree: whether gumbo may build the DOM -------------- */
+
+/* gumbo's tree construction searches the stack of open elements for every
+ * tag, so its time grows with the square of the nesting depth: 40,000 open
+ * <div><i> (160 KB) take a second; real pages nest a few dozen deep.  Its
+ * memory grows with the elements, about 450 bytes each: a 4 MB page of
+ * small list items costs 130 MB; real pages have a few thousand elements.
+ * Past either bound the page is read from JSON-LD and <meta> tags only. */
+#define MAX_DOM_DEPTH 2048
+#define MAX_DOM_ELEMENTS 50000
+
+/* Elements that do not deepen the tree gumbo builds: void elements, and
+ * those whose end tag is optional because the next sibling closes them
+ * (lists and tables of thousands of rows omit </li>, </td>). */
+static bool leaves_depth(const char *name, size_t len)
+{
+	static const char *const by_len[][8] = {
+		[1] = { "p" },
+		[2] = { "br", "hr", "li", "td", "th", "tr", "dt", "dd" },
+		[3] = { "col", "img", "wbr" },
+		[4] = { "area", "base", "link", "meta" },
+		[5] = { "embed", "input", "param", "track", "tbody", "thead", "tfoot" },
+		[6] = { "source", "option" },
+		[8] = { "optgroup", "colgroup" },
+	};
+	if (len >= sizeof by_len / sizeof by_len[0])
+		return false;
+	for (size_t i = 0; i < 8 && by_len[len][i]; i++)
+		if (rsd_text_ieq(name, len, by_len[len][i]))
+			return true;
+	return false;
+}
+
+static void tree_track(struct rsd_page_tree *e, const struct rsd_html_scanner *s,
+		       const struct rsd_html_tag *t)
+{
+	if (!t->is_end)
+		e->elements++;
+	if (leaves_depth(t->name, t->name_len))
+		return;
+	if (t->is_end) {
+		if (e->depth)
+			e->depth--;
+	} else if (!(t->self_closing && s->foreign_depth > 0) && ++e->depth > e->max_depth) {
+		e->max_depth = e->depth;
+	}
+}
+
+bool rsd_page_tree_fits(const struct rsd_page_tree *e)
+{
+	return e->max_depth <= MAX_DOM_DEPTH && e->elements <= MAX_DOM_ELEMENTS;
+}
+
+/* The full-parse path's estimate: the same scan, nothing else read. */
+struct rsd_page_tree rsd_page_tree_estimate(const char *html, size_t len)
+{
+	struct rsd_html_scanner s;
+	struct rsd_html_tag t;
+	struct rsd_page_tree e = { 0 };
+	rsd_html_scan_init(&s, html, len);
+	while (rsd_html_scan_next(&s, &t))
+		tree_track(&e, &s, &t);
+	return e;
+}
+
+int rsd_page_info_scan(const char *html, size_t len, bool want_links, struct rsd_page_info *pi,
+		       struct rsd_page_tree *tree)
+{
+	struct rsd_html_scanner s;
+	struct rsd_html_tag t;
+	struct rsd_page_tree e = { 0 };
+	rsd_html_scan_init(&s, html, len);
+	while (rsd_html_scan_next(&s, &t)) {
+		int rc = scan_tag(&t, want_links, pi);
+		if (rc < 0)
+			return rc;
+		tree_track(&e, &s, &t);
+	}
+	*tree = e;
+	return 0;
 }
 
 /* ---- reference path: page info from the DOM ----------------------------- */

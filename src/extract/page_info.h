@@ -3,15 +3,14 @@
 #define RSD_EXTRACT_PAGE_INFO_H
 
 /* Base layer of the extractor: what the page says about itself outside
- * the recipe, read either tag by tag from the streaming scan (the fast
- * path) or from the gumbo DOM (the reference path). Both halves live in
+ * the recipe, read either from the streaming scan (the fast path, which
+ * also estimates the size of the DOM) or from the gumbo DOM (the
+ * reference path). Both halves live in
  * page_info.c because they must give the same values for the same page. */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <gumbo.h>
-
-#include "extract/html_scan.h"
 
 /* Strings are malloc'd, decoded, cleaned. */
 struct rsd_page_info {
@@ -39,9 +38,24 @@ struct rsd_page_info {
 };
 
 void rsd_page_info_clear(struct rsd_page_info *pi);
-/* Streaming half: records what one scanned tag says (call for every tag
- * in document order). 0 or -ENOMEM. */
-int rsd_page_info_scan_tag(const struct rsd_html_tag *t, bool want_links, struct rsd_page_info *pi);
+/* The size of the tree gumbo would build, estimated from the scanned
+ * tags: elements, and the depth of its stack of open elements (start tags
+ * push, end tags pop; self-closing tags push only outside <svg>/<math>, as
+ * in HTML "<div/>" opens a div). gumbo's time grows with the square of
+ * the depth, its memory with the elements: see page_info.c for the bounds. */
+struct rsd_page_tree {
+	unsigned elements, depth, max_depth;
+};
+
+/* Whether gumbo may build the DOM of a page of that size. */
+bool rsd_page_tree_fits(const struct rsd_page_tree *tree);
+/* The size alone, for the full-parse path (same scan, nothing else read). */
+struct rsd_page_tree rsd_page_tree_estimate(const char *html, size_t len);
+
+/* Streaming half: the page information and the tree's size from one
+ * scan of the page. 0 or -ENOMEM. */
+int rsd_page_info_scan(const char *html, size_t len, bool want_links, struct rsd_page_info *pi,
+		       struct rsd_page_tree *tree);
 /* DOM half: the same from a parsed document. 0 or -ENOMEM. */
 int rsd_page_info_from_dom(const GumboOutput *dom, bool want_links, struct rsd_page_info *pi);
 
