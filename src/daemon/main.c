@@ -21,7 +21,7 @@
 #include "daemon/daemon.h"
 #include "daemon/reload_cli.h"
 #include "daemon/state_cli.h"
-#include "recipe-scraperd/extract.h"
+#include "extract/extract.h"
 
 static const char usage_text[] =
 	"Usage: recipe-scraperd [-c FILE] [--once]\n"
