@@ -32,14 +32,7 @@ import fcntl, http.client, http.server, json, math, os, re, signal, socket, sock
 import sys, tempfile, threading, time, urllib.error, urllib.request
 
 RECIPES = 8
-failed = 0
-
-
-def check(cond, what):
-    global failed
-    if not cond:
-        failed += 1
-        print("FAIL:", what, flush=True)
+from checks import check, finish, free_port, stop
 
 
 def recipe_page(i):
@@ -180,11 +173,6 @@ def wait_for(what, cond, timeout_s):
     return False
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def write_config(path, work, origin, port, brokers="embedded"):
     with open(path, "w") as f:
@@ -279,12 +267,7 @@ def exercise(binary, work, site):
         check(get(base + "/healthz")[0] == 200, "healthz after the burst")
         moved(proc, cfg, work, site, base)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            check(proc.wait(timeout=60) == 0, "exit status %s" % proc.returncode)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            check(False, "the daemon did not stop on SIGTERM")
+        stop(proc, "the daemon", clean=True)
 
 
 def endpoint_up(base):
@@ -361,12 +344,7 @@ def kafka_down(binary, work, site):
         if wait_for("healthz to name the missing broker", reason, 45):
             check(value(scrape(base), "healthy") == 0, "recipe_scraperd_healthy is not 0")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            check(False, "the daemon without a broker did not stop on SIGTERM")
+        stop(proc, "the daemon without a broker")
 
 
 def health(base):
@@ -374,15 +352,6 @@ def health(base):
         return get(base + "/healthz", timeout=5)[::2]
     except (ConnectionError, urllib.error.URLError, socket.timeout):
         return None, ""
-
-
-def stop(proc, what):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        check(False, what + " did not stop on SIGTERM")
 
 
 def broker_command(broker, line):
@@ -477,12 +446,7 @@ def main():
         stuck_consumer(binary, work, site)
     finally:
         site.shutdown()
-        if failed:
-            with open(os.path.join(work, "stderr")) as f:
-                print(f.read())
-        subprocess.run(["rm", "-rf", work])
-    print("FAILED" if failed else "OK")
-    return 1 if failed else 0
+    return finish(work)
 
 
 if __name__ == "__main__":

@@ -30,20 +30,8 @@ usage: test_reload.py BINARY
 """
 import os, signal, socket, subprocess, sys, tempfile, textwrap, time, urllib.error, urllib.request
 
-failed = 0
+from checks import check, finish, free_port, stop
 
-
-def check(cond, what):
-    global failed
-    if not cond:
-        failed += 1
-        print("FAIL:", what, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def healthz(port):
@@ -162,12 +150,7 @@ def against_daemon(binary, work):
                                                       [c.stderr.read() for c in cmds]))
         check(healthz(port) == 200, "healthz after the concurrent reloads")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            check(proc.wait(timeout=60) == 0, "exit status %s" % proc.returncode)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            check(False, "the daemon did not stop on SIGTERM")
+        stop(proc, "the daemon", clean=True)
 
 
 def start_on_taken_port(binary, work):
@@ -254,17 +237,10 @@ def protocol(binary, work):
 def main():
     binary = sys.argv[1]
     work = tempfile.mkdtemp(prefix="rsd-reload.")
-    try:
-        protocol(binary, work)
-        start_on_taken_port(binary, work)
-        against_daemon(binary, work)
-    finally:
-        if failed and os.path.exists(os.path.join(work, "stderr")):
-            with open(os.path.join(work, "stderr")) as f:
-                print(f.read())
-        subprocess.run(["rm", "-rf", work])
-    print("FAILED" if failed else "OK")
-    return 1 if failed else 0
+    protocol(binary, work)
+    start_on_taken_port(binary, work)
+    against_daemon(binary, work)
+    return finish(work)
 
 
 if __name__ == "__main__":
