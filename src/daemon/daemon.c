@@ -606,11 +606,13 @@ static void reject_reload(struct rsd_daemon *d, const char *path, char *const *m
 	free(detail);
 }
 
-static void reload(struct rsd_daemon *d)
+/* The steps of a reload before anything changes: the "started" verdict,
+ * the new file, and the new metrics endpoint when it moves. NULL after a
+ * rejection (logged, in STATUS= and the verdict). */
+static struct rsd_config *load_for_reload(struct rsd_daemon *d, struct rsd_metrics **endpoint)
 {
 	struct rsd_config_diag diag = { 0 };
 	struct rsd_config *next = NULL;
-	struct rsd_metrics *endpoint = NULL;
 	char *error = NULL;
 	const char *path = d->cfg->path;
 
@@ -619,15 +621,24 @@ static void reload(struct rsd_daemon *d)
 	if (rsd_config_load(path, &next, &diag) < 0) {
 		reject_reload(d, path, diag.messages, diag.n);
 		rsd_config_diag_clear(&diag);
-		return;
+		return NULL;
 	}
-	if (prepare_metrics(d, next, &endpoint, &error) < 0) {
+	if (prepare_metrics(d, next, endpoint, &error) < 0) {
 		reject_reload(d, path, &error, error ? 1 : 0);
 		free(error);
 		rsd_config_free(next);
-		return;
+		return NULL;
 	}
-	rsd_config_diag_clear(&diag);
+	return next;
+}
+
+static void reload(struct rsd_daemon *d)
+{
+	struct rsd_metrics *endpoint = NULL;
+	const char *path = d->cfg->path;
+	struct rsd_config *next = load_for_reload(d, &endpoint);
+	if (!next)
+		return;
 	free(d->reload_rejected);
 	d->reload_rejected = NULL;
 	rsd_log_set_level(next->log_level);
