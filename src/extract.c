@@ -38,6 +38,7 @@
 
 #include "charset.h"
 #include "extract_internal.h"
+#include "gumbo_guard.h"
 #include "html_scan.h"
 #include "record_caps.h"
 #include "text.h"
@@ -229,6 +230,14 @@ static int scan_meta(const struct rsd_html_tag *t, struct rsd_page_info *pi)
 	return rc;
 }
 
+/* An itemscope start tag whose itemtype names a Recipe. */
+static bool is_recipe_scope(const struct rsd_html_tag *t)
+{
+	const struct rsd_html_attr *it = rsd_html_scan_attr(t, "itemtype");
+	return !t->is_end && it && rsd_html_scan_attr(t, "itemscope") &&
+	       rsd_text_icasefind(it->value, it->value_len, "recipe") != NULL;
+}
+
 static int scan_tag(const struct rsd_html_tag *t, bool want_links, struct rsd_page_info *pi)
 {
 	int rc = 0;
@@ -253,11 +262,8 @@ static int scan_tag(const struct rsd_html_tag *t, bool want_links, struct rsd_pa
 		if ((v = attr_value(t, "lang", &rc)))
 			rc = rsd_extract_keep_first(&pi->lang, v, true);
 	}
-	if (!pi->has_microdata_recipe && rsd_html_scan_attr(t, "itemscope")) {
-		const struct rsd_html_attr *it = rsd_html_scan_attr(t, "itemtype");
-		pi->has_microdata_recipe =
-			it && rsd_text_icasefind(it->value, it->value_len, "recipe") != NULL;
-	}
+	if (!pi->has_microdata_recipe)
+		pi->has_microdata_recipe = is_recipe_scope(t);
 	free(v);
 	free(w);
 	return rc;
@@ -1303,8 +1309,10 @@ struct job {
 	const char *page_url;
 	char *base;           /* effective base URL (page URL or <base href>) */
 	struct rsd_page_info pi;
-	GumboOutput *dom;
+	struct rsd_gumbo_doc *doc; /* the DOM and its memory (gumbo_guard.h) */
+	const GumboOutput *dom;    /* doc's tree */
 	struct tree_estimate tree; /* the DOM is built only when it fits */
+	unsigned dom_skipped;      /* RSD_EXTRACT_DOM_*: why it was not, or of a part */
 	cJSON **docs;
 	size_t n_docs;
 	struct rsd_recipe_fields f;
@@ -1314,39 +1322,99 @@ static void job_clear(struct job *j)
 {
 	free(j->base);
 	rsd_extract_page_info_clear(&j->pi);
-	if (j->dom)
-		gumbo_destroy_output(&kGumboDefaultOptions, j->dom);
+	rsd_gumbo_doc_free(j->doc);
 	for (size_t i = 0; i < j->n_docs; i++)
 		cJSON_Delete(j->docs[i]);
 	free(j->docs);
 	rsd_extract_fields_clear(&j->f);
 }
 
-/* gumbo records every parse error with a copy of the open-element stack:
- * on a hostile page of 10,000 nested unclosed elements that is quadratic,
- * gigabytes and tens of seconds for 180 KB.  Nothing here reads the errors,
- * so none are recorded (max_errors = 0 stops recording, not parsing). */
-GumboOptions rsd_extract_gumbo_options(void)
+/* Whether the DOM may be built: the estimate of its shape says it fits and
+ * no parse (of the page or of a part) ran out of its budget. */
+static bool dom_allowed(struct job *j)
 {
-	GumboOptions o = kGumboDefaultOptions;
-
-	o.max_errors = 0;
-	return o;
+	if (!tree_fits(&j->tree))
+		j->dom_skipped |= RSD_EXTRACT_DOM_SHAPE;
+	return !j->dom_skipped;
 }
 
-static bool dom_allowed(const struct job *j)
+/* Turns a guarded parse's verdict into the job's: over budget is no error,
+ * the page is read without its DOM from then on. */
+static int dom_verdict(struct job *j, int rc)
 {
-	return tree_fits(&j->tree);
+	if (rc == -E2BIG || rc == -ETIME) {
+		j->dom_skipped |= rc == -E2BIG ? RSD_EXTRACT_DOM_MEMORY : RSD_EXTRACT_DOM_TIME;
+		return 0;
+	}
+	return rc;
 }
 
+/* Parses html[0, len) under the guard into the job's DOM: 1 parsed, 0 over
+ * its budget (recorded), -ENOMEM. */
+static int guarded_parse(struct job *j, size_t len)
+{
+	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for(len);
+	int rc = rsd_gumbo_guard_parse(j->html, len, &lim, &j->doc, NULL);
+	if (rc < 0)
+		return dom_verdict(j, rc);
+	j->dom = rsd_gumbo_doc_output(j->doc);
+	return 1;
+}
+
+/* How much of a page whose whole DOM is over budget may still hold its
+ * microdata Recipe: up to the end of the Recipe's element (the first
+ * itemscope Recipe the tag scan finds, closed as the scan sees it), at most
+ * DOM_PART_AFTER bytes past its start tag, cut before a tag; 0 when it has
+ * none. The recipes of the development corpora span under 40 KB. */
+#define DOM_PART_AFTER (64u << 10)
+
+static size_t recipe_part_len(const char *html, size_t len)
+{
+	struct rsd_html_scanner s;
+	struct rsd_html_tag t;
+	rsd_html_scan_init(&s, html, len);
+	bool found = false;
+	while (!found && rsd_html_scan_next(&s, &t))
+		found = is_recipe_scope(&t);
+	if (!found)
+		return 0;
+	size_t at = (size_t)(t.name - html);
+	size_t cut = len - at > DOM_PART_AFTER ? at + DOM_PART_AFTER : len;
+	struct tree_estimate e = { .depth = 1 }; /* the Recipe's element */
+	while (rsd_html_scan_next(&s, &t) && (size_t)(s.p - html) <= cut) {
+		tree_track(&e, &s, &t);
+		if (e.depth == 0)
+			return (size_t)(s.p - html);
+	}
+	while (cut < len && cut > at && html[cut] != '<')
+		cut--;
+	return cut;
+}
+
+/* The DOM of that part, when its shape and its parse fit: a hostile page
+ * after its recipe still gives the recipe. Marked RSD_EXTRACT_DOM_PART. */
+static int parse_recipe_part(struct job *j)
+{
+	size_t len = j->pi.has_microdata_recipe ? recipe_part_len(j->html, j->len) : 0;
+	if (!len || len == j->len)
+		return 0;
+	struct tree_estimate part = estimate_tree(j->html, len);
+	int rc = tree_fits(&part) ? guarded_parse(j, len) : 0;
+	if (rc > 0)
+		j->dom_skipped |= RSD_EXTRACT_DOM_PART;
+	return rc;
+}
+
+/* 1 the DOM (of the page, or of the part holding its microdata Recipe) is
+ * there, 0 none can be built within its budget, -ENOMEM. */
 static int parse_dom(struct job *j)
 {
-	if (!j->dom) {
-		GumboOptions o = rsd_extract_gumbo_options();
-
-		j->dom = gumbo_parse_with_options(&o, j->html, j->len);
-	}
-	return j->dom ? 0 : -ENOMEM;
+	if (j->dom)
+		return 1;
+	if (j->dom_skipped)
+		return 0; /* tried before */
+	int rc = dom_allowed(j) ? guarded_parse(j, j->len) : 0;
+	return rc ? rc : parse_recipe_part(j);
 }
 
 static int parse_scripts(struct job *j)
@@ -1410,6 +1478,16 @@ static void drop_group_headings(cJSON **ingredients)
 	}
 }
 
+/* The page's rows for names-only ingredients and the rest of a method the
+ * data breaks off, each from a parse of the part of the page around them. */
+static int read_parts(struct job *j)
+{
+	int rc = dom_verdict(j, rsd_html_ingredient_rows(j->html, j->len, &j->f.ingredients));
+	if (rc == 0)
+		rc = dom_verdict(j, rsd_html_method_rest(j->html, j->len, &j->f.instructions_list));
+	return rc;
+}
+
 /* Finds the recipe (JSON-LD, else microdata, else hRecipe or a recipe
  * plugin's HTML) and fills j->f. 1 found, 0 none. The DOM is parsed only
  * when the page declares a recipe the fast path could not read whole;
@@ -1424,12 +1502,11 @@ static int find_recipe(struct job *j)
 		if (rsd_jsonld_fields(recipe, j->docs, j->n_docs, j->base, &j->f) < 0)
 			return -ENOMEM;
 	} else {
-		if (!dom_allowed(j) ||
-		    (!j->pi.has_microdata_recipe && !rsd_html_may_have_recipe(j->html, j->len) &&
-		     !rsd_html_may_have_sections(j->html, j->len)))
-			return 0; /* nothing the DOM could add, or too deep to build */
-		if ((rc = parse_dom(j)) < 0)
-			return rc;
+		if (!j->pi.has_microdata_recipe && !rsd_html_may_have_recipe(j->html, j->len) &&
+		    !rsd_html_may_have_sections(j->html, j->len))
+			return 0; /* nothing the DOM could add */
+		if ((rc = parse_dom(j)) <= 0)
+			return rc; /* or too costly to build */
 		rc = rsd_microdata_fields(j->dom, j->base, &j->f);
 		if (rc == 0)
 			rc = rsd_html_recipe_fields(j->dom, j->base, &j->f);
@@ -1439,12 +1516,11 @@ static int find_recipe(struct job *j)
 			return rc;
 	}
 	drop_group_headings(&j->f.ingredients);
-	if (dom_allowed(j) && ((rc = rsd_html_ingredient_rows(j->html, j->len, &j->f.ingredients)) < 0 ||
-			       (rc = rsd_html_method_rest(j->html, j->len, &j->f.instructions_list)) < 0))
+	if (dom_allowed(j) && (rc = read_parts(j)) < 0)
 		return rc;
-	if (!lists_incomplete(&j->f) || !dom_allowed(j))
+	if (!lists_incomplete(&j->f) || (rc = parse_dom(j)) == 0)
 		return 1;
-	if ((rc = parse_dom(j)) < 0 || (rc = rsd_html_recipe_lists(j->dom, &j->f)) < 0)
+	if (rc < 0 || (rc = rsd_html_recipe_lists(j->dom, &j->f)) < 0)
 		return rc;
 	drop_group_headings(&j->f.ingredients);
 	return 1;
@@ -1471,9 +1547,10 @@ static int run(struct job *j, unsigned flags, struct rsd_extract_result *res)
 	int rc;
 	if (full)
 		j->tree = estimate_tree(j->html, j->len);
-	if (full && tree_fits(&j->tree))
-		rc = parse_dom(j) < 0 ? -ENOMEM : rsd_microdata_page_info(j->dom, want_links, &j->pi);
-	else
+	rc = full ? parse_dom(j) : 0;
+	if (rc > 0 && !j->dom_skipped)
+		rc = rsd_microdata_page_info(j->dom, want_links, &j->pi);
+	else if (rc >= 0)
 		rc = scan_page(j->html, j->len, want_links, &j->pi, &j->tree);
 	if (rc < 0)
 		return rc;
@@ -1481,7 +1558,9 @@ static int run(struct job *j, unsigned flags, struct rsd_extract_result *res)
 		return -ENOMEM;
 	if (want_links && (rc = collect_links(j, res)) < 0)
 		return rc;
-	if ((rc = find_recipe(j)) <= 0)
+	rc = find_recipe(j);
+	res->dom_skipped = j->dom_skipped;
+	if (rc <= 0)
 		return rc;
 	if (!j->f.yields && (rc = rsd_extract_page_yields(j->html, j->len, &j->f.yields)) < 0)
 		return rc;

@@ -114,9 +114,6 @@ int rsd_extract_prose_fields(const char *text, size_t len, struct rsd_recipe_fie
  * first in document order; leaves it NULL when there is none. Reads the
  * raw page with the streaming scanner. 0 or -ENOMEM. */
 int rsd_extract_page_yields(const char *html, size_t len, char **yields);
-/* gumbo's default options without recording parse errors (quadratic in
- * depth on hostile pages; nothing reads them). */
-GumboOptions rsd_extract_gumbo_options(void);
 
 /* ---- JSON-LD (extract_jsonld.c) ---- */
 
@@ -159,11 +156,12 @@ int rsd_html_recipe_lists(const GumboOutput *dom, struct rsd_recipe_fields *f);
  * An ingredient list the data breaks off (the page's list starts with
  * exactly its items and goes on) becomes the page's whole list.
  * Reads the raw page and parses only the part around the names, never
- * the whole document. 0 or -ENOMEM. */
+ * the whole document. 0, -E2BIG or -ETIME (that part's parse was over
+ * its budget, gumbo_guard.h: nothing changed) or -ENOMEM. */
 int rsd_html_ingredient_rows(const char *html, size_t len, cJSON **ingredients);
 /* A method the data breaks off (the page's list of steps starts with
  * exactly its steps, maybe numbered, and goes on) becomes the page's
- * whole list; parsed around that list only, as above. 0 or -ENOMEM. */
+ * whole list; parsed around that list only, as above (same returns). */
 int rsd_html_method_rest(const char *html, size_t len, cJSON **steps);
 
 /* ---- recipes without markup (extract_microdata.c) ---- */
