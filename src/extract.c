@@ -1338,6 +1338,26 @@ static bool dom_allowed(struct job *j)
 	return !j->dom_skipped;
 }
 
+/* The first reason the whole page's DOM was not built, and whether a
+ * part's was. */
+const char *rsd_extract_dom_skipped_text(unsigned dom_skipped)
+{
+	static const char *const why[2][3] = {
+		{ "the tag scan finds its tree too deep or too large",
+		  "gumbo's tree over its memory budget", "gumbo's parse over its CPU time budget" },
+		{ "the tag scan finds its tree too deep or too large; its microdata Recipe read "
+		  "from the part around it",
+		  "gumbo's tree over its memory budget; its microdata Recipe read from the part "
+		  "around it",
+		  "gumbo's parse over its CPU time budget; its microdata Recipe read from the part "
+		  "around it" },
+	};
+	int cause = dom_skipped & RSD_EXTRACT_DOM_SHAPE    ? 0
+		    : dom_skipped & RSD_EXTRACT_DOM_MEMORY ? 1
+							   : 2;
+	return why[!!(dom_skipped & RSD_EXTRACT_DOM_PART)][cause];
+}
+
 /* Turns a guarded parse's verdict into the job's: over budget is no error,
  * the page is read without its DOM from then on. */
 static int dom_verdict(struct job *j, int rc)

@@ -61,6 +61,10 @@ enum {
 	RSD_EXTRACT_DOM_PART = 1u << 3,
 };
 
+/* What dom_skipped flags say, for a log line: "gumbo's parse over its CPU
+ * time budget; the microdata Recipe read from the part around it". */
+const char *rsd_extract_dom_skipped_text(unsigned dom_skipped);
+
 int rsd_extractor_new(rsd_extractor **out);
 void rsd_extractor_free(rsd_extractor *x); /* accepts NULL */
 
