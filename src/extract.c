@@ -40,8 +40,8 @@
 #include "extract_internal.h"
 #include "gumbo_guard.h"
 #include "html_scan.h"
-#include "record_caps.h"
-#include "text.h"
+#include "core/record_caps.h"
+#include "core/text.h"
 
 struct rsd_extractor {
 	/* UTF-8 copy of the current page when it was not valid UTF-8 already;

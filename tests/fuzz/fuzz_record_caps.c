@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record_caps.h"
+#include "core/record_caps.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
