@@ -1415,7 +1415,7 @@ static size_t recipe_part_len(const char *html, size_t len)
  * after its recipe still gives the recipe. Marked RSD_EXTRACT_DOM_PART. */
 static int parse_recipe_part(struct job *j)
 {
-	size_t len = j->pi.has_microdata_recipe ? recipe_part_len(j->html, j->len) : 0;
+	size_t len = recipe_part_len(j->html, j->len); /* page_info may not be read yet */
 	if (!len || len == j->len)
 		return 0;
 	struct tree_estimate part = estimate_tree(j->html, len);

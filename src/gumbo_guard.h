@@ -38,22 +38,26 @@
  *   budget.
  *
  * Budgets grow linearly with the page (RSD_GUMBO_*_PER_BYTE) from a base,
- * with a margin over what recipe sites' pages need: measured on the 418
- * pages of the development corpora (errors recorded), gumbo's live memory
- * peaked at 12.6 bytes per page byte on pages under 100 KB, 9.2 above, and
- * 6.6 MB at most; its CPU time at 95 ns per byte on a small page, 50 on
- * the largest (2.3 MB: 106 ms of a 285 ms budget). A 10 MB page may use
- * 64 MiB and 1.27 s. */
+ * with a margin over what recipe sites' pages need even on a loaded machine
+ * (thread CPU time grows with contention for caches: 2x on a 2-core host at
+ * load 17). Measured on the 418 pages of the development corpora (errors
+ * recorded), gumbo's live memory peaked at 12.6 bytes per page byte on
+ * pages under 100 KB, 9.2 above, 6.6 MB at most; its CPU time at 50-95 ns
+ * per byte, the largest page (2.3 MB) 106 ms of a 364 ms budget. A 10 MiB
+ * page may use 64 MiB and 1.59 s. The price of recording errors: each
+ * element left open at the end of the page is one, with a copy of the
+ * stack, so a page left open 2000 deep costs 16 MB and tens of ms and one
+ * left 5000 deep is over budget (the estimate in extract.c admitted it). */
 
 #include <gumbo.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define RSD_GUMBO_MEM_BASE (16u << 20) /* bytes */
+#define RSD_GUMBO_MEM_BASE (32u << 20) /* bytes */
 #define RSD_GUMBO_MEM_PER_BYTE 16u /* live bytes per page byte */
 #define RSD_GUMBO_MEM_MAX (64u << 20) /* whatever the page's size */
-#define RSD_GUMBO_CPU_BASE_NS 10000000u /* 10 ms */
-#define RSD_GUMBO_CPU_PER_BYTE_NS 120u /* 10 MB: 1.27 s */
+#define RSD_GUMBO_CPU_BASE_NS 20000000u /* 20 ms */
+#define RSD_GUMBO_CPU_PER_BYTE_NS 150u /* 10 MiB: 1.59 s */
 #define RSD_GUMBO_CHECK_NS 2000000u /* wall time between CPU time reads */
 
 struct rsd_gumbo_limits {

@@ -2,8 +2,8 @@
 /* The extractor on hostile pages (hostile.c), on both paths (JSON-LD and
  * microdata, which has gumbo parse the page):
  *
- *   test_hostile            linearity: doubling a page at most 2.5x the CPU
- *                           time and the memory of its extraction
+ *   test_hostile            linearity: doubling a page (256 KiB) at most 2.5x
+ *                           the CPU time and the memory of its extraction
  *   test_hostile --max N    every class at N bytes (the default
  *                           max_page_bytes): within 3 s of CPU time and
  *                           256 MB, into a record of at most 1,000,000 bytes
@@ -32,7 +32,8 @@
 
 #include "hostile.h"
 
-#define LINEAR_SIZE (128u << 10)
+#define LINEAR_SIZE (256u << 10)
+#define LINEAR_ATTEMPTS 3
 #define LINEAR_RUNS 3
 #define MAX_RATIO 2.5
 #define TIME_FLOOR_NS 3000000.0 /* 3 ms: below, too quick to compare */
@@ -131,19 +132,32 @@ static double ratio(double big, double small, double floor)
 	return big / (small > floor ? small : floor);
 }
 
-static bool linear(const struct hostile_class *c, enum hostile_path path, size_t size)
+/* One comparison of size and 2 x size: within MAX_RATIO in time and memory. */
+static bool linear_once(const struct hostile_class *c, enum hostile_path path, size_t size,
+			bool last)
 {
 	struct cost a, b;
-	if (!measure(c, path, size, LINEAR_RUNS, &a) ||
-	    !measure(c, path, 2 * size, LINEAR_RUNS, &b))
+	if (!measure(c, path, size, LINEAR_RUNS, &a) || !measure(c, path, 2 * size, LINEAR_RUNS, &b))
 		return false;
 	double rt = ratio(b.cpu_ns, a.cpu_ns, TIME_FLOOR_NS);
 	double rm = ratio(b.mem_kb, a.mem_kb, MEM_FLOOR_KB);
 	bool ok = a.rc >= 0 && b.rc >= 0 && rt <= MAX_RATIO && rm <= MAX_RATIO;
-	printf("%-20s %-9s %7.1f ms -> %7.1f ms (x%.2f)  %6.0f KB -> %6.0f KB (x%.2f)  dom %#x%s\n",
-	       c->name, path_name(path), a.cpu_ns / 1e6, b.cpu_ns / 1e6, rt, a.mem_kb, b.mem_kb, rm,
-	       b.dom_skipped, ok ? "" : "  FAIL");
+	if (ok || last)
+		printf("%-20s %-9s %7.1f ms -> %7.1f ms (x%.2f)  %6.0f KB -> %6.0f KB (x%.2f)  dom %#x%s\n",
+		       c->name, path_name(path), a.cpu_ns / 1e6, b.cpu_ns / 1e6, rt, a.mem_kb,
+		       b.mem_kb, rm, b.dom_skipped, ok ? "" : "  FAIL");
 	return ok;
+}
+
+/* A shared machine's load can still slow one measurement: a class passes
+ * when one of LINEAR_ATTEMPTS comparisons does. Superlinear work fails
+ * every one (it grows at least 4x). */
+static bool linear(const struct hostile_class *c, enum hostile_path path, size_t size)
+{
+	for (int i = 1; i <= LINEAR_ATTEMPTS; i++)
+		if (linear_once(c, path, size, i == LINEAR_ATTEMPTS))
+			return true;
+	return false;
 }
 
 static bool within_max(const struct hostile_class *c, enum hostile_path path, size_t size)
