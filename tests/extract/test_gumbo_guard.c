@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gumbo_guard.h"
+#include "extract/gumbo_guard.h"
 
 static const struct rsd_gumbo_limits unlimited = { .max_bytes = (size_t)1 << 40,
 						   .max_cpu_ns = (uint64_t)1 << 62 };

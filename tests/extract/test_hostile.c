@@ -17,7 +17,7 @@
  * the best of a few runs, so the load of a shared machine hardly moves
  * them; the ratios have a floor below which a page is too quick to
  * compare. */
-#include <recipe-scraperd/extract.h>
+#include "extract/extract.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -137,13 +137,15 @@ static bool linear_once(const struct hostile_class *c, enum hostile_path path, s
 			bool last)
 {
 	struct cost a, b;
-	if (!measure(c, path, size, LINEAR_RUNS, &a) || !measure(c, path, 2 * size, LINEAR_RUNS, &b))
+	if (!measure(c, path, size, LINEAR_RUNS, &a) ||
+	    !measure(c, path, 2 * size, LINEAR_RUNS, &b))
 		return false;
 	double rt = ratio(b.cpu_ns, a.cpu_ns, TIME_FLOOR_NS);
 	double rm = ratio(b.mem_kb, a.mem_kb, MEM_FLOOR_KB);
 	bool ok = a.rc >= 0 && b.rc >= 0 && rt <= MAX_RATIO && rm <= MAX_RATIO;
 	if (ok || last)
-		printf("%-20s %-9s %7.1f ms -> %7.1f ms (x%.2f)  %6.0f KB -> %6.0f KB (x%.2f)  dom %#x%s\n",
+		printf("%-20s %-9s %7.1f ms -> %7.1f ms (x%.2f)  %6.0f KB -> %6.0f KB (x%.2f)  dom "
+		       "%#x%s\n",
 		       c->name, path_name(path), a.cpu_ns / 1e6, b.cpu_ns / 1e6, rt, a.mem_kb,
 		       b.mem_kb, rm, b.dom_skipped, ok ? "" : "  FAIL");
 	return ok;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "gumbo_guard.h"
+#include "extract/gumbo_guard.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

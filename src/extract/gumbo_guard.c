@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* gumbo under a budget (see gumbo_guard.h for the argument). */
-#include "gumbo_guard.h"
+#include "extract/gumbo_guard.h"
 
 #include <errno.h>
 #include <setjmp.h>
