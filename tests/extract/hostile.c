@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Hostile pages (see hostile.h). Each body repeats a construct until the
- * requested size; the quadratic ones scale both of their parts (N open
- * elements and M blocks after them), so doubling the size quadruples an
- * unbounded parser's work. */
+/* Hostile pages (see hostile.h). Each class is a shape: constructs
+ * repeated until the requested size; the quadratic ones scale both of
+ * their parts (N open elements and M blocks after them), so doubling the
+ * size quadruples an unbounded parser's work. */
 #include "hostile.h"
 
 #include <stdarg.h>
@@ -44,270 +44,121 @@ static void repeat(struct out *o, size_t until, const char *fmt)
 }
 #pragma GCC diagnostic pop
 
-#define BODY(name) static size_t name(char *buf, size_t cap, size_t target)
-#define OUT struct out o = { .buf = buf, .cap = cap }
-
-/* N distinct <b> open, closed by one </div>, then M blocks: each block's
- * text makes gumbo reconstruct (clone) all N formatting elements. */
-BODY(adoption)
+/* A class's page body: open, then first repeated up to share quarters of
+ * the target, then middle, then second repeated up to the target, then
+ * close. A piece may print its repetition's number with %zu (distinct ids
+ * and attribute names). The quadratic classes give both pieces a share,
+ * so that doubling the page doubles N and M. */
+static size_t build(const struct shape *sh, char *buf, size_t cap, size_t target)
 {
-	OUT;
-	put(&o, "<div>");
-	repeat(&o, target / 2, "<b id=b%zu>");
-	put(&o, "</div>");
-	repeat(&o, target, "<div>x</div>");
+	struct out o = { .buf = buf, .cap = cap };
+	put(&o, "%s", sh->open ? sh->open : "");
+	if (sh->first)
+		repeat(&o, target / 4 * sh->share, sh->first);
+	put(&o, "%s", sh->middle ? sh->middle : "");
+	repeat(&o, target, sh->second);
+	put(&o, "%s", sh->close ? sh->close : "");
 	return o.len;
 }
 
-/* The same through <p>: each <p> closes the previous one and the
- * formatting elements inside it, which the next text reopens. */
-BODY(reopen)
+/* NUL bytes, which no format can print. */
+static size_t nulls(char *buf, size_t target)
 {
-	OUT;
-	repeat(&o, target / 2, "<i class=c%zu>");
-	repeat(&o, target, "<p>x");
-	return o.len;
-}
-
-/* Unmatched end tags: gumbo ignores them, so the <div>s nest ever deeper
- * while a naive depth count goes back to zero. */
-BODY(unmatched_end)
-{
-	OUT;
-	repeat(&o, target, "<div></span>");
-	return o.len;
-}
-
-/* Deep nesting (hidden from a depth count as above), a formatting element
- * on top and a long text: each character searches the stack for it. */
-BODY(deep_text)
-{
-	OUT;
-	repeat(&o, target / 4, "<div></i>");
-	put(&o, "<b>");
-	while (o.len < target && put(&o, "%s", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx "))
-		;
-	return o.len;
-}
-
-BODY(deep_nesting)
-{
-	OUT;
-	repeat(&o, target, "<div><span>");
-	return o.len;
-}
-
-BODY(attributes)
-{
-	OUT;
-	put(&o, "<div");
-	repeat(&o, target - 1, " a%zu=x");
-	put(&o, ">");
-	return o.len;
-}
-
-BODY(duplicate_attributes)
-{
-	OUT;
-	put(&o, "<div");
-	repeat(&o, target - 1, " class=x");
-	put(&o, ">");
-	return o.len;
-}
-
-BODY(entities)
-{
-	OUT;
-	put(&o, "<p title=\"");
-	repeat(&o, target / 2, "&amp;&lt;&#x41;&#65;&notin;&notanentity;&#99999999999;");
-	put(&o, "\">");
-	repeat(&o, target, "&amp;&lt;&#x41;&#65;&notin;&notanentity;&#99999999999;&");
-	return o.len;
-}
-
-BODY(comments)
-{
-	OUT;
-	repeat(&o, target, "<!-- c%zu --><![CDATA[x]]><!---->");
-	return o.len;
-}
-
-BODY(unclosed_comment)
-{
-	OUT;
-	put(&o, "<!--");
-	repeat(&o, target, "<div>-- -> x ");
-	return o.len;
-}
-
-BODY(unclosed_attribute)
-{
-	OUT;
-	put(&o, "<div title=\"");
-	repeat(&o, target, "<b>x</b> ");
-	return o.len;
-}
-
-BODY(scripts)
-{
-	OUT;
-	repeat(&o, target,
-	       "<script>var a%zu='<div>';</script><style>p{}</style><textarea><b></textarea>");
-	return o.len;
-}
-
-BODY(unclosed_script)
-{
-	OUT;
-	put(&o, "<script>");
-	repeat(&o, target, "<!--<script>x</script>-->");
-	return o.len;
-}
-
-BODY(many_elements)
-{
-	OUT;
-	put(&o, "<ul>");
-	repeat(&o, target, "<li>x");
-	return o.len;
-}
-
-BODY(anchors)
-{
-	OUT;
-	repeat(&o, target, "<a href=/p%zu>x");
-	return o.len;
-}
-
-BODY(tables)
-{
-	OUT;
-	repeat(&o, target, "<table>x<b>y<tr>z");
-	return o.len;
-}
-
-BODY(selects)
-{
-	OUT;
-	repeat(&o, target, "<select><option>x<optgroup>");
-	return o.len;
-}
-
-BODY(foreign)
-{
-	OUT;
-	repeat(&o, target, "<svg><g><math><mi>x<p></svg>");
-	return o.len;
-}
-
-BODY(text)
-{
-	OUT;
-	while (o.len < target && put(&o, "%s", "lorem ipsum dolor sit amet "))
-		;
-	return o.len;
-}
-
-BODY(lt_flood)
-{
-	OUT;
-	repeat(&o, target, "<<a<b</</ <a<a x");
-	return o.len;
-}
-
-BODY(nulls)
-{
-	OUT;
-	while (o.len + 2 <= target) {
-		buf[o.len++] = '\0';
-		buf[o.len++] = 'x';
+	size_t n = 0;
+	for (; n + 2 <= target; n += 2) {
+		buf[n] = '\0';
+		buf[n + 1] = 'x';
 	}
-	buf[o.len] = '\0';
-	return o.len;
+	buf[n] = '\0';
+	return n;
 }
 
-BODY(jsonld_ingredients)
-{
-	OUT;
-	put(&o, "<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\","
-		"\"@type\":\"Recipe\",\"name\":\"Many\",\"recipeInstructions\":[\"Mix.\"],"
-		"\"recipeIngredient\":[\"1 g salt\"");
-	repeat(&o, target - 16, ",\"%zu g flour\"");
-	put(&o, "]}</script>");
-	return o.len;
-}
-
-BODY(jsonld_strings)
-{
-	OUT;
-	put(&o, "<script type=\"application/ld+json\">{\"@type\":\"Recipe\","
-		"\"recipeIngredient\":[\"1 g salt\",\"2 eggs\"],\"name\":\"");
-	while (o.len < target / 2 && put(&o, "%s", "Long name \\u00e9 &amp; "))
-		;
-	put(&o, "\",\"description\":\"");
-	while (o.len < target - 16 && put(&o, "%s", "Long text \\\" &lt; "))
-		;
-	put(&o, "\"}</script>");
-	return o.len;
-}
-
-BODY(jsonld_blocks)
-{
-	OUT;
-	repeat(&o, target,
-	       "<script "
-	       "type=\"application/ld+json\">{\"@type\":\"Thing\",\"name\":\"t%zu\"}</script>");
-	return o.len;
-}
-
-BODY(jsonld_nesting)
-{
-	OUT;
-	put(&o, "<script type=\"application/ld+json\">");
-	repeat(&o, target / 2, "{\"@graph\":[");
-	repeat(&o, target - 10, "]}");
-	put(&o, "</script>");
-	return o.len;
-}
-
-BODY(meta_flood)
-{
-	OUT;
-	repeat(&o, target, "<meta property=og:title content=t%zu><link rel=canonical href=/c>");
-	return o.len;
-}
+#define ENTITIES "&amp;&lt;&#x41;&#65;&notin;&notanentity;&#99999999999;"
+#define WORDS "lorem ipsum dolor sit amet "
+#define LDJSON "<script type=\"application/ld+json\">"
 
 const struct hostile_class hostile_classes[] = {
-	{ "adoption", "N open <b> closed by </div>, M <div>x</div>: clones N per block", adoption },
-	{ "reopen", "N open <i>, M <p>x: each paragraph reopens all N", reopen },
-	{ "unmatched-end", "<div></span> repeated: real depth grows, a naive count does not",
-	  unmatched_end },
-	{ "deep-text", "hidden depth D, <b>, then text: each character searches D", deep_text },
-	{ "deep-nesting", "<div><span> never closed", deep_nesting },
-	{ "attributes", "one element with every attribute distinct", attributes },
-	{ "duplicate-attributes", "one element repeating one attribute", duplicate_attributes },
-	{ "entities", "character references, valid, unknown and overflowing, in text and attribute",
-	  entities },
-	{ "comments", "comments, CDATA in HTML, empty comments", comments },
-	{ "unclosed-comment", "<!-- never closed, markup inside", unclosed_comment },
-	{ "unclosed-attribute", "a quoted attribute value never closed", unclosed_attribute },
-	{ "scripts", "script, style and textarea elements holding markup", scripts },
-	{ "unclosed-script", "<script> never closed, escaped-script states inside",
-	  unclosed_script },
-	{ "many-elements", "<li>x without end tags", many_elements },
-	{ "anchors", "<a> never closed: each one runs the adoption agency", anchors },
-	{ "tables", "text and formatting in tables: foster parenting", tables },
-	{ "selects", "<select> and <optgroup> soup", selects },
-	{ "foreign", "<svg>/<math> with HTML breaking out", foreign },
-	{ "text", "one line of text without tags", text },
-	{ "lt-flood", "'<' that start no tag, nameless end tags", lt_flood },
-	{ "nulls", "NUL bytes", nulls },
-	{ "jsonld-ingredients", "a JSON-LD Recipe with a huge ingredient list",
-	  jsonld_ingredients },
-	{ "jsonld-strings", "a JSON-LD Recipe with a huge name and description", jsonld_strings },
-	{ "jsonld-blocks", "many small JSON-LD blocks", jsonld_blocks },
-	{ "jsonld-nesting", "deeply nested JSON-LD", jsonld_nesting },
-	{ "meta-flood", "<meta> and <link rel=canonical> repeated", meta_flood },
+	{ "adoption",
+	  "N open <b> closed by </div>, M <div>x</div>: clones N per block",
+	  { "<div>", "<b id=b%zu>", 2, "</div>", "<div>x</div>", NULL } },
+	{ "reopen",
+	  "N open <i>, M <p>x: each paragraph reopens all N",
+	  { NULL, "<i class=c%zu>", 2, NULL, "<p>x", NULL } },
+	{ "unmatched-end",
+	  "<div></span> repeated: real depth grows, a naive count does not",
+	  { NULL, NULL, 0, NULL, "<div></span>", NULL } },
+	{ "deep-text",
+	  "hidden depth D, <b>, then text: each character searches D",
+	  { NULL, "<div></i>", 1, "<b>", WORDS, NULL } },
+	{ "deep-nesting",
+	  "<div><span> never closed",
+	  { NULL, NULL, 0, NULL, "<div><span>", NULL } },
+	{ "attributes",
+	  "one element with every attribute distinct",
+	  { "<div", NULL, 0, NULL, " a%zu=x", ">" } },
+	{ "duplicate-attributes",
+	  "one element repeating one attribute",
+	  { "<div", NULL, 0, NULL, " class=x class", ">" } },
+	{ "entities",
+	  "character references, valid, unknown and overflowing, in text and attribute",
+	  { "<p title=\"", ENTITIES, 2, "\">", ENTITIES "&", NULL } },
+	{ "comments",
+	  "comments, CDATA in HTML, empty comments",
+	  { NULL, NULL, 0, NULL, "<!-- c%zu --><![CDATA[x]]><!---->", NULL } },
+	{ "unclosed-comment",
+	  "<!-- never closed, markup inside",
+	  { "<!--", NULL, 0, NULL, "<div>-- -> x ", NULL } },
+	{ "unclosed-attribute",
+	  "a quoted attribute value never closed",
+	  { "<div title=\"", NULL, 0, NULL, "<b>x</b> ", NULL } },
+	{ "scripts",
+	  "script, style and textarea elements holding markup",
+	  { NULL, NULL, 0, NULL,
+	    "<script>var a%zu='<div>';</script><style>p{}</style><textarea><b></textarea>",
+	    NULL } },
+	{ "unclosed-script",
+	  "<script> never closed, escaped-script states inside",
+	  { "<script>", NULL, 0, NULL, "<!--<script>x</script>-->", NULL } },
+	{ "many-elements", "<li>x without end tags", { "<ul>", NULL, 0, NULL, "<li>x", NULL } },
+	{ "anchors",
+	  "<a> never closed: each one runs the adoption agency",
+	  { NULL, NULL, 0, NULL, "<a href=/p%zu>x", NULL } },
+	{ "tables",
+	  "text and formatting in tables: foster parenting",
+	  { NULL, NULL, 0, NULL, "<table>x<b>y<tr>z", NULL } },
+	{ "selects",
+	  "<select> and <optgroup> soup",
+	  { NULL, NULL, 0, NULL, "<select><option>x<optgroup>", NULL } },
+	{ "foreign",
+	  "<svg>/<math> with HTML breaking out",
+	  { NULL, NULL, 0, NULL, "<svg><g><math><mi>x<p></svg>", NULL } },
+	{ "text", "one line of text without tags", { NULL, NULL, 0, NULL, WORDS, NULL } },
+	{ "lt-flood",
+	  "'<' that start no tag, nameless end tags",
+	  { NULL, NULL, 0, NULL, "<<a<b</</ <a<a x", NULL } },
+	{ "nulls", "NUL bytes", { NULL, NULL, 0, NULL, NULL, NULL } },
+	{ "jsonld-ingredients",
+	  "a JSON-LD Recipe with a huge ingredient list",
+	  { LDJSON "{\"@context\":\"https://schema.org\",\"@type\":\"Recipe\",\"name\":\"Many\","
+		   "\"recipeInstructions\":[\"Mix.\"],\"recipeIngredient\":[\"1 g salt\"",
+	    NULL, 0, NULL, ",\"%zu g flour\"", "]}</script>" } },
+	{ "jsonld-strings",
+	  "a JSON-LD Recipe with a huge name and description",
+	  { LDJSON "{\"@type\":\"Recipe\",\"recipeIngredient\":[\"1 g salt\",\"2 eggs\"],"
+		   "\"name\":\"",
+	    "Long name \\u00e9 &amp; ", 2, "\",\"description\":\"", "Long text \\\" &lt; ",
+	    "\"}</script>" } },
+	{ "jsonld-blocks",
+	  "many small JSON-LD blocks",
+	  { NULL, NULL, 0, NULL, LDJSON "{\"@type\":\"Thing\",\"name\":\"t%zu\"}</script>",
+	    NULL } },
+	{ "jsonld-nesting",
+	  "deeply nested JSON-LD",
+	  { LDJSON, "{\"@graph\":[", 2, NULL, "]}", "</script>" } },
+	{ "meta-flood",
+	  "<meta> and <link rel=canonical> repeated",
+	  { NULL, NULL, 0, NULL,
+	    "<meta property=og:title content=t%zu><link rel=canonical href=/c>", NULL } },
 };
 const size_t hostile_n_classes = sizeof hostile_classes / sizeof hostile_classes[0];
 
@@ -338,8 +189,10 @@ char *hostile_page(const struct hostile_class *c, enum hostile_path path, size_t
 	if (!page)
 		return NULL;
 	memcpy(page, head, head_len);
-	/* the bodies overshoot their target by one repeated piece */
-	size_t n = c->body(page + head_len, body, body - 64);
+	/* a repeated piece may overshoot the target: 64 bytes are left for it
+	 * and the closing piece */
+	size_t n = c->shape.second ? build(&c->shape, page + head_len, body, body - 64)
+				   : nulls(page + head_len, body - 64);
 	memcpy(page + head_len + n, tail, tail_len + 1);
 	*len = head_len + n + tail_len;
 	return page;

@@ -19,9 +19,11 @@ enum hostile_path { HOSTILE_JSONLD, HOSTILE_MICRODATA };
 struct hostile_class {
 	const char *name;
 	const char *what; /* one line: the construct and why it costs */
-	/* Appends the hostile body to buf (at most cap bytes, NUL not counted)
-	 * until it is about target bytes; returns the bytes written. */
-	size_t (*body)(char *buf, size_t cap, size_t target);
+	struct shape {
+		const char *open, *first;
+		unsigned share; /* quarters of the size for first's repetitions */
+		const char *middle, *second, *close;
+	} shape; /* (hostile.c); second NULL: NUL bytes */
 };
 
 extern const struct hostile_class hostile_classes[];
