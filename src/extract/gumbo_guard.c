@@ -35,7 +35,7 @@ struct rsd_gumbo_limits rsd_gumbo_limits_for(size_t len)
 	uint64_t cpu = (uint64_t)len * RSD_GUMBO_CPU_PER_BYTE_NS;
 	return (struct rsd_gumbo_limits){
 		.max_bytes = per < cap - RSD_GUMBO_MEM_BASE ? RSD_GUMBO_MEM_BASE + per : cap,
-		.max_cpu_ns = RSD_GUMBO_CPU_BASE_NS + cpu,
+		.max_cpu_ns = (RSD_GUMBO_CPU_BASE_NS + cpu) * RSD_GUMBO_CPU_SCALE,
 	};
 }
 

@@ -60,6 +60,20 @@
 #define RSD_GUMBO_CPU_PER_BYTE_NS 150u /* 10 MiB: 1.59 s */
 #define RSD_GUMBO_CHECK_NS 2000000u /* wall time between CPU time reads */
 
+/* Sanitizer builds run gumbo several times slower (ASan 5-10x): their CPU
+ * time budget is scaled so that they parse the same pages as others. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define RSD_GUMBO_CPU_SCALE 10u
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+	__has_feature(memory_sanitizer)
+#define RSD_GUMBO_CPU_SCALE 10u
+#endif
+#endif
+#ifndef RSD_GUMBO_CPU_SCALE
+#define RSD_GUMBO_CPU_SCALE 1u
+#endif
+
 struct rsd_gumbo_limits {
 	size_t max_bytes; /* live bytes gumbo may hold */
 	uint64_t max_cpu_ns; /* thread CPU time the parse may take */

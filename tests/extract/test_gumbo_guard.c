@@ -128,9 +128,10 @@ START_TEST(limits_grow_with_the_page)
 	ck_assert_uint_eq(a.max_bytes, RSD_GUMBO_MEM_BASE);
 	ck_assert_uint_eq(b.max_bytes, RSD_GUMBO_MEM_BASE + RSD_GUMBO_MEM_PER_BYTE * (1 << 20));
 	ck_assert_uint_eq(huge.max_bytes, RSD_GUMBO_MEM_MAX);
-	ck_assert_uint_eq(a.max_cpu_ns, RSD_GUMBO_CPU_BASE_NS);
+	ck_assert_uint_eq(a.max_cpu_ns, RSD_GUMBO_CPU_BASE_NS * RSD_GUMBO_CPU_SCALE);
 	ck_assert_uint_eq(b.max_cpu_ns,
-			  RSD_GUMBO_CPU_BASE_NS + RSD_GUMBO_CPU_PER_BYTE_NS * (1 << 20));
+			  (RSD_GUMBO_CPU_BASE_NS + RSD_GUMBO_CPU_PER_BYTE_NS * (1 << 20)) *
+				  RSD_GUMBO_CPU_SCALE);
 }
 END_TEST
 
