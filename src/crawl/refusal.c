@@ -59,6 +59,10 @@ static const struct rsd_cause_info causes[RSD_CAUSE_COUNT] = {
 	CAUSE(RSD_CAUSE_DUPLICATE, "duplicate", "duplicate recipe", "dedup_canonical",
 	      "dedup_canonical = on", "dedup_canonical = off publishes every page's record",
 	      "PAGES_SKIPPED_DUPLICATE"),
+	CAUSE(RSD_CAUSE_MARKUP, "markup", "markup over its parse budget", NULL, NULL,
+	      "the budget grows with the page and is fixed; the page is read from its JSON-LD and "
+	      "<meta> tags, or the part around its microdata Recipe",
+	      "PAGES_SKIPPED_MARKUP"),
 };
 
 #undef CAUSE

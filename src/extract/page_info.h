@@ -52,6 +52,13 @@ bool rsd_page_tree_fits(const struct rsd_page_tree *tree);
 /* The size alone, for the full-parse path (same scan, nothing else read). */
 struct rsd_page_tree rsd_page_tree_estimate(const char *html, size_t len);
 
+/* How much of a page whose whole DOM is over budget may still hold its
+ * microdata Recipe: up to the end of the Recipe's element (the first
+ * itemscope Recipe the tag scan finds, closed as the scan sees it), at
+ * most 64 KiB past its start tag, cut before a tag; 0 when it has none.
+ * The recipes of the development corpora span under 40 KB. */
+size_t rsd_page_recipe_part_len(const char *html, size_t len);
+
 /* Streaming half: the page information and the tree's size from one
  * scan of the page. 0 or -ENOMEM. */
 int rsd_page_info_scan(const char *html, size_t len, bool want_links, struct rsd_page_info *pi,
