@@ -14,9 +14,12 @@
 /* The recipe fields, before they are put into the record in a fixed order. */
 struct rsd_recipe_fields {
 	char *title, *author, *description, *image, *yields, *language;
-	/* The image was picked from several the Recipe offers (a plugin's
-	 * generated crops): the page's own hero image says more. */
+	/* The image is the first of several the Recipe offers, none sized:
+	 * a sized og:image (the full picture an SEO plugin shares) says more. */
 	bool image_from_set;
+	/* The image is a picture found in page without recipe markup:
+	 * og:image says more. */
+	bool image_from_page;
 	char *site_name; /* from the JSON-LD WebSite / publisher; og:site_name wins */
 	long total_time, prep_time, cook_time; /* minutes, -1 when absent */
 	cJSON *ingredients, *instructions_list; /* arrays of strings or NULL */

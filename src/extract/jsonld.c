@@ -747,11 +747,11 @@ static bool image_area(const struct ctx *c, const cJSON *v, double *area)
 	return true;
 }
 
-/* The Recipe's image.  An array of several is a set: usually a plugin's
- * crops and thumbnails of one photo, where og:image (the original) wins
- * later, unless every entry is an ImageObject stating its width and
- * height: then the largest, as the page sized them.  Entries without a
- * URL ("") make no set. */
+/* The Recipe's image: the first of several (the url of an ImageObject),
+ * unless every entry is an ImageObject stating its width and height: then
+ * the largest, as the page sized them. An unsized set is flagged: a sized
+ * og:image may say more (apply_page_fallbacks). Entries without a URL
+ * ("") make no set. */
 static void image_of(const struct ctx *c, const cJSON *img, struct rsd_recipe_fields *f)
 {
 	const cJSON *e, *largest = NULL;

@@ -348,8 +348,8 @@ START_TEST(no_recipe_and_links)
 END_TEST
 
 /* A Recipe naming one image chose it: it wins over og:image, and an
- * absolute URL stays as written (not percent-encoded). Several images are
- * generated crops: og:image, the original, wins. */
+ * absolute URL stays as written (not percent-encoded). Several unsized
+ * images are generated crops: a sized og:image, the original, wins. */
 START_TEST(image_single_or_set)
 {
 	struct rsd_extract_result res;
@@ -367,6 +367,21 @@ START_TEST(image_single_or_set)
 	/* one URL and an empty string are no set: the Recipe's URL wins */
 	r = extract("image_one_of_empty.html", 0, &res);
 	assert_str(r, "image", "https://kitchen.test/img/salad-large.jpg");
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
+/* An og:image whose size the page does not state is as often a theme's
+ * default as the dish: the first of the Recipe's set wins over it, unless
+ * that first one names a thumbnail's width in its URL. */
+START_TEST(image_set_against_unsized_og)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("image_set_unsized_og.html", 0, &res);
+	assert_str(r, "image", "https://pantry.test/photos/barley-broth-full.jpg");
+	rsd_extract_result_clear(&res);
+	r = extract("image_set_thumbs.html", 0, &res);
+	assert_str(r, "image", "https://cdn.pantry.test/crop/w-1200-h-630/rye-bread.jpg");
 	rsd_extract_result_clear(&res);
 }
 END_TEST
@@ -1167,6 +1182,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, no_recipe_and_links);
 	tcase_add_test(tc, fragment_links_name_the_page);
 	tcase_add_test(tc, image_single_or_set);
+	tcase_add_test(tc, image_set_against_unsized_og);
 	tcase_add_test(tc, saved_page_declares_its_url);
 	tcase_add_test(tc, html_lists_complete_a_recipe);
 	tcase_add_test(tc, hrecipe_microformat);
