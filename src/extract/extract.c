@@ -412,7 +412,8 @@ static int run(struct extraction *j, unsigned flags, struct rsd_extract_result *
 		return -ENOMEM;
 	if (want_links && (rc = collect_links(j, res)) < 0)
 		return rc;
-	if ((rc = find_recipe(j)) <= 0)
+	if ((rc = find_recipe(j)) <= 0 ||
+	    (rc = rsd_fields_unpack_steps(&j->f.instructions_list)) < 0)
 		return rc;
 	if (!j->f.yields && (rc = rsd_prose_page_yields(j->html, j->len, &j->f.yields)) < 0)
 		return rc;

@@ -73,5 +73,9 @@ int rsd_fields_add_steps(cJSON **arr, const char *text, size_t len);
 /* A method that is one string of steps glued together ("till cooked.Add
  * the shrimp"): the page's own list of them says more. */
 bool rsd_fields_glued_method(const cJSON *instructions);
+/* The Recipe's own method, when the site numbered its steps by hand
+ * inside one text ("1. Heat the oven.2. Mix ..."), becomes those steps.
+ * 0 or -ENOMEM. */
+int rsd_fields_unpack_steps(cJSON **steps);
 
 #endif

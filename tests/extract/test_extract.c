@@ -1168,6 +1168,20 @@ START_TEST(api_errors)
 }
 END_TEST
 
+/* A site that numbered its steps by hand inside one text: the steps,
+ * without their numbers; "1.5 l" and a step that does not start at 1
+ * are no numbering. */
+START_TEST(steps_numbered_in_one_text)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("steps_numbered.html", 0, &res);
+	assert_list(r, "instructions_list",
+		    "Soften the onion in butter.|Add the peas and 1.5 l of the stock.|"
+		    "Simmer for 10 minutes, then blend.|Serve with 2. slices of bread each.");
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("extract");
@@ -1183,6 +1197,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, fragment_links_name_the_page);
 	tcase_add_test(tc, image_single_or_set);
 	tcase_add_test(tc, image_set_against_unsized_og);
+	tcase_add_test(tc, steps_numbered_in_one_text);
 	tcase_add_test(tc, saved_page_declares_its_url);
 	tcase_add_test(tc, html_lists_complete_a_recipe);
 	tcase_add_test(tc, hrecipe_microformat);
