@@ -285,7 +285,7 @@ void rsd_fields_clear(struct rsd_recipe_fields *f)
 	rsd_fields_init(f);
 }
 
-/* ---- steps numbered inside one text ------------------------------------- */
+/* ---- steps packed into one text ----------------------------------------- */
 
 /* Where step label n ("2." or "2)", punct as the first label's) starts in
  * [from, end), *text set after it: after white space, a sentence's end or
@@ -346,20 +346,38 @@ static int split_numbered(const char *s, cJSON *out)
 	return 1;
 }
 
+/* The one text of a method whose line breaks were lost between its steps
+ * ("...vorheizen.Den Teig..."): one step per glued piece. */
+static int split_glued(const char *s, cJSON *out)
+{
+	const char *start = s;
+	for (size_t i = 1; s[i]; i++) {
+		if (!rsd_text_glued_at(s, i))
+			continue;
+		int rc = add_piece(out, start, s + i + 1);
+		if (rc < 0)
+			return rc;
+		start = s + i + 1;
+	}
+	return add_piece(out, start, s + strlen(s));
+}
+
 int rsd_fields_unpack_steps(cJSON **steps)
 {
 	if (!*steps)
 		return 0;
+	bool glued = rsd_fields_glued_method(*steps);
 	cJSON *out = cJSON_CreateArray();
 	int rc = out ? 0 : -ENOMEM;
-	bool changed = false;
+	bool changed = glued;
 	const cJSON *e;
 	for (e = (*steps)->child; e && rc == 0; e = e->next) {
 		rc = split_numbered(e->valuestring, out);
 		changed |= rc == 1;
 		if (rc == 0)
-			rc = add_piece(out, e->valuestring,
-				       e->valuestring + strlen(e->valuestring));
+			rc = glued ? split_glued(e->valuestring, out)
+				   : add_piece(out, e->valuestring,
+					       e->valuestring + strlen(e->valuestring));
 		rc = rc < 0 ? rc : 0;
 	}
 	if (rc == 0 && changed && cJSON_GetArraySize(out) > 0) {

@@ -73,9 +73,10 @@ int rsd_fields_add_steps(cJSON **arr, const char *text, size_t len);
 /* A method that is one string of steps glued together ("till cooked.Add
  * the shrimp"): the page's own list of them says more. */
 bool rsd_fields_glued_method(const cJSON *instructions);
-/* The Recipe's own method, when the site numbered its steps by hand
- * inside one text ("1. Heat the oven.2. Mix ..."), becomes those steps.
- * 0 or -ENOMEM. */
+/* The Recipe's own method, when the site packed several steps into one
+ * text and the page had no list to take them from, becomes those steps:
+ * numbered by hand inside any step ("1. Heat the oven.2. Mix ..."), or
+ * glued where a one-text method lost its line breaks. 0 or -ENOMEM. */
 int rsd_fields_unpack_steps(cJSON **steps);
 
 #endif

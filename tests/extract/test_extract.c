@@ -744,7 +744,8 @@ END_TEST
 
 /* A method the data gives as one string of glued steps ("cold
  * nights.Fry the kimchi") is the page's list of steps when every one is
- * in it, in order; an intro before the list is no step. */
+ * in it, in order; an intro before the list is no step. A page without
+ * such a list leaves the data's own steps, split where they are glued. */
 START_TEST(glued_method_from_page_list)
 {
 	struct rsd_extract_result res;
@@ -769,7 +770,7 @@ START_TEST(glued_method_from_page_list)
 		"<p>Fry the kimchi.</p>",
 	};
 	assert_steps_kept("\"Fry the kimchi.Add the water.\"", PAGES,
-			  sizeof PAGES / sizeof PAGES[0], "Fry the kimchi.Add the water.");
+			  sizeof PAGES / sizeof PAGES[0], "Fry the kimchi.|Add the water.");
 	/* sentences that are not glued ("e.g. Kimchi", "U.S.A") are one step */
 	static const char *const LIST[] = {
 		"<ol class=steps><li>Fry the kimchi.</li><li>Add the water.</li></ol>",
@@ -1182,6 +1183,26 @@ START_TEST(steps_numbered_in_one_text)
 }
 END_TEST
 
+/* A one-text method whose line breaks were lost ("syrup.Stir in"), on a
+ * page without a list of its steps: one step per glued piece. */
+START_TEST(steps_glued_in_one_text)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("steps_glued.html", 0, &res);
+	assert_list(r, "instructions_list",
+		    "Heat the oven to 180C and line a tin. Melt the butter with the syrup.|"
+		    "Stir in the oats and press into the tin.|"
+		    "Bake for 25 minutes, cool, then cut into squares.");
+	rsd_extract_result_clear(&res);
+	r = extract("steps_glued.html", RSD_EXTRACT_FULL_PARSE, &res);
+	assert_list(r, "instructions_list",
+		    "Heat the oven to 180C and line a tin. Melt the butter with the syrup.|"
+		    "Stir in the oats and press into the tin.|"
+		    "Bake for 25 minutes, cool, then cut into squares.");
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("extract");
@@ -1198,6 +1219,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, image_single_or_set);
 	tcase_add_test(tc, image_set_against_unsized_og);
 	tcase_add_test(tc, steps_numbered_in_one_text);
+	tcase_add_test(tc, steps_glued_in_one_text);
 	tcase_add_test(tc, saved_page_declares_its_url);
 	tcase_add_test(tc, html_lists_complete_a_recipe);
 	tcase_add_test(tc, hrecipe_microformat);
