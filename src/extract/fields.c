@@ -107,6 +107,39 @@ static bool only_number(const char *s)
 	return digit;
 }
 
+/* Where the upper bound of a range of counts starts, written as
+ * recipe-scrapers recognises one: "4-6" or "4 to 6" ("4 - 6", spaced,
+ * is no range to it). Its digits, or NULL; *lower set to the lower's. */
+static const char *range_upper(const char *s, const char **lower)
+{
+	const char *p = s + strcspn(s, "0123456789");
+	if (!*p)
+		return NULL;
+	*lower = p;
+	p += strspn(p, "0123456789");
+	size_t spaces = strspn(p, " ");
+	if (spaces == 0 && *p == '-')
+		p++;
+	else if (spaces > 0 && strncasecmp(p + spaces, "to ", 3) == 0)
+		p += spaces + 2 + strspn(p + spaces + 2, " ");
+	else
+		return NULL;
+	return *p >= '0' && *p <= '9' ? p : NULL;
+}
+
+char *rsd_fields_recipe_yields(const char *raw)
+{
+	const char *lower, *upper = range_upper(raw, &lower);
+	char *cut = NULL;
+	if (!upper)
+		return rsd_fields_yields_text(raw);
+	if (asprintf(&cut, "%.*s%s", (int)(lower - raw), raw, upper) < 0)
+		return NULL;
+	char *out = rsd_fields_yields_text(cut);
+	free(cut);
+	return out;
+}
+
 char *rsd_fields_yields_text(const char *raw)
 {
 	char *out = NULL;

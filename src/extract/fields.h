@@ -54,6 +54,10 @@ char *rsd_fields_url(const char *base, const char *ref);
 
 /* Yields text from a number or string: "4" -> "4 servings". */
 char *rsd_fields_yields_text(const char *raw);
+/* The same for the Recipe's own recipeYield text, where a range of counts
+ * ("4 to 6 servings", "Serves 4-6") gives its upper bound, as
+ * recipe-scrapers reads the data: "6 servings", "Serves 6". */
+char *rsd_fields_recipe_yields(const char *raw);
 /* Items read into one list at most. Real pages give under a hundred
  * categories or keywords; dropping duplicates compares each item with the
  * list, so a hostile page's hundred thousand took minutes. */

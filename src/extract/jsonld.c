@@ -682,7 +682,9 @@ static int nutrients_of(const cJSON *v, struct rsd_recipe_fields *f)
 	return 0;
 }
 
-static char *yields_of(const cJSON *v)
+/* recipeYield. A text's range of counts gives its upper bound, but not
+ * in an array, whose first element states the count. */
+static char *yields_of(const cJSON *v, bool in_array)
 {
 	/* ["4", "4 servings"]: the element with words says more. */
 	if (cJSON_IsArray(v)) {
@@ -692,16 +694,16 @@ static char *yields_of(const cJSON *v)
 				continue;
 			for (const char *p = e->valuestring; *p; p++)
 				if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')
-					return yields_of(e);
+					return yields_of(e, true);
 		}
-		return yields_of(cJSON_GetArrayItem(v, 0));
+		return yields_of(cJSON_GetArrayItem(v, 0), true);
 	}
 	char *t = scalar_text(v);
 	if (!t || !*t) {
 		free(t);
 		return NULL;
 	}
-	char *y = rsd_fields_yields_text(t);
+	char *y = in_array ? rsd_fields_yields_text(t) : rsd_fields_recipe_yields(t);
 	free(t);
 	return y;
 }
@@ -805,7 +807,7 @@ int rsd_jsonld_fields(const cJSON *r, cJSON *const *docs, size_t n_docs, const c
 	if (!f->image)
 		set_text(&f->image, url_of(&c, get(&c, r, "thumbnailUrl"), 0));
 	const cJSON *y = get(&c, r, "recipeYield");
-	set_text(&f->yields, yields_of(y ? y : get(&c, r, "yield")));
+	set_text(&f->yields, yields_of(y ? y : get(&c, r, "yield"), false));
 
 	set_text(&f->site_name, website_name(&c));
 	if (!f->site_name)

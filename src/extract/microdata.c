@@ -291,7 +291,7 @@ int rsd_microdata_fields(const GumboOutput *dom, const char *base_url, struct rs
 		char *y = prop_text(&p, "recipeYield");
 		if (!y)
 			y = prop_text(&p, "yield");
-		f->yields = y ? rsd_fields_yields_text(y) : NULL;
+		f->yields = y ? rsd_fields_recipe_yields(y) : NULL;
 		free(y);
 		f->prep_time = prop_minutes(&p, "prepTime");
 		f->cook_time = prop_minutes(&p, "cookTime");

@@ -1203,6 +1203,40 @@ START_TEST(steps_glued_in_one_text)
 }
 END_TEST
 
+/* recipeYield: a range of counts ("4-6", "10 to 12") gives its upper
+ * bound, as recipe-scrapers reads it; a spaced "4 - 6" is no range to it,
+ * and an array's counts stay as its elements say. */
+START_TEST(yields_range_upper_bound)
+{
+	struct rsd_extract_result res;
+	for (unsigned full = 0; full < 2; full++) {
+		assert_str(extract("yields_range.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res),
+			   "yields", "6 servings");
+		rsd_extract_result_clear(&res);
+	}
+	static const struct {
+		const char *json, *want;
+	} CASES[] = {
+		{ "\"10 to 12 cookies\"", "12 cookies" },
+		{ "\"4 - 6 servings\"", "4 - 6 servings" },
+		{ "[\"8\", \"8 to 10 servings\"]", "8 to 10 servings" },
+		{ "\"2\"", "2 servings" },
+	};
+	for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+		char *page;
+		ck_assert_int_ge(asprintf(&page,
+					  "<script type=application/ld+json>{\"@type\":"
+					  "\"Recipe\",\"name\":\"N\",\"recipeYield\":%s}</script>",
+					  CASES[i].json),
+				 0);
+		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, &res), 0);
+		assert_str(res.record, "yields", CASES[i].want);
+		rsd_extract_result_clear(&res);
+		free(page);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("extract");
@@ -1220,6 +1254,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, image_set_against_unsized_og);
 	tcase_add_test(tc, steps_numbered_in_one_text);
 	tcase_add_test(tc, steps_glued_in_one_text);
+	tcase_add_test(tc, yields_range_upper_bound);
 	tcase_add_test(tc, saved_page_declares_its_url);
 	tcase_add_test(tc, html_lists_complete_a_recipe);
 	tcase_add_test(tc, hrecipe_microformat);
