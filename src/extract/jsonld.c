@@ -349,9 +349,19 @@ static const cJSON *get(const struct ctx *c, const cJSON *o, const char *key)
 
 /* ---- value shapes ------------------------------------------------------- */
 
+/* A JSON-LD value object ({"@type": "Duration", "@value": "PT1H"}) stands
+ * for its @value (JSON-LD 1.1, 3.3.1). */
+static const cJSON *value_of(const cJSON *v)
+{
+	const cJSON *inner = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, "@value")
+					       : NULL;
+	return inner ? inner : v;
+}
+
 /* Text of a scalar: strings cleaned, numbers formatted. NULL otherwise. */
 static char *scalar_text(const cJSON *v)
 {
+	v = value_of(v);
 	if (cJSON_IsString(v))
 		return rsd_text_clean(v->valuestring, strlen(v->valuestring));
 	if (cJSON_IsNumber(v)) {
@@ -442,6 +452,7 @@ static long minutes_of(const cJSON *v)
 {
 	if (cJSON_IsArray(v))
 		v = cJSON_GetArrayItem(v, 0);
+	v = value_of(v);
 	if (cJSON_IsNumber(v))
 		return v->valuedouble >= 0 && v->valuedouble < 1e8 ? lround(v->valuedouble) : -1;
 	if (cJSON_IsString(v))
@@ -453,6 +464,7 @@ static bool number_of(const cJSON *v, double *out)
 {
 	if (cJSON_IsArray(v))
 		v = cJSON_GetArrayItem(v, 0);
+	v = value_of(v);
 	if (cJSON_IsNumber(v)) {
 		*out = v->valuedouble;
 		return isfinite(*out);

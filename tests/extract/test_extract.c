@@ -1237,6 +1237,21 @@ START_TEST(yields_range_upper_bound)
 }
 END_TEST
 
+/* JSON-LD value objects ({"@type": "Duration", "@value": "PT45M"}) stand
+ * for their @value. */
+START_TEST(value_objects)
+{
+	struct rsd_extract_result res;
+	cJSON *r = extract("value_objects.html", 0, &res);
+	assert_str(r, "title", "Lentejas estofadas");
+	assert_num(r, "prep_time", 25);
+	assert_num(r, "cook_time", 45);
+	assert_num(r, "total_time", 70);
+	assert_str(r, "yields", "4 servings");
+	rsd_extract_result_clear(&res);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("extract");
@@ -1255,6 +1270,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, steps_numbered_in_one_text);
 	tcase_add_test(tc, steps_glued_in_one_text);
 	tcase_add_test(tc, yields_range_upper_bound);
+	tcase_add_test(tc, value_objects);
 	tcase_add_test(tc, saved_page_declares_its_url);
 	tcase_add_test(tc, html_lists_complete_a_recipe);
 	tcase_add_test(tc, hrecipe_microformat);
