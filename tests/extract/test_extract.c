@@ -1174,12 +1174,10 @@ END_TEST
  * are no numbering. */
 START_TEST(steps_numbered_in_one_text)
 {
-	struct rsd_extract_result res;
-	cJSON *r = extract("steps_numbered.html", 0, &res);
-	assert_list(r, "instructions_list",
-		    "Soften the onion in butter.|Add the peas and 1.5 l of the stock.|"
-		    "Simmer for 10 minutes, then blend.|Serve with 2. slices of bread each.");
-	rsd_extract_result_clear(&res);
+	assert_fixture_gives(
+		"steps_numbered.html", "instructions_list",
+		"Soften the onion in butter.|Add the peas and 1.5 l of the stock.|"
+		"Simmer for 10 minutes, then blend.|Serve with 2. slices of bread each.");
 }
 END_TEST
 
@@ -1187,19 +1185,11 @@ END_TEST
  * page without a list of its steps: one step per glued piece. */
 START_TEST(steps_glued_in_one_text)
 {
-	struct rsd_extract_result res;
-	cJSON *r = extract("steps_glued.html", 0, &res);
-	assert_list(r, "instructions_list",
-		    "Heat the oven to 180C and line a tin. Melt the butter with the syrup.|"
-		    "Stir in the oats and press into the tin.|"
-		    "Bake for 25 minutes, cool, then cut into squares.");
-	rsd_extract_result_clear(&res);
-	r = extract("steps_glued.html", RSD_EXTRACT_FULL_PARSE, &res);
-	assert_list(r, "instructions_list",
-		    "Heat the oven to 180C and line a tin. Melt the butter with the syrup.|"
-		    "Stir in the oats and press into the tin.|"
-		    "Bake for 25 minutes, cool, then cut into squares.");
-	rsd_extract_result_clear(&res);
+	assert_fixture_gives(
+		"steps_glued.html", "instructions_list",
+		"Heat the oven to 180C and line a tin. Melt the butter with the syrup.|"
+		"Stir in the oats and press into the tin.|"
+		"Bake for 25 minutes, cool, then cut into squares.");
 }
 END_TEST
 
