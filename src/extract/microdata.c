@@ -164,9 +164,29 @@ static int nested_props(const struct props *p, const char *name, struct props *s
 	return item_props(pr->node, sub);
 }
 
+/* One microdata ingredient, cleaned, kept even when the list has it
+ * already: a recipe may need salt twice (dough and filling), as its
+ * JSON-LD would list it twice. */
+static int add_ingredient(cJSON **arr, const char *raw)
+{
+	char *t = rsd_text_clean(raw, strlen(raw));
+	cJSON *item = NULL;
+	int rc = t ? 0 : -ENOMEM;
+	if (t && rsd_text_has_word(t) &&
+	    ((!*arr && !(*arr = cJSON_CreateArray())) || !(item = cJSON_CreateString(t)) ||
+	     !cJSON_AddItemToArray(*arr, item))) {
+		cJSON_Delete(item);
+		rc = -ENOMEM;
+	}
+	free(t);
+	return rc;
+}
+
 static int add_all(const struct props *p, const char *name, cJSON **arr, int kind)
 {
-	size_t budget = RSD_LIST_READ_MAX; /* kinds 0 and 2: lists without duplicates */
+	/* kinds 0 and 2 read at most RSD_LIST_READ_MAX items; 2 keeps no
+	 * duplicates */
+	size_t budget = RSD_LIST_READ_MAX;
 	for (size_t i = 0; i < p->n && (kind == 1 || budget > 0); i++) {
 		if (p->v[i].name_len != strlen(name) ||
 		    memcmp(p->v[i].name, name, p->v[i].name_len))
@@ -186,9 +206,8 @@ static int add_all(const struct props *p, const char *name, cJSON **arr, int kin
 		free(sub.v);
 		if (rc == 0 && raw) {
 			if (kind == 0) {
-				char *t = rsd_text_clean(raw, strlen(raw));
-				rc = t ? rsd_fields_list_add(arr, t, false, &budget) : -ENOMEM;
-				free(t);
+				rc = add_ingredient(arr, raw);
+				budget--;
 			} else if (kind == 1) {
 				rc = rsd_fields_add_steps(arr, raw, strlen(raw));
 			} else {

@@ -1050,7 +1050,7 @@ START_TEST(huge_lists_are_cut)
 	rsd_extract_result_clear(&res);
 	free(b.p);
 
-	/* microdata: the same bound for ingredients read without duplicates */
+	/* microdata: the same bound for the ingredients read */
 	f = page_start(&b);
 	fputs("<div itemscope itemtype=\"https://schema.org/Recipe\"><h1 itemprop=name>M</h1>", f);
 	for (int i = 0; i < ITEMS / 4; i++)
@@ -1242,6 +1242,16 @@ START_TEST(value_objects)
 }
 END_TEST
 
+/* Microdata ingredients are kept as the page repeats them: salt for the
+ * dough and salt for the topping, as a JSON-LD list would give them. */
+START_TEST(microdata_repeated_ingredient)
+{
+	assert_fixture_gives("microdata_repeated.html", "ingredients",
+			     "225 g self-raising flour|1/2 teaspoon salt|55 g butter|"
+			     "50 g cheddar, grated|1/2 teaspoon salt");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("extract");
@@ -1261,6 +1271,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, steps_glued_in_one_text);
 	tcase_add_test(tc, yields_range_upper_bound);
 	tcase_add_test(tc, value_objects);
+	tcase_add_test(tc, microdata_repeated_ingredient);
 	tcase_add_test(tc, saved_page_declares_its_url);
 	tcase_add_test(tc, html_lists_complete_a_recipe);
 	tcase_add_test(tc, hrecipe_microformat);
