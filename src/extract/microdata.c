@@ -164,24 +164,6 @@ static int nested_props(const struct props *p, const char *name, struct props *s
 	return item_props(pr->node, sub);
 }
 
-/* One microdata ingredient, cleaned, kept even when the list has it
- * already: a recipe may need salt twice (dough and filling), as its
- * JSON-LD would list it twice. */
-static int add_ingredient(cJSON **arr, const char *raw)
-{
-	char *t = rsd_text_clean(raw, strlen(raw));
-	cJSON *item = NULL;
-	int rc = t ? 0 : -ENOMEM;
-	if (t && rsd_text_has_word(t) &&
-	    ((!*arr && !(*arr = cJSON_CreateArray())) || !(item = cJSON_CreateString(t)) ||
-	     !cJSON_AddItemToArray(*arr, item))) {
-		cJSON_Delete(item);
-		rc = -ENOMEM;
-	}
-	free(t);
-	return rc;
-}
-
 static int add_all(const struct props *p, const char *name, cJSON **arr, int kind)
 {
 	/* kinds 0 and 2 read at most RSD_LIST_READ_MAX items; 2 keeps no
@@ -206,7 +188,10 @@ static int add_all(const struct props *p, const char *name, cJSON **arr, int kin
 		free(sub.v);
 		if (rc == 0 && raw) {
 			if (kind == 0) {
-				rc = add_ingredient(arr, raw);
+				/* kept even when the list has it already: a
+				 * recipe may need salt twice (dough and
+				 * filling), as its JSON-LD would list it twice */
+				rc = rsd_dom_add_text_item(arr, raw);
 				budget--;
 			} else if (kind == 1) {
 				rc = rsd_fields_add_steps(arr, raw, strlen(raw));
