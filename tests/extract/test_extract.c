@@ -99,6 +99,24 @@ static void assert_pages_give(const char *members, const char *const *pages, siz
 	}
 }
 
+/* A page of a JSON-LD Recipe with the members `members`, then html, has
+ * the text field = want (NULL: absent), on the fast path. */
+static void assert_page_str(const char *members, const char *html, const char *field,
+			    const char *want)
+{
+	struct rsd_extract_result res;
+	char *page;
+	ck_assert_int_ge(asprintf(&page,
+				  "<script type=application/ld+json>{\"@type\":\"Recipe\","
+				  "\"name\":\"N\",%s}</script>%s",
+				  members, html),
+			 0);
+	ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, &res), 0);
+	assert_str(res.record, field, want);
+	rsd_extract_result_clear(&res);
+	free(page);
+}
+
 /* The Recipe's ingredients json_list stay as they are: no rule applies. */
 static void assert_ingredients_kept(const char *json_list, const char *const *pages, size_t n,
 				    const char *want)
@@ -706,19 +724,9 @@ START_TEST(servings_scaler)
 		{ "<div>Show <select><option>all</option><option>12</option></select> people</div>",
 		  NULL },
 	};
-	for (size_t i = 0; i < sizeof PAGES / sizeof PAGES[0]; i++) {
-		char *page;
-		ck_assert_int_ge(
-			asprintf(&page,
-				 "<script type=application/ld+json>{\"@type\":\"Recipe\","
-				 "\"name\":\"N\",\"recipeIngredient\":[\"1 egg\"]}</script>%s",
-				 PAGES[i].html),
-			0);
-		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, &res), 0);
-		assert_str(res.record, "yields", PAGES[i].yields);
-		rsd_extract_result_clear(&res);
-		free(page);
-	}
+	for (size_t i = 0; i < sizeof PAGES / sizeof PAGES[0]; i++)
+		assert_page_str("\"recipeIngredient\":[\"1 egg\"]", PAGES[i].html, "yields",
+				PAGES[i].yields);
 }
 END_TEST
 
@@ -1213,16 +1221,9 @@ START_TEST(yields_range_upper_bound)
 		{ "\"2\"", "2 servings" },
 	};
 	for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
-		char *page;
-		ck_assert_int_ge(asprintf(&page,
-					  "<script type=application/ld+json>{\"@type\":"
-					  "\"Recipe\",\"name\":\"N\",\"recipeYield\":%s}</script>",
-					  CASES[i].json),
-				 0);
-		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, &res), 0);
-		assert_str(res.record, "yields", CASES[i].want);
-		rsd_extract_result_clear(&res);
-		free(page);
+		char members[128];
+		snprintf(members, sizeof members, "\"recipeYield\":%s", CASES[i].json);
+		assert_page_str(members, "", "yields", CASES[i].want);
 	}
 }
 END_TEST
