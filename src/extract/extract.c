@@ -42,6 +42,7 @@
  * parse. The fetcher bounds N with scraper.max_page_bytes. */
 #include "extract/extract.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
@@ -182,6 +183,29 @@ static bool looks_like_logo(const char *url)
 	       rsd_text_icasefind(name, strlen(name), "placeholder");
 }
 
+/* The width an image URL names, as CDNs and WordPress write their
+ * renditions: "-330x186.jpg", "_480x480.png", "/v-w-330-h-186-a/",
+ * "w1024h576"; 0 when it names none. */
+static long url_width(const char *url)
+{
+	const char *p = strstr(url, "://");
+	for (p = p ? strchr(p + 3, '/') : NULL; p && *p; p++) {
+		if (isalnum((unsigned char)p[-1]))
+			continue; /* only where a name part starts */
+		bool named = *p == 'w' || *p == 'W';
+		const char *d = named ? p + 1 + (p[1] == '-') : p;
+		if (!isdigit((unsigned char)*d))
+			continue;
+		char *e;
+		long w = strtol(d, &e, 10);
+		bool dims = named ? (*e == 'h' || strncmp(e, "-h-", 3) == 0)
+				  : (*e == 'x' && isdigit((unsigned char)e[1]));
+		if (dims && e - d >= 2 && e - d <= 4)
+			return w;
+	}
+	return 0;
+}
+
 /* Page-level values fill what the recipe itself does not say. */
 static int apply_page_fallbacks(const struct rsd_page_info *pi, const char *base,
 				struct rsd_recipe_fields *f)
@@ -197,13 +221,19 @@ static int apply_page_fallbacks(const struct rsd_page_info *pi, const char *base
 		rc = rsd_fields_keep_first(&f->author, pi->meta_author, false);
 	if (!rc && !f->author) /* no person named: the site that published it */
 		rc = rsd_fields_keep_first(&f->author, pi->og_site_name, false);
-	/* og:image is the page's chosen hero picture at full size. A Recipe
-	 * that names one image chose it for the recipe: it wins. A Recipe
-	 * that lists several gives a plugin's generated crops and thumbnails,
-	 * where og:image is the original. A site icon or logo in og:image
-	 * (pages without a hero image) is not a picture of the dish. */
-	if (!rc && pi->og_image && (!f->image || f->image_from_set) &&
-	    !looks_like_logo(pi->og_image)) {
+	/* The Recipe's own image wins; og:image fills in when it has none.
+	 * A Recipe that lists several unsized images gives a plugin's crops
+	 * and thumbnails, the first of them the one it puts first; og:image
+	 * wins over them only when the page states its size (an SEO
+	 * plugin's full-size share picture: without a size it is as often a
+	 * theme's default or a small thumbnail), or when the first names a
+	 * thumbnail's width in its URL. A picture a page without
+	 * recipe markup shows yields to og:image. A site icon or logo in
+	 * og:image is not a picture of the dish. */
+	bool thumbnail = url_width(f->image ? f->image : "") > 0 && url_width(f->image) < 600;
+	bool og_wins = !f->image || f->image_from_page ||
+		       (f->image_from_set && (pi->og_image_sized || thumbnail));
+	if (!rc && pi->og_image && og_wins && !looks_like_logo(pi->og_image)) {
 		char *og = rsd_fields_url(base, pi->og_image);
 		if (og) {
 			free(f->image);
@@ -459,7 +489,7 @@ static int run(struct extraction *j, unsigned flags, struct rsd_extract_result *
 		return rc;
 	rc = find_recipe(j);
 	res->dom_skipped = j->dom_skipped;
-	if (rc <= 0)
+	if (rc <= 0 || (rc = rsd_fields_unpack_steps(&j->f.instructions_list)) < 0)
 		return rc;
 	if (!j->f.yields && (rc = rsd_prose_page_yields(j->html, j->len, &j->f.yields)) < 0)
 		return rc;

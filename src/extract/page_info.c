@@ -82,6 +82,12 @@ static int page_meta(struct rsd_page_info *pi, const char *name, const char *con
 		{ "description", offsetof(struct rsd_page_info, meta_description), true },
 		{ "author", offsetof(struct rsd_page_info, meta_author), true },
 	};
+	/* A page that states its share picture's size chose a full-size
+	 * picture for it (SEO plugins fill these from the upload). */
+	if ((rsd_text_ieq(name, strlen(name), "og:image:width") ||
+	     rsd_text_ieq(name, strlen(name), "og:image:height")) &&
+	    content[0] >= '1' && content[0] <= '9')
+		pi->og_image_sized = true;
 	for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++)
 		if (rsd_text_ieq(name, strlen(name), KEYS[i].name))
 			return rsd_fields_keep_first((char **)((char *)pi + KEYS[i].off), content,

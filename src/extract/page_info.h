@@ -21,6 +21,7 @@ struct rsd_page_info {
 	char *og_title;
 	char *og_description;
 	char *og_image; /* as written */
+	bool og_image_sized; /* og:image:width or og:image:height stated */
 	char *og_url; /* as written */
 	char *meta_description;
 	char *meta_author;
