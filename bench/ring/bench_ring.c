@@ -3,8 +3,11 @@
  *
  * Compared, in the same process and interleaved round by round so that the
  * noise of a shared machine hits all of them alike:
- *   rsd_ring         our ring through its blocking API (enqueue_wait /
- *                    dequeue_wait): what the daemon uses
+ *   rsd_ring         our ring blocking: producers in enqueue_wait, the
+ *                    consumer in try_dequeue, a few sched_yield() re-checks
+ *                    when empty, then arm + poll(2) on the wait fd + disarm
+ *                    as the daemon does (ring_dequeue_wait,
+ *                    tests/support/ring_wait.h)
  *   rsd_ring+yield   our ring's try_ API with sched_yield() when full/empty,
  *                    i.e. the same waiting strategy as ck_ring below
  *   ck_ring          Concurrency Kit's MPSC ring (ck_ring_enqueue_mpsc /
@@ -23,7 +26,8 @@
  * RSD_BENCH_BUDGET_S (default 25: no new round starts after it),
  * RSD_BENCH_PIN (1: pin threads, see pin_threads), RSD_BENCH_QUEUES (names to
  * run, comma-separated; default all). */
-#include "core/ring.h"
+#include "core/ring_internal.h"
+#include "ring_wait.h"
 
 #include <ck_ring.h>
 #include <errno.h>
@@ -81,7 +85,7 @@ static void *rsd_dequeue_blocking(void *q)
 {
 	void *item = NULL;
 
-	if (rsd_ring_sc_dequeue_wait(q, &item, -1))
+	if (ring_dequeue_wait(q, &item, -1))
 		abort();
 	return item;
 }

@@ -45,9 +45,9 @@
  *
  * Blocking: back off, then sleep in the kernel
  * --------------------------------------------
- * A side that would block first backs off a bounded number of times
+ * A producer that would block first backs off a bounded number of times
  * (BACKOFF_YIELDS sched_yield() calls, each followed by a re-check).  While
- * the other side is busy it makes progress within microseconds: when it
+ * the consumer is busy it makes progress within microseconds: when it
  * shares our core the yield hands it the CPU for a whole batch, when it runs
  * on another core the yield is a cheap syscall.  Either way this is far
  * cheaper than a futex sleep plus FUTEX_WAKE round trip (in a VM the wake
@@ -57,16 +57,19 @@
  * Spinning with pause instead (16..4096 rounds) was measured and rejected:
  * 10-90 % slower on the 2-core target, because when both threads share a
  * core it burns the time slice of the thread it waits for.
+ * The consumer does not back off: it sleeps in poll(2) beside other fds
+ * (rsd_ring_sc_arm), and its caller goes back to those instead.
  *
- * Consumer sleeps, producers wake it: `cons_state` is IDLE, SLEEPING (the
- * consumer waits on the word itself with FUTEX_WAIT) or ARMED (the consumer
- * sleeps in poll(2) on `wake_fd`, an eventfd).  The protocol is Dekker's:
- *     consumer: store cons_state = SLEEPING/ARMED; FENCE; load slot, tail
+ * Consumer sleeps, producers wake it: `cons_state` is IDLE or ARMED (the
+ * consumer sleeps in poll(2) on `wake_fd`, an eventfd, beside its other fds;
+ * the daemon's producer thread is the only consumer and always multiplexes).
+ * The protocol is Dekker's:
+ *     consumer: store cons_state = ARMED; FENCE; load slot, tail
  *     producer: store slot = item;                 FENCE; load cons_state
  * Either the consumer's re-check sees the new item (and does not sleep) or
  * the producer sees the consumer's state (and wakes it).  A producer that sees
  * a non-IDLE state exchanges it to IDLE; only the one that got the old value
- * issues the FUTEX_WAKE or eventfd write, so a burst costs one syscall.  A
+ * issues the eventfd write, so a burst costs one syscall.  A
  * position claimed but not yet published counts as empty for the re-check:
  * its producer has not yet read cons_state, and will wake us when it does.
  *
@@ -102,7 +105,7 @@
  * The 31-bit epoch could in theory ABA-wrap between a producer's key read and
  * its futex syscall (2^31 wakes in a few instructions): not a real risk.
  */
-#include "core/ring.h"
+#include "core/ring_internal.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -125,7 +128,7 @@
 #define RING_CLOSED (UINT64_C(1) << 63)
 #define RING_MAX_CAPACITY (UINT64_C(1) << 30)
 
-enum { CONS_IDLE = 0, CONS_SLEEPING = 1, CONS_ARMED = 2 };
+enum { CONS_IDLE = 0, CONS_ARMED = 1 };
 #define SPACE_WAITERS 1u
 #define SPACE_EPOCH_STEP 2u
 /* sched_yield() rounds before a futex sleep: 4..16 measured alike. */
@@ -184,15 +187,12 @@ static uint32_t *futex_addr(_Atomic uint32_t *word)
 	return (uint32_t *)word;
 }
 
-/* Sleeps while *word == expected, until deadline (CLOCK_MONOTONIC, absolute;
- * NULL = forever).  Returns 0 when woken (possibly spuriously), -EAGAIN when
- * the word had already changed, -ETIMEDOUT or -EINTR.  FUTEX_WAIT_BITSET is
- * used because it takes an absolute deadline, so retries after spurious
- * wake-ups need no re-computation. */
-static int futex_wait(_Atomic uint32_t *word, uint32_t expected, const struct timespec *deadline)
+/* Sleeps while *word == expected.  Returns 0 when woken (possibly
+ * spuriously), -EAGAIN when the word had already changed, or -EINTR; every
+ * caller re-checks its condition and retries, so which one does not matter. */
+static int futex_wait(_Atomic uint32_t *word, uint32_t expected)
 {
-	if (syscall(SYS_futex, futex_addr(word), FUTEX_WAIT_BITSET_PRIVATE, expected, deadline,
-		    NULL, FUTEX_BITSET_MATCH_ANY) == 0)
+	if (syscall(SYS_futex, futex_addr(word), FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0) == 0)
 		return 0;
 	return -errno;
 }
@@ -329,19 +329,17 @@ size_t rsd_ring_capacity(const rsd_ring *ring)
 /* ---- waking the consumer (called by producers and close) ---------------- */
 
 /* Claims the pending notification, if any: only the thread whose exchange
- * returns SLEEPING/ARMED makes the syscall, later ones see IDLE.
+ * returns ARMED makes the syscall, later ones see IDLE.
  * seq_cst: for producers a relaxed exchange would do (their Dekker half is
  * the slot store + fence + cons_state load before it), but rsd_ring_close()
  * relies on this exchange to order its RING_CLOSED fetch_or before a
- * consumer's later SLEEPING store; an acq_rel RMW would not be part of the
+ * consumer's later ARMED store; an acq_rel RMW would not be part of the
  * seq_cst order.  It only runs when the consumer sleeps, so the cost is moot. */
 static void wake_consumer(rsd_ring *ring)
 {
 	uint32_t old = atomic_exchange_explicit(&ring->cons_state, CONS_IDLE, memory_order_seq_cst);
 
-	if (old == CONS_SLEEPING)
-		futex_wake(&ring->cons_state, 1);
-	else if (old == CONS_ARMED)
+	if (old == CONS_ARMED)
 		rsd_eventfd_signal(ring->wake_fd);
 }
 
@@ -398,7 +396,7 @@ static inline int enqueue_once(rsd_ring *ring, void *item)
 	/* Store above, load below: the producer half of the Dekker pair with a
 	 * consumer going to sleep (see "Fences" in the file comment). */
 	producer_fence(ring);
-	/* relaxed: ordered by the fence pair; a stale SLEEPING costs one
+	/* relaxed: ordered by the fence pair; a stale ARMED costs one
 	 * exchange, a stale IDLE cannot happen once the consumer's fence ran. */
 	if (atomic_load_explicit(&ring->cons_state, memory_order_relaxed) != CONS_IDLE)
 		wake_consumer(ring);
@@ -449,7 +447,7 @@ static void producer_wait_for_space(rsd_ring *ring)
 
 	if (producer_may_proceed(ring))
 		return;
-	(void)futex_wait(&ring->space, key, NULL);
+	(void)futex_wait(&ring->space, key);
 }
 
 /* Out of line: keeps the fast path of rsd_ring_mp_enqueue_wait small. */
@@ -556,7 +554,7 @@ static void consumer_hand_back(rsd_ring *ring)
 }
 
 /* Takes the item at next, if published: the single-item fast path of
- * rsd_ring_sc_try_dequeue and rsd_ring_sc_dequeue_wait.  Unlike
+ * rsd_ring_sc_try_dequeue.  Unlike
  * take_published it needs no lap bound: fewer than hand_back slots are ever
  * pending, so next is always less than a lap ahead of head. */
 static inline bool take_one(rsd_ring *ring, void **item)
@@ -681,48 +679,13 @@ static void consumer_announce(rsd_ring *ring, uint32_t state)
 	consumer_fence(ring);
 }
 
-/* Out of line: keeps the fast path of rsd_ring_sc_dequeue_wait small. */
-static __attribute__((noinline)) int dequeue_wait_slow(rsd_ring *ring, void **item, int timeout_ms)
-{
-	struct timespec deadline;
-	bool timed = timeout_ms >= 0;
-
-	if (timed)
-		deadline = rsd_deadline_after_ms(timeout_ms);
-	for (;;) {
-		int rc = rsd_ring_sc_try_dequeue(ring, item);
-
-		if (rc != -EAGAIN)
-			return rc;
-		if (timeout_ms == 0)
-			return -ETIMEDOUT;
-		if (backoff(ring, consumer_item_published))
-			continue;
-		consumer_announce(ring, CONS_SLEEPING);
-		if (!consumer_ready(ring))
-			rc = futex_wait(&ring->cons_state, CONS_SLEEPING, timed ? &deadline : NULL);
-		/* relaxed: a wake-up that races with this reset at worst causes
-		 * one spurious FUTEX_WAKE later; no data is published by it. */
-		atomic_store_explicit(&ring->cons_state, CONS_IDLE, memory_order_relaxed);
-		if (rc == -ETIMEDOUT) {
-			rc = rsd_ring_sc_try_dequeue(ring, item);
-			return rc == -EAGAIN ? -ETIMEDOUT : rc;
-		}
-	}
-}
-
-int rsd_ring_sc_dequeue_wait(rsd_ring *ring, void **item, int timeout_ms)
-{
-	return take_one(ring, item) ? 0 : dequeue_wait_slow(ring, item, timeout_ms);
-}
-
 int rsd_ring_sc_wait_fd(const rsd_ring *ring)
 {
 	return ring->wake_fd;
 }
 
-/* Same protocol as the futex sleep in rsd_ring_sc_dequeue_wait, with the
- * eventfd as the thing slept on: ARMED is announced (store + consumer fence)
+/* The consumer's sleep, with the eventfd as the thing slept on: ARMED is
+ * announced (store + consumer fence)
  * before the re-check, so a producer publishing after the re-check sees ARMED
  * and writes the fd, and one that published before is seen by the re-check
  * (we return false without sleeping).  Either way an item enqueued after
@@ -748,7 +711,8 @@ bool rsd_ring_sc_arm(rsd_ring *ring)
  * disarm(), costing one spurious poll wake-up, never a lost one. */
 void rsd_ring_sc_disarm(rsd_ring *ring)
 {
-	/* relaxed: as in rsd_ring_sc_dequeue_wait, the reset publishes nothing. */
+	/* relaxed: the reset publishes nothing; a wake-up racing with it costs at
+	 * worst one spurious eventfd write (see above). */
 	atomic_store_explicit(&ring->cons_state, CONS_IDLE, memory_order_relaxed);
 	rsd_eventfd_drain(ring->wake_fd);
 }
@@ -778,7 +742,7 @@ void rsd_ring_close(rsd_ring *ring)
 	futex_wake(&ring->bytes_word, INT_MAX);
 }
 
-bool rsd_ring_is_closed(const rsd_ring *ring)
+static bool ring_is_closed(const rsd_ring *ring)
 {
 	/* acquire: a caller that sees "closed" may act on it (stop producing);
 	 * cheap on every architecture we target and avoids surprising anyone. */
@@ -841,7 +805,7 @@ static bool bytes_fit(rsd_ring *ring, uint64_t n)
 static int charge_bytes(rsd_ring *ring, uint64_t n)
 {
 	for (;;) {
-		if (rsd_ring_is_closed(ring))
+		if (ring_is_closed(ring))
 			return -EPIPE;
 		uint64_t used = atomic_load_explicit(&ring->bytes_used, memory_order_relaxed);
 		if (used == 0 || used + n <= ring->max_bytes) {
@@ -857,9 +821,9 @@ static int charge_bytes(rsd_ring *ring, uint64_t n)
 		uint32_t key = atomic_fetch_or_explicit(&ring->bytes_word, SPACE_WAITERS,
 							memory_order_seq_cst) |
 			       SPACE_WAITERS;
-		if (bytes_fit(ring, n) || rsd_ring_is_closed(ring))
+		if (bytes_fit(ring, n) || ring_is_closed(ring))
 			continue;
-		(void)futex_wait(&ring->bytes_word, key, NULL);
+		(void)futex_wait(&ring->bytes_word, key);
 	}
 }
 

@@ -14,10 +14,13 @@
  * consumer when a dequeue returns 0. A failed enqueue leaves the item with
  * the caller.
  *
- * Blocking: a full ring blocks producers in rsd_ring_mp_enqueue_wait() and an
- * empty ring blocks the consumer in rsd_ring_sc_dequeue_wait(), both without
- * polling: a few sched_yield() rounds, then a futex sleep (eventfd for
- * rsd_ring_sc_wait_fd()). rsd_ring_close() wakes every waiter.
+ * Blocking: a full ring blocks producers in rsd_ring_mp_enqueue_wait()
+ * without polling (a few sched_yield() rounds, then a futex sleep); the
+ * consumer sleeps in poll(2) on rsd_ring_sc_wait_fd() beside its other fds
+ * (rsd_ring_sc_arm/disarm). rsd_ring_close() wakes every waiter.
+ *
+ * This is the API the daemon uses. core/ring_internal.h adds two entry points
+ * that only the ring's tests and benchmark need.
  *
  * Environment: RSD_RING_FENCE=seq_cst (read once per process) disables the
  * membarrier(2) based fences in favour of seq_cst fences on every enqueue;
@@ -33,11 +36,6 @@ int rsd_ring_new(size_t capacity, rsd_ring **out);
 /* Accepts NULL. The ring must be empty or its items are leaked (it cannot free them). */
 void rsd_ring_free(rsd_ring *ring);
 
-/* 0 on success; -EAGAIN when full; -EPIPE when closed; -EINVAL for a NULL item.
- * "Full" counts slots the consumer has taken but not yet handed back: rings
- * of 32 slots or more hand them back 8 at a time (a cache line), or all at
- * once when the consumer finds the ring empty. */
-int rsd_ring_mp_try_enqueue(rsd_ring *ring, void *item);
 /* Blocks while full. 0 on success; -EPIPE when the ring is (or becomes) closed;
  * -EINVAL for a NULL item. */
 int rsd_ring_mp_enqueue_wait(rsd_ring *ring, void *item);
@@ -49,9 +47,6 @@ int rsd_ring_sc_try_dequeue(rsd_ring *ring, void **item);
  * 0 with *count >= 1; -EAGAIN when empty; -EPIPE when closed and empty;
  * -EINVAL when max is 0.  *count is 0 on every error. */
 int rsd_ring_sc_try_dequeue_batch(rsd_ring *ring, void **items, size_t max, size_t *count);
-/* Blocks up to timeout_ms (-1 = forever) while empty.
- * 0 and *item set; -ETIMEDOUT; -EPIPE when closed and empty. */
-int rsd_ring_sc_dequeue_wait(rsd_ring *ring, void **item, int timeout_ms);
 
 /* For a consumer that multiplexes the ring with other fds in poll(2):
  * rsd_ring_sc_wait_fd() is an fd that becomes readable (POLLIN) after an
@@ -74,15 +69,13 @@ void rsd_ring_sc_disarm(rsd_ring *ring);
  * rsd_ring_mp_enqueue_wait(); on failure nothing stays charged. Whoever
  * frees the item afterwards calls rsd_ring_release_bytes() with the same
  * bytes (any thread): the budget covers the items until they are freed,
- * not only while queued. rsd_ring_bytes(): bytes charged now. */
+ * not only while queued. */
 int rsd_ring_set_max_bytes(rsd_ring *ring, size_t max_bytes);
 int rsd_ring_mp_enqueue_wait_bytes(rsd_ring *ring, void *item, size_t bytes);
 void rsd_ring_release_bytes(rsd_ring *ring, size_t bytes);
-size_t rsd_ring_bytes(const rsd_ring *ring);
 
 /* After close, enqueues fail with -EPIPE and the consumer drains what is left. */
 void rsd_ring_close(rsd_ring *ring);
-bool rsd_ring_is_closed(const rsd_ring *ring);
 
 /* Approximate number of queued items (exact when no operation is in progress). */
 size_t rsd_ring_size(const rsd_ring *ring);

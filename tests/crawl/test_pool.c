@@ -7,6 +7,7 @@
 #include "httpd.h"
 #include "crawl_test.h"
 #include "hostile_robots.h"
+#include "ring_wait.h"
 
 #include <check.h>
 #include <cjson/cJSON.h>
@@ -656,7 +657,7 @@ START_TEST(test_recrawl_conditional_get)
 	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
 	/* the first round's record, "delivered" as the producer would mark it */
 	void *item;
-	ck_assert_int_eq(rsd_ring_sc_dequeue_wait(r.ring, &item, 10000), 0);
+	ck_assert_int_eq(ring_dequeue_wait(r.ring, &item, 10000), 0);
 	take_record(&r, item);
 	ck_assert_int_eq(
 		rsd_state_mark_delivered(r.state, r.records[0]->url, r.records[0]->content_hash),
@@ -913,7 +914,7 @@ START_TEST(test_recrawl_same_content)
 		     rsd_httpd_base(r.srv));
 	/* round 1: the record (never marked delivered: still "in flight") */
 	void *item;
-	ck_assert_int_eq(rsd_ring_sc_dequeue_wait(r.ring, &item, 10000), 0);
+	ck_assert_int_eq(ring_dequeue_wait(r.ring, &item, 10000), 0);
 	take_record(&r, item);
 	/* later rounds: same body, judged unchanged each time (bounded wait) */
 	const struct rsd_scraper_stats *st = rsd_scraper_stats(r.pool);
@@ -925,7 +926,7 @@ START_TEST(test_recrawl_same_content)
 	ck_assert_int_eq(
 		rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/r1", .body = cake }),
 		0);
-	ck_assert_int_eq(rsd_ring_sc_dequeue_wait(r.ring, &item, 10000), 0);
+	ck_assert_int_eq(ring_dequeue_wait(r.ring, &item, 10000), 0);
 	take_record(&r, item);
 	ck_assert_ptr_nonnull(strstr(r.records[1]->json, "Cake"));
 	/* ... and only one: the next round finds it unchanged again */
@@ -1130,7 +1131,7 @@ START_TEST(test_recrawl_revisits_sitemaps)
 		     "recrawl_interval_s = 1\nsitemaps = robots\n",
 		     base);
 	void *item;
-	ck_assert_int_eq(rsd_ring_sc_dequeue_wait(r.ring, &item, 10000), 0);
+	ck_assert_int_eq(ring_dequeue_wait(r.ring, &item, 10000), 0);
 	take_record(&r, item);
 	/* bounded wait for the second round's sitemap request and its answer */
 	struct rsd_httpd_request *log = NULL;
