@@ -78,12 +78,3 @@ void crawl_test_gzip(const char *in, size_t len, char **buf, size_t *n)
 	*n += cap - z.avail_out;
 	deflateEnd(&z);
 }
-
-int crawl_test_run(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}

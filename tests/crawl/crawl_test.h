@@ -17,10 +17,6 @@ char *crawl_tmpdir(void);
 void crawl_rmdir(char *dir);
 /* Appends a gzip member (RFC 1952) of in[0..len) to *buf (realloc'ed) at *n. */
 void crawl_test_gzip(const char *in, size_t len, char **buf, size_t *n);
-/* Runs every test of s (CK_ENV: CK_RUN_CASE etc. apply); the exit status
- * for main(). */
-struct Suite;
-int crawl_test_run(struct Suite *s);
 /* Waits ms milliseconds (poll(2) on nothing: tests only). */
 void crawl_wait_ms(int ms);
 

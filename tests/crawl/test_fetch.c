@@ -5,6 +5,7 @@
 #include "crawl/fetch.h"
 #include "httpd.h"
 #include "crawl_test.h"
+#include "check_main.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -563,10 +564,8 @@ int main(void)
 	tcase_add_test(tc, test_redirect_to_other_protocol_refused);
 	tcase_add_test(tc, test_tls_verified);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int rc = rsd_check_run(s);
+
 	curl_global_cleanup();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }

@@ -6,6 +6,7 @@
 #include "core/util.h"
 #include "crawl/scraper.h"
 #include "crawl_test.h"
+#include "check_main.h"
 
 #include <check.h>
 #include <poll.h>
@@ -737,9 +738,5 @@ int main(void)
 	tcase_add_test(tc, test_recrawl_round);
 	tcase_add_test(tc, test_verdicts_outside_lock);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rsd_check_run(s);
 }

@@ -5,6 +5,7 @@
 
 #include "crawl/host_stats.h"
 #include "crawl_test.h"
+#include "check_main.h"
 
 #include <check.h>
 #include <pthread.h>
@@ -89,5 +90,5 @@ int main(void)
 	tcase_add_test(tc, test_hosts_then_other);
 	tcase_add_test(tc, test_threads);
 	suite_add_tcase(s, tc);
-	return crawl_test_run(s);
+	return rsd_check_run(s);
 }

@@ -5,6 +5,7 @@
 
 #include "crawl/refusal.h"
 #include "config/config.h"
+#include "check_main.h"
 
 #include <check.h>
 #include <errno.h>
@@ -231,9 +232,5 @@ int main(void)
 	tcase_add_test(tc, test_cause_descriptions);
 	tcase_add_test(tc, test_line_budget);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rsd_check_run(s);
 }

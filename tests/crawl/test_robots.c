@@ -4,6 +4,7 @@
 #include "crawl/robots.h"
 #include "crawl_test.h"
 #include "hostile_robots.h"
+#include "check_main.h"
 
 #include <check.h>
 #include <errno.h>
@@ -677,9 +678,5 @@ int main(void)
 	tcase_add_test(tc, test_sitemap_gzip_read);
 	tcase_add_test(tc, test_gunzip_limits);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rsd_check_run(s);
 }

@@ -5,6 +5,7 @@
 
 #include "crawl/state.h"
 #include "crawl_test.h"
+#include "check_main.h"
 
 #include <check.h>
 #include <errno.h>
@@ -440,9 +441,5 @@ int main(void)
 	tcase_add_test(tc, test_compaction_while_running);
 	tcase_add_test(tc, test_due_and_forget);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rsd_check_run(s);
 }

@@ -3,6 +3,7 @@
 
 #include "core/url.h"
 #include "crawl_test.h"
+#include "check_main.h"
 
 #include <check.h>
 #include <errno.h>
@@ -152,9 +153,5 @@ int main(void)
 	tcase_add_test(tc, test_hash);
 	tcase_add_test(tc, test_length_cap);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rsd_check_run(s);
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "delivery.h"
+#include "check_main.h"
 
 #define N_RECIPES 60
 #define SLOW_MS 150 /* every recipe page answers this late */
@@ -847,9 +848,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "unknown scenario %s\n", only);
 		return EXIT_FAILURE;
 	}
-	SRunner *sr = srunner_create(suite);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rsd_check_run(suite);
 }

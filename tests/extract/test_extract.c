@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/record_caps.h"
+#include "check_main.h"
 
 #define PAGE_URL "https://kitchen.test/recipes/x.html"
 
@@ -1315,11 +1316,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RSD_CHECK_MAIN(suite)

@@ -11,6 +11,7 @@
 
 #include "core/record.h"
 #include "core/record_caps.h"
+#include "check_main.h"
 
 #define PAGE_URL "https://kitchen.test/recipes/huge.html"
 
@@ -174,9 +175,5 @@ int main(void)
 	tcase_add_test(tc, long_urls_dropped_short_fields_untouched);
 	tcase_add_test(tc, utf8_prefix_stops_at_boundary);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rsd_check_run(s);
 }

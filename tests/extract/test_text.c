@@ -14,6 +14,7 @@
 #include "extract/html_scan.h"
 #include "core/record.h"
 #include "core/text.h"
+#include "check_main.h"
 
 static void assert_clean(const char *in, const char *want)
 {
@@ -394,11 +395,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RSD_CHECK_MAIN(suite)

@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "httpd.h"
+#include "check_main.h"
 
 #define ALERT_ID "c0a1f7e2b6d84f3a9a5e2d1c7b8f6e41"
 #define RECIPE_ID "6f1c3b0e8d9a4b2c9e7f5a1d3c2b4a60"
@@ -739,11 +740,4 @@ static Suite *daemon_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(daemon_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RSD_CHECK_MAIN(daemon_suite)

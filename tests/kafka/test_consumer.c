@@ -12,6 +12,7 @@
 #include "kafka/broker_embedded.h"
 #include "kafka/consumer.h"
 #include "kafka_helpers.h"
+#include "check_main.h"
 
 #define TOPIC1 "one_partition"
 #define TOPIC4 "four_partitions"
@@ -437,13 +438,4 @@ static Suite *consumer_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(consumer_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RSD_CHECK_MAIN(consumer_suite)

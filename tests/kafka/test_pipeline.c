@@ -23,6 +23,7 @@
 #include "kafka/producer.h"
 #include "crawl/state.h"
 #include "core/ring.h"
+#include "check_main.h"
 
 #define N_BROKERS 3
 
@@ -779,13 +780,4 @@ static Suite *pipeline_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(pipeline_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RSD_CHECK_MAIN(pipeline_suite)

@@ -6,6 +6,7 @@
 
 #include "journal/journal_sink.h"
 #include "kafka_helpers.h"
+#include "check_main.h"
 
 static struct rsd_sink *sink;
 
@@ -283,13 +284,4 @@ static Suite *sink_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(sink_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RSD_CHECK_MAIN(sink_suite)

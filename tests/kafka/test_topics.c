@@ -31,6 +31,7 @@
 #include "kafka/broker_embedded.h"
 #include "kafka_helpers.h"
 #include "kafka/topics.h"
+#include "check_main.h"
 
 /* The double, a child process: its stdin ends it, its stdout tells its
  * port, then one JSON line per topic a CreateTopics request asked for. */
@@ -483,13 +484,4 @@ static Suite *topics_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(topics_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RSD_CHECK_MAIN(topics_suite)

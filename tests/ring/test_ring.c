@@ -2,6 +2,7 @@
 /* Unit and stress tests of the MPSC ring (src/core/ring.c). */
 #include "core/ring_internal.h"
 #include "ring_wait.h"
+#include "check_main.h"
 
 #include <check.h>
 #include <errno.h>
@@ -985,13 +986,4 @@ static Suite *ring_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(ring_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+RSD_CHECK_MAIN(ring_suite)
