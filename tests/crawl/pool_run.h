@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RSD_POOL_RUN_H
+#define RSD_POOL_RUN_H
+
+/* A crawl by the scraper pool against the loopback server, for
+ * test_pool.c and test_pool_recrawl.c: the server, the pool, and the test
+ * thread consuming a real ring. */
+
+#include "core/record.h"
+#include "crawl/scraper.h"
+#include "httpd.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DELAY_MS 200
+#define JITTER_MS 80
+#define DEADLINE_MS 30000
+
+/* A crawl in progress: server, config, ring, state, pool. */
+struct run {
+	struct rsd_httpd *srv;
+	struct rsd_config *cfg;
+	rsd_ring *ring;
+	struct rsd_state *state;
+	struct rsd_scraper *pool;
+	int efd;
+	struct rsd_record *records[64];
+	size_t n_records;
+};
+
+/* The whole of path, NUL-terminated (at most 1 MiB); malloc'ed. */
+char *read_file(const char *path, size_t *len);
+/* The fixture site with its scripted routes (redirect, flaky, gzip, big). */
+void serve_site(struct run *r);
+/* A pool of 2 threads on r->srv (delay DELAY_MS, ring of 4), crawling once,
+ * started; extra: more [scraper] lines. */
+void start_pool(struct run *r, const char *extra);
+/* A pool on the given config text (ring of 4, in-memory state), started. */
+void start_config(struct run *r, bool once, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void take_record(struct run *r, void *item);
+/* Consumes records until the pool says it finished (wake_fd), without
+ * polling: poll(2) on the ring's wait fd and the eventfd. */
+void consume_until_finished(struct run *r);
+void end_run(struct run *r);
+/* How many records have the URL base + path. */
+size_t count_record(const struct run *r, const char *base, const char *path);
+/* Records the pool's failure and refusal reports from now on; n_failures
+ * and n_refusals count them (refusals only, not skips). */
+void watch_reports(struct run *r);
+extern size_t n_failures, n_refusals;
+/* Exactly one failure report starts with prefix ("PATH CODE REASON"). */
+bool failure_reported(const char *prefix);
+/* Exactly one refusal report starts with prefix ("PATH CAUSE DETAIL", with
+ * @BASE@ for the server's base URL). */
+bool refusal_reported(const struct run *r, const char *prefix);
+/* qsort order of struct rsd_httpd_request by arrival time. */
+int by_time(const void *a, const void *b);
+
+#endif
