@@ -45,6 +45,18 @@ void serve_site(struct run *r)
 	free(salad);
 }
 
+void new_pool(struct run *r, size_t ring_capacity, bool once)
+{
+	ck_assert_int_eq(rsd_ring_new(ring_capacity, &r->ring), 0);
+	if (!r->state)
+		ck_assert_int_eq(rsd_state_open(NULL, &r->state), 0);
+	ck_assert_int_eq(rsd_state_set_scope(r->state, "test-cluster", "parsed_recipes"), 0);
+	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_ge(r->efd, 0);
+	ck_assert_int_eq(rsd_scraper_new(r->cfg, r->ring, r->state, r->efd, &r->pool), 0);
+	rsd_scraper_set_once(r->pool, once);
+}
+
 void start_pool(struct run *r, const char *extra)
 {
 	r->cfg = crawl_test_config(
@@ -53,14 +65,7 @@ void start_pool(struct run *r, const char *extra)
 		"user_agent = crawltest/1.0 (+https://x.test)\n%s"
 		"[ring]\ncapacity = 4\n",
 		rsd_httpd_base(r->srv), DELAY_MS, extra);
-	ck_assert_int_eq(rsd_ring_new(r->cfg->ring_capacity, &r->ring), 0);
-	if (!r->state)
-		ck_assert_int_eq(rsd_state_open(NULL, &r->state), 0);
-	ck_assert_int_eq(rsd_state_set_scope(r->state, "test-cluster", "parsed_recipes"), 0);
-	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ck_assert_int_ge(r->efd, 0);
-	ck_assert_int_eq(rsd_scraper_new(r->cfg, r->ring, r->state, r->efd, &r->pool), 0);
-	rsd_scraper_set_once(r->pool, true);
+	new_pool(r, r->cfg->ring_capacity, true);
 	ck_assert_int_eq(rsd_scraper_start(r->pool), 0);
 }
 
@@ -204,13 +209,7 @@ void start_config(struct run *r, bool once, const char *fmt, ...)
 	va_end(ap);
 	r->cfg = crawl_test_config("%s", text);
 	free(text);
-	ck_assert_int_eq(rsd_ring_new(4, &r->ring), 0);
-	ck_assert_int_eq(rsd_state_open(NULL, &r->state), 0);
-	ck_assert_int_eq(rsd_state_set_scope(r->state, "test-cluster", "parsed_recipes"), 0);
-	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ck_assert_int_ge(r->efd, 0);
-	ck_assert_int_eq(rsd_scraper_new(r->cfg, r->ring, r->state, r->efd, &r->pool), 0);
-	rsd_scraper_set_once(r->pool, once);
+	new_pool(r, 4, once);
 	watch_reports(r);
 	ck_assert_int_eq(rsd_scraper_start(r->pool), 0);
 }

@@ -33,6 +33,9 @@ struct run {
 char *read_file(const char *path, size_t *len);
 /* The fixture site with its scripted routes (redirect, flaky, gzip, big). */
 void serve_site(struct run *r);
+/* On r->cfg: a ring of ring_capacity, the crawl state (in memory unless
+ * r->state is set already), the finish eventfd and the pool, not started. */
+void new_pool(struct run *r, size_t ring_capacity, bool once);
 /* A pool of 2 threads on r->srv (delay DELAY_MS, ring of 4), crawling once,
  * started; extra: more [scraper] lines. */
 void start_pool(struct run *r, const char *extra);

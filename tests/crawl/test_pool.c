@@ -337,12 +337,7 @@ START_TEST(test_hostile_site)
 		"allow_private_addresses = on\ntimeout_s = 1\nfollow_from_recipes = on\n"
 		"[ring]\ncapacity = 2\n",
 		rsd_httpd_base(r.srv));
-	ck_assert_int_eq(rsd_ring_new(r.cfg->ring_capacity, &r.ring), 0);
-	ck_assert_int_eq(rsd_state_open(NULL, &r.state), 0);
-	ck_assert_int_eq(rsd_state_set_scope(r.state, "test-cluster", "parsed_recipes"), 0);
-	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, r.state, r.efd, &r.pool), 0);
-	rsd_scraper_set_once(r.pool, true);
+	new_pool(&r, r.cfg->ring_capacity, true);
 	rsd_scraper_set_retry_policy(r.pool, 1, 200);
 	watch_reports(&r);
 	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);

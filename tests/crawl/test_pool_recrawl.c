@@ -41,12 +41,7 @@ START_TEST(test_recrawl_conditional_get)
 		"[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
 		"recrawl_interval_s = 1\n",
 		rsd_httpd_base(r.srv));
-	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
-	ck_assert_int_eq(rsd_state_open(NULL, &r.state), 0);
-	ck_assert_int_eq(rsd_state_set_scope(r.state, "test-cluster", "parsed_recipes"), 0);
-	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, r.state, r.efd, &r.pool), 0);
-	rsd_scraper_set_once(r.pool, false);
+	new_pool(&r, 4, false);
 	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
 	/* the first round's record, "delivered" as the producer would mark it */
 	void *item;
