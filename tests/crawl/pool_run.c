@@ -213,3 +213,22 @@ void start_config(struct run *r, bool once, const char *fmt, ...)
 	watch_reports(r);
 	ck_assert_int_eq(rsd_scraper_start(r->pool), 0);
 }
+
+size_t expect_requests(const struct run *r, const struct path_count *want, size_t n_want,
+		       struct rsd_httpd_request **log)
+{
+	unsigned total = 0;
+	for (size_t i = 0; i < n_want; i++) {
+		unsigned got = rsd_httpd_count(r->srv, want[i].path);
+		ck_assert_msg(got == want[i].n, "%s: %u requests, want %u", want[i].path, got,
+			      want[i].n);
+		total += want[i].n;
+	}
+	size_t n = rsd_httpd_log(r->srv, log);
+	if (n != total)
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "request %zu: %s %u\n", i, (*log)[i].path,
+				(*log)[i].status);
+	ck_assert_uint_eq(n, total); /* nothing else was asked for */
+	return n;
+}

@@ -58,6 +58,15 @@ bool failure_reported(const char *prefix);
 /* Exactly one refusal report starts with prefix ("PATH CAUSE DETAIL", with
  * @BASE@ for the server's base URL). */
 bool refusal_reported(const struct run *r, const char *prefix);
+/* How often a path was requested. */
+struct path_count {
+	const char *path;
+	unsigned n;
+};
+/* Asserts that the server saw exactly these requests: each path n times and
+ * nothing else. Returns the request log (*log, malloc'ed) and its length. */
+size_t expect_requests(const struct run *r, const struct path_count *want, size_t n_want,
+		       struct rsd_httpd_request **log);
 /* qsort order of struct rsd_httpd_request by arrival time. */
 int by_time(const void *a, const void *b);
 

@@ -45,10 +45,7 @@ START_TEST(test_crawl_site)
 	}
 
 	/* exactly these requests */
-	struct {
-		const char *path;
-		unsigned n;
-	} want[] = {
+	const struct path_count want[] = {
 		{ "/robots.txt", 1 },
 		{ "/", 1 },
 		{ "/index.html", 1 },
@@ -64,19 +61,8 @@ START_TEST(test_crawl_site)
 		{ "/missing.html", 1 },
 		{ "/private/secret.html", 0 },
 	};
-	unsigned total = 0;
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		unsigned got = rsd_httpd_count(r.srv, want[i].path);
-		ck_assert_msg(got == want[i].n, "%s: %u requests, want %u", want[i].path, got,
-			      want[i].n);
-		total += want[i].n;
-	}
 	struct rsd_httpd_request *log;
-	size_t n = rsd_httpd_log(r.srv, &log);
-	if (n != total)
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, "request %zu: %s %u\n", i, log[i].path, log[i].status);
-	ck_assert_uint_eq(n, total); /* nothing else was asked for */
+	size_t n = expect_requests(&r, want, sizeof(want) / sizeof(want[0]), &log);
 	/* robots.txt first; politeness: request starts on the host >= delay
 	 * apart (minus arrival jitter), the retry >= Retry-After later */
 	qsort(log, n, sizeof(*log), by_time);
@@ -343,10 +329,7 @@ START_TEST(test_hostile_site)
 	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
 	consume_until_finished(&r);
 
-	struct {
-		const char *path;
-		unsigned n;
-	} want[] = {
+	const struct path_count want[] = {
 		{ "/robots.txt", 1 }, { "/", 1 },
 		{ "/loop1", 1 },      { "/loop2", 1 },
 		{ "/out", 1 },        { "/c0", 1 },
@@ -358,19 +341,8 @@ START_TEST(test_hostile_site)
 		{ "/boom", 2 }, /* one retry, then given up */
 		{ "/index.html", 1 }, { "/pancakes.html", 1 }, /* links of /rate's page: 404 */
 	};
-	unsigned total = 0;
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		unsigned got = rsd_httpd_count(r.srv, want[i].path);
-		ck_assert_msg(got == want[i].n, "%s: %u requests, want %u", want[i].path, got,
-			      want[i].n);
-		total += want[i].n;
-	}
 	struct rsd_httpd_request *log;
-	size_t n = rsd_httpd_log(r.srv, &log);
-	if (n != total)
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, "request %zu: %s %u\n", i, log[i].path, log[i].status);
-	ck_assert_uint_eq(n, total);
+	size_t n = expect_requests(&r, want, sizeof(want) / sizeof(want[0]), &log);
 	qsort(log, n, sizeof(*log), by_time);
 	int64_t first_rate = -1;
 	for (size_t i = 0; i < n; i++) {
