@@ -28,8 +28,11 @@ embedded, sink = stdout).
 
 usage: test_metrics.py BINARY
 """
-import fcntl, http.client, http.server, json, math, os, re, signal, socket, socketserver, subprocess
+import fcntl, http.client, json, math, os, re, signal, socket, subprocess
 import sys, tempfile, threading, time, urllib.error, urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import loopback_http  # noqa: E402  (tests/support: the loopback HTTP server)
 
 RECIPES = 8
 from checks import check, finish, free_port, stop
@@ -49,34 +52,20 @@ def index_page():
             % "".join('<a href="/recipe/%d">Soup %d</a>' % (i, i) for i in range(1, RECIPES + 1)))
 
 
-class Site(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class Site(loopback_http.Server):
     def __init__(self):
-        self.served, self.lock = 0, threading.Lock()
-        super().__init__(("127.0.0.1", 0), Page)
-        self.origin = "http://127.0.0.1:%d" % self.server_address[1]
+        self.served = 0
+        super().__init__(Page)
 
 
-class Page(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
+class Page(loopback_http.Handler):
     def do_GET(self):
         m = re.fullmatch(r"/recipe/(\d+)", self.path)
         body = index_page() if self.path == "/" else recipe_page(int(m.group(1))) if m else None
-        if body is None:
-            self.send_error(404)
-            return
-        with self.server.lock:
-            self.server.served += 1
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        if body is not None:
+            with self.server.lock:
+                self.server.served += 1
+        self.reply(body)
 
 
 # ---- a strict parser of the text exposition format 0.0.4 -----------------
@@ -436,8 +425,7 @@ def stuck_consumer(binary, work, site):
 def main():
     binary = sys.argv[1]
     parser_rejects()
-    site = Site()
-    threading.Thread(target=site.serve_forever, daemon=True).start()
+    site = Site().start()
     work = tempfile.mkdtemp(prefix="rsd-metrics.")
     try:
         exercise(binary, work, site)

@@ -22,7 +22,10 @@ category.
 
 usage: test_shipped_scope.py BINARY SOURCE_ROOT
 """
-import html, http.server, json, os, re, socketserver, subprocess, sys, tempfile, threading
+import html, json, os, re, subprocess, sys, tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import loopback_http  # noqa: E402  (tests/support: the loopback HTTP server)
 
 ALERT_ID = "c0a1f7e2b6d84f3a9a5e2d1c7b8f6e41"
 RECIPE_ID = "6f1c3b0e8d9a4b2c9e7f5a1d3c2b4a60"
@@ -74,27 +77,20 @@ def sitemap(site, origin):
             % "".join("<url><loc>%s</loc></url>\n" % html.escape(origin + u) for u in urls))
 
 
-class Replica(socketserver.ThreadingTCPServer):
+class Replica(loopback_http.Server):
     """Serves the replica on loopback and logs every request path (with its
     query)."""
-
-    daemon_threads = True
-    allow_reuse_address = True
 
     def __init__(self, fixture):
         with open(os.path.join(fixture, "site.json"), encoding="utf-8") as f:
             self.site = json.load(f)
         with open(os.path.join(fixture, "robots.txt"), encoding="utf-8") as f:
             self.robots = f.read()
-        self.requests, self.lock = [], threading.Lock()
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.origin = "http://127.0.0.1:%d" % self.server_address[1]
+        self.requests = []
+        super().__init__(Handler)
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
+class Handler(loopback_http.Handler):
     def do_GET(self):
         srv = self.server
         with srv.lock:
@@ -105,15 +101,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body, kind = sitemap(srv.site, srv.origin), "application/xml"
         else:
             body, kind = render(srv.site, self.path), "text/html; charset=utf-8"
-        if body is None:
-            self.send_error(404)
-            return
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.reply(body, kind)
 
 
 def localize(shipped, origin, overrides):
@@ -173,8 +161,7 @@ def main():
     binary, source = sys.argv[1], sys.argv[2]
     with open(os.path.join(source, "packaging", "recipe-scraperd.ini"), encoding="utf-8") as f:
         shipped = f.read()
-    srv = Replica(os.path.join(source, "tests", "fixtures", "allrecipes-salad"))
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv = Replica(os.path.join(source, "tests", "fixtures", "allrecipes-salad")).start()
     work = tempfile.mkdtemp(prefix="rsd-scope.")
     try:
         in_scope(binary, shipped, srv, work)

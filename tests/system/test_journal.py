@@ -13,7 +13,10 @@ entry counting it.
 Needs root (mount namespaces); exits 77 (meson: skipped) otherwise.
 usage: test_journal.py BINARY FIXTURES_DIR
 """
-import functools, http.server, json, os, shutil, socketserver, subprocess, sys, tempfile, threading, time
+import json, os, shutil, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import loopback_http  # noqa: E402  (tests/support: the loopback HTTP server)
 
 ALERT_ID = "c0a1f7e2b6d84f3a9a5e2d1c7b8f6e41"
 RECIPE_ID = "6f1c3b0e8d9a4b2c9e7f5a1d3c2b4a60"
@@ -69,17 +72,6 @@ def start_journald():
             return jd
         time.sleep(0.1)
     raise SystemExit("journald did not create its socket")
-
-
-def serve(root):
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-    handler = functools.partial(Quiet, directory=root)
-    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
-    srv.daemon_threads = True
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
 
 
 def journal(*args, ident=IDENT):
@@ -146,7 +138,7 @@ def check_refusal(binary, work, base):
 
 def inner(binary, fixtures):
     jd = start_journald()
-    srv = serve(fixtures)
+    srv = loopback_http.serve_directory(fixtures)
     base = f"http://127.0.0.1:{srv.server_address[1]}"
     expected = json.load(open(os.path.join(fixtures, "site", "EXPECTED.json")))
     work = tempfile.mkdtemp(prefix="rsd-journal.")
