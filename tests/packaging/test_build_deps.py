@@ -11,7 +11,8 @@ What is read:
 - `command -v NAME` in the shell scripts of tests/, tools/, examples/ and
   packaging/ (a test that skips without NAME), and `CC=NAME` in tools/;
 - the imports of the Python scripts the tests and docs run that are neither
-  in Python's standard library nor beside the script.
+  in Python's standard library nor beside the script nor in tests/support/
+  (the tests' shared helpers, which the scripts put on their sys.path).
 
 Each name maps to the Debian package that provides it (the tables below); a
 name not in the tables fails, so a new dependency cannot arrive without its
@@ -153,7 +154,8 @@ def python_needs(root):
                     continue
                 for name in (n.split(".")[0] for n in names):
                     if name in sys.stdlib_module_names or \
-                       os.path.exists(os.path.join(os.path.dirname(path), name + ".py")):
+                       os.path.exists(os.path.join(os.path.dirname(path), name + ".py")) or \
+                       os.path.exists(os.path.join(root, "tests", "support", name + ".py")):
                         continue
                     out.append(("import", name, PYTHON_MODULES, profile,
                                 "%s:%d" % (rel, node.lineno)))
