@@ -123,6 +123,32 @@ START_TEST(words_and_quantities)
 }
 END_TEST
 
+/* The check reads long ASCII runs 32 bytes a step: a bad byte, a NUL or
+ * a valid sequence at any place of a block, or split across two blocks,
+ * in pages of any length, reads as byte by byte. */
+START_TEST(utf8_in_blocks)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+		bool valid;
+	} probes[] = { { "\xFF", 1, false },     { "", 1, false },
+		       { "\xC3\xA9", 2, true },  { "\xE2\x82\xAC", 3, true },
+		       { "\xE2\x82", 2, false }, { "\xF0\x9F\x8D\xB0", 4, true } };
+	char page[100];
+	for (size_t k = 0; k < sizeof probes / sizeof probes[0]; k++) {
+		for (size_t len = probes[k].len; len <= sizeof page; len++) {
+			for (size_t at = 0; at + probes[k].len <= len; at++) {
+				memset(page, 'a', sizeof page);
+				memcpy(page + at, probes[k].s, probes[k].len);
+				ck_assert_msg(rsd_text_utf8_valid(page, len) == probes[k].valid,
+					      "probe %zu at %zu of %zu", k, at, len);
+			}
+		}
+	}
+}
+END_TEST
+
 START_TEST(utf8)
 {
 	ck_assert(rsd_text_utf8_valid("plain ascii text, long enough for words", 39));
@@ -384,6 +410,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, numbers);
 	tcase_add_test(tc, words_and_quantities);
 	tcase_add_test(tc, utf8);
+	tcase_add_test(tc, utf8_in_blocks);
 	tcase_add_test(tc, scanner);
 	tcase_add_test(tc, charset);
 	tcase_add_test(tc, jsonld_recovery);
