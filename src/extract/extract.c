@@ -255,6 +255,8 @@ struct extraction {
 	const GumboOutput *dom; /* doc's tree */
 	struct rsd_page_tree tree; /* the DOM is built only when it fits */
 	unsigned dom_skipped; /* RSD_EXTRACT_DOM_*: why it was not, or of a part */
+	struct rsd_html_trim trim; /* what gumbo need not read (fast path) */
+	char *trimmed; /* the page without it, while dom lives */
 	cJSON **docs;
 	size_t n_docs;
 	struct rsd_recipe_fields f;
@@ -265,6 +267,8 @@ static void extraction_clear(struct extraction *j)
 	free(j->base);
 	rsd_page_info_clear(&j->pi);
 	rsd_gumbo_doc_free(j->doc);
+	free(j->trimmed);
+	rsd_html_trim_clear(&j->trim);
 	for (size_t i = 0; i < j->n_docs; i++)
 		cJSON_Delete(j->docs[i]);
 	free(j->docs);
@@ -316,7 +320,22 @@ static int dom_verdict(struct extraction *j, int rc)
 static int guarded_parse(struct extraction *j, size_t len)
 {
 	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for(len);
-	int rc = rsd_gumbo_guard_parse(j->html, len, &lim, &j->doc, NULL);
+	const char *html = j->html;
+	size_t parse_len = len;
+	/* The whole page on the fast path: the scan found the script and
+	 * style contents gumbo need not read (html_trim.h); the full parse
+	 * runs before any scan and reads the page as it is (its scripts hold
+	 * JSON-LD), and a part is read as it is. The copy lives as long as
+	 * the DOM, whose nodes point into it. */
+	if (len == j->len) {
+		bool nomem;
+		j->trimmed = rsd_html_trim_copy(&j->trim, j->html, j->len, &parse_len, &nomem);
+		if (nomem)
+			return -ENOMEM;
+		if (j->trimmed)
+			html = j->trimmed;
+	}
+	int rc = rsd_gumbo_guard_parse(html, parse_len, &lim, &j->doc, NULL);
 	if (rc < 0)
 		return dom_verdict(j, rc);
 	j->dom = rsd_gumbo_doc_output(j->doc);
@@ -480,7 +499,8 @@ static int run(struct extraction *j, unsigned flags, struct rsd_extract_result *
 	if (rc > 0 && !j->dom_skipped)
 		rc = rsd_page_info_from_dom(j->dom, want_links, &j->pi);
 	else if (rc >= 0)
-		rc = rsd_page_info_scan(j->html, j->len, want_links, &j->pi, &j->tree);
+		rc = rsd_page_info_scan(j->html, j->len, want_links, &j->pi, &j->tree,
+				       &j->trim);
 	if (rc < 0)
 		return rc;
 	if (!(j->base = page_base(j->page_url, &j->pi)))

@@ -252,14 +252,16 @@ struct rsd_page_tree rsd_page_tree_estimate(const char *html, size_t len)
 }
 
 int rsd_page_info_scan(const char *html, size_t len, bool want_links, struct rsd_page_info *pi,
-		       struct rsd_page_tree *tree)
+		       struct rsd_page_tree *tree, struct rsd_html_trim *trim)
 {
 	struct rsd_html_scanner s;
 	struct rsd_html_tag t;
 	struct rsd_page_tree e = { 0 };
 	rsd_html_scan_init(&s, html, len);
-	while (rsd_html_scan_next(&s, &t)) {
+	for (unsigned depth = 0; rsd_html_scan_next(&s, &t); depth = s.foreign_depth) {
 		int rc = scan_tag(&t, want_links, pi);
+		if (rc == 0)
+			rc = rsd_html_trim_track(trim, &s, depth, &t);
 		if (rc < 0)
 			return rc;
 		tree_track(&e, &s, &t);
