@@ -22,7 +22,9 @@
  * Layers, lowest first (src/extract/meson.build lists them; a file
  * includes headers of its own layer or lower ones only, which
  * tests/extract/test_layers.py checks, so there is no cycle):
- *   scan     charset.c, html_scan.c: bytes to UTF-8; tags without a DOM
+ *   scan     charset.c, html_scan.c: bytes to UTF-8; tags without a DOM;
+ *            html_trim.c: the page without script and style contents,
+ *            which is what gumbo parses on the fast path
  *   base     gumbo_guard.c: gumbo under a memory and CPU time budget;
  *            fields.c: the recipe fields and how a value goes into them;
  *            dom.c: reading the gumbo DOM; page_info.c: what the page says
@@ -36,7 +38,9 @@
  * JSON-LD: the UTF-8 copy only when the page needs converting or repairing
  * (<= 3 N, kept in the extractor and reused by the next page), the cJSON
  * trees (a few S), a 32 KiB walk queue and the page_info strings (< N);
- * on the DOM path also the gumbo tree (about 3 N), freed before returning.
+ * on the DOM path also the copy without scripts and styles (< N) and the
+ * gumbo tree (about 3 N, within gumbo_guard.c's memory budget), freed
+ * before returning.
  * Measured with massif on the largest dev page (N = 1.16 MB, valid UTF-8):
  * about 0.1 MB above the input on the fast path, 3.1 MB with the full
  * parse. The fetcher bounds N with scraper.max_page_bytes. */
