@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* ---- growable buffer ---------------------------------------------------- */
 
@@ -163,10 +166,36 @@ static size_t utf8_seq_len(const unsigned char *s, size_t avail)
 	return n;
 }
 
+/* Past the whole 32-byte blocks from p on that are ASCII without NUL:
+ * the first block that is not, or the last bytes short of a block. */
+static const unsigned char *ascii_blocks_end(const unsigned char *p, const unsigned char *end)
+{
+#ifdef __SSE2__
+	/* Pages are mostly ASCII markup and the extractor checks every byte
+	 * of every page: 8 bytes a step made this a tenth of its time. */
+	const __m128i zero = _mm_setzero_si128();
+	while (end - p >= 32) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+		/* movemask reads each byte's high bit: set by non-ASCII, and
+		 * by the 0xFF that compares a NUL equal to zero */
+		__m128i stop = _mm_or_si128(_mm_or_si128(a, _mm_cmpeq_epi8(a, zero)),
+					    _mm_or_si128(b, _mm_cmpeq_epi8(b, zero)));
+		if (_mm_movemask_epi8(stop))
+			break;
+		p += 32;
+	}
+#else
+	(void)end;
+#endif
+	return p;
+}
+
 bool rsd_text_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	while (p < end) {
+		p = ascii_blocks_end(p, end);
 		/* ASCII fast path, 8 bytes at a time. */
 		while (end - p >= 8) {
 			uint64_t w;

@@ -22,7 +22,9 @@
  * Layers, lowest first (src/extract/meson.build lists them; a file
  * includes headers of its own layer or lower ones only, which
  * tests/extract/test_layers.py checks, so there is no cycle):
- *   scan     charset.c, html_scan.c: bytes to UTF-8; tags without a DOM
+ *   scan     charset.c, html_scan.c: bytes to UTF-8; tags without a DOM;
+ *            html_trim.c: the page without script and style contents,
+ *            which is what gumbo parses on the fast path
  *   base     gumbo_guard.c: gumbo under a memory and CPU time budget;
  *            fields.c: the recipe fields and how a value goes into them;
  *            dom.c: reading the gumbo DOM; page_info.c: what the page says
@@ -36,7 +38,9 @@
  * JSON-LD: the UTF-8 copy only when the page needs converting or repairing
  * (<= 3 N, kept in the extractor and reused by the next page), the cJSON
  * trees (a few S), a 32 KiB walk queue and the page_info strings (< N);
- * on the DOM path also the gumbo tree (about 3 N), freed before returning.
+ * on the DOM path also the copy without scripts and styles (< N) and the
+ * gumbo tree (about 3 N, within gumbo_guard.c's memory budget), freed
+ * before returning.
  * Measured with massif on the largest dev page (N = 1.16 MB, valid UTF-8):
  * about 0.1 MB above the input on the fast path, 3.1 MB with the full
  * parse. The fetcher bounds N with scraper.max_page_bytes. */
@@ -255,6 +259,8 @@ struct extraction {
 	const GumboOutput *dom; /* doc's tree */
 	struct rsd_page_tree tree; /* the DOM is built only when it fits */
 	unsigned dom_skipped; /* RSD_EXTRACT_DOM_*: why it was not, or of a part */
+	struct rsd_html_trim trim; /* what gumbo need not read (fast path) */
+	char *trimmed; /* the page without it, while dom lives */
 	cJSON **docs;
 	size_t n_docs;
 	struct rsd_recipe_fields f;
@@ -265,6 +271,8 @@ static void extraction_clear(struct extraction *j)
 	free(j->base);
 	rsd_page_info_clear(&j->pi);
 	rsd_gumbo_doc_free(j->doc);
+	free(j->trimmed);
+	rsd_html_trim_clear(&j->trim);
 	for (size_t i = 0; i < j->n_docs; i++)
 		cJSON_Delete(j->docs[i]);
 	free(j->docs);
@@ -316,7 +324,22 @@ static int dom_verdict(struct extraction *j, int rc)
 static int guarded_parse(struct extraction *j, size_t len)
 {
 	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for(len);
-	int rc = rsd_gumbo_guard_parse(j->html, len, &lim, &j->doc, NULL);
+	const char *html = j->html;
+	size_t parse_len = len;
+	/* The whole page on the fast path: the scan found the script and
+	 * style contents gumbo need not read (html_trim.h); the full parse
+	 * runs before any scan and reads the page as it is (its scripts hold
+	 * JSON-LD), and a part is read as it is. The copy lives as long as
+	 * the DOM, whose nodes point into it. */
+	if (len == j->len) {
+		bool nomem;
+		j->trimmed = rsd_html_trim_copy(&j->trim, j->html, j->len, &parse_len, &nomem);
+		if (nomem)
+			return -ENOMEM;
+		if (j->trimmed)
+			html = j->trimmed;
+	}
+	int rc = rsd_gumbo_guard_parse(html, parse_len, &lim, &j->doc, NULL);
 	if (rc < 0)
 		return dom_verdict(j, rc);
 	j->dom = rsd_gumbo_doc_output(j->doc);
@@ -480,7 +503,8 @@ static int run(struct extraction *j, unsigned flags, struct rsd_extract_result *
 	if (rc > 0 && !j->dom_skipped)
 		rc = rsd_page_info_from_dom(j->dom, want_links, &j->pi);
 	else if (rc >= 0)
-		rc = rsd_page_info_scan(j->html, j->len, want_links, &j->pi, &j->tree);
+		rc = rsd_page_info_scan(j->html, j->len, want_links, &j->pi, &j->tree,
+				       &j->trim);
 	if (rc < 0)
 		return rc;
 	if (!(j->base = page_base(j->page_url, &j->pi)))

@@ -115,44 +115,131 @@ static const char *raw_text_end(const char *p, const char *end, const char *name
 	return end;
 }
 
-static bool is_raw_text(const struct rsd_html_tag *t)
-{
-	static const char *const RAW[] = { "script", "style",   "textarea", "title",     "xmp",
-					   "iframe", "noembed", "noframes", "plaintext", NULL };
-	for (size_t i = 0; RAW[i]; i++)
-		if (rsd_text_ieq(t->name, t->name_len, RAW[i]))
-			return true;
-	return false;
-}
+#define RAW RSD_HTML_RAW_TEXT
+#define OUT RSD_HTML_BREAKOUT
+#define FLAT RSD_HTML_FLAT
+#define POINT RSD_HTML_HTML_POINT
 
-/* HTML start tags that end foreign content (HTML5 "in foreign content"). */
-static bool breaks_out_of_foreign(const struct rsd_html_tag *t)
+/* Every tag name a rule of the scanner or the extractor names, by length.
+ * Raw text: contents are not markup. Breakout: HTML start tags that end
+ * foreign content (HTML5 "in foreign content"). Flat: elements that do
+ * not deepen gumbo's tree (void elements, and those whose end tag is
+ * optional because the next sibling closes them). Points: where <svg>
+ * and <math> hold HTML again. */
+static const struct known_tag {
+	const char *name;
+	enum rsd_html_tag_id id;
+	unsigned flags;
+} KNOWN[][24] = {
+	[1] = { { "a", RSD_HTML_A, 0 },
+		{ "b", 0, OUT },
+		{ "i", 0, OUT },
+		{ "p", 0, OUT | FLAT },
+		{ "s", 0, OUT },
+		{ "u", 0, OUT } },
+	[2] = { { "br", 0, OUT | FLAT }, { "dd", 0, OUT | FLAT }, { "dl", 0, OUT },
+		{ "dt", 0, OUT | FLAT }, { "em", 0, OUT },        { "h1", 0, OUT },
+		{ "h2", 0, OUT },        { "h3", 0, OUT },        { "h4", 0, OUT },
+		{ "h5", 0, OUT },        { "h6", 0, OUT },        { "hr", 0, OUT | FLAT },
+		{ "li", 0, OUT | FLAT }, { "ol", 0, OUT },        { "tt", 0, OUT },
+		{ "ul", 0, OUT },        { "td", 0, FLAT },       { "th", 0, FLAT },
+		{ "tr", 0, FLAT },       { "mi", 0, POINT },      { "mo", 0, POINT },
+		{ "mn", 0, POINT },      { "ms", 0, POINT } },
+	[3] = { { "big", 0, OUT },
+		{ "div", 0, OUT },
+		{ "img", 0, OUT | FLAT },
+		{ "pre", 0, OUT },
+		{ "sub", 0, OUT },
+		{ "sup", 0, OUT },
+		{ "var", 0, OUT },
+		{ "col", 0, FLAT },
+		{ "wbr", 0, FLAT },
+		{ "xmp", 0, RAW },
+		{ "svg", 0, RSD_HTML_FOREIGN } },
+	[4] = { { "body", 0, OUT },
+		{ "code", 0, OUT },
+		{ "head", 0, OUT },
+		{ "menu", 0, OUT },
+		{ "meta", RSD_HTML_META, OUT | FLAT },
+		{ "nobr", 0, OUT },
+		{ "ruby", 0, OUT },
+		{ "span", 0, OUT },
+		{ "area", 0, FLAT },
+		{ "base", RSD_HTML_BASE, FLAT },
+		{ "link", RSD_HTML_LINK, FLAT },
+		{ "html", RSD_HTML_HTML, 0 },
+		{ "math", 0, RSD_HTML_FOREIGN },
+		{ "desc", 0, POINT } },
+	[5] = { { "embed", 0, OUT | FLAT },
+		{ "small", 0, OUT },
+		{ "table", 0, OUT },
+		{ "input", 0, FLAT },
+		{ "param", 0, FLAT },
+		{ "track", 0, FLAT },
+		{ "tbody", 0, FLAT },
+		{ "thead", 0, FLAT },
+		{ "tfoot", 0, FLAT },
+		{ "style", RSD_HTML_STYLE, RAW },
+		{ "title", RSD_HTML_TITLE, RAW },
+		{ "mtext", 0, POINT } },
+	[6] = { { "center", 0, OUT },
+		{ "strong", 0, OUT },
+		{ "strike", 0, OUT },
+		{ "source", 0, FLAT },
+		{ "option", 0, FLAT },
+		{ "script", RSD_HTML_SCRIPT, RAW },
+		{ "iframe", 0, RAW },
+		{ "select", RSD_HTML_SELECT, 0 } },
+	[7] = { { "listing", 0, OUT }, { "noembed", 0, RAW } },
+	[8] = { { "optgroup", 0, FLAT },
+		{ "colgroup", 0, FLAT },
+		{ "textarea", 0, RAW },
+		{ "noframes", 0, RAW },
+		{ "frameset", RSD_HTML_FRAMESET, 0 } },
+	[9] = { { "plaintext", RSD_HTML_PLAINTEXT, RAW } },
+	[10] = { { "blockquote", 0, OUT } },
+	[13] = { { "foreignobject", 0, POINT } },
+	[14] = { { "annotation-xml", 0, POINT } },
+};
+
+#undef RAW
+#undef OUT
+#undef FLAT
+#undef POINT
+
+static void classify(struct rsd_html_tag *t)
 {
-	static const char *const BREAKOUT[] = {
-		"b",       "big",   "blockquote", "body",   "br",     "center", "code", "dd",
-		"div",     "dl",    "dt",         "em",     "embed",  "h1",     "h2",   "h3",
-		"h4",      "h5",    "h6",         "head",   "hr",     "i",      "img",  "li",
-		"listing", "menu",  "meta",       "nobr",   "ol",     "p",      "pre",  "ruby",
-		"s",       "small", "span",       "strong", "strike", "sub",    "sup",  "table",
-		"tt",      "u",     "ul",         "var",    NULL
-	};
-	for (size_t i = 0; BREAKOUT[i]; i++)
-		if (rsd_text_ieq(t->name, t->name_len, BREAKOUT[i]))
-			return true;
-	return false;
+	char lower[16];
+	t->id = RSD_HTML_OTHER;
+	t->flags = 0;
+	if (t->name_len >= sizeof KNOWN / sizeof KNOWN[0])
+		return;
+	for (size_t i = 0; i < t->name_len; i++)
+		lower[i] = (char)(t->name[i] | (is_alpha(t->name[i]) ? 0x20 : 0));
+	const struct known_tag *k = KNOWN[t->name_len];
+	for (size_t i = 0; i < sizeof KNOWN[0] / sizeof KNOWN[0][0] && k[i].name; i++) {
+		/* inline: a libc call per candidate cost more than the lookup */
+		size_t j = 0;
+		while (j < t->name_len && k[i].name[j] == lower[j])
+			j++;
+		if (j == t->name_len) {
+			t->id = k[i].id;
+			t->flags = k[i].flags;
+			return;
+		}
+	}
 }
 
 static void track_foreign(struct rsd_html_scanner *s, const struct rsd_html_tag *t)
 {
-	bool root = rsd_text_ieq(t->name, t->name_len, "svg") ||
-		    rsd_text_ieq(t->name, t->name_len, "math");
+	bool root = t->flags & RSD_HTML_FOREIGN;
 	if (t->is_end) {
 		if (root && s->foreign_depth > 0)
 			s->foreign_depth--;
 	} else if (root) {
 		if (!t->self_closing)
 			s->foreign_depth++;
-	} else if (s->foreign_depth > 0 && breaks_out_of_foreign(t)) {
+	} else if (s->foreign_depth > 0 && (t->flags & RSD_HTML_BREAKOUT)) {
 		s->foreign_depth = 0;
 	}
 }
@@ -199,6 +286,7 @@ bool rsd_html_scan_next(struct rsd_html_scanner *s, struct rsd_html_tag *tag)
 		while (p < end && !rsd_text_is_space(*p) && *p != '/' && *p != '>')
 			p++;
 		tag->name_len = (size_t)(p - tag->name);
+		classify(tag);
 		tag->is_end = is_end;
 		tag->n_attrs = 0;
 		tag->text = NULL;
@@ -210,8 +298,8 @@ bool rsd_html_scan_next(struct rsd_html_scanner *s, struct rsd_html_tag *tag)
 		track_foreign(s, tag);
 		if (is_end) {
 			tag->n_attrs = 0; /* attributes on end tags mean nothing */
-		} else if (s->foreign_depth == 0 && is_raw_text(tag)) {
-			const char *e = rsd_text_ieq(tag->name, tag->name_len, "plaintext")
+		} else if (s->foreign_depth == 0 && (tag->flags & RSD_HTML_RAW_TEXT)) {
+			const char *e = tag->id == RSD_HTML_PLAINTEXT
 						? end
 						: raw_text_end(p, end, tag->name, tag->name_len);
 			tag->text = p;

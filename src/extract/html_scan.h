@@ -21,9 +21,37 @@ struct rsd_html_attr {
 	size_t value_len;
 };
 
+/* What the scanner and its readers need to know of a tag name, found
+ * once per tag: one table lookup instead of a string compare per rule. */
+enum rsd_html_tag_flag {
+	RSD_HTML_RAW_TEXT = 1 << 0, /* script, style, textarea, title, ... */
+	RSD_HTML_BREAKOUT = 1 << 1, /* a start tag that ends <svg>/<math> */
+	RSD_HTML_FLAT = 1 << 2, /* void, or closed by its next sibling */
+	RSD_HTML_FOREIGN = 1 << 3, /* svg, math */
+	RSD_HTML_HTML_POINT = 1 << 4 /* foreignObject, desc, mi, ...: HTML inside */
+};
+
+/* The tags the extractor reads by name; RSD_HTML_OTHER for the rest. */
+enum rsd_html_tag_id {
+	RSD_HTML_OTHER,
+	RSD_HTML_A,
+	RSD_HTML_BASE,
+	RSD_HTML_FRAMESET,
+	RSD_HTML_HTML,
+	RSD_HTML_LINK,
+	RSD_HTML_META,
+	RSD_HTML_PLAINTEXT,
+	RSD_HTML_SCRIPT,
+	RSD_HTML_SELECT,
+	RSD_HTML_STYLE,
+	RSD_HTML_TITLE,
+};
+
 struct rsd_html_tag {
 	const char *name;
 	size_t name_len;
+	enum rsd_html_tag_id id; /* from the name, any case */
+	unsigned flags; /* enum rsd_html_tag_flag */
 	bool is_end;
 	bool self_closing; /* written as <name ... /> */
 	/* The first RSD_HTML_SCAN_MAX_ATTRS attributes; past that, only the ones

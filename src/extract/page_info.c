@@ -174,25 +174,34 @@ static int scan_tag(const struct rsd_html_tag *t, bool want_links, struct rsd_pa
 	char *v = NULL, *w = NULL;
 	if (t->is_end)
 		return 0;
-	if (rsd_html_scan_is(t, "a")) {
+	switch (t->id) {
+	case RSD_HTML_A:
 		if (want_links && (v = attr_value(t, "href", &rc)) != NULL)
 			return page_add_href(pi, v);
-	} else if (rsd_html_scan_is(t, "script")) {
+		break;
+	case RSD_HTML_SCRIPT:
 		if ((v = attr_value(t, "type", &rc)) && is_ldjson_type(v))
 			rc = page_add_script(pi, t->text, t->text_len);
-	} else if (rsd_html_scan_is(t, "meta")) {
+		break;
+	case RSD_HTML_META:
 		rc = scan_meta(t, pi);
-	} else if (rsd_html_scan_is(t, "link")) {
+		break;
+	case RSD_HTML_LINK:
 		if ((v = attr_value(t, "rel", &rc)) && (w = attr_value(t, "href", &rc)))
 			rc = page_link(pi, v, w);
-	} else if (rsd_html_scan_is(t, "base")) {
+		break;
+	case RSD_HTML_BASE:
 		if ((v = attr_value(t, "href", &rc)))
 			rc = rsd_fields_keep_first(&pi->base_href, v, false);
-	} else if (rsd_html_scan_is(t, "html")) {
+		break;
+	case RSD_HTML_HTML:
 		if ((v = attr_value(t, "lang", &rc)))
 			rc = rsd_fields_keep_first(&pi->lang, v, true);
+		break;
+	default:
+		break;
 	}
-	if (!pi->has_microdata_recipe)
+	if (!pi->has_microdata_recipe && t->n_attrs)
 		pi->has_microdata_recipe = is_recipe_scope(t);
 	free(v);
 	free(w);
@@ -210,34 +219,12 @@ static int scan_tag(const struct rsd_html_tag *t, bool want_links, struct rsd_pa
 #define MAX_DOM_DEPTH 2048
 #define MAX_DOM_ELEMENTS 50000
 
-/* Elements that do not deepen the tree gumbo builds: void elements, and
- * those whose end tag is optional because the next sibling closes them
- * (lists and tables of thousands of rows omit </li>, </td>). */
-static bool leaves_depth(const char *name, size_t len)
-{
-	static const char *const by_len[][8] = {
-		[1] = { "p" },
-		[2] = { "br", "hr", "li", "td", "th", "tr", "dt", "dd" },
-		[3] = { "col", "img", "wbr" },
-		[4] = { "area", "base", "link", "meta" },
-		[5] = { "embed", "input", "param", "track", "tbody", "thead", "tfoot" },
-		[6] = { "source", "option" },
-		[8] = { "optgroup", "colgroup" },
-	};
-	if (len >= sizeof by_len / sizeof by_len[0])
-		return false;
-	for (size_t i = 0; i < 8 && by_len[len][i]; i++)
-		if (rsd_text_ieq(name, len, by_len[len][i]))
-			return true;
-	return false;
-}
-
 static void tree_track(struct rsd_page_tree *e, const struct rsd_html_scanner *s,
 		       const struct rsd_html_tag *t)
 {
 	if (!t->is_end)
 		e->elements++;
-	if (leaves_depth(t->name, t->name_len))
+	if (t->flags & RSD_HTML_FLAT) /* void, or closed by its next sibling */
 		return;
 	if (t->is_end) {
 		if (e->depth)
@@ -265,14 +252,16 @@ struct rsd_page_tree rsd_page_tree_estimate(const char *html, size_t len)
 }
 
 int rsd_page_info_scan(const char *html, size_t len, bool want_links, struct rsd_page_info *pi,
-		       struct rsd_page_tree *tree)
+		       struct rsd_page_tree *tree, struct rsd_html_trim *trim)
 {
 	struct rsd_html_scanner s;
 	struct rsd_html_tag t;
 	struct rsd_page_tree e = { 0 };
 	rsd_html_scan_init(&s, html, len);
-	while (rsd_html_scan_next(&s, &t)) {
+	for (unsigned depth = 0; rsd_html_scan_next(&s, &t); depth = s.foreign_depth) {
 		int rc = scan_tag(&t, want_links, pi);
+		if (rc == 0)
+			rc = rsd_html_trim_track(trim, &s, depth, &t);
 		if (rc < 0)
 			return rc;
 		tree_track(&e, &s, &t);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <gumbo.h>
 
+#include "extract/html_trim.h"
+
 /* Strings are malloc'd, decoded, cleaned. */
 struct rsd_page_info {
 	char *base_href; /* <base href>, as written */
@@ -60,10 +62,10 @@ struct rsd_page_tree rsd_page_tree_estimate(const char *html, size_t len);
  * The recipes of the development corpora span under 40 KB. */
 size_t rsd_page_recipe_part_len(const char *html, size_t len);
 
-/* Streaming half: the page information and the tree's size from one
- * scan of the page. 0 or -ENOMEM. */
+/* Streaming half: the page information, the tree's size and what gumbo
+ * need not read (html_trim.h) from one scan of the page. 0 or -ENOMEM. */
 int rsd_page_info_scan(const char *html, size_t len, bool want_links, struct rsd_page_info *pi,
-		       struct rsd_page_tree *tree);
+		       struct rsd_page_tree *tree, struct rsd_html_trim *trim);
 /* DOM half: the same from a parsed document. 0 or -ENOMEM. */
 int rsd_page_info_from_dom(const GumboOutput *dom, bool want_links, struct rsd_page_info *pi);
 
