@@ -261,6 +261,13 @@ static const struct key_spec key_specs[] = {
 	{ KEY("producer", "raw_topic", K_TOPIC, raw_topic), .def = "raw_recipes", .min = 0, .max = 249,
 	  .doc = "Topic of the raw HTML of each recipe page (compressed); empty = not published. "
 		 "Must differ from topic and must not be consumed." },
+	{ KEY("producer", "raw_compression", K_STRING, raw_compression),
+	  .def = RSD_RAW_COMPRESSION_DEFAULT, .min = 1,
+	  .max = 32,
+	  .doc = "Codec of raw_topic's messages, as CODEC or CODEC:LEVEL: none, gzip, snappy, lz4 "
+		 "or zstd, and librdkafka's compression.level (-1..12, -1 = the codec's default). "
+		 "lz4 costs the least CPU; zstd:1 sends a third fewer bytes for about twice the "
+		 "CPU per page (docs/performance.md). Records keep [producer] compression.type." },
 	{ KEY("producer", "partitions", K_UINT, partitions), .def = "6", .min = 1, .max = 10000,
 	  .doc = "Partitions of each topic the daemon creates (topic, raw_topic, [consumer] topics) "
 		 "when it is missing at start or after a reload; an existing topic is never changed, "
@@ -2009,6 +2016,42 @@ static void check_limits(struct loader *ld)
 	}
 }
 
+int rsd_config_split_compression(const char *spec, char *codec, size_t len, char *level,
+				 size_t level_len)
+{
+	size_t n = strcspn(spec, ":");
+	const char *lv = spec[n] ? spec + n + 1 : "-1";
+	if (n == 0 || n >= len || !*lv || strlen(lv) >= level_len)
+		return -EINVAL;
+	memcpy(codec, spec, n);
+	codec[n] = '\0';
+	strcpy(level, lv);
+	return 0;
+}
+
+/* librdkafka judges the codec and level, as it will for the raw topic. */
+static void check_raw_compression(struct loader *ld)
+{
+	const char *spec = ld->cfg->raw_compression;
+	char codec[16], level[16], why[256] = "";
+	if (!spec)
+		return;
+	rd_kafka_topic_conf_t *tconf = oom_check(ld, rd_kafka_topic_conf_new());
+	if (!tconf)
+		return;
+	if (rsd_config_split_compression(spec, codec, sizeof(codec), level, sizeof(level)) < 0)
+		snprintf(why, sizeof(why), "expected CODEC or CODEC:LEVEL");
+	else if (rd_kafka_topic_conf_set(tconf, "compression.type", codec, why, sizeof(why)) ==
+		 RD_KAFKA_CONF_OK)
+		(void)rd_kafka_topic_conf_set(tconf, "compression.level", level, why, sizeof(why));
+	rd_kafka_topic_conf_destroy(tconf);
+	if (why[0]) {
+		why[strcspn(why, "\r\n")] = '\0';
+		report(ld, line_of(ld, "producer", "raw_compression"),
+		       "producer.raw_compression: '%s': %s", spec, why);
+	}
+}
+
 static void check_kafka(struct loader *ld)
 {
 	struct rsd_config *cfg = ld->cfg;
@@ -2033,6 +2076,7 @@ static void check_kafka(struct loader *ld)
 	}
 	if (!cfg->raw_topic)
 		return;
+	check_raw_compression(ld);
 	if (cfg->topic && strcmp(cfg->raw_topic, cfg->topic) == 0)
 		report(ld, line_of(ld, "producer", "raw_topic"),
 		       "producer.raw_topic: must differ from producer.topic ('%s')", cfg->topic);
@@ -2261,6 +2305,7 @@ bool rsd_config_kafka_changed(const struct rsd_config *a, const struct rsd_confi
 	return !str_eq(a->brokers, b->brokers) || a->brokers_embedded != b->brokers_embedded ||
 	       !str_eq(a->kafka_debug, b->kafka_debug) || !kv_eq(&a->kafka_props, &b->kafka_props) ||
 	       !str_eq(a->topic, b->topic) || !str_eq(a->raw_topic, b->raw_topic) ||
+	       !str_eq(a->raw_compression, b->raw_compression) ||
 	       !kv_eq(&a->producer_props, &b->producer_props) ||
 	       a->consumer_enabled != b->consumer_enabled || !str_eq(a->group_id, b->group_id) ||
 	       !strv_eq(&a->topics, &b->topics) || a->calorie_threshold != b->calorie_threshold ||
