@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """recipe-scraperd benchmarks: regenerate the numbers of docs/performance.md.
 
-usage: bench/perf.py [--build DIR] [--runs N] [--out JSON] [PART...]
+usage: bench/perf.py [--build DIR] [--runs N] [--out JSON] [--suffix S] [PART...]
        bench/perf.py --report JSON [--doc docs/performance.md]
 
 PART: machine e2e pipeline codec profile scaling resources idle journal frontier extract
@@ -753,6 +753,8 @@ def main():
     ap.add_argument("--idle-s", type=float, default=60)
     ap.add_argument("--idle-settle-s", type=float, default=10)
     ap.add_argument("--out", default=os.path.join(HERE, "results", "latest.json"))
+    ap.add_argument("--suffix", default="",
+                    help="store the parts as NAME+SUFFIX (e.g. _before, measured with an older --build)")
     ap.add_argument("--report")
     ap.add_argument("--doc", default=os.path.join(TOP, "docs", "performance.md"))
     a = ap.parse_args()
@@ -789,7 +791,7 @@ def main():
             jd = Journald(ctx.work)
         for name in ["machine"] + [p for p in parts if p != "machine"]:
             log(f"== {name} (load {' '.join(loadavg())})")
-            results[name] = PARTS[name](ctx)
+            results[name + (a.suffix if name != "machine" else "")] = PARTS[name](ctx)
             os.makedirs(os.path.dirname(a.out), exist_ok=True)
             with open(a.out, "w") as f:
                 json.dump(results, f, indent=1, sort_keys=True)

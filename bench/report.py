@@ -186,19 +186,36 @@ def sec_codec(r):
     return "\n".join(out)
 
 
+def thread_kind(name):
+    """rsd-scraper-0 and -1 as rsd-scraper-*, librdkafka's broker threads as rdk:broker*."""
+    return re.sub(r"(rsd-scraper-|rdk:broker)-?\d+$", r"\1*", name)
+
+
+def merged_top(top, n=15):
+    """The entries of one function summed over the threads of one kind."""
+    acc = {}
+    for t in top:
+        key = (thread_kind(t["thread"]), t["symbol"], t["dso"])
+        acc[key] = acc.get(key, 0.0) + t["percent"]
+    rows = sorted(acc.items(), key=lambda kv: -kv[1])[:n]
+    return [{"thread": k[0], "symbol": k[1], "dso": k[2], "percent": v} for k, v in rows]
+
+
 def sec_profile(r):
     p = r["profile"]
     if "runs" not in p:
         return f"(not measured: {p.get('skipped', 'no result')})"
     out = [f"perf record -F 499 -g of the daemon in one {p['site_pages']}-page run each; share of "
-           f"all samples of the process, by function and thread; {load(p)}.", ""]
+           f"all samples of the process, by function and kind of thread (the per-thread entries "
+           f"of at least 0.5 % summed; `pvm_irq_enable` is the hypervisor's interrupt window, "
+           f"where page faults and TLB shootdowns show); {load(p)}.", ""]
     for key, label in (("noraw", "raw_topic off"), ("raw", "raw_topic on")):
         x = p["runs"].get(key)
         if not x:
             continue
         out += [f"{label} ({x['cpu_s']:.1f} s CPU, {x['wall_s']:.1f} s wall):", "",
                 "| % | thread | function | object |", "|--:|---|---|---|"]
-        for t in x["top"]:
+        for t in merged_top(x["top"]):
             out.append(f"| {t['percent']:.1f} | {t['thread']} | `{t['symbol']}` | {t['dso']} |")
         out.append("")
     return "\n".join(out).rstrip()
@@ -325,7 +342,9 @@ def sec_ring(r):
 
 
 SECTIONS = {"machine": sec_machine, "e2e": sec_e2e, "pipeline": sec_pipeline, "codec": sec_codec,
-            "profile": sec_profile, "threads": sec_threads, "scaling": sec_scaling,
+            "profile": sec_profile,
+            "pipeline_before": lambda r: sec_pipeline({"pipeline": r["pipeline_before"]}),
+            "profile_before": lambda r: sec_profile({"profile": r["profile_before"]}), "threads": sec_threads, "scaling": sec_scaling,
             "resources": sec_resources, "idle": sec_idle, "journal": sec_journal,
             "extract": sec_extract, "ring": sec_ring}
 
