@@ -173,7 +173,10 @@ def sec_codec(r):
            "sent to the brokers (TCP bytes acknowledged, sampled), less the raw_topic-off run's.", "",
            "| raw_compression | n | daemon CPU ms/page | raw topic's CPU ms/page | raw KiB/page on the wire "
            "| ratio | peak RSS MB | pages/s |", "|---|--:|--:|--:|--:|--:|--:|--:|"]
-    for key, xs in c["runs"].items():
+    def cpu_of(key):
+        return -1 if key == "off" else med([x["cpu_s"] / x["pages"] for x in c["runs"][key] if x["pages"]]) or 0
+    for key in sorted(c["runs"], key=cpu_of):
+        xs = c["runs"][key]
         cpu = med([x["cpu_s"] / x["pages"] for x in xs if x["pages"]])
         w = med([x["wire_bytes"] / x["pages"] for x in xs if x["pages"]])
         raw = None if key == "off" or w is None or off_w is None else w - off_w
