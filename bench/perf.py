@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """recipe-scraperd benchmarks: regenerate the numbers of docs/performance.md.
 
-usage: bench/perf.py [--build DIR] [--runs N] [--out JSON] [PART...]
+usage: bench/perf.py [--build DIR] [--runs N] [--out JSON] [--suffix S] [PART...]
        bench/perf.py --report JSON [--doc docs/performance.md]
 
-PART: machine e2e scaling resources idle journal frontier extract ring
+PART: machine e2e pipeline codec profile scaling resources idle journal frontier extract
+ring
 (default: all of them). Results go to --out (default bench/results/latest.json,
 merged with what is already there, so parts can be re-run alone); --report
 renders the tables into docs/performance.md between the <!-- bench:NAME -->
@@ -149,7 +150,7 @@ def thread_group(name):
     return name
 
 
-def run_measured(argv, timeout, stdout=subprocess.DEVNULL, env=None, sample_s=0.01):
+def run_measured(argv, timeout, stdout=subprocess.DEVNULL, env=None, sample_s=0.01, wire=None):
     """Runs argv to completion, sampling its threads. Returns wall, exit code,
     rusage CPU and peak RSS (exact, from wait4), per-thread-group CPU seconds
     (from the last sample of each thread), the time of the last scraper CPU
@@ -162,6 +163,7 @@ def run_measured(argv, timeout, stdout=subprocess.DEVNULL, env=None, sample_s=0.
     prev_scraper = 0
     deadline = t0 + timeout
     status = rusage = None
+    next_wire = 0.0
     while True:
         pid, status, rusage = os.wait4(p.pid, os.WNOHANG)
         if pid:
@@ -173,6 +175,9 @@ def run_measured(argv, timeout, stdout=subprocess.DEVNULL, env=None, sample_s=0.
             break
         tt = thread_times(p.pid)
         last.update(tt)
+        if wire and now >= next_wire:
+            wire.sample()
+            next_wire = now + 0.5
         sc = sum(c for n, c in tt.values() if n.startswith("rsd-scraper"))
         if sc != prev_scraper:
             scraper_end, prev_scraper = now - t0, sc
@@ -188,7 +193,33 @@ def run_measured(argv, timeout, stdout=subprocess.DEVNULL, env=None, sample_s=0.
     cpu = rusage.ru_utime + rusage.ru_stime
     return {"wall_s": wall, "rc": p.returncode, "cpu_s": cpu, "maxrss_kb": rusage.ru_maxrss,
             "threads_cpu_s": groups, "unattributed_cpu_s": max(0.0, cpu - sum(groups.values())),
-            "crawl_end_s": scraper_end, "stderr": stderr, "timed_out": wall >= timeout}
+            "crawl_end_s": scraper_end, "stderr": stderr, "timed_out": wall >= timeout,
+            "wire_bytes": wire.total() if wire else None}
+
+
+class WireBytes:
+    """Bytes sent to the given TCP ports (the brokers), from the kernel's per-socket
+    bytes_acked (ss -ti), sampled: the largest value seen of each connection is summed,
+    so a connection's last half second before it closes may be missing."""
+
+    def __init__(self, ports):
+        self.filter = "( " + " or ".join(f"dport = :{p}" for p in ports) + " )"
+        self.seen = {}
+
+    def sample(self):
+        out = subprocess.run(["ss", "-tinH", "state", "established", self.filter],
+                             capture_output=True, text=True, timeout=10).stdout
+        sock = None
+        for line in out.splitlines():
+            if not line[:1].isspace():
+                sock = " ".join(line.split()[2:4])
+                continue
+            m = re.search(r"bytes_acked:(\d+)", line)
+            if sock and m:
+                self.seen[sock] = max(self.seen.get(sock, 0), int(m.group(1)))
+
+    def total(self):
+        return sum(self.seen.values())
 
 
 # The refused and skipped counts by cause sit between "failed)" and the records.
@@ -207,7 +238,8 @@ def parse_summary(stderr):
 # ---- the daemon's configuration -------------------------------------------------------------
 
 def daemon_ini(work, site, brokers, sink="stdout", threads=2, ring=1024, consumer=True,
-               max_conn=64, depth=1, start_url=None, once_group="bench"):
+               max_conn=64, depth=1, start_url=None, once_group="bench", per_host=None,
+               raw=False, producer_props=()):
     state = tempfile.mkdtemp(prefix="state.", dir=work)
     text = f"""[daemon]
 state_dir = {state}
@@ -223,14 +255,15 @@ allow_private_addresses = on
 dedup_canonical = off
 threads = {threads}
 max_connections = {max_conn}
-max_connections_per_host = {max_conn}
+max_connections_per_host = {per_host or max_conn}
 max_depth = {depth}
 [ring]
 capacity = {ring}
 [kafka]
 brokers = {brokers}
 [producer]
-raw_topic =
+{"" if raw else "raw_topic ="}
+{chr(10).join(f"{k} = {v}" for k, v in producer_props)}
 [consumer]
 enabled = {"on" if consumer else "off"}
 group_id = {once_group}
@@ -244,8 +277,8 @@ identifier = rsd-bench
     return path
 
 
-def run_daemon(binary, ini, timeout=120):
-    r = run_measured([binary, "--once", "-c", ini], timeout)
+def run_daemon(binary, ini, timeout=120, wire=None):
+    r = run_measured([binary, "--once", "-c", ini], timeout, wire=wire)
     s = parse_summary(r["stderr"])
     r["summary"] = s
     pages = s["pages"] if s else 0
@@ -417,6 +450,119 @@ def part_scaling(ctx):
     return res
 
 
+# The issue-20 runs: (key, raw_topic on, [producer] librdkafka properties). Each runs on
+# a fresh `recipe-scraperd broker` (a mock cluster of its own), like the seed.
+PIPELINE_CONFIGS = [("noraw", False, ()), ("raw", True, ())]
+
+
+def pipeline_daemon(ctx, site, raw, props, per_host=16, timeout=900):
+    b = Broker([ctx.binary, "broker"])
+    try:
+        ini = daemon_ini(ctx.work, site, b.bootstrap, max_conn=32, per_host=per_host, raw=raw,
+                         producer_props=props)
+        ports = [int(a.rsplit(":", 1)[1]) for a in b.bootstrap.split(",")]
+        return run_daemon(ctx.binary, ini, timeout=timeout, wire=WireBytes(ports))
+    finally:
+        b.stop()
+
+
+def part_pipeline(ctx):
+    """The whole pipeline at scale: the dev corpus linked ctx.pipeline_copies times
+    (8,192 pages at 64), --once, dedup_canonical off, max_depth 1, delay 0, 16
+    connections per host, raw_topic off and on, and in every round the seed pipeline on
+    512 pages, each on a fresh standalone broker; configurations interleaved round by
+    round, ratios taken within a round. Each run's wall time includes one consumer-group
+    join that the mock cluster holds for 3 s (the crawl-phase rate leaves it out)."""
+    big = Site(PORT + 2, ctx.pipeline_copies)
+    small = Site(PORT + 3, 4)
+    res = {"site_pages": big.pages, "seed_pages": small.pages, "load_before": loadavg(),
+           "rounds": []}
+    try:
+        for rnd in range(ctx.pipeline_runs):
+            row = {"load": loadavg()}
+            for key, raw, props in PIPELINE_CONFIGS:
+                row[key] = pipeline_daemon(ctx, big, raw, props)
+                log(f"  pipeline {rnd} {key}: {row[key]['wall_s']:.1f}s {row[key]['pages']} pages, "
+                    f"{1000 * row[key]['cpu_s'] / max(1, row[key]['pages']):.2f} ms CPU/page, "
+                    f"{row[key]['maxrss_kb'] / 1024:.0f} MB")
+            b = Broker([ctx.binary, "broker"])
+            try:
+                row["seed"] = run_seed(small, b.bootstrap)
+            finally:
+                b.stop()
+            if row["seed"]:
+                log(f"  pipeline {rnd} seed: {row['seed']['wall_s']:.1f}s {row['seed']['pages']} pages")
+            res["rounds"].append(row)
+    finally:
+        big.stop()
+        small.stop()
+    res["load_after"] = loadavg()
+    return res
+
+
+def part_codec(ctx):
+    """The raw topic's codec and level: daemon CPU per page against the bytes it sends
+    to the brokers per page, on ctx.codec_copies x the dev corpus, raw_topic on,
+    each configuration against the raw_topic-off run of the same round (the difference
+    is the raw topic's share); interleaved rounds on fresh standalone brokers."""
+    site = Site(PORT + 4, ctx.codec_copies)
+    configs = [("off", False, ())] + [(c, True, (("raw_compression", c),)) for c in ctx.codecs]
+    nbytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(CORPUS)
+                 for f in fs if f.endswith(".html"))
+    res = {"site_pages": site.pages, "page_bytes": nbytes / count_pages(), "load_before": loadavg(),
+           "runs": {}}
+    try:
+        for rnd in range(ctx.codec_runs):
+            for key, raw, props in configs:
+                r = pipeline_daemon(ctx, site, raw, props)
+                log(f"  codec {rnd} {key}: {1000 * r['cpu_s'] / max(1, r['pages']):.2f} ms CPU/page, "
+                    f"{r['wire_bytes'] / max(1, r['pages']) / 1024:.0f} KiB to Kafka/page")
+                res["runs"].setdefault(key, []).append(r)
+    finally:
+        site.stop()
+    res["load_after"] = loadavg()
+    return res
+
+
+PROFILE_TOP = 25
+
+
+def part_profile(ctx):
+    """perf record (cpu-clock samples of every thread) of the daemon in one
+    8,192-page run, raw_topic off and on: the top functions by self time,
+    with the thread they ran on."""
+    if not shutil.which("perf"):
+        return {"skipped": "perf not installed"}
+    site = Site(PORT + 2, ctx.pipeline_copies)
+    res = {"site_pages": site.pages, "load_before": loadavg(), "runs": {}}
+    try:
+        for key, raw, props in PIPELINE_CONFIGS:
+            data = os.path.join(ctx.work, f"perf-{key}.data")
+            b = Broker([ctx.binary, "broker"])
+            try:
+                ini = daemon_ini(ctx.work, site, b.bootstrap, max_conn=32, per_host=16, raw=raw,
+                                 producer_props=props)
+                r = run_measured(["perf", "record", "-q", "-F", "499", "-g", "-o", data, "--",
+                                  ctx.binary, "--once", "-c", ini], 900)
+            finally:
+                b.stop()
+            rep = subprocess.run(["perf", "report", "-i", data, "--no-children", "--stdio", "-g", "none",
+                                  "--percent-limit", "0.5", "--sort", "comm,dso,sym"],
+                                 capture_output=True, text=True, timeout=300).stdout
+            top = []
+            for line in rep.splitlines():
+                m = re.match(r"\s*([\d.]+)%\s+(\S+)\s+(\S+)\s+\[.\]\s+(.*)", line)
+                if m and len(top) < PROFILE_TOP:
+                    top.append({"percent": float(m.group(1)), "thread": m.group(2),
+                                "dso": m.group(3), "symbol": m.group(4).strip()})
+            res["runs"][key] = {"top": top, "wall_s": r["wall_s"], "cpu_s": r["cpu_s"]}
+            log(f"  profile {key}: {len(top)} functions over 0.5 %")
+    finally:
+        site.stop()
+    res["load_after"] = loadavg()
+    return res
+
+
 def part_idle(ctx):
     """CPU of a daemon (not --once) with nothing to crawl after its start page, over
     ctx.idle_s seconds after a settling period: embedded broker (its mock cluster runs
@@ -581,7 +727,8 @@ def part_resources(ctx):
     return res
 
 
-PARTS = {"machine": part_machine, "e2e": part_e2e, "scaling": part_scaling,
+PARTS = {"machine": part_machine, "e2e": part_e2e, "pipeline": part_pipeline,
+         "codec": part_codec, "profile": part_profile, "scaling": part_scaling,
          "resources": part_resources, "idle": part_idle, "journal": part_journal,
          "frontier": part_frontier, "extract": part_extract, "ring": part_ring}
 
@@ -598,9 +745,16 @@ def main():
     ap.add_argument("--seed-runs", type=int, default=3)
     ap.add_argument("--rs-runs", type=int, default=3)
     ap.add_argument("--scale-copies", type=int, default=32)
+    ap.add_argument("--pipeline-copies", type=int, default=64)
+    ap.add_argument("--pipeline-runs", type=int, default=3)
+    ap.add_argument("--codec-copies", type=int, default=16)
+    ap.add_argument("--codec-runs", type=int, default=3)
+    ap.add_argument("--codecs", default="none,lz4,zstd:1,zstd:3")
     ap.add_argument("--idle-s", type=float, default=60)
     ap.add_argument("--idle-settle-s", type=float, default=10)
     ap.add_argument("--out", default=os.path.join(HERE, "results", "latest.json"))
+    ap.add_argument("--suffix", default="",
+                    help="store the parts as NAME+SUFFIX (e.g. _before, measured with an older --build)")
     ap.add_argument("--report")
     ap.add_argument("--doc", default=os.path.join(TOP, "docs", "performance.md"))
     a = ap.parse_args()
@@ -616,6 +770,7 @@ def main():
     ctx = Ctx()
     ctx.__dict__.update(vars(a))
     ctx.build = os.path.abspath(a.build)
+    ctx.codecs = a.codecs.split(",")
     ctx.work = tempfile.mkdtemp(prefix="rsd-bench.")
     # A private copy of the binary: other engineers rebuild the tree while we measure.
     ctx.binary_src = os.path.join(ctx.build, "recipe-scraperd")
@@ -636,7 +791,7 @@ def main():
             jd = Journald(ctx.work)
         for name in ["machine"] + [p for p in parts if p != "machine"]:
             log(f"== {name} (load {' '.join(loadavg())})")
-            results[name] = PARTS[name](ctx)
+            results[name + (a.suffix if name != "machine" else "")] = PARTS[name](ctx)
             os.makedirs(os.path.dirname(a.out), exist_ok=True)
             with open(a.out, "w") as f:
                 json.dump(results, f, indent=1, sort_keys=True)

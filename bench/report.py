@@ -122,6 +122,108 @@ def sec_threads(r):
     return "\n".join(out)
 
 
+def ratio(a, b):
+    return a / b if a and b else None
+
+
+def sec_pipeline(r):
+    p = r["pipeline"]
+    rounds = p["rounds"]
+    def col(key, field):
+        return [x[key][field] if x.get(key) else None for x in rounds]
+    def per_page(key, field, scale=1000.0):
+        return [x[key][field] * scale / x[key]["pages"] if x.get(key) and x[key]["pages"] else None
+                for x in rounds]
+    out = [f"Daemon: {p['site_pages']} pages; seed_pipeline.py: {p['seed_pages']} pages; the three "
+           f"interleaved in each of {len(rounds)} rounds, each on a fresh `recipe-scraperd broker`; "
+           f"{load(p)}. Median (min..max); × seed: median of the ratios within a round.", "",
+           "| run | pages/s | × seed | crawl phase pages/s | × seed | after the crawl s | CPU ms/page "
+           "| peak RSS MB |", "|---|--:|--:|--:|--:|--:|--:|--:|"]
+    seed_pps, seed_cps = col("seed", "pages_per_s"), col("seed", "crawl_pages_per_s")
+    for key, label in (("seed", f"seed_pipeline.py, {p['seed_pages']} pages"),
+                       ("noraw", f"recipe-scraperd, {p['site_pages']} pages, raw_topic off"),
+                       ("raw", f"recipe-scraperd, {p['site_pages']} pages, raw_topic on (default)")):
+        pps, cps = col(key, "pages_per_s"), col(key, "crawl_pages_per_s")
+        after = [x[key]["wall_s"] - (x[key]["crawl_end_s"] if key != "seed" else x[key]["produce_s"])
+                 if x.get(key) else None for x in rounds]
+        xs = [ratio(a, b) for a, b in zip(pps, seed_pps)]
+        xc = [ratio(a, b) for a, b in zip(cps, seed_cps)]
+        out.append(f"| {label} | {rng(pps, '{:.0f}')} | {rng(xs, '{:.1f}') if key != 'seed' else '1'} | "
+                   f"{rng(cps, '{:.0f}')} | {rng(xc, '{:.1f}') if key != 'seed' else '1'} | "
+                   f"{rng(after, '{:.1f}')} | {rng(per_page(key, 'cpu_s'), '{:.2f}')} | "
+                   f"{rng([x[key]['maxrss_kb'] / 1024 if x.get(key) else None for x in rounds], '{:.0f}')} |")
+    out += ["", "| round | load average (1 min) | seed pages/s | raw_topic off pages/s | × | raw_topic on pages/s | × |",
+            "|--:|--:|--:|--:|--:|--:|--:|"]
+    for i, x in enumerate(rounds):
+        sp = x["seed"]["pages_per_s"] if x.get("seed") else None
+        a, b = x["noraw"]["pages_per_s"], x["raw"]["pages_per_s"]
+        out.append(f"| {i + 1} | {x['load'][0]} | {f(sp)} | {f(a, '{:.0f}')} | {f(ratio(a, sp), '{:.1f}')} | "
+                   f"{f(b, '{:.0f}')} | {f(ratio(b, sp), '{:.1f}')} |")
+    return "\n".join(out)
+
+
+def sec_codec(r):
+    c = r["codec"]
+    off = c["runs"].get("off", [])
+    off_cpu = med([x["cpu_s"] / x["pages"] for x in off if x["pages"]])
+    off_w = med([x["wire_bytes"] / x["pages"] for x in off if x["pages"]])
+    out = [f"{c['site_pages']} pages (the dev corpus linked {c['site_pages'] // 128} times; "
+           f"{c['page_bytes'] / 1024:.0f} KiB of HTML per page on average), raw_topic on with each "
+           f"`raw_compression`, against raw_topic off; {load(c)}. Bytes on the wire: what the daemon "
+           "sent to the brokers (TCP bytes acknowledged, sampled), less the raw_topic-off run's.", "",
+           "| raw_compression | n | daemon CPU ms/page | raw topic's CPU ms/page | raw KiB/page on the wire "
+           "| ratio | peak RSS MB | pages/s |", "|---|--:|--:|--:|--:|--:|--:|--:|"]
+    def cpu_of(key):
+        return -1 if key == "off" else med([x["cpu_s"] / x["pages"] for x in c["runs"][key] if x["pages"]]) or 0
+    for key in sorted(c["runs"], key=cpu_of):
+        xs = c["runs"][key]
+        cpu = med([x["cpu_s"] / x["pages"] for x in xs if x["pages"]])
+        w = med([x["wire_bytes"] / x["pages"] for x in xs if x["pages"]])
+        raw = None if key == "off" or w is None or off_w is None else w - off_w
+        out.append(f"| {'(raw_topic off)' if key == 'off' else key} | {len(xs)} | {f(cpu * 1000 if cpu else None, '{:.2f}')} | "
+                   f"{f((cpu - off_cpu) * 1000 if cpu and off_cpu and key != 'off' else None, '{:.2f}')} | "
+                   f"{f(raw / 1024 if raw else None, '{:.0f}')} | "
+                   f"{f(c['page_bytes'] / raw if raw else None, '{:.1f}×')} | "
+                   f"{rng([x['maxrss_kb'] / 1024 for x in xs], '{:.0f}')} | "
+                   f"{rng([x['pages_per_s'] for x in xs], '{:.0f}')} |")
+    return "\n".join(out)
+
+
+def thread_kind(name):
+    """rsd-scraper-0 and -1 as rsd-scraper-*, librdkafka's broker threads as rdk:broker*."""
+    return re.sub(r"(rsd-scraper-|rdk:broker)-?\d+$", r"\1*", name)
+
+
+def merged_top(top, n=15):
+    """The entries of one function summed over the threads of one kind."""
+    acc = {}
+    for t in top:
+        key = (thread_kind(t["thread"]), t["symbol"], t["dso"])
+        acc[key] = acc.get(key, 0.0) + t["percent"]
+    rows = sorted(acc.items(), key=lambda kv: -kv[1])[:n]
+    return [{"thread": k[0], "symbol": k[1], "dso": k[2], "percent": v} for k, v in rows]
+
+
+def sec_profile(r):
+    p = r["profile"]
+    if "runs" not in p:
+        return f"(not measured: {p.get('skipped', 'no result')})"
+    out = [f"perf record -F 499 -g of the daemon in one {p['site_pages']}-page run each; share of "
+           f"all samples of the process, by function and kind of thread (the per-thread entries "
+           f"of at least 0.5 % summed; `pvm_irq_enable` is the hypervisor's interrupt window, "
+           f"where page faults and TLB shootdowns show); {load(p)}.", ""]
+    for key, label in (("noraw", "raw_topic off"), ("raw", "raw_topic on")):
+        x = p["runs"].get(key)
+        if not x:
+            continue
+        out += [f"{label} ({x['cpu_s']:.1f} s CPU, {x['wall_s']:.1f} s wall):", "",
+                "| % | thread | function | object |", "|--:|---|---|---|"]
+        for t in merged_top(x["top"]):
+            out.append(f"| {t['percent']:.1f} | {t['thread']} | `{t['symbol']}` | {t['dso']} |")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
 def sec_scaling(r):
     s = r["scaling"]
     out = [f"{s['site_pages']}-page site unless the row says 512, embedded broker; {load(s)}.", "",
@@ -242,7 +344,10 @@ def sec_ring(r):
     return f"{load(x)}.\n\n```\n{x['output'].rstrip()}\n```"
 
 
-SECTIONS = {"machine": sec_machine, "e2e": sec_e2e, "threads": sec_threads, "scaling": sec_scaling,
+SECTIONS = {"machine": sec_machine, "e2e": sec_e2e, "pipeline": sec_pipeline, "codec": sec_codec,
+            "profile": sec_profile,
+            "pipeline_before": lambda r: sec_pipeline({"pipeline": r["pipeline_before"]}),
+            "profile_before": lambda r: sec_profile({"profile": r["profile_before"]}), "threads": sec_threads, "scaling": sec_scaling,
             "resources": sec_resources, "idle": sec_idle, "journal": sec_journal,
             "extract": sec_extract, "ring": sec_ring}
 

@@ -1255,6 +1255,7 @@ bool rsd_config_kafka_changed(const struct rsd_config *a, const struct rsd_confi
 	       !str_eq(a->kafka_debug, b->kafka_debug) ||
 	       !kv_eq(&a->kafka_props, &b->kafka_props) || !str_eq(a->topic, b->topic) ||
 	       !str_eq(a->raw_topic, b->raw_topic) ||
+	       !str_eq(a->raw_compression, b->raw_compression) ||
 	       !kv_eq(&a->producer_props, &b->producer_props) ||
 	       a->consumer_enabled != b->consumer_enabled || !str_eq(a->group_id, b->group_id) ||
 	       !strv_eq(&a->topics, &b->topics) || a->calorie_threshold != b->calorie_threshold ||

@@ -93,6 +93,7 @@ struct rsd_config {
 	/* [producer] */
 	char *topic; /* default parsed_recipes */
 	char *raw_topic; /* default raw_recipes; NULL when set empty (off) */
+	char *raw_compression; /* raw_topic's "CODEC[:LEVEL]"; NULL = RSD_RAW_COMPRESSION_DEFAULT */
 	unsigned partitions; /* default 6, 1..10000: of the topics the daemon creates */
 	unsigned replication_factor; /* default 0 = the broker's default, 1..32767 */
 	struct rsd_kv_list producer_props;
@@ -161,6 +162,14 @@ void rsd_config_free(struct rsd_config *cfg); /* accepts NULL */
 
 /* True when anything that the Kafka clients depend on differs
  * ([kafka], [producer], [consumer]); reload recreates the clients only then. */
+/* [producer] raw_compression's default: lz4 keeps pace with the crawl on two
+ * cores, zstd does not (docs/performance.md, "The raw topic's codec"). */
+#define RSD_RAW_COMPRESSION_DEFAULT "lz4"
+
+/* Splits a raw_compression value "CODEC[:LEVEL]" (level "-1" when absent).
+ * -EINVAL when a part is empty or does not fit. */
+int rsd_config_split_compression(const char *spec, char *codec, size_t len, char *level,
+				 size_t level_len);
 bool rsd_config_kafka_changed(const struct rsd_config *a, const struct rsd_config *b);
 
 /* The table, for docs and the man-page consistency test. */

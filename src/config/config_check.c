@@ -116,6 +116,42 @@ void cfg_check_limits(struct loader *ld)
 	}
 }
 
+int rsd_config_split_compression(const char *spec, char *codec, size_t len, char *level,
+				 size_t level_len)
+{
+	size_t n = strcspn(spec, ":");
+	const char *lv = spec[n] ? spec + n + 1 : "-1";
+	if (n == 0 || n >= len || !*lv || strlen(lv) >= level_len)
+		return -EINVAL;
+	memcpy(codec, spec, n);
+	codec[n] = '\0';
+	strcpy(level, lv);
+	return 0;
+}
+
+/* librdkafka judges the codec and level, as it will for the raw topic. */
+static void check_raw_compression(struct loader *ld)
+{
+	const char *spec = ld->cfg->raw_compression;
+	char codec[16], level[16], why[256] = "";
+	if (!spec)
+		return;
+	rd_kafka_topic_conf_t *tconf = cfg_oom_check(ld, rd_kafka_topic_conf_new());
+	if (!tconf)
+		return;
+	if (rsd_config_split_compression(spec, codec, sizeof(codec), level, sizeof(level)) < 0)
+		snprintf(why, sizeof(why), "expected CODEC or CODEC:LEVEL");
+	else if (rd_kafka_topic_conf_set(tconf, "compression.type", codec, why, sizeof(why)) ==
+		 RD_KAFKA_CONF_OK)
+		(void)rd_kafka_topic_conf_set(tconf, "compression.level", level, why, sizeof(why));
+	rd_kafka_topic_conf_destroy(tconf);
+	if (why[0]) {
+		why[strcspn(why, "\r\n")] = '\0';
+		cfg_report(ld, cfg_line_of(ld, "producer", "raw_compression"),
+			   "producer.raw_compression: '%s': %s", spec, why);
+	}
+}
+
 void cfg_check_kafka(struct loader *ld)
 {
 	struct rsd_config *cfg = ld->cfg;
@@ -141,6 +177,7 @@ void cfg_check_kafka(struct loader *ld)
 	}
 	if (!cfg->raw_topic)
 		return;
+	check_raw_compression(ld);
 	if (cfg->topic && strcmp(cfg->raw_topic, cfg->topic) == 0)
 		cfg_report(ld, cfg_line_of(ld, "producer", "raw_topic"),
 			   "producer.raw_topic: must differ from producer.topic (%s)",

@@ -2,6 +2,7 @@
 /* The record as it travels to Kafka: serialized JSON plus copies of the
  * key and raw page (ownership rules in record.h). */
 #include "core/record.h"
+#include "core/bufpool.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ struct rsd_record *rsd_record_new(const char *url, cJSON *rec, const char *raw, 
 		if (!r->raw_html)
 			goto fail;
 		r->raw_len = raw_len;
+		r->raw_cap = raw_len + 1;
 	}
 	return r;
 fail:
@@ -57,8 +59,15 @@ fail:
 
 size_t rsd_record_bytes(const struct rsd_record *r)
 {
-	return sizeof(*r) + strlen(r->url) + 1 + r->json_len + 1 +
-	       (r->raw_html ? r->raw_len + 1 : 0);
+	return sizeof(*r) + strlen(r->url) + 1 + r->json_len + 1 + (r->raw_html ? r->raw_cap : 0);
+}
+
+void rsd_record_adopt_raw(struct rsd_record *r, char *raw, size_t raw_len, size_t cap)
+{
+	rsd_bufpool_put(r->raw_html, r->raw_cap);
+	r->raw_html = raw;
+	r->raw_len = raw_len;
+	r->raw_cap = cap;
 }
 
 void rsd_record_free(struct rsd_record *r)
@@ -67,6 +76,6 @@ void rsd_record_free(struct rsd_record *r)
 		return;
 	free(r->url);
 	free(r->json);
-	free(r->raw_html);
+	rsd_bufpool_put(r->raw_html, r->raw_cap);
 	free(r);
 }

@@ -28,6 +28,7 @@ struct rsd_record {
 	size_t json_len;
 	char *raw_html; /* raw page for [producer] raw_topic, or NULL */
 	size_t raw_len;
+	size_t raw_cap; /* raw_html's allocated size (raw_len + 1 or more) */
 	double calories; /* -1 when unknown; for counters only */
 	uint64_t content_hash; /* of the page it came from: kept with its delivered mark */
 	size_t ring_bytes; /* charged to the ring's byte budget (rsd_record_bytes) until freed */
@@ -39,6 +40,10 @@ struct rsd_record {
 /* Takes ownership of nothing: serializes rec (adds scraped_at = now, RFC 3339
  * UTC, when absent) and copies url and raw (raw may be NULL). NULL on ENOMEM. */
 struct rsd_record *rsd_record_new(const char *url, cJSON *rec, const char *raw, size_t raw_len);
+/* Gives r the raw page: raw (malloc'd, cap bytes holding raw_len bytes then
+ * a NUL) becomes r's, in place of a copy of a page of hundreds of
+ * kilobytes; r's free hands it to the spare buffers (bufpool.h). */
+void rsd_record_adopt_raw(struct rsd_record *r, char *raw, size_t raw_len, size_t cap);
 void rsd_record_free(struct rsd_record *r); /* accepts NULL */
 /* The memory r holds: what it is charged in the ring's byte budget. */
 size_t rsd_record_bytes(const struct rsd_record *r);

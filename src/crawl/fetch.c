@@ -5,6 +5,7 @@
  * rebinding) to an internal address is refused however it was reached. */
 
 #include "crawl/fetch.h"
+#include "core/bufpool.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -218,6 +219,19 @@ static int on_connected(void *clientp, char *primary_ip, char *local_ip, int pri
 	return CURL_PREREQFUNC_OK;
 }
 
+/* The body's first buffer: the announced Content-Length when there is one
+ * (a hint, capped by max_bytes; a compressed body grows past it), so that a
+ * page is not copied from buffer to doubled buffer as it arrives. */
+static size_t first_capacity(struct rsd_fetch *f)
+{
+	curl_off_t announced = -1;
+	size_t cap = 16384;
+	CURLcode rc = curl_easy_getinfo(f->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+	if (rc == CURLE_OK && announced >= (curl_off_t)cap)
+		cap = (uint64_t)announced < f->max_bytes ? (size_t)announced + 1 : f->max_bytes + 1;
+	return cap;
+}
+
 /* Receives the decoded body: the cap applies after decompression, so a
  * small gzip bomb cannot expand past max_bytes. Returning less than
  * offered aborts the transfer. */
@@ -236,12 +250,13 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 			return 0;
 	}
 	if (f->len + n + 1 > f->cap) {
-		size_t cap = f->cap ? f->cap : 16384;
+		size_t cap = f->cap ? f->cap : first_capacity(f);
 		while (cap < f->len + n + 1)
 			cap *= 2;
 		if (cap > f->max_bytes + 1)
 			cap = f->max_bytes + 1;
-		char *b = realloc(f->body, cap);
+		/* The first buffer may be a spare one (bufpool.h), at least cap. */
+		char *b = f->body ? realloc(f->body, cap) : rsd_bufpool_get(cap, &cap);
 		if (!b)
 			return 0;
 		f->body = b;
@@ -340,13 +355,23 @@ int rsd_fetch_new(const struct rsd_fetch_options *opt, const char *url, void *us
 	return 0;
 }
 
+char *rsd_fetch_take_body(struct rsd_fetch *f, size_t *len, size_t *cap)
+{
+	char *body = f->body;
+	*len = f->len;
+	*cap = f->cap;
+	f->body = NULL;
+	f->len = f->cap = 0;
+	return body;
+}
+
 void rsd_fetch_free(struct rsd_fetch *f)
 {
 	if (!f)
 		return;
 	curl_easy_cleanup(f->easy);
 	curl_slist_free_all(f->headers);
-	free(f->body);
+	rsd_bufpool_put(f->body, f->cap);
 	free(f);
 }
 

@@ -75,6 +75,10 @@ int rsd_fetch_new(const struct rsd_fetch_options *opt, const char *url, void *us
 		  struct rsd_fetch **out);
 void rsd_fetch_free(
 	struct rsd_fetch *f); /* accepts NULL; the easy handle must be out of any multi */
+/* Hands the body over to the caller (a buffer of *cap bytes holding *len
+ * bytes then a NUL, NULL when empty; free() or rsd_bufpool_put it): the
+ * fetch forgets it, so the page is not copied again. */
+char *rsd_fetch_take_body(struct rsd_fetch *f, size_t *len, size_t *cap);
 
 /* Classifies a finished transfer (code from CURLMSG_DONE). */
 void rsd_fetch_result(struct rsd_fetch *f, CURLcode code, struct rsd_fetch_result *res);

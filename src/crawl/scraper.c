@@ -258,16 +258,22 @@ static bool duplicate_of_claimed_recipe(struct rsd_scraper *s, const char *url, 
 	return !claim_recipe(&s->claims, canonical ? canonical : url, url);
 }
 
-static void hand_over_record(struct rsd_scraper *s, const char *url, cJSON *rec, const char *body,
-			     size_t len)
+/* With raw_topic the record takes the fetch's body (the page is not used
+ * after this): no copy of it. */
+static void hand_over_record(struct rsd_scraper *s, const char *url, cJSON *rec,
+			     struct rsd_fetch *f, uint64_t hash)
 {
-	const char *raw = s->cfg->raw_topic ? body : NULL;
-	struct rsd_record *r = rsd_record_new(url, rec, raw, raw ? len : 0);
+	struct rsd_record *r = rsd_record_new(url, rec, NULL, 0);
 	if (!r) {
 		bump(&s->stats.pages_failed);
 		return;
 	}
-	r->content_hash = content_hash(body, len);
+	if (s->cfg->raw_topic && f->body) {
+		size_t len, cap;
+		char *raw = rsd_fetch_take_body(f, &len, &cap);
+		rsd_record_adopt_raw(r, raw, len, cap);
+	}
+	r->content_hash = hash;
 	/* Ownership of r passes to the ring on 0 only. Waits while the ring's
 	 * byte budget ([ring] max_bytes) is used up; the producer releases the
 	 * charge when it frees r. */
@@ -276,6 +282,11 @@ static void hand_over_record(struct rsd_scraper *s, const char *url, cJSON *rec,
 		bump(&s->stats.records);
 	else
 		rsd_record_free(r);
+}
+
+static uint64_t body_hash(const struct rsd_fetch *f)
+{
+	return content_hash(f->body ? f->body : "", f->len);
 }
 
 /* Records a 2xx in the crawl state. Returns true when the body hashes like
@@ -287,12 +298,10 @@ static void hand_over_record(struct rsd_scraper *s, const char *url, cJSON *rec,
  * an earlier run merely fetched does not count: its record may never have
  * been delivered. */
 static bool fetched_unchanged(struct rsd_scraper *s, const struct transfer *t,
-			      const struct rsd_fetch_result *res)
+			      const struct rsd_fetch_result *res, uint64_t hash)
 {
 	if (!s->state)
 		return false;
-	const struct rsd_fetch *f = t->fetch;
-	uint64_t hash = content_hash(f->body ? f->body : "", f->len);
 	bool same = false;
 	struct rsd_page_meta m;
 	if (rsd_state_lookup(s->state, t->job.url, &m) == 0) {
@@ -311,7 +320,8 @@ static void process_page(struct worker *w, struct transfer *t, const struct rsd_
 	struct rsd_scraper *s = w->s;
 	struct rsd_fetch *f = t->fetch;
 	const char *body = f->body ? f->body : "";
-	if (fetched_unchanged(s, t, res)) {
+	uint64_t hash = body_hash(f); /* once: the state and the record keep it */
+	if (fetched_unchanged(s, t, res, hash)) {
 		refuse_page(s, RSD_CAUSE_UNCHANGED, t->job.url,
 			    "same content as this run's last copy");
 		return;
@@ -350,7 +360,7 @@ static void process_page(struct worker *w, struct transfer *t, const struct rsd_
 		refuse_page(s, RSD_CAUSE_DUPLICATE, t->job.url,
 			    "its canonical recipe came from another page");
 	else
-		hand_over_record(s, t->job.url, ex.record, body, f->len);
+		hand_over_record(s, t->job.url, ex.record, f, hash);
 	rsd_extract_result_clear(&ex);
 }
 
@@ -476,7 +486,7 @@ static void finish_sitemap(struct worker *w, struct transfer *t, const struct rs
 {
 	struct rsd_scraper *s = w->s;
 	if (res->status == RSD_FETCH_OK) {
-		if (!fetched_unchanged(s, t, res))
+		if (!fetched_unchanged(s, t, res, body_hash(t->fetch)))
 			read_sitemap(s, t);
 	} else if (res->status == RSD_FETCH_NOT_MODIFIED) {
 		if (s->state)

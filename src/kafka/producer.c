@@ -565,11 +565,19 @@ static int create_topics(struct rsd_producer *p, const struct rsd_config *cfg, c
 	}
 	if (!cfg->raw_topic || !*cfg->raw_topic)
 		return 0;
-	/* Raw HTML compresses several-fold with zstd; records keep the
-	 * producer-wide codec (lz4 unless configured). */
+	/* Raw HTML compresses several-fold; records keep the producer-wide
+	 * codec (lz4 unless configured). The config check accepted the value. */
+	const char *spec = cfg->raw_compression ? cfg->raw_compression
+						: RSD_RAW_COMPRESSION_DEFAULT;
+	char codec[16], level[16];
 	tconf = rd_kafka_default_topic_conf_dup(p->rk);
-	if (!tconf || rd_kafka_topic_conf_set(tconf, "compression.type", "zstd", reason,
-					      sizeof(reason)) != RD_KAFKA_CONF_OK) {
+	snprintf(reason, sizeof(reason), "invalid '%s'", spec);
+	if (!tconf ||
+	    rsd_config_split_compression(spec, codec, sizeof(codec), level, sizeof(level)) < 0 ||
+	    rd_kafka_topic_conf_set(tconf, "compression.type", codec, reason, sizeof(reason)) !=
+		    RD_KAFKA_CONF_OK ||
+	    rd_kafka_topic_conf_set(tconf, "compression.level", level, reason, sizeof(reason)) !=
+		    RD_KAFKA_CONF_OK) {
 		snprintf(errbuf, errlen, "raw_topic compression: %s",
 			 tconf ? reason : "out of memory");
 		if (tconf)

@@ -200,6 +200,7 @@ START_TEST(defaults_of_a_minimal_file)
 	ck_assert_uint_eq(cfg->kafka_props.n, 0);
 	ck_assert_str_eq(cfg->topic, "parsed_recipes");
 	ck_assert_str_eq(cfg->raw_topic, "raw_recipes");
+	ck_assert_str_eq(cfg->raw_compression, RSD_RAW_COMPRESSION_DEFAULT);
 	ck_assert_uint_eq(cfg->producer_props.n, 0);
 	ck_assert(cfg->consumer_enabled);
 	ck_assert_str_eq(cfg->group_id, "recipe-scraperd");
@@ -583,6 +584,12 @@ static const struct error_case error_cases[] = {
 	  { "t.ini:4: consumer.auto.offset.reset: rejected by librdkafka: " } },
 	{ BASE "[kafka]\ndebug = broker,sideways\n",
 	  { "t.ini:4: kafka.debug: rejected by librdkafka: " } },
+	{ BASE "[producer]\nraw_compression = brotli\n",
+	  { "t.ini:4: producer.raw_compression: 'brotli': " } },
+	{ BASE "[producer]\nraw_compression = zstd:99\n",
+	  { "t.ini:4: producer.raw_compression: 'zstd:99': " } },
+	{ BASE "[producer]\nraw_compression = :3\n",
+	  { "t.ini:4: producer.raw_compression: ':3': expected CODEC or CODEC:LEVEL" } },
 };
 
 /* What librdkafka says about key = value, as the loader should quote it. */
@@ -618,6 +625,8 @@ static char *expected_message(const char *msg)
 		{ "t.ini:4: producer.no.such", "no.such.property", "1", NULL },
 		{ "t.ini:4: consumer.auto.offset.reset", "auto.offset.reset", "sideways", NULL },
 		{ "t.ini:4: kafka.debug", "debug", "broker,sideways", NULL },
+		{ "t.ini:4: producer.raw_compression: 'brotli'", "compression.type", "brotli", NULL },
+		{ "t.ini:4: producer.raw_compression: 'zstd:99'", "compression.level", "99", NULL },
 		{ "t.ini:3: scraper.follow", NULL, NULL, "(" },
 		{ "t.ini:3: scraper.recipe", NULL, NULL, "a{2,1}" },
 	};
@@ -875,6 +884,7 @@ START_TEST(keys_table_lists_every_key)
 		"kafka.debug",
 		"producer.topic",
 		"producer.raw_topic",
+		"producer.raw_compression",
 		"producer.partitions",
 		"producer.replication_factor",
 		"consumer.enabled",
