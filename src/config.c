@@ -296,6 +296,24 @@ static const struct key_spec key_specs[] = {
 		 "endpoint. A reload to another address moves the endpoint (the old one stays if "
 		 "the new one cannot be bound). Anyone who can connect reads the counters: bind it to "
 		 "loopback or a management network." },
+
+	/* [cluster] */
+	{ KEY("cluster", "frontier_topic", K_TOPIC, frontier_topic), .def = "", .min = 0, .max = 249,
+	  .doc = "Topic of the URLs to crawl, keyed by host: daemons with the same group_id share "
+		 "the crawl, each host crawled by the daemon that owns its partition. Empty: this "
+		 "daemon crawls alone (single-node)." },
+	{ KEY("cluster", "state_topic", K_TOPIC, state_topic), .def = "crawl_state", .min = 1,
+	  .max = 249,
+	  .doc = "Compacted topic of the crawl state, keyed by URL, partitioned like frontier_topic "
+		 "(same partition count): read by a partition's new owner before it crawls." },
+	{ KEY("cluster", "group_id", K_STRING, cluster_group_id), .def = "recipe-scraperd-crawl",
+	  .min = 1, .max = 255,
+	  .doc = "The crawl group (consumers of frontier_topic); must differ from [consumer] "
+		 "group_id." },
+	{ KEY("cluster", "partitions", K_UINT, cluster_partitions), .def = "12", .min = 1,
+	  .max = 10000,
+	  .doc = "Partitions of frontier_topic and state_topic when the daemon creates them; "
+		 "existing topics are used as they are. It bounds how many daemons crawl." },
 };
 #define N_KEYS ARRAY_SIZE(key_specs)
 
@@ -320,6 +338,7 @@ static const struct section_spec section_specs[] = {
 	  "Reading the records back (consumer group) and writing them to the journal." },
 	{ "journal", NO_AUX, 0, "The journal entries." },
 	{ "metrics", NO_AUX, 0, "The HTTP endpoint of the metrics and the health check." },
+	{ "cluster", NO_AUX, 0, "Sharing one crawl between several daemons through Kafka." },
 };
 
 /* Dotted keys that have a key of their own: two ways to say one thing would
@@ -2045,6 +2064,40 @@ static void check_kafka(struct loader *ld)
 	}
 }
 
+/* Cluster mode: its two topics carry URLs and crawl state, never records,
+ * and its group is not the record consumers' (a member of both would be
+ * offered partitions of the other's topics). */
+static bool str_eq(const char *a, const char *b);
+
+static void check_cluster(struct loader *ld)
+{
+	const struct rsd_config *cfg = ld->cfg;
+	const char *ft = cfg->frontier_topic, *st = cfg->state_topic;
+	if (!ft)
+		return;
+	unsigned fl = line_of(ld, "cluster", "frontier_topic");
+	if (st && strcmp(ft, st) == 0)
+		report(ld, fl, "cluster.frontier_topic: must differ from cluster.state_topic ('%s')", st);
+	const char *names[] = { ft, st };
+	const char *keys[] = { "frontier_topic", "state_topic" };
+	for (size_t i = 0; i < 2; i++) {
+		unsigned l = line_of(ld, "cluster", keys[i]);
+		if (!names[i])
+			continue;
+		if (str_eq(names[i], cfg->topic) || str_eq(names[i], cfg->raw_topic) ||
+		    (cfg->consumer_enabled && strv_contains(&cfg->topics, names[i])))
+			report(ld, l ? l : fl,
+			       "cluster.%s: '%s' is a record topic (producer.topic, producer.raw_topic "
+			       "or consumer.topics)",
+			       keys[i], names[i]);
+	}
+	if (str_eq(cfg->cluster_group_id, cfg->group_id)) {
+		unsigned l = line_of(ld, "cluster", "group_id");
+		report(ld, l ? l : fl, "cluster.group_id: must differ from consumer.group_id ('%s')",
+		       cfg->group_id);
+	}
+}
+
 /* Stable, so messages of one line keep their order; whole-file ones last. */
 static void sort_by_line(struct rsd_config_diag *d)
 {
@@ -2139,6 +2192,7 @@ static int load_text(const char *name, const char *text, size_t len, struct rsd_
 	check_sitemaps(&ld);
 	check_limits(&ld);
 	check_kafka(&ld);
+	check_cluster(&ld);
 	for (size_t i = 0; i < 2; i++)
 		if (ld.scratch[i])
 			rd_kafka_conf_destroy(ld.scratch[i]);
@@ -2264,7 +2318,11 @@ bool rsd_config_kafka_changed(const struct rsd_config *a, const struct rsd_confi
 	       !kv_eq(&a->producer_props, &b->producer_props) ||
 	       a->consumer_enabled != b->consumer_enabled || !str_eq(a->group_id, b->group_id) ||
 	       !strv_eq(&a->topics, &b->topics) || a->calorie_threshold != b->calorie_threshold ||
-	       !kv_eq(&a->consumer_props, &b->consumer_props);
+	       !kv_eq(&a->consumer_props, &b->consumer_props) ||
+	       !str_eq(a->frontier_topic, b->frontier_topic) ||
+	       !str_eq(a->state_topic, b->state_topic) ||
+	       !str_eq(a->cluster_group_id, b->cluster_group_id) ||
+	       a->cluster_partitions != b->cluster_partitions;
 }
 
 /* ---------------------------------------------------------------- the table, for docs */

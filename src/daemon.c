@@ -21,6 +21,7 @@
  * (crawl_pending until then): delivered marks belong to a cluster and
  * topic, so before the id is known nobody can tell which pages are done. */
 #include "daemon.h"
+#include "cluster_log.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -99,6 +100,8 @@ struct rsd_daemon {
 	struct rsd_scraper *scraper;
 	struct rsd_producer *producer;
 	struct rsd_consumer *consumer;
+	struct rsd_cluster *cluster; /* [cluster] frontier_topic set, with the producer */
+	struct rsd_cluster_report cluster_report;
 	struct rsd_topics *topics;      /* the topic check of the current Kafka clients */
 	bool topics_reported;           /* its outcome was logged */
 	struct rsd_offsets once_target; /* acknowledged offsets the consumer must reach */
@@ -298,17 +301,19 @@ static void format_causes(char *buf, size_t len, const uint64_t *by_cause, bool 
 static void notify_status(const struct rsd_daemon *d)
 {
 	struct counters c;
-	char refused[512];
+	char refused[512], cluster[320];
 	counters_read(d, &c);
 	format_causes(refused, sizeof refused, c.by_cause, true);
+	rsd_cluster_log_status(d->cluster, cluster, sizeof cluster);
 	sd_notifyf(0,
 		   "STATUS=pages %" PRIu64 " fetched, %" PRIu64 " failed, %s, %" PRIu64
 		   " skipped, %" PRIu64 " queued; records %" PRIu64 " produced, %" PRIu64
 		   " acked, %" PRIu64 " in flight; consumed %" PRIu64 " (%" PRIu64
-		   " alerts); ring %zu/%zu%s%s",
+		   " alerts); ring %zu/%zu%s%s%s",
 		   c.fetched, c.failed, refused, c.skipped, c.queued, c.produced, c.acknowledged,
 		   c.produced - c.acknowledged - c.failed_records, c.consumed, c.alerts,
-		   c.ring_depth, c.ring_capacity, d->reload_rejected ? "; last reload rejected: " : "",
+		   c.ring_depth, c.ring_capacity, cluster,
+		   d->reload_rejected ? "; last reload rejected: " : "",
 		   d->reload_rejected ? d->reload_rejected : "");
 }
 
@@ -385,10 +390,19 @@ static int start_broker(struct rsd_daemon *d, const struct rsd_config *cfg)
 		return d->bootstrap ? 0 : -ENOMEM;
 	}
 	n = rsd_topics_wanted(cfg, want, RSD_TOPICS_MAX);
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
-		topics[i] = want[i].name;
-	int r = rsd_broker_new(RSD_EMBEDDED_BROKERS, (int)cfg->partitions, topics, n, 0, err,
+		if (want[i].partitions == (int)cfg->partitions)
+			topics[k++] = want[i].name;
+	int r = rsd_broker_new(RSD_EMBEDDED_BROKERS, (int)cfg->partitions, topics, k, 0, err,
 			       sizeof err, &d->broker);
+	/* The cluster's topics have a partition count of their own. */
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char cmd[320];
+		snprintf(cmd, sizeof cmd, "topic %s %d", want[i].name, want[i].partitions);
+		if (want[i].partitions != (int)cfg->partitions)
+			r = rsd_broker_command(d->broker, cmd, err, sizeof err);
+	}
 	if (r < 0) {
 		rsd_log(LOG_ERR, "Cannot start the embedded broker: %s", err);
 		return r;
@@ -551,7 +565,9 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 		rsd_log(LOG_ERR, "Cannot create the Kafka producer: %s", err);
 		return r;
 	}
-	r = rsd_producer_start(d->producer);
+	r = rsd_cluster_log_start(cfg, d->bootstrap, d->state, d->wake_fd, d->producer, &d->cluster);
+	if (r == 0)
+		r = rsd_producer_start(d->producer);
 	if (r < 0)
 		return r;
 	d->crawl_pending = true;
@@ -695,6 +711,8 @@ static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
 	rsd_scraper_set_failure_cb(d->scraper, log_page_failure, d);
 	rsd_scraper_set_refusal_cb(d->scraper, log_refusal, d);
 	rsd_scraper_set_host_stats(d->scraper, d->hosts);
+	if (d->cluster && (r = rsd_cluster_log_attach(d->cluster, rsd_scraper_frontier(d->scraper))) < 0)
+		return r;
 	return rsd_scraper_start(d->scraper);
 }
 
@@ -749,6 +767,8 @@ static void stop_scraper(struct rsd_daemon *d)
 		return;
 	rsd_scraper_stop(d->scraper);
 	rsd_scraper_join(d->scraper);
+	if (d->cluster)
+		rsd_cluster_detach(d->cluster);
 	counters_retire_scraper(d);
 	rsd_scraper_free(d->scraper);
 	d->scraper = NULL;
@@ -774,6 +794,8 @@ static void stop_topics(struct rsd_daemon *d)
 static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_offsets *acked)
 {
 	if (!d->producer) {
+		rsd_cluster_free(d->cluster);
+		d->cluster = NULL;
 		stop_topics(d);
 		rsd_ring_free(d->ring); /* a start that failed half-way */
 		d->ring = NULL;
@@ -796,6 +818,9 @@ static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_off
 	counters_retire_producer(d);
 	rsd_producer_free(d->producer);
 	d->producer = NULL;
+	/* After the producer: its last reports settled what they carried. */
+	rsd_cluster_free(d->cluster);
+	d->cluster = NULL;
 	stop_topics(d);
 	rsd_ring_free(d->ring);
 	d->ring = NULL;
@@ -1222,6 +1247,8 @@ static void handle_tick(struct rsd_daemon *d)
 	log_suppressed_page_lines(rsd_line_budget_flush(&d->page_lines));
 	start_crawl_when_identified(d);
 	report_kafka_errors(d);
+	if (d->cluster)
+		rsd_cluster_log_report(d->cluster, &d->cluster_report);
 	if (d->ticks % RSD_STATUS_EVERY_S == 0) {
 		notify_status(d);
 		rsd_state_sync(d->state);
@@ -1468,6 +1495,13 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	}
 	rsd_log_init(d.cfg->identifier);
 	rsd_log_set_level(d.cfg->log_level);
+	if (opt->once && d.cfg->frontier_topic) {
+		/* No daemon of a cluster can tell that the others are done. */
+		rsd_log(LOG_ERR, "--once cannot be used with [cluster] frontier_topic: a member of "
+			"the crawl group cannot tell when the whole crawl is finished");
+		rsd_config_free(d.cfg);
+		return RSD_EXIT_USAGE;
+	}
 	rsd_line_budget_init(&d.page_lines, RSD_PAGE_LINES_PER_S, RSD_PAGE_LINES_PER_S,
 			     now_usec(CLOCK_MONOTONIC));
 	rsd_kafka_set_debug_handler(log_kafka_debug);
