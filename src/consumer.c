@@ -353,9 +353,16 @@ static int create_client(struct rsd_consumer *c, const struct rsd_config *cfg,
 {
 	/* Overridable by [kafka]/[consumer] dotted keys. The refresh interval
 	 * bounds how long a not-yet-existing topic takes to be picked up. */
+	/* cooperative-sticky: a member joining or leaving moves only the
+	 * partitions that change owner, the others keep being written (an
+	 * eager rebalance stops every member and, with nothing committed yet,
+	 * replayed every partition from its start). auto.commit.interval.ms
+	 * bounds what a crash replays. */
 	static const char *const defaults[] = {
 		"auto.offset.reset", "earliest",
 		"enable.auto.commit", "true",
+		"auto.commit.interval.ms", "1000",
+		"partition.assignment.strategy", "cooperative-sticky",
 		"topic.metadata.refresh.interval.ms", "10000",
 		NULL,
 	};

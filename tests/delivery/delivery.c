@@ -87,7 +87,7 @@ static void make_dir(const char *path)
 		      strerror(errno));
 }
 
-static char *recipe_page(unsigned i)
+char *site_recipe_page(unsigned i)
 {
 	char *html = NULL;
 	ck_assert_int_ge(asprintf(&html, recipe_template, i, i, i, 10 + i, 100 + i,
@@ -121,7 +121,7 @@ void site_start(struct site *s, const char *dir, unsigned n, unsigned delay_ms)
 		ck_assert_int_ge(asprintf(&s->urls[i], "%s%s", base, s->paths[i]), 0);
 		fprintf(idx, "<li><a href=\"recipes/recipe-%02u.html\">Recipe %u</a></li>\n", i, i);
 
-		char *html = recipe_page(i);
+		char *html = site_recipe_page(i);
 		snprintf(path, sizeof path, "%s%s", dir, s->paths[i]);
 		harness_write_file(path, html);
 		/* The route serves the same page, late: faults land mid-crawl. */
@@ -492,7 +492,8 @@ static const char conf_template[] =
 	"heartbeat.interval.ms = 500\n"
 	"@CONSUMER@\n"
 	"[journal]\n"
-	"sink = stdout\n";
+	"sink = stdout\n"
+	"@SECTIONS@\n";
 
 #define OR(v, def) ((v) ? (v) : (def))
 
@@ -514,6 +515,7 @@ void write_daemon_conf(const struct harness_proc *p, const struct daemon_conf *c
 		"CONSUMER_ENABLED", OR(c->consumer_enabled, "on"),
 		"GROUP", OR(c->group, "delivery"),
 		"CONSUMER", OR(c->consumer_extra, ""),
+		"SECTIONS", OR(c->sections_extra, ""),
 		NULL,
 	};
 	char *text = harness_subst(conf_template, vars);

@@ -41,6 +41,8 @@ struct site {
  * all and an empty page under dir/site, and serves them; every recipe page
  * answers after delay_ms. */
 void site_start(struct site *s, const char *dir, unsigned n, unsigned delay_ms);
+/* The HTML of recipe i (malloc'ed). */
+char *site_recipe_page(unsigned i);
 void site_stop(struct site *s);
 /* Index of the recipe with this request path or URL, or -1. */
 int site_recipe_of_path(const struct site *s, const char *path);
@@ -117,6 +119,7 @@ struct daemon_conf {
 	const char *producer_extra; /* lines added to [producer] */
 	const char *consumer_extra; /* lines added to [consumer] */
 	const char *shutdown_s;
+	const char *sections_extra; /* whole sections appended at the end */
 };
 void write_daemon_conf(const struct harness_proc *p, const struct daemon_conf *c);
 
