@@ -54,6 +54,7 @@ struct rsd_consumer {
 
 	pthread_t thread;
 	bool started, joined;
+	bool assigned_once; /* see rsd_kafka_consumer_destroy */
 	atomic_bool stop;
 
 	struct rsd_consumer_stats stats;
@@ -157,6 +158,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 	switch (err) {
 	case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+		c->assigned_once = true;
 		if (cooperative)
 			error = rd_kafka_incremental_assign(rk, parts);
 		else
@@ -494,7 +496,7 @@ void rsd_consumer_free(struct rsd_consumer *c)
 	if (c->rk) {
 		if (!c->started)
 			rd_kafka_consumer_close(c->rk);
-		rd_kafka_destroy(c->rk);
+		rsd_kafka_consumer_destroy(c->rk, c->assigned_once);
 	}
 	if (c->stop_fd >= 0)
 		close(c->stop_fd);

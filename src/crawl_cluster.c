@@ -51,6 +51,7 @@ struct rsd_cluster {
 
 	pthread_t thread;
 	bool started;
+	bool assigned_once; /* see rsd_kafka_consumer_destroy */
 	atomic_bool stop;
 	int64_t last_commit_ms;
 	struct rsd_cluster_stats stats;
@@ -400,7 +401,10 @@ static void read_state(struct rsd_cluster *c, const rd_kafka_topic_partition_lis
 	for (int i = 0; pos && i < parts->cnt; i++)
 		rd_kafka_topic_partition_list_add(ends, c->cfg->state_topic, parts->elems[i].partition)
 			->offset = RD_KAFKA_OFFSET_BEGINNING;
-	if (pos && ends->cnt && rd_kafka_assign(c->reader, ends) == 0 && state_ends(c, ends)) {
+	rd_kafka_resp_err_t err = pos && ends->cnt ? rd_kafka_assign(c->reader, ends) : 0;
+	if (err)
+		rsd_kafka_health_record(&c->health, c->reader, err, "state_topic assign failed");
+	if (pos && ends->cnt && !err && state_ends(c, ends)) {
 		int64_t deadline = now_ms() + STATE_READ_MS;
 		while (!state_reached(ends, pos) && now_ms() < deadline && !atomic_load(&c->stop)) {
 			/* Ownership: m is ours until rd_kafka_message_destroy. */
@@ -511,6 +515,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
 	rd_kafka_error_t *error = NULL;
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		c->assigned_once = true;
 		/* Their state first: a URL done by the previous owner is
 		 * then skipped, not fetched again. */
 		read_state(c, parts);
@@ -634,8 +639,11 @@ static int create_clients(struct rsd_cluster *c, const char *bootstrap, char *er
 		"partition.assignment.strategy", "cooperative-sticky",
 		"enable.auto.commit", "false", "enable.auto.offset.store", "false", NULL
 	};
-	static const char *const reader_forced[] = { "enable.auto.commit", "false",
-						     "enable.partition.eof", "false", NULL };
+	/* assign() needs a group.id in librdkafka (else _UNKNOWN_GROUP); this
+	 * one never joins (no subscribe) and never commits. */
+	const char *const reader_forced[] = { "group.id", c->cfg->cluster_group_id,
+					      "enable.auto.commit", "false",
+					      "enable.partition.eof", "false", NULL };
 	c->prod = client(c, bootstrap, RD_KAFKA_PRODUCER, prod_defaults, prod_forced, false, errbuf,
 			 errlen);
 	if (c->prod)
@@ -799,7 +807,7 @@ void rsd_cluster_free(struct rsd_cluster *c)
 		rd_kafka_destroy(c->reader);
 	}
 	if (c->cons)
-		rd_kafka_destroy(c->cons);
+		rsd_kafka_consumer_destroy(c->cons, c->assigned_once);
 	if (c->prod) {
 		rd_kafka_flush(c->prod, (int)c->cfg->shutdown_timeout_s * 1000);
 		rd_kafka_destroy(c->prod);

@@ -57,6 +57,12 @@ void rsd_kafka_wake(int fd);
 /* Reads an eventfd to zero; ignores errors (non-blocking fd). */
 void rsd_kafka_drain_fd(int fd);
 
+/* Destroys a consumer (after rd_kafka_consumer_close). librdkafka before
+ * 2.3.0 aborts in rd_kafka_destroy on a cooperative-sticky member that
+ * joined but never received an assignment (confluentinc/librdkafka#4312:
+ * its assignor state is NULL); such a handle is left alive instead (it has
+ * left the group; its memory and threads go with the process). */
+void rsd_kafka_consumer_destroy(rd_kafka_t *rk, bool assigned_once);
 /* A new librdkafka configuration: bootstrap.servers = bootstrap, then
  * defaults (key/value pairs, NULL-terminated, may be overridden), then
  * cfg->kafka_props, then client_props, then forced (NULL-terminated pairs

@@ -38,6 +38,7 @@ struct world {
 	struct broker broker;
 	struct harness_proc d[DAEMONS + 1];
 	int n; /* daemons initialised */
+	unsigned delay_ms; /* [scraper] delay_ms */
 };
 
 static void add_host(struct cluster_site *s, unsigned k, FILE *idx)
@@ -91,9 +92,10 @@ static void cluster_site_stop(struct cluster_site *s)
 	}
 }
 
-static void world_start(struct world *w)
+static void world_start(struct world *w, unsigned delay_ms)
 {
 	memset(w, 0, sizeof *w);
+	w->delay_ms = delay_ms;
 	harness_init(&w->d[0]);
 	w->n = 1;
 	cluster_site_start(&w->site);
@@ -113,7 +115,8 @@ static void world_stop(struct world *w)
 /* Daemon i: its own user agent ("rsd-member-I") and state_dir. */
 static void member_start(struct world *w, int i, const char *state_dir)
 {
-	char scraper[512], agent[32];
+	char scraper[512], agent[32], delay[16];
+	snprintf(delay, sizeof delay, "%u", w->delay_ms);
 	if (i >= w->n) {
 		harness_init(&w->d[i]);
 		w->n = i + 1;
@@ -128,7 +131,7 @@ static void member_start(struct world *w, int i, const char *state_dir)
 				  .state_dir = state_dir,
 				  .start_url = w->site.all.index_url,
 				  .group = "records",
-				  .delay_ms = "150",
+				  .delay_ms = delay,
 				  .scraper_extra = scraper,
 				  /* a killed member's hosts move after 6 s */
 				  .kafka_extra = "session.timeout.ms = 6000\nheartbeat.interval.ms = 500",
@@ -208,7 +211,7 @@ static unsigned members_crawling(const struct fetches *f)
 	return n;
 }
 
-static void print_fetches(const char *name, const struct fetches *f)
+static void print_fetches(const char *name, const struct fetches *f, unsigned delay_ms)
 {
 	printf("%s: %u recipe requests, %u pages fetched twice or more; by daemon:", name,
 	       f->recipe_requests, f->twice);
@@ -216,7 +219,7 @@ static void print_fetches(const char *name, const struct fetches *f)
 		printf(" %u", f->by_member[m]);
 	printf("; lowest share of a host's main daemon %u%%; closest requests to one host %lld ms "
 	       "(delay_ms %d)\n",
-	       f->host_share_min, (long long)f->min_gap_ms, DELAY_MS);
+	       f->host_share_min, (long long)f->min_gap_ms, delay_ms);
 }
 
 static struct tally consumed_by_all(const struct world *w)
@@ -243,6 +246,18 @@ static void wait_all(struct world *w, int dead)
 	}
 }
 
+/* What each daemon said about the cluster, for the test log. */
+static void print_member_logs(const struct world *w)
+{
+	for (int i = 0; i < w->n; i++) {
+		char *err = harness_slurp(w->d[i].stderr_path), *save = NULL;
+		for (char *l = strtok_r(err, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			if (strstr(l, "crawl cluster") || strstr(l, "Crawl partitions"))
+				printf("daemon %d: %s\n", i, l);
+		free(err);
+	}
+}
+
 static void stop_members(struct world *w, int from, int to)
 {
 	for (int i = from; i < to; i++)
@@ -251,13 +266,14 @@ static void stop_members(struct world *w, int from, int to)
 		expect_exit(&w->d[i], 0, 60000);
 }
 
-static void assert_cluster_crawl(const char *name, const struct fetches *f, unsigned max_twice)
+static void assert_cluster_crawl(const char *name, const struct world *w, const struct fetches *f,
+				 unsigned max_twice)
 {
-	print_fetches(name, f);
+	print_fetches(name, f, w->delay_ms);
 	ck_assert_msg(f->twice <= max_twice, "%u pages fetched twice (at most %u)", f->twice,
 		      max_twice);
 	ck_assert_msg(members_crawling(f) >= 2, "only one daemon crawled");
-	ck_assert_msg(f->min_gap_ms * 4 >= DELAY_MS * 3, "two requests to one host %lld ms apart",
+	ck_assert_msg(f->min_gap_ms * 4 >= (int64_t)w->delay_ms * 3, "two requests to one host %lld ms apart",
 		      (long long)f->min_gap_ms);
 }
 
@@ -265,7 +281,7 @@ static void assert_cluster_crawl(const char *name, const struct fetches *f, unsi
 START_TEST(three_daemons)
 {
 	struct world w;
-	world_start(&w);
+	world_start(&w, DELAY_MS);
 	for (int i = 0; i < DAEMONS; i++)
 		member_start(&w, i, NULL);
 	wait_all(&w, -1);
@@ -274,9 +290,10 @@ START_TEST(three_daemons)
 	struct tally t = consumed_by_all(&w);
 	tally_report_and_assert(&t, "cluster-three");
 	/* At most 2 % of the pages fetched twice. */
-	assert_cluster_crawl("cluster-three", &f, HOSTS * PER_HOST / 50);
+	assert_cluster_crawl("cluster-three", &w, &f, HOSTS * PER_HOST / 50);
 	ck_assert_msg(f.host_share_min >= 95, "a host was crawled by several daemons (%u%%)",
 		      f.host_share_min);
+	print_member_logs(&w);
 	world_stop(&w);
 }
 END_TEST
@@ -304,7 +321,7 @@ static void wait_recipe_fetches(struct world *w, unsigned n)
 START_TEST(kill9_member)
 {
 	struct world w;
-	world_start(&w);
+	world_start(&w, DELAY_MS);
 	for (int i = 0; i < DAEMONS; i++)
 		member_start(&w, i, NULL);
 	wait_recipe_fetches(&w, HOSTS * PER_HOST / 3);
@@ -325,11 +342,12 @@ START_TEST(kill9_member)
 	for (int i = 0; i < DAEMONS; i++)
 		if (i != victim)
 			expect_exit(&w.d[i], 0, 60000);
+	print_member_logs(&w);
 	struct tally t = consumed_by_all(&w);
 	tally_report_and_assert(&t, "cluster-kill9");
 	/* What the victim had in flight may be fetched again: its
 	 * max_connections (8) at most. */
-	assert_cluster_crawl("cluster-kill9", &f, 8);
+	assert_cluster_crawl("cluster-kill9", &w, &f, 8);
 	world_stop(&w);
 }
 END_TEST
@@ -340,7 +358,7 @@ END_TEST
 START_TEST(member_joins)
 {
 	struct world w;
-	world_start(&w);
+	world_start(&w, 3 * DELAY_MS); /* the crawl outlasts the join (3 s and more) */
 	for (int i = 0; i < 2; i++)
 		member_start(&w, i, NULL);
 	wait_recipe_fetches(&w, HOSTS * PER_HOST / 4);
@@ -361,8 +379,9 @@ START_TEST(member_joins)
 	tally_report_and_assert(&t, "cluster-join");
 	/* In flight when partitions moved: a fetch per connection of the
 	 * member that gave them up. */
-	print_fetches("cluster-join", &f);
+	print_fetches("cluster-join", &f, w.delay_ms);
 	ck_assert_msg(f.twice <= 8, "%u pages fetched twice", f.twice);
+	print_member_logs(&w);
 	world_stop(&w);
 }
 END_TEST
@@ -374,7 +393,7 @@ START_TEST(cluster_restart)
 {
 	struct world w;
 	char dirs[DAEMONS][128];
-	world_start(&w);
+	world_start(&w, DELAY_MS);
 	for (int i = 0; i < DAEMONS; i++)
 		member_start(&w, i, NULL);
 	wait_all(&w, -1);
@@ -400,6 +419,7 @@ START_TEST(cluster_restart)
 	       f.recipe_requests, index_after);
 	ck_assert_uint_eq(f.recipe_requests, 0);
 	ck_assert_uint_eq(index_after, 0);
+	print_member_logs(&w);
 	world_stop(&w);
 }
 END_TEST
