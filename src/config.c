@@ -301,7 +301,9 @@ static const struct key_spec key_specs[] = {
 	{ KEY("cluster", "frontier_topic", K_TOPIC, frontier_topic), .def = "", .min = 0, .max = 249,
 	  .doc = "Topic of the URLs to crawl, keyed by host: daemons with the same group_id share "
 		 "the crawl, each host crawled by the daemon that owns its partition. Empty: this "
-		 "daemon crawls alone (single-node)." },
+		 "daemon crawls alone (single-node). A reload that changes any [cluster] key "
+		 "recreates the Kafka clients (the daemon leaves and rejoins the group); "
+		 "--once cannot be combined with it." },
 	{ KEY("cluster", "state_topic", K_TOPIC, state_topic), .def = "crawl_state", .min = 1,
 	  .max = 249,
 	  .doc = "Compacted topic of the crawl state, keyed by URL, partitioned like frontier_topic "
@@ -1855,7 +1857,7 @@ static void enter_section(struct loader *ld, const char *name, size_t len)
 	if (!ld->section)
 		report(ld, ld->lineno,
 		       "unknown section [%.*s] (sections: daemon, scraper, ring, kafka, producer, consumer, "
-		       "journal, metrics)",
+		       "journal, metrics, cluster)",
 		       (int)len, name);
 }
 
