@@ -40,8 +40,9 @@ void rsd_cluster_log_report(struct rsd_cluster *c, struct rsd_cluster_report *r)
 	char last[256], parts[512], f_parts[600], f_hosts[64];
 	uint64_t errors = rsd_cluster_last_error(c, last, sizeof last);
 	if (errors != r->errors_seen) {
-		rsd_log(LOG_WARNING, "Kafka crawl cluster: %s (%" PRIu64 " error%s since the last report)",
-			last, errors - r->errors_seen, errors - r->errors_seen == 1 ? "" : "s");
+		rsd_log(LOG_WARNING,
+			"Kafka crawl cluster: %s (%" PRIu64 " error%s since the last report)", last,
+			errors - r->errors_seen, errors - r->errors_seen == 1 ? "" : "s");
 		r->errors_seen = errors;
 	}
 	uint64_t rebalances = atomic_load(&rsd_cluster_stats(c)->rebalances);

@@ -23,13 +23,13 @@
 #include "kafka_conf.h"
 #include "url.h"
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
-#define POLL_MS 500          /* bounded only so the progress counter moves */
+#define POLL_MS 500 /* bounded only so the progress counter moves */
 #define COMMIT_EVERY_MS 1000 /* bounds what a crash replays beyond in-flight */
-#define FLUSH_MS 2000        /* what was produced before a commit must be in Kafka */
+#define FLUSH_MS 2000 /* what was produced before a commit must be in Kafka */
 #define METADATA_MS 10000
-#define STATE_READ_MS 30000  /* reading a partition's state before crawling it */
+#define STATE_READ_MS 30000 /* reading a partition's state before crawling it */
 #define MAX_PARTITIONS 65536 /* tickets hold 16 bits of partition */
 
 struct rsd_cluster {
@@ -43,7 +43,7 @@ struct rsd_cluster {
 	pthread_cond_t changed; /* a ticket settled; the frontier left */
 	struct rsd_frontier *frontier;
 	unsigned in_frontier; /* threads inside a call of the frontier */
-	bool rewind;        /* a new frontier: read the unsettled part again */
+	bool rewind; /* a new frontier: read the unsettled part again */
 	uint16_t generation;
 	int32_t n_parts;
 	struct rsd_book_part *parts;
@@ -195,9 +195,8 @@ static void apply_state(struct rsd_cluster *c, const char *url, const char *valu
 	int64_t done = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "done"));
 	const cJSON *fetched = cJSON_GetObjectItemCaseSensitive(o, "fetched");
 	struct rsd_page_meta meta = { 0 };
-	bool newer = cJSON_IsNumber(fetched) &&
-		     (rsd_state_lookup(c->state, url, &meta) < 0 ||
-		      meta.fetched_at < (time_t)fetched->valuedouble);
+	bool newer = cJSON_IsNumber(fetched) && (rsd_state_lookup(c->state, url, &meta) < 0 ||
+						 meta.fetched_at < (time_t)fetched->valuedouble);
 	rsd_page_meta_clear(&meta);
 	if (newer)
 		(void)rsd_state_set_fetched(c->state, url, (time_t)fetched->valuedouble,
@@ -289,7 +288,8 @@ static int book_message(struct rsd_cluster *c, int32_t part, int64_t offset, con
 	if (!p->owned || !c->frontier)
 		rc = -ESRCH;
 	else if ((rc = rsd_book_add(p, offset, h, url, dup ? PENDING_SETTLED : PENDING_QUEUED,
-				    &seq)) == 0 && dup)
+				    &seq)) == 0 &&
+		 dup)
 		rc = -EALREADY;
 	else if (rc == 0 && (rc = rsd_done_put(&c->done, h, RSD_DONE_QUEUED)) == 0)
 		*ticket = rsd_book_ticket(c->generation, part, seq);
@@ -319,8 +319,9 @@ static void receive(struct rsd_cluster *c, const rd_kafka_message_t *m)
 		 * lack of memory kept out is read again by the next owner. */
 		if (rc < 0)
 			settle_ticket(c, ticket,
-				      rc == -ENOSPC || rc == -ENOBUFS || rc == -ENOMEM ? RSD_ABANDONED
-										 : RSD_SETTLED);
+				      rc == -ENOSPC || rc == -ENOBUFS || rc == -ENOMEM
+					      ? RSD_ABANDONED
+					      : RSD_SETTLED);
 	}
 	free(text);
 }
@@ -343,7 +344,8 @@ static void commit(struct rsd_cluster *c, const bool *only)
 		struct rsd_book_part *p = &c->parts[i];
 		int64_t cp = rsd_book_commit_point(p);
 		if ((only ? only[i] : p->owned) && cp >= 0 && cp > p->committed)
-			rd_kafka_topic_partition_list_add(l, c->cfg->frontier_topic, i)->offset = cp;
+			rd_kafka_topic_partition_list_add(l, c->cfg->frontier_topic, i)->offset =
+				cp;
 	}
 	pthread_mutex_unlock(&c->lock);
 	rd_kafka_resp_err_t err = l->cnt ? rd_kafka_commit(c->cons, l, 0 /* sync */) : 0;
@@ -368,7 +370,8 @@ static bool state_ends(struct rsd_cluster *c, rd_kafka_topic_partition_list_t *l
 		rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
 			c->reader, c->cfg->state_topic, l->elems[i].partition, &lo, &hi, 5000);
 		if (err) {
-			rsd_kafka_health_record(&c->health, c->reader, err, "state_topic watermarks");
+			rsd_kafka_health_record(&c->health, c->reader, err,
+						"state_topic watermarks");
 			return false;
 		}
 		l->elems[i].offset = hi;
@@ -399,7 +402,8 @@ static void read_state(struct rsd_cluster *c, const rd_kafka_topic_partition_lis
 	rd_kafka_topic_partition_list_t *ends = rd_kafka_topic_partition_list_new(parts->cnt);
 	int64_t *pos = calloc((size_t)parts->cnt + 1, sizeof(*pos));
 	for (int i = 0; pos && i < parts->cnt; i++)
-		rd_kafka_topic_partition_list_add(ends, c->cfg->state_topic, parts->elems[i].partition)
+		rd_kafka_topic_partition_list_add(ends, c->cfg->state_topic,
+						  parts->elems[i].partition)
 			->offset = RD_KAFKA_OFFSET_BEGINNING;
 	rd_kafka_resp_err_t err = pos && ends->cnt ? rd_kafka_assign(c->reader, ends) : 0;
 	if (err)
@@ -422,9 +426,10 @@ static void read_state(struct rsd_cluster *c, const rd_kafka_topic_partition_lis
 			rd_kafka_message_destroy(m);
 		}
 		if (!state_reached(ends, pos))
-			rsd_kafka_health_record(&c->health, c->reader, RD_KAFKA_RESP_ERR__TIMED_OUT,
-						"state_topic not read to its end: some pages may be "
-						"fetched again");
+			rsd_kafka_health_record(
+				&c->health, c->reader, RD_KAFKA_RESP_ERR__TIMED_OUT,
+				"state_topic not read to its end: some pages may be "
+				"fetched again");
 	}
 	rd_kafka_assign(c->reader, NULL);
 	rd_kafka_topic_partition_list_destroy(ends);
@@ -525,8 +530,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		else
 			rd_kafka_assign(rk, parts);
 	} else {
-		revoke(c, parts, err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS ||
-					 rd_kafka_assignment_lost(rk));
+		revoke(c, parts,
+		       err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS || rd_kafka_assignment_lost(rk));
 		if (cooperative)
 			error = rd_kafka_incremental_unassign(rk, parts);
 		else
@@ -588,7 +593,8 @@ static void *cluster_main(void *arg)
 		/* Ownership: m is ours until rd_kafka_message_destroy. */
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(c->cons, POLL_MS);
 		if (m && m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-			rsd_kafka_health_record(&c->health, c->cons, m->err, rd_kafka_message_errstr(m));
+			rsd_kafka_health_record(&c->health, c->cons, m->err,
+						rd_kafka_message_errstr(m));
 		else if (m && !m->err)
 			receive(c, m);
 		if (m)
@@ -625,8 +631,7 @@ static rd_kafka_t *client(struct rsd_cluster *c, const char *bootstrap, rd_kafka
 	return rk;
 }
 
-static int create_clients(struct rsd_cluster *c, const char *bootstrap, char *errbuf,
-			  size_t errlen)
+static int create_clients(struct rsd_cluster *c, const char *bootstrap, char *errbuf, size_t errlen)
 {
 	static const char *const prod_forced[] = { "enable.idempotence", "true", "acks", "all",
 						   NULL };
@@ -634,24 +639,30 @@ static int create_clients(struct rsd_cluster *c, const char *bootstrap, char *er
 	/* Overridable: a short session makes a crashed daemon's hosts move
 	 * sooner ([kafka] session.timeout.ms). */
 	static const char *const cons_defaults[] = { "auto.offset.reset", "earliest", NULL };
-	const char *const cons_forced[] = {
-		"group.id", c->cfg->cluster_group_id,
-		"partition.assignment.strategy", "cooperative-sticky",
-		"enable.auto.commit", "false", "enable.auto.offset.store", "false", NULL
-	};
+	const char *const cons_forced[] = { "group.id",
+					    c->cfg->cluster_group_id,
+					    "partition.assignment.strategy",
+					    "cooperative-sticky",
+					    "enable.auto.commit",
+					    "false",
+					    "enable.auto.offset.store",
+					    "false",
+					    NULL };
 	/* assign() needs a group.id in librdkafka (else _UNKNOWN_GROUP); this
 	 * one never joins (no subscribe) and never commits. */
-	const char *const reader_forced[] = { "group.id", c->cfg->cluster_group_id,
-					      "enable.auto.commit", "false",
-					      "enable.partition.eof", "false", NULL };
+	const char *const reader_forced[] = {
+		"group.id", c->cfg->cluster_group_id, "enable.auto.commit",
+		"false",    "enable.partition.eof",   "false",
+		NULL
+	};
 	c->prod = client(c, bootstrap, RD_KAFKA_PRODUCER, prod_defaults, prod_forced, false, errbuf,
 			 errlen);
 	if (c->prod)
 		c->cons = client(c, bootstrap, RD_KAFKA_CONSUMER, cons_defaults, cons_forced, true,
 				 errbuf, errlen);
 	if (c->cons)
-		c->reader = client(c, bootstrap, RD_KAFKA_CONSUMER, NULL, reader_forced, false, errbuf,
-				   errlen);
+		c->reader = client(c, bootstrap, RD_KAFKA_CONSUMER, NULL, reader_forced, false,
+				   errbuf, errlen);
 	if (!c->reader)
 		return -EINVAL;
 	rd_kafka_poll_set_consumer(c->cons); /* rebalances and errors via consumer_poll */
@@ -665,7 +676,8 @@ int rsd_cluster_new(const struct rsd_config *cfg, const char *bootstrap, struct 
 {
 	*out = NULL;
 	if (!cfg->frontier_topic || !cfg->state_topic || !bootstrap || !state) {
-		snprintf(errbuf, errlen, "cluster: frontier_topic, state_topic and a state are required");
+		snprintf(errbuf, errlen,
+			 "cluster: frontier_topic, state_topic and a state are required");
 		return -EINVAL;
 	}
 	struct rsd_cluster *c = calloc(1, sizeof(*c));
@@ -721,15 +733,19 @@ static int learn_partitions(struct rsd_cluster *c, char *errbuf, size_t errlen)
 	       now_ms() < deadline)
 		;
 	if (r < 0) {
-		snprintf(errbuf, errlen, "topic %s not found (create it with %u partitions, or let the "
-			 "daemon create it)", nf ? c->cfg->state_topic : c->cfg->frontier_topic,
+		snprintf(errbuf, errlen,
+			 "topic %s not found (create it with %u partitions, or let the "
+			 "daemon create it)",
+			 nf ? c->cfg->state_topic : c->cfg->frontier_topic,
 			 c->cfg->cluster_partitions);
 		return r;
 	}
 	if (nf != ns || nf > MAX_PARTITIONS) {
-		snprintf(errbuf, errlen, "frontier_topic %s has %d partitions, state_topic %s %d: "
-			 "they must be equal (and at most %d)", c->cfg->frontier_topic, (int)nf,
-			 c->cfg->state_topic, (int)ns, MAX_PARTITIONS);
+		snprintf(errbuf, errlen,
+			 "frontier_topic %s has %d partitions, state_topic %s %d: "
+			 "they must be equal (and at most %d)",
+			 c->cfg->frontier_topic, (int)nf, c->cfg->state_topic, (int)ns,
+			 MAX_PARTITIONS);
 		return -EPROTO;
 	}
 	c->parts = calloc((size_t)nf, sizeof(*c->parts));
@@ -841,7 +857,8 @@ void rsd_cluster_ownership(struct rsd_cluster *c, char *buf, size_t len, size_t 
 		if (!c->parts[i].owned)
 			continue;
 		(*n)++;
-		int w = snprintf(buf + used, used < len ? len - used : 0, "%s%d", used ? "," : "", i);
+		int w = snprintf(buf + used, used < len ? len - used : 0, "%s%d", used ? "," : "",
+				 i);
 		used += w > 0 ? (size_t)w : 0;
 	}
 	pthread_mutex_unlock(&c->lock);

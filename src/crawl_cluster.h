@@ -51,14 +51,14 @@
 struct rsd_cluster;
 
 struct rsd_cluster_stats {
-	atomic_uint_fast64_t routed;        /* URLs produced to frontier_topic */
-	atomic_uint_fast64_t received;      /* messages read from owned partitions */
-	atomic_uint_fast64_t skipped;       /* ... already done or queued in the cluster */
-	atomic_uint_fast64_t state_read;    /* state_topic entries applied */
+	atomic_uint_fast64_t routed; /* URLs produced to frontier_topic */
+	atomic_uint_fast64_t received; /* messages read from owned partitions */
+	atomic_uint_fast64_t skipped; /* ... already done or queued in the cluster */
+	atomic_uint_fast64_t state_read; /* state_topic entries applied */
 	atomic_uint_fast64_t state_written; /* state_topic entries produced */
-	atomic_uint_fast64_t rebalances;    /* assignment changes */
-	atomic_uint_fast64_t partitions;    /* owned now */
-	atomic_uint_fast64_t progress;      /* the thread's loop (watchdog) */
+	atomic_uint_fast64_t rebalances; /* assignment changes */
+	atomic_uint_fast64_t partitions; /* owned now */
+	atomic_uint_fast64_t progress; /* the thread's loop (watchdog) */
 };
 
 /* Creates the clients (no thread yet). state must outlive the cluster. */

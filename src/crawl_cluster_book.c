@@ -76,8 +76,7 @@ uint64_t rsd_book_ticket(uint16_t generation, int32_t partition, uint64_t seq)
 	       (seq & UINT32_MAX);
 }
 
-void rsd_book_ticket_split(uint64_t ticket, uint16_t *generation, int32_t *partition,
-			   uint64_t *seq)
+void rsd_book_ticket_split(uint64_t ticket, uint16_t *generation, int32_t *partition, uint64_t *seq)
 {
 	*generation = (uint16_t)(ticket >> 48);
 	*partition = (int32_t)(uint16_t)(ticket >> 32);

@@ -18,7 +18,7 @@
 #define RSD_DONE_QUEUED ((int64_t)-1) /* queued or in flight somewhere here */
 struct rsd_done_map {
 	uint64_t *keys; /* 0 = empty */
-	int64_t *vals;  /* RSD_DONE_QUEUED, or when it was done (Unix time; 0 = not done) */
+	int64_t *vals; /* RSD_DONE_QUEUED, or when it was done (Unix time; 0 = not done) */
 	size_t cap, n;
 };
 int rsd_done_put(struct rsd_done_map *m, uint64_t key, int64_t val);
@@ -31,7 +31,7 @@ enum rsd_pending_state { PENDING_QUEUED, PENDING_SETTLED, PENDING_ABANDONED };
 struct rsd_pending {
 	int64_t offset;
 	uint64_t hash; /* of the URL */
-	char *url;     /* while queued; NULL otherwise */
+	char *url; /* while queued; NULL otherwise */
 	uint8_t state; /* enum rsd_pending_state */
 };
 
@@ -43,9 +43,9 @@ struct rsd_book_part {
 	struct rsd_pending *items;
 	size_t head, n, cap;
 	uint64_t first_seq; /* seq of items[0] */
-	int64_t next;       /* offset after the last message recorded; -1: none yet */
-	int64_t committed;  /* last commit point committed; -1: none */
-	unsigned queued;    /* items still PENDING_QUEUED */
+	int64_t next; /* offset after the last message recorded; -1: none yet */
+	int64_t committed; /* last commit point committed; -1: none */
+	unsigned queued; /* items still PENDING_QUEUED */
 };
 
 /* Tickets: generation (16 bits), partition (16 bits), seq (32 bits). */

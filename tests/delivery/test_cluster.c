@@ -22,9 +22,9 @@
 #define HOSTS 6
 #define PER_HOST 20
 #define DAEMONS 3
-#define PAGE_MS 100    /* every recipe page answers this late */
-#define INDEX_MS 4500  /* the index: longer than the mock's 3 s first group join */
-#define DELAY_MS 150   /* [scraper] delay_ms: the politeness the test measures */
+#define PAGE_MS 100 /* every recipe page answers this late */
+#define INDEX_MS 4500 /* the index: longer than the mock's 3 s first group join */
+#define DELAY_MS 150 /* [scraper] delay_ms: the politeness the test measures */
 #define RUN_MS 120000
 
 struct cluster_site {
@@ -57,7 +57,8 @@ static void add_host(struct cluster_site *s, unsigned k, FILE *idx)
 		ck_assert_int_eq(rsd_httpd_route(s->h[k], &route), 0);
 		free(html);
 		ck_assert_int_ge(asprintf(&s->all.paths[r], "%s", path), 0);
-		ck_assert_int_ge(asprintf(&s->all.urls[r], "%s%s", rsd_httpd_base(s->h[k]), path), 0);
+		ck_assert_int_ge(asprintf(&s->all.urls[r], "%s%s", rsd_httpd_base(s->h[k]), path),
+				 0);
 		fprintf(idx, "<li><a href=\"%s\">Recipe %u</a></li>\n", s->all.urls[r], r);
 	}
 }
@@ -76,10 +77,13 @@ static void cluster_site_start(struct cluster_site *s)
 		add_host(s, k, idx);
 	fputs("</ul></body></html>\n", idx);
 	fclose(idx);
-	struct rsd_httpd_route route = { .path = "/index.html", .body = index, .delay_ms = INDEX_MS };
+	struct rsd_httpd_route route = { .path = "/index.html",
+					 .body = index,
+					 .delay_ms = INDEX_MS };
 	ck_assert_int_eq(rsd_httpd_route(s->h[0], &route), 0);
 	free(index);
-	snprintf(s->all.index_url, sizeof s->all.index_url, "%s/index.html", rsd_httpd_base(s->h[0]));
+	snprintf(s->all.index_url, sizeof s->all.index_url, "%s/index.html",
+		 rsd_httpd_base(s->h[0]));
 }
 
 static void cluster_site_stop(struct cluster_site *s)
@@ -123,32 +127,34 @@ static void member_start(struct world *w, int i, const char *state_dir)
 	}
 	snprintf(agent, sizeof agent, "rsd-member-%d", i);
 	snprintf(scraper, sizeof scraper,
-		 "allowed_hosts = %s\nuser_agent = %s\nrecrawl_interval_s = 3600\nmax_connections = 8",
+		 "allowed_hosts = %s\nuser_agent = %s\nrecrawl_interval_s = 3600\nmax_connections "
+		 "= 8",
 		 w->site.allowed, agent);
-	write_daemon_conf(&w->d[i],
-			  &(struct daemon_conf){
-				  .brokers = w->broker.bootstrap,
-				  .state_dir = state_dir,
-				  .start_url = w->site.all.index_url,
-				  .group = "records",
-				  .delay_ms = delay,
-				  .scraper_extra = scraper,
-				  /* a killed member's hosts move after 6 s */
-				  .kafka_extra = "session.timeout.ms = 6000\nheartbeat.interval.ms = 500",
-				  .sections_extra = "[cluster]\nfrontier_topic = crawl_frontier\n"
-						    "state_topic = crawl_state\ngroup_id = crawlers\n",
-			  });
+	write_daemon_conf(
+		&w->d[i],
+		&(struct daemon_conf){
+			.brokers = w->broker.bootstrap,
+			.state_dir = state_dir,
+			.start_url = w->site.all.index_url,
+			.group = "records",
+			.delay_ms = delay,
+			.scraper_extra = scraper,
+			/* a killed member's hosts move after 6 s */
+			.kafka_extra = "session.timeout.ms = 6000\nheartbeat.interval.ms = 500",
+			.sections_extra = "[cluster]\nfrontier_topic = crawl_frontier\n"
+					  "state_topic = crawl_state\ngroup_id = crawlers\n",
+		});
 	daemon_start(&w->d[i], false);
 }
 
 /* ---- what the request logs say ---- */
 
 struct fetches {
-	unsigned recipe_requests;          /* every request of a recipe page */
-	unsigned twice;                    /* recipe pages requested more than once */
-	unsigned by_member[DAEMONS + 1];   /* recipe requests per daemon */
-	unsigned host_share_min;           /* lowest share (%) of a host's top daemon */
-	int64_t min_gap_ms;                /* closest two requests to one host */
+	unsigned recipe_requests; /* every request of a recipe page */
+	unsigned twice; /* recipe pages requested more than once */
+	unsigned by_member[DAEMONS + 1]; /* recipe requests per daemon */
+	unsigned host_share_min; /* lowest share (%) of a host's top daemon */
+	int64_t min_gap_ms; /* closest two requests to one host */
 };
 
 static int member_of(const char *agent)
@@ -273,8 +279,8 @@ static void assert_cluster_crawl(const char *name, const struct world *w, const 
 	ck_assert_msg(f->twice <= max_twice, "%u pages fetched twice (at most %u)", f->twice,
 		      max_twice);
 	ck_assert_msg(members_crawling(f) >= 2, "only one daemon crawled");
-	ck_assert_msg(f->min_gap_ms * 4 >= (int64_t)w->delay_ms * 3, "two requests to one host %lld ms apart",
-		      (long long)f->min_gap_ms);
+	ck_assert_msg(f->min_gap_ms * 4 >= (int64_t)w->delay_ms * 3,
+		      "two requests to one host %lld ms apart", (long long)f->min_gap_ms);
 }
 
 /* 1. The acceptance test: three daemons, six hosts, twelve partitions. */
@@ -412,7 +418,8 @@ START_TEST(cluster_restart)
 	size_t n = rsd_httpd_log(w.site.h[0], &log);
 	unsigned index_after = 0;
 	for (size_t i = 0; i < n; i++)
-		index_after += log[i].at_ms >= restart_ms && strcmp(log[i].path, "/index.html") == 0;
+		index_after += log[i].at_ms >= restart_ms &&
+			       strcmp(log[i].path, "/index.html") == 0;
 	free(log);
 	stop_members(&w, 0, DAEMONS);
 	printf("cluster-restart: after the restart %u recipe requests, %u of the index\n",
