@@ -12,8 +12,6 @@
 #include "crawl_cluster.h"
 #include "producer.h"
 
-#define RSD_MID_CLUSTER_OWNERSHIP "caef8b5edf0a40a4921bde16a4123111"
-
 /* What was last reported, so each change is logged once. */
 struct rsd_cluster_report {
 	uint64_t rebalances_seen, errors_seen;
@@ -29,7 +27,8 @@ int rsd_cluster_log_start(const struct rsd_config *cfg, const char *bootstrap,
 /* Attaches the new scraper pool's frontier; logs a failure. */
 int rsd_cluster_log_attach(struct rsd_cluster *c, struct rsd_frontier *f);
 /* After each rebalance: a journal entry with the partitions and hosts
- * owned (MESSAGE_ID RSD_MID_CLUSTER_OWNERSHIP); new errors as a warning. */
+ * owned (MESSAGE_ID RSD_MID_CLUSTER_OWNERSHIP, log.h); new errors as a
+ * warning. */
 void rsd_cluster_log_report(struct rsd_cluster *c, struct rsd_cluster_report *r);
 /* "; crawl partitions 0,3,7 (3/12), 5 hosts" for STATUS=, "" when c is NULL. */
 void rsd_cluster_log_status(struct rsd_cluster *c, char *buf, size_t len);
