@@ -1269,6 +1269,8 @@ static bool kafka_failed_fatally(struct rsd_daemon *d)
 		client = "producer";
 	else if (d->consumer && rsd_consumer_fatal(d->consumer, reason, sizeof reason))
 		client = "consumer";
+	else if (d->cluster && rsd_cluster_fatal(d->cluster, reason, sizeof reason))
+		client = "crawl cluster";
 	if (!client)
 		return false;
 	rsd_log(LOG_CRIT, "Fatal Kafka %s error: %s; stopping so that systemd restarts us", client,
