@@ -795,6 +795,24 @@ int rsd_frontier_add_sitemaps(struct rsd_frontier *f, const char *from, char *co
 	return n ? add_refs(f, from, urls, n, 0, ADMIT_SITEMAP) : 0;
 }
 
+/* Admits one candidate that passed admit_check (a ticketed one is queued
+ * here, in cluster mode, without routing), reports a refusal, clears c. */
+static int admit_candidate(struct rsd_frontier *f, struct candidate *c, unsigned depth,
+			   unsigned redirects, uint64_t ticket)
+{
+	pthread_mutex_lock(&f->lock);
+	int rc = ticket ? queue_locked(f, c, depth, redirects, ticket)
+			: admit_locked(f, c, depth, redirects);
+	if (rc == 0)
+		wake_idle(f);
+	else
+		refuse_admission(f, rc, c);
+	publish_counts(f);
+	pthread_mutex_unlock(&f->lock);
+	candidate_clear(c);
+	return rc;
+}
+
 int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job, const char *location)
 {
 	char where[1024];
@@ -813,16 +831,7 @@ int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job,
 		return rc;
 	}
 	c.sitemap = job->kind == RSD_JOB_SITEMAP; /* a moved sitemap is still one */
-	pthread_mutex_lock(&f->lock);
-	rc = admit_locked(f, &c, job->depth, job->redirects + 1);
-	if (rc == 0)
-		wake_idle(f);
-	else
-		refuse_admission(f, rc, &c);
-	publish_counts(f);
-	pthread_mutex_unlock(&f->lock);
-	candidate_clear(&c);
-	return rc;
+	return admit_candidate(f, &c, job->depth, job->redirects + 1, 0);
 }
 
 /* ---- dispatch ---- */
@@ -1209,16 +1218,7 @@ int rsd_frontier_add_owned(struct rsd_frontier *f, const char *url, unsigned dep
 		candidate_clear(&c);
 		return rc;
 	}
-	pthread_mutex_lock(&f->lock);
-	rc = queue_locked(f, &c, depth, redirects, ticket);
-	if (rc == 0)
-		wake_idle(f);
-	else
-		refuse_admission(f, rc, &c);
-	publish_counts(f);
-	pthread_mutex_unlock(&f->lock);
-	candidate_clear(&c);
-	return rc;
+	return admit_candidate(f, &c, depth, redirects, ticket);
 }
 
 void rsd_frontier_settle(struct rsd_frontier *f, uint64_t ticket, enum rsd_settle how)

@@ -639,3 +639,36 @@ bool summary_parse(const char *text, struct summary *out)
 	return sscanf(rec, "%llu records produced, %llu acknowledged, %llu undelivered, %llu consumed",
 		      &out->produced, &out->acknowledged, &out->undelivered, &out->consumed) == 4;
 }
+
+/* ---- the runner ----------------------------------------------------------- */
+
+int run_scenarios(const char *suite_name, const struct scenario *sc, size_t n, const char *only,
+		  bool (*skipped)(const char *name))
+{
+	Suite *suite = suite_create(suite_name);
+	bool found = false;
+	for (size_t i = 0; i < n; i++) {
+		if (only && strcmp(only, sc[i].name) != 0)
+			continue;
+		found = true;
+		if (skipped && skipped(sc[i].name)) {
+			if (only)
+				return 77;
+			continue;
+		}
+		TCase *tc = tcase_create(sc[i].name);
+		tcase_add_unchecked_fixture(tc, reaper_setup, reaper_teardown);
+		tcase_set_timeout(tc, 280);
+		tcase_add_test(tc, sc[i].test);
+		suite_add_tcase(suite, tc);
+	}
+	if (!found) {
+		fprintf(stderr, "unknown scenario %s\n", only);
+		return EXIT_FAILURE;
+	}
+	SRunner *sr = srunner_create(suite);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

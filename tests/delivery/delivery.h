@@ -12,7 +12,9 @@
  * Every wait is bounded and blocks on a file descriptor (the daemon's pidfd,
  * the broker's stdout); none sleeps blindly. */
 
+#include <check.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "harness.h"
@@ -147,5 +149,17 @@ struct summary {
 	unsigned long long fetched, failed, produced, acknowledged, undelivered, consumed;
 };
 bool summary_parse(const char *stderr_text, struct summary *out);
+
+/* One scenario of a test program (one meson test each). */
+struct scenario {
+	const char *name;
+	const TTest *test;
+};
+/* Runs the scenario named only (NULL: every one) in a Check suite, each
+ * with the reaper fixture and a 280 s timeout; skipped(name) (may be NULL)
+ * returns true to skip one, having said why. Returns main()'s exit status:
+ * 77 (meson's "skipped") when the only scenario asked for was skipped. */
+int run_scenarios(const char *suite_name, const struct scenario *sc, size_t n, const char *only,
+		  bool (*skipped)(const char *name));
 
 #endif

@@ -446,9 +446,9 @@ START_TEST(consumer_join)
 	site_start(&site, a.dir, 120, 30);
 	broker_start(&broker, a.dir);
 	write_daemon_conf(&a, &(struct daemon_conf){ .brokers = broker.bootstrap,
-						      .start_url = site.index_url,
-						      .group = "pair",
-						      .delay_ms = "100" }); /* 12 s */
+						     .start_url = site.index_url,
+						     .group = "pair",
+						     .delay_ms = "100" }); /* 12 s */
 	daemon_start(&a, false);
 	/* Joins once the first member writes records (its first join takes
 	 * 3 s): mid-crawl, with records flowing. */
@@ -462,8 +462,8 @@ START_TEST(consumer_join)
 		ck_assert(daemon_hold(&a, 100));
 	}
 	write_daemon_conf(&b, &(struct daemon_conf){ .brokers = broker.bootstrap,
-						      .start_url = site.empty_url,
-						      .group = "pair" });
+						     .start_url = site.empty_url,
+						     .group = "pair" });
 	daemon_start(&b, false);
 	struct harness_proc *procs[] = { &a, &b };
 	wait_all_consumed(procs, 2, &site, RUN_MS);
@@ -492,40 +492,14 @@ START_TEST(consumer_join)
 }
 END_TEST
 
-struct scenario {
-	const char *name;
-	const TTest *test;
-};
-
 int main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL;
 	const struct scenario scenarios[] = {
-		{ "cluster-three", three_daemons },
-		{ "cluster-kill9", kill9_member },
-		{ "cluster-join", member_joins },
-		{ "cluster-restart", cluster_restart },
+		{ "cluster-three", three_daemons }, { "cluster-kill9", kill9_member },
+		{ "cluster-join", member_joins },   { "cluster-restart", cluster_restart },
 		{ "consumer-join", consumer_join },
 	};
-	Suite *suite = suite_create("cluster");
-	bool found = false;
-	for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
-		if (only && strcmp(only, scenarios[i].name) != 0)
-			continue;
-		found = true;
-		TCase *tc = tcase_create(scenarios[i].name);
-		tcase_add_unchecked_fixture(tc, reaper_setup, reaper_teardown);
-		tcase_set_timeout(tc, 280);
-		tcase_add_test(tc, scenarios[i].test);
-		suite_add_tcase(suite, tc);
-	}
-	if (!found) {
-		fprintf(stderr, "unknown scenario %s\n", only);
-		return EXIT_FAILURE;
-	}
-	SRunner *sr = srunner_create(suite);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_scenarios("cluster", scenarios, sizeof scenarios / sizeof scenarios[0], only,
+			     NULL);
 }
