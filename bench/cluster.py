@@ -132,17 +132,20 @@ def run_once(binary, site, broker, workdir, run, cluster):
         broker.stdin.flush()
         assert broker.stdout.readline().strip() == "ok"
     ini = config(site, workdir, run, cluster, broker.bootstrap)
-    out = open(f"{workdir}/{run}.jsonl", "w+")
+    # The daemon's own file description: a shared one would share the
+    # offset that reading moves.
+    out = open(f"{workdir}/{run}.jsonl", "w")
     with site.lock:
         site.times.clear()
     t0 = time.monotonic()
-    proc = subprocess.Popen([binary, "-c", ini], stdout=out, stderr=subprocess.DEVNULL)
+    err = open(f"{workdir}/{run}.log", "w")
+    proc = subprocess.Popen([binary, "-c", ini], stdout=out, stderr=err)
     want = HOSTS * PAGES
     deadline = t0 + 120
     while time.monotonic() < deadline:
-        out.seek(0)
-        if sum(1 for _ in out) >= want:
-            break
+        with open(f"{workdir}/{run}.jsonl") as lines:
+            if sum(1 for _ in lines) >= want:
+                break
         time.sleep(0.05)
     wall = time.monotonic() - t0
     cpu = cpu_seconds(proc.pid)
