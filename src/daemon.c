@@ -565,6 +565,7 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 		rsd_log(LOG_ERR, "Cannot create the Kafka producer: %s", err);
 		return r;
 	}
+	d->cluster_report = (struct rsd_cluster_report){ 0 }; /* a new client counts from 0 */
 	r = rsd_cluster_log_start(cfg, d->bootstrap, d->state, d->wake_fd, d->producer, &d->cluster);
 	if (r == 0)
 		r = rsd_producer_start(d->producer);
