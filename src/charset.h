@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "text.h"
+#include "core/text.h"
 
 /* Writes the encoding label (lowercase, e.g. "utf-8", "windows-1252") into
  * label[0..size). Returns the length of a BOM to skip (0 when none). */

@@ -39,8 +39,8 @@
 #include "charset.h"
 #include "extract_internal.h"
 #include "html_scan.h"
-#include "record_caps.h"
-#include "text.h"
+#include "core/record_caps.h"
+#include "core/text.h"
 
 struct rsd_extractor {
 	/* UTF-8 copy of the current page when it was not valid UTF-8 already;

@@ -11,7 +11,7 @@
 #include <cjson/cJSON.h>
 #include <gumbo.h>
 
-#include "text.h"
+#include "core/text.h"
 
 /* What the page says about itself outside the recipe. Filled by the fast
  * scan (extract.c) or from the DOM (extract_microdata.c); both must give the

@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "text.h"
+#include "core/text.h"
 
 void rsd_html_scan_init(struct rsd_html_scanner *s, const char *html, size_t len)
 {

@@ -10,8 +10,8 @@
  * (build-bench/bench/frontier): same inputs, same output keys and values,
  * same exit codes. Its author may want to restore the original text. */
 
-#include "config.h"
-#include "frontier.h"
+#include "config/config.h"
+#include "crawl/frontier.h"
 
 #include <malloc.h>
 #include <stdio.h>
@@ -121,7 +121,9 @@ int main(void)
 	double per = queued ? (double)queued : 1.0;
 	double mean_url = (double)url_bytes / (double)n_urls;
 	long long rss_delta = rss1 - rss0;
-	double heap_per_url = (double)(long long)(mi1.uordblks + mi1.hblkhd - (mi0.uordblks + mi0.hblkhd)) / per;
+	double heap_per_url = (double)(long long)(mi1.uordblks + mi1.hblkhd -
+						  (mi0.uordblks + mi0.hblkhd)) /
+			      per;
 	printf("urls_queued %ld\n", queued);
 	printf("hosts %ld\n", hosts);
 	printf("mean_url_bytes %.1f\n", mean_url);

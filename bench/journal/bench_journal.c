@@ -23,8 +23,8 @@
  * /run/systemd/journal/socket is a scratch one (bench/perf.py journal starts
  * a private journald, rate limiting off, and sets it); otherwise, or without
  * a journald, it exits 77 (skip). */
-#include "config.h"
-#include "journal_sink.h"
+#include "config/config.h"
+#include "journal/journal_sink.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -42,8 +42,8 @@ enum mode { M_SINK, M_SENDV, M_SEND, N_MODES };
 static const char *const mode_names[N_MODES] = { "sink", "sendv", "send" };
 
 struct sample {
-	double per_s;     /* entries per second, wall clock */
-	double cpu_us;    /* client CPU per entry */
+	double per_s; /* entries per second, wall clock */
+	double cpu_us; /* client CPU per entry */
 };
 
 static double clock_s(clockid_t id)
@@ -132,14 +132,14 @@ static int run_mode(enum mode m, struct rsd_sink *sink, struct rsd_sink_message 
 			rc = sd_journal_sendv(iov, (int)n_iov);
 			break;
 		case M_SEND:
-			rc = sd_journal_send("MESSAGE=Recipe: %.*s — %s kcal — %.*s", (int)tl, title,
-					     "350", (int)ul, url, "PRIORITY=6",
-					     "MESSAGE_ID=" RSD_MESSAGE_ID_RECIPE,
-					     "SYSLOG_IDENTIFIER=" IDENT, "RECIPE_URL=%.*s", (int)ul, url,
-					     "RECIPE_TITLE=%.*s", (int)tl, title, "RECIPE_CALORIES=350",
-					     "RECIPE_HOST=bbcgoodfood.com", "RECIPE_JSON=%.*s", (int)jl,
-					     json, "KAFKA_TOPIC=parsed_recipes", "KAFKA_PARTITION=0",
-					     "KAFKA_OFFSET=%ld", i, NULL);
+			rc = sd_journal_send(
+				"MESSAGE=Recipe: %.*s — %s kcal — %.*s", (int)tl, title, "350",
+				(int)ul, url, "PRIORITY=6", "MESSAGE_ID=" RSD_MESSAGE_ID_RECIPE,
+				"SYSLOG_IDENTIFIER=" IDENT, "RECIPE_URL=%.*s", (int)ul, url,
+				"RECIPE_TITLE=%.*s", (int)tl, title, "RECIPE_CALORIES=350",
+				"RECIPE_HOST=bbcgoodfood.com", "RECIPE_JSON=%.*s", (int)jl, json,
+				"KAFKA_TOPIC=parsed_recipes", "KAFKA_PARTITION=0",
+				"KAFKA_OFFSET=%ld", i, NULL);
 			break;
 		default:
 			break;
@@ -173,7 +173,8 @@ int main(int argc, char **argv)
 	}
 	const char *scratch = getenv("RSD_BENCH_JOURNAL");
 	if (!scratch || strcmp(scratch, "1") != 0) {
-		printf("SKIP: set RSD_BENCH_JOURNAL=1 only for a scratch journald (bench/perf.py journal)\n");
+		printf("SKIP: set RSD_BENCH_JOURNAL=1 only for a scratch journald (bench/perf.py "
+		       "journal)\n");
 		return 77;
 	}
 	if (access("/run/systemd/journal/socket", W_OK) != 0) {
@@ -197,7 +198,8 @@ int main(int argc, char **argv)
 	struct iovec *iov = NULL;
 	size_t n_iov = 0;
 	struct rsd_sink_entry e;
-	if (prebuilt_iovecs(sink, &msg, &iov, &n_iov) < 0 || rsd_sink_entry_build(sink, &msg, &e) < 0)
+	if (prebuilt_iovecs(sink, &msg, &iov, &n_iov) < 0 ||
+	    rsd_sink_entry_build(sink, &msg, &e) < 0)
 		return 1;
 
 	static double per_s[N_MODES][MAX_RUNS], cpu[N_MODES][MAX_RUNS], ratio[MAX_RUNS];

@@ -23,7 +23,7 @@
  * RSD_BENCH_BUDGET_S (default 25: no new round starts after it),
  * RSD_BENCH_PIN (1: pin threads, see pin_threads), RSD_BENCH_QUEUES (names to
  * run, comma-separated; default all). */
-#include "recipe-scraperd/ring.h"
+#include "core/ring.h"
 
 #include <ck_ring.h>
 #include <errno.h>
@@ -54,7 +54,7 @@ struct queue_ops {
 	void *(*create)(size_t capacity);
 	void (*destroy)(void *q);
 	void (*enqueue)(void *q, void *item); /* returns once the item is queued */
-	void *(*dequeue)(void *q);            /* returns the next item */
+	void *(*dequeue)(void *q); /* returns the next item */
 };
 
 /* ---- our ring ------------------------------------------------------------ */
@@ -236,11 +236,11 @@ struct run {
 };
 
 struct sample {
-	double items_per_s;     /* 0 when the run stalled (timed out) */
+	double items_per_s; /* 0 when the run stalled (timed out) */
 	double cpu_ns_per_item;
 	double sleeps_per_kitem; /* voluntary context switches per 1000 items */
 	bool stalled;
-	bool ok;                /* every item arrived exactly once (sum check) */
+	bool ok; /* every item arrived exactly once (sum check) */
 };
 
 /* RSD_BENCH_PIN=1: the consumer runs on CPU 0, producers on the other CPUs
@@ -264,7 +264,8 @@ static void *produce(void *arg)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (pin_threads && cpus > 1)
-		pin_to_cpu(1 + (unsigned)(atomic_fetch_add(&run->next_cpu, 1) % (unsigned)(cpus - 1)));
+		pin_to_cpu(1 +
+			   (unsigned)(atomic_fetch_add(&run->next_cpu, 1) % (unsigned)(cpus - 1)));
 	pthread_barrier_wait(&run->start);
 	for (uint64_t i = 1; i <= run->per_producer; i++)
 		run->ops->enqueue(run->q, (void *)(uintptr_t)i);
@@ -294,7 +295,7 @@ static double process_cpu_s(long *sleeps)
 /* One run; the calling thread is the consumer.  Returns false when items
  * were lost or corrupted (sum check). */
 static bool run_in_process(const struct queue_ops *ops, unsigned producers, uint64_t items,
-		     size_t capacity, struct sample *out)
+			   size_t capacity, struct sample *out)
 {
 	pthread_t threads[4];
 	struct run run = { .ops = ops, .per_producer = items / producers };
@@ -330,8 +331,8 @@ static bool run_in_process(const struct queue_ops *ops, unsigned producers, uint
  * ck_ring's MP enqueue spins (inside ck, no yield) until every earlier ticket
  * is committed, so a producer preempted between reserve and commit stalls
  * all the others, for seconds on a loaded 2-core machine. */
-static struct sample run_sample(const struct queue_ops *ops, unsigned producers,
-				uint64_t items, size_t capacity)
+static struct sample run_sample(const struct queue_ops *ops, unsigned producers, uint64_t items,
+				size_t capacity)
 {
 	struct sample s = { .stalled = true, .ok = true };
 	struct pollfd pfd = { .events = POLLIN };
@@ -385,7 +386,7 @@ static uint64_t env_u64(const char *name, uint64_t def, uint64_t max)
 
 struct summary {
 	double median, min, max; /* Mitems/s; a stalled run counts as 0 */
-	double cpu_ns_per_item;  /* median over the runs that finished */
+	double cpu_ns_per_item; /* median over the runs that finished */
 	double sleeps_per_kitem; /* same */
 	unsigned stalls;
 };

@@ -8,7 +8,7 @@
  * suffix automaton cannot answer. Prints "key value" lines; numbers only,
  * nothing passes or fails on them. */
 
-#include "robots.h"
+#include "crawl/robots.h"
 #include "hostile_robots.h"
 
 #include <stdio.h>
@@ -98,7 +98,8 @@ static void fallback_case(void)
 	size_t len = (size_t)sprintf(txt, "User-agent: *\n");
 	for (int o = 0; o < 100; o++)
 		for (int l = 8; l < 108 && len + 200 < RSD_ROBOTS_MAX_BYTES; l++)
-			len += (size_t)sprintf(txt + len, "Disallow: /*%.*s*%.32s\n", l, path + 33 + o, path + 1);
+			len += (size_t)sprintf(txt + len, "Disallow: /*%.*s*%.32s\n", l,
+					       path + 33 + o, path + 1);
 	struct rsd_robots *r;
 	if (rsd_robots_parse(txt, len, "x", &r) != 0)
 		exit(1);

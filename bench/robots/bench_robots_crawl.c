@@ -10,12 +10,12 @@
  * normal host's crawl time is its first request to its last. Prints
  * "key value" lines; numbers only. */
 
-#include "config.h"
+#include "config/config.h"
 #include "hostile_robots.h"
 #include "httpd.h"
-#include "record.h"
-#include "scraper.h"
-#include "state.h"
+#include "core/record.h"
+#include "crawl/scraper.h"
+#include "crawl/state.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -83,9 +83,11 @@ static int64_t one_round(bool beside, long pages, long links)
 		       hostile_robots_serve(hostile, (unsigned)links) < 0))
 		goto out;
 	char *ini;
-	if (asprintf(&ini, "[scraper]\nstart_urls = %s/%s%s\nthreads = 2\ndelay_ms = 50\n"
+	if (asprintf(&ini,
+		     "[scraper]\nstart_urls = %s/%s%s\nthreads = 2\ndelay_ms = 50\n"
 		     "allow_private_addresses = on\nmax_page_bytes = 8M\ntimeout_s = 10\n",
-		     rsd_httpd_base(normal), beside ? " " : "", beside ? rsd_httpd_base(hostile) : "") < 0)
+		     rsd_httpd_base(normal), beside ? " " : "",
+		     beside ? rsd_httpd_base(hostile) : "") < 0)
 		goto out;
 	struct rsd_config *cfg = NULL;
 	struct rsd_config_diag diag = { 0 };
@@ -120,7 +122,8 @@ int main(void)
 	long pages = env_long("RSD_BENCH_PAGES", 40), links = env_long("RSD_BENCH_LINKS", 100);
 	long rounds = env_long("RSD_BENCH_ROUNDS", 3);
 	if (pages < 1 || pages > 10000 || links < 0 || links > 1000 || rounds < 1 || rounds > 20) {
-		fprintf(stderr, "RSD_BENCH_PAGES 1..10000, RSD_BENCH_LINKS 0..1000, RSD_BENCH_ROUNDS 1..20\n");
+		fprintf(stderr, "RSD_BENCH_PAGES 1..10000, RSD_BENCH_LINKS 0..1000, "
+				"RSD_BENCH_ROUNDS 1..20\n");
 		return 64;
 	}
 	int64_t alone[20], beside[20];
@@ -131,13 +134,13 @@ int main(void)
 			fprintf(stderr, "round %ld failed\n", i);
 			return 1;
 		}
-		printf("round_%ld_alone_ms %lld\nround_%ld_beside_ms %lld\n", i, (long long)alone[i], i,
-		       (long long)beside[i]);
+		printf("round_%ld_alone_ms %lld\nround_%ld_beside_ms %lld\n", i,
+		       (long long)alone[i], i, (long long)beside[i]);
 	}
 	qsort(alone, (size_t)rounds, sizeof(*alone), cmp_i64);
 	qsort(beside, (size_t)rounds, sizeof(*beside), cmp_i64);
 	int64_t a = alone[rounds / 2], b = beside[rounds / 2];
-	printf("normal_alone_ms %lld\nnormal_beside_ms %lld\nbeside_over_alone %.2f\n", (long long)a,
-	       (long long)b, a ? (double)b / (double)a : 0.0);
+	printf("normal_alone_ms %lld\nnormal_beside_ms %lld\nbeside_over_alone %.2f\n",
+	       (long long)a, (long long)b, a ? (double)b / (double)a : 0.0);
 	return 0;
 }

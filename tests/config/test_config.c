@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config/config.h"
 
 static const char *docs_path; /* argv[1]: docs/configuration.md */
 
@@ -112,7 +112,8 @@ START_TEST(full_file_sets_every_key)
 	ck_assert_int_eq(cfg->sitemaps, RSD_SITEMAPS_OFF);
 	ck_assert_uint_eq(cfg->sitemap_urls.n, 2);
 	ck_assert_str_eq(cfg->sitemap_urls.items[0], "https://recipes.example/sitemap.xml");
-	ck_assert_str_eq(cfg->sitemap_urls.items[1], "http://cooking.example:8080/sitemap-index.xml.gz");
+	ck_assert_str_eq(cfg->sitemap_urls.items[1],
+			 "http://cooking.example:8080/sitemap-index.xml.gz");
 	ck_assert(cfg->allow_private_addresses);
 	ck_assert_uint_eq(cfg->recrawl_interval_s, 3600);
 	ck_assert_uint_eq(cfg->refresh_interval_s, 7 * 86400);
@@ -235,12 +236,15 @@ START_TEST(metrics_listen_addresses)
 		struct sockaddr_storage ss;
 		unsigned len;
 		char err[160], text[64];
-		ck_assert_int_eq(rsd_config_parse_listen(ok[i].value, &ss, &len, err, sizeof err), 0);
+		ck_assert_int_eq(rsd_config_parse_listen(ok[i].value, &ss, &len, err, sizeof err),
+				 0);
 		ck_assert_int_eq(ss.ss_family, ok[i].family);
-		const void *a = ok[i].family == AF_INET ? (const void *)&((struct sockaddr_in *)&ss)->sin_addr
-							: (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
-		unsigned port = ntohs(ok[i].family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-							      : ((struct sockaddr_in6 *)&ss)->sin6_port);
+		const void *a = ok[i].family == AF_INET
+					? (const void *)&((struct sockaddr_in *)&ss)->sin_addr
+					: (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+		unsigned port = ntohs(ok[i].family == AF_INET
+					      ? ((struct sockaddr_in *)&ss)->sin_port
+					      : ((struct sockaddr_in6 *)&ss)->sin6_port);
 		ck_assert_str_eq(inet_ntop(ok[i].family, a, text, sizeof text), ok[i].addr);
 		ck_assert_uint_eq(port, ok[i].port);
 		ck_assert_uint_eq(len, ok[i].family == AF_INET ? sizeof(struct sockaddr_in)
@@ -261,7 +265,8 @@ START_TEST(forced_properties_at_their_value)
 	struct rsd_config *cfg = NULL;
 	struct rsd_config_diag diag = { 0 };
 	int rc = rsd_config_load_string("t.ini",
-					BASE "[kafka]\nenable.idempotence = true\n[producer]\n"
+					BASE
+					"[kafka]\nenable.idempotence = true\n[producer]\n"
 					"request.required.acks = all\nlinger.ms = 5\n[consumer]\n"
 					"enable.auto.offset.store = false\n",
 					&cfg, &diag);
@@ -294,14 +299,14 @@ START_TEST(value_syntax)
 		"[scraper]\n"
 		"start_urls = http://a.example/\n"
 		"  http://b.example/ http://a.example/x\n"
-		"follow = a;b\n"             /* ';' without white space before it is data */
-		"recipe: x ; y\n"            /* ':' works like '=' and ' ;' starts a comment */
-		"max_page_bytes = 1g\n"      /* suffixes are case-insensitive */
+		"follow = a;b\n" /* ';' without white space before it is data */
+		"recipe: x ; y\n" /* ':' works like '=' and ' ;' starts a comment */
+		"max_page_bytes = 1g\n" /* suffixes are case-insensitive */
 		"timeout_s = 1h\n"
 		"[ring]\ncapacity = 2\n"
 		"[kafka]\nbrokers = embedded\n"
 		"[producer]\nraw_topic = raw.html\n"
-		"[scraper]\n"                 /* a section may appear twice */
+		"[scraper]\n" /* a section may appear twice */
 		"robots = OFF\n"
 		"[journal]\nsink = Journal\n"
 		"[daemon]\nshutdown_timeout_s = 3600s\n");
@@ -329,8 +334,8 @@ START_TEST(size_suffixes_and_powers_of_two)
 		const char *text;
 		uint64_t bytes;
 	} sizes[] = {
-		{ "1024", 1024 }, { "1K", 1024 }, { "64k", 65536 }, { "10M", 10485760 },
-		{ "1G", 1073741824 }, { "1048576", 1048576 },
+		{ "1024", 1024 },    { "1K", 1024 },       { "64k", 65536 },
+		{ "10M", 10485760 }, { "1G", 1073741824 }, { "1048576", 1048576 },
 	};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		char *text = NULL;
@@ -358,7 +363,8 @@ struct error_case {
 	const char *messages[3]; /* exact, in order; NULL-terminated */
 };
 
-#define SECTIONS "(sections: daemon, scraper, ring, kafka, producer, consumer, journal, metrics, cluster)"
+#define SECTIONS \
+	"(sections: daemon, scraper, ring, kafka, producer, consumer, journal, metrics, cluster)"
 #define LONG50 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 static const struct error_case error_cases[] = {
@@ -370,11 +376,14 @@ static const struct error_case error_cases[] = {
 	{ BASE "threads = 65\n", { "t.ini:3: scraper.threads: 65 is out of range 1..64" } },
 	{ BASE "threads = abc\n",
 	  { "t.ini:3: scraper.threads: expected an unsigned integer, got 'abc'" } },
-	{ BASE "threads = -1\n", { "t.ini:3: scraper.threads: expected an unsigned integer, got '-1'" } },
-	{ BASE "threads =\n", { "t.ini:3: scraper.threads: expected an unsigned integer, got ''" } },
+	{ BASE "threads = -1\n",
+	  { "t.ini:3: scraper.threads: expected an unsigned integer, got '-1'" } },
+	{ BASE "threads =\n",
+	  { "t.ini:3: scraper.threads: expected an unsigned integer, got ''" } },
 	{ BASE "threads = 99999999999999999999999\n",
 	  { "t.ini:3: scraper.threads: 99999999999999999999999 is out of range 1..64" } },
-	{ BASE "delay_ms = 600001\n", { "t.ini:3: scraper.delay_ms: 600001 is out of range 0..600000" } },
+	{ BASE "delay_ms = 600001\n",
+	  { "t.ini:3: scraper.delay_ms: 600001 is out of range 0..600000" } },
 	{ BASE "max_pages = 18446744073709551616\n",
 	  { "t.ini:3: scraper.max_pages: 18446744073709551616 is out of range 0 or more" } },
 	{ BASE "max_page_bytes = 2G\n",
@@ -384,17 +393,23 @@ static const struct error_case error_cases[] = {
 	{ BASE "max_page_bytes = 99999999999G\n",
 	  { "t.ini:3: scraper.max_page_bytes: 99999999999G is out of range 1K..1G" } },
 	{ BASE "max_page_bytes = 10X\n",
-	  { "t.ini:3: scraper.max_page_bytes: expected a size in bytes (optional suffix K, M or G), "
+	  { "t.ini:3: scraper.max_page_bytes: expected a size in bytes (optional suffix K, M or "
+	    "G), "
 	    "got '10X'" } },
 	{ BASE "max_page_bytes = 10 M\n",
-	  { "t.ini:3: scraper.max_page_bytes: expected a size in bytes (optional suffix K, M or G), "
+	  { "t.ini:3: scraper.max_page_bytes: expected a size in bytes (optional suffix K, M or "
+	    "G), "
 	    "got '10 M'" } },
-	{ BASE "timeout_s = 2h\n", { "t.ini:3: scraper.timeout_s: 2h is out of range 1..3600 seconds" } },
+	{ BASE "timeout_s = 2h\n",
+	  { "t.ini:3: scraper.timeout_s: 2h is out of range 1..3600 seconds" } },
 	{ BASE "timeout_s = 5w\n",
-	  { "t.ini:3: scraper.timeout_s: expected a duration in seconds (optional suffix s, m, h or d), "
+	  { "t.ini:3: scraper.timeout_s: expected a duration in seconds (optional suffix s, m, h "
+	    "or d), "
 	    "got '5w'" } },
-	{ BASE "[ring]\ncapacity = 1000\n", { "t.ini:4: ring.capacity: 1000 is not a power of two" } },
-	{ BASE "[ring]\ncapacity = 1\n", { "t.ini:4: ring.capacity: 1 is out of range 2..1048576" } },
+	{ BASE "[ring]\ncapacity = 1000\n",
+	  { "t.ini:4: ring.capacity: 1000 is not a power of two" } },
+	{ BASE "[ring]\ncapacity = 1\n",
+	  { "t.ini:4: ring.capacity: 1 is out of range 2..1048576" } },
 	{ BASE "[ring]\ncapacity = 2097152\n",
 	  { "t.ini:4: ring.capacity: 2097152 is out of range 2..1048576" } },
 	{ BASE "[consumer]\ncalorie_threshold = -1\n",
@@ -410,7 +425,8 @@ static const struct error_case error_cases[] = {
 	  { "t.ini:4: daemon.watchdog: expected on|off|yes|no|true|false|1|0, got '2'" } },
 	{ BASE "sitemaps = on\n", { "t.ini:3: scraper.sitemaps: expected off|robots, got 'on'" } },
 	{ BASE "follow_from_recipes = some\n",
-	  { "t.ini:3: scraper.follow_from_recipes: expected on|off|yes|no|true|false|1|0, got 'some'" } },
+	  { "t.ini:3: scraper.follow_from_recipes: expected on|off|yes|no|true|false|1|0, got "
+	    "'some'" } },
 	{ BASE "sitemap_urls = /sitemap.xml\n",
 	  { "t.ini:3: scraper.sitemap_urls: '/sitemap.xml' is not a valid URL: Bad scheme" } },
 	{ BASE "[journal]\nsink = syslog\n",
@@ -420,9 +436,11 @@ static const struct error_case error_cases[] = {
 	{ BASE "[daemon]\nstate_dir =\n", { "t.ini:4: daemon.state_dir: must not be empty" } },
 	{ BASE "[journal]\nidentifier = " LONG50 "x12345678901234\n",
 	  { "t.ini:4: journal.identifier: is 65 characters long, at most 64 are allowed" } },
-	{ BASE "user_agent = a\tb\n", { "t.ini:3: scraper.user_agent: contains a control character" } },
+	{ BASE "user_agent = a\tb\n",
+	  { "t.ini:3: scraper.user_agent: contains a control character" } },
 	{ BASE "[producer]\ntopic = bad topic!\n",
-	  { "t.ini:4: producer.topic: 'bad topic!' is not a valid Kafka topic name (letters, digits, "
+	  { "t.ini:4: producer.topic: 'bad topic!' is not a valid Kafka topic name (letters, "
+	    "digits, "
 	    "'.', '_' and '-', at most 249)" } },
 	{ BASE "[producer]\ntopic =\n", { "t.ini:4: producer.topic: must not be empty" } },
 	{ BASE "[consumer]\ntopics = ok, ..\n",
@@ -430,36 +448,43 @@ static const struct error_case error_cases[] = {
 	    "'_' and '-', at most 249)" } },
 	/* URLs and hosts */
 	{ "[scraper]\nstart_urls = ftp://example.com/\n",
-	  { "t.ini:2: scraper.start_urls: 'ftp://example.com/': only http and https URLs are allowed" } },
+	  { "t.ini:2: scraper.start_urls: 'ftp://example.com/': only http and https URLs are "
+	    "allowed" } },
 	{ "[scraper]\nstart_urls = garbage\n",
 	  { "t.ini:2: scraper.start_urls: 'garbage' is not a valid URL: Bad scheme" } },
 	{ "[scraper]\nstart_urls = http://a.example/ mailto:x@y.example http://\n",
 	  { "t.ini:2: scraper.start_urls: 'mailto:x@y.example' is not a valid URL: Unsupported URL "
 	    "scheme",
-	    "t.ini:2: scraper.start_urls: 'http://' is not a valid URL: No host part in the URL" } },
+	    "t.ini:2: scraper.start_urls: 'http://' is not a valid URL: No host part in the "
+	    "URL" } },
 	{ "[scraper]\nstart_urls =\n", { "t.ini:2: scraper.start_urls: needs at least 1 value" } },
 	{ "[scraper]\nthreads = 2\n", { "t.ini: scraper.start_urls: required key is missing" } },
 	{ BASE "allowed_hosts = bad/host, ok.example\n",
 	  { "t.ini:2: scraper.start_urls: host 'example.com' of https://example.com/ is not in "
 	    "scraper.allowed_hosts",
 	    "t.ini:3: scraper.allowed_hosts: 'bad/host' is not a valid host name" } },
-	{ BASE "allowed_hosts = a..b\n", { "t.ini:3: scraper.allowed_hosts: 'a..b' is not a valid host name" } },
+	{ BASE "allowed_hosts = a..b\n",
+	  { "t.ini:3: scraper.allowed_hosts: 'a..b' is not a valid host name" } },
 	/* regexes: the regerror() text is appended, see check_error_case */
 	{ BASE "follow = (\n", { "t.ini:3: scraper.follow: invalid regular expression '(': " } },
-	{ BASE "recipe = a{2,1}\n", { "t.ini:3: scraper.recipe: invalid regular expression 'a{2,1}': " } },
+	{ BASE "recipe = a{2,1}\n",
+	  { "t.ini:3: scraper.recipe: invalid regular expression 'a{2,1}': " } },
 	/* brokers */
 	{ BASE "[kafka]\nbrokers = localhost\n",
-	  { "t.ini:4: kafka.brokers: 'localhost' is not host:port (port 1..65535) or \"embedded\"" } },
+	  { "t.ini:4: kafka.brokers: 'localhost' is not host:port (port 1..65535) or "
+	    "\"embedded\"" } },
 	{ BASE "[kafka]\nbrokers = a.example:0\n",
-	  { "t.ini:4: kafka.brokers: 'a.example:0' is not host:port (port 1..65535) or \"embedded\"" } },
+	  { "t.ini:4: kafka.brokers: 'a.example:0' is not host:port (port 1..65535) or "
+	    "\"embedded\"" } },
 	{ BASE "[kafka]\nbrokers = a.example:65536 b.example:x\n",
 	  { "t.ini:4: kafka.brokers: 'a.example:65536' is not host:port (port 1..65535) or "
 	    "\"embedded\"",
-	    "t.ini:4: kafka.brokers: 'b.example:x' is not host:port (port 1..65535) or \"embedded\"" } },
+	    "t.ini:4: kafka.brokers: 'b.example:x' is not host:port (port 1..65535) or "
+	    "\"embedded\"" } },
 	{ BASE "[kafka]\nbrokers = embedded, a.example:9092\n",
 	  { "t.ini:4: kafka.brokers: \"embedded\" cannot be combined with other brokers" } },
 	{ BASE "[kafka]\nbrokers =\n", { "t.ini:4: kafka.brokers: must not be empty" } },
-	/* [metrics] listen */
+/* [metrics] listen */
 #define LISTEN_FORMS " (IPV4:PORT, [IPV6]:PORT or localhost:PORT)"
 	{ BASE "[metrics]\nlisten = 9464\n",
 	  { "t.ini:4: metrics.listen: '9464' is not HOST:PORT" LISTEN_FORMS } },
@@ -471,8 +496,8 @@ static const struct error_case error_cases[] = {
 	  { "t.ini:4: metrics.listen: 'metrics.example' is not an IPv4 address, [IPv6 address] or "
 	    "localhost" LISTEN_FORMS } },
 	{ BASE "[metrics]\nlisten = ::1:9464\n",
-	  { "t.ini:4: metrics.listen: '::1' is not an IPv4 address, [IPv6 address] or localhost"
-	    LISTEN_FORMS } },
+	  { "t.ini:4: metrics.listen: '::1' is not an IPv4 address, [IPv6 address] or "
+	    "localhost" LISTEN_FORMS } },
 	{ BASE "[metrics]\nlisten = [::1]:x\n",
 	  { "t.ini:4: metrics.listen: port 'x' is not 1..65535" LISTEN_FORMS } },
 	/* cross-key */
@@ -480,16 +505,19 @@ static const struct error_case error_cases[] = {
 	  { "t.ini:3: scraper.sitemaps: 'robots' needs scraper.robots = on (robots.txt is not read "
 	    "otherwise); list the sitemaps in scraper.sitemap_urls instead" } },
 	{ BASE "sitemap_urls = https://example.com/sm.xml\n  https://cdn.example/sm.xml\n",
-	  { "t.ini:3: scraper.sitemap_urls: host 'cdn.example' of https://cdn.example/sm.xml is not "
+	  { "t.ini:3: scraper.sitemap_urls: host 'cdn.example' of https://cdn.example/sm.xml is "
+	    "not "
 	    "in scraper.allowed_hosts" } },
 	{ BASE "max_connections_per_host = 64\n",
-	  { "t.ini:3: scraper.max_connections_per_host: 64 exceeds scraper.max_connections (32)" } },
+	  { "t.ini:3: scraper.max_connections_per_host: 64 exceeds scraper.max_connections "
+	    "(32)" } },
 	{ BASE "max_connections = 1\n",
 	  { "t.ini:3: scraper.max_connections_per_host: 2 exceeds scraper.max_connections (1)" } },
 	{ BASE "[producer]\nraw_topic = parsed_recipes\n",
 	  { "t.ini:4: producer.raw_topic: must differ from producer.topic ('parsed_recipes')" } },
 	{ BASE "[consumer]\ntopics = parsed_recipes raw_recipes\n",
-	  { "t.ini:4: consumer.topics: must not include producer.raw_topic ('raw_recipes'): raw HTML "
+	  { "t.ini:4: consumer.topics: must not include producer.raw_topic ('raw_recipes'): raw "
+	    "HTML "
 	    "is not a record" } },
 	/* cluster mode */
 	{ BASE "[cluster]\nfrontier_topic = crawl\nstate_topic = crawl\n",
@@ -510,15 +538,19 @@ static const struct error_case error_cases[] = {
 	{ BASE "start_urls = https://b.example/\n",
 	  { "t.ini:3: scraper.start_urls: duplicate key (first set on line 2)" } },
 	{ BASE "threads = 2\n  3\n",
-	  { "t.ini:4: scraper.threads: takes a single value; only lists continue on indented lines" } },
+	  { "t.ini:4: scraper.threads: takes a single value; only lists continue on indented "
+	    "lines" } },
 	{ BASE "bogus = 1\n", { "t.ini:3: scraper.bogus: unknown key" } },
 	{ BASE "https://b.example/\n",
-	  { "t.ini:3: scraper.https: unknown key (a URL that continues a list must be indented)" } },
+	  { "t.ini:3: scraper.https: unknown key (a URL that continues a list must be "
+	    "indented)" } },
 	{ BASE "[bogus]\nkey = 1\n  more\n", { "t.ini:3: unknown section [bogus] " SECTIONS } },
 	{ BASE "[]\n", { "t.ini:3: unknown section [] " SECTIONS } },
 	{ BASE "[ scraper ]\n", { "t.ini:3: unknown section [ scraper ] " SECTIONS } },
-	{ BASE "[scraper\nthreads = 0\n  x\n", { "t.ini:3: expected ']' at the end of the section name" } },
-	{ BASE "[scraper ; comment]\n", { "t.ini:3: expected ']' at the end of the section name" } },
+	{ BASE "[scraper\nthreads = 0\n  x\n",
+	  { "t.ini:3: expected ']' at the end of the section name" } },
+	{ BASE "[scraper ; comment]\n",
+	  { "t.ini:3: expected ']' at the end of the section name" } },
 	{ BASE "[scraper] junk\n", { "t.ini:3: unexpected text after ']'" } },
 	{ BASE "just words\n", { "t.ini:3: expected 'key = value'" } },
 	{ "\n  indented words\n" BASE,
@@ -526,14 +558,17 @@ static const struct error_case error_cases[] = {
 	{ BASE "= value\n", { "t.ini:3: [scraper]: missing key name before '='" } },
 	{ "threads = 2\n" BASE,
 	  { "t.ini:1: threads: key outside of any section (add a [section] line above it)" } },
-	{ BASE "follow = " LONG50 LONG50 LONG50 LONG50 "\n", { "t.ini:3: line is longer than 198 characters" } },
+	{ BASE "follow = " LONG50 LONG50 LONG50 LONG50 "\n",
+	  { "t.ini:3: line is longer than 198 characters" } },
 	/* librdkafka properties */
 	{ BASE "[daemon]\nfoo.bar = 1\n",
-	  { "t.ini:4: daemon.foo.bar: unknown key (librdkafka properties belong in [kafka], [producer] "
+	  { "t.ini:4: daemon.foo.bar: unknown key (librdkafka properties belong in [kafka], "
+	    "[producer] "
 	    "or [consumer])" } },
 	{ BASE "[kafka]\nbootstrap.servers = a.example:9092\n",
 	  { "t.ini:4: kafka.bootstrap.servers: set kafka.brokers instead" } },
-	{ BASE "[consumer]\ngroup.id = g\n", { "t.ini:4: consumer.group.id: set consumer.group_id instead" } },
+	{ BASE "[consumer]\ngroup.id = g\n",
+	  { "t.ini:4: consumer.group.id: set consumer.group_id instead" } },
 	{ BASE "[kafka]\nsocket.timeout.ms = 6000\nsocket.timeout.ms = 7000\n",
 	  { "t.ini:5: kafka.socket.timeout.ms: duplicate key (first set on line 4)" } },
 	/* forced by the clients: a file that says otherwise is refused, not overridden */
@@ -544,13 +579,15 @@ static const struct error_case error_cases[] = {
 	  { "t.ini:4: kafka.enable.idempotence: must be true: the producer is always idempotent "
 	    "(no duplicate or reordered record from its retries); remove the line" } },
 	{ BASE "[producer]\nrequest.required.acks = 1\n",
-	  { "t.ini:4: producer.request.required.acks: must be all: a record counts as delivered only "
+	  { "t.ini:4: producer.request.required.acks: must be all: a record counts as delivered "
+	    "only "
 	    "once every in-sync replica has it; remove the line" } },
 	{ BASE "[consumer]\nenable.auto.offset.store = true\n",
 	  { "t.ini:4: consumer.enable.auto.offset.store: must be false: an offset is stored only "
 	    "after the record reached the journal (at least once); remove the line" } },
 	{ BASE "[producer]\nlinger.ms = 5\n  6\n",
-	  { "t.ini:5: producer.linger.ms: takes a single value; only lists continue on indented lines" } },
+	  { "t.ini:5: producer.linger.ms: takes a single value; only lists continue on indented "
+	    "lines" } },
 	/* rejected by librdkafka: its error text is appended, see check_error_case */
 	{ BASE "[kafka]\nsocket.timeout.ms = 1\n",
 	  { "t.ini:4: kafka.socket.timeout.ms: rejected by librdkafka: " } },
@@ -589,7 +626,7 @@ static char *expected_message(const char *msg)
 	static const struct {
 		const char *prefix;
 		const char *key, *value; /* librdkafka */
-		const char *pattern;     /* regcomp */
+		const char *pattern; /* regcomp */
 	} suffixes[] = {
 		{ "t.ini:4: kafka.socket.timeout.ms", "socket.timeout.ms", "1", NULL },
 		{ "t.ini:4: producer.no.such", "no.such.property", "1", NULL },
@@ -665,7 +702,8 @@ START_TEST(every_error_of_a_file_is_reported)
 		"19: journal.sink: expected auto|journal|stdout, got 'syslog'",
 		"20: journal.sink: duplicate key (first set on line 19)",
 	};
-	ck_assert(asprintf(&want[5], "9: scraper.follow: invalid regular expression '(unclosed': %s",
+	ck_assert(asprintf(&want[5],
+			   "9: scraper.follow: invalid regular expression '(unclosed': %s",
 			   regex_why) > 0);
 	ck_assert(asprintf(&want[9], "16: kafka.socket.timeout.ms: rejected by librdkafka: %s",
 			   kafka_why) > 0);
@@ -693,16 +731,17 @@ START_TEST(diagnostics_are_sorted_and_appended)
 	struct rsd_config_diag diag = { 0 };
 	/* A cross-key error (reported after parsing) on line 2 comes before a
 	 * parse error on line 4; the missing key comes last. */
-	ck_assert_int_eq(rsd_config_load_string("a.ini",
-						"[scraper]\nmax_connections_per_host = 40\n\nthreads = 0\n",
-						&cfg, &diag),
-			 -EINVAL);
+	ck_assert_int_eq(
+		rsd_config_load_string("a.ini",
+				       "[scraper]\nmax_connections_per_host = 40\n\nthreads = 0\n",
+				       &cfg, &diag),
+		-EINVAL);
 	ck_assert_int_eq(rsd_config_load_string("b.ini", "[ring]\ncapacity = 3\n", &cfg, &diag),
 			 -EINVAL);
 	dump(&diag);
 	ck_assert_uint_eq(diag.n, 5);
-	ck_assert_str_eq(diag.messages[0],
-			 "a.ini:2: scraper.max_connections_per_host: 40 exceeds scraper.max_connections (32)");
+	ck_assert_str_eq(diag.messages[0], "a.ini:2: scraper.max_connections_per_host: 40 exceeds "
+					   "scraper.max_connections (32)");
 	ck_assert_str_eq(diag.messages[1], "a.ini:4: scraper.threads: 0 is out of range 1..64");
 	ck_assert_str_eq(diag.messages[2], "a.ini: scraper.start_urls: required key is missing");
 	ck_assert_uint_eq(diag.lines[2], 0);
@@ -722,7 +761,8 @@ START_TEST(file_errors)
 	ck_assert_int_eq(rsd_config_load("/nonexistent/rsd.ini", &cfg, &diag), -ENOENT);
 	ck_assert_ptr_null(cfg);
 	ck_assert_uint_eq(diag.n, 1);
-	ck_assert_str_eq(diag.messages[0], "/nonexistent/rsd.ini: cannot open: No such file or directory");
+	ck_assert_str_eq(diag.messages[0],
+			 "/nonexistent/rsd.ini: cannot open: No such file or directory");
 	rsd_config_diag_clear(&diag);
 
 	const char *dir = getenv("RSD_FIXTURES");
@@ -815,19 +855,54 @@ END_TEST
 START_TEST(keys_table_lists_every_key)
 {
 	static const char *const expected[] = {
-		"daemon.state_dir", "daemon.shutdown_timeout_s", "daemon.watchdog", "daemon.log_level",
-		"scraper.start_urls", "scraper.allowed_hosts", "scraper.follow", "scraper.recipe",
-		"scraper.follow_from_recipes", "scraper.threads", "scraper.max_connections", "scraper.max_connections_per_host",
-		"scraper.delay_ms", "scraper.max_depth", "scraper.max_queued", "scraper.max_queued_per_host",
-		"scraper.max_pages", "scraper.user_agent", "scraper.timeout_s", "scraper.max_page_bytes", "scraper.robots", "scraper.sitemaps",
-		"scraper.sitemap_urls", "scraper.allow_private_addresses", "scraper.dedup_canonical", "scraper.recrawl_interval_s",
+		"daemon.state_dir",
+		"daemon.shutdown_timeout_s",
+		"daemon.watchdog",
+		"daemon.log_level",
+		"scraper.start_urls",
+		"scraper.allowed_hosts",
+		"scraper.follow",
+		"scraper.recipe",
+		"scraper.follow_from_recipes",
+		"scraper.threads",
+		"scraper.max_connections",
+		"scraper.max_connections_per_host",
+		"scraper.delay_ms",
+		"scraper.max_depth",
+		"scraper.max_queued",
+		"scraper.max_queued_per_host",
+		"scraper.max_pages",
+		"scraper.user_agent",
+		"scraper.timeout_s",
+		"scraper.max_page_bytes",
+		"scraper.robots",
+		"scraper.sitemaps",
+		"scraper.sitemap_urls",
+		"scraper.allow_private_addresses",
+		"scraper.dedup_canonical",
+		"scraper.recrawl_interval_s",
 		"scraper.refresh_interval_s",
-		"scraper.max_retries", "scraper.retry_backoff_ms", "ring.capacity", "ring.max_bytes",
-		"kafka.brokers", "kafka.debug", "producer.topic", "producer.raw_topic", "producer.partitions",
-		"producer.replication_factor", "consumer.enabled",
-		"consumer.group_id", "consumer.topics", "consumer.calorie_threshold", "journal.sink",
-		"journal.identifier", "metrics.listen", "cluster.frontier_topic", "cluster.state_topic",
-		"cluster.group_id", "cluster.partitions",
+		"scraper.max_retries",
+		"scraper.retry_backoff_ms",
+		"ring.capacity",
+		"ring.max_bytes",
+		"kafka.brokers",
+		"kafka.debug",
+		"producer.topic",
+		"producer.raw_topic",
+		"producer.partitions",
+		"producer.replication_factor",
+		"consumer.enabled",
+		"consumer.group_id",
+		"consumer.topics",
+		"consumer.calorie_threshold",
+		"journal.sink",
+		"journal.identifier",
+		"metrics.listen",
+		"cluster.frontier_topic",
+		"cluster.state_topic",
+		"cluster.group_id",
+		"cluster.partitions",
 	};
 	size_t n = 0;
 	const struct rsd_config_key_info *keys = rsd_config_keys(&n);
@@ -868,9 +943,10 @@ START_TEST(docs_contain_generated_reference)
 	ck_assert_ptr_nonnull(strstr(ref, "| `threads` | uint | `2` | 1..64 |"));
 	ck_assert_ptr_nonnull(strstr(ref, "| `start_urls` | url-list | *required* |"));
 	char *docs = read_text(docs_path);
-	ck_assert_msg(strstr(docs, ref) != NULL,
-		      "%s is out of date: regenerate the reference with rsd_config_write_reference()",
-		      docs_path);
+	ck_assert_msg(
+		strstr(docs, ref) != NULL,
+		"%s is out of date: regenerate the reference with rsd_config_write_reference()",
+		docs_path);
 	free(docs);
 	free(ref);
 }
@@ -883,12 +959,13 @@ START_TEST(log_levels)
 		const char *name;
 		int level;
 	} levels[] = {
-		{ "emerg", 0 }, { "alert", 1 }, { "crit", 2 }, { "err", 3 }, { "error", 3 },
-		{ "warning", 4 }, { "WARN", 4 }, { "notice", 5 }, { "info", 6 }, { "Debug", 7 },
+		{ "emerg", 0 },   { "alert", 1 }, { "crit", 2 },   { "err", 3 },  { "error", 3 },
+		{ "warning", 4 }, { "WARN", 4 },  { "notice", 5 }, { "info", 6 }, { "Debug", 7 },
 	};
 	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
 		char *text = NULL;
-		ck_assert_int_ge(asprintf(&text, "[daemon]\nlog_level = %s\n" BASE, levels[i].name), 0);
+		ck_assert_int_ge(asprintf(&text, "[daemon]\nlog_level = %s\n" BASE, levels[i].name),
+				 0);
 		struct rsd_config *cfg = load_ok(text);
 		ck_assert_int_eq(cfg->log_level, levels[i].level);
 		rsd_config_free(cfg);
@@ -974,7 +1051,8 @@ START_TEST(environment_reference_errors)
 {
 	unsetenv("RSD_TEST_UNSET");
 	char *msg = load_error(BASE "user_agent = a ${RSD_TEST_UNSET}\n");
-	ck_assert_str_eq(msg, "t.ini:3: ${RSD_TEST_UNSET}: environment variable RSD_TEST_UNSET is not set");
+	ck_assert_str_eq(
+		msg, "t.ini:3: ${RSD_TEST_UNSET}: environment variable RSD_TEST_UNSET is not set");
 	free(msg);
 	msg = load_error(BASE "user_agent = ${1BAD}\n");
 	ck_assert_str_eq(msg, "t.ini:3: ${1BAD}: not a valid environment variable name");
@@ -984,7 +1062,8 @@ START_TEST(environment_reference_errors)
 	free(msg);
 	/* a required key whose value cannot be expanded is not also "missing" */
 	msg = load_error("[scraper]\nstart_urls = ${RSD_TEST_UNSET}\n");
-	ck_assert_str_eq(msg, "t.ini:2: ${RSD_TEST_UNSET}: environment variable RSD_TEST_UNSET is not set");
+	ck_assert_str_eq(
+		msg, "t.ini:2: ${RSD_TEST_UNSET}: environment variable RSD_TEST_UNSET is not set");
 	free(msg);
 }
 END_TEST
@@ -1003,8 +1082,9 @@ START_TEST(credential_reference)
 
 	char *msg = load_error(BASE "user_agent = ${credential:absent}\n");
 	char *want = NULL;
-	ck_assert_int_ge(asprintf(&want, "t.ini:3: ${credential:absent}: cannot read "
-					 "$CREDENTIALS_DIRECTORY/absent: No such file or directory"),
+	ck_assert_int_ge(asprintf(&want,
+				  "t.ini:3: ${credential:absent}: cannot read "
+				  "$CREDENTIALS_DIRECTORY/absent: No such file or directory"),
 			 0);
 	ck_assert_str_eq(msg, want);
 	free(msg);
@@ -1016,8 +1096,9 @@ START_TEST(credential_reference)
 
 	unsetenv("CREDENTIALS_DIRECTORY");
 	msg = load_error(BASE "user_agent = ${credential:kafka-password}\n");
-	ck_assert_str_eq(msg, "t.ini:3: ${credential:kafka-password}: CREDENTIALS_DIRECTORY is not set "
-			      "(LoadCredential= or SetCredential= in the unit provide it)");
+	ck_assert_str_eq(msg,
+			 "t.ini:3: ${credential:kafka-password}: CREDENTIALS_DIRECTORY is not set "
+			 "(LoadCredential= or SetCredential= in the unit provide it)");
 	free(msg);
 }
 END_TEST
@@ -1029,14 +1110,14 @@ START_TEST(secrets_never_in_messages)
 	ck_assert_int_eq(setenv("RSD_TEST_SECRET", "topsecret-env", 1), 0);
 	struct rsd_config *cfg = NULL;
 	struct rsd_config_diag diag = { 0 };
-	ck_assert_int_eq(rsd_config_load_string(
-				 "t.ini",
-				 BASE "[consumer]\n"
-				      /* librdkafka rejects it and quotes the value */
-				      "auto.offset.reset = ${credential:pw}\n"
-				      "socket.timeout.ms = ${RSD_TEST_SECRET}\n"
-				      "[producer]\ntopic = x${RSD_TEST_SECRET}/\n",
-				 &cfg, &diag),
+	ck_assert_int_eq(rsd_config_load_string("t.ini",
+						BASE
+						"[consumer]\n"
+						/* librdkafka rejects it and quotes the value */
+						"auto.offset.reset = ${credential:pw}\n"
+						"socket.timeout.ms = ${RSD_TEST_SECRET}\n"
+						"[producer]\ntopic = x${RSD_TEST_SECRET}/\n",
+						&cfg, &diag),
 			 -EINVAL);
 	dump(&diag);
 	ck_assert_uint_eq(diag.n, 3);
@@ -1044,14 +1125,17 @@ START_TEST(secrets_never_in_messages)
 		ck_assert_ptr_null(strstr(diag.messages[i], "hunter2"));
 		ck_assert_ptr_null(strstr(diag.messages[i], "topsecret"));
 	}
-	ck_assert_str_eq(diag.messages[0], "t.ini:4: consumer.auto.offset.reset: rejected by librdkafka: "
-					   "Invalid value \"${credential:pw}\" for configuration "
-					   "property \"auto.offset.reset\"");
+	ck_assert_str_eq(diag.messages[0],
+			 "t.ini:4: consumer.auto.offset.reset: rejected by librdkafka: "
+			 "Invalid value \"${credential:pw}\" for configuration "
+			 "property \"auto.offset.reset\"");
 	ck_assert_ptr_nonnull(strstr(diag.messages[0], "${credential:pw}"));
-	ck_assert_ptr_nonnull(strstr(diag.messages[1], "t.ini:5: consumer.socket.timeout.ms: rejected"));
-	ck_assert_str_eq(diag.messages[2], "t.ini:7: producer.topic: 'x${RSD_TEST_SECRET}/' is not a "
-					   "valid Kafka topic name (letters, digits, '.', '_' and "
-					   "'-', at most 249)");
+	ck_assert_ptr_nonnull(
+		strstr(diag.messages[1], "t.ini:5: consumer.socket.timeout.ms: rejected"));
+	ck_assert_str_eq(diag.messages[2],
+			 "t.ini:7: producer.topic: 'x${RSD_TEST_SECRET}/' is not a "
+			 "valid Kafka topic name (letters, digits, '.', '_' and "
+			 "'-', at most 249)");
 	rsd_config_diag_clear(&diag);
 	remove_dir(dir);
 }
@@ -1084,17 +1168,19 @@ START_TEST(include_overrides_in_order)
 		 "[scraper]\nstart_urls = https://example.com/\ndelay_ms = 7\n"
 		 "[kafka]\nclient.id = main\n"
 		 "include = late/*.ini\n");
-	put_file(sub, "20-b.ini", "[scraper]\ndelay_ms = 20\nthreads = 5\n"
-				  "start_urls = https://b.example/\n[kafka]\nsasl.username = b\n");
-	put_file(sub, "10-a.ini", "[scraper]\nthreads = 4\nmax_depth = 9\n"
-				  "[kafka]\nsasl.username = a\nclient.id = a\n");
+	put_file(sub, "20-b.ini",
+		 "[scraper]\ndelay_ms = 20\nthreads = 5\n"
+		 "start_urls = https://b.example/\n[kafka]\nsasl.username = b\n");
+	put_file(sub, "10-a.ini",
+		 "[scraper]\nthreads = 4\nmax_depth = 9\n"
+		 "[kafka]\nsasl.username = a\nclient.id = a\n");
 	put_file(sub, "notes.txt", "not = ini\n");
 	struct rsd_config *cfg = NULL;
 	struct rsd_config_diag diag = { 0 };
 	ck_assert_int_eq(load_in(dir, "main.ini", &cfg, &diag), 0);
-	ck_assert_uint_eq(cfg->threads, 5);     /* 20-b after 10-a */
-	ck_assert_uint_eq(cfg->max_depth, 9);   /* only 10-a sets it */
-	ck_assert_uint_eq(cfg->delay_ms, 7);    /* main's line after the include */
+	ck_assert_uint_eq(cfg->threads, 5); /* 20-b after 10-a */
+	ck_assert_uint_eq(cfg->max_depth, 9); /* only 10-a sets it */
+	ck_assert_uint_eq(cfg->delay_ms, 7); /* main's line after the include */
 	ck_assert_uint_eq(cfg->start_urls.n, 1); /* a list is replaced */
 	ck_assert_str_eq(cfg->start_urls.items[0], "https://example.com/");
 	ck_assert_uint_eq(cfg->kafka_props.n, 2);
@@ -1111,21 +1197,30 @@ END_TEST
 START_TEST(include_errors_name_the_file)
 {
 	char *dir = temp_dir("rsd-include");
-	put_file(dir, "main.ini", "[scraper]\nstart_urls = https://example.com/\n"
-				  "include = bad.ini\nthreads = 0\n");
-	put_file(dir, "bad.ini", "[scraper]\nmax_depth = deep\n[kafka]\nclient.id = a\n"
-				 "client.id = b\n");
+	put_file(dir, "main.ini",
+		 "[scraper]\nstart_urls = https://example.com/\n"
+		 "include = bad.ini\nthreads = 0\n");
+	put_file(dir, "bad.ini",
+		 "[scraper]\nmax_depth = deep\n[kafka]\nclient.id = a\n"
+		 "client.id = b\n");
 	struct rsd_config *cfg = NULL;
 	struct rsd_config_diag diag = { 0 };
 	ck_assert_int_eq(load_in(dir, "main.ini", &cfg, &diag), -EINVAL);
 	ck_assert_uint_eq(diag.n, 3);
 	char *want[3];
-	ck_assert_int_ge(asprintf(&want[0], "%s/main.ini:4: scraper.threads: 0 is out of range 1..64",
-				  dir), 0);
-	ck_assert_int_ge(asprintf(&want[1], "%s/bad.ini:2: scraper.max_depth: expected an unsigned "
-					    "integer, got 'deep'", dir), 0);
-	ck_assert_int_ge(asprintf(&want[2], "%s/bad.ini:5: kafka.client.id: duplicate key (first set "
-					    "on line 4)", dir), 0);
+	ck_assert_int_ge(
+		asprintf(&want[0], "%s/main.ini:4: scraper.threads: 0 is out of range 1..64", dir),
+		0);
+	ck_assert_int_ge(asprintf(&want[1],
+				  "%s/bad.ini:2: scraper.max_depth: expected an unsigned "
+				  "integer, got 'deep'",
+				  dir),
+			 0);
+	ck_assert_int_ge(asprintf(&want[2],
+				  "%s/bad.ini:5: kafka.client.id: duplicate key (first set "
+				  "on line 4)",
+				  dir),
+			 0);
 	for (int i = 0; i < 3; i++) {
 		ck_assert_str_eq(diag.messages[i], want[i]);
 		free(want[i]);
@@ -1147,8 +1242,11 @@ START_TEST(include_loops_depth_and_unreadable)
 	ck_assert_int_eq(load_in(dir, "loop.ini", &cfg, &diag), -EINVAL);
 	ck_assert_uint_eq(diag.n, 1);
 	char *want = NULL;
-	ck_assert_int_ge(asprintf(&want, "%s/loop.ini:3: include: %s/loop.ini is already being read "
-					 "(an include loop)", dir, dir), 0);
+	ck_assert_int_ge(asprintf(&want,
+				  "%s/loop.ini:3: include: %s/loop.ini is already being read "
+				  "(an include loop)",
+				  dir, dir),
+			 0);
 	ck_assert_str_eq(diag.messages[0], want);
 	free(want);
 	rsd_config_diag_clear(&diag);
@@ -1173,8 +1271,9 @@ START_TEST(include_loops_depth_and_unreadable)
 	put_file(dir, "main.ini", BASE "include = dir.ini\n");
 	ck_assert_int_eq(load_in(dir, "main.ini", &cfg, &diag), -EINVAL);
 	ck_assert_uint_eq(diag.n, 1);
-	ck_assert_int_ge(asprintf(&want, "%s/main.ini:3: include: cannot read %s: Is a directory", dir,
-				  sub), 0);
+	ck_assert_int_ge(
+		asprintf(&want, "%s/main.ini:3: include: cannot read %s: Is a directory", dir, sub),
+		0);
 	ck_assert_str_eq(diag.messages[0], want);
 	free(want);
 	rsd_config_diag_clear(&diag);
@@ -1215,7 +1314,8 @@ static Suite *config_suite(void)
 	suite_add_tcase(s, valid);
 
 	TCase *errors = tcase_create("errors");
-	tcase_add_loop_test(errors, error_case, 0, (int)(sizeof(error_cases) / sizeof(error_cases[0])));
+	tcase_add_loop_test(errors, error_case, 0,
+			    (int)(sizeof(error_cases) / sizeof(error_cases[0])));
 	tcase_add_test(errors, every_error_of_a_file_is_reported);
 	tcase_add_test(errors, diagnostics_are_sorted_and_appended);
 	tcase_add_test(errors, file_errors);

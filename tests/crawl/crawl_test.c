@@ -65,7 +65,8 @@ void crawl_wait_ms(int ms)
 void crawl_test_gzip(const char *in, size_t len, char **buf, size_t *n)
 {
 	z_stream z = { 0 };
-	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY), Z_OK);
+	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY),
+			 Z_OK);
 	size_t cap = deflateBound(&z, (uLong)len) + 32;
 	*buf = realloc(*buf, *n + cap);
 	ck_assert_ptr_nonnull(*buf);

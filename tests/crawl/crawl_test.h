@@ -4,7 +4,7 @@
 
 /* Helpers shared by the crawl tests. */
 
-#include "config.h"
+#include "config/config.h"
 
 #include <stddef.h>
 

@@ -4,10 +4,10 @@
  * hosts) and the bookkeeping that turns settled tickets into commit points
  * (crawl_cluster_book.c). */
 
-#include "crawl_cluster_book.h"
+#include "crawl/crawl_cluster_book.h"
 #include "crawl_test.h"
-#include "frontier.h"
-#include "scraper.h"
+#include "crawl/frontier.h"
+#include "crawl/scraper.h"
 
 #include <check.h>
 #include <errno.h>

@@ -2,7 +2,7 @@
 /* fetch.c: address ranges, Retry-After, and single transfers against the
  * loopback server (size caps, gzip bombs, classification). */
 
-#include "fetch.h"
+#include "crawl/fetch.h"
 #include "httpd.h"
 #include "crawl_test.h"
 
@@ -20,65 +20,135 @@ struct ip_case {
 };
 
 static const struct ip_case ips[] = {
-	{ "127.0.0.1", true },       { "127.255.0.9", true },   { "10.1.2.3", true },
-	{ "172.16.0.1", true },      { "172.31.255.255", true }, { "172.32.0.1", false },
-	{ "192.168.1.1", true },     { "169.254.169.254", true }, { "100.64.0.1", true },
-	{ "100.128.0.1", false },    { "0.0.0.0", true },       { "224.0.0.1", true },
-	{ "239.255.255.250", true }, { "255.255.255.255", true }, { "240.0.0.1", true },
-	{ "198.18.0.1", true },      { "8.8.8.8", false },      { "93.184.216.34", false },
-	{ "::", true },              { "::1", true },           { "fe80::1", true },
-	{ "febf::1", true },         { "fc00::1", true },       { "fd12:3456::1", true },
-	{ "ff02::1", true },         { "::ffff:127.0.0.1", true }, { "::ffff:10.0.0.1", true },
-	{ "::ffff:8.8.8.8", false }, { "::127.0.0.1", true },   { "64:ff9b::a00:1", true },
-	{ "64:ff9b::808:808", false }, { "2001:4860:4860::8888", false }, { "2a00:1450::1", false },
-	{ "not-an-ip", true },       { "", true },
+	{ "127.0.0.1", true },
+	{ "127.255.0.9", true },
+	{ "10.1.2.3", true },
+	{ "172.16.0.1", true },
+	{ "172.31.255.255", true },
+	{ "172.32.0.1", false },
+	{ "192.168.1.1", true },
+	{ "169.254.169.254", true },
+	{ "100.64.0.1", true },
+	{ "100.128.0.1", false },
+	{ "0.0.0.0", true },
+	{ "224.0.0.1", true },
+	{ "239.255.255.250", true },
+	{ "255.255.255.255", true },
+	{ "240.0.0.1", true },
+	{ "198.18.0.1", true },
+	{ "8.8.8.8", false },
+	{ "93.184.216.34", false },
+	{ "::", true },
+	{ "::1", true },
+	{ "fe80::1", true },
+	{ "febf::1", true },
+	{ "fc00::1", true },
+	{ "fd12:3456::1", true },
+	{ "ff02::1", true },
+	{ "::ffff:127.0.0.1", true },
+	{ "::ffff:10.0.0.1", true },
+	{ "::ffff:8.8.8.8", false },
+	{ "::127.0.0.1", true },
+	{ "64:ff9b::a00:1", true },
+	{ "64:ff9b::808:808", false },
+	{ "2001:4860:4860::8888", false },
+	{ "2a00:1450::1", false },
+	{ "not-an-ip", true },
+	{ "", true },
 	/* each special-purpose range: its first and last address, and the
 	 * addresses just outside */
-	{ "0.255.255.255", true },   { "1.0.0.0", false },
-	{ "9.255.255.255", false },  { "10.255.255.255", true }, { "11.0.0.0", false },
-	{ "100.63.255.255", false }, { "100.127.255.255", true },
-	{ "126.255.255.255", false }, { "128.0.0.0", false },
-	{ "169.253.255.255", false }, { "169.255.0.0", false },
+	{ "0.255.255.255", true },
+	{ "1.0.0.0", false },
+	{ "9.255.255.255", false },
+	{ "10.255.255.255", true },
+	{ "11.0.0.0", false },
+	{ "100.63.255.255", false },
+	{ "100.127.255.255", true },
+	{ "126.255.255.255", false },
+	{ "128.0.0.0", false },
+	{ "169.253.255.255", false },
+	{ "169.255.0.0", false },
 	{ "172.15.255.255", false },
-	{ "191.255.255.255", false }, { "192.0.0.0", true },     { "192.0.0.255", true },
-	{ "192.0.1.0", false },      { "192.0.2.0", true },     { "192.0.2.255", true },
-	{ "192.0.3.0", false },      { "192.88.98.255", false }, { "192.88.99.1", true },
-	{ "192.88.100.0", false },   { "192.167.255.255", false }, { "192.168.255.255", true },
-	{ "192.169.0.0", false },    { "198.17.255.255", false }, { "198.19.255.255", true },
-	{ "198.20.0.0", false },     { "198.51.99.255", false }, { "198.51.100.0", true },
-	{ "198.51.100.255", true },  { "198.51.101.0", false }, { "203.0.112.255", false },
-	{ "203.0.113.0", true },     { "203.0.113.255", true }, { "203.0.114.0", false },
-	{ "223.255.255.255", false }, { "224.0.0.0", true },
-	{ "64:ff9b::7f00:1", true }, { "64:ff9b::c000:201", true }, /* NAT64 of loopback, TEST-NET-1 */
-	{ "64:ff9b:1::", true },     { "64:ff9b:1:ffff:ffff:ffff:ffff:ffff", true },
+	{ "191.255.255.255", false },
+	{ "192.0.0.0", true },
+	{ "192.0.0.255", true },
+	{ "192.0.1.0", false },
+	{ "192.0.2.0", true },
+	{ "192.0.2.255", true },
+	{ "192.0.3.0", false },
+	{ "192.88.98.255", false },
+	{ "192.88.99.1", true },
+	{ "192.88.100.0", false },
+	{ "192.167.255.255", false },
+	{ "192.168.255.255", true },
+	{ "192.169.0.0", false },
+	{ "198.17.255.255", false },
+	{ "198.19.255.255", true },
+	{ "198.20.0.0", false },
+	{ "198.51.99.255", false },
+	{ "198.51.100.0", true },
+	{ "198.51.100.255", true },
+	{ "198.51.101.0", false },
+	{ "203.0.112.255", false },
+	{ "203.0.113.0", true },
+	{ "203.0.113.255", true },
+	{ "203.0.114.0", false },
+	{ "223.255.255.255", false },
+	{ "224.0.0.0", true },
+	{ "64:ff9b::7f00:1", true },
+	{ "64:ff9b::c000:201", true }, /* NAT64 of loopback, TEST-NET-1 */
+	{ "64:ff9b:1::", true },
+	{ "64:ff9b:1:ffff:ffff:ffff:ffff:ffff", true },
 	{ "64:ff9b:0:0:0:1::", true }, /* outside the /96: ::/8 reserved */
-	{ "::ffff:0.0.0.1", true },  { "::ffff:203.0.113.9", true }, { "::ffff:1.1.1.1", false },
+	{ "::ffff:0.0.0.1", true },
+	{ "::ffff:203.0.113.9", true },
+	{ "::ffff:1.1.1.1", false },
 	{ "::fffe:ffff:ffff", true }, /* outside 2000::/3: reserved */
-	{ "400::1", true },          { "1fff:ffff::", true },   { "2000::", false },
-	{ "3fff:ffff:ffff::", false }, { "4000::", true },
-	{ "::ffff:0:a00:1", true },  { "::ffff:0:808:808", false }, /* SIIT, by the IPv4 rules */
-	{ "::1:0:0:0", true },       /* ::/8 reserved */
-	{ "100::", true },           { "100::ffff:ffff:ffff:ffff", true },
-	{ "100:0:0:1::", true },     { "100:0:0:1:ffff:ffff:ffff:ffff", true },
-	{ "100:0:0:2::", true },     { "ff::ffff", true },      /* 100::/8, ::/8 reserved */
-	{ "2001::1", true },         { "2001:1ff:ffff::", true }, { "2001:200::", false },
+	{ "400::1", true },
+	{ "1fff:ffff::", true },
+	{ "2000::", false },
+	{ "3fff:ffff:ffff::", false },
+	{ "4000::", true },
+	{ "::ffff:0:a00:1", true },
+	{ "::ffff:0:808:808", false }, /* SIIT, by the IPv4 rules */
+	{ "::1:0:0:0", true }, /* ::/8 reserved */
+	{ "100::", true },
+	{ "100::ffff:ffff:ffff:ffff", true },
+	{ "100:0:0:1::", true },
+	{ "100:0:0:1:ffff:ffff:ffff:ffff", true },
+	{ "100:0:0:2::", true },
+	{ "ff::ffff", true }, /* 100::/8, ::/8 reserved */
+	{ "2001::1", true },
+	{ "2001:1ff:ffff::", true },
+	{ "2001:200::", false },
 	{ "2000:ffff::1", false },
-	{ "2001:db8::1", true },     { "2001:db8:ffff::1", true }, { "2001:db7:ffff::1", false },
+	{ "2001:db8::1", true },
+	{ "2001:db8:ffff::1", true },
+	{ "2001:db7:ffff::1", false },
 	{ "2001:db9::", false },
-	{ "2002::1", true },         { "2002:7f00:1::1", true }, { "2002:ffff::", true },
-	{ "2003::1", false },        { "2001:ffff::", false },
-	{ "3fff::1", true },         { "3fff:fff::1", true },   { "3fff:1000::", false },
+	{ "2002::1", true },
+	{ "2002:7f00:1::1", true },
+	{ "2002:ffff::", true },
+	{ "2003::1", false },
+	{ "2001:ffff::", false },
+	{ "3fff::1", true },
+	{ "3fff:fff::1", true },
+	{ "3fff:1000::", false },
 	{ "3ffe:ffff::", false },
-	{ "5f00::1", true },         /* 5f00::/16, fc00::/7 ... are outside 2000::/3 too */
-	{ "fdff::1", true },         { "fe80::", true },        { "fec0::1", true },
-	{ "ff00::", true },          { "feff:ffff::", true },
+	{ "5f00::1", true }, /* 5f00::/16, fc00::/7 ... are outside 2000::/3 too */
+	{ "fdff::1", true },
+	{ "fe80::", true },
+	{ "fec0::1", true },
+	{ "ff00::", true },
+	{ "feff:ffff::", true },
 };
 
 /* One test for the whole table (a loop test would fork per row). */
 START_TEST(test_address_ranges)
 {
 	for (size_t i = 0; i < sizeof(ips) / sizeof(ips[0]); i++)
-		ck_assert_msg(rsd_fetch_ip_restricted(ips[i].ip) == ips[i].restricted, "%s", ips[i].ip);
+		ck_assert_msg(rsd_fetch_ip_restricted(ips[i].ip) == ips[i].restricted, "%s",
+			      ips[i].ip);
 }
 END_TEST
 
@@ -93,12 +163,15 @@ START_TEST(test_retry_after)
 	ck_assert_uint_eq(s, UINT_MAX);
 	/* HTTP-date (IMF-fixdate), relative to now; past dates mean now */
 	time_t date = 1445412480; /* Wed, 21 Oct 2015 07:28:00 GMT */
-	ck_assert_int_eq(rsd_fetch_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", date - 30, &s), 0);
+	ck_assert_int_eq(
+		rsd_fetch_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", date - 30, &s), 0);
 	ck_assert_uint_eq(s, 30);
-	ck_assert_int_eq(rsd_fetch_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", date + 5, &s), 0);
+	ck_assert_int_eq(rsd_fetch_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", date + 5, &s),
+			 0);
 	ck_assert_uint_eq(s, 0);
 	/* obsolete RFC 850 form is still an HTTP-date */
-	ck_assert_int_eq(rsd_fetch_parse_retry_after("Wednesday, 21-Oct-15 07:28:00 GMT", date - 1, &s), 0);
+	ck_assert_int_eq(
+		rsd_fetch_parse_retry_after("Wednesday, 21-Oct-15 07:28:00 GMT", date - 1, &s), 0);
 	ck_assert_uint_eq(s, 1);
 	ck_assert_int_eq(rsd_fetch_parse_retry_after("-5", 0, &s), -EINVAL);
 	ck_assert_int_eq(rsd_fetch_parse_retry_after("1.5", 0, &s), -EINVAL);
@@ -153,8 +226,12 @@ static void run(const struct rsd_fetch_options *o, const char *path, struct rsd_
 START_TEST(test_ok_and_gzip)
 {
 	static const char page[] = "<html><body>Soup</body></html>";
-	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/p", .body = page }), 0);
-	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/z", .body = page, .gzip = true }), 0);
+	ck_assert_int_eq(
+		rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/p", .body = page }), 0);
+	ck_assert_int_eq(
+		rsd_httpd_route(
+			srv, &(struct rsd_httpd_route){ .path = "/z", .body = page, .gzip = true }),
+		0);
 	const char *paths[] = { "/p", "/z" };
 	for (int i = 0; i < 2; i++) {
 		struct rsd_fetch *f;
@@ -177,7 +254,8 @@ END_TEST
 
 START_TEST(test_private_address_refused)
 {
-	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/p", .body = "x" }), 0);
+	ck_assert_int_eq(
+		rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/p", .body = "x" }), 0);
 	struct rsd_fetch_options o = defaults;
 	o.allow_private = false;
 	struct rsd_fetch *f;
@@ -192,9 +270,14 @@ END_TEST
 START_TEST(test_size_caps)
 {
 	/* announced by Content-Length */
-	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/big", .fill_len = 200 * 1024 }), 0);
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/big",
+									 .fill_len = 200 * 1024 }),
+			 0);
 	/* 8 MiB of 'x' compresses to a few KiB: the cap must apply after decoding */
-	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/bomb", .fill_len = 8 << 20, .gzip = true }), 0);
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/bomb",
+									 .fill_len = 8 << 20,
+									 .gzip = true }),
+			 0);
 	const char *paths[] = { "/big", "/bomb" };
 	for (int i = 0; i < 2; i++) {
 		struct rsd_fetch *f;
@@ -218,19 +301,32 @@ END_TEST
 
 START_TEST(test_classification)
 {
-	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/busy", .status = 503, .retry_after = "7" }), 0);
-	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/slow-down", .status = 429 }), 0);
-	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/gone", .status = 410 }), 0);
-	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/moved", .status = 301, .location = "../there?x=1" }), 0);
-	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/hang", .delay_ms = 5000 }), 0);
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/busy",
+									 .status = 503,
+									 .retry_after = "7" }),
+			 0);
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/slow-down",
+									 .status = 429 }),
+			 0);
+	ck_assert_int_eq(
+		rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/gone", .status = 410 }),
+		0);
+	ck_assert_int_eq(
+		rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/moved",
+								.status = 301,
+								.location = "../there?x=1" }),
+		0);
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/hang",
+									 .delay_ms = 5000 }),
+			 0);
 	struct {
 		const char *path;
 		enum rsd_fetch_status status;
 		long code;
 	} want[] = {
-		{ "/busy", RSD_FETCH_RETRY, 503 },   { "/slow-down", RSD_FETCH_RETRY, 429 },
+		{ "/busy", RSD_FETCH_RETRY, 503 },      { "/slow-down", RSD_FETCH_RETRY, 429 },
 		{ "/gone", RSD_FETCH_HTTP_ERROR, 410 }, { "/nothing", RSD_FETCH_HTTP_ERROR, 404 },
-		{ "/moved", RSD_FETCH_REDIRECT, 301 }, { "/hang", RSD_FETCH_RETRY, 0 },
+		{ "/moved", RSD_FETCH_REDIRECT, 301 },  { "/hang", RSD_FETCH_RETRY, 0 },
 	};
 	struct rsd_fetch_options o = defaults;
 	o.timeout_s = 1;
@@ -272,7 +368,8 @@ END_TEST
  * refused. CURLOPT_RESOLVE plays the resolver. */
 START_TEST(test_name_resolving_to_loopback_refused)
 {
-	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/p", .body = "x" }), 0);
+	ck_assert_int_eq(
+		rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/p", .body = "x" }), 0);
 	char url[128], entry[128];
 	snprintf(url, sizeof(url), "http://rebind.example:%u/p", rsd_httpd_port(srv));
 	snprintf(entry, sizeof(entry), "rebind.example:%u:127.0.0.1", rsd_httpd_port(srv));
@@ -318,8 +415,8 @@ static const char *refuse_127_0_0_2(const struct sockaddr *sa)
 	return refused ? "refused by the test" : NULL;
 }
 
-static void run_resolved(const char *entry, const char *url, bool follow, struct rsd_fetch_result *res,
-			 struct rsd_fetch **f)
+static void run_resolved(const char *entry, const char *url, bool follow,
+			 struct rsd_fetch_result *res, struct rsd_fetch **f)
 {
 	struct curl_slist *resolve = curl_slist_append(NULL, entry);
 	struct rsd_fetch_options o = defaults;
@@ -338,7 +435,8 @@ static void run_resolved(const char *entry, const char *url, bool follow, struct
  * target is refused after the first hop connected. */
 START_TEST(test_blocked_per_attempt)
 {
-	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/p", .body = "x" }), 0);
+	ck_assert_int_eq(
+		rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/p", .body = "x" }), 0);
 	unsigned port = rsd_httpd_port(srv);
 	char url[128], entry[128];
 	snprintf(url, sizeof(url), "http://two.example:%u/p", port);
@@ -359,8 +457,10 @@ START_TEST(test_blocked_per_attempt)
 
 	char target[128];
 	snprintf(target, sizeof(target), "http://one.example:%u/p", port);
-	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){
-		.path = "/away", .status = 302, .location = target }), 0);
+	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/away",
+									 .status = 302,
+									 .location = target }),
+			 0);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/away", port);
 	run_resolved(entry, url, true, &res, &f);
 	ck_assert_int_eq(res.status, RSD_FETCH_BLOCKED);
@@ -373,10 +473,18 @@ END_TEST
 /* Followed redirects (robots.txt, sitemaps) stay on http/https too. */
 START_TEST(test_redirect_to_other_protocol_refused)
 {
-	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){
-		.path = "/to-file", .status = 302, .location = "file:///etc/hostname" }), 0);
-	ck_assert_int_eq(rsd_httpd_route(srv, &(struct rsd_httpd_route){
-		.path = "/to-gopher", .status = 302, .location = "gopher://127.0.0.1/" }), 0);
+	ck_assert_int_eq(
+		rsd_httpd_route(srv,
+				&(struct rsd_httpd_route){ .path = "/to-file",
+							   .status = 302,
+							   .location = "file:///etc/hostname" }),
+		0);
+	ck_assert_int_eq(
+		rsd_httpd_route(srv,
+				&(struct rsd_httpd_route){ .path = "/to-gopher",
+							   .status = 302,
+							   .location = "gopher://127.0.0.1/" }),
+		0);
 	const char *paths[] = { "/to-file", "/to-gopher" };
 	struct rsd_fetch_options o = defaults;
 	o.follow_redirects = true;
@@ -405,7 +513,9 @@ START_TEST(test_tls_verified)
 	char *cert = read_text(crawl_fixture("tls/cert.pem"));
 	struct rsd_httpd *tls;
 	ck_assert_int_eq(rsd_httpd_start_tls(key, cert, &tls), 0);
-	ck_assert_int_eq(rsd_httpd_route(tls, &(struct rsd_httpd_route){ .path = "/p", .body = "secure" }), 0);
+	ck_assert_int_eq(
+		rsd_httpd_route(tls, &(struct rsd_httpd_route){ .path = "/p", .body = "secure" }),
+		0);
 	char url[128];
 	snprintf(url, sizeof(url), "%s/p", rsd_httpd_base(tls));
 	ck_assert_int_eq(strncmp(url, "https://127.0.0.1:", 18), 0);

@@ -2,8 +2,9 @@
 /* Frontier admission and scheduling (frontier.c), without any network:
  * jobs are taken and ended by hand. */
 
-#include "frontier.h"
-#include "scraper.h"
+#include "crawl/frontier.h"
+#include "core/util.h"
+#include "crawl/scraper.h"
 #include "crawl_test.h"
 
 #include <check.h>
@@ -41,7 +42,8 @@ static void on_refusal(void *ctx, const struct rsd_refusal *r)
 	ck_assert_ptr_nonnull(r->url);
 	if (n_reports < 32)
 		snprintf(reports[n_reports++], sizeof reports[0], "%s %s %s | %s",
-			 rsd_cause_info(r->cause)->name, r->host, r->url, r->detail ? r->detail : "-");
+			 rsd_cause_info(r->cause)->name, r->host, r->url,
+			 r->detail ? r->detail : "-");
 }
 
 /* The report that starts with prefix, exactly once. */
@@ -63,9 +65,14 @@ static struct rsd_frontier *make(const struct rsd_config *cfg, struct rsd_state 
 	for (int i = 0; i < 4; i++)
 		atomic_store(&wakes[i], 0);
 	struct rsd_frontier_options o = {
-		.cfg = cfg, .state = state, .stats = &stats, .once = true,
-		.backoff_base_ms = 100, .max_retries = 2,
-		.wake = on_wake, .n_waiters = 4,
+		.cfg = cfg,
+		.state = state,
+		.stats = &stats,
+		.once = true,
+		.backoff_base_ms = 100,
+		.max_retries = 2,
+		.wake = on_wake,
+		.n_waiters = 4,
 		.on_refusal = on_refusal,
 	};
 	struct rsd_frontier *f;
@@ -112,7 +119,8 @@ static void expect_finished(struct rsd_frontier *f)
 
 START_TEST(test_scope_and_dedup)
 {
-	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\nmax_depth = 2\n"
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD
+						   "delay_ms = 0\nrobots = off\nmax_depth = 2\n"
 						   "max_connections_per_host = 8\n"
 						   "follow = /cat/\nrecipe = /recipe/\n");
 	struct rsd_frontier *f = make(cfg, NULL);
@@ -120,15 +128,15 @@ START_TEST(test_scope_and_dedup)
 	char *links[] = {
 		"http://a.test/cat/1",
 		"http://a.test/recipe/1",
-		"http://a.test/about",            /* matches neither follow nor recipe */
-		"http://d.test/cat/x",            /* host not allowed */
-		"mailto:cook@a.test",             /* scheme */
+		"http://a.test/about", /* matches neither follow nor recipe */
+		"http://d.test/cat/x", /* host not allowed */
+		"mailto:cook@a.test", /* scheme */
 		"javascript:void(0)",
-		"http://a.test/cat/1#comments",   /* same page */
-		"HTTP://A.TEST:80/cat/./1",       /* same page */
-		"https://a.test/cat/1",           /* another scheme is another URL */
+		"http://a.test/cat/1#comments", /* same page */
+		"HTTP://A.TEST:80/cat/./1", /* same page */
+		"https://a.test/cat/1", /* another scheme is another URL */
 		"http://b.test/recipe/2",
-		"http://a.test/",                 /* the start page again: not `follow` */
+		"http://a.test/", /* the start page again: not `follow` */
 	};
 	size_t n = sizeof(links) / sizeof(links[0]);
 	ck_assert_int_eq(rsd_frontier_add_links(f, "http://a.test/", links, n, 1), 4);
@@ -140,8 +148,10 @@ START_TEST(test_scope_and_dedup)
 	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_NOT_FOLLOWED]), 2);
 	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_SCHEME]), 2);
 	ck_assert_uint_eq(n_reports, 5);
-	expect_report("out_of_scope a.test http://d.test/cat/x | host d.test is not in allowed_hosts");
-	expect_report("not_followed a.test http://a.test/about | matches neither follow nor recipe");
+	expect_report(
+		"out_of_scope a.test http://d.test/cat/x | host d.test is not in allowed_hosts");
+	expect_report(
+		"not_followed a.test http://a.test/about | matches neither follow nor recipe");
 	expect_report("not_followed a.test http://a.test/ | ");
 	expect_report("scheme a.test mailto:cook@a.test | only http and https are crawled");
 	expect_report("scheme a.test javascript:void(0) | ");
@@ -179,7 +189,7 @@ START_TEST(test_per_host_delay)
 	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 300\nrobots = off\n");
 	struct rsd_frontier *f = make(cfg, NULL);
 	ck_assert_int_eq(add(f, 3, "http://a.test/1", "http://a.test/2", "http://b.test/1"), 3);
-	int64_t t0 = rsd_frontier_now_ms();
+	int64_t t0 = rsd_now_ms();
 	struct rsd_job j1 = take(f), j2 = take(f);
 	ck_assert(j1.host != j2.host); /* the other host does not wait for a.test */
 	rsd_frontier_done(f, &j1);
@@ -190,7 +200,7 @@ START_TEST(test_per_host_delay)
 	crawl_wait_ms((int)wait);
 	struct rsd_job j3 = take(f);
 	ck_assert_str_eq(j3.url, "http://a.test/2");
-	ck_assert_int_ge(rsd_frontier_now_ms() - t0, 300);
+	ck_assert_int_ge(rsd_now_ms() - t0, 300);
 	rsd_frontier_done(f, &j3);
 	expect_finished(f);
 	rsd_frontier_free(f);
@@ -200,8 +210,9 @@ END_TEST
 
 START_TEST(test_connection_limits)
 {
-	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n"
-						   "max_connections = 2\nmax_connections_per_host = 1\n");
+	struct rsd_config *cfg = crawl_test_config(
+		CFG_HEAD "delay_ms = 0\nrobots = off\n"
+			 "max_connections = 2\nmax_connections_per_host = 1\n");
 	struct rsd_frontier *f = make(cfg, NULL);
 	ck_assert_int_eq(add(f, 3, "http://a.test/1", "http://a.test/2", "http://b.test/1"), 3);
 	struct rsd_job j1 = take(f);
@@ -228,7 +239,8 @@ START_TEST(test_robots_before_pages)
 {
 	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = on\n");
 	struct rsd_frontier *f = make(cfg, NULL);
-	ck_assert_int_eq(add(f, 3, "http://a.test/x", "http://a.test/private/y", "http://b.test/z"), 3);
+	ck_assert_int_eq(add(f, 3, "http://a.test/x", "http://a.test/private/y", "http://b.test/z"),
+			 3);
 	struct rsd_job r1 = take(f), r2 = take(f);
 	ck_assert_int_eq(r1.kind, RSD_JOB_ROBOTS);
 	ck_assert_int_eq(r2.kind, RSD_JOB_ROBOTS);
@@ -252,7 +264,8 @@ START_TEST(test_robots_before_pages)
 	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_ROBOTS_UNREACHABLE]), 1);
 	expect_report("robots_disallow a.test http://a.test/private/y | "
 		      "http://a.test/robots.txt: \"Disallow: /private/\"");
-	expect_report("robots_unreachable b.test http://b.test/z | robots.txt could not be fetched");
+	expect_report(
+		"robots_unreachable b.test http://b.test/z | robots.txt could not be fetched");
 	rsd_frontier_done(f, &p);
 	expect_finished(f);
 	rsd_frontier_free(f);
@@ -265,7 +278,8 @@ START_TEST(test_origins_share_politeness)
 {
 	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 300\nrobots = off\n");
 	struct rsd_frontier *f = make(cfg, NULL);
-	ck_assert_int_eq(add(f, 3, "http://a.test/1", "https://a.test/2", "http://user@a.test:8080/3"), 3);
+	ck_assert_int_eq(
+		add(f, 3, "http://a.test/1", "https://a.test/2", "http://user@a.test:8080/3"), 3);
 	struct rsd_job j = take(f);
 	ck_assert_str_eq(j.url, "http://a.test/1");
 	ck_assert_int_gt(expect_wait(f, 0), 200);
@@ -273,7 +287,8 @@ START_TEST(test_origins_share_politeness)
 	rsd_frontier_free(f);
 	rsd_config_free(cfg);
 
-	cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = on\nmax_connections_per_host = 4\n");
+	cfg = crawl_test_config(CFG_HEAD
+				"delay_ms = 0\nrobots = on\nmax_connections_per_host = 4\n");
 	f = make(cfg, NULL);
 	ck_assert_int_eq(add(f, 2, "http://a.test/1", "https://a.test/2"), 2);
 	struct rsd_job r1 = take(f);
@@ -373,7 +388,8 @@ END_TEST
 
 START_TEST(test_max_pages)
 {
-	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\nmax_pages = 2\n"
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD
+						   "delay_ms = 0\nrobots = off\nmax_pages = 2\n"
 						   "max_connections_per_host = 8\n");
 	struct rsd_frontier *f = make(cfg, NULL);
 	ck_assert_int_eq(add(f, 3, "http://a.test/1", "http://a.test/2", "http://a.test/3"), 3);
@@ -407,7 +423,8 @@ static size_t reports_of(const char *prefix)
  * refused as queue_full, counted, and admitted again once there is room. */
 START_TEST(test_queue_bounds)
 {
-	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n"
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD
+						   "delay_ms = 0\nrobots = off\n"
 						   "max_queued = 5\nmax_queued_per_host = 3\n"
 						   "max_connections_per_host = 8\n");
 	struct rsd_frontier *f = make(cfg, NULL);
@@ -416,12 +433,14 @@ START_TEST(test_queue_bounds)
 	ck_assert_uint_eq(reports_of("queue_full a.test http://a.test/4 | frontier full"), 1);
 	char *b[] = { "http://b.test/1", "http://b.test/2", "http://c.test/1" };
 	ck_assert_int_eq(rsd_frontier_add_links(f, NULL, b, 3, 1), 2);
-	ck_assert_uint_eq(reports_of("queue_full c.test http://c.test/1 | frontier full (5 URLs"), 1);
+	ck_assert_uint_eq(reports_of("queue_full c.test http://c.test/1 | frontier full (5 URLs"),
+			  1);
 	ck_assert_uint_eq(atomic_load(&stats.queued), 5);
 	ck_assert_uint_eq(atomic_load(&stats.by_cause[RSD_CAUSE_QUEUE_FULL]), 2);
 	/* room again: the refused URLs were not marked seen */
 	struct rsd_job j = take(f);
-	ck_assert(strncmp(j.url, "http://a.test/", 14) == 0 || strncmp(j.url, "http://b.test/", 14) == 0);
+	ck_assert(strncmp(j.url, "http://a.test/", 14) == 0 ||
+		  strncmp(j.url, "http://b.test/", 14) == 0);
 	char *again[] = { j.url[7] == 'a' ? "http://a.test/4" : "http://c.test/1" };
 	ck_assert_int_eq(rsd_frontier_add_links(f, NULL, again, 1, 1), 1);
 	ck_assert_uint_eq(atomic_load(&stats.queued), 5);
@@ -438,7 +457,8 @@ END_TEST
 
 START_TEST(test_redirects)
 {
-	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\nfollow = /cat/\n");
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD
+						   "delay_ms = 0\nrobots = off\nfollow = /cat/\n");
 	struct rsd_frontier *f = make(cfg, NULL);
 	ck_assert_int_eq(add(f, 1, "http://a.test/cat/"), 1);
 	struct rsd_job j = take(f);
@@ -461,7 +481,8 @@ START_TEST(test_redirects)
 		      "host evil.test is not in allowed_hosts");
 	expect_report("scheme a.test http://a.test/cat/ | redirect to ftp://a.test/x: "
 		      "only http and https are crawled");
-	expect_report("redirect a.test http://a.test/moved/here | more than 5 redirects, the last to /6");
+	expect_report(
+		"redirect a.test http://a.test/moved/here | more than 5 redirects, the last to /6");
 	rsd_frontier_free(f);
 	rsd_config_free(cfg);
 }
@@ -495,7 +516,8 @@ START_TEST(test_delivered_not_admitted)
 	struct rsd_state *st;
 	ck_assert_int_eq(rsd_state_open(NULL, &st), 0);
 	ck_assert_int_eq(rsd_state_set_scope(st, "test-cluster", "parsed_recipes"), 0);
-	ck_assert_int_eq(rsd_state_set_fetched(st, "http://a.test/done", time(NULL), NULL, NULL, 1), 0);
+	ck_assert_int_eq(rsd_state_set_fetched(st, "http://a.test/done", time(NULL), NULL, NULL, 1),
+			 0);
 	ck_assert_int_eq(rsd_state_mark_delivered(st, "http://a.test/done", 1), 0);
 	struct rsd_frontier *f = make(cfg, st);
 	ck_assert_int_eq(add(f, 2, "http://a.test/done", "http://a.test/todo"), 1);
@@ -536,7 +558,8 @@ END_TEST
 
 START_TEST(test_recrawl_round)
 {
-	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\nrecrawl_interval_s = 1\n");
+	struct rsd_config *cfg = crawl_test_config(
+		CFG_HEAD "delay_ms = 0\nrobots = off\nrecrawl_interval_s = 1\n");
 	struct rsd_frontier *f = make(cfg, NULL);
 	rsd_frontier_set_once(f, false);
 	ck_assert_int_eq(add(f, 1, "http://a.test/"), 1);
@@ -564,10 +587,10 @@ struct drain {
 	struct rsd_frontier *f;
 	int efd[4];
 	atomic_uint got[2][VERDICT_PAGES]; /* dispatches of a.test's, b.test's /okN */
-	atomic_uint other;                 /* dispatches of anything else */
-	atomic_uint dispatched;            /* all of them */
-	atomic_uint finished;              /* workers that saw -ENODATA */
-	atomic_uint early;                 /* ... before every allowed page was dispatched */
+	atomic_uint other; /* dispatches of anything else */
+	atomic_uint dispatched; /* all of them */
+	atomic_uint finished; /* workers that saw -ENODATA */
+	atomic_uint early; /* ... before every allowed page was dispatched */
 };
 
 static void drain_wake(void *ctx, unsigned waiter)
@@ -623,8 +646,9 @@ static void add_verdict_pages(struct rsd_frontier *f)
 	char *urls[4 * VERDICT_PAGES];
 	for (unsigned i = 0; i < VERDICT_PAGES; i++)
 		for (unsigned k = 0; k < 4; k++)
-			ck_assert_int_ge(asprintf(&urls[4 * i + k], "http://%c.test/%s%u", k % 2 ? 'b' : 'a',
-						  k < 2 ? "ok" : "no", i), 0);
+			ck_assert_int_ge(asprintf(&urls[4 * i + k], "http://%c.test/%s%u",
+						  k % 2 ? 'b' : 'a', k < 2 ? "ok" : "no", i),
+					 0);
 	struct rsd_strv v = { .items = urls, .n = 4 * VERDICT_PAGES };
 	ck_assert_int_eq(rsd_frontier_add_start(f, &v), 4 * VERDICT_PAGES);
 	for (unsigned i = 0; i < 4 * VERDICT_PAGES; i++)
@@ -638,14 +662,19 @@ static void add_verdict_pages(struct rsd_frontier *f)
 START_TEST(test_verdicts_outside_lock)
 {
 	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = on\n"
-						   "max_connections_per_host = 4\n");
+							    "max_connections_per_host = 4\n");
 	static struct drain d;
 	memset(&d, 0, sizeof(d));
 	memset(&stats, 0, sizeof(stats));
 	for (int i = 0; i < 4; i++)
 		ck_assert_int_ge(d.efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), 0);
-	struct rsd_frontier_options o = { .cfg = cfg, .stats = &stats, .once = true, .max_retries = 1,
-					  .wake = drain_wake, .wake_ctx = &d, .n_waiters = 4 };
+	struct rsd_frontier_options o = { .cfg = cfg,
+					  .stats = &stats,
+					  .once = true,
+					  .max_retries = 1,
+					  .wake = drain_wake,
+					  .wake_ctx = &d,
+					  .n_waiters = 4 };
 	ck_assert_int_eq(rsd_frontier_new(&o, &d.f), 0);
 	add_verdict_pages(d.f);
 	/* thousands of rules that match nothing make each verdict take a
@@ -676,8 +705,8 @@ START_TEST(test_verdicts_outside_lock)
 	ck_assert_uint_eq(atomic_load(&d.other), 0);
 	for (int h = 0; h < 2; h++)
 		for (int i = 0; i < VERDICT_PAGES; i++)
-			ck_assert_msg(atomic_load(&d.got[h][i]) == 1, "%c.test/ok%d: %u", 'a' + h, i,
-				      atomic_load(&d.got[h][i]));
+			ck_assert_msg(atomic_load(&d.got[h][i]) == 1, "%c.test/ok%d: %u", 'a' + h,
+				      i, atomic_load(&d.got[h][i]));
 	ck_assert_uint_eq(atomic_load(&stats.pages_skipped), 2 * VERDICT_PAGES);
 	rsd_frontier_free(d.f);
 	for (int i = 0; i < 4; i++)

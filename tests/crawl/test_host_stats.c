@@ -3,7 +3,7 @@
  * capacity, every later host in "other", exact sums, and counting from
  * several threads at once. */
 
-#include "host_stats.h"
+#include "crawl/host_stats.h"
 #include "crawl_test.h"
 
 #include <check.h>

@@ -2,8 +2,8 @@
 /* The scraper pool against the loopback server: a small site with every
  * kind of link and failure, a real ring consumed by the test thread. */
 
-#include "scraper.h"
-#include "record.h"
+#include "crawl/scraper.h"
+#include "core/record.h"
 #include "httpd.h"
 #include "crawl_test.h"
 #include "hostile_robots.h"
@@ -55,7 +55,11 @@ static void serve_site(struct run *r)
 	char *salad = read_file(crawl_fixture("salad.html"), &len);
 	const struct rsd_httpd_route routes[] = {
 		{ .path = "/old-cake", .status = 301, .location = "/recipes/cake.html" },
-		{ .path = "/flaky.html", .fail_times = 1, .fail_status = 503, .retry_after = "1", .then_file = true },
+		{ .path = "/flaky.html",
+		  .fail_times = 1,
+		  .fail_status = 503,
+		  .retry_after = "1",
+		  .then_file = true },
 		{ .path = "/gz/salad.html", .body = salad, .gzip = true },
 		{ .path = "/big.html", .fill_len = 300 * 1024 },
 	};
@@ -66,11 +70,12 @@ static void serve_site(struct run *r)
 
 static void start_pool(struct run *r, const char *extra)
 {
-	r->cfg = crawl_test_config("[scraper]\nstart_urls = %s/\nthreads = 2\ndelay_ms = %d\n"
-				   "max_page_bytes = 64K\nallow_private_addresses = on\ntimeout_s = 5\n"
-				   "user_agent = crawltest/1.0 (+https://x.test)\n%s"
-				   "[ring]\ncapacity = 4\n",
-				   rsd_httpd_base(r->srv), DELAY_MS, extra);
+	r->cfg = crawl_test_config(
+		"[scraper]\nstart_urls = %s/\nthreads = 2\ndelay_ms = %d\n"
+		"max_page_bytes = 64K\nallow_private_addresses = on\ntimeout_s = 5\n"
+		"user_agent = crawltest/1.0 (+https://x.test)\n%s"
+		"[ring]\ncapacity = 4\n",
+		rsd_httpd_base(r->srv), DELAY_MS, extra);
 	ck_assert_int_eq(rsd_ring_new(r->cfg->ring_capacity, &r->ring), 0);
 	if (!r->state)
 		ck_assert_int_eq(rsd_state_open(NULL, &r->state), 0);
@@ -154,7 +159,8 @@ static void on_failure(void *ctx, const char *url, long code, const char *reason
 	const char *path = strstr(url + strlen("http://"), "/");
 	pthread_mutex_lock(&reports_lock);
 	if (n_failures < 16)
-		snprintf(failures[n_failures++], sizeof(failures[0]), "%s %ld %s", path, code, reason);
+		snprintf(failures[n_failures++], sizeof(failures[0]), "%s %ld %s", path, code,
+			 reason);
 	pthread_mutex_unlock(&reports_lock);
 }
 
@@ -221,8 +227,10 @@ START_TEST(test_crawl_site)
 	const char *base = rsd_httpd_base(r.srv);
 
 	/* exactly these recipes, once each */
-	const char *recipes[] = { "/recipes/pancakes.html", "/recipes/soup.html", "/recipes/stew.html",
-				  "/recipes/cake.html", "/flaky.html", "/gz/salad.html" };
+	const char *recipes[] = {
+		"/recipes/pancakes.html", "/recipes/soup.html", "/recipes/stew.html",
+		"/recipes/cake.html",     "/flaky.html",        "/gz/salad.html"
+	};
 	size_t n_recipes = sizeof(recipes) / sizeof(recipes[0]);
 	for (size_t i = 0; i < n_recipes; i++)
 		ck_assert_msg(count_record(&r, base, recipes[i]) == 1, "%s", recipes[i]);
@@ -236,17 +244,30 @@ START_TEST(test_crawl_site)
 	}
 
 	/* exactly these requests */
-	struct { const char *path; unsigned n; } want[] = {
-		{ "/robots.txt", 1 }, { "/", 1 }, { "/index.html", 1 }, { "/about.html", 1 },
-		{ "/recipes/pancakes.html", 1 }, { "/recipes/soup.html", 1 }, { "/recipes/stew.html", 1 },
-		{ "/old-cake", 1 }, { "/recipes/cake.html", 1 }, { "/flaky.html", 2 },
-		{ "/gz/salad.html", 1 }, { "/big.html", 1 }, { "/missing.html", 1 },
+	struct {
+		const char *path;
+		unsigned n;
+	} want[] = {
+		{ "/robots.txt", 1 },
+		{ "/", 1 },
+		{ "/index.html", 1 },
+		{ "/about.html", 1 },
+		{ "/recipes/pancakes.html", 1 },
+		{ "/recipes/soup.html", 1 },
+		{ "/recipes/stew.html", 1 },
+		{ "/old-cake", 1 },
+		{ "/recipes/cake.html", 1 },
+		{ "/flaky.html", 2 },
+		{ "/gz/salad.html", 1 },
+		{ "/big.html", 1 },
+		{ "/missing.html", 1 },
 		{ "/private/secret.html", 0 },
 	};
 	unsigned total = 0;
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		unsigned got = rsd_httpd_count(r.srv, want[i].path);
-		ck_assert_msg(got == want[i].n, "%s: %u requests, want %u", want[i].path, got, want[i].n);
+		ck_assert_msg(got == want[i].n, "%s: %u requests, want %u", want[i].path, got,
+			      want[i].n);
 		total += want[i].n;
 	}
 	struct rsd_httpd_request *log;
@@ -269,7 +290,8 @@ START_TEST(test_crawl_site)
 		if (i > 0)
 			ck_assert_msg(log[i].at_ms - log[i - 1].at_ms >= DELAY_MS - JITTER_MS,
 				      "%s only %lld ms after %s", log[i].path,
-				      (long long)(log[i].at_ms - log[i - 1].at_ms), log[i - 1].path);
+				      (long long)(log[i].at_ms - log[i - 1].at_ms),
+				      log[i - 1].path);
 		if (strcmp(log[i].path, "/flaky.html") == 0) {
 			if (first_flaky < 0)
 				first_flaky = log[i].at_ms;
@@ -282,8 +304,8 @@ START_TEST(test_crawl_site)
 	const struct rsd_scraper_stats *st = rsd_scraper_stats(r.pool);
 	ck_assert_uint_eq(atomic_load(&st->records), n_recipes);
 	ck_assert_uint_eq(atomic_load(&st->pages_fetched), 9);
-	ck_assert_uint_eq(atomic_load(&st->no_recipe), 3);     /* /, /index.html, /about.html */
-	ck_assert_uint_eq(atomic_load(&st->pages_failed), 1);  /* 404 */
+	ck_assert_uint_eq(atomic_load(&st->no_recipe), 3); /* /, /index.html, /about.html */
+	ck_assert_uint_eq(atomic_load(&st->pages_failed), 1); /* 404 */
 	ck_assert_uint_ge(atomic_load(&st->pages_skipped), 2); /* big, private, foreign links */
 	ck_assert_uint_eq(atomic_load(&st->in_flight), 0);
 	ck_assert_uint_eq(atomic_load(&st->queued), 0);
@@ -353,7 +375,8 @@ START_TEST(test_canonical_twins_produce_one_record)
 	const char *base = rsd_httpd_base(r.srv);
 	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/r.html"), 1);
 	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/print/r.html"), 1);
-	ck_assert_uint_eq(count_record(&r, base, "/r.html") + count_record(&r, base, "/print/r.html"), 1);
+	ck_assert_uint_eq(
+		count_record(&r, base, "/r.html") + count_record(&r, base, "/print/r.html"), 1);
 	ck_assert_uint_eq(count_record(&r, base, "/other.html"), 1);
 	ck_assert_uint_eq(r.n_records, 2);
 	end_run(&r);
@@ -367,7 +390,8 @@ START_TEST(test_private_addresses_refused)
 	struct run r = { .srv = srv };
 	/* the same crawl without allow_private_addresses: 127.0.0.1 is refused
 	 * on connect, robots.txt is unreachable, so everything is disallowed */
-	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s/\ndelay_ms = 0\n", rsd_httpd_base(srv));
+	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s/\ndelay_ms = 0\n",
+				  rsd_httpd_base(srv));
 	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
 	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, NULL, r.efd, &r.pool), 0);
@@ -381,9 +405,11 @@ START_TEST(test_private_addresses_refused)
 	ck_assert_uint_eq(r.n_records, 0);
 	ck_assert_uint_eq(atomic_load(&rsd_scraper_stats(r.pool)->pages_skipped), 1);
 	/* the start page is refused for the address robots.txt was at */
-	ck_assert_uint_eq(atomic_load(&rsd_scraper_stats(r.pool)->by_cause[RSD_CAUSE_PRIVATE_ADDRESS]), 1);
+	ck_assert_uint_eq(
+		atomic_load(&rsd_scraper_stats(r.pool)->by_cause[RSD_CAUSE_PRIVATE_ADDRESS]), 1);
 	ck_assert_uint_eq(n_refusals, 1);
-	ck_assert(refusal_reported(&r, "/ private_address 127.0.0.1 is a loopback address (127.0.0.0/8)"));
+	ck_assert(refusal_reported(
+		&r, "/ private_address 127.0.0.1 is a loopback address (127.0.0.0/8)"));
 	ck_assert_uint_eq(n_failures, 0);
 	end_run(&r);
 }
@@ -395,7 +421,10 @@ START_TEST(test_stop_finishes_in_flight)
 	serve_site(&r);
 	size_t len;
 	char *page = read_file(crawl_fixture("site/recipes/soup.html"), &len);
-	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/", .body = page, .delay_ms = 1500 }), 0);
+	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/",
+									   .body = page,
+									   .delay_ms = 1500 }),
+			 0);
 	free(page);
 	start_pool(&r, "robots = off\n");
 	/* wait (bounded) until the slow start page is being served */
@@ -446,10 +475,16 @@ START_TEST(test_hostile_site)
 		{ .path = "/c4", .status = 302, .location = "/c5" },
 		{ .path = "/c5", .status = 302, .location = "/c6" },
 		{ .path = "/c6", .status = 302, .location = "/final" },
-		{ .path = "/rate", .body = soup, .fail_times = 1, .fail_status = 429, .retry_after = "1" },
+		{ .path = "/rate",
+		  .body = soup,
+		  .fail_times = 1,
+		  .fail_status = 429,
+		  .retry_after = "1" },
 		{ .path = "/hang", .body = soup, .delay_ms = 5000 },
 		{ .path = "/bomb", .fill_len = 8 << 20, .gzip = true },
-		{ .path = "/latin1", .body = latin, .content_type = "text/html; charset=iso-8859-1" },
+		{ .path = "/latin1",
+		  .body = latin,
+		  .content_type = "text/html; charset=iso-8859-1" },
 		{ .path = "/boom", .status = 500 },
 	};
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
@@ -458,11 +493,12 @@ START_TEST(test_hostile_site)
 	free(soup);
 	free(latin);
 
-	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s/\nthreads = 2\ndelay_ms = 0\n"
-				  "max_connections_per_host = 4\nmax_page_bytes = 64K\n"
-				  "allow_private_addresses = on\ntimeout_s = 1\nfollow_from_recipes = on\n"
-				  "[ring]\ncapacity = 2\n",
-				  rsd_httpd_base(r.srv));
+	r.cfg = crawl_test_config(
+		"[scraper]\nstart_urls = %s/\nthreads = 2\ndelay_ms = 0\n"
+		"max_connections_per_host = 4\nmax_page_bytes = 64K\n"
+		"allow_private_addresses = on\ntimeout_s = 1\nfollow_from_recipes = on\n"
+		"[ring]\ncapacity = 2\n",
+		rsd_httpd_base(r.srv));
 	ck_assert_int_eq(rsd_ring_new(r.cfg->ring_capacity, &r.ring), 0);
 	ck_assert_int_eq(rsd_state_open(NULL, &r.state), 0);
 	ck_assert_int_eq(rsd_state_set_scope(r.state, "test-cluster", "parsed_recipes"), 0);
@@ -474,18 +510,26 @@ START_TEST(test_hostile_site)
 	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
 	consume_until_finished(&r);
 
-	struct { const char *path; unsigned n; } want[] = {
-		{ "/robots.txt", 1 }, { "/", 1 }, { "/loop1", 1 }, { "/loop2", 1 }, { "/out", 1 },
-		{ "/c0", 1 }, { "/c1", 1 }, { "/c2", 1 }, { "/c3", 1 }, { "/c4", 1 }, { "/c5", 1 },
-		{ "/c6", 0 }, /* a 6th hop is not followed */
-		{ "/rate", 2 }, { "/hang", 2 }, { "/bomb", 1 }, { "/latin1", 1 },
+	struct {
+		const char *path;
+		unsigned n;
+	} want[] = {
+		{ "/robots.txt", 1 }, { "/", 1 },
+		{ "/loop1", 1 },      { "/loop2", 1 },
+		{ "/out", 1 },        { "/c0", 1 },
+		{ "/c1", 1 },         { "/c2", 1 },
+		{ "/c3", 1 },         { "/c4", 1 },
+		{ "/c5", 1 },         { "/c6", 0 }, /* a 6th hop is not followed */
+		{ "/rate", 2 },       { "/hang", 2 },
+		{ "/bomb", 1 },       { "/latin1", 1 },
 		{ "/boom", 2 }, /* one retry, then given up */
 		{ "/index.html", 1 }, { "/pancakes.html", 1 }, /* links of /rate's page: 404 */
 	};
 	unsigned total = 0;
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		unsigned got = rsd_httpd_count(r.srv, want[i].path);
-		ck_assert_msg(got == want[i].n, "%s: %u requests, want %u", want[i].path, got, want[i].n);
+		ck_assert_msg(got == want[i].n, "%s: %u requests, want %u", want[i].path, got,
+			      want[i].n);
 		total += want[i].n;
 	}
 	struct rsd_httpd_request *log;
@@ -514,21 +558,26 @@ START_TEST(test_hostile_site)
 		if (!strstr(r.records[i]->url, "latin1"))
 			continue;
 		cJSON *j = cJSON_Parse(r.records[i]->json);
-		ck_assert_str_eq(cJSON_GetObjectItem(j, "title")->valuestring, "Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e");
+		ck_assert_str_eq(cJSON_GetObjectItem(j, "title")->valuestring,
+				 "Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+				 "e");
 		cJSON_Delete(j);
 	}
 	const struct rsd_scraper_stats *st = rsd_scraper_stats(r.pool);
-	ck_assert_uint_eq(atomic_load(&st->pages_failed), 4);  /* /hang, /boom, two 404s */
+	ck_assert_uint_eq(atomic_load(&st->pages_failed), 4); /* /hang, /boom, two 404s */
 	ck_assert_uint_ge(atomic_load(&st->pages_skipped), 3); /* /out, /c5's hop, /bomb */
 	ck_assert_uint_eq(atomic_load(&st->by_cause[RSD_CAUSE_OUT_OF_SCOPE]), 1);
 	ck_assert_uint_eq(atomic_load(&st->by_cause[RSD_CAUSE_REDIRECT]), 1);
 	ck_assert_uint_eq(atomic_load(&st->by_cause[RSD_CAUSE_TOO_BIG]), 1);
 	/* every page refused is reported once, with its cause and detail ... */
 	ck_assert_uint_eq(n_refusals, 3);
-	ck_assert(refusal_reported(&r, "/out out_of_scope redirect to http://elsewhere.test/recipe: "
-				       "host elsewhere.test is not in allowed_hosts"));
-	ck_assert(refusal_reported(&r, "/c5 redirect more than 5 redirects, the last to @BASE@/c6"));
-	ck_assert(refusal_reported(&r, "/bomb too_big body larger than max_page_bytes (65536 bytes)"));
+	ck_assert(refusal_reported(&r,
+				   "/out out_of_scope redirect to http://elsewhere.test/recipe: "
+				   "host elsewhere.test is not in allowed_hosts"));
+	ck_assert(
+		refusal_reported(&r, "/c5 redirect more than 5 redirects, the last to @BASE@/c6"));
+	ck_assert(refusal_reported(&r,
+				   "/bomb too_big body larger than max_page_bytes (65536 bytes)"));
 	/* ... and every page given up on once, with its reason */
 	ck_assert_uint_eq(n_failures, 4);
 	ck_assert(failure_reported("/boom 500 server error"));
@@ -547,12 +596,20 @@ START_TEST(test_recrawl_conditional_get)
 	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
 	size_t len;
 	char *soup = read_file(crawl_fixture("site/recipes/soup.html"), &len);
-	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){
-		.path = "/", .body = "<a href=\"/r1\">soup</a>", .etag = "\"v1\"" }), 0);
-	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/r1", .body = soup }), 0);
+	ck_assert_int_eq(
+		rsd_httpd_route(r.srv,
+				&(struct rsd_httpd_route){ .path = "/",
+							   .body = "<a href=\"/r1\">soup</a>",
+							   .etag = "\"v1\"" }),
+		0);
+	ck_assert_int_eq(
+		rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/r1", .body = soup }),
+		0);
 	free(soup);
-	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
-				  "recrawl_interval_s = 1\n", rsd_httpd_base(r.srv));
+	r.cfg = crawl_test_config(
+		"[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
+		"recrawl_interval_s = 1\n",
+		rsd_httpd_base(r.srv));
 	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
 	ck_assert_int_eq(rsd_state_open(NULL, &r.state), 0);
 	ck_assert_int_eq(rsd_state_set_scope(r.state, "test-cluster", "parsed_recipes"), 0);
@@ -564,7 +621,9 @@ START_TEST(test_recrawl_conditional_get)
 	void *item;
 	ck_assert_int_eq(rsd_ring_sc_dequeue_wait(r.ring, &item, 10000), 0);
 	take_record(&r, item);
-	ck_assert_int_eq(rsd_state_mark_delivered(r.state, r.records[0]->url, r.records[0]->content_hash), 0);
+	ck_assert_int_eq(
+		rsd_state_mark_delivered(r.state, r.records[0]->url, r.records[0]->content_hash),
+		0);
 	/* bounded wait for the second round's request of the start page */
 	for (int i = 0; i < 300 && rsd_httpd_count(r.srv, "/") < 2; i++)
 		crawl_wait_ms(20);
@@ -596,20 +655,26 @@ START_TEST(test_sitemaps)
 	size_t len;
 	char *soup = read_file(crawl_fixture("site/recipes/cake.html"), &len); /* no links */
 	char robots[256], index[512], urlset[512];
-	snprintf(robots, sizeof(robots), "User-agent: *\nDisallow: /private/\nSitemap: %s/sitemap_index.xml\n", base);
+	snprintf(robots, sizeof(robots),
+		 "User-agent: *\nDisallow: /private/\nSitemap: %s/sitemap_index.xml\n", base);
 	snprintf(index, sizeof(index),
 		 "<sitemapindex><sitemap><loc>%s/sitemap-recipes.xml</loc></sitemap>"
-		 "<sitemap><loc>http://elsewhere.test/sitemap.xml</loc></sitemap></sitemapindex>", base);
+		 "<sitemap><loc>http://elsewhere.test/sitemap.xml</loc></sitemap></sitemapindex>",
+		 base);
 	snprintf(urlset, sizeof(urlset),
 		 "<urlset><url><loc>%s/hidden/soup.html</loc></url>"
 		 "<url><loc>%s/hidden/pie.html?a=1&amp;b=2</loc></url>"
 		 "<url><loc>%s/private/secret.html</loc></url>"
-		 "<url><loc>http://elsewhere.test/x.html</loc></url></urlset>", base, base, base);
+		 "<url><loc>http://elsewhere.test/x.html</loc></url></urlset>",
+		 base, base, base);
 	const struct rsd_httpd_route routes[] = {
 		{ .path = "/robots.txt", .body = robots, .content_type = "text/plain" },
 		{ .path = "/", .body = "<p>nothing linked</p>" },
 		{ .path = "/sitemap_index.xml", .body = index, .content_type = "application/xml" },
-		{ .path = "/sitemap-recipes.xml", .body = urlset, .content_type = "application/xml", .gzip = true },
+		{ .path = "/sitemap-recipes.xml",
+		  .body = urlset,
+		  .content_type = "application/xml",
+		  .gzip = true },
 		{ .path = "/hidden/soup.html", .body = soup },
 		{ .path = "/hidden/pie.html", .body = soup },
 		{ .path = "/private/secret.html", .body = soup },
@@ -617,8 +682,10 @@ START_TEST(test_sitemaps)
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
 	free(soup);
-	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
-				  "sitemaps = robots\n", base);
+	r.cfg = crawl_test_config(
+		"[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
+		"sitemaps = robots\n",
+		base);
 	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
 	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, NULL, r.efd, &r.pool), 0);
@@ -628,8 +695,9 @@ START_TEST(test_sitemaps)
 	ck_assert_uint_eq(r.n_records, 2);
 	ck_assert_uint_eq(count_record(&r, base, "/hidden/soup.html"), 1);
 	ck_assert_uint_eq(count_record(&r, base, "/hidden/pie.html?a=1&b=2"), 1);
-	const char *paths[] = { "/robots.txt", "/", "/sitemap_index.xml", "/sitemap-recipes.xml",
-				"/hidden/soup.html", "/hidden/pie.html" };
+	const char *paths[] = { "/robots.txt",        "/",
+				"/sitemap_index.xml", "/sitemap-recipes.xml",
+				"/hidden/soup.html",  "/hidden/pie.html" };
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		ck_assert_msg(rsd_httpd_count(r.srv, paths[i]) == 1, "%s", paths[i]);
 	struct rsd_httpd_request *log;
@@ -645,9 +713,12 @@ START_TEST(test_robots_unavailable)
 {
 	struct run r = { 0 };
 	ck_assert_int_eq(rsd_httpd_start(crawl_fixture("site"), &r.srv), 0);
-	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/robots.txt", .status = 503 }), 0);
-	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n",
-				  rsd_httpd_base(r.srv));
+	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/robots.txt",
+									   .status = 503 }),
+			 0);
+	r.cfg = crawl_test_config(
+		"[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n",
+		rsd_httpd_base(r.srv));
 	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
 	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, NULL, r.efd, &r.pool), 0);
@@ -664,8 +735,10 @@ START_TEST(test_robots_unavailable)
 	free(log);
 	ck_assert_uint_eq(r.n_records, 0);
 	ck_assert_uint_eq(atomic_load(&rsd_scraper_stats(r.pool)->pages_skipped), 1);
-	ck_assert_uint_eq(atomic_load(&rsd_scraper_stats(r.pool)->by_cause[RSD_CAUSE_ROBOTS_UNREACHABLE]), 1);
-	ck_assert(refusal_reported(&r, "/ robots_unreachable @BASE@/robots.txt: HTTP 503, server error"));
+	ck_assert_uint_eq(
+		atomic_load(&rsd_scraper_stats(r.pool)->by_cause[RSD_CAUSE_ROBOTS_UNREACHABLE]), 1);
+	ck_assert(refusal_reported(
+		&r, "/ robots_unreachable @BASE@/robots.txt: HTTP 503, server error"));
 	end_run(&r);
 }
 END_TEST
@@ -675,12 +748,16 @@ START_TEST(test_same_document_links)
 {
 	struct run r = { 0 };
 	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
-	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){
-		.path = "/dir/page.html",
-		.body = "<html><body><a href=\"#top\">top</a> <a href=\"\">self</a></body></html>" }), 0);
+	ck_assert_int_eq(rsd_httpd_route(r.srv,
+					 &(struct rsd_httpd_route){
+						 .path = "/dir/page.html",
+						 .body = "<html><body><a href=\"#top\">top</a> <a "
+							 "href=\"\">self</a></body></html>" }),
+			 0);
 	char start[128];
 	snprintf(start, sizeof(start), "%s/dir/page.html", rsd_httpd_base(r.srv));
-	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s\ndelay_ms = 0\nallow_private_addresses = on\n", start);
+	r.cfg = crawl_test_config(
+		"[scraper]\nstart_urls = %s\ndelay_ms = 0\nallow_private_addresses = on\n", start);
 	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
 	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, NULL, r.efd, &r.pool), 0);
@@ -694,7 +771,8 @@ START_TEST(test_same_document_links)
 END_TEST
 
 /* A pool on the given config text (ring of 4, in-memory state), started. */
-static void start_config(struct run *r, bool once, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void start_config(struct run *r, bool once, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static void start_config(struct run *r, bool once, const char *fmt, ...)
 {
 	char *text;
@@ -726,9 +804,11 @@ START_TEST(test_gzip_sitemap_file)
 	size_t len;
 	char *cake = read_file(crawl_fixture("site/recipes/cake.html"), &len);
 	char robots[256], urlset[256];
-	snprintf(robots, sizeof(robots), "User-agent: *\nSitemap: %s/sitemap.xml.gz\nSitemap: %s/bomb.xml.gz\n",
-		 base, base);
-	snprintf(urlset, sizeof(urlset), "<urlset><url><loc>%s/hidden/cake.html</loc></url></urlset>", base);
+	snprintf(robots, sizeof(robots),
+		 "User-agent: *\nSitemap: %s/sitemap.xml.gz\nSitemap: %s/bomb.xml.gz\n", base,
+		 base);
+	snprintf(urlset, sizeof(urlset),
+		 "<urlset><url><loc>%s/hidden/cake.html</loc></url></urlset>", base);
 	char *gz = NULL, *bomb = NULL;
 	size_t gz_len = 0, bomb_len = 0;
 	crawl_test_gzip(urlset, strlen(urlset), &gz, &gz_len);
@@ -738,8 +818,14 @@ START_TEST(test_gzip_sitemap_file)
 	const struct rsd_httpd_route routes[] = {
 		{ .path = "/robots.txt", .body = robots, .content_type = "text/plain" },
 		{ .path = "/", .body = "<p>nothing linked</p>" },
-		{ .path = "/sitemap.xml.gz", .body = gz, .body_len = gz_len, .content_type = "application/x-gzip" },
-		{ .path = "/bomb.xml.gz", .body = bomb, .body_len = bomb_len, .content_type = "application/x-gzip" },
+		{ .path = "/sitemap.xml.gz",
+		  .body = gz,
+		  .body_len = gz_len,
+		  .content_type = "application/x-gzip" },
+		{ .path = "/bomb.xml.gz",
+		  .body = bomb,
+		  .body_len = bomb_len,
+		  .content_type = "application/x-gzip" },
 		{ .path = "/hidden/cake.html", .body = cake },
 	};
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
@@ -747,16 +833,19 @@ START_TEST(test_gzip_sitemap_file)
 	free(cake);
 	free(gz);
 	free(bomb);
-	start_config(&r, true, "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
-		     "max_page_bytes = 1M\nsitemaps = robots\n", base);
+	start_config(&r, true,
+		     "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
+		     "max_page_bytes = 1M\nsitemaps = robots\n",
+		     base);
 	consume_until_finished(&r);
 	ck_assert_uint_eq(r.n_records, 1);
 	ck_assert_uint_eq(count_record(&r, base, "/hidden/cake.html"), 1);
 	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/bomb.xml.gz"), 1);
 	ck_assert_uint_eq(n_failures, 0);
 	ck_assert_uint_eq(n_refusals, 1);
-	ck_assert(refusal_reported(&r, "/bomb.xml.gz too_big gzip sitemap, decompressed, larger than "
-				       "max_page_bytes (1048576 bytes)"));
+	ck_assert(refusal_reported(&r,
+				   "/bomb.xml.gz too_big gzip sitemap, decompressed, larger than "
+				   "max_page_bytes (1048576 bytes)"));
 	end_run(&r);
 }
 END_TEST
@@ -778,9 +867,13 @@ START_TEST(test_recrawl_same_content)
 	size_t len;
 	char *soup = read_file(crawl_fixture("site/recipes/soup.html"), &len);
 	char *cake = read_file(crawl_fixture("site/recipes/cake.html"), &len);
-	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/r1", .body = soup }), 0);
-	start_config(&r, false, "[scraper]\nstart_urls = %s/r1\ndelay_ms = 0\nallow_private_addresses = on\n"
-		     "robots = off\nrecrawl_interval_s = 1\n", rsd_httpd_base(r.srv));
+	ck_assert_int_eq(
+		rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/r1", .body = soup }),
+		0);
+	start_config(&r, false,
+		     "[scraper]\nstart_urls = %s/r1\ndelay_ms = 0\nallow_private_addresses = on\n"
+		     "robots = off\nrecrawl_interval_s = 1\n",
+		     rsd_httpd_base(r.srv));
 	/* round 1: the record (never marked delivered: still "in flight") */
 	void *item;
 	ck_assert_int_eq(rsd_ring_sc_dequeue_wait(r.ring, &item, 10000), 0);
@@ -792,7 +885,9 @@ START_TEST(test_recrawl_same_content)
 	ck_assert_uint_eq(atomic_load(&st->records), 1);
 	ck_assert_uint_eq(rsd_ring_size(r.ring), 0);
 	/* the page changed: one new record ... */
-	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/r1", .body = cake }), 0);
+	ck_assert_int_eq(
+		rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/r1", .body = cake }),
+		0);
 	ck_assert_int_eq(rsd_ring_sc_dequeue_wait(r.ring, &item, 10000), 0);
 	take_record(&r, item);
 	ck_assert_ptr_nonnull(strstr(r.records[1]->json, "Cake"));
@@ -812,14 +907,21 @@ END_TEST
 /* [scraper] max_retries and retry_backoff_ms reach the pool. */
 START_TEST(test_retry_keys)
 {
-	static const struct { unsigned retries, backoff_ms, requests; } cases[] = {
-		{ 0, 1000, 1 }, { 2, 50, 3 },
+	static const struct {
+		unsigned retries, backoff_ms, requests;
+	} cases[] = {
+		{ 0, 1000, 1 },
+		{ 2, 50, 3 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct run r = { 0 };
 		ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
-		ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/busy", .status = 503 }), 0);
-		start_config(&r, true, "[scraper]\nstart_urls = %s/busy\ndelay_ms = 0\nallow_private_addresses = on\n"
+		ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/busy",
+										   .status = 503 }),
+				 0);
+		start_config(&r, true,
+			     "[scraper]\nstart_urls = %s/busy\ndelay_ms = "
+			     "0\nallow_private_addresses = on\n"
 			     "robots = off\nmax_retries = %u\nretry_backoff_ms = %u\n",
 			     rsd_httpd_base(r.srv), cases[i].retries, cases[i].backoff_ms);
 		int64_t t0 = rsd_httpd_now_ms();
@@ -841,14 +943,17 @@ START_TEST(test_redirect_hop_obeys_robots)
 	struct run r = { 0 };
 	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
 	const struct rsd_httpd_route routes[] = {
-		{ .path = "/robots.txt", .body = "User-agent: *\nDisallow: /private/\n", .content_type = "text/plain" },
+		{ .path = "/robots.txt",
+		  .body = "User-agent: *\nDisallow: /private/\n",
+		  .content_type = "text/plain" },
 		{ .path = "/", .body = "<a href=\"/go\">go</a>" },
 		{ .path = "/go", .status = 302, .location = "/private/x" },
 		{ .path = "/private/x", .body = "<p>secret</p>" },
 	};
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
-	start_config(&r, true, "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n",
+	start_config(&r, true,
+		     "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n",
 		     rsd_httpd_base(r.srv));
 	consume_until_finished(&r);
 	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/go"), 1);
@@ -872,16 +977,26 @@ START_TEST(test_slow_host_does_not_stall_others)
 	static const char hub[] = "<a href=\"/p1\">1</a><a href=\"/p2\">2</a><a href=\"/p3\">3</a>"
 				  "<a href=\"/p4\">4</a><a href=\"/p5\">5</a><a href=\"/p6\">6</a>";
 	const char *pages[] = { "/p1", "/p2", "/p3", "/p4", "/p5", "/p6" };
-	ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/", .body = hub }), 0);
-	ck_assert_int_eq(rsd_httpd_route(slow, &(struct rsd_httpd_route){ .path = "/", .body = hub }), 0);
+	ck_assert_int_eq(
+		rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = "/", .body = hub }), 0);
+	ck_assert_int_eq(
+		rsd_httpd_route(slow, &(struct rsd_httpd_route){ .path = "/", .body = hub }), 0);
 	for (size_t i = 0; i < 6; i++) {
-		ck_assert_int_eq(rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = pages[i], .body = "<p>fast</p>" }), 0);
-		ck_assert_int_eq(rsd_httpd_route(slow, &(struct rsd_httpd_route){
-			.path = pages[i], .body = "<p>slow</p>", .delay_ms = 2000 }), 0);
+		ck_assert_int_eq(
+			rsd_httpd_route(r.srv, &(struct rsd_httpd_route){ .path = pages[i],
+									  .body = "<p>fast</p>" }),
+			0);
+		ck_assert_int_eq(
+			rsd_httpd_route(slow, &(struct rsd_httpd_route){ .path = pages[i],
+									 .body = "<p>slow</p>",
+									 .delay_ms = 2000 }),
+			0);
 	}
-	start_config(&r, true, "[scraper]\nstart_urls = %s/ %s/\nthreads = 1\nmax_connections = 4\n"
+	start_config(&r, true,
+		     "[scraper]\nstart_urls = %s/ %s/\nthreads = 1\nmax_connections = 4\n"
 		     "max_connections_per_host = 2\ndelay_ms = 0\nallow_private_addresses = on\n"
-		     "robots = off\ntimeout_s = 10\n", rsd_httpd_base(slow), rsd_httpd_base(r.srv));
+		     "robots = off\ntimeout_s = 10\n",
+		     rsd_httpd_base(slow), rsd_httpd_base(r.srv));
 	consume_until_finished(&r);
 	struct rsd_httpd_request *fast_log, *slow_log;
 	size_t n_fast = rsd_httpd_log(r.srv, &fast_log), n_slow = rsd_httpd_log(slow, &slow_log);
@@ -919,7 +1034,8 @@ START_TEST(test_hostile_robots_beside_normal_host)
 	ck_assert_int_eq(rsd_httpd_start_at("127.0.0.2", NULL, &hostile), 0);
 	ck_assert_int_eq(plain_site_serve(r.srv, 10), 0);
 	ck_assert_int_eq(hostile_robots_serve(hostile, 20), 0);
-	start_config(&r, true, "[scraper]\nstart_urls = %s/ %s/\nthreads = 2\ndelay_ms = 0\n"
+	start_config(&r, true,
+		     "[scraper]\nstart_urls = %s/ %s/\nthreads = 2\ndelay_ms = 0\n"
 		     "allow_private_addresses = on\nmax_page_bytes = 2M\ntimeout_s = 10\n",
 		     rsd_httpd_base(hostile), rsd_httpd_base(r.srv));
 	consume_until_finished(&r);
@@ -927,14 +1043,17 @@ START_TEST(test_hostile_robots_beside_normal_host)
 	size_t n = rsd_httpd_log(r.srv, &log);
 	ck_assert_uint_eq(n, 12); /* robots.txt (404), /, /p0 ... /p9 */
 	for (size_t i = 0; i < n; i++)
-		ck_assert_uint_eq(log[i].status, strcmp(log[i].path, "/robots.txt") == 0 ? 404 : 200);
+		ck_assert_uint_eq(log[i].status,
+				  strcmp(log[i].path, "/robots.txt") == 0 ? 404 : 200);
 	free(log);
 	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/p9"), 1);
 	n = rsd_httpd_log(hostile, &log);
 	ck_assert_uint_eq(n, 22); /* robots.txt, / and the 20 allowed paths */
 	for (size_t i = 0; i < n; i++)
-		ck_assert_msg(strcmp(log[i].path, "/robots.txt") == 0 || strcmp(log[i].path, "/") == 0 ||
-			      strncmp(log[i].path, "/b", 2) == 0, "%s", log[i].path);
+		ck_assert_msg(strcmp(log[i].path, "/robots.txt") == 0 ||
+				      strcmp(log[i].path, "/") == 0 ||
+				      strncmp(log[i].path, "/b", 2) == 0,
+			      "%s", log[i].path);
 	free(log);
 	/* the 40 refused by robots.txt and the 20 too long */
 	ck_assert_uint_eq(atomic_load(&rsd_scraper_stats(r.pool)->pages_skipped), 60);
@@ -955,18 +1074,24 @@ START_TEST(test_recrawl_revisits_sitemaps)
 	char *cake = read_file(crawl_fixture("site/recipes/cake.html"), &len);
 	char robots[128], urlset[256];
 	snprintf(robots, sizeof(robots), "User-agent: *\nSitemap: %s/sm.xml\n", base);
-	snprintf(urlset, sizeof(urlset), "<urlset><url><loc>%s/hidden/cake.html</loc></url></urlset>", base);
+	snprintf(urlset, sizeof(urlset),
+		 "<urlset><url><loc>%s/hidden/cake.html</loc></url></urlset>", base);
 	const struct rsd_httpd_route routes[] = {
 		{ .path = "/robots.txt", .body = robots, .content_type = "text/plain" },
 		{ .path = "/", .body = "<p>nothing linked</p>" },
-		{ .path = "/sm.xml", .body = urlset, .content_type = "application/xml", .etag = "\"s1\"" },
+		{ .path = "/sm.xml",
+		  .body = urlset,
+		  .content_type = "application/xml",
+		  .etag = "\"s1\"" },
 		{ .path = "/hidden/cake.html", .body = cake },
 	};
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
 	free(cake);
-	start_config(&r, false, "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
-		     "recrawl_interval_s = 1\nsitemaps = robots\n", base);
+	start_config(&r, false,
+		     "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
+		     "recrawl_interval_s = 1\nsitemaps = robots\n",
+		     base);
 	void *item;
 	ck_assert_int_eq(rsd_ring_sc_dequeue_wait(r.ring, &item, 10000), 0);
 	take_record(&r, item);
@@ -1014,14 +1139,19 @@ START_TEST(test_sitemap_redirects_checked)
 	char *cake = read_file(crawl_fixture("site/recipes/cake.html"), &len);
 	char robots[512], urlset[256];
 	snprintf(robots, sizeof(robots),
-		 "User-agent: *\nDisallow: /private/\nSitemap: %s/old-sm.xml\nSitemap: %s/away-sm.xml\n"
-		 "Sitemap: %s/blocked-sm.xml\n", base, base, base);
-	snprintf(urlset, sizeof(urlset), "<urlset><url><loc>%s/hidden/cake.html</loc></url></urlset>", base);
+		 "User-agent: *\nDisallow: /private/\nSitemap: %s/old-sm.xml\nSitemap: "
+		 "%s/away-sm.xml\n"
+		 "Sitemap: %s/blocked-sm.xml\n",
+		 base, base, base);
+	snprintf(urlset, sizeof(urlset),
+		 "<urlset><url><loc>%s/hidden/cake.html</loc></url></urlset>", base);
 	const struct rsd_httpd_route routes[] = {
 		{ .path = "/robots.txt", .body = robots, .content_type = "text/plain" },
 		{ .path = "/", .body = "<p>nothing linked</p>" },
 		{ .path = "/old-sm.xml", .status = 301, .location = "/sm.xml" },
-		{ .path = "/away-sm.xml", .status = 302, .location = "http://elsewhere.test/sm.xml" },
+		{ .path = "/away-sm.xml",
+		  .status = 302,
+		  .location = "http://elsewhere.test/sm.xml" },
 		{ .path = "/blocked-sm.xml", .status = 302, .location = "/private/sm.xml" },
 		{ .path = "/private/sm.xml", .body = urlset, .content_type = "application/xml" },
 		{ .path = "/sm.xml", .body = urlset, .content_type = "application/xml" },
@@ -1030,13 +1160,15 @@ START_TEST(test_sitemap_redirects_checked)
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
 		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
 	free(cake);
-	start_config(&r, true, "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
-		     "sitemaps = robots\n", base);
+	start_config(&r, true,
+		     "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
+		     "sitemaps = robots\n",
+		     base);
 	consume_until_finished(&r);
 	ck_assert_uint_eq(r.n_records, 1);
 	ck_assert_uint_eq(count_record(&r, base, "/hidden/cake.html"), 1);
-	const char *once[] = { "/robots.txt", "/", "/old-sm.xml", "/away-sm.xml", "/blocked-sm.xml",
-			       "/sm.xml", "/hidden/cake.html" };
+	const char *once[] = { "/robots.txt",     "/",       "/old-sm.xml",      "/away-sm.xml",
+			       "/blocked-sm.xml", "/sm.xml", "/hidden/cake.html" };
 	for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++)
 		ck_assert_msg(rsd_httpd_count(r.srv, once[i]) == 1, "%s", once[i]);
 	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/private/sm.xml"), 0);
@@ -1045,8 +1177,9 @@ START_TEST(test_sitemap_redirects_checked)
 	free(log);
 	ck_assert_uint_eq(n_failures, 0);
 	ck_assert_uint_eq(n_refusals, 2);
-	ck_assert(refusal_reported(&r, "/away-sm.xml out_of_scope redirect to http://elsewhere.test/sm.xml: "
-				       "host elsewhere.test is not in allowed_hosts"));
+	ck_assert(refusal_reported(
+		&r, "/away-sm.xml out_of_scope redirect to http://elsewhere.test/sm.xml: "
+		    "host elsewhere.test is not in allowed_hosts"));
 	ck_assert(refusal_reported(&r, "/private/sm.xml robots_disallow @BASE@/robots.txt: "
 				       "\"Disallow: /private/\""));
 	end_run(&r);
@@ -1063,8 +1196,10 @@ static void serve_two_sitemaps(struct run *r)
 	char *cake = read_file(crawl_fixture("site/recipes/cake.html"), &len);
 	char robots[128], urlset[256], listed[256];
 	snprintf(robots, sizeof(robots), "User-agent: *\nSitemap: %s/robots-sm.xml\n", base);
-	snprintf(urlset, sizeof(urlset), "<urlset><url><loc>%s/whole-site/cake.html</loc></url></urlset>", base);
-	snprintf(listed, sizeof(listed), "<urlset><url><loc>%s/listed/cake.html</loc></url></urlset>", base);
+	snprintf(urlset, sizeof(urlset),
+		 "<urlset><url><loc>%s/whole-site/cake.html</loc></url></urlset>", base);
+	snprintf(listed, sizeof(listed),
+		 "<urlset><url><loc>%s/listed/cake.html</loc></url></urlset>", base);
 	const struct rsd_httpd_route routes[] = {
 		{ .path = "/robots.txt", .body = robots, .content_type = "text/plain" },
 		{ .path = "/", .body = "<p>nothing linked</p>" },
@@ -1085,7 +1220,8 @@ START_TEST(test_sitemap_sources)
 	struct run r = { 0 };
 	serve_two_sitemaps(&r);
 	const char *base = rsd_httpd_base(r.srv);
-	start_config(&r, true, "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n",
+	start_config(&r, true,
+		     "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n",
 		     base);
 	consume_until_finished(&r);
 	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/robots.txt"), 1);
@@ -1099,8 +1235,10 @@ START_TEST(test_sitemap_sources)
 	r = (struct run){ 0 };
 	serve_two_sitemaps(&r);
 	base = rsd_httpd_base(r.srv);
-	start_config(&r, true, "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
-		     "robots = off\nsitemap_urls = %s/listed-sm.xml\n", base, base);
+	start_config(&r, true,
+		     "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
+		     "robots = off\nsitemap_urls = %s/listed-sm.xml\n",
+		     base, base);
 	consume_until_finished(&r);
 	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/robots.txt"), 0);
 	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/listed-sm.xml"), 1);
@@ -1119,7 +1257,8 @@ START_TEST(test_follow_from_recipes)
 	for (int on = 0; on < 2; on++) {
 		struct run r = { 0 };
 		ck_assert_int_eq(rsd_httpd_start(crawl_fixture("site"), &r.srv), 0);
-		start_config(&r, true, "[scraper]\nstart_urls = %s/recipes/soup.html\ndelay_ms = 0\n"
+		start_config(&r, true,
+			     "[scraper]\nstart_urls = %s/recipes/soup.html\ndelay_ms = 0\n"
 			     "allow_private_addresses = on\nfollow_from_recipes = %s\n",
 			     rsd_httpd_base(r.srv), on ? "on" : "off");
 		consume_until_finished(&r);

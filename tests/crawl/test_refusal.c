@@ -3,8 +3,8 @@
  * report per (host, cause), a bounded table, one "not itemised" verdict
  * when it is full, and counting that goes on. */
 
-#include "refusal.h"
-#include "config.h"
+#include "crawl/refusal.h"
+#include "config/config.h"
 
 #include <check.h>
 #include <errno.h>
@@ -17,15 +17,20 @@ START_TEST(test_once_per_host_and_cause)
 {
 	struct rsd_refusal_table *t;
 	ck_assert_int_eq(rsd_refusal_table_new(16, &t), 0);
-	ck_assert_int_eq(rsd_refusal_table_note(t, "a.test", RSD_CAUSE_PRIVATE_ADDRESS), RSD_REPORT_NEW);
+	ck_assert_int_eq(rsd_refusal_table_note(t, "a.test", RSD_CAUSE_PRIVATE_ADDRESS),
+			 RSD_REPORT_NEW);
 	for (int i = 0; i < 1000; i++)
 		ck_assert_int_eq(rsd_refusal_table_note(t, "a.test", RSD_CAUSE_PRIVATE_ADDRESS),
 				 RSD_REPORT_REPEAT);
 	/* another cause of the same host, the same cause of another host */
-	ck_assert_int_eq(rsd_refusal_table_note(t, "a.test", RSD_CAUSE_ROBOTS_DISALLOW), RSD_REPORT_NEW);
-	ck_assert_int_eq(rsd_refusal_table_note(t, "b.test", RSD_CAUSE_PRIVATE_ADDRESS), RSD_REPORT_NEW);
-	ck_assert_int_eq(rsd_refusal_table_note(t, "b.test", RSD_CAUSE_ROBOTS_DISALLOW), RSD_REPORT_NEW);
-	ck_assert_int_eq(rsd_refusal_table_note(t, "a.test", RSD_CAUSE_ROBOTS_DISALLOW), RSD_REPORT_REPEAT);
+	ck_assert_int_eq(rsd_refusal_table_note(t, "a.test", RSD_CAUSE_ROBOTS_DISALLOW),
+			 RSD_REPORT_NEW);
+	ck_assert_int_eq(rsd_refusal_table_note(t, "b.test", RSD_CAUSE_PRIVATE_ADDRESS),
+			 RSD_REPORT_NEW);
+	ck_assert_int_eq(rsd_refusal_table_note(t, "b.test", RSD_CAUSE_ROBOTS_DISALLOW),
+			 RSD_REPORT_NEW);
+	ck_assert_int_eq(rsd_refusal_table_note(t, "a.test", RSD_CAUSE_ROBOTS_DISALLOW),
+			 RSD_REPORT_REPEAT);
 	/* "" is a host like any other (a link without one) */
 	ck_assert_int_eq(rsd_refusal_table_note(t, "", RSD_CAUSE_SCHEME), RSD_REPORT_NEW);
 	ck_assert_int_eq(rsd_refusal_table_note(t, NULL, RSD_CAUSE_SCHEME), RSD_REPORT_REPEAT);
@@ -43,12 +48,16 @@ START_TEST(test_full_table)
 	ck_assert_int_eq(rsd_refusal_table_new(3, &t), 0);
 	const char *hosts[] = { "h1.test", "h2.test", "h3.test", "h4.test", "h5.test" };
 	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(rsd_refusal_table_note(t, hosts[i], RSD_CAUSE_TOO_BIG), RSD_REPORT_NEW);
+		ck_assert_int_eq(rsd_refusal_table_note(t, hosts[i], RSD_CAUSE_TOO_BIG),
+				 RSD_REPORT_NEW);
 	ck_assert_int_eq(rsd_refusal_table_note(t, hosts[3], RSD_CAUSE_TOO_BIG), RSD_REPORT_FULL);
-	ck_assert_int_eq(rsd_refusal_table_note(t, hosts[4], RSD_CAUSE_TOO_BIG), RSD_REPORT_SUPPRESSED);
-	ck_assert_int_eq(rsd_refusal_table_note(t, hosts[3], RSD_CAUSE_TOO_BIG), RSD_REPORT_SUPPRESSED);
+	ck_assert_int_eq(rsd_refusal_table_note(t, hosts[4], RSD_CAUSE_TOO_BIG),
+			 RSD_REPORT_SUPPRESSED);
+	ck_assert_int_eq(rsd_refusal_table_note(t, hosts[3], RSD_CAUSE_TOO_BIG),
+			 RSD_REPORT_SUPPRESSED);
 	ck_assert_int_eq(rsd_refusal_table_note(t, hosts[0], RSD_CAUSE_TOO_BIG), RSD_REPORT_REPEAT);
-	ck_assert_int_eq(rsd_refusal_table_note(t, hosts[0], RSD_CAUSE_REDIRECT), RSD_REPORT_SUPPRESSED);
+	ck_assert_int_eq(rsd_refusal_table_note(t, hosts[0], RSD_CAUSE_REDIRECT),
+			 RSD_REPORT_SUPPRESSED);
 	ck_assert_uint_eq(rsd_refusal_table_size(t), 3);
 	ck_assert_uint_eq(rsd_refusal_table_not_itemised(t), 4);
 
@@ -102,7 +111,8 @@ static void *note_all(void *arg)
 		for (int i = 0; i < 100; i++) {
 			char host[32];
 			snprintf(host, sizeof host, "h%d.test", i);
-			n->news += rsd_refusal_table_note(n->t, host, RSD_CAUSE_OUT_OF_SCOPE) == RSD_REPORT_NEW;
+			n->news += rsd_refusal_table_note(n->t, host, RSD_CAUSE_OUT_OF_SCOPE) ==
+				   RSD_REPORT_NEW;
 		}
 	return NULL;
 }
@@ -148,11 +158,14 @@ START_TEST(test_cause_descriptions)
 		ck_assert_ptr_nonnull(info->label);
 		ck_assert_ptr_nonnull(info->remedy);
 		ck_assert_ptr_nonnull(info->field);
-		const char *prefix = rsd_cause_is_refusal((enum rsd_cause)c) ? "PAGES_REFUSED_" : "PAGES_SKIPPED_";
+		const char *prefix = rsd_cause_is_refusal((enum rsd_cause)c) ? "PAGES_REFUSED_"
+									     : "PAGES_SKIPPED_";
 		ck_assert_msg(strncmp(info->field, prefix, strlen(prefix)) == 0, "%s", info->field);
 		if (info->key) {
-			ck_assert_msg(is_config_key(info->key), "%s: no key %s", info->name, info->key);
-			ck_assert_msg(!info->setting || strncmp(info->setting, info->key, strlen(info->key)) == 0,
+			ck_assert_msg(is_config_key(info->key), "%s: no key %s", info->name,
+				      info->key);
+			ck_assert_msg(!info->setting || strncmp(info->setting, info->key,
+								strlen(info->key)) == 0,
 				      "%s: setting %s", info->name, info->setting);
 		}
 		for (int d = 0; d < c; d++) {
@@ -162,7 +175,8 @@ START_TEST(test_cause_descriptions)
 	}
 	ck_assert(rsd_cause_is_refusal(RSD_CAUSE_PRIVATE_ADDRESS));
 	ck_assert(!rsd_cause_is_refusal(RSD_CAUSE_DELIVERED));
-	ck_assert_str_eq(rsd_cause_info(RSD_CAUSE_PRIVATE_ADDRESS)->setting, "allow_private_addresses = off");
+	ck_assert_str_eq(rsd_cause_info(RSD_CAUSE_PRIVATE_ADDRESS)->setting,
+			 "allow_private_addresses = off");
 }
 END_TEST
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* robots.txt matching (robots.c) against the examples of RFC 9309. */
 
-#include "robots.h"
+#include "crawl/robots.h"
 #include "crawl_test.h"
 #include "hostile_robots.h"
 
@@ -22,24 +22,23 @@ static struct rsd_robots *parse(const char *text, const char *agent)
 }
 
 /* RFC 9309 5.1 */
-static const char rfc_simple[] =
-	"User-Agent: *\n"
-	"Disallow: *.gif$\n"
-	"Disallow: /example/\n"
-	"Allow: /publications/\n"
-	"\n"
-	"User-Agent: foobot\n"
-	"Disallow:/\n"
-	"Allow:/example/page.html\n"
-	"Allow:/example/allowed.gif\n"
-	"\n"
-	"User-Agent: barbot\n"
-	"User-Agent: bazbot\n"
-	"Disallow: /example/page.html\n"
-	"\n"
-	"User-Agent: quxbot\n"
-	"\n"
-	"EOF\n";
+static const char rfc_simple[] = "User-Agent: *\n"
+				 "Disallow: *.gif$\n"
+				 "Disallow: /example/\n"
+				 "Allow: /publications/\n"
+				 "\n"
+				 "User-Agent: foobot\n"
+				 "Disallow:/\n"
+				 "Allow:/example/page.html\n"
+				 "Allow:/example/allowed.gif\n"
+				 "\n"
+				 "User-Agent: barbot\n"
+				 "User-Agent: bazbot\n"
+				 "Disallow: /example/page.html\n"
+				 "\n"
+				 "User-Agent: quxbot\n"
+				 "\n"
+				 "EOF\n";
 
 START_TEST(test_rfc_simple_example)
 {
@@ -97,7 +96,8 @@ END_TEST
 START_TEST(test_check_names_the_rule)
 {
 	struct rsd_robots *r = parse("User-agent: *\nDisallow: /a\nDisallow: /a/b\nAllow: /a/b/ok\n"
-				     "Disallow: /%7Ecook*.php$\n", "x");
+				     "Disallow: /%7Ecook*.php$\n",
+				     "x");
 	char rule[64] = "unset";
 	ck_assert(!rsd_robots_check(r, "/a/x", rule, sizeof rule));
 	ck_assert_str_eq(rule, "/a");
@@ -313,7 +313,8 @@ static bool ref_allowed(const struct ref_rule *rules, size_t n, const char *path
 	for (size_t i = 0; i < n; i++) {
 		size_t plen = strlen(rules[i].pattern);
 		bool anchored = plen > 0 && rules[i].pattern[plen - 1] == '$';
-		if (!ref_wildcard(rules[i].pattern, anchored ? plen - 1 : plen, path, strlen(path), anchored))
+		if (!ref_wildcard(rules[i].pattern, anchored ? plen - 1 : plen, path, strlen(path),
+				  anchored))
 			continue;
 		if (!best || plen > strlen(best->pattern) ||
 		    (plen == strlen(best->pattern) && rules[i].allow))
@@ -353,8 +354,8 @@ static void agree_with_reference(unsigned seed, int files, size_t max_rules, siz
 				random_text(&st, rules[i].pattern, 9, "/ab*$");
 			while (!rules[i].pattern[0]);
 			size_t at = strlen(txt);
-			snprintf(txt + at, sizeof(txt) - at, "%s: %s\n", rules[i].allow ? "Allow" : "Disallow",
-				 rules[i].pattern);
+			snprintf(txt + at, sizeof(txt) - at, "%s: %s\n",
+				 rules[i].allow ? "Allow" : "Disallow", rules[i].pattern);
 		}
 		struct rsd_robots *r = parse(txt, "x");
 		for (int k = 0; k < 8; k++) {
@@ -398,26 +399,37 @@ static void check_verdicts(const char *txt, const struct verdict *v, size_t n)
 START_TEST(test_matcher_edges)
 {
 	static const struct verdict edges[] = {
-		{ "/abc", false },       { "/a-b-c-d", false },     { "/acb", true },
-		{ "/x", false },         { "/xyz", false },         { "/y$z", false },
-		{ "/y", true },          { "/doc/a.pdf", false },   { "/doc/a.pdf?x", true },
-		{ "/longer/than", true }, { "/longer/than/the/path/", false },
+		{ "/abc", false },
+		{ "/a-b-c-d", false },
+		{ "/acb", true },
+		{ "/x", false },
+		{ "/xyz", false },
+		{ "/y$z", false },
+		{ "/y", true },
+		{ "/doc/a.pdf", false },
+		{ "/doc/a.pdf?x", true },
+		{ "/longer/than", true },
+		{ "/longer/than/the/path/", false },
 		/* the anchored last segment must end the path, after the others */
-		{ "/mno", true },        { "/m-n-o-n-o", true },    { "/m-n-o-", false },
-		{ "/mo", false },        /* 'n' missing */
-		{ "/m-on", false },      /* 'o' must follow 'n' */
+		{ "/mno", true },
+		{ "/m-n-o-n-o", true },
+		{ "/m-n-o-", false },
+		{ "/mo", false }, /* 'n' missing */
+		{ "/m-on", false }, /* 'o' must follow 'n' */
 	};
 	check_verdicts("User-agent: *\n"
-		       "Disallow: /a**b***c*\n"    /* empty segments */
-		       "Disallow: /x*$\n"          /* '*' then '$': any path under /x */
-		       "Disallow: /y$*\n"          /* '$' not last: literal */
-		       "Disallow: *.pdf$\n"        /* leading '*' */
+		       "Disallow: /a**b***c*\n" /* empty segments */
+		       "Disallow: /x*$\n" /* '*' then '$': any path under /x */
+		       "Disallow: /y$*\n" /* '$' not last: literal */
+		       "Disallow: *.pdf$\n" /* leading '*' */
 		       "Disallow: /longer/than/the/path/*\n"
 		       "Allow: /m*n*o$\n"
 		       "Disallow: /m\n",
 		       edges, sizeof(edges) / sizeof(edges[0]));
 	/* "$" alone matches no path (paths start with '/') */
-	static const struct verdict dollar[] = { { "/", true }, { "/only", false }, { "/only/", true } };
+	static const struct verdict dollar[] = { { "/", true },
+						 { "/only", false },
+						 { "/only/", true } };
 	check_verdicts("User-agent: *\nDisallow: $\nDisallow: /only$\n", dollar, 3);
 }
 END_TEST
@@ -438,7 +450,9 @@ START_TEST(test_rule_caps)
 		n += (size_t)snprintf(txt + n, cap - n, "Disallow: /r%d/\n", i);
 	n += (size_t)snprintf(txt + n, cap - n, "Disallow: /past-the-cap\n");
 	static const struct verdict v[] = {
-		{ "/same", false }, { "/r0/", false }, { "/r9996/", false }, /* the 10,000th rule */
+		{ "/same", false },
+		{ "/r0/", false },
+		{ "/r9996/", false }, /* the 10,000th rule */
 		{ "/past-the-cap", true },
 	};
 	check_verdicts(txt, v, sizeof(v) / sizeof(v[0]));
@@ -450,7 +464,8 @@ START_TEST(test_rule_caps)
 	path[0] = '/';
 	memset(path + 1, 'p', max);
 	path[max] = '\0'; /* max octets */
-	n = (size_t)snprintf(txt, cap, "User-agent: *\nDisallow: *%s$\nDisallow: /*%sp\n", path, path);
+	n = (size_t)snprintf(txt, cap, "User-agent: *\nDisallow: *%s$\nDisallow: /*%sp\n", path,
+			     path);
 	ck_assert_int_eq(rsd_robots_parse(txt, n, "x", &r), 0);
 	ck_assert(!rsd_robots_allowed(r, path)); /* the first rule, max literal octets */
 	path[max] = 'p';
@@ -479,7 +494,7 @@ START_TEST(test_hostile_file_verdicts)
 	     *first = hostile_path("/b", len, "");
 	ck_assert(none && last && first);
 	for (int i = 0; i < 100; i++) {
-		ck_assert(rsd_robots_allowed(r, none));  /* no 'b' */
+		ck_assert(rsd_robots_allowed(r, none)); /* no 'b' */
 		ck_assert(rsd_robots_allowed(r, first)); /* a 'b', but before the a's */
 	}
 	ck_assert(!rsd_robots_allowed(r, last));
@@ -507,7 +522,8 @@ START_TEST(test_sitemap_urlset)
 {
 	const char *xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 			  "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
-			  "<url><loc> https://h.test/a?x=1&amp;y=2 </loc><lastmod>2024-01-01</lastmod></url>\n"
+			  "<url><loc> https://h.test/a?x=1&amp;y=2 "
+			  "</loc><lastmod>2024-01-01</lastmod></url>\n"
 			  "<url><loc><![CDATA[https://h.test/b]]></loc></url>\n"
 			  "<url><location>https://h.test/not-a-loc</location><loc/></url>\n"
 			  "<url><loc>https://h.test/&#99;</loc></url>\n"
@@ -570,7 +586,8 @@ START_TEST(test_sitemap_gzip_read)
 	/* exactly at the cap is fine, one byte less is not */
 	ck_assert_int_eq(rsd_robots_sitemap_read(gz, gz_len, strlen(xml), &index, &locs, &n), 0);
 	rsd_robots_sitemap_free(locs, n);
-	ck_assert_int_eq(rsd_robots_sitemap_read(gz, gz_len, strlen(xml) - 1, &index, &locs, &n), -EFBIG);
+	ck_assert_int_eq(rsd_robots_sitemap_read(gz, gz_len, strlen(xml) - 1, &index, &locs, &n),
+			 -EFBIG);
 	ck_assert_ptr_null(locs);
 	ck_assert_uint_eq(n, 0);
 	free(gz);
@@ -597,10 +614,13 @@ START_TEST(test_gunzip_limits)
 	bool index;
 	char **locs;
 	size_t n;
-	ck_assert_int_eq(rsd_robots_sitemap_read(gz, gz_len, SIZE_MAX / 2, &index, &locs, &n), -EFBIG);
+	ck_assert_int_eq(rsd_robots_sitemap_read(gz, gz_len, SIZE_MAX / 2, &index, &locs, &n),
+			 -EFBIG);
 	/* truncated and corrupt streams */
 	ck_assert_int_eq(rsd_robots_gunzip(gz, gz_len / 2, 1 << 30, &out, &out_len), -EBADMSG);
-	ck_assert_int_eq(rsd_robots_gunzip("\x1f\x8b\x08\x00garbage-garbage", 19, 1024, &out, &out_len), -EBADMSG);
+	ck_assert_int_eq(
+		rsd_robots_gunzip("\x1f\x8b\x08\x00garbage-garbage", 19, 1024, &out, &out_len),
+		-EBADMSG);
 	ck_assert_int_eq(rsd_robots_gunzip("\x1f\x8b", 2, 1024, &out, &out_len), -EBADMSG);
 	ck_assert_int_eq(rsd_robots_gunzip("", 0, 1024, &out, &out_len), -EBADMSG);
 	free(gz);

@@ -3,7 +3,7 @@
  * open and while running), scoped marks, the state_dir lock, refresh due
  * lists and forgetting. */
 
-#include "state.h"
+#include "crawl/state.h"
 #include "crawl_test.h"
 
 #include <check.h>
@@ -56,7 +56,9 @@ START_TEST(test_replay)
 {
 	char *dir = crawl_tmpdir();
 	struct rsd_state *s = open_scoped(dir);
-	ck_assert_int_eq(rsd_state_set_fetched(s, "http://h.test/a", 1000, "\"v1 x\"", "Wed, 21 Oct 2015 07:28:00 GMT", 0xabcdef), 0);
+	ck_assert_int_eq(rsd_state_set_fetched(s, "http://h.test/a", 1000, "\"v1 x\"",
+					       "Wed, 21 Oct 2015 07:28:00 GMT", 0xabcdef),
+			 0);
 	ck_assert_int_eq(rsd_state_set_fetched(s, "http://h.test/b", 2000, NULL, NULL, 7), 0);
 	ck_assert_int_eq(rsd_state_mark_delivered(s, "http://h.test/a", 0xabcdef), 0);
 	ck_assert_int_eq(rsd_state_mark_delivered(s, "http://h.test/only-delivered", 5), 0);
@@ -167,7 +169,9 @@ START_TEST(test_compaction)
 	char *dir = crawl_tmpdir();
 	struct rsd_state *s = open_scoped(dir);
 	for (int i = 0; i < 10000; i++)
-		ck_assert_int_eq(rsd_state_set_fetched(s, "http://h.test/same", i + 1, NULL, NULL, (uint64_t)i), 0);
+		ck_assert_int_eq(rsd_state_set_fetched(s, "http://h.test/same", i + 1, NULL, NULL,
+						       (uint64_t)i),
+				 0);
 	ck_assert_int_eq(rsd_state_mark_delivered(s, "http://h.test/same", 9999), 0);
 	rsd_state_close(s); /* close syncs only: no compaction on the way out */
 	char *p = log_path(dir);
@@ -389,7 +393,8 @@ START_TEST(test_due_and_forget)
 		ck_assert_int_eq(rsd_state_set_fetched(s, urls[i], at[i], NULL, NULL, 1), 0);
 		ck_assert_int_eq(rsd_state_mark_delivered(s, urls[i], 1), 0);
 	}
-	ck_assert_int_eq(rsd_state_set_fetched(s, "http://a.test/undelivered", 100, NULL, NULL, 1), 0);
+	ck_assert_int_eq(rsd_state_set_fetched(s, "http://a.test/undelivered", 100, NULL, NULL, 1),
+			 0);
 	char **due = NULL;
 	ck_assert_int_eq(rsd_state_due(s, 500, SIZE_MAX, &due), 2); /* delivered and older */
 	for (int i = 0; i < 2; i++) {

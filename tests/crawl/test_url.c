@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* URL normalisation and resolution (url.c). */
 
-#include "url.h"
+#include "core/url.h"
 #include "crawl_test.h"
 
 #include <check.h>
@@ -16,7 +16,8 @@ struct norm_case {
 
 static const struct norm_case cases[] = {
 	/* lower-case scheme and host, default port, fragment, dot segments */
-	{ "HTTP://Example.COM:80/a/./b/../c?q=1&a=2#frag", NULL, "http://example.com/a/c?q=1&a=2", 0 },
+	{ "HTTP://Example.COM:80/a/./b/../c?q=1&a=2#frag", NULL, "http://example.com/a/c?q=1&a=2",
+	  0 },
 	{ "https://example.com:443", NULL, "https://example.com/", 0 },
 	{ "https://EXAMPLE.com:8443/X", NULL, "https://example.com:8443/X", 0 },
 	{ "http://example.com:443/", NULL, "http://example.com:443/", 0 },

@@ -72,7 +72,8 @@ static const char recipe_template[] =
 	"<title>Delivery Recipe %u</title>\n"
 	"<script type=\"application/ld+json\">\n"
 	"{\"@context\": \"https://schema.org\", \"@type\": \"Recipe\",\n"
-	" \"name\": \"Delivery Recipe %u\", \"author\": {\"@type\": \"Person\", \"name\": \"Tess Ter\"},\n"
+	" \"name\": \"Delivery Recipe %u\", \"author\": {\"@type\": \"Person\", \"name\": \"Tess "
+	"Ter\"},\n"
 	" \"description\": \"Generated recipe number %u for the delivery tests.\",\n"
 	" \"recipeYield\": \"2 servings\", \"totalTime\": \"PT%uM\",\n"
 	" \"recipeIngredient\": [\"%u g flour\", \"1 egg\"],\n"
@@ -125,7 +126,9 @@ void site_start(struct site *s, const char *dir, unsigned n, unsigned delay_ms)
 		snprintf(path, sizeof path, "%s%s", dir, s->paths[i]);
 		harness_write_file(path, html);
 		/* The route serves the same page, late: faults land mid-crawl. */
-		struct rsd_httpd_route r = { .path = s->paths[i], .body = html, .delay_ms = delay_ms };
+		struct rsd_httpd_route r = { .path = s->paths[i],
+					     .body = html,
+					     .delay_ms = delay_ms };
 		ck_assert_int_eq(rsd_httpd_route(s->httpd, &r), 0);
 		free(html);
 	}
@@ -176,12 +179,12 @@ unsigned site_recipe_requests(const struct site *s, int64_t since_ms, unsigned *
 	if (counts)
 		memset(counts, 0, s->n * sizeof *counts);
 	for (size_t i = 0; i < n; i++) {
-		int r = site_recipe_of_path(s, log[i].path);
-		if (r < 0 || log[i].at_ms < since_ms)
+		int rc = site_recipe_of_path(s, log[i].path);
+		if (rc < 0 || log[i].at_ms < since_ms)
 			continue;
 		total++;
 		if (counts)
-			counts[r]++;
+			counts[rc]++;
 	}
 	free(log);
 	return total;
@@ -286,11 +289,11 @@ static void tally_line(struct tally *t, const struct site *s, const char *line)
 	ck_assert_msg(e != NULL, "sink line is not JSON: %.200s", line);
 	const cJSON *url = cJSON_GetObjectItemCaseSensitive(e, "RECIPE_URL");
 	const cJSON *part = cJSON_GetObjectItemCaseSensitive(e, "KAFKA_PARTITION");
-	int r = cJSON_IsString(url) ? site_recipe_of_url(s, url->valuestring) : -1;
-	if (r < 0)
+	int rc = cJSON_IsString(url) ? site_recipe_of_url(s, url->valuestring) : -1;
+	if (rc < 0)
 		t->foreign++;
 	else
-		t->count[r]++;
+		t->count[rc]++;
 	if (cJSON_IsString(part)) {
 		long p = strtol(part->valuestring, NULL, 10);
 		if (p >= 0 && p < 64)
@@ -331,8 +334,8 @@ unsigned tally_duplicates(const struct tally *t)
 void tally_report_and_assert(const struct tally *t, const char *name)
 {
 	unsigned lost = tally_lost(t);
-	printf("%s: %u recipes, consumed %u distinct (%u lines), lost %u\n", name, t->n, t->n - lost,
-	       t->lines, lost);
+	printf("%s: %u recipes, consumed %u distinct (%u lines), lost %u\n", name, t->n,
+	       t->n - lost, t->lines, lost);
 	printf("duplicates: %u\n", tally_duplicates(t));
 	for (unsigned i = 0; i < t->n; i++)
 		if (t->count[i] == 0)
@@ -376,8 +379,9 @@ static rd_kafka_t *log_reader_new(const char *bootstrap)
 	ck_assert_int_eq(rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err),
 			 RD_KAFKA_CONF_OK);
 	/* assign() needs a group id; it neither joins nor commits. */
-	ck_assert_int_eq(rd_kafka_conf_set(conf, "group.id", "delivery-log-reader", err, sizeof err),
-			 RD_KAFKA_CONF_OK);
+	ck_assert_int_eq(
+		rd_kafka_conf_set(conf, "group.id", "delivery-log-reader", err, sizeof err),
+		RD_KAFKA_CONF_OK);
 	ck_assert_int_eq(rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err),
 			 RD_KAFKA_CONF_OK);
 	ck_assert_int_eq(rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err),
@@ -415,11 +419,11 @@ void tally_broker_log(struct tally *t, const struct site *s, const struct broker
 		} else if (!m->err) {
 			char key[512];
 			snprintf(key, sizeof key, "%.*s", (int)m->key_len, (const char *)m->key);
-			int r = site_recipe_of_url(s, key);
-			if (r < 0)
+			int rc = site_recipe_of_url(s, key);
+			if (rc < 0)
 				t->foreign++;
 			else
-				t->count[r]++;
+				t->count[rc]++;
 			t->lines++;
 		}
 		rd_kafka_message_destroy(m);
@@ -445,9 +449,9 @@ unsigned state_delivered(const struct site *s, const char *state_dir, bool *deli
 		/* "A <cluster id> <topic> <hash> <url>": the URL is the last field. */
 		const char *last = strrchr(line, ' ');
 		if (line[0] == 'A' && line[1] == ' ' && last) {
-			int r = site_recipe_of_url(s, last + 1);
-			if (r >= 0 && !delivered[r]) {
-				delivered[r] = true;
+			int rc = site_recipe_of_url(s, last + 1);
+			if (rc >= 0 && !delivered[rc]) {
+				delivered[rc] = true;
 				n++;
 			}
 		}
@@ -502,20 +506,34 @@ void write_daemon_conf(const struct harness_proc *p, const struct daemon_conf *c
 	char state[256], path[256];
 	snprintf(state, sizeof state, "%s/state", p->dir);
 	const char *vars[] = {
-		"STATE", OR(c->state_dir, state),
-		"SHUTDOWN", OR(c->shutdown_s, "30"),
-		"START", c->start_url,
-		"DELAY", OR(c->delay_ms, "0"),
-		"CONNS", OR(c->conns_per_host, "2"),
-		"BROKERS", c->brokers,
-		"SCRAPER", OR(c->scraper_extra, ""),
-		"KAFKA", OR(c->kafka_extra, ""),
-		"RAW", OR(c->raw_topic, ""),
-		"PRODUCER", OR(c->producer_extra, ""),
-		"CONSUMER_ENABLED", OR(c->consumer_enabled, "on"),
-		"GROUP", OR(c->group, "delivery"),
-		"CONSUMER", OR(c->consumer_extra, ""),
-		"SECTIONS", OR(c->sections_extra, ""),
+		"STATE",
+		OR(c->state_dir, state),
+		"SHUTDOWN",
+		OR(c->shutdown_s, "30"),
+		"START",
+		c->start_url,
+		"DELAY",
+		OR(c->delay_ms, "0"),
+		"CONNS",
+		OR(c->conns_per_host, "2"),
+		"BROKERS",
+		c->brokers,
+		"SCRAPER",
+		OR(c->scraper_extra, ""),
+		"KAFKA",
+		OR(c->kafka_extra, ""),
+		"RAW",
+		OR(c->raw_topic, ""),
+		"PRODUCER",
+		OR(c->producer_extra, ""),
+		"CONSUMER_ENABLED",
+		OR(c->consumer_enabled, "on"),
+		"GROUP",
+		OR(c->group, "delivery"),
+		"CONSUMER",
+		OR(c->consumer_extra, ""),
+		"SECTIONS",
+		OR(c->sections_extra, ""),
 		NULL,
 	};
 	char *text = harness_subst(conf_template, vars);
@@ -589,7 +607,8 @@ void wait_all_consumed(struct harness_proc *const *procs, int n, const struct si
 			return;
 		ck_assert_msg(waited < timeout_ms, "%u recipes still not consumed", tally_lost(&t));
 		for (int i = 0; i < n; i++)
-			ck_assert_msg(daemon_hold(procs[i], POLL_STEP_MS / n), "a daemon exited early");
+			ck_assert_msg(daemon_hold(procs[i], POLL_STEP_MS / n),
+				      "a daemon exited early");
 	}
 }
 
@@ -636,7 +655,8 @@ bool summary_parse(const char *text, struct summary *out)
 		return false;
 	while (rec > at && isdigit((unsigned char)rec[-1]))
 		rec--;
-	return sscanf(rec, "%llu records produced, %llu acknowledged, %llu undelivered, %llu consumed",
+	return sscanf(rec,
+		      "%llu records produced, %llu acknowledged, %llu undelivered, %llu consumed",
 		      &out->produced, &out->acknowledged, &out->undelivered, &out->consumed) == 4;
 }
 

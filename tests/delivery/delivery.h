@@ -26,17 +26,17 @@
  * skipping any cleanup: processes the test started would outlive it. Their
  * pids go to a shared page; the unchecked teardown (in the runner process,
  * run whatever the outcome) kills those still registered. */
-void reaper_setup(void);    /* unchecked fixture */
+void reaper_setup(void); /* unchecked fixture */
 void reaper_teardown(void); /* unchecked fixture */
 void reaper_add(pid_t pid);
 void reaper_forget(pid_t pid); /* the test waited for it */
 
 struct site {
 	struct rsd_httpd *httpd;
-	unsigned n;                            /* recipe pages */
-	char *paths[SITE_MAX_RECIPES];         /* request paths, /site/recipes/recipe-NN.html */
-	char *urls[SITE_MAX_RECIPES];          /* absolute URLs (what RECIPE_URL holds) */
-	char index_url[128], empty_url[128];   /* start page; a page with no link and no recipe */
+	unsigned n; /* recipe pages */
+	char *paths[SITE_MAX_RECIPES]; /* request paths, /site/recipes/recipe-NN.html */
+	char *urls[SITE_MAX_RECIPES]; /* absolute URLs (what RECIPE_URL holds) */
+	char index_url[128], empty_url[128]; /* start page; a page with no link and no recipe */
 };
 
 /* Writes n recipe pages (JSON-LD from one template), an index linking them
@@ -57,7 +57,7 @@ unsigned site_recipe_requests(const struct site *s, int64_t since_ms, unsigned *
 /* A `recipe-scraperd broker --stdin-commands` process. */
 struct broker {
 	pid_t pid;
-	int cmd_fd;   /* its stdin */
+	int cmd_fd; /* its stdin */
 	int reply_fd; /* its stdout */
 	char bootstrap[256];
 	char stderr_path[128];
@@ -73,8 +73,8 @@ void broker_stop(struct broker *b);
 struct tally {
 	unsigned n;
 	unsigned count[SITE_MAX_RECIPES];
-	unsigned foreign;  /* entries with another RECIPE_URL (or none) */
-	unsigned lines;    /* complete lines read */
+	unsigned foreign; /* entries with another RECIPE_URL (or none) */
+	unsigned lines; /* complete lines read */
 	uint64_t partitions; /* bit p: an entry came from KAFKA_PARTITION p */
 };
 
@@ -112,12 +112,12 @@ struct daemon_conf {
 	const char *state_dir;
 	const char *start_url;
 	const char *group;
-	const char *raw_topic;      /* "" = off (default) */
-	const char *delay_ms;       /* per host politeness, default 0 */
+	const char *raw_topic; /* "" = off (default) */
+	const char *delay_ms; /* per host politeness, default 0 */
 	const char *conns_per_host; /* default 2 */
 	const char *consumer_enabled;
-	const char *scraper_extra;  /* lines added to [scraper] */
-	const char *kafka_extra;    /* lines added to [kafka] */
+	const char *scraper_extra; /* lines added to [scraper] */
+	const char *kafka_extra; /* lines added to [kafka] */
 	const char *producer_extra; /* lines added to [producer] */
 	const char *consumer_extra; /* lines added to [consumer] */
 	const char *shutdown_s;

@@ -25,7 +25,7 @@
 #include "delivery.h"
 
 #define N_RECIPES 60
-#define SLOW_MS 150   /* every recipe page answers this late */
+#define SLOW_MS 150 /* every recipe page answers this late */
 #define SLOWER_MS 300 /* ... in the restart scenarios: records flow before the stop */
 #define RUN_MS 150000 /* bound of one daemon run (ASan included) */
 
@@ -247,12 +247,13 @@ START_TEST(request_errors)
 {
 	struct world w;
 	world_start(&w, SLOW_MS);
-	write_daemon_conf(&w.p, &(struct daemon_conf){
-					.brokers = w.broker.bootstrap,
-					.start_url = w.site.index_url,
-					.producer_extra = "max.in.flight.requests.per.connection = 1",
-					.consumer_extra = "auto.commit.interval.ms = 200",
-				});
+	write_daemon_conf(&w.p,
+			  &(struct daemon_conf){
+				  .brokers = w.broker.bootstrap,
+				  .start_url = w.site.index_url,
+				  .producer_extra = "max.in.flight.requests.per.connection = 1",
+				  .consumer_extra = "auto.commit.interval.ms = 200",
+			  });
 	daemon_start(&w.p, true);
 	wait_recipe_requests(&w.p, &w.site, 0, 10, RUN_MS);
 	broker_cmd(&w.broker, "errors 0 30 NOT_LEADER_FOR_PARTITION");
@@ -280,7 +281,7 @@ START_TEST(leader_change_and_rtt)
 	struct world w;
 	world_start(&w, SLOW_MS);
 	write_daemon_conf(&w.p, &(struct daemon_conf){ .brokers = w.broker.bootstrap,
-							.start_url = w.site.index_url });
+						       .start_url = w.site.index_url });
 	daemon_start(&w.p, true);
 	wait_recipe_requests(&w.p, &w.site, 0, 10, RUN_MS);
 	broker_cmd(&w.broker, "rtt 1 600");
@@ -312,8 +313,8 @@ static void restart_once_and_check(struct world *w, const bool *delivered, struc
 	harness_init(&p2);
 	snprintf(state, sizeof state, "%s/state", w->p.dir);
 	write_daemon_conf(&p2, &(struct daemon_conf){ .brokers = w->broker.bootstrap,
-						       .start_url = w->site.index_url,
-						       .state_dir = state });
+						      .start_url = w->site.index_url,
+						      .state_dir = state });
 	int64_t since = rsd_httpd_now_ms();
 	daemon_start(&p2, true);
 	expect_exit(&p2, 0, RUN_MS);
@@ -340,7 +341,7 @@ START_TEST(kill9_then_restart)
 
 	world_start(&w, SLOWER_MS);
 	write_daemon_conf(&w.p, &(struct daemon_conf){ .brokers = w.broker.bootstrap,
-							.start_url = w.site.index_url });
+						       .start_url = w.site.index_url });
 	daemon_start(&w.p, false);
 	snprintf(state, sizeof state, "%s/state", w.p.dir);
 	/* Marks reach the file at the daemon's periodic sync (2 s). */
@@ -376,7 +377,7 @@ START_TEST(sigterm_then_restart)
 
 	world_start(&w, SLOWER_MS);
 	write_daemon_conf(&w.p, &(struct daemon_conf){ .brokers = w.broker.bootstrap,
-							.start_url = w.site.index_url });
+						       .start_url = w.site.index_url });
 	daemon_start(&w.p, false);
 	snprintf(state, sizeof state, "%s/state", w.p.dir);
 	wait_progress(&w.p, &w.site, state, 10, 5, RUN_MS);
@@ -393,10 +394,10 @@ START_TEST(sigterm_then_restart)
 	printf("SIGTERM: %llu produced, %llu acknowledged, %llu undelivered, %llu consumed; "
 	       "%u marked delivered, %u sink lines\n",
 	       sum.produced, sum.acknowledged, sum.undelivered, sum.consumed, marked, run1.lines);
-	ck_assert_uint_eq(sum.undelivered, 0);             /* the broker was healthy */
+	ck_assert_uint_eq(sum.undelivered, 0); /* the broker was healthy */
 	ck_assert_uint_eq(sum.produced, sum.acknowledged); /* ... so all were acknowledged */
-	ck_assert_uint_eq(sum.acknowledged, marked);       /* each ack marked its URL */
-	ck_assert_uint_eq(sum.consumed, run1.lines);       /* each consumed record written */
+	ck_assert_uint_eq(sum.acknowledged, marked); /* each ack marked its URL */
+	ck_assert_uint_eq(sum.consumed, run1.lines); /* each consumed record written */
 	ck_assert_uint_le(sum.consumed, sum.acknowledged);
 	ck_assert_uint_lt(marked, N_RECIPES); /* really mid-crawl */
 
@@ -473,12 +474,12 @@ START_TEST(two_instances_share_the_group)
 	world_start(&w, SLOW_MS);
 	harness_init(&second);
 	write_daemon_conf(&second, &(struct daemon_conf){ .brokers = w.broker.bootstrap,
-							   .start_url = w.site.empty_url,
-							   .group = "pair" });
+							  .start_url = w.site.empty_url,
+							  .group = "pair" });
 	daemon_start(&second, false);
 	write_daemon_conf(&w.p, &(struct daemon_conf){ .brokers = w.broker.bootstrap,
-							.start_url = w.site.index_url,
-							.group = "pair" });
+						       .start_url = w.site.index_url,
+						       .group = "pair" });
 	daemon_start(&w.p, false);
 	struct harness_proc *procs[] = { &w.p, &second };
 	wait_all_consumed(procs, 2, &w.site, RUN_MS);
@@ -531,7 +532,8 @@ static int run_tool(const char *const *argv, const char *in_path, const char *ou
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		int in = open(in_path, O_RDONLY), out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int in = open(in_path, O_RDONLY),
+		    out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0)
 			_exit(127);
 		execv(argv[0], (char *const *)argv);
@@ -560,9 +562,9 @@ static void assert_kcat_records(const struct site *s, const char *path)
 		value = strchr(headers, '\t');
 		ck_assert_msg(value != NULL, "kcat line: %s", line);
 		*value++ = '\0';
-		int r = site_recipe_of_url(s, key);
-		ck_assert_msg(r >= 0, "unknown key %s", key);
-		seen[r]++;
+		int rc = site_recipe_of_url(s, key);
+		ck_assert_msg(rc >= 0, "unknown key %s", key);
+		seen[rc]++;
 		ck_assert_msg(strstr(headers, "content-type=application/json") &&
 				      strstr(headers, "schema=1"),
 			      "headers: %s", headers);
@@ -596,31 +598,37 @@ START_TEST(kcat_compatibility)
 	ck_assert_ptr_nonnull(kcat); /* main() skips the test without kcat */
 	world_start(&w, 0);
 	write_daemon_conf(&w.p, &(struct daemon_conf){ .brokers = w.broker.bootstrap,
-							.start_url = w.site.index_url,
-							.group = "kcat" });
+						       .start_url = w.site.index_url,
+						       .group = "kcat" });
 	daemon_start(&w.p, true);
 	expect_exit(&w.p, 0, RUN_MS);
 
 	harness_path(&w.p, "empty", in, sizeof in);
 	harness_write_file(in, "");
 	harness_path(&w.p, "kcat.out", out, sizeof out);
-	const char *consume[] = { kcat, "-C", "-b", w.broker.bootstrap, "-t", "parsed_recipes",
-				  "-o", "beginning", "-e", "-q", "-f", "%k\t%h\t%s\n", NULL };
+	const char *consume[] = {
+		kcat, "-C", "-b", w.broker.bootstrap, "-t", "parsed_recipes", "-o", "beginning",
+		"-e", "-q", "-f", "%k\t%h\t%s\n",     NULL
+	};
 	ck_assert_int_eq(run_tool(consume, in, out, 60000), 0);
 	assert_kcat_records(&w.site, out);
 
 	harness_path(&w.p, "record.json", in, sizeof in);
 	harness_write_file(in, kcat_record);
-	const char *produce[] = { kcat, "-P", "-b", w.broker.bootstrap, "-t", "parsed_recipes",
-				  "-k", kcat_url, "-H", "content-type=application/json",
-				  "-H", "schema=1", NULL };
+	const char *produce[] = { kcat, "-P",
+				  "-b", w.broker.bootstrap,
+				  "-t", "parsed_recipes",
+				  "-k", kcat_url,
+				  "-H", "content-type=application/json",
+				  "-H", "schema=1",
+				  NULL };
 	ck_assert_int_eq(run_tool(produce, in, out, 60000), 0);
 
 	/* The same group resumes after the crawled records: only kcat's is new. */
 	harness_init(&consumer);
 	write_daemon_conf(&consumer, &(struct daemon_conf){ .brokers = w.broker.bootstrap,
-							     .start_url = w.site.empty_url,
-							     .group = "kcat" });
+							    .start_url = w.site.empty_url,
+							    .group = "kcat" });
 	daemon_start(&consumer, false);
 	cJSON *entry = NULL;
 	for (int waited = 0; !entry; waited += 100) {
@@ -689,7 +697,8 @@ static void run_once(struct world *w, const char *brokers, const char *scraper_e
 	harness_cleanup(&p);
 }
 
-static void assert_broker_holds_every_recipe(struct world *w, const struct broker *b, const char *name)
+static void assert_broker_holds_every_recipe(struct world *w, const struct broker *b,
+					     const char *name)
 {
 	struct tally t;
 	tally_init(&t, &w->site);
@@ -761,15 +770,16 @@ START_TEST(refresh_changed_pages)
 				  "\"name\": \"Delivery Recipe 7, revised\", \"recipeIngredient\": "
 				  "[\"2 eggs\"]}</script></head><body></body></html>"),
 			 0);
-	ck_assert_int_eq(rsd_httpd_route(w.site.httpd, &(struct rsd_httpd_route){
-						       .path = w.site.paths[7], .body = changed }),
-			 0);
+	ck_assert_int_eq(
+		rsd_httpd_route(w.site.httpd, &(struct rsd_httpd_route){ .path = w.site.paths[7],
+									 .body = changed }),
+		0);
 	free(changed);
 	/* Crawl state times are wall-clock seconds: let the copies age past 1 s. */
 	poll(NULL, 0, 2100);
 	run_once(&w, w.broker.bootstrap, refresh, &r);
 	ck_assert_uint_eq(r.requests, N_RECIPES); /* every delivered page refreshed */
-	ck_assert_uint_eq(r.sum.produced, 1);     /* only the changed one is new */
+	ck_assert_uint_eq(r.sum.produced, 1); /* only the changed one is new */
 	ck_assert_uint_eq(r.sum.acknowledged, 1);
 
 	/* Within an hour of their refresh nothing is due (a 1 s interval would

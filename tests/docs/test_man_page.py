@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 """recipe-scraperd(8) against the code.
 
-- every MESSAGE_ID defined in src/log.h and src/journal_sink.h is in the man
+- every MESSAGE_ID defined in src/daemon/log.h and src/journal/journal_sink.h is in the man
   page and in systemd/recipe-scraperd.catalog, and the page names no other;
-- every exit code of src/daemon.h has an item in EXIT STATUS, and no other;
+- every exit code of src/daemon/daemon.h has an item in EXIT STATUS, and no other;
 - every long option of `recipe-scraperd --help` is in OPTIONS or COMMANDS.
 
 Usage: test_man_page.py SOURCE_ROOT   (env RSD_BINARY)
@@ -33,7 +33,7 @@ def main():
     failures = []
 
     ids = set()
-    for header in ("src/log.h", "src/journal_sink.h"):
+    for header in ("src/daemon/log.h", "src/journal/journal_sink.h"):
         ids |= set(re.findall(r'#define RSD_\w+\s+"([0-9a-f]{32})"', read(root, header)))
     if len(ids) < 8:
         failures.append("found only %d MESSAGE_IDs in the headers" % len(ids))
@@ -45,14 +45,14 @@ def main():
     for mid in sorted(set(re.findall(r"\b[0-9a-f]{32}\b", page)) - ids):
         failures.append("MESSAGE_ID %s is in the man page but not in the code" % mid)
 
-    codes = set(re.findall(r"RSD_EXIT_\w+\s*=\s*(\d+)", read(root, "src/daemon.h")))
+    codes = set(re.findall(r"RSD_EXIT_\w+\s*=\s*(\d+)", read(root, "src/daemon/daemon.h")))
     documented = set(re.findall(r"^\*(\d+)\*$", section(page, "EXIT STATUS"), re.M))
     if not codes:
-        failures.append("no exit codes found in src/daemon.h")
+        failures.append("no exit codes found in src/daemon/daemon.h")
     for code in sorted(codes - documented, key=int):
-        failures.append("exit code %s is in src/daemon.h but not in EXIT STATUS" % code)
+        failures.append("exit code %s is in src/daemon/daemon.h but not in EXIT STATUS" % code)
     for code in sorted(documented - codes, key=int):
-        failures.append("exit code %s is in EXIT STATUS but not in src/daemon.h" % code)
+        failures.append("exit code %s is in EXIT STATUS but not in src/daemon/daemon.h" % code)
 
     help_text = subprocess.run([os.environ["RSD_BINARY"], "--help"], check=True,
                                capture_output=True, text=True).stdout

@@ -24,7 +24,7 @@ AGENT = f"recipe-scraperd-e2e ({CREDENTIAL})"
 AGENTS = set()  # User-Agent headers the test site received
 WATCHDOG_S = 5  # WatchdogSec of the test's drop-in (watchdog.conf)
 
-# MESSAGE_IDs: src/journal_sink.h, src/log.h, systemd/recipe-scraperd.catalog.
+# MESSAGE_IDs: src/journal/journal_sink.h, src/daemon/log.h, systemd/recipe-scraperd.catalog.
 RECIPE = "6f1c3b0e8d9a4b2c9e7f5a1d3c2b4a60"
 ALERT = "c0a1f7e2b6d84f3a9a5e2d1c7b8f6e41"
 STARTED = "1e3a5c7e9b2d4f6a8c0e2b4d6f8a0c37"

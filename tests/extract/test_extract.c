@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record_caps.h"
+#include "core/record_caps.h"
 
 #define PAGE_URL "https://kitchen.test/recipes/x.html"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Record size caps (src/record_caps.h): a page with oversized fields gives
+/* Record size caps (src/core/record_caps.h): a page with oversized fields gives
  * a record under Kafka's default message.max.bytes, with the cut fields
  * named in "truncated"; cuts end on UTF-8 boundaries and count escapes. */
 #include <recipe-scraperd/extract.h>
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record.h"
-#include "record_caps.h"
+#include "core/record.h"
+#include "core/record_caps.h"
 
 #define PAGE_URL "https://kitchen.test/recipes/huge.html"
 
@@ -22,7 +22,8 @@ static char *hostile_page(size_t *len)
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 	ck_assert_ptr_nonnull(f);
-	fputs("<html><head><script type=\"application/ld+json\">{\"@type\":\"Recipe\",\"name\":\"", f);
+	fputs("<html><head><script type=\"application/ld+json\">{\"@type\":\"Recipe\",\"name\":\"",
+	      f);
 	for (int i = 0; i < 100000; i++)
 		fputs("Gr\xc3\xbc\\\"n ", f); /* "Grü\"n " : 9 bytes of JSON */
 	fputs("\",\"description\":\"", f);
@@ -39,9 +40,8 @@ static char *hostile_page(size_t *len)
 static bool listed(const cJSON *rec, const char *field)
 {
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "truncated"), *e;
-	cJSON_ArrayForEach(e, t)
-		if (cJSON_IsString(e) && strcmp(e->valuestring, field) == 0)
-			return true;
+	cJSON_ArrayForEach(e, t) if (cJSON_IsString(e) &&
+				     strcmp(e->valuestring, field) == 0) return true;
 	return false;
 }
 
@@ -62,7 +62,8 @@ START_TEST(hostile_page_fits_one_message)
 
 	cJSON *back = cJSON_Parse(r->json);
 	ck_assert_ptr_nonnull(back);
-	ck_assert(listed(back, "title") && listed(back, "description") && listed(back, "ingredients"));
+	ck_assert(listed(back, "title") && listed(back, "description") &&
+		  listed(back, "ingredients"));
 	ck_assert(!listed(back, "instructions_list"));
 	const cJSON *title = cJSON_GetObjectItemCaseSensitive(back, "title");
 	ck_assert_uint_le(strlen(title->valuestring), RSD_CAP_NAME);
@@ -71,7 +72,8 @@ START_TEST(hostile_page_fits_one_message)
 	const cJSON *ing = cJSON_GetObjectItemCaseSensitive(back, "ingredients");
 	ck_assert_int_eq(cJSON_GetArraySize(ing), RSD_CAP_INGREDIENTS);
 	ck_assert_str_eq(cJSON_GetArrayItem(ing, 0)->valuestring, "1 g flour");
-	ck_assert_str_eq(cJSON_GetArrayItem(ing, RSD_CAP_INGREDIENTS - 1)->valuestring, "200 g flour");
+	ck_assert_str_eq(cJSON_GetArrayItem(ing, RSD_CAP_INGREDIENTS - 1)->valuestring,
+			 "200 g flour");
 	cJSON_Delete(back);
 	rsd_record_free(r);
 	rsd_extract_result_clear(&res);
@@ -95,16 +97,17 @@ START_TEST(worst_case_record_within_bound)
 	char *ctl = malloc(RSD_CAP_DESCRIPTION + 1);
 	memset(ctl, '\x01', RSD_CAP_DESCRIPTION);
 	ctl[RSD_CAP_DESCRIPTION] = '\0';
-	static const char *const text[] = {"site_name", "language", "title", "author",
-		"description", "yields"};
+	static const char *const text[] = { "site_name", "language",    "title",
+					    "author",    "description", "yields" };
 	for (size_t i = 0; i < sizeof text / sizeof text[0]; i++)
 		cJSON_AddStringToObject(rec, text[i], ctl);
-	static const char *const lists[] = {"ingredients", "instructions_list", "category",
-		"cuisine", "keywords"};
+	static const char *const lists[] = { "ingredients", "instructions_list", "category",
+					     "cuisine", "keywords" };
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
 		cJSON *a = cJSON_AddArrayToObject(rec, lists[i]);
 		for (int k = 0; k < 300; k++)
-			cJSON_AddItemToArray(a, cJSON_CreateString(ctl + RSD_CAP_DESCRIPTION - RSD_CAP_STEP - 7));
+			cJSON_AddItemToArray(a, cJSON_CreateString(ctl + RSD_CAP_DESCRIPTION -
+								   RSD_CAP_STEP - 7));
 	}
 	cJSON *n = cJSON_AddObjectToObject(rec, "nutrients");
 	for (int k = 0; k < 100; k++) {
@@ -137,7 +140,8 @@ START_TEST(long_urls_dropped_short_fields_untouched)
 	cJSON_AddStringToObject(n, "calories", "300 kcal");
 	ck_assert_int_eq(rsd_record_caps_apply(rec), 0);
 	ck_assert_ptr_null(cJSON_GetObjectItem(rec, "image"));
-	ck_assert_str_eq(cJSON_GetObjectItem(rec, "canonical_url")->valuestring, "https://kitchen.test/x");
+	ck_assert_str_eq(cJSON_GetObjectItem(rec, "canonical_url")->valuestring,
+			 "https://kitchen.test/x");
 	ck_assert_str_eq(cJSON_GetObjectItem(rec, "title")->valuestring, "Tart");
 	const cJSON *t = cJSON_GetObjectItem(rec, "truncated");
 	ck_assert_int_eq(cJSON_GetArraySize(t), 1);

@@ -10,8 +10,8 @@
 #include "charset.h"
 #include "extract_internal.h"
 #include "html_scan.h"
-#include "record.h"
-#include "text.h"
+#include "core/record.h"
+#include "core/text.h"
 
 static void assert_clean(const char *in, const char *want)
 {
@@ -25,14 +25,14 @@ START_TEST(entities)
 {
 	assert_clean("a &amp; b", "a & b");
 	assert_clean("&lt;3 &#39;quoted&#x27; &eacute;t&eacute;", "<3 'quoted' été");
-	assert_clean("&amp;amp; &amp;#8217;", "& \xE2\x80\x99");          /* double-encoded */
-	assert_clean("&#150; &#x96;", "\xE2\x80\x93 \xE2\x80\x93");     /* windows-1252 C1 */
+	assert_clean("&amp;amp; &amp;#8217;", "& \xE2\x80\x99"); /* double-encoded */
+	assert_clean("&#150; &#x96;", "\xE2\x80\x93 \xE2\x80\x93"); /* windows-1252 C1 */
 	assert_clean("&#0; &#xD800; &#1114112;", "\xEF\xBF\xBD \xEF\xBF\xBD \xEF\xBF\xBD");
 	assert_clean("AT&T &unknown; & &", "AT&T &unknown; & &");
 	assert_clean("&copy 2024 &notit;", "\xC2\xA9 2024 \xC2\xACit;"); /* legacy, no ';' */
 	assert_clean("&frac12; cup&hellip;", "\xC2\xBD cup\xE2\x80\xA6");
 
-	struct rsd_text_buf b = {0};
+	struct rsd_text_buf b = { 0 };
 	ck_assert_int_eq(rsd_text_decode_entities("?a=1&copy=2&amp;b", 17, true, &b), 0);
 	ck_assert_str_eq(b.data, "?a=1&copy=2&b"); /* attribute rule */
 	rsd_text_buf_free(&b);
@@ -47,7 +47,9 @@ START_TEST(tags_and_whitespace)
 	assert_clean("&lt;strong&gt;bold&lt;/strong&gt; text", "bold text");
 	assert_clean("x\xC2\xA0\xC2\xA0y\xE2\x80\x89z\xE3\x80\x80w", "x y z w");
 	assert_clean("bom\xEF\xBB\xBFgone soft\xC2\xADhyphen", "bomgone soft\xC2\xADhyphen");
-	assert_clean("ctrl\x01\x02" "chars\x7F", "ctrlchars");
+	assert_clean("ctrl\x01\x02"
+		     "chars\x7F",
+		     "ctrlchars");
 	assert_clean("<!-- hidden -->shown", "shown");
 	assert_clean("", "");
 	assert_clean("   \n ", "");
@@ -60,16 +62,18 @@ START_TEST(durations)
 		const char *in;
 		long want;
 	} cases[] = {
-		{"PT1H30M", 90}, {"P0DT0H20M", 20}, {"PT90M", 90}, {"PT1.5H", 90},
-		{"PT0,5H", 30}, {"PT45S", 1}, {"PT29S", 0}, {"P1D", 1440}, {"P1DT2H", 1560},
-		{"pt10m", 10}, {"PT", -1}, {"P", -1}, {"PTxM", -1}, {"PT5X", -1},
-		{"P1H", -1}, {"-PT5M", -1}, {"PTH30MS", 30}, {" PT15M ", -1},
-		{"30", 30}, {"1 hour 30 mins", 90}, {"2 hrs", 120}, {"45 minutes", 45},
-		{"", -1}, {"abc", -1}, {NULL, -1},
+		{ "PT1H30M", 90 },  { "P0DT0H20M", 20 },  { "PT90M", 90 }, { "PT1.5H", 90 },
+		{ "PT0,5H", 30 },   { "PT45S", 1 },       { "PT29S", 0 },  { "P1D", 1440 },
+		{ "P1DT2H", 1560 }, { "pt10m", 10 },      { "PT", -1 },    { "P", -1 },
+		{ "PTxM", -1 },     { "PT5X", -1 },       { "P1H", -1 },   { "-PT5M", -1 },
+		{ "PTH30MS", 30 },  { " PT15M ", -1 },    { "30", 30 },    { "1 hour 30 mins", 90 },
+		{ "2 hrs", 120 },   { "45 minutes", 45 }, { "", -1 },      { "abc", -1 },
+		{ NULL, -1 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		ck_assert_msg(rsd_text_duration_minutes(cases[i].in) == cases[i].want,
-			      "duration(\"%s\") = %ld, want %ld", cases[i].in ? cases[i].in : "NULL",
+			      "duration(\"%s\") = %ld, want %ld",
+			      cases[i].in ? cases[i].in : "NULL",
 			      rsd_text_duration_minutes(cases[i].in), cases[i].want);
 }
 END_TEST
@@ -90,10 +94,19 @@ END_TEST
  * and shapes alone do not. Quantities: digits and vulgar fractions. */
 START_TEST(words_and_quantities)
 {
-	static const char *const WORDS[] = {"a", "7", "\xC2\xBD", "\xC3\xA9", "\xC3\x96l",
-		"\xE6\x97\xA5\xE6\x9C\xAC", "\xD0\xB1", "[{ x", NULL};
-	static const char *const NONE[] = {"", "[{", "\"", " -- ", "\xE2\x80\xA2", "\xE2\x80\x94",
-		"\xE2\x96\xA2", "\xC2\xA0\xC2\xB7", "\xEF\xBF\xBD", NULL};
+	static const char *const WORDS[] = { "a",        "7",         "\xC2\xBD",
+					     "\xC3\xA9", "\xC3\x96l", "\xE6\x97\xA5\xE6\x9C\xAC",
+					     "\xD0\xB1", "[{ x",      NULL };
+	static const char *const NONE[] = { "",
+					    "[{",
+					    "\"",
+					    " -- ",
+					    "\xE2\x80\xA2",
+					    "\xE2\x80\x94",
+					    "\xE2\x96\xA2",
+					    "\xC2\xA0\xC2\xB7",
+					    "\xEF\xBF\xBD",
+					    NULL };
 	for (size_t i = 0; WORDS[i]; i++)
 		ck_assert_msg(rsd_text_has_word(WORDS[i]), "%s", WORDS[i]);
 	for (size_t i = 0; NONE[i]; i++)
@@ -101,8 +114,8 @@ START_TEST(words_and_quantities)
 	ck_assert(!rsd_text_has_word(NULL));
 	ck_assert(!rsd_text_has_word("\xE2\x80")); /* truncated: no letter */
 	ck_assert(rsd_text_has_quantity("flour 200 g"));
-	ck_assert(rsd_text_has_quantity("\xC2\xBD cup"));          /* U+00BD */
-	ck_assert(rsd_text_has_quantity("\xE2\x85\x93 cup"));      /* U+2153 */
+	ck_assert(rsd_text_has_quantity("\xC2\xBD cup")); /* U+00BD */
+	ck_assert(rsd_text_has_quantity("\xE2\x85\x93 cup")); /* U+2153 */
 	ck_assert(!rsd_text_has_quantity("For the sauce:"));
 	ck_assert(!rsd_text_has_quantity(NULL));
 }
@@ -113,14 +126,20 @@ START_TEST(utf8)
 	ck_assert(rsd_text_utf8_valid("plain ascii text, long enough for words", 39));
 	ck_assert(rsd_text_utf8_valid("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x8D\xB0", 9));
 	ck_assert(!rsd_text_utf8_valid("a\0b", 3));
-	ck_assert(!rsd_text_utf8_valid("\xC0\xAF", 2));         /* overlong */
-	ck_assert(!rsd_text_utf8_valid("\xED\xA0\x80", 3));     /* surrogate */
+	ck_assert(!rsd_text_utf8_valid("\xC0\xAF", 2)); /* overlong */
+	ck_assert(!rsd_text_utf8_valid("\xED\xA0\x80", 3)); /* surrogate */
 	ck_assert(!rsd_text_utf8_valid("\xF4\x90\x80\x80", 4)); /* > U+10FFFF */
-	ck_assert(!rsd_text_utf8_valid("\xE2\x82", 2));         /* truncated */
+	ck_assert(!rsd_text_utf8_valid("\xE2\x82", 2)); /* truncated */
 
-	struct rsd_text_buf b = {0};
-	ck_assert_int_eq(rsd_text_utf8_repair("a\xFF" "b\xE2\x82" "c\0d\xF0\x9F\x8D", 11, &b), 0);
-	ck_assert_str_eq(b.data, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "cd\xEF\xBF\xBD");
+	struct rsd_text_buf b = { 0 };
+	ck_assert_int_eq(rsd_text_utf8_repair("a\xFF"
+					      "b\xE2\x82"
+					      "c\0d\xF0\x9F\x8D",
+					      11, &b),
+			 0);
+	ck_assert_str_eq(b.data, "a\xEF\xBF\xBD"
+				 "b\xEF\xBF\xBD"
+				 "cd\xEF\xBF\xBD");
 	rsd_text_buf_free(&b);
 }
 END_TEST
@@ -144,13 +163,16 @@ START_TEST(scanner)
 		snprintf(one, sizeof one, "%s%.*s", t.is_end ? "/" : "", (int)t.name_len, t.name);
 		const struct rsd_html_attr *h = rsd_html_scan_attr(&t, "href");
 		if (h)
-			snprintf(one + strlen(one), sizeof one - strlen(one), "[%.*s]", (int)h->value_len, h->value);
+			snprintf(one + strlen(one), sizeof one - strlen(one), "[%.*s]",
+				 (int)h->value_len, h->value);
 		if (rsd_html_scan_is(&t, "meta")) {
 			const struct rsd_html_attr *c = rsd_html_scan_attr(&t, "content");
-			snprintf(one + strlen(one), sizeof one - strlen(one), "{%.*s}", (int)c->value_len, c->value);
+			snprintf(one + strlen(one), sizeof one - strlen(one), "{%.*s}",
+				 (int)c->value_len, c->value);
 		}
 		if (t.text)
-			snprintf(one + strlen(one), sizeof one - strlen(one), "(%.*s)", (int)t.text_len, t.text);
+			snprintf(one + strlen(one), sizeof one - strlen(one), "(%.*s)",
+				 (int)t.text_len, t.text);
 		strcat(buf, one);
 		strcat(buf, " ");
 		seen[n++] = t.name;
@@ -172,11 +194,16 @@ END_TEST
 START_TEST(charset)
 {
 	char label[32];
-	ck_assert_uint_eq(rsd_charset_detect("\xEF\xBB\xBFhi", 5, "text/html; charset=latin1", label, sizeof label), 3);
+	ck_assert_uint_eq(rsd_charset_detect("\xEF\xBB\xBFhi", 5, "text/html; charset=latin1",
+					     label, sizeof label),
+			  3);
 	ck_assert_str_eq(label, "utf-8");
-	ck_assert_uint_eq(rsd_charset_detect("<p>", 3, "text/html;charset=\"Shift_JIS\"", label, sizeof label), 0);
+	ck_assert_uint_eq(rsd_charset_detect("<p>", 3, "text/html;charset=\"Shift_JIS\"", label,
+					     sizeof label),
+			  0);
 	ck_assert_str_eq(label, "shift_jis");
-	const char meta[] = "<head><META http-equiv=Content-Type content='text/html; charset=KOI8-R'>";
+	const char meta[] =
+		"<head><META http-equiv=Content-Type content='text/html; charset=KOI8-R'>";
 	rsd_charset_detect(meta, sizeof meta - 1, NULL, label, sizeof label);
 	ck_assert_str_eq(label, "koi8-r");
 	rsd_charset_detect("<meta charset=\"windows-1251\">", 29, "text/html", label, sizeof label);
@@ -186,8 +213,10 @@ START_TEST(charset)
 
 	const char *out;
 	size_t len;
-	struct rsd_text_buf b = {0};
-	ck_assert_int_eq(rsd_charset_to_utf8("caf\xE9", 4, "text/html; charset=iso-8859-1", &out, &len, &b), 0);
+	struct rsd_text_buf b = { 0 };
+	ck_assert_int_eq(
+		rsd_charset_to_utf8("caf\xE9", 4, "text/html; charset=iso-8859-1", &out, &len, &b),
+		0);
 	ck_assert_uint_eq(len, 5);
 	ck_assert(memcmp(out, "caf\xC3\xA9", 5) == 0);
 	rsd_text_buf_free(&b);
@@ -202,7 +231,8 @@ START_TEST(charset)
 	ck_assert_ptr_eq(out, u);
 	ck_assert_ptr_null(b.data);
 	/* unknown label: treated as UTF-8 and repaired */
-	ck_assert_int_eq(rsd_charset_to_utf8("a\xFF", 2, "text/html; charset=x-bogus", &out, &len, &b), 0);
+	ck_assert_int_eq(
+		rsd_charset_to_utf8("a\xFF", 2, "text/html; charset=x-bogus", &out, &len, &b), 0);
 	ck_assert_uint_eq(len, 4);
 	rsd_text_buf_free(&b);
 }
@@ -211,9 +241,15 @@ END_TEST
 START_TEST(jsonld_recovery)
 {
 	static const char *const ok[] = {
-		"{\"a\":1,}", "<!-- {\"a\":1} -->", "<![CDATA[{\"a\":1}]]>", "//<![CDATA[\n{\"a\":1}\n//]]>",
-		"{\"a\":\"line\nbreak\"}", "{\"a\":1} {\"b\":2}", "{\"a\":1},{\"b\":2};",
-		"{\"a\":\"\\'quoted\\'\"}", "{\"a\":1 /* c */, // c\n \"b\":[1,2,],}",
+		"{\"a\":1,}",
+		"<!-- {\"a\":1} -->",
+		"<![CDATA[{\"a\":1}]]>",
+		"//<![CDATA[\n{\"a\":1}\n//]]>",
+		"{\"a\":\"line\nbreak\"}",
+		"{\"a\":1} {\"b\":2}",
+		"{\"a\":1},{\"b\":2};",
+		"{\"a\":\"\\'quoted\\'\"}",
+		"{\"a\":1 /* c */, // c\n \"b\":[1,2,],}",
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		cJSON *v = rsd_jsonld_parse(ok[i], strlen(ok[i]));
@@ -224,12 +260,13 @@ START_TEST(jsonld_recovery)
 	ck_assert(cJSON_IsArray(two));
 	ck_assert_int_eq(cJSON_GetArraySize(two), 2);
 	cJSON_Delete(two);
-	static const char *const bad[] = {"", "   ", "not json", "{\"a\":", "<!-- -->"};
+	static const char *const bad[] = { "", "   ", "not json", "{\"a\":", "<!-- -->" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		ck_assert_ptr_null(rsd_jsonld_parse(bad[i], strlen(bad[i])));
 
-	cJSON *doc = cJSON_Parse("{\"@graph\":[{\"@type\":\"Recipe\",\"name\":\"stub\"},"
-				 "{\"@type\":[\"http://schema.org/Recipe\"],\"recipeIngredient\":[\"x\"]}]}");
+	cJSON *doc = cJSON_Parse(
+		"{\"@graph\":[{\"@type\":\"Recipe\",\"name\":\"stub\"},"
+		"{\"@type\":[\"http://schema.org/Recipe\"],\"recipeIngredient\":[\"x\"]}]}");
 	const cJSON *r = rsd_jsonld_find_recipe(&doc, 1);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_ptr_nonnull(cJSON_GetObjectItem(r, "recipeIngredient")); /* the complete one */
@@ -240,8 +277,9 @@ END_TEST
 START_TEST(yields)
 {
 	static const char *const cases[][2] = {
-		{"4", "4 servings"}, {"1", "1 serving"}, {"4-6", "4-6 servings"},
-		{"Serves 4", "4 servings"}, {"Servings: 6", "6 servings"}, {"12 cookies", "12 cookies"},
+		{ "4", "4 servings" },           { "1", "1 serving" },
+		{ "4-6", "4-6 servings" },       { "Serves 4", "4 servings" },
+		{ "Servings: 6", "6 servings" }, { "12 cookies", "12 cookies" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *y = rsd_extract_yields_text(cases[i][0]);
@@ -259,34 +297,42 @@ START_TEST(prose_fields)
 		const char *text, *yields;
 		long total;
 	} cases[] = {
-		{"Serves 4\nPrep: 10 min\nCook: 20 min", "4 servings", 30},
-		{"Prep 10\xc2\xa0min, cook 20\xc2\xa0minutes", NULL, 30}, /* no-break spaces */
-		{"4\xc2\xa0servings | 1\xc2\xa0hour", "4 servings", 60},
-		{"10 pieces \xe2\x80\x94 20 minutes", "10 pieces", 20},
-		{"4 servings\xe2\x80\x94" "1 h 15 min.", "4 servings", 75},
-		{"Serves 4 | 1 hour 10 min", "4 servings", 70},
-		{"Makes 12 small cookies \xc2\xb7 45 min", "12 small cookies", 45},
-		{"20\xe2\x80\x93" "25 minutes / 6 slices", "6 slices", 20}, /* a range, then a count */
-		{"5 ingredients \xe2\x80\xa2 30 minutes", NULL, 30},
-		{"A quick cake.\n  8 slices - 50 min  \nWe love it.", "8 slices", 50},
-		{"Ready in 40 minutes\n2 loaves | 3 hours", "2 loaves", 40}, /* the label wins */
+		{ "Serves 4\nPrep: 10 min\nCook: 20 min", "4 servings", 30 },
+		{ "Prep 10\xc2\xa0min, cook 20\xc2\xa0minutes", NULL, 30 }, /* no-break spaces */
+		{ "4\xc2\xa0servings | 1\xc2\xa0hour", "4 servings", 60 },
+		{ "10 pieces \xe2\x80\x94 20 minutes", "10 pieces", 20 },
+		{ "4 servings\xe2\x80\x94"
+		  "1 h 15 min.",
+		  "4 servings", 75 },
+		{ "Serves 4 | 1 hour 10 min", "4 servings", 70 },
+		{ "Makes 12 small cookies \xc2\xb7 45 min", "12 small cookies", 45 },
+		{ "20\xe2\x80\x93"
+		  "25 minutes / 6 slices",
+		  "6 slices", 20 }, /* a range, then a count */
+		{ "5 ingredients \xe2\x80\xa2 30 minutes", NULL, 30 },
+		{ "A quick cake.\n  8 slices - 50 min  \nWe love it.", "8 slices", 50 },
+		{ "Ready in 40 minutes\n2 loaves | 3 hours", "2 loaves", 40 }, /* the label wins */
 		/* no line of facts: */
-		{"March 3, 2021 \xc2\xb7 5 min read", NULL, -1},
-		{"By Ada | 20 minutes", NULL, -1},
-		{"3 comments \xc2\xb7 6 min", NULL, -1}, /* the page's metadata */
-		{"10 min \xe2\x80\x94 20 min", NULL, -1}, /* two durations */
-		{"4 \xe2\x80\x94 20 minutes", NULL, -1},  /* a bare number */
-		{"2 eggs | 3 apples | 20 minutes", NULL, -1}, /* two counts */
-		{"20 minutes", NULL, -1},
-		{"We baked 10 pieces in 20 minutes, then 10 more | 5 minutes", NULL, -1},
+		{ "March 3, 2021 \xc2\xb7 5 min read", NULL, -1 },
+		{ "By Ada | 20 minutes", NULL, -1 },
+		{ "3 comments \xc2\xb7 6 min", NULL, -1 }, /* the page's metadata */
+		{ "10 min \xe2\x80\x94 20 min", NULL, -1 }, /* two durations */
+		{ "4 \xe2\x80\x94 20 minutes", NULL, -1 }, /* a bare number */
+		{ "2 eggs | 3 apples | 20 minutes", NULL, -1 }, /* two counts */
+		{ "20 minutes", NULL, -1 },
+		{ "We baked 10 pieces in 20 minutes, then 10 more | 5 minutes", NULL, -1 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct rsd_recipe_fields f;
 		rsd_extract_fields_init(&f);
-		ck_assert_int_eq(rsd_extract_prose_fields(cases[i].text, strlen(cases[i].text), &f), 0);
-		ck_assert_msg(cases[i].yields ? f.yields && strcmp(f.yields, cases[i].yields) == 0 : !f.yields,
-			      "\"%s\": yields \"%s\"", cases[i].text, f.yields ? f.yields : "(none)");
-		ck_assert_msg(f.total_time == cases[i].total, "\"%s\": total %ld", cases[i].text, f.total_time);
+		ck_assert_int_eq(rsd_extract_prose_fields(cases[i].text, strlen(cases[i].text), &f),
+				 0);
+		ck_assert_msg(cases[i].yields ? f.yields && strcmp(f.yields, cases[i].yields) == 0
+					      : !f.yields,
+			      "\"%s\": yields \"%s\"", cases[i].text,
+			      f.yields ? f.yields : "(none)");
+		ck_assert_msg(f.total_time == cases[i].total, "\"%s\": total %ld", cases[i].text,
+			      f.total_time);
 		rsd_extract_fields_clear(&f);
 	}
 }

@@ -9,7 +9,7 @@
 
 #include "charset.h"
 #include "html_scan.h"
-#include "text.h"
+#include "core/text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

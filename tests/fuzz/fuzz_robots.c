@@ -5,7 +5,7 @@
  * paths, short and long (its memmem and suffix-automaton searches); then it
  * is read as a sitemap (gunzipped first when it is gzip). */
 
-#include "robots.h"
+#include "crawl/robots.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rsd_robots *r = NULL;
 	if (rsd_robots_parse((const char *)data, size, "recipe-scraperd", &r) != 0)
 		return 0;
-	static const char *const paths[] = { "/", "/robots.txt", "/a/b?c=d", "/%41%e3%83%84*$", "" };
+	static const char *const paths[] = { "/", "/robots.txt", "/a/b?c=d", "/%41%e3%83%84*$",
+					     "" };
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		(void)rsd_robots_allowed(r, paths[i]);
 	/* the tail of the input as a path: patterns meet text made to match
@@ -51,7 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char **locs;
 	size_t nlocs;
 	/* 1 MiB cap: gzip input is inflated too, and bombs must stop there */
-	if (rsd_robots_sitemap_read((const char *)data, size, 1 << 20, &index, &locs, &nlocs) == 0) {
+	if (rsd_robots_sitemap_read((const char *)data, size, 1 << 20, &index, &locs, &nlocs) ==
+	    0) {
 		for (size_t i = 0; i < nlocs; i++)
 			if (!locs[i] || !locs[i][0])
 				abort();

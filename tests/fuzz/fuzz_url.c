@@ -4,7 +4,7 @@
  * http(s), splits into origin + "/...", and normalising it again is a
  * no-op (one spelling per resource). */
 
-#include "url.h"
+#include "core/url.h"
 
 #include <stdint.h>
 #include <stdlib.h>

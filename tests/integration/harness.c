@@ -216,8 +216,8 @@ char *harness_subst(const char *tmpl, const char *const *vars)
 		char *at;
 		while ((at = strstr(out, marker)) != NULL) {
 			char *next = NULL;
-			ck_assert_int_ge(asprintf(&next, "%.*s%s%s", (int)(at - out), out, vars[i + 1],
-						  at + strlen(marker)),
+			ck_assert_int_ge(asprintf(&next, "%.*s%s%s", (int)(at - out), out,
+						  vars[i + 1], at + strlen(marker)),
 					 0);
 			free(out);
 			out = next;

@@ -15,11 +15,11 @@ struct harness_proc {
 	pid_t pid;
 	int pidfd;
 	int notify_fd;
-	char dir[64];          /* private temporary directory */
+	char dir[64]; /* private temporary directory */
 	char stdout_path[sizeof "/stdout" + 64];
 	char stderr_path[sizeof "/stderr" + 64];
 	char notify_path[sizeof "/notify" + 64];
-	char notified[8192];   /* every notify datagram so far, newline separated */
+	char notified[8192]; /* every notify datagram so far, newline separated */
 };
 
 /* Creates the directory and the notify socket. */

@@ -15,31 +15,30 @@
 #define ALERT_ID "c0a1f7e2b6d84f3a9a5e2d1c7b8f6e41"
 #define RECIPE_ID "6f1c3b0e8d9a4b2c9e7f5a1d3c2b4a60"
 
-static const char config_template[] =
-	"[daemon]\n"
-	"state_dir = @DIR@/state\n"
-	"shutdown_timeout_s = @SHUTDOWN@\n"
-	"[scraper]\n"
-	"start_urls = @BASE@/site/index.html\n"
-	"threads = 2\n"
-	"delay_ms = @DELAY@\n"
-	"max_connections_per_host = 4\n"
-	"allow_private_addresses = @PRIVATE@\n"
-	"robots = on\n"
-	"timeout_s = 20\n"
-	"[ring]\n"
-	"capacity = 8\n"
-	"[kafka]\n"
-	"brokers = @BROKERS@\n"
-	"[producer]\n"
-	"topic = parsed_recipes\n"
-	"raw_topic = raw_recipes\n"
-	"@PRODUCER@\n"
-	"[consumer]\n"
-	"group_id = integration\n"
-	"calorie_threshold = 200\n"
-	"[journal]\n"
-	"sink = stdout\n";
+static const char config_template[] = "[daemon]\n"
+				      "state_dir = @DIR@/state\n"
+				      "shutdown_timeout_s = @SHUTDOWN@\n"
+				      "[scraper]\n"
+				      "start_urls = @BASE@/site/index.html\n"
+				      "threads = 2\n"
+				      "delay_ms = @DELAY@\n"
+				      "max_connections_per_host = 4\n"
+				      "allow_private_addresses = @PRIVATE@\n"
+				      "robots = on\n"
+				      "timeout_s = 20\n"
+				      "[ring]\n"
+				      "capacity = 8\n"
+				      "[kafka]\n"
+				      "brokers = @BROKERS@\n"
+				      "[producer]\n"
+				      "topic = parsed_recipes\n"
+				      "raw_topic = raw_recipes\n"
+				      "@PRODUCER@\n"
+				      "[consumer]\n"
+				      "group_id = integration\n"
+				      "calorie_threshold = 200\n"
+				      "[journal]\n"
+				      "sink = stdout\n";
 
 struct fixture_site {
 	struct rsd_httpd *httpd;
@@ -80,13 +79,13 @@ static void write_config(struct harness_proc *p, const struct fixture_site *s,
 			 const struct config_opts *o, const char *name)
 {
 	const char *vars[] = {
-		"DIR", p->dir,
-		"BASE", rsd_httpd_base(s->httpd),
-		"BROKERS", o->brokers ? o->brokers : "embedded",
-		"DELAY", o->delay_ms ? o->delay_ms : "0",
+		"DIR",      p->dir,
+		"BASE",     rsd_httpd_base(s->httpd),
+		"BROKERS",  o->brokers ? o->brokers : "embedded",
+		"DELAY",    o->delay_ms ? o->delay_ms : "0",
 		"SHUTDOWN", o->shutdown_s ? o->shutdown_s : "20",
 		"PRODUCER", o->producer_extra ? o->producer_extra : "",
-		"PRIVATE", o->private_addresses ? o->private_addresses : "on",
+		"PRIVATE",  o->private_addresses ? o->private_addresses : "on",
 		NULL,
 	};
 	char *text = harness_subst(config_template, vars), path[256];
@@ -153,9 +152,10 @@ static void assert_consumed_exactly(const struct fixture_site *s, const cJSON *e
 		}
 		ck_assert_str_eq(field(entry, "PRIORITY"), alert ? "4" : "6");
 		ck_assert_str_eq(field(entry, "MESSAGE_ID"), alert ? ALERT_ID : RECIPE_ID);
-		ck_assert_msg(strncmp(field(entry, "MESSAGE"), alert ? "High-calorie recipe: " : "Recipe: ",
-				      alert ? 21 : 8) == 0,
-			      "MESSAGE: %s", field(entry, "MESSAGE"));
+		ck_assert_msg(
+			strncmp(field(entry, "MESSAGE"),
+				alert ? "High-calorie recipe: " : "Recipe: ", alert ? 21 : 8) == 0,
+			"MESSAGE: %s", field(entry, "MESSAGE"));
 		alerts += alert;
 	}
 	ck_assert_int_eq(cJSON_GetArraySize(entries), cJSON_GetArraySize(s->expected));
@@ -174,7 +174,8 @@ START_TEST(once_crawls_publishes_and_consumes_every_recipe_once)
 	int code = harness_wait_exit(&p, 120000);
 	char *err = harness_slurp(p.stderr_path);
 	ck_assert_msg(code == 0, "exit %d, stderr:\n%s", code, err);
-	ck_assert_ptr_nonnull(strstr(err, "records live in memory")); /* the embedded-broker warning */
+	ck_assert_ptr_nonnull(
+		strstr(err, "records live in memory")); /* the embedded-broker warning */
 	ck_assert_ptr_nonnull(strstr(err, "0 undelivered"));
 	ck_assert_ptr_nonnull(strstr(p.notified, "READY=1"));
 
@@ -249,8 +250,9 @@ START_TEST(once_exits_69_when_kafka_is_unreachable)
 	ck_assert_msg(code == 69, "exit %d, stderr:\n%s", code, err);
 	/* Delivered marks belong to a cluster: with none known the crawl never
 	 * starts, so nothing is fetched for records that could not go anywhere. */
-	ck_assert_msg(strstr(err, "answered within message.timeout.ms (1500 ms); nothing was crawled"),
-		      "stderr:\n%s", err);
+	ck_assert_msg(
+		strstr(err, "answered within message.timeout.ms (1500 ms); nothing was crawled"),
+		"stderr:\n%s", err);
 	ck_assert_uint_eq(rsd_httpd_count(s.httpd, "/site/index.html"), 0);
 	free(err);
 	harness_cleanup(&p);
@@ -287,10 +289,13 @@ START_TEST(once_private_start_url_refusal_says_why)
 		 "loopback address (127.0.0.0/8); allow_private_addresses = on allows it",
 		 rsd_httpd_base(s.httpd));
 	ck_assert_msg(strstr(err, want) != NULL, "no \"%s\" in:\n%s", want, err);
-	ck_assert_msg(count_substr(err, "<4>Refused ") == 1, "one line per host and cause:\n%s", err);
+	ck_assert_msg(count_substr(err, "<4>Refused ") == 1, "one line per host and cause:\n%s",
+		      err);
 	ck_assert_msg(strstr(err, "<6>Stopped after ") != NULL, "%s", err);
-	ck_assert_msg(strstr(err, " 0 pages fetched (0 failed), 1 refused: 1 private address "
-				  "(allow_private_addresses = off), 0 skipped, 0 records produced") != NULL,
+	ck_assert_msg(strstr(err,
+			     " 0 pages fetched (0 failed), 1 refused: 1 private address "
+			     "(allow_private_addresses = off), 0 skipped, 0 records produced") !=
+			      NULL,
 		      "summary without the refusal:\n%s", err);
 	struct rsd_httpd_request *log;
 	ck_assert_uint_eq(rsd_httpd_log(s.httpd, &log), 0);
@@ -313,11 +318,12 @@ START_TEST(status_counts_refusals_by_cause)
 	harness_spawn(&p, argv);
 	ck_assert_msg(harness_wait_notify(&p, "READY=1", 1, 60000), "no READY=1: %s", p.notified);
 	/* STATUS= is sent every 2 s */
-	ck_assert_msg(harness_wait_notify(&p,
-					  "STATUS=pages 0 fetched, 0 failed, 1 refused: 1 private "
-					  "address (allow_private_addresses = off), 0 skipped, 0 queued;",
-					  1, 10000),
-		      "%s", p.notified);
+	ck_assert_msg(
+		harness_wait_notify(&p,
+				    "STATUS=pages 0 fetched, 0 failed, 1 refused: 1 private "
+				    "address (allow_private_addresses = off), 0 skipped, 0 queued;",
+				    1, 10000),
+		"%s", p.notified);
 	harness_signal(&p, SIGTERM);
 	ck_assert_int_eq(harness_wait_exit(&p, 60000), 0);
 	harness_cleanup(&p);
@@ -337,8 +343,9 @@ START_TEST(references_expand_into_user_agent)
 	char path[256], creds[256];
 	harness_path(&p, "rsd.ini", path, sizeof path);
 	char *text = harness_slurp(path), *more = NULL;
-	ck_assert_int_ge(asprintf(&more, "%s[scraper]\nuser_agent = rsd-test/${RSD_TEST_UA} "
-					 "(${credential:ua-token})\n",
+	ck_assert_int_ge(asprintf(&more,
+				  "%s[scraper]\nuser_agent = rsd-test/${RSD_TEST_UA} "
+				  "(${credential:ua-token})\n",
 				  text),
 			 0);
 	harness_write_file(path, more);
@@ -401,7 +408,8 @@ START_TEST(log_level_debug_lines_per_page_and_warning_hides_info)
 	for (int i = 0; i < 2; i++) {
 		write_config(&p, &s, &(struct config_opts){ 0 }, "rsd.ini");
 		char *text = harness_slurp(path), *more = NULL;
-		ck_assert_int_ge(asprintf(&more, "%s[daemon]\nlog_level = %s\n[scraper]\nmax_depth = 0\n",
+		ck_assert_int_ge(asprintf(&more,
+					  "%s[daemon]\nlog_level = %s\n[scraper]\nmax_depth = 0\n",
 					  text, levels[i]),
 				 0);
 		harness_write_file(path, more);
@@ -415,8 +423,10 @@ START_TEST(log_level_debug_lines_per_page_and_warning_hides_info)
 		if (i == 0) {
 			/* max_depth = 0: the start page's links are skipped, each with a line */
 			ck_assert_msg(strstr(err, "<7>Skipped ") != NULL, "stderr:\n%s", err);
-			ck_assert_msg(strstr(err, "/site/index.html on host 127.0.0.1: at max_depth") != NULL,
-				      "stderr:\n%s", err);
+			ck_assert_msg(
+				strstr(err, "/site/index.html on host 127.0.0.1: at max_depth") !=
+					NULL,
+				"stderr:\n%s", err);
 			ck_assert_ptr_nonnull(strstr(err, "<6>recipe-scraperd "));
 		} else {
 			ck_assert_msg(strstr(err, "<6>") == NULL && strstr(err, "<7>") == NULL,
@@ -475,8 +485,14 @@ START_TEST(extract_prints_one_line_per_file_in_order)
 	snprintf(c, sizeof c, "%s/site/recipes/roasted-tomato-soup.html", fixtures);
 	struct harness_proc p;
 	harness_init(&p);
-	const char *argv[] = { "recipe-scraperd", "extract", "--url",
-			       "https://example.org/r/page.html", a, b, c, NULL };
+	const char *argv[] = { "recipe-scraperd",
+			       "extract",
+			       "--url",
+			       "https://example.org/r/page.html",
+			       a,
+			       b,
+			       c,
+			       NULL };
 	harness_spawn(&p, argv);
 	ck_assert_int_eq(harness_wait_exit(&p, 30000), 0);
 	cJSON *lines = harness_json_lines(p.stdout_path);
@@ -544,7 +560,8 @@ START_TEST(sighup_reloads_valid_rejects_invalid_then_sigterm_drains)
 	/* The periodic STATUS= (every 2 s) keeps the rejection ... */
 	p.notified[0] = '\0';
 	ck_assert_msg(harness_wait_notify(&p, "STATUS=pages ", 2, 10000), "%s", p.notified);
-	ck_assert_msg(strstr(p.notified, "; last reload rejected: rsd.ini:3: scraper.threads: ") != NULL,
+	ck_assert_msg(strstr(p.notified, "; last reload rejected: rsd.ini:3: scraper.threads: ") !=
+			      NULL,
 		      "%s", p.notified);
 	/* ... until a good reload. */
 	write_config(&p, &s, &(struct config_opts){ 0 }, "rsd.ini");
@@ -578,7 +595,8 @@ START_TEST(sigterm_mid_crawl_drains_and_exits_0)
 	{
 		char route_path[512], file[512];
 		snprintf(route_path, sizeof route_path, "/site/%s", field(exp, "path"));
-		snprintf(file, sizeof file, "%s/site/%s", getenv("RSD_FIXTURES"), field(exp, "path"));
+		snprintf(file, sizeof file, "%s/site/%s", getenv("RSD_FIXTURES"),
+			 field(exp, "path"));
 		char *body = harness_slurp(file);
 		struct rsd_httpd_route r = { .path = route_path, .body = body, .delay_ms = 1500 };
 		ck_assert_int_eq(rsd_httpd_route(s.httpd, &r), 0);
@@ -592,9 +610,11 @@ START_TEST(sigterm_mid_crawl_drains_and_exits_0)
 	ck_assert(harness_wait_notify(&p, "READY=1", 1, 60000));
 	/* The index has been fetched and recipe fetches are in flight once the
 	 * first recipe request reaches the server. */
-	for (int i = 0; i < 200 && rsd_httpd_count(s.httpd, "/site/recipes/lemon-herb-rice.html") +
-					   rsd_httpd_count(s.httpd, "/site/recipes/roasted-tomato-soup.html") ==
-				   0;
+	for (int i = 0;
+	     i < 200 &&
+	     rsd_httpd_count(s.httpd, "/site/recipes/lemon-herb-rice.html") +
+			     rsd_httpd_count(s.httpd, "/site/recipes/roasted-tomato-soup.html") ==
+		     0;
 	     i++)
 		harness_wait_notify(&p, "never", 1, 50);
 	harness_signal(&p, SIGTERM);
@@ -613,7 +633,8 @@ END_TEST
  * the exit code, stdout and stderr (caller frees). */
 static int forget(struct harness_proc *p, const char *const *args, char **out, char **err)
 {
-	const char *argv[9] = { "recipe-scraperd", "state", "forget", "-c", "rsd.ini" }; /* NULL-ended */
+	const char *argv[9] = { "recipe-scraperd", "state", "forget", "-c",
+				"rsd.ini" }; /* NULL-ended */
 	for (int i = 0; args[i] && i < 3; i++)
 		argv[5 + i] = args[i];
 	harness_spawn(p, argv);
@@ -654,8 +675,9 @@ START_TEST(state_dir_lock_and_state_forget)
 	harness_spawn(&q, run);
 	int code = harness_wait_exit(&q, 30000);
 	err = harness_slurp(q.stderr_path);
-	snprintf(msg, sizeof msg, "The state directory %s/state is in use by another process (pid %d)",
-		 p.dir, (int)p.pid);
+	snprintf(msg, sizeof msg,
+		 "The state directory %s/state is in use by another process (pid %d)", p.dir,
+		 (int)p.pid);
 	ck_assert_msg(code == 75 && strstr(err, msg), "exit %d, stderr:\n%s", code, err);
 	free(err);
 	code = forget(&q, (const char *const[]){ "--all", NULL }, &out, &err);
@@ -665,7 +687,8 @@ START_TEST(state_dir_lock_and_state_forget)
 
 	harness_signal(&p, SIGTERM);
 	ck_assert_int_eq(harness_wait_exit(&p, 60000), 0);
-	code = forget(&q, (const char *const[]){ "--dry-run", "--host", "127.0.0.1", NULL }, &out, &err);
+	code = forget(&q, (const char *const[]){ "--dry-run", "--host", "127.0.0.1", NULL }, &out,
+		      &err);
 	ck_assert_msg(code == 0 && strstr(err, "would forget "), "exit %d: %s", code, err);
 	ck_assert_ptr_nonnull(strstr(out, "/site/index.html\n"));
 	free(out);

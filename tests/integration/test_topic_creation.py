@@ -37,7 +37,7 @@ import time
 
 DEADLINE_S = 60
 PAGE_BYTES = 1 << 20
-RAW_OVERHEAD = 65536  # src/topics.c RAW_OVERHEAD_BYTES
+RAW_OVERHEAD = 65536  # src/kafka/topics.c RAW_OVERHEAD_BYTES
 
 
 CONFIG = """[daemon]

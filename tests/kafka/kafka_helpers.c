@@ -163,9 +163,9 @@ rd_kafka_t *t_raw_producer(const char *bootstrap, const char *max_bytes)
 	ck_assert_int_eq(rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err)),
 			 RD_KAFKA_CONF_OK);
 	if (max_bytes)
-		ck_assert_int_eq(rd_kafka_conf_set(conf, "message.max.bytes", max_bytes, err,
-						   sizeof(err)),
-				 RD_KAFKA_CONF_OK);
+		ck_assert_int_eq(
+			rd_kafka_conf_set(conf, "message.max.bytes", max_bytes, err, sizeof(err)),
+			RD_KAFKA_CONF_OK);
 	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
 	ck_assert_msg(rk != NULL, "%s", err);
 	return rk;
@@ -174,11 +174,10 @@ rd_kafka_t *t_raw_producer(const char *bootstrap, const char *max_bytes)
 void t_produce_raw(rd_kafka_t *rk, const char *topic, int32_t partition, const void *value,
 		   size_t len)
 {
-	rd_kafka_resp_err_t err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
-						    RD_KAFKA_V_PARTITION(partition),
-						    RD_KAFKA_V_VALUE((void *)value, len),
-						    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-						    RD_KAFKA_V_END);
+	rd_kafka_resp_err_t err = rd_kafka_producev(
+		rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+		RD_KAFKA_V_VALUE((void *)value, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		RD_KAFKA_V_END);
 
 	ck_assert_msg(err == 0, "produce: %s", rd_kafka_err2str(err));
 	ck_assert_int_eq(rd_kafka_flush(rk, 10000), 0);

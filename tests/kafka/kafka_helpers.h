@@ -12,8 +12,8 @@
 #include <cjson/cJSON.h>
 #include <librdkafka/rdkafka.h>
 
-#include "config.h"
-#include "record.h"
+#include "config/config.h"
+#include "core/record.h"
 
 #define T_TOPIC "parsed_recipes"
 #define T_RAW_TOPIC "raw_recipes"

@@ -9,8 +9,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "broker_embedded.h"
-#include "consumer.h"
+#include "kafka/broker_embedded.h"
+#include "kafka/consumer.h"
 #include "kafka_helpers.h"
 
 #define TOPIC1 "one_partition"
@@ -44,7 +44,8 @@ static struct rsd_consumer *consumer(struct t_config *tc, const char *bootstrap,
 	char err[512];
 
 	ck_assert_int_eq(rsd_sink_new(RSD_SINK_STDOUT, "rsd-test", 200, out, &sink), 0);
-	ck_assert_msg(rsd_consumer_new(&tc->cfg, bootstrap, sink, wake_fd, err, sizeof(err), &c) == 0,
+	ck_assert_msg(rsd_consumer_new(&tc->cfg, bootstrap, sink, wake_fd, err, sizeof(err), &c) ==
+			      0,
 		      "%s", err);
 	ck_assert_int_eq(rsd_consumer_start(c), 0);
 	return c;
@@ -54,8 +55,9 @@ static char *valid_record(int i)
 {
 	char *v;
 
-	ck_assert_int_ge(asprintf(&v, "{\"schema\":1,\"url\":\"https://recipes.test/r/%d\","
-				      "\"title\":\"Dish %d\",\"calories\":%d}",
+	ck_assert_int_ge(asprintf(&v,
+				  "{\"schema\":1,\"url\":\"https://recipes.test/r/%d\","
+				  "\"title\":\"Dish %d\",\"calories\":%d}",
 				  i, i, i % 2 ? 500 : 100),
 			 0);
 	return v;
@@ -105,7 +107,10 @@ START_TEST(invalid_messages_skipped)
 	const char *bs = rsd_broker_bootstrap(broker_1p);
 	rd_kafka_t *rk = t_raw_producer(bs, "20000000");
 	static const char *const bad[] = {
-		"{not json", "[1,2,3]", "{\"schema\":2,\"url\":\"https://a.test/\"}", "{\"schema\":1}",
+		"{not json",
+		"[1,2,3]",
+		"{\"schema\":2,\"url\":\"https://a.test/\"}",
+		"{\"schema\":1}",
 	};
 	size_t big_len = 4 * 1024 * 1024;
 	char *big = malloc(big_len), *good = valid_record(7), *buf = NULL;
@@ -126,7 +131,8 @@ START_TEST(invalid_messages_skipped)
 	tc.topics[0] = TOPIC1;
 	arg.c[0] = consumer(&tc, bs, out);
 	ck_assert_msg(t_wait(wake_fd, consumed_at_least, &arg, 30000),
-		      "not all messages consumed: %ju", (uintmax_t)atomic_load(&rsd_consumer_stats(arg.c[0])->consumed));
+		      "not all messages consumed: %ju",
+		      (uintmax_t)atomic_load(&rsd_consumer_stats(arg.c[0])->consumed));
 	ck_assert_uint_eq(atomic_load(&rsd_consumer_stats(arg.c[0])->invalid), 5);
 	stop(arg.c[0]);
 	fclose(out);
@@ -160,8 +166,8 @@ struct flaky {
 	char *buf;
 	size_t len;
 	FILE *mem;
-	int ok_writes;   /* successful writes before failing */
-	int failures;    /* failures to inject after that (-1 = forever) */
+	int ok_writes; /* successful writes before failing */
+	int failures; /* failures to inject after that (-1 = forever) */
 	bool at_line_start;
 	atomic_int failed;
 };

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "journal_sink.h"
+#include "journal/journal_sink.h"
 #include "kafka_helpers.h"
 
 static struct rsd_sink *sink;
@@ -89,7 +89,8 @@ END_TEST
 
 START_TEST(threshold_is_exclusive)
 {
-	const char *v = "{\"schema\":1,\"url\":\"https://a.test/x\",\"title\":\"X\",\"calories\":200}";
+	const char *v =
+		"{\"schema\":1,\"url\":\"https://a.test/x\",\"title\":\"X\",\"calories\":200}";
 	struct rsd_sink_entry e;
 
 	build(v, strlen(v), &e);
@@ -210,8 +211,9 @@ START_TEST(stdout_json_lines)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	struct rsd_sink *s;
-	const char *v = "{\"schema\":1,\"url\":\"https://a.test/n\",\"title\":\"Line\\nbreak \\\"q\\\"\","
-			"\"calories\":900}";
+	const char *v =
+		"{\"schema\":1,\"url\":\"https://a.test/n\",\"title\":\"Line\\nbreak \\\"q\\\"\","
+		"\"calories\":900}";
 	const char bad[] = "{\"schema\":1,\"url\":\"https://a.test/b\",\"title\":\"\xff\"}";
 	struct rsd_sink_message m1 = { v, strlen(v), "t", 0, 7 };
 	struct rsd_sink_message m2 = { bad, sizeof(bad) - 1, "t", 0, 8 };

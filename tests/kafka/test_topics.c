@@ -28,9 +28,9 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "broker_embedded.h"
+#include "kafka/broker_embedded.h"
 #include "kafka_helpers.h"
-#include "topics.h"
+#include "kafka/topics.h"
 
 /* The double, a child process: its stdin ends it, its stdout tells its
  * port, then one JSON line per topic a CreateTopics request asked for. */
@@ -84,7 +84,8 @@ static void run_check(const char *bootstrap, int timeout_ms)
 	check = NULL;
 	ck_assert_msg(rsd_topics_start(&tc.cfg, bootstrap, wake_fd, err, sizeof(err), &check) == 0,
 		      "%s", err);
-	ck_assert_msg(t_wait(wake_fd, check_done, NULL, timeout_ms), "the topic check did not finish");
+	ck_assert_msg(t_wait(wake_fd, check_done, NULL, timeout_ms),
+		      "the topic check did not finish");
 }
 
 static const struct rsd_topic_result *result_of(const char *name)
@@ -190,7 +191,8 @@ START_TEST(brokers_down_then_up)
 	start_with_brokers_down(500);
 	ck_assert(!rsd_topics_wait(check, 20000)); /* the first attempt failed */
 	set_brokers(true);
-	ck_assert_msg(t_wait(wake_fd, check_done, NULL, 30000), "no result once the brokers were up");
+	ck_assert_msg(t_wait(wake_fd, check_done, NULL, 30000),
+		      "no result once the brokers were up");
 	ck_assert_int_eq(result_of(T_TOPIC)->outcome, RSD_TOPIC_FEWER_PARTITIONS);
 }
 END_TEST
@@ -219,12 +221,14 @@ static void double_exec(int in[2], int out[2], const char *const *argv)
 /* Starts the double with args (NULL-terminated: --topic NAME:N, --refuse NAME:CODE:MSG). */
 static void double_start(const char *const *args)
 {
-	const char *argv[16] = { getenv("RSD_PYTHON"), getenv("RSD_KAFKA_DOUBLE"), "--timeout", "60" };
+	const char *argv[16] = { getenv("RSD_PYTHON"), getenv("RSD_KAFKA_DOUBLE"), "--timeout",
+				 "60" };
 	int in[2], out[2], port = 0;
 	char line[64];
 	size_t n = 4;
 
-	ck_assert_msg(argv[0] && argv[1], "RSD_PYTHON and RSD_KAFKA_DOUBLE must be set (meson test does)");
+	ck_assert_msg(argv[0] && argv[1],
+		      "RSD_PYTHON and RSD_KAFKA_DOUBLE must be set (meson test does)");
 	for (; args && *args; args++) {
 		ck_assert_uint_lt(n, 15);
 		argv[n++] = *args;
@@ -268,7 +272,8 @@ static cJSON *double_finish(void)
 	dbl.out = NULL;
 	ck_assert_int_eq(waitpid(dbl.pid, &status, 0), dbl.pid);
 	dbl.pid = 0;
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the double failed: %d", status);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the double failed: %d",
+		      status);
 	return asked;
 }
 
@@ -302,7 +307,8 @@ static const cJSON *asked_for(const cJSON *asked, const char *name)
 {
 	const cJSON *found = NULL, *it;
 
-	cJSON_ArrayForEach(it, asked) {
+	cJSON_ArrayForEach(it, asked)
+	{
 		if (strcmp(t_field(it, "name"), name) != 0)
 			continue;
 		ck_assert_msg(found == NULL, "%s asked for twice", name);
@@ -356,7 +362,8 @@ START_TEST(creates_missing)
 
 	tc.cfg.topics.items = topics;
 	tc.cfg.topics.n = 2;
-	snprintf(raw_bytes, sizeof(raw_bytes), "%ju", (uintmax_t)rsd_topics_raw_message_bytes(&tc.cfg));
+	snprintf(raw_bytes, sizeof(raw_bytes), "%ju",
+		 (uintmax_t)rsd_topics_raw_message_bytes(&tc.cfg));
 	double_start(args);
 	run_check(dbl.bootstrap, 30000);
 	assert_result(T_TOPIC, RSD_TOPIC_CREATED, 12);
@@ -444,7 +451,8 @@ START_TEST(refused_and_failed)
 			   "Authorization failed.");
 	assert_not_created(T_RAW_TOPIC, RSD_TOPIC_REFUSED, RD_KAFKA_RESP_ERR_POLICY_VIOLATION,
 			   "Topic names must start with x");
-	assert_not_created("audit", RSD_TOPIC_REFUSED, RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED,
+	assert_not_created("audit", RSD_TOPIC_REFUSED,
+			   RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED,
 			   "Cluster authorization failed.");
 	assert_not_created("wide", RSD_TOPIC_FAILED, RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR,
 			   "Replication factor: 3 larger than available brokers: 1.");

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit and stress tests of the MPSC ring (src/ring.c). */
-#include "recipe-scraperd/ring.h"
+/* Unit and stress tests of the MPSC ring (src/core/ring.c). */
+#include "core/ring.h"
 
 #include <check.h>
 #include <errno.h>
@@ -97,7 +97,8 @@ static void *blocking_enqueue_bytes(void *arg)
 
 	b->tid = gettid();
 	sem_post(&b->started);
-	b->result = rsd_ring_mp_enqueue_wait_bytes(b->ring, item_of(b->value), (size_t)b->timeout_ms);
+	b->result = rsd_ring_mp_enqueue_wait_bytes(b->ring, item_of(b->value),
+						   (size_t)b->timeout_ms);
 	return NULL;
 }
 
@@ -143,8 +144,8 @@ static void wait_until_blocked(struct blocker *b)
 	ck_assert_int_eq(thread_state(b->tid), 'S');
 }
 
-static void start_blocker(struct blocker *b, rsd_ring *ring, void *(*fn)(void *),
-			  uintptr_t value, int timeout_ms)
+static void start_blocker(struct blocker *b, rsd_ring *ring, void *(*fn)(void *), uintptr_t value,
+			  int timeout_ms)
 {
 	memset(b, 0, sizeof(*b));
 	b->ring = ring;
@@ -440,7 +441,8 @@ static void *bytes_producer(void *arg)
 	uintptr_t base = atomic_fetch_add(&next_id, 1) * BYTES_ITEMS;
 
 	for (uintptr_t i = 1; i <= BYTES_ITEMS; i++)
-		if (rsd_ring_mp_enqueue_wait_bytes(ring, item_of(base + i), size_of_item(base + i)) != 0)
+		if (rsd_ring_mp_enqueue_wait_bytes(ring, item_of(base + i),
+						   size_of_item(base + i)) != 0)
 			return (void *)1;
 	return NULL;
 }
@@ -671,9 +673,9 @@ struct stress_producer {
 	pthread_t thread;
 	rsd_ring *ring;
 	unsigned id;
-	uint64_t count;    /* items to send */
+	uint64_t count; /* items to send */
 	uint64_t accepted; /* enqueues that returned 0 */
-	int last_error;    /* first non-zero enqueue result */
+	int last_error; /* first non-zero enqueue result */
 };
 
 static void *stress_produce(void *arg)
@@ -681,10 +683,10 @@ static void *stress_produce(void *arg)
 	struct stress_producer *p = arg;
 
 	for (uint64_t i = 0; i < p->count; i++) {
-		int r = rsd_ring_mp_enqueue_wait(p->ring, stress_item(p->id, i));
+		int rc = rsd_ring_mp_enqueue_wait(p->ring, stress_item(p->id, i));
 
-		if (r) {
-			p->last_error = r;
+		if (rc) {
+			p->last_error = rc;
 			break;
 		}
 		p->accepted++;
@@ -704,11 +706,11 @@ static int dequeue_futex(rsd_ring *ring, void **item)
 static int dequeue_poll(rsd_ring *ring, void **item)
 {
 	for (int spins = 0; spins < 1000000; spins++) {
-		int r = rsd_ring_sc_try_dequeue(ring, item);
+		int rc = rsd_ring_sc_try_dequeue(ring, item);
 		bool woken;
 
-		if (r != -EAGAIN)
-			return r;
+		if (rc != -EAGAIN)
+			return rc;
 		if (!rsd_ring_sc_arm(ring))
 			continue;
 		woken = fd_readable(rsd_ring_sc_wait_fd(ring), WAIT_MS);
@@ -733,8 +735,8 @@ static bool stress_accept(uint64_t next[STRESS_PRODUCERS], void *item, char *why
 		return false;
 	}
 	if (seq != next[id]) {
-		snprintf(why, len, "producer %u: got seq %" PRIu64 ", expected %" PRIu64, id,
-			 seq, next[id]);
+		snprintf(why, len, "producer %u: got seq %" PRIu64 ", expected %" PRIu64, id, seq,
+			 next[id]);
 		return false;
 	}
 	next[id]++;
@@ -752,19 +754,20 @@ static void run_stress(size_t capacity, uint64_t per_producer, dequeue_fn dequeu
 	rsd_ring *ring = ring_new_ok(capacity);
 	char why[128] = "";
 	bool ok = true;
-	int r;
+	int rc;
 
 	for (unsigned i = 0; i < STRESS_PRODUCERS; i++) {
 		prod[i] = (struct stress_producer){ .ring = ring, .id = i, .count = per_producer };
-		ck_assert_int_eq(pthread_create(&prod[i].thread, NULL, stress_produce, &prod[i]), 0);
+		ck_assert_int_eq(pthread_create(&prod[i].thread, NULL, stress_produce, &prod[i]),
+				 0);
 	}
 	for (;;) {
 		void *item = NULL;
 
 		if (received == (close_after ? close_after : total))
 			rsd_ring_close(ring);
-		r = dequeue(ring, &item);
-		if (r)
+		rc = dequeue(ring, &item);
+		if (rc)
 			break;
 		if (ok)
 			ok = stress_accept(next, item, why, sizeof(why));
@@ -776,7 +779,7 @@ static void run_stress(size_t capacity, uint64_t per_producer, dequeue_fn dequeu
 	for (unsigned i = 0; i < STRESS_PRODUCERS; i++)
 		ck_assert_int_eq(pthread_join(prod[i].thread, NULL), 0);
 	ck_assert_msg(ok, "%s", why);
-	ck_assert_int_eq(r, -EPIPE);
+	ck_assert_int_eq(rc, -EPIPE);
 	for (unsigned i = 0; i < STRESS_PRODUCERS; i++) {
 		/* Exactly the accepted items were delivered: none lost, none
 		 * delivered whose enqueue failed. */
@@ -865,8 +868,8 @@ static void *wake_produce(void *arg)
 	for (uint64_t burst = 0; burst < WAKE_BURSTS; burst++) {
 		nanosleep(&pause, NULL);
 		for (uint64_t i = 0; i < WAKE_BURST; i++) {
-			p->result = rsd_ring_mp_enqueue_wait(p->ring,
-							     stress_item(p->id, burst * WAKE_BURST + i));
+			p->result = rsd_ring_mp_enqueue_wait(
+				p->ring, stress_item(p->id, burst * WAKE_BURST + i));
 			if (p->result)
 				return NULL;
 		}
@@ -903,7 +906,7 @@ START_TEST(test_no_lost_wakeups)
 	long sleeps_before = thread_sleeps();
 	char why[128] = "";
 	bool ok = true;
-	int r = 0;
+	int rc = 0;
 
 	for (unsigned i = 0; i < WAKE_PRODUCERS; i++) {
 		prod[i] = (struct wake_producer){ .ring = ring, .id = i };
@@ -914,8 +917,8 @@ START_TEST(test_no_lost_wakeups)
 		void *item = NULL;
 		unsigned id;
 
-		r = rsd_ring_sc_dequeue_wait(ring, &item, WAIT_MS);
-		if (r)
+		rc = rsd_ring_sc_dequeue_wait(ring, &item, WAIT_MS);
+		if (rc)
 			break;
 		ok = stress_accept(next, item, why, sizeof(why));
 		id = (unsigned)(value_of(item) >> 32) - 1;
@@ -929,7 +932,7 @@ START_TEST(test_no_lost_wakeups)
 		sem_destroy(&prod[i].acked);
 	}
 	ck_assert_msg(ok, "%s", why);
-	ck_assert_int_eq(r, 0);
+	ck_assert_int_eq(rc, 0);
 	for (unsigned i = 0; i < WAKE_PRODUCERS; i++) {
 		ck_assert_int_eq(prod[i].result, 0);
 		ck_assert_uint_eq(next[i], (uint64_t)WAKE_BURSTS * WAKE_BURST);

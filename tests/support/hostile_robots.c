@@ -44,7 +44,8 @@ char *hostile_path(const char *prefix, size_t len, const char *suffix)
 }
 
 /* Appends <a href="PREFIX a... SUFFIX"> with a path of len octets. */
-static int add_link(char **page, size_t *n, size_t *cap, const char *prefix, size_t len, const char *suffix)
+static int add_link(char **page, size_t *n, size_t *cap, const char *prefix, size_t len,
+		    const char *suffix)
 {
 	char *path = hostile_path(prefix, len, suffix);
 	if (!path)
@@ -96,8 +97,10 @@ int hostile_robots_serve(struct rsd_httpd *srv, unsigned n)
 	char *robots = hostile_robots_txt(500 * 1024, &len), *page = NULL;
 	int rc = robots ? hostile_links(&page, n) : -ENOMEM;
 	if (rc == 0)
-		rc = rsd_httpd_route(srv, &(struct rsd_httpd_route){
-			.path = "/robots.txt", .body = robots, .content_type = "text/plain" });
+		rc = rsd_httpd_route(srv,
+				     &(struct rsd_httpd_route){ .path = "/robots.txt",
+								.body = robots,
+								.content_type = "text/plain" });
 	if (rc == 0)
 		rc = rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = "/", .body = page });
 	free(robots);
@@ -116,7 +119,8 @@ int plain_site_serve(struct rsd_httpd *srv, unsigned n)
 		char path[16];
 		snprintf(path, sizeof(path), "/p%u", i);
 		len += (size_t)snprintf(hub + len, 32, "<a href=\"%s\">%u</a>", path, i);
-		rc = rsd_httpd_route(srv, &(struct rsd_httpd_route){ .path = path, .body = "<p>plain</p>" });
+		rc = rsd_httpd_route(
+			srv, &(struct rsd_httpd_route){ .path = path, .body = "<p>plain</p>" });
 	}
 	hub[len] = '\0';
 	if (rc == 0)

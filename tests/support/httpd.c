@@ -75,7 +75,9 @@ static int gzip_buf(const char *in, size_t len, char **out, size_t *out_len)
 int rsd_httpd_route(struct rsd_httpd *h, const struct rsd_httpd_route *r)
 {
 	struct route n = { .r = *r };
-	size_t len = r->fill_len ? r->fill_len : r->body ? (r->body_len ? r->body_len : strlen(r->body)) : 0;
+	size_t len = r->fill_len ? r->fill_len
+		     : r->body   ? (r->body_len ? r->body_len : strlen(r->body))
+				 : 0;
 	char *plain = malloc(len + 1);
 	if (!plain)
 		return -ENOMEM;
@@ -155,7 +157,8 @@ static void route_delay(struct rsd_httpd *h, unsigned delay_ms)
 		until.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&h->lock);
-	while (!h->stopping && pthread_cond_timedwait(&h->stopping_cond, &h->lock, &until) != ETIMEDOUT)
+	while (!h->stopping &&
+	       pthread_cond_timedwait(&h->stopping_cond, &h->lock, &until) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&h->lock);
 }
@@ -177,8 +180,8 @@ static const char *mime_of(const char *path)
 static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *body,
 				size_t len, const char *type)
 {
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
+								    MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
 	if (type)
@@ -196,7 +199,8 @@ static enum MHD_Result serve_file(struct rsd_httpd *h, struct MHD_Connection *c,
 		return send_buf(c, 404, "not found\n", 10, "text/plain");
 	char file[1024];
 	size_t n = strlen(path);
-	snprintf(file, sizeof(file), "%s%s%s", h->root, path, path[n - 1] == '/' ? "index.html" : "");
+	snprintf(file, sizeof(file), "%s%s%s", h->root, path,
+		 path[n - 1] == '/' ? "index.html" : "");
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -238,8 +242,10 @@ static enum MHD_Result serve_route(struct rsd_httpd *h, struct MHD_Connection *c
 	bool not_modified = !fail && r.etag && inm && strcmp(inm, r.etag) == 0;
 	*status = fail ? r.fail_status : not_modified ? 304 : r.status ? r.status : 200;
 	bool empty = fail || not_modified;
-	struct MHD_Response *resp = empty ? MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT)
-					  : MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp = empty ? MHD_create_response_from_buffer(0, (void *)"",
+									    MHD_RESPMEM_PERSISTENT)
+					  : MHD_create_response_from_buffer(len, body,
+									    MHD_RESPMEM_MUST_FREE);
 	if (empty)
 		free(body);
 	if (resp && r.etag && !fail)
@@ -250,7 +256,8 @@ static enum MHD_Result serve_route(struct rsd_httpd *h, struct MHD_Connection *c
 		MHD_add_response_header(resp, "Retry-After", r.retry_after);
 	if (!empty) {
 		MHD_add_response_header(resp, "Content-Type",
-					r.content_type ? r.content_type : "text/html; charset=utf-8");
+					r.content_type ? r.content_type
+						       : "text/html; charset=utf-8");
 		if (r.location)
 			MHD_add_response_header(resp, "Location", r.location);
 		if (r.retry_after)
@@ -333,13 +340,16 @@ static int start(const char *ip, const char *root, const char *key_pem, const ch
 		{ MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert },
 		{ MHD_OPTION_END, 0, NULL },
 	};
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+			 MHD_USE_ERROR_LOG;
 	if (key_pem)
 		flags |= MHD_USE_TLS;
 	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &addr,
-				  MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_ARRAY, key_pem ? tls : tls + 2,
-				  MHD_OPTION_END);
-	const union MHD_DaemonInfo *info = h->mhd ? MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+				  MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_ARRAY,
+				  key_pem ? tls : tls + 2, MHD_OPTION_END);
+	const union MHD_DaemonInfo *info = h->mhd ? MHD_get_daemon_info(h->mhd,
+									MHD_DAEMON_INFO_BIND_PORT)
+						  : NULL;
 	if (!info) {
 		rsd_httpd_free(h);
 		return -EADDRNOTAVAIL;

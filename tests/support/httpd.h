@@ -18,28 +18,28 @@
 struct rsd_httpd;
 
 struct rsd_httpd_route {
-	const char *path;          /* exact request path (no query) */
-	unsigned status;           /* 0 = 200 */
-	const char *body;          /* NULL: "" (or fill_len bytes) */
-	size_t body_len;           /* 0: strlen(body) */
-	size_t fill_len;           /* body of this many 'x' bytes instead of body */
-	const char *content_type;  /* NULL: text/html; charset=utf-8 */
-	const char *location;      /* Location header */
-	const char *retry_after;   /* Retry-After header (with fail_status) */
-	unsigned delay_ms;         /* wait before answering */
-	unsigned fail_times;       /* the first N requests get fail_status ... */
-	unsigned fail_status;      /* ... (with retry_after), then the route answers normally */
-	bool gzip;                 /* compress the body, Content-Encoding: gzip */
-	bool then_file;            /* after the failures, serve the file at path */
-	const char *etag;          /* ETag header; a matching If-None-Match gets 304 */
+	const char *path; /* exact request path (no query) */
+	unsigned status; /* 0 = 200 */
+	const char *body; /* NULL: "" (or fill_len bytes) */
+	size_t body_len; /* 0: strlen(body) */
+	size_t fill_len; /* body of this many 'x' bytes instead of body */
+	const char *content_type; /* NULL: text/html; charset=utf-8 */
+	const char *location; /* Location header */
+	const char *retry_after; /* Retry-After header (with fail_status) */
+	unsigned delay_ms; /* wait before answering */
+	unsigned fail_times; /* the first N requests get fail_status ... */
+	unsigned fail_status; /* ... (with retry_after), then the route answers normally */
+	bool gzip; /* compress the body, Content-Encoding: gzip */
+	bool then_file; /* after the failures, serve the file at path */
+	const char *etag; /* ETag header; a matching If-None-Match gets 304 */
 };
 
 struct rsd_httpd_request {
 	char method[8];
 	char path[512];
 	char user_agent[128];
-	unsigned status;  /* what was answered (0 while still being answered) */
-	int64_t at_ms;    /* CLOCK_MONOTONIC when the request arrived */
+	unsigned status; /* what was answered (0 while still being answered) */
+	int64_t at_ms; /* CLOCK_MONOTONIC when the request arrived */
 };
 
 /* root: directory served for paths without a route (NULL: none). */

@@ -19,7 +19,7 @@ UNIT=recipe-scraperd.service
 DAEMON=/usr/sbin/recipe-scraperd
 CONFIG=/etc/recipe-scraperd/recipe-scraperd.ini
 CATALOG=/usr/lib/systemd/catalog/recipe-scraperd.catalog
-ALERT_ID=c0a1f7e2b6d84f3a9a5e2d1c7b8f6e41 # the high-calorie alert (src/journal_sink.h)
+ALERT_ID=c0a1f7e2b6d84f3a9a5e2d1c7b8f6e41 # the high-calorie alert (src/journal/journal_sink.h)
 EX_CONFIG=78
 export DEBIAN_FRONTEND=noninteractive
 

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/* URL normalisation and hashing for the crawler (see url.h). Everything that
+ * parses a URL goes through the curl URL API: one parser for the whole
+ * crawler means a URL can never mean one thing to the scope check and another
+ * to the transfer. */
+
+#include "core/url.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <curl/curl.h>
+
+static int curlu_errno(CURLUcode rc)
+{
+	switch (rc) {
+	case CURLUE_OK:
+		return 0;
+	case CURLUE_OUT_OF_MEMORY:
+		return -ENOMEM;
+	case CURLUE_UNSUPPORTED_SCHEME:
+		return -EPROTONOSUPPORT;
+	default:
+		return -EINVAL;
+	}
+}
+
+static bool scheme_is_http(const char *scheme)
+{
+	return strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0;
+}
+
+/* curl keeps the host's case; hosts compare case-insensitively, so the
+ * normal form has it lower-cased. */
+static int lowercase_host(CURLU *u)
+{
+	char *host = NULL;
+	int rc = curlu_errno(curl_url_get(u, CURLUPART_HOST, &host, 0));
+	if (rc < 0)
+		return rc;
+	bool changed = false;
+	for (char *p = host; *p; p++) {
+		if (isupper((unsigned char)*p)) {
+			*p = (char)tolower((unsigned char)*p);
+			changed = true;
+		}
+	}
+	if (changed)
+		rc = curlu_errno(curl_url_set(u, CURLUPART_HOST, host, 0));
+	curl_free(host);
+	return rc;
+}
+
+static int check_scheme(CURLU *u)
+{
+	char *scheme = NULL;
+	int rc = curlu_errno(curl_url_get(u, CURLUPART_SCHEME, &scheme, 0));
+	if (rc < 0)
+		return rc;
+	rc = scheme_is_http(scheme) ? 0 : -EPROTONOSUPPORT;
+	curl_free(scheme);
+	return rc;
+}
+
+/* RFC 3986 3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":".
+ * A lexical test only, so that "mailto:" or "javascript:" references are
+ * reported as another scheme instead of as unparsable. */
+static bool has_other_scheme(const char *ref)
+{
+	if (!isalpha((unsigned char)ref[0]))
+		return false;
+	size_t n = 1;
+	while (isalnum((unsigned char)ref[n]) || ref[n] == '+' || ref[n] == '-' || ref[n] == '.')
+		n++;
+	if (ref[n] != ':')
+		return false;
+	return !((n == 4 && strncasecmp(ref, "http", 4) == 0) ||
+		 (n == 5 && strncasecmp(ref, "https", 5) == 0));
+}
+
+/* Parsing flags: any scheme parses (so mailto:/javascript: are recognised as
+ * "not http" rather than as garbage), bytes that must be encoded are
+ * percent-encoded so that one resource has one spelling. */
+#define PARSE_FLAGS (CURLU_NON_SUPPORT_SCHEME | CURLU_URLENCODE)
+
+int rsd_url_normalize(const char *ref, const char *base, char **out)
+{
+	if (!ref || !out)
+		return -EINVAL;
+	*out = NULL;
+	/* Checked before parsing too: a megabyte-long link is not worth it. */
+	if (strnlen(ref, RSD_URL_MAX_BYTES + 1) > RSD_URL_MAX_BYTES)
+		return -ENAMETOOLONG;
+	if (has_other_scheme(ref))
+		return -EPROTONOSUPPORT;
+	CURLU *u = curl_url();
+	if (!u)
+		return -ENOMEM;
+	int rc = 0;
+	if (base)
+		rc = curlu_errno(curl_url_set(u, CURLUPART_URL, base, PARSE_FLAGS));
+	/* RFC 3986 5.2.2: an empty or fragment-only reference is the base
+	 * document itself (curl 7.88 resolves "#x" to the root instead). */
+	bool same_document = base && (ref[0] == '\0' || ref[0] == '#');
+	if (rc == 0 && !same_document)
+		rc = curlu_errno(curl_url_set(u, CURLUPART_URL, ref, PARSE_FLAGS));
+	if (rc == 0)
+		rc = check_scheme(u);
+	if (rc == 0)
+		rc = lowercase_host(u);
+	if (rc == 0)
+		rc = curlu_errno(curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0));
+	/* Credentials never belong in a crawled URL, and "user@host" must not
+	 * make one server look like many (politeness is per host). */
+	if (rc == 0)
+		rc = curlu_errno(curl_url_set(u, CURLUPART_USER, NULL, 0));
+	if (rc == 0)
+		rc = curlu_errno(curl_url_set(u, CURLUPART_PASSWORD, NULL, 0));
+	char *s = NULL;
+	if (rc == 0)
+		rc = curlu_errno(curl_url_get(u, CURLUPART_URL, &s, CURLU_NO_DEFAULT_PORT));
+	if (rc == 0 && strlen(s) > RSD_URL_MAX_BYTES)
+		rc = -ENAMETOOLONG; /* a relative link made long by its base */
+	if (rc == 0) {
+		*out = strdup(s);
+		if (!*out)
+			rc = -ENOMEM;
+	}
+	curl_free(s);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+int rsd_url_split(const char *url, size_t *origin_len)
+{
+	const char *sep = strstr(url, "://");
+	if (!sep)
+		return -EINVAL;
+	const char *path = strchr(sep + 3, '/');
+	if (!path)
+		return -EINVAL;
+	*origin_len = (size_t)(path - url);
+	return 0;
+}
+
+int rsd_url_host(const char *url, char **host)
+{
+	*host = NULL;
+	CURLU *u = curl_url();
+	if (!u)
+		return -ENOMEM;
+	int rc = curlu_errno(curl_url_set(u, CURLUPART_URL, url, PARSE_FLAGS));
+	char *h = NULL;
+	if (rc == 0)
+		rc = curlu_errno(curl_url_get(u, CURLUPART_HOST, &h, 0));
+	if (rc == 0) {
+		*host = strdup(h);
+		if (!*host)
+			rc = -ENOMEM;
+		for (char *p = *host; p && *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	curl_free(h);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* ---- SipHash-2-4 (Aumasson & Bernstein), keyed once per process ---- */
+
+static uint64_t sip_key[2];
+static pthread_once_t sip_once = PTHREAD_ONCE_INIT;
+
+static void sip_init_key(void)
+{
+	/* getrandom on a 16-byte request does not fail short once the pool is
+	 * initialised; if it fails anyway, a fixed key only loses flooding
+	 * resistance, never correctness. */
+	if (getrandom(sip_key, sizeof(sip_key), 0) != (ssize_t)sizeof(sip_key)) {
+		sip_key[0] = 0x736f6d6570736575ULL;
+		sip_key[1] = 0x646f72616e646f6dULL;
+	}
+}
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                   \
+	do {                       \
+		v0 += v1;          \
+		v1 = ROTL(v1, 13); \
+		v1 ^= v0;          \
+		v0 = ROTL(v0, 32); \
+		v2 += v3;          \
+		v3 = ROTL(v3, 16); \
+		v3 ^= v2;          \
+		v0 += v3;          \
+		v3 = ROTL(v3, 21); \
+		v3 ^= v0;          \
+		v2 += v1;          \
+		v1 = ROTL(v1, 17); \
+		v1 ^= v2;          \
+		v2 = ROTL(v2, 32); \
+	} while (0)
+
+static uint64_t load_le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+uint64_t rsd_url_hash(const void *data, size_t len)
+{
+	pthread_once(&sip_once, sip_init_key);
+	const unsigned char *in = data;
+	uint64_t v0 = 0x736f6d6570736575ULL ^ sip_key[0];
+	uint64_t v1 = 0x646f72616e646f6dULL ^ sip_key[1];
+	uint64_t v2 = 0x6c7967656e657261ULL ^ sip_key[0];
+	uint64_t v3 = 0x7465646279746573ULL ^ sip_key[1];
+	size_t full = len - len % 8;
+	for (size_t i = 0; i < full; i += 8) {
+		uint64_t m = load_le64(in + i);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	uint64_t b = (uint64_t)len << 56;
+	for (size_t i = 0; i < len % 8; i++)
+		b |= (uint64_t)in[full + i] << (8 * i);
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}

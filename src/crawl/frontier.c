@@ -1,0 +1,1362 @@
+/* SPDX-License-Identifier: MIT */
+/* The crawl frontier (see frontier.h for the rules it enforces).
+ *
+ * Design:
+ * - One mutex. Every operation is O(log hosts) plus a hash lookup; the
+ *   expensive parts (curl URL parsing, regexes) run before taking it.
+ * - Memory per queued URL is what makes a million-URL frontier fit: a queue
+ *   entry stores only the part after the host's origin (the host is implied
+ *   by its queue) next to a 16-byte header, and the seen set stores a 64-bit
+ *   keyed hash of each URL in an open-addressing table at most half full
+ *   (16-32 bytes per URL). A hash collision (probability ~n^2/2^65, about
+ *   3e-8 for a million URLs) would make one URL look seen; that is accepted.
+ * - Politeness is per host name (whatever the scheme or port: they reach
+ *   the same server), robots.txt per origin (RFC 9309 2.3: scheme, host and
+ *   port), so a host record holds a small table of its origins and each
+ *   queue entry names its origin by index.
+ * - Hosts are never freed while the frontier lives: a host record is small
+ *   and keeps its robots.txt cache and politeness clock.
+ * - robots.txt verdicts are taken outside the lock: next() pops the page,
+ *   takes a reference to its origin's rules (immutable once parsed; the
+ *   reference keeps them alive if robots_done replaces them meanwhile),
+ *   unlocks, matches, locks again. Meanwhile the host is out of the heap,
+ *   so nobody else dispatches from it and its queue order and politeness
+ *   hold; an allowed page goes back to the head of its queue, marked
+ *   checked, and is dispatched by the usual path.
+ * - Time is CLOCK_MONOTONIC milliseconds so that wall-clock steps cannot
+ *   make the crawler impolite. */
+
+#include "crawl/frontier.h"
+#include "core/url.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ROBOTS_TTL_MS (24LL * 3600 * 1000) /* RFC 9309 2.4: at most 24 h */
+#define ROBOTS_RETRY_TTL_MS (3600LL * 1000) /* disallow-all after 5xx: retry in 1 h */
+#define MAX_CRAWL_DELAY_MS 60000u /* honour Crawl-delay up to 1 minute */
+#define MAX_RETRY_AFTER_MS (600u * 1000u) /* longer Retry-After: give up */
+#define MAX_REDIRECTS 5
+#define MAX_SITEMAPS 1000 /* sitemap fetches per crawl round */
+#define NOT_IN_HEAP SIZE_MAX
+
+struct entry {
+	struct entry *next;
+	uint16_t depth;
+	uint8_t attempt;
+	uint8_t redirects;
+	uint8_t origin; /* index into its host's origins */
+	bool sitemap; /* a sitemap to read, not a page */
+	bool checked; /* robots.txt allowed it (only a queue's head, just before dispatch) */
+	bool refresh; /* delivered before, due again: a conditional GET */
+	uint64_t ticket; /* cluster mode: see rsd_frontier_cluster; 0 = none */
+	char rest[]; /* path and query, after the origin */
+};
+
+enum robots_state { ROBOTS_NONE, ROBOTS_FETCHING, ROBOTS_READY };
+
+/* More than this many scheme/port combinations of one host name are refused. */
+#define MAX_ORIGINS 8
+
+struct origin {
+	char *prefix; /* "https://host[:port]" */
+	enum robots_state robots_state;
+	unsigned robots_attempt;
+	int64_t robots_expires;
+	struct rsd_robots *robots;
+	/* Why a complete disallow refuses: RSD_CAUSE_ROBOTS_DISALLOW when
+	 * robots.txt was read, else why it could not be (with the detail). */
+	enum rsd_cause deny_cause;
+	char *deny_detail;
+};
+
+struct rsd_frontier_host {
+	struct rsd_frontier_host *next; /* hash chain */
+	struct entry *head, *tail;
+	size_t queued;
+	int64_t ready_at;
+	size_t heap_idx;
+	unsigned active;
+	unsigned robots_fetching; /* origins whose robots.txt is being fetched */
+	bool checking; /* a page's robots.txt verdict is being taken */
+	struct origin *origins;
+	unsigned n_origins;
+	char name[];
+};
+
+struct seen_set {
+	uint64_t *slots; /* 0 = empty */
+	size_t cap, n;
+};
+
+struct rsd_frontier {
+	pthread_mutex_t lock;
+	struct rsd_frontier_options opt;
+	const struct rsd_config *cfg;
+
+	struct rsd_frontier_host **buckets;
+	size_t n_buckets, n_hosts;
+	struct rsd_frontier_host **heap;
+	size_t heap_len, heap_cap;
+	struct seen_set seen;
+
+	size_t queued; /* URLs in all host queues */
+	unsigned in_flight; /* jobs handed out and not done */
+	unsigned checking; /* robots.txt verdicts being taken outside the lock */
+	uint64_t pages_dispatched;
+	bool limit_reached, stopped, finished;
+	uint64_t idle_mask; /* waiters that got -EAGAIN since their last wake */
+	int64_t round_started;
+	unsigned round; /* 0 for the first crawl, then one per recrawl */
+	unsigned sitemaps; /* admitted this round */
+	struct candidate *start; /* admitted start URLs, for recrawl rounds */
+	size_t n_start;
+	struct candidate *maps; /* sitemaps admitted in the first round, read again in each */
+	size_t n_maps;
+	unsigned rand_state;
+	struct rsd_frontier_cluster cluster; /* route NULL: single-node */
+};
+
+/* ---- stats ---- */
+
+static void publish_counts(struct rsd_frontier *f)
+{
+	if (!f->opt.stats)
+		return;
+	atomic_store_explicit(&f->opt.stats->queued, f->queued, memory_order_relaxed);
+	atomic_store_explicit(&f->opt.stats->in_flight, f->in_flight, memory_order_relaxed);
+}
+
+/* Counts a page refused or skipped and tells opt.on_refusal. */
+static void refuse(struct rsd_frontier *f, enum rsd_cause cause, const char *host, const char *url,
+		   const char *detail)
+{
+	if (f->opt.stats)
+		rsd_scraper_stats_count(f->opt.stats, cause);
+	if (f->opt.on_refusal)
+		f->opt.on_refusal(f->opt.refusal_ctx, &(struct rsd_refusal){ .cause = cause,
+									     .host = host,
+									     .url = url,
+									     .detail = detail });
+}
+
+/* The same for an entry queued on h: its URL is rebuilt for the report. */
+static void refuse_entry(struct rsd_frontier *f, const struct rsd_frontier_host *h,
+			 const struct entry *e, enum rsd_cause cause, const char *detail)
+{
+	char *url = NULL;
+	if (f->opt.on_refusal && asprintf(&url, "%s%s", h->origins[e->origin].prefix, e->rest) < 0)
+		url = NULL;
+	refuse(f, cause, h->name, url, detail);
+	free(url);
+}
+
+/* ---- seen set ---- */
+
+static bool seen_insert_slot(struct seen_set *s, uint64_t h)
+{
+	size_t i = h & (s->cap - 1);
+	while (s->slots[i]) {
+		if (s->slots[i] == h)
+			return false;
+		i = (i + 1) & (s->cap - 1);
+	}
+	s->slots[i] = h;
+	s->n++;
+	return true;
+}
+
+static int seen_grow(struct seen_set *s)
+{
+	struct seen_set bigger = { .cap = s->cap ? 2 * s->cap : 1024 };
+	bigger.slots = calloc(bigger.cap, sizeof(uint64_t));
+	if (!bigger.slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->slots[i])
+			seen_insert_slot(&bigger, s->slots[i]);
+	free(s->slots);
+	*s = bigger;
+	return 0;
+}
+
+/* 0 when newly inserted, -EEXIST when present. */
+static int seen_insert(struct seen_set *s, const char *url)
+{
+	if (2 * (s->n + 1) > s->cap && seen_grow(s) < 0)
+		return -ENOMEM;
+	uint64_t h = rsd_url_hash(url, strlen(url));
+	return seen_insert_slot(s, h ? h : 1) ? 0 : -EEXIST;
+}
+
+static void seen_clear(struct seen_set *s)
+{
+	memset(s->slots, 0, s->cap * sizeof(uint64_t));
+	s->n = 0;
+}
+
+/* ---- host heap (min-heap on ready_at) ---- */
+
+static void heap_set(struct rsd_frontier *f, size_t i, struct rsd_frontier_host *h)
+{
+	f->heap[i] = h;
+	h->heap_idx = i;
+}
+
+static void heap_up(struct rsd_frontier *f, size_t i)
+{
+	struct rsd_frontier_host *h = f->heap[i];
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (f->heap[parent]->ready_at <= h->ready_at)
+			break;
+		heap_set(f, i, f->heap[parent]);
+		i = parent;
+	}
+	heap_set(f, i, h);
+}
+
+static void heap_down(struct rsd_frontier *f, size_t i)
+{
+	struct rsd_frontier_host *h = f->heap[i];
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= f->heap_len)
+			break;
+		if (c + 1 < f->heap_len && f->heap[c + 1]->ready_at < f->heap[c]->ready_at)
+			c++;
+		if (h->ready_at <= f->heap[c]->ready_at)
+			break;
+		heap_set(f, i, f->heap[c]);
+		i = c;
+	}
+	heap_set(f, i, h);
+}
+
+static int heap_push(struct rsd_frontier *f, struct rsd_frontier_host *h)
+{
+	if (f->heap_len == f->heap_cap) {
+		size_t cap = f->heap_cap ? 2 * f->heap_cap : 64;
+		struct rsd_frontier_host **n = realloc(f->heap, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		f->heap = n;
+		f->heap_cap = cap;
+	}
+	heap_set(f, f->heap_len++, h);
+	heap_up(f, h->heap_idx);
+	return 0;
+}
+
+static void heap_remove(struct rsd_frontier *f, struct rsd_frontier_host *h)
+{
+	size_t i = h->heap_idx;
+	h->heap_idx = NOT_IN_HEAP;
+	struct rsd_frontier_host *last = f->heap[--f->heap_len];
+	if (last == h)
+		return;
+	heap_set(f, i, last);
+	heap_up(f, i);
+	heap_down(f, last->heap_idx);
+}
+
+/* A host is in the heap exactly when it could send a request once its
+ * ready-time has come. */
+static bool host_schedulable(const struct rsd_frontier *f, const struct rsd_frontier_host *h)
+{
+	return h->queued > 0 && h->active < f->cfg->max_connections_per_host &&
+	       h->robots_fetching == 0 && !h->checking;
+}
+
+static void reschedule(struct rsd_frontier *f, struct rsd_frontier_host *h)
+{
+	bool want = host_schedulable(f, h);
+	if (h->heap_idx == NOT_IN_HEAP) {
+		/* A failed push only delays the host until its next change. */
+		if (want)
+			(void)heap_push(f, h);
+	} else if (!want) {
+		heap_remove(f, h);
+	} else {
+		heap_up(f, h->heap_idx);
+		heap_down(f, h->heap_idx);
+	}
+}
+
+/* ---- hosts ---- */
+
+static struct rsd_frontier_host **host_bucket(struct rsd_frontier *f, const char *name)
+{
+	return &f->buckets[rsd_url_hash(name, strlen(name)) & (f->n_buckets - 1)];
+}
+
+static int hosts_grow(struct rsd_frontier *f)
+{
+	size_t n = f->n_buckets ? 2 * f->n_buckets : 64;
+	struct rsd_frontier_host **b = calloc(n, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	struct rsd_frontier_host **old = f->buckets;
+	size_t old_n = f->n_buckets;
+	f->buckets = b;
+	f->n_buckets = n;
+	for (size_t i = 0; i < old_n; i++) {
+		for (struct rsd_frontier_host *h = old[i], *next; h; h = next) {
+			next = h->next;
+			struct rsd_frontier_host **head = host_bucket(f, h->name);
+			h->next = *head;
+			*head = h;
+		}
+	}
+	free(old);
+	return 0;
+}
+
+static struct rsd_frontier_host *host_get(struct rsd_frontier *f, const char *name)
+{
+	for (struct rsd_frontier_host *h = *host_bucket(f, name); h; h = h->next)
+		if (strcmp(h->name, name) == 0)
+			return h;
+	if (f->n_hosts >= f->n_buckets && hosts_grow(f) < 0)
+		return NULL;
+	size_t len = strlen(name);
+	struct rsd_frontier_host *h = calloc(1, sizeof(*h) + len + 1);
+	if (!h)
+		return NULL;
+	memcpy(h->name, name, len + 1);
+	h->heap_idx = NOT_IN_HEAP;
+	struct rsd_frontier_host **head = host_bucket(f, name);
+	h->next = *head;
+	*head = h;
+	f->n_hosts++;
+	return h;
+}
+
+/* Index of the origin url[0..len) in h, added when new; -EMLINK past
+ * MAX_ORIGINS, -ENOMEM. */
+static int origin_get(struct rsd_frontier_host *h, const char *url, size_t len)
+{
+	for (unsigned i = 0; i < h->n_origins; i++)
+		if (strncmp(h->origins[i].prefix, url, len) == 0 &&
+		    h->origins[i].prefix[len] == '\0')
+			return (int)i;
+	if (h->n_origins == MAX_ORIGINS)
+		return -EMLINK;
+	struct origin *o = realloc(h->origins, (h->n_origins + 1) * sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	h->origins = o;
+	o[h->n_origins] = (struct origin){ .prefix = strndup(url, len) };
+	if (!o[h->n_origins].prefix)
+		return -ENOMEM;
+	return (int)h->n_origins++;
+}
+
+static void host_push(struct rsd_frontier *f, struct rsd_frontier_host *h, struct entry *e,
+		      bool front)
+{
+	if (front) {
+		e->next = h->head;
+		h->head = e;
+		if (!h->tail)
+			h->tail = e;
+	} else {
+		e->next = NULL;
+		if (h->tail)
+			h->tail->next = e;
+		else
+			h->head = e;
+		h->tail = e;
+	}
+	h->queued++;
+	f->queued++;
+}
+
+static struct entry *host_pop(struct rsd_frontier *f, struct rsd_frontier_host *h)
+{
+	struct entry *e = h->head;
+	h->head = e->next;
+	if (!h->head)
+		h->tail = NULL;
+	h->queued--;
+	f->queued--;
+	return e;
+}
+
+static void settle(struct rsd_frontier *f, uint64_t *ticket, enum rsd_settle how)
+{
+	if (*ticket && f->cluster.settle)
+		f->cluster.settle(f->cluster.ctx, *ticket, how);
+	*ticket = 0;
+}
+
+/* A queued entry refused or dropped for good: it is settled (given up,
+ * with the refusal reported). */
+static void entry_drop(struct rsd_frontier *f, struct entry *e, enum rsd_settle how)
+{
+	settle(f, &e->ticket, how);
+	free(e);
+}
+
+static void host_drop_queue(struct rsd_frontier *f, struct rsd_frontier_host *h,
+			    enum rsd_cause cause)
+{
+	while (h->head) {
+		struct entry *e = host_pop(f, h);
+		refuse_entry(f, h, e, cause, NULL);
+		entry_drop(f, e, RSD_SETTLED);
+	}
+	reschedule(f, h);
+}
+
+static unsigned host_delay_ms(const struct rsd_frontier *f, const struct origin *o)
+{
+	unsigned d = f->cfg->delay_ms;
+	if (o->robots) {
+		unsigned cd = rsd_robots_crawl_delay_ms(o->robots);
+		if (cd > MAX_CRAWL_DELAY_MS)
+			cd = MAX_CRAWL_DELAY_MS;
+		if (cd > d)
+			d = cd;
+	}
+	return d;
+}
+
+/* ---- waking ---- */
+
+static void wake_idle(struct rsd_frontier *f)
+{
+	uint64_t mask = f->idle_mask;
+	f->idle_mask = 0;
+	for (unsigned i = 0; mask; i++, mask >>= 1)
+		if ((mask & 1) && f->opt.wake)
+			f->opt.wake(f->opt.wake_ctx, i);
+}
+
+static void wake_all(struct rsd_frontier *f)
+{
+	f->idle_mask = f->opt.n_waiters >= 64 ? UINT64_MAX : (UINT64_C(1) << f->opt.n_waiters) - 1;
+	wake_idle(f);
+}
+
+/* ---- admission ---- */
+
+static bool allowed_host(const struct rsd_config *cfg, const char *host)
+{
+	for (size_t i = 0; i < cfg->allowed_hosts.n; i++)
+		if (strcmp(cfg->allowed_hosts.items[i], host) == 0)
+			return true;
+	return false;
+}
+
+static bool matches(const char *pattern, const regex_t *re, const char *url)
+{
+	return pattern && regexec(re, url, 0, NULL, 0) == 0;
+}
+
+enum admit_kind { ADMIT_START, ADMIT_LINK, ADMIT_REDIRECT, ADMIT_SITEMAP, ADMIT_REFRESH };
+
+/* A URL that passed the lock-free part of admission, or (url NULL) did
+ * not: then refused says why, and host is kept for an out-of-scope one. */
+struct candidate {
+	char *url; /* normalised */
+	char *host; /* its host name */
+	bool sitemap; /* to be read as a sitemap */
+	enum rsd_cause refused;
+};
+
+static void candidate_clear(struct candidate *c)
+{
+	free(c->url);
+	free(c->host);
+	*c = (struct candidate){ 0 };
+}
+
+/* The lock-free part of admission: normal form and scope. 0, or a
+ * negative errno with c->refused set (and c->url NULL). */
+static int admit_check(const struct rsd_config *cfg, const char *ref, const char *base,
+		       enum admit_kind kind, struct candidate *c)
+{
+	*c = (struct candidate){ 0 };
+	int rc = rsd_url_normalize(ref, base, &c->url);
+	enum rsd_cause why = rc == -EPROTONOSUPPORT ? RSD_CAUSE_SCHEME
+			     : rc == -ENAMETOOLONG  ? RSD_CAUSE_LIMIT
+						    : RSD_CAUSE_INVALID_URL;
+	if (rc == 0)
+		rc = rsd_url_host(c->url, &c->host);
+	if (rc == 0 && !allowed_host(cfg, c->host)) {
+		rc = -EPERM;
+		why = RSD_CAUSE_OUT_OF_SCOPE;
+	}
+	/* A link is followed when it matches `follow` (every link when unset)
+	 * or `recipe`: a recipe page that is not followed could never be
+	 * extracted. */
+	if (rc == 0 && kind == ADMIT_LINK && cfg->follow &&
+	    !matches(cfg->follow, &cfg->follow_re, c->url) &&
+	    !matches(cfg->recipe, &cfg->recipe_re, c->url)) {
+		rc = -EPERM;
+		why = RSD_CAUSE_NOT_FOLLOWED;
+	}
+	if (rc < 0) {
+		free(c->url);
+		c->url = NULL;
+		if (why != RSD_CAUSE_OUT_OF_SCOPE) { /* its host is the detail */
+			free(c->host);
+			c->host = NULL;
+		}
+		c->refused = why;
+	}
+	c->sitemap = rc == 0 && kind == ADMIT_SITEMAP;
+	return rc;
+}
+
+/* Reports a candidate admit_check refused; where names the page it was
+ * found on, or the redirect, for the detail ("" for none). */
+static void refuse_candidate(struct rsd_frontier *f, const struct candidate *c, const char *host,
+			     const char *url, const char *where)
+{
+	char detail[1280];
+	switch (c->refused) {
+	case RSD_CAUSE_OUT_OF_SCOPE:
+		snprintf(detail, sizeof detail, "%shost %s is not in allowed_hosts", where,
+			 c->host);
+		break;
+	case RSD_CAUSE_NOT_FOLLOWED:
+		snprintf(detail, sizeof detail, "%smatches neither follow nor recipe", where);
+		break;
+	case RSD_CAUSE_SCHEME:
+		snprintf(detail, sizeof detail, "%sonly http and https are crawled", where);
+		break;
+	case RSD_CAUSE_LIMIT: /* the only limit admit_check applies */
+		snprintf(detail, sizeof detail, "%sURL longer than %d bytes", where,
+			 RSD_URL_MAX_BYTES);
+		break;
+	default:
+		snprintf(detail, sizeof detail, "%snot a valid URL", where);
+		break;
+	}
+	refuse(f, c->refused, host ? host : c->host ? c->host : "", url, detail);
+}
+
+/* Recrawl rounds read the first round's sitemaps again (robots.txt, where
+ * they come from, is cached for a day). At most MAX_SITEMAPS, as admitted;
+ * a failed copy only means that sitemap waits for robots.txt's expiry. */
+static void remember_sitemap(struct rsd_frontier *f, const struct candidate *c)
+{
+	if (f->n_maps % 16 == 0) {
+		struct candidate *m = realloc(f->maps, (f->n_maps + 16) * sizeof(*m));
+		if (!m)
+			return;
+		f->maps = m;
+	}
+	struct candidate copy = { .url = strdup(c->url), .host = strdup(c->host), .sitemap = true };
+	if (!copy.url || !copy.host) {
+		candidate_clear(&copy);
+		return;
+	}
+	f->maps[f->n_maps++] = copy;
+}
+
+/* Delivered pages whose last fetch is older than this are due again
+ * (crawl state times are wall clock); 0 = never. */
+static time_t refresh_cutoff(const struct rsd_frontier *f)
+{
+	unsigned interval = f->cfg->refresh_interval_s;
+	return interval ? time(NULL) - (time_t)interval : 0;
+}
+
+/* -EALREADY for a page delivered in the current scope and fresh; *refresh
+ * for one delivered and due again. */
+static int delivery_check(struct rsd_frontier *f, const char *url, bool *refresh)
+{
+	*refresh = false;
+	if (!f->opt.state || !rsd_state_is_delivered(f->opt.state, url, 0))
+		return 0;
+	if (rsd_state_is_delivered(f->opt.state, url, refresh_cutoff(f)))
+		return -EALREADY;
+	*refresh = true;
+	return 0;
+}
+
+/* Locked part: dedup (not for a ticketed URL: the cluster did), crawl
+ * state, queueing. Takes nothing from c. */
+static int queue_locked(struct rsd_frontier *f, const struct candidate *c, unsigned depth,
+			unsigned redirects, uint64_t ticket)
+{
+	if (f->limit_reached || f->stopped)
+		return -ENOSPC;
+	if (c->sitemap && f->sitemaps >= MAX_SITEMAPS)
+		return -EDQUOT;
+	size_t olen;
+	if (rsd_url_split(c->url, &olen) < 0)
+		return -EINVAL;
+	/* The bounds come before the seen set: a URL refused for a full queue
+	 * is admitted when found again after the queue drained. */
+	if (f->queued >= f->cfg->max_queued)
+		return -ENOBUFS;
+	struct rsd_frontier_host *h = host_get(f, c->host);
+	if (!h)
+		return -ENOMEM;
+	if (h->queued >= f->cfg->max_queued_per_host)
+		return -ENOBUFS;
+	int rc = ticket ? 0 : seen_insert(&f->seen, c->url);
+	if (rc < 0)
+		return rc;
+	bool refresh;
+	if ((rc = delivery_check(f, c->url, &refresh)) < 0)
+		return rc;
+	int oi = origin_get(h, c->url, olen);
+	if (oi < 0)
+		return oi;
+	size_t rest = strlen(c->url + olen);
+	struct entry *e = malloc(sizeof(*e) + rest + 1);
+	if (!e)
+		return -ENOMEM;
+	e->depth = (uint16_t)depth;
+	e->attempt = 0;
+	e->redirects = (uint8_t)redirects;
+	e->origin = (uint8_t)oi;
+	e->sitemap = c->sitemap;
+	e->checked = false;
+	e->refresh = refresh;
+	e->ticket = ticket;
+	f->sitemaps += c->sitemap;
+	memcpy(e->rest, c->url + olen, rest + 1);
+	host_push(f, h, e, false);
+	reschedule(f, h);
+	if (c->sitemap && f->round == 0)
+		remember_sitemap(f, c);
+	return 0;
+}
+
+/* Cluster mode: the URL goes to its host's owner (maybe this daemon)
+ * through Kafka; the seen set keeps one daemon from sending a URL twice in
+ * a round. */
+static int route_locked(struct rsd_frontier *f, const struct candidate *c, unsigned depth,
+			unsigned redirects)
+{
+	if (f->stopped)
+		return -ENOSPC;
+	if (c->sitemap && f->sitemaps >= MAX_SITEMAPS)
+		return -EDQUOT;
+	int rc = seen_insert(&f->seen, c->url);
+	if (rc < 0)
+		return rc;
+	f->sitemaps += c->sitemap;
+	rc = f->cluster.route(f->cluster.ctx, c->url, c->host, depth, redirects, c->sitemap);
+	return rc < 0 ? -ENOBUFS : 0;
+}
+
+static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsigned depth,
+			unsigned redirects)
+{
+	if (f->cluster.route)
+		return route_locked(f, c, depth, redirects);
+	return queue_locked(f, c, depth, redirects, 0);
+}
+
+/* Reports what admit_locked refused. Duplicates are not refusals, nor is
+ * what arrives after max_pages or stop (-ENOSPC): those pages are not
+ * refused, just not needed; nor is running out of memory. */
+static void refuse_admission(struct rsd_frontier *f, int rc, const struct candidate *c)
+{
+	char detail[128];
+	switch (rc) {
+	case -EALREADY:
+		refuse(f, RSD_CAUSE_DELIVERED, c->host, c->url, NULL);
+		break;
+	case -EDQUOT:
+		snprintf(detail, sizeof detail, "more than %d sitemaps in one crawl round",
+			 MAX_SITEMAPS);
+		refuse(f, RSD_CAUSE_LIMIT, c->host, c->url, detail);
+		break;
+	case -EMLINK:
+		snprintf(detail, sizeof detail,
+			 "more than %d scheme and port combinations of one host", MAX_ORIGINS);
+		refuse(f, RSD_CAUSE_LIMIT, c->host, c->url, detail);
+		break;
+	case -EINVAL:
+		refuse(f, RSD_CAUSE_INVALID_URL, c->host, c->url, "not a valid URL");
+		break;
+	case -ENOBUFS:
+		snprintf(detail, sizeof detail,
+			 "frontier full (%zu URLs queued, max_queued = %u, "
+			 "max_queued_per_host = %u)",
+			 f->queued, f->cfg->max_queued, f->cfg->max_queued_per_host);
+		refuse(f, RSD_CAUSE_QUEUE_FULL, c->host, c->url, detail);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Admits a batch (the candidates admit_check refused were reported);
+ * returns how many were queued. */
+static int add_batch(struct rsd_frontier *f, const struct candidate *c, size_t n, unsigned depth)
+{
+	int added = 0;
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < n; i++) {
+		if (!c[i].url)
+			continue;
+		int rc = admit_locked(f, &c[i], depth, 0);
+		if (rc == 0)
+			added++;
+		else
+			refuse_admission(f, rc, &c[i]);
+	}
+	if (added)
+		wake_idle(f);
+	publish_counts(f);
+	pthread_mutex_unlock(&f->lock);
+	return added;
+}
+
+/* from: the page the refs were found on (NULL: none); its host is the one
+ * scope refusals are reported under. */
+static int add_refs(struct rsd_frontier *f, const char *from, char *const *refs, size_t n,
+		    unsigned depth, enum admit_kind kind)
+{
+	struct candidate *c = calloc(n ? n : 1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	char *from_host = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (admit_check(f->cfg, refs[i], NULL, kind, &c[i]) == 0)
+			continue;
+		if (from && !from_host && rsd_url_host(from, &from_host) < 0)
+			from_host = NULL;
+		refuse_candidate(f, &c[i], from_host, refs[i], "");
+	}
+	free(from_host);
+	int added = add_batch(f, c, n, depth);
+	for (size_t i = 0; i < n; i++)
+		candidate_clear(&c[i]);
+	free(c);
+	return added;
+}
+
+/* Delivered pages due for a refresh, at the start and at each round:
+ * admitted directly rather than through the links that led to them (a hub
+ * that answers 304 is not read again), scope applying and `follow` not
+ * (they were reached once), at max_depth so that their own links are not
+ * followed again: new recipes are found through the hubs. */
+static void admit_due_locked(struct rsd_frontier *f)
+{
+	if (!f->opt.state || !f->cfg->refresh_interval_s)
+		return;
+	char **urls = NULL;
+	size_t max = f->cfg->max_pages ? (size_t)f->cfg->max_pages : SIZE_MAX;
+	ssize_t n = rsd_state_due(f->opt.state, refresh_cutoff(f), max, &urls);
+	for (ssize_t i = 0; i < n; i++) {
+		struct candidate c;
+		if (admit_check(f->cfg, urls[i], NULL, ADMIT_REFRESH, &c) == 0)
+			admit_locked(f, &c, f->cfg->max_depth, 0);
+		candidate_clear(&c);
+		free(urls[i]);
+	}
+	free(urls);
+}
+
+int rsd_frontier_add_start(struct rsd_frontier *f, const struct rsd_strv *urls)
+{
+	int added = add_refs(f, NULL, urls->items, urls->n, 0, ADMIT_START);
+	pthread_mutex_lock(&f->lock);
+	admit_due_locked(f);
+	wake_idle(f);
+	publish_counts(f);
+	pthread_mutex_unlock(&f->lock);
+	return added;
+}
+
+int rsd_frontier_add_links(struct rsd_frontier *f, const char *from, char *const *links, size_t n,
+			   unsigned depth)
+{
+	if (depth > f->cfg->max_depth) {
+		/* Sitemap URLs with max_depth = 0 (pages at max_depth do not
+		 * collect their links: the pool counts those pages). */
+		for (size_t i = 0; i < n; i++) {
+			char *host = NULL;
+			if (f->opt.on_refusal)
+				(void)rsd_url_host(links[i], &host); /* NULL on failure */
+			refuse(f, RSD_CAUSE_DEPTH, host ? host : "", links[i], NULL);
+			free(host);
+		}
+		return 0;
+	}
+	return n ? add_refs(f, from, links, n, depth, ADMIT_LINK) : 0;
+}
+
+int rsd_frontier_add_sitemaps(struct rsd_frontier *f, const char *from, char *const *urls, size_t n)
+{
+	return n ? add_refs(f, from, urls, n, 0, ADMIT_SITEMAP) : 0;
+}
+
+/* Admits one candidate that passed admit_check (a ticketed one is queued
+ * here, in cluster mode, without routing), reports a refusal, clears c. */
+static int admit_candidate(struct rsd_frontier *f, struct candidate *c, unsigned depth,
+			   unsigned redirects, uint64_t ticket)
+{
+	pthread_mutex_lock(&f->lock);
+	int rc = ticket ? queue_locked(f, c, depth, redirects, ticket)
+			: admit_locked(f, c, depth, redirects);
+	if (rc == 0)
+		wake_idle(f);
+	else
+		refuse_admission(f, rc, c);
+	publish_counts(f);
+	pthread_mutex_unlock(&f->lock);
+	candidate_clear(c);
+	return rc;
+}
+
+int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job,
+			      const char *location)
+{
+	char where[1024];
+	snprintf(where, sizeof where, "redirect to %s: ", location);
+	if (job->redirects >= MAX_REDIRECTS) {
+		snprintf(where, sizeof where, "more than %d redirects, the last to %s",
+			 MAX_REDIRECTS, location);
+		refuse(f, RSD_CAUSE_REDIRECT, job->host->name, job->url, where);
+		return -ELOOP;
+	}
+	struct candidate c;
+	int rc = admit_check(f->cfg, location, job->url, ADMIT_REDIRECT, &c);
+	if (rc < 0) {
+		refuse_candidate(f, &c, job->host->name, job->url, where);
+		candidate_clear(&c);
+		return rc;
+	}
+	c.sitemap = job->kind == RSD_JOB_SITEMAP; /* a moved sitemap is still one */
+	return admit_candidate(f, &c, job->depth, job->redirects + 1, 0);
+}
+
+/* ---- dispatch ---- */
+
+static bool robots_needed(const struct rsd_frontier *f, const struct origin *o, int64_t now)
+{
+	if (!f->cfg->robots)
+		return false;
+	return o->robots_state == ROBOTS_NONE ||
+	       (o->robots_state == ROBOTS_READY && now >= o->robots_expires);
+}
+
+static int start_job(struct rsd_frontier *f, struct rsd_frontier_host *h, unsigned oi, int64_t now,
+		     struct rsd_job *job, const char *rest)
+{
+	struct origin *o = &h->origins[oi];
+	if (asprintf(&job->url, "%s%s", o->prefix, rest) < 0)
+		return -ENOMEM;
+	job->host = h;
+	job->origin = oi;
+	h->active++;
+	f->in_flight++;
+	h->ready_at = now + host_delay_ms(f, o);
+	reschedule(f, h);
+	return 0;
+}
+
+static int dispatch_robots(struct rsd_frontier *f, struct rsd_frontier_host *h, unsigned oi,
+			   int64_t now, struct rsd_job *job)
+{
+	struct origin *o = &h->origins[oi];
+	*job = (struct rsd_job){ .kind = RSD_JOB_ROBOTS, .attempt = o->robots_attempt };
+	enum robots_state prev = o->robots_state;
+	o->robots_state = ROBOTS_FETCHING;
+	h->robots_fetching++;
+	int rc = start_job(f, h, oi, now, job, "/robots.txt");
+	if (rc < 0) {
+		o->robots_state = prev;
+		h->robots_fetching--;
+		reschedule(f, h);
+	}
+	return rc;
+}
+
+/* Octets of a Disallow rule a refusal shows (with its NUL). */
+#define RSD_ROBOTS_RULE_SHOWN 257
+
+/* A page robots.txt refuses: by a rule, or by the complete disallow that
+ * stands in for a robots.txt that could not be read (and why). */
+static void refuse_by_robots(struct rsd_frontier *f, const struct rsd_frontier_host *h,
+			     const struct entry *e, const char *rule)
+{
+	const struct origin *o = &h->origins[e->origin];
+	char detail[RSD_ROBOTS_RULE_SHOWN + 320]; /* and the origin */
+	if (!rule) {
+		refuse_entry(f, h, e, o->deny_cause,
+			     o->deny_detail ? o->deny_detail : "robots.txt disallows everything");
+		return;
+	}
+	/* Patterns are as long as a site likes: a long one was cut to
+	 * RSD_ROBOTS_RULE_SHOWN. */
+	snprintf(detail, sizeof detail, "%s/robots.txt: \"Disallow: %s\"", o->prefix, rule);
+	refuse_entry(f, h, e, RSD_CAUSE_ROBOTS_DISALLOW, detail);
+}
+
+static void drop_all_queued(struct rsd_frontier *f)
+{
+	for (size_t i = 0; i < f->n_buckets; i++)
+		for (struct rsd_frontier_host *h = f->buckets[i]; h; h = h->next)
+			host_drop_queue(f, h, RSD_CAUSE_MAX_PAGES);
+}
+
+/* A page whose robots.txt verdict next() takes outside the lock. */
+struct robots_check {
+	struct rsd_frontier_host *h;
+	struct entry *e; /* popped from h's queue */
+	struct rsd_robots *robots; /* a reference of its own */
+};
+
+/* -EINPROGRESS and *chk: the head page of h needs a verdict first. */
+static int dispatch_page(struct rsd_frontier *f, struct rsd_frontier_host *h, int64_t now,
+			 struct rsd_job *job, struct robots_check *chk)
+{
+	struct entry *e = host_pop(f, h);
+	const struct origin *o = &h->origins[e->origin];
+	if (o->robots && !e->checked) {
+		*chk = (struct robots_check){ .h = h, .e = e, .robots = rsd_robots_ref(o->robots) };
+		h->checking = true;
+		f->checking++;
+		reschedule(f, h);
+		return -EINPROGRESS;
+	}
+	*job = (struct rsd_job){ .kind = e->sitemap ? RSD_JOB_SITEMAP : RSD_JOB_PAGE,
+				 .depth = e->depth,
+				 .attempt = e->attempt,
+				 .redirects = e->redirects,
+				 .ticket = e->ticket };
+	int rc = start_job(f, h, e->origin, now, job, e->rest);
+	if (rc < 0) {
+		job->ticket = 0; /* still the entry's */
+		host_push(f, h, e, true);
+		reschedule(f, h);
+		return rc;
+	}
+	job->extract = !f->cfg->recipe || matches(f->cfg->recipe, &f->cfg->recipe_re, job->url);
+	job->revisit = f->round > 0 || e->refresh;
+	if (e->attempt == 0 && !e->sitemap)
+		f->pages_dispatched++;
+	free(e);
+	if (f->cfg->max_pages && f->pages_dispatched >= f->cfg->max_pages) {
+		/* The limit counts pages sent; what is still queued never will be. */
+		f->limit_reached = true;
+		drop_all_queued(f);
+	}
+	return 0;
+}
+
+/* Nothing queued and nothing running: finished, or wait for the next round. */
+static int drained(struct rsd_frontier *f, int64_t now, int64_t *wait_ms)
+{
+	unsigned interval = f->cfg->recrawl_interval_s;
+	if (f->opt.once || interval == 0 || f->limit_reached) {
+		if (!f->finished) {
+			f->finished = true;
+			wake_all(f);
+		}
+		return -ENODATA;
+	}
+	int64_t next_round = f->round_started + (int64_t)interval * 1000;
+	if (now < next_round) {
+		*wait_ms = next_round - now;
+		return -EAGAIN;
+	}
+	/* A new round: everything may be visited again (delivered pages stay
+	 * excluded by the crawl state until they are due for a refresh). */
+	f->round_started = now;
+	f->round++;
+	f->sitemaps = 0;
+	seen_clear(&f->seen);
+	for (size_t i = 0; i < f->n_start; i++)
+		admit_locked(f, &f->start[i], 0, 0);
+	for (size_t i = 0; i < f->n_maps; i++)
+		admit_locked(f, &f->maps[i], 0, 0);
+	admit_due_locked(f);
+	*wait_ms = 0;
+	return -EAGAIN;
+}
+
+/* Back under the lock with the verdict on chk's page: an allowed page
+ * returns to the head of its queue, checked; a refused one is counted and
+ * reported (rule: the Disallow rule that decided, "" for a complete
+ * disallow). */
+static void check_done(struct rsd_frontier *f, const struct robots_check *chk, bool allowed,
+		       const char *rule)
+{
+	struct rsd_frontier_host *h = chk->h;
+	h->checking = false;
+	f->checking--;
+	if (!allowed)
+		refuse_by_robots(f, h, chk->e, rule[0] ? rule : NULL);
+	if (allowed && !f->limit_reached) {
+		chk->e->checked = true;
+		host_push(f, h, chk->e, true);
+	} else {
+		entry_drop(f, chk->e, RSD_SETTLED);
+	}
+	reschedule(f, h);
+	/* Waiters that found this host out of the heap may go on; a refusal
+	 * wakes nobody: the checking thread goes on itself, and a hostile
+	 * host's thousand refusals must not make a thousand wakeups. */
+	if (allowed)
+		wake_idle(f);
+}
+
+static int next_locked(struct rsd_frontier *f, struct rsd_job *job, int64_t *wait_ms,
+		       struct robots_check *chk)
+{
+	*wait_ms = -1;
+	if (f->stopped)
+		return -ESHUTDOWN;
+	for (;;) {
+		int64_t now = rsd_now_ms();
+		if (f->in_flight >= f->cfg->max_connections)
+			return -EAGAIN;
+		if (f->heap_len == 0)
+			return f->in_flight == 0 && f->checking == 0 ? drained(f, now, wait_ms)
+								     : -EAGAIN;
+		struct rsd_frontier_host *h = f->heap[0];
+		if (h->ready_at > now) {
+			*wait_ms = h->ready_at - now;
+			return -EAGAIN;
+		}
+		if (robots_needed(f, &h->origins[h->head->origin], now))
+			return dispatch_robots(f, h, h->head->origin, now, job);
+		return dispatch_page(f, h, now, job, chk);
+	}
+}
+
+int rsd_frontier_next(struct rsd_frontier *f, unsigned waiter, struct rsd_job *job,
+		      int64_t *wait_ms)
+{
+	pthread_mutex_lock(&f->lock);
+	uint64_t bit = UINT64_C(1) << (waiter % 64);
+	f->idle_mask &= ~bit;
+	struct robots_check chk = { 0 };
+	int rc;
+	/* Each round takes one queued page off its queue for good or marks it
+	 * checked, so this ends. */
+	while ((rc = next_locked(f, job, wait_ms, &chk)) == -EINPROGRESS) {
+		char rule[RSD_ROBOTS_RULE_SHOWN];
+		pthread_mutex_unlock(&f->lock);
+		bool allowed = rsd_robots_check(chk.robots, chk.e->rest, rule, sizeof rule);
+		rsd_robots_free(chk.robots);
+		pthread_mutex_lock(&f->lock);
+		check_done(f, &chk, allowed, rule);
+	}
+	if (rc == -EAGAIN)
+		f->idle_mask |= bit;
+	publish_counts(f);
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
+static unsigned backoff_ms(struct rsd_frontier *f, unsigned attempt)
+{
+	uint64_t d = (uint64_t)f->opt.backoff_base_ms << (attempt < 16 ? attempt : 16);
+	if (d > MAX_RETRY_AFTER_MS)
+		d = MAX_RETRY_AFTER_MS;
+	/* Jitter of up to half the delay spreads retries of many URLs. */
+	return (unsigned)(d + (uint64_t)rand_r(&f->rand_state) % (d / 2 + 1));
+}
+
+/* Ends a job's hold on its host; the caller holds the lock. */
+static void release(struct rsd_frontier *f, struct rsd_job *job)
+{
+	job->host->active--;
+	f->in_flight--;
+	free(job->url);
+	job->url = NULL;
+}
+
+static bool requeue(struct rsd_frontier *f, struct rsd_job *job, unsigned retry_after_ms)
+{
+	struct rsd_frontier_host *h = job->host;
+	if (job->attempt >= f->opt.max_retries || retry_after_ms > MAX_RETRY_AFTER_MS)
+		return false;
+	unsigned delay = retry_after_ms ? retry_after_ms : backoff_ms(f, job->attempt);
+	struct origin *o = &h->origins[job->origin];
+	if (job->kind == RSD_JOB_ROBOTS) {
+		o->robots_state = ROBOTS_NONE;
+		o->robots_attempt = job->attempt + 1;
+		h->robots_fetching--;
+	} else {
+		size_t olen = strlen(o->prefix);
+		size_t rest = strlen(job->url + olen);
+		struct entry *e = malloc(sizeof(*e) + rest + 1);
+		if (!e)
+			return false;
+		e->depth = (uint16_t)job->depth;
+		e->attempt = (uint8_t)(job->attempt + 1);
+		e->redirects = (uint8_t)job->redirects;
+		e->origin = (uint8_t)job->origin;
+		e->sitemap = job->kind == RSD_JOB_SITEMAP;
+		e->checked = false; /* a retry is judged again */
+		e->refresh = job->revisit; /* a retried refresh stays conditional */
+		e->ticket = job->ticket; /* the retry carries it on */
+		job->ticket = 0;
+		memcpy(e->rest, job->url + olen, rest + 1);
+		host_push(f, h, e, true);
+	}
+	/* The whole host waits: a 503 or 429 is about the server, not the URL. */
+	int64_t at = rsd_now_ms() + delay;
+	if (at > h->ready_at)
+		h->ready_at = at;
+	return true;
+}
+
+/* Ends the job's hold on its host and lets waiters look again. */
+static void finish_job(struct rsd_frontier *f, struct rsd_job *job)
+{
+	struct rsd_frontier_host *h = job->host;
+	settle(f, &job->ticket, RSD_SETTLED);
+	release(f, job);
+	reschedule(f, h);
+	wake_idle(f);
+	publish_counts(f);
+}
+
+void rsd_frontier_done(struct rsd_frontier *f, struct rsd_job *job)
+{
+	pthread_mutex_lock(&f->lock);
+	finish_job(f, job);
+	pthread_mutex_unlock(&f->lock);
+}
+
+bool rsd_frontier_retry(struct rsd_frontier *f, struct rsd_job *job, unsigned retry_after_ms)
+{
+	pthread_mutex_lock(&f->lock);
+	bool requeued = requeue(f, job, retry_after_ms);
+	if (requeued)
+		finish_job(f, job);
+	pthread_mutex_unlock(&f->lock);
+	return requeued;
+}
+
+/* The lock held; detail is copied (failing that, the refusals of the
+ * origin's pages only lose their detail). */
+static void set_robots(struct rsd_frontier *f, struct rsd_job *job, struct rsd_robots *rules,
+		       enum rsd_cause cause, const char *detail)
+{
+	struct rsd_frontier_host *h = job->host;
+	struct origin *o = &h->origins[job->origin];
+	rsd_robots_free(o->robots);
+	o->robots = rules;
+	/* A page allowed by the old rules and not yet dispatched (only ever
+	 * the head of its queue) is judged again by the new ones. */
+	if (h->head && h->head->origin == job->origin)
+		h->head->checked = false;
+	o->robots_state = ROBOTS_READY;
+	o->robots_attempt = 0;
+	h->robots_fetching--;
+	free(o->deny_detail);
+	o->deny_detail = NULL;
+	o->deny_cause = RSD_CAUSE_ROBOTS_DISALLOW;
+	/* No rules: the server could not be asked (5xx, unreachable, out of
+	 * memory). RFC 9309 2.3.1.4: assume complete disallow, but ask again
+	 * within the hour instead of trusting that for a day. */
+	o->robots_expires = rsd_now_ms() + (rules ? ROBOTS_TTL_MS : ROBOTS_RETRY_TTL_MS);
+	if (!rules) {
+		rsd_robots_new_disallow_all(&o->robots);
+		o->deny_cause = cause;
+		o->deny_detail = strdup(detail ? detail : "robots.txt could not be fetched");
+	}
+	finish_job(f, job);
+}
+
+void rsd_frontier_robots_done(struct rsd_frontier *f, struct rsd_job *job, struct rsd_robots *rules)
+{
+	pthread_mutex_lock(&f->lock);
+	set_robots(f, job, rules, RSD_CAUSE_ROBOTS_UNREACHABLE, NULL);
+	pthread_mutex_unlock(&f->lock);
+}
+
+void rsd_frontier_robots_unavailable(struct rsd_frontier *f, struct rsd_job *job,
+				     enum rsd_cause cause, const char *detail)
+{
+	pthread_mutex_lock(&f->lock);
+	set_robots(f, job, NULL, cause, detail);
+	pthread_mutex_unlock(&f->lock);
+}
+
+void rsd_frontier_set_retry_policy(struct rsd_frontier *f, unsigned max_retries,
+				   unsigned backoff_base_ms)
+{
+	pthread_mutex_lock(&f->lock);
+	if (max_retries)
+		f->opt.max_retries = max_retries;
+	if (backoff_base_ms)
+		f->opt.backoff_base_ms = backoff_base_ms;
+	pthread_mutex_unlock(&f->lock);
+}
+
+void rsd_frontier_set_once(struct rsd_frontier *f, bool once)
+{
+	pthread_mutex_lock(&f->lock);
+	f->opt.once = once;
+	pthread_mutex_unlock(&f->lock);
+}
+
+void rsd_frontier_set_cluster(struct rsd_frontier *f, const struct rsd_frontier_cluster *c)
+{
+	pthread_mutex_lock(&f->lock);
+	f->cluster = *c;
+	pthread_mutex_unlock(&f->lock);
+}
+
+int rsd_frontier_add_owned(struct rsd_frontier *f, const char *url, unsigned depth,
+			   unsigned redirects, bool sitemap, uint64_t ticket)
+{
+	struct candidate c;
+	if (!ticket)
+		return -EINVAL;
+	/* ADMIT_START: `follow` was the sender's to apply. */
+	int rc = admit_check(f->cfg, url, NULL, sitemap ? ADMIT_SITEMAP : ADMIT_START, &c);
+	if (rc < 0) {
+		refuse_candidate(f, &c, NULL, url, "");
+		candidate_clear(&c);
+		return rc;
+	}
+	return admit_candidate(f, &c, depth, redirects, ticket);
+}
+
+void rsd_frontier_settle(struct rsd_frontier *f, uint64_t ticket, enum rsd_settle how)
+{
+	settle(f, &ticket, how);
+}
+
+size_t rsd_frontier_release_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),
+				  void *ctx)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < f->n_buckets; i++) {
+		for (struct rsd_frontier_host *h = f->buckets[i]; h; h = h->next) {
+			if (!h->head || keep(ctx, h->name))
+				continue;
+			while (h->head) {
+				entry_drop(f, host_pop(f, h), RSD_ABANDONED);
+				n++;
+			}
+			reschedule(f, h);
+		}
+	}
+	publish_counts(f);
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
+size_t rsd_frontier_count_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),
+				void *ctx)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < f->n_buckets; i++)
+		for (struct rsd_frontier_host *h = f->buckets[i]; h; h = h->next)
+			n += (h->head || h->active) && (!keep || keep(ctx, h->name));
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
+void rsd_frontier_stop(struct rsd_frontier *f)
+{
+	pthread_mutex_lock(&f->lock);
+	f->stopped = true;
+	wake_all(f);
+	pthread_mutex_unlock(&f->lock);
+}
+
+bool rsd_frontier_finished(struct rsd_frontier *f)
+{
+	pthread_mutex_lock(&f->lock);
+	bool done = f->finished;
+	pthread_mutex_unlock(&f->lock);
+	return done;
+}
+
+/* ---- life cycle ---- */
+
+static int copy_start_urls(struct rsd_frontier *f)
+{
+	const struct rsd_strv *in = &f->cfg->start_urls;
+	f->start = calloc(in->n ? in->n : 1, sizeof(*f->start));
+	if (!f->start)
+		return -ENOMEM;
+	for (size_t i = 0; i < in->n; i++) {
+		struct candidate *c = &f->start[f->n_start];
+		if (admit_check(f->cfg, in->items[i], NULL, ADMIT_START, c) == 0)
+			f->n_start++;
+		else
+			candidate_clear(c); /* reported when the crawl starts */
+	}
+	return 0;
+}
+
+int rsd_frontier_new(const struct rsd_frontier_options *opt, struct rsd_frontier **out)
+{
+	*out = NULL;
+	if (!opt->cfg || opt->n_waiters > 64)
+		return -EINVAL;
+	struct rsd_frontier *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	pthread_mutex_init(&f->lock, NULL);
+	f->opt = *opt;
+	f->cfg = opt->cfg;
+	if (!f->opt.backoff_base_ms)
+		f->opt.backoff_base_ms = opt->cfg->retry_backoff_ms ? opt->cfg->retry_backoff_ms
+								    : 1000;
+	if (!f->opt.max_retries)
+		f->opt.max_retries = opt->cfg->max_retries; /* 0 there: never retry */
+	f->rand_state = (unsigned)rsd_now_ms();
+	f->round_started = rsd_now_ms();
+	int rc = hosts_grow(f);
+	if (rc == 0)
+		rc = seen_grow(&f->seen);
+	if (rc == 0)
+		rc = copy_start_urls(f);
+	if (rc < 0) {
+		rsd_frontier_free(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+void rsd_frontier_free(struct rsd_frontier *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n_buckets; i++) {
+		for (struct rsd_frontier_host *h = f->buckets[i], *next; h; h = next) {
+			next = h->next;
+			while (h->head)
+				free(host_pop(f, h));
+			for (unsigned k = 0; k < h->n_origins; k++) {
+				free(h->origins[k].prefix);
+				free(h->origins[k].deny_detail);
+				rsd_robots_free(h->origins[k].robots);
+			}
+			free(h->origins);
+			free(h);
+		}
+	}
+	for (size_t i = 0; f->start && i < f->n_start; i++)
+		candidate_clear(&f->start[i]);
+	free(f->start);
+	for (size_t i = 0; i < f->n_maps; i++)
+		candidate_clear(&f->maps[i]);
+	free(f->maps);
+	free(f->buckets);
+	free(f->heap);
+	free(f->seen.slots);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
