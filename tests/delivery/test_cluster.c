@@ -158,6 +158,7 @@ struct fetches {
 	unsigned by_member[DAEMONS + 1]; /* recipe requests per daemon */
 	unsigned host_share_min; /* lowest share (%) of a host's top daemon */
 	int64_t min_gap_ms; /* closest two requests to one host */
+	char min_gap_at[1200]; /* which: host, paths and daemons */
 };
 
 static int member_of(const char *agent)
@@ -174,13 +175,20 @@ static void count_host(struct fetches *f, const struct world *w, unsigned k, int
 	size_t n = rsd_httpd_log(w->site.h[k], &log);
 	unsigned mine[DAEMONS + 1] = { 0 }, total = 0, top = 0;
 	int64_t last = -1;
+	size_t prev = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (log[i].at_ms < since_ms)
 			continue;
 		/* The log is in arrival order: gaps between neighbours. */
-		if (last >= 0 && log[i].at_ms - last < f->min_gap_ms)
+		if (last >= 0 && log[i].at_ms - last < f->min_gap_ms) {
 			f->min_gap_ms = log[i].at_ms - last;
+			snprintf(f->min_gap_at, sizeof f->min_gap_at,
+				 "host %u: %s (daemon %d), %s (daemon %d)", k + 1, log[prev].path,
+				 member_of(log[prev].user_agent), log[i].path,
+				 member_of(log[i].user_agent));
+		}
 		last = log[i].at_ms;
+		prev = i;
 		int r = site_recipe_of_path(&w->site.all, log[i].path);
 		int m = member_of(log[i].user_agent);
 		if (r < 0 || (unsigned)r / PER_HOST != k)
@@ -229,6 +237,7 @@ static void print_fetches(const char *name, const struct fetches *f, unsigned de
 	printf("; lowest share of a host's main daemon %u%%; closest requests to one host %lld ms "
 	       "(delay_ms %d)\n",
 	       f->host_share_min, (long long)f->min_gap_ms, delay_ms);
+	printf("%s: closest requests: %s\n", name, f->min_gap_at);
 }
 
 static struct tally consumed_by_all(const struct world *w)
