@@ -269,7 +269,7 @@ static int parse_msg(char *text, struct frontier_msg *out)
 static int book_message(struct rsd_cluster *c, int32_t part, int64_t offset, const char *url,
 			uint64_t *ticket)
 {
-	uint64_t h = url_hash(url), seq;
+	uint64_t h = url_hash(url), seq = 0; /* 0: no message of ours */
 	int64_t fresh_after = (int64_t)time(NULL) - (int64_t)c->cfg->recrawl_interval_s;
 	int rc;
 	pthread_mutex_lock(&c->lock);
@@ -285,6 +285,10 @@ static int book_message(struct rsd_cluster *c, int32_t part, int64_t offset, con
 		rc = -EALREADY;
 	else if (rc == 0 && (rc = rsd_done_put(&c->done, h, RSD_DONE_QUEUED)) == 0)
 		*ticket = rsd_book_ticket(c->generation, part, seq);
+	else if (rc == -ENOMEM && rsd_book_find(p, seq))
+		/* Booked, not marked: it holds the commit point back, and the
+		 * partition's next owner reads it again. */
+		rsd_book_settle(p, rsd_book_find(p, seq), PENDING_ABANDONED);
 	pthread_mutex_unlock(&c->lock);
 	return rc;
 }
