@@ -6,7 +6,7 @@
  * usage: bench_extract [DIR]   (default $RSD_BENCH_CORPUS, else
  * /work/shared/corpus/dev). A missing directory is a skip (exit 77), never
  * a failure: benchmarks report numbers, they do not judge them. */
-#include <recipe-scraperd/extract.h>
+#include "extract/extract.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -43,7 +43,7 @@ static int load(struct corpus *c, const char *path)
 			if (!c->v)
 				abort();
 		}
-		c->v[c->n++] = (struct page){strdup(path), buf, (size_t)st.st_size};
+		c->v[c->n++] = (struct page){ strdup(path), buf, (size_t)st.st_size };
 		c->bytes += (size_t)st.st_size;
 		buf = NULL;
 	}
@@ -101,7 +101,8 @@ static double run(rsd_extractor *x, const struct corpus *c, unsigned flags, int 
 	return now() - t0;
 }
 
-static void report(const char *name, double secs, int rounds, const struct corpus *c, size_t recipes)
+static void report(const char *name, double secs, int rounds, const struct corpus *c,
+		   size_t recipes)
 {
 	double pages = (double)c->n * rounds;
 	printf("%-22s %8.3f ms/page %8.1f MB/s  (%zu pages x %d, %zu with a recipe)\n", name,
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
 	const char *dir = argc > 1 ? argv[1] : getenv("RSD_BENCH_CORPUS");
 	if (!dir)
 		dir = "/work/shared/corpus/dev";
-	struct corpus c = {0};
+	struct corpus c = { 0 };
 	scan_dir(&c, dir, 0);
 	if (c.n == 0) {
 		printf("bench_extract: no *.html pages under %s, skipped\n", dir);

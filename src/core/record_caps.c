@@ -96,7 +96,8 @@ static bool cap_list(cJSON *arr, const struct cap *c)
 {
 	bool cut = cut_tail(arr, c->items);
 	cJSON *e;
-	cJSON_ArrayForEach(e, arr) cut |= cut_string(e, c->item);
+	cJSON_ArrayForEach (e, arr)
+		cut |= cut_string(e, c->item);
 	return cut;
 }
 

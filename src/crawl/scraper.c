@@ -48,7 +48,7 @@
 #include "core/record.h"
 #include "crawl/robots.h"
 #include "core/url.h"
-#include "recipe-scraperd/extract.h"
+#include "extract/extract.h"
 
 #include <endian.h>
 #include <errno.h>

@@ -20,7 +20,7 @@
 #include "config/config.h"
 #include "daemon/daemon.h"
 #include "daemon/state_cli.h"
-#include "recipe-scraperd/extract.h"
+#include "extract/extract.h"
 
 static const char usage_text[] =
 	"Usage: recipe-scraperd [-c FILE] [--once]\n"

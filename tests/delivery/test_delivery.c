@@ -635,8 +635,7 @@ START_TEST(kcat_compatibility)
 		ck_assert_msg(waited < RUN_MS, "the kcat record was not consumed");
 		ck_assert(daemon_hold(&consumer, 100));
 		cJSON *lines = harness_json_lines(consumer.stdout_path), *e;
-		cJSON_ArrayForEach(e, lines)
-		{
+		cJSON_ArrayForEach (e, lines) {
 			const cJSON *u = cJSON_GetObjectItem(e, "RECIPE_URL");
 			if (cJSON_IsString(u) && strcmp(u->valuestring, kcat_url) == 0 && !entry)
 				entry = cJSON_Duplicate(e, true);

@@ -5,7 +5,7 @@
  * the layout of the evaluation corpus (<site>/<page>.html). Unlike the
  * daemon's "extract" command it can force the full gumbo parse (--full),
  * for comparing the two paths and measuring them. */
-#include <recipe-scraperd/extract.h>
+#include "extract/extract.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -60,7 +60,8 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--links") == 0)
 			flags |= RSD_EXTRACT_LINKS;
 		else {
-			fprintf(stderr, "usage: %s [--url URL] [--full] [--links] FILE...\n", argv[0]);
+			fprintf(stderr, "usage: %s [--url URL] [--full] [--links] FILE...\n",
+				argv[0]);
 			return 64;
 		}
 	}

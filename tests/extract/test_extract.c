@@ -2,7 +2,7 @@
 /* Extraction of the authored fixture pages (tests/fixtures/extract), with
  * exact field values, the links, the differential fast path / full parse
  * check over every fixture, and the API's error paths. */
-#include <recipe-scraperd/extract.h>
+#include "extract/extract.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -68,7 +68,7 @@ static void assert_list(const cJSON *rec, const char *field, const char *want)
 	ck_assert_msg(cJSON_IsArray(v), "%s missing", field);
 	char *joined = calloc(1, 4096);
 	const cJSON *e;
-	cJSON_ArrayForEach(e, v) {
+	cJSON_ArrayForEach (e, v) {
 		if (*joined)
 			strcat(joined, "|");
 		strncat(joined, e->valuestring, 4096 - strlen(joined) - 2);
@@ -85,10 +85,14 @@ static void assert_pages_give(const char *members, const char *const *pages, siz
 	struct rsd_extract_result res;
 	for (size_t i = 0; i < 2 * n; i++) {
 		char *page;
-		ck_assert_int_ge(asprintf(&page, "<script type=application/ld+json>{\"@type\":\"Recipe\","
-					  "\"name\":\"N\",%s}</script>%s", members, pages[i / 2]), 0);
+		ck_assert_int_ge(asprintf(&page,
+					  "<script type=application/ld+json>{\"@type\":\"Recipe\","
+					  "\"name\":\"N\",%s}</script>%s",
+					  members, pages[i / 2]),
+				 0);
 		unsigned flags = i % 2 ? RSD_EXTRACT_FULL_PARSE : 0;
-		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, flags, &res), 0);
+		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, flags, &res),
+				 0);
 		assert_list(res.record, field, want);
 		rsd_extract_result_clear(&res);
 		free(page);
@@ -100,8 +104,10 @@ static void assert_ingredients_kept(const char *json_list, const char *const *pa
 				    const char *want)
 {
 	char *members;
-	ck_assert_int_ge(asprintf(&members, "\"recipeIngredient\":%s,\"recipeInstructions\":\"Mix.\"",
-				  json_list), 0);
+	ck_assert_int_ge(asprintf(&members,
+				  "\"recipeIngredient\":%s,\"recipeInstructions\":\"Mix.\"",
+				  json_list),
+			 0);
 	assert_pages_give(members, pages, n, "ingredients", want);
 	free(members);
 }
@@ -113,7 +119,8 @@ static void assert_steps_kept(const char *json_steps, const char *const *pages, 
 	char *members;
 	ck_assert_int_ge(asprintf(&members, "\"recipeIngredient\":[\"1 egg\",\"2 cups flour\"]%s%s",
 				  json_steps ? ",\"recipeInstructions\":" : "",
-				  json_steps ? json_steps : ""), 0);
+				  json_steps ? json_steps : ""),
+			 0);
 	assert_pages_give(members, pages, n, "instructions_list", want);
 	free(members);
 }
@@ -128,7 +135,7 @@ struct page {
 
 static FILE *page_start(struct page *pg)
 {
-	*pg = (struct page){0};
+	*pg = (struct page){ 0 };
 	pg->f = open_memstream(&pg->p, &pg->len);
 	ck_assert_ptr_nonnull(pg->f);
 	return pg->f;
@@ -172,16 +179,18 @@ START_TEST(graph_with_references)
 	assert_str(r, "canonical_url", "https://kitchen.test/recipes/lemon-drizzle/");
 	assert_str(r, "site_name", "Test Kitchen");
 	assert_str(r, "language", "en-GB");
-	assert_str(r, "title", "Lemon Drizzle Cake");     /* nbsp, double space */
-	assert_str(r, "author", "Jane O'Baker");          /* @id reference, &#39; */
+	assert_str(r, "title", "Lemon Drizzle Cake"); /* nbsp, double space */
+	assert_str(r, "author", "Jane O'Baker"); /* @id reference, &#39; */
 	assert_str(r, "description", "A zesty loaf & a crunchy top."); /* tags, &amp;amp; */
-	assert_str(r, "image", "https://kitchen.test/img/lemon-drizzle-hero.jpg"); /* og:image, relative */
+	assert_str(r, "image",
+		   "https://kitchen.test/img/lemon-drizzle-hero.jpg"); /* og:image, relative */
 	assert_str(r, "yields", "8 slices");
 	assert_num(r, "prep_time", 20);
 	assert_num(r, "cook_time", 65);
 	assert_num(r, "total_time", 85);
-	assert_list(r, "ingredients",
-		    "225 g butter, softened|225 g caster sugar|4 eggs|1 tsp salt (adjust to taste)");
+	assert_list(
+		r, "ingredients",
+		"225 g butter, softened|225 g caster sugar|4 eggs|1 tsp salt (adjust to taste)");
 	/* section and step names kept, "Step 1" labels dropped, lines joined */
 	assert_list(r, "instructions_list",
 		    "Cake|Heat the oven to 180C.|Cream|Beat butter and sugar until pale.|Drizzle|"
@@ -209,16 +218,16 @@ START_TEST(main_entity_and_shapes)
 	ck_assert_ptr_nonnull(r);
 	assert_str(r, "title", "Fish & Chips");
 	assert_str(r, "language", "en-AU");
-	assert_str(r, "author", "The Chippy");                /* array: the first */
+	assert_str(r, "author", "The Chippy"); /* array: the first */
 	assert_str(r, "image", "https://kitchen.test/recipes/images/fish.jpg");
 	assert_str(r, "yields", "4 servings");
-	assert_num(r, "prep_time", 30);                       /* PT0.5H */
-	assert_num(r, "cook_time", 90);                       /* PT90M */
-	assert_num(r, "total_time", 120);                     /* prep + cook */
+	assert_num(r, "prep_time", 30); /* PT0.5H */
+	assert_num(r, "cook_time", 90); /* PT90M */
+	assert_num(r, "total_time", 120); /* prep + cook */
 	assert_list(r, "ingredients", "4 cod fillets|1 kg potatoes|salt");
 	assert_list(r, "instructions_list", "Cut the potatoes.|Fry twice.|Serve hot.");
 	assert_num(r, "ratings", 4.5);
-	assert_num(r, "ratings_count", 10);                   /* reviewCount */
+	assert_num(r, "ratings_count", 10); /* reviewCount */
 	assert_num(r, "calories", 550);
 	assert_str(r, "canonical_url", NULL);
 	assert_str(r, "description", NULL);
@@ -231,10 +240,10 @@ START_TEST(invalid_json_recovered)
 	struct rsd_extract_result res;
 	cJSON *r = extract("invalid_json.html", 0, &res);
 	ck_assert_ptr_nonnull(r);
-	assert_str(r, "title", "Crêpes savoyardes");         /* raw newline in a string */
-	assert_list(r, "ingredients", "250 g farine|3 œufs");  /* trailing commas */
+	assert_str(r, "title", "Crêpes savoyardes"); /* raw newline in a string */
+	assert_list(r, "ingredients", "250 g farine|3 œufs"); /* trailing commas */
 	assert_list(r, "instructions_list", "La pâte|Mélanger."); /* "Name" */
-	assert_num(r, "total_time", 30);                      /* PTH30MS */
+	assert_num(r, "total_time", 30); /* PTH30MS */
 	assert_str(r, "language", "fr");
 	rsd_extract_result_clear(&res);
 }
@@ -245,7 +254,7 @@ START_TEST(microdata_fallback)
 	struct rsd_extract_result res;
 	cJSON *r = extract("microdata.html", 0, &res);
 	ck_assert_ptr_nonnull(r);
-	assert_str(r, "title", "Kartoffel\xC2\xADsalat");     /* &shy; kept */
+	assert_str(r, "title", "Kartoffel\xC2\xADsalat"); /* &shy; kept */
 	assert_str(r, "author", "Oma Else");
 	assert_str(r, "image", "https://cdn.kitchen.test/base/salad.jpg"); /* <base href> */
 	assert_str(r, "description", "From og:description");
@@ -282,20 +291,22 @@ START_TEST(charset_and_repair)
 	struct rsd_extract_result res;
 	cJSON *r = extract("latin1.html", 0, &res);
 	ck_assert_ptr_nonnull(r);
-	assert_str(r, "title", "Crème brûlée – classic");    /* windows-1252 0x96 */
+	assert_str(r, "title", "Crème brûlée – classic"); /* windows-1252 0x96 */
 	assert_list(r, "ingredients", "500 ml crème");
 	rsd_extract_result_clear(&res);
 
 	r = extract("bad_utf8.html", 0, &res);
 	ck_assert_ptr_nonnull(r);
-	assert_str(r, "title", "Bad \xEF\xBF\xBD\xEF\xBF\xBD bytes \xEF\xBF\xBD( here \xEF\xBF\xBD");
+	assert_str(r, "title",
+		   "Bad \xEF\xBF\xBD\xEF\xBF\xBD bytes \xEF\xBF\xBD( here \xEF\xBF\xBD");
 	rsd_extract_result_clear(&res);
 
 	/* the HTTP header wins over <meta charset> */
 	const char page[] = "<meta charset=utf-8><script type=application/ld+json>"
 			    "{\"@type\":\"Recipe\",\"name\":\"\xC9t\xE9\"}</script>";
 	ck_assert_int_eq(rsd_extract(x, page, sizeof page - 1, PAGE_URL,
-				     "text/html; charset=ISO-8859-1", 0, &res), 0);
+				     "text/html; charset=ISO-8859-1", 0, &res),
+			 0);
 	assert_str(res.record, "title", "Été");
 	rsd_extract_result_clear(&res);
 }
@@ -307,8 +318,8 @@ START_TEST(fragment_links_name_the_page)
 	static const char page[] = "<a href=\"#top\">t</a><a href=\"#\">e</a>"
 				   "<a href=\"other.html?q=1#x\">o</a>";
 	struct rsd_extract_result res;
-	ck_assert_int_eq(rsd_extract(x, page, sizeof page - 1, PAGE_URL, NULL, RSD_EXTRACT_LINKS,
-				     &res), 0);
+	ck_assert_int_eq(
+		rsd_extract(x, page, sizeof page - 1, PAGE_URL, NULL, RSD_EXTRACT_LINKS, &res), 0);
 	ck_assert_uint_eq(res.n_links, 3);
 	ck_assert_str_eq(res.links[0], PAGE_URL);
 	ck_assert_str_eq(res.links[1], PAGE_URL);
@@ -321,9 +332,9 @@ START_TEST(no_recipe_and_links)
 {
 	struct rsd_extract_result res;
 	ck_assert_ptr_null(extract("no_recipe.html", RSD_EXTRACT_LINKS, &res));
-	const char *want[] = {"https://kitchen.test/blog/post-1.html",
-		"https://kitchen.test/about?x=1&y=2", "https://other.test/page",
-		"https://kitchen.test/spaced%20path.html"};
+	const char *want[] = { "https://kitchen.test/blog/post-1.html",
+			       "https://kitchen.test/about?x=1&y=2", "https://other.test/page",
+			       "https://kitchen.test/spaced%20path.html" };
 	ck_assert_uint_eq(res.n_links, 4);
 	for (size_t i = 0; i < 4; i++)
 		ck_assert_str_eq(res.links[i], want[i]);
@@ -365,18 +376,20 @@ END_TEST
  * own URL. Both paths. */
 START_TEST(saved_page_declares_its_url)
 {
-	static const unsigned FLAGS[] = {0, RSD_EXTRACT_FULL_PARSE};
+	static const unsigned FLAGS[] = { 0, RSD_EXTRACT_FULL_PARSE };
 	size_t len;
 	char *html = slurp("saved_page.html", &len);
 	for (size_t i = 0; i < 2; i++) {
 		struct rsd_extract_result res;
 		ck_assert_int_eq(rsd_extract(x, html, len, "file:///home/me/saved/oat.html", NULL,
-					     FLAGS[i], &res), 0);
+					     FLAGS[i], &res),
+				 0);
 		assert_str(res.record, "image", "https://bakery.test/img/oat-biscuits.jpg");
 		assert_str(res.record, "url", "file:///home/me/saved/oat.html");
 		rsd_extract_result_clear(&res);
 		ck_assert_int_eq(rsd_extract(x, html, len, "https://mirror.test/a/b/c.html", NULL,
-					     FLAGS[i], &res), 0);
+					     FLAGS[i], &res),
+				 0);
 		assert_str(res.record, "image", "https://mirror.test/img/oat-biscuits.jpg");
 		rsd_extract_result_clear(&res);
 	}
@@ -392,7 +405,8 @@ START_TEST(html_lists_complete_a_recipe)
 	cJSON *r = extract("html_lists.html", 0, &res);
 	assert_str(r, "title", "Barley broth");
 	assert_list(r, "ingredients", "1 litre stock|80 g pearl barley|parsley, chopped");
-	assert_list(r, "instructions_list", "Rinse the barley.|Simmer it in the stock for 40 minutes.");
+	assert_list(r, "instructions_list",
+		    "Rinse the barley.|Simmer it in the stock for 40 minutes.");
 	assert_list(r, "category", "Soup");
 	rsd_extract_result_clear(&res);
 	/* ingredients pasted as one string: the list after "Ingredients:"
@@ -419,7 +433,8 @@ START_TEST(hrecipe_microformat)
 	assert_num(r, "cook_time", 12); /* text */
 	assert_num(r, "total_time", 27);
 	assert_list(r, "ingredients", "100 g rolled oats|100 g butter|2 tbsp honey");
-	assert_list(r, "instructions_list", "Melt the butter with the honey.|Stir in the oats, shape and bake.");
+	assert_list(r, "instructions_list",
+		    "Melt the butter with the honey.|Stir in the oats, shape and bake.");
 	assert_str(r, "site_name", "Old Recipes");
 	rsd_extract_result_clear(&res);
 }
@@ -456,7 +471,8 @@ START_TEST(plain_html_recipe)
 	for (unsigned full = 0; full < 2; full++) {
 		cJSON *r = extract("plain_recipe.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
 		ck_assert_ptr_nonnull(r);
-		assert_str(r, "title", "Lemon Bars"); /* the content's <h1>, not the site header's */
+		assert_str(r, "title",
+			   "Lemon Bars"); /* the content's <h1>, not the site header's */
 		assert_str(r, "author", "Ada Baker");
 		assert_str(r, "description", "Tangy bars on a butter crust.");
 		/* og:image is a logo: the lazy-loaded picture after the title */
@@ -465,10 +481,13 @@ START_TEST(plain_html_recipe)
 		assert_num(r, "prep_time", 15);
 		assert_num(r, "cook_time", 70);
 		assert_num(r, "total_time", 85);
-		assert_list(r, "ingredients", "200 g flour|100 g cold butter|3 eggs|½ cup lemon juice|"
+		assert_list(r, "ingredients",
+			    "200 g flour|100 g cold butter|3 eggs|½ cup lemon juice|"
 			    "zest of one lemon");
-		assert_list(r, "instructions_list", "Rub the butter into the flour.|"
-			    "Press into a tin and bake.|Whisk the filling, pour it over, bake again.");
+		assert_list(
+			r, "instructions_list",
+			"Rub the butter into the flour.|"
+			"Press into a tin and bake.|Whisk the filling, pour it over, bake again.");
 		rsd_extract_result_clear(&res);
 	}
 }
@@ -486,7 +505,8 @@ START_TEST(plain_html_recipe_forms)
 	assert_num(r, "cook_time", 45);
 	assert_num(r, "total_time", 65);
 	assert_list(r, "ingredients", "500 g Mehl|4 Äpfel|1 Prise Salz");
-	assert_list(r, "instructions_list", "Äpfel schälen und schneiden.|Teig kneten, belegen und backen.");
+	assert_list(r, "instructions_list",
+		    "Äpfel schälen und schneiden.|Teig kneten, belegen und backen.");
 	rsd_extract_result_clear(&res);
 	/* class/id names, <dt>/<dd> pairs, a grid of <div>s, a page-wide <form> */
 	r = extract("plain_recipe_grid.html", RSD_EXTRACT_FULL_PARSE, &res);
@@ -514,12 +534,13 @@ END_TEST
  * quantities: no record on either path. */
 START_TEST(plain_html_not_a_recipe)
 {
-	static const char *const PAGES[] = {"plain_article.html", "plain_shop.html",
-		"plain_nav.html", "html_lists_no_recipe.html"};
+	static const char *const PAGES[] = { "plain_article.html", "plain_shop.html",
+					     "plain_nav.html", "html_lists_no_recipe.html" };
 	struct rsd_extract_result res;
 	for (size_t i = 0; i < sizeof PAGES / sizeof PAGES[0]; i++) {
 		ck_assert_msg(extract(PAGES[i], 0, &res) == NULL, "%s", PAGES[i]);
-		ck_assert_msg(extract(PAGES[i], RSD_EXTRACT_FULL_PARSE, &res) == NULL, "%s", PAGES[i]);
+		ck_assert_msg(extract(PAGES[i], RSD_EXTRACT_FULL_PARSE, &res) == NULL, "%s",
+			      PAGES[i]);
 	}
 }
 END_TEST
@@ -546,8 +567,9 @@ START_TEST(plain_html_adversarial)
 	ck_assert_int_eq(rsd_extract(x, b.p, b.len, PAGE_URL, NULL, RSD_EXTRACT_FULL_PARSE, &c), 0);
 	ck_assert_ptr_nonnull(a.record);
 	/* all 40,000 read; the record keeps the first RSD_CAP_INGREDIENTS */
-	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(a.record, "ingredients")),
-			 RSD_CAP_INGREDIENTS);
+	ck_assert_int_eq(
+		cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(a.record, "ingredients")),
+		RSD_CAP_INGREDIENTS);
 	assert_str(a.record, "yields", NULL); /* a million digits are no count */
 	assert_list(a.record, "instructions_list", "Stir.");
 	assert_str(a.record, "title", "Big");
@@ -595,12 +617,14 @@ START_TEST(junk_values_and_groups)
 	assert_str(r, "description", "A sharp lemon cake.");
 	assert_str(r, "yields", "8 servings");
 	assert_list(r, "ingredients", "200 g flour|Salt: 1 pinch|100 g icing sugar");
-	assert_list(r, "instructions_list", "Mix the flour and the salt.|Bake for 40 minutes, then ice.");
+	assert_list(r, "instructions_list",
+		    "Mix the flour and the salt.|Bake for 40 minutes, then ice.");
 	rsd_extract_result_clear(&res);
 	/* page counters are no yields; a label's count is */
-	const char page[] = "<script type=application/ld+json>{\"@type\":\"Recipe\",\"name\":\"C\","
-			    "\"author\":\"--\",\"recipeIngredient\":[\"1 egg\",\"\u2022\"]}</script>"
-			    "<p>1309 people saved this</p><p>\n <span>Makes</span>&nbsp;<b>12</b> buns</p>";
+	const char page[] =
+		"<script type=application/ld+json>{\"@type\":\"Recipe\",\"name\":\"C\","
+		"\"author\":\"--\",\"recipeIngredient\":[\"1 egg\",\"\u2022\"]}</script>"
+		"<p>1309 people saved this</p><p>\n <span>Makes</span>&nbsp;<b>12</b> buns</p>";
 	ck_assert_int_eq(rsd_extract(x, page, sizeof page - 1, PAGE_URL, NULL, 0, &res), 0);
 	assert_str(res.record, "author", NULL);
 	assert_str(res.record, "yields", "12 buns");
@@ -620,13 +644,18 @@ START_TEST(people_count_abbreviated)
 		rsd_extract_result_clear(&res);
 	}
 	static const char *const PAGES[] = {
-		"<p>8 ostatnich przepisów</p>", "<p>2 oz butter</p>", "<p>3 osobne miski</p>",
+		"<p>8 ostatnich przepisów</p>",
+		"<p>2 oz butter</p>",
+		"<p>3 osobne miski</p>",
 	};
 	for (size_t i = 0; i < sizeof PAGES / sizeof PAGES[0]; i++) {
 		char *page;
-		ck_assert_int_ge(asprintf(&page, "<script type=application/ld+json>{\"@type\":\"Recipe\","
-					  "\"name\":\"N\",\"recipeIngredient\":[\"1 egg\"]}</script>%s",
-					  PAGES[i]), 0);
+		ck_assert_int_ge(
+			asprintf(&page,
+				 "<script type=application/ld+json>{\"@type\":\"Recipe\","
+				 "\"name\":\"N\",\"recipeIngredient\":[\"1 egg\"]}</script>%s",
+				 PAGES[i]),
+			0);
 		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, &res), 0);
 		assert_str(res.record, "yields", NULL);
 		rsd_extract_result_clear(&res);
@@ -649,19 +678,27 @@ START_TEST(servings_scaler)
 	static const struct {
 		const char *html, *yields;
 	} PAGES[] = {
-		{"<p>Serves: <select><option>2</option><option selected>4</option></select></p>", "4 servings"},
-		{"<small>Pour <select><option value=1>1</option><option value=6 selected class='yield'>6"
-		 "</option></select>\n personnes</small>", "6 servings"},
-		{"<p>Makes <select><option>12</option><option>24</option></select> cookies</p>", "12 cookies"},
-		{"<div>Sort by <select><option>4</option></select> stars</div>", NULL},
-		{"<div>Servings <select><option>All</option></select></div>", NULL},
-		{"<div>Show <select><option>all</option><option>12</option></select> people</div>", NULL},
+		{ "<p>Serves: <select><option>2</option><option selected>4</option></select></p>",
+		  "4 servings" },
+		{ "<small>Pour <select><option value=1>1</option><option value=6 selected "
+		  "class='yield'>6"
+		  "</option></select>\n personnes</small>",
+		  "6 servings" },
+		{ "<p>Makes <select><option>12</option><option>24</option></select> cookies</p>",
+		  "12 cookies" },
+		{ "<div>Sort by <select><option>4</option></select> stars</div>", NULL },
+		{ "<div>Servings <select><option>All</option></select></div>", NULL },
+		{ "<div>Show <select><option>all</option><option>12</option></select> people</div>",
+		  NULL },
 	};
 	for (size_t i = 0; i < sizeof PAGES / sizeof PAGES[0]; i++) {
 		char *page;
-		ck_assert_int_ge(asprintf(&page, "<script type=application/ld+json>{\"@type\":\"Recipe\","
-					  "\"name\":\"N\",\"recipeIngredient\":[\"1 egg\"]}</script>%s",
-					  PAGES[i].html), 0);
+		ck_assert_int_ge(
+			asprintf(&page,
+				 "<script type=application/ld+json>{\"@type\":\"Recipe\","
+				 "\"name\":\"N\",\"recipeIngredient\":[\"1 egg\"]}</script>%s",
+				 PAGES[i].html),
+			0);
 		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, &res), 0);
 		assert_str(res.record, "yields", PAGES[i].yields);
 		rsd_extract_result_clear(&res);
@@ -685,8 +722,8 @@ START_TEST(truncated_ingredients)
 		"<ul><li>3 eggs</li><li>1 egg</li><li>2 cups flour</li><li>1 cup milk</li></ul>",
 		"<ul><li>1 egg</li></ul><ul><li>2 cups flour</li><li>1 cup milk</li></ul>",
 	};
-	assert_ingredients_kept("[\"1 egg\",\"2 cups flour\"]", PAGES, sizeof PAGES / sizeof PAGES[0],
-				"1 egg|2 cups flour");
+	assert_ingredients_kept("[\"1 egg\",\"2 cups flour\"]", PAGES,
+				sizeof PAGES / sizeof PAGES[0], "1 egg|2 cups flour");
 }
 END_TEST
 
@@ -698,15 +735,17 @@ START_TEST(glued_method_from_page_list)
 	struct rsd_extract_result res;
 	for (unsigned full = 0; full < 2; full++) {
 		cJSON *r = extract("glued_method.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
-		assert_list(r, "instructions_list", "Fry the kimchi in a pot.|"
-						    "Add the water and bring it to a boil.|"
-						    "Add the tofu and simmer for 10 minutes.");
+		assert_list(r, "instructions_list",
+			    "Fry the kimchi in a pot.|"
+			    "Add the water and bring it to a boil.|"
+			    "Add the tofu and simmer for 10 minutes.");
 		assert_list(r, "ingredients", "1 cup kimchi|200 g tofu|2 cups water");
 		rsd_extract_result_clear(&res);
 	}
 	static const char *const PAGES[] = {
 		/* a step the string does not have */
-		"<ol class=steps><li>Fry the kimchi.</li><li>Add the water.</li><li>Serve hot.</li></ol>",
+		"<ol class=steps><li>Fry the kimchi.</li><li>Add the water.</li><li>Serve "
+		"hot.</li></ol>",
 		/* the steps in another order */
 		"<ol class=steps><li>Add the water.</li><li>Fry the kimchi.</li></ol>",
 		/* one step only */
@@ -714,14 +753,16 @@ START_TEST(glued_method_from_page_list)
 		/* no list */
 		"<p>Fry the kimchi.</p>",
 	};
-	assert_steps_kept("\"Fry the kimchi.Add the water.\"", PAGES, sizeof PAGES / sizeof PAGES[0],
-			  "Fry the kimchi.Add the water.");
+	assert_steps_kept("\"Fry the kimchi.Add the water.\"", PAGES,
+			  sizeof PAGES / sizeof PAGES[0], "Fry the kimchi.Add the water.");
 	/* sentences that are not glued ("e.g. Kimchi", "U.S.A") are one step */
 	static const char *const LIST[] = {
 		"<ol class=steps><li>Fry the kimchi.</li><li>Add the water.</li></ol>",
 	};
-	assert_steps_kept("\"Fry the kimchi. Add the water.\"", LIST, 1, "Fry the kimchi. Add the water.");
-	assert_steps_kept("\"Use a pot, e.g. Le Creuset.\"", LIST, 1, "Use a pot, e.g. Le Creuset.");
+	assert_steps_kept("\"Fry the kimchi. Add the water.\"", LIST, 1,
+			  "Fry the kimchi. Add the water.");
+	assert_steps_kept("\"Use a pot, e.g. Le Creuset.\"", LIST, 1,
+			  "Use a pot, e.g. Le Creuset.");
 	assert_steps_kept("\"Use rice from the U.S.A.\"", LIST, 1, "Use rice from the U.S.A.");
 }
 END_TEST
@@ -738,7 +779,8 @@ START_TEST(truncated_method)
 			     "Die Gnocchi garen und mit der Sauce servieren.");
 	static const char *const PAGES[] = {
 		/* the page's list ends with the data's steps */
-		"<ol><li>Whisk the eggs with the flour.</li><li>Bake the batter for an hour.</li></ol>",
+		"<ol><li>Whisk the eggs with the flour.</li><li>Bake the batter for an "
+		"hour.</li></ol>",
 		/* another step first */
 		"<ol><li>Heat the oven to 180 degrees.</li><li>Whisk the eggs with the flour.</li>"
 		"<li>Bake the batter for an hour.</li><li>Let the cake cool down.</li></ol>",
@@ -749,8 +791,8 @@ START_TEST(truncated_method)
 		"<ol><li>Whisk the eggs with the flour.</li></ol>"
 		"<ol><li>Bake the batter for an hour.</li><li>Let the cake cool down.</li></ol>",
 	};
-	assert_steps_kept("[\"Whisk the eggs with the flour.\",\"Bake the batter for an hour.\"]", PAGES,
-			  sizeof PAGES / sizeof PAGES[0],
+	assert_steps_kept("[\"Whisk the eggs with the flour.\",\"Bake the batter for an hour.\"]",
+			  PAGES, sizeof PAGES / sizeof PAGES[0],
 			  "Whisk the eggs with the flour.|Bake the batter for an hour.");
 }
 END_TEST
@@ -766,13 +808,15 @@ START_TEST(method_in_parts)
 			     "Boil the sugar with the water until it thickens.");
 	static const char *const PAGES[] = {
 		"<main><ul class=instructions><li>Whisk the eggs.</li><li>Fry the batter.</li></ul>"
-		"<div class=ingredients-and-method><ul class=instructions><li>Serve it.</li></ul></div>"
+		"<div class=ingredients-and-method><ul class=instructions><li>Serve "
+		"it.</li></ul></div>"
 		"<ul class=instructions><li>Serve it.</li></ul></main>",
 		"<main><ul class=instructions><li>Whisk the eggs.</li><li>Fry the batter.</li></ul>"
 		"<div class=related><ul><li>More recipes</li></ul></div>"
 		"<ul class=instructions><li>Serve it.</li></ul></main>",
 	};
-	assert_steps_kept(NULL, PAGES, sizeof PAGES / sizeof PAGES[0], "Whisk the eggs.|Fry the batter.");
+	assert_steps_kept(NULL, PAGES, sizeof PAGES / sizeof PAGES[0],
+			  "Whisk the eggs.|Fry the batter.");
 }
 END_TEST
 
@@ -793,9 +837,10 @@ START_TEST(item_actions)
 	struct rsd_extract_result res;
 	assert_fixture_gives("item_actions.html", "ingredients",
 			     "3 chicken breasts, diced|salt, to taste|2 cups broccoli florets");
-	const char page[] = "<script type=application/ld+json>{\"@type\":\"Recipe\",\"name\":\"T\","
-			    "\"recipeInstructions\":\"Mix.\"}</script><ul class=ingredients>"
-			    "<li>a <a href=/pot>large pot</a></li><li>a <a href=/pan>baking pan</a></li></ul>";
+	const char page[] =
+		"<script type=application/ld+json>{\"@type\":\"Recipe\",\"name\":\"T\","
+		"\"recipeInstructions\":\"Mix.\"}</script><ul class=ingredients>"
+		"<li>a <a href=/pot>large pot</a></li><li>a <a href=/pan>baking pan</a></li></ul>";
 	ck_assert_int_eq(rsd_extract(x, page, sizeof page - 1, PAGE_URL, NULL, 0, &res), 0);
 	assert_list(res.record, "ingredients", "a large pot|a baking pan");
 	rsd_extract_result_clear(&res);
@@ -827,13 +872,16 @@ static void differential_dir(const char *dir, int depth, size_t *checked)
 		size_t len = fread(html, 1, 8 << 20, f);
 		fclose(f);
 		struct rsd_extract_result a, b;
-		ck_assert_int_eq(rsd_extract(x, html, len, PAGE_URL, NULL, RSD_EXTRACT_LINKS, &a), 0);
+		ck_assert_int_eq(rsd_extract(x, html, len, PAGE_URL, NULL, RSD_EXTRACT_LINKS, &a),
+				 0);
 		ck_assert_int_eq(rsd_extract(x, html, len, PAGE_URL, NULL,
-					     RSD_EXTRACT_LINKS | RSD_EXTRACT_FULL_PARSE, &b), 0);
+					     RSD_EXTRACT_LINKS | RSD_EXTRACT_FULL_PARSE, &b),
+				 0);
 		char *ja = a.record ? cJSON_PrintUnformatted(a.record) : strdup("{}");
 		char *jb = b.record ? cJSON_PrintUnformatted(b.record) : strdup("{}");
 		ck_assert_msg(strcmp(ja, jb) == 0, "%s:\n fast %s\n full %s", path, ja, jb);
-		ck_assert_msg(a.n_links == b.n_links, "%s: %zu vs %zu links", path, a.n_links, b.n_links);
+		ck_assert_msg(a.n_links == b.n_links, "%s: %zu vs %zu links", path, a.n_links,
+			      b.n_links);
 		for (size_t i = 0; i < a.n_links; i++)
 			ck_assert_str_eq(a.links[i], b.links[i]);
 		free(ja);
@@ -869,7 +917,8 @@ START_TEST(adversarial_pages)
 	ck_assert_ptr_null(extract("regress/deep_dom.html", RSD_EXTRACT_FULL_PARSE, &res));
 	ck_assert_ptr_null(extract("regress/deep_dom.html", 0, &res));
 	cJSON *r;
-	ck_assert_ptr_null(extract("regress/deep_json.html", 0, &res)); /* beyond cJSON's nesting limit */
+	ck_assert_ptr_null(
+		extract("regress/deep_json.html", 0, &res)); /* beyond cJSON's nesting limit */
 	ck_assert_ptr_null(extract("regress/unterminated.html", RSD_EXTRACT_LINKS, &res));
 	ck_assert_uint_eq(res.n_links, 0);
 	rsd_extract_result_clear(&res);
@@ -902,7 +951,8 @@ START_TEST(adversarial_pages)
 	free(big);
 	for (unsigned full = 0; full < 2; full++) {
 		ck_assert_int_eq(rsd_extract(x, page, len, PAGE_URL, NULL,
-					     full ? RSD_EXTRACT_FULL_PARSE : 0, &res), 0);
+					     full ? RSD_EXTRACT_FULL_PARSE : 0, &res),
+				 0);
 		rsd_extract_result_clear(&res);
 	}
 	free(page);
@@ -921,12 +971,14 @@ START_TEST(many_references)
 	FILE *f = page_start(&b);
 	fputs("<script type=application/ld+json>{\"@graph\":[{\"@type\":\"Recipe\",\"name\":\"R\","
 	      "\"author\":{\"@id\":\"#ann\",\"@type\":\"Person\"},\"recipeIngredient\":[\"1 egg\"],"
-	      "\"recipeInstructions\":[", f);
+	      "\"recipeInstructions\":[",
+	      f);
 	for (int i = 0; i < STEPS; i++)
 		fprintf(f, "%s{\"@id\":\"#s%d\"}", i ? "," : "", i);
 	fputs("]}", f);
 	for (int i = STEPS - 1; i >= 0; i--)
-		fprintf(f, ",{\"@id\":\"#s%d\",\"@type\":\"HowToStep\",\"text\":\"Step %d.\"}", i, i);
+		fprintf(f, ",{\"@id\":\"#s%d\",\"@type\":\"HowToStep\",\"text\":\"Step %d.\"}", i,
+			i);
 	fputs(",{\"@id\":\"#ann\",\"@type\":\"Person\",\"name\":\"Ann\"}]}</script>", f);
 	page_done(&b);
 	struct rsd_extract_result res;
@@ -953,7 +1005,8 @@ START_TEST(huge_lists_are_cut)
 	struct page b;
 	FILE *f = page_start(&b);
 	fputs("<script type=application/ld+json>{\"@type\":\"Recipe\",\"name\":\"R\","
-	      "\"recipeIngredient\":[\"1 egg\"],\"keywords\":\"", f);
+	      "\"recipeIngredient\":[\"1 egg\"],\"keywords\":\"",
+	      f);
 	for (int i = 0; i < ITEMS; i++)
 		fprintf(f, "%sk%d", i ? "," : "", i);
 	fputs("\",\"recipeCategory\":[", f);
@@ -967,11 +1020,16 @@ START_TEST(huge_lists_are_cut)
 	struct rsd_extract_result res;
 	ck_assert_int_eq(rsd_extract(x, b.p, b.len, PAGE_URL, NULL, 0, &res), 0);
 	const cJSON *r = res.record;
-	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "keywords")), RSD_CAP_KEYWORDS);
-	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "category")), RSD_CAP_TERMS);
-	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "category"), RSD_CAP_TERMS - 1)->valuestring,
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "keywords")),
+			 RSD_CAP_KEYWORDS);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "category")),
+			 RSD_CAP_TERMS);
+	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "category"),
+					    RSD_CAP_TERMS - 1)
+				 ->valuestring,
 			 "c15");
-	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "nutrients")), NUTRIENTS);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "nutrients")),
+			 NUTRIENTS);
 	assert_num(r, "calories", 250);
 	rsd_extract_result_clear(&res);
 	free(b.p);
@@ -1001,9 +1059,11 @@ static char *nested_page(int depth, bool jsonld, size_t *len)
 	if (jsonld)
 		fputs("<script type=application/ld+json>{\"@type\":\"Recipe\",\"name\":\"ld\","
 		      "\"recipeIngredient\":[\"1 egg\",\"2 g salt\"],"
-		      "\"recipeInstructions\":\"Boil.\"}</script>", f);
+		      "\"recipeInstructions\":\"Boil.\"}</script>",
+		      f);
 	fputs("<div itemscope itemtype=\"https://schema.org/Recipe\"><h1 itemprop=name>md</h1>"
-	      "<ul><li itemprop=recipeIngredient>1 egg<li itemprop=recipeIngredient>2 g salt</ul>", f);
+	      "<ul><li itemprop=recipeIngredient>1 egg<li itemprop=recipeIngredient>2 g salt</ul>",
+	      f);
 	for (int i = 0; i < depth / 2; i++)
 		fputs("<table><tr><td><a href=x>", f);
 	fputs("</div>", f);
@@ -1016,10 +1076,12 @@ static cJSON *extract_both(const char *page, size_t len, struct rsd_extract_resu
 {
 	struct rsd_extract_result full;
 	ck_assert_int_eq(rsd_extract(x, page, len, PAGE_URL, NULL, 0, fast), 0);
-	ck_assert_int_eq(rsd_extract(x, page, len, PAGE_URL, NULL, RSD_EXTRACT_FULL_PARSE, &full), 0);
+	ck_assert_int_eq(rsd_extract(x, page, len, PAGE_URL, NULL, RSD_EXTRACT_FULL_PARSE, &full),
+			 0);
 	ck_assert_int_eq(fast->record == NULL, full.record == NULL);
 	if (fast->record) {
-		char *a = cJSON_PrintUnformatted(fast->record), *b = cJSON_PrintUnformatted(full.record);
+		char *a = cJSON_PrintUnformatted(fast->record),
+		     *b = cJSON_PrintUnformatted(full.record);
 		ck_assert_str_eq(a, b);
 		free(a);
 		free(b);
@@ -1073,13 +1135,15 @@ START_TEST(api_errors)
 	ck_assert_int_eq(rsd_extract(x, NULL, 0, PAGE_URL, NULL, 0, &res), 0);
 	ck_assert_ptr_null(res.record);
 	/* NUL bytes and a truncated document */
-	const char nul[] = "<script type=\"application/ld+json\">{\"@type\":\"Recipe\",\"name\":\"a\0b\"";
+	const char nul[] =
+		"<script type=\"application/ld+json\">{\"@type\":\"Recipe\",\"name\":\"a\0b\"";
 	ck_assert_int_eq(rsd_extract(x, nul, sizeof nul - 1, PAGE_URL, NULL, 0, &res), 0);
 	rsd_extract_result_clear(&res);
 	/* a local file: no host */
 	const char page[] = "<script type=application/ld+json>{\"@type\":\"Recipe\",\"name\":\"F\","
 			    "\"image\":\"img/f.jpg\"}</script>";
-	ck_assert_int_eq(rsd_extract(x, page, sizeof page - 1, "file:///srv/site/r.html", NULL, 0, &res), 0);
+	ck_assert_int_eq(
+		rsd_extract(x, page, sizeof page - 1, "file:///srv/site/r.html", NULL, 0, &res), 0);
 	assert_str(res.record, "host", NULL);
 	assert_str(res.record, "image", "file:///srv/site/img/f.jpg");
 	rsd_extract_result_clear(&res);

@@ -2,7 +2,7 @@
 /* Record size caps (src/core/record_caps.h): a page with oversized fields gives
  * a record under Kafka's default message.max.bytes, with the cut fields
  * named in "truncated"; cuts end on UTF-8 boundaries and count escapes. */
-#include <recipe-scraperd/extract.h>
+#include "extract/extract.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -40,8 +40,9 @@ static char *hostile_page(size_t *len)
 static bool listed(const cJSON *rec, const char *field)
 {
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "truncated"), *e;
-	cJSON_ArrayForEach(e, t) if (cJSON_IsString(e) &&
-				     strcmp(e->valuestring, field) == 0) return true;
+	cJSON_ArrayForEach (e, t)
+		if (cJSON_IsString(e) && strcmp(e->valuestring, field) == 0)
+			return true;
 	return false;
 }
 

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "charset.h"
-#include "extract_internal.h"
-#include "html_scan.h"
+#include "extract/charset.h"
+#include "extract/fields.h"
+#include "extract/jsonld.h"
+#include "extract/prose.h"
+#include "extract/html_scan.h"
 #include "core/record.h"
 #include "core/text.h"
 
@@ -282,7 +284,7 @@ START_TEST(yields)
 		{ "Servings: 6", "6 servings" }, { "12 cookies", "12 cookies" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char *y = rsd_extract_yields_text(cases[i][0]);
+		char *y = rsd_fields_yields_text(cases[i][0]);
 		ck_assert_str_eq(y, cases[i][1]);
 		free(y);
 	}
@@ -324,16 +326,15 @@ START_TEST(prose_fields)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct rsd_recipe_fields f;
-		rsd_extract_fields_init(&f);
-		ck_assert_int_eq(rsd_extract_prose_fields(cases[i].text, strlen(cases[i].text), &f),
-				 0);
+		rsd_fields_init(&f);
+		ck_assert_int_eq(rsd_prose_fields(cases[i].text, strlen(cases[i].text), &f), 0);
 		ck_assert_msg(cases[i].yields ? f.yields && strcmp(f.yields, cases[i].yields) == 0
 					      : !f.yields,
 			      "\"%s\": yields \"%s\"", cases[i].text,
 			      f.yields ? f.yields : "(none)");
 		ck_assert_msg(f.total_time == cases[i].total, "\"%s\": total %ld", cases[i].text,
 			      f.total_time);
-		rsd_extract_fields_clear(&f);
+		rsd_fields_clear(&f);
 	}
 }
 END_TEST

@@ -3,15 +3,20 @@
  * fast path and the full parse alternately, with links. The first input
  * byte picks the flags and the Content-Type header; the rest is the page.
  * Seeds: tests/fixtures/extract. */
-#include <recipe-scraperd/extract.h>
+#include "extract/extract.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 
 static const char *const CONTENT_TYPES[] = {
-	NULL, "text/html; charset=utf-8", "text/html; charset=windows-1252",
-	"text/html; charset=shift_jis", "text/html; charset=utf-16le", "text/html; charset=bogus",
-	"text/html;charset=", "text/html; charset=\"iso-8859-1\"",
+	NULL,
+	"text/html; charset=utf-8",
+	"text/html; charset=windows-1252",
+	"text/html; charset=shift_jis",
+	"text/html; charset=utf-16le",
+	"text/html; charset=bogus",
+	"text/html;charset=",
+	"text/html; charset=\"iso-8859-1\"",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	unsigned sel = data[0];
 	unsigned flags = RSD_EXTRACT_LINKS | ((sel & 1) ? RSD_EXTRACT_FULL_PARSE : 0);
-	const char *ct = CONTENT_TYPES[(sel >> 1) % (sizeof CONTENT_TYPES / sizeof CONTENT_TYPES[0])];
+	const char *ct =
+		CONTENT_TYPES[(sel >> 1) % (sizeof CONTENT_TYPES / sizeof CONTENT_TYPES[0])];
 	struct rsd_extract_result res;
 	int rc = rsd_extract(x, (const char *)data + 1, size - 1, "https://fuzz.test/a/b.html", ct,
 			     flags, &res);

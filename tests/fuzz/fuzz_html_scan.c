@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "charset.h"
-#include "html_scan.h"
+#include "extract/charset.h"
+#include "extract/html_scan.h"
 #include "core/text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < t.n_attrs; i++) {
 			check_slice(html, size, t.attrs[i].name, t.attrs[i].name_len);
 			check_slice(html, size, t.attrs[i].value, t.attrs[i].value_len);
-			struct rsd_text_buf b = {0};
+			struct rsd_text_buf b = { 0 };
 			rsd_text_decode_entities(t.attrs[i].value, t.attrs[i].value_len, true, &b);
 			rsd_text_buf_free(&b);
 		}
@@ -46,8 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(c);
 	const char *out;
 	size_t len;
-	struct rsd_text_buf b = {0};
-	if (rsd_charset_to_utf8(html, size, NULL, &out, &len, &b) == 0 && !rsd_text_utf8_valid(out, len))
+	struct rsd_text_buf b = { 0 };
+	if (rsd_charset_to_utf8(html, size, NULL, &out, &len, &b) == 0 &&
+	    !rsd_text_utf8_valid(out, len))
 		abort();
 	rsd_text_buf_free(&b);
 	rsd_text_duration_minutes(c ? "PT1H" : NULL);

@@ -5,7 +5,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "extract_internal.h"
+#include "extract/fields.h"
+#include "extract/jsonld.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -17,9 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const cJSON *recipe = rsd_jsonld_find_recipe(&doc, 1);
 	if (recipe) {
 		struct rsd_recipe_fields f;
-		rsd_extract_fields_init(&f);
+		rsd_fields_init(&f);
 		rsd_jsonld_fields(recipe, &doc, 1, "https://fuzz.test/dir/page", &f);
-		rsd_extract_fields_clear(&f);
+		rsd_fields_clear(&f);
 	}
 	cJSON_Delete(doc);
 	return 0;

@@ -103,8 +103,7 @@ static int count_entries_for(const cJSON *entries, const char *url, const cJSON 
 {
 	int n = 0;
 	const cJSON *e;
-	cJSON_ArrayForEach(e, entries)
-	{
+	cJSON_ArrayForEach (e, entries) {
 		const char *u = field(e, "RECIPE_URL");
 		if (u && strcmp(u, url) == 0) {
 			*found = e;
@@ -121,8 +120,7 @@ static void assert_consumed_exactly(const struct fixture_site *s, const cJSON *e
 	const cJSON *exp;
 	int alerts = 0;
 
-	cJSON_ArrayForEach(exp, s->expected)
-	{
+	cJSON_ArrayForEach (exp, s->expected) {
 		char url[512];
 		const cJSON *entry = NULL, *cal = cJSON_GetObjectItem(exp, "calories");
 		snprintf(url, sizeof url, "%s/site/%s", rsd_httpd_base(s->httpd),
@@ -591,8 +589,7 @@ START_TEST(sigterm_mid_crawl_drains_and_exits_0)
 	struct fixture_site s = site_start();
 	/* Every recipe page answers after 1.5 s: SIGTERM lands mid-transfer. */
 	cJSON *exp;
-	cJSON_ArrayForEach(exp, s.expected)
-	{
+	cJSON_ArrayForEach (exp, s.expected) {
 		char route_path[512], file[512];
 		snprintf(route_path, sizeof route_path, "/site/%s", field(exp, "path"));
 		snprintf(file, sizeof file, "%s/site/%s", getenv("RSD_FIXTURES"),

@@ -307,8 +307,7 @@ static const cJSON *asked_for(const cJSON *asked, const char *name)
 {
 	const cJSON *found = NULL, *it;
 
-	cJSON_ArrayForEach(it, asked)
-	{
+	cJSON_ArrayForEach (it, asked) {
 		if (strcmp(t_field(it, "name"), name) != 0)
 			continue;
 		ck_assert_msg(found == NULL, "%s asked for twice", name);

@@ -7,8 +7,8 @@ folder or of a folder that
   - sits in a lower layer (LAYERS below), and
   - the including folder's meson.build links (its <folder>_dep), so that
     what the code includes and what the library links cannot drift apart.
-Includes are written from src/ ("crawl/frontier.h"); a bare "name.h" is
-only allowed in the extractor's flat files (src/*.c, until it has its folder).
+Includes are written from src/ ("crawl/frontier.h"). The order of the
+extractor's own layers is checked by tests/extract/test_layers.py.
 
 Usage: check_layers.py SOURCE_ROOT      exit 1 and one line per violation
        check_layers.py --self-test      the check against made-up trees
@@ -29,23 +29,18 @@ LAYERS = {
     "cluster": 4,
     "daemon": 5,
 }
-# The extractor's flat files and its public header (moved by its own rework).
-EXTRACT_FLAT = {"charset.h", "html_scan.h", "extract_internal.h", "recipe-scraperd/extract.h"}
-
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 DEP = re.compile(r"\b([a-z]+)_dep\b")
 
 
 def folder_of(src, path):
     rel = os.path.relpath(path, src)
-    return rel.split(os.sep)[0] if os.sep in rel else "extract"
+    return rel.split(os.sep)[0] if os.sep in rel else "(src/ itself)"
 
 
 def declared(src, folder):
     """Folders whose <name>_dep the folder's meson.build links."""
     build = os.path.join(src, folder, "meson.build")
-    if not os.path.exists(build):  # the flat extractor: its block in src/meson.build
-        build = os.path.join(src, "meson.build")
     with open(build, encoding="utf-8") as f:
         return {m for m in DEP.findall(f.read()) if m in LAYERS}
 
@@ -53,8 +48,6 @@ def declared(src, folder):
 def target_of(folder, name):
     if "/" in name and name.split("/")[0] in LAYERS:
         return name.split("/")[0]
-    if name in EXTRACT_FLAT or (folder == "extract" and "/" not in name):
-        return "extract"
     return None
 
 
@@ -121,6 +114,7 @@ def self_test():
         "undeclared": ({"kafka/k.c": '#include "config/c.h"\n'}, 1),
         "bare name": ({"crawl/b.c": '#include "b.h"\n'}, 1),
         "unknown folder": ({"misc/m.c": ""}, 1),
+        "file outside a folder": ({"m.c": ""}, 1),
     }
     failed = 0
     for name, (extra, want) in cases.items():

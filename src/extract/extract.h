@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef RECIPE_SCRAPERD_EXTRACT_H
-#define RECIPE_SCRAPERD_EXTRACT_H
+#ifndef RSD_EXTRACT_H
+#define RSD_EXTRACT_H
 
 /* Recipe extraction from one HTML page into a record (docs/record.schema.json).
  *

@@ -9,7 +9,7 @@
  * <svg>/<math> only the nesting of those roots and the HTML breakout tags
  * are tracked (not integration points), and attributes beyond
  * RSD_HTML_SCAN_MAX_ATTRS are dropped unless the extractor reads them. */
-#include "html_scan.h"
+#include "extract/html_scan.h"
 
 #include <string.h>
 
@@ -38,8 +38,9 @@ static const char *skip_past(const char *p, const char *end, const char *needle,
  * and microdata needs still replace the last slot. */
 static bool is_wanted(const struct rsd_html_attr *a)
 {
-	static const char *const WANTED[] = {"href", "src", "content", "name", "property", "rel",
-		"type", "lang", "itemprop", "itemscope", "itemtype", NULL};
+	static const char *const WANTED[] = { "href",     "src",       "content",  "name",
+					      "property", "rel",       "type",     "lang",
+					      "itemprop", "itemscope", "itemtype", NULL };
 	for (size_t i = 0; WANTED[i]; i++)
 		if (rsd_text_ieq(a->name, a->name_len, WANTED[i]))
 			return true;
@@ -53,7 +54,7 @@ static const char *parse_attrs(const char *p, const char *end, struct rsd_html_t
 			p++;
 		if (p >= end || *p == '>')
 			return p;
-		struct rsd_html_attr a = {.name = p};
+		struct rsd_html_attr a = { .name = p };
 		/* An attribute name may start with '=' (HTML5); it ends at
 		 * space, '/', '>' or a later '='. */
 		p++;
@@ -106,8 +107,8 @@ static const char *raw_text_end(const char *p, const char *end, const char *name
 			return end;
 		if ((size_t)(end - lt) >= n + 2 && lt[1] == '/' &&
 		    strncasecmp(lt + 2, name, n) == 0 &&
-		    ((size_t)(end - lt) == n + 2 || rsd_text_is_space(lt[n + 2]) || lt[n + 2] == '/' ||
-		     lt[n + 2] == '>'))
+		    ((size_t)(end - lt) == n + 2 || rsd_text_is_space(lt[n + 2]) ||
+		     lt[n + 2] == '/' || lt[n + 2] == '>'))
 			return lt;
 		p = lt + 1;
 	}
@@ -116,8 +117,8 @@ static const char *raw_text_end(const char *p, const char *end, const char *name
 
 static bool is_raw_text(const struct rsd_html_tag *t)
 {
-	static const char *const RAW[] = {"script", "style", "textarea", "title", "xmp",
-		"iframe", "noembed", "noframes", "plaintext", NULL};
+	static const char *const RAW[] = { "script", "style",   "textarea", "title",     "xmp",
+					   "iframe", "noembed", "noframes", "plaintext", NULL };
 	for (size_t i = 0; RAW[i]; i++)
 		if (rsd_text_ieq(t->name, t->name_len, RAW[i]))
 			return true;
@@ -127,11 +128,14 @@ static bool is_raw_text(const struct rsd_html_tag *t)
 /* HTML start tags that end foreign content (HTML5 "in foreign content"). */
 static bool breaks_out_of_foreign(const struct rsd_html_tag *t)
 {
-	static const char *const BREAKOUT[] = {"b", "big", "blockquote", "body", "br", "center",
-		"code", "dd", "div", "dl", "dt", "em", "embed", "h1", "h2", "h3", "h4", "h5", "h6",
-		"head", "hr", "i", "img", "li", "listing", "menu", "meta", "nobr", "ol", "p", "pre",
-		"ruby", "s", "small", "span", "strong", "strike", "sub", "sup", "table", "tt", "u",
-		"ul", "var", NULL};
+	static const char *const BREAKOUT[] = {
+		"b",       "big",   "blockquote", "body",   "br",     "center", "code", "dd",
+		"div",     "dl",    "dt",         "em",     "embed",  "h1",     "h2",   "h3",
+		"h4",      "h5",    "h6",         "head",   "hr",     "i",      "img",  "li",
+		"listing", "menu",  "meta",       "nobr",   "ol",     "p",      "pre",  "ruby",
+		"s",       "small", "span",       "strong", "strike", "sub",    "sup",  "table",
+		"tt",      "u",     "ul",         "var",    NULL
+	};
 	for (size_t i = 0; BREAKOUT[i]; i++)
 		if (rsd_text_ieq(t->name, t->name_len, BREAKOUT[i]))
 			return true;

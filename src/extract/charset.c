@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Encoding detection and conversion to UTF-8 (see charset.h). */
-#include "charset.h"
+#include "extract/charset.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -57,8 +57,8 @@ static bool label_from_meta(const char *html, size_t len, char *label, size_t si
 	return false;
 }
 
-size_t rsd_charset_detect(const char *html, size_t len, const char *content_type,
-			  char *label, size_t size)
+size_t rsd_charset_detect(const char *html, size_t len, const char *content_type, char *label,
+			  size_t size)
 {
 	const unsigned char *u = (const unsigned char *)html;
 	if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
@@ -73,7 +73,8 @@ size_t rsd_charset_detect(const char *html, size_t len, const char *content_type
 		copy_label("utf-16be", 8, label, size);
 		return 2;
 	}
-	if (content_type && label_from_content_type(content_type, strlen(content_type), label, size))
+	if (content_type &&
+	    label_from_content_type(content_type, strlen(content_type), label, size))
 		return 0;
 	if (label_from_meta(html, len, label, size))
 		return 0;
@@ -88,12 +89,12 @@ static const char *iconv_name(const char *label)
 	static const struct {
 		const char *label, *name;
 	} ALIASES[] = {
-		{"iso-8859-1", "WINDOWS-1252"}, {"latin1", "WINDOWS-1252"},
-		{"iso8859-1", "WINDOWS-1252"}, {"l1", "WINDOWS-1252"},
-		{"us-ascii", "WINDOWS-1252"}, {"ascii", "WINDOWS-1252"},
-		{"iso-8859-9", "WINDOWS-1254"}, {"tis-620", "WINDOWS-874"},
-		{"x-sjis", "SHIFT_JIS"}, {"gb2312", "GBK"}, {"ks_c_5601-1987", "CP949"},
-		{"euc-kr", "CP949"},
+		{ "iso-8859-1", "WINDOWS-1252" }, { "latin1", "WINDOWS-1252" },
+		{ "iso8859-1", "WINDOWS-1252" },  { "l1", "WINDOWS-1252" },
+		{ "us-ascii", "WINDOWS-1252" },   { "ascii", "WINDOWS-1252" },
+		{ "iso-8859-9", "WINDOWS-1254" }, { "tis-620", "WINDOWS-874" },
+		{ "x-sjis", "SHIFT_JIS" },        { "gb2312", "GBK" },
+		{ "ks_c_5601-1987", "CP949" },    { "euc-kr", "CP949" },
 	};
 	for (size_t i = 0; i < sizeof ALIASES / sizeof ALIASES[0]; i++)
 		if (strcmp(label, ALIASES[i].label) == 0)
@@ -120,10 +121,10 @@ static int convert(iconv_t cd, const char *in, size_t len, struct rsd_text_buf *
 			return -ENOMEM;
 		char *dst = out->data + out->len;
 		size_t room = out->cap - out->len - 1;
-		size_t r = iconv(cd, &src, &left, &dst, &room);
+		size_t rc = iconv(cd, &src, &left, &dst, &room);
 		out->len = (size_t)(dst - out->data);
 		out->data[out->len] = '\0';
-		if (r != (size_t)-1)
+		if (rc != (size_t)-1)
 			break;
 		if (errno == E2BIG)
 			continue;
@@ -137,8 +138,8 @@ static int convert(iconv_t cd, const char *in, size_t len, struct rsd_text_buf *
 	return 0;
 }
 
-int rsd_charset_to_utf8(const char *html, size_t len, const char *content_type,
-			const char **out, size_t *out_len, struct rsd_text_buf *out_buf)
+int rsd_charset_to_utf8(const char *html, size_t len, const char *content_type, const char **out,
+			size_t *out_len, struct rsd_text_buf *out_buf)
 {
 	char label[48];
 	size_t bom = rsd_charset_detect(html, len, content_type, label, sizeof label);
@@ -156,7 +157,7 @@ int rsd_charset_to_utf8(const char *html, size_t len, const char *content_type,
 		if (rsd_text_utf8_repair(html, len, out_buf) < 0)
 			return -ENOMEM;
 	} else {
-		struct rsd_text_buf tmp = {0};
+		struct rsd_text_buf tmp = { 0 };
 		int rc = convert(cd, html, len, &tmp);
 		iconv_close(cd);
 		/* the converter may emit NUL for NUL input: repair drops it */

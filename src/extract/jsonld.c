@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* JSON-LD: tolerant parsing, finding the Recipe node, and normalising its
- * properties into record fields (see extract_internal.h).
+ * properties into record fields (see jsonld.h).
  *
  * schema.org data in the wild takes many shapes for the same property (a
  * string, an object, an array of either, an {"@id"} reference to another
@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "extract_internal.h"
+#include "extract/jsonld.h"
+#include "extract/fields.h"
+#include "core/text.h"
 
 /* ---- tolerant parsing --------------------------------------------------- */
 
@@ -31,8 +33,9 @@ static void trim_wrappers(const char **p, size_t *len)
 			s++;
 		while (e > s && (is_ws(e[-1]) || e[-1] == ';'))
 			e--;
-		static const char *const OPEN[] = {"<!--", "//<![CDATA[", "<![CDATA[", "/*<![CDATA[*/"};
-		static const char *const CLOSE[] = {"-->", "//]]>", "]]>", "/*]]>*/"};
+		static const char *const OPEN[] = { "<!--", "//<![CDATA[", "<![CDATA[",
+						    "/*<![CDATA[*/" };
+		static const char *const CLOSE[] = { "-->", "//]]>", "]]>", "/*]]>*/" };
 		for (size_t i = 0; i < 4; i++) {
 			size_t n = strlen(OPEN[i]);
 			if ((size_t)(e - s) >= n && memcmp(s, OPEN[i], n) == 0) {
@@ -74,7 +77,8 @@ static int repair_json(const char *s, size_t len, struct rsd_text_buf *out)
 				rc = rsd_text_buf_putc(out, c);
 			} else if ((unsigned char)c < 0x20) {
 				static const char HEX[] = "0123456789abcdef";
-				char esc[6] = {'\\', 'u', '0', '0', HEX[(c >> 4) & 0xF], HEX[c & 0xF]};
+				char esc[6] = { '\\',        'u', '0', '0', HEX[(c >> 4) & 0xF],
+						HEX[c & 0xF] };
 				rc = rsd_text_buf_append(out, esc, 6);
 			} else {
 				rc = rsd_text_buf_putc(out, c);
@@ -153,7 +157,7 @@ cJSON *rsd_jsonld_parse(const char *text, size_t len)
 	if (v && stop && stop == text + len)
 		return v; /* the common case: one valid value and nothing else */
 	cJSON_Delete(v);
-	struct rsd_text_buf fixed = {0};
+	struct rsd_text_buf fixed = { 0 };
 	if (repair_json(text, len, &fixed) == 0 && fixed.len)
 		v = parse_values(fixed.data, fixed.len);
 	rsd_text_buf_free(&fixed);
@@ -162,23 +166,15 @@ cJSON *rsd_jsonld_parse(const char *text, size_t len)
 
 /* ---- finding the Recipe ------------------------------------------------- */
 
-bool rsd_extract_is_recipe_type(const char *t, size_t len)
-{
-	/* "Recipe", "schema:Recipe", "http://schema.org/Recipe" */
-	size_t i = len;
-	while (i > 0 && t[i - 1] != '/' && t[i - 1] != ':' && t[i - 1] != '#')
-		i--;
-	return rsd_text_ieq(t + i, len - i, "recipe");
-}
-
 static bool node_is_recipe(const cJSON *o)
 {
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "@type");
 	if (cJSON_IsString(t))
-		return rsd_extract_is_recipe_type(t->valuestring, strlen(t->valuestring));
+		return rsd_fields_is_recipe_type(t->valuestring, strlen(t->valuestring));
 	const cJSON *e;
-	cJSON_ArrayForEach(e, t)
-		if (cJSON_IsString(e) && rsd_extract_is_recipe_type(e->valuestring, strlen(e->valuestring)))
+	cJSON_ArrayForEach (e, t)
+		if (cJSON_IsString(e) &&
+		    rsd_fields_is_recipe_type(e->valuestring, strlen(e->valuestring)))
 			return true;
 	return false;
 }
@@ -230,7 +226,7 @@ const cJSON *rsd_jsonld_find_recipe(cJSON *const *docs, size_t n_docs)
 			}
 		}
 		const cJSON *c;
-		cJSON_ArrayForEach(c, v)
+		cJSON_ArrayForEach (c, v)
 			walk_push(w, c);
 	}
 	free(w);
@@ -267,7 +263,7 @@ static int id_index_add(struct id_index *x, const char *id, const cJSON *node)
 		x->v = v;
 		x->cap = cap;
 	}
-	x->v[x->n] = (struct id_node){id, node, x->n};
+	x->v[x->n] = (struct id_node){ id, node, x->n };
 	x->n++;
 	return 0;
 }
@@ -283,7 +279,7 @@ static int id_index_collect(struct id_index *x, const cJSON *v, int depth)
 			return -ENOMEM;
 	}
 	const cJSON *c;
-	cJSON_ArrayForEach(c, v)
+	cJSON_ArrayForEach (c, v)
 		if (id_index_collect(x, c, depth + 1) < 0)
 			return -ENOMEM;
 	return 0;
@@ -298,7 +294,7 @@ static int id_node_cmp(const void *a, const void *b)
 
 static int id_index_build(struct id_index *x, cJSON *const *docs, size_t n_docs)
 {
-	*x = (struct id_index){0};
+	*x = (struct id_index){ 0 };
 	for (size_t i = 0; i < n_docs; i++)
 		if (id_index_collect(x, docs[i], 0) < 0)
 			return -ENOMEM;
@@ -372,7 +368,7 @@ static char *first_text(const cJSON *v)
 {
 	if (cJSON_IsArray(v)) {
 		const cJSON *e;
-		cJSON_ArrayForEach(e, v) {
+		cJSON_ArrayForEach (e, v) {
 			char *t = first_text(e);
 			if (t)
 				return t;
@@ -393,8 +389,7 @@ typedef char *value_fn(const struct ctx *c, const cJSON *v, int depth);
  * bounds the depth; for an array, the first element fn reads something from.
  * Returns true when that settled it (*out set, maybe NULL); false when fn
  * must read *v itself (now dereferenced). */
-static bool read_first_of(const struct ctx *c, const cJSON **v, int depth, value_fn *fn,
-			  char **out)
+static bool read_first_of(const struct ctx *c, const cJSON **v, int depth, value_fn *fn, char **out)
 {
 	*out = NULL;
 	*v = deref(c, *v);
@@ -403,7 +398,7 @@ static bool read_first_of(const struct ctx *c, const cJSON **v, int depth, value
 	if (!cJSON_IsArray(*v))
 		return false;
 	const cJSON *e;
-	cJSON_ArrayForEach(e, *v)
+	cJSON_ArrayForEach (e, *v)
 		if ((*out = fn(c, e, depth + 1)) != NULL)
 			break;
 	return true;
@@ -438,7 +433,7 @@ static char *url_of(const struct ctx *c, const cJSON *v, int depth)
 	char *t = first_text(v);
 	if (!t)
 		return NULL;
-	char *abs = rsd_extract_field_url(c->base_url, t);
+	char *abs = rsd_fields_url(c->base_url, t);
 	free(t);
 	return abs;
 }
@@ -523,7 +518,7 @@ static int add_ingredients(cJSON **arr, const cJSON *v, int depth)
 		return 0;
 	if (cJSON_IsArray(v)) {
 		const cJSON *e;
-		cJSON_ArrayForEach(e, v) {
+		cJSON_ArrayForEach (e, v) {
 			int rc = add_ingredients(arr, e, depth + 1);
 			if (rc < 0)
 				return rc;
@@ -532,11 +527,12 @@ static int add_ingredients(cJSON **arr, const cJSON *v, int depth)
 	}
 	if (cJSON_IsObject(v)) {
 		const cJSON *t = cJSON_GetObjectItemCaseSensitive(v, "text");
-		return add_ingredients(arr, t ? t : cJSON_GetObjectItemCaseSensitive(v, "name"), depth + 1);
+		return add_ingredients(arr, t ? t : cJSON_GetObjectItemCaseSensitive(v, "name"),
+				       depth + 1);
 	}
 	if (cJSON_IsString(v) && strchr(v->valuestring, '\n') && depth == 0) {
 		/* one string holding the whole list, one per line */
-		return rsd_extract_add_steps(arr, v->valuestring, strlen(v->valuestring));
+		return rsd_fields_add_steps(arr, v->valuestring, strlen(v->valuestring));
 	}
 	char *t = scalar_text(v);
 	if (!t && (cJSON_IsString(v) || cJSON_IsNumber(v)))
@@ -552,7 +548,7 @@ static bool has_type(const cJSON *o, const char *type)
 	if (cJSON_IsString(t))
 		return strcmp(t->valuestring, type) == 0;
 	const cJSON *e;
-	cJSON_ArrayForEach(e, t)
+	cJSON_ArrayForEach (e, t)
 		if (cJSON_IsString(e) && strcmp(e->valuestring, type) == 0)
 			return true;
 	return false;
@@ -602,11 +598,12 @@ static int add_instructions(const struct ctx *c, cJSON **arr, const cJSON *v, in
 	if (depth > 8 || !v)
 		return 0;
 	if (cJSON_IsString(v))
-		return depth == 0 ? rsd_extract_add_steps(arr, v->valuestring, strlen(v->valuestring))
-				  : add_one_step(arr, v);
+		return depth == 0
+			       ? rsd_fields_add_steps(arr, v->valuestring, strlen(v->valuestring))
+			       : add_one_step(arr, v);
 	if (cJSON_IsArray(v)) {
 		const cJSON *e;
-		cJSON_ArrayForEach(e, v) {
+		cJSON_ArrayForEach (e, v) {
 			int rc = add_instructions(c, arr, e, depth + 1);
 			if (rc < 0)
 				return rc;
@@ -653,12 +650,12 @@ static int add_terms(cJSON **arr, const cJSON *v)
 {
 	size_t budget = RSD_LIST_READ_MAX;
 	if (cJSON_IsString(v))
-		return rsd_extract_list_add(arr, v->valuestring, true, &budget);
+		return rsd_fields_list_add(arr, v->valuestring, true, &budget);
 	const cJSON *e;
 	for (e = cJSON_IsArray(v) ? v->child : NULL; e && budget > 0; e = e->next) {
 		if (!cJSON_IsString(e))
 			continue;
-		int rc = rsd_extract_list_add(arr, e->valuestring, true, &budget);
+		int rc = rsd_fields_list_add(arr, e->valuestring, true, &budget);
 		if (rc < 0)
 			return rc;
 	}
@@ -677,7 +674,7 @@ static int nutrients_of(const cJSON *v, struct rsd_recipe_fields *f)
 		char *t = first_text(e);
 		if (!t)
 			continue;
-		int rc = rsd_extract_add_nutrient(f, e->string, t);
+		int rc = rsd_fields_add_nutrient(f, e->string, t);
 		free(t);
 		if (rc < 0)
 			return rc;
@@ -690,7 +687,7 @@ static char *yields_of(const cJSON *v)
 	/* ["4", "4 servings"]: the element with words says more. */
 	if (cJSON_IsArray(v)) {
 		const cJSON *e;
-		cJSON_ArrayForEach(e, v) {
+		cJSON_ArrayForEach (e, v) {
 			if (!cJSON_IsString(e))
 				continue;
 			for (const char *p = e->valuestring; *p; p++)
@@ -704,7 +701,7 @@ static char *yields_of(const cJSON *v)
 		free(t);
 		return NULL;
 	}
-	char *y = rsd_extract_yields_text(t);
+	char *y = rsd_fields_yields_text(t);
 	free(t);
 	return y;
 }
@@ -722,9 +719,10 @@ static char *website_name(const struct ctx *c)
 		const cJSON *e;
 		if (cJSON_IsObject(list) && has_type(list, "WebSite"))
 			return first_text(cJSON_GetObjectItemCaseSensitive(list, "name"));
-		cJSON_ArrayForEach(e, list)
+		cJSON_ArrayForEach (e, list)
 			if (cJSON_IsObject(e) && has_type(e, "WebSite"))
-				return first_text(cJSON_GetObjectItemCaseSensitive(e, "name"));
+				return first_text(cJSON_GetObjectItemCaseSensitive(e, "nam"
+										      "e"));
 	}
 	return NULL;
 }
@@ -764,7 +762,7 @@ static void image_of(const struct ctx *c, const cJSON *img, struct rsd_recipe_fi
 	f->image_from_set = false;
 	img = deref(c, img);
 	if (cJSON_IsArray(img)) {
-		cJSON_ArrayForEach(e, img) {
+		cJSON_ArrayForEach (e, img) {
 			const cJSON *entry = deref(c, e);
 			char *u = url_of(c, entry, 1);
 			if (!u)
@@ -784,10 +782,10 @@ static void image_of(const struct ctx *c, const cJSON *img, struct rsd_recipe_fi
 	set_text(&f->image, url_of(c, img, 0));
 }
 
-int rsd_jsonld_fields(const cJSON *r, cJSON *const *docs, size_t n_docs,
-		      const char *base_url, struct rsd_recipe_fields *f)
+int rsd_jsonld_fields(const cJSON *r, cJSON *const *docs, size_t n_docs, const char *base_url,
+		      struct rsd_recipe_fields *f)
 {
-	struct ctx c = {docs, n_docs, base_url, {0}};
+	struct ctx c = { docs, n_docs, base_url, { 0 } };
 	int rc = id_index_build(&c.ids, docs, n_docs);
 	if (rc < 0) {
 		free(c.ids.v);
@@ -815,7 +813,7 @@ int rsd_jsonld_fields(const cJSON *r, cJSON *const *docs, size_t n_docs,
 
 	const cJSON *lang = get(&c, r, "inLanguage");
 	set_text(&f->language, cJSON_IsObject(lang) ? first_text(get(&c, lang, "alternateName"))
-						     : first_text(lang));
+						    : first_text(lang));
 
 	f->prep_time = minutes_of(get(&c, r, "prepTime"));
 	f->cook_time = minutes_of(get(&c, r, "cookTime"));
@@ -830,7 +828,8 @@ int rsd_jsonld_fields(const cJSON *r, cJSON *const *docs, size_t n_docs,
 	if (!rc)
 		rc = add_ingredients(&f->ingredients, ing, 0);
 	if (!rc)
-		rc = add_instructions(&c, &f->instructions_list, get(&c, r, "recipeInstructions"), 0);
+		rc = add_instructions(&c, &f->instructions_list, get(&c, r, "recipeInstructions"),
+				      0);
 	if (!rc)
 		rc = add_terms(&f->category, get(&c, r, "recipeCategory"));
 	if (!rc)

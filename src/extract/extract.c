@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: MIT */
+/* Recipe extraction driver (see extract.h): the top layer of the extractor.
+ *
+ * Pipeline for one page:
+ *   bytes --charset--> UTF-8 --scan or DOM--> rsd_page_info
+ *         --JSON-LD (else microdata)--> rsd_recipe_fields --> cJSON record
+ * The fast path never builds a DOM: the streaming scanner (html_scan.c)
+ * yields every tag the record needs, and the DOM is parsed only when the
+ * page has no JSON-LD Recipe but declares a microdata Recipe, a hRecipe or
+ * a recipe plugin's container, or carries an ingredients word (memmem on
+ * the raw bytes: a recipe without any markup, found by its Ingredients and
+ * Method sections), or when its Recipe lacks the lists (then read from the
+ * HTML, list_completion.c). Ingredients given as names only have just the
+ * part of the page around those names parsed, and missing yields are read
+ * from the page's text with the streaming scanner: both from the raw
+ * bytes, the same on either path. Fallbacks in that order: JSON-LD,
+ * microdata, hRecipe / plugin container, plain sections. With
+ * RSD_EXTRACT_FULL_PARSE the same page_info comes from the gumbo DOM
+ * instead; everything after page_info is shared, which is what makes the
+ * two paths comparable record for record.
+ *
+ * Layers, lowest first (src/extract/meson.build lists them; a file
+ * includes headers of its own layer or lower ones only, which
+ * tests/extract/test_layers.py checks, so there is no cycle):
+ *   scan     charset.c, html_scan.c: bytes to UTF-8; tags without a DOM
+ *   base     fields.c: the recipe fields and how a value goes into them;
+ *            dom.c: reading the gumbo DOM; page_info.c: what the page says
+ *            about itself, from the scan and from the DOM alike
+ *   sources  jsonld.c, microdata.c, prose.c (facts in the text),
+ *            html_lists.c (lists by name or heading), and on top of it
+ *            list_completion.c, hrecipe.c, plain_page.c
+ *   driver   extract.c: which source runs when; the record
+ *
+ * Peak memory of one extraction, for an input of N bytes with S bytes of
+ * JSON-LD: the UTF-8 copy only when the page needs converting or repairing
+ * (<= 3 N, kept in the extractor and reused by the next page), the cJSON
+ * trees (a few S), a 32 KiB walk queue and the page_info strings (< N);
+ * on the DOM path also the gumbo tree (about 3 N), freed before returning.
+ * Measured with massif on the largest dev page (N = 1.16 MB, valid UTF-8):
+ * about 0.1 MB above the input on the fast path, 3.1 MB with the full
+ * parse. The fetcher bounds N with scraper.max_page_bytes. */
+#include "extract/extract.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "extract/charset.h"
+#include "extract/dom.h"
+#include "extract/fields.h"
+#include "extract/hrecipe.h"
+#include "extract/jsonld.h"
+#include "extract/list_completion.h"
+#include "extract/microdata.h"
+#include "extract/page_info.h"
+#include "extract/plain_page.h"
+#include "extract/prose.h"
+#include "core/record_caps.h"
+#include "core/text.h"
+
+struct rsd_extractor {
+	/* UTF-8 copy of the current page when it was not valid UTF-8 already;
+	 * kept between calls so a thread reuses one allocation. */
+	struct rsd_text_buf utf8;
+};
+
+int rsd_extractor_new(rsd_extractor **out)
+{
+	*out = calloc(1, sizeof **out);
+	return *out ? 0 : -ENOMEM;
+}
+
+void rsd_extractor_free(rsd_extractor *x)
+{
+	if (!x)
+		return;
+	rsd_text_buf_free(&x->utf8);
+	free(x);
+}
+
+void rsd_extract_result_clear(struct rsd_extract_result *r)
+{
+	if (!r)
+		return;
+	cJSON_Delete(r->record);
+	for (size_t i = 0; i < r->n_links; i++)
+		free(r->links[i]);
+	free(r->links);
+	*r = (struct rsd_extract_result){ 0 };
+}
+
+double rsd_record_calories(const cJSON *record)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(record, "calories");
+	return cJSON_IsNumber(c) ? c->valuedouble : -1;
+}
+
+static bool add_str(cJSON *rec, const char *k, const char *v)
+{
+	return !v || cJSON_AddStringToObject(rec, k, v);
+}
+
+static bool add_num(cJSON *rec, const char *k, double v)
+{
+	return v < 0 || cJSON_AddNumberToObject(rec, k, v);
+}
+
+static bool add_item(cJSON *rec, const char *k, cJSON **v)
+{
+	if (!*v)
+		return true;
+	cJSON_AddItemToObject(rec, k, *v);
+	*v = NULL; /* now owned by rec */
+	return true;
+}
+
+/* "www.example.com" -> "example.com": the site, as recipe-scrapers names it. */
+static char *host_of(const char *url)
+{
+	CURLU *u = curl_url();
+	char *h = NULL, *out = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && *h) {
+		for (char *p = h; *p; p++)
+			*p = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : *p;
+		out = strdup(strncmp(h, "www.", 4) == 0 ? h + 4 : h);
+	}
+	curl_free(h);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* Record fields in the order of docs/architecture.md "Record"
+ * (docs/record.schema.json describes each). */
+static cJSON *build_record(const char *page_url, const char *base, const struct rsd_page_info *pi,
+			   struct rsd_recipe_fields *f)
+{
+	cJSON *rec = cJSON_CreateObject();
+	char *host = host_of(page_url);
+	char *canonical = pi->canonical ? rsd_fields_resolve_url(base, pi->canonical, false) : NULL;
+	/* host_of fails for a host-less file:// page: no "host" then */
+	bool ok = rec && cJSON_AddNumberToObject(rec, "schema", 1) &&
+		  add_str(rec, "url", page_url) && add_str(rec, "canonical_url", canonical) &&
+		  add_str(rec, "host", host) &&
+		  add_str(rec, "site_name", pi->og_site_name ? pi->og_site_name : f->site_name) &&
+		  add_str(rec, "language", f->language ? f->language : pi->lang) &&
+		  add_str(rec, "title", f->title) && add_str(rec, "author", f->author) &&
+		  add_str(rec, "description", f->description) && add_str(rec, "image", f->image) &&
+		  add_str(rec, "yields", f->yields) &&
+		  add_num(rec, "total_time", (double)f->total_time) &&
+		  add_num(rec, "prep_time", (double)f->prep_time) &&
+		  add_num(rec, "cook_time", (double)f->cook_time) &&
+		  add_item(rec, "ingredients", &f->ingredients) &&
+		  add_item(rec, "instructions_list", &f->instructions_list) &&
+		  add_item(rec, "category", &f->category) &&
+		  add_item(rec, "cuisine", &f->cuisine) &&
+		  add_item(rec, "keywords", &f->keywords) && add_num(rec, "ratings", f->ratings) &&
+		  add_num(rec, "ratings_count", (double)f->ratings_count) &&
+		  add_item(rec, "nutrients", &f->nutrients) &&
+		  (!f->has_calories || cJSON_AddNumberToObject(rec, "calories", f->calories));
+	free(host);
+	free(canonical);
+	if (!ok) {
+		cJSON_Delete(rec);
+		return NULL;
+	}
+	return rec;
+}
+
+static bool looks_like_logo(const char *url)
+{
+	const char *name = strrchr(url, '/');
+	name = name ? name + 1 : url;
+	return rsd_text_icasefind(name, strlen(name), "logo") ||
+	       rsd_text_icasefind(name, strlen(name), "icon") ||
+	       rsd_text_icasefind(name, strlen(name), "favicon") ||
+	       rsd_text_icasefind(name, strlen(name), "placeholder");
+}
+
+/* Page-level values fill what the recipe itself does not say. */
+static int apply_page_fallbacks(const struct rsd_page_info *pi, const char *base,
+				struct rsd_recipe_fields *f)
+{
+	int rc = 0;
+	if (!f->title)
+		rc = rsd_fields_keep_first(&f->title, pi->og_title, false);
+	if (!rc && !f->description)
+		rc = rsd_fields_keep_first(
+			&f->description,
+			pi->og_description ? pi->og_description : pi->meta_description, false);
+	if (!rc && !f->author)
+		rc = rsd_fields_keep_first(&f->author, pi->meta_author, false);
+	if (!rc && !f->author) /* no person named: the site that published it */
+		rc = rsd_fields_keep_first(&f->author, pi->og_site_name, false);
+	/* og:image is the page's chosen hero picture at full size. A Recipe
+	 * that names one image chose it for the recipe: it wins. A Recipe
+	 * that lists several gives a plugin's generated crops and thumbnails,
+	 * where og:image is the original. A site icon or logo in og:image
+	 * (pages without a hero image) is not a picture of the dish. */
+	if (!rc && pi->og_image && (!f->image || f->image_from_set) &&
+	    !looks_like_logo(pi->og_image)) {
+		char *og = rsd_fields_url(base, pi->og_image);
+		if (og) {
+			free(f->image);
+			f->image = og;
+		}
+	}
+	return rc;
+}
+
+/* ---- the extraction ----------------------------------------------------- */
+
+struct extraction {
+	const char *html;
+	size_t len;
+	const char *page_url;
+	char *base; /* effective base URL (page URL or <base href>) */
+	struct rsd_page_info pi;
+	GumboOutput *dom;
+	struct rsd_page_tree tree; /* the DOM is built only when it fits */
+	cJSON **docs;
+	size_t n_docs;
+	struct rsd_recipe_fields f;
+};
+
+static void extraction_clear(struct extraction *j)
+{
+	free(j->base);
+	rsd_page_info_clear(&j->pi);
+	if (j->dom)
+		gumbo_destroy_output(&kGumboDefaultOptions, j->dom);
+	for (size_t i = 0; i < j->n_docs; i++)
+		cJSON_Delete(j->docs[i]);
+	free(j->docs);
+	rsd_fields_clear(&j->f);
+}
+
+static bool dom_allowed(const struct extraction *j)
+{
+	return rsd_page_tree_fits(&j->tree);
+}
+
+static int parse_dom(struct extraction *j)
+{
+	if (!j->dom) {
+		GumboOptions o = rsd_dom_gumbo_options();
+
+		j->dom = gumbo_parse_with_options(&o, j->html, j->len);
+	}
+	return j->dom ? 0 : -ENOMEM;
+}
+
+static int parse_scripts(struct extraction *j)
+{
+	if (!j->pi.n_scripts)
+		return 0;
+	j->docs = calloc(j->pi.n_scripts, sizeof *j->docs);
+	if (!j->docs)
+		return -ENOMEM;
+	for (size_t i = 0; i < j->pi.n_scripts; i++) {
+		cJSON *d = rsd_jsonld_parse(j->pi.scripts[i].p, j->pi.scripts[i].len);
+		if (d)
+			j->docs[j->n_docs++] = d;
+	}
+	return 0;
+}
+
+static int collect_links(struct extraction *j, struct rsd_extract_result *res)
+{
+	if (!j->pi.n_hrefs)
+		return 0;
+	res->links = calloc(j->pi.n_hrefs, sizeof *res->links);
+	if (!res->links)
+		return -ENOMEM;
+	for (size_t i = 0; i < j->pi.n_hrefs; i++) {
+		char *u = rsd_fields_resolve_url(j->base, j->pi.hrefs[i], true);
+		if (u)
+			res->links[res->n_links++] = u;
+	}
+	return 0;
+}
+
+/* A Recipe whose lists are missing, or whose ingredients are one string
+ * (the whole list pasted into one field), or whose method is one string
+ * of glued steps, is completed from the HTML. */
+static bool lists_incomplete(const struct rsd_recipe_fields *f)
+{
+	return cJSON_GetArraySize(f->ingredients) < 2 ||
+	       cJSON_GetArraySize(f->instructions_list) == 0 ||
+	       rsd_fields_glued_method(f->instructions_list);
+}
+
+/* "For the sauce:" among the ingredients heads a group of them; it is no
+ * ingredient (a quantity would make it one: "Salt: 1 tsp"). */
+static void drop_group_headings(cJSON **ingredients)
+{
+	for (cJSON *e = *ingredients ? (*ingredients)->child : NULL, *next; e; e = next) {
+		next = e->next;
+		size_t n = strlen(e->valuestring);
+		if (n && e->valuestring[n - 1] == ':' && !rsd_text_has_quantity(e->valuestring))
+			cJSON_Delete(cJSON_DetachItemViaPointer(*ingredients, e));
+	}
+	if (*ingredients && !(*ingredients)->child) {
+		cJSON_Delete(*ingredients);
+		*ingredients = NULL;
+	}
+}
+
+/* Finds the recipe (JSON-LD, else microdata, else hRecipe or a recipe
+ * plugin's HTML) and fills j->f. 1 found, 0 none. The DOM is parsed only
+ * when the page declares a recipe the fast path could not read whole;
+ * both paths decide that from the same page_info and bytes. */
+static int find_recipe(struct extraction *j)
+{
+	int rc = parse_scripts(j);
+	if (rc < 0)
+		return rc;
+	const cJSON *recipe = rsd_jsonld_find_recipe(j->docs, j->n_docs);
+	if (recipe) {
+		if (rsd_jsonld_fields(recipe, j->docs, j->n_docs, j->base, &j->f) < 0)
+			return -ENOMEM;
+	} else {
+		if (!dom_allowed(j) ||
+		    (!j->pi.has_microdata_recipe && !rsd_hrecipe_maybe_present(j->html, j->len) &&
+		     !rsd_plain_page_maybe_present(j->html, j->len)))
+			return 0; /* nothing the DOM could add, or too deep to build */
+		if ((rc = parse_dom(j)) < 0)
+			return rc;
+		rc = rsd_microdata_fields(j->dom, j->base, &j->f);
+		if (rc == 0)
+			rc = rsd_hrecipe_fields(j->dom, j->base, &j->f);
+		if (rc == 0)
+			rc = rsd_plain_page_fields(j->dom, &j->pi, j->base, &j->f);
+		if (rc <= 0)
+			return rc;
+	}
+	drop_group_headings(&j->f.ingredients);
+	if (dom_allowed(j) &&
+	    ((rc = rsd_completion_ingredients(j->html, j->len, &j->f.ingredients)) < 0 ||
+	     (rc = rsd_completion_method(j->html, j->len, &j->f.instructions_list)) < 0))
+		return rc;
+	if (!lists_incomplete(&j->f) || !dom_allowed(j))
+		return 1;
+	if ((rc = parse_dom(j)) < 0 || (rc = rsd_completion_lists_from_dom(j->dom, &j->f)) < 0)
+		return rc;
+	drop_group_headings(&j->f.ingredients);
+	return 1;
+}
+
+/* What relative references resolve against: <base href>, else the page's
+ * URL. A page read from a file (`extract FILE`, a saved copy) declares
+ * where it was published in <link rel=canonical> or og:url; its relative
+ * image URLs resolve against that, as they did on the web. */
+static char *page_base(const char *page_url, const struct rsd_page_info *pi)
+{
+	const char *url = page_url;
+	const char *declared = pi->canonical ? pi->canonical : pi->og_url;
+	if (strncasecmp(page_url, "file:", 5) == 0 && declared && rsd_fields_is_web_url(declared))
+		url = declared;
+	char *base = pi->base_href ? rsd_fields_resolve_url(url, pi->base_href, false) : NULL;
+	return base ? base : strdup(url);
+}
+
+static int run(struct extraction *j, unsigned flags, struct rsd_extract_result *res)
+{
+	bool want_links = flags & RSD_EXTRACT_LINKS;
+	bool full = flags & RSD_EXTRACT_FULL_PARSE;
+	int rc;
+	if (full)
+		j->tree = rsd_page_tree_estimate(j->html, j->len);
+	if (full && rsd_page_tree_fits(&j->tree))
+		rc = parse_dom(j) < 0 ? -ENOMEM
+				      : rsd_page_info_from_dom(j->dom, want_links, &j->pi);
+	else
+		rc = rsd_page_info_scan(j->html, j->len, want_links, &j->pi, &j->tree);
+	if (rc < 0)
+		return rc;
+	if (!(j->base = page_base(j->page_url, &j->pi)))
+		return -ENOMEM;
+	if (want_links && (rc = collect_links(j, res)) < 0)
+		return rc;
+	if ((rc = find_recipe(j)) <= 0)
+		return rc;
+	if (!j->f.yields && (rc = rsd_prose_page_yields(j->html, j->len, &j->f.yields)) < 0)
+		return rc;
+	if ((rc = apply_page_fallbacks(&j->pi, j->base, &j->f)) < 0)
+		return rc;
+	res->record = build_record(j->page_url, j->base, &j->pi, &j->f);
+	return res->record ? rsd_record_caps_apply(res->record) : -ENOMEM;
+}
+
+static bool valid_page_url(const char *url)
+{
+	if (!url)
+		return false;
+	CURLU *u = curl_url();
+	char *scheme = NULL;
+	bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		  curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+		  (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0 ||
+		   strcmp(scheme, "file") == 0);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+int rsd_extract(rsd_extractor *x, const char *html, size_t len, const char *page_url,
+		const char *content_type, unsigned flags, struct rsd_extract_result *result)
+{
+	if (!result)
+		return -EINVAL;
+	*result = (struct rsd_extract_result){ 0 };
+	if (!x || (!html && len) || !valid_page_url(page_url))
+		return -EINVAL;
+	struct extraction j = { .page_url = page_url };
+	rsd_fields_init(&j.f);
+	x->utf8.len = 0;
+	int rc = rsd_charset_to_utf8(html ? html : "", len, content_type, &j.html, &j.len,
+				     &x->utf8);
+	if (rc == 0)
+		rc = run(&j, flags, result);
+	extraction_clear(&j);
+	if (rc < 0)
+		rsd_extract_result_clear(result);
+	return rc;
+}

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/* The recipe fields and the helpers every source puts values into them
+ * with (see fields.h). */
+#include <curl/curl.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "extract/fields.h"
+#include "core/text.h"
+
+/* ---- schema.org types --------------------------------------------------- */
+
+bool rsd_fields_is_recipe_type(const char *t, size_t len)
+{
+	/* "Recipe", "schema:Recipe", "http://schema.org/Recipe" */
+	size_t i = len;
+	while (i > 0 && t[i - 1] != '/' && t[i - 1] != ':' && t[i - 1] != '#')
+		i--;
+	return rsd_text_ieq(t + i, len - i, "recipe");
+}
+
+int rsd_fields_keep_first(char **dst, const char *value, bool clean)
+{
+	if (*dst || !value || !*value)
+		return 0;
+	*dst = clean ? rsd_text_clean(value, strlen(value)) : strdup(value);
+	if (!*dst)
+		return -ENOMEM;
+	if (!**dst) {
+		free(*dst);
+		*dst = NULL;
+	}
+	return 0;
+}
+
+/* ---- values into fields -------------------------------------------------- */
+
+char *rsd_fields_resolve_url(const char *base, const char *ref, bool drop_fragment)
+{
+	if (!ref || !*ref)
+		return NULL;
+	CURLU *u = curl_url();
+	if (!u)
+		return NULL;
+	char *out = NULL, *tmp = NULL;
+	/* Browsers strip surrounding white space and percent-encode spaces. */
+	const unsigned flags = CURLU_URLENCODE | CURLU_NON_SUPPORT_SCHEME;
+	while (*ref == ' ' || *ref == '\t' || *ref == '\n' || *ref == '\r')
+		ref++;
+	size_t n = strlen(ref);
+	while (n && (ref[n - 1] == ' ' || ref[n - 1] == '\t' || ref[n - 1] == '\n' ||
+		     ref[n - 1] == '\r'))
+		n--;
+	char *r = strndup(ref, n);
+	/* An empty or fragment-only reference names the base document itself; curl 7.88
+	 * resolves "#x" against the base's directory instead (RFC 3986 5.2.2
+	 * says: base path and query, new fragment). */
+	bool same_document = r && (r[0] == '#' || r[0] == '\0') && base;
+	if (r && (!base || curl_url_set(u, CURLUPART_URL, base, flags) == CURLUE_OK) &&
+	    (same_document ? curl_url_set(u, CURLUPART_FRAGMENT, *r ? r + 1 : NULL, flags)
+			   : curl_url_set(u, CURLUPART_URL, r, flags)) == CURLUE_OK &&
+	    (!drop_fragment || curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK) &&
+	    curl_url_get(u, CURLUPART_URL, &tmp, 0) == CURLUE_OK)
+		out = strdup(tmp);
+	curl_free(tmp);
+	free(r);
+	curl_url_cleanup(u);
+	return out;
+}
+
+bool rsd_fields_is_web_url(const char *url)
+{
+	return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
+}
+
+char *rsd_fields_url(const char *base, const char *ref)
+{
+	if (!ref)
+		return NULL;
+	ref += strspn(ref, " \t\n\r\f");
+	size_t n = strlen(ref);
+	while (n && strchr(" \t\n\r\f", ref[n - 1]))
+		n--;
+	if (rsd_fields_is_web_url(ref) && !memchr(ref, ' ', n) && n > 8)
+		return strndup(ref, n);
+	return rsd_fields_resolve_url(base, ref, false);
+}
+
+/* "4", "4.5", "4-6", "4 - 6", "4 to 6": a count with no unit. */
+static bool only_number(const char *s)
+{
+	bool digit = false;
+	while (*s) {
+		if (*s >= '0' && *s <= '9')
+			digit = true;
+		else if (strncmp(s, "to ", 3) == 0)
+			s += 2;
+		else if (!strchr(".,- /", *s))
+			return false;
+		s++;
+	}
+	return digit;
+}
+
+char *rsd_fields_yields_text(const char *raw)
+{
+	char *out = NULL;
+	if (only_number(raw)) {
+		if (asprintf(&out, "%s %s", raw, strcmp(raw, "1") == 0 ? "serving" : "servings") <
+		    0)
+			out = NULL;
+		return out;
+	}
+	/* "Serves 4", "Servings: 4" */
+	static const char *const PREFIX[] = { "serves", "servings", "serving", "portions", NULL };
+	for (size_t i = 0; PREFIX[i]; i++) {
+		size_t n = strlen(PREFIX[i]);
+		if (strncasecmp(raw, PREFIX[i], n) != 0)
+			continue;
+		const char *p = raw + n;
+		while (*p == ':' || *p == ' ')
+			p++;
+		if (*p && only_number(p))
+			return rsd_fields_yields_text(p);
+	}
+	return strdup(raw);
+}
+
+int rsd_fields_list_add(cJSON **arr, const char *text, bool split_commas, size_t *budget)
+{
+	const char *p = text;
+	for (; p && *budget > 0; --*budget) {
+		const char *comma = split_commas ? strchr(p, ',') : NULL;
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		char *t = rsd_text_clean(p, n);
+		if (!t)
+			return -ENOMEM;
+		bool dup = !rsd_text_has_word(t);
+		const cJSON *e;
+		cJSON_ArrayForEach (e, *arr)
+			if (!dup && strcasecmp(e->valuestring, t) == 0)
+				dup = true;
+		if (!dup) {
+			if (!*arr && !(*arr = cJSON_CreateArray())) {
+				free(t);
+				return -ENOMEM;
+			}
+			cJSON *s = cJSON_CreateString(t);
+			if (!s || !cJSON_AddItemToArray(*arr, s)) {
+				cJSON_Delete(s);
+				free(t);
+				return -ENOMEM;
+			}
+		}
+		free(t);
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+int rsd_fields_add_nutrient(struct rsd_recipe_fields *f, const char *name, const char *text)
+{
+	if (!f->nutrients && !(f->nutrients = cJSON_CreateObject()))
+		return -ENOMEM;
+	if (cJSON_GetArraySize(f->nutrients) >= RSD_NUTRIENTS_MAX ||
+	    cJSON_GetObjectItemCaseSensitive(f->nutrients, name))
+		return 0;
+	if (!cJSON_AddStringToObject(f->nutrients, name, text))
+		return -ENOMEM;
+	if (strcmp(name, "calories") == 0 && !f->has_calories)
+		f->has_calories = rsd_text_first_number(text, &f->calories);
+	return 0;
+}
+
+/* Tags that end one step and start the next inside instruction HTML. */
+static bool is_step_break(const char *s, size_t len)
+{
+	static const char *const BREAK[] = { "li", "p",  "br", "div", "ol", "ul",      "h1", "h2",
+					     "h3", "h4", "h5", "h6",  "tr", "section", NULL };
+	size_t i = 1;
+	if (i < len && s[i] == '/')
+		i++;
+	size_t b = i;
+	while (i < len &&
+	       ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z' ? true : (s[i] >= '1' && s[i] <= '6')))
+		i++;
+	if (i == b || i >= len ||
+	    !(s[i] == '>' || s[i] == ' ' || s[i] == '/' || s[i] == '\t' || s[i] == '\n'))
+		return false;
+	for (size_t k = 0; BREAK[k]; k++)
+		if (rsd_text_ieq(s + b, i - b, BREAK[k]))
+			return true;
+	return false;
+}
+
+static int add_step(cJSON **arr, const char *s, size_t n)
+{
+	char *t = rsd_text_clean(s, n);
+	if (!t)
+		return -ENOMEM;
+	if (!rsd_text_has_word(t)) {
+		free(t);
+		return 0;
+	}
+	cJSON *item = NULL;
+	if ((!*arr && !(*arr = cJSON_CreateArray())) || !(item = cJSON_CreateString(t)) ||
+	    !cJSON_AddItemToArray(*arr, item)) {
+		cJSON_Delete(item);
+		free(t);
+		return -ENOMEM;
+	}
+	free(t);
+	return 0;
+}
+
+int rsd_fields_add_steps(cJSON **arr, const char *text, size_t len)
+{
+	/* Entities first: "&lt;li&gt;" is a step break too. */
+	struct rsd_text_buf a = { 0 }, b = { 0 };
+	int rc = rsd_text_buf_append(&a, text, len);
+	for (int pass = 0; rc == 0 && pass < 2 && memchr(a.data, '&', a.len); pass++) {
+		b.len = 0;
+		rc = rsd_text_decode_entities(a.data, a.len, false, &b);
+		struct rsd_text_buf t = a;
+		a = b;
+		b = t;
+	}
+	rsd_text_buf_free(&b);
+	size_t start = 0;
+	for (size_t i = 0; rc == 0 && i <= a.len; i++) {
+		bool brk = i == a.len || a.data[i] == '\n' || a.data[i] == '\r' ||
+			   (a.data[i] == '<' && is_step_break(a.data + i, a.len - i));
+		if (!brk)
+			continue;
+		rc = add_step(arr, a.data + start, i - start);
+		if (i < a.len && a.data[i] == '<') {
+			const char *gt = memchr(a.data + i, '>', a.len - i);
+			i = gt ? (size_t)(gt - a.data) : a.len;
+		}
+		start = i + 1;
+	}
+	rsd_text_buf_free(&a);
+	return rc;
+}
+
+bool rsd_fields_glued_method(const cJSON *instructions)
+{
+	return cJSON_GetArraySize(instructions) == 1 &&
+	       rsd_text_glued_sentences(cJSON_GetArrayItem(instructions, 0)->valuestring);
+}
+
+/* ---- the fields ---------------------------------------------------------- */
+
+void rsd_fields_init(struct rsd_recipe_fields *f)
+{
+	*f = (struct rsd_recipe_fields){
+		.total_time = -1,
+		.prep_time = -1,
+		.cook_time = -1,
+		.ratings = -1,
+		.ratings_count = -1,
+	};
+}
+
+void rsd_fields_clear(struct rsd_recipe_fields *f)
+{
+	free(f->title);
+	free(f->author);
+	free(f->description);
+	free(f->image);
+	free(f->yields);
+	free(f->language);
+	free(f->site_name);
+	cJSON_Delete(f->ingredients);
+	cJSON_Delete(f->instructions_list);
+	cJSON_Delete(f->category);
+	cJSON_Delete(f->cuisine);
+	cJSON_Delete(f->keywords);
+	cJSON_Delete(f->nutrients);
+	rsd_fields_init(f);
+}

@@ -1,0 +1,557 @@
+/* SPDX-License-Identifier: MIT */
+/* A recipe's lists in plain HTML, by name or by heading (see
+ * html_lists.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "extract/html_lists.h"
+#include "extract/dom.h"
+#include "core/text.h"
+
+/* The ways a section writes its items, tried in this order: list items,
+ * definition terms (with their definitions), table rows, paragraphs
+ * (one item per line: <br> separates them), and at last the lines of the
+ * section's text, which is what a grid of <div>s gives. */
+static const GumboTag ITEM_FORMS[] = { GUMBO_TAG_LI, GUMBO_TAG_DT, GUMBO_TAG_TR, GUMBO_TAG_P,
+				       GUMBO_TAG_UNKNOWN };
+
+static int add_item(cJSON **arr, const GumboNode *n, GumboTag form)
+{
+	switch (form) {
+	case GUMBO_TAG_DT:
+		return rsd_dom_add_term_text(arr, n);
+	case GUMBO_TAG_P:
+		return rsd_dom_add_element_lines(arr, n);
+	default:
+		return rsd_dom_add_element_text(arr, n);
+	}
+}
+
+/* The text of the link or button that ends item n ("<li>salt <a>shopping
+ * list</a></li>"), or NULL. */
+static char *item_action(const GumboNode *n)
+{
+	const GumboVector *c = rsd_dom_children(n);
+	for (size_t i = c ? c->length : 0; i-- > 0;) {
+		const GumboNode *k = c->data[i];
+		if (k->type == GUMBO_NODE_WHITESPACE || k->type == GUMBO_NODE_COMMENT)
+			continue;
+		if (!rsd_dom_is_element(k) || rsd_dom_is_hidden(k) ||
+		    (k->v.element.tag != GUMBO_TAG_A && k->v.element.tag != GUMBO_TAG_BUTTON))
+			return NULL;
+		char *t = rsd_dom_small_text(k);
+		if (t && !rsd_text_has_word(t)) {
+			free(t);
+			t = NULL;
+		}
+		return t;
+	}
+	return NULL;
+}
+
+/* The same action closing every item ("Add to shopping list") is the
+ * list's, not part of what each item says: tracked item by item, then
+ * cut off the items' ends. */
+struct item_actions {
+	char *common; /* NULL: none yet, or the items differ */
+	size_t items;
+	bool differ;
+};
+
+static void track_action(struct item_actions *a, const GumboNode *item)
+{
+	char *t = a->differ ? NULL : item_action(item);
+	if (!t || (a->common && strcmp(t, a->common) != 0)) {
+		a->differ = true;
+		free(t);
+		return;
+	}
+	if (!a->common)
+		a->common = t;
+	else
+		free(t);
+	a->items++;
+}
+
+static int drop_actions(struct item_actions *a, cJSON *arr)
+{
+	size_t n = a->common ? strlen(a->common) : 0;
+	if (a->differ || a->items < 2 || (size_t)cJSON_GetArraySize(arr) != a->items)
+		return 0;
+	for (cJSON *e = arr->child; e; e = e->next) {
+		size_t len = strlen(e->valuestring);
+		if (len <= n + 1 || strcmp(e->valuestring + len - n, a->common) != 0 ||
+		    e->valuestring[len - n - 1] != ' ')
+			return 0;
+	}
+	for (cJSON *e = arr->child, *next; e; e = next) {
+		next = e->next;
+		e->valuestring[strlen(e->valuestring) - n - 1] = '\0';
+		cJSON *cut = cJSON_CreateString(e->valuestring);
+		if (!cut || !cJSON_ReplaceItemViaPointer(arr, e, cut)) {
+			cJSON_Delete(cut);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Appends the items of that form in root's subtree (root included),
+ * without descending into one: a nested list belongs to its item. */
+static int collect_items(const GumboNode *root, GumboTag form, cJSON **arr)
+{
+	if (!rsd_dom_is_element(root) || rsd_dom_is_hidden(root))
+		return 0;
+	if (form == GUMBO_TAG_UNKNOWN)
+		return rsd_dom_add_element_lines(arr, root);
+	struct rsd_dom_walker w = { 0 };
+	struct item_actions actions = { 0 };
+	size_t before = rsd_dom_n_items(*arr);
+	int rc = rsd_dom_walker_push(&w, root);
+	const GumboNode *n;
+	while (rc == 0 && (n = rsd_dom_walker_pop(&w)) != NULL) {
+		if (!rsd_dom_is_element(n) || rsd_dom_is_hidden(n))
+			continue;
+		if (n->v.element.tag == form) {
+			rc = add_item(arr, n, form);
+			if (form == GUMBO_TAG_LI)
+				track_action(&actions, n);
+		} else {
+			rc = rsd_dom_walker_push_children(&w, n);
+		}
+	}
+	free(w.stack);
+	if (rc == 0 && before == 0 && *arr)
+		rc = drop_actions(&actions, *arr);
+	free(actions.common);
+	return rc;
+}
+
+/* Class or id fragments that name a list. */
+static const char *const LIST_NAMES[2][6] = {
+	{ "ingredient", NULL },
+	{ "instruction", "direction", "method", "step", "preparation", NULL },
+};
+
+/* Heading texts that announce a list (lowercase, without a final ':'), in
+ * the languages of most recipe sites: en, de, fr, es, it, nl, pt, sv, no,
+ * da, pl, cs. */
+static const char *const LIST_HEADINGS[2][32] = {
+	{ "ingredients", "ingredient list", "zutaten", "ingrédients", "ingredientes", "ingredienti",
+	  "ingrediënten", "ingredienser", "składniki", "suroviny", "ingredience", "what you need",
+	  "you will need", "you'll need", NULL },
+	{ "method",
+	  "instructions",
+	  "directions",
+	  "preparation",
+	  "steps",
+	  "how to make it",
+	  "how to make",
+	  "zubereitung",
+	  "anleitung",
+	  "préparation",
+	  "instructions de préparation",
+	  "étapes",
+	  "preparación",
+	  "instrucciones",
+	  "elaboración",
+	  "pasos",
+	  "preparazione",
+	  "procedimento",
+	  "bereiding",
+	  "bereidingswijze",
+	  "modo de preparo",
+	  "modo de preparação",
+	  "preparo",
+	  "gör så här",
+	  "tillagning",
+	  "fremgangsmåte",
+	  "fremgangsmåde",
+	  "sådan gør du",
+	  "przygotowanie",
+	  "sposób przygotowania",
+	  "postup",
+	  NULL },
+};
+
+static bool named_for(const GumboNode *n, int kind)
+{
+	return rsd_dom_contains_any(rsd_dom_attr(n, "class"), LIST_NAMES[kind]) ||
+	       rsd_dom_contains_any(rsd_dom_attr(n, "id"), LIST_NAMES[kind]);
+}
+
+/* Class tokens (and ids) of page furniture: exact names, and names that
+ * start or end with one ("main-menu", "comments-area", "left-sidebar";
+ * not "content-sidebar-wrap", which holds the content). */
+static bool chrome_token(const char *t, size_t n)
+{
+	static const char *const EXACT[] = { "nav",         "navbar",      "navigation",
+					     "breadcrumb",  "breadcrumbs", "header",
+					     "footer",      "site-header", "site-footer",
+					     "widget-area", NULL };
+	static const char *const PARTS[] = { "menu", "sidebar", "comment", "comments", NULL };
+	for (size_t i = 0; EXACT[i]; i++)
+		if (rsd_text_ieq(t, n, EXACT[i]))
+			return true;
+	for (size_t i = 0; PARTS[i]; i++) {
+		size_t k = strlen(PARTS[i]);
+		if (n < k)
+			continue;
+		if (rsd_text_ieq(t, k, PARTS[i]) &&
+		    (n == k || t[k] == '-' || t[k] == '_' || strcmp(PARTS[i], "comment") == 0))
+			return true;
+		if (n > k && rsd_text_ieq(t + n - k, k, PARTS[i]) &&
+		    (t[n - k - 1] == '-' || t[n - k - 1] == '_'))
+			return true;
+	}
+	return false;
+}
+
+/* Page furniture around the content: navigation, sidebars, footers, site
+ * headers, forms and comments. Their words ("Ingredients" in a menu, a
+ * comment's "method") are not a recipe's sections. A <header> inside an
+ * article or <main> heads the content itself; a <form> that is a child of
+ * <body> wraps the whole page (ASP.NET). */
+bool rsd_html_lists_is_chrome(const GumboNode *n)
+{
+	switch (n->v.element.tag) {
+	case GUMBO_TAG_NAV:
+	case GUMBO_TAG_ASIDE:
+	case GUMBO_TAG_MENU:
+	case GUMBO_TAG_FOOTER:
+		return true;
+	case GUMBO_TAG_HEADER: {
+		/* bounded: the walk up costs a constant per header */
+		const GumboNode *p = n->parent;
+		for (int up = 0; up < 16 && p && rsd_dom_is_element(p); up++, p = p->parent)
+			if (p->v.element.tag == GUMBO_TAG_ARTICLE ||
+			    p->v.element.tag == GUMBO_TAG_MAIN)
+				return false;
+		return true;
+	}
+	case GUMBO_TAG_FORM:
+		return !(n->parent && rsd_dom_is_element(n->parent) &&
+			 n->parent->v.element.tag == GUMBO_TAG_BODY);
+	default:
+		return rsd_dom_any_token(rsd_dom_attr(n, "class"), chrome_token) ||
+		       rsd_dom_any_token(rsd_dom_attr(n, "id"), chrome_token);
+	}
+}
+
+static bool query_skips(const struct rsd_list_query *q, const GumboNode *n)
+{
+	return !rsd_dom_is_element(n) || rsd_dom_is_hidden(n) ||
+	       (q->content_only && rsd_html_lists_is_chrome(n));
+}
+
+static bool query_after(const struct rsd_list_query *q, const GumboNode *n)
+{
+	return !q->after || rsd_dom_source_offset(n) > rsd_dom_source_offset(q->after);
+}
+
+/* An item that only names a list ("Method" in the box that toggles the
+ * method open) labels the section; it is not one of its items. */
+static void drop_labels(cJSON **items)
+{
+	for (cJSON *e = *items ? (*items)->child : NULL, *next; e; e = next) {
+		next = e->next;
+		size_t len = strlen(e->valuestring);
+		while (len && (e->valuestring[len - 1] == ':' || e->valuestring[len - 1] == ' '))
+			len--;
+		for (int k = 0; k < 2; k++)
+			for (size_t i = 0; LIST_HEADINGS[k][i]; i++)
+				if (e && rsd_text_ieq(e->valuestring, len, LIST_HEADINGS[k][i])) {
+					cJSON_Delete(cJSON_DetachItemViaPointer(*items, e));
+					e = NULL;
+				}
+	}
+}
+
+/* The items of a list container, in the first form that gives enough. */
+static int container_items(const GumboNode *n, size_t min_items, cJSON **items)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof ITEM_FORMS / sizeof ITEM_FORMS[0]; i++) {
+		cJSON_Delete(*items);
+		*items = NULL;
+		rc = collect_items(n, ITEM_FORMS[i], items);
+		drop_labels(items);
+		if (rsd_dom_n_items(*items) >= min_items)
+			break;
+	}
+	return rc;
+}
+
+/* Lists in groups ("For the sauce") repeat the named container: the
+ * containers named alike that follow it, headings between them allowed,
+ * add their items. A recipe in parts may give each part its ingredients
+ * and then its steps: the other kind's containers between them are
+ * passed over too. */
+static int sibling_groups(const GumboNode *n, int kind, cJSON **items)
+{
+	int rc = 0;
+	for (const GumboNode *s = rsd_dom_next_element(n); rc == 0 && s;
+	     s = rsd_dom_next_element(s)) {
+		if (rsd_dom_heading_level(s->v.element.tag) || rsd_dom_is_hidden(s))
+			continue;
+		bool mine = named_for(s, kind), other = named_for(s, !kind);
+		if (other && !mine)
+			continue;
+		if (!mine || other)
+			break;
+		cJSON *more = NULL;
+		rc = container_items(s, 1, &more);
+		for (cJSON *e = more ? more->child : NULL; rc == 0 && e; e = e->next)
+			rc = rsd_dom_add_text_item(items, e->valuestring);
+		cJSON_Delete(more);
+	}
+	return rc;
+}
+
+/* "Prep Time: 5 mins", "Serves: 4": a short label and its value. */
+static bool is_fact(const char *item)
+{
+	enum { LABEL_MAX = 30, FACT_MAX = 48 };
+	const char *colon = strchr(item, ':');
+	return colon && colon - item <= LABEL_MAX && colon[1] == ' ' && strlen(item) <= FACT_MAX;
+}
+
+/* A box of facts ("Prep Time: 5 mins", "Total time: 30 mins") named for
+ * the method is no list of steps. */
+static bool only_facts(const cJSON *items)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach (e, items)
+		if (!is_fact(e->valuestring))
+			return false;
+	return true;
+}
+
+/* The outermost visible element, first in document order, named for the
+ * kind (and not also for the other kind: "ingredients-and-method" wraps
+ * both) that holds enough items. A named element with fewer is not
+ * searched further, which keeps the walk linear. */
+static int list_by_name(const GumboNode *root, const struct rsd_list_query *q,
+			struct rsd_found_list *out)
+{
+	struct rsd_dom_walker w = { 0 };
+	int rc = rsd_dom_walker_push(&w, root);
+	const GumboNode *n;
+	while (rc == 0 && !out->items && (n = rsd_dom_walker_pop(&w)) != NULL) {
+		if (query_skips(q, n))
+			continue;
+		GumboTag t = n->v.element.tag;
+		bool body = t == GUMBO_TAG_HTML || t == GUMBO_TAG_BODY;
+		if (!body && query_after(q, n) && named_for(n, q->kind) &&
+		    !named_for(n, !q->kind)) {
+			cJSON *items = NULL;
+			rc = container_items(n, q->min_items, &items);
+			if (rc == 0 && rsd_dom_n_items(items) >= q->min_items &&
+			    rsd_dom_n_items(items) &&
+			    !(q->kind == RSD_LIST_INSTRUCTIONS && only_facts(items))) {
+				*out = (struct rsd_found_list){ items, n };
+				rc = sibling_groups(n, q->kind, &out->items);
+			} else {
+				cJSON_Delete(items);
+			}
+			continue;
+		}
+		rc = rsd_dom_walker_push_children(&w, n);
+	}
+	free(w.stack);
+	return rc;
+}
+
+/* Elements that can label a section: headings, and the emphasis, link,
+ * button and plain boxes that pages style as headings (an accordion's
+ * "Ingredients" toggle, a <div class="title">). */
+static bool may_label(GumboTag t)
+{
+	switch (t) {
+	case GUMBO_TAG_P:
+	case GUMBO_TAG_STRONG:
+	case GUMBO_TAG_B:
+	case GUMBO_TAG_DT:
+	case GUMBO_TAG_A:
+	case GUMBO_TAG_SPAN:
+	case GUMBO_TAG_DIV:
+	case GUMBO_TAG_LABEL:
+	case GUMBO_TAG_SUMMARY:
+	case GUMBO_TAG_BUTTON:
+	case GUMBO_TAG_TH:
+	case GUMBO_TAG_EM:
+	case GUMBO_TAG_LEGEND:
+	case GUMBO_TAG_CAPTION:
+		return true;
+	default:
+		return rsd_dom_heading_level(t) != 0;
+	}
+}
+
+/* Whether n is a short heading-like element whose whole text announces a
+ * list of that kind ("Ingredients", "Method:"). kind -1: of either kind. */
+static bool is_list_heading(const GumboNode *n, int kind)
+{
+	if (!may_label(n->v.element.tag))
+		return false;
+	struct rsd_text_buf b = { 0 };
+	char *text = NULL;
+	if (rsd_dom_text_small(n, 32, &b) == 0 && b.len < 64)
+		text = rsd_text_clean(b.data, b.len);
+	rsd_text_buf_free(&b);
+	if (!text)
+		return false;
+	size_t len = strlen(text);
+	while (len && (text[len - 1] == ':' || text[len - 1] == ' '))
+		len--;
+	bool found = false;
+	for (int k = 0; k < 2 && !found; k++)
+		for (size_t i = 0; (kind < 0 || kind == k) && LIST_HEADINGS[k][i] && !found; i++)
+			found = rsd_text_ieq(text, len, LIST_HEADINGS[k][i]);
+	free(text);
+	return found;
+}
+
+/* A sibling that starts another part of the page: a heading of the same
+ * or a higher rank, any heading that names a list, or the other list. */
+static bool ends_section(const GumboNode *sib, int level, int kind)
+{
+	int l = rsd_dom_heading_level(sib->v.element.tag);
+	return (l && (!level || l <= level)) || is_list_heading(sib, -1) || named_for(sib, !kind);
+}
+
+/* The items in the siblings that follow heading h, up to the next section. */
+static int items_after(const GumboNode *h, int kind, GumboTag form, cJSON **items)
+{
+	int level = rsd_dom_heading_level(h->v.element.tag);
+	/* <p><strong>Method</strong></p>: the list follows the wrapper */
+	for (int up = 0;
+	     up < 3 && !rsd_dom_next_element(h) && h->parent && rsd_dom_is_element(h->parent) &&
+	     h->parent->v.element.tag != GUMBO_TAG_BODY;
+	     up++)
+		h = h->parent;
+	int rc = 0;
+	for (const GumboNode *s = rsd_dom_next_element(h);
+	     rc == 0 && s && !ends_section(s, level, kind); s = rsd_dom_next_element(s))
+		rc = collect_items(s, form, items);
+	return rc;
+}
+
+/* The list that follows the first heading announcing it. */
+static int list_by_heading(const GumboNode *root, const struct rsd_list_query *q,
+			   struct rsd_found_list *out)
+{
+	struct rsd_dom_walker w = { 0 };
+	int rc = rsd_dom_walker_push(&w, root);
+	const GumboNode *n;
+	while (rc == 0 && !out->items && (n = rsd_dom_walker_pop(&w)) != NULL) {
+		if (query_skips(q, n))
+			continue;
+		if (!query_after(q, n) || !is_list_heading(n, q->kind)) {
+			rc = rsd_dom_walker_push_children(&w, n);
+			continue;
+		}
+		cJSON *items = NULL;
+		for (size_t i = 0; rc == 0 && i < sizeof ITEM_FORMS / sizeof ITEM_FORMS[0]; i++) {
+			cJSON_Delete(items);
+			items = NULL;
+			rc = items_after(n, q->kind, ITEM_FORMS[i], &items);
+			drop_labels(&items);
+			if (rsd_dom_n_items(items) >= q->min_items)
+				break;
+		}
+		if (rc == 0 && rsd_dom_n_items(items) >= q->min_items && rsd_dom_n_items(items))
+			*out = (struct rsd_found_list){ items, n };
+		else
+			cJSON_Delete(items);
+	}
+	free(w.stack);
+	return rc;
+}
+
+/* "1.", "2)", "Step 3:", "Schritt 4": a step's number, written as text. */
+static size_t step_number_len(const char *s)
+{
+	static const char *const WORDS[] = { "step", "schritt", "étape", "etape", "paso", "passo",
+					     "stap", "krok",    "steg",  "trin",  NULL };
+	size_t i = 0;
+	for (size_t k = 0; WORDS[k] && !i; k++) {
+		size_t n = strlen(WORDS[k]);
+		if (strncasecmp(s, WORDS[k], n) == 0 && s[n] == ' ')
+			i = n + 1;
+	}
+	size_t digits = i;
+	while (s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == digits || i - digits > 3)
+		return 0;
+	bool word = digits > 0;
+	if (s[i] == '.' || s[i] == ')' || s[i] == ':')
+		i++;
+	else if (!word && s[i] != '\0')
+		return 0; /* "2 cups ...": a quantity, not a number */
+	while (s[i] == ' ')
+		i++;
+	return i;
+}
+
+/* Steps lose their written numbers; a bare number is no step. */
+static int strip_step_numbers(cJSON **arr)
+{
+	cJSON *e = *arr ? (*arr)->child : NULL;
+	while (e) {
+		cJSON *next = e->next;
+		size_t n = step_number_len(e->valuestring);
+		if (n && !e->valuestring[n]) {
+			cJSON_Delete(cJSON_DetachItemViaPointer(*arr, e));
+		} else if (n) {
+			cJSON *s = cJSON_CreateString(e->valuestring + n);
+			if (!s || !cJSON_ReplaceItemViaPointer(*arr, e, s)) {
+				cJSON_Delete(s);
+				return -ENOMEM;
+			}
+		}
+		e = next;
+	}
+	if (*arr && !(*arr)->child) {
+		cJSON_Delete(*arr);
+		*arr = NULL;
+	}
+	return 0;
+}
+
+/* The list of that kind under root: a container named for it, else the
+ * items after a heading that announces it. */
+int rsd_html_lists_find(const GumboNode *root, const struct rsd_list_query *q,
+			struct rsd_found_list *out)
+{
+	*out = (struct rsd_found_list){ 0 };
+	int rc = list_by_name(root, q, out);
+	if (rc == 0 && !out->items)
+		rc = list_by_heading(root, q, out);
+	if (rc == 0 && q->kind == RSD_LIST_INSTRUCTIONS)
+		rc = strip_step_numbers(&out->items);
+	if (rc < 0) {
+		cJSON_Delete(out->items);
+		out->items = NULL;
+	}
+	return rc;
+}
+
+/* Replaces *list by the HTML list of that kind under root, if there is
+ * one of at least two items. */
+int rsd_html_lists_read(const GumboNode *root, int kind, cJSON **list)
+{
+	struct rsd_list_query q = { .kind = kind, .min_items = 2 };
+	struct rsd_found_list found;
+	int rc = rsd_html_lists_find(root, &q, &found);
+	if (rc == 0 && rsd_dom_n_items(found.items) >= 2) {
+		cJSON_Delete(*list);
+		*list = found.items;
+		return 1;
+	}
+	cJSON_Delete(found.items);
+	return rc;
+}

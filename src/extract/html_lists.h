@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RSD_EXTRACT_HTML_LISTS_H
+#define RSD_EXTRACT_HTML_LISTS_H
+
+/* Source: a recipe's lists in plain HTML, found by the class or id of
+ * their container ("ingredients", "method", ...) or by the heading before
+ * them, in the languages of most recipe sites. Used by the sources that
+ * know a page holds a recipe (list_completion.c, hrecipe.c) and by the
+ * recipe found without markup (plain_page.c). */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include <gumbo.h>
+
+enum rsd_list_kind { RSD_LIST_INGREDIENTS, RSD_LIST_INSTRUCTIONS };
+
+/* What a list search looks for. */
+struct rsd_list_query {
+	int kind;
+	size_t min_items;
+	bool content_only; /* skip page furniture (rsd_html_lists_is_chrome) */
+	const GumboNode *after; /* only sections that start after this one */
+};
+
+struct rsd_found_list {
+	cJSON *items;
+	const GumboNode *at; /* the named container or the heading */
+};
+
+/* Page furniture around the content: navigation, sidebars, footers, site
+ * headers, forms and comments. */
+bool rsd_html_lists_is_chrome(const GumboNode *n);
+/* The list the query describes under root: a container named for it,
+ * else the items after a heading that announces it; out->items (owned by
+ * the caller, NULL when none) and where it was found. 0 or -ENOMEM. */
+int rsd_html_lists_find(const GumboNode *root, const struct rsd_list_query *q,
+			struct rsd_found_list *out);
+/* Replaces *list by the list of that kind (enum rsd_list_kind) under root
+ * when it has two items or more: 1 replaced, 0 not, -ENOMEM. */
+int rsd_html_lists_read(const GumboNode *root, int kind, cJSON **list);
+
+#endif

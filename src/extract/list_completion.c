@@ -1,0 +1,590 @@
+/* SPDX-License-Identifier: MIT */
+/* Completion of a Recipe's lists from the page's HTML (see
+ * list_completion.h): quantities for ingredient names, the rest of a
+ * cut-short ingredient list or method, the steps of a glued method. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "extract/list_completion.h"
+#include "extract/dom.h"
+#include "extract/fields.h"
+#include "extract/html_lists.h"
+#include "core/text.h"
+
+/* ---- quantities for ingredient names ---- */
+
+/* Some shops' Recipe data names the ingredients only ("Zucker"), while
+ * the page shows each one in a row with its quantity: "<div><span>3
+ * EL</span> <span>Zucker</span></div>", "<li><p>cebula</p><p>1
+ * sztuka</p></li>". The row of a name is found from the page's text node
+ * that is exactly that name: the nearest of its few closest ancestors
+ * whose visible text holds a quantity and not much besides. Rows are
+ * taken in the order of the names, and only when every name has one and
+ * no row holds another's name (a list container is no row).
+ *
+ * The raw page must show every name as an element's whole text, in
+ * order (">Zucker<"); only the part of the page around those places is
+ * parsed, so that these pages stay cheap and read the same on the fast
+ * path and with the full parse. */
+
+enum {
+	ROW_MAX_UP = 6, /* ancestors tried above a name's text node */
+	ROW_MAX_NODES = RSD_DOM_SMALL_NODES, /* a row is a small subtree ... */
+	ROW_MAX_EXTRA = 100, /* ... whose text is the name and a few words */
+	ROW_MAX_NAMES = 200, /* longer lists are not a shop's recipe */
+	ROW_MARGIN = 4096, /* bytes parsed around the first and last name */
+	ROW_MAX_SPAN = 256 * 1024, /* names further apart are not one list */
+};
+
+static bool names_only(const cJSON *ingredients)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach (e, ingredients)
+		if (rsd_text_has_quantity(e->valuestring))
+			return false;
+	return cJSON_GetArraySize(ingredients) >= 2;
+}
+
+/* The row around text node t showing name with a quantity, or NULL. */
+static const GumboNode *quantity_row(const GumboNode *t, size_t name_len, char **row_text)
+{
+	const GumboNode *a = t->parent;
+	for (int up = 0; up < ROW_MAX_UP && a && rsd_dom_is_element(a); up++, a = a->parent) {
+		GumboTag tag = a->v.element.tag;
+		if (tag == GUMBO_TAG_BODY || tag == GUMBO_TAG_HTML)
+			break;
+		char *text = rsd_dom_small_text(a);
+		if (!text || strlen(text) > name_len + ROW_MAX_EXTRA) {
+			free(text);
+			break;
+		}
+		if (rsd_text_has_quantity(text)) {
+			*row_text = text;
+			return a;
+		}
+		free(text);
+	}
+	return NULL;
+}
+
+/* Whether element a is t or one of its ancestors (within a row's depth). */
+static bool holds(const GumboNode *a, const GumboNode *t)
+{
+	for (int up = 0; t && up <= ROW_MAX_NODES; up++, t = t->parent)
+		if (t == a)
+			return true;
+	return false;
+}
+
+/* The text node at n is exactly the name (cleaned, ASCII case aside). */
+static bool text_is(const GumboNode *n, const char *name, size_t name_len)
+{
+	const char *raw = n->v.text.text;
+	size_t len = strlen(raw);
+	if (len < name_len || len > 4 * name_len + 32)
+		return false; /* white space and references aside, not that name */
+	char *t = rsd_text_clean(raw, len);
+	bool same = t && strcasecmp(t, name) == 0;
+	free(t);
+	return same;
+}
+
+struct row {
+	const GumboNode *text, *row;
+};
+
+/* Finds the rows of the names in document order into rows[] and their
+ * texts into *out: 1 when every name has one and no row holds a
+ * neighbour's name, 0 when not, -ENOMEM. */
+static int find_rows(const GumboNode *root, const cJSON *names, struct row *rows, cJSON **out)
+{
+	struct rsd_dom_walker w = { 0 };
+	const cJSON *name = names->child;
+	size_t k = 0;
+	int rc = rsd_dom_walker_push(&w, root);
+	const GumboNode *n;
+	while (rc == 0 && name && (n = rsd_dom_walker_pop(&w)) != NULL) {
+		if (n->type == GUMBO_NODE_TEXT) {
+			size_t name_len = strlen(name->valuestring);
+			char *text = NULL;
+			const GumboNode *row = text_is(n, name->valuestring, name_len)
+						       ? quantity_row(n, name_len, &text)
+						       : NULL;
+			if (row) {
+				rows[k++] = (struct row){ n, row };
+				rc = rsd_dom_add_text_item(out, text);
+				free(text);
+				name = name->next;
+			}
+			continue;
+		}
+		if (rsd_dom_is_element(n) && !rsd_dom_is_hidden(n) &&
+		    n->v.element.tag != GUMBO_TAG_SCRIPT && n->v.element.tag != GUMBO_TAG_STYLE)
+			rc = rsd_dom_walker_push_children(&w, n);
+	}
+	free(w.stack);
+	if (rc < 0 || name || rsd_dom_n_items(*out) != k)
+		return rc;
+	for (size_t i = 0; i + 1 < k; i++)
+		if (holds(rows[i].row, rows[i + 1].text) || holds(rows[i + 1].row, rows[i].text))
+			return 0;
+	return 1;
+}
+
+/* Replaces the names by their rows when the page shows them all. */
+static int quantified_rows(const GumboNode *root, cJSON **ingredients)
+{
+	size_t n = rsd_dom_n_items(*ingredients);
+	struct row *rows = calloc(n, sizeof *rows);
+	cJSON *found = NULL;
+	if (!rows)
+		return -ENOMEM;
+	int rc = find_rows(root, *ingredients, rows, &found);
+	if (rc > 0) {
+		cJSON_Delete(*ingredients);
+		*ingredients = found;
+		found = NULL;
+	}
+	cJSON_Delete(found);
+	free(rows);
+	return rc < 0 ? rc : 0;
+}
+
+/* The next place from `from` where the raw page has name as an element's
+ * whole text (white space around it aside), or NULL. */
+static const char *name_as_text(const char *from, const char *end, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = from; n && (p = memmem(p, (size_t)(end - p), name, n)) != NULL; p++) {
+		const char *b = p, *a = p + n;
+		while (b > from && rsd_text_is_space(b[-1]))
+			b--;
+		while (a < end && rsd_text_is_space(*a))
+			a++;
+		if (b > from && b[-1] == '>' && a < end && *a == '<')
+			return p;
+	}
+	return NULL;
+}
+
+/* Parses the part of the page from a tag a little before `first` to
+ * `after` bytes past `last`, and runs fill on it. */
+static int parse_part(const char *html, size_t len, const char *first, const char *last,
+		      size_t after, int (*fill)(const GumboNode *root, cJSON **ingredients),
+		      cJSON **ingredients)
+{
+	const char *end = html + len;
+	const char *from = first - html > ROW_MARGIN ? first - ROW_MARGIN : html;
+	while (from > html &&
+	       !(from[0] == '<' && ((from[1] | 0x20) >= 'a' && (from[1] | 0x20) <= 'z')))
+		from--;
+	const char *to = (size_t)(end - last) > after ? last + after : end;
+	GumboOptions o = rsd_dom_gumbo_options();
+	GumboOutput *part = gumbo_parse_with_options(&o, from, (size_t)(to - from));
+	if (!part)
+		return -ENOMEM;
+	int rc = fill(part->root, ingredients);
+	gumbo_destroy_output(&o, part);
+	return rc;
+}
+
+static int quantify_names(const char *html, size_t len, cJSON **ingredients)
+{
+	if (!names_only(*ingredients) || rsd_dom_n_items(*ingredients) > ROW_MAX_NAMES)
+		return 0;
+	const char *end = html + len, *first = NULL, *last = html;
+	const cJSON *e;
+	cJSON_ArrayForEach (e, *ingredients) {
+		const char *p = name_as_text(last, end, e->valuestring);
+		if (!p)
+			return 0;
+		first = first ? first : p;
+		last = p + strlen(e->valuestring);
+	}
+	if (last - first > ROW_MAX_SPAN)
+		return 0;
+	return parse_part(html, len, first, last, ROW_MARGIN, quantified_rows, ingredients);
+}
+
+/* ---- the rest of a list the Recipe data breaks off ---- */
+
+/* Some sites' Recipe data stops after the first ingredients (6 of 12)
+ * while the page's list shows them all. When the data's ingredients are
+ * exactly the first items of a page list (white space aside) that goes on
+ * with more items, mostly with quantities, that list is the recipe's.
+ * Group headings in the list ("<li><h3>Für die Füllung</h3></li>") are
+ * no items. Only pages whose raw bytes show the data's last ingredient as
+ * an element's whole text followed by another list item ("…Type
+ * 405</li><li>") are parsed, around that list. */
+
+enum {
+	PREFIX_AFTER = 32 * 1024, /* bytes parsed after the data's last ingredient */
+	PREFIX_MAX_ITEMS = 200,
+	PREFIX_ITEM_MAX = 300, /* longer list items are no ingredients */
+	PREFIX_MAX_UP = 3, /* the item's text node up to its <li> */
+};
+
+/* Equal but for white space and ASCII case ("1Zwiebel", "1 Zwiebel"). */
+static bool same_words(const char *a, const char *b)
+{
+	for (;;) {
+		while (rsd_text_is_space(*a))
+			a++;
+		while (rsd_text_is_space(*b))
+			b++;
+		if (!*a || !*b)
+			return !*a && !*b;
+		if (tolower((unsigned char)*a++) != tolower((unsigned char)*b++))
+			return false;
+	}
+}
+
+/* "<li><h3>For the filling</h3></li>": a group heading, no item. */
+static bool heading_item(const GumboNode *li)
+{
+	const GumboVector *c = rsd_dom_children(li);
+	for (size_t i = 0; c && i < c->length; i++)
+		if (rsd_dom_is_element(c->data[i]) &&
+		    rsd_dom_heading_level(((const GumboNode *)c->data[i])->v.element.tag))
+			return true;
+	return false;
+}
+
+/* How list_items reads a list's items. */
+struct item_form {
+	size_t max_nodes, max_len; /* bigger items are no items of the kind */
+	bool numbered; /* drop the number before each one */
+};
+
+static size_t step_number_prefix(const char *s);
+
+/* The items of the list holding <li> `item`, group headings and hidden
+ * items aside; -E2BIG when one is too big. */
+static int list_items(const GumboNode *item, const struct item_form *form, cJSON **out)
+{
+	const GumboVector *c = rsd_dom_children(item->parent);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && c && i < c->length; i++) {
+		const GumboNode *li = c->data[i];
+		if (!rsd_dom_is_element(li) || li->v.element.tag != GUMBO_TAG_LI ||
+		    rsd_dom_is_hidden(li) || heading_item(li))
+			continue;
+		char *text = rsd_dom_bounded_text(li, form->max_nodes);
+		if (!text)
+			return -E2BIG; /* too big, or ENOMEM: either way no list to take */
+		const char *item_text = form->numbered ? text + step_number_prefix(text) : text;
+		rc = strlen(item_text) > form->max_len ? -E2BIG
+						       : rsd_dom_add_text_item(out, item_text);
+		free(text);
+	}
+	return rc;
+}
+
+/* The page's items start with the data's and go on with more, most of
+ * them with a quantity. */
+static bool continues(const cJSON *data, const cJSON *page)
+{
+	const cJSON *d = data->child, *p = page->child;
+	for (; d && p; d = d->next, p = p->next)
+		if (!same_words(d->valuestring, p->valuestring))
+			return false;
+	size_t more = 0, with_quantity = 0;
+	for (; p; p = p->next, more++)
+		with_quantity += rsd_text_has_quantity(p->valuestring);
+	return !d && more > 0 && 2 * with_quantity >= more &&
+	       rsd_dom_n_items(page) <= PREFIX_MAX_ITEMS;
+}
+
+/* The <li> whose text node is the data's last ingredient, or NULL. */
+static const GumboNode *last_item(const GumboNode *root, const char *name)
+{
+	struct rsd_dom_walker w = { 0 };
+	const GumboNode *n, *li = NULL;
+	size_t name_len = strlen(name);
+	if (rsd_dom_walker_push(&w, root) < 0)
+		return NULL;
+	while (!li && (n = rsd_dom_walker_pop(&w)) != NULL) {
+		if (n->type == GUMBO_NODE_TEXT && text_is(n, name, name_len)) {
+			const GumboNode *a = n->parent;
+			for (int up = 0; up < PREFIX_MAX_UP && a && rsd_dom_is_element(a);
+			     up++, a = a->parent)
+				if (a->v.element.tag == GUMBO_TAG_LI) {
+					li = a;
+					break;
+				}
+		} else if (rsd_dom_is_element(n) && rsd_dom_walker_push_children(&w, n) < 0) {
+			break;
+		}
+	}
+	free(w.stack);
+	return li;
+}
+
+static int continued_list(const GumboNode *root, cJSON **ingredients)
+{
+	const cJSON *last = cJSON_GetArrayItem(*ingredients, cJSON_GetArraySize(*ingredients) - 1);
+	const GumboNode *li = last_item(root, last->valuestring);
+	GumboTag list = li && li->parent && rsd_dom_is_element(li->parent)
+				? li->parent->v.element.tag
+				: GUMBO_TAG_UNKNOWN;
+	if (list != GUMBO_TAG_UL && list != GUMBO_TAG_OL)
+		return 0;
+	cJSON *page = NULL;
+	const struct item_form form = { ROW_MAX_NODES, PREFIX_ITEM_MAX, false };
+	int rc = list_items(li, &form, &page);
+	if (rc == 0 && page && continues(*ingredients, page)) {
+		cJSON_Delete(*ingredients);
+		*ingredients = page;
+		page = NULL;
+	}
+	cJSON_Delete(page);
+	return rc == -ENOMEM ? rc : 0;
+}
+
+/* After p (an item's text), the list goes on: "</li> <li". */
+static bool next_item_follows(const char *p, const char *end)
+{
+	while (p < end && rsd_text_is_space(*p))
+		p++;
+	if (end - p < 5 || !rsd_text_ieq(p, 4, "</li"))
+		return false;
+	const char *gt = memchr(p, '>', (size_t)(end - p));
+	for (p = gt ? gt + 1 : end; p < end && rsd_text_is_space(*p);)
+		p++;
+	return end - p >= 4 && rsd_text_ieq(p, 3, "<li") &&
+	       (rsd_text_is_space(p[3]) || p[3] == '>');
+}
+
+static int continue_list(const char *html, size_t len, cJSON **ingredients)
+{
+	size_t n = rsd_dom_n_items(*ingredients);
+	if (n < 2 || n >= PREFIX_MAX_ITEMS)
+		return 0;
+	const char *end = html + len;
+	const char *first_name = (*ingredients)->child->valuestring;
+	const char *last_name = cJSON_GetArrayItem(*ingredients, (int)n - 1)->valuestring;
+	const char *last = name_as_text(html, end, last_name);
+	if (!last || !next_item_follows(last + strlen(last_name), end))
+		return 0;
+	const char *first = name_as_text(last - html > ROW_MAX_SPAN ? last - ROW_MAX_SPAN : html,
+					 last, first_name);
+	if (!first)
+		return 0;
+	return parse_part(html, len, first, last, PREFIX_AFTER, continued_list, ingredients);
+}
+
+int rsd_completion_ingredients(const char *html, size_t len, cJSON **ingredients)
+{
+	if (names_only(*ingredients))
+		return quantify_names(html, len, ingredients);
+	return continue_list(html, len, ingredients);
+}
+
+/* ---- the rest of a method the Recipe data breaks off ---- */
+
+/* As with ingredients, some sites' Recipe data stops after the first
+ * steps (2 of 6) while the page's list shows them all. When the data's
+ * steps are exactly the first items of a page list (white space, and a
+ * number the page puts before each step, aside) that goes on with more,
+ * that list is the method. Only pages whose raw bytes start an element's
+ * text with the data's last step and go on with another list item after
+ * it ("…schieben.</li><li>") are parsed, around that list. */
+
+enum {
+	STEP_PREFIX_MIN = 16, /* bytes of a step that find it in the raw page */
+	STEP_PREFIX_MAX = 24, /* (inline markup in a step comes later, mostly) */
+	STEP_MAX_NODES = 256, /* a step's subtree */
+	STEP_ITEM_SLACK = 1024, /* bytes of markup in a step beyond its text */
+};
+
+/* How many of the first bytes of a step the page's HTML writes as they
+ * are: up to the first character markup or a reference may write
+ * otherwise. */
+static size_t plain_prefix(const char *step)
+{
+	size_t n = 0;
+	while (n < STEP_PREFIX_MAX && step[n] && !strchr("&<>\"'", step[n]))
+		n++;
+	return n;
+}
+
+/* The next place from `from` where an element's text starts with
+ * s[0..n) in the raw page, or NULL. */
+static const char *text_starting(const char *from, const char *end, const char *s, size_t n)
+{
+	for (const char *p = from; (p = memmem(p, (size_t)(end - p), s, n)) != NULL; p++) {
+		const char *b = p;
+		while (b > from && rsd_text_is_space(b[-1]))
+			b--;
+		if (b > from && b[-1] == '>')
+			return p;
+	}
+	return NULL;
+}
+
+/* The length of the number a page writes before a step ("1", "2.",
+ * "3) "), 0 when there is none. */
+static size_t step_number_prefix(const char *s)
+{
+	size_t i = 0;
+	while (i < 3 && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == 0 || (s[i] >= '0' && s[i] <= '9'))
+		return 0;
+	if (s[i] == '.' || s[i] == ')' || s[i] == ':')
+		i++;
+	while (s[i] == ' ')
+		i++;
+	return i;
+}
+
+/* The page's item shows the data's step, maybe after its number. */
+static bool shows_step(const char *item, const char *step, bool numbered)
+{
+	return same_words(numbered ? item + step_number_prefix(item) : item, step);
+}
+
+/* The first <li> that shows the step; *numbered when after a number. */
+static const GumboNode *step_item(const GumboNode *root, const char *step, bool *numbered)
+{
+	struct rsd_dom_walker w = { 0 };
+	const GumboNode *n, *li = NULL;
+	if (rsd_dom_walker_push(&w, root) < 0)
+		return NULL;
+	while (!li && (n = rsd_dom_walker_pop(&w)) != NULL) {
+		if (!rsd_dom_is_element(n) || rsd_dom_is_hidden(n))
+			continue;
+		if (n->v.element.tag == GUMBO_TAG_LI) {
+			char *t = rsd_dom_bounded_text(n, STEP_MAX_NODES);
+			for (int k = 0; t && k < 2 && !li; k++) {
+				if (shows_step(t, step, k)) {
+					li = n;
+					*numbered = k;
+				}
+			}
+			free(t);
+			if (li)
+				break;
+		}
+		if (rsd_dom_walker_push_children(&w, n) < 0)
+			break;
+	}
+	free(w.stack);
+	return li;
+}
+
+static int continued_method(const GumboNode *root, cJSON **steps)
+{
+	bool numbered = false;
+	const GumboNode *li = step_item(root, (*steps)->child->valuestring, &numbered);
+	if (!li || !li->parent || !rsd_dom_is_element(li->parent) ||
+	    (li->parent->v.element.tag != GUMBO_TAG_OL &&
+	     li->parent->v.element.tag != GUMBO_TAG_UL))
+		return 0;
+	cJSON *page = NULL;
+	const struct item_form form = { STEP_MAX_NODES, SIZE_MAX, numbered };
+	int rc = list_items(li, &form, &page);
+	const cJSON *d = (*steps)->child, *p = page ? page->child : NULL;
+	for (; rc == 0 && d && p && shows_step(p->valuestring, d->valuestring, false);
+	     d = d->next, p = p->next)
+		;
+	if (rc == 0 && !d && p && rsd_dom_n_items(page) <= PREFIX_MAX_ITEMS) {
+		cJSON_Delete(*steps);
+		*steps = page;
+		page = NULL;
+	}
+	cJSON_Delete(page);
+	return rc == -ENOMEM ? rc : 0;
+}
+
+int rsd_completion_method(const char *html, size_t len, cJSON **steps)
+{
+	size_t n = rsd_dom_n_items(*steps);
+	if (n < 2 || n >= PREFIX_MAX_ITEMS)
+		return 0;
+	const char *end = html + len;
+	const char *first_step = (*steps)->child->valuestring;
+	const char *last_step = cJSON_GetArrayItem(*steps, (int)n - 1)->valuestring;
+	size_t first_n = plain_prefix(first_step), last_n = plain_prefix(last_step);
+	if (first_n < STEP_PREFIX_MIN || last_n < STEP_PREFIX_MIN)
+		return 0;
+	const char *first = text_starting(html, end, first_step, first_n);
+	const char *last = first ? text_starting(first + 1, end, last_step, last_n) : NULL;
+	if (!last || last - first > ROW_MAX_SPAN)
+		return 0;
+	size_t span = strlen(last_step) + STEP_ITEM_SLACK;
+	const char *close = rsd_text_icasefind(
+		last, span < (size_t)(end - last) ? span : (size_t)(end - last), "</li");
+	if (!close || !next_item_follows(close, end))
+		return 0;
+	return parse_part(html, len, first, last, PREFIX_AFTER, continued_method, steps);
+}
+
+/* ---- the steps a glued method runs together ---- */
+
+/* s lowercased (ASCII) without white space: "Add the" -> "addthe". */
+static char *squeezed(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (; *s; s++)
+		if (!rsd_text_is_space(*s))
+			*o++ = (char)tolower((unsigned char)*s);
+	*o = '\0';
+	return out;
+}
+
+/* Every step is in the method, in order (white space and case aside): 1,
+ * 0 when not, -ENOMEM. */
+static int steps_in(const char *method, const cJSON *steps)
+{
+	char *m = squeezed(method);
+	if (!m)
+		return -ENOMEM;
+	const char *at = m;
+	int rc = 1;
+	for (const cJSON *e = steps->child; rc > 0 && e; e = e->next) {
+		char *s = squeezed(e->valuestring);
+		const char *found = s && *s ? strstr(at, s) : NULL;
+		rc = !s ? -ENOMEM : found != NULL;
+		if (found)
+			at = found + strlen(s);
+		free(s);
+	}
+	free(m);
+	return rc;
+}
+
+/* The page's list of steps in place of a glued method that holds them all. */
+static int unglued_steps(const GumboNode *root, cJSON **instructions)
+{
+	struct rsd_list_query q = { .kind = RSD_LIST_INSTRUCTIONS, .min_items = 2 };
+	struct rsd_found_list found;
+	int rc = rsd_html_lists_find(root, &q, &found);
+	if (rc == 0 && rsd_dom_n_items(found.items) >= 2)
+		rc = steps_in(cJSON_GetArrayItem(*instructions, 0)->valuestring, found.items);
+	if (rc > 0) {
+		cJSON_Delete(*instructions);
+		*instructions = found.items;
+		return 0;
+	}
+	cJSON_Delete(found.items);
+	return rc;
+}
+
+int rsd_completion_lists_from_dom(const GumboOutput *dom, struct rsd_recipe_fields *f)
+{
+	int rc = 0;
+	if (rsd_dom_n_items(f->ingredients) < 2)
+		rc = rsd_html_lists_read(dom->root, RSD_LIST_INGREDIENTS, &f->ingredients);
+	if (rc >= 0 && rsd_dom_n_items(f->instructions_list) == 0)
+		rc = rsd_html_lists_read(dom->root, RSD_LIST_INSTRUCTIONS, &f->instructions_list);
+	else if (rc >= 0 && rsd_fields_glued_method(f->instructions_list))
+		rc = unglued_steps(dom->root, &f->instructions_list);
+	return rc < 0 ? rc : 0;
+}

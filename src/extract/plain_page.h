@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RSD_EXTRACT_PLAIN_PAGE_H
+#define RSD_EXTRACT_PLAIN_PAGE_H
+
+/* Source: a recipe without any markup, an ingredients and a method
+ * section in the page's content. The last fallback. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <gumbo.h>
+
+#include "extract/fields.h"
+#include "extract/page_info.h"
+
+/* Cheap test on the raw page: does it carry an ingredients word (any of
+ * the languages the section headings are known in)? Only then can
+ * rsd_plain_page_fields find a recipe. */
+bool rsd_plain_page_maybe_present(const char *html, size_t len);
+/* Fills f from a page with no recipe markup whose content has an
+ * ingredients section (>= 2 items, mostly with quantities) followed by an
+ * instructions section (>= 1 step); title, picture, yields and times from
+ * the page around them. 1 found, 0 not a recipe, -ENOMEM. */
+int rsd_plain_page_fields(const GumboOutput *dom, const struct rsd_page_info *pi,
+			  const char *base_url, struct rsd_recipe_fields *f);
+
+#endif
