@@ -13,7 +13,7 @@ the start to the last record written by the daemon's own consumer, CPU
 time of the daemon at that point (utime + stime), and the crawl phase: first
 to last recipe request seen by the servers.
 
-Usage: bench/cluster.py [--binary build/src/daemon/recipe-scraperd] [--rounds 3]
+Usage: bench/cluster.py [--binary build/recipe-scraperd] [--rounds 3]
 """
 
 import argparse
@@ -159,7 +159,7 @@ def run_once(binary, site, broker, workdir, run, cluster):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default="build/src/daemon/recipe-scraperd")
+    ap.add_argument("--binary", default="build/recipe-scraperd")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     site = Site()

@@ -14,8 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-bin=$build/src/daemon/recipe-scraperd # meson puts it beside its sources
-[ -x "$bin" ] || bin=$build/recipe-scraperd
+bin=$build/recipe-scraperd
 work=$(mktemp -d /tmp/recipe-scraperd-cluster-demo.XXXXXX)
 pids=()
 cleanup() {
