@@ -119,8 +119,9 @@ static void world_stop(struct world *w)
 		harness_cleanup(&w->d[i]);
 }
 
-/* Daemon i: its own user agent ("rsd-member-I") and state_dir. */
-static void member_start(struct world *w, int i, const char *state_dir)
+/* Spawns daemon i (READY=1 not awaited): its own user agent
+ * ("rsd-member-I") and state_dir. */
+static void member_spawn(struct world *w, int i, const char *state_dir)
 {
 	char scraper[512], agent[32], delay[16];
 	snprintf(delay, sizeof delay, "%u", w->delay_ms);
@@ -147,7 +148,20 @@ static void member_start(struct world *w, int i, const char *state_dir)
 			.sections_extra = "[cluster]\nfrontier_topic = crawl_frontier\n"
 					  "state_topic = crawl_state\ngroup_id = crawlers\n",
 		});
-	daemon_start(&w->d[i], false);
+	const char *argv[] = { "recipe-scraperd", "-c", "rsd.ini", NULL };
+	harness_spawn(&w->d[i], argv);
+	reaper_add(w->d[i].pid);
+}
+
+/* Daemons from..to-1, started together (READY awaited after every spawn):
+ * they join the crawl group within the coordinator's first 3 s, in one
+ * generation, also where a daemon takes long to start (sanitizers). */
+static void members_start(struct world *w, int from, int to, char (*dirs)[128])
+{
+	for (int i = from; i < to; i++)
+		member_spawn(w, i, dirs ? dirs[i] : NULL);
+	for (int i = from; i < to; i++)
+		expect_notify(&w->d[i], "READY=1", 1, 60000);
 }
 
 /* ---- what the request logs say ---- */
@@ -300,8 +314,7 @@ START_TEST(three_daemons)
 {
 	struct world w;
 	world_start(&w, DELAY_MS);
-	for (int i = 0; i < DAEMONS; i++)
-		member_start(&w, i, NULL);
+	members_start(&w, 0, DAEMONS, NULL);
 	wait_all(&w, -1);
 	struct fetches f = count_fetches(&w, 0);
 	stop_members(&w, 0, DAEMONS);
@@ -340,8 +353,7 @@ START_TEST(kill9_member)
 {
 	struct world w;
 	world_start(&w, DELAY_MS);
-	for (int i = 0; i < DAEMONS; i++)
-		member_start(&w, i, NULL);
+	members_start(&w, 0, DAEMONS, NULL);
 	wait_recipe_fetches(&w, HOSTS * PER_HOST / 3);
 	int victim = busiest(&w);
 	harness_signal(&w.d[victim], SIGKILL);
@@ -391,10 +403,9 @@ START_TEST(member_joins)
 {
 	struct world w;
 	world_start(&w, 2 * DELAY_MS); /* the crawl outlasts the join (3 s and more) */
-	for (int i = 0; i < 2; i++)
-		member_start(&w, i, NULL);
+	members_start(&w, 0, 2, NULL);
 	wait_recipe_fetches(&w, HOSTS * PER_HOST / 4);
-	member_start(&w, 2, NULL);
+	members_start(&w, 2, 3, NULL);
 	wait_all(&w, -1);
 	/* The rebalance may end after the crawl on a loaded machine. */
 	for (int waited = 0; !owned_some(&w, 2) && waited < 30000; waited += 200)
@@ -424,15 +435,13 @@ START_TEST(cluster_restart)
 	struct world w;
 	char dirs[DAEMONS][128];
 	world_start(&w, DELAY_MS);
-	for (int i = 0; i < DAEMONS; i++)
-		member_start(&w, i, NULL);
+	members_start(&w, 0, DAEMONS, NULL);
 	wait_all(&w, -1);
 	stop_members(&w, 0, DAEMONS);
 	int64_t restart_ms = rsd_httpd_now_ms();
-	for (int i = 0; i < DAEMONS; i++) {
+	for (int i = 0; i < DAEMONS; i++)
 		snprintf(dirs[i], sizeof dirs[i], "%s/state-after", w.d[i].dir);
-		member_start(&w, i, dirs[i]); /* a new, empty state_dir */
-	}
+	members_start(&w, 0, DAEMONS, dirs); /* new, empty state directories */
 	/* Long enough for the group to form (3 s) and the index's owner to
 	 * have read its state and skipped it (it answers in 4.5 s). */
 	for (int i = 0; i < DAEMONS; i++)
