@@ -110,10 +110,11 @@ struct rsd_config {
 	char *metrics_listen; /* "HOST:PORT" of the HTTP endpoint, NULL = off (default) */
 
 	/* [cluster]: the crawl shared by several daemons (crawl_cluster.h) */
-	char *frontier_topic;         /* NULL = off (default): single-node crawl */
-	char *state_topic;            /* default crawl_state */
-	char *cluster_group_id;       /* default recipe-scraperd-crawl */
-	unsigned cluster_partitions;  /* default 12: of the two topics when the daemon creates them */
+	char *frontier_topic; /* NULL = off (default): single-node crawl */
+	char *state_topic; /* default crawl_state */
+	char *cluster_group_id; /* default recipe-scraperd-crawl */
+	unsigned
+		cluster_partitions; /* default 12: of the two topics when the daemon creates them */
 };
 
 /* A [metrics] listen value ("127.0.0.1:9464", "[::1]:9464",
