@@ -5,7 +5,7 @@
 #   tools/fuzz.sh [-j WORKERS] [-n RUNS | -t SECONDS] TARGET...  fuzz
 #   tools/fuzz.sh --replay TARGET...                             run every unit once
 #
-# Targets: extract jsonld html_scan config url robots. Fuzzing runs WORKERS
+# Targets: extract jsonld html_scan gumbo_guard record_caps config url robots. Fuzzing runs WORKERS
 # processes (default: the number of cores) at nice 19 on one shared corpus
 # until RUNS executions in all (split evenly) or SECONDS pass (default 600),
 # then prints the executions, the slowest unit and the peak RSS, and exits 1
@@ -73,6 +73,13 @@ make_seeds() { # TARGET DIR
       { printf '\000'; cat "$f"; } >"$seeds/fast-$name"
       { printf '\001'; cat "$f"; } >"$seeds/full-$name"
     done ;;
+  gumbo_guard) # first byte: the memory budget in 64 KiB units, minus one
+    for f in tests/fixtures/extract/*.html tests/fixtures/extract/regress/*.html; do
+      name=$(fixture_name "$f")
+      { printf '\000'; cat "$f"; } >"$seeds/small-$name"
+      { printf '\377'; cat "$f"; } >"$seeds/large-$name"
+    done ;;
+  record_caps) cp tests/fuzz/record-seed.json bench/journal/record.json "$seeds" ;;
   jsonld) jsonld_bodies "$seeds" tests/fixtures/extract/*.html ;;
   html_scan)
     for f in tests/fixtures/extract/*.html tests/fixtures/crawl/*.html; do

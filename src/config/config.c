@@ -107,47 +107,13 @@ static void diag_push(struct loader *ld, unsigned line, char *msg)
 	d->n++;
 }
 
-/* s with every occurrence of from replaced by to (a new string), or NULL. */
-static char *replace_all(const char *s, const char *from, const char *to)
-{
-	char *out = NULL;
-	size_t len = 0, flen = strlen(from);
-	FILE *f = open_memstream(&out, &len);
-	if (!f)
-		return NULL;
-	for (const char *hit; (hit = strstr(s, from)); s = hit + flen) {
-		fwrite(s, 1, (size_t)(hit - s), f);
-		fputs(to, f);
-	}
-	fputs(s, f);
-	if (fclose(f) != 0)
-		return NULL;
-	return out;
-}
-
-/* Messages quote values (parsers, librdkafka's verdicts, checks across
- * keys): whatever a reference expanded to is shown as the reference, so
- * that no secret reaches -t output, the journal or STATUS=. Replacing the
- * text rather than each message's argument covers every message at once. */
-static char *scrub(struct loader *ld, char *body)
-{
-	for (size_t i = 0; body && i < ld->n_secrets; i++) {
-		if (!*ld->secrets[i].value || !strstr(body, ld->secrets[i].value))
-			continue;
-		char *clean = replace_all(body, ld->secrets[i].value, ld->secrets[i].ref);
-		free(body);
-		body = clean;
-	}
-	return body;
-}
-
 /* Records "NAME:LINE: [section.key: ]message" ("NAME: ..." when line is 0). */
 __attribute__((format(printf, 4, 0))) static void vreport(struct loader *ld, unsigned line,
 							  const struct key_spec *spec,
 							  const char *fmt, va_list ap)
 {
 	char *body = NULL, *msg = NULL;
-	if (vasprintf(&body, fmt, ap) < 0 || !(body = scrub(ld, body))) {
+	if (vasprintf(&body, fmt, ap) < 0) {
 		ld->oom = true;
 		return;
 	}
@@ -181,6 +147,28 @@ __attribute__((format(printf, 2, 3))) void cfg_bad(struct field_ctx *fc, const c
 	vreport(fc->ld, fc->line, fc->spec, fmt, ap);
 	va_end(ap);
 	fc->ld->key_bad[fc->spec - cfg_key_specs] = true;
+}
+
+const char *cfg_shown(const struct field_ctx *fc, const char *v)
+{
+	return fc->ld->value_secret ? SECRET_SHOWN : v;
+}
+
+const char *cfg_quoted_n(struct field_ctx *fc, const char *v, size_t len)
+{
+	if (fc->ld->value_secret)
+		return SECRET_SHOWN;
+	free(fc->quoted);
+	if (asprintf(&fc->quoted, "'%.*s'", (int)len, v) < 0) {
+		fc->quoted = NULL;
+		return "the value";
+	}
+	return fc->quoted;
+}
+
+const char *cfg_quoted(struct field_ctx *fc, const char *v)
+{
+	return cfg_quoted_n(fc, v, strlen(v));
 }
 
 void *cfg_oom_check(struct loader *ld, void *p)
@@ -247,7 +235,8 @@ static const struct rsd_kv *kv_find(const struct rsd_kv_list *l, const char *key
 	return NULL;
 }
 
-static int kv_push(struct rsd_kv_list *l, const char *key, const char *value, unsigned line)
+static int kv_push(struct rsd_kv_list *l, const char *key, const char *value, unsigned line,
+		   bool secret)
 {
 	struct rsd_kv *items = realloc(l->items, (l->n + 1) * sizeof(*items));
 	if (!items)
@@ -259,7 +248,7 @@ static int kv_push(struct rsd_kv_list *l, const char *key, const char *value, un
 		free(v);
 		return -ENOMEM;
 	}
-	l->items[l->n++] = (struct rsd_kv){ .key = k, .value = v, .line = line };
+	l->items[l->n++] = (struct rsd_kv){ .key = k, .value = v, .line = line, .secret = secret };
 	return 0;
 }
 
@@ -328,6 +317,25 @@ unsigned cfg_line_of(const struct loader *ld, const char *section, const char *k
 	return ld->key_line[find_key(section, key) - cfg_key_specs];
 }
 
+const char *cfg_key_shown(struct loader *ld, const char *section, const char *key,
+			  const char *value)
+{
+	return ld->key_secret[find_key(section, key) - cfg_key_specs] ? SECRET_SHOWN : value;
+}
+
+const char *cfg_quoted_key(struct loader *ld, const char *section, const char *key,
+			   const char *value)
+{
+	const char *v = cfg_key_shown(ld, section, key, value);
+	char *q = NULL;
+	if (v == value && asprintf(&q, "'%s'", value) >= 0) {
+		free(ld->quoted);
+		ld->quoted = q;
+		return q;
+	}
+	return v;
+}
+
 void cfg_apply_value(struct loader *ld, const struct key_spec *spec, const char *value, bool append,
 		     unsigned line)
 {
@@ -338,7 +346,12 @@ void cfg_apply_value(struct loader *ld, const struct key_spec *spec, const char 
 		.field = (char *)ld->cfg + spec->offset,
 		.aux = spec->aux == NO_AUX ? NULL : (char *)ld->cfg + spec->aux,
 	};
+	/* a list is secret when any of its lines is; a key set again by an
+	 * included file is what that file says */
+	bool *secret = &ld->key_secret[spec - cfg_key_specs];
+	*secret = ld->value_secret || (append && *secret);
 	cfg_kinds[spec->kind].parse(&fc, value, append);
+	free(fc.quoted);
 }
 
 /* ---------------------------------------------------------------- dotted keys */
@@ -350,20 +363,22 @@ rd_kafka_conf_t *cfg_scratch_conf(struct loader *ld, unsigned client)
 	return ld->scratch[client];
 }
 
-/* Lets librdkafka judge the property: the same call the clients will make. */
-static bool kafka_accepts(struct loader *ld, const char *key, const char *value, char *why,
-			  size_t len)
+/* Lets librdkafka judge the property: the same call the clients will make.
+ * RD_KAFKA_CONF_OK, or its verdict with its reason in why. */
+static rd_kafka_conf_res_t kafka_accepts(struct loader *ld, const char *key, const char *value,
+					 char *why, size_t len)
 {
 	for (unsigned client = 0; client < 2; client++) {
 		if (!(ld->section->to & (client == 0 ? TO_PRODUCER : TO_CONSUMER)))
 			continue;
 		rd_kafka_conf_t *conf = cfg_scratch_conf(ld, client);
 		if (!conf)
-			return false;
-		if (rd_kafka_conf_set(conf, key, value, why, len) != RD_KAFKA_CONF_OK)
-			return false;
+			return RD_KAFKA_CONF_INVALID;
+		rd_kafka_conf_res_t res = rd_kafka_conf_set(conf, key, value, why, len);
+		if (res != RD_KAFKA_CONF_OK)
+			return res;
 	}
-	return true;
+	return RD_KAFKA_CONF_OK;
 }
 
 /* librdkafka's reading of value, under the property's own name. */
@@ -422,9 +437,14 @@ static void set_property(struct loader *ld, const char *key, const char *value, 
 		return;
 	}
 	char why[512] = "";
-	if (!kafka_accepts(ld, key, value, why, sizeof(why))) {
+	rd_kafka_conf_res_t res = kafka_accepts(ld, key, value, why, sizeof(why));
+	if (res != RD_KAFKA_CONF_OK) {
 		/* librdkafka ends some of its texts with a newline */
 		why[strcspn(why, "\r\n")] = '\0';
+		/* Its verdict on a value quotes the value: not a secret one. An
+		 * unknown property's names the property only. */
+		if (ld->value_secret && res != RD_KAFKA_CONF_UNKNOWN)
+			snprintf(why, sizeof(why), "invalid value " SECRET_SHOWN);
 		if (!ld->oom)
 			cfg_report(ld, line, "%s.%s: rejected by librdkafka: %s", sec->name, key,
 				   why);
@@ -438,7 +458,8 @@ static void set_property(struct loader *ld, const char *key, const char *value, 
 		free(prev->value);
 		prev->value = copy;
 		prev->line = here(ld, line);
-	} else if (kv_push(props, key, value, here(ld, line)) < 0) {
+		prev->secret = ld->value_secret;
+	} else if (kv_push(props, key, value, here(ld, line), ld->value_secret) < 0) {
 		ld->oom = true;
 		return;
 	}
@@ -538,20 +559,6 @@ static bool resolve(struct loader *ld, unsigned line, const char *name, char **v
 	return rc == 0;
 }
 
-static void remember_secret(struct loader *ld, char *value, const char *ref, size_t ref_len)
-{
-	struct secret *s = realloc(ld->secrets, (ld->n_secrets + 1) * sizeof(*s));
-	char *r = s ? strndup(ref, ref_len) : NULL;
-	if (s)
-		ld->secrets = s;
-	if (!r) {
-		free(value);
-		ld->oom = true;
-		return;
-	}
-	ld->secrets[ld->n_secrets++] = (struct secret){ .value = value, .ref = r };
-}
-
 /* Expands one ${...} at *p into f; advances *p past it. */
 static bool expand_reference(struct loader *ld, unsigned line, const char **p, FILE *f)
 {
@@ -567,15 +574,18 @@ static bool expand_reference(struct loader *ld, unsigned line, const char **p, F
 	free(name);
 	if (ok) {
 		fputs(value, f);
-		remember_secret(ld, value, start, (size_t)(end - start + 1));
+		/* The text of a secret should not linger in freed memory. */
+		explicit_bzero(value, strlen(value));
+		free(value);
 	}
 	*p = end + 1;
 	return ok;
 }
 
 /* The value with its references expanded (owned by the caller), or NULL
- * after reporting every reference that has no value. */
-static char *expand(struct loader *ld, const char *raw, unsigned line)
+ * after reporting every reference that has no value. *referenced: it had
+ * one (the value is then a secret). */
+static char *expand(struct loader *ld, const char *raw, unsigned line, bool *referenced)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -590,6 +600,7 @@ static char *expand(struct loader *ld, const char *raw, unsigned line)
 			fputc('$', f);
 			p += 2;
 		} else if (p[0] == '$' && p[1] == '{') {
+			*referenced = true;
 			ok = expand_reference(ld, line, &p, f) && ok;
 		} else {
 			fputc(*p++, f);
@@ -602,17 +613,6 @@ static char *expand(struct loader *ld, const char *raw, unsigned line)
 		return NULL;
 	}
 	return out;
-}
-
-static void free_secrets(struct loader *ld)
-{
-	for (size_t i = 0; i < ld->n_secrets; i++) {
-		/* The text of a secret should not linger in freed memory. */
-		explicit_bzero(ld->secrets[i].value, strlen(ld->secrets[i].value));
-		free(ld->secrets[i].value);
-		free(ld->secrets[i].ref);
-	}
-	free(ld->secrets);
 }
 
 /* ---------------------------------------------------------------- include */
@@ -883,11 +883,23 @@ static void unexpanded_entry(struct loader *ld, const char *name, unsigned line)
 		ld->key_bad[spec - cfg_key_specs] = true;
 }
 
+/* Keys whose value is a secret however it is written: passwords, SASL
+ * settings (credentials, tokens) and private keys of librdkafka. */
+static bool secret_key_name(const char *key)
+{
+	size_t n = strlen(key);
+	return strncmp(key, "sasl.", 5) == 0 || strncmp(key, "ssl.key.", 8) == 0 ||
+	       (n >= 8 && strcmp(key + n - 8, "password") == 0) ||
+	       (n >= 6 && strcmp(key + n - 6, "secret") == 0);
+}
+
 static int on_entry(void *user, const char *section, const char *name, const char *raw)
 {
 	struct loader *ld = user;
 	(void)section; /* the reader's own copy: inih truncates it at 50 bytes */
-	char *value = expand(ld, raw, ld->lineno);
+	bool referenced = false;
+	char *value = expand(ld, raw, ld->lineno, &referenced);
+	ld->value_secret = referenced || secret_key_name(name);
 	if (ld->is_continuation) {
 		if (value)
 			continue_entry(ld, value, ld->lineno);
@@ -1017,6 +1029,54 @@ static char *read_line(char *buf, int size, void *stream)
 
 /* ---------------------------------------------------------------- API */
 
+/* What the loader knew of each key, kept with the configuration. */
+struct rsd_config_key_state {
+	char *origin; /* "FILE:LINE", NULL = default */
+	bool secret; /* see rsd_config_secret() */
+};
+
+/* Where each key was set, as messages of the daemon name it (a reload
+ * rejected for a port it cannot bind points at the line). */
+static void keep_origins(struct loader *ld)
+{
+	struct rsd_config_key_state *ks = cfg_oom_check(ld, calloc(N_KEYS, sizeof(*ks)));
+	ld->cfg->key_state = ks;
+	for (size_t i = 0; ks && i < N_KEYS; i++) {
+		unsigned at = ld->key_line[i];
+		ks[i].secret = ld->key_secret[i];
+		if (at && asprintf(&ks[i].origin, "%s:%u", ld->files[at >> LINE_BITS],
+				   at & LINE_MASK) < 0) {
+			ks[i].origin = NULL;
+			ld->oom = true;
+		}
+	}
+}
+
+static const struct rsd_config_key_state *key_state(const struct rsd_config *cfg,
+						    const char *section, const char *key)
+{
+	const struct key_spec *spec = find_key(section, key);
+	return spec && cfg->key_state ? &cfg->key_state[spec - cfg_key_specs] : NULL;
+}
+
+const char *rsd_config_origin(const struct rsd_config *cfg, const char *section, const char *key)
+{
+	const struct rsd_config_key_state *ks = key_state(cfg, section, key);
+	return ks ? ks->origin : NULL;
+}
+
+bool rsd_config_secret(const struct rsd_config *cfg, const char *section, const char *key)
+{
+	const struct rsd_config_key_state *ks = key_state(cfg, section, key);
+	return ks && ks->secret;
+}
+
+const char *rsd_config_shown(const struct rsd_config *cfg, const char *section, const char *key,
+			     const char *value)
+{
+	return rsd_config_secret(cfg, section, key) ? SECRET_SHOWN : value;
+}
+
 void rsd_config_diag_clear(struct rsd_config_diag *diag)
 {
 	if (!diag)
@@ -1042,6 +1102,9 @@ void rsd_config_free(struct rsd_config *cfg)
 	kv_list_free(&cfg->kafka_props);
 	kv_list_free(&cfg->producer_props);
 	kv_list_free(&cfg->consumer_props);
+	for (size_t i = 0; cfg->key_state && i < N_KEYS; i++)
+		free(cfg->key_state[i].origin);
+	free(cfg->key_state);
 	free(cfg->path);
 	free(cfg);
 }
@@ -1069,10 +1132,11 @@ static int load_text(const char *name, const char *text, size_t len, struct rsd_
 	cfg_check_limits(&ld);
 	cfg_check_kafka(&ld);
 	cfg_check_cluster(&ld);
+	keep_origins(&ld);
+	free(ld.quoted);
 	for (size_t i = 0; i < 2; i++)
 		if (ld.scratch[i])
 			rd_kafka_conf_destroy(ld.scratch[i]);
-	free_secrets(&ld);
 	for (unsigned i = 0; i < ld.n_files; i++) {
 		free(ld.files[i]);
 		free(ld.real[i]);

@@ -7,8 +7,9 @@
  * that also drives validation, defaults and the documentation. Parsing is
  * complete before anything is applied: a reload builds a new rsd_config and
  * the daemon swaps it in only when it has no error. Values may refer to
- * ${ENV} and ${credential:NAME} (expanded before parsing; messages show the
- * reference, never the secret), and include = PATTERN reads more files. */
+ * ${ENV} and ${credential:NAME} (expanded before parsing; such a value is
+ * a secret, shown as "(secret)", never its text), and include = PATTERN
+ * reads more files. */
 
 #include <regex.h>
 #include <stdbool.h>
@@ -27,6 +28,7 @@ struct rsd_kv {
 	char *key;
 	char *value;
 	unsigned line; /* where it was set, for messages */
+	bool secret; /* from a ${...} reference, or a secret by its name: never shown */
 };
 
 struct rsd_kv_list {
@@ -109,6 +111,9 @@ struct rsd_config {
 	/* [metrics] */
 	char *metrics_listen; /* "HOST:PORT" of the HTTP endpoint, NULL = off (default) */
 
+	/* Per key of the table: where it was set and whether its value is a
+	 * secret; read with rsd_config_origin() and rsd_config_secret(). */
+	struct rsd_config_key_state *key_state;
 	/* [cluster]: the crawl shared by several daemons (crawl_cluster.h) */
 	char *frontier_topic; /* NULL = off (default): single-node crawl */
 	char *state_topic; /* default crawl_state */
@@ -116,6 +121,18 @@ struct rsd_config {
 	unsigned
 		cluster_partitions; /* default 12: of the two topics when the daemon creates them */
 };
+
+/* "FILE:LINE" where section.key was set (FILE is the included file when
+ * set in one), or NULL when the key has its default. */
+const char *rsd_config_origin(const struct rsd_config *cfg, const char *section, const char *key);
+/* True when the value of section.key is a secret: it came (wholly or in
+ * part) from a ${...} reference, or the key is one by its name (*password,
+ * *secret, sasl.*, ssl.key.*; dotted keys carry their own rsd_kv.secret).
+ * Whatever shows such a value shows "(secret)" instead. */
+bool rsd_config_secret(const struct rsd_config *cfg, const char *section, const char *key);
+/* value, or "(secret)" when rsd_config_secret(cfg, section, key). */
+const char *rsd_config_shown(const struct rsd_config *cfg, const char *section, const char *key,
+			     const char *value);
 
 /* A [metrics] listen value ("127.0.0.1:9464", "[::1]:9464",
  * "localhost:9464") as a socket address. Returns 0, or -EINVAL with what is

@@ -64,9 +64,11 @@ void cfg_check_hosts(struct loader *ld)
 				ld->oom = true;
 		} else {
 			cfg_report(ld, cfg_line_of(ld, "scraper", "start_urls"),
-				   "scraper.start_urls: host '%s' of %s is not in "
+				   "scraper.start_urls: host %s of %s is not in "
 				   "scraper.allowed_hosts",
-				   host, cfg->start_urls.items[i]);
+				   cfg_quoted_key(ld, "scraper", "start_urls", host),
+				   cfg_key_shown(ld, "scraper", "start_urls",
+						 cfg->start_urls.items[i]));
 			free(host);
 		}
 	}
@@ -93,9 +95,11 @@ void cfg_check_sitemaps(struct loader *ld)
 			return;
 		if (!cfg_strv_contains(&cfg->allowed_hosts, host))
 			cfg_report(ld, cfg_line_of(ld, "scraper", "sitemap_urls"),
-				   "scraper.sitemap_urls: host '%s' of %s is not in "
+				   "scraper.sitemap_urls: host %s of %s is not in "
 				   "scraper.allowed_hosts",
-				   host, cfg->sitemap_urls.items[i]);
+				   cfg_quoted_key(ld, "scraper", "sitemap_urls", host),
+				   cfg_key_shown(ld, "scraper", "sitemap_urls",
+						 cfg->sitemap_urls.items[i]));
 		free(host);
 	}
 }
@@ -126,7 +130,8 @@ void cfg_check_kafka(struct loader *ld)
 				    RD_KAFKA_CONF_OK) {
 			why[strcspn(why, "\r\n")] = '\0';
 			cfg_report(ld, cfg_line_of(ld, "kafka", "debug"),
-				   "kafka.debug: rejected by librdkafka: %s", why);
+				   "kafka.debug: rejected by librdkafka: %s",
+				   cfg_key_shown(ld, "kafka", "debug", why));
 		}
 	}
 	if (!cfg->topics.n && cfg->topic) {
@@ -138,15 +143,14 @@ void cfg_check_kafka(struct loader *ld)
 		return;
 	if (cfg->topic && strcmp(cfg->raw_topic, cfg->topic) == 0)
 		cfg_report(ld, cfg_line_of(ld, "producer", "raw_topic"),
-			   "producer.raw_topic: must differ from producer.topic ('%s')",
-			   cfg->topic);
+			   "producer.raw_topic: must differ from producer.topic (%s)",
+			   cfg_quoted_key(ld, "producer", "topic", cfg->topic));
 	else if (cfg->consumer_enabled && cfg_strv_contains(&cfg->topics, cfg->raw_topic)) {
 		unsigned line = cfg_line_of(ld, "consumer", "topics");
 		cfg_report(ld, line ? line : cfg_line_of(ld, "producer", "raw_topic"),
-			   "consumer.topics: must not include producer.raw_topic ('%s'): raw HTML "
-			   "is not a "
-			   "record",
-			   cfg->raw_topic);
+			   "consumer.topics: must not include producer.raw_topic (%s): raw HTML "
+			   "is not a record",
+			   cfg_quoted_key(ld, "producer", "raw_topic", cfg->raw_topic));
 	}
 }
 

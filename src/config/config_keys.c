@@ -241,10 +241,10 @@ const struct key_spec cfg_key_specs[] = {
 	{ KEY("metrics", "listen", K_LISTEN, metrics_listen), .def = "",
 	  .doc = "Address of the HTTP endpoint serving /metrics (Prometheus text format) and "
 		 "/healthz, as IPV4:PORT, [IPV6]:PORT or localhost:PORT (127.0.0.1). Empty: no "
-		 "endpoint. A reload to another address moves the endpoint (the old one stays if "
-		 "the new one cannot be bound). Anyone who can connect reads the counters: bind it "
-		 "to "
-		 "loopback or a management network." },
+		 "endpoint. An address that cannot be bound is an error at start (exit 78) and "
+		 "rejects a reload (the old endpoint stays); a reload to another address moves "
+		 "the endpoint. Anyone who can connect reads the counters: bind it to loopback or "
+		 "a management network." },
 
 	/* [cluster] */
 	{ KEY("cluster", "frontier_topic", K_TOPIC, frontier_topic), .def = "", .min = 0,

@@ -82,12 +82,6 @@ struct section_spec {
 	const char *doc;
 };
 
-/* The text a ${...} reference expanded to, and the reference as written. */
-struct secret {
-	char *value;
-	char *ref;
-};
-
 /* How an indented line after a key is treated. */
 enum continuation { CONT_IGNORE, CONT_APPEND, CONT_REJECT };
 
@@ -126,9 +120,13 @@ struct loader {
 	 * clients will apply them; created on the first dotted key. */
 	rd_kafka_conf_t *scratch[2]; /* [0] producer, [1] consumer */
 
-	/* Every ${...} expanded so far: messages show the reference instead. */
-	struct secret *secrets;
-	size_t n_secrets;
+	/* The entry being handled is a secret: its value came from a ${...}
+	 * reference or its key is one by name (secret_key_name). Messages
+	 * then show "(secret)" where they would quote the value, and the key
+	 * stays marked in the configuration (rsd_config_secret). */
+	bool value_secret;
+	bool key_secret[RSD_CFG_MAX_KEYS];
+	char *quoted; /* quoted_key()'s last */
 
 	/* include: every file read (files[0] the main one) and the chain of
 	 * files being parsed (by index), to refuse loops. */
@@ -147,6 +145,7 @@ struct field_ctx {
 	unsigned line;
 	void *field;
 	void *aux;
+	char *quoted; /* what quoted() last returned, freed with the context */
 };
 
 typedef void (*parse_fn)(struct field_ctx *fc, const char *value, bool append);
@@ -184,6 +183,20 @@ __attribute__((format(printf, 3, 4))) void cfg_report(struct loader *ld, unsigne
 /* A problem with a value of the key being parsed (marks the key bad). */
 __attribute__((format(printf, 2, 3))) void cfg_bad(struct field_ctx *fc, const char *fmt, ...);
 void *cfg_oom_check(struct loader *ld, void *p);
+/* How messages show values. A value that is a secret (ld->value_secret
+ * while its entry is parsed, the key's mark in checks across keys) is
+ * SECRET_SHOWN, never its text: cfg_shown gives the value or that,
+ * cfg_quoted (cfg_quoted_n: its first len bytes) the value in single
+ * quotes or that, valid until the next call with fc; cfg_key_shown and
+ * cfg_quoted_key the same by the key's mark, valid until the load ends. */
+#define SECRET_SHOWN "(secret)"
+const char *cfg_shown(const struct field_ctx *fc, const char *v);
+const char *cfg_quoted(struct field_ctx *fc, const char *v);
+const char *cfg_quoted_n(struct field_ctx *fc, const char *v, size_t len);
+const char *cfg_key_shown(struct loader *ld, const char *section, const char *key,
+			  const char *value);
+const char *cfg_quoted_key(struct loader *ld, const char *section, const char *key,
+			   const char *value);
 void cfg_strv_free(struct rsd_strv *v);
 int cfg_strv_push(struct rsd_strv *v, char *item);
 bool cfg_strv_contains(const struct rsd_strv *v, const char *s);

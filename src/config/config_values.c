@@ -136,7 +136,8 @@ static void parse_topic(struct field_ctx *fc, const char *v, bool append)
 	if (!check_string(fc, v))
 		return;
 	if (*v && !valid_topic(v)) {
-		cfg_bad(fc, "'%s' is not a valid Kafka topic name (" TOPIC_RULE ")", v);
+		cfg_bad(fc, "%s is not a valid Kafka topic name (" TOPIC_RULE ")",
+			cfg_quoted(fc, v));
 		return;
 	}
 	store_string(fc, v);
@@ -174,8 +175,8 @@ static const struct choice *parse_choice(struct field_ctx *fc, const char *v,
 	const struct choice *c = find_choice(choices, v);
 	if (!c) {
 		char *list = cfg_choice_list(choices);
-		cfg_bad(fc, "expected %s, got '%s'", list ? list : "one of the documented values",
-			v);
+		cfg_bad(fc, "expected %s, got %s", list ? list : "one of the documented values",
+			cfg_quoted(fc, v));
 		free(list);
 	}
 	return c;
@@ -277,17 +278,17 @@ static void parse_unsigned(struct field_ctx *fc, const char *v, bool append)
 	uint64_t n = 0;
 	bool overflow;
 	if (!scan_amount(v, k->units, &n, &overflow)) {
-		cfg_bad(fc, "expected %s, got '%s'", k->expected, v);
+		cfg_bad(fc, "expected %s, got %s", k->expected, cfg_quoted(fc, v));
 		return;
 	}
 	if (overflow || n < fc->spec->min || n > fc->spec->max) {
 		char range[80];
 		cfg_format_range(fc->spec, range, sizeof(range));
-		cfg_bad(fc, "%s is out of range %s", v, range);
+		cfg_bad(fc, "%s is out of range %s", cfg_shown(fc, v), range);
 		return;
 	}
 	if (fc->spec->kind == K_POW2 && (n & (n - 1)) != 0) {
-		cfg_bad(fc, "%s is not a power of two", v);
+		cfg_bad(fc, "%s is not a power of two", cfg_shown(fc, v));
 		return;
 	}
 	store_unsigned(fc->field, k->width, n);
@@ -300,12 +301,12 @@ static void parse_number(struct field_ctx *fc, const char *v, bool append)
 	errno = 0;
 	double d = strtod(v, &end);
 	if (!*v || *end || isspace((unsigned char)*v) || errno == ERANGE || !isfinite(d)) {
-		cfg_bad(fc, "expected a number, got '%s'", v);
+		cfg_bad(fc, "expected a number, got %s", cfg_quoted(fc, v));
 		return;
 	}
 	if (d < (double)fc->spec->min || d > (double)fc->spec->max) {
-		cfg_bad(fc, "%s is out of range %" PRIu64 "..%" PRIu64, v, fc->spec->min,
-			fc->spec->max);
+		cfg_bad(fc, "%s is out of range %" PRIu64 "..%" PRIu64, cfg_shown(fc, v),
+			fc->spec->min, fc->spec->max);
 		return;
 	}
 	memcpy(fc->field, &d, sizeof(d));
@@ -322,7 +323,7 @@ static void parse_regex(struct field_ctx *fc, const char *v, bool append)
 		if (rc != 0) {
 			char why[256];
 			regerror(rc, &re, why, sizeof(why));
-			cfg_bad(fc, "invalid regular expression '%s': %s", v, why);
+			cfg_bad(fc, "invalid regular expression %s: %s", cfg_quoted(fc, v), why);
 			return;
 		}
 		if (!(pattern = cfg_oom_check(fc->ld, strdup(v)))) {
@@ -386,9 +387,9 @@ static void parse_url_list(struct field_ctx *fc, const char *v, bool append)
 		if (rc == -ENOMEM)
 			fc->ld->oom = true;
 		else if (rc == -EPROTONOSUPPORT)
-			cfg_bad(fc, "'%s': %s", url, why);
+			cfg_bad(fc, "%s: %s", cfg_quoted(fc, url), why);
 		else if (rc < 0)
-			cfg_bad(fc, "'%s' is not a valid URL: %s", url, why);
+			cfg_bad(fc, "%s is not a valid URL: %s", cfg_quoted(fc, url), why);
 		if (rc == 0 && cfg_strv_push(list, url) < 0)
 			fc->ld->oom = true;
 		if (rc != 0)
@@ -424,7 +425,7 @@ static void parse_host_list(struct field_ctx *fc, const char *v, bool append)
 			return;
 		cfg_lower_ascii(host);
 		if (!valid_host(host)) {
-			cfg_bad(fc, "'%.*s' is not a valid host name", (int)len, item);
+			cfg_bad(fc, "%s is not a valid host name", cfg_quoted_n(fc, item, len));
 			free(host);
 		} else if (cfg_strv_contains(list, host)) {
 			free(host);
@@ -445,7 +446,8 @@ static void parse_topic_list(struct field_ctx *fc, const char *v, bool append)
 		if (!topic)
 			return;
 		if (!valid_topic(topic)) {
-			cfg_bad(fc, "'%s' is not a valid Kafka topic name (" TOPIC_RULE ")", topic);
+			cfg_bad(fc, "%s is not a valid Kafka topic name (" TOPIC_RULE ")",
+				cfg_quoted(fc, topic));
 			free(topic);
 		} else if (cfg_strv_contains(list, topic)) {
 			free(topic);
@@ -493,7 +495,8 @@ static void parse_brokers(struct field_ctx *fc, const char *v, bool append)
 			break;
 		}
 		if (strcmp(b, "embedded") != 0 && !valid_broker(b)) {
-			cfg_bad(fc, "'%s' is not host:port (port 1..65535) or \"embedded\"", b);
+			cfg_bad(fc, "%s is not host:port (port 1..65535) or \"embedded\"",
+				cfg_quoted(fc, b));
 			ok = false;
 		}
 		fprintf(f, "%s%s", ftell(f) > 0 ? "," : "", b); /* ftell: bytes written so far */
@@ -582,7 +585,8 @@ static void parse_listen(struct field_ctx *fc, const char *v, bool append)
 		return;
 	}
 	if (rsd_config_parse_listen(v, &addr, &len, err, sizeof err) < 0) {
-		cfg_bad(fc, "%s (IPV4:PORT, [IPV6]:PORT or localhost:PORT)", err);
+		cfg_bad(fc, "%s (IPV4:PORT, [IPV6]:PORT or localhost:PORT)",
+			fc->ld->value_secret ? SECRET_SHOWN " is not a valid address" : err);
 		return;
 	}
 	store_string(fc, v);

@@ -852,14 +852,19 @@ static bool is_symbol(uint32_t cp)
 	       (cp >= 0x3000 && cp <= 0x303F) || cp == 0xFEFF || cp == 0xFFFD;
 }
 
+bool rsd_text_glued_at(const char *s, size_t i)
+{
+	return i > 0 && s[i] && s[i + 1] && (s[i] == '.' || s[i] == '!' || s[i] == '?') &&
+	       s[i - 1] >= 'a' && s[i - 1] <= 'z' && s[i + 1] >= 'A' && s[i + 1] <= 'Z' &&
+	       s[i + 2] >= 'a' && s[i + 2] <= 'z';
+}
+
 bool rsd_text_glued_sentences(const char *s)
 {
 	if (!s || !*s)
 		return false;
 	for (size_t i = 1; s[i] && s[i + 1] && s[i + 2]; i++)
-		if ((s[i] == '.' || s[i] == '!' || s[i] == '?') && s[i - 1] >= 'a' &&
-		    s[i - 1] <= 'z' && s[i + 1] >= 'A' && s[i + 1] <= 'Z' && s[i + 2] >= 'a' &&
-		    s[i + 2] <= 'z')
+		if (rsd_text_glued_at(s, i))
 			return true;
 	return false;
 }

@@ -77,6 +77,8 @@ bool rsd_text_has_quantity(const char *s);
  * trace of block boundaries lost when a page's list was flattened into
  * one string. NULL: false. */
 bool rsd_text_glued_sentences(const char *s);
+/* Whether s[i] (i < strlen(s)) is the end mark of such a glue. */
+bool rsd_text_glued_at(const char *s, size_t i);
 
 /* ASCII case-insensitive comparison of s[0..len) with a lowercase literal. */
 bool rsd_text_ieq(const char *s, size_t len, const char *lower);

@@ -38,7 +38,7 @@ static const struct rsd_cause_info causes[RSD_CAUSE_COUNT] = {
 	CAUSE(RSD_CAUSE_REDIRECT, "redirect", "redirect refused", NULL, NULL,
 	      "the limit of 5 redirects is fixed", "PAGES_REFUSED_REDIRECT"),
 	CAUSE(RSD_CAUSE_SCHEME, "scheme", "non-http scheme", NULL, NULL,
-	      "only http and https are crawled", "PAGES_REFUSED_SCHEME"),
+	      "such links are never fetched", "PAGES_REFUSED_SCHEME"),
 	CAUSE(RSD_CAUSE_INVALID_URL, "invalid_url", "invalid URL", NULL, NULL,
 	      "the URL cannot be fetched as written", "PAGES_REFUSED_INVALID_URL"),
 	CAUSE(RSD_CAUSE_LIMIT, "limit", "crawl limit", NULL, NULL, "the limit is fixed",
@@ -59,6 +59,10 @@ static const struct rsd_cause_info causes[RSD_CAUSE_COUNT] = {
 	CAUSE(RSD_CAUSE_DUPLICATE, "duplicate", "duplicate recipe", "dedup_canonical",
 	      "dedup_canonical = on", "dedup_canonical = off publishes every page's record",
 	      "PAGES_SKIPPED_DUPLICATE"),
+	CAUSE(RSD_CAUSE_MARKUP, "markup", "markup over its parse budget", NULL, NULL,
+	      "the budget grows with the page and is fixed; the page is read from its JSON-LD and "
+	      "<meta> tags, or the part around its microdata Recipe",
+	      "PAGES_SKIPPED_MARKUP"),
 };
 
 #undef CAUSE

@@ -43,6 +43,9 @@ enum rsd_cause {
 	RSD_CAUSE_DELIVERED, /* its record was delivered by an earlier run */
 	RSD_CAUSE_UNCHANGED, /* a revisit found it unchanged (304 or same content) */
 	RSD_CAUSE_DUPLICATE, /* the same canonical recipe came from another page */
+	/* its DOM over the parse budget: read without it (not skipped whole:
+	 * its record, if any, is published) */
+	RSD_CAUSE_MARKUP,
 	RSD_CAUSE_COUNT
 };
 

@@ -335,6 +335,9 @@ static void process_page(struct worker *w, struct transfer *t, const struct rsd_
 		refuse_page(s, RSD_CAUSE_DEPTH, t->job.url, "its links are beyond max_depth");
 	int rc = rsd_extract(w->x, body, f->len, t->job.url, res->content_type,
 			     want_links ? RSD_EXTRACT_LINKS : 0, &ex);
+	if (ex.dom_skipped)
+		refuse_page(s, RSD_CAUSE_MARKUP, t->job.url,
+			    rsd_extract_dom_skipped_text(ex.dom_skipped));
 	if (rc < 0) {
 		bump(&s->stats.no_recipe);
 		return;

@@ -50,16 +50,17 @@
 #include "daemon/metrics.h"
 #include "kafka/producer.h"
 #include "crawl/refusal.h"
+#include "daemon/reload_status.h"
 #include "crawl/scraper.h"
 #include "crawl/state.h"
 #include "kafka/topics.h"
 #include "core/ring.h"
 
-static void log_config_diag(const struct rsd_config_diag *diag, int priority, const char *mid)
+static void log_config_errors(char *const *messages, size_t n, int priority, const char *mid)
 {
-	for (size_t i = 0; i < diag->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const char *fields[] = { mid ? "CONFIG_ERROR=1" : NULL, NULL };
-		rsd_log_event(priority, mid, mid ? fields : NULL, "%s", diag->messages[i]);
+		rsd_log_event(priority, mid, mid ? fields : NULL, "%s", messages[i]);
 	}
 }
 
@@ -336,8 +337,10 @@ static uint64_t records_in_flight(const struct counters *c)
 }
 
 /* Why /healthz answers 503, or false when healthy: a stuck thread, no
- * broker answering since the clients started, or records in flight that
- * nothing settled (acknowledged or failed) for RSD_KAFKA_DOWN_AFTER_USEC. */
+ * broker answering the producer for RSD_KAFKA_DOWN_AFTER_USEC (since the
+ * clients started, or since the last answer: an idle producer asks every
+ * so often), or records in flight that nothing settled (acknowledged or
+ * failed) for as long. */
 static bool unhealthy(struct rsd_daemon *d, const struct counters *c, uint64_t now, char *why,
 		      size_t len)
 {
@@ -352,9 +355,9 @@ static bool unhealthy(struct rsd_daemon *d, const struct counters *c, uint64_t n
 	if (d->stuck)
 		snprintf(why, len, "%s thread made no progress for %" PRIu64 "s", d->stuck,
 			 stuck_limit_usec(d) / 1000000u);
-	else if (d->crawl_pending && d->producer && now - d->pending_since_usec >= limit)
-		snprintf(why, len, "no Kafka broker at %s answered for %" PRIu64 "s", d->bootstrap,
-			 (now - d->pending_since_usec) / 1000000u);
+	else if (d->producer && rsd_producer_silent_ms(d->producer) * 1000u >= limit)
+		snprintf(why, len, "no Kafka broker at %s answered for %" PRIu64 "s",
+			 daemon_brokers_shown(d), rsd_producer_silent_ms(d->producer) / 1000u);
 	else if (!acks_moving)
 		snprintf(why, len,
 			 "%" PRIu64 " records in flight, none acknowledged for %" PRIu64
@@ -409,51 +412,113 @@ static void publish_metrics(struct rsd_daemon *d)
 	rsd_metrics_publish(d->metrics, &s);
 }
 
-/* Binds addr and serves on it; logs what happened. */
-static int start_metrics(struct rsd_daemon *d, const char *listen_at, struct rsd_metrics **out)
+static const char *listen_shown(const struct rsd_config *cfg)
 {
-	struct sockaddr_storage addr;
-	unsigned len;
-	char err[160];
-	/* The configuration accepted the value: it parses. */
-	if (rsd_config_parse_listen(listen_at, &addr, &len, err, sizeof err) < 0)
-		return -EINVAL;
-	int fd = rsd_metrics_listen((const struct sockaddr *)&addr, len);
-	int rc = fd < 0 ? fd : rsd_metrics_start(fd, out);
-	if (rc < 0) {
-		rsd_log(LOG_ERR, "Cannot serve metrics on %s ([metrics] listen): %s", listen_at,
-			strerror(-rc));
-		return rc;
-	}
-	rsd_log(LOG_INFO, "Metrics endpoint listening on http://%s/metrics (and /healthz)",
-		listen_at);
-	return 0;
+	return rsd_config_shown(cfg, "metrics", "listen", cfg->metrics_listen);
 }
 
-/* A reload to another address: the new endpoint first, so that a failed
- * bind keeps the old one (and its scrapes) alive. */
-static void reload_metrics(struct rsd_daemon *d, const struct rsd_config *next)
+/* Binds cfg's [metrics] listen and serves on it; "cannot serve metrics on
+ * ADDRESS: REASON" in err on failure (the callers say where the key is). */
+static int start_metrics(const struct rsd_config *cfg, struct rsd_metrics **out, char *err,
+			 size_t len)
+{
+	struct sockaddr_storage addr;
+	unsigned addrlen;
+	/* The configuration accepted the value: it parses. */
+	if (rsd_config_parse_listen(cfg->metrics_listen, &addr, &addrlen, err, len) < 0)
+		return -EINVAL;
+	int fd = rsd_metrics_listen((const struct sockaddr *)&addr, addrlen);
+	int rc = fd < 0 ? fd : rsd_metrics_start(fd, out);
+	if (rc < 0)
+		snprintf(err, len, "cannot serve metrics on %s: %s", listen_shown(cfg),
+			 strerror(-rc));
+	return rc;
+}
+
+static void log_metrics_listening(const struct rsd_config *cfg)
+{
+	rsd_log(LOG_INFO, "Metrics endpoint listening on http://%s/metrics (and /healthz)",
+		listen_shown(cfg));
+}
+
+/* "FILE:LINE: metrics.listen: MESSAGE", malloc'ed: where the operator
+ * changes the address. */
+static char *metrics_error(const struct rsd_config *cfg, const char *message)
+{
+	const char *where = rsd_config_origin(cfg, "metrics", "listen");
+	char *text = NULL;
+	if (asprintf(&text, "%s: metrics.listen: %s", where ? where : cfg->path, message) < 0)
+		return NULL;
+	return text;
+}
+
+/* At start, before anything else runs: an address that cannot be bound
+ * (port in use, not on this host) is the operator's to fix, so the caller
+ * exits 78 and systemd does not restart the daemon. */
+static int open_metrics_at_start(struct rsd_daemon *d)
+{
+	char err[256];
+	d->metrics_listen = strdup(d->cfg->metrics_listen);
+	d->metrics_secret = rsd_config_secret(d->cfg, "metrics", "listen");
+	int rc = d->metrics_listen ? start_metrics(d->cfg, &d->metrics, err, sizeof err) : -ENOMEM;
+	if (rc == -ENOMEM)
+		snprintf(err, sizeof err, "cannot serve metrics on %s: %s", listen_shown(d->cfg),
+			 strerror(ENOMEM));
+	char *msg = rc < 0 ? metrics_error(d->cfg, err) : NULL;
+	if (rc < 0)
+		rsd_log(LOG_ERR, "%s", msg ? msg : err);
+	else
+		log_metrics_listening(d->cfg);
+	free(msg);
+	return rc;
+}
+
+static bool metrics_moves(const struct rsd_daemon *d, const struct rsd_config *next)
 {
 	const char *want = next->metrics_listen;
-	struct rsd_metrics *m = NULL;
-	if (want && d->metrics_listen && strcmp(want, d->metrics_listen) == 0)
+	return want ? !d->metrics_listen || strcmp(want, d->metrics_listen) != 0
+		    : d->metrics != NULL;
+}
+
+/* A reload to another address binds the new one before anything of the
+ * reload is applied: one it cannot have rejects the reload (*error, the
+ * FILE:LINE message) and the old endpoint serves on. */
+static int prepare_metrics(struct rsd_daemon *d, const struct rsd_config *next,
+			   struct rsd_metrics **endpoint, char **error)
+{
+	char err[256];
+	*endpoint = NULL;
+	*error = NULL;
+	if (!next->metrics_listen || !metrics_moves(d, next))
+		return 0;
+	int rc = start_metrics(next, endpoint, err, sizeof err);
+	if (rc < 0 && !(*error = metrics_error(next, err)))
+		return -ENOMEM;
+	return rc;
+}
+
+/* Once the reload is applied: the endpoint prepared (or none, when the
+ * key was emptied) replaces the old one. */
+static void swap_metrics(struct rsd_daemon *d, const struct rsd_config *next,
+			 struct rsd_metrics *endpoint)
+{
+	if (!metrics_moves(d, next))
 		return;
-	if (!want && !d->metrics)
-		return;
-	char *copy = want ? strdup(want) : NULL;
-	if (want && (!copy || start_metrics(d, want, &m) < 0)) {
-		free(copy);
-		rsd_log(LOG_WARNING, "Reload: metrics still served on %s",
-			d->metrics_listen ? d->metrics_listen : "no address (off)");
+	char *copy = next->metrics_listen ? strdup(next->metrics_listen) : NULL;
+	if (next->metrics_listen && !copy) {
+		rsd_metrics_stop(endpoint); /* out of memory: the old one serves on */
 		return;
 	}
 	rsd_metrics_stop(d->metrics);
-	if (!want)
+	if (copy)
+		log_metrics_listening(next);
+	else
 		rsd_log(LOG_INFO, "Metrics endpoint on %s closed ([metrics] listen is empty)",
-			d->metrics_listen);
+			d->metrics_secret ? "(secret)" : d->metrics_listen);
 	free(d->metrics_listen);
-	d->metrics = m;
+	d->metrics = endpoint;
 	d->metrics_listen = copy;
+	d->metrics_secret = rsd_config_secret(next, "metrics", "listen");
 	publish_metrics(d);
 }
 
@@ -494,42 +559,109 @@ static void settle_before_restart(struct rsd_daemon *d)
 			budget_s);
 }
 
-static void remember_rejection(struct rsd_daemon *d, const struct rsd_config_diag *diag)
+/* The verdict of reload d->reload_gen, for `recipe-scraperd reload`
+ * (reload_status.h). Without a runtime directory (not under systemd)
+ * nobody waits for one. */
+static void note_reload(struct rsd_daemon *d, enum rsd_reload_state state, const char *detail)
+{
+	/* reloads_total agrees with the verdict by the time a waiting
+	 * `recipe-scraperd reload` returns. */
+	if (rsd_reload_state_final(state))
+		publish_metrics(d);
+	if (!d->runtime_dir)
+		return;
+	int rc = rsd_reload_status_write(d->runtime_dir, d->reload_gen, state, detail);
+	if (rc < 0 && !d->verdict_unwritable)
+		rsd_log(LOG_WARNING,
+			"Cannot write the reload verdict in %s: %s; `systemctl reload` "
+			"cannot tell whether a reload was applied",
+			d->runtime_dir, strerror(-rc));
+	d->verdict_unwritable = rc < 0;
+}
+
+/* The messages, one a line, malloc'ed (NULL when out of memory). */
+static char *join_lines(char *const *messages, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? "\n" : "", messages[i]);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static void remember_rejection(struct rsd_daemon *d, char *const *messages, size_t n)
 {
 	free(d->reload_rejected);
 	d->reload_rejected = NULL;
-	if (!diag->n)
+	if (!n)
 		return;
-	int rc = diag->n > 1 ? asprintf(&d->reload_rejected, "%s (and %zu more)", diag->messages[0],
-					diag->n - 1)
-			     : asprintf(&d->reload_rejected, "%s", diag->messages[0]);
+	int rc = n > 1 ? asprintf(&d->reload_rejected, "%s (and %zu more)", messages[0], n - 1)
+		       : asprintf(&d->reload_rejected, "%s", messages[0]);
 	if (rc < 0)
 		d->reload_rejected = NULL; /* STATUS= then just lacks the detail */
 }
 
-static void reload(struct rsd_daemon *d)
+/* The file's errors (or an address the endpoint cannot have): logged,
+ * kept in STATUS= until a good reload, and the verdict of this reload. The
+ * messages never contain an expanded secret. */
+static void reject_reload(struct rsd_daemon *d, const char *path, char *const *messages, size_t n)
+{
+	log_config_errors(messages, n, LOG_ERR, RSD_MID_RELOAD_REJECTED);
+	rsd_log_event(LOG_ERR, RSD_MID_RELOAD_REJECTED, NULL,
+		      "Reload of %s rejected (%zu error%s); still running on the previous "
+		      "configuration",
+		      path, n, n == 1 ? "" : "s");
+	d->reloads_rejected++;
+	remember_rejection(d, messages, n);
+	sd_notifyf(0,
+		   "STATUS=Reload rejected: %zu error%s in %s; running the previous "
+		   "configuration; %s",
+		   n, n == 1 ? "" : "s", path, d->reload_rejected ? d->reload_rejected : "");
+	char *detail = join_lines(messages, n);
+	note_reload(d, RSD_RELOAD_REJECTED, detail ? detail : d->reload_rejected);
+	free(detail);
+}
+
+/* The steps of a reload before anything changes: the "started" verdict,
+ * the new file, and the new metrics endpoint when it moves. NULL after a
+ * rejection (logged, in STATUS= and the verdict). */
+static struct rsd_config *load_for_reload(struct rsd_daemon *d, struct rsd_metrics **endpoint)
 {
 	struct rsd_config_diag diag = { 0 };
 	struct rsd_config *next = NULL;
+	char *error = NULL;
 	const char *path = d->cfg->path;
 
+	/* Before the file is read: see reload_status.h for why. */
+	note_reload(d, RSD_RELOAD_STARTED, NULL);
 	if (rsd_config_load(path, &next, &diag) < 0) {
-		log_config_diag(&diag, LOG_ERR, RSD_MID_RELOAD_REJECTED);
-		rsd_log_event(LOG_ERR, RSD_MID_RELOAD_REJECTED, NULL,
-			      "Reload of %s rejected (%zu error%s); still running on the previous "
-			      "configuration",
-			      path, diag.n, diag.n == 1 ? "" : "s");
-		d->reloads_rejected++;
-		remember_rejection(d, &diag);
-		sd_notifyf(0,
-			   "STATUS=Reload rejected: %zu error%s in %s; running the previous "
-			   "configuration; %s",
-			   diag.n, diag.n == 1 ? "" : "s", path,
-			   d->reload_rejected ? d->reload_rejected : "");
+		reject_reload(d, path, diag.messages, diag.n);
 		rsd_config_diag_clear(&diag);
-		return;
+		return NULL;
 	}
-	rsd_config_diag_clear(&diag);
+	if (prepare_metrics(d, next, endpoint, &error) < 0) {
+		reject_reload(d, path, &error, error ? 1 : 0);
+		free(error);
+		rsd_config_free(next);
+		return NULL;
+	}
+	return next;
+}
+
+static void reload(struct rsd_daemon *d)
+{
+	struct rsd_metrics *endpoint = NULL;
+	const char *path = d->cfg->path;
+	struct rsd_config *next = load_for_reload(d, &endpoint);
+	if (!next)
+		return;
 	free(d->reload_rejected);
 	d->reload_rejected = NULL;
 	rsd_log_set_level(next->log_level);
@@ -580,7 +712,7 @@ static void reload(struct rsd_daemon *d)
 		d->stop_requested = true;
 	}
 	d->reloads_ok++;
-	reload_metrics(d, next);
+	swap_metrics(d, next, endpoint);
 	const char *fields[] = { kafka ? "KAFKA_CLIENTS_RESTARTED=1" : "KAFKA_CLIENTS_RESTARTED=0",
 				 NULL };
 	rsd_log_event(LOG_NOTICE, RSD_MID_RELOADED, fields, "Reloaded configuration from %s%s",
@@ -588,6 +720,9 @@ static void reload(struct rsd_daemon *d)
 		      kafka ? " (Kafka clients recreated)" : ""); /* path died with old */
 	sd_notify(0, "READY=1");
 	daemon_notify_status(d);
+	note_reload(d, d->stop_requested ? RSD_RELOAD_FAILED : RSD_RELOAD_APPLIED,
+		    d->stop_requested ? "applying it failed; the daemon stops (see its log)"
+				      : NULL);
 }
 
 /* ---- waiting for the cluster ---------------------------------------------- */
@@ -607,7 +742,7 @@ static void still_waiting_for_cluster(struct rsd_daemon *d)
 		rsd_log(LOG_ERR,
 			"No Kafka broker at %s answered within message.timeout.ms (%d ms); "
 			"nothing was crawled",
-			d->bootstrap, limit_ms);
+			daemon_brokers_shown(d), limit_ms);
 		d->exit_code = RSD_EXIT_UNAVAILABLE;
 		d->stop_requested = true;
 		return;
@@ -620,7 +755,7 @@ static void still_waiting_for_cluster(struct rsd_daemon *d)
 	rsd_log(LOG_WARNING,
 		"Waiting %" PRIu64 "s for a Kafka broker at %s to answer; the crawl starts once "
 		"the cluster is known (delivered pages are remembered per cluster)",
-		waited_ms / 1000u, d->bootstrap);
+		waited_ms / 1000u, daemon_brokers_shown(d));
 }
 
 static void log_cluster(const struct rsd_daemon *d, const char *id)
@@ -673,11 +808,16 @@ static void handle_signal(struct rsd_daemon *d)
 			d->stop_requested = true;
 			break;
 		case SIGHUP:
-			if (d->phase != PHASE_RUNNING)
+			d->reload_gen++;
+			if (d->phase != PHASE_RUNNING) {
 				rsd_log(LOG_NOTICE, "SIGHUP ignored: the --once crawl is over, "
 						    "only the consumer is still catching up");
-			else if (!d->stop_requested)
+				note_reload(d, RSD_RELOAD_IGNORED, "the --once crawl is over");
+			} else if (d->stop_requested) {
+				note_reload(d, RSD_RELOAD_IGNORED, "the daemon is stopping");
+			} else {
 				reload(d);
+			}
 			break;
 		default:
 			break;
@@ -927,6 +1067,7 @@ static void daemon_free(struct rsd_daemon *d)
 	rsd_metrics_stop(d->metrics);
 	free(d->metrics_listen);
 	free(d->reload_rejected);
+	free(d->runtime_dir);
 	rsd_line_budget_destroy(&d->page_lines);
 	rsd_refusal_table_free(d->refusals);
 	rsd_host_stats_free(d->hosts);
@@ -942,11 +1083,12 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 
 	rsd_log_init(NULL);
 	if (rsd_config_load(opt->config_path, &d.cfg, &diag) < 0) {
-		log_config_diag(&diag, LOG_ERR, NULL);
+		log_config_errors(diag.messages, diag.n, LOG_ERR, NULL);
 		rsd_config_diag_clear(&diag);
 		return RSD_EXIT_CONFIG;
 	}
 	rsd_log_init(d.cfg->identifier);
+	d.runtime_dir = rsd_reload_status_dir();
 	rsd_log_set_level(d.cfg->log_level);
 	if (opt->once && d.cfg->frontier_topic) {
 		/* No daemon of a cluster can tell that the others are done. */
@@ -979,8 +1121,7 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	}
 	/* Before anything else starts: a port in use (or an address not on
 	 * this host) is the operator's to fix, so exit 78 and do not restart. */
-	if (d.cfg->metrics_listen && (!(d.metrics_listen = strdup(d.cfg->metrics_listen)) ||
-				      start_metrics(&d, d.cfg->metrics_listen, &d.metrics) < 0)) {
+	if (d.cfg->metrics_listen && open_metrics_at_start(&d) < 0) {
 		daemon_free(&d);
 		return RSD_EXIT_CONFIG;
 	}
@@ -995,8 +1136,9 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 		      "recipe-scraperd " RSD_VERSION " started with %s (%u scraper threads, %s%s)",
 		      d.cfg->path, d.cfg->threads,
 		      d.cfg->brokers_embedded ? "embedded broker" : "brokers ",
-		      d.cfg->brokers_embedded ? "" : d.cfg->brokers);
+		      d.cfg->brokers_embedded ? "" : daemon_brokers_shown(&d));
 	sd_notify(0, "READY=1");
+	note_reload(&d, RSD_RELOAD_APPLIED, NULL); /* generation 0: the start */
 	daemon_notify_status(&d);
 	publish_metrics(&d);
 

@@ -19,6 +19,7 @@
 #include "daemon/cli.h"
 #include "config/config.h"
 #include "daemon/daemon.h"
+#include "daemon/reload_cli.h"
 #include "daemon/state_cli.h"
 #include "extract/extract.h"
 
@@ -28,6 +29,7 @@ static const char usage_text[] =
 	"       recipe-scraperd extract [--url URL] FILE...\n"
 	"       recipe-scraperd state forget [-c FILE] [-n] [-q] (--host HOST | --url REGEX | "
 	"--all)\n"
+	"       recipe-scraperd reload [--pid PID] [--timeout SECONDS]\n"
 	"       recipe-scraperd broker [--port N] [--stdin-commands]\n"
 	"       recipe-scraperd --version | --help\n"
 	"\n"
@@ -57,6 +59,13 @@ static const char usage_text[] =
 	"                        with -q, --quiet) and their count; -n, --dry-run\n"
 	"                        only prints. Refuses (75) while a daemon holds\n"
 	"                        state_dir: stop it first\n"
+	"  reload [--pid PID] [--timeout SECONDS]\n"
+	"                        make the daemon ($MAINPID, or PID) reload its\n"
+	"                        configuration (SIGHUP) and wait for its verdict on\n"
+	"                        that reload in $RUNTIME_DIRECTORY, at most SECONDS\n"
+	"                        (default 80): 0 applied, 78 rejected (the file's\n"
+	"                        errors on stderr; the previous configuration runs\n"
+	"                        on), 1 otherwise. The unit's ExecReload=\n"
 	"  broker [--port N] [--stdin-commands]\n"
 	"                        run an in-memory development Kafka cluster and print\n"
 	"                        its bootstrap servers; stops on SIGINT/SIGTERM.\n"
@@ -416,6 +425,8 @@ int main(int argc, char **argv)
 		return cmd_broker(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "state") == 0)
 		return rsd_cmd_state(argc - 1, argv + 1, usage_text);
+	if (argc > 1 && strcmp(argv[1], "reload") == 0)
+		return rsd_cmd_reload(argc - 1, argv + 1, usage_text);
 
 	while ((c = getopt_long(argc, argv, "c:tnhV", opts, NULL)) != -1) {
 		switch (c) {

@@ -209,6 +209,12 @@ void daemon_log_stats(const struct rsd_daemon *d)
 
 /* ---- topic check ----------------------------------------------------------- */
 
+const char *daemon_brokers_shown(const struct rsd_daemon *d)
+{
+	return rsd_config_shown(d->kafka_cfg ? d->kafka_cfg : d->cfg, "kafka", "brokers",
+				d->bootstrap);
+}
+
 /* What an operator types to create the topic by hand. */
 static void create_command(const struct rsd_daemon *d, const struct rsd_topic_want *w, char *buf,
 			   size_t len)
@@ -216,7 +222,7 @@ static void create_command(const struct rsd_daemon *d, const struct rsd_topic_wa
 	int n = snprintf(buf, len,
 			 "kafka-topics.sh --bootstrap-server %s --create --topic %s "
 			 "--partitions %d",
-			 d->bootstrap, w->name, w->partitions);
+			 daemon_brokers_shown(d), w->name, w->partitions);
 	if (n > 0 && (size_t)n < len && w->replication_factor > 0)
 		n += snprintf(buf + n, len - (size_t)n, " --replication-factor %d",
 			      w->replication_factor);
@@ -306,8 +312,8 @@ static void log_topic_result(const struct rsd_daemon *d, const struct rsd_topic_
 			"at most %d consumers of a group share it. Existing topics are left as "
 			"they are; to add partitions: kafka-topics.sh --bootstrap-server %s "
 			"--alter --topic %s --partitions %d",
-			r->name, r->partitions, w->partitions, r->partitions, d->bootstrap, r->name,
-			w->partitions);
+			r->name, r->partitions, w->partitions, r->partitions,
+			daemon_brokers_shown(d), r->name, w->partitions);
 		break;
 	case RSD_TOPIC_REFUSED:
 	case RSD_TOPIC_FAILED:

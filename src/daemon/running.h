@@ -85,6 +85,7 @@ struct rsd_daemon {
 
 	struct rsd_metrics *metrics; /* NULL = [metrics] listen off */
 	char *metrics_listen; /* the address it is bound to */
+	bool metrics_secret; /* ... came from a ${...} reference: not shown */
 	double started_unix; /* process start, for process_start_time_seconds */
 	uint64_t reloads_ok, reloads_rejected;
 
@@ -107,6 +108,11 @@ struct rsd_daemon {
 	char *reload_rejected;
 	/* log_level = debug: lines of refused and skipped pages, rate-limited. */
 	struct rsd_line_budget page_lines;
+	/* $RUNTIME_DIRECTORY: where each reload's verdict goes for
+	 * `recipe-scraperd reload` (reload_status.h); NULL when not set. */
+	char *runtime_dir;
+	uint64_t reload_gen; /* SIGHUPs received: the generation of the verdicts */
+	bool verdict_unwritable; /* its failure was logged */
 };
 
 /* A snapshot of every component's counters plus the totals of those
@@ -130,6 +136,9 @@ struct counter_field {
 #define RSD_MAX_COUNTER_FIELDS (17 + RSD_CAUSE_COUNT)
 
 /* report.c */
+/* The bootstrap servers as messages show them: "(secret)" when [kafka]
+ * brokers came from a ${...} reference (rsd_config_secret). */
+const char *daemon_brokers_shown(const struct rsd_daemon *d);
 void daemon_counters_read(const struct rsd_daemon *d, struct counters *c);
 void daemon_counters_retire_scraper(struct rsd_daemon *d);
 void daemon_counters_retire_producer(struct rsd_daemon *d);

@@ -308,15 +308,3 @@ char *rsd_dom_small_text(const GumboNode *n)
 {
 	return rsd_dom_bounded_text(n, RSD_DOM_SMALL_NODES);
 }
-
-/* gumbo records every parse error with a copy of the open-element stack:
- * on a hostile page of 10,000 nested unclosed elements that is quadratic,
- * gigabytes and tens of seconds for 180 KB.  Nothing here reads the errors,
- * so none are recorded (max_errors = 0 stops recording, not parsing). */
-GumboOptions rsd_dom_gumbo_options(void)
-{
-	GumboOptions o = kGumboDefaultOptions;
-
-	o.max_errors = 0;
-	return o;
-}

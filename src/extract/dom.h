@@ -17,10 +17,6 @@
 
 #include "core/text.h"
 
-/* gumbo's default options without recording parse errors (quadratic in
- * depth on hostile pages; nothing reads them). */
-GumboOptions rsd_dom_gumbo_options(void);
-
 /* Iterative pre-order walk: pop a node, push its children. */
 struct rsd_dom_walker {
 	const GumboNode **stack;

@@ -23,7 +23,8 @@
  * includes headers of its own layer or lower ones only, which
  * tests/extract/test_layers.py checks, so there is no cycle):
  *   scan     charset.c, html_scan.c: bytes to UTF-8; tags without a DOM
- *   base     fields.c: the recipe fields and how a value goes into them;
+ *   base     gumbo_guard.c: gumbo under a memory and CPU time budget;
+ *            fields.c: the recipe fields and how a value goes into them;
  *            dom.c: reading the gumbo DOM; page_info.c: what the page says
  *            about itself, from the scan and from the DOM alike
  *   sources  jsonld.c, microdata.c, prose.c (facts in the text),
@@ -41,6 +42,7 @@
  * parse. The fetcher bounds N with scraper.max_page_bytes. */
 #include "extract/extract.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
@@ -51,6 +53,7 @@
 #include "extract/charset.h"
 #include "extract/dom.h"
 #include "extract/fields.h"
+#include "extract/gumbo_guard.h"
 #include "extract/hrecipe.h"
 #include "extract/jsonld.h"
 #include "extract/list_completion.h"
@@ -180,6 +183,29 @@ static bool looks_like_logo(const char *url)
 	       rsd_text_icasefind(name, strlen(name), "placeholder");
 }
 
+/* The width an image URL names, as CDNs and WordPress write their
+ * renditions: "-330x186.jpg", "_480x480.png", "/v-w-330-h-186-a/",
+ * "w1024h576"; 0 when it names none. */
+static long url_width(const char *url)
+{
+	const char *p = strstr(url, "://");
+	for (p = p ? strchr(p + 3, '/') : NULL; p && *p; p++) {
+		if (isalnum((unsigned char)p[-1]))
+			continue; /* only where a name part starts */
+		bool named = *p == 'w' || *p == 'W';
+		const char *d = named ? p + 1 + (p[1] == '-') : p;
+		if (!isdigit((unsigned char)*d))
+			continue;
+		char *e;
+		long w = strtol(d, &e, 10);
+		bool dims = named ? (*e == 'h' || strncmp(e, "-h-", 3) == 0)
+				  : (*e == 'x' && isdigit((unsigned char)e[1]));
+		if (dims && e - d >= 2 && e - d <= 4)
+			return w;
+	}
+	return 0;
+}
+
 /* Page-level values fill what the recipe itself does not say. */
 static int apply_page_fallbacks(const struct rsd_page_info *pi, const char *base,
 				struct rsd_recipe_fields *f)
@@ -195,13 +221,19 @@ static int apply_page_fallbacks(const struct rsd_page_info *pi, const char *base
 		rc = rsd_fields_keep_first(&f->author, pi->meta_author, false);
 	if (!rc && !f->author) /* no person named: the site that published it */
 		rc = rsd_fields_keep_first(&f->author, pi->og_site_name, false);
-	/* og:image is the page's chosen hero picture at full size. A Recipe
-	 * that names one image chose it for the recipe: it wins. A Recipe
-	 * that lists several gives a plugin's generated crops and thumbnails,
-	 * where og:image is the original. A site icon or logo in og:image
-	 * (pages without a hero image) is not a picture of the dish. */
-	if (!rc && pi->og_image && (!f->image || f->image_from_set) &&
-	    !looks_like_logo(pi->og_image)) {
+	/* The Recipe's own image wins; og:image fills in when it has none.
+	 * A Recipe that lists several unsized images gives a plugin's crops
+	 * and thumbnails, the first of them the one it puts first; og:image
+	 * wins over them only when the page states its size (an SEO
+	 * plugin's full-size share picture: without a size it is as often a
+	 * theme's default or a small thumbnail), or when the first names a
+	 * thumbnail's width in its URL. A picture a page without
+	 * recipe markup shows yields to og:image. A site icon or logo in
+	 * og:image is not a picture of the dish. */
+	bool thumbnail = url_width(f->image ? f->image : "") > 0 && url_width(f->image) < 600;
+	bool og_wins = !f->image || f->image_from_page ||
+		       (f->image_from_set && (pi->og_image_sized || thumbnail));
+	if (!rc && pi->og_image && og_wins && !looks_like_logo(pi->og_image)) {
 		char *og = rsd_fields_url(base, pi->og_image);
 		if (og) {
 			free(f->image);
@@ -219,8 +251,10 @@ struct extraction {
 	const char *page_url;
 	char *base; /* effective base URL (page URL or <base href>) */
 	struct rsd_page_info pi;
-	GumboOutput *dom;
+	struct rsd_gumbo_doc *doc; /* the DOM and its memory (gumbo_guard.h) */
+	const GumboOutput *dom; /* doc's tree */
 	struct rsd_page_tree tree; /* the DOM is built only when it fits */
+	unsigned dom_skipped; /* RSD_EXTRACT_DOM_*: why it was not, or of a part */
 	cJSON **docs;
 	size_t n_docs;
 	struct rsd_recipe_fields f;
@@ -230,27 +264,90 @@ static void extraction_clear(struct extraction *j)
 {
 	free(j->base);
 	rsd_page_info_clear(&j->pi);
-	if (j->dom)
-		gumbo_destroy_output(&kGumboDefaultOptions, j->dom);
+	rsd_gumbo_doc_free(j->doc);
 	for (size_t i = 0; i < j->n_docs; i++)
 		cJSON_Delete(j->docs[i]);
 	free(j->docs);
 	rsd_fields_clear(&j->f);
 }
 
-static bool dom_allowed(const struct extraction *j)
+/* The first reason the whole page's DOM was not built, and whether a
+ * part's was. */
+const char *rsd_extract_dom_skipped_text(unsigned dom_skipped)
 {
-	return rsd_page_tree_fits(&j->tree);
+	static const char *const why[2][3] = {
+		{ "the tag scan finds its tree too deep or too large",
+		  "gumbo's tree over its memory budget", "gumbo's parse over its CPU time budget" },
+		{ "the tag scan finds its tree too deep or too large; its microdata Recipe read "
+		  "from the part around it",
+		  "gumbo's tree over its memory budget; its microdata Recipe read from the part "
+		  "around it",
+		  "gumbo's parse over its CPU time budget; its microdata Recipe read from the part "
+		  "around it" },
+	};
+	int cause = dom_skipped & RSD_EXTRACT_DOM_SHAPE    ? 0
+		    : dom_skipped & RSD_EXTRACT_DOM_MEMORY ? 1
+							   : 2;
+	return why[!!(dom_skipped & RSD_EXTRACT_DOM_PART)][cause];
 }
 
+/* Whether the DOM may be built: the estimate of its shape says it fits and
+ * no parse (of the page or of a part) ran out of its budget. */
+static bool dom_allowed(struct extraction *j)
+{
+	if (!rsd_page_tree_fits(&j->tree))
+		j->dom_skipped |= RSD_EXTRACT_DOM_SHAPE;
+	return !j->dom_skipped;
+}
+
+/* Turns a guarded parse's verdict into the extraction's: over budget is no
+ * error, the page is read without its DOM from then on. */
+static int dom_verdict(struct extraction *j, int rc)
+{
+	if (rc == -E2BIG || rc == -ETIME) {
+		j->dom_skipped |= rc == -E2BIG ? RSD_EXTRACT_DOM_MEMORY : RSD_EXTRACT_DOM_TIME;
+		return 0;
+	}
+	return rc;
+}
+
+/* Parses html[0, len) under the guard into the DOM: 1 parsed, 0 over its
+ * budget (recorded), -ENOMEM. */
+static int guarded_parse(struct extraction *j, size_t len)
+{
+	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for(len);
+	int rc = rsd_gumbo_guard_parse(j->html, len, &lim, &j->doc, NULL);
+	if (rc < 0)
+		return dom_verdict(j, rc);
+	j->dom = rsd_gumbo_doc_output(j->doc);
+	return 1;
+}
+
+/* The DOM of the part of the page around its microdata Recipe, when its
+ * shape and its parse fit: a hostile page after its recipe still gives
+ * the recipe. Marked RSD_EXTRACT_DOM_PART. */
+static int parse_recipe_part(struct extraction *j)
+{
+	size_t len = rsd_page_recipe_part_len(j->html, j->len); /* page_info may not be read yet */
+	if (!len || len == j->len)
+		return 0;
+	struct rsd_page_tree part = rsd_page_tree_estimate(j->html, len);
+	int rc = rsd_page_tree_fits(&part) ? guarded_parse(j, len) : 0;
+	if (rc > 0)
+		j->dom_skipped |= RSD_EXTRACT_DOM_PART;
+	return rc;
+}
+
+/* 1 the DOM (of the page, or of the part holding its microdata Recipe) is
+ * there, 0 none can be built within its budget, -ENOMEM. */
 static int parse_dom(struct extraction *j)
 {
-	if (!j->dom) {
-		GumboOptions o = rsd_dom_gumbo_options();
-
-		j->dom = gumbo_parse_with_options(&o, j->html, j->len);
-	}
-	return j->dom ? 0 : -ENOMEM;
+	if (j->dom)
+		return 1;
+	if (j->dom_skipped)
+		return 0; /* tried before */
+	int rc = dom_allowed(j) ? guarded_parse(j, j->len) : 0;
+	return rc ? rc : parse_recipe_part(j);
 }
 
 static int parse_scripts(struct extraction *j)
@@ -309,6 +406,17 @@ static void drop_group_headings(cJSON **ingredients)
 	}
 }
 
+/* The page's rows for names-only ingredients and the rest of a method the
+ * data breaks off, each from a parse of the part of the page around them. */
+static int read_parts(struct extraction *j)
+{
+	int rc = dom_verdict(j, rsd_completion_ingredients(j->html, j->len, &j->f.ingredients));
+	if (rc == 0)
+		rc = dom_verdict(j,
+				 rsd_completion_method(j->html, j->len, &j->f.instructions_list));
+	return rc;
+}
+
 /* Finds the recipe (JSON-LD, else microdata, else hRecipe or a recipe
  * plugin's HTML) and fills j->f. 1 found, 0 none. The DOM is parsed only
  * when the page declares a recipe the fast path could not read whole;
@@ -323,12 +431,11 @@ static int find_recipe(struct extraction *j)
 		if (rsd_jsonld_fields(recipe, j->docs, j->n_docs, j->base, &j->f) < 0)
 			return -ENOMEM;
 	} else {
-		if (!dom_allowed(j) ||
-		    (!j->pi.has_microdata_recipe && !rsd_hrecipe_maybe_present(j->html, j->len) &&
-		     !rsd_plain_page_maybe_present(j->html, j->len)))
-			return 0; /* nothing the DOM could add, or too deep to build */
-		if ((rc = parse_dom(j)) < 0)
-			return rc;
+		if (!j->pi.has_microdata_recipe && !rsd_hrecipe_maybe_present(j->html, j->len) &&
+		    !rsd_plain_page_maybe_present(j->html, j->len))
+			return 0; /* nothing the DOM could add */
+		if ((rc = parse_dom(j)) <= 0)
+			return rc; /* or too costly to build */
 		rc = rsd_microdata_fields(j->dom, j->base, &j->f);
 		if (rc == 0)
 			rc = rsd_hrecipe_fields(j->dom, j->base, &j->f);
@@ -338,13 +445,11 @@ static int find_recipe(struct extraction *j)
 			return rc;
 	}
 	drop_group_headings(&j->f.ingredients);
-	if (dom_allowed(j) &&
-	    ((rc = rsd_completion_ingredients(j->html, j->len, &j->f.ingredients)) < 0 ||
-	     (rc = rsd_completion_method(j->html, j->len, &j->f.instructions_list)) < 0))
+	if (dom_allowed(j) && (rc = read_parts(j)) < 0)
 		return rc;
-	if (!lists_incomplete(&j->f) || !dom_allowed(j))
+	if (!lists_incomplete(&j->f) || (rc = parse_dom(j)) == 0)
 		return 1;
-	if ((rc = parse_dom(j)) < 0 || (rc = rsd_completion_lists_from_dom(j->dom, &j->f)) < 0)
+	if (rc < 0 || (rc = rsd_completion_lists_from_dom(j->dom, &j->f)) < 0)
 		return rc;
 	drop_group_headings(&j->f.ingredients);
 	return 1;
@@ -371,10 +476,10 @@ static int run(struct extraction *j, unsigned flags, struct rsd_extract_result *
 	int rc;
 	if (full)
 		j->tree = rsd_page_tree_estimate(j->html, j->len);
-	if (full && rsd_page_tree_fits(&j->tree))
-		rc = parse_dom(j) < 0 ? -ENOMEM
-				      : rsd_page_info_from_dom(j->dom, want_links, &j->pi);
-	else
+	rc = full ? parse_dom(j) : 0;
+	if (rc > 0 && !j->dom_skipped)
+		rc = rsd_page_info_from_dom(j->dom, want_links, &j->pi);
+	else if (rc >= 0)
 		rc = rsd_page_info_scan(j->html, j->len, want_links, &j->pi, &j->tree);
 	if (rc < 0)
 		return rc;
@@ -382,7 +487,9 @@ static int run(struct extraction *j, unsigned flags, struct rsd_extract_result *
 		return -ENOMEM;
 	if (want_links && (rc = collect_links(j, res)) < 0)
 		return rc;
-	if ((rc = find_recipe(j)) <= 0)
+	rc = find_recipe(j);
+	res->dom_skipped = j->dom_skipped;
+	if (rc <= 0 || (rc = rsd_fields_unpack_steps(&j->f.instructions_list)) < 0)
 		return rc;
 	if (!j->f.yields && (rc = rsd_prose_page_yields(j->html, j->len, &j->f.yields)) < 0)
 		return rc;

@@ -39,7 +39,31 @@ struct rsd_extract_result {
 	 * (rsd_extract_result_clear frees them). */
 	char **links;
 	size_t n_links;
+	/* RSD_EXTRACT_DOM_* flags, 0 when the page did not need its DOM or had
+	 * it built: the page needed gumbo's tree (microdata, a recipe plugin's
+	 * HTML, lists missing from its JSON-LD) but its markup would cost more
+	 * than the budget of a page of its size, so it was read from its
+	 * JSON-LD and <meta> tags only, or from the part of the page around
+	 * its microdata Recipe. The caller counts and reports it. */
+	unsigned dom_skipped;
 };
+
+enum {
+	/* the tag scan's estimate: too deep or too many elements */
+	RSD_EXTRACT_DOM_SHAPE = 1u << 0,
+	/* gumbo's tree outgrew its memory budget */
+	RSD_EXTRACT_DOM_MEMORY = 1u << 1,
+	/* gumbo's parse outran its CPU time budget */
+	RSD_EXTRACT_DOM_TIME = 1u << 2,
+	/* with one of those: the microdata Recipe was read from the DOM of the
+	 * part of the page up to the end of its element (at most 64 KiB past
+	 * its itemscope tag) */
+	RSD_EXTRACT_DOM_PART = 1u << 3,
+};
+
+/* What dom_skipped flags say, for a log line: "gumbo's parse over its CPU
+ * time budget; the microdata Recipe read from the part around it". */
+const char *rsd_extract_dom_skipped_text(unsigned dom_skipped);
 
 int rsd_extractor_new(rsd_extractor **out);
 void rsd_extractor_free(rsd_extractor *x); /* accepts NULL */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The recipe fields and the helpers every source puts values into them
  * with (see fields.h). */
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -103,6 +105,39 @@ static bool only_number(const char *s)
 		s++;
 	}
 	return digit;
+}
+
+/* Where the upper bound of a range of counts starts, written as
+ * recipe-scrapers recognises one: "4-6" or "4 to 6" ("4 - 6", spaced,
+ * is no range to it). Its digits, or NULL; *lower set to the lower's. */
+static const char *range_upper(const char *s, const char **lower)
+{
+	const char *p = s + strcspn(s, "0123456789");
+	if (!*p)
+		return NULL;
+	*lower = p;
+	p += strspn(p, "0123456789");
+	size_t spaces = strspn(p, " ");
+	if (spaces == 0 && *p == '-')
+		p++;
+	else if (spaces > 0 && strncasecmp(p + spaces, "to ", 3) == 0)
+		p += spaces + 2 + strspn(p + spaces + 2, " ");
+	else
+		return NULL;
+	return *p >= '0' && *p <= '9' ? p : NULL;
+}
+
+char *rsd_fields_recipe_yields(const char *raw)
+{
+	const char *lower, *upper = range_upper(raw, &lower);
+	char *cut = NULL;
+	if (!upper)
+		return rsd_fields_yields_text(raw);
+	if (asprintf(&cut, "%.*s%s", (int)(lower - raw), raw, upper) < 0)
+		return NULL;
+	char *out = rsd_fields_yields_text(cut);
+	free(cut);
+	return out;
 }
 
 char *rsd_fields_yields_text(const char *raw)
@@ -281,4 +316,108 @@ void rsd_fields_clear(struct rsd_recipe_fields *f)
 	cJSON_Delete(f->keywords);
 	cJSON_Delete(f->nutrients);
 	rsd_fields_init(f);
+}
+
+/* ---- steps packed into one text ----------------------------------------- */
+
+/* Where step label n ("2." or "2)", punct as the first label's) starts in
+ * [from, end), *text set after it: after white space, a sentence's end or
+ * a multibyte character, and followed by no digit ("1.5 cups" is none). */
+static const char *step_label(const char *from, const char *end, unsigned n, char punct,
+			      const char **text)
+{
+	char label[16];
+	int len = snprintf(label, sizeof label, "%u%c", n, punct);
+	for (const char *p = from; p + len <= end; p++) {
+		p = memmem(p, (size_t)(end - p), label, (size_t)len);
+		if (!p)
+			return NULL;
+		unsigned char before = (unsigned char)p[-1];
+		bool starts = before >= 0x80 || strchr(" \t\n.!?;:)", before);
+		if (starts && (p + len == end || !isdigit((unsigned char)p[len]))) {
+			*text = p + len;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static int add_piece(cJSON *out, const char *p, const char *e)
+{
+	while (p < e && rsd_text_is_space(*p))
+		p++;
+	while (e > p && rsd_text_is_space(e[-1]))
+		e--;
+	char *t = strndup(p, (size_t)(e - p));
+	cJSON *item = t && *t ? cJSON_CreateString(t) : NULL;
+	bool ok = t && (!*t || (item && cJSON_AddItemToArray(out, item)));
+	free(t);
+	return ok ? 0 : -ENOMEM;
+}
+
+/* "1. Heat the oven.2. Mix ..." (a method the site numbered by hand in
+ * one text): the steps it holds, without their numbers, appended to out.
+ * 1 when s starts with "1." or "1)" and step 2 follows, else 0. */
+static int split_numbered(const char *s, cJSON *out)
+{
+	const char *end = s + strlen(s), *text, *next_text;
+	while (rsd_text_is_space(*s))
+		s++;
+	if (s[0] != '1' || (s[1] != '.' && s[1] != ')') || isdigit((unsigned char)s[2]))
+		return 0;
+	const char *next = step_label(s + 2, end, 2, s[1], &next_text);
+	if (!next)
+		return 0;
+	text = s + 2;
+	for (unsigned n = 3; text; n++) {
+		int rc = add_piece(out, text, next ? next : end);
+		if (rc < 0)
+			return rc;
+		text = next ? next_text : NULL;
+		next = next ? step_label(next_text, end, n, s[1], &next_text) : NULL;
+	}
+	return 1;
+}
+
+/* The one text of a method whose line breaks were lost between its steps
+ * ("...vorheizen.Den Teig..."): one step per glued piece. */
+static int split_glued(const char *s, cJSON *out)
+{
+	const char *start = s;
+	for (size_t i = 1; s[i]; i++) {
+		if (!rsd_text_glued_at(s, i))
+			continue;
+		int rc = add_piece(out, start, s + i + 1);
+		if (rc < 0)
+			return rc;
+		start = s + i + 1;
+	}
+	return add_piece(out, start, s + strlen(s));
+}
+
+int rsd_fields_unpack_steps(cJSON **steps)
+{
+	if (!*steps)
+		return 0;
+	bool glued = rsd_fields_glued_method(*steps);
+	cJSON *out = cJSON_CreateArray();
+	int rc = out ? 0 : -ENOMEM;
+	bool changed = glued;
+	const cJSON *e;
+	for (e = (*steps)->child; e && rc == 0; e = e->next) {
+		rc = split_numbered(e->valuestring, out);
+		changed |= rc == 1;
+		if (rc == 0)
+			rc = glued ? split_glued(e->valuestring, out)
+				   : add_piece(out, e->valuestring,
+					       e->valuestring + strlen(e->valuestring));
+		rc = rc < 0 ? rc : 0;
+	}
+	if (rc == 0 && changed && cJSON_GetArraySize(out) > 0) {
+		cJSON_Delete(*steps);
+		*steps = out;
+		out = NULL;
+	}
+	cJSON_Delete(out);
+	return rc;
 }

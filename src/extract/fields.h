@@ -14,9 +14,12 @@
 /* The recipe fields, before they are put into the record in a fixed order. */
 struct rsd_recipe_fields {
 	char *title, *author, *description, *image, *yields, *language;
-	/* The image was picked from several the Recipe offers (a plugin's
-	 * generated crops): the page's own hero image says more. */
+	/* The image is the first of several the Recipe offers, none sized:
+	 * a sized og:image (the full picture an SEO plugin shares) says more. */
 	bool image_from_set;
+	/* The image is a picture found in page without recipe markup:
+	 * og:image says more. */
+	bool image_from_page;
 	char *site_name; /* from the JSON-LD WebSite / publisher; og:site_name wins */
 	long total_time, prep_time, cook_time; /* minutes, -1 when absent */
 	cJSON *ingredients, *instructions_list; /* arrays of strings or NULL */
@@ -51,6 +54,10 @@ char *rsd_fields_url(const char *base, const char *ref);
 
 /* Yields text from a number or string: "4" -> "4 servings". */
 char *rsd_fields_yields_text(const char *raw);
+/* The same for the Recipe's own recipeYield text, where a range of counts
+ * ("4 to 6 servings", "Serves 4-6") gives its upper bound, as
+ * recipe-scrapers reads the data: "6 servings", "Serves 6". */
+char *rsd_fields_recipe_yields(const char *raw);
 /* Items read into one list at most. Real pages give under a hundred
  * categories or keywords; dropping duplicates compares each item with the
  * list, so a hostile page's hundred thousand took minutes. */
@@ -70,5 +77,10 @@ int rsd_fields_add_steps(cJSON **arr, const char *text, size_t len);
 /* A method that is one string of steps glued together ("till cooked.Add
  * the shrimp"): the page's own list of them says more. */
 bool rsd_fields_glued_method(const cJSON *instructions);
+/* The Recipe's own method, when the site packed several steps into one
+ * text and the page had no list to take them from, becomes those steps:
+ * numbered by hand inside any step ("1. Heat the oven.2. Mix ..."), or
+ * glued where a one-text method lost its line breaks. 0 or -ENOMEM. */
+int rsd_fields_unpack_steps(cJSON **steps);
 
 #endif

@@ -349,9 +349,19 @@ static const cJSON *get(const struct ctx *c, const cJSON *o, const char *key)
 
 /* ---- value shapes ------------------------------------------------------- */
 
+/* A JSON-LD value object ({"@type": "Duration", "@value": "PT1H"}) stands
+ * for its @value (JSON-LD 1.1, 3.3.1). */
+static const cJSON *value_of(const cJSON *v)
+{
+	const cJSON *inner = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, "@value")
+					       : NULL;
+	return inner ? inner : v;
+}
+
 /* Text of a scalar: strings cleaned, numbers formatted. NULL otherwise. */
 static char *scalar_text(const cJSON *v)
 {
+	v = value_of(v);
 	if (cJSON_IsString(v))
 		return rsd_text_clean(v->valuestring, strlen(v->valuestring));
 	if (cJSON_IsNumber(v)) {
@@ -442,6 +452,7 @@ static long minutes_of(const cJSON *v)
 {
 	if (cJSON_IsArray(v))
 		v = cJSON_GetArrayItem(v, 0);
+	v = value_of(v);
 	if (cJSON_IsNumber(v))
 		return v->valuedouble >= 0 && v->valuedouble < 1e8 ? lround(v->valuedouble) : -1;
 	if (cJSON_IsString(v))
@@ -453,6 +464,7 @@ static bool number_of(const cJSON *v, double *out)
 {
 	if (cJSON_IsArray(v))
 		v = cJSON_GetArrayItem(v, 0);
+	v = value_of(v);
 	if (cJSON_IsNumber(v)) {
 		*out = v->valuedouble;
 		return isfinite(*out);
@@ -682,7 +694,9 @@ static int nutrients_of(const cJSON *v, struct rsd_recipe_fields *f)
 	return 0;
 }
 
-static char *yields_of(const cJSON *v)
+/* recipeYield. A text's range of counts gives its upper bound, but not
+ * in an array, whose first element states the count. */
+static char *yields_of(const cJSON *v, bool in_array)
 {
 	/* ["4", "4 servings"]: the element with words says more. */
 	if (cJSON_IsArray(v)) {
@@ -692,16 +706,16 @@ static char *yields_of(const cJSON *v)
 				continue;
 			for (const char *p = e->valuestring; *p; p++)
 				if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')
-					return yields_of(e);
+					return yields_of(e, true);
 		}
-		return yields_of(cJSON_GetArrayItem(v, 0));
+		return yields_of(cJSON_GetArrayItem(v, 0), true);
 	}
 	char *t = scalar_text(v);
 	if (!t || !*t) {
 		free(t);
 		return NULL;
 	}
-	char *y = rsd_fields_yields_text(t);
+	char *y = in_array ? rsd_fields_yields_text(t) : rsd_fields_recipe_yields(t);
 	free(t);
 	return y;
 }
@@ -747,11 +761,11 @@ static bool image_area(const struct ctx *c, const cJSON *v, double *area)
 	return true;
 }
 
-/* The Recipe's image.  An array of several is a set: usually a plugin's
- * crops and thumbnails of one photo, where og:image (the original) wins
- * later, unless every entry is an ImageObject stating its width and
- * height: then the largest, as the page sized them.  Entries without a
- * URL ("") make no set. */
+/* The Recipe's image: the first of several (the url of an ImageObject),
+ * unless every entry is an ImageObject stating its width and height: then
+ * the largest, as the page sized them. An unsized set is flagged: a sized
+ * og:image may say more (apply_page_fallbacks). Entries without a URL
+ * ("") make no set. */
 static void image_of(const struct ctx *c, const cJSON *img, struct rsd_recipe_fields *f)
 {
 	const cJSON *e, *largest = NULL;
@@ -805,7 +819,7 @@ int rsd_jsonld_fields(const cJSON *r, cJSON *const *docs, size_t n_docs, const c
 	if (!f->image)
 		set_text(&f->image, url_of(&c, get(&c, r, "thumbnailUrl"), 0));
 	const cJSON *y = get(&c, r, "recipeYield");
-	set_text(&f->yields, yields_of(y ? y : get(&c, r, "yield")));
+	set_text(&f->yields, yields_of(y ? y : get(&c, r, "yield"), false));
 
 	set_text(&f->site_name, website_name(&c));
 	if (!f->site_name)

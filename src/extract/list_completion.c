@@ -12,6 +12,7 @@
 #include "extract/list_completion.h"
 #include "extract/dom.h"
 #include "extract/fields.h"
+#include "extract/gumbo_guard.h"
 #include "extract/html_lists.h"
 #include "core/text.h"
 
@@ -183,12 +184,13 @@ static int parse_part(const char *html, size_t len, const char *first, const cha
 	       !(from[0] == '<' && ((from[1] | 0x20) >= 'a' && (from[1] | 0x20) <= 'z')))
 		from--;
 	const char *to = (size_t)(end - last) > after ? last + after : end;
-	GumboOptions o = rsd_dom_gumbo_options();
-	GumboOutput *part = gumbo_parse_with_options(&o, from, (size_t)(to - from));
-	if (!part)
-		return -ENOMEM;
-	int rc = fill(part->root, ingredients);
-	gumbo_destroy_output(&o, part);
+	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for((size_t)(to - from));
+	struct rsd_gumbo_doc *part;
+	int rc = rsd_gumbo_guard_parse(from, (size_t)(to - from), &lim, &part, NULL);
+	if (rc < 0)
+		return rc; /* -E2BIG, -ETIME: the extractor reads on without it */
+	rc = fill(rsd_gumbo_doc_output(part)->root, ingredients);
+	rsd_gumbo_doc_free(part);
 	return rc;
 }
 

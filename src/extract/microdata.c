@@ -166,7 +166,9 @@ static int nested_props(const struct props *p, const char *name, struct props *s
 
 static int add_all(const struct props *p, const char *name, cJSON **arr, int kind)
 {
-	size_t budget = RSD_LIST_READ_MAX; /* kinds 0 and 2: lists without duplicates */
+	/* kinds 0 and 2 read at most RSD_LIST_READ_MAX items; 2 keeps no
+	 * duplicates */
+	size_t budget = RSD_LIST_READ_MAX;
 	for (size_t i = 0; i < p->n && (kind == 1 || budget > 0); i++) {
 		if (p->v[i].name_len != strlen(name) ||
 		    memcmp(p->v[i].name, name, p->v[i].name_len))
@@ -186,9 +188,11 @@ static int add_all(const struct props *p, const char *name, cJSON **arr, int kin
 		free(sub.v);
 		if (rc == 0 && raw) {
 			if (kind == 0) {
-				char *t = rsd_text_clean(raw, strlen(raw));
-				rc = t ? rsd_fields_list_add(arr, t, false, &budget) : -ENOMEM;
-				free(t);
+				/* kept even when the list has it already: a
+				 * recipe may need salt twice (dough and
+				 * filling), as its JSON-LD would list it twice */
+				rc = rsd_dom_add_text_item(arr, raw);
+				budget--;
 			} else if (kind == 1) {
 				rc = rsd_fields_add_steps(arr, raw, strlen(raw));
 			} else {
@@ -291,7 +295,7 @@ int rsd_microdata_fields(const GumboOutput *dom, const char *base_url, struct rs
 		char *y = prop_text(&p, "recipeYield");
 		if (!y)
 			y = prop_text(&p, "yield");
-		f->yields = y ? rsd_fields_yields_text(y) : NULL;
+		f->yields = y ? rsd_fields_recipe_yields(y) : NULL;
 		free(y);
 		f->prep_time = prop_minutes(&p, "prepTime");
 		f->cook_time = prop_minutes(&p, "cookTime");

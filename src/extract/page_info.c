@@ -82,6 +82,12 @@ static int page_meta(struct rsd_page_info *pi, const char *name, const char *con
 		{ "description", offsetof(struct rsd_page_info, meta_description), true },
 		{ "author", offsetof(struct rsd_page_info, meta_author), true },
 	};
+	/* A page that states its share picture's size chose a full-size
+	 * picture for it (SEO plugins fill these from the upload). */
+	if ((rsd_text_ieq(name, strlen(name), "og:image:width") ||
+	     rsd_text_ieq(name, strlen(name), "og:image:height")) &&
+	    content[0] >= '1' && content[0] <= '9')
+		pi->og_image_sized = true;
 	for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++)
 		if (rsd_text_ieq(name, strlen(name), KEYS[i].name))
 			return rsd_fields_keep_first((char **)((char *)pi + KEYS[i].off), content,
@@ -154,6 +160,14 @@ static int scan_meta(const struct rsd_html_tag *t, struct rsd_page_info *pi)
 	return rc;
 }
 
+/* An itemscope start tag whose itemtype names a Recipe. */
+static bool is_recipe_scope(const struct rsd_html_tag *t)
+{
+	const struct rsd_html_attr *it = rsd_html_scan_attr(t, "itemtype");
+	return !t->is_end && it && rsd_html_scan_attr(t, "itemscope") &&
+	       rsd_text_icasefind(it->value, it->value_len, "recipe") != NULL;
+}
+
 static int scan_tag(const struct rsd_html_tag *t, bool want_links, struct rsd_page_info *pi)
 {
 	int rc = 0;
@@ -178,11 +192,8 @@ static int scan_tag(const struct rsd_html_tag *t, bool want_links, struct rsd_pa
 		if ((v = attr_value(t, "lang", &rc)))
 			rc = rsd_fields_keep_first(&pi->lang, v, true);
 	}
-	if (!pi->has_microdata_recipe && rsd_html_scan_attr(t, "itemscope")) {
-		const struct rsd_html_attr *it = rsd_html_scan_attr(t, "itemtype");
-		pi->has_microdata_recipe = it && rsd_text_icasefind(it->value, it->value_len,
-								    "recipe") != NULL;
-	}
+	if (!pi->has_microdata_recipe)
+		pi->has_microdata_recipe = is_recipe_scope(t);
 	free(v);
 	free(w);
 	return rc;
@@ -268,6 +279,31 @@ int rsd_page_info_scan(const char *html, size_t len, bool want_links, struct rsd
 	}
 	*tree = e;
 	return 0;
+}
+
+#define RECIPE_PART_AFTER (64u << 10)
+
+size_t rsd_page_recipe_part_len(const char *html, size_t len)
+{
+	struct rsd_html_scanner s;
+	struct rsd_html_tag t;
+	rsd_html_scan_init(&s, html, len);
+	bool found = false;
+	while (!found && rsd_html_scan_next(&s, &t))
+		found = is_recipe_scope(&t);
+	if (!found)
+		return 0;
+	size_t at = (size_t)(t.name - html);
+	size_t cut = len - at > RECIPE_PART_AFTER ? at + RECIPE_PART_AFTER : len;
+	struct rsd_page_tree e = { .depth = 1 }; /* the Recipe's element */
+	while (rsd_html_scan_next(&s, &t) && (size_t)(s.p - html) <= cut) {
+		tree_track(&e, &s, &t);
+		if (e.depth == 0)
+			return (size_t)(s.p - html);
+	}
+	while (cut < len && cut > at && html[cut] != '<')
+		cut--;
+	return cut;
 }
 
 /* ---- reference path: page info from the DOM ----------------------------- */

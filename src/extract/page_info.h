@@ -21,6 +21,7 @@ struct rsd_page_info {
 	char *og_title;
 	char *og_description;
 	char *og_image; /* as written */
+	bool og_image_sized; /* og:image:width or og:image:height stated */
 	char *og_url; /* as written */
 	char *meta_description;
 	char *meta_author;
@@ -51,6 +52,13 @@ struct rsd_page_tree {
 bool rsd_page_tree_fits(const struct rsd_page_tree *tree);
 /* The size alone, for the full-parse path (same scan, nothing else read). */
 struct rsd_page_tree rsd_page_tree_estimate(const char *html, size_t len);
+
+/* How much of a page whose whole DOM is over budget may still hold its
+ * microdata Recipe: up to the end of the Recipe's element (the first
+ * itemscope Recipe the tag scan finds, closed as the scan sees it), at
+ * most 64 KiB past its start tag, cut before a tag; 0 when it has none.
+ * The recipes of the development corpora span under 40 KB. */
+size_t rsd_page_recipe_part_len(const char *html, size_t len);
 
 /* Streaming half: the page information and the tree's size from one
  * scan of the page. 0 or -ENOMEM. */

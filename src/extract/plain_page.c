@@ -178,7 +178,7 @@ static int plain_recipe_details(const GumboOutput *dom, const struct rsd_page_in
 		rc = -ENOMEM;
 	if (rc == 0 && heading) {
 		rc = picture_after(dom->root, heading, ingredients, base_url, &f->image);
-		f->image_from_set = true; /* a picture of the page: og:image says more */
+		f->image_from_page = true; /* a picture of the page: og:image says more */
 	}
 	struct rsd_text_buf prose = { 0 };
 	if (rc == 0)

@@ -109,13 +109,16 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
 		debug_handler(rd_kafka_name(rk), fac, buf);
 }
 
-static int set_prop(rd_kafka_conf_t *conf, const char *key, const char *value, const char *file,
-		    unsigned line, char *errbuf, size_t errlen)
+/* secret: librdkafka's reason may quote the value, which must not be shown. */
+static int set_prop(rd_kafka_conf_t *conf, const char *key, const char *value, bool secret,
+		    const char *file, unsigned line, char *errbuf, size_t errlen)
 {
 	char reason[256];
 
 	if (rd_kafka_conf_set(conf, key, value, reason, sizeof(reason)) == RD_KAFKA_CONF_OK)
 		return 0;
+	if (secret)
+		snprintf(reason, sizeof(reason), "invalid value (secret)");
 	if (file)
 		snprintf(errbuf, errlen, "%s:%u: %s: %s", file, line, key, reason);
 	else
@@ -126,7 +129,7 @@ static int set_prop(rd_kafka_conf_t *conf, const char *key, const char *value, c
 static int set_pairs(rd_kafka_conf_t *conf, const char *const *pairs, char *errbuf, size_t errlen)
 {
 	for (size_t i = 0; pairs && pairs[i]; i += 2) {
-		if (set_prop(conf, pairs[i], pairs[i + 1], NULL, 0, errbuf, errlen) < 0)
+		if (set_prop(conf, pairs[i], pairs[i + 1], false, NULL, 0, errbuf, errlen) < 0)
 			return -EINVAL;
 	}
 	return 0;
@@ -138,8 +141,8 @@ static int set_list(rd_kafka_conf_t *conf, const struct rsd_config *cfg,
 	for (size_t i = 0; list && i < list->n; i++) {
 		const struct rsd_kv *kv = &list->items[i];
 
-		if (set_prop(conf, kv->key, kv->value, cfg->path ? cfg->path : "config", kv->line,
-			     errbuf, errlen) < 0)
+		if (set_prop(conf, kv->key, kv->value, kv->secret, cfg->path ? cfg->path : "config",
+			     kv->line, errbuf, errlen) < 0)
 			return -EINVAL;
 	}
 	return 0;
@@ -163,11 +166,14 @@ rd_kafka_conf_t *rsd_kafka_conf_new(const struct rsd_config *cfg, const char *bo
 		snprintf(errbuf, errlen, "out of memory");
 		return NULL;
 	}
-	if (set_prop(conf, "bootstrap.servers", bootstrap, NULL, 0, errbuf, errlen) < 0 ||
-	    set_prop(conf, "client.id", cfg->identifier ? cfg->identifier : "recipe-scraperd", NULL,
-		     0, errbuf, errlen) < 0 ||
+	if (set_prop(conf, "bootstrap.servers", bootstrap,
+		     rsd_config_secret(cfg, "kafka", "brokers"), NULL, 0, errbuf, errlen) < 0 ||
+	    set_prop(conf, "client.id", cfg->identifier ? cfg->identifier : "recipe-scraperd",
+		     rsd_config_secret(cfg, "journal", "identifier"), NULL, 0, errbuf,
+		     errlen) < 0 ||
 	    (cfg->kafka_debug &&
-	     set_prop(conf, "debug", cfg->kafka_debug, NULL, 0, errbuf, errlen) < 0) ||
+	     set_prop(conf, "debug", cfg->kafka_debug, rsd_config_secret(cfg, "kafka", "debug"),
+		      NULL, 0, errbuf, errlen) < 0) ||
 	    set_pairs(conf, defaults, errbuf, errlen) < 0 ||
 	    set_list(conf, cfg, &cfg->kafka_props, errbuf, errlen) < 0 ||
 	    set_list(conf, cfg, client_props, errbuf, errlen) < 0 ||

@@ -67,6 +67,12 @@
 #define HEARTBEAT_MS 1000
 /* Bound of one high-watermark query when offsets are computed for --once. */
 #define WATERMARK_QUERY_MS 5000
+/* An idle producer asks whether a broker still answers this often (or
+ * four times per message.timeout.ms, when that is shorter), each time
+ * waiting at most PROBE_TIMEOUT_MS (below HEARTBEAT_MS: the watchdog). */
+#define PROBE_EVERY_MS 10000
+#define PROBE_MIN_EVERY_MS 250
+#define PROBE_TIMEOUT_MS 800
 
 struct rsd_producer {
 	struct rsd_kafka_health health; /* librdkafka opaque: callbacks find us from it */
@@ -87,6 +93,11 @@ struct rsd_producer {
 	bool ephemeral; /* brokers = embedded: marks must not outlive the process */
 	char *cluster_id; /* written once by the thread, then published: */
 	atomic_bool identified; /* release/acquire pairs with cluster_id */
+	/* CLOCK_MONOTONIC ms when a broker last answered (creation until the
+	 * first answer), and when the idle probe last asked. */
+	atomic_int_fast64_t answered_ms;
+	int64_t probed_ms; /* producer thread only */
+	int probe_every_ms;
 
 	pthread_t thread;
 	bool started, joined;
@@ -167,6 +178,7 @@ static bool adopt_identity(struct rsd_producer *p, char *id)
 	    p->marks.set_scope(p->marks.ctx, p->ephemeral ? NULL : id, p->topic) < 0)
 		return false;
 	p->cluster_id = id;
+	atomic_store(&p->answered_ms, rsd_now_ms());
 	/* Release: a thread that sees identified also sees cluster_id and the scope. */
 	atomic_store_explicit(&p->identified, true, memory_order_release);
 	rsd_eventfd_signal(p->wake_fd);
@@ -288,6 +300,10 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	struct rsd_producer *p = rsd_container_of(opaque, struct rsd_producer, health);
 	struct rsd_record *rec = m->_private;
 
+	/* Success or an error of the broker's (librdkafka's own are negative):
+	 * a broker answered. */
+	if (m->err >= 0)
+		atomic_store(&p->answered_ms, rsd_now_ms());
 	if (strcmp(rd_kafka_topic_name(m->rkt), p->topic) == 0)
 		on_record_report(p, rec, m);
 	else if (m->err)
@@ -459,6 +475,27 @@ static bool may_take(struct rsd_producer *p)
 	return held + (failed - p->failed_base) < p->max_held;
 }
 
+/* ---- whether a broker answers ---- */
+
+/* Nothing in flight, nothing heard: librdkafka notices a lost broker only
+ * when it uses it, so every probe_every_ms one Metadata request of the
+ * record topic asks (the daemon's /healthz reads the answer's age). It
+ * blocks the thread for at most PROBE_TIMEOUT_MS, only while it is idle. */
+static void probe_if_idle(struct rsd_producer *p)
+{
+	int64_t now = rsd_now_ms(), answered = atomic_load(&p->answered_ms);
+	if (atomic_load(&p->held) || now - answered < p->probe_every_ms ||
+	    now - p->probed_ms < p->probe_every_ms)
+		return;
+	p->probed_ms = now;
+	const struct rd_kafka_metadata *md = NULL;
+	if (rd_kafka_metadata(p->rk, 0, p->rkt, &md, PROBE_TIMEOUT_MS) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR)
+		return;
+	atomic_store(&p->answered_ms, rsd_now_ms());
+	rd_kafka_metadata_destroy(md); /* ours on success */
+}
+
 /* ---- waiting for the cluster ---- */
 
 /* Blocks (in HEARTBEAT_MS steps, so the watchdog sees progress and join
@@ -506,6 +543,7 @@ static void *producer_main(void *arg)
 			break; /* closed and drained */
 		if (rc == 0 || !rsd_ring_sc_arm(p->ring))
 			continue; /* more work queued */
+		probe_if_idle(p);
 		/* Bounded so `progress` moves once a second even when idle:
 		 * the daemon's watchdog tells a sleeping thread from a stuck one. */
 		wait_fds(p, true, HEARTBEAT_MS);
@@ -633,6 +671,11 @@ int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ri
 		rsd_producer_free(p);
 		return rc;
 	}
+	atomic_store(&p->answered_ms, rsd_now_ms());
+	int every = rsd_producer_delivery_timeout_ms(p) / 4;
+	p->probe_every_ms = every < PROBE_MIN_EVERY_MS ? PROBE_MIN_EVERY_MS
+			    : every > PROBE_EVERY_MS   ? PROBE_EVERY_MS
+						       : every;
 	*out = p;
 	return 0;
 }
@@ -796,6 +839,12 @@ int rsd_producer_delivery_timeout_ms(struct rsd_producer *p)
 	    RD_KAFKA_CONF_OK)
 		return 300000; /* librdkafka's default */
 	return atoi(buf);
+}
+
+uint64_t rsd_producer_silent_ms(const struct rsd_producer *p)
+{
+	int64_t age = rsd_now_ms() - atomic_load(&p->answered_ms);
+	return age > 0 ? (uint64_t)age : 0;
 }
 
 uint64_t rsd_producer_in_flight(const struct rsd_producer *p)

@@ -81,6 +81,11 @@ bool rsd_producer_wait_settled(struct rsd_producer *p, uint64_t count, int timeo
 const char *rsd_producer_cluster_id(struct rsd_producer *p);
 /* The producer's message.timeout.ms (delivery.timeout.ms). */
 int rsd_producer_delivery_timeout_ms(struct rsd_producer *p);
+/* Milliseconds since a broker last answered the producer: the cluster's
+ * id, a delivery report, or the Metadata request an idle producer sends
+ * every 10 s (a quarter of message.timeout.ms when shorter); since its
+ * creation before the first answer. Thread-safe. */
+uint64_t rsd_producer_silent_ms(const struct rsd_producer *p);
 /* Records handed to librdkafka and not yet reported (thread-safe). */
 uint64_t rsd_producer_in_flight(const struct rsd_producer *p);
 

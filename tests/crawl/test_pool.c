@@ -415,6 +415,43 @@ START_TEST(test_private_addresses_refused)
 }
 END_TEST
 
+/* A page whose markup is over gumbo's budget (the adoption agency's
+ * clones: 1,500 open <b> reopened by each of 2,000 blocks, 3 million
+ * elements from 55 KB) is counted as a markup skip, and still gives its
+ * microdata Recipe, read from the part of the page around it. */
+START_TEST(test_hostile_markup_counted)
+{
+	struct run r = { 0 };
+	ck_assert_int_eq(rsd_httpd_start(crawl_fixture("site"), &r.srv), 0);
+	char *page = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&page, &len);
+	ck_assert_ptr_nonnull(f);
+	fputs("<html><body><div itemscope itemtype=\"https://schema.org/Recipe\">"
+	      "<h1 itemprop=name>Hostile pancakes</h1><p itemprop=recipeIngredient>200 g flour</p>"
+	      "<p itemprop=recipeIngredient>2 eggs</p></div><div>",
+	      f);
+	for (int i = 0; i < 1500; i++)
+		fprintf(f, "<b id=b%d>", i);
+	fputs("</div>", f);
+	for (int i = 0; i < 2000; i++)
+		fputs("<div>x</div>", f);
+	fclose(f);
+	const struct rsd_httpd_route route = { .path = "/", .body = page, .body_len = len };
+	ck_assert_int_eq(rsd_httpd_route(r.srv, &route), 0);
+	free(page);
+	start_pool(&r, "");
+	consume_until_finished(&r);
+	ck_assert_uint_eq(atomic_load(&rsd_scraper_stats(r.pool)->by_cause[RSD_CAUSE_MARKUP]), 1);
+	ck_assert_uint_eq(r.n_records, 1);
+	cJSON *j = cJSON_Parse(r.records[0]->json);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(j, "title")), "Hostile pancakes");
+	cJSON_Delete(j);
+	end_run(&r);
+}
+END_TEST
+
 START_TEST(test_stop_finishes_in_flight)
 {
 	struct run r = { 0 };
@@ -1299,6 +1336,7 @@ int main(void)
 	tcase_add_test(tc, test_redirect_hop_obeys_robots);
 	tcase_add_test(tc, test_slow_host_does_not_stall_others);
 	tcase_add_test(tc, test_hostile_robots_beside_normal_host);
+	tcase_add_test(tc, test_hostile_markup_counted);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

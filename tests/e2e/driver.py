@@ -301,8 +301,18 @@ def check_reload(r, good):
     write_config("\n".join(lines) + "\n")
     s = systemctl("reload", UNIT)
     e = follow(c, lambda e: e.get("MESSAGE_ID") == REJECTED and "CONFIG_ERROR" not in e, 30)
-    r.check("reload-invalid-rejected", s.returncode == 0 and e is not None
-            and e.get("PRIORITY") == "3", e.get("MESSAGE", "") if e else "no reload-rejected entry")
+    r.check("reload-invalid-rejected", e is not None and e.get("PRIORITY") == "3",
+            e.get("MESSAGE", "") if e else "no reload-rejected entry")
+    # ExecReload= (recipe-scraperd reload) waited for the daemon's verdict:
+    # systemctl reload fails, and the command's FILE:LINE lines are in the
+    # unit's journal (systemctl status shows them).
+    said = [e.get("MESSAGE", "") for e in journal(after=c)
+            if e.get("_PID") != pid and "MESSAGE_ID" not in e]
+    r.check("reload-invalid-systemctl-fails", s.returncode != 0
+            and any(m.startswith(want[0]) for m in said)
+            and any("rejected: the daemon (pid %s)" % pid in m for m in said),
+            f"systemctl reload: exit {s.returncode} {s.stderr.strip()}; ExecReload said: "
+            + " | ".join(said))
     where = [e.get("MESSAGE", "") for e in journal(after=c) if e.get("MESSAGE_ID") == REJECTED]
     r.check("reload-invalid-file-line", all(any(m.startswith(w) for m in where) for w in want),
             " | ".join(where))

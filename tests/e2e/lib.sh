@@ -12,7 +12,7 @@
 #        RSD_E2E_KEEP=1     keep the run directory (console log, journal)
 
 SUITE=bookworm
-# systemd itself; procps for /bin/kill (the unit's ExecReload); the runtime
+# systemd itself; procps (ps, kill: for whoever debugs a run); the runtime
 # libraries of the daemon (ldd; libinih is shared too); python3 for the driver
 # and the test site. Changing the list rebuilds the cache.
 PACKAGES=systemd,systemd-sysv,dbus,procps,librdkafka1,libcurl4,libgumbo1,libcjson1,libinih1,libmicrohttpd12,libsystemd0,python3

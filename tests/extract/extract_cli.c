@@ -83,6 +83,9 @@ int main(int argc, char **argv)
 			char *json = res.record ? cJSON_PrintUnformatted(res.record) : NULL;
 			puts(json ? json : "{}");
 			free(json);
+			if (res.dom_skipped)
+				fprintf(stderr, "%s: read without the DOM (%#x)\n", argv[i],
+					res.dom_skipped);
 			for (size_t k = 0; k < res.n_links; k++)
 				printf("link %s\n", res.links[k]);
 			rsd_extract_result_clear(&res);

@@ -16,22 +16,23 @@ embedded, sink = stdout).
   timeout while the crawl goes on and other scrapes are answered;
 - SIGHUP with another address moves the endpoint (reloads_total counts it);
 - with no broker (a closed loopback port, message.timeout.ms = 2 s),
-  /healthz answers 503 with the reason and recipe_scraperd_healthy is 0.
+  /healthz answers 503 with the reason and recipe_scraperd_healthy is 0;
+- an idle daemon (crawl over, nothing in flight) whose brokers all go
+  down (`recipe-scraperd broker` told "alldown") answers 503 "no Kafka
+  broker at ... answered", and 200 again once they are back ("allup");
+- a stuck thread: the stdout sink's pipe is full and nobody reads it, so
+  the consumer blocks in write(2) (as with a stuck journald); with
+  WATCHDOG_USEC = 4 s (systemd's way of saying WatchdogSec=, the limit is
+  half of it) /healthz answers 503 "consumer thread made no progress for
+  2s" while /metrics still answers, and 200 once the pipe is read again.
 
 usage: test_metrics.py BINARY
 """
-import http.client, http.server, json, math, os, re, signal, socket, socketserver, subprocess
+import fcntl, http.client, http.server, json, math, os, re, signal, socket, socketserver, subprocess
 import sys, tempfile, threading, time, urllib.error, urllib.request
 
 RECIPES = 8
-failed = 0
-
-
-def check(cond, what):
-    global failed
-    if not cond:
-        failed += 1
-        print("FAIL:", what, flush=True)
+from checks import check, finish, free_port, stop
 
 
 def recipe_page(i):
@@ -172,11 +173,6 @@ def wait_for(what, cond, timeout_s):
     return False
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def write_config(path, work, origin, port, brokers="embedded"):
     with open(path, "w") as f:
@@ -271,12 +267,7 @@ def exercise(binary, work, site):
         check(get(base + "/healthz")[0] == 200, "healthz after the burst")
         moved(proc, cfg, work, site, base)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            check(proc.wait(timeout=60) == 0, "exit status %s" % proc.returncode)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            check(False, "the daemon did not stop on SIGTERM")
+        stop(proc, "the daemon", clean=True)
 
 
 def endpoint_up(base):
@@ -353,12 +344,93 @@ def kafka_down(binary, work, site):
         if wait_for("healthz to name the missing broker", reason, 45):
             check(value(scrape(base), "healthy") == 0, "recipe_scraperd_healthy is not 0")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            check(False, "the daemon without a broker did not stop on SIGTERM")
+        stop(proc, "the daemon without a broker")
+
+
+def health(base):
+    try:
+        return get(base + "/healthz", timeout=5)[::2]
+    except (ConnectionError, urllib.error.URLError, socket.timeout):
+        return None, ""
+
+
+def broker_command(broker, line):
+    broker.stdin.write(line + "\n")
+    broker.stdin.flush()
+    answer = broker.stdout.readline().strip()
+    check(answer == "ok", "broker %r: %r" % (line, answer))
+
+
+def idle_brokers_vanish(binary, work, site):
+    """The crawl is over and nothing is in flight when every broker goes
+    away: the producer's idle probe notices, /healthz says so."""
+    broker = subprocess.Popen([binary, "broker", "--stdin-commands"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    bootstrap = broker.stdout.readline().strip()
+    port = free_port()
+    cfg = os.path.join(work, "idle.ini")
+    write_config(cfg, work + "/idle", site.origin, port, bootstrap)
+    base = "http://127.0.0.1:%d" % port
+    proc = subprocess.Popen([binary, "-c", cfg], stdout=subprocess.DEVNULL,
+                            stderr=open(os.path.join(work, "stderr"), "w"))
+    try:
+        wait_for("the idle daemon's endpoint", lambda: endpoint_up(base), 30)
+        wait_for("the idle daemon's crawl", lambda: crawl_done(base), 60)
+        check(health(base)[0] == 200, "healthz of the idle daemon: %s" % (health(base),))
+        broker_command(broker, "alldown")
+        down = "no Kafka broker at %s answered for " % bootstrap
+        if wait_for("healthz to say the brokers are gone",
+                    lambda: health(base)[0] == 503 and health(base)[1].startswith(down), 20):
+            check(value(scrape(base), "records_in_flight") == 0, "not idle: records in flight")
+        broker_command(broker, "allup")
+        # librdkafka's reconnect backoff grows to 10 s (reconnect.backoff.max.ms)
+        wait_for("healthz 200 with the brokers back", lambda: health(base)[0] == 200, 40)
+    finally:
+        stop(proc, "the idle daemon")
+        broker.stdin.close()
+        broker.wait(timeout=30)
+
+
+def full_pipe():
+    """A pipe whose buffer (one page) is full: a blocking write to it
+    waits until the other end is read."""
+    r, w = os.pipe()
+    fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ
+    os.set_blocking(w, False)
+    try:
+        while True:
+            os.write(w, b"x" * 4096)
+    except BlockingIOError:
+        pass
+    os.set_blocking(w, True)
+    return r, w
+
+
+def stuck_consumer(binary, work, site):
+    port = free_port()
+    cfg = os.path.join(work, "stuck.ini")
+    write_config(cfg, work + "/stuck", site.origin, port)
+    base = "http://127.0.0.1:%d" % port
+    r, w = full_pipe()
+    env = dict(os.environ, WATCHDOG_USEC="4000000")
+    proc = subprocess.Popen([binary, "-c", cfg], stdout=w, env=env,
+                            stderr=open(os.path.join(work, "stderr"), "w"))
+    os.close(w)
+    reader = None
+    try:
+        stuck = "consumer thread made no progress for 2s"
+        if wait_for("healthz to name the stuck consumer",
+                    lambda: health(base) == (503, stuck + "\n"), 60):
+            samples = scrape(base)
+            check(value(samples, "healthy") == 0, "recipe_scraperd_healthy is not 0 when stuck")
+        reader = threading.Thread(target=lambda: [None for _ in iter(lambda: os.read(r, 65536), b"")])
+        reader.start()
+        wait_for("healthz 200 once the pipe is read", lambda: health(base)[0] == 200, 20)
+    finally:
+        stop(proc, "the daemon with a stuck consumer")
+        if reader:
+            reader.join(timeout=30)
+        os.close(r)
 
 
 def main():
@@ -370,14 +442,11 @@ def main():
     try:
         exercise(binary, work, site)
         kafka_down(binary, work, site)
+        idle_brokers_vanish(binary, work, site)
+        stuck_consumer(binary, work, site)
     finally:
         site.shutdown()
-        if failed:
-            with open(os.path.join(work, "stderr")) as f:
-                print(f.read())
-        subprocess.run(["rm", "-rf", work])
-    print("FAILED" if failed else "OK")
-    return 1 if failed else 0
+    return finish(work)
 
 
 if __name__ == "__main__":

@@ -29,14 +29,7 @@ RECIPE_ID = "6f1c3b0e8d9a4b2c9e7f5a1d3c2b4a60"
 REAL_ORIGIN = "https://www.allrecipes.com"
 REAL_HOST = "www.allrecipes.com"
 SITEMAP = "/sitemaps/sitemap_1.xml"
-failed = 0
-
-
-def check(cond, what):
-    global failed
-    if not cond:
-        failed += 1
-        print("FAIL:", what, flush=True)
+from checks import check, finish
 
 
 def links(paths, site):
@@ -188,9 +181,7 @@ def main():
         controls(binary, shipped, srv, work)
     finally:
         srv.shutdown()
-        subprocess.run(["rm", "-rf", work])
-    print("FAILED" if failed else "OK")
-    return 1 if failed else 0
+    return finish(work)
 
 
 def in_scope(binary, shipped, srv, work):

@@ -38,7 +38,7 @@ void t_config_init(struct t_config *tc, const char *group)
 static void add_prop(struct rsd_kv_list *l, size_t cap, const char *key, const char *value)
 {
 	ck_assert_uint_lt(l->n, cap);
-	l->items[l->n++] = (struct rsd_kv){ (char *)key, (char *)value, 1 };
+	l->items[l->n++] = (struct rsd_kv){ .key = (char *)key, .value = (char *)value, .line = 1 };
 }
 
 void t_producer_prop(struct t_config *tc, const char *key, const char *value)
