@@ -949,7 +949,7 @@ static void enter_section(struct loader *ld, const char *name, size_t len)
 		cfg_report(ld, ld->lineno,
 			   "unknown section [%.*s] (sections: daemon, scraper, ring, kafka, "
 			   "producer, consumer, "
-			   "journal, metrics)",
+			   "journal, metrics, cluster)",
 			   (int)len, name);
 }
 
@@ -1131,6 +1131,7 @@ static int load_text(const char *name, const char *text, size_t len, struct rsd_
 	cfg_check_sitemaps(&ld);
 	cfg_check_limits(&ld);
 	cfg_check_kafka(&ld);
+	cfg_check_cluster(&ld);
 	keep_origins(&ld);
 	free(ld.quoted);
 	for (size_t i = 0; i < 2; i++)
@@ -1259,5 +1260,9 @@ bool rsd_config_kafka_changed(const struct rsd_config *a, const struct rsd_confi
 	       !kv_eq(&a->producer_props, &b->producer_props) ||
 	       a->consumer_enabled != b->consumer_enabled || !str_eq(a->group_id, b->group_id) ||
 	       !strv_eq(&a->topics, &b->topics) || a->calorie_threshold != b->calorie_threshold ||
-	       !kv_eq(&a->consumer_props, &b->consumer_props);
+	       !kv_eq(&a->consumer_props, &b->consumer_props) ||
+	       !str_eq(a->frontier_topic, b->frontier_topic) ||
+	       !str_eq(a->state_topic, b->state_topic) ||
+	       !str_eq(a->cluster_group_id, b->cluster_group_id) ||
+	       a->cluster_partitions != b->cluster_partitions;
 }

@@ -115,6 +115,12 @@ struct rsd_config {
 	/* Per key of the table: where it was set and whether its value is a
 	 * secret; read with rsd_config_origin() and rsd_config_secret(). */
 	struct rsd_config_key_state *key_state;
+	/* [cluster]: the crawl shared by several daemons (crawl_cluster.h) */
+	char *frontier_topic; /* NULL = off (default): single-node crawl */
+	char *state_topic; /* default crawl_state */
+	char *cluster_group_id; /* default recipe-scraperd-crawl */
+	unsigned
+		cluster_partitions; /* default 12: of the two topics when the daemon creates them */
 };
 
 /* "FILE:LINE" where section.key was set (FILE is the included file when

@@ -231,3 +231,43 @@ int cfg_diag_move(struct rsd_config_diag *dst, struct rsd_config_diag *src)
 	rsd_config_diag_clear(src);
 	return rc;
 }
+
+static bool same_name(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/* Cluster mode: its two topics carry URLs and crawl state, never records,
+ * and its group is not the record consumers' (a member of both would be
+ * offered partitions of the other's topics). */
+void cfg_check_cluster(struct loader *ld)
+{
+	const struct rsd_config *cfg = ld->cfg;
+	const char *ft = cfg->frontier_topic, *st = cfg->state_topic;
+	if (!ft)
+		return;
+	unsigned fl = cfg_line_of(ld, "cluster", "frontier_topic");
+	if (st && strcmp(ft, st) == 0)
+		cfg_report(ld, fl,
+			   "cluster.frontier_topic: must differ from cluster.state_topic ('%s')",
+			   st);
+	const char *names[] = { ft, st };
+	const char *keys[] = { "frontier_topic", "state_topic" };
+	for (size_t i = 0; i < 2; i++) {
+		unsigned l = cfg_line_of(ld, "cluster", keys[i]);
+		if (!names[i])
+			continue;
+		if (same_name(names[i], cfg->topic) || same_name(names[i], cfg->raw_topic) ||
+		    (cfg->consumer_enabled && cfg_strv_contains(&cfg->topics, names[i])))
+			cfg_report(ld, l ? l : fl,
+				   "cluster.%s: '%s' is a record topic (producer.topic, "
+				   "producer.raw_topic or consumer.topics)",
+				   keys[i], names[i]);
+	}
+	if (same_name(cfg->cluster_group_id, cfg->group_id)) {
+		unsigned l = cfg_line_of(ld, "cluster", "group_id");
+		cfg_report(ld, l ? l : fl,
+			   "cluster.group_id: must differ from consumer.group_id ('%s')",
+			   cfg->group_id);
+	}
+}

@@ -251,6 +251,28 @@ const struct key_spec cfg_key_specs[] = {
 		 "rejects a reload (the old endpoint stays); a reload to another address moves "
 		 "the endpoint. Anyone who can connect reads the counters: bind it to loopback or "
 		 "a management network." },
+
+	/* [cluster] */
+	{ KEY("cluster", "frontier_topic", K_TOPIC, frontier_topic), .def = "", .min = 0,
+	  .max = 249,
+	  .doc = "Topic of the URLs to crawl, keyed by host: daemons with the same group_id share "
+		 "the crawl, each host crawled by the daemon that owns its partition. Empty: this "
+		 "daemon crawls alone (single-node). A reload that changes any [cluster] key "
+		 "recreates the Kafka clients (the daemon leaves and rejoins the group); "
+		 "--once cannot be combined with it." },
+	{ KEY("cluster", "state_topic", K_TOPIC, state_topic), .def = "crawl_state", .min = 1,
+	  .max = 249,
+	  .doc = "Compacted topic of the crawl state, keyed by URL, partitioned like "
+		 "frontier_topic "
+		 "(same partition count): read by a partition's new owner before it crawls." },
+	{ KEY("cluster", "group_id", K_STRING, cluster_group_id), .def = "recipe-scraperd-crawl",
+	  .min = 1, .max = 255,
+	  .doc = "The crawl group (consumers of frontier_topic); must differ from [consumer] "
+		 "group_id." },
+	{ KEY("cluster", "partitions", K_UINT, cluster_partitions), .def = "12", .min = 1,
+	  .max = 10000,
+	  .doc = "Partitions of frontier_topic and state_topic when the daemon creates them; "
+		 "existing topics are used as they are. It bounds how many daemons crawl." },
 };
 const size_t cfg_n_keys = ARRAY_SIZE(cfg_key_specs);
 _Static_assert(ARRAY_SIZE(cfg_key_specs) <= RSD_CFG_MAX_KEYS,
@@ -267,6 +289,7 @@ const struct section_spec cfg_section_specs[] = {
 	  "Reading the records back (consumer group) and writing them to the journal." },
 	{ "journal", NO_AUX, 0, "The journal entries." },
 	{ "metrics", NO_AUX, 0, "The HTTP endpoint of the metrics and the health check." },
+	{ "cluster", NO_AUX, 0, "Sharing one crawl between several daemons through Kafka." },
 };
 const size_t cfg_n_sections = ARRAY_SIZE(cfg_section_specs);
 

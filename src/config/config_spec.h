@@ -222,6 +222,7 @@ void cfg_check_hosts(struct loader *ld);
 void cfg_check_sitemaps(struct loader *ld);
 void cfg_check_limits(struct loader *ld);
 void cfg_check_kafka(struct loader *ld);
+void cfg_check_cluster(struct loader *ld);
 void cfg_sort_by_line(struct rsd_config_diag *d);
 int cfg_diag_move(struct rsd_config_diag *dst, struct rsd_config_diag *src);
 

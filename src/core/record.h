@@ -32,6 +32,8 @@ struct rsd_record {
 	double calories; /* -1 when unknown; for counters only */
 	uint64_t content_hash; /* of the page it came from: kept with its delivered mark */
 	size_t ring_bytes; /* charged to the ring's byte budget (rsd_record_bytes) until freed */
+	uint64_t ticket; /* cluster mode: the page's frontier ticket, settled by the
+			    * producer when the record is freed (0 = none) */
 	/* Producer bookkeeping (touched only by the producer thread). */
 	int pending_reports; /* delivery reports still expected */
 	bool delivered; /* the parsed-record message was acknowledged */

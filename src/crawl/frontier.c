@@ -54,6 +54,7 @@ struct entry {
 	bool sitemap; /* a sitemap to read, not a page */
 	bool checked; /* robots.txt allowed it (only a queue's head, just before dispatch) */
 	bool refresh; /* delivered before, due again: a conditional GET */
+	uint64_t ticket; /* cluster mode: see rsd_frontier_cluster; 0 = none */
 	char rest[]; /* path and query, after the origin */
 };
 
@@ -118,6 +119,7 @@ struct rsd_frontier {
 	struct candidate *maps; /* sitemaps admitted in the first round, read again in each */
 	size_t n_maps;
 	unsigned rand_state;
+	struct rsd_frontier_cluster cluster; /* route NULL: single-node */
 };
 
 /* ---- stats ---- */
@@ -386,13 +388,28 @@ static struct entry *host_pop(struct rsd_frontier *f, struct rsd_frontier_host *
 	return e;
 }
 
+static void settle(struct rsd_frontier *f, uint64_t *ticket, enum rsd_settle how)
+{
+	if (*ticket && f->cluster.settle)
+		f->cluster.settle(f->cluster.ctx, *ticket, how);
+	*ticket = 0;
+}
+
+/* A queued entry refused or dropped for good: it is settled (given up,
+ * with the refusal reported). */
+static void entry_drop(struct rsd_frontier *f, struct entry *e, enum rsd_settle how)
+{
+	settle(f, &e->ticket, how);
+	free(e);
+}
+
 static void host_drop_queue(struct rsd_frontier *f, struct rsd_frontier_host *h,
 			    enum rsd_cause cause)
 {
 	while (h->head) {
 		struct entry *e = host_pop(f, h);
 		refuse_entry(f, h, e, cause, NULL);
-		free(e);
+		entry_drop(f, e, RSD_SETTLED);
 	}
 	reschedule(f, h);
 }
@@ -566,9 +583,10 @@ static int delivery_check(struct rsd_frontier *f, const char *url, bool *refresh
 	return 0;
 }
 
-/* Locked part: dedup, crawl state, queueing. Takes nothing from c. */
-static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsigned depth,
-			unsigned redirects)
+/* Locked part: dedup (not for a ticketed URL: the cluster did), crawl
+ * state, queueing. Takes nothing from c. */
+static int queue_locked(struct rsd_frontier *f, const struct candidate *c, unsigned depth,
+			unsigned redirects, uint64_t ticket)
 {
 	if (f->limit_reached || f->stopped)
 		return -ENOSPC;
@@ -586,7 +604,7 @@ static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsig
 		return -ENOMEM;
 	if (h->queued >= f->cfg->max_queued_per_host)
 		return -ENOBUFS;
-	int rc = seen_insert(&f->seen, c->url);
+	int rc = ticket ? 0 : seen_insert(&f->seen, c->url);
 	if (rc < 0)
 		return rc;
 	bool refresh;
@@ -606,6 +624,7 @@ static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsig
 	e->sitemap = c->sitemap;
 	e->checked = false;
 	e->refresh = refresh;
+	e->ticket = ticket;
 	f->sitemaps += c->sitemap;
 	memcpy(e->rest, c->url + olen, rest + 1);
 	host_push(f, h, e, false);
@@ -613,6 +632,32 @@ static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsig
 	if (c->sitemap && f->round == 0)
 		remember_sitemap(f, c);
 	return 0;
+}
+
+/* Cluster mode: the URL goes to its host's owner (maybe this daemon)
+ * through Kafka; the seen set keeps one daemon from sending a URL twice in
+ * a round. */
+static int route_locked(struct rsd_frontier *f, const struct candidate *c, unsigned depth,
+			unsigned redirects)
+{
+	if (f->stopped)
+		return -ENOSPC;
+	if (c->sitemap && f->sitemaps >= MAX_SITEMAPS)
+		return -EDQUOT;
+	int rc = seen_insert(&f->seen, c->url);
+	if (rc < 0)
+		return rc;
+	f->sitemaps += c->sitemap;
+	rc = f->cluster.route(f->cluster.ctx, c->url, c->host, depth, redirects, c->sitemap);
+	return rc < 0 ? -ENOBUFS : 0;
+}
+
+static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsigned depth,
+			unsigned redirects)
+{
+	if (f->cluster.route)
+		return route_locked(f, c, depth, redirects);
+	return queue_locked(f, c, depth, redirects, 0);
 }
 
 /* Reports what admit_locked refused. Duplicates are not refusals, nor is
@@ -752,6 +797,24 @@ int rsd_frontier_add_sitemaps(struct rsd_frontier *f, const char *from, char *co
 	return n ? add_refs(f, from, urls, n, 0, ADMIT_SITEMAP) : 0;
 }
 
+/* Admits one candidate that passed admit_check (a ticketed one is queued
+ * here, in cluster mode, without routing), reports a refusal, clears c. */
+static int admit_candidate(struct rsd_frontier *f, struct candidate *c, unsigned depth,
+			   unsigned redirects, uint64_t ticket)
+{
+	pthread_mutex_lock(&f->lock);
+	int rc = ticket ? queue_locked(f, c, depth, redirects, ticket)
+			: admit_locked(f, c, depth, redirects);
+	if (rc == 0)
+		wake_idle(f);
+	else
+		refuse_admission(f, rc, c);
+	publish_counts(f);
+	pthread_mutex_unlock(&f->lock);
+	candidate_clear(c);
+	return rc;
+}
+
 int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job,
 			      const char *location)
 {
@@ -771,16 +834,7 @@ int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job,
 		return rc;
 	}
 	c.sitemap = job->kind == RSD_JOB_SITEMAP; /* a moved sitemap is still one */
-	pthread_mutex_lock(&f->lock);
-	rc = admit_locked(f, &c, job->depth, job->redirects + 1);
-	if (rc == 0)
-		wake_idle(f);
-	else
-		refuse_admission(f, rc, &c);
-	publish_counts(f);
-	pthread_mutex_unlock(&f->lock);
-	candidate_clear(&c);
-	return rc;
+	return admit_candidate(f, &c, job->depth, job->redirects + 1, 0);
 }
 
 /* ---- dispatch ---- */
@@ -876,9 +930,11 @@ static int dispatch_page(struct rsd_frontier *f, struct rsd_frontier_host *h, in
 	*job = (struct rsd_job){ .kind = e->sitemap ? RSD_JOB_SITEMAP : RSD_JOB_PAGE,
 				 .depth = e->depth,
 				 .attempt = e->attempt,
-				 .redirects = e->redirects };
+				 .redirects = e->redirects,
+				 .ticket = e->ticket };
 	int rc = start_job(f, h, e->origin, now, job, e->rest);
 	if (rc < 0) {
+		job->ticket = 0; /* still the entry's */
 		host_push(f, h, e, true);
 		reschedule(f, h);
 		return rc;
@@ -943,7 +999,7 @@ static void check_done(struct rsd_frontier *f, const struct robots_check *chk, b
 		chk->e->checked = true;
 		host_push(f, h, chk->e, true);
 	} else {
-		free(chk->e);
+		entry_drop(f, chk->e, RSD_SETTLED);
 	}
 	reschedule(f, h);
 	/* Waiters that found this host out of the heap may go on; a refusal
@@ -1044,6 +1100,8 @@ static bool requeue(struct rsd_frontier *f, struct rsd_job *job, unsigned retry_
 		e->sitemap = job->kind == RSD_JOB_SITEMAP;
 		e->checked = false; /* a retry is judged again */
 		e->refresh = job->revisit; /* a retried refresh stays conditional */
+		e->ticket = job->ticket; /* the retry carries it on */
+		job->ticket = 0;
 		memcpy(e->rest, job->url + olen, rest + 1);
 		host_push(f, h, e, true);
 	}
@@ -1058,6 +1116,7 @@ static bool requeue(struct rsd_frontier *f, struct rsd_job *job, unsigned retry_
 static void finish_job(struct rsd_frontier *f, struct rsd_job *job)
 {
 	struct rsd_frontier_host *h = job->host;
+	settle(f, &job->ticket, RSD_SETTLED);
 	release(f, job);
 	reschedule(f, h);
 	wake_idle(f);
@@ -1143,6 +1202,67 @@ void rsd_frontier_set_once(struct rsd_frontier *f, bool once)
 	pthread_mutex_lock(&f->lock);
 	f->opt.once = once;
 	pthread_mutex_unlock(&f->lock);
+}
+
+void rsd_frontier_set_cluster(struct rsd_frontier *f, const struct rsd_frontier_cluster *c)
+{
+	pthread_mutex_lock(&f->lock);
+	f->cluster = *c;
+	pthread_mutex_unlock(&f->lock);
+}
+
+int rsd_frontier_add_owned(struct rsd_frontier *f, const char *url, unsigned depth,
+			   unsigned redirects, bool sitemap, uint64_t ticket)
+{
+	struct candidate c;
+	if (!ticket)
+		return -EINVAL;
+	/* ADMIT_START: `follow` was the sender's to apply. */
+	int rc = admit_check(f->cfg, url, NULL, sitemap ? ADMIT_SITEMAP : ADMIT_START, &c);
+	if (rc < 0) {
+		refuse_candidate(f, &c, NULL, url, "");
+		candidate_clear(&c);
+		return rc;
+	}
+	return admit_candidate(f, &c, depth, redirects, ticket);
+}
+
+void rsd_frontier_settle(struct rsd_frontier *f, uint64_t ticket, enum rsd_settle how)
+{
+	settle(f, &ticket, how);
+}
+
+size_t rsd_frontier_release_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),
+				  void *ctx)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < f->n_buckets; i++) {
+		for (struct rsd_frontier_host *h = f->buckets[i]; h; h = h->next) {
+			if (!h->head || keep(ctx, h->name))
+				continue;
+			while (h->head) {
+				entry_drop(f, host_pop(f, h), RSD_ABANDONED);
+				n++;
+			}
+			reschedule(f, h);
+		}
+	}
+	publish_counts(f);
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
+size_t rsd_frontier_count_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),
+				void *ctx)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < f->n_buckets; i++)
+		for (struct rsd_frontier_host *h = f->buckets[i]; h; h = h->next)
+			n += (h->head || h->active) && (!keep || keep(ctx, h->name));
+	pthread_mutex_unlock(&f->lock);
+	return n;
 }
 
 void rsd_frontier_stop(struct rsd_frontier *f)

@@ -81,6 +81,11 @@ struct rsd_job {
 	/* The frontier's bookkeeping: which host and origin it came from. */
 	struct rsd_frontier_host *host;
 	unsigned origin;
+	/* Cluster mode: the frontier-topic message this page came from (0:
+	 * none). The job owns it until it ends (settled then), unless the
+	 * worker hands it to the page's record (rsd_record.ticket) and sets
+	 * this to 0. */
+	uint64_t ticket;
 };
 
 int rsd_frontier_new(const struct rsd_frontier_options *opt, struct rsd_frontier **out);
@@ -144,5 +149,47 @@ void rsd_frontier_set_once(struct rsd_frontier *f, bool once);
 /* No more dispatching; next() returns -ESHUTDOWN. Wakes every waiter. */
 void rsd_frontier_stop(struct rsd_frontier *f);
 bool rsd_frontier_finished(struct rsd_frontier *f);
+
+/* Cluster mode (cluster/crawl_cluster.h). Every URL admitted (scope, depth and
+ * the other checks above passed, not sent before this round) is handed to
+ * route() instead of being queued: it goes to the daemon that owns its
+ * host, which queues it with rsd_frontier_add_owned() and a ticket. A
+ * ticket is settled exactly once: RSD_SETTLED when the page was fetched
+ * or given up on (its record, if any, acknowledged or given up),
+ * RSD_ABANDONED when it was dropped unfinished (released, shutdown,
+ * record not delivered): its message is then read again by whoever owns
+ * the partition next. */
+enum rsd_settle { RSD_SETTLED, RSD_ABANDONED };
+struct rsd_frontier_cluster {
+	/* Called with the frontier's lock held: must not block or call back
+	 * into the frontier. 0, or a negative errno (counted as queue full). */
+	int (*route)(void *ctx, const char *url, const char *host, unsigned depth,
+		     unsigned redirects, bool sitemap);
+	/* May be called with the frontier's lock held, from any thread. */
+	void (*settle)(void *ctx, uint64_t ticket, enum rsd_settle how);
+	void *ctx;
+};
+/* Before the first add. */
+void rsd_frontier_set_cluster(struct rsd_frontier *f, const struct rsd_frontier_cluster *c);
+/* Queues a URL routed to this daemon (normalised by its sender; scope is
+ * checked again, the seen set is not: the caller deduplicates), with a
+ * ticket (not 0). 0 when
+ * queued (ticket is the frontier's until settled); a negative errno when
+ * not: -EALREADY (delivered and fresh), -ENOSPC (stopped or max_pages),
+ * -ENOBUFS (queue full), -EPERM (out of scope), ... */
+int rsd_frontier_add_owned(struct rsd_frontier *f, const char *url, unsigned depth,
+			   unsigned redirects, bool sitemap, uint64_t ticket);
+/* Settles a ticket through the hook (a worker whose record did not make
+ * it into the ring). */
+void rsd_frontier_settle(struct rsd_frontier *f, uint64_t ticket, enum rsd_settle how);
+/* Drops every queued URL of the hosts for which keep() returns false
+ * (their tickets RSD_ABANDONED): a rebalance took their partition away.
+ * Jobs in flight run to their end. Returns how many were dropped. */
+size_t rsd_frontier_release_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),
+				  void *ctx);
+/* How many hosts have URLs queued or in flight (those keep() accepts;
+ * keep NULL: all). */
+size_t rsd_frontier_count_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),
+				void *ctx);
 
 #endif

@@ -259,10 +259,13 @@ static bool duplicate_of_claimed_recipe(struct rsd_scraper *s, const char *url, 
 }
 
 /* With raw_topic the record takes the fetch's body (the page is not used
- * after this): no copy of it. */
-static void hand_over_record(struct rsd_scraper *s, const char *url, cJSON *rec,
+ * after this): no copy of it. The job's ticket (cluster mode) goes with
+ * the record: the page is settled when Kafka has its record, not when the
+ * fetch ends. */
+static void hand_over_record(struct rsd_scraper *s, struct rsd_job *job, cJSON *rec,
 			     struct rsd_fetch *f, uint64_t hash)
 {
+	const char *url = job->url;
 	struct rsd_record *r = rsd_record_new(url, rec, NULL, 0);
 	if (!r) {
 		bump(&s->stats.pages_failed);
@@ -278,10 +281,15 @@ static void hand_over_record(struct rsd_scraper *s, const char *url, cJSON *rec,
 	 * byte budget ([ring] max_bytes) is used up; the producer releases the
 	 * charge when it frees r. */
 	r->ring_bytes = rsd_record_bytes(r);
-	if (rsd_ring_mp_enqueue_wait_bytes(s->ring, r, r->ring_bytes) == 0)
+	r->ticket = job->ticket;
+	job->ticket = 0;
+	if (rsd_ring_mp_enqueue_wait_bytes(s->ring, r, r->ring_bytes) == 0) {
 		bump(&s->stats.records);
-	else
-		rsd_record_free(r);
+		return;
+	}
+	/* Ring closed (stop): never delivered, so the page is not settled. */
+	rsd_frontier_settle(s->frontier, r->ticket, RSD_ABANDONED);
+	rsd_record_free(r);
 }
 
 static uint64_t body_hash(const struct rsd_fetch *f)
@@ -360,7 +368,7 @@ static void process_page(struct worker *w, struct transfer *t, const struct rsd_
 		refuse_page(s, RSD_CAUSE_DUPLICATE, t->job.url,
 			    "its canonical recipe came from another page");
 	else
-		hand_over_record(s, t->job.url, ex.record, f, hash);
+		hand_over_record(s, &t->job, ex.record, f, hash);
 	rsd_extract_result_clear(&ex);
 }
 
@@ -786,6 +794,11 @@ void rsd_scraper_set_refusal_cb(struct rsd_scraper *s, rsd_refusal_fn *fn, void 
 {
 	s->on_refusal = fn;
 	s->refusal_ctx = ctx;
+}
+
+struct rsd_frontier *rsd_scraper_frontier(struct rsd_scraper *s)
+{
+	return s->frontier;
 }
 
 void rsd_scraper_set_host_stats(struct rsd_scraper *s, struct rsd_host_stats *t)

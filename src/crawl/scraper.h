@@ -60,6 +60,11 @@ void rsd_scraper_set_refusal_cb(struct rsd_scraper *s, rsd_refusal_fn *fn, void 
 /* Pages fetched and given up on are also counted per host in t (owned by
  * the caller, outliving the pool). Call before start; NULL for none. */
 struct rsd_host_stats;
+/* The pool's frontier, for cluster mode (rsd_frontier_set_cluster before
+ * start, rsd_frontier_add_owned and release_hosts while it runs); it lives
+ * until rsd_scraper_free. */
+struct rsd_frontier;
+struct rsd_frontier *rsd_scraper_frontier(struct rsd_scraper *s);
 void rsd_scraper_set_host_stats(struct rsd_scraper *s, struct rsd_host_stats *t);
 
 #endif

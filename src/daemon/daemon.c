@@ -80,10 +80,19 @@ static int start_broker(struct rsd_daemon *d, const struct rsd_config *cfg)
 		return d->bootstrap ? 0 : -ENOMEM;
 	}
 	n = rsd_topics_wanted(cfg, want, RSD_TOPICS_MAX);
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
-		topics[i] = want[i].name;
-	int rc = rsd_broker_new(RSD_EMBEDDED_BROKERS, (int)cfg->partitions, topics, n, 0, err,
+		if (want[i].partitions == (int)cfg->partitions)
+			topics[k++] = want[i].name;
+	int rc = rsd_broker_new(RSD_EMBEDDED_BROKERS, (int)cfg->partitions, topics, k, 0, err,
 				sizeof err, &d->broker);
+	/* The cluster's topics have a partition count of their own. */
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		char cmd[320];
+		snprintf(cmd, sizeof cmd, "topic %s %d", want[i].name, want[i].partitions);
+		if (want[i].partitions != (int)cfg->partitions)
+			rc = rsd_broker_command(d->broker, cmd, err, sizeof err);
+	}
 	if (rc < 0) {
 		rsd_log(LOG_ERR, "Cannot start the embedded broker: %s", err);
 		return rc;
@@ -131,7 +140,11 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 		rsd_log(LOG_ERR, "Cannot create the Kafka producer: %s", err);
 		return rc;
 	}
-	rc = rsd_producer_start(d->producer);
+	d->cluster_report = (struct rsd_cluster_report){ 0 }; /* a new client counts from 0 */
+	rc = rsd_cluster_log_start(cfg, d->bootstrap, d->state, d->wake_fd, d->producer,
+				   &d->cluster);
+	if (rc == 0)
+		rc = rsd_producer_start(d->producer);
 	if (rc < 0)
 		return rc;
 	d->crawl_pending = true;
@@ -168,6 +181,9 @@ static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
 	rsd_scraper_set_failure_cb(d->scraper, daemon_log_page_failure, d);
 	rsd_scraper_set_refusal_cb(d->scraper, daemon_log_refusal, d);
 	rsd_scraper_set_host_stats(d->scraper, d->hosts);
+	if (d->cluster &&
+	    (rc = rsd_cluster_log_attach(d->cluster, rsd_scraper_frontier(d->scraper))) < 0)
+		return rc;
 	return rsd_scraper_start(d->scraper);
 }
 
@@ -186,6 +202,8 @@ static void stop_scraper(struct rsd_daemon *d)
 		return;
 	rsd_scraper_stop(d->scraper);
 	rsd_scraper_join(d->scraper);
+	if (d->cluster)
+		rsd_cluster_detach(d->cluster);
 	daemon_counters_retire_scraper(d);
 	rsd_scraper_free(d->scraper);
 	d->scraper = NULL;
@@ -211,6 +229,8 @@ static void stop_topics(struct rsd_daemon *d)
 static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_offsets *acked)
 {
 	if (!d->producer) {
+		rsd_cluster_free(d->cluster);
+		d->cluster = NULL;
 		stop_topics(d);
 		rsd_ring_free(d->ring); /* a start that failed half-way */
 		d->ring = NULL;
@@ -233,6 +253,9 @@ static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_off
 	daemon_counters_retire_producer(d);
 	rsd_producer_free(d->producer);
 	d->producer = NULL;
+	/* After the producer: its last reports settled what they carried. */
+	rsd_cluster_free(d->cluster);
+	d->cluster = NULL;
 	stop_topics(d);
 	rsd_ring_free(d->ring);
 	d->ring = NULL;
@@ -814,6 +837,8 @@ static void handle_tick(struct rsd_daemon *d)
 	daemon_log_suppressed_page_lines(rsd_line_budget_flush(&d->page_lines));
 	start_crawl_when_identified(d);
 	daemon_report_kafka_errors(d);
+	if (d->cluster)
+		rsd_cluster_log_report(d->cluster, &d->cluster_report);
 	if (d->ticks % RSD_STATUS_EVERY_S == 0) {
 		daemon_notify_status(d);
 		rsd_state_sync(d->state);
@@ -834,6 +859,8 @@ static bool kafka_failed_fatally(struct rsd_daemon *d)
 		client = "producer";
 	else if (d->consumer && rsd_consumer_fatal(d->consumer, reason, sizeof reason))
 		client = "consumer";
+	else if (d->cluster && rsd_cluster_fatal(d->cluster, reason, sizeof reason))
+		client = "crawl cluster";
 	if (!client)
 		return false;
 	rsd_log(LOG_CRIT, "Fatal Kafka %s error: %s; stopping so that systemd restarts us", client,
@@ -1063,6 +1090,13 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	rsd_log_init(d.cfg->identifier);
 	d.runtime_dir = rsd_reload_status_dir();
 	rsd_log_set_level(d.cfg->log_level);
+	if (opt->once && d.cfg->frontier_topic) {
+		/* No daemon of a cluster can tell that the others are done. */
+		rsd_log(LOG_ERR, "--once cannot be used with [cluster] frontier_topic: a member of "
+				 "the crawl group cannot tell when the whole crawl is finished");
+		rsd_config_free(d.cfg);
+		return RSD_EXIT_USAGE;
+	}
 	rsd_line_budget_init(&d.page_lines, RSD_PAGE_LINES_PER_S, RSD_PAGE_LINES_PER_S,
 			     rsd_now_usec(CLOCK_MONOTONIC));
 	rsd_kafka_set_debug_handler(daemon_log_kafka_debug);

@@ -22,6 +22,7 @@
 #define RSD_MID_TOPIC_CREATED "71453a9b583640a083c9e88eb08a3e8a"
 #define RSD_MID_TOPIC_NOT_CREATED "6767a212d31744d989121c5cd5b05e9f"
 #define RSD_MID_TOPIC_PARTITIONS "d7954b99c7fc4f95bba214ed0e0c4bac"
+#define RSD_MID_CLUSTER_OWNERSHIP "caef8b5edf0a40a4921bde16a4123111"
 
 void rsd_log_init(const char *identifier);
 

@@ -74,6 +74,7 @@ static const char usage_text[] =
 	"                          down ID, up ID, alldown, allup   (broker ids 1-3)\n"
 	"                          rtt ID MS                        slow broker ID\n"
 	"                          leader TOPIC PARTITION ID        move a leader\n"
+	"                          topic NAME PARTITIONS            create a topic\n"
 	"                          errors APIKEY COUNT CODE         fail the next COUNT\n"
 	"                            requests of a Kafka API (0 Produce, 8 OffsetCommit)\n"
 	"                            with CODE (number or name, e.g. REQUEST_TIMED_OUT)\n"

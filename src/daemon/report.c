@@ -143,17 +143,18 @@ void daemon_format_causes(char *buf, size_t len, const uint64_t *by_cause, bool 
 void daemon_notify_status(const struct rsd_daemon *d)
 {
 	struct counters c;
-	char refused[512];
+	char refused[512], cluster[320];
 	daemon_counters_read(d, &c);
 	daemon_format_causes(refused, sizeof refused, c.by_cause, true);
+	rsd_cluster_log_status(d->cluster, cluster, sizeof cluster);
 	sd_notifyf(0,
 		   "STATUS=pages %" PRIu64 " fetched, %" PRIu64 " failed, %s, %" PRIu64
 		   " skipped, %" PRIu64 " queued; records %" PRIu64 " produced, %" PRIu64
 		   " acked, %" PRIu64 " in flight; consumed %" PRIu64 " (%" PRIu64
-		   " alerts); ring %zu/%zu%s%s",
+		   " alerts); ring %zu/%zu%s%s%s",
 		   c.fetched, c.failed, refused, c.skipped, c.queued, c.produced, c.acknowledged,
 		   c.produced - c.acknowledged - c.failed_records, c.consumed, c.alerts,
-		   c.ring_depth, c.ring_capacity,
+		   c.ring_depth, c.ring_capacity, cluster,
 		   d->reload_rejected ? "; last reload rejected: " : "",
 		   d->reload_rejected ? d->reload_rejected : "");
 }

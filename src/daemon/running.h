@@ -17,6 +17,7 @@
 #include "kafka/producer.h"
 #include "crawl/scraper.h"
 #include "kafka/topics.h"
+#include "daemon/cluster_log.h"
 
 #define RSD_EMBEDDED_BROKERS 3
 /* Bound of the topic check at start: one metadata request (5 s) and one
@@ -63,6 +64,8 @@ struct rsd_daemon {
 	struct rsd_scraper *scraper;
 	struct rsd_producer *producer;
 	struct rsd_consumer *consumer;
+	struct rsd_cluster *cluster; /* [cluster] frontier_topic set, with the producer */
+	struct rsd_cluster_report cluster_report;
 	struct rsd_topics *topics; /* the topic check of the current Kafka clients */
 	bool topics_reported; /* its outcome was logged */
 	struct rsd_offsets once_target; /* acknowledged offsets the consumer must reach */

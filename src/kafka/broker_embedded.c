@@ -477,13 +477,17 @@ static bool run_command(struct rsd_broker *b, char **w, int n, rd_kafka_resp_err
 	else if (strcmp(w[0], "leader") == 0 && n == 4 && parse_int(w[2], 0, INT32_MAX, &part) &&
 		 parse_int(w[3], -1, b->n_brokers, &id))
 		*err = rd_kafka_mock_partition_set_leader(b->mc, w[1], (int32_t)part, (int32_t)id);
+	else if (strcmp(w[0], "topic") == 0 && n == 3 && parse_int(w[2], 1, 10000, &count))
+		*err = rd_kafka_mock_topic_create(b->mc, w[1], (int)count,
+						  b->n_brokers < 3 ? 1 : 3);
 	else if (strcmp(w[0], "errors") == 0 && n == 4 && parse_int(w[1], 0, INT16_MAX, &api_key) &&
 		 parse_int(w[2], 1, CMD_MAX_ERRORS, &count) && parse_error_code(w[3], &code))
 		*err = push_errors(b, api_key, count, code);
 	else {
 		snprintf(errbuf, errlen,
 			 "usage: down ID | up ID | alldown | allup | rtt ID MS | "
-			 "leader TOPIC PARTITION ID | errors APIKEY COUNT CODE "
+			 "leader TOPIC PARTITION ID | topic NAME PARTITIONS | errors APIKEY COUNT "
+			 "CODE "
 			 "(broker ids 1..%d)",
 			 b->n_brokers);
 		return false;

@@ -25,6 +25,9 @@ const char *rsd_broker_bootstrap(const struct rsd_broker *b);
  *   alldown, allup          the same for every broker
  *   rtt ID MS               broker ID answers every request MS ms late
  *   leader TOPIC PART ID    broker ID becomes the partition's leader (-1: none)
+ *   topic NAME PARTITIONS   creates topic NAME (librdkafka's mock has no
+ *                           CreateTopics; it would create it on first use
+ *                           with its default partition count)
  *   errors APIKEY COUNT CODE  the next COUNT requests with this Kafka API key
  *                           (0 Produce, 1 Fetch, 8 OffsetCommit, ...), to any
  *                           broker, fail with CODE (a number or a name such

@@ -53,6 +53,7 @@ struct rsd_consumer {
 
 	pthread_t thread;
 	bool started, joined;
+	bool assigned_once; /* see rsd_kafka_consumer_destroy */
 	atomic_bool stop;
 
 	struct rsd_consumer_stats stats;
@@ -148,6 +149,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 	switch (err) {
 	case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+		c->assigned_once = true;
 		if (cooperative)
 			error = rd_kafka_incremental_assign(rk, parts);
 		else
@@ -344,11 +346,20 @@ static int create_client(struct rsd_consumer *c, const struct rsd_config *cfg,
 {
 	/* Overridable by [kafka]/[consumer] dotted keys. The refresh interval
 	 * bounds how long a not-yet-existing topic takes to be picked up. */
+	/* cooperative-sticky: a member joining or leaving moves only the
+	 * partitions that change owner, the others keep being written (an
+	 * eager rebalance stops every member and, with nothing committed yet,
+	 * replayed every partition from its start). auto.commit.interval.ms
+	 * bounds what a crash replays. */
 	static const char *const defaults[] = {
 		"auto.offset.reset",
 		"earliest",
 		"enable.auto.commit",
 		"true",
+		"auto.commit.interval.ms",
+		"1000",
+		"partition.assignment.strategy",
+		"cooperative-sticky",
 		"topic.metadata.refresh.interval.ms",
 		"10000",
 		NULL,
@@ -482,7 +493,7 @@ void rsd_consumer_free(struct rsd_consumer *c)
 	if (c->rk) {
 		if (!c->started)
 			rd_kafka_consumer_close(c->rk);
-		rd_kafka_destroy(c->rk);
+		rsd_kafka_consumer_destroy(c->rk, c->assigned_once);
 	}
 	if (c->stop_fd >= 0)
 		close(c->stop_fd);

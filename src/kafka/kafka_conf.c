@@ -148,6 +148,12 @@ static int set_list(rd_kafka_conf_t *conf, const struct rsd_config *cfg,
 	return 0;
 }
 
+void rsd_kafka_consumer_destroy(rd_kafka_t *rk, bool assigned_once)
+{
+	if (assigned_once || rd_kafka_version() >= 0x020300ff)
+		rd_kafka_destroy(rk);
+}
+
 rd_kafka_conf_t *rsd_kafka_conf_new(const struct rsd_config *cfg, const char *bootstrap,
 				    const char *const *defaults,
 				    const struct rsd_kv_list *client_props,

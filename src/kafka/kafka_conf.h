@@ -51,6 +51,13 @@ void rsd_kafka_set_debug_handler(rsd_kafka_debug_fn *fn);
  * steps; deadlines from rsd_deadline_after_ms, core/util.h). */
 void rsd_kafka_cond_init(pthread_cond_t *cond);
 
+/* Destroys a consumer (after rd_kafka_consumer_close). librdkafka before
+ * 2.3.0 aborts in rd_kafka_destroy on a cooperative-sticky member that
+ * joined but never received an assignment (confluentinc/librdkafka#4312:
+ * its assignor state is NULL); such a handle is left alive instead (it has
+ * left the group; its memory and threads go with the process). */
+void rsd_kafka_consumer_destroy(rd_kafka_t *rk, bool assigned_once);
+
 /* A new librdkafka configuration: bootstrap.servers = bootstrap, then
  * defaults (key/value pairs, NULL-terminated, may be overridden), then
  * cfg->kafka_props, then client_props, then forced (NULL-terminated pairs

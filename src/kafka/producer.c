@@ -87,6 +87,8 @@ struct rsd_producer {
 	rsd_ring *ring;
 	struct rsd_delivery_marks marks; /* copied at creation; used when has_marks */
 	bool has_marks;
+	rsd_producer_settle_fn *settle; /* cluster mode, or NULL */
+	void *settle_ctx;
 	char *bootstrap;
 	bool ephemeral; /* brokers = embedded: marks must not outlive the process */
 	char *cluster_id; /* written once by the thread, then published: */
@@ -189,6 +191,8 @@ static bool adopt_identity(struct rsd_producer *p, char *id)
 static void record_release(struct rsd_producer *p, struct rsd_record *rec)
 {
 	if (--rec->pending_reports == 0) {
+		if (rec->ticket && p->settle)
+			p->settle(p->settle_ctx, rec->ticket, rec->delivered);
 		/* the scraper charged it to the ring's byte budget */
 		rsd_ring_release_bytes(p->ring, rec->ring_bytes);
 		rsd_record_free(rec);
@@ -682,6 +686,12 @@ int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ri
 						       : every;
 	*out = p;
 	return 0;
+}
+
+void rsd_producer_set_settle_cb(struct rsd_producer *p, rsd_producer_settle_fn *fn, void *ctx)
+{
+	p->settle = fn;
+	p->settle_ctx = ctx;
 }
 
 int rsd_producer_start(struct rsd_producer *p)

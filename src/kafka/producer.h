@@ -42,6 +42,11 @@ int rsd_producer_new(const struct rsd_config *cfg, const char *bootstrap, rsd_ri
 		     const struct rsd_delivery_marks *marks, int wake_fd, char *errbuf,
 		     size_t errlen, struct rsd_producer **out);
 int rsd_producer_start(struct rsd_producer *p);
+/* Cluster mode: told, when a record with a ticket is freed after its last
+ * delivery report, whether it was acknowledged. Runs on the producer thread
+ * (or the joining thread); must not block. Set before start. */
+typedef void rsd_producer_settle_fn(void *ctx, uint64_t ticket, bool delivered);
+void rsd_producer_set_settle_cb(struct rsd_producer *p, rsd_producer_settle_fn *fn, void *ctx);
 /* Waits for the thread, which ends once the ring is closed and drained; then
  * flushes librdkafka for at most flush_timeout_ms. Returns the number of
  * records not acknowledged (they are not marked delivered). The timeout also

@@ -99,6 +99,15 @@ size_t rsd_topics_wanted(const struct rsd_config *cfg, struct rsd_topic_want *ou
 		want_add(out, max, &n, cfg->raw_topic, cfg, rsd_topics_raw_message_bytes(cfg));
 	for (size_t i = 0; cfg->consumer_enabled && i < cfg->topics.n; i++)
 		want_add(out, max, &n, cfg->topics.items[i], cfg, 0);
+	const char *cluster[] = { cfg->frontier_topic, cfg->state_topic };
+	for (size_t i = 0; cfg->frontier_topic && i < 2; i++) {
+		size_t before = n;
+		want_add(out, max, &n, cluster[i], cfg, 0);
+		if (n > before) {
+			out[before].partitions = (int)cfg->cluster_partitions;
+			out[before].compact = i == 1; /* the latest state per URL is what counts */
+		}
+	}
 	return n;
 }
 
@@ -170,6 +179,11 @@ static rd_kafka_NewTopic_t *new_topic(const struct rsd_topic_want *w, char *errs
 							w->replication_factor, errstr, len);
 	char bytes[32];
 
+	if (nt && w->compact && rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact")) {
+		snprintf(errstr, len, "cleanup.policy = compact refused");
+		rd_kafka_NewTopic_destroy(nt);
+		return NULL;
+	}
 	if (!nt || !w->max_message_bytes)
 		return nt;
 	snprintf(bytes, sizeof(bytes), "%ju", (uintmax_t)w->max_message_bytes);

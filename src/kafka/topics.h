@@ -34,6 +34,7 @@ struct rsd_topic_want {
 	int partitions;
 	int replication_factor; /* -1: the broker's default.replication.factor */
 	uint64_t max_message_bytes; /* topic config max.message.bytes, 0 = broker default */
+	bool compact; /* cleanup.policy=compact (the cluster's state topic) */
 };
 
 struct rsd_topic_result {
@@ -46,7 +47,9 @@ struct rsd_topic_result {
 };
 
 /* The topics of cfg: producer topic, raw topic (with max.message.bytes
- * from max_page_bytes), consumer topics; each once. Returns the count. */
+ * from max_page_bytes), consumer topics; in cluster mode frontier_topic
+ * and state_topic (compacted) with [cluster] partitions; each once.
+ * Returns the count. */
 size_t rsd_topics_wanted(const struct rsd_config *cfg, struct rsd_topic_want *out, size_t max);
 /* Largest raw HTML message (a page of max_page_bytes, its key and headers):
  * the raw topic's max.message.bytes and the producer's message.max.bytes. */

@@ -364,7 +364,8 @@ struct error_case {
 	const char *messages[3]; /* exact, in order; NULL-terminated */
 };
 
-#define SECTIONS "(sections: daemon, scraper, ring, kafka, producer, consumer, journal, metrics)"
+#define SECTIONS \
+	"(sections: daemon, scraper, ring, kafka, producer, consumer, journal, metrics, cluster)"
 #define LONG50 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 static const struct error_case error_cases[] = {
@@ -519,6 +520,19 @@ static const struct error_case error_cases[] = {
 	  { "t.ini:4: consumer.topics: must not include producer.raw_topic ('raw_recipes'): raw "
 	    "HTML "
 	    "is not a record" } },
+	/* cluster mode */
+	{ BASE "[cluster]\nfrontier_topic = crawl\nstate_topic = crawl\n",
+	  { "t.ini:4: cluster.frontier_topic: must differ from cluster.state_topic ('crawl')" } },
+	{ BASE "[cluster]\nfrontier_topic = parsed_recipes\n",
+	  { "t.ini:4: cluster.frontier_topic: 'parsed_recipes' is a record topic (producer.topic, "
+	    "producer.raw_topic or consumer.topics)" } },
+	{ BASE "[cluster]\nfrontier_topic = crawl\nstate_topic = raw_recipes\n",
+	  { "t.ini:5: cluster.state_topic: 'raw_recipes' is a record topic (producer.topic, "
+	    "producer.raw_topic or consumer.topics)" } },
+	{ BASE "[cluster]\nfrontier_topic = crawl\ngroup_id = recipe-scraperd\n",
+	  { "t.ini:5: cluster.group_id: must differ from consumer.group_id ('recipe-scraperd')" } },
+	{ BASE "[cluster]\nfrontier_topic = crawl\npartitions = 0\n",
+	  { "t.ini:5: cluster.partitions: 0 is out of range 1..10000" } },
 	/* structure */
 	{ BASE "threads = 2\nthreads = 3\n",
 	  { "t.ini:4: scraper.threads: duplicate key (first set on line 3)" } },
@@ -833,6 +847,7 @@ START_TEST(kafka_changed)
 		BASE "[producer]\nlinger.ms = 5\n[consumer]\ntopics = parsed_recipes extra\n",
 		BASE "[producer]\nlinger.ms = 5\n[consumer]\ncalorie_threshold = 201\n",
 		BASE "[producer]\nlinger.ms = 5\n[consumer]\nfetch.min.bytes = 2\n",
+		BASE "[cluster]\nfrontier_topic = crawl\n",
 	};
 	for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
 		struct rsd_config *b = load_ok(changes[i]);
@@ -894,6 +909,10 @@ START_TEST(keys_table_lists_every_key)
 		"journal.sink",
 		"journal.identifier",
 		"metrics.listen",
+		"cluster.frontier_topic",
+		"cluster.state_topic",
+		"cluster.group_id",
+		"cluster.partitions",
 	};
 	size_t n = 0;
 	const struct rsd_config_key_info *keys = rsd_config_keys(&n);

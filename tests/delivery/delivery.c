@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "delivery.h"
+#include "check_main.h"
 
 #include <check.h>
 #include <ctype.h>
@@ -88,7 +89,7 @@ static void make_dir(const char *path)
 		      strerror(errno));
 }
 
-static char *recipe_page(unsigned i)
+char *site_recipe_page(unsigned i)
 {
 	char *html = NULL;
 	ck_assert_int_ge(asprintf(&html, recipe_template, i, i, i, 10 + i, 100 + i,
@@ -122,7 +123,7 @@ void site_start(struct site *s, const char *dir, unsigned n, unsigned delay_ms)
 		ck_assert_int_ge(asprintf(&s->urls[i], "%s%s", base, s->paths[i]), 0);
 		fprintf(idx, "<li><a href=\"recipes/recipe-%02u.html\">Recipe %u</a></li>\n", i, i);
 
-		char *html = recipe_page(i);
+		char *html = site_recipe_page(i);
 		snprintf(path, sizeof path, "%s%s", dir, s->paths[i]);
 		harness_write_file(path, html);
 		/* The route serves the same page, late: faults land mid-crawl. */
@@ -496,7 +497,8 @@ static const char conf_template[] =
 	"heartbeat.interval.ms = 500\n"
 	"@CONSUMER@\n"
 	"[journal]\n"
-	"sink = stdout\n";
+	"sink = stdout\n"
+	"@SECTIONS@\n";
 
 #define OR(v, def) ((v) ? (v) : (def))
 
@@ -531,6 +533,8 @@ void write_daemon_conf(const struct harness_proc *p, const struct daemon_conf *c
 		OR(c->group, "delivery"),
 		"CONSUMER",
 		OR(c->consumer_extra, ""),
+		"SECTIONS",
+		OR(c->sections_extra, ""),
 		NULL,
 	};
 	char *text = harness_subst(conf_template, vars);
@@ -655,4 +659,33 @@ bool summary_parse(const char *text, struct summary *out)
 	return sscanf(rec,
 		      "%llu records produced, %llu acknowledged, %llu undelivered, %llu consumed",
 		      &out->produced, &out->acknowledged, &out->undelivered, &out->consumed) == 4;
+}
+
+/* ---- the runner ----------------------------------------------------------- */
+
+int run_scenarios(const char *suite_name, const struct scenario *sc, size_t n, const char *only,
+		  bool (*skipped)(const char *name))
+{
+	Suite *suite = suite_create(suite_name);
+	bool found = false;
+	for (size_t i = 0; i < n; i++) {
+		if (only && strcmp(only, sc[i].name) != 0)
+			continue;
+		found = true;
+		if (skipped && skipped(sc[i].name)) {
+			if (only)
+				return 77;
+			continue;
+		}
+		TCase *tc = tcase_create(sc[i].name);
+		tcase_add_unchecked_fixture(tc, reaper_setup, reaper_teardown);
+		tcase_set_timeout(tc, 280);
+		tcase_add_test(tc, sc[i].test);
+		suite_add_tcase(suite, tc);
+	}
+	if (!found) {
+		fprintf(stderr, "unknown scenario %s\n", only);
+		return EXIT_FAILURE;
+	}
+	return rsd_check_run(suite);
 }

@@ -12,7 +12,9 @@
  * Every wait is bounded and blocks on a file descriptor (the daemon's pidfd,
  * the broker's stdout); none sleeps blindly. */
 
+#include <check.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "harness.h"
@@ -41,6 +43,8 @@ struct site {
  * all and an empty page under dir/site, and serves them; every recipe page
  * answers after delay_ms. */
 void site_start(struct site *s, const char *dir, unsigned n, unsigned delay_ms);
+/* The HTML of recipe i (malloc'ed). */
+char *site_recipe_page(unsigned i);
 void site_stop(struct site *s);
 /* Index of the recipe with this request path or URL, or -1. */
 int site_recipe_of_path(const struct site *s, const char *path);
@@ -117,6 +121,7 @@ struct daemon_conf {
 	const char *producer_extra; /* lines added to [producer] */
 	const char *consumer_extra; /* lines added to [consumer] */
 	const char *shutdown_s;
+	const char *sections_extra; /* whole sections appended at the end */
 };
 void write_daemon_conf(const struct harness_proc *p, const struct daemon_conf *c);
 
@@ -144,5 +149,17 @@ struct summary {
 	unsigned long long fetched, failed, produced, acknowledged, undelivered, consumed;
 };
 bool summary_parse(const char *stderr_text, struct summary *out);
+
+/* One scenario of a test program (one meson test each). */
+struct scenario {
+	const char *name;
+	const TTest *test;
+};
+/* Runs the scenario named only (NULL: every one) in a Check suite, each
+ * with the reaper fixture and a 280 s timeout; skipped(name) (may be NULL)
+ * returns true to skip one, having said why. Returns main()'s exit status:
+ * 77 (meson's "skipped") when the only scenario asked for was skipped. */
+int run_scenarios(const char *suite_name, const struct scenario *sc, size_t n, const char *only,
+		  bool (*skipped)(const char *name));
 
 #endif

@@ -29,7 +29,6 @@
 #define SLOW_MS 150 /* every recipe page answers this late */
 #define SLOWER_MS 300 /* ... in the restart scenarios: records flow before the stop */
 #define RUN_MS 150000 /* bound of one daemon run (ASan included) */
-#define EXIT_SKIP 77 /* meson: the test was skipped */
 
 struct world {
 	struct harness_proc p;
@@ -800,10 +799,14 @@ END_TEST
 
 /* ---- main ------------------------------------------------------------------ */
 
-struct scenario {
-	const char *name;
-	const TTest *test;
-};
+/* kcat is optional: its scenario is skipped without it. */
+static bool kcat_missing(const char *name)
+{
+	if (strcmp(name, "kcat") != 0 || kcat_path())
+		return false;
+	printf("kcat is not installed (Debian package kcat): skipped\n");
+	return true;
+}
 
 int main(int argc, char **argv)
 {
@@ -824,29 +827,6 @@ int main(int argc, char **argv)
 		{ "cluster-scoped-marks", cluster_scoped_marks },
 		{ "refresh", refresh_changed_pages },
 	};
-	Suite *suite = suite_create("delivery");
-	bool found = false;
-
-	for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
-		const struct scenario *sc = &scenarios[i];
-		if (only && strcmp(only, sc->name) != 0)
-			continue;
-		found = true;
-		if (strcmp(sc->name, "kcat") == 0 && !kcat_path()) {
-			printf("kcat is not installed (Debian package kcat): skipped\n");
-			if (only)
-				return EXIT_SKIP;
-			continue;
-		}
-		TCase *tc = tcase_create(sc->name);
-		tcase_add_unchecked_fixture(tc, reaper_setup, reaper_teardown);
-		tcase_set_timeout(tc, 280);
-		tcase_add_test(tc, sc->test);
-		suite_add_tcase(suite, tc);
-	}
-	if (!found) {
-		fprintf(stderr, "unknown scenario %s\n", only);
-		return EXIT_FAILURE;
-	}
-	return rsd_check_run(suite);
+	return run_scenarios("delivery", scenarios, sizeof scenarios / sizeof scenarios[0], only,
+			     kcat_missing);
 }

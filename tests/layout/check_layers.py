@@ -26,7 +26,8 @@ LAYERS = {
     "journal": 2,
     "crawl": 3,
     "kafka": 3,
-    "daemon": 4,
+    "cluster": 4,
+    "daemon": 5,
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 DEP = re.compile(r"\b([a-z]+)_dep\b")

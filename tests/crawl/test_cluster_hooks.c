@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* Cluster mode without Kafka: the frontier's hooks (routing instead of
+ * queueing, owned URLs with tickets, settling, releasing a partition's
+ * hosts) and the bookkeeping that turns settled tickets into commit points
+ * (crawl_cluster_book.c). */
+
+#include "crawl/crawl_cluster_book.h"
+#include "crawl_test.h"
+#include "crawl/frontier.h"
+#include "crawl/scraper.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CFG_HEAD "[scraper]\nstart_urls = http://a.test/\nallowed_hosts = a.test b.test\n"
+
+struct hooks {
+	char routed[8][128];
+	unsigned routed_depth[8];
+	size_t n_routed;
+	uint64_t settled[16];
+	enum rsd_settle how[16];
+	size_t n_settled;
+};
+
+static int on_route(void *ctx, const char *url, const char *host, unsigned depth,
+		    unsigned redirects, bool sitemap)
+{
+	struct hooks *h = ctx;
+	ck_assert_uint_lt(h->n_routed, 8);
+	ck_assert_ptr_nonnull(strstr(url, host));
+	h->routed_depth[h->n_routed] = depth;
+	snprintf(h->routed[h->n_routed++], sizeof h->routed[0], "%s", url);
+	return 0;
+}
+
+static void on_settle(void *ctx, uint64_t ticket, enum rsd_settle how)
+{
+	struct hooks *h = ctx;
+	ck_assert_uint_lt(h->n_settled, 16);
+	h->how[h->n_settled] = how;
+	h->settled[h->n_settled++] = ticket;
+}
+
+static struct rsd_frontier *make(const struct rsd_config *cfg, struct hooks *h)
+{
+	static struct rsd_scraper_stats stats;
+	struct rsd_frontier_options o = {
+		.cfg = cfg, .stats = &stats, .once = true, .n_waiters = 1
+	};
+	struct rsd_frontier *f;
+	ck_assert_int_eq(rsd_frontier_new(&o, &f), 0);
+	memset(h, 0, sizeof *h);
+	struct rsd_frontier_cluster c = { .route = on_route, .settle = on_settle, .ctx = h };
+	rsd_frontier_set_cluster(f, &c);
+	return f;
+}
+
+static struct rsd_job take(struct rsd_frontier *f)
+{
+	struct rsd_job job;
+	int64_t wait;
+	ck_assert_int_eq(rsd_frontier_next(f, 0, &job, &wait), 0);
+	return job;
+}
+
+/* Admitted URLs are routed, once per round, not queued; owned ones are
+ * queued with their ticket and settled when their job ends. */
+START_TEST(test_route_then_own)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n");
+	struct hooks h;
+	struct rsd_frontier *f = make(cfg, &h);
+	char *links[] = { "http://b.test/x", "http://b.test/x", "http://c.test/out" };
+	ck_assert_int_eq(rsd_frontier_add_links(f, "http://a.test/", links, 3, 1), 1);
+	ck_assert_uint_eq(h.n_routed, 1); /* the duplicate once, the out-of-scope never */
+	ck_assert_str_eq(h.routed[0], "http://b.test/x");
+	ck_assert_uint_eq(h.routed_depth[0], 1);
+	struct rsd_job job;
+	int64_t wait;
+	ck_assert_int_eq(rsd_frontier_next(f, 0, &job, &wait), -ENODATA); /* nothing queued here */
+
+	ck_assert_int_eq(rsd_frontier_add_owned(f, "http://b.test/x", 1, 0, false, 77), 0);
+	ck_assert_int_eq(rsd_frontier_add_owned(f, "http://b.test/y", 1, 0, false, 0), -EINVAL);
+	ck_assert_int_eq(rsd_frontier_add_owned(f, "http://c.test/z", 1, 0, false, 78), -EPERM);
+	job = take(f);
+	ck_assert_uint_eq(job.ticket, 77);
+	ck_assert_uint_eq(h.n_settled, 0);
+	/* A retry carries the ticket on; the end of the job settles it. */
+	ck_assert(rsd_frontier_retry(f, &job, 1));
+	ck_assert_uint_eq(h.n_settled, 0);
+	crawl_wait_ms(5);
+	job = take(f);
+	ck_assert_uint_eq(job.ticket, 77);
+	rsd_frontier_done(f, &job);
+	ck_assert_uint_eq(h.n_settled, 1);
+	ck_assert_uint_eq(h.settled[0], 77);
+	ck_assert_int_eq(h.how[0], RSD_SETTLED);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+static bool keep_a(void *ctx, const char *host)
+{
+	return strcmp(host, "a.test") == 0;
+}
+
+/* A revoked partition's hosts: queued URLs dropped and abandoned, the job
+ * in flight runs to its end. */
+START_TEST(test_release_hosts)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n"
+							    "max_connections_per_host = 1\n");
+	struct hooks h;
+	struct rsd_frontier *f = make(cfg, &h);
+	ck_assert_int_eq(rsd_frontier_add_owned(f, "http://b.test/1", 1, 0, false, 1), 0);
+	ck_assert_int_eq(rsd_frontier_add_owned(f, "http://b.test/2", 1, 0, false, 2), 0);
+	ck_assert_int_eq(rsd_frontier_add_owned(f, "http://a.test/1", 1, 0, false, 3), 0);
+	ck_assert_uint_eq(rsd_frontier_count_hosts(f, NULL, NULL), 2);
+	struct rsd_job first = take(f);
+	ck_assert_uint_eq(rsd_frontier_release_hosts(f, keep_a, NULL),
+			  strcmp(first.url, "http://b.test/1") == 0 ? 1 : 2);
+	ck_assert_uint_eq(rsd_frontier_count_hosts(f, keep_a, NULL), 1);
+	for (size_t i = 0; i < h.n_settled; i++)
+		ck_assert_int_eq(h.how[i], RSD_ABANDONED);
+	size_t abandoned = h.n_settled;
+	rsd_frontier_done(f, &first);
+	ck_assert_uint_eq(h.n_settled, abandoned + 1);
+	ck_assert_int_eq(h.how[abandoned], RSD_SETTLED);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+/* Commit points follow the first unsettled message; abandoned ones hold
+ * it; late tickets of reset items find nothing. */
+START_TEST(test_book_commit_points)
+{
+	struct rsd_book_part p = { .next = -1, .committed = -1 };
+	uint64_t s[5];
+	ck_assert_int_eq(rsd_book_commit_point(&p), -1);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(
+			rsd_book_add(&p, 10 + i, 100 + i, "http://a.test/", PENDING_QUEUED, &s[i]),
+			0);
+	ck_assert_int_eq(rsd_book_commit_point(&p), 10);
+	rsd_book_settle(&p, rsd_book_find(&p, s[1]), PENDING_SETTLED);
+	ck_assert_int_eq(rsd_book_commit_point(&p), 10);
+	rsd_book_settle(&p, rsd_book_find(&p, s[0]), PENDING_SETTLED);
+	ck_assert_int_eq(rsd_book_commit_point(&p), 12);
+	ck_assert_ptr_null(rsd_book_find(&p, s[0]));
+	rsd_book_settle(&p, rsd_book_find(&p, s[2]), PENDING_ABANDONED);
+	rsd_book_settle(&p, rsd_book_find(&p, s[3]), PENDING_SETTLED);
+	ck_assert_int_eq(rsd_book_commit_point(&p), 12); /* held by the abandoned one */
+	ck_assert_uint_eq(p.queued, 0);
+	ck_assert_int_eq(rsd_book_add(&p, 14, 104, NULL, PENDING_SETTLED, &s[4]), 0);
+	rsd_book_reset(&p, NULL, NULL);
+	ck_assert_ptr_null(rsd_book_find(&p, s[3]));
+	ck_assert_int_eq(rsd_book_commit_point(&p), 15);
+	uint16_t gen;
+	int32_t part;
+	uint64_t seq;
+	rsd_book_ticket_split(rsd_book_ticket(7, 11, s[2]), &gen, &part, &seq);
+	ck_assert_uint_eq(gen, 7);
+	ck_assert_int_eq(part, 11);
+	ck_assert_uint_eq(seq, s[2]);
+	free(p.items);
+}
+END_TEST
+
+/* Many messages: the settled prefix is dropped as it grows. */
+START_TEST(test_book_compacts)
+{
+	struct rsd_book_part p = { .next = -1, .committed = -1 };
+	for (int64_t i = 0; i < 10000; i++) {
+		uint64_t seq;
+		ck_assert_int_eq(rsd_book_add(&p, i, (uint64_t)i, "u", PENDING_QUEUED, &seq), 0);
+		rsd_book_settle(&p, rsd_book_find(&p, seq), PENDING_SETTLED);
+	}
+	ck_assert_int_eq(rsd_book_commit_point(&p), 10000);
+	ck_assert_uint_le(p.cap, 128);
+	free(p.items);
+}
+END_TEST
+
+START_TEST(test_done_map)
+{
+	struct rsd_done_map m = { 0 };
+	ck_assert_int_eq(rsd_done_get(&m, 5), 0);
+	for (uint64_t k = 0; k < 5000; k++)
+		ck_assert_int_eq(rsd_done_put(&m, k * 7919, (int64_t)k + 1), 0);
+	ck_assert_int_eq(rsd_done_put(&m, 0, RSD_DONE_QUEUED), 0); /* 0 is a key too */
+	ck_assert_int_eq(rsd_done_get(&m, 0), RSD_DONE_QUEUED);
+	ck_assert_int_eq(rsd_done_get(&m, 4999 * 7919), 5000);
+	ck_assert_int_eq(rsd_done_get(&m, 3), 0);
+	rsd_done_free(&m);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("cluster_hooks");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_route_then_own);
+	tcase_add_test(tc, test_release_hosts);
+	tcase_add_test(tc, test_book_commit_points);
+	tcase_add_test(tc, test_book_compacts);
+	tcase_add_test(tc, test_done_map);
+	suite_add_tcase(s, tc);
+	return crawl_test_run(s);
+}
