@@ -5,6 +5,7 @@
  * (crawl_cluster_book.c). */
 
 #include "crawl/crawl_cluster_book.h"
+#include "check_main.h"
 #include "crawl_test.h"
 #include "crawl/frontier.h"
 #include "crawl/scraper.h"
@@ -210,5 +211,5 @@ int main(void)
 	tcase_add_test(tc, test_book_compacts);
 	tcase_add_test(tc, test_done_map);
 	suite_add_tcase(s, tc);
-	return crawl_test_run(s);
+	return rsd_check_run(s);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "extract/gumbo_guard.h"
 
 static const struct rsd_gumbo_limits unlimited = { .max_bytes = (size_t)1 << 40,
@@ -147,9 +148,5 @@ int main(void)
 	tcase_add_test(tc, deep_tree_freed);
 	tcase_add_test(tc, limits_grow_with_the_page);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rsd_check_run(s);
 }
