@@ -70,12 +70,13 @@ START_TEST(test_crawl_site)
 	/* The frontier spaces request starts exactly; the server stamps them
 	 * on arrival, later by up to JITTER_MS (a new connection gets a new
 	 * server thread first). Unthrottled requests would be ~0 ms apart. */
-	ck_assert_int_ge(log[n - 1].at_ms - log[0].at_ms, (int64_t)(n - 1) * DELAY_MS - JITTER_MS);
+	ck_assert_int_ge(log[n - 1].at_ms - log[0].at_ms,
+			 (int64_t)(n - 1) * DELAY_MS - GAP_JITTER_MS);
 	int64_t first_flaky = -1;
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_str_eq(log[i].user_agent, "crawltest/1.0 (+https://x.test)");
 		if (i > 0)
-			ck_assert_msg(log[i].at_ms - log[i - 1].at_ms >= DELAY_MS - JITTER_MS,
+			ck_assert_msg(log[i].at_ms - log[i - 1].at_ms >= DELAY_MS - GAP_JITTER_MS,
 				      "%s only %lld ms after %s", log[i].path,
 				      (long long)(log[i].at_ms - log[i - 1].at_ms),
 				      log[i - 1].path);
