@@ -23,10 +23,13 @@
  *   so nobody else dispatches from it and its queue order and politeness
  *   hold; an allowed page goes back to the head of its queue, marked
  *   checked, and is dispatched by the usual path.
+ * - Admission (normal form, scope, dedup, crawl state, queueing) is in
+ *   frontier_admit.c; frontier_spec.h is what the two share.
  * - Time is CLOCK_MONOTONIC milliseconds so that wall-clock steps cannot
  *   make the crawler impolite. */
 
 #include "crawl/frontier.h"
+#include "crawl/frontier_spec.h"
 #include "core/url.h"
 #include "core/util.h"
 
@@ -41,90 +44,11 @@
 #define ROBOTS_RETRY_TTL_MS (3600LL * 1000) /* disallow-all after 5xx: retry in 1 h */
 #define MAX_CRAWL_DELAY_MS 60000u /* honour Crawl-delay up to 1 minute */
 #define MAX_RETRY_AFTER_MS (600u * 1000u) /* longer Retry-After: give up */
-#define MAX_REDIRECTS 5
-#define MAX_SITEMAPS 1000 /* sitemap fetches per crawl round */
 #define NOT_IN_HEAP SIZE_MAX
-
-struct entry {
-	struct entry *next;
-	uint16_t depth;
-	uint8_t attempt;
-	uint8_t redirects;
-	uint8_t origin; /* index into its host's origins */
-	bool sitemap; /* a sitemap to read, not a page */
-	bool checked; /* robots.txt allowed it (only a queue's head, just before dispatch) */
-	bool refresh; /* delivered before, due again: a conditional GET */
-	uint64_t ticket; /* cluster mode: see rsd_frontier_cluster; 0 = none */
-	char rest[]; /* path and query, after the origin */
-};
-
-enum robots_state { ROBOTS_NONE, ROBOTS_FETCHING, ROBOTS_READY };
-
-/* More than this many scheme/port combinations of one host name are refused. */
-#define MAX_ORIGINS 8
-
-struct origin {
-	char *prefix; /* "https://host[:port]" */
-	enum robots_state robots_state;
-	unsigned robots_attempt;
-	int64_t robots_expires;
-	struct rsd_robots *robots;
-	/* Why a complete disallow refuses: RSD_CAUSE_ROBOTS_DISALLOW when
-	 * robots.txt was read, else why it could not be (with the detail). */
-	enum rsd_cause deny_cause;
-	char *deny_detail;
-};
-
-struct rsd_frontier_host {
-	struct rsd_frontier_host *next; /* hash chain */
-	struct entry *head, *tail;
-	size_t queued;
-	int64_t ready_at;
-	size_t heap_idx;
-	unsigned active;
-	unsigned robots_fetching; /* origins whose robots.txt is being fetched */
-	bool checking; /* a page's robots.txt verdict is being taken */
-	struct origin *origins;
-	unsigned n_origins;
-	char name[];
-};
-
-struct seen_set {
-	uint64_t *slots; /* 0 = empty */
-	size_t cap, n;
-};
-
-struct rsd_frontier {
-	pthread_mutex_t lock;
-	struct rsd_frontier_options opt;
-	const struct rsd_config *cfg;
-
-	struct rsd_frontier_host **buckets;
-	size_t n_buckets, n_hosts;
-	struct rsd_frontier_host **heap;
-	size_t heap_len, heap_cap;
-	struct seen_set seen;
-
-	size_t queued; /* URLs in all host queues */
-	unsigned in_flight; /* jobs handed out and not done */
-	unsigned checking; /* robots.txt verdicts being taken outside the lock */
-	uint64_t pages_dispatched;
-	bool limit_reached, stopped, finished;
-	uint64_t idle_mask; /* waiters that got -EAGAIN since their last wake */
-	int64_t round_started;
-	unsigned round; /* 0 for the first crawl, then one per recrawl */
-	unsigned sitemaps; /* admitted this round */
-	struct candidate *start; /* admitted start URLs, for recrawl rounds */
-	size_t n_start;
-	struct candidate *maps; /* sitemaps admitted in the first round, read again in each */
-	size_t n_maps;
-	unsigned rand_state;
-	struct rsd_frontier_cluster cluster; /* route NULL: single-node */
-};
 
 /* ---- stats ---- */
 
-static void publish_counts(struct rsd_frontier *f)
+void frontier_publish_counts(struct rsd_frontier *f)
 {
 	if (!f->opt.stats)
 		return;
@@ -133,8 +57,8 @@ static void publish_counts(struct rsd_frontier *f)
 }
 
 /* Counts a page refused or skipped and tells opt.on_refusal. */
-static void refuse(struct rsd_frontier *f, enum rsd_cause cause, const char *host, const char *url,
-		   const char *detail)
+void frontier_refuse(struct rsd_frontier *f, enum rsd_cause cause, const char *host,
+		     const char *url, const char *detail)
 {
 	if (f->opt.stats)
 		rsd_scraper_stats_count(f->opt.stats, cause);
@@ -152,7 +76,7 @@ static void refuse_entry(struct rsd_frontier *f, const struct rsd_frontier_host 
 	char *url = NULL;
 	if (f->opt.on_refusal && asprintf(&url, "%s%s", h->origins[e->origin].prefix, e->rest) < 0)
 		url = NULL;
-	refuse(f, cause, h->name, url, detail);
+	frontier_refuse(f, cause, h->name, url, detail);
 	free(url);
 }
 
@@ -186,7 +110,7 @@ static int seen_grow(struct seen_set *s)
 }
 
 /* 0 when newly inserted, -EEXIST when present. */
-static int seen_insert(struct seen_set *s, const char *url)
+int frontier_seen_insert(struct seen_set *s, const char *url)
 {
 	if (2 * (s->n + 1) > s->cap && seen_grow(s) < 0)
 		return -ENOMEM;
@@ -273,7 +197,7 @@ static bool host_schedulable(const struct rsd_frontier *f, const struct rsd_fron
 	       h->robots_fetching == 0 && !h->checking;
 }
 
-static void reschedule(struct rsd_frontier *f, struct rsd_frontier_host *h)
+void frontier_reschedule(struct rsd_frontier *f, struct rsd_frontier_host *h)
 {
 	bool want = host_schedulable(f, h);
 	if (h->heap_idx == NOT_IN_HEAP) {
@@ -317,7 +241,7 @@ static int hosts_grow(struct rsd_frontier *f)
 	return 0;
 }
 
-static struct rsd_frontier_host *host_get(struct rsd_frontier *f, const char *name)
+struct rsd_frontier_host *frontier_host_get(struct rsd_frontier *f, const char *name)
 {
 	for (struct rsd_frontier_host *h = *host_bucket(f, name); h; h = h->next)
 		if (strcmp(h->name, name) == 0)
@@ -339,7 +263,7 @@ static struct rsd_frontier_host *host_get(struct rsd_frontier *f, const char *na
 
 /* Index of the origin url[0..len) in h, added when new; -EMLINK past
  * MAX_ORIGINS, -ENOMEM. */
-static int origin_get(struct rsd_frontier_host *h, const char *url, size_t len)
+int frontier_origin_get(struct rsd_frontier_host *h, const char *url, size_t len)
 {
 	for (unsigned i = 0; i < h->n_origins; i++)
 		if (strncmp(h->origins[i].prefix, url, len) == 0 &&
@@ -357,8 +281,8 @@ static int origin_get(struct rsd_frontier_host *h, const char *url, size_t len)
 	return (int)h->n_origins++;
 }
 
-static void host_push(struct rsd_frontier *f, struct rsd_frontier_host *h, struct entry *e,
-		      bool front)
+void frontier_host_push(struct rsd_frontier *f, struct rsd_frontier_host *h, struct entry *e,
+			bool front)
 {
 	if (front) {
 		e->next = h->head;
@@ -411,7 +335,7 @@ static void host_drop_queue(struct rsd_frontier *f, struct rsd_frontier_host *h,
 		refuse_entry(f, h, e, cause, NULL);
 		entry_drop(f, e, RSD_SETTLED);
 	}
-	reschedule(f, h);
+	frontier_reschedule(f, h);
 }
 
 static unsigned host_delay_ms(const struct rsd_frontier *f, const struct origin *o)
@@ -429,7 +353,7 @@ static unsigned host_delay_ms(const struct rsd_frontier *f, const struct origin 
 
 /* ---- waking ---- */
 
-static void wake_idle(struct rsd_frontier *f)
+void frontier_wake_idle(struct rsd_frontier *f)
 {
 	uint64_t mask = f->idle_mask;
 	f->idle_mask = 0;
@@ -441,400 +365,7 @@ static void wake_idle(struct rsd_frontier *f)
 static void wake_all(struct rsd_frontier *f)
 {
 	f->idle_mask = f->opt.n_waiters >= 64 ? UINT64_MAX : (UINT64_C(1) << f->opt.n_waiters) - 1;
-	wake_idle(f);
-}
-
-/* ---- admission ---- */
-
-static bool allowed_host(const struct rsd_config *cfg, const char *host)
-{
-	for (size_t i = 0; i < cfg->allowed_hosts.n; i++)
-		if (strcmp(cfg->allowed_hosts.items[i], host) == 0)
-			return true;
-	return false;
-}
-
-static bool matches(const char *pattern, const regex_t *re, const char *url)
-{
-	return pattern && regexec(re, url, 0, NULL, 0) == 0;
-}
-
-enum admit_kind { ADMIT_START, ADMIT_LINK, ADMIT_REDIRECT, ADMIT_SITEMAP, ADMIT_REFRESH };
-
-/* A URL that passed the lock-free part of admission, or (url NULL) did
- * not: then refused says why, and host is kept for an out-of-scope one. */
-struct candidate {
-	char *url; /* normalised */
-	char *host; /* its host name */
-	bool sitemap; /* to be read as a sitemap */
-	enum rsd_cause refused;
-};
-
-static void candidate_clear(struct candidate *c)
-{
-	free(c->url);
-	free(c->host);
-	*c = (struct candidate){ 0 };
-}
-
-/* The lock-free part of admission: normal form and scope. 0, or a
- * negative errno with c->refused set (and c->url NULL). */
-static int admit_check(const struct rsd_config *cfg, const char *ref, const char *base,
-		       enum admit_kind kind, struct candidate *c)
-{
-	*c = (struct candidate){ 0 };
-	int rc = rsd_url_normalize(ref, base, &c->url);
-	enum rsd_cause why = rc == -EPROTONOSUPPORT ? RSD_CAUSE_SCHEME
-			     : rc == -ENAMETOOLONG  ? RSD_CAUSE_LIMIT
-						    : RSD_CAUSE_INVALID_URL;
-	if (rc == 0)
-		rc = rsd_url_host(c->url, &c->host);
-	if (rc == 0 && !allowed_host(cfg, c->host)) {
-		rc = -EPERM;
-		why = RSD_CAUSE_OUT_OF_SCOPE;
-	}
-	/* A link is followed when it matches `follow` (every link when unset)
-	 * or `recipe`: a recipe page that is not followed could never be
-	 * extracted. */
-	if (rc == 0 && kind == ADMIT_LINK && cfg->follow &&
-	    !matches(cfg->follow, &cfg->follow_re, c->url) &&
-	    !matches(cfg->recipe, &cfg->recipe_re, c->url)) {
-		rc = -EPERM;
-		why = RSD_CAUSE_NOT_FOLLOWED;
-	}
-	if (rc < 0) {
-		free(c->url);
-		c->url = NULL;
-		if (why != RSD_CAUSE_OUT_OF_SCOPE) { /* its host is the detail */
-			free(c->host);
-			c->host = NULL;
-		}
-		c->refused = why;
-	}
-	c->sitemap = rc == 0 && kind == ADMIT_SITEMAP;
-	return rc;
-}
-
-/* Reports a candidate admit_check refused; where names the page it was
- * found on, or the redirect, for the detail ("" for none). */
-static void refuse_candidate(struct rsd_frontier *f, const struct candidate *c, const char *host,
-			     const char *url, const char *where)
-{
-	char detail[1280];
-	switch (c->refused) {
-	case RSD_CAUSE_OUT_OF_SCOPE:
-		snprintf(detail, sizeof detail, "%shost %s is not in allowed_hosts", where,
-			 c->host);
-		break;
-	case RSD_CAUSE_NOT_FOLLOWED:
-		snprintf(detail, sizeof detail, "%smatches neither follow nor recipe", where);
-		break;
-	case RSD_CAUSE_SCHEME:
-		snprintf(detail, sizeof detail, "%sonly http and https are crawled", where);
-		break;
-	case RSD_CAUSE_LIMIT: /* the only limit admit_check applies */
-		snprintf(detail, sizeof detail, "%sURL longer than %d bytes", where,
-			 RSD_URL_MAX_BYTES);
-		break;
-	default:
-		snprintf(detail, sizeof detail, "%snot a valid URL", where);
-		break;
-	}
-	refuse(f, c->refused, host ? host : c->host ? c->host : "", url, detail);
-}
-
-/* Recrawl rounds read the first round's sitemaps again (robots.txt, where
- * they come from, is cached for a day). At most MAX_SITEMAPS, as admitted;
- * a failed copy only means that sitemap waits for robots.txt's expiry. */
-static void remember_sitemap(struct rsd_frontier *f, const struct candidate *c)
-{
-	if (f->n_maps % 16 == 0) {
-		struct candidate *m = realloc(f->maps, (f->n_maps + 16) * sizeof(*m));
-		if (!m)
-			return;
-		f->maps = m;
-	}
-	struct candidate copy = { .url = strdup(c->url), .host = strdup(c->host), .sitemap = true };
-	if (!copy.url || !copy.host) {
-		candidate_clear(&copy);
-		return;
-	}
-	f->maps[f->n_maps++] = copy;
-}
-
-/* Delivered pages whose last fetch is older than this are due again
- * (crawl state times are wall clock); 0 = never. */
-static time_t refresh_cutoff(const struct rsd_frontier *f)
-{
-	unsigned interval = f->cfg->refresh_interval_s;
-	return interval ? time(NULL) - (time_t)interval : 0;
-}
-
-/* -EALREADY for a page delivered in the current scope and fresh; *refresh
- * for one delivered and due again. */
-static int delivery_check(struct rsd_frontier *f, const char *url, bool *refresh)
-{
-	*refresh = false;
-	if (!f->opt.state || !rsd_state_is_delivered(f->opt.state, url, 0))
-		return 0;
-	if (rsd_state_is_delivered(f->opt.state, url, refresh_cutoff(f)))
-		return -EALREADY;
-	*refresh = true;
-	return 0;
-}
-
-/* Locked part: dedup (not for a ticketed URL: the cluster did), crawl
- * state, queueing. Takes nothing from c. */
-static int queue_locked(struct rsd_frontier *f, const struct candidate *c, unsigned depth,
-			unsigned redirects, uint64_t ticket)
-{
-	if (f->limit_reached || f->stopped)
-		return -ENOSPC;
-	if (c->sitemap && f->sitemaps >= MAX_SITEMAPS)
-		return -EDQUOT;
-	size_t olen;
-	if (rsd_url_split(c->url, &olen) < 0)
-		return -EINVAL;
-	/* The bounds come before the seen set: a URL refused for a full queue
-	 * is admitted when found again after the queue drained. */
-	if (f->queued >= f->cfg->max_queued)
-		return -ENOBUFS;
-	struct rsd_frontier_host *h = host_get(f, c->host);
-	if (!h)
-		return -ENOMEM;
-	if (h->queued >= f->cfg->max_queued_per_host)
-		return -ENOBUFS;
-	int rc = ticket ? 0 : seen_insert(&f->seen, c->url);
-	if (rc < 0)
-		return rc;
-	bool refresh;
-	if ((rc = delivery_check(f, c->url, &refresh)) < 0)
-		return rc;
-	int oi = origin_get(h, c->url, olen);
-	if (oi < 0)
-		return oi;
-	size_t rest = strlen(c->url + olen);
-	struct entry *e = malloc(sizeof(*e) + rest + 1);
-	if (!e)
-		return -ENOMEM;
-	e->depth = (uint16_t)depth;
-	e->attempt = 0;
-	e->redirects = (uint8_t)redirects;
-	e->origin = (uint8_t)oi;
-	e->sitemap = c->sitemap;
-	e->checked = false;
-	e->refresh = refresh;
-	e->ticket = ticket;
-	f->sitemaps += c->sitemap;
-	memcpy(e->rest, c->url + olen, rest + 1);
-	host_push(f, h, e, false);
-	reschedule(f, h);
-	if (c->sitemap && f->round == 0)
-		remember_sitemap(f, c);
-	return 0;
-}
-
-/* Cluster mode: the URL goes to its host's owner (maybe this daemon)
- * through Kafka; the seen set keeps one daemon from sending a URL twice in
- * a round. */
-static int route_locked(struct rsd_frontier *f, const struct candidate *c, unsigned depth,
-			unsigned redirects)
-{
-	if (f->stopped)
-		return -ENOSPC;
-	if (c->sitemap && f->sitemaps >= MAX_SITEMAPS)
-		return -EDQUOT;
-	int rc = seen_insert(&f->seen, c->url);
-	if (rc < 0)
-		return rc;
-	f->sitemaps += c->sitemap;
-	rc = f->cluster.route(f->cluster.ctx, c->url, c->host, depth, redirects, c->sitemap);
-	return rc < 0 ? -ENOBUFS : 0;
-}
-
-static int admit_locked(struct rsd_frontier *f, const struct candidate *c, unsigned depth,
-			unsigned redirects)
-{
-	if (f->cluster.route)
-		return route_locked(f, c, depth, redirects);
-	return queue_locked(f, c, depth, redirects, 0);
-}
-
-/* Reports what admit_locked refused. Duplicates are not refusals, nor is
- * what arrives after max_pages or stop (-ENOSPC): those pages are not
- * refused, just not needed; nor is running out of memory. */
-static void refuse_admission(struct rsd_frontier *f, int rc, const struct candidate *c)
-{
-	char detail[128];
-	switch (rc) {
-	case -EALREADY:
-		refuse(f, RSD_CAUSE_DELIVERED, c->host, c->url, NULL);
-		break;
-	case -EDQUOT:
-		snprintf(detail, sizeof detail, "more than %d sitemaps in one crawl round",
-			 MAX_SITEMAPS);
-		refuse(f, RSD_CAUSE_LIMIT, c->host, c->url, detail);
-		break;
-	case -EMLINK:
-		snprintf(detail, sizeof detail,
-			 "more than %d scheme and port combinations of one host", MAX_ORIGINS);
-		refuse(f, RSD_CAUSE_LIMIT, c->host, c->url, detail);
-		break;
-	case -EINVAL:
-		refuse(f, RSD_CAUSE_INVALID_URL, c->host, c->url, "not a valid URL");
-		break;
-	case -ENOBUFS:
-		snprintf(detail, sizeof detail,
-			 "frontier full (%zu URLs queued, max_queued = %u, "
-			 "max_queued_per_host = %u)",
-			 f->queued, f->cfg->max_queued, f->cfg->max_queued_per_host);
-		refuse(f, RSD_CAUSE_QUEUE_FULL, c->host, c->url, detail);
-		break;
-	default:
-		break;
-	}
-}
-
-/* Admits a batch (the candidates admit_check refused were reported);
- * returns how many were queued. */
-static int add_batch(struct rsd_frontier *f, const struct candidate *c, size_t n, unsigned depth)
-{
-	int added = 0;
-	pthread_mutex_lock(&f->lock);
-	for (size_t i = 0; i < n; i++) {
-		if (!c[i].url)
-			continue;
-		int rc = admit_locked(f, &c[i], depth, 0);
-		if (rc == 0)
-			added++;
-		else
-			refuse_admission(f, rc, &c[i]);
-	}
-	if (added)
-		wake_idle(f);
-	publish_counts(f);
-	pthread_mutex_unlock(&f->lock);
-	return added;
-}
-
-/* from: the page the refs were found on (NULL: none); its host is the one
- * scope refusals are reported under. */
-static int add_refs(struct rsd_frontier *f, const char *from, char *const *refs, size_t n,
-		    unsigned depth, enum admit_kind kind)
-{
-	struct candidate *c = calloc(n ? n : 1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	char *from_host = NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (admit_check(f->cfg, refs[i], NULL, kind, &c[i]) == 0)
-			continue;
-		if (from && !from_host && rsd_url_host(from, &from_host) < 0)
-			from_host = NULL;
-		refuse_candidate(f, &c[i], from_host, refs[i], "");
-	}
-	free(from_host);
-	int added = add_batch(f, c, n, depth);
-	for (size_t i = 0; i < n; i++)
-		candidate_clear(&c[i]);
-	free(c);
-	return added;
-}
-
-/* Delivered pages due for a refresh, at the start and at each round:
- * admitted directly rather than through the links that led to them (a hub
- * that answers 304 is not read again), scope applying and `follow` not
- * (they were reached once), at max_depth so that their own links are not
- * followed again: new recipes are found through the hubs. */
-static void admit_due_locked(struct rsd_frontier *f)
-{
-	if (!f->opt.state || !f->cfg->refresh_interval_s)
-		return;
-	char **urls = NULL;
-	size_t max = f->cfg->max_pages ? (size_t)f->cfg->max_pages : SIZE_MAX;
-	ssize_t n = rsd_state_due(f->opt.state, refresh_cutoff(f), max, &urls);
-	for (ssize_t i = 0; i < n; i++) {
-		struct candidate c;
-		if (admit_check(f->cfg, urls[i], NULL, ADMIT_REFRESH, &c) == 0)
-			admit_locked(f, &c, f->cfg->max_depth, 0);
-		candidate_clear(&c);
-		free(urls[i]);
-	}
-	free(urls);
-}
-
-int rsd_frontier_add_start(struct rsd_frontier *f, const struct rsd_strv *urls)
-{
-	int added = add_refs(f, NULL, urls->items, urls->n, 0, ADMIT_START);
-	pthread_mutex_lock(&f->lock);
-	admit_due_locked(f);
-	wake_idle(f);
-	publish_counts(f);
-	pthread_mutex_unlock(&f->lock);
-	return added;
-}
-
-int rsd_frontier_add_links(struct rsd_frontier *f, const char *from, char *const *links, size_t n,
-			   unsigned depth)
-{
-	if (depth > f->cfg->max_depth) {
-		/* Sitemap URLs with max_depth = 0 (pages at max_depth do not
-		 * collect their links: the pool counts those pages). */
-		for (size_t i = 0; i < n; i++) {
-			char *host = NULL;
-			if (f->opt.on_refusal)
-				(void)rsd_url_host(links[i], &host); /* NULL on failure */
-			refuse(f, RSD_CAUSE_DEPTH, host ? host : "", links[i], NULL);
-			free(host);
-		}
-		return 0;
-	}
-	return n ? add_refs(f, from, links, n, depth, ADMIT_LINK) : 0;
-}
-
-int rsd_frontier_add_sitemaps(struct rsd_frontier *f, const char *from, char *const *urls, size_t n)
-{
-	return n ? add_refs(f, from, urls, n, 0, ADMIT_SITEMAP) : 0;
-}
-
-/* Admits one candidate that passed admit_check (a ticketed one is queued
- * here, in cluster mode, without routing), reports a refusal, clears c. */
-static int admit_candidate(struct rsd_frontier *f, struct candidate *c, unsigned depth,
-			   unsigned redirects, uint64_t ticket)
-{
-	pthread_mutex_lock(&f->lock);
-	int rc = ticket ? queue_locked(f, c, depth, redirects, ticket)
-			: admit_locked(f, c, depth, redirects);
-	if (rc == 0)
-		wake_idle(f);
-	else
-		refuse_admission(f, rc, c);
-	publish_counts(f);
-	pthread_mutex_unlock(&f->lock);
-	candidate_clear(c);
-	return rc;
-}
-
-int rsd_frontier_add_redirect(struct rsd_frontier *f, const struct rsd_job *job,
-			      const char *location)
-{
-	char where[1024];
-	snprintf(where, sizeof where, "redirect to %s: ", location);
-	if (job->redirects >= MAX_REDIRECTS) {
-		snprintf(where, sizeof where, "more than %d redirects, the last to %s",
-			 MAX_REDIRECTS, location);
-		refuse(f, RSD_CAUSE_REDIRECT, job->host->name, job->url, where);
-		return -ELOOP;
-	}
-	struct candidate c;
-	int rc = admit_check(f->cfg, location, job->url, ADMIT_REDIRECT, &c);
-	if (rc < 0) {
-		refuse_candidate(f, &c, job->host->name, job->url, where);
-		candidate_clear(&c);
-		return rc;
-	}
-	c.sitemap = job->kind == RSD_JOB_SITEMAP; /* a moved sitemap is still one */
-	return admit_candidate(f, &c, job->depth, job->redirects + 1, 0);
+	frontier_wake_idle(f);
 }
 
 /* ---- dispatch ---- */
@@ -858,7 +389,7 @@ static int start_job(struct rsd_frontier *f, struct rsd_frontier_host *h, unsign
 	h->active++;
 	f->in_flight++;
 	h->ready_at = now + host_delay_ms(f, o);
-	reschedule(f, h);
+	frontier_reschedule(f, h);
 	return 0;
 }
 
@@ -874,7 +405,7 @@ static int dispatch_robots(struct rsd_frontier *f, struct rsd_frontier_host *h, 
 	if (rc < 0) {
 		o->robots_state = prev;
 		h->robots_fetching--;
-		reschedule(f, h);
+		frontier_reschedule(f, h);
 	}
 	return rc;
 }
@@ -924,7 +455,7 @@ static int dispatch_page(struct rsd_frontier *f, struct rsd_frontier_host *h, in
 		*chk = (struct robots_check){ .h = h, .e = e, .robots = rsd_robots_ref(o->robots) };
 		h->checking = true;
 		f->checking++;
-		reschedule(f, h);
+		frontier_reschedule(f, h);
 		return -EINPROGRESS;
 	}
 	*job = (struct rsd_job){ .kind = e->sitemap ? RSD_JOB_SITEMAP : RSD_JOB_PAGE,
@@ -935,11 +466,12 @@ static int dispatch_page(struct rsd_frontier *f, struct rsd_frontier_host *h, in
 	int rc = start_job(f, h, e->origin, now, job, e->rest);
 	if (rc < 0) {
 		job->ticket = 0; /* still the entry's */
-		host_push(f, h, e, true);
-		reschedule(f, h);
+		frontier_host_push(f, h, e, true);
+		frontier_reschedule(f, h);
 		return rc;
 	}
-	job->extract = !f->cfg->recipe || matches(f->cfg->recipe, &f->cfg->recipe_re, job->url);
+	job->extract = !f->cfg->recipe ||
+		       frontier_matches(f->cfg->recipe, &f->cfg->recipe_re, job->url);
 	job->revisit = f->round > 0 || e->refresh;
 	if (e->attempt == 0 && !e->sitemap)
 		f->pages_dispatched++;
@@ -975,10 +507,10 @@ static int drained(struct rsd_frontier *f, int64_t now, int64_t *wait_ms)
 	f->sitemaps = 0;
 	seen_clear(&f->seen);
 	for (size_t i = 0; i < f->n_start; i++)
-		admit_locked(f, &f->start[i], 0, 0);
+		frontier_admit_locked(f, &f->start[i], 0, 0);
 	for (size_t i = 0; i < f->n_maps; i++)
-		admit_locked(f, &f->maps[i], 0, 0);
-	admit_due_locked(f);
+		frontier_admit_locked(f, &f->maps[i], 0, 0);
+	frontier_admit_due_locked(f);
 	*wait_ms = 0;
 	return -EAGAIN;
 }
@@ -997,16 +529,16 @@ static void check_done(struct rsd_frontier *f, const struct robots_check *chk, b
 		refuse_by_robots(f, h, chk->e, rule[0] ? rule : NULL);
 	if (allowed && !f->limit_reached) {
 		chk->e->checked = true;
-		host_push(f, h, chk->e, true);
+		frontier_host_push(f, h, chk->e, true);
 	} else {
 		entry_drop(f, chk->e, RSD_SETTLED);
 	}
-	reschedule(f, h);
+	frontier_reschedule(f, h);
 	/* Waiters that found this host out of the heap may go on; a refusal
 	 * wakes nobody: the checking thread goes on itself, and a hostile
 	 * host's thousand refusals must not make a thousand wakeups. */
 	if (allowed)
-		wake_idle(f);
+		frontier_wake_idle(f);
 }
 
 static int next_locked(struct rsd_frontier *f, struct rsd_job *job, int64_t *wait_ms,
@@ -1053,7 +585,7 @@ int rsd_frontier_next(struct rsd_frontier *f, unsigned waiter, struct rsd_job *j
 	}
 	if (rc == -EAGAIN)
 		f->idle_mask |= bit;
-	publish_counts(f);
+	frontier_publish_counts(f);
 	pthread_mutex_unlock(&f->lock);
 	return rc;
 }
@@ -1103,7 +635,7 @@ static bool requeue(struct rsd_frontier *f, struct rsd_job *job, unsigned retry_
 		e->ticket = job->ticket; /* the retry carries it on */
 		job->ticket = 0;
 		memcpy(e->rest, job->url + olen, rest + 1);
-		host_push(f, h, e, true);
+		frontier_host_push(f, h, e, true);
 	}
 	/* The whole host waits: a 503 or 429 is about the server, not the URL. */
 	int64_t at = rsd_now_ms() + delay;
@@ -1118,9 +650,9 @@ static void finish_job(struct rsd_frontier *f, struct rsd_job *job)
 	struct rsd_frontier_host *h = job->host;
 	settle(f, &job->ticket, RSD_SETTLED);
 	release(f, job);
-	reschedule(f, h);
-	wake_idle(f);
-	publish_counts(f);
+	frontier_reschedule(f, h);
+	frontier_wake_idle(f);
+	frontier_publish_counts(f);
 }
 
 void rsd_frontier_done(struct rsd_frontier *f, struct rsd_job *job)
@@ -1211,22 +743,6 @@ void rsd_frontier_set_cluster(struct rsd_frontier *f, const struct rsd_frontier_
 	pthread_mutex_unlock(&f->lock);
 }
 
-int rsd_frontier_add_owned(struct rsd_frontier *f, const char *url, unsigned depth,
-			   unsigned redirects, bool sitemap, uint64_t ticket)
-{
-	struct candidate c;
-	if (!ticket)
-		return -EINVAL;
-	/* ADMIT_START: `follow` was the sender's to apply. */
-	int rc = admit_check(f->cfg, url, NULL, sitemap ? ADMIT_SITEMAP : ADMIT_START, &c);
-	if (rc < 0) {
-		refuse_candidate(f, &c, NULL, url, "");
-		candidate_clear(&c);
-		return rc;
-	}
-	return admit_candidate(f, &c, depth, redirects, ticket);
-}
-
 void rsd_frontier_settle(struct rsd_frontier *f, uint64_t ticket, enum rsd_settle how)
 {
 	settle(f, &ticket, how);
@@ -1245,10 +761,10 @@ size_t rsd_frontier_release_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx
 				entry_drop(f, host_pop(f, h), RSD_ABANDONED);
 				n++;
 			}
-			reschedule(f, h);
+			frontier_reschedule(f, h);
 		}
 	}
-	publish_counts(f);
+	frontier_publish_counts(f);
 	pthread_mutex_unlock(&f->lock);
 	return n;
 }
@@ -1291,10 +807,10 @@ static int copy_start_urls(struct rsd_frontier *f)
 		return -ENOMEM;
 	for (size_t i = 0; i < in->n; i++) {
 		struct candidate *c = &f->start[f->n_start];
-		if (admit_check(f->cfg, in->items[i], NULL, ADMIT_START, c) == 0)
+		if (frontier_admit_check(f->cfg, in->items[i], NULL, ADMIT_START, c) == 0)
 			f->n_start++;
 		else
-			candidate_clear(c); /* reported when the crawl starts */
+			frontier_candidate_clear(c); /* reported when the crawl starts */
 	}
 	return 0;
 }
@@ -1349,10 +865,10 @@ void rsd_frontier_free(struct rsd_frontier *f)
 		}
 	}
 	for (size_t i = 0; f->start && i < f->n_start; i++)
-		candidate_clear(&f->start[i]);
+		frontier_candidate_clear(&f->start[i]);
 	free(f->start);
 	for (size_t i = 0; i < f->n_maps; i++)
-		candidate_clear(&f->maps[i]);
+		frontier_candidate_clear(&f->maps[i]);
 	free(f->maps);
 	free(f->buckets);
 	free(f->heap);
