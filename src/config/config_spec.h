@@ -183,6 +183,15 @@ __attribute__((format(printf, 3, 4))) void cfg_report(struct loader *ld, unsigne
 /* A problem with a value of the key being parsed (marks the key bad). */
 __attribute__((format(printf, 2, 3))) void cfg_bad(struct field_ctx *fc, const char *fmt, ...);
 void *cfg_oom_check(struct loader *ld, void *p);
+/* All of fd (at most about max bytes), NUL-terminated; 0 or -errno. */
+int cfg_read_all(int fd, char **text, size_t *len, size_t max);
+
+/* config_refs.c */
+/* raw with its ${NAME}, ${credential:NAME} and $$ references expanded
+ * (errors reported at line; NULL then); *referenced: it had one. */
+char *cfg_expand(struct loader *ld, const char *raw, unsigned line, bool *referenced);
+
+/* config.c, continued */
 /* How messages show values. A value that is a secret (ld->value_secret
  * while its entry is parsed, the key's mark in checks across keys) is
  * SECRET_SHOWN, never its text: cfg_shown gives the value or that,
