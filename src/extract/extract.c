@@ -503,8 +503,7 @@ static int run(struct extraction *j, unsigned flags, struct rsd_extract_result *
 	if (rc > 0 && !j->dom_skipped)
 		rc = rsd_page_info_from_dom(j->dom, want_links, &j->pi);
 	else if (rc >= 0)
-		rc = rsd_page_info_scan(j->html, j->len, want_links, &j->pi, &j->tree,
-				       &j->trim);
+		rc = rsd_page_info_scan(j->html, j->len, want_links, &j->pi, &j->tree, &j->trim);
 	if (rc < 0)
 		return rc;
 	if (!(j->base = page_base(j->page_url, &j->pi)))
