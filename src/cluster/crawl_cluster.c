@@ -51,6 +51,7 @@ struct rsd_cluster {
 	pthread_t thread;
 	bool started;
 	bool assigned_once; /* see rsd_kafka_consumer_destroy */
+	bool was_member; /* had a member id when closed (same) */
 	atomic_bool stop;
 	int64_t last_commit_ms;
 	struct rsd_cluster_stats stats;
@@ -603,6 +604,7 @@ static void *cluster_main(void *arg)
 	commit(c, NULL);
 	/* Revokes what is left (committing again) and leaves the group, so
 	 * that the others take the partitions over at once. */
+	c->was_member = rsd_kafka_was_member(c->cons);
 	rd_kafka_consumer_close(c->cons);
 	return NULL;
 }
@@ -811,6 +813,7 @@ void rsd_cluster_free(struct rsd_cluster *c)
 		rd_kafka_queue_yield(c->cq);
 		pthread_join(c->thread, NULL);
 	} else if (c->cons) {
+		c->was_member = rsd_kafka_was_member(c->cons);
 		rd_kafka_consumer_close(c->cons);
 	}
 	if (c->cq)
@@ -820,7 +823,7 @@ void rsd_cluster_free(struct rsd_cluster *c)
 		rd_kafka_destroy(c->reader);
 	}
 	if (c->cons)
-		rsd_kafka_consumer_destroy(c->cons, c->assigned_once);
+		rsd_kafka_consumer_destroy(c->cons, c->was_member && !c->assigned_once);
 	if (c->prod) {
 		rd_kafka_flush(c->prod, (int)c->cfg->shutdown_timeout_s * 1000);
 		rd_kafka_destroy(c->prod);

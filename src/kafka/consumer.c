@@ -54,6 +54,7 @@ struct rsd_consumer {
 	pthread_t thread;
 	bool started, joined;
 	bool assigned_once; /* see rsd_kafka_consumer_destroy */
+	bool was_member; /* had a member id when closed (same) */
 	atomic_bool stop;
 
 	struct rsd_consumer_stats stats;
@@ -333,6 +334,7 @@ static void *consumer_main(void *arg)
 		sample_lag(c, false);
 	}
 	commit_stored(c);
+	c->was_member = rsd_kafka_was_member(c->rk);
 	rd_kafka_consumer_close(c->rk); /* revokes (committing again) and leaves the group */
 	maybe_wake(c, true);
 	rsd_eventfd_signal(c->wake_fd);
@@ -491,9 +493,11 @@ void rsd_consumer_free(struct rsd_consumer *c)
 	if (c->cq)
 		rd_kafka_queue_destroy(c->cq);
 	if (c->rk) {
-		if (!c->started)
+		if (!c->started) {
+			c->was_member = rsd_kafka_was_member(c->rk);
 			rd_kafka_consumer_close(c->rk);
-		rsd_kafka_consumer_destroy(c->rk, c->assigned_once);
+		}
+		rsd_kafka_consumer_destroy(c->rk, c->was_member && !c->assigned_once);
 	}
 	if (c->stop_fd >= 0)
 		close(c->stop_fd);

@@ -148,10 +148,19 @@ static int set_list(rd_kafka_conf_t *conf, const struct rsd_config *cfg,
 	return 0;
 }
 
-void rsd_kafka_consumer_destroy(rd_kafka_t *rk, bool assigned_once)
+void rsd_kafka_consumer_destroy(rd_kafka_t *rk, bool at_risk)
 {
-	if (assigned_once || rd_kafka_version() >= 0x020300ff)
+	if (!at_risk || rd_kafka_version() >= 0x020300ff)
 		rd_kafka_destroy(rk);
+}
+
+bool rsd_kafka_was_member(rd_kafka_t *rk)
+{
+	char *id = rd_kafka_memberid(rk); /* ours, freed with rd_kafka_mem_free */
+	bool member = id && *id;
+	if (id)
+		rd_kafka_mem_free(rk, id);
+	return member;
 }
 
 rd_kafka_conf_t *rsd_kafka_conf_new(const struct rsd_config *cfg, const char *bootstrap,

@@ -55,8 +55,13 @@ void rsd_kafka_cond_init(pthread_cond_t *cond);
  * 2.3.0 aborts in rd_kafka_destroy on a cooperative-sticky member that
  * joined but never received an assignment (confluentinc/librdkafka#4312:
  * its assignor state is NULL); such a handle is left alive instead (it has
- * left the group; its memory and threads go with the process). */
-void rsd_kafka_consumer_destroy(rd_kafka_t *rk, bool assigned_once);
+ * left the group; its memory and threads go with the process). at_risk:
+ * it was a member (rsd_kafka_was_member, asked before the close) and was
+ * never assigned. A consumer that never reached its group is destroyed. */
+void rsd_kafka_consumer_destroy(rd_kafka_t *rk, bool at_risk);
+/* Whether the consumer has a member id, i.e. joined its group; ask before
+ * rd_kafka_consumer_close, which leaves it. */
+bool rsd_kafka_was_member(rd_kafka_t *rk);
 
 /* A new librdkafka configuration: bootstrap.servers = bootstrap, then
  * defaults (key/value pairs, NULL-terminated, may be overridden), then
