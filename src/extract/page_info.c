@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Page information, both halves (see page_info.h): tag by tag from the
  * streaming scan, and from the gumbo DOM. A change to one half needs the
- * same change to the other: the differential test (test_extract.c)
+ * same change to the other: the differential test (test_extract_limits.c)
  * compares the records of the two paths. */
 #include <errno.h>
 #include <stddef.h>
