@@ -231,11 +231,19 @@ static int apply_page_fallbacks(const struct rsd_page_info *pi, const char *base
 	 * wins over them only when the page states its size (an SEO
 	 * plugin's full-size share picture: without a size it is as often a
 	 * theme's default or a small thumbnail), or when the first names a
-	 * thumbnail's width in its URL. A picture a page without
-	 * recipe markup shows yields to og:image. A site icon or logo in
-	 * og:image is not a picture of the dish. */
-	bool thumbnail = url_width(f->image ? f->image : "") > 0 && url_width(f->image) < 600;
-	bool og_wins = !f->image || f->image_from_page ||
+	 * thumbnail's width in its URL. A single image the Recipe gives
+	 * without a size (a bare URL, an ImageObject without width and
+	 * height, no width in its URL) yields to an og:image the page states
+	 * at full width, and one it sizes to a larger og:image: the page
+	 * took more care over the picture it shares. A picture a page without recipe markup
+	 * shows yields to og:image. A site icon or logo in og:image is not
+	 * a picture of the dish. */
+	long named = url_width(f->image ? f->image : "");
+	bool thumbnail = named > 0 && named < 600;
+	double og_area = (double)pi->og_image_width * (double)pi->og_image_height;
+	bool og_full = pi->og_image_width >= 600 && named < pi->og_image_width &&
+		       (f->image_area <= 0 || og_area > f->image_area);
+	bool og_wins = !f->image || f->image_from_page || og_full ||
 		       (f->image_from_set && (pi->og_image_sized || thumbnail));
 	if (!rc && pi->og_image && og_wins && !looks_like_logo(pi->og_image)) {
 		char *og = rsd_fields_url(base, pi->og_image);

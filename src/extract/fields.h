@@ -17,6 +17,9 @@ struct rsd_recipe_fields {
 	/* The image is the first of several the Recipe offers, none sized:
 	 * a sized og:image (the full picture an SEO plugin shares) says more. */
 	bool image_from_set;
+	/* The width times height the Recipe states for its image (an
+	 * ImageObject's), 0 when it states none. */
+	double image_area;
 	/* The image is a picture found in page without recipe markup:
 	 * og:image says more. */
 	bool image_from_page;

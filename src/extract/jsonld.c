@@ -763,9 +763,9 @@ static bool image_area(const struct ctx *c, const cJSON *v, double *area)
 
 /* The Recipe's image: the first of several (the url of an ImageObject),
  * unless every entry is an ImageObject stating its width and height: then
- * the largest, as the page sized them. An unsized set is flagged: a sized
- * og:image may say more (apply_page_fallbacks). Entries without a URL
- * ("") make no set. */
+ * the largest, as the page sized them. An unsized set is flagged, and the
+ * size an ImageObject states is kept: a sized og:image may say more
+ * (apply_page_fallbacks). Entries without a URL ("") make no set. */
 static void image_of(const struct ctx *c, const cJSON *img, struct rsd_recipe_fields *f)
 {
 	const cJSON *e, *largest = NULL;
@@ -793,6 +793,8 @@ static void image_of(const struct ctx *c, const cJSON *img, struct rsd_recipe_fi
 		else
 			f->image_from_set = usable > 1;
 	}
+	if (!f->image && image_area(c, img, &area))
+		f->image_area = area;
 	set_text(&f->image, url_of(c, img, 0));
 }
 
