@@ -349,12 +349,29 @@ static const cJSON *get(const struct ctx *c, const cJSON *o, const char *key)
 
 /* ---- value shapes ------------------------------------------------------- */
 
+static bool has_type(const cJSON *o, const char *type)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "@type");
+	if (cJSON_IsString(t))
+		return strcmp(t->valuestring, type) == 0;
+	const cJSON *e;
+	cJSON_ArrayForEach (e, t)
+		if (cJSON_IsString(e) && strcmp(e->valuestring, type) == 0)
+			return true;
+	return false;
+}
+
 /* A JSON-LD value object ({"@type": "Duration", "@value": "PT1H"}) stands
- * for its @value (JSON-LD 1.1, 3.3.1). */
+ * for its @value (JSON-LD 1.1, 3.3.1), a schema.org QuantitativeValue
+ * ({"value": 6, "unitText": "servings"}, an ImageObject's width) for its
+ * value. */
 static const cJSON *value_of(const cJSON *v)
 {
-	const cJSON *inner = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, "@value")
-					       : NULL;
+	if (!cJSON_IsObject(v))
+		return v;
+	const cJSON *inner = cJSON_GetObjectItemCaseSensitive(v, "@value");
+	if (!inner && has_type(v, "QuantitativeValue"))
+		inner = cJSON_GetObjectItemCaseSensitive(v, "value");
 	return inner ? inner : v;
 }
 
@@ -554,18 +571,6 @@ static int add_ingredients(cJSON **arr, const cJSON *v, int depth)
 	return t ? add_string(arr, t) : 0;
 }
 
-static bool has_type(const cJSON *o, const char *type)
-{
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "@type");
-	if (cJSON_IsString(t))
-		return strcmp(t->valuestring, type) == 0;
-	const cJSON *e;
-	cJSON_ArrayForEach (e, t)
-		if (cJSON_IsString(e) && strcmp(e->valuestring, type) == 0)
-			return true;
-	return false;
-}
-
 static int add_one_step(cJSON **arr, const cJSON *v)
 {
 	char *t = scalar_text(v);
@@ -715,7 +720,17 @@ static char *yields_of(const cJSON *v, bool in_array)
 		free(t);
 		return NULL;
 	}
-	char *y = in_array ? rsd_fields_yields_text(t) : rsd_fields_recipe_yields(t);
+	/* a QuantitativeValue's unit names what the count is of */
+	char *unit = cJSON_IsObject(v) ? first_text(cJSON_GetObjectItemCaseSensitive(v, "unitText"))
+				       : NULL;
+	char *counted = NULL;
+	if (unit && asprintf(&counted, "%s %s", t, unit) < 0)
+		counted = NULL;
+	char *y = unit && !counted ? NULL
+		  : in_array	   ? rsd_fields_yields_text(counted ? counted : t)
+				   : rsd_fields_recipe_yields(counted ? counted : t);
+	free(counted);
+	free(unit);
 	free(t);
 	return y;
 }
