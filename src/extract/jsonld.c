@@ -796,7 +796,11 @@ static void image_of(const struct ctx *c, const cJSON *img, struct rsd_recipe_fi
 			char *u = url_of(c, entry, 1);
 			if (!u)
 				continue;
-			free(u);
+			long h = 0, w = rsd_fields_url_width(u, &h);
+			if (w > 0 && w == h && !f->image && !f->image_square)
+				f->image_square = u;
+			else
+				free(u);
 			usable++;
 			if (!image_area(c, entry, &area))
 				all_sized = false;
@@ -807,6 +811,10 @@ static void image_of(const struct ctx *c, const cJSON *img, struct rsd_recipe_fi
 			img = largest;
 		else
 			f->image_from_set = usable > 1;
+		if (!f->image_from_set) {
+			free(f->image_square);
+			f->image_square = NULL;
+		}
 	}
 	if (!f->image && image_area(c, img, &area))
 		f->image_area = area;

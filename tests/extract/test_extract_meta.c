@@ -86,6 +86,18 @@ START_TEST(image_recipe_states_more)
 }
 END_TEST
 
+/* A set of the original upload and its renditions, with no og:image
+ * that wins over it, gives the square rendition recipe cards show; a set
+ * whose first already names its size keeps that first. */
+START_TEST(image_set_square_rendition)
+{
+	assert_field("meta_image_set_square.html", "image",
+		     "https://orchard.test/img/plum-galette-500x500.jpg");
+	assert_field("meta_image_set_named.html", "image",
+		     "https://orchard.test/img/plum_w1024h576.webp");
+}
+END_TEST
+
 /* recipeYield as a QuantitativeValue: its value, with its unitText. */
 START_TEST(yields_quantitative_value)
 {
@@ -109,6 +121,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, image_og_stated_full_width);
 	tcase_add_test(tc, image_recipe_states_more);
+	tcase_add_test(tc, image_set_square_rendition);
 	tcase_add_test(tc, yields_quantitative_value);
 	tcase_add_test(tc, zero_width_space_dropped);
 	suite_add_tcase(s, tc);
