@@ -726,9 +726,10 @@ static char *yields_of(const cJSON *v, bool in_array)
 	char *counted = NULL;
 	if (unit && asprintf(&counted, "%s %s", t, unit) < 0)
 		counted = NULL;
-	char *y = unit && !counted ? NULL
-		  : in_array	   ? rsd_fields_yields_text(counted ? counted : t)
-				   : rsd_fields_recipe_yields(counted ? counted : t);
+	const char *text = counted ? counted : t;
+	char *y = NULL;
+	if (!unit || counted) /* else ENOMEM */
+		y = in_array ? rsd_fields_yields_text(text) : rsd_fields_recipe_yields(text);
 	free(counted);
 	free(unit);
 	free(t);
