@@ -775,10 +775,14 @@ static size_t space_len(const unsigned char *s, size_t len)
 }
 
 /* A byte order mark inside text is an artefact of concatenated files, never
- * content. (Soft hyphens and zero-width joiners are content: kept.) */
+ * content; a zero-width space (U+200B) only marks where a line may break
+ * and shows nothing. (Soft hyphens and zero-width joiners are content:
+ * kept.) */
 static size_t invisible_len(const unsigned char *s, size_t len)
 {
 	if (s[0] == 0xEF && len >= 3 && s[1] == 0xBB && s[2] == 0xBF)
+		return 3;
+	if (s[0] == 0xE2 && len >= 3 && s[1] == 0x80 && s[2] == 0x8B)
 		return 3;
 	return 0;
 }

@@ -187,27 +187,42 @@ static bool looks_like_logo(const char *url)
 	       rsd_text_icasefind(name, strlen(name), "placeholder");
 }
 
-/* The width an image URL names, as CDNs and WordPress write their
- * renditions: "-330x186.jpg", "_480x480.png", "/v-w-330-h-186-a/",
- * "w1024h576"; 0 when it names none. */
-static long url_width(const char *url)
+/* The Recipe's own image wins; og:image fills in when it has none.
+ * A Recipe that lists several unsized images gives a plugin's crops and
+ * thumbnails, the first of them the one it puts first; og:image wins over
+ * them only when the page states its size (an SEO plugin's full-size share
+ * picture: without a size it is as often a theme's default or a small
+ * thumbnail), or when the first names a thumbnail's width in its URL.
+ * Otherwise a set of the original upload (no size in its URL) and its
+ * renditions gives its square one ("-500x500"): the picture recipe cards
+ * show. A single image the Recipe gives without a size (a bare URL, an
+ * ImageObject without width and height, no width in its URL) yields to an
+ * og:image the page states at full width (>= 600 px), and one it sizes to
+ * a larger og:image: the page took more care over the picture it shares.
+ * A picture a page without recipe markup shows yields to og:image. A site
+ * icon or logo in og:image is not a picture of the dish. */
+static void choose_image(const struct rsd_page_info *pi, const char *base,
+			 struct rsd_recipe_fields *f)
 {
-	const char *p = strstr(url, "://");
-	for (p = p ? strchr(p + 3, '/') : NULL; p && *p; p++) {
-		if (isalnum((unsigned char)p[-1]))
-			continue; /* only where a name part starts */
-		bool named = *p == 'w' || *p == 'W';
-		const char *d = named ? p + 1 + (p[1] == '-') : p;
-		if (!isdigit((unsigned char)*d))
-			continue;
-		char *e;
-		long w = strtol(d, &e, 10);
-		bool dims = named ? (*e == 'h' || strncmp(e, "-h-", 3) == 0)
-				  : (*e == 'x' && isdigit((unsigned char)e[1]));
-		if (dims && e - d >= 2 && e - d <= 4)
-			return w;
+	long named = rsd_fields_url_width(f->image ? f->image : "", NULL);
+	bool thumbnail = named > 0 && named < 600;
+	double og_area = (double)pi->og_image_width * (double)pi->og_image_height;
+	bool og_full = pi->og_image_width >= 600 && named < pi->og_image_width &&
+		       (f->image_area <= 0 || og_area > f->image_area);
+	bool og_wins = pi->og_image && !looks_like_logo(pi->og_image) &&
+		       (!f->image || f->image_from_page || og_full ||
+			(f->image_from_set && (pi->og_image_sized || thumbnail)));
+	char *chosen = NULL;
+	if (og_wins) {
+		chosen = rsd_fields_url(base, pi->og_image);
+	} else if (f->image_from_set && named == 0 && f->image_square) {
+		chosen = f->image_square;
+		f->image_square = NULL;
 	}
-	return 0;
+	if (chosen) {
+		free(f->image);
+		f->image = chosen;
+	}
 }
 
 /* Page-level values fill what the recipe itself does not say. */
@@ -225,25 +240,8 @@ static int apply_page_fallbacks(const struct rsd_page_info *pi, const char *base
 		rc = rsd_fields_keep_first(&f->author, pi->meta_author, false);
 	if (!rc && !f->author) /* no person named: the site that published it */
 		rc = rsd_fields_keep_first(&f->author, pi->og_site_name, false);
-	/* The Recipe's own image wins; og:image fills in when it has none.
-	 * A Recipe that lists several unsized images gives a plugin's crops
-	 * and thumbnails, the first of them the one it puts first; og:image
-	 * wins over them only when the page states its size (an SEO
-	 * plugin's full-size share picture: without a size it is as often a
-	 * theme's default or a small thumbnail), or when the first names a
-	 * thumbnail's width in its URL. A picture a page without
-	 * recipe markup shows yields to og:image. A site icon or logo in
-	 * og:image is not a picture of the dish. */
-	bool thumbnail = url_width(f->image ? f->image : "") > 0 && url_width(f->image) < 600;
-	bool og_wins = !f->image || f->image_from_page ||
-		       (f->image_from_set && (pi->og_image_sized || thumbnail));
-	if (!rc && pi->og_image && og_wins && !looks_like_logo(pi->og_image)) {
-		char *og = rsd_fields_url(base, pi->og_image);
-		if (og) {
-			free(f->image);
-			f->image = og;
-		}
-	}
+	if (!rc)
+		choose_image(pi, base, f);
 	return rc;
 }
 

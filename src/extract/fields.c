@@ -91,6 +91,30 @@ char *rsd_fields_url(const char *base, const char *ref)
 	return rsd_fields_resolve_url(base, ref, false);
 }
 
+/* "-330x186.jpg", "_480x480.png", "/v-w-330-h-186-a/", "w1024h576". */
+long rsd_fields_url_width(const char *url, long *height)
+{
+	const char *p = strstr(url, "://");
+	for (p = p ? strchr(p + 3, '/') : NULL; p && *p; p++) {
+		if (isalnum((unsigned char)p[-1]))
+			continue; /* only where a name part starts */
+		bool named = *p == 'w' || *p == 'W';
+		const char *d = named ? p + 1 + (p[1] == '-') : p;
+		if (!isdigit((unsigned char)*d))
+			continue;
+		char *e;
+		long w = strtol(d, &e, 10);
+		bool dims = named ? (*e == 'h' || strncmp(e, "-h-", 3) == 0)
+				  : (*e == 'x' && isdigit((unsigned char)e[1]));
+		if (dims && e - d >= 2 && e - d <= 4) {
+			if (height) /* after "x", "h" or "-h-" */
+				*height = strtol(e + (*e == '-' ? 3 : 1), NULL, 10);
+			return w;
+		}
+	}
+	return 0;
+}
+
 /* "4", "4.5", "4-6", "4 - 6", "4 to 6": a count with no unit. */
 static bool only_number(const char *s)
 {
@@ -306,6 +330,7 @@ void rsd_fields_clear(struct rsd_recipe_fields *f)
 	free(f->author);
 	free(f->description);
 	free(f->image);
+	free(f->image_square);
 	free(f->yields);
 	free(f->language);
 	free(f->site_name);

@@ -17,6 +17,12 @@ struct rsd_recipe_fields {
 	/* The image is the first of several the Recipe offers, none sized:
 	 * a sized og:image (the full picture an SEO plugin shares) says more. */
 	bool image_from_set;
+	/* The width times height the Recipe states for its image (an
+	 * ImageObject's), 0 when it states none. */
+	double image_area;
+	/* In such a set, the first rendition whose URL names a square size
+	 * ("-500x500"): the one recipe cards show. NULL when none. */
+	char *image_square;
 	/* The image is a picture found in page without recipe markup:
 	 * og:image says more. */
 	bool image_from_page;
@@ -51,6 +57,11 @@ int rsd_fields_keep_first(char **dst, const char *value, bool clean);
  * (trimmed; not re-encoded, so non-ASCII paths stay readable), else ref
  * resolved against base. malloc'd, or NULL. */
 char *rsd_fields_url(const char *base, const char *ref);
+
+/* The width an image URL names, as CDNs and WordPress write their
+ * renditions, and its height when height is not NULL; 0 when it names
+ * none. */
+long rsd_fields_url_width(const char *url, long *height);
 
 /* Yields text from a number or string: "4" -> "4 servings". */
 char *rsd_fields_yields_text(const char *raw);

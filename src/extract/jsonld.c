@@ -349,12 +349,29 @@ static const cJSON *get(const struct ctx *c, const cJSON *o, const char *key)
 
 /* ---- value shapes ------------------------------------------------------- */
 
+static bool has_type(const cJSON *o, const char *type)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "@type");
+	if (cJSON_IsString(t))
+		return strcmp(t->valuestring, type) == 0;
+	const cJSON *e;
+	cJSON_ArrayForEach (e, t)
+		if (cJSON_IsString(e) && strcmp(e->valuestring, type) == 0)
+			return true;
+	return false;
+}
+
 /* A JSON-LD value object ({"@type": "Duration", "@value": "PT1H"}) stands
- * for its @value (JSON-LD 1.1, 3.3.1). */
+ * for its @value (JSON-LD 1.1, 3.3.1), a schema.org QuantitativeValue
+ * ({"value": 6, "unitText": "servings"}, an ImageObject's width) for its
+ * value. */
 static const cJSON *value_of(const cJSON *v)
 {
-	const cJSON *inner = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, "@value")
-					       : NULL;
+	if (!cJSON_IsObject(v))
+		return v;
+	const cJSON *inner = cJSON_GetObjectItemCaseSensitive(v, "@value");
+	if (!inner && has_type(v, "QuantitativeValue"))
+		inner = cJSON_GetObjectItemCaseSensitive(v, "value");
 	return inner ? inner : v;
 }
 
@@ -554,18 +571,6 @@ static int add_ingredients(cJSON **arr, const cJSON *v, int depth)
 	return t ? add_string(arr, t) : 0;
 }
 
-static bool has_type(const cJSON *o, const char *type)
-{
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "@type");
-	if (cJSON_IsString(t))
-		return strcmp(t->valuestring, type) == 0;
-	const cJSON *e;
-	cJSON_ArrayForEach (e, t)
-		if (cJSON_IsString(e) && strcmp(e->valuestring, type) == 0)
-			return true;
-	return false;
-}
-
 static int add_one_step(cJSON **arr, const cJSON *v)
 {
 	char *t = scalar_text(v);
@@ -715,7 +720,18 @@ static char *yields_of(const cJSON *v, bool in_array)
 		free(t);
 		return NULL;
 	}
-	char *y = in_array ? rsd_fields_yields_text(t) : rsd_fields_recipe_yields(t);
+	/* a QuantitativeValue's unit names what the count is of */
+	char *unit = cJSON_IsObject(v) ? first_text(cJSON_GetObjectItemCaseSensitive(v, "unitText"))
+				       : NULL;
+	char *counted = NULL;
+	if (unit && asprintf(&counted, "%s %s", t, unit) < 0)
+		counted = NULL;
+	const char *text = counted ? counted : t;
+	char *y = NULL;
+	if (!unit || counted) /* else ENOMEM */
+		y = in_array ? rsd_fields_yields_text(text) : rsd_fields_recipe_yields(text);
+	free(counted);
+	free(unit);
 	free(t);
 	return y;
 }
@@ -763,9 +779,9 @@ static bool image_area(const struct ctx *c, const cJSON *v, double *area)
 
 /* The Recipe's image: the first of several (the url of an ImageObject),
  * unless every entry is an ImageObject stating its width and height: then
- * the largest, as the page sized them. An unsized set is flagged: a sized
- * og:image may say more (apply_page_fallbacks). Entries without a URL
- * ("") make no set. */
+ * the largest, as the page sized them. An unsized set is flagged, and the
+ * size an ImageObject states is kept: a sized og:image may say more
+ * (apply_page_fallbacks). Entries without a URL ("") make no set. */
 static void image_of(const struct ctx *c, const cJSON *img, struct rsd_recipe_fields *f)
 {
 	const cJSON *e, *largest = NULL;
@@ -781,7 +797,11 @@ static void image_of(const struct ctx *c, const cJSON *img, struct rsd_recipe_fi
 			char *u = url_of(c, entry, 1);
 			if (!u)
 				continue;
-			free(u);
+			long h = 0, w = rsd_fields_url_width(u, &h);
+			if (w > 0 && w == h && !f->image && !f->image_square)
+				f->image_square = u;
+			else
+				free(u);
 			usable++;
 			if (!image_area(c, entry, &area))
 				all_sized = false;
@@ -792,7 +812,13 @@ static void image_of(const struct ctx *c, const cJSON *img, struct rsd_recipe_fi
 			img = largest;
 		else
 			f->image_from_set = usable > 1;
+		if (!f->image_from_set) {
+			free(f->image_square);
+			f->image_square = NULL;
+		}
 	}
+	if (!f->image && image_area(c, img, &area))
+		f->image_area = area;
 	set_text(&f->image, url_of(c, img, 0));
 }
 

@@ -84,10 +84,14 @@ static int page_meta(struct rsd_page_info *pi, const char *name, const char *con
 	};
 	/* A page that states its share picture's size chose a full-size
 	 * picture for it (SEO plugins fill these from the upload). */
-	if ((rsd_text_ieq(name, strlen(name), "og:image:width") ||
-	     rsd_text_ieq(name, strlen(name), "og:image:height")) &&
-	    content[0] >= '1' && content[0] <= '9')
+	bool width = rsd_text_ieq(name, strlen(name), "og:image:width");
+	if ((width || rsd_text_ieq(name, strlen(name), "og:image:height")) && content[0] >= '1' &&
+	    content[0] <= '9') {
+		long *dim = width ? &pi->og_image_width : &pi->og_image_height;
 		pi->og_image_sized = true;
+		if (!*dim)
+			*dim = strtol(content, NULL, 10);
+	}
 	for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++)
 		if (rsd_text_ieq(name, strlen(name), KEYS[i].name))
 			return rsd_fields_keep_first((char **)((char *)pi + KEYS[i].off), content,

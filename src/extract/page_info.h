@@ -24,6 +24,7 @@ struct rsd_page_info {
 	char *og_description;
 	char *og_image; /* as written */
 	bool og_image_sized; /* og:image:width or og:image:height stated */
+	long og_image_width, og_image_height; /* the first stated, 0 when none */
 	char *og_url; /* as written */
 	char *meta_description;
 	char *meta_author;
