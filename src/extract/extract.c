@@ -392,14 +392,16 @@ static int collect_links(struct extraction *j, struct rsd_extract_result *res)
 {
 	if (!j->pi.n_hrefs)
 		return 0;
+	struct rsd_url_base base;
 	res->links = calloc(j->pi.n_hrefs, sizeof *res->links);
-	if (!res->links)
+	if (!res->links || rsd_fields_url_base_init(&base, j->base) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < j->pi.n_hrefs; i++) {
-		char *u = rsd_fields_resolve_url(j->base, j->pi.hrefs[i], true);
+		char *u = rsd_fields_resolve_against(&base, j->pi.hrefs[i], true);
 		if (u)
 			res->links[res->n_links++] = u;
 	}
+	rsd_fields_url_base_clear(&base);
 	return 0;
 }
 
