@@ -136,6 +136,7 @@ static const char *parse_attrs(const char *p, const char *end, struct rsd_html_t
 		bool dup = false;
 		for (size_t i = 0; i < tag->n_attrs && !dup; i++)
 			dup = tag->attrs[i].name_len == a.name_len &&
+			      (tag->attrs[i].name[0] | 0x20) == (a.name[0] | 0x20) &&
 			      strncasecmp(tag->attrs[i].name, a.name, a.name_len) == 0;
 		if (!dup && tag->n_attrs < RSD_HTML_SCAN_MAX_ATTRS)
 			tag->attrs[tag->n_attrs++] = a;
