@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "extract/extract.h"
 #include "extract/fields.h"
 #include "extract/html_scan.h"
 #include "core/text.h"
@@ -181,6 +182,41 @@ START_TEST(links_against_one_base)
 }
 END_TEST
 
+/* A page's repeated hrefs each give their link again, in page order, the
+ * same as the first of them; unresolvable ones are left out every time. */
+START_TEST(repeated_links_in_page_order)
+{
+	static const char HTML[] =
+		"<html><head><script type=application/ld+json>"
+		"{\"@type\":\"Recipe\",\"name\":\"Soup\","
+		"\"recipeIngredient\":[\"1 leek\",\"2 potatoes\"],"
+		"\"recipeInstructions\":[\"Cook.\"]}</script></head><body>"
+		"<a href=/a>1</a><a href='b#x'>2</a><a href=/a>3</a><a href=''>4</a>"
+		"<a href='http://[bad'>5</a><a href=b#y>6</a><a href='b#x'>7</a>"
+		"<a href='http://[bad'>8</a><a href=/a>9</a><a>10</a><a href=''>11</a>"
+		"</body></html>";
+	static const char *const WANT[] = {
+		"https://example.org/a", "https://example.org/d/b", "https://example.org/a",
+		"https://example.org/d/b", "https://example.org/d/b", "https://example.org/a",
+	};
+	rsd_extractor *x;
+	ck_assert_int_eq(rsd_extractor_new(&x), 0);
+	struct rsd_extract_result r;
+	ck_assert_int_eq(rsd_extract(x, HTML, sizeof HTML - 1, "https://example.org/d/page", NULL,
+				     RSD_EXTRACT_LINKS, &r),
+			 0);
+	ck_assert_ptr_nonnull(r.record);
+	ck_assert_uint_eq(r.n_links, sizeof WANT / sizeof WANT[0]);
+	for (size_t i = 0; i < r.n_links; i++) {
+		ck_assert_str_eq(r.links[i], WANT[i]);
+		for (size_t k = 0; k < i; k++)
+			ck_assert_ptr_ne(r.links[i], r.links[k]); /* each its own copy */
+	}
+	rsd_extract_result_clear(&r);
+	rsd_extractor_free(x);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("scan_paths");
@@ -189,6 +225,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, attributes_by_class);
 	tcase_add_test(tc, clean_in_place);
 	tcase_add_test(tc, links_against_one_base);
+	tcase_add_test(tc, repeated_links_in_page_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
