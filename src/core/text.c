@@ -787,6 +787,40 @@ static size_t invisible_len(const unsigned char *s, size_t len)
 	return 0;
 }
 
+/* What strip_and_collapse drops at s[0]: its length (a tag, white space,
+ * a control character, an invisible mark), setting *space when it
+ * separates words; 0 when s[0] is text. */
+static size_t dropped_len(const char *s, size_t len, bool *space)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t n;
+	if (c == '<' && (n = tag_len(s, len)) != 0) {
+		/* A tag separates words unless it is inline formatting;
+		 * treating all as separators and collapsing is the
+		 * conservative choice ("a<br>b" must not become "ab"). */
+		static const char *const INLINE[] = { "a",    "b",     "i",    "em",   "strong",
+						      "span", "u",     "sup",  "sub",  "small",
+						      "abbr", "mark",  "font", NULL };
+		size_t k = (s[1] == '/') ? 2 : 1, b = k;
+		while (k < n && is_alnum(s[k]))
+			k++;
+		bool is_inline = false;
+		for (size_t t = 0; INLINE[t]; t++)
+			if (rsd_text_ieq(s + b, k - b, INLINE[t]))
+				is_inline = true;
+		if (!is_inline)
+			*space = true;
+		return n;
+	}
+	if ((n = space_len((const unsigned char *)s, len)) != 0) {
+		*space = true;
+		return n;
+	}
+	if (c < 0x20 || c == 0x7F) /* control characters carry no text */
+		return 1;
+	return invisible_len((const unsigned char *)s, len);
+}
+
 /* Strips tags and collapses white space of valid UTF-8 s into out. */
 static int strip_and_collapse(const char *s, size_t len, struct rsd_text_buf *out)
 {
@@ -796,47 +830,26 @@ static int strip_and_collapse(const char *s, size_t len, struct rsd_text_buf *ou
 	size_t i = 0;
 	while (i < len) {
 		unsigned char c = (unsigned char)s[i];
-		size_t n;
-		if (c == '<' && (n = tag_len(s + i, len - i)) != 0) {
-			/* A tag separates words unless it is inline formatting;
-			 * treating all as separators and collapsing is the
-			 * conservative choice ("a<br>b" must not become "ab"). */
-			static const char *const INLINE[] = { "a",      "b",     "i",    "em",
-							      "strong", "span",  "u",    "sup",
-							      "sub",    "small", "abbr", "mark",
-							      "font",   NULL };
-			size_t k = (s[i + 1] == '/') ? 2 : 1, b = k;
-			while (k < n && is_alnum(s[i + k]))
-				k++;
-			bool is_inline = false;
-			for (size_t t = 0; INLINE[t]; t++)
-				if (rsd_text_ieq(s + i + b, k - b, INLINE[t]))
-					is_inline = true;
-			if (!is_inline)
-				pending_space = true;
+		/* Printable ASCII other than '<' is text: most bytes take
+		 * this branch and skip the checks of dropped_len. */
+		size_t n = (c > 0x20 && c < 0x7F && c != '<')
+				   ? 0
+				   : dropped_len(s + i, len - i, &pending_space);
+		if (n) {
 			i += n;
 			continue;
 		}
-		if ((n = space_len((const unsigned char *)s + i, len - i)) != 0) {
-			pending_space = true;
-			i += n;
-			continue;
-		}
-		if (c < 0x20 || c == 0x7F) { /* control characters carry no text */
-			i++;
-			continue;
-		}
-		if ((n = invisible_len((const unsigned char *)s + i, len - i)) != 0) {
-			i += n;
-			continue;
-		}
-		if (pending_space && out->len > 0 && rsd_text_buf_putc(out, ' ') < 0)
-			return -ENOMEM;
+		/* Stored in place: every byte written consumed at least one
+		 * of the len reserved above (a space, the white space or tag
+		 * before it), and the buffer append per byte was a third of
+		 * the cost of cleaning a text. */
+		if (pending_space && out->len > 0)
+			out->data[out->len++] = ' ';
 		pending_space = false;
-		if (rsd_text_buf_putc(out, (char)c) < 0)
-			return -ENOMEM;
+		out->data[out->len++] = (char)c;
 		i++;
 	}
+	out->data[out->len] = '\0';
 	return 0;
 }
 

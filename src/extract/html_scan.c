@@ -11,6 +11,8 @@
  * RSD_HTML_SCAN_MAX_ATTRS are dropped unless the extractor reads them. */
 #include "extract/html_scan.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/text.h"
@@ -22,9 +24,62 @@ void rsd_html_scan_init(struct rsd_html_scanner *s, const char *html, size_t len
 	s->foreign_depth = 0;
 }
 
+/* Byte classes of the tokenizer states the scanner follows, one table
+ * lookup per byte instead of a chain of compares: the name and attribute
+ * loops run over every byte of every tag (about 2,600 tags on a 385 KB
+ * page). SPACE is HTML's ASCII white space (rsd_text_is_space). */
+enum byte_class {
+	C_SPACE = 1 << 0,
+	C_ALPHA = 1 << 1,
+	C_TAG_NAME_END = 1 << 2, /* space, '/', '>' */
+	C_ATTR_NAME_END = 1 << 3, /* space, '/', '>', '=' */
+	C_UNQUOTED_END = 1 << 4, /* space, '>' */
+	C_ATTR_GAP = 1 << 5, /* space, '/': between attributes */
+};
+
+#define SP (C_SPACE | C_TAG_NAME_END | C_ATTR_NAME_END | C_UNQUOTED_END | C_ATTR_GAP)
+#define AL C_ALPHA
+static const unsigned char CLASS[256] = {
+	['\t'] = SP, ['\n'] = SP, ['\f'] = SP, ['\r'] = SP, [' '] = SP,
+	['/'] = C_TAG_NAME_END | C_ATTR_NAME_END | C_ATTR_GAP,
+	['>'] = C_TAG_NAME_END | C_ATTR_NAME_END | C_UNQUOTED_END,
+	['='] = C_ATTR_NAME_END,
+	['A'] = AL, ['B'] = AL, ['C'] = AL, ['D'] = AL, ['E'] = AL, ['F'] = AL, ['G'] = AL,
+	['H'] = AL, ['I'] = AL, ['J'] = AL, ['K'] = AL, ['L'] = AL, ['M'] = AL, ['N'] = AL,
+	['O'] = AL, ['P'] = AL, ['Q'] = AL, ['R'] = AL, ['S'] = AL, ['T'] = AL, ['U'] = AL,
+	['V'] = AL, ['W'] = AL, ['X'] = AL, ['Y'] = AL, ['Z'] = AL,
+	['a'] = AL, ['b'] = AL, ['c'] = AL, ['d'] = AL, ['e'] = AL, ['f'] = AL, ['g'] = AL,
+	['h'] = AL, ['i'] = AL, ['j'] = AL, ['k'] = AL, ['l'] = AL, ['m'] = AL, ['n'] = AL,
+	['o'] = AL, ['p'] = AL, ['q'] = AL, ['r'] = AL, ['s'] = AL, ['t'] = AL, ['u'] = AL,
+	['v'] = AL, ['w'] = AL, ['x'] = AL, ['y'] = AL, ['z'] = AL,
+};
+#undef SP
+#undef AL
+
+static inline bool is(char c, unsigned cls)
+{
+	return CLASS[(unsigned char)c] & cls;
+}
+
+/* The first byte of [p, end) of class cls, or end. */
+static inline const char *find_class(const char *p, const char *end, unsigned cls)
+{
+	while (p < end && !is(*p, cls))
+		p++;
+	return p;
+}
+
+/* The first byte of [p, end) not of class cls, or end. */
+static inline const char *skip_class(const char *p, const char *end, unsigned cls)
+{
+	while (p < end && is(*p, cls))
+		p++;
+	return p;
+}
+
 static inline bool is_alpha(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	return is(c, C_ALPHA);
 }
 
 /* Skips to just after needle, or to the end. */
@@ -50,23 +105,17 @@ static bool is_wanted(const struct rsd_html_attr *a)
 static const char *parse_attrs(const char *p, const char *end, struct rsd_html_tag *tag)
 {
 	while (p < end) {
-		while (p < end && (rsd_text_is_space(*p) || *p == '/'))
-			p++;
+		p = skip_class(p, end, C_ATTR_GAP);
 		if (p >= end || *p == '>')
 			return p;
 		struct rsd_html_attr a = { .name = p };
 		/* An attribute name may start with '=' (HTML5); it ends at
 		 * space, '/', '>' or a later '='. */
-		p++;
-		while (p < end && !rsd_text_is_space(*p) && *p != '/' && *p != '>' && *p != '=')
-			p++;
+		p = find_class(p + 1, end, C_ATTR_NAME_END);
 		a.name_len = (size_t)(p - a.name);
-		while (p < end && rsd_text_is_space(*p))
-			p++;
+		p = skip_class(p, end, C_SPACE);
 		if (p < end && *p == '=') {
-			p++;
-			while (p < end && rsd_text_is_space(*p))
-				p++;
+			p = skip_class(p + 1, end, C_SPACE);
 			if (p < end && (*p == '"' || *p == '\'')) {
 				char q = *p++;
 				a.value = p;
@@ -77,8 +126,7 @@ static const char *parse_attrs(const char *p, const char *end, struct rsd_html_t
 					p++;
 			} else {
 				a.value = p;
-				while (p < end && !rsd_text_is_space(*p) && *p != '>')
-					p++;
+				p = find_class(p, end, C_UNQUOTED_END);
 				a.value_len = (size_t)(p - a.value);
 			}
 		} else {
@@ -88,6 +136,7 @@ static const char *parse_attrs(const char *p, const char *end, struct rsd_html_t
 		bool dup = false;
 		for (size_t i = 0; i < tag->n_attrs && !dup; i++)
 			dup = tag->attrs[i].name_len == a.name_len &&
+			      (tag->attrs[i].name[0] | 0x20) == (a.name[0] | 0x20) &&
 			      strncasecmp(tag->attrs[i].name, a.name, a.name_len) == 0;
 		if (!dup && tag->n_attrs < RSD_HTML_SCAN_MAX_ATTRS)
 			tag->attrs[tag->n_attrs++] = a;
@@ -207,6 +256,44 @@ static const struct known_tag {
 #undef FLAT
 #undef POINT
 
+/* The lookup of a tag name: an open-addressed hash of the first eight
+ * lowercase bytes and the length, built once from KNOWN. The linear search
+ * of KNOWN[len] it replaces cost about 115 instructions per tag, a sixth
+ * of the scan. */
+#define NAME_SLOTS 256 /* a power of two, over twice the names in KNOWN */
+
+static const struct known_tag *name_slot[NAME_SLOTS];
+static uint64_t name_key[NAME_SLOTS];
+static pthread_once_t name_once = PTHREAD_ONCE_INIT;
+
+/* The first eight bytes of a lowercase name of n bytes, and its length. */
+static uint64_t pack_name(const char *lower, size_t n)
+{
+	uint64_t k = 0;
+	memcpy(&k, lower, n < 8 ? n : 8);
+	return k ^ ((uint64_t)n << 59);
+}
+
+static size_t name_hash(uint64_t key)
+{
+	return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 56) & (NAME_SLOTS - 1);
+}
+
+static void build_names(void)
+{
+	for (size_t n = 0; n < sizeof KNOWN / sizeof KNOWN[0]; n++) {
+		for (size_t i = 0; i < sizeof KNOWN[0] / sizeof KNOWN[0][0] && KNOWN[n][i].name;
+		     i++) {
+			uint64_t key = pack_name(KNOWN[n][i].name, n);
+			size_t h = name_hash(key);
+			while (name_slot[h]) /* bounded: fewer names than slots */
+				h = (h + 1) & (NAME_SLOTS - 1);
+			name_slot[h] = &KNOWN[n][i];
+			name_key[h] = key;
+		}
+	}
+}
+
 static void classify(struct rsd_html_tag *t)
 {
 	char lower[16];
@@ -216,15 +303,14 @@ static void classify(struct rsd_html_tag *t)
 		return;
 	for (size_t i = 0; i < t->name_len; i++)
 		lower[i] = (char)(t->name[i] | (is_alpha(t->name[i]) ? 0x20 : 0));
-	const struct known_tag *k = KNOWN[t->name_len];
-	for (size_t i = 0; i < sizeof KNOWN[0] / sizeof KNOWN[0][0] && k[i].name; i++) {
-		/* inline: a libc call per candidate cost more than the lookup */
-		size_t j = 0;
-		while (j < t->name_len && k[i].name[j] == lower[j])
-			j++;
-		if (j == t->name_len) {
-			t->id = k[i].id;
-			t->flags = k[i].flags;
+	pthread_once(&name_once, build_names);
+	uint64_t key = pack_name(lower, t->name_len);
+	for (size_t h = name_hash(key); name_slot[h]; h = (h + 1) & (NAME_SLOTS - 1)) {
+		const struct known_tag *k = name_slot[h];
+		if (name_key[h] == key &&
+		    (t->name_len <= 8 || memcmp(k->name + 8, lower + 8, t->name_len - 8) == 0)) {
+			t->id = k->id;
+			t->flags = k->flags;
 			return;
 		}
 	}
@@ -283,8 +369,7 @@ bool rsd_html_scan_next(struct rsd_html_scanner *s, struct rsd_html_tag *tag)
 		if (p >= end || !is_alpha(*p))
 			continue; /* a literal '<' */
 		tag->name = p;
-		while (p < end && !rsd_text_is_space(*p) && *p != '/' && *p != '>')
-			p++;
+		p = find_class(p, end, C_TAG_NAME_END);
 		tag->name_len = (size_t)(p - tag->name);
 		classify(tag);
 		tag->is_end = is_end;
@@ -315,9 +400,15 @@ bool rsd_html_scan_next(struct rsd_html_scanner *s, struct rsd_html_tag *tag)
 
 const struct rsd_html_attr *rsd_html_scan_attr(const struct rsd_html_tag *tag, const char *name)
 {
-	for (size_t i = 0; i < tag->n_attrs; i++)
-		if (rsd_text_ieq(tag->attrs[i].name, tag->attrs[i].name_len, name))
-			return &tag->attrs[i];
+	/* The length and the first letter rule out almost every attribute
+	 * without the byte-wise compare (a few per tag, every tag). */
+	size_t n = strlen(name);
+	for (size_t i = 0; i < tag->n_attrs; i++) {
+		const struct rsd_html_attr *a = &tag->attrs[i];
+		if (a->name_len == n && (a->name[0] | 0x20) == name[0] &&
+		    rsd_text_ieq(a->name, a->name_len, name))
+			return a;
+	}
 	return NULL;
 }
 

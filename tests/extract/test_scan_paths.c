@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the fast paths of the streaming extraction: the scanner's
+ * byte classes and hashed tag names, text cleaning that stores bytes in
+ * place, and URL resolution against a base parsed once. Each fast path
+ * must give what the plain code it replaced gave. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "extract/extract.h"
+#include "extract/fields.h"
+#include "extract/html_scan.h"
+#include "core/text.h"
+#include "check_main.h"
+
+/* The first tag of html. */
+static struct rsd_html_tag first_tag(const char *html)
+{
+	struct rsd_html_scanner s;
+	struct rsd_html_tag t;
+	rsd_html_scan_init(&s, html, strlen(html));
+	ck_assert(rsd_html_scan_next(&s, &t));
+	return t;
+}
+
+START_TEST(tag_names_any_case)
+{
+	static const struct {
+		const char *html;
+		enum rsd_html_tag_id id;
+		unsigned flags;
+	} CASES[] = {
+		{ "<SCRIPT>x</SCRIPT>", RSD_HTML_SCRIPT, RSD_HTML_RAW_TEXT },
+		{ "<sCrIpT type=a>", RSD_HTML_SCRIPT, RSD_HTML_RAW_TEXT },
+		{ "<Meta name=a>", RSD_HTML_META, RSD_HTML_BREAKOUT | RSD_HTML_FLAT },
+		{ "<a href=x>", RSD_HTML_A, 0 },
+		{ "<LI>", RSD_HTML_OTHER, RSD_HTML_BREAKOUT | RSD_HTML_FLAT },
+		{ "<plaintext>", RSD_HTML_PLAINTEXT, RSD_HTML_RAW_TEXT },
+		/* past eight bytes the rest of the name decides */
+		{ "<foreignObject>", RSD_HTML_OTHER, RSD_HTML_HTML_POINT },
+		{ "<foreignObjecx>", RSD_HTML_OTHER, 0 },
+		{ "<annotation-XML>", RSD_HTML_OTHER, RSD_HTML_HTML_POINT },
+		{ "<blockquote>", RSD_HTML_OTHER, RSD_HTML_BREAKOUT },
+		{ "<blockquotes>", RSD_HTML_OTHER, 0 },
+		/* a known name's prefix, or a longer name sharing it, is unknown */
+		{ "<scripts>", RSD_HTML_OTHER, 0 },
+		{ "<scrip>", RSD_HTML_OTHER, 0 },
+		{ "<ab>", RSD_HTML_OTHER, 0 },
+		{ "<svg>", RSD_HTML_OTHER, RSD_HTML_FOREIGN },
+		{ "<x-recipe-card-with-a-long-name>", RSD_HTML_OTHER, 0 },
+		/* not a letter: the 0x20 of lowercase must not turn '@' into '`' */
+		{ "<d@v>", RSD_HTML_OTHER, 0 },
+	};
+	for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+		struct rsd_html_tag t = first_tag(CASES[i].html);
+		ck_assert_msg(t.id == CASES[i].id && t.flags == CASES[i].flags,
+			      "%s: id %d flags %u", CASES[i].html, (int)t.id, t.flags);
+	}
+}
+END_TEST
+
+START_TEST(attributes_by_class)
+{
+	/* white space of every kind, '/' between attributes, '=' starting a
+	 * name, an unquoted value ending at '>' */
+	struct rsd_html_tag t = first_tag("<a\tHREF\f=\r'x y'/ =b\ndata=1 href=z rel=nofollow>");
+	ck_assert_uint_eq(t.n_attrs, 4);
+	const struct rsd_html_attr *a = rsd_html_scan_attr(&t, "href");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq((int)a->value_len, 3); /* the first of two */
+	ck_assert(strncmp(a->value, "x y", 3) == 0);
+	ck_assert_int_eq((int)t.attrs[1].name_len, 2); /* "=b" */
+	a = rsd_html_scan_attr(&t, "rel");
+	ck_assert(a && a->value_len == 8 && strncmp(a->value, "nofollow", 8) == 0);
+	/* same length, other first letter; same first letter, other length */
+	ck_assert_ptr_null(rsd_html_scan_attr(&t, "data-"));
+	ck_assert_ptr_null(rsd_html_scan_attr(&t, "dat"));
+	ck_assert_ptr_null(rsd_html_scan_attr(&t, "mata"));
+	ck_assert_ptr_nonnull(rsd_html_scan_attr(&t, "data"));
+	/* a name ends at '/', and so does a tag's name */
+	t = first_tag("<img/src=a.jpg/>");
+	ck_assert_int_eq((int)t.name_len, 3);
+	a = rsd_html_scan_attr(&t, "src");
+	ck_assert(a && a->value_len == 6);
+	ck_assert(t.self_closing);
+}
+END_TEST
+
+static void assert_clean(const char *in, const char *want)
+{
+	char *got = rsd_text_clean(in, strlen(in));
+	ck_assert_ptr_nonnull(got);
+	ck_assert_msg(strcmp(got, want) == 0, "clean(\"%s\") = \"%s\", want \"%s\"", in, got, want);
+	free(got);
+}
+
+START_TEST(clean_in_place)
+{
+	assert_clean("", "");
+	assert_clean(" \t\n", "");
+	assert_clean("a", "a");
+	/* every kind of dropped byte between two words, and none */
+	assert_clean("  salt &amp; pepper  ", "salt & pepper");
+	assert_clean("a<br>b", "a b");
+	assert_clean("a<b>b</b>c", "abc");
+	assert_clean("a\x01\x7f"
+		     "b",
+		     "ab");
+	assert_clean("a\xC2\xA0\xE2\x80\x89"
+		     "b",
+		     "a b");
+	assert_clean("a\xEF\xBB\xBF"
+		     "b",
+		     "ab");
+	assert_clean("1 < 2 <3", "1 < 2 <3");
+	assert_clean("caf\xC3\xA9 <p> cr\xC3\xA8me </p>", "caf\xC3\xA9 cr\xC3\xA8me");
+	/* the longest output for its input: no byte dropped */
+	assert_clean("x~y!z", "x~y!z");
+	/* many tags and spaces: the output stays within the input's length */
+	char in[4096], want[4096];
+	size_t n = 0, w = 0;
+	for (int i = 0; i < 300; i++) {
+		n += (size_t)sprintf(in + n, "<i>%d</i> <br>", i % 10);
+		w += (size_t)sprintf(want + w, i ? " %d" : "%d", i % 10);
+	}
+	assert_clean(in, want);
+}
+END_TEST
+
+/* resolve_against with a base parsed once gives resolve_url's result. */
+static void assert_same_resolution(const char *base, const char *ref, bool drop_fragment)
+{
+	struct rsd_url_base b;
+	ck_assert_int_eq(rsd_fields_url_base_init(&b, base), 0);
+	char *once = rsd_fields_resolve_against(&b, ref, drop_fragment);
+	char *again = rsd_fields_resolve_against(&b, ref, drop_fragment); /* base unchanged */
+	char *each = rsd_fields_resolve_url(base, ref, drop_fragment);
+	rsd_fields_url_base_clear(&b);
+	ck_assert_msg((!once && !each) || (once && each && strcmp(once, each) == 0),
+		      "%s + %s: %s vs %s", base ? base : "(null)", ref ? ref : "(null)",
+		      once ? once : "(null)", each ? each : "(null)");
+	ck_assert_msg((!once && !again) || (once && again && strcmp(once, again) == 0),
+		      "%s + %s: the base changed", base ? base : "(null)", ref ? ref : "(null)");
+	free(once);
+	free(again);
+	free(each);
+}
+
+START_TEST(links_against_one_base)
+{
+	static const char *const BASES[] = {
+		"https://www.example.org/a/b/page.html?q=1#top",
+		"http://example.org",
+		"file:///tmp/x/page.html",
+		"not a url",
+		NULL,
+	};
+	static const char *const REFS[] = {
+		"/recipes/soup",  "../up/one",  "other.html?x=1#f",
+		"#frag",          "",           "  spaced name.html \n",
+		"?only=query",    "//cdn.example.net/i.jpg",
+		"https://Other.example.com/A/./b/../c", "mailto:cook@example.org",
+		"javascript:void(0)", "http://[::1]:8080/x",
+		NULL,
+	};
+	for (size_t i = 0; i < sizeof BASES / sizeof BASES[0]; i++)
+		for (size_t j = 0; j < sizeof REFS / sizeof REFS[0]; j++) {
+			assert_same_resolution(BASES[i], REFS[j], false);
+			assert_same_resolution(BASES[i], REFS[j], true);
+		}
+	/* and the values themselves, for the common cases */
+	char *u = rsd_fields_resolve_url("https://www.example.org/a/b/page.html?q=1#top",
+					 "../c d.html#x", true);
+	ck_assert_str_eq(u, "https://www.example.org/a/c%20d.html");
+	free(u);
+	struct rsd_url_base bad;
+	ck_assert_int_eq(rsd_fields_url_base_init(&bad, "not a url"), 0);
+	ck_assert(bad.bad);
+	ck_assert_ptr_null(rsd_fields_resolve_against(&bad, "https://example.org/", true));
+	rsd_fields_url_base_clear(&bad);
+}
+END_TEST
+
+/* A page's repeated hrefs each give their link again, in page order, the
+ * same as the first of them; unresolvable ones are left out every time. */
+START_TEST(repeated_links_in_page_order)
+{
+	static const char HTML[] =
+		"<html><head><script type=application/ld+json>"
+		"{\"@type\":\"Recipe\",\"name\":\"Soup\","
+		"\"recipeIngredient\":[\"1 leek\",\"2 potatoes\"],"
+		"\"recipeInstructions\":[\"Cook.\"]}</script></head><body>"
+		"<a href=/a>1</a><a href='b#x'>2</a><a href=/a>3</a><a href=''>4</a>"
+		"<a href='http://[bad'>5</a><a href=b#y>6</a><a href='b#x'>7</a>"
+		"<a href='http://[bad'>8</a><a href=/a>9</a><a>10</a><a href=''>11</a>"
+		"</body></html>";
+	static const char *const WANT[] = {
+		"https://example.org/a", "https://example.org/d/b", "https://example.org/a",
+		"https://example.org/d/b", "https://example.org/d/b", "https://example.org/a",
+	};
+	rsd_extractor *x;
+	ck_assert_int_eq(rsd_extractor_new(&x), 0);
+	struct rsd_extract_result r;
+	ck_assert_int_eq(rsd_extract(x, HTML, sizeof HTML - 1, "https://example.org/d/page", NULL,
+				     RSD_EXTRACT_LINKS, &r),
+			 0);
+	ck_assert_ptr_nonnull(r.record);
+	ck_assert_uint_eq(r.n_links, sizeof WANT / sizeof WANT[0]);
+	for (size_t i = 0; i < r.n_links; i++) {
+		ck_assert_str_eq(r.links[i], WANT[i]);
+		for (size_t k = 0; k < i; k++)
+			ck_assert_ptr_ne(r.links[i], r.links[k]); /* each its own copy */
+	}
+	rsd_extract_result_clear(&r);
+	rsd_extractor_free(x);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("scan_paths");
+	TCase *tc = tcase_create("units");
+	tcase_add_test(tc, tag_names_any_case);
+	tcase_add_test(tc, attributes_by_class);
+	tcase_add_test(tc, clean_in_place);
+	tcase_add_test(tc, links_against_one_base);
+	tcase_add_test(tc, repeated_links_in_page_order);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+RSD_CHECK_MAIN(suite)
