@@ -438,57 +438,38 @@ static const char *text_starting(const char *from, const char *end, const char *
 	return NULL;
 }
 
-/* Whether the tag that ends just before p is a start tag of <li>. */
-static bool li_start_before(const char *lo, const char *p)
+/* Whether the text at p stands inside a list item: the nearest <li> or
+ * </li> tag before it (within ITEM_LOOKBACK bytes: an item's markup
+ * before its text) is a start tag. Whatever else stands between them
+ * (paragraphs, a number, a label hidden from readers) is left to the
+ * parse. */
+static bool inside_item(const char *lo, const char *p)
 {
-	const char *lt = p - 1; /* the '>' */
-	while (lt > lo && *lt != '<')
-		lt--;
-	return *lt == '<' && p - lt >= 4 && rsd_text_ieq(lt + 1, 2, "li") &&
-	       (lt[3] == '>' || lt[3] == '/' || rsd_text_is_space(lt[3]));
-}
-
-/* Whether the text at p starts a list item's text: going back, only
- * white space, a step's number ("3.", "12)") and tags (<p>, <span>, the
- * number's own element) stand between it and an <li> start tag. */
-static bool starts_item_text(const char *lo, const char *p)
-{
-	enum { MAX_TAGS_BACK = 8 };
-	for (int tags = 0; tags <= MAX_TAGS_BACK && p > lo;) {
-		while (p > lo && rsd_text_is_space(p[-1]))
-			p--;
-		if (p > lo && p[-1] == '>') {
-			if (li_start_before(lo, p))
-				return true;
-			while (p > lo && p[-1] != '<')
-				p--;
-			p -= p > lo; /* before the '<' */
-			tags++;
-			continue;
-		}
-		const char *q = p;
-		while (q > lo && p - q < 4 && (isdigit((unsigned char)q[-1]) || strchr(".):", q[-1])))
-			q--;
-		if (q == p)
-			return false; /* other text: not the item's start */
-		p = q;
+	enum { ITEM_LOOKBACK = 4096 };
+	const char *start = (size_t)(p - lo) > ITEM_LOOKBACK ? p - ITEM_LOOKBACK : lo;
+	for (const char *lt = p; (lt = memrchr(start, '<', (size_t)(lt - start))) != NULL;) {
+		bool end_tag = lt[1] == '/';
+		const char *name = lt + 1 + end_tag;
+		if (p - name >= 3 && rsd_text_ieq(name, 2, "li") &&
+		    (name[2] == '>' || name[2] == '/' || rsd_text_is_space(name[2])))
+			return !end_tag;
 	}
 	return false;
 }
 
-/* Whether [from, to) has the step (its first n bytes) at the start of a
- * list item's text, and, with goes_on, that item followed by another
- * ("</li> <li"). The method is read from such items only (a list whose
- * items show the data's steps, maybe after their numbers, and go on past
- * the last), so a page without them has no list to complete it from and
- * its part is not parsed: step text in paragraphs, or a list that ends
- * with the data's last step. */
+/* Whether [from, to) has the step (its first n bytes) in a list item,
+ * and, with goes_on, that item followed by another ("</li> <li"). The
+ * method is read from such items only (a list whose items show the
+ * data's steps, maybe after their numbers, and go on past the last), so
+ * a page without them has no list to complete it from and its part is
+ * not parsed: step text in paragraphs, or a list that ends with the
+ * data's last step. */
 static bool item_text_in(const char *from, const char *to, const char *step, size_t n,
 			 bool goes_on)
 {
 	size_t span = strlen(step) + STEP_ITEM_SLACK;
 	for (const char *p = from; (p = text_starting(p, to, step, n)) != NULL; p++) {
-		if (!starts_item_text(from, p))
+		if (!inside_item(from, p))
 			continue;
 		if (!goes_on)
 			return true;
