@@ -56,7 +56,7 @@ struct rsd_gumbo_doc {
 	struct chunk *chunks;
 	char *bump, *bump_end; /* the free part of the newest chunk */
 	struct freed *free_lists[N_CLASSES];
-	size_t held, peak, allocations, requested;
+	size_t held, peak, allocations;
 	struct rsd_gumbo_limits lim;
 	uint64_t cpu_start, cpu_used;
 	uint64_t wall_checked; /* coarse wall time of the last CPU time read */
@@ -159,7 +159,6 @@ static void *guard_alloc(void *userdata, size_t size)
 	struct rsd_gumbo_doc *d = userdata;
 	check_time(d);
 	d->allocations++;
-	d->requested += size;
 	if (size > SMALL_MAX)
 		return big_alloc(d, size);
 	return small_alloc(d, size ? (size + ARENA_ALIGN - 1) / ARENA_ALIGN : 1);
@@ -208,7 +207,6 @@ static void report(const struct rsd_gumbo_doc *d, struct rsd_gumbo_usage *usage)
 	if (usage)
 		*usage = (struct rsd_gumbo_usage){ .peak_bytes = d->peak,
 						   .allocations = d->allocations,
-						   .requested_bytes = d->requested,
 						   .cpu_ns = d->cpu_used };
 }
 

@@ -93,7 +93,6 @@ struct rsd_gumbo_doc;
 struct rsd_gumbo_usage {
 	size_t peak_bytes; /* most bytes the arena held at once */
 	size_t allocations; /* calls of the allocator */
-	size_t requested_bytes; /* what those calls asked for, in all */
 	uint64_t cpu_ns; /* thread CPU time of the parse */
 };
 
