@@ -9,54 +9,18 @@
 #include <stdlib.h>
 #include <time.h>
 
-/* gumbo's memory is an arena: gumbo allocates a few small blocks per
- * token (nodes, attributes, names, vectors, text buffers that double) and
- * frees many of them again within the parse, and the whole tree at once
- * when the extractor is done with it. malloc and free per block were a
- * sixth of the parse's instructions; here a small block is bumped from a
- * chunk, a freed one goes on a list of its size class for the next block
- * of that class, and nothing is returned before the end, when the chunks
- * go in one pass (a stopped parse, which never returns through gumbo's
- * own clean-up, frees them the same way). A big block (a long text run, a
- * vector of many children) comes from malloc and is freed at once.
- *
- * The budget counts the bytes the arena holds, chunks and big blocks, not
- * the bytes gumbo still uses: a freed small block is held until the end,
- * so the bound is on the memory really taken from the system. */
-#define ARENA_ALIGN 16u /* max_align_t on the 64-bit targets */
-#define SMALL_MAX 2048u /* bigger blocks come from malloc */
-#define N_CLASSES (SMALL_MAX / ARENA_ALIGN + 1) /* class k: k * ARENA_ALIGN bytes */
-#define CHUNK_BYTES (64u << 10) /* below glibc's mmap threshold: reused heap */
-
-/* The word before every block gumbo gets: its size class, 0 for a big one. */
-struct small_head {
-	alignas(ARENA_ALIGN) size_t unused;
-	size_t cls;
-};
-
-/* A big block, on a list so that the end frees them all. */
+/* Every block gumbo holds, on a list, so that a stopped parse (which never
+ * returns through gumbo's own clean-up) frees them all. */
 struct block {
-	alignas(ARENA_ALIGN) struct block *prev;
+	alignas(max_align_t) struct block *prev;
 	struct block *next;
 	size_t size; /* header included */
-	size_t cls; /* 0: where the word before the block is */
-};
-
-struct chunk {
-	alignas(ARENA_ALIGN) struct chunk *next;
-};
-
-struct freed {
-	struct freed *next;
 };
 
 struct rsd_gumbo_doc {
 	GumboOutput *out;
-	struct block *blocks; /* big ones */
-	struct chunk *chunks;
-	char *bump, *bump_end; /* the free part of the newest chunk */
-	struct freed *free_lists[N_CLASSES];
-	size_t held, peak, allocations;
+	struct block *blocks;
+	size_t live, peak, allocations;
 	struct rsd_gumbo_limits lim;
 	uint64_t cpu_start, cpu_used;
 	uint64_t wall_checked; /* coarse wall time of the last CPU time read */
@@ -105,63 +69,24 @@ static void check_time(struct rsd_gumbo_doc *d)
 		stop(d, -ETIME);
 }
 
-/* Memory taken from the system: within the budget, else the parse stops. */
-static void *take(struct rsd_gumbo_doc *d, size_t total)
+static void *guard_alloc(void *userdata, size_t size)
 {
-	if (total > d->lim.max_bytes - d->held)
-		stop(d, -E2BIG);
-	void *p = malloc(total);
-	if (!p)
-		stop(d, -ENOMEM);
-	if ((d->held += total) > d->peak)
-		d->peak = d->held;
-	return p;
-}
-
-static void *big_alloc(struct rsd_gumbo_doc *d, size_t size)
-{
+	struct rsd_gumbo_doc *d = userdata;
 	size_t total = sizeof(struct block) + size;
-	if (total < size)
+	if (total < size || total > d->lim.max_bytes - d->live)
 		stop(d, -E2BIG);
-	struct block *b = take(d, total);
+	check_time(d);
+	struct block *b = malloc(total);
+	if (!b)
+		stop(d, -ENOMEM);
 	*b = (struct block){ .next = d->blocks, .size = total };
 	if (d->blocks)
 		d->blocks->prev = b;
 	d->blocks = b;
-	return b + 1;
-}
-
-/* A block of class cls from its list, else from the newest chunk, else
- * from a new chunk (the rest of the old one is left: under a block). */
-static void *small_alloc(struct rsd_gumbo_doc *d, size_t cls)
-{
-	struct freed *f = d->free_lists[cls];
-	if (f) {
-		d->free_lists[cls] = f->next;
-		return f;
-	}
-	size_t total = sizeof(struct small_head) + cls * ARENA_ALIGN;
-	if ((size_t)(d->bump_end - d->bump) < total) {
-		struct chunk *c = take(d, CHUNK_BYTES);
-		c->next = d->chunks;
-		d->chunks = c;
-		d->bump = (char *)(c + 1);
-		d->bump_end = (char *)c + CHUNK_BYTES;
-	}
-	struct small_head *h = (struct small_head *)d->bump;
-	d->bump += total;
-	h->cls = cls;
-	return h + 1;
-}
-
-static void *guard_alloc(void *userdata, size_t size)
-{
-	struct rsd_gumbo_doc *d = userdata;
-	check_time(d);
 	d->allocations++;
-	if (size > SMALL_MAX)
-		return big_alloc(d, size);
-	return small_alloc(d, size ? (size + ARENA_ALIGN - 1) / ARENA_ALIGN : 1);
+	if ((d->live += total) > d->peak)
+		d->peak = d->live;
+	return b + 1;
 }
 
 static void guard_free(void *userdata, void *ptr)
@@ -169,13 +94,6 @@ static void guard_free(void *userdata, void *ptr)
 	struct rsd_gumbo_doc *d = userdata;
 	if (!ptr)
 		return;
-	size_t cls = ((const size_t *)ptr)[-1];
-	if (cls) {
-		struct freed *f = ptr;
-		f->next = d->free_lists[cls];
-		d->free_lists[cls] = f;
-		return;
-	}
 	struct block *b = (struct block *)ptr - 1;
 	if (b->prev)
 		b->prev->next = b->next;
@@ -183,7 +101,7 @@ static void guard_free(void *userdata, void *ptr)
 		d->blocks = b->next;
 	if (b->next)
 		b->next->prev = b->prev;
-	d->held -= b->size;
+	d->live -= b->size;
 	free(b);
 }
 
@@ -193,13 +111,8 @@ static void free_blocks(struct rsd_gumbo_doc *d)
 		next = b->next;
 		free(b);
 	}
-	for (struct chunk *c = d->chunks, *next; c; c = next) {
-		next = c->next;
-		free(c);
-	}
 	d->blocks = NULL;
-	d->chunks = NULL;
-	d->held = 0;
+	d->live = 0;
 }
 
 static void report(const struct rsd_gumbo_doc *d, struct rsd_gumbo_usage *usage)

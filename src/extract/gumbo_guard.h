@@ -15,14 +15,12 @@
  * watches the parse itself instead:
  *
  * - memory: every byte gumbo allocates comes from the guard's allocator
- *   (gumbo 0.10.1 calls malloc only through GumboOptions.allocator), an
- *   arena (gumbo_guard.c) that holds blocks freed during the parse for
- *   later ones of their size. A request that would take the bytes the
- *   arena holds past the budget stops the parse: the allocator does not
- *   return to gumbo but jumps back to rsd_gumbo_guard_parse, which frees
- *   the arena's chunks and big blocks (the guard keeps them on lists). So
- *   the tree gumbo builds, clones included, is bounded for real, and
- *   nothing leaks.
+ *   (gumbo 0.10.1 calls malloc only through GumboOptions.allocator). A
+ *   request that would take the live total past the budget stops the
+ *   parse: the allocator does not return to gumbo but jumps back to
+ *   rsd_gumbo_guard_parse, which frees every block gumbo held (the guard
+ *   keeps them on a list). So the tree gumbo builds, clones included, is
+ *   bounded for real, and nothing leaks.
  * - time: each allocation also compares the thread's CPU time with the
  *   budget (read at most every RSD_GUMBO_CHECK_NS of wall time: reading it
  *   is a system call). gumbo allocates for every tag, comment and doctype
@@ -44,9 +42,7 @@
  * (thread CPU time grows with contention for caches: 2x on a 2-core host at
  * load 17). Measured on the 418 pages of the development corpora (errors
  * recorded), gumbo's live memory peaked at 12.6 bytes per page byte on
- * pages under 100 KB, 9.2 above, 6.6 MB at most (the arena's holding, freed
- * blocks kept for reuse and chunk tails included: 15.5 under 100 KB,
- * 5.9 MB at most); its CPU time at 50-95 ns
+ * pages under 100 KB, 9.2 above, 6.6 MB at most; its CPU time at 50-95 ns
  * per byte, the largest page (2.3 MB) 106 ms of a 364 ms budget. A 10 MiB
  * page may use 64 MiB and 1.59 s. The price of recording errors: each
  * element left open at the end of the page is one, with a copy of the
@@ -58,7 +54,7 @@
 #include <stdint.h>
 
 #define RSD_GUMBO_MEM_BASE (32u << 20) /* bytes */
-#define RSD_GUMBO_MEM_PER_BYTE 16u /* held bytes per page byte */
+#define RSD_GUMBO_MEM_PER_BYTE 16u /* live bytes per page byte */
 #define RSD_GUMBO_MEM_MAX (64u << 20) /* whatever the page's size */
 #define RSD_GUMBO_CPU_BASE_NS 20000000u /* 20 ms */
 #define RSD_GUMBO_CPU_PER_BYTE_NS 150u /* 10 MiB: 1.59 s */
@@ -79,7 +75,7 @@
 #endif
 
 struct rsd_gumbo_limits {
-	size_t max_bytes; /* bytes gumbo's arena may hold */
+	size_t max_bytes; /* live bytes gumbo may hold */
 	uint64_t max_cpu_ns; /* thread CPU time the parse may take */
 };
 
@@ -91,7 +87,7 @@ struct rsd_gumbo_doc;
 
 /* What a parse took (for tests and the extractor's accounting). */
 struct rsd_gumbo_usage {
-	size_t peak_bytes; /* most bytes the arena held at once */
+	size_t peak_bytes; /* most live bytes at once, block headers included */
 	size_t allocations; /* calls of the allocator */
 	uint64_t cpu_ns; /* thread CPU time of the parse */
 };
