@@ -136,25 +136,23 @@ int rsd_dom_text_small(const GumboNode *root, size_t max_nodes, struct rsd_text_
 
 /* ---- tokens and visibility ---------------------------------------------- */
 
-/* Whether the white space separated list has the token (ASCII case-insensitive). */
-static bool has_token(const char *list, const char *token)
-{
-	size_t tn = strlen(token);
-	for (const char *p = list; p && *p;) {
-		p += strspn(p, " \t\n\r\f");
-		size_t n = strcspn(p, " \t\n\r\f");
-		if (n == tn && rsd_text_ieq(p, n, token))
-			return true;
-		p += n;
-	}
-	return false;
-}
-
+/* One pass over the list, each token compared by length first: the DOM
+ * sources ask this of every element's class (is it hidden, chrome, a
+ * list's container), with a few tokens each. */
 bool rsd_dom_has_any_token(const char *list, const char *const *tokens)
 {
-	for (size_t i = 0; tokens && tokens[i]; i++)
-		if (has_token(list, tokens[i]))
-			return true;
+	for (const char *p = list; p && tokens && *p;) {
+		while (rsd_text_is_space(*p))
+			p++;
+		const char *q = p;
+		while (*q && !rsd_text_is_space(*q))
+			q++;
+		size_t n = (size_t)(q - p);
+		for (size_t i = 0; n && tokens[i]; i++)
+			if (strlen(tokens[i]) == n && rsd_text_ieq(p, n, tokens[i]))
+				return true;
+		p = q;
+	}
 	return false;
 }
 
@@ -192,9 +190,20 @@ bool rsd_dom_is_hidden(const GumboNode *n)
 					       "wprm-screen-reader-text", NULL };
 	if (!rsd_dom_is_element(n))
 		return false;
-	const char *style = rsd_dom_attr(n, "style");
-	return rsd_dom_attr(n, "hidden") || (style && style_hides(style)) ||
-	       rsd_dom_has_any_token(rsd_dom_attr(n, "class"), SR_ONLY);
+	/* one pass over the attributes (gumbo lowercases their names): this
+	 * runs for every element the text walks enter */
+	const GumboVector *attrs = &n->v.element.attributes;
+	const char *style = NULL, *cls = NULL;
+	for (size_t i = 0; i < attrs->length; i++) {
+		const GumboAttribute *a = attrs->data[i];
+		if (!style && strcmp(a->name, "style") == 0)
+			style = a->value;
+		else if (!cls && strcmp(a->name, "class") == 0)
+			cls = a->value;
+		else if (strcmp(a->name, "hidden") == 0)
+			return true;
+	}
+	return (style && style_hides(style)) || rsd_dom_has_any_token(cls, SR_ONLY);
 }
 
 /* ---- list items ---------------------------------------------------------- */

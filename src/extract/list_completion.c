@@ -174,16 +174,26 @@ static const char *name_as_text(const char *from, const char *end, const char *n
 
 /* Parses the part of the page from a tag a little before `first` to
  * `after` bytes past `last`, and runs fill on it. */
-static int parse_part(const char *html, size_t len, const char *first, const char *last,
-		      size_t after, int (*fill)(const GumboNode *root, cJSON **ingredients),
-		      cJSON **ingredients)
+/* The part of the page parse_part reads: from a tag a little before
+ * `first` to `after` bytes past `last`. */
+static void part_bounds(const char *html, size_t len, const char *first, const char *last,
+			size_t after, const char **from_out, const char **to_out)
 {
 	const char *end = html + len;
 	const char *from = first - html > ROW_MARGIN ? first - ROW_MARGIN : html;
 	while (from > html &&
 	       !(from[0] == '<' && ((from[1] | 0x20) >= 'a' && (from[1] | 0x20) <= 'z')))
 		from--;
-	const char *to = (size_t)(end - last) > after ? last + after : end;
+	*from_out = from;
+	*to_out = (size_t)(end - last) > after ? last + after : end;
+}
+
+static int parse_part(const char *html, size_t len, const char *first, const char *last,
+		      size_t after, int (*fill)(const GumboNode *root, cJSON **ingredients),
+		      cJSON **ingredients)
+{
+	const char *from, *to;
+	part_bounds(html, len, first, last, after, &from, &to);
 	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for((size_t)(to - from));
 	struct rsd_gumbo_doc *part;
 	int rc = rsd_gumbo_guard_parse(from, (size_t)(to - from), &lim, &part, NULL);
@@ -428,6 +438,49 @@ static const char *text_starting(const char *from, const char *end, const char *
 	return NULL;
 }
 
+/* Whether the text at p stands inside a list item: the nearest <li> or
+ * </li> tag before it (within ITEM_LOOKBACK bytes: an item's markup
+ * before its text) is a start tag. Whatever else stands between them
+ * (paragraphs, a number, a label hidden from readers) is left to the
+ * parse. */
+static bool inside_item(const char *lo, const char *p)
+{
+	enum { ITEM_LOOKBACK = 4096 };
+	const char *start = (size_t)(p - lo) > ITEM_LOOKBACK ? p - ITEM_LOOKBACK : lo;
+	for (const char *lt = p; (lt = memrchr(start, '<', (size_t)(lt - start))) != NULL;) {
+		bool end_tag = lt[1] == '/';
+		const char *name = lt + 1 + end_tag;
+		if (p - name >= 3 && rsd_text_ieq(name, 2, "li") &&
+		    (name[2] == '>' || name[2] == '/' || rsd_text_is_space(name[2])))
+			return !end_tag;
+	}
+	return false;
+}
+
+/* Whether [from, to) has the step (its first n bytes) in a list item,
+ * and, with goes_on, that item followed by another ("</li> <li"). The
+ * method is read from such items only (a list whose items show the
+ * data's steps, maybe after their numbers, and go on past the last), so
+ * a page without them has no list to complete it from and its part is
+ * not parsed: step text in paragraphs, or a list that ends with the
+ * data's last step. */
+static bool item_text_in(const char *from, const char *to, const char *step, size_t n,
+			 bool goes_on)
+{
+	size_t span = strlen(step) + STEP_ITEM_SLACK;
+	for (const char *p = from; (p = text_starting(p, to, step, n)) != NULL; p++) {
+		if (!inside_item(from, p))
+			continue;
+		if (!goes_on)
+			return true;
+		const char *close =
+			rsd_text_icasefind(p, span < (size_t)(to - p) ? span : (size_t)(to - p), "</li");
+		if (close && next_item_follows(close, to))
+			return true;
+	}
+	return false;
+}
+
 /* The length of the number a page writes before a step ("1", "2.",
  * "3) "), 0 when there is none. */
 static size_t step_number_prefix(const char *s)
@@ -523,6 +576,11 @@ int rsd_completion_method(const char *html, size_t len, cJSON **steps)
 		last, span < (size_t)(end - last) ? span : (size_t)(end - last), "</li");
 	if (!close || !next_item_follows(close, end))
 		return 0;
+	const char *from, *to;
+	part_bounds(html, len, first, last, PREFIX_AFTER, &from, &to);
+	if (!item_text_in(from, to, first_step, first_n, false) ||
+	    !item_text_in(from, to, last_step, last_n, true))
+		return 0; /* no list there to complete the method from */
 	return parse_part(html, len, first, last, PREFIX_AFTER, continued_method, steps);
 }
 
