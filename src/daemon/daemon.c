@@ -295,6 +295,14 @@ static uint64_t stuck_limit_usec(const struct rsd_daemon *d)
 	return d->watchdog_usec ? d->watchdog_usec / 2 : RSD_STUCK_AFTER_USEC;
 }
 
+/* One watched thread: its progress counter, NULL while it is not expected
+ * to move (not running, or idle by design). */
+struct watched {
+	const char *name;
+	struct liveness *live;
+	const atomic_uint_fast64_t *progress;
+};
+
 /* The thread that made no progress within the limit (the last one checked
  * when several), or NULL. Every tick, for WATCHDOG=1 and /healthz alike. */
 static const char *find_stuck_thread(struct rsd_daemon *d, uint64_t now)
@@ -302,19 +310,28 @@ static const char *find_stuck_thread(struct rsd_daemon *d, uint64_t now)
 	uint64_t limit = stuck_limit_usec(d);
 	const char *stuck = NULL;
 	/* Workers exit once the crawl is finished (no recrawl, max_pages):
-	 * finished is idle by design, not stuck. */
-	if (d->scraper && !rsd_scraper_finished(d->scraper) &&
-	    !liveness_check(&d->live_scraper, atomic_load(&rsd_scraper_stats(d->scraper)->progress),
-			    now, limit))
-		stuck = "scraper";
-	if (d->producer &&
-	    !liveness_check(&d->live_producer,
-			    atomic_load(&rsd_producer_stats(d->producer)->progress), now, limit))
-		stuck = "producer";
-	if (d->consumer &&
-	    !liveness_check(&d->live_consumer,
-			    atomic_load(&rsd_consumer_stats(d->consumer)->progress), now, limit))
-		stuck = "consumer";
+	 * finished is idle by design, not stuck. The cluster's thread runs
+	 * from the crawl's start (after the Kafka cluster is known). */
+	bool crawling = d->scraper && !rsd_scraper_finished(d->scraper);
+	const struct watched threads[] = {
+		{ "scraper", &d->live_scraper,
+		  crawling ? &rsd_scraper_stats(d->scraper)->progress : NULL },
+		{ "producer", &d->live_producer,
+		  d->producer ? &rsd_producer_stats(d->producer)->progress : NULL },
+		{ "consumer", &d->live_consumer,
+		  d->consumer ? &rsd_consumer_stats(d->consumer)->progress : NULL },
+		{ "cluster", &d->live_cluster,
+		  d->cluster && rsd_cluster_running(d->cluster)
+			  ? &rsd_cluster_stats(d->cluster)->progress
+			  : NULL },
+	};
+	for (size_t i = 0; i < sizeof threads / sizeof threads[0]; i++) {
+		const struct watched *t = &threads[i];
+		if (!t->progress)
+			t->live->last_change_usec = 0; /* not watched: its clock starts again */
+		else if (!liveness_check(t->live, atomic_load(t->progress), now, limit))
+			stuck = t->name;
+	}
 	return stuck;
 }
 

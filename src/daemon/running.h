@@ -79,7 +79,7 @@ struct rsd_daemon {
 	uint64_t started_usec;
 	uint64_t ticks;
 	uint64_t watchdog_usec; /* 0 = systemd's watchdog is off */
-	struct liveness live_scraper, live_producer, live_consumer;
+	struct liveness live_scraper, live_producer, live_consumer, live_cluster;
 	struct liveness live_acks; /* records settled, while some are in flight */
 	const char *stuck; /* the thread without progress, NULL when all move */
 
