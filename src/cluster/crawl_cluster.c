@@ -57,6 +57,7 @@ struct rsd_cluster {
 	bool started;
 	bool assigned_once; /* see rsd_kafka_consumer_destroy */
 	bool was_member; /* had a member id when closed (same) */
+	bool left; /* rsd_cluster_leave ran (main thread only) */
 	atomic_bool stop;
 	int64_t last_commit_ms;
 	struct rsd_cluster_stats stats;
@@ -854,10 +855,11 @@ void rsd_cluster_detach(struct rsd_cluster *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
-void rsd_cluster_free(struct rsd_cluster *c)
+void rsd_cluster_leave(struct rsd_cluster *c)
 {
-	if (!c)
+	if (c->left)
 		return;
+	c->left = true;
 	if (c->started) {
 		atomic_store(&c->stop, true);
 		/* Wakes rd_kafka_consumer_poll (remembered if not waiting yet). */
@@ -867,6 +869,13 @@ void rsd_cluster_free(struct rsd_cluster *c)
 		c->was_member = rsd_kafka_was_member(c->cons);
 		rd_kafka_consumer_close(c->cons);
 	}
+}
+
+void rsd_cluster_free(struct rsd_cluster *c)
+{
+	if (!c)
+		return;
+	rsd_cluster_leave(c);
 	if (c->cq)
 		rd_kafka_queue_destroy(c->cq);
 	if (c->reader) {
@@ -894,6 +903,31 @@ void rsd_cluster_free(struct rsd_cluster *c)
 const struct rsd_cluster_stats *rsd_cluster_stats(const struct rsd_cluster *c)
 {
 	return &c->stats;
+}
+
+void rsd_cluster_counts_read(struct rsd_cluster *c, struct rsd_cluster_counts *out)
+{
+	char parts[8], unused[8];
+	size_t n, total, hosts;
+	const struct rsd_cluster_stats *s = &c->stats;
+	rsd_cluster_ownership(c, parts, sizeof parts, &n, &total, &hosts);
+	*out = (struct rsd_cluster_counts){
+		.routed = atomic_load(&s->routed),
+		.received = atomic_load(&s->received),
+		.skipped = atomic_load(&s->skipped),
+		.settled = atomic_load(&s->settled),
+		.abandoned = atomic_load(&s->abandoned),
+		.state_read = atomic_load(&s->state_read),
+		.state_written = atomic_load(&s->state_written),
+		.rebalances = atomic_load(&s->rebalances),
+		.assigned = atomic_load(&s->assigned),
+		.revoked = atomic_load(&s->revoked),
+		.lost = atomic_load(&s->lost),
+		.errors = rsd_cluster_last_error(c, unused, sizeof unused),
+		.owned = n,
+		.partitions = total,
+		.hosts = hosts,
+	};
 }
 
 bool rsd_cluster_running(const struct rsd_cluster *c)

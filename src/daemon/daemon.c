@@ -214,6 +214,17 @@ static void stop_scraper(struct rsd_daemon *d)
  * crawl state: their pages are fetched again next time. acked (may be NULL)
  * receives the acknowledged offsets before the producer goes. Returns the
  * number of undelivered records. */
+/* Leaves the crawl group (its last revoke counted), then frees it. */
+static void free_cluster(struct rsd_daemon *d)
+{
+	if (!d->cluster)
+		return;
+	rsd_cluster_leave(d->cluster);
+	daemon_counters_retire_cluster(d);
+	rsd_cluster_free(d->cluster);
+	d->cluster = NULL;
+}
+
 /* After the producer: a check still running ends within its request's
  * timeout, and what it found is logged before it goes. */
 static void stop_topics(struct rsd_daemon *d)
@@ -229,8 +240,7 @@ static void stop_topics(struct rsd_daemon *d)
 static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_offsets *acked)
 {
 	if (!d->producer) {
-		rsd_cluster_free(d->cluster);
-		d->cluster = NULL;
+		free_cluster(d);
 		stop_topics(d);
 		rsd_ring_free(d->ring); /* a start that failed half-way */
 		d->ring = NULL;
@@ -254,8 +264,7 @@ static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_off
 	rsd_producer_free(d->producer);
 	d->producer = NULL;
 	/* After the producer: its last reports settled what they carried. */
-	rsd_cluster_free(d->cluster);
-	d->cluster = NULL;
+	free_cluster(d);
 	stop_topics(d);
 	rsd_ring_free(d->ring);
 	d->ring = NULL;
@@ -417,6 +426,8 @@ static void publish_metrics(struct rsd_daemon *d)
 		.fetches_in_flight = c.in_flight,
 		.consumer_lag = c.lag,
 		.partitions_assigned = c.assigned,
+		.cluster_mode = c.cluster_mode,
+		.cluster = c.cluster,
 		.start_time_s = d->started_unix,
 	};
 	memcpy(s.by_cause, c.by_cause, sizeof s.by_cause);
@@ -1030,30 +1041,22 @@ static void log_summary(struct rsd_daemon *d, double seconds)
 {
 	struct counters c;
 	daemon_counters_read(d, &c);
-	const struct counter_field cf[] = {
-		{ "PAGES_FETCHED", c.fetched },
-		{ "PAGES_FAILED", c.failed },
-		{ "PAGES_REFUSED", c.refused },
-		{ "PAGES_SKIPPED", c.skipped },
-		{ "RECORDS_PRODUCED", c.produced },
-		{ "RECORDS_ACKNOWLEDGED", c.acknowledged },
-		{ "RECORDS_UNDELIVERED", d->undelivered },
-		{ "RAW_SKIPPED", c.raw_skipped },
-		{ "RECORDS_CONSUMED", c.consumed },
-		{ "ALERTS", c.alerts },
-	};
-	char buf[RSD_MAX_COUNTER_FIELDS][48], refused[1024], skipped[1024];
+	struct counter_field cf[RSD_MAX_COUNTER_FIELDS];
+	size_t n = daemon_counter_list(&c, false, cf);
+	cf[n++] = (struct counter_field){ "RECORDS_UNDELIVERED", d->undelivered };
+	char buf[RSD_MAX_COUNTER_FIELDS][48], refused[1024], skipped[1024], cluster[320];
 	const char *fields[RSD_MAX_COUNTER_FIELDS + 1];
-	daemon_format_counter_fields(cf, sizeof cf / sizeof cf[0], c.by_cause, buf, fields);
+	daemon_format_counter_fields(cf, n, c.by_cause, buf, fields);
 	daemon_format_causes(refused, sizeof refused, c.by_cause, true);
 	daemon_format_causes(skipped, sizeof skipped, c.by_cause, false);
+	daemon_format_cluster(cluster, sizeof cluster, &c);
 	rsd_log_event(LOG_INFO, RSD_MID_STOPPING, fields,
 		      "Stopped after %.1fs: %" PRIu64 " pages fetched (%" PRIu64
 		      " failed), %s, %s, %" PRIu64 " records produced, %" PRIu64
 		      " acknowledged, %" PRIu64 " undelivered, %" PRIu64 " consumed (%" PRIu64
-		      " alerts, %" PRIu64 " invalid); %" PRIu64 " raw pages not published",
+		      " alerts, %" PRIu64 " invalid); %" PRIu64 " raw pages not published%s",
 		      seconds, c.fetched, c.failed, refused, skipped, c.produced, c.acknowledged,
-		      d->undelivered, c.consumed, c.alerts, c.invalid, c.raw_skipped);
+		      d->undelivered, c.consumed, c.alerts, c.invalid, c.raw_skipped, cluster);
 }
 
 /* SIGTERM, --once completion or a fatal error: everything that can still be
