@@ -1049,7 +1049,7 @@ static void log_summary(struct rsd_daemon *d, double seconds)
 	daemon_format_counter_fields(cf, n, c.by_cause, buf, fields);
 	daemon_format_causes(refused, sizeof refused, c.by_cause, true);
 	daemon_format_causes(skipped, sizeof skipped, c.by_cause, false);
-	daemon_format_cluster(cluster, sizeof cluster, &c);
+	daemon_format_cluster(cluster, sizeof cluster, &c, false);
 	rsd_log_event(LOG_INFO, RSD_MID_STOPPING, fields,
 		      "Stopped after %.1fs: %" PRIu64 " pages fetched (%" PRIu64
 		      " failed), %s, %s, %" PRIu64 " records produced, %" PRIu64

@@ -264,20 +264,24 @@ size_t daemon_counter_list(const struct counters *c, bool now, struct counter_fi
 	return n;
 }
 
-/* "; crawl cluster: 3/12 partitions, 40 frontier messages read, ..." for
- * the stats and stopping messages; "" in single-node mode. */
-void daemon_format_cluster(char *buf, size_t len, const struct counters *c)
+/* "; crawl cluster: 3/12 partitions owned, 2 rebalances ..." for the stats
+ * message (now) and the stopping one (the totals: it owns nothing any
+ * more); "" in single-node mode. */
+void daemon_format_cluster(char *buf, size_t len, const struct counters *c, bool now)
 {
 	const struct rsd_cluster_counts *k = &c->cluster;
+	char owned[64] = "";
 	buf[0] = '\0';
-	if (c->cluster_mode)
-		snprintf(buf, len,
-			 "; crawl cluster: %" PRIu64 "/%" PRIu64 " partitions owned, %" PRIu64
-			 " rebalances (%" PRIu64 " partitions lost), %" PRIu64
-			 " frontier messages read (%" PRIu64 " settled, %" PRIu64
-			 " left to the next owner), %" PRIu64 " produced",
-			 k->owned, k->partitions, k->rebalances, k->lost, k->received, k->settled,
-			 k->abandoned, k->routed);
+	if (!c->cluster_mode)
+		return;
+	if (now)
+		snprintf(owned, sizeof owned, "%" PRIu64 "/%" PRIu64 " partitions owned, ", k->owned,
+			 k->partitions);
+	snprintf(buf, len,
+		 "; crawl cluster: %s%" PRIu64 " rebalances (%" PRIu64 " partitions lost), %" PRIu64
+		 " frontier messages read (%" PRIu64 " settled, %" PRIu64
+		 " left to the next owner), %" PRIu64 " produced",
+		 owned, k->rebalances, k->lost, k->received, k->settled, k->abandoned, k->routed);
 }
 
 void daemon_log_stats(const struct rsd_daemon *d)
@@ -289,7 +293,7 @@ void daemon_log_stats(const struct rsd_daemon *d)
 	char buf[RSD_MAX_COUNTER_FIELDS][48], cluster[320];
 	const char *fields[RSD_MAX_COUNTER_FIELDS + 1];
 	daemon_format_counter_fields(cf, n, c.by_cause, buf, fields);
-	daemon_format_cluster(cluster, sizeof cluster, &c);
+	daemon_format_cluster(cluster, sizeof cluster, &c, true);
 	rsd_log_event(LOG_INFO, RSD_MID_STATS, fields,
 		      "Stats: %" PRIu64 " pages fetched, %" PRIu64 " refused, %" PRIu64
 		      " skipped, %" PRIu64 " records acknowledged (%" PRIu64 " failed), %" PRIu64

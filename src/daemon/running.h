@@ -156,7 +156,7 @@ void daemon_format_causes(char *buf, size_t len, const uint64_t *by_cause, bool 
 void daemon_notify_status(const struct rsd_daemon *d);
 void daemon_format_counter_fields(const struct counter_field *cf, size_t n,
 				  const uint64_t *by_cause, char buf[][48], const char **out);
-void daemon_format_cluster(char *buf, size_t len, const struct counters *c);
+void daemon_format_cluster(char *buf, size_t len, const struct counters *c, bool now);
 void daemon_log_stats(const struct rsd_daemon *d);
 void daemon_report_topics(struct rsd_daemon *d);
 void daemon_log_page_failure(void *ctx, const char *url, long http_code, const char *reason);
