@@ -1077,6 +1077,28 @@ static void stop_pipeline(struct rsd_daemon *d)
 	d->broker = NULL;
 }
 
+/* --once needs the end of the crawl, which no member of a crawl group can
+ * see (the others may hand it URLs at any time): a usage error (64), with
+ * where cluster mode was set and what to do instead. A frontier offset is
+ * committed only once its URL is settled, so the crawl group's lag is 0
+ * exactly when every URL produced was crawled. */
+static bool once_refused(const struct rsd_daemon_options *opt, const struct rsd_config *cfg)
+{
+	if (!opt->once || !cfg->frontier_topic)
+		return false;
+	const char *where = rsd_config_origin(cfg, "cluster", "frontier_topic");
+	rsd_log(LOG_ERR,
+		"%s: --once cannot be used in cluster mode ([cluster] frontier_topic = %s): a "
+		"member of the crawl group cannot tell when the whole crawl is finished. Run the "
+		"members without --once and stop them (SIGTERM) once the crawl group's lag is 0 "
+		"on every partition (kafka-consumer-groups.sh --describe --group %s), or empty "
+		"frontier_topic to crawl once on one machine",
+		where ? where : cfg->path,
+		rsd_config_shown(cfg, "cluster", "frontier_topic", cfg->frontier_topic),
+		rsd_config_shown(cfg, "cluster", "group_id", cfg->cluster_group_id));
+	return true;
+}
+
 static void daemon_free(struct rsd_daemon *d)
 {
 	rsd_offsets_clear(&d->once_target);
@@ -1110,10 +1132,7 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	rsd_log_init(d.cfg->identifier);
 	d.runtime_dir = rsd_reload_status_dir();
 	rsd_log_set_level(d.cfg->log_level);
-	if (opt->once && d.cfg->frontier_topic) {
-		/* No daemon of a cluster can tell that the others are done. */
-		rsd_log(LOG_ERR, "--once cannot be used with [cluster] frontier_topic: a member of "
-				 "the crawl group cannot tell when the whole crawl is finished");
+	if (once_refused(opt, d.cfg)) {
 		rsd_config_free(d.cfg);
 		return RSD_EXIT_USAGE;
 	}

@@ -18,7 +18,9 @@ test (NOTIFY_SOCKET, WATCHDOG_USEC = 4 s: a thread is stuck after 2 s).
   (one every 2 s) with no WATCHDOG=1 between them, and /healthz answers
   503 "cluster thread made no progress for 2s". Resumed, WATCHDOG=1 comes
   again and /healthz answers 200;
-- the stopping entry's message has the cluster's totals.
+- the stopping entry's message has the cluster's totals;
+- --once in cluster mode exits 64 (usage), with FILE:LINE of
+  frontier_topic and what to do instead.
 
 Without ptrace (a sandbox that forbids it), the stall part is skipped
 with a message; the rest still runs.
@@ -218,6 +220,17 @@ def stalled_cluster_thread(proc, base, notes):
              lambda: get(base + "/healthz")[0] == 200, 10)
 
 
+def once_refused(binary, cfg):
+    """--once in cluster mode: usage error 64, saying where cluster mode is
+    set and what to do instead; nothing started."""
+    r = subprocess.run([binary, "--once", "-c", cfg], capture_output=True, text=True, timeout=30)
+    check(r.returncode == 64, "--once in cluster mode: exit %d" % r.returncode)
+    line = "%s:17: --once cannot be used in cluster mode" % cfg  # frontier_topic
+    check(line in r.stderr and "kafka-consumer-groups.sh --describe --group crawlers" in r.stderr
+          and "empty frontier_topic" in r.stderr, "--once in cluster mode: %r" % r.stderr)
+    check("started" not in r.stderr, "--once in cluster mode started: %r" % r.stderr)
+
+
 def main():
     binary = sys.argv[1]
     site = Site().start()
@@ -226,6 +239,7 @@ def main():
         port = free_port()
         cfg = os.path.join(work, "cluster.ini")
         write_config(cfg, work, site.origin, port)
+        once_refused(binary, cfg)
         notes = Notifications(os.path.join(work, "notify"))
         env = dict(os.environ, NOTIFY_SOCKET=notes.path, WATCHDOG_USEC="4000000")
         env.pop("WATCHDOG_PID", None)
