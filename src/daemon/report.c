@@ -235,8 +235,10 @@ size_t daemon_counter_list(const struct counters *c, bool now, struct counter_fi
 		{ "INVALID_RECORDS", c->invalid },
 	};
 	const struct counter_field gauges[] = {
-		{ "RING_DEPTH", c->ring_depth },   { "KAFKA_OUTQ", c->outq },
-		{ "CONSUMER_LAG", c->lag },	   { "FRONTIER_QUEUED", c->queued },
+		{ "RING_DEPTH", c->ring_depth },
+		{ "KAFKA_OUTQ", c->outq },
+		{ "CONSUMER_LAG", c->lag },
+		{ "FRONTIER_QUEUED", c->queued },
 		{ "FETCHES_IN_FLIGHT", c->in_flight },
 	};
 	const struct rsd_cluster_counts *k = &c->cluster;
@@ -260,7 +262,8 @@ size_t daemon_counter_list(const struct counters *c, bool now, struct counter_fi
 	if (now)
 		n = append_fields(cf, n, gauges, sizeof gauges / sizeof gauges[0]);
 	if (c->cluster_mode)
-		n = append_fields(cf, n, cluster, sizeof cluster / sizeof cluster[0] - (now ? 0 : 2));
+		n = append_fields(cf, n, cluster,
+				  sizeof cluster / sizeof cluster[0] - (now ? 0 : 2));
 	return n;
 }
 
@@ -275,8 +278,8 @@ void daemon_format_cluster(char *buf, size_t len, const struct counters *c, bool
 	if (!c->cluster_mode)
 		return;
 	if (now)
-		snprintf(owned, sizeof owned, "%" PRIu64 "/%" PRIu64 " partitions owned, ", k->owned,
-			 k->partitions);
+		snprintf(owned, sizeof owned, "%" PRIu64 "/%" PRIu64 " partitions owned, ",
+			 k->owned, k->partitions);
 	snprintf(buf, len,
 		 "; crawl cluster: %s%" PRIu64 " rebalances (%" PRIu64 " partitions lost), %" PRIu64
 		 " frontier messages read (%" PRIu64 " settled, %" PRIu64

@@ -120,8 +120,8 @@ static bool keep_a(void *ctx, const char *host)
  * and the URL would never be fetched). */
 START_TEST(test_no_rounds_waits_for_the_group)
 {
-	struct rsd_config *cfg =
-		crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\nrecrawl_interval_s = 0\n");
+	struct rsd_config *cfg = crawl_test_config(
+		CFG_HEAD "delay_ms = 0\nrobots = off\nrecrawl_interval_s = 0\n");
 	struct hooks h;
 	struct rsd_frontier *f = make_daemon(cfg, &h, false);
 	struct rsd_job job;
