@@ -30,6 +30,11 @@
 #define METADATA_MS 10000
 #define STATE_READ_MS 30000 /* reading a partition's state before crawling it */
 #define MAX_PARTITIONS 65536 /* tickets hold 16 bits of partition */
+/* A commit's answer: a coordinator that does not answer (brokers down)
+ * would hold a synchronous commit, and with it the thread, for as long as
+ * the outage. Unanswered, the next round commits again. */
+#define COMMIT_WAIT_MS 10000
+#define ALIVE_EVERY_MS 1000 /* the slices of the bounded waits (progress) */
 
 struct rsd_cluster {
 	struct rsd_kafka_health health; /* librdkafka opaque of the three clients */
@@ -52,6 +57,7 @@ struct rsd_cluster {
 	bool started;
 	bool assigned_once; /* see rsd_kafka_consumer_destroy */
 	bool was_member; /* had a member id when closed (same) */
+	bool left; /* rsd_cluster_leave ran (main thread only) */
 	atomic_bool stop;
 	int64_t last_commit_ms;
 	struct rsd_cluster_stats stats;
@@ -61,6 +67,12 @@ int32_t rsd_cluster_partition_of(const char *host, int32_t n)
 {
 	/* The murmur2 partitioner reads only the key and the count. */
 	return rd_kafka_msg_partitioner_murmur2(NULL, host, strlen(host), n, NULL, NULL);
+}
+
+/* The thread is alive: its loop, and every slice of a bounded wait. */
+static void alive(struct rsd_cluster *c)
+{
+	atomic_fetch_add(&c->stats.progress, 1);
 }
 
 static uint64_t url_hash(const char *url)
@@ -226,6 +238,7 @@ static void settle_ticket(struct rsd_cluster *c, uint64_t ticket, enum rsd_settl
 		if (ok)
 			url = it->url, it->url = NULL;
 		rsd_book_settle(&c->parts[part], it, ok ? PENDING_SETTLED : PENDING_ABANDONED);
+		atomic_fetch_add(ok ? &c->stats.settled : &c->stats.abandoned, 1);
 		pthread_cond_broadcast(&c->changed);
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -325,6 +338,34 @@ static void receive(struct rsd_cluster *c, const rd_kafka_message_t *m)
 
 /* ---- commits ---- */
 
+/* Commits l, waiting for the coordinator's answer at most COMMIT_WAIT_MS
+ * (in slices, alive between them). */
+static rd_kafka_resp_err_t commit_bounded(struct rsd_cluster *c,
+					  const rd_kafka_topic_partition_list_t *l)
+{
+	/* Ownership: q is ours (destroyed here); the answer comes on it as an
+	 * event, ours until rd_kafka_event_destroy. An answer that comes after
+	 * the queue is gone is dropped by librdkafka. */
+	rd_kafka_queue_t *q = rd_kafka_queue_new(c->cons);
+	rd_kafka_resp_err_t err = rd_kafka_commit_queue(c->cons, l, q, NULL, NULL);
+	rd_kafka_event_t *ev = NULL;
+	int64_t end = rsd_now_ms() + COMMIT_WAIT_MS;
+	while (!err && !ev && rsd_now_ms() < end) {
+		ev = rd_kafka_queue_poll(q, ALIVE_EVERY_MS);
+		alive(c);
+		if (ev && rd_kafka_event_type(ev) != RD_KAFKA_EVENT_OFFSET_COMMIT) {
+			rd_kafka_event_destroy(ev); /* not the answer */
+			ev = NULL;
+		}
+	}
+	if (!err)
+		err = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	rd_kafka_queue_destroy(q);
+	return err;
+}
+
 /* Commits the commit points of the owned partitions (only: those of which
  * is set) that moved. Everything this daemon produced before is flushed
  * first: a settled page's links and state must be in Kafka before its
@@ -345,7 +386,7 @@ static void commit(struct rsd_cluster *c, const bool *only)
 				cp;
 	}
 	pthread_mutex_unlock(&c->lock);
-	rd_kafka_resp_err_t err = l->cnt ? rd_kafka_commit(c->cons, l, 0 /* sync */) : 0;
+	rd_kafka_resp_err_t err = l->cnt ? commit_bounded(c, l) : 0;
 	if (err)
 		rsd_kafka_health_record(&c->health, c->cons, err, "frontier offset commit failed");
 	pthread_mutex_lock(&c->lock);
@@ -364,6 +405,7 @@ static bool state_ends(struct rsd_cluster *c, rd_kafka_topic_partition_list_t *l
 {
 	for (int i = 0; i < l->cnt; i++) {
 		int64_t lo, hi;
+		alive(c); /* each query is bounded by 5 s */
 		rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
 			c->reader, c->cfg->state_topic, l->elems[i].partition, &lo, &hi, 5000);
 		if (err) {
@@ -411,6 +453,7 @@ static void read_state(struct rsd_cluster *c, const rd_kafka_topic_partition_lis
 		       !atomic_load(&c->stop)) {
 			/* Ownership: m is ours until rd_kafka_message_destroy. */
 			rd_kafka_message_t *m = rd_kafka_consumer_poll(c->reader, 200);
+			alive(c); /* the read takes up to STATE_READ_MS */
 			if (!m)
 				continue;
 			if (!m->err && m->key) {
@@ -475,14 +518,21 @@ static void set_owned(struct rsd_cluster *c, const rd_kafka_topic_partition_list
  * held will not settle any more. */
 static void wait_in_flight(struct rsd_cluster *c, const bool *which)
 {
-	struct timespec deadline = rsd_deadline_after_ms((int)c->cfg->shutdown_timeout_s * 1000);
+	int64_t end = rsd_now_ms() + (int64_t)c->cfg->shutdown_timeout_s * 1000;
 	pthread_mutex_lock(&c->lock);
 	while (c->frontier) {
 		unsigned left = 0;
 		for (int32_t i = 0; i < c->n_parts; i++)
 			left += which[i] ? c->parts[i].queued : 0;
-		if (!left || pthread_cond_timedwait(&c->changed, &c->lock, &deadline) != 0)
+		int64_t remaining = end - rsd_now_ms();
+		if (!left || remaining <= 0)
 			break;
+		/* In slices: a revoke may wait longer than the watchdog's
+		 * limit for a slow page; the wait is bounded, not stuck. */
+		struct timespec slice = rsd_deadline_after_ms(
+			(int)(remaining < ALIVE_EVERY_MS ? remaining : ALIVE_EVERY_MS));
+		(void)pthread_cond_timedwait(&c->changed, &c->lock, &slice);
+		alive(c);
 	}
 	pthread_mutex_unlock(&c->lock);
 }
@@ -493,6 +543,7 @@ static void revoke(struct rsd_cluster *c, const rd_kafka_topic_partition_list_t 
 	if (!which)
 		return;
 	set_owned(c, l, false, which); /* nothing more is queued for them */
+	atomic_fetch_add(lost ? &c->stats.lost : &c->stats.revoked, (uint_fast64_t)l->cnt);
 	struct rsd_frontier *f = frontier_enter(c);
 	if (f) {
 		rsd_frontier_release_hosts(f, owns_host, c);
@@ -523,6 +574,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		 * then skipped, not fetched again. */
 		read_state(c, parts);
 		set_owned(c, parts, true, NULL);
+		atomic_fetch_add(&c->stats.assigned, (uint_fast64_t)parts->cnt);
 		if (cooperative)
 			error = rd_kafka_incremental_assign(rk, parts);
 		else
@@ -582,7 +634,7 @@ static void *cluster_main(void *arg)
 {
 	struct rsd_cluster *c = arg;
 	while (!atomic_load(&c->stop)) {
-		atomic_fetch_add(&c->stats.progress, 1);
+		alive(c);
 		pthread_mutex_lock(&c->lock);
 		bool rewind = c->rewind;
 		pthread_mutex_unlock(&c->lock);
@@ -803,10 +855,11 @@ void rsd_cluster_detach(struct rsd_cluster *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
-void rsd_cluster_free(struct rsd_cluster *c)
+void rsd_cluster_leave(struct rsd_cluster *c)
 {
-	if (!c)
+	if (c->left)
 		return;
+	c->left = true;
 	if (c->started) {
 		atomic_store(&c->stop, true);
 		/* Wakes rd_kafka_consumer_poll (remembered if not waiting yet). */
@@ -816,6 +869,13 @@ void rsd_cluster_free(struct rsd_cluster *c)
 		c->was_member = rsd_kafka_was_member(c->cons);
 		rd_kafka_consumer_close(c->cons);
 	}
+}
+
+void rsd_cluster_free(struct rsd_cluster *c)
+{
+	if (!c)
+		return;
+	rsd_cluster_leave(c);
 	if (c->cq)
 		rd_kafka_queue_destroy(c->cq);
 	if (c->reader) {
@@ -843,6 +903,38 @@ void rsd_cluster_free(struct rsd_cluster *c)
 const struct rsd_cluster_stats *rsd_cluster_stats(const struct rsd_cluster *c)
 {
 	return &c->stats;
+}
+
+void rsd_cluster_counts_read(struct rsd_cluster *c, struct rsd_cluster_counts *out)
+{
+	char parts[8], unused[8];
+	size_t n, total, hosts;
+	const struct rsd_cluster_stats *s = &c->stats;
+	rsd_cluster_ownership(c, parts, sizeof parts, &n, &total, &hosts);
+	*out = (struct rsd_cluster_counts){
+		.routed = atomic_load(&s->routed),
+		.received = atomic_load(&s->received),
+		.skipped = atomic_load(&s->skipped),
+		.settled = atomic_load(&s->settled),
+		.abandoned = atomic_load(&s->abandoned),
+		.state_read = atomic_load(&s->state_read),
+		.state_written = atomic_load(&s->state_written),
+		.rebalances = atomic_load(&s->rebalances),
+		.assigned = atomic_load(&s->assigned),
+		.revoked = atomic_load(&s->revoked),
+		.lost = atomic_load(&s->lost),
+		.errors = rsd_cluster_last_error(c, unused, sizeof unused),
+		.owned = n,
+		.partitions = total,
+		.hosts = hosts,
+	};
+}
+
+bool rsd_cluster_running(const struct rsd_cluster *c)
+{
+	/* started is written before the daemon's next look, by the thread
+	 * that reads it (the main thread attaches). */
+	return c->started && !atomic_load(&c->stop);
 }
 
 void rsd_cluster_ownership(struct rsd_cluster *c, char *buf, size_t len, size_t *n, size_t *total,

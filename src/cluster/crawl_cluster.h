@@ -56,9 +56,17 @@ struct rsd_cluster_stats {
 	atomic_uint_fast64_t skipped; /* ... already done or queued in the cluster */
 	atomic_uint_fast64_t state_read; /* state_topic entries applied */
 	atomic_uint_fast64_t state_written; /* state_topic entries produced */
+	atomic_uint_fast64_t settled; /* frontier messages settled here (fetched or given up) */
+	atomic_uint_fast64_t abandoned; /* ... left unsettled for the next owner */
 	atomic_uint_fast64_t rebalances; /* assignment changes */
+	atomic_uint_fast64_t assigned; /* partitions received, summed over rebalances */
+	atomic_uint_fast64_t revoked; /* ... handed off (in flight waited for, committed) */
+	atomic_uint_fast64_t lost; /* ... lost: the group moved on without a hand-off */
 	atomic_uint_fast64_t partitions; /* owned now */
-	atomic_uint_fast64_t progress; /* the thread's loop (watchdog) */
+	/* The thread's loop and its bounded waits (reading a partition's
+	 * state, a revoke's in-flight URLs, a commit's answer) move it at least
+	 * once a second: the daemon's watchdog and /healthz watch it. */
+	atomic_uint_fast64_t progress;
 };
 
 /* Creates the clients (no thread yet). state must outlive the cluster. */
@@ -72,14 +80,30 @@ int rsd_cluster_new(const struct rsd_config *cfg, const char *bootstrap, struct 
 int rsd_cluster_attach(struct rsd_cluster *c, struct rsd_frontier *f, char *errbuf, size_t errlen);
 /* Before the attached frontier is freed (its scraper stopped and joined). */
 void rsd_cluster_detach(struct rsd_cluster *c);
-/* Commits what is settled, leaves the group, frees. Accepts NULL. Call
- * after the producer that settles records is gone. */
+/* Commits what is settled and leaves the group (the thread ends): the
+ * counters are final from here on. Call after the producer that settles
+ * records is gone. */
+void rsd_cluster_leave(struct rsd_cluster *c);
+/* Leaves (when not done yet) and frees. Accepts NULL. */
 void rsd_cluster_free(struct rsd_cluster *c);
 
 /* rsd_producer_settle_fn: a record with a ticket was freed. */
 void rsd_cluster_settle_record(void *ctx, uint64_t ticket, bool delivered);
 
 const struct rsd_cluster_stats *rsd_cluster_stats(const struct rsd_cluster *c);
+/* What the daemon reports of the cluster (metrics, stats entries). */
+struct rsd_cluster_counts {
+	/* totals: routed ... lost as in rsd_cluster_stats; errors: librdkafka's */
+	uint64_t routed, received, skipped, settled, abandoned, state_read, state_written;
+	uint64_t rebalances, assigned, revoked, lost, errors;
+	/* now: partitions owned, of the topic's; hosts queued or in flight */
+	uint64_t owned, partitions, hosts;
+};
+
+/* A snapshot of c's counters into *out (main thread). */
+void rsd_cluster_counts_read(struct rsd_cluster *c, struct rsd_cluster_counts *out);
+/* Its thread runs (from the first attach until free): stats.progress moves. */
+bool rsd_cluster_running(const struct rsd_cluster *c);
 /* The partitions owned, as "0,3,7" in buf, their count in *n, of *total;
  * *hosts: hosts with URLs queued or in flight among them. */
 void rsd_cluster_ownership(struct rsd_cluster *c, char *buf, size_t len, size_t *n, size_t *total,

@@ -488,13 +488,20 @@ static int dispatch_page(struct rsd_frontier *f, struct rsd_frontier_host *h, in
 static int drained(struct rsd_frontier *f, int64_t now, int64_t *wait_ms)
 {
 	unsigned interval = f->cfg->recrawl_interval_s;
-	if (f->opt.once || interval == 0 || f->limit_reached) {
+	/* Cluster mode: the crawl group hands URLs over at any time (this
+	 * daemon's own start URLs come back from frontier_topic after it is
+	 * drained), and no member can see the group's crawl end: without
+	 * rounds it waits to be woken, it is never finished. */
+	bool cluster = f->cluster.route != NULL;
+	if (f->opt.once || (interval == 0 && !cluster) || f->limit_reached) {
 		if (!f->finished) {
 			f->finished = true;
 			wake_all(f);
 		}
 		return -ENODATA;
 	}
+	if (interval == 0)
+		return -EAGAIN; /* *wait_ms -1: until a URL is queued */
 	int64_t next_round = f->round_started + (int64_t)interval * 1000;
 	if (now < next_round) {
 		*wait_ms = next_round - now;

@@ -214,6 +214,17 @@ static void stop_scraper(struct rsd_daemon *d)
  * crawl state: their pages are fetched again next time. acked (may be NULL)
  * receives the acknowledged offsets before the producer goes. Returns the
  * number of undelivered records. */
+/* Leaves the crawl group (its last revoke counted), then frees it. */
+static void free_cluster(struct rsd_daemon *d)
+{
+	if (!d->cluster)
+		return;
+	rsd_cluster_leave(d->cluster);
+	daemon_counters_retire_cluster(d);
+	rsd_cluster_free(d->cluster);
+	d->cluster = NULL;
+}
+
 /* After the producer: a check still running ends within its request's
  * timeout, and what it found is logged before it goes. */
 static void stop_topics(struct rsd_daemon *d)
@@ -229,8 +240,7 @@ static void stop_topics(struct rsd_daemon *d)
 static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_offsets *acked)
 {
 	if (!d->producer) {
-		rsd_cluster_free(d->cluster);
-		d->cluster = NULL;
+		free_cluster(d);
 		stop_topics(d);
 		rsd_ring_free(d->ring); /* a start that failed half-way */
 		d->ring = NULL;
@@ -254,8 +264,7 @@ static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_off
 	rsd_producer_free(d->producer);
 	d->producer = NULL;
 	/* After the producer: its last reports settled what they carried. */
-	rsd_cluster_free(d->cluster);
-	d->cluster = NULL;
+	free_cluster(d);
 	stop_topics(d);
 	rsd_ring_free(d->ring);
 	d->ring = NULL;
@@ -295,6 +304,14 @@ static uint64_t stuck_limit_usec(const struct rsd_daemon *d)
 	return d->watchdog_usec ? d->watchdog_usec / 2 : RSD_STUCK_AFTER_USEC;
 }
 
+/* One watched thread: its progress counter, NULL while it is not expected
+ * to move (not running, or idle by design). */
+struct watched {
+	const char *name;
+	struct liveness *live;
+	const atomic_uint_fast64_t *progress;
+};
+
 /* The thread that made no progress within the limit (the last one checked
  * when several), or NULL. Every tick, for WATCHDOG=1 and /healthz alike. */
 static const char *find_stuck_thread(struct rsd_daemon *d, uint64_t now)
@@ -302,19 +319,28 @@ static const char *find_stuck_thread(struct rsd_daemon *d, uint64_t now)
 	uint64_t limit = stuck_limit_usec(d);
 	const char *stuck = NULL;
 	/* Workers exit once the crawl is finished (no recrawl, max_pages):
-	 * finished is idle by design, not stuck. */
-	if (d->scraper && !rsd_scraper_finished(d->scraper) &&
-	    !liveness_check(&d->live_scraper, atomic_load(&rsd_scraper_stats(d->scraper)->progress),
-			    now, limit))
-		stuck = "scraper";
-	if (d->producer &&
-	    !liveness_check(&d->live_producer,
-			    atomic_load(&rsd_producer_stats(d->producer)->progress), now, limit))
-		stuck = "producer";
-	if (d->consumer &&
-	    !liveness_check(&d->live_consumer,
-			    atomic_load(&rsd_consumer_stats(d->consumer)->progress), now, limit))
-		stuck = "consumer";
+	 * finished is idle by design, not stuck. The cluster's thread runs
+	 * from the crawl's start (after the Kafka cluster is known). */
+	bool crawling = d->scraper && !rsd_scraper_finished(d->scraper);
+	const struct watched threads[] = {
+		{ "scraper", &d->live_scraper,
+		  crawling ? &rsd_scraper_stats(d->scraper)->progress : NULL },
+		{ "producer", &d->live_producer,
+		  d->producer ? &rsd_producer_stats(d->producer)->progress : NULL },
+		{ "consumer", &d->live_consumer,
+		  d->consumer ? &rsd_consumer_stats(d->consumer)->progress : NULL },
+		{ "cluster", &d->live_cluster,
+		  d->cluster && rsd_cluster_running(d->cluster)
+			  ? &rsd_cluster_stats(d->cluster)->progress
+			  : NULL },
+	};
+	for (size_t i = 0; i < sizeof threads / sizeof threads[0]; i++) {
+		const struct watched *t = &threads[i];
+		if (!t->progress)
+			t->live->last_change_usec = 0; /* not watched: its clock starts again */
+		else if (!liveness_check(t->live, atomic_load(t->progress), now, limit))
+			stuck = t->name;
+	}
 	return stuck;
 }
 
@@ -400,6 +426,8 @@ static void publish_metrics(struct rsd_daemon *d)
 		.fetches_in_flight = c.in_flight,
 		.consumer_lag = c.lag,
 		.partitions_assigned = c.assigned,
+		.cluster_mode = c.cluster_mode,
+		.cluster = c.cluster,
 		.start_time_s = d->started_unix,
 	};
 	memcpy(s.by_cause, c.by_cause, sizeof s.by_cause);
@@ -1013,30 +1041,22 @@ static void log_summary(struct rsd_daemon *d, double seconds)
 {
 	struct counters c;
 	daemon_counters_read(d, &c);
-	const struct counter_field cf[] = {
-		{ "PAGES_FETCHED", c.fetched },
-		{ "PAGES_FAILED", c.failed },
-		{ "PAGES_REFUSED", c.refused },
-		{ "PAGES_SKIPPED", c.skipped },
-		{ "RECORDS_PRODUCED", c.produced },
-		{ "RECORDS_ACKNOWLEDGED", c.acknowledged },
-		{ "RECORDS_UNDELIVERED", d->undelivered },
-		{ "RAW_SKIPPED", c.raw_skipped },
-		{ "RECORDS_CONSUMED", c.consumed },
-		{ "ALERTS", c.alerts },
-	};
-	char buf[RSD_MAX_COUNTER_FIELDS][48], refused[1024], skipped[1024];
+	struct counter_field cf[RSD_MAX_COUNTER_FIELDS];
+	size_t n = daemon_counter_list(&c, false, cf);
+	cf[n++] = (struct counter_field){ "RECORDS_UNDELIVERED", d->undelivered };
+	char buf[RSD_MAX_COUNTER_FIELDS][48], refused[1024], skipped[1024], cluster[320];
 	const char *fields[RSD_MAX_COUNTER_FIELDS + 1];
-	daemon_format_counter_fields(cf, sizeof cf / sizeof cf[0], c.by_cause, buf, fields);
+	daemon_format_counter_fields(cf, n, c.by_cause, buf, fields);
 	daemon_format_causes(refused, sizeof refused, c.by_cause, true);
 	daemon_format_causes(skipped, sizeof skipped, c.by_cause, false);
+	daemon_format_cluster(cluster, sizeof cluster, &c, false);
 	rsd_log_event(LOG_INFO, RSD_MID_STOPPING, fields,
 		      "Stopped after %.1fs: %" PRIu64 " pages fetched (%" PRIu64
 		      " failed), %s, %s, %" PRIu64 " records produced, %" PRIu64
 		      " acknowledged, %" PRIu64 " undelivered, %" PRIu64 " consumed (%" PRIu64
-		      " alerts, %" PRIu64 " invalid); %" PRIu64 " raw pages not published",
+		      " alerts, %" PRIu64 " invalid); %" PRIu64 " raw pages not published%s",
 		      seconds, c.fetched, c.failed, refused, skipped, c.produced, c.acknowledged,
-		      d->undelivered, c.consumed, c.alerts, c.invalid, c.raw_skipped);
+		      d->undelivered, c.consumed, c.alerts, c.invalid, c.raw_skipped, cluster);
 }
 
 /* SIGTERM, --once completion or a fatal error: everything that can still be
@@ -1055,6 +1075,28 @@ static void stop_pipeline(struct rsd_daemon *d)
 	d->state = NULL;
 	rsd_broker_free(d->broker);
 	d->broker = NULL;
+}
+
+/* --once needs the end of the crawl, which no member of a crawl group can
+ * see (the others may hand it URLs at any time): a usage error (64), with
+ * where cluster mode was set and what to do instead. A frontier offset is
+ * committed only once its URL is settled, so the crawl group's lag is 0
+ * exactly when every URL produced was crawled. */
+static bool once_refused(const struct rsd_daemon_options *opt, const struct rsd_config *cfg)
+{
+	if (!opt->once || !cfg->frontier_topic)
+		return false;
+	const char *where = rsd_config_origin(cfg, "cluster", "frontier_topic");
+	rsd_log(LOG_ERR,
+		"%s: --once cannot be used in cluster mode ([cluster] frontier_topic = %s): a "
+		"member of the crawl group cannot tell when the whole crawl is finished. Run the "
+		"members without --once and stop them (SIGTERM) once the crawl group's lag is 0 "
+		"on every partition (kafka-consumer-groups.sh --describe --group %s), or empty "
+		"frontier_topic to crawl once on one machine",
+		where ? where : cfg->path,
+		rsd_config_shown(cfg, "cluster", "frontier_topic", cfg->frontier_topic),
+		rsd_config_shown(cfg, "cluster", "group_id", cfg->cluster_group_id));
+	return true;
 }
 
 static void daemon_free(struct rsd_daemon *d)
@@ -1090,10 +1132,7 @@ int rsd_daemon_run(const struct rsd_daemon_options *opt)
 	rsd_log_init(d.cfg->identifier);
 	d.runtime_dir = rsd_reload_status_dir();
 	rsd_log_set_level(d.cfg->log_level);
-	if (opt->once && d.cfg->frontier_topic) {
-		/* No daemon of a cluster can tell that the others are done. */
-		rsd_log(LOG_ERR, "--once cannot be used with [cluster] frontier_topic: a member of "
-				 "the crawl group cannot tell when the whole crawl is finished");
+	if (once_refused(opt, d.cfg)) {
 		rsd_config_free(d.cfg);
 		return RSD_EXIT_USAGE;
 	}

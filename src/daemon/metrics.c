@@ -104,6 +104,41 @@ static const struct metric scalars[] = {
 	  "Partitions assigned to this consumer."),
 };
 
+/* Cluster mode's, shown only in cluster mode. */
+static const struct metric cluster_scalars[] = {
+	M("cluster_frontier_produced_total", "counter", cluster.routed,
+	  "URLs this daemon produced to frontier_topic (start URLs and admitted links)."),
+	M("cluster_frontier_consumed_total", "counter", cluster.received,
+	  "Frontier messages read from the partitions this daemon owned."),
+	M("cluster_frontier_skipped_total", "counter", cluster.skipped,
+	  "Frontier messages read whose URL was done or queued already in the cluster."),
+	M("cluster_frontier_settled_total", "counter", cluster.settled,
+	  "Frontier messages settled here: fetched and delivered, or given up with a reason."),
+	M("cluster_frontier_abandoned_total", "counter", cluster.abandoned,
+	  "Frontier messages left unsettled (revoke, record not delivered, full queue): "
+	  "read again by the partition's next owner."),
+	M("cluster_state_produced_total", "counter", cluster.state_written,
+	  "Crawl state entries produced to state_topic."),
+	M("cluster_state_consumed_total", "counter", cluster.state_read,
+	  "Crawl state entries read from state_topic for newly assigned partitions."),
+	M("cluster_rebalances_total", "counter", cluster.rebalances,
+	  "Rebalances of the crawl group seen by this member."),
+	M("cluster_partitions_assigned_total", "counter", cluster.assigned,
+	  "Frontier partitions assigned to this member, summed over rebalances."),
+	M("cluster_partitions_revoked_total", "counter", cluster.revoked,
+	  "Frontier partitions handed off: revoked after their in-flight URLs settled and "
+	  "their offsets were committed."),
+	M("cluster_partitions_lost_total", "counter", cluster.lost,
+	  "Frontier partitions lost without a hand-off (the group moved on): their unsettled "
+	  "URLs are fetched again by the next owner."),
+	M("cluster_partitions_owned", "gauge", cluster.owned,
+	  "Frontier partitions this member owns now."),
+	M("cluster_partitions", "gauge", cluster.partitions,
+	  "Partitions of frontier_topic (and state_topic)."),
+	M("cluster_hosts_owned", "gauge", cluster.hosts,
+	  "Hosts with URLs queued or in flight in the partitions owned."),
+};
+
 static uint64_t value_at(const struct rsd_metrics_snapshot *s, size_t offset)
 {
 	uint64_t v;
@@ -115,6 +150,16 @@ static void header(FILE *f, const char *name, const char *type, const char *help
 {
 	fprintf(f, "# HELP " RSD_PREFIX "%s %s\n# TYPE " RSD_PREFIX "%s %s\n", name, help, name,
 		type);
+}
+
+/* One family of one series per metric of the table. */
+static void render_scalars(FILE *f, const struct rsd_metrics_snapshot *s, const struct metric *m,
+			   size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		header(f, m[i].name, m[i].type, m[i].help);
+		fprintf(f, RSD_PREFIX "%s %" PRIu64 "\n", m[i].name, value_at(s, m[i].offset));
+	}
 }
 
 /* Pages refused (or skipped) by cause: every cause of the kind, zeros
@@ -181,6 +226,9 @@ static void render_labelled(FILE *f, const struct rsd_metrics_snapshot *s)
 		s->producer_errors);
 	fprintf(f, RSD_PREFIX "kafka_errors_total{client=\"consumer\"} %" PRIu64 "\n",
 		s->consumer_errors);
+	if (s->cluster_mode)
+		fprintf(f, RSD_PREFIX "kafka_errors_total{client=\"cluster\"} %" PRIu64 "\n",
+			s->cluster.errors);
 	header(f, "reloads_total", "counter", "Configuration reloads (SIGHUP), by result.");
 	fprintf(f, RSD_PREFIX "reloads_total{result=\"ok\"} %" PRIu64 "\n", s->reloads_ok);
 	fprintf(f, RSD_PREFIX "reloads_total{result=\"rejected\"} %" PRIu64 "\n",
@@ -201,11 +249,10 @@ char *rsd_metrics_render(const struct rsd_metrics_snapshot *s, size_t *len)
 	FILE *f = open_memstream(&text, len);
 	if (!f)
 		return NULL;
-	for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
-		header(f, scalars[i].name, scalars[i].type, scalars[i].help);
-		fprintf(f, RSD_PREFIX "%s %" PRIu64 "\n", scalars[i].name,
-			value_at(s, scalars[i].offset));
-	}
+	render_scalars(f, s, scalars, sizeof scalars / sizeof scalars[0]);
+	if (s->cluster_mode)
+		render_scalars(f, s, cluster_scalars,
+			       sizeof cluster_scalars / sizeof cluster_scalars[0]);
 	render_causes(f, s, true);
 	render_causes(f, s, false);
 	render_labelled(f, s);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "cluster/crawl_cluster.h"
 #include "kafka/consumer.h"
 #include "crawl/host_stats.h"
 #include "crawl/refusal.h"
@@ -39,6 +40,10 @@ struct rsd_metrics_snapshot {
 	struct rsd_host_count other_hosts;
 	struct rsd_partition_lag lags[RSD_CONSUMER_LAG_PARTITIONS];
 	size_t n_lags;
+	/* cluster mode ([cluster] frontier_topic): its families are shown
+	 * only then (counters totals across reloads, gauges now) */
+	bool cluster_mode;
+	struct rsd_cluster_counts cluster;
 	double start_time_s; /* the process's start, Unix time */
 	bool healthy;
 	char health_reason[256]; /* why not, when !healthy */

@@ -7,6 +7,7 @@
 #include "daemon/running.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
@@ -23,6 +24,35 @@ static uint64_t consumer_error_count(struct rsd_consumer *c)
 {
 	char unused[8];
 	return rsd_consumer_last_error(c, unused, sizeof unused);
+}
+
+/* The cluster's totals are its first fields, all uint64_t: added as one
+ * array, so that a new total cannot be forgotten here. */
+#define CLUSTER_TOTALS (offsetof(struct rsd_cluster_counts, owned) / sizeof(uint64_t))
+
+static void cluster_totals_add(struct rsd_cluster_counts *to, const struct rsd_cluster_counts *from)
+{
+	uint64_t a[CLUSTER_TOTALS], b[CLUSTER_TOTALS];
+	memcpy(a, to, sizeof a);
+	memcpy(b, from, sizeof b);
+	for (size_t i = 0; i < CLUSTER_TOTALS; i++)
+		a[i] += b[i];
+	memcpy(to, a, sizeof a);
+}
+
+/* The cluster's: the totals of the freed ones plus the live one's. */
+static void cluster_counters_read(const struct rsd_daemon *d, struct counters *c)
+{
+	c->cluster_mode = d->cfg && d->cfg->frontier_topic;
+	c->cluster = d->cluster_totals;
+	if (d->cluster) {
+		struct rsd_cluster_counts now;
+		rsd_cluster_counts_read(d->cluster, &now);
+		cluster_totals_add(&c->cluster, &now);
+		c->cluster.owned = now.owned;
+		c->cluster.partitions = now.partitions;
+		c->cluster.hosts = now.hosts;
+	}
 }
 
 void daemon_counters_read(const struct rsd_daemon *d, struct counters *c)
@@ -81,6 +111,7 @@ void daemon_counters_read(const struct rsd_daemon *d, struct counters *c)
 	}
 	for (size_t i = 0; i < RSD_CAUSE_COUNT; i++)
 		*(rsd_cause_is_refusal(i) ? &c->refused : &c->skipped) += c->by_cause[i];
+	cluster_counters_read(d, c);
 }
 
 /* Fold a component's counters into the totals before it is freed. */
@@ -115,6 +146,13 @@ void daemon_counters_retire_consumer(struct rsd_daemon *d)
 	d->invalid += atomic_load(&s->invalid);
 	d->sink_errors += atomic_load(&s->sink_errors);
 	d->consumer_errors += consumer_error_count(d->consumer);
+}
+
+void daemon_counters_retire_cluster(struct rsd_daemon *d)
+{
+	struct rsd_cluster_counts now;
+	rsd_cluster_counts_read(d->cluster, &now);
+	cluster_totals_add(&d->cluster_totals, &now);
 }
 
 /* "12 refused: 12 private address (allow_private_addresses = off)", or
@@ -173,38 +211,98 @@ void daemon_format_counter_fields(const struct counter_field *cf, size_t n,
 	out[k] = NULL;
 }
 
+static size_t append_fields(struct counter_field *cf, size_t n, const struct counter_field *add,
+			    size_t k)
+{
+	memcpy(cf + n, add, k * sizeof *add);
+	return n + k;
+}
+
+size_t daemon_counter_list(const struct counters *c, bool now, struct counter_field *cf)
+{
+	const struct counter_field totals[] = {
+		{ "PAGES_FETCHED", c->fetched },
+		{ "PAGES_FAILED", c->failed },
+		{ "PAGES_REFUSED", c->refused },
+		{ "PAGES_SKIPPED", c->skipped },
+		{ "RECORDS_PRODUCED", c->produced },
+		{ "RECORDS_ACKNOWLEDGED", c->acknowledged },
+		{ "RECORDS_FAILED", c->failed_records },
+		{ "RECORDS_TOO_LARGE", c->too_large },
+		{ "RAW_SKIPPED", c->raw_skipped },
+		{ "RECORDS_CONSUMED", c->consumed },
+		{ "ALERTS", c->alerts },
+		{ "INVALID_RECORDS", c->invalid },
+	};
+	const struct counter_field gauges[] = {
+		{ "RING_DEPTH", c->ring_depth },
+		{ "KAFKA_OUTQ", c->outq },
+		{ "CONSUMER_LAG", c->lag },
+		{ "FRONTIER_QUEUED", c->queued },
+		{ "FETCHES_IN_FLIGHT", c->in_flight },
+	};
+	const struct rsd_cluster_counts *k = &c->cluster;
+	/* The totals, then the two gauges (the stats entry's only). */
+	const struct counter_field cluster[] = {
+		{ "CLUSTER_FRONTIER_PRODUCED", k->routed },
+		{ "CLUSTER_FRONTIER_CONSUMED", k->received },
+		{ "CLUSTER_FRONTIER_SKIPPED", k->skipped },
+		{ "CLUSTER_FRONTIER_SETTLED", k->settled },
+		{ "CLUSTER_FRONTIER_ABANDONED", k->abandoned },
+		{ "CLUSTER_STATE_PRODUCED", k->state_written },
+		{ "CLUSTER_STATE_CONSUMED", k->state_read },
+		{ "CLUSTER_REBALANCES", k->rebalances },
+		{ "CLUSTER_PARTITIONS_ASSIGNED", k->assigned },
+		{ "CLUSTER_PARTITIONS_REVOKED", k->revoked },
+		{ "CLUSTER_PARTITIONS_LOST", k->lost },
+		{ "CLUSTER_PARTITIONS_OWNED", k->owned },
+		{ "CLUSTER_HOSTS", k->hosts },
+	};
+	size_t n = append_fields(cf, 0, totals, sizeof totals / sizeof totals[0]);
+	if (now)
+		n = append_fields(cf, n, gauges, sizeof gauges / sizeof gauges[0]);
+	if (c->cluster_mode)
+		n = append_fields(cf, n, cluster,
+				  sizeof cluster / sizeof cluster[0] - (now ? 0 : 2));
+	return n;
+}
+
+/* "; crawl cluster: 3/12 partitions owned, 2 rebalances ..." for the stats
+ * message (now) and the stopping one (the totals: it owns nothing any
+ * more); "" in single-node mode. */
+void daemon_format_cluster(char *buf, size_t len, const struct counters *c, bool now)
+{
+	const struct rsd_cluster_counts *k = &c->cluster;
+	char owned[64] = "";
+	buf[0] = '\0';
+	if (!c->cluster_mode)
+		return;
+	if (now)
+		snprintf(owned, sizeof owned, "%" PRIu64 "/%" PRIu64 " partitions owned, ",
+			 k->owned, k->partitions);
+	snprintf(buf, len,
+		 "; crawl cluster: %s%" PRIu64 " rebalances (%" PRIu64 " partitions lost), %" PRIu64
+		 " frontier messages read (%" PRIu64 " settled, %" PRIu64
+		 " left to the next owner), %" PRIu64 " produced",
+		 owned, k->rebalances, k->lost, k->received, k->settled, k->abandoned, k->routed);
+}
+
 void daemon_log_stats(const struct rsd_daemon *d)
 {
 	struct counters c;
 	daemon_counters_read(d, &c);
-	const struct counter_field cf[] = {
-		{ "PAGES_FETCHED", c.fetched },
-		{ "PAGES_FAILED", c.failed },
-		{ "PAGES_REFUSED", c.refused },
-		{ "PAGES_SKIPPED", c.skipped },
-		{ "RECORDS_PRODUCED", c.produced },
-		{ "RECORDS_ACKNOWLEDGED", c.acknowledged },
-		{ "RECORDS_FAILED", c.failed_records },
-		{ "RECORDS_TOO_LARGE", c.too_large },
-		{ "RAW_SKIPPED", c.raw_skipped },
-		{ "RECORDS_CONSUMED", c.consumed },
-		{ "ALERTS", c.alerts },
-		{ "INVALID_RECORDS", c.invalid },
-		{ "RING_DEPTH", c.ring_depth },
-		{ "KAFKA_OUTQ", c.outq },
-		{ "CONSUMER_LAG", c.lag },
-		{ "FRONTIER_QUEUED", c.queued },
-		{ "FETCHES_IN_FLIGHT", c.in_flight },
-	};
-	char buf[RSD_MAX_COUNTER_FIELDS][48];
+	struct counter_field cf[RSD_MAX_COUNTER_FIELDS];
+	size_t n = daemon_counter_list(&c, true, cf);
+	char buf[RSD_MAX_COUNTER_FIELDS][48], cluster[320];
 	const char *fields[RSD_MAX_COUNTER_FIELDS + 1];
-	daemon_format_counter_fields(cf, sizeof cf / sizeof cf[0], c.by_cause, buf, fields);
+	daemon_format_counter_fields(cf, n, c.by_cause, buf, fields);
+	daemon_format_cluster(cluster, sizeof cluster, &c, true);
 	rsd_log_event(LOG_INFO, RSD_MID_STATS, fields,
 		      "Stats: %" PRIu64 " pages fetched, %" PRIu64 " refused, %" PRIu64
 		      " skipped, %" PRIu64 " records acknowledged (%" PRIu64 " failed), %" PRIu64
-		      " raw pages not published, %" PRIu64 " consumed, ring %zu/%zu",
+		      " raw pages not published, %" PRIu64 " consumed, ring %zu/%zu%s",
 		      c.fetched, c.refused, c.skipped, c.acknowledged, c.failed_records,
-		      c.raw_skipped, c.consumed, c.ring_depth, c.ring_capacity);
+		      c.raw_skipped, c.consumed, c.ring_depth, c.ring_capacity, cluster);
 }
 
 /* ---- topic check ----------------------------------------------------------- */

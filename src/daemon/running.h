@@ -79,7 +79,7 @@ struct rsd_daemon {
 	uint64_t started_usec;
 	uint64_t ticks;
 	uint64_t watchdog_usec; /* 0 = systemd's watchdog is off */
-	struct liveness live_scraper, live_producer, live_consumer;
+	struct liveness live_scraper, live_producer, live_consumer, live_cluster;
 	struct liveness live_acks; /* records settled, while some are in flight */
 	const char *stuck; /* the thread without progress, NULL when all move */
 
@@ -98,6 +98,7 @@ struct rsd_daemon {
 	uint64_t by_cause[RSD_CAUSE_COUNT]; /* pages refused or skipped, by cause */
 	uint64_t failed_records, too_large, raw_skipped;
 	uint64_t records, no_recipe, sink_errors, producer_errors, consumer_errors;
+	struct rsd_cluster_counts cluster_totals; /* of the freed clusters (the totals only) */
 
 	struct rsd_refusal_table *refusals; /* which refusals were logged already */
 	struct rsd_host_stats *hosts; /* pages per host, across scraper restarts */
@@ -124,6 +125,8 @@ struct counters {
 	uint64_t consumed, alerts, invalid, lag;
 	uint64_t no_recipe, sink_errors, producer_errors, consumer_errors, assigned;
 	size_t ring_depth, ring_capacity;
+	bool cluster_mode; /* [cluster] frontier_topic set: cluster is reported */
+	struct rsd_cluster_counts cluster;
 };
 
 /* Counters as journal fields ("NAME=value"), for the stats and stopping
@@ -133,7 +136,8 @@ struct counter_field {
 	uint64_t value;
 };
 
-#define RSD_MAX_COUNTER_FIELDS (17 + RSD_CAUSE_COUNT)
+/* 12 totals, 5 gauges, 13 of the cluster, 1 the caller adds; the causes. */
+#define RSD_MAX_COUNTER_FIELDS (31 + RSD_CAUSE_COUNT)
 
 /* report.c */
 /* The bootstrap servers as messages show them: "(secret)" when [kafka]
@@ -143,10 +147,16 @@ void daemon_counters_read(const struct rsd_daemon *d, struct counters *c);
 void daemon_counters_retire_scraper(struct rsd_daemon *d);
 void daemon_counters_retire_producer(struct rsd_daemon *d);
 void daemon_counters_retire_consumer(struct rsd_daemon *d);
+void daemon_counters_retire_cluster(struct rsd_daemon *d);
+/* The fields of the stats entry (now: with the gauges) or of the stopping
+ * entry (!now: the totals only) into cf (RSD_MAX_COUNTER_FIELDS - 1 at
+ * most: the caller may add one); returns how many. */
+size_t daemon_counter_list(const struct counters *c, bool now, struct counter_field *cf);
 void daemon_format_causes(char *buf, size_t len, const uint64_t *by_cause, bool refusals);
 void daemon_notify_status(const struct rsd_daemon *d);
 void daemon_format_counter_fields(const struct counter_field *cf, size_t n,
 				  const uint64_t *by_cause, char buf[][48], const char **out);
+void daemon_format_cluster(char *buf, size_t len, const struct counters *c, bool now);
 void daemon_log_stats(const struct rsd_daemon *d);
 void daemon_report_topics(struct rsd_daemon *d);
 void daemon_log_page_failure(void *ctx, const char *url, long http_code, const char *reason);

@@ -45,11 +45,11 @@ static void on_settle(void *ctx, uint64_t ticket, enum rsd_settle how)
 	h->settled[h->n_settled++] = ticket;
 }
 
-static struct rsd_frontier *make(const struct rsd_config *cfg, struct hooks *h)
+static struct rsd_frontier *make_daemon(const struct rsd_config *cfg, struct hooks *h, bool once)
 {
 	static struct rsd_scraper_stats stats;
 	struct rsd_frontier_options o = {
-		.cfg = cfg, .stats = &stats, .once = true, .n_waiters = 1
+		.cfg = cfg, .stats = &stats, .once = once, .n_waiters = 1
 	};
 	struct rsd_frontier *f;
 	ck_assert_int_eq(rsd_frontier_new(&o, &f), 0);
@@ -57,6 +57,11 @@ static struct rsd_frontier *make(const struct rsd_config *cfg, struct hooks *h)
 	struct rsd_frontier_cluster c = { .route = on_route, .settle = on_settle, .ctx = h };
 	rsd_frontier_set_cluster(f, &c);
 	return f;
+}
+
+static struct rsd_frontier *make(const struct rsd_config *cfg, struct hooks *h)
+{
+	return make_daemon(cfg, h, true);
 }
 
 static struct rsd_job take(struct rsd_frontier *f)
@@ -108,6 +113,36 @@ static bool keep_a(void *ctx, const char *host)
 {
 	return strcmp(host, "a.test") == 0;
 }
+
+/* A daemon without recrawl rounds (recrawl_interval_s = 0): its start URL
+ * is routed, so its frontier is empty until the URL comes back from
+ * frontier_topic; it must wait for it, not finish (its workers would exit
+ * and the URL would never be fetched). */
+START_TEST(test_no_rounds_waits_for_the_group)
+{
+	struct rsd_config *cfg = crawl_test_config(
+		CFG_HEAD "delay_ms = 0\nrobots = off\nrecrawl_interval_s = 0\n");
+	struct hooks h;
+	struct rsd_frontier *f = make_daemon(cfg, &h, false);
+	struct rsd_job job;
+	int64_t wait;
+	ck_assert_int_eq(rsd_frontier_add_start(f, &cfg->start_urls), 1);
+	ck_assert_uint_eq(h.n_routed, 1);
+	ck_assert_int_eq(rsd_frontier_next(f, 0, &job, &wait), -EAGAIN);
+	ck_assert_int_eq(wait, -1); /* woken when a URL is queued */
+	ck_assert(!rsd_frontier_finished(f));
+	ck_assert_int_eq(rsd_frontier_add_owned(f, h.routed[0], 0, 0, false, 7), 0);
+	job = take(f);
+	ck_assert_str_eq(job.url, "http://a.test/");
+	rsd_frontier_done(f, &job);
+	ck_assert_int_eq(rsd_frontier_next(f, 0, &job, &wait), -EAGAIN);
+	ck_assert(!rsd_frontier_finished(f));
+	ck_assert_uint_eq(h.n_settled, 1);
+	ck_assert_uint_eq(h.settled[0], 7);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
 
 /* A revoked partition's hosts: queued URLs dropped and abandoned, the job
  * in flight runs to its end. */
@@ -206,6 +241,7 @@ int main(void)
 	Suite *s = suite_create("cluster_hooks");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_route_then_own);
+	tcase_add_test(tc, test_no_rounds_waits_for_the_group);
 	tcase_add_test(tc, test_release_hosts);
 	tcase_add_test(tc, test_book_commit_points);
 	tcase_add_test(tc, test_book_compacts);

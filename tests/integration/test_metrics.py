@@ -249,6 +249,10 @@ def exercise(binary, work, site):
         check(value(samples, "records_consumed_total") == RECIPES, "consumed %s" % value(samples, "records_consumed_total"))
         check(value(samples, "pages_skipped_total", cause="depth") is not None, "no cause=\"depth\" series")
         check(value(samples, "build_info", version=os.environ.get("RSD_VERSION", "0.1.0")) == 1, "build_info")
+        # single-node mode: no cluster family (test_cluster_ops.py has them)
+        cluster = [k for k in samples if k[0].startswith("recipe_scraperd_cluster_")
+                   or ("client", "cluster") in k[1]]
+        check(not cluster, "cluster series in single-node mode: %s" % cluster)
         holder.join(timeout=30)
         check(not holder.is_alive(), "the silent client thread did not end")
         plain_requests(base)
