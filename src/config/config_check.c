@@ -49,6 +49,16 @@ static char *host_of(struct loader *ld, const char *url)
 	return host;
 }
 
+/* url, of the scraper list `key`, has a host outside allowed_hosts. */
+static void report_host_outside(struct loader *ld, const char *key, const char *host,
+				const char *url)
+{
+	cfg_report(ld, cfg_line_of(ld, "scraper", key),
+		   "scraper.%s: host %s of %s is not in scraper.allowed_hosts", key,
+		   cfg_quoted_key(ld, "scraper", key, host),
+		   cfg_key_shown(ld, "scraper", key, url));
+}
+
 void cfg_check_hosts(struct loader *ld)
 {
 	struct rsd_config *cfg = ld->cfg;
@@ -63,12 +73,7 @@ void cfg_check_hosts(struct loader *ld)
 			if (cfg_strv_push(&cfg->allowed_hosts, host) < 0)
 				ld->oom = true;
 		} else {
-			cfg_report(ld, cfg_line_of(ld, "scraper", "start_urls"),
-				   "scraper.start_urls: host %s of %s is not in "
-				   "scraper.allowed_hosts",
-				   cfg_quoted_key(ld, "scraper", "start_urls", host),
-				   cfg_key_shown(ld, "scraper", "start_urls",
-						 cfg->start_urls.items[i]));
+			report_host_outside(ld, "start_urls", host, cfg->start_urls.items[i]);
 			free(host);
 		}
 	}
@@ -94,12 +99,7 @@ void cfg_check_sitemaps(struct loader *ld)
 		if (!host)
 			return;
 		if (!cfg_strv_contains(&cfg->allowed_hosts, host))
-			cfg_report(ld, cfg_line_of(ld, "scraper", "sitemap_urls"),
-				   "scraper.sitemap_urls: host %s of %s is not in "
-				   "scraper.allowed_hosts",
-				   cfg_quoted_key(ld, "scraper", "sitemap_urls", host),
-				   cfg_key_shown(ld, "scraper", "sitemap_urls",
-						 cfg->sitemap_urls.items[i]));
+			report_host_outside(ld, "sitemap_urls", host, cfg->sitemap_urls.items[i]);
 		free(host);
 	}
 }

@@ -329,12 +329,16 @@ static bool only_facts(const cJSON *items)
 	return true;
 }
 
-/* The outermost visible element, first in document order, named for the
- * kind (and not also for the other kind: "ingredients-and-method" wraps
- * both) that holds enough items. A named element with fewer is not
- * searched further, which keeps the walk linear. */
-static int list_by_name(const GumboNode *root, const struct rsd_list_query *q,
-			struct rsd_found_list *out)
+/* One element of a list search (list_walk): 0 to search its children,
+ * 1 when it was a candidate (the list in *out, or not there: its subtree
+ * is not searched either), or -errno. */
+typedef int list_visit_fn(const GumboNode *n, const struct rsd_list_query *q,
+			  struct rsd_found_list *out);
+
+/* The walk the list searches share: the elements in document order, the
+ * query's skipped subtrees aside, until visit finds the list. */
+static int list_walk(const GumboNode *root, const struct rsd_list_query *q, list_visit_fn *visit,
+		     struct rsd_found_list *out)
 {
 	struct rsd_dom_walker w = { 0 };
 	int rc = rsd_dom_walker_push(&w, root);
@@ -342,26 +346,43 @@ static int list_by_name(const GumboNode *root, const struct rsd_list_query *q,
 	while (rc == 0 && !out->items && (n = rsd_dom_walker_pop(&w)) != NULL) {
 		if (query_skips(q, n))
 			continue;
-		GumboTag t = n->v.element.tag;
-		bool body = t == GUMBO_TAG_HTML || t == GUMBO_TAG_BODY;
-		if (!body && query_after(q, n) && named_for(n, q->kind) &&
-		    !named_for(n, !q->kind)) {
-			cJSON *items = NULL;
-			rc = container_items(n, q->min_items, &items);
-			if (rc == 0 && rsd_dom_n_items(items) >= q->min_items &&
-			    rsd_dom_n_items(items) &&
-			    !(q->kind == RSD_LIST_INSTRUCTIONS && only_facts(items))) {
-				*out = (struct rsd_found_list){ items, n };
-				rc = sibling_groups(n, q->kind, &out->items);
-			} else {
-				cJSON_Delete(items);
-			}
-			continue;
-		}
-		rc = rsd_dom_walker_push_children(&w, n);
+		rc = visit(n, q, out);
+		if (rc == 0)
+			rc = rsd_dom_walker_push_children(&w, n);
+		else if (rc > 0)
+			rc = 0;
 	}
 	free(w.stack);
 	return rc;
+}
+
+/* The outermost visible element, first in document order, named for the
+ * kind (and not also for the other kind: "ingredients-and-method" wraps
+ * both) that holds enough items. A named element with fewer is not
+ * searched further, which keeps the walk linear. */
+static int visit_named(const GumboNode *n, const struct rsd_list_query *q,
+		       struct rsd_found_list *out)
+{
+	GumboTag t = n->v.element.tag;
+	bool body = t == GUMBO_TAG_HTML || t == GUMBO_TAG_BODY;
+	if (body || !query_after(q, n) || !named_for(n, q->kind) || named_for(n, !q->kind))
+		return 0;
+	cJSON *items = NULL;
+	int rc = container_items(n, q->min_items, &items);
+	if (rc == 0 && rsd_dom_n_items(items) >= q->min_items && rsd_dom_n_items(items) &&
+	    !(q->kind == RSD_LIST_INSTRUCTIONS && only_facts(items))) {
+		*out = (struct rsd_found_list){ items, n };
+		rc = sibling_groups(n, q->kind, &out->items);
+	} else {
+		cJSON_Delete(items);
+	}
+	return rc < 0 ? rc : 1;
+}
+
+static int list_by_name(const GumboNode *root, const struct rsd_list_query *q,
+			struct rsd_found_list *out)
+{
+	return list_walk(root, q, visit_named, out);
 }
 
 /* Elements that can label a section: headings, and the emphasis, link,
@@ -440,35 +461,32 @@ static int items_after(const GumboNode *h, int kind, GumboTag form, cJSON **item
 }
 
 /* The list that follows the first heading announcing it. */
+static int visit_heading(const GumboNode *n, const struct rsd_list_query *q,
+			 struct rsd_found_list *out)
+{
+	if (!query_after(q, n) || !is_list_heading(n, q->kind))
+		return 0;
+	cJSON *items = NULL;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof ITEM_FORMS / sizeof ITEM_FORMS[0]; i++) {
+		cJSON_Delete(items);
+		items = NULL;
+		rc = items_after(n, q->kind, ITEM_FORMS[i], &items);
+		drop_labels(&items);
+		if (rsd_dom_n_items(items) >= q->min_items)
+			break;
+	}
+	if (rc == 0 && rsd_dom_n_items(items) >= q->min_items && rsd_dom_n_items(items))
+		*out = (struct rsd_found_list){ items, n };
+	else
+		cJSON_Delete(items);
+	return rc < 0 ? rc : 1;
+}
+
 static int list_by_heading(const GumboNode *root, const struct rsd_list_query *q,
 			   struct rsd_found_list *out)
 {
-	struct rsd_dom_walker w = { 0 };
-	int rc = rsd_dom_walker_push(&w, root);
-	const GumboNode *n;
-	while (rc == 0 && !out->items && (n = rsd_dom_walker_pop(&w)) != NULL) {
-		if (query_skips(q, n))
-			continue;
-		if (!query_after(q, n) || !is_list_heading(n, q->kind)) {
-			rc = rsd_dom_walker_push_children(&w, n);
-			continue;
-		}
-		cJSON *items = NULL;
-		for (size_t i = 0; rc == 0 && i < sizeof ITEM_FORMS / sizeof ITEM_FORMS[0]; i++) {
-			cJSON_Delete(items);
-			items = NULL;
-			rc = items_after(n, q->kind, ITEM_FORMS[i], &items);
-			drop_labels(&items);
-			if (rsd_dom_n_items(items) >= q->min_items)
-				break;
-		}
-		if (rc == 0 && rsd_dom_n_items(items) >= q->min_items && rsd_dom_n_items(items))
-			*out = (struct rsd_found_list){ items, n };
-		else
-			cJSON_Delete(items);
-	}
-	free(w.stack);
-	return rc;
+	return list_walk(root, q, visit_heading, out);
 }
 
 /* "1.", "2)", "Step 3:", "Schritt 4": a step's number, written as text. */

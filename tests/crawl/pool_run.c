@@ -40,21 +40,70 @@ void serve_site(struct run *r)
 		{ .path = "/gz/salad.html", .body = salad, .gzip = true },
 		{ .path = "/big.html", .fill_len = 300 * 1024 },
 	};
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		ck_assert_int_eq(rsd_httpd_route(r->srv, &routes[i]), 0);
+	SERVE_ROUTES(r, routes);
 	free(salad);
 }
 
-void new_pool(struct run *r, size_t ring_capacity, bool once)
+void serve_routes(struct run *r, const struct rsd_httpd_route *routes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(rsd_httpd_route(r->srv, &routes[i]), 0);
+}
+
+const char *start_sitemap_site(struct run *r, char *urlset, size_t size)
+{
+	ck_assert_int_eq(rsd_httpd_start(NULL, &r->srv), 0);
+	const char *base = rsd_httpd_base(r->srv);
+	snprintf(urlset, size, "<urlset><url><loc>%s/hidden/cake.html</loc></url></urlset>", base);
+	return base;
+}
+
+void serve_sitemap_site(struct run *r, const char *robots, const struct rsd_httpd_route *sitemaps,
+			size_t n)
+{
+	size_t len;
+	char *cake = read_file(crawl_fixture("site/recipes/cake.html"), &len);
+	const struct rsd_httpd_route routes[] = {
+		{ .path = "/robots.txt", .body = robots, .content_type = "text/plain" },
+		{ .path = "/", .body = "<p>nothing linked</p>" },
+		{ .path = "/hidden/cake.html", .body = cake },
+	};
+	SERVE_ROUTES(r, routes);
+	serve_routes(r, sitemaps, n);
+	free(cake);
+}
+
+Suite *pool_suite(const char *name, TCase **tc)
+{
+	Suite *s = suite_create(name);
+	*tc = tcase_create("pool");
+	tcase_set_timeout(*tc, 60);
+	suite_add_tcase(s, *tc);
+	return s;
+}
+
+/* The ring, the finish eventfd and the pool on r->cfg and r->state. */
+static void make_pool(struct run *r, size_t ring_capacity, bool once)
 {
 	ck_assert_int_eq(rsd_ring_new(ring_capacity, &r->ring), 0);
-	if (!r->state)
-		ck_assert_int_eq(rsd_state_open(NULL, &r->state), 0);
-	ck_assert_int_eq(rsd_state_set_scope(r->state, "test-cluster", "parsed_recipes"), 0);
 	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ck_assert_int_ge(r->efd, 0);
 	ck_assert_int_eq(rsd_scraper_new(r->cfg, r->ring, r->state, r->efd, &r->pool), 0);
 	rsd_scraper_set_once(r->pool, once);
+}
+
+void new_pool(struct run *r, size_t ring_capacity, bool once)
+{
+	if (!r->state)
+		ck_assert_int_eq(rsd_state_open(NULL, &r->state), 0);
+	ck_assert_int_eq(rsd_state_set_scope(r->state, "test-cluster", "parsed_recipes"), 0);
+	make_pool(r, ring_capacity, once);
+}
+
+void new_stateless_pool(struct run *r)
+{
+	ck_assert_ptr_null(r->state);
+	make_pool(r, 4, true);
 }
 
 void start_pool(struct run *r, const char *extra)

@@ -10,6 +10,7 @@
 #include "crawl/scraper.h"
 #include "httpd.h"
 
+#include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -39,9 +40,26 @@ struct run {
 char *read_file(const char *path, size_t *len);
 /* The fixture site with its scripted routes (redirect, flaky, gzip, big). */
 void serve_site(struct run *r);
+/* Adds the n routes to r->srv; SERVE_ROUTES, those of an array. */
+void serve_routes(struct run *r, const struct rsd_httpd_route *routes, size_t n);
+#define SERVE_ROUTES(r, routes) serve_routes(r, routes, sizeof(routes) / sizeof((routes)[0]))
+/* Starts r->srv for serve_sitemap_site; urlset (size bytes): a sitemap
+ * of its recipe. Returns the server's base URL. */
+const char *start_sitemap_site(struct run *r, char *urlset, size_t size);
+/* On the started r->srv, a site whose recipe is linked from nowhere:
+ * robots.txt (robots), a start page without links, /hidden/cake.html, and
+ * the n routes of its sitemaps. */
+void serve_sitemap_site(struct run *r, const char *robots, const struct rsd_httpd_route *sitemaps,
+			size_t n);
+/* A suite name of one test case "pool" (60 s per test); the caller adds
+ * its tests to *tc. */
+Suite *pool_suite(const char *name, TCase **tc);
 /* On r->cfg: a ring of ring_capacity, the crawl state (in memory unless
  * r->state is set already), the finish eventfd and the pool, not started. */
 void new_pool(struct run *r, size_t ring_capacity, bool once);
+/* On r->cfg: a pool without crawl state (ring of 4, crawling once), not
+ * started. */
+void new_stateless_pool(struct run *r);
 /* A pool of 2 threads on r->srv (delay DELAY_MS, ring of 4), crawling once,
  * started; extra: more [scraper] lines. */
 void start_pool(struct run *r, const char *extra);

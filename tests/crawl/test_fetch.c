@@ -224,6 +224,20 @@ static void run(const struct rsd_fetch_options *o, const char *path, struct rsd_
 	rsd_fetch_result(*f, code, res);
 }
 
+/* Fetching url with o fails in curl with want, before any body. */
+static void expect_curl_error(const struct rsd_fetch_options *o, const char *url, CURLcode want)
+{
+	struct rsd_fetch *f;
+	ck_assert_int_eq(rsd_fetch_new(o, url, NULL, &f), 0);
+	CURLcode code = curl_easy_perform(f->easy);
+	struct rsd_fetch_result res;
+	rsd_fetch_result(f, code, &res);
+	ck_assert_int_eq(code, want);
+	ck_assert_int_eq(res.status, RSD_FETCH_ERROR);
+	ck_assert_ptr_null(f->body);
+	rsd_fetch_free(f);
+}
+
 START_TEST(test_ok_and_gzip)
 {
 	static const char page[] = "<html><body>Soup</body></html>";
@@ -351,15 +365,7 @@ END_TEST
 
 START_TEST(test_other_protocols_refused)
 {
-	struct rsd_fetch *f;
-	ck_assert_int_eq(rsd_fetch_new(&defaults, "file:///etc/hostname", NULL, &f), 0);
-	CURLcode code = curl_easy_perform(f->easy);
-	struct rsd_fetch_result res;
-	rsd_fetch_result(f, code, &res);
-	ck_assert_int_eq(code, CURLE_UNSUPPORTED_PROTOCOL);
-	ck_assert_int_eq(res.status, RSD_FETCH_ERROR);
-	ck_assert_ptr_null(f->body);
-	rsd_fetch_free(f);
+	expect_curl_error(&defaults, "file:///etc/hostname", CURLE_UNSUPPORTED_PROTOCOL);
 	rsd_fetch_free(NULL);
 }
 END_TEST
@@ -490,17 +496,9 @@ START_TEST(test_redirect_to_other_protocol_refused)
 	struct rsd_fetch_options o = defaults;
 	o.follow_redirects = true;
 	for (size_t i = 0; i < 2; i++) {
-		struct rsd_fetch *f;
 		char url[128];
 		snprintf(url, sizeof(url), "%s%s", rsd_httpd_base(srv), paths[i]);
-		ck_assert_int_eq(rsd_fetch_new(&o, url, NULL, &f), 0);
-		CURLcode code = curl_easy_perform(f->easy);
-		struct rsd_fetch_result res;
-		rsd_fetch_result(f, code, &res);
-		ck_assert_int_eq(code, CURLE_UNSUPPORTED_PROTOCOL);
-		ck_assert_int_eq(res.status, RSD_FETCH_ERROR);
-		ck_assert_ptr_null(f->body);
-		rsd_fetch_free(f);
+		expect_curl_error(&o, url, CURLE_UNSUPPORTED_PROTOCOL);
 	}
 }
 END_TEST
@@ -520,17 +518,11 @@ START_TEST(test_tls_verified)
 	char url[128];
 	snprintf(url, sizeof(url), "%s/p", rsd_httpd_base(tls));
 	ck_assert_int_eq(strncmp(url, "https://127.0.0.1:", 18), 0);
-	struct rsd_fetch *f;
-	ck_assert_int_eq(rsd_fetch_new(&defaults, url, NULL, &f), 0);
-	CURLcode code = curl_easy_perform(f->easy);
-	struct rsd_fetch_result res;
-	rsd_fetch_result(f, code, &res);
-	ck_assert_int_eq(code, CURLE_PEER_FAILED_VERIFICATION);
-	ck_assert_int_eq(res.status, RSD_FETCH_ERROR);
-	ck_assert_ptr_null(f->body);
-	rsd_fetch_free(f);
+	expect_curl_error(&defaults, url, CURLE_PEER_FAILED_VERIFICATION);
 	ck_assert_uint_eq(rsd_httpd_count(tls, "/p"), 0);
 	/* control: trusted, the same request succeeds */
+	struct rsd_fetch *f;
+	struct rsd_fetch_result res;
 	ck_assert_int_eq(rsd_fetch_new(&defaults, url, NULL, &f), 0);
 	curl_easy_setopt(f->easy, CURLOPT_CAINFO, crawl_fixture("tls/cert.pem"));
 	rsd_fetch_result(f, curl_easy_perform(f->easy), &res);

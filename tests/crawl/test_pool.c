@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 START_TEST(test_crawl_site)
@@ -156,8 +155,7 @@ START_TEST(test_canonical_twins_produce_one_record)
 		{ .path = "/print/r.html", .body = twin },
 		{ .path = "/other.html", .body = other },
 	};
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
+	SERVE_ROUTES(&r, routes);
 	start_pool(&r, "");
 	consume_until_finished(&r);
 	const char *base = rsd_httpd_base(r.srv);
@@ -180,10 +178,7 @@ START_TEST(test_private_addresses_refused)
 	 * on connect, robots.txt is unreachable, so everything is disallowed */
 	r.cfg = crawl_test_config("[scraper]\nstart_urls = %s/\ndelay_ms = 0\n",
 				  rsd_httpd_base(srv));
-	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
-	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, NULL, r.efd, &r.pool), 0);
-	rsd_scraper_set_once(r.pool, true);
+	new_stateless_pool(&r);
 	watch_reports(&r);
 	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
 	consume_until_finished(&r);
@@ -312,8 +307,7 @@ START_TEST(test_hostile_site)
 		  .content_type = "text/html; charset=iso-8859-1" },
 		{ .path = "/boom", .status = 500 },
 	};
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
+	SERVE_ROUTES(&r, routes);
 	free(hostile);
 	free(soup);
 	free(latin);
@@ -406,10 +400,7 @@ START_TEST(test_robots_unavailable)
 	r.cfg = crawl_test_config(
 		"[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n",
 		rsd_httpd_base(r.srv));
-	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
-	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, NULL, r.efd, &r.pool), 0);
-	rsd_scraper_set_once(r.pool, true);
+	new_stateless_pool(&r);
 	rsd_scraper_set_retry_policy(r.pool, 2, 100);
 	watch_reports(&r);
 	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
@@ -445,10 +436,7 @@ START_TEST(test_same_document_links)
 	snprintf(start, sizeof(start), "%s/dir/page.html", rsd_httpd_base(r.srv));
 	r.cfg = crawl_test_config(
 		"[scraper]\nstart_urls = %s\ndelay_ms = 0\nallow_private_addresses = on\n", start);
-	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
-	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, NULL, r.efd, &r.pool), 0);
-	rsd_scraper_set_once(r.pool, true);
+	new_stateless_pool(&r);
 	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
 	consume_until_finished(&r);
 	ck_assert_uint_eq(rsd_httpd_count(r.srv, "/dir/page.html"), 1);
@@ -503,8 +491,7 @@ START_TEST(test_redirect_hop_obeys_robots)
 		{ .path = "/go", .status = 302, .location = "/private/x" },
 		{ .path = "/private/x", .body = "<p>secret</p>" },
 	};
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
+	SERVE_ROUTES(&r, routes);
 	start_config(&r, true,
 		     "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n",
 		     rsd_httpd_base(r.srv));
@@ -642,9 +629,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("pool");
-	TCase *tc = tcase_create("pool");
-	tcase_set_timeout(tc, 60);
+	TCase *tc;
+	Suite *s = pool_suite("pool", &tc);
 	tcase_add_test(tc, test_crawl_site);
 	tcase_add_test(tc, test_recipe_pattern_and_delivered);
 	tcase_add_test(tc, test_private_addresses_refused);
@@ -659,6 +645,5 @@ int main(void)
 	tcase_add_test(tc, test_slow_host_does_not_stall_others);
 	tcase_add_test(tc, test_hostile_robots_beside_normal_host);
 	tcase_add_test(tc, test_hostile_markup_counted);
-	suite_add_tcase(s, tc);
 	return rsd_check_run(s);
 }

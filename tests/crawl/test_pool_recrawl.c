@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 /* Daemon mode: start URLs are revisited every recrawl_interval_s with a
@@ -105,17 +104,13 @@ START_TEST(test_sitemaps)
 		{ .path = "/hidden/pie.html", .body = soup },
 		{ .path = "/private/secret.html", .body = soup },
 	};
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
+	SERVE_ROUTES(&r, routes);
 	free(soup);
 	r.cfg = crawl_test_config(
 		"[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
 		"sitemaps = robots\n",
 		base);
-	ck_assert_int_eq(rsd_ring_new(4, &r.ring), 0);
-	r.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ck_assert_int_eq(rsd_scraper_new(r.cfg, r.ring, NULL, r.efd, &r.pool), 0);
-	rsd_scraper_set_once(r.pool, true);
+	new_stateless_pool(&r);
 	ck_assert_int_eq(rsd_scraper_start(r.pool), 0);
 	consume_until_finished(&r);
 	ck_assert_uint_eq(r.n_records, 2);
@@ -139,25 +134,18 @@ END_TEST
 START_TEST(test_gzip_sitemap_file)
 {
 	struct run r = { 0 };
-	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
-	const char *base = rsd_httpd_base(r.srv);
-	size_t len;
-	char *cake = read_file(crawl_fixture("site/recipes/cake.html"), &len);
 	char robots[256], urlset[256];
+	const char *base = start_sitemap_site(&r, urlset, sizeof(urlset));
 	snprintf(robots, sizeof(robots),
 		 "User-agent: *\nSitemap: %s/sitemap.xml.gz\nSitemap: %s/bomb.xml.gz\n", base,
 		 base);
-	snprintf(urlset, sizeof(urlset),
-		 "<urlset><url><loc>%s/hidden/cake.html</loc></url></urlset>", base);
 	char *gz = NULL, *bomb = NULL;
 	size_t gz_len = 0, bomb_len = 0;
 	crawl_test_gzip(urlset, strlen(urlset), &gz, &gz_len);
 	char *zeros = calloc(1, 4 << 20);
 	crawl_test_gzip(zeros, 4 << 20, &bomb, &bomb_len); /* 4 MiB inflated, ~4 KiB sent */
 	free(zeros);
-	const struct rsd_httpd_route routes[] = {
-		{ .path = "/robots.txt", .body = robots, .content_type = "text/plain" },
-		{ .path = "/", .body = "<p>nothing linked</p>" },
+	const struct rsd_httpd_route sitemaps[] = {
 		{ .path = "/sitemap.xml.gz",
 		  .body = gz,
 		  .body_len = gz_len,
@@ -166,11 +154,8 @@ START_TEST(test_gzip_sitemap_file)
 		  .body = bomb,
 		  .body_len = bomb_len,
 		  .content_type = "application/x-gzip" },
-		{ .path = "/hidden/cake.html", .body = cake },
 	};
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
-	free(cake);
+	serve_sitemap_site(&r, robots, sitemaps, sizeof(sitemaps) / sizeof(sitemaps[0]));
 	free(gz);
 	free(bomb);
 	start_config(&r, true,
@@ -250,26 +235,14 @@ END_TEST
 START_TEST(test_recrawl_revisits_sitemaps)
 {
 	struct run r = { 0 };
-	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
-	const char *base = rsd_httpd_base(r.srv);
-	size_t len;
-	char *cake = read_file(crawl_fixture("site/recipes/cake.html"), &len);
 	char robots[128], urlset[256];
+	const char *base = start_sitemap_site(&r, urlset, sizeof(urlset));
 	snprintf(robots, sizeof(robots), "User-agent: *\nSitemap: %s/sm.xml\n", base);
-	snprintf(urlset, sizeof(urlset),
-		 "<urlset><url><loc>%s/hidden/cake.html</loc></url></urlset>", base);
-	const struct rsd_httpd_route routes[] = {
-		{ .path = "/robots.txt", .body = robots, .content_type = "text/plain" },
-		{ .path = "/", .body = "<p>nothing linked</p>" },
-		{ .path = "/sm.xml",
-		  .body = urlset,
-		  .content_type = "application/xml",
-		  .etag = "\"s1\"" },
-		{ .path = "/hidden/cake.html", .body = cake },
-	};
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
-	free(cake);
+	const struct rsd_httpd_route sitemap = { .path = "/sm.xml",
+						 .body = urlset,
+						 .content_type = "application/xml",
+						 .etag = "\"s1\"" };
+	serve_sitemap_site(&r, robots, &sitemap, 1);
 	start_config(&r, false,
 		     "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
 		     "recrawl_interval_s = 1\nsitemaps = robots\n",
@@ -315,21 +288,14 @@ END_TEST
 START_TEST(test_sitemap_redirects_checked)
 {
 	struct run r = { 0 };
-	ck_assert_int_eq(rsd_httpd_start(NULL, &r.srv), 0);
-	const char *base = rsd_httpd_base(r.srv);
-	size_t len;
-	char *cake = read_file(crawl_fixture("site/recipes/cake.html"), &len);
 	char robots[512], urlset[256];
+	const char *base = start_sitemap_site(&r, urlset, sizeof(urlset));
 	snprintf(robots, sizeof(robots),
 		 "User-agent: *\nDisallow: /private/\nSitemap: %s/old-sm.xml\nSitemap: "
 		 "%s/away-sm.xml\n"
 		 "Sitemap: %s/blocked-sm.xml\n",
 		 base, base, base);
-	snprintf(urlset, sizeof(urlset),
-		 "<urlset><url><loc>%s/hidden/cake.html</loc></url></urlset>", base);
-	const struct rsd_httpd_route routes[] = {
-		{ .path = "/robots.txt", .body = robots, .content_type = "text/plain" },
-		{ .path = "/", .body = "<p>nothing linked</p>" },
+	const struct rsd_httpd_route sitemaps[] = {
 		{ .path = "/old-sm.xml", .status = 301, .location = "/sm.xml" },
 		{ .path = "/away-sm.xml",
 		  .status = 302,
@@ -337,11 +303,8 @@ START_TEST(test_sitemap_redirects_checked)
 		{ .path = "/blocked-sm.xml", .status = 302, .location = "/private/sm.xml" },
 		{ .path = "/private/sm.xml", .body = urlset, .content_type = "application/xml" },
 		{ .path = "/sm.xml", .body = urlset, .content_type = "application/xml" },
-		{ .path = "/hidden/cake.html", .body = cake },
 	};
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		ck_assert_int_eq(rsd_httpd_route(r.srv, &routes[i]), 0);
-	free(cake);
+	serve_sitemap_site(&r, robots, sitemaps, sizeof(sitemaps) / sizeof(sitemaps[0]));
 	start_config(&r, true,
 		     "[scraper]\nstart_urls = %s/\ndelay_ms = 0\nallow_private_addresses = on\n"
 		     "sitemaps = robots\n",
@@ -390,8 +353,7 @@ static void serve_two_sitemaps(struct run *r)
 		{ .path = "/whole-site/cake.html", .body = cake },
 		{ .path = "/listed/cake.html", .body = cake },
 	};
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		ck_assert_int_eq(rsd_httpd_route(r->srv, &routes[i]), 0);
+	SERVE_ROUTES(r, routes);
 	free(cake);
 }
 
@@ -433,9 +395,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("pool_recrawl");
-	TCase *tc = tcase_create("pool");
-	tcase_set_timeout(tc, 60);
+	TCase *tc;
+	Suite *s = pool_suite("pool_recrawl", &tc);
 	tcase_add_test(tc, test_recrawl_conditional_get);
 	tcase_add_test(tc, test_sitemaps);
 	tcase_add_test(tc, test_gzip_sitemap_file);
@@ -443,6 +404,5 @@ int main(void)
 	tcase_add_test(tc, test_sitemap_sources);
 	tcase_add_test(tc, test_recrawl_same_content);
 	tcase_add_test(tc, test_recrawl_revisits_sitemaps);
-	suite_add_tcase(s, tc);
 	return rsd_check_run(s);
 }

@@ -500,43 +500,38 @@ static const char conf_template[] =
 	"sink = stdout\n"
 	"@SECTIONS@\n";
 
-#define OR(v, def) ((v) ? (v) : (def))
+/* The template's @NAME@ markers: c's value, else the default (NULL: none). */
+struct conf_var {
+	const char *name, *value, *def;
+};
 
 void write_daemon_conf(const struct harness_proc *p, const struct daemon_conf *c)
 {
 	char state[256], path[256];
 	snprintf(state, sizeof state, "%s/state", p->dir);
-	const char *vars[] = {
-		"STATE",
-		OR(c->state_dir, state),
-		"SHUTDOWN",
-		OR(c->shutdown_s, "30"),
-		"START",
-		c->start_url,
-		"DELAY",
-		OR(c->delay_ms, "0"),
-		"CONNS",
-		OR(c->conns_per_host, "2"),
-		"BROKERS",
-		c->brokers,
-		"SCRAPER",
-		OR(c->scraper_extra, ""),
-		"KAFKA",
-		OR(c->kafka_extra, ""),
-		"RAW",
-		OR(c->raw_topic, ""),
-		"PRODUCER",
-		OR(c->producer_extra, ""),
-		"CONSUMER_ENABLED",
-		OR(c->consumer_enabled, "on"),
-		"GROUP",
-		OR(c->group, "delivery"),
-		"CONSUMER",
-		OR(c->consumer_extra, ""),
-		"SECTIONS",
-		OR(c->sections_extra, ""),
-		NULL,
+	const struct conf_var set[] = {
+		{ "STATE", c->state_dir, state },
+		{ "SHUTDOWN", c->shutdown_s, "30" },
+		{ "START", c->start_url, NULL },
+		{ "DELAY", c->delay_ms, "0" },
+		{ "CONNS", c->conns_per_host, "2" },
+		{ "BROKERS", c->brokers, NULL },
+		{ "SCRAPER", c->scraper_extra, "" },
+		{ "KAFKA", c->kafka_extra, "" },
+		{ "RAW", c->raw_topic, "" },
+		{ "PRODUCER", c->producer_extra, "" },
+		{ "CONSUMER_ENABLED", c->consumer_enabled, "on" },
+		{ "GROUP", c->group, "delivery" },
+		{ "CONSUMER", c->consumer_extra, "" },
+		{ "SECTIONS", c->sections_extra, "" },
 	};
+	enum { N = sizeof set / sizeof set[0] };
+	const char *vars[2 * N + 1];
+	for (size_t i = 0; i < N; i++) {
+		vars[2 * i] = set[i].name;
+		vars[2 * i + 1] = set[i].value ? set[i].value : set[i].def;
+	}
+	vars[2 * N] = NULL;
 	char *text = harness_subst(conf_template, vars);
 	harness_write_file(harness_path(p, "rsd.ini", path, sizeof path), text);
 	free(text);

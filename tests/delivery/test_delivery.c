@@ -43,6 +43,17 @@ static void world_start(struct world *w, unsigned delay_ms)
 	broker_start(&w->broker, w->p.dir);
 }
 
+/* Writes p's config c, on w's broker and, unless c names another start
+ * URL, w's site. */
+static void world_conf(const struct world *w, const struct harness_proc *p, struct daemon_conf c)
+{
+	if (!c.brokers)
+		c.brokers = w->broker.bootstrap;
+	if (!c.start_url)
+		c.start_url = w->site.index_url;
+	write_daemon_conf(p, &c);
+}
+
 static void world_stop(struct world *w)
 {
 	broker_stop(&w->broker);
@@ -85,12 +96,9 @@ START_TEST(broker_outage)
 {
 	struct world w;
 	world_start(&w, SLOW_MS);
-	write_daemon_conf(&w.p, &(struct daemon_conf){
-					.brokers = w.broker.bootstrap,
-					.start_url = w.site.index_url,
-					.raw_topic = "raw_recipes",
-					.producer_extra = "queue.buffering.max.messages = 4",
-				});
+	world_conf(&w, &w.p,
+		   (struct daemon_conf){ .raw_topic = "raw_recipes",
+					 .producer_extra = "queue.buffering.max.messages = 4" });
 	daemon_start(&w.p, true);
 	wait_recipe_requests(&w.p, &w.site, 0, 10, RUN_MS);
 
@@ -125,11 +133,7 @@ START_TEST(brokers_down_from_start)
 	struct world w;
 	world_start(&w, SLOW_MS);
 	broker_cmd(&w.broker, "alldown");
-	write_daemon_conf(&w.p, &(struct daemon_conf){
-					.brokers = w.broker.bootstrap,
-					.start_url = w.site.index_url,
-					.raw_topic = "raw_recipes",
-				});
+	world_conf(&w, &w.p, (struct daemon_conf){ .raw_topic = "raw_recipes" });
 	/* Not --once: the daemon must not be finishing on its own meanwhile. */
 	daemon_start(&w.p, false);
 	ck_assert_msg(daemon_hold(&w.p, 3000), "the daemon exited during the outage");
@@ -181,12 +185,9 @@ START_TEST(topic_check)
 {
 	struct world w;
 	world_start(&w, SLOW_MS);
-	write_daemon_conf(&w.p, &(struct daemon_conf){
-					.brokers = w.broker.bootstrap,
-					.start_url = w.site.index_url,
-					.raw_topic = "raw_pages",
-					.producer_extra = "partitions = 8",
-				});
+	world_conf(&w, &w.p,
+		   (struct daemon_conf){ .raw_topic = "raw_pages",
+					 .producer_extra = "partitions = 8" });
 	daemon_start(&w.p, true);
 	expect_exit(&w.p, 0, RUN_MS);
 	assert_stderr_has(&w.p, "<4>Kafka topic parsed_recipes has 6 partitions, fewer than "
@@ -248,13 +249,10 @@ START_TEST(request_errors)
 {
 	struct world w;
 	world_start(&w, SLOW_MS);
-	write_daemon_conf(&w.p,
-			  &(struct daemon_conf){
-				  .brokers = w.broker.bootstrap,
-				  .start_url = w.site.index_url,
-				  .producer_extra = "max.in.flight.requests.per.connection = 1",
-				  .consumer_extra = "auto.commit.interval.ms = 200",
-			  });
+	world_conf(
+		&w, &w.p,
+		(struct daemon_conf){ .producer_extra = "max.in.flight.requests.per.connection = 1",
+				      .consumer_extra = "auto.commit.interval.ms = 200" });
 	daemon_start(&w.p, true);
 	wait_recipe_requests(&w.p, &w.site, 0, 10, RUN_MS);
 	broker_cmd(&w.broker, "errors 0 30 NOT_LEADER_FOR_PARTITION");
@@ -281,8 +279,7 @@ START_TEST(leader_change_and_rtt)
 {
 	struct world w;
 	world_start(&w, SLOW_MS);
-	write_daemon_conf(&w.p, &(struct daemon_conf){ .brokers = w.broker.bootstrap,
-						       .start_url = w.site.index_url });
+	world_conf(&w, &w.p, (struct daemon_conf){ 0 });
 	daemon_start(&w.p, true);
 	wait_recipe_requests(&w.p, &w.site, 0, 10, RUN_MS);
 	broker_cmd(&w.broker, "rtt 1 600");
@@ -313,9 +310,7 @@ static void restart_once_and_check(struct world *w, const bool *delivered, struc
 
 	harness_init(&p2);
 	snprintf(state, sizeof state, "%s/state", w->p.dir);
-	write_daemon_conf(&p2, &(struct daemon_conf){ .brokers = w->broker.bootstrap,
-						      .start_url = w->site.index_url,
-						      .state_dir = state });
+	world_conf(w, &p2, (struct daemon_conf){ .state_dir = state });
 	int64_t since = rsd_httpd_now_ms();
 	daemon_start(&p2, true);
 	expect_exit(&p2, 0, RUN_MS);
@@ -341,8 +336,7 @@ START_TEST(kill9_then_restart)
 	struct tally run1, all;
 
 	world_start(&w, SLOWER_MS);
-	write_daemon_conf(&w.p, &(struct daemon_conf){ .brokers = w.broker.bootstrap,
-						       .start_url = w.site.index_url });
+	world_conf(&w, &w.p, (struct daemon_conf){ 0 });
 	daemon_start(&w.p, false);
 	snprintf(state, sizeof state, "%s/state", w.p.dir);
 	/* Marks reach the file at the daemon's periodic sync (2 s). */
@@ -377,8 +371,7 @@ START_TEST(sigterm_then_restart)
 	struct tally run1, all;
 
 	world_start(&w, SLOWER_MS);
-	write_daemon_conf(&w.p, &(struct daemon_conf){ .brokers = w.broker.bootstrap,
-						       .start_url = w.site.index_url });
+	world_conf(&w, &w.p, (struct daemon_conf){ 0 });
 	daemon_start(&w.p, false);
 	snprintf(state, sizeof state, "%s/state", w.p.dir);
 	wait_progress(&w.p, &w.site, state, 10, 5, RUN_MS);
@@ -474,13 +467,10 @@ START_TEST(two_instances_share_the_group)
 
 	world_start(&w, SLOW_MS);
 	harness_init(&second);
-	write_daemon_conf(&second, &(struct daemon_conf){ .brokers = w.broker.bootstrap,
-							  .start_url = w.site.empty_url,
-							  .group = "pair" });
+	world_conf(&w, &second,
+		   (struct daemon_conf){ .start_url = w.site.empty_url, .group = "pair" });
 	daemon_start(&second, false);
-	write_daemon_conf(&w.p, &(struct daemon_conf){ .brokers = w.broker.bootstrap,
-						       .start_url = w.site.index_url,
-						       .group = "pair" });
+	world_conf(&w, &w.p, (struct daemon_conf){ .group = "pair" });
 	daemon_start(&w.p, false);
 	struct harness_proc *procs[] = { &w.p, &second };
 	wait_all_consumed(procs, 2, &w.site, RUN_MS);
@@ -598,9 +588,7 @@ START_TEST(kcat_compatibility)
 
 	ck_assert_ptr_nonnull(kcat); /* main() skips the test without kcat */
 	world_start(&w, 0);
-	write_daemon_conf(&w.p, &(struct daemon_conf){ .brokers = w.broker.bootstrap,
-						       .start_url = w.site.index_url,
-						       .group = "kcat" });
+	world_conf(&w, &w.p, (struct daemon_conf){ .group = "kcat" });
 	daemon_start(&w.p, true);
 	expect_exit(&w.p, 0, RUN_MS);
 
@@ -627,9 +615,8 @@ START_TEST(kcat_compatibility)
 
 	/* The same group resumes after the crawled records: only kcat's is new. */
 	harness_init(&consumer);
-	write_daemon_conf(&consumer, &(struct daemon_conf){ .brokers = w.broker.bootstrap,
-							    .start_url = w.site.empty_url,
-							    .group = "kcat" });
+	world_conf(&w, &consumer,
+		   (struct daemon_conf){ .start_url = w.site.empty_url, .group = "kcat" });
 	daemon_start(&consumer, false);
 	cJSON *entry = NULL;
 	for (int waited = 0; !entry; waited += 100) {

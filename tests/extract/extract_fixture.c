@@ -84,6 +84,26 @@ void assert_fixture_gives(const char *name, const char *field, const char *want)
 	}
 }
 
+void assert_fixture_str(const char *name, const char *field, const char *want)
+{
+	struct rsd_extract_result res;
+	for (unsigned full = 0; full < 2; full++) {
+		assert_str(extract(name, full ? RSD_EXTRACT_FULL_PARSE : 0, &res), field, want);
+		rsd_extract_result_clear(&res);
+	}
+}
+
+char *recipe_page(const char *members, const char *html)
+{
+	char *page;
+	ck_assert_int_ge(asprintf(&page,
+				  "<script type=application/ld+json>{\"@type\":\"Recipe\","
+				  "\"name\":\"N\",%s}</script>%s",
+				  members, html),
+			 0);
+	return page;
+}
+
 static void setup(void)
 {
 	ck_assert_int_eq(rsd_extractor_new(&x), 0);

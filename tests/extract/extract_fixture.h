@@ -36,8 +36,14 @@ void assert_num(const cJSON *rec, const char *field, double want);
 /* want: strings separated by '|' */
 void assert_list(const cJSON *rec, const char *field, const char *want);
 
-/* Fixture name gives field = want on both paths. */
+/* Fixture name gives the list field = want ('|'-separated) on both paths. */
 void assert_fixture_gives(const char *name, const char *field, const char *want);
+/* Fixture name gives the text field = want (NULL: absent) on both paths. */
+void assert_fixture_str(const char *name, const char *field, const char *want);
+
+/* A page of a JSON-LD Recipe named "N" with the members `members` (JSON,
+ * without braces), then html; the caller frees it. */
+char *recipe_page(const char *members, const char *html);
 
 /* A page written with stdio, for pages too large for a fixture file: write
  * to f, then page_done() makes p and len valid; the caller frees p. */

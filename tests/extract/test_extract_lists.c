@@ -10,12 +10,7 @@ static void assert_pages_give(const char *members, const char *const *pages, siz
 {
 	struct rsd_extract_result res;
 	for (size_t i = 0; i < 2 * n; i++) {
-		char *page;
-		ck_assert_int_ge(asprintf(&page,
-					  "<script type=application/ld+json>{\"@type\":\"Recipe\","
-					  "\"name\":\"N\",%s}</script>%s",
-					  members, pages[i / 2]),
-				 0);
+		char *page = recipe_page(members, pages[i / 2]);
 		unsigned flags = i % 2 ? RSD_EXTRACT_FULL_PARSE : 0;
 		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, flags, &res),
 				 0);

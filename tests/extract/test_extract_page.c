@@ -11,12 +11,7 @@ static void assert_page_str(const char *members, const char *html, const char *f
 			    const char *want)
 {
 	struct rsd_extract_result res;
-	char *page;
-	ck_assert_int_ge(asprintf(&page,
-				  "<script type=application/ld+json>{\"@type\":\"Recipe\","
-				  "\"name\":\"N\",%s}</script>%s",
-				  members, html),
-			 0);
+	char *page = recipe_page(members, html);
 	ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, &res), 0);
 	assert_str(res.record, field, want);
 	rsd_extract_result_clear(&res);
@@ -104,22 +99,15 @@ END_TEST
  * images are generated crops: a sized og:image, the original, wins. */
 START_TEST(image_single_or_set)
 {
-	struct rsd_extract_result res;
-	cJSON *r = extract("image_single.html", 0, &res);
-	assert_str(r, "title", "Crème brûlée");
-	assert_str(r, "image", "https://kitchen.test/img/crème-brûlée-960x960.jpg");
-	rsd_extract_result_clear(&res);
-	r = extract("image_set.html", 0, &res);
-	assert_str(r, "image", "https://kitchen.test/img/sablés.jpg");
-	rsd_extract_result_clear(&res);
+	assert_fixture_str("image_single.html", "title", "Crème brûlée");
+	assert_fixture_str("image_single.html", "image",
+			   "https://kitchen.test/img/crème-brûlée-960x960.jpg");
+	assert_fixture_str("image_set.html", "image", "https://kitchen.test/img/sablés.jpg");
 	/* ImageObjects that state their sizes: the largest, over og:image */
-	r = extract("image_sized.html", 0, &res);
-	assert_str(r, "image", "https://kitchen.test/img/tart-1x1.jpg");
-	rsd_extract_result_clear(&res);
+	assert_fixture_str("image_sized.html", "image", "https://kitchen.test/img/tart-1x1.jpg");
 	/* one URL and an empty string are no set: the Recipe's URL wins */
-	r = extract("image_one_of_empty.html", 0, &res);
-	assert_str(r, "image", "https://kitchen.test/img/salad-large.jpg");
-	rsd_extract_result_clear(&res);
+	assert_fixture_str("image_one_of_empty.html", "image",
+			   "https://kitchen.test/img/salad-large.jpg");
 }
 END_TEST
 
@@ -128,13 +116,10 @@ END_TEST
  * that first one names a thumbnail's width in its URL. */
 START_TEST(image_set_against_unsized_og)
 {
-	struct rsd_extract_result res;
-	cJSON *r = extract("image_set_unsized_og.html", 0, &res);
-	assert_str(r, "image", "https://pantry.test/photos/barley-broth-full.jpg");
-	rsd_extract_result_clear(&res);
-	r = extract("image_set_thumbs.html", 0, &res);
-	assert_str(r, "image", "https://cdn.pantry.test/crop/w-1200-h-630/rye-bread.jpg");
-	rsd_extract_result_clear(&res);
+	assert_fixture_str("image_set_unsized_og.html", "image",
+			   "https://pantry.test/photos/barley-broth-full.jpg");
+	assert_fixture_str("image_set_thumbs.html", "image",
+			   "https://cdn.pantry.test/crop/w-1200-h-630/rye-bread.jpg");
 }
 END_TEST
 
@@ -168,30 +153,14 @@ END_TEST
  * other things that start alike is not. */
 START_TEST(people_count_abbreviated)
 {
-	struct rsd_extract_result res;
-	for (unsigned full = 0; full < 2; full++) {
-		cJSON *r = extract("people_count_pl.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
-		assert_str(r, "yields", "8 servings");
-		rsd_extract_result_clear(&res);
-	}
+	assert_fixture_str("people_count_pl.html", "yields", "8 servings");
 	static const char *const PAGES[] = {
 		"<p>8 ostatnich przepisów</p>",
 		"<p>2 oz butter</p>",
 		"<p>3 osobne miski</p>",
 	};
-	for (size_t i = 0; i < sizeof PAGES / sizeof PAGES[0]; i++) {
-		char *page;
-		ck_assert_int_ge(
-			asprintf(&page,
-				 "<script type=application/ld+json>{\"@type\":\"Recipe\","
-				 "\"name\":\"N\",\"recipeIngredient\":[\"1 egg\"]}</script>%s",
-				 PAGES[i]),
-			0);
-		ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, &res), 0);
-		assert_str(res.record, "yields", NULL);
-		rsd_extract_result_clear(&res);
-		free(page);
-	}
+	for (size_t i = 0; i < sizeof PAGES / sizeof PAGES[0]; i++)
+		assert_page_str("\"recipeIngredient\":[\"1 egg\"]", PAGES[i], "yields", NULL);
 }
 END_TEST
 
@@ -200,12 +169,7 @@ END_TEST
  * unit after it. */
 START_TEST(servings_scaler)
 {
-	struct rsd_extract_result res;
-	for (unsigned full = 0; full < 2; full++) {
-		cJSON *r = extract("servings_scaler.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res);
-		assert_str(r, "yields", "6 servings");
-		rsd_extract_result_clear(&res);
-	}
+	assert_fixture_str("servings_scaler.html", "yields", "6 servings");
 	static const struct {
 		const char *html, *yields;
 	} PAGES[] = {
@@ -262,12 +226,7 @@ END_TEST
  * and an array's counts stay as its elements say. */
 START_TEST(yields_range_upper_bound)
 {
-	struct rsd_extract_result res;
-	for (unsigned full = 0; full < 2; full++) {
-		assert_str(extract("yields_range.html", full ? RSD_EXTRACT_FULL_PARSE : 0, &res),
-			   "yields", "6 servings");
-		rsd_extract_result_clear(&res);
-	}
+	assert_fixture_str("yields_range.html", "yields", "6 servings");
 	static const struct {
 		const char *json, *want;
 	} CASES[] = {

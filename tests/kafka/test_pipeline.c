@@ -191,6 +191,17 @@ static size_t assert_all_consumed(const struct t_lines *lines, int n)
 	return dups;
 }
 
+/* finish(), then every one of the n records was consumed (duplicates
+ * allowed: see assert_all_consumed). */
+static void finish_all_consumed(int n)
+{
+	struct t_lines lines;
+
+	finish(n, &lines);
+	assert_all_consumed(&lines, n);
+	t_lines_free(&lines);
+}
+
 START_TEST(end_to_end)
 {
 	const int n = 300;
@@ -283,15 +294,12 @@ END_TEST
 START_TEST(queue_full_loses_nothing)
 {
 	const int n = 200;
-	struct t_lines lines;
 
 	t_producer_prop(&P.tc, "queue.buffering.max.messages", "2");
 	start_consumer();
 	start_producer();
 	enqueue_range(0, n);
-	finish(n, &lines);
-	assert_all_consumed(&lines, n);
-	t_lines_free(&lines);
+	finish_all_consumed(n);
 }
 END_TEST
 
@@ -350,7 +358,6 @@ START_TEST(brokers_down_then_up)
 	int n = 200;
 	pthread_t t;
 	void *ret;
-	struct t_lines lines;
 
 	t_producer_prop(&P.tc, "queue.buffering.max.messages", STR(DOWN_QUEUE_MESSAGES));
 	start_consumer();
@@ -367,9 +374,7 @@ START_TEST(brokers_down_then_up)
 	set_brokers(true);
 	pthread_join(t, &ret);
 	ck_assert_ptr_null(ret);
-	finish(n, &lines);
-	assert_all_consumed(&lines, n);
-	t_lines_free(&lines);
+	finish_all_consumed(n);
 }
 END_TEST
 
@@ -384,7 +389,6 @@ END_TEST
 START_TEST(produce_errors_retried)
 {
 	const int n = 100;
-	struct t_lines lines;
 
 	t_producer_prop(&P.tc, "max.in.flight.requests.per.connection", "1");
 	rd_kafka_mock_push_request_errors(
@@ -395,9 +399,7 @@ START_TEST(produce_errors_retried)
 	start_consumer();
 	start_producer();
 	enqueue_range(0, n);
-	finish(n, &lines); /* asserts the topic holds exactly n messages */
-	assert_all_consumed(&lines, n);
-	t_lines_free(&lines);
+	finish_all_consumed(n); /* asserts the topic holds exactly n messages */
 }
 END_TEST
 
@@ -405,7 +407,6 @@ END_TEST
 START_TEST(leader_change_and_rtt)
 {
 	const int n = 100;
-	struct t_lines lines;
 
 	rd_kafka_mock_broker_set_rtt(P.mc, 2, 300);
 	start_consumer();
@@ -414,9 +415,7 @@ START_TEST(leader_change_and_rtt)
 	for (int32_t p = 0; p < 4; p++)
 		rd_kafka_mock_partition_set_leader(P.mc, T_TOPIC, p, 1 + (p + 1) % N_BROKERS);
 	enqueue_range(n / 2, n);
-	finish(n, &lines);
-	assert_all_consumed(&lines, n);
-	t_lines_free(&lines);
+	finish_all_consumed(n);
 }
 END_TEST
 
@@ -738,7 +737,6 @@ START_TEST(fixed_port_bootstrap)
 	const int n = 30;
 	int port = free_port();
 	char want[32];
-	struct t_lines lines;
 
 	teardown();
 	pipe_setup(port);
@@ -747,9 +745,7 @@ START_TEST(fixed_port_bootstrap)
 	start_consumer();
 	start_producer();
 	enqueue_range(0, n);
-	finish(n, &lines);
-	assert_all_consumed(&lines, n);
-	t_lines_free(&lines);
+	finish_all_consumed(n);
 }
 END_TEST
 
