@@ -84,13 +84,24 @@ void assert_fixture_gives(const char *name, const char *field, const char *want)
 	}
 }
 
-void assert_fixture_str(const char *name, const char *field, const char *want)
+void assert_html_str(const char *html, size_t len, const char *field, const char *want)
 {
 	struct rsd_extract_result res;
 	for (unsigned full = 0; full < 2; full++) {
-		assert_str(extract(name, full ? RSD_EXTRACT_FULL_PARSE : 0, &res), field, want);
+		ck_assert_int_eq(rsd_extract(x, html, len, PAGE_URL, NULL,
+					     full ? RSD_EXTRACT_FULL_PARSE : 0, &res),
+				 0);
+		assert_str(res.record, field, want);
 		rsd_extract_result_clear(&res);
 	}
+}
+
+void assert_fixture_str(const char *name, const char *field, const char *want)
+{
+	size_t len;
+	char *html = slurp(name, &len);
+	assert_html_str(html, len, field, want);
+	free(html);
 }
 
 char *recipe_page(const char *members, const char *html)

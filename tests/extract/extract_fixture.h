@@ -40,6 +40,8 @@ void assert_list(const cJSON *rec, const char *field, const char *want);
 void assert_fixture_gives(const char *name, const char *field, const char *want);
 /* Fixture name gives the text field = want (NULL: absent) on both paths. */
 void assert_fixture_str(const char *name, const char *field, const char *want);
+/* The page html[0..len) gives the text field = want (NULL: absent) on both paths. */
+void assert_html_str(const char *html, size_t len, const char *field, const char *want);
 
 /* A page of a JSON-LD Recipe named "N" with the members `members` (JSON,
  * without braces), then html; the caller frees it. */

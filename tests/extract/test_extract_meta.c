@@ -5,89 +5,23 @@
  * text. Each page is read on both paths (fast scan and full parse), which
  * must agree. The image cases fill one page, meta_image_page.html, with
  * each case's og:image metas and Recipe image. */
-#include "extract/extract.h"
-
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "check_main.h"
-
-static rsd_extractor *x;
-
-static void setup(void)
-{
-	ck_assert_int_eq(rsd_extractor_new(&x), 0);
-}
-
-static void teardown(void)
-{
-	rsd_extractor_free(x);
-}
-
-/* Fixture `page` into buf (NUL-terminated); its length. */
-static size_t read_page(const char *page, char *buf, size_t size)
-{
-	const char *dir = getenv("RSD_FIXTURES");
-	char path[512];
-	snprintf(path, sizeof path, "%s/extract/%s", dir ? dir : "tests/fixtures", page);
-	FILE *f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	size_t len = fread(buf, 1, size - 1, f);
-	fclose(f);
-	ck_assert_uint_lt(len, size - 1);
-	buf[len] = '\0';
-	return len;
-}
-
-/* The value of string field `field` in the record of html, the same on
- * the fast path and with the full parse; NULL when absent. */
-static char *field_of(const char *html, const char *field)
-{
-	static const unsigned FLAGS[] = { 0, RSD_EXTRACT_FULL_PARSE };
-	char *got[2] = { NULL, NULL };
-	for (size_t i = 0; i < 2; i++) {
-		struct rsd_extract_result res;
-		ck_assert_int_eq(rsd_extract(x, html, strlen(html), "https://orchard.test/r/1.html",
-					     NULL, FLAGS[i], &res),
-				 0);
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(res.record, field);
-		got[i] = cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
-		rsd_extract_result_clear(&res);
-	}
-	ck_assert_msg((!got[0] && !got[1]) || (got[0] && got[1] && !strcmp(got[0], got[1])),
-		      "%s: fast path and full parse differ", field);
-	free(got[1]);
-	return got[0];
-}
-
-static void assert_field(const char *html, const char *field, const char *want)
-{
-	char *got = field_of(html, field);
-	ck_assert_msg(got != NULL, "no %s", field);
-	ck_assert_str_eq(got, want);
-	free(got);
-}
-
-static void assert_page_field(const char *page, const char *field, const char *want)
-{
-	static char html[1 << 14];
-	read_page(page, html, sizeof html);
-	assert_field(html, field, want);
-}
+#include "extract_fixture.h"
 
 /* meta_image_page.html with og in place of @OG@ and image of @IMAGE@. */
 static void assert_image(const char *og, const char *image, const char *want)
 {
-	static char tmpl[1 << 14], html[1 << 15];
-	read_page("meta_image_page.html", tmpl, sizeof tmpl);
+	static char html[1 << 15];
+	size_t len;
+	char *tmpl = slurp("meta_image_page.html", &len);
+	ck_assert_uint_lt(len, 1 << 20); /* slurp's buffer: room for the NUL */
+	tmpl[len] = '\0';
 	char *at_og = strstr(tmpl, "\n@OG@"), *at_img = strstr(tmpl, "@IMAGE@");
 	ck_assert(at_og && at_img && at_og < at_img);
 	int n = snprintf(html, sizeof html, "%.*s\n%s%.*s%s%s", (int)(at_og - tmpl), tmpl, og,
 			 (int)(at_img - at_og - 5), at_og + 5, image, at_img + 7);
 	ck_assert(n > 0 && (size_t)n < sizeof html);
-	assert_field(html, "image", want);
+	free(tmpl);
+	assert_html_str(html, (size_t)n, "image", want);
 }
 
 #define OG_SIZED(url, w, h)                                      \
@@ -149,30 +83,28 @@ END_TEST
 /* recipeYield as a QuantitativeValue: its value, with its unitText. */
 START_TEST(yields_quantitative_value)
 {
-	assert_page_field("meta_yield_quantity.html", "yields", "12 cookies");
-	assert_page_field("meta_yield_value.html", "yields", "6 servings");
+	assert_fixture_str("meta_yield_quantity.html", "yields", "12 cookies");
+	assert_fixture_str("meta_yield_value.html", "yields", "6 servings");
 }
 END_TEST
 
 /* A zero-width space shows nothing and is dropped from text. */
 START_TEST(zero_width_space_dropped)
 {
-	assert_page_field("meta_yield_quantity.html", "description",
+	assert_fixture_str("meta_yield_quantity.html", "description",
 			  "Nutty and crisp, with a chewymiddle.");
 }
 END_TEST
 
 static Suite *suite(void)
 {
-	Suite *s = suite_create("extract_meta");
-	TCase *tc = tcase_create("fields");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	TCase *tc;
+	Suite *s = extract_suite("meta", &tc);
 	tcase_add_test(tc, image_og_stated_full_width);
 	tcase_add_test(tc, image_recipe_states_more);
 	tcase_add_test(tc, image_set_square_rendition);
 	tcase_add_test(tc, yields_quantitative_value);
 	tcase_add_test(tc, zero_width_space_dropped);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
