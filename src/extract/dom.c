@@ -62,6 +62,7 @@ static bool is_block(GumboTag t)
 	case GUMBO_TAG_TR:
 	case GUMBO_TAG_SECTION:
 	case GUMBO_TAG_TD:
+	case GUMBO_TAG_TH:
 		return true;
 	default:
 		return false;
