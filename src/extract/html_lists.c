@@ -112,7 +112,8 @@ static int collect_items(const GumboNode *root, GumboTag form, cJSON **arr)
 	int rc = rsd_dom_walker_push(&w, root);
 	const GumboNode *n;
 	while (rc == 0 && (n = rsd_dom_walker_pop(&w)) != NULL) {
-		if (!rsd_dom_is_element(n) || rsd_dom_is_hidden(n))
+		if (!rsd_dom_is_element(n) || rsd_dom_is_hidden(n) ||
+		    (n != root && rsd_html_lists_is_chrome(n)))
 			continue;
 		if (n->v.element.tag == form) {
 			rc = add_item(arr, n, form);
@@ -191,7 +192,8 @@ static bool chrome_token(const char *t, size_t n)
 					     "breadcrumb",  "breadcrumbs", "header",
 					     "footer",      "site-header", "site-footer",
 					     "widget-area", NULL };
-	static const char *const PARTS[] = { "menu", "sidebar", "comment", "comments", NULL };
+	static const char *const PARTS[] = { "menu",  "sidebar", "comment",
+					     "comments", "share",   "social", NULL };
 	for (size_t i = 0; EXACT[i]; i++)
 		if (rsd_text_ieq(t, n, EXACT[i]))
 			return true;
