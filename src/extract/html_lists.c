@@ -197,6 +197,10 @@ static bool chrome_token(const char *t, size_t n)
 	for (size_t i = 0; EXACT[i]; i++)
 		if (rsd_text_ieq(t, n, EXACT[i]))
 			return true;
+	/* "sidebar-right-layout", "feast-layout--modern-sidebar": the
+	 * layout of the whole page, content included */
+	if (rsd_text_icasefind(t, n, "layout"))
+		return false;
 	for (size_t i = 0; PARTS[i]; i++) {
 		size_t k = strlen(PARTS[i]);
 		if (n < k)
@@ -219,6 +223,9 @@ static bool chrome_token(const char *t, size_t n)
 bool rsd_html_lists_is_chrome(const GumboNode *n)
 {
 	switch (n->v.element.tag) {
+	case GUMBO_TAG_HTML:
+	case GUMBO_TAG_BODY:
+		return false; /* the page itself ("no-sidebar" says what it lacks) */
 	case GUMBO_TAG_NAV:
 	case GUMBO_TAG_ASIDE:
 	case GUMBO_TAG_MENU:
