@@ -528,6 +528,10 @@ static int add_ingredients(cJSON **arr, const cJSON *v, int depth)
 {
 	if (depth > 4)
 		return 0;
+	/* ["a\nb\nc"]: an array of one string is that string, the whole
+	 * list pasted into one entry */
+	if (cJSON_IsArray(v) && v->child && !v->child->next && cJSON_IsString(v->child))
+		return add_ingredients(arr, v->child, depth);
 	if (cJSON_IsArray(v)) {
 		const cJSON *e;
 		cJSON_ArrayForEach (e, v) {
