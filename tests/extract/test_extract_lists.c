@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/* How the ingredients and the method are read (issue 21, sites the rules
+ * were not written for): schema.org shapes of recipeIngredient and
+ * recipeInstructions, and the page's own sections when the Recipe data
+ * lacks them or the page has none. Each case runs on the fast path and
+ * with the full parse. */
+#include "extract/extract.h"
+
+#include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+
+#define PAGE_URL "https://kitchen.test/recipes/lists.html"
+
+static rsd_extractor *x;
+
+static void setup(void)
+{
+	ck_assert_int_eq(rsd_extractor_new(&x), 0);
+}
+
+static void teardown(void)
+{
+	rsd_extractor_free(x);
+	x = NULL;
+}
+
+/* The page in html[0, len) gives field = want_json (a JSON array; NULL:
+ * no record at all) on both paths. */
+static void assert_gives(const char *html, size_t len, const char *field, const char *want_json)
+{
+	cJSON *want = want_json ? cJSON_Parse(want_json) : NULL;
+	ck_assert_msg(!want_json || cJSON_IsArray(want), "bad expectation %s", want_json);
+	for (unsigned full = 0; full < 2; full++) {
+		struct rsd_extract_result res;
+		unsigned flags = full ? RSD_EXTRACT_FULL_PARSE : 0;
+		ck_assert_int_eq(rsd_extract(x, html, len, PAGE_URL, NULL, flags, &res), 0);
+		const cJSON *got = cJSON_GetObjectItemCaseSensitive(res.record, field);
+		char *text = got ? cJSON_PrintUnformatted(got) : NULL;
+		ck_assert_msg(want ? cJSON_Compare(got, want, true) : res.record == NULL,
+			      "%s (%s path): got %s, want %s", field, full ? "full" : "fast",
+			      text ? text : "(none)", want_json ? want_json : "no record");
+		free(text);
+		rsd_extract_result_clear(&res);
+	}
+	cJSON_Delete(want);
+}
+
+/* Fixture tests/fixtures/extract/<name> gives field = want_json. */
+static void assert_fixture(const char *name, const char *field, const char *want_json)
+{
+	const char *dir = getenv("RSD_FIXTURES");
+	char *path = NULL, *html = NULL;
+	size_t len = 0;
+	ck_assert_int_ge(asprintf(&path, "%s/extract/%s", dir ? dir : "tests/fixtures", name), 0);
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	FILE *mem = open_memstream(&html, &len);
+	ck_assert_ptr_nonnull(mem);
+	char buf[4096];
+	for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;)
+		ck_assert_uint_eq(fwrite(buf, 1, n, mem), n);
+	fclose(f);
+	ck_assert_int_eq(fclose(mem), 0);
+	assert_gives(html, len, field, want_json);
+	free(html);
+	free(path);
+}
+
+/* A page of one JSON-LD Recipe with these members and nothing else. */
+static void assert_recipe_gives(const char *members, const char *field, const char *want_json)
+{
+	char *page;
+	ck_assert_int_ge(asprintf(&page,
+				  "<html><head><script type=\"application/ld+json\">"
+				  "{\"@type\":\"Recipe\",\"name\":\"N\",%s}</script></head>"
+				  "<body><p>Nothing else.</p></body></html>",
+				  members),
+			 0);
+	assert_gives(page, strlen(page), field, want_json);
+	free(page);
+}
+
+/* schema.org: a HowToStep is an ItemList; without a text of its own its
+ * HowToDirection / HowToTip items say what to do. With a text, the text
+ * alone is the step (as before). */
+START_TEST(howto_step_directions)
+{
+	const char *ing = "\"recipeIngredient\":[\"1 egg\",\"2 cups flour\"],";
+	char *m;
+	ck_assert_int_ge(
+		asprintf(&m,
+			 "%s\"recipeInstructions\":["
+			 "{\"@type\":\"HowToStep\",\"position\":0,\"itemListElement\":"
+			 "{\"@type\":\"HowToDirection\",\"text\":\"Heat the oven.\"}},"
+			 "{\"@type\":\"HowToStep\",\"itemListElement\":["
+			 "{\"@type\":\"HowToDirection\",\"text\":\"Mix the egg and flour.\"},"
+			 "{\"@type\":\"HowToTip\",\"text\":\"Do not overmix.\"}]}]",
+			 ing),
+		0);
+	assert_recipe_gives(m, "instructions_list",
+			    "[\"Heat the oven.\",\"Mix the egg and flour.\",\"Do not overmix.\"]");
+	free(m);
+	ck_assert_int_ge(asprintf(&m,
+				  "%s\"recipeInstructions\":[{\"@type\":\"HowToStep\","
+				  "\"text\":\"Bake 20 minutes.\",\"itemListElement\":"
+				  "{\"@type\":\"HowToDirection\",\"text\":\"Bake.\"}}]",
+				  ing),
+			 0);
+	assert_recipe_gives(m, "instructions_list", "[\"Bake 20 minutes.\"]");
+	free(m);
+}
+END_TEST
+
+/* ["a\nb\nc"]: the whole list pasted into the one entry of an array is
+ * read as the string itself would be; one line stays one ingredient, and
+ * a line break inside one of several entries does not split it. */
+START_TEST(ingredients_one_string_in_array)
+{
+	const char *steps = ",\"recipeInstructions\":\"Mix everything.\"";
+	char *m;
+	ck_assert_int_ge(asprintf(&m, "\"recipeIngredient\":[\"1 cup flour\\n2 eggs\\n"
+				      "For the filling\\n50 g sugar\"]%s",
+				  steps),
+			 0);
+	assert_recipe_gives(m, "ingredients",
+			    "[\"1 cup flour\",\"2 eggs\",\"For the filling\",\"50 g sugar\"]");
+	free(m);
+	ck_assert_int_ge(asprintf(&m, "\"recipeIngredient\":[\"1 cup flour\",\"2 eggs,\\nbeaten\"]%s",
+				  steps),
+			 0);
+	assert_recipe_gives(m, "ingredients", "[\"1 cup flour\",\"2 eggs, beaten\"]");
+	free(m);
+}
+END_TEST
+
+/* A row <tr><td>amount</td><th>name</th></tr>: the cells are apart. */
+START_TEST(table_header_cells)
+{
+	assert_fixture("plain_header_cells.html", "ingredients",
+		       "[\"1 Knoblauchzehe, gepresst\",\"150 g Risottoreis\","
+		       "\"3 EL Tomatenpüree\"]");
+}
+END_TEST
+
+/* body class "no-sidebar" and a "sidebar-right-layout" wrapper are the
+ * page and its layout, not a sidebar: the recipe card inside is read. */
+START_TEST(layout_is_not_furniture)
+{
+	assert_fixture("plain_sidebar_layout.html", "ingredients",
+		       "[\"1 ripe mango, diced\",\"1/2 red onion, diced\","
+		       "\"2 tablespoons lime juice\"]");
+	assert_fixture("plain_sidebar_layout.html", "instructions_list",
+		       "[\"Mix the mango, onion and lime juice in a bowl.\","
+		       "\"Season with salt and serve.\"]");
+	/* a real sidebar stays furniture: its "Ingredients" box is no recipe */
+	const char *side = "<html><body><div class=\"sidebar-primary\"><h3>Ingredients</h3>"
+			   "<ul><li>1 newsletter</li><li>2 popular posts</li></ul>"
+			   "<h3>Method</h3><ol><li>Subscribe now.</li></ol></div></body></html>";
+	assert_gives(side, strlen(side), "ingredients", NULL);
+}
+END_TEST
+
+/* The share buttons at the end of a method box are no steps. */
+START_TEST(share_menu_is_not_a_method)
+{
+	assert_fixture("method_share_menu.html", "instructions_list",
+		       "[\"Whisk the cream and condensed milk until foamy.\","
+		       "\"Churn, then freeze until firm.\"]");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("extract_lists");
+	TCase *tc = tcase_create("lists");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, howto_step_directions);
+	tcase_add_test(tc, ingredients_one_string_in_array);
+	tcase_add_test(tc, table_header_cells);
+	tcase_add_test(tc, layout_is_not_furniture);
+	tcase_add_test(tc, share_menu_is_not_a_method);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+RSD_CHECK_MAIN(suite)
