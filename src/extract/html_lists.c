@@ -192,8 +192,8 @@ static bool chrome_token(const char *t, size_t n)
 					     "breadcrumb",  "breadcrumbs", "header",
 					     "footer",      "site-header", "site-footer",
 					     "widget-area", NULL };
-	static const char *const PARTS[] = { "menu",  "sidebar", "comment",
-					     "comments", "share",   "social", NULL };
+	static const char *const PARTS[] = { "menu",  "sidebar", "comment", "comments",
+					     "share", "social",  NULL };
 	for (size_t i = 0; EXACT[i]; i++)
 		if (rsd_text_ieq(t, n, EXACT[i]))
 			return true;

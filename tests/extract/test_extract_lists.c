@@ -123,14 +123,16 @@ START_TEST(ingredients_one_string_in_array)
 {
 	const char *steps = ",\"recipeInstructions\":\"Mix everything.\"";
 	char *m;
-	ck_assert_int_ge(asprintf(&m, "\"recipeIngredient\":[\"1 cup flour\\n2 eggs\\n"
-				      "For the filling\\n50 g sugar\"]%s",
+	ck_assert_int_ge(asprintf(&m,
+				  "\"recipeIngredient\":[\"1 cup flour\\n2 eggs\\n"
+				  "For the filling\\n50 g sugar\"]%s",
 				  steps),
 			 0);
 	assert_recipe_gives(m, "ingredients",
 			    "[\"1 cup flour\",\"2 eggs\",\"For the filling\",\"50 g sugar\"]");
 	free(m);
-	ck_assert_int_ge(asprintf(&m, "\"recipeIngredient\":[\"1 cup flour\",\"2 eggs,\\nbeaten\"]%s",
+	ck_assert_int_ge(asprintf(&m,
+				  "\"recipeIngredient\":[\"1 cup flour\",\"2 eggs,\\nbeaten\"]%s",
 				  steps),
 			 0);
 	assert_recipe_gives(m, "ingredients", "[\"1 cup flour\",\"2 eggs, beaten\"]");
