@@ -99,7 +99,9 @@ static int drop_actions(struct item_actions *a, cJSON *arr)
 }
 
 /* Appends the items of that form in root's subtree (root included),
- * without descending into one: a nested list belongs to its item. */
+ * without descending into one: a nested list belongs to its item. Page
+ * furniture, root included, has none: the tabs (<ul class="nav">) that
+ * switch a list's units, the share buttons that end a method. */
 static int collect_items(const GumboNode *root, GumboTag form, cJSON **arr)
 {
 	if (!rsd_dom_is_element(root) || rsd_dom_is_hidden(root))
@@ -112,8 +114,7 @@ static int collect_items(const GumboNode *root, GumboTag form, cJSON **arr)
 	int rc = rsd_dom_walker_push(&w, root);
 	const GumboNode *n;
 	while (rc == 0 && (n = rsd_dom_walker_pop(&w)) != NULL) {
-		if (!rsd_dom_is_element(n) || rsd_dom_is_hidden(n) ||
-		    (n != root && rsd_html_lists_is_chrome(n)))
+		if (!rsd_dom_is_element(n) || rsd_dom_is_hidden(n) || rsd_html_lists_is_chrome(n))
 			continue;
 		if (n->v.element.tag == form) {
 			rc = add_item(arr, n, form);
