@@ -203,6 +203,10 @@ int rsd_plain_page_fields(const GumboOutput *dom, const struct rsd_page_info *pi
 					     .content_only = true,
 					     .after = ing.at };
 		rc = rsd_html_lists_find(dom->root, &q, &ins);
+		/* a two-column card may put the method first in the source */
+		q.after = NULL;
+		if (rc == 0 && !ins.items)
+			rc = rsd_html_lists_find(dom->root, &q, &ins);
 	}
 	if (rc < 0 || !ins.items) {
 		cJSON_Delete(ing.items);

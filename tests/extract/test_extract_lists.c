@@ -176,6 +176,25 @@ START_TEST(share_menu_is_not_a_method)
 }
 END_TEST
 
+/* A two-column card: the method first in the source, the ingredients in
+ * Bootstrap tab panes behind unit tabs; the active pane is the list, the
+ * tabs are no ingredients. */
+START_TEST(tab_panes_and_method_first)
+{
+	const char *name = "plain_tabs_method_first.html";
+	assert_fixture(name, "ingredients",
+		       "[\"250 g plain flour\",\"2 tsp baking powder\",\"200 ml buttermilk\"]");
+	assert_fixture(name, "instructions_list",
+		       "[\"Whisk the flour, baking powder and buttermilk together.\","
+		       "\"Fry spoonfuls of batter in a buttered pan.\"]");
+	/* without an active pane, the script decides which shows: all count */
+	const char *none = "<html><body><h1>P</h1><h3>Ingredients</h3><div class=\"tab-content\">"
+			   "<div class=\"tab-pane\"><p>1 cup flour</p><p>2 eggs</p></div></div>"
+			   "<h3>Method</h3><ol><li>Mix.</li></ol></body></html>";
+	assert_gives(none, strlen(none), "ingredients", "[\"1 cup flour\",\"2 eggs\"]");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("extract_lists");
@@ -186,6 +205,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, table_header_cells);
 	tcase_add_test(tc, layout_is_not_furniture);
 	tcase_add_test(tc, share_menu_is_not_a_method);
+	tcase_add_test(tc, tab_panes_and_method_first);
 	suite_add_tcase(s, tc);
 	return s;
 }
