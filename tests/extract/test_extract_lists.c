@@ -197,15 +197,16 @@ END_TEST
 
 static Suite *suite(void)
 {
+	const TTest *const tests[] = {
+		howto_step_directions,      ingredients_one_string_in_array,
+		table_header_cells,         layout_is_not_furniture,
+		share_menu_is_not_a_method, tab_panes_and_method_first,
+	};
 	Suite *s = suite_create("extract_lists");
 	TCase *tc = tcase_create("lists");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, howto_step_directions);
-	tcase_add_test(tc, ingredients_one_string_in_array);
-	tcase_add_test(tc, table_header_cells);
-	tcase_add_test(tc, layout_is_not_furniture);
-	tcase_add_test(tc, share_menu_is_not_a_method);
-	tcase_add_test(tc, tab_panes_and_method_first);
+	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+		tcase_add_test(tc, tests[i]);
 	suite_add_tcase(s, tc);
 	return s;
 }
