@@ -11,11 +11,13 @@
 #include "core/text.h"
 
 /* The ways a section writes its items, tried in this order: list items,
- * definition terms (with their definitions), table rows, paragraphs
- * (one item per line: <br> separates them), and at last the lines of the
- * section's text, which is what a grid of <div>s gives. */
-static const GumboTag ITEM_FORMS[] = { GUMBO_TAG_LI, GUMBO_TAG_DT, GUMBO_TAG_TR, GUMBO_TAG_P,
-				       GUMBO_TAG_UNKNOWN };
+ * definition terms (with their definitions), table rows, the labels of a
+ * checklist (<input type=checkbox><label>2 <p>eggs</p></label>: the label
+ * holds the whole item), paragraphs (one item per line: <br> separates
+ * them), and at last the lines of the section's text, which is what a
+ * grid of <div>s gives. */
+static const GumboTag ITEM_FORMS[] = { GUMBO_TAG_LI,    GUMBO_TAG_DT, GUMBO_TAG_TR,
+				       GUMBO_TAG_LABEL, GUMBO_TAG_P,  GUMBO_TAG_UNKNOWN };
 
 static int add_item(cJSON **arr, const GumboNode *n, GumboTag form)
 {

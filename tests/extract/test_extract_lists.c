@@ -195,12 +195,22 @@ START_TEST(tab_panes_and_method_first)
 }
 END_TEST
 
+/* A checklist of ingredients: each <label> (its checkbox beside it) is
+ * one item, the quantity and the name in it together. */
+START_TEST(checklist_labels)
+{
+	assert_fixture("plain_checklist_labels.html", "ingredients",
+		       "[\"2 αβοκάντο ώριμα\",\"4 αυγά μεγάλα\",\"Αλάτι\"]");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const TTest *const tests[] = {
 		howto_step_directions,      ingredients_one_string_in_array,
 		table_header_cells,         layout_is_not_furniture,
 		share_menu_is_not_a_method, tab_panes_and_method_first,
+		checklist_labels,
 	};
 	Suite *s = suite_create("extract_lists");
 	TCase *tc = tcase_create("lists");
