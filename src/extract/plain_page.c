@@ -19,9 +19,10 @@
  * taken for such a recipe only when its content (page furniture aside,
  * see rsd_html_lists_is_chrome) has both: an ingredients section of two items or more,
  * most of them with a quantity (a digit or a fraction; a cosmetic's or a
- * product's ingredient list has none), and after it an instructions
- * section of at least one step, each found by a heading or a class/id
- * name as above. The rest of the record comes from the page around them:
+ * product's ingredient list has none), and an instructions section of
+ * at least one step, after it or else anywhere in the content (a
+ * two-column card may put the method first in the source), each found
+ * by a heading or a class/id name as above. The rest of the record comes from the page around them:
  * the page's <h1> (else og:title without the site name), the first
  * picture after that heading (og:image wins, as for a Recipe's image
  * set), and labelled yields and times in the prose between the heading
