@@ -62,6 +62,7 @@ static bool is_block(GumboTag t)
 	case GUMBO_TAG_TR:
 	case GUMBO_TAG_SECTION:
 	case GUMBO_TAG_TD:
+	case GUMBO_TAG_TH:
 		return true;
 	default:
 		return false;
@@ -182,6 +183,27 @@ static bool style_hides(const char *style)
 	return false;
 }
 
+/* A tab panel while another panel beside it is the active one
+ * (Bootstrap's "tab-pane" shows only the panel marked "active"): the
+ * US-units copy of a metric ingredient list. Without an active panel,
+ * which one shows is the page script's choice: all count. */
+static bool inactive_tab(const GumboNode *n, const char *class)
+{
+	static const char *const PANE[] = { "tab-pane", NULL };
+	static const char *const ACTIVE[] = { "active", NULL };
+	if (!rsd_dom_has_any_token(class, PANE) || rsd_dom_has_any_token(class, ACTIVE))
+		return false;
+	const GumboVector *sib = n->parent ? rsd_dom_children(n->parent) : NULL;
+	for (size_t i = 0; sib && i < sib->length; i++) {
+		const char *c = rsd_dom_is_element(sib->data[i])
+					? rsd_dom_attr(sib->data[i], "class")
+					: NULL;
+		if (rsd_dom_has_any_token(c, PANE) && rsd_dom_has_any_token(c, ACTIVE))
+			return true;
+	}
+	return false;
+}
+
 /* Text a reader does not see (hidden, or for screen readers only: the
  * "▢" of a checkbox, "Ingredient" labels) is not part of the recipe. */
 bool rsd_dom_is_hidden(const GumboNode *n)
@@ -203,7 +225,8 @@ bool rsd_dom_is_hidden(const GumboNode *n)
 		else if (strcmp(a->name, "hidden") == 0)
 			return true;
 	}
-	return (style && style_hides(style)) || rsd_dom_has_any_token(cls, SR_ONLY);
+	return (style && style_hides(style)) || rsd_dom_has_any_token(cls, SR_ONLY) ||
+	       inactive_tab(n, cls);
 }
 
 /* ---- list items ---------------------------------------------------------- */

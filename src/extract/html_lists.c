@@ -11,11 +11,13 @@
 #include "core/text.h"
 
 /* The ways a section writes its items, tried in this order: list items,
- * definition terms (with their definitions), table rows, paragraphs
- * (one item per line: <br> separates them), and at last the lines of the
- * section's text, which is what a grid of <div>s gives. */
-static const GumboTag ITEM_FORMS[] = { GUMBO_TAG_LI, GUMBO_TAG_DT, GUMBO_TAG_TR, GUMBO_TAG_P,
-				       GUMBO_TAG_UNKNOWN };
+ * definition terms (with their definitions), table rows, the labels of a
+ * checklist (<input type=checkbox><label>2 <p>eggs</p></label>: the label
+ * holds the whole item), paragraphs (one item per line: <br> separates
+ * them), and at last the lines of the section's text, which is what a
+ * grid of <div>s gives. */
+static const GumboTag ITEM_FORMS[] = { GUMBO_TAG_LI,    GUMBO_TAG_DT, GUMBO_TAG_TR,
+				       GUMBO_TAG_LABEL, GUMBO_TAG_P,  GUMBO_TAG_UNKNOWN };
 
 static int add_item(cJSON **arr, const GumboNode *n, GumboTag form)
 {
@@ -99,7 +101,9 @@ static int drop_actions(struct item_actions *a, cJSON *arr)
 }
 
 /* Appends the items of that form in root's subtree (root included),
- * without descending into one: a nested list belongs to its item. */
+ * without descending into one: a nested list belongs to its item. Page
+ * furniture, root included, has none: the tabs (<ul class="nav">) that
+ * switch a list's units, the share buttons that end a method. */
 static int collect_items(const GumboNode *root, GumboTag form, cJSON **arr)
 {
 	if (!rsd_dom_is_element(root) || rsd_dom_is_hidden(root))
@@ -112,7 +116,7 @@ static int collect_items(const GumboNode *root, GumboTag form, cJSON **arr)
 	int rc = rsd_dom_walker_push(&w, root);
 	const GumboNode *n;
 	while (rc == 0 && (n = rsd_dom_walker_pop(&w)) != NULL) {
-		if (!rsd_dom_is_element(n) || rsd_dom_is_hidden(n))
+		if (!rsd_dom_is_element(n) || rsd_dom_is_hidden(n) || rsd_html_lists_is_chrome(n))
 			continue;
 		if (n->v.element.tag == form) {
 			rc = add_item(arr, n, form);
@@ -191,10 +195,15 @@ static bool chrome_token(const char *t, size_t n)
 					     "breadcrumb",  "breadcrumbs", "header",
 					     "footer",      "site-header", "site-footer",
 					     "widget-area", NULL };
-	static const char *const PARTS[] = { "menu", "sidebar", "comment", "comments", NULL };
+	static const char *const PARTS[] = { "menu",  "sidebar", "comment", "comments",
+					     "share", "social",  NULL };
 	for (size_t i = 0; EXACT[i]; i++)
 		if (rsd_text_ieq(t, n, EXACT[i]))
 			return true;
+	/* "sidebar-right-layout", "feast-layout--modern-sidebar": the
+	 * layout of the whole page, content included */
+	if (rsd_text_icasefind(t, n, "layout"))
+		return false;
 	for (size_t i = 0; PARTS[i]; i++) {
 		size_t k = strlen(PARTS[i]);
 		if (n < k)
@@ -217,6 +226,9 @@ static bool chrome_token(const char *t, size_t n)
 bool rsd_html_lists_is_chrome(const GumboNode *n)
 {
 	switch (n->v.element.tag) {
+	case GUMBO_TAG_HTML:
+	case GUMBO_TAG_BODY:
+		return false; /* the page itself ("no-sidebar" says what it lacks) */
 	case GUMBO_TAG_NAV:
 	case GUMBO_TAG_ASIDE:
 	case GUMBO_TAG_MENU:

@@ -545,6 +545,10 @@ static int add_ingredients(cJSON **arr, const cJSON *v, int depth)
 {
 	if (depth > 4)
 		return 0;
+	/* ["a\nb\nc"]: an array of one string is that string, the whole
+	 * list pasted into one entry */
+	if (cJSON_IsArray(v) && v->child && !v->child->next && cJSON_IsString(v->child))
+		return add_ingredients(arr, v->child, depth);
 	if (cJSON_IsArray(v)) {
 		const cJSON *e;
 		cJSON_ArrayForEach (e, v) {
@@ -604,9 +608,10 @@ static bool is_step_label(const char *name)
 }
 
 /* recipeInstructions: a string (one step per line or <li>/<p>), a list of
- * strings, HowToStep, HowToSection (its name, then its itemListElement),
- * ItemList, ListItem {item}, nested in any way. A step's text is one step
- * even when it spans lines. A step's name is a heading of its own only
+ * strings, HowToStep (its text, else its HowToDirection and HowToTip
+ * items), HowToSection (its name, then its itemListElement), ItemList,
+ * ListItem {item}, nested in any way. A step's text is one step even when
+ * it spans lines. A step's name is a heading of its own only
  * when the text does not repeat it (many sites copy the text, or its
  * beginning, into the name). */
 static int add_instructions(const struct ctx *c, cJSON **arr, const cJSON *v, int depth)
@@ -650,7 +655,9 @@ static int add_instructions(const struct ctx *c, cJSON **arr, const cJSON *v, in
 			rc = add_string(arr, name);
 		name = NULL;
 	}
-	if (rc == 0 && list && !has_type(v, "HowToStep"))
+	/* A HowToStep is an ItemList too: without a text of its own, its
+	 * HowToDirection and HowToTip items say what to do. */
+	if (rc == 0 && list && (!has_type(v, "HowToStep") || !text))
 		rc = add_instructions(c, arr, list, depth + 1);
 	else if (rc == 0 && text)
 		rc = add_instructions(c, arr, text, depth + 1);

@@ -19,9 +19,10 @@
  * taken for such a recipe only when its content (page furniture aside,
  * see rsd_html_lists_is_chrome) has both: an ingredients section of two items or more,
  * most of them with a quantity (a digit or a fraction; a cosmetic's or a
- * product's ingredient list has none), and after it an instructions
- * section of at least one step, each found by a heading or a class/id
- * name as above. The rest of the record comes from the page around them:
+ * product's ingredient list has none), and an instructions section of
+ * at least one step, after it or else anywhere in the content (a
+ * two-column card may put the method first in the source), each found
+ * by a heading or a class/id name as above. The rest of the record comes from the page around them:
  * the page's <h1> (else og:title without the site name), the first
  * picture after that heading (og:image wins, as for a Recipe's image
  * set), and labelled yields and times in the prose between the heading
@@ -203,6 +204,10 @@ int rsd_plain_page_fields(const GumboOutput *dom, const struct rsd_page_info *pi
 					     .content_only = true,
 					     .after = ing.at };
 		rc = rsd_html_lists_find(dom->root, &q, &ins);
+		/* a two-column card may put the method first in the source */
+		q.after = NULL;
+		if (rc == 0 && !ins.items)
+			rc = rsd_html_lists_find(dom->root, &q, &ins);
 	}
 	if (rc < 0 || !ins.items) {
 		cJSON_Delete(ing.items);
