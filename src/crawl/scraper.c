@@ -686,15 +686,24 @@ static void *worker_main(void *arg)
 		curl_multi_perform(w->multi, &still);
 		reap_transfers(w);
 		int64_t wait_ms = -1;
+		unsigned before = w->running;
 		if (more)
 			more = take_jobs(w, &wait_ms);
 		if (!more && w->running == 0)
 			break;
-		curl_multi_perform(w->multi, &still);
-		/* A transfer that finished in this perform has no socket left to
-		 * wake the poll below: reap it now instead of a second later. */
-		if ((unsigned)still < w->running)
-			continue;
+		/* Only new transfers need a second perform (it sends their
+		 * requests at once). Each perform costs a poll(2) per transfer
+		 * (curl checks every socket), and the first one just ran: with
+		 * nothing started, still == running after the reap, and the
+		 * poll below waits for the sockets. */
+		if (w->running > before) {
+			curl_multi_perform(w->multi, &still);
+			/* A transfer that finished in this perform has no socket
+			 * left to wake the poll below: reap it now instead of a
+			 * second later. */
+			if ((unsigned)still < w->running)
+				continue;
+		}
 		int timeout = wait_ms < 0 || wait_ms > MAX_POLL_MS ? MAX_POLL_MS : (int)wait_ms;
 		curl_multi_poll(w->multi, NULL, 0, timeout, NULL);
 	}
