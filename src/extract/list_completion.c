@@ -188,15 +188,15 @@ static void part_bounds(const char *html, size_t len, const char *first, const c
 	*to_out = (size_t)(end - last) > after ? last + after : end;
 }
 
-static int parse_part(const char *html, size_t len, const char *first, const char *last,
-		      size_t after, int (*fill)(const GumboNode *root, cJSON **ingredients),
-		      cJSON **ingredients)
+static int parse_part(struct rsd_gumbo_arena *arena, const char *html, size_t len,
+		      const char *first, const char *last, size_t after,
+		      int (*fill)(const GumboNode *root, cJSON **ingredients), cJSON **ingredients)
 {
 	const char *from, *to;
 	part_bounds(html, len, first, last, after, &from, &to);
 	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for((size_t)(to - from));
 	struct rsd_gumbo_doc *part;
-	int rc = rsd_gumbo_guard_parse(from, (size_t)(to - from), &lim, &part, NULL);
+	int rc = rsd_gumbo_guard_parse_in(arena, from, (size_t)(to - from), &lim, &part, NULL);
 	if (rc < 0)
 		return rc; /* -E2BIG, -ETIME: the extractor reads on without it */
 	rc = fill(rsd_gumbo_doc_output(part)->root, ingredients);
@@ -204,7 +204,8 @@ static int parse_part(const char *html, size_t len, const char *first, const cha
 	return rc;
 }
 
-static int quantify_names(const char *html, size_t len, cJSON **ingredients)
+static int quantify_names(struct rsd_gumbo_arena *arena, const char *html, size_t len,
+			  cJSON **ingredients)
 {
 	if (!names_only(*ingredients) || rsd_dom_n_items(*ingredients) > ROW_MAX_NAMES)
 		return 0;
@@ -219,7 +220,7 @@ static int quantify_names(const char *html, size_t len, cJSON **ingredients)
 	}
 	if (last - first > ROW_MAX_SPAN)
 		return 0;
-	return parse_part(html, len, first, last, ROW_MARGIN, quantified_rows, ingredients);
+	return parse_part(arena, html, len, first, last, ROW_MARGIN, quantified_rows, ingredients);
 }
 
 /* ---- the rest of a list the Recipe data breaks off ---- */
@@ -371,7 +372,8 @@ static bool next_item_follows(const char *p, const char *end)
 	       (rsd_text_is_space(p[3]) || p[3] == '>');
 }
 
-static int continue_list(const char *html, size_t len, cJSON **ingredients)
+static int continue_list(struct rsd_gumbo_arena *arena, const char *html, size_t len,
+			 cJSON **ingredients)
 {
 	size_t n = rsd_dom_n_items(*ingredients);
 	if (n < 2 || n >= PREFIX_MAX_ITEMS)
@@ -386,14 +388,16 @@ static int continue_list(const char *html, size_t len, cJSON **ingredients)
 					 last, first_name);
 	if (!first)
 		return 0;
-	return parse_part(html, len, first, last, PREFIX_AFTER, continued_list, ingredients);
+	return parse_part(arena, html, len, first, last, PREFIX_AFTER, continued_list,
+			  ingredients);
 }
 
-int rsd_completion_ingredients(const char *html, size_t len, cJSON **ingredients)
+int rsd_completion_ingredients(struct rsd_gumbo_arena *arena, const char *html, size_t len,
+			       cJSON **ingredients)
 {
 	if (names_only(*ingredients))
-		return quantify_names(html, len, ingredients);
-	return continue_list(html, len, ingredients);
+		return quantify_names(arena, html, len, ingredients);
+	return continue_list(arena, html, len, ingredients);
 }
 
 /* ---- the rest of a method the Recipe data breaks off ---- */
@@ -556,7 +560,8 @@ static int continued_method(const GumboNode *root, cJSON **steps)
 	return rc == -ENOMEM ? rc : 0;
 }
 
-int rsd_completion_method(const char *html, size_t len, cJSON **steps)
+int rsd_completion_method(struct rsd_gumbo_arena *arena, const char *html, size_t len,
+			  cJSON **steps)
 {
 	size_t n = rsd_dom_n_items(*steps);
 	if (n < 2 || n >= PREFIX_MAX_ITEMS)
@@ -581,7 +586,7 @@ int rsd_completion_method(const char *html, size_t len, cJSON **steps)
 	if (!item_text_in(from, to, first_step, first_n, false) ||
 	    !item_text_in(from, to, last_step, last_n, true))
 		return 0; /* no list there to complete the method from */
-	return parse_part(html, len, first, last, PREFIX_AFTER, continued_method, steps);
+	return parse_part(arena, html, len, first, last, PREFIX_AFTER, continued_method, steps);
 }
 
 /* ---- the steps a glued method runs together ---- */

@@ -11,6 +11,7 @@
 #include <gumbo.h>
 
 #include "extract/fields.h"
+#include "extract/gumbo_guard.h"
 
 /* Ingredients without a single quantity ("flour", "sugar": the names of a
  * shop's product data) become the page's rows that show each name with
@@ -18,13 +19,16 @@
  * An ingredient list the data breaks off (the page's list starts with
  * exactly its items and goes on) becomes the page's whole list.
  * Reads the raw page and parses only the part around the names, never
- * the whole document. 0, -E2BIG or -ETIME (that part's parse was over
+ * the whole document, its memory from arena (gumbo_guard.h; NULL: from
+ * glibc). 0, -E2BIG or -ETIME (that part's parse was over
  * its budget, gumbo_guard.h: nothing changed) or -ENOMEM. */
-int rsd_completion_ingredients(const char *html, size_t len, cJSON **ingredients);
+int rsd_completion_ingredients(struct rsd_gumbo_arena *arena, const char *html, size_t len,
+			       cJSON **ingredients);
 /* A method the data breaks off (the page's list of steps starts with
  * exactly its steps, maybe numbered, and goes on) becomes the page's
  * whole list; parsed around that list only, as above (same returns). */
-int rsd_completion_method(const char *html, size_t len, cJSON **steps);
+int rsd_completion_method(struct rsd_gumbo_arena *arena, const char *html, size_t len,
+			  cJSON **steps);
 /* For a page known to hold a recipe whose schema.org data lacks its lists
  * (no ingredients or a single string of them, no instructions): fills
  * them from the page's HTML lists when it has some of two items or more.

@@ -26,7 +26,7 @@ static cJSON *data_steps(void)
 static char *completed(const char *html)
 {
 	cJSON *steps = data_steps();
-	ck_assert_int_eq(rsd_completion_method(html, strlen(html), &steps), 0);
+	ck_assert_int_eq(rsd_completion_method(NULL, html, strlen(html), &steps), 0);
 	size_t cap = 1024, len = 0;
 	char *out = calloc(1, cap);
 	const cJSON *e;
