@@ -2,7 +2,7 @@
 /* The extractor on hostile pages (hostile.c), on both paths (JSON-LD and
  * microdata, which has gumbo parse the page):
  *
- *   test_hostile            linearity: doubling a page (256 KiB) at most 2.5x
+ *   test_hostile            linearity: doubling a page (256 KiB) at most 3x
  *                           the CPU time and the memory of its extraction
  *   test_hostile --max N    every class at N bytes (the default
  *                           max_page_bytes): within 3 s of CPU time and
@@ -37,7 +37,7 @@
 #define LINEAR_SIZE (256u << 10)
 #define LINEAR_ATTEMPTS 3
 #define LINEAR_RUNS 3
-#define MAX_RATIO 2.5
+#define MAX_RATIO 3.0 /* quadratic work grows >= 4x; see linear() */
 #define TIME_FLOOR_NS 3000000.0 /* 3 ms: below, too quick to compare */
 #define MEM_FLOOR_KB 4096.0 /* 4 MB: below, allocator noise */
 #define MAX_CPU_NS 3000000000.0 /* 3 s */
@@ -158,7 +158,10 @@ static bool linear_once(const struct hostile_class *c, enum hostile_path path, s
 
 /* A shared machine's load can still slow one measurement: a class passes
  * when one of LINEAR_ATTEMPTS comparisons does. Superlinear work fails
- * every one (it grows at least 4x). */
+ * every one (it grows at least 4x). The bound is 3x, not 2.5x: the
+ * extractor keeps gumbo's arena between parses, which gives the small
+ * page a head start, and at a load of 10 on two cores a linear class
+ * (jsonld-strings, microdata path) measured x2.58 in all three attempts. */
 static bool linear(const struct hostile_class *c, enum hostile_path path, size_t size)
 {
 	for (int i = 1; i <= LINEAR_ATTEMPTS; i++)
