@@ -259,7 +259,9 @@ struct extraction {
 	struct rsd_page_tree tree; /* the DOM is built only when it fits */
 	unsigned dom_skipped; /* RSD_EXTRACT_DOM_*: why it was not, or of a part */
 	struct rsd_html_trim trim; /* what gumbo need not read (fast path) */
-	char *trimmed; /* the page without it, while dom lives */
+	char *trimmed; /* the page without it, once made (NULL: nothing cut) */
+	size_t trimmed_len;
+	bool trim_made;
 	cJSON **docs;
 	size_t n_docs;
 	struct rsd_recipe_fields f;
@@ -318,26 +320,34 @@ static int dom_verdict(struct extraction *j, int rc)
 	return rc;
 }
 
+/* The whole page as gumbo reads it: on the fast path without the script
+ * and style contents the scan found (html_trim.h); the full parse runs
+ * before any scan and reads the page as it is (its scripts hold JSON-LD).
+ * Made once; the copy lives as long as the extraction (a DOM's nodes
+ * point into it). */
+static int page_for_gumbo(struct extraction *j, const char **html, size_t *len)
+{
+	if (!j->trim_made) {
+		bool nomem;
+		j->trimmed = rsd_html_trim_copy(&j->trim, j->html, j->len, &j->trimmed_len, &nomem);
+		if (nomem)
+			return -ENOMEM;
+		j->trim_made = true;
+	}
+	*html = j->trimmed ? j->trimmed : j->html;
+	*len = j->trimmed ? j->trimmed_len : j->len;
+	return 0;
+}
+
 /* Parses html[0, len) under the guard into the DOM: 1 parsed, 0 over its
- * budget (recorded), -ENOMEM. */
+ * budget (recorded), -ENOMEM. A part is read as it is. */
 static int guarded_parse(struct extraction *j, size_t len)
 {
 	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for(len);
 	const char *html = j->html;
 	size_t parse_len = len;
-	/* The whole page on the fast path: the scan found the script and
-	 * style contents gumbo need not read (html_trim.h); the full parse
-	 * runs before any scan and reads the page as it is (its scripts hold
-	 * JSON-LD), and a part is read as it is. The copy lives as long as
-	 * the DOM, whose nodes point into it. */
-	if (len == j->len) {
-		bool nomem;
-		j->trimmed = rsd_html_trim_copy(&j->trim, j->html, j->len, &parse_len, &nomem);
-		if (nomem)
-			return -ENOMEM;
-		if (j->trimmed)
-			html = j->trimmed;
-	}
+	if (len == j->len && page_for_gumbo(j, &html, &parse_len) < 0)
+		return -ENOMEM;
 	int rc = rsd_gumbo_guard_parse(html, parse_len, &lim, &j->doc, NULL);
 	if (rc < 0)
 		return dom_verdict(j, rc);
@@ -473,6 +483,21 @@ static int read_parts(struct extraction *j)
 	return rc;
 }
 
+/* A Recipe's missing lists from the part of the page that holds them,
+ * when no DOM of the page is there yet and one may be built: 1 done, 0
+ * the whole page's DOM is needed (rsd_completion_lists_from_page). */
+static int lists_from_part(struct extraction *j)
+{
+	const char *html;
+	size_t len;
+	if (j->dom || !dom_allowed(j))
+		return 0;
+	int rc = page_for_gumbo(j, &html, &len);
+	if (rc == 0 && (rc = rsd_completion_lists_from_page(html, len, &j->f)) > 0)
+		drop_group_headings(&j->f.ingredients);
+	return rc;
+}
+
 /* Finds the recipe (JSON-LD, else microdata, else hRecipe or a recipe
  * plugin's HTML) and fills j->f. 1 found, 0 none. The DOM is parsed only
  * when the page declares a recipe the fast path could not read whole;
@@ -503,8 +528,9 @@ static int find_recipe(struct extraction *j)
 	drop_group_headings(&j->f.ingredients);
 	if (dom_allowed(j) && (rc = read_parts(j)) < 0)
 		return rc;
-	if (!lists_incomplete(&j->f) || (rc = parse_dom(j)) == 0)
-		return 1;
+	if (!lists_incomplete(&j->f) || (rc = lists_from_part(j)) != 0 ||
+	    (rc = parse_dom(j)) == 0)
+		return rc < 0 ? rc : 1;
 	if (rc < 0 || (rc = rsd_completion_lists_from_dom(j->dom, &j->f)) < 0)
 		return rc;
 	drop_group_headings(&j->f.ingredients);

@@ -21,11 +21,17 @@ struct rsd_list_query {
 	size_t min_items;
 	bool content_only; /* skip page furniture (rsd_html_lists_is_chrome) */
 	const GumboNode *after; /* only sections that start after this one */
+	/* The root of a part of the page parsed alone (list_region.h), or
+	 * NULL: a search that would read bound's siblings or parent sets
+	 * *beyond, since the whole page's tree has them and the part's not. */
+	const GumboNode *bound;
+	bool *beyond;
 };
 
 struct rsd_found_list {
 	cJSON *items;
 	const GumboNode *at; /* the named container or the heading */
+	bool by_name; /* found by its container's name, not by a heading */
 };
 
 /* Page furniture around the content: navigation, sidebars, footers, site
@@ -39,5 +45,17 @@ int rsd_html_lists_find(const GumboNode *root, const struct rsd_list_query *q,
 /* Replaces *list by the list of that kind (enum rsd_list_kind) under root
  * when it has two items or more: 1 replaced, 0 not, -ENOMEM. */
 int rsd_html_lists_read(const GumboNode *root, int kind, cJSON **list);
+
+/* Where the raw page may mention a list of that kind: a name of its
+ * container in a class or id attribute, or the letters of a heading that
+ * announces it standing in text ('>' shortly before them). */
+struct rsd_list_mentions {
+	const char *first; /* the first name or heading, NULL: none */
+	const char *last; /* the last one */
+	const char *first_name, *last_name; /* the first and last container names */
+};
+/* Finds them in html[0, len) for both kinds at once (indexed by enum
+ * rsd_list_kind): one pass over the bytes. */
+void rsd_html_lists_mentions(const char *html, size_t len, struct rsd_list_mentions out[2]);
 
 #endif
