@@ -692,9 +692,9 @@ static size_t word_letters(const char *w, size_t n, const char **run)
 static const char *text_before(const char *html, const char *lo, const char *hi,
 			       const char *run, size_t n)
 {
-	for (const char *q = hi - n; hi - lo >= (ptrdiff_t)n && q >= lo; q--)
-		if (strncasecmp(q, run, n) == 0 && in_text(html, q))
-			return q;
+	for (size_t i = hi - lo >= (ptrdiff_t)n ? (size_t)(hi - lo) - n + 1 : 0; i-- > 0;)
+		if (strncasecmp(lo + i, run, n) == 0 && in_text(html, lo + i))
+			return lo + i;
 	return NULL;
 }
 
@@ -714,7 +714,7 @@ static const char *text_after(const char *html, const char *lo, const char *hi,
 static bool words_around(const char *html, size_t len, const char *p,
 			 const struct mention_key *key)
 {
-	const char *h = key->heading, *cur = p, *run;
+	const char *h = key->heading, *cur = p, *run = NULL;
 	for (size_t end = key->at; end > 0;) {
 		size_t start = end;
 		while (start > 0 && h[start - 1] != ' ')
