@@ -577,7 +577,33 @@ struct mention_key {
 	bool name; /* a container's name, else a heading's letters */
 	const char *heading; /* the heading they are of */
 	size_t at; /* where in it */
+	uint32_t head, fold, mask; /* its first 4 bytes, how to fold case, which count */
 };
+
+/* The first 4 bytes at p (zeros past end) as one word. */
+static uint32_t word_at(const char *p, const char *end)
+{
+	unsigned char b[4] = { 0 };
+	memcpy(b, p, end - p < 4 ? (size_t)(end - p) : 4);
+	uint32_t w;
+	memcpy(&w, b, 4);
+	return w;
+}
+
+/* A key's first bytes as a word the page's are compared with in one step:
+ * ASCII letters folded to lowercase, nothing past the key's end. */
+static void key_head(struct mention_key *key)
+{
+	unsigned char h[4] = { 0 }, f[4] = { 0 }, m[4] = { 0 };
+	for (size_t i = 0; i < 4 && i < key->len; i++) {
+		h[i] = (unsigned char)key->text[i];
+		f[i] = h[i] >= 'a' && h[i] <= 'z' ? 0x20 : 0;
+		m[i] = 0xff;
+	}
+	memcpy(&key->head, h, 4);
+	memcpy(&key->fold, f, 4);
+	memcpy(&key->mask, m, 4);
+}
 
 /* The longest run of ASCII letters of a heading ("ingrédients" ->
  * "dients", "what you need" -> "what"): the page writes it as it is, the
@@ -631,6 +657,8 @@ static size_t mention_keys(struct mention_key *keys)
 			n += keys[n].len > 1;
 		}
 	}
+	for (size_t i = 0; i < n; i++)
+		key_head(&keys[i]);
 	return n;
 }
 
@@ -640,10 +668,8 @@ static size_t mention_keys(struct mention_key *keys)
 static bool in_text(const char *html, const char *p)
 {
 	const char *lo = (size_t)(p - html) > TEXT_LOOKBACK ? p - TEXT_LOOKBACK : html;
-	for (const char *q = p; q > lo; q--)
-		if (q[-1] == '<' || q[-1] == '>')
-			return q[-1] == '>';
-	return true;
+	const char *lt = memrchr(lo, '<', (size_t)(p - lo)), *gt = memrchr(lo, '>', (size_t)(p - lo));
+	return lt ? gt > lt : true;
 }
 
 /* Whether the name at p may stand in a class or id attribute (what
@@ -652,11 +678,13 @@ static bool in_text(const char *html, const char *p)
 static bool in_class_or_id(const char *html, const char *p)
 {
 	const char *lo = (size_t)(p - html) > TEXT_LOOKBACK ? p - TEXT_LOOKBACK : html;
-	const char *q = p;
-	while (q > lo && q[-1] != '<' && q[-1] != '>' && q[-1] != '=')
-		q--;
-	if (q == lo || q[-1] != '=')
-		return q == lo || q[-1] == '=';
+	const char *lt = memrchr(lo, '<', (size_t)(p - lo)), *gt = memrchr(lo, '>', (size_t)(p - lo));
+	const char *eq = memrchr(lo, '=', (size_t)(p - lo));
+	if (!lt && !gt && !eq)
+		return true;
+	if (!eq || (lt && lt > eq) || (gt && gt > eq))
+		return false; /* in text, or before any '=' of its tag */
+	const char *q = eq + 1;
 	/* q[-1] is the '=' before the value (quoted or not: a quote inside
 	 * a value ends it, which only makes this answer yes more often) */
 	for (q--; q > lo && rsd_text_is_space(q[-1]);)
@@ -768,8 +796,13 @@ void rsd_html_lists_mentions(const char *html, size_t len, struct rsd_list_menti
 	out[0] = out[1] = (struct rsd_list_mentions){ 0 };
 	for (size_t i = 0; i + 1 < len; i++) {
 		unsigned a = (unsigned char)html[i] & 31u, b = (unsigned char)html[i + 1] & 31u;
+		if (head[a][b] == n_keys)
+			continue;
+		uint32_t w = word_at(html + i, html + len);
 		for (size_t k = head[a][b]; k < n_keys; k = next[k]) {
 			const struct mention_key *key = &keys[k];
+			if (((w | key->fold) & key->mask) != key->head)
+				continue;
 			if (len - i >= key->len && rsd_text_ieq(html + i, key->len, key->text) &&
 			    (key->name ? in_class_or_id(html, html + i)
 				       : in_text(html, html + i) && words_around(html, len, html + i, key)))
