@@ -285,6 +285,16 @@ static int container_items(const GumboNode *n, size_t min_items, cJSON **items)
 	return rc;
 }
 
+/* Whether the tree may lack what follows n's last child (q->open): the
+ * search's answer may then not be the whole page's, *q->beyond says so. */
+static bool cut_short(const struct rsd_list_query *q, const GumboNode *n)
+{
+	if (!q->open || !n || !q->open(n))
+		return false;
+	*q->beyond = true;
+	return true;
+}
+
 /* Lists in groups ("For the sauce") repeat the named container: the
  * containers named alike that follow it, headings between them allowed,
  * add their items. A recipe in parts may give each part its ingredients
@@ -297,8 +307,8 @@ static int sibling_groups(const struct rsd_list_query *q, const GumboNode *n, cJ
 		*q->beyond = true;
 		return 0;
 	}
-	for (const GumboNode *s = rsd_dom_next_element(n); rc == 0 && s;
-	     s = rsd_dom_next_element(s)) {
+	const GumboNode *s = rsd_dom_next_element(n);
+	for (; rc == 0 && s; s = rsd_dom_next_element(s)) {
 		if (rsd_dom_heading_level(s->v.element.tag) || rsd_dom_is_hidden(s))
 			continue;
 		bool mine = named_for(s, kind), other = named_for(s, !kind);
@@ -306,12 +316,16 @@ static int sibling_groups(const struct rsd_list_query *q, const GumboNode *n, cJ
 			continue;
 		if (!mine || other)
 			break;
+		if (cut_short(q, s))
+			break;
 		cJSON *more = NULL;
 		rc = container_items(s, 1, &more);
 		for (cJSON *e = more ? more->child : NULL; rc == 0 && e; e = e->next)
 			rc = rsd_dom_add_text_item(items, e->valuestring);
 		cJSON_Delete(more);
 	}
+	if (!s)
+		cut_short(q, n->parent);
 	return rc;
 }
 
@@ -351,6 +365,8 @@ static int list_by_name(const GumboNode *root, const struct rsd_list_query *q,
 		bool body = t == GUMBO_TAG_HTML || t == GUMBO_TAG_BODY;
 		if (!body && query_after(q, n) && named_for(n, q->kind) &&
 		    !named_for(n, !q->kind)) {
+			if (cut_short(q, n))
+				continue; /* its items may go on */
 			cJSON *items = NULL;
 			rc = container_items(n, q->min_items, &items);
 			if (rc == 0 && rsd_dom_n_items(items) >= q->min_items &&
@@ -395,6 +411,15 @@ static bool may_label(GumboTag t)
 	}
 }
 
+/* Whether n's visible text is short enough for a heading's. */
+static bool short_text(const GumboNode *n)
+{
+	struct rsd_text_buf b = { 0 };
+	bool is_short = rsd_dom_text_small(n, 32, &b) == 0 && b.len < 64;
+	rsd_text_buf_free(&b);
+	return is_short;
+}
+
 /* Whether n is a short heading-like element whose whole text announces a
  * list of that kind ("Ingredients", "Method:"). kind -1: of either kind. */
 static bool is_list_heading(const GumboNode *n, int kind)
@@ -434,8 +459,8 @@ static int items_after(const struct rsd_list_query *q, const GumboNode *h, Gumbo
 	int kind = q->kind, level = rsd_dom_heading_level(h->v.element.tag);
 	/* <p><strong>Method</strong></p>: the list follows the wrapper */
 	for (int up = 0;
-	     up < 3 && !rsd_dom_next_element(h) && h->parent && rsd_dom_is_element(h->parent) &&
-	     h->parent->v.element.tag != GUMBO_TAG_BODY;
+	     up < 3 && !rsd_dom_next_element(h) && !cut_short(q, h->parent) && h->parent &&
+	     rsd_dom_is_element(h->parent) && h->parent->v.element.tag != GUMBO_TAG_BODY;
 	     up++)
 		h = h->parent;
 	if (h == q->bound) {
@@ -443,9 +468,11 @@ static int items_after(const struct rsd_list_query *q, const GumboNode *h, Gumbo
 		return 0;
 	}
 	int rc = 0;
-	for (const GumboNode *s = rsd_dom_next_element(h);
-	     rc == 0 && s && !ends_section(s, level, kind); s = rsd_dom_next_element(s))
-		rc = collect_items(s, form, items);
+	const GumboNode *s = rsd_dom_next_element(h);
+	for (; rc == 0 && s && !ends_section(s, level, kind); s = rsd_dom_next_element(s))
+		rc = cut_short(q, s) ? 0 : collect_items(s, form, items);
+	if (!s)
+		cut_short(q, h->parent);
 	return rc;
 }
 
@@ -459,6 +486,8 @@ static int list_by_heading(const GumboNode *root, const struct rsd_list_query *q
 	while (rc == 0 && !out->items && (n = rsd_dom_walker_pop(&w)) != NULL) {
 		if (query_skips(q, n))
 			continue;
+		if (q->open && q->open(n) && may_label(n->v.element.tag) && short_text(n))
+			cut_short(q, n); /* the rest of its text may make it a heading */
 		if (!query_after(q, n) || !is_list_heading(n, q->kind)) {
 			rc = rsd_dom_walker_push_children(&w, n);
 			continue;
@@ -809,4 +838,15 @@ void rsd_html_lists_mentions(const char *html, size_t len, struct rsd_list_menti
 				note_mention(key, html + i, &out[key->kind]);
 		}
 	}
+}
+
+bool rsd_html_lists_part_agrees(const struct rsd_list_mentions *m, bool found, bool by_name,
+				const char *from, const char *to)
+{
+	bool outside = m->first && (m->first < from || m->last >= to);
+	bool name_after = m->last_name && m->last_name >= to;
+	bool heading_before = m->first && m->first < from;
+	if (found && by_name)
+		return true;
+	return found ? !name_after && !heading_before : !outside;
 }

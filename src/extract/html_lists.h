@@ -25,6 +25,11 @@ struct rsd_list_query {
 	 * NULL: a search that would read bound's siblings or parent sets
 	 * *beyond, since the whole page's tree has them and the part's not. */
 	const GumboNode *bound;
+	/* With a tree of the page's first bytes only (plain_page.c), or NULL:
+	 * whether n's children may go on past the tree's end. A search that
+	 * depends on their end, or on such an element's whole text, sets
+	 * *beyond too. */
+	bool (*open)(const GumboNode *n);
 	bool *beyond;
 };
 
@@ -57,5 +62,15 @@ struct rsd_list_mentions {
 /* Finds them in html[0, len) for both kinds at once (indexed by enum
  * rsd_list_kind): one pass over the bytes. */
 void rsd_html_lists_mentions(const char *html, size_t len, struct rsd_list_mentions out[2]);
+/* Whether a search of the part [from, to) of the page, which found its
+ * list (found) by a container's name (by_name) or not, answers as the
+ * whole page's would, given the page's mentions m of that kind. The whole
+ * page's search takes the first named container with its list, else the
+ * first heading's: a list by its name is the page's when no name comes
+ * before the part (the caller's part starts at or before the first); a
+ * list by a heading when no name comes after the part either and no
+ * heading before it; no list when the page mentions none outside it. */
+bool rsd_html_lists_part_agrees(const struct rsd_list_mentions *m, bool found, bool by_name,
+				const char *from, const char *to);
 
 #endif

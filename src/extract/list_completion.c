@@ -706,28 +706,16 @@ int rsd_completion_lists_from_dom(const GumboOutput *dom, struct rsd_recipe_fiel
 
 /* ---- the lists from the part of the page that holds them ---- */
 
-/* Whether the part's reading is the whole page's. No search read beside
- * the part. The whole page's search takes the first named container with
- * its list, else the first heading's: a list the part has by its name is
- * the page's when no name comes before the part (the part starts at or
- * before the first, list_region.h); a list by a heading when no name of
- * that kind comes after the part either, and no heading before it; no
- * list when the page mentions none of that kind outside the part. */
+/* Whether the part's reading is the whole page's: no search read beside
+ * the part, and each list wanted agrees (rsd_html_lists_part_agrees). */
 static bool same_as_page(const struct lists_read *r, bool beyond,
 			 const struct rsd_list_mentions m[2], const char *from, const char *to)
 {
-	if (beyond)
-		return false;
-	for (int k = 0; k < 2; k++) {
-		bool outside = m[k].first && (m[k].first < from || m[k].last >= to);
-		bool name_after = m[k].last_name && m[k].last_name >= to;
-		bool heading_before = m[k].first && m[k].first < from;
-		if (!r->want[k] || (r->found[k] && r->by_name[k]))
-			continue;
-		if (r->found[k] ? name_after || heading_before : outside)
+	for (int k = 0; k < 2; k++)
+		if (r->want[k] &&
+		    !rsd_html_lists_part_agrees(&m[k], r->found[k], r->by_name[k], from, to))
 			return false;
-	}
-	return true;
+	return !beyond;
 }
 
 /* The body's only element: the part's root E, as its tree has it. */
