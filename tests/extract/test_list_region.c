@@ -4,14 +4,14 @@
  * the part can be delimited, the lists must be exactly what the whole
  * page's tree gives (rsd_completion_lists_from_dom); where it cannot, or
  * where the whole page's search would look beyond it, the caller is told
- * to parse the whole page. */
+ * to parse the whole page. (test_plain_prefix.c checks that the extractor's
+ * fast path and its full parse agree on such a page.) */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check_main.h"
-#include "extract/extract.h"
 #include "extract/gumbo_guard.h"
 #include "extract/list_completion.h"
 #include "extract/list_region.h"
@@ -249,34 +249,6 @@ START_TEST(nothing_to_find_and_too_deep)
 }
 END_TEST
 
-/* Through the extractor: the record of a Recipe without lists is the
- * same on the fast path (the part) and with the full parse. */
-START_TEST(extractor_paths_agree)
-{
-	char *html = page(DOCTYPE,
-			  "<script type=application/ld+json>{\"@context\":\"https://schema.org\","
-			  "\"@type\":\"Recipe\",\"name\":\"Cake\",\"recipeIngredient\":\"flour\"}"
-			  "</script><div id=main><div><div><h2>Ingredients</h2>" ING
-			  "<h2>Method</h2>" STEPS "</div></div></div>");
-	rsd_extractor *x;
-	ck_assert_int_eq(rsd_extractor_new(&x), 0);
-	struct rsd_extract_result fast, full;
-	ck_assert_int_eq(rsd_extract(x, html, strlen(html), "https://k.test/r", NULL, 0, &fast), 0);
-	ck_assert_int_eq(rsd_extract(x, html, strlen(html), "https://k.test/r", NULL,
-				     RSD_EXTRACT_FULL_PARSE, &full),
-			 0);
-	char *a = cJSON_PrintUnformatted(fast.record), *b = cJSON_PrintUnformatted(full.record);
-	ck_assert_str_eq(a, b);
-	ck_assert_ptr_nonnull(strstr(a, "\"ingredients\":[\"1 cup flour\",\"2 eggs\""));
-	free(a);
-	free(b);
-	rsd_extract_result_clear(&fast);
-	rsd_extract_result_clear(&full);
-	rsd_extractor_free(x);
-	free(html);
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("list_region");
@@ -288,7 +260,6 @@ int main(void)
 	tcase_add_test(tc, not_delimitable);
 	tcase_add_test(tc, broken_markup);
 	tcase_add_test(tc, nothing_to_find_and_too_deep);
-	tcase_add_test(tc, extractor_paths_agree);
 	suite_add_tcase(s, tc);
 	return rsd_check_run(s);
 }

@@ -143,6 +143,14 @@ START_TEST(extractor_paths_agree)
 	assert_paths_agree("<main><div>" ING STEPS "</div></main>", "<h1>Late title</h1>", 8, NULL);
 	/* no recipe at all: an ingredients word only */
 	assert_paths_agree("<main><h1>Soap</h1><p>Ingredients: water.</p></main>", "", 8, "none");
+	/* a Recipe without lists: they come from the part of the page that
+	 * holds them (list_region.c) on the fast path, from the whole DOM
+	 * with the full parse */
+	assert_paths_agree("<script type=application/ld+json>{\"@context\":\"https://schema.org\","
+			   "\"@type\":\"Recipe\",\"name\":\"Cake\",\"recipeIngredient\":\"flour\"}"
+			   "</script>",
+			   "<div id=main><div><div>" ING STEPS "</div></div></div>", 8,
+			   "\"ingredients\":[\"1 cup flour\",\"2 eggs\",\"3 tbsp sugar\"]");
 	/* unclosed and misnested markup around the recipe */
 	assert_paths_agree("<main><h1>Cake<div><b>" ING "<p>" STEPS "</b></div>", "</i></main>", 8,
 			   NULL);
