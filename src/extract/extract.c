@@ -10,7 +10,11 @@
  * a recipe plugin's container, or carries an ingredients word (memmem on
  * the raw bytes: a recipe without any markup, found by its Ingredients and
  * Method sections), or when its Recipe lacks the lists (then read from the
- * HTML, list_completion.c). Ingredients given as names only have just the
+ * HTML, list_completion.c). Of a page that can hold only a recipe without
+ * markup just its first bytes are parsed, and of a Recipe lacking its
+ * lists just the element that holds them (list_region.h), whenever their
+ * reading is provably the whole page's; else the whole page is parsed.
+ * Ingredients given as names only have just the
  * part of the page around those names parsed, and missing yields are read
  * from the page's text with the streaming scanner: both from the raw
  * bytes, the same on either path. Fallbacks in that order: JSON-LD,
