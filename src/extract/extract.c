@@ -10,7 +10,11 @@
  * a recipe plugin's container, or carries an ingredients word (memmem on
  * the raw bytes: a recipe without any markup, found by its Ingredients and
  * Method sections), or when its Recipe lacks the lists (then read from the
- * HTML, list_completion.c). Ingredients given as names only have just the
+ * HTML, list_completion.c). Of a page that can hold only a recipe without
+ * markup just its first bytes are parsed, and of a Recipe lacking its
+ * lists just the element that holds them (list_region.h), whenever their
+ * reading is provably the whole page's; else the whole page is parsed.
+ * Ingredients given as names only have just the
  * part of the page around those names parsed, and missing yields are read
  * from the page's text with the streaming scanner: both from the raw
  * bytes, the same on either path. Fallbacks in that order: JSON-LD,
@@ -61,6 +65,7 @@
 #include "extract/fields.h"
 #include "extract/gumbo_guard.h"
 #include "extract/hrecipe.h"
+#include "extract/html_lists.h"
 #include "extract/jsonld.h"
 #include "extract/list_completion.h"
 #include "extract/microdata.h"
@@ -270,7 +275,9 @@ struct extraction {
 	struct rsd_page_tree tree; /* the DOM is built only when it fits */
 	unsigned dom_skipped; /* RSD_EXTRACT_DOM_*: why it was not, or of a part */
 	struct rsd_html_trim trim; /* what gumbo need not read (fast path) */
-	char *trimmed; /* the page without it, while dom lives */
+	char *trimmed; /* the page without it, once made (NULL: nothing cut) */
+	size_t trimmed_len;
+	bool trim_made;
 	cJSON **docs;
 	size_t n_docs;
 	struct rsd_recipe_fields f;
@@ -329,26 +336,34 @@ static int dom_verdict(struct extraction *j, int rc)
 	return rc;
 }
 
+/* The whole page as gumbo reads it: on the fast path without the script
+ * and style contents the scan found (html_trim.h); the full parse runs
+ * before any scan and reads the page as it is (its scripts hold JSON-LD).
+ * Made once; the copy lives as long as the extraction (a DOM's nodes
+ * point into it). */
+static int page_for_gumbo(struct extraction *j, const char **html, size_t *len)
+{
+	if (!j->trim_made) {
+		bool nomem;
+		j->trimmed = rsd_html_trim_copy(&j->trim, j->html, j->len, &j->trimmed_len, &nomem);
+		if (nomem)
+			return -ENOMEM;
+		j->trim_made = true;
+	}
+	*html = j->trimmed ? j->trimmed : j->html;
+	*len = j->trimmed ? j->trimmed_len : j->len;
+	return 0;
+}
+
 /* Parses html[0, len) under the guard into the DOM: 1 parsed, 0 over its
- * budget (recorded), -ENOMEM. */
+ * budget (recorded), -ENOMEM. A part is read as it is. */
 static int guarded_parse(struct extraction *j, size_t len)
 {
 	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for(len);
 	const char *html = j->html;
 	size_t parse_len = len;
-	/* The whole page on the fast path: the scan found the script and
-	 * style contents gumbo need not read (html_trim.h); the full parse
-	 * runs before any scan and reads the page as it is (its scripts hold
-	 * JSON-LD), and a part is read as it is. The copy lives as long as
-	 * the DOM, whose nodes point into it. */
-	if (len == j->len) {
-		bool nomem;
-		j->trimmed = rsd_html_trim_copy(&j->trim, j->html, j->len, &parse_len, &nomem);
-		if (nomem)
-			return -ENOMEM;
-		if (j->trimmed)
-			html = j->trimmed;
-	}
+	if (len == j->len && page_for_gumbo(j, &html, &parse_len) < 0)
+		return -ENOMEM;
 	int rc = rsd_gumbo_guard_parse_in(j->arena, html, parse_len, &lim, &j->doc, NULL);
 	if (rc < 0)
 		return dom_verdict(j, rc);
@@ -485,6 +500,117 @@ static int read_parts(struct extraction *j)
 	return rc;
 }
 
+/* A Recipe's missing lists from the part of the page that holds them,
+ * when no DOM of the page is there yet and one may be built: 1 done, 0
+ * the whole page's DOM is needed (rsd_completion_lists_from_page). */
+static int lists_from_part(struct extraction *j)
+{
+	const char *html;
+	size_t len;
+	if (j->dom || !dom_allowed(j))
+		return 0;
+	int rc = page_for_gumbo(j, &html, &len);
+	if (rc == 0 && (rc = rsd_completion_lists_from_page(html, len, &j->f)) > 0)
+		drop_group_headings(&j->f.ingredients);
+	return rc;
+}
+
+/* Whether n may have been left open where the page's first bytes were
+ * cut: it is on the tree's last path (a last child of a last child ...). */
+static bool on_last_path(const GumboNode *n)
+{
+	for (; n->parent; n = n->parent) {
+		const GumboVector *c = rsd_dom_children(n->parent);
+		if (c && n->index_within_parent + 1 != c->length)
+			return false;
+	}
+	return true;
+}
+
+enum { PLAIN_PREFIX_AFTER = 32 * 1024 }; /* bytes parsed past the last first mention */
+
+/* Where the page's first bytes are cut for a plain recipe: at a tag
+ * PLAIN_PREFIX_AFTER bytes past its <h1> and the first mention of each
+ * list, or NULL when that leaves most of the page. */
+static const char *plain_cut(const char *html, size_t len, const struct rsd_list_mentions m[2])
+{
+	const char *h1 = rsd_text_icasefind(html, len, "<h1"), *at = h1 ? h1 : html;
+	for (int k = 0; k < 2; k++)
+		at = m[k].first && m[k].first > at ? m[k].first : at;
+	if ((size_t)(html + len - at) <= PLAIN_PREFIX_AFTER)
+		return NULL;
+	const char *cut = memchr(at + PLAIN_PREFIX_AFTER, '<',
+				 (size_t)(html + len - at) - PLAIN_PREFIX_AFTER);
+	return cut && (size_t)(cut - html) < len / 2 + len / 4 ? cut : NULL;
+}
+
+/* Whether the reading of the cut tree is the whole page's. */
+static bool cut_agrees(const struct rsd_plain_cut *c, const struct rsd_list_mentions m[2],
+		       const char *html, const char *cut)
+{
+	for (int k = 0; k < 2; k++)
+		if (c->searched[k] &&
+		    !rsd_html_lists_part_agrees(&m[k], c->found[k], c->by_name[k], html, cut))
+			return false;
+	return !c->beyond;
+}
+
+/* A recipe without markup from a parse of the page's first bytes, up to a
+ * little after its title and the first mentions of its lists: 1 found, 0
+ * none (both as the whole page's reading), -EAGAIN when the whole page
+ * must be read, -ENOMEM. The tree is freed here: a later step that needs
+ * a DOM parses the whole page. */
+static int plain_from_prefix(struct extraction *j)
+{
+	const char *html, *cut;
+	size_t len;
+	struct rsd_list_mentions m[2];
+	int rc = page_for_gumbo(j, &html, &len);
+	if (rc < 0)
+		return rc;
+	rsd_html_lists_mentions(html, len, m);
+	if (!(cut = plain_cut(html, len, m)))
+		return -EAGAIN;
+	size_t n = (size_t)(cut - html);
+	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for(n);
+	struct rsd_gumbo_doc *doc = NULL;
+	if ((rc = rsd_gumbo_guard_parse_in(j->arena, html, n, &lim, &doc, NULL)) < 0)
+		return rc == -ENOMEM ? rc : -EAGAIN; /* over budget: the whole page decides */
+	struct rsd_plain_cut c = { .open = on_last_path,
+				   .h1_after = rsd_text_icasefind(cut, len - n, "<h1") != NULL };
+	rc = rsd_plain_page_fields_cut(rsd_gumbo_doc_output(doc), &j->pi, j->base, &c, &j->f);
+	rsd_gumbo_doc_free(doc);
+	if (rc >= 0 && !cut_agrees(&c, m, html, cut)) {
+		rsd_fields_clear(&j->f);
+		rsd_fields_init(&j->f);
+		rc = -EAGAIN;
+	}
+	return rc;
+}
+
+/* The recipe from the DOM (microdata, else hRecipe or a recipe plugin's
+ * HTML, else plain sections): 1 found, 0 none, -ENOMEM. A page that can
+ * hold only a plain recipe has its first bytes parsed first. */
+static int recipe_from_dom(struct extraction *j)
+{
+	bool microdata = j->pi.has_microdata_recipe;
+	bool hrecipe = rsd_hrecipe_maybe_present(j->html, j->len);
+	if (!microdata && !hrecipe && !rsd_plain_page_maybe_present(j->html, j->len))
+		return 0; /* nothing the DOM could add */
+	int rc = !microdata && !hrecipe && !j->dom && dom_allowed(j) ? plain_from_prefix(j)
+								       : -EAGAIN;
+	if (rc != -EAGAIN)
+		return rc;
+	if ((rc = parse_dom(j)) <= 0)
+		return rc; /* or too costly to build */
+	rc = rsd_microdata_fields(j->dom, j->base, &j->f);
+	if (rc == 0)
+		rc = rsd_hrecipe_fields(j->dom, j->base, &j->f);
+	if (rc == 0)
+		rc = rsd_plain_page_fields(j->dom, &j->pi, j->base, &j->f);
+	return rc;
+}
+
 /* Finds the recipe (JSON-LD, else microdata, else hRecipe or a recipe
  * plugin's HTML) and fills j->f. 1 found, 0 none. The DOM is parsed only
  * when the page declares a recipe the fast path could not read whole;
@@ -498,25 +624,15 @@ static int find_recipe(struct extraction *j)
 	if (recipe) {
 		if (rsd_jsonld_fields(recipe, j->docs, j->n_docs, j->base, &j->f) < 0)
 			return -ENOMEM;
-	} else {
-		if (!j->pi.has_microdata_recipe && !rsd_hrecipe_maybe_present(j->html, j->len) &&
-		    !rsd_plain_page_maybe_present(j->html, j->len))
-			return 0; /* nothing the DOM could add */
-		if ((rc = parse_dom(j)) <= 0)
-			return rc; /* or too costly to build */
-		rc = rsd_microdata_fields(j->dom, j->base, &j->f);
-		if (rc == 0)
-			rc = rsd_hrecipe_fields(j->dom, j->base, &j->f);
-		if (rc == 0)
-			rc = rsd_plain_page_fields(j->dom, &j->pi, j->base, &j->f);
-		if (rc <= 0)
-			return rc;
+	} else if ((rc = recipe_from_dom(j)) <= 0) {
+		return rc;
 	}
 	drop_group_headings(&j->f.ingredients);
 	if (dom_allowed(j) && (rc = read_parts(j)) < 0)
 		return rc;
-	if (!lists_incomplete(&j->f) || (rc = parse_dom(j)) == 0)
-		return 1;
+	if (!lists_incomplete(&j->f) || (rc = lists_from_part(j)) != 0 ||
+	    (rc = parse_dom(j)) == 0)
+		return rc < 0 ? rc : 1;
 	if (rc < 0 || (rc = rsd_completion_lists_from_dom(j->dom, &j->f)) < 0)
 		return rc;
 	drop_group_headings(&j->f.ingredients);

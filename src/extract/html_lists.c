@@ -2,6 +2,7 @@
 /* A recipe's lists in plain HTML, by name or by heading (see
  * html_lists.h). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -296,16 +297,30 @@ static int container_items(const GumboNode *n, size_t min_items, cJSON **items)
 	return rc;
 }
 
+/* Whether the tree may lack what follows n's last child (q->open): the
+ * search's answer may then not be the whole page's, *q->beyond says so. */
+static bool cut_short(const struct rsd_list_query *q, const GumboNode *n)
+{
+	if (!q->open || !n || !q->open(n))
+		return false;
+	*q->beyond = true;
+	return true;
+}
+
 /* Lists in groups ("For the sauce") repeat the named container: the
  * containers named alike that follow it, headings between them allowed,
  * add their items. A recipe in parts may give each part its ingredients
  * and then its steps: the other kind's containers between them are
  * passed over too. */
-static int sibling_groups(const GumboNode *n, int kind, cJSON **items)
+static int sibling_groups(const struct rsd_list_query *q, const GumboNode *n, cJSON **items)
 {
-	int rc = 0;
-	for (const GumboNode *s = rsd_dom_next_element(n); rc == 0 && s;
-	     s = rsd_dom_next_element(s)) {
+	int kind = q->kind, rc = 0;
+	if (n == q->bound) {
+		*q->beyond = true;
+		return 0;
+	}
+	const GumboNode *s = rsd_dom_next_element(n);
+	for (; rc == 0 && s; s = rsd_dom_next_element(s)) {
 		if (rsd_dom_heading_level(s->v.element.tag) || rsd_dom_is_hidden(s))
 			continue;
 		bool mine = named_for(s, kind), other = named_for(s, !kind);
@@ -313,12 +328,16 @@ static int sibling_groups(const GumboNode *n, int kind, cJSON **items)
 			continue;
 		if (!mine || other)
 			break;
+		if (cut_short(q, s))
+			break;
 		cJSON *more = NULL;
 		rc = container_items(s, 1, &more);
 		for (cJSON *e = more ? more->child : NULL; rc == 0 && e; e = e->next)
 			rc = rsd_dom_add_text_item(items, e->valuestring);
 		cJSON_Delete(more);
 	}
+	if (!s)
+		cut_short(q, n->parent);
 	return rc;
 }
 
@@ -379,12 +398,14 @@ static int visit_named(const GumboNode *n, const struct rsd_list_query *q,
 	bool body = t == GUMBO_TAG_HTML || t == GUMBO_TAG_BODY;
 	if (body || !query_after(q, n) || !named_for(n, q->kind) || named_for(n, !q->kind))
 		return 0;
+	if (cut_short(q, n))
+		return 1; /* its items may go on */
 	cJSON *items = NULL;
 	int rc = container_items(n, q->min_items, &items);
 	if (rc == 0 && rsd_dom_n_items(items) >= q->min_items && rsd_dom_n_items(items) &&
 	    !(q->kind == RSD_LIST_INSTRUCTIONS && only_facts(items))) {
-		*out = (struct rsd_found_list){ items, n };
-		rc = sibling_groups(n, q->kind, &out->items);
+		*out = (struct rsd_found_list){ items, n, true };
+		rc = sibling_groups(q, n, &out->items);
 	} else {
 		cJSON_Delete(items);
 	}
@@ -423,6 +444,15 @@ static bool may_label(GumboTag t)
 	}
 }
 
+/* Whether n's visible text is short enough for a heading's. */
+static bool short_text(const GumboNode *n)
+{
+	struct rsd_text_buf b = { 0 };
+	bool is_short = rsd_dom_text_small(n, 32, &b) == 0 && b.len < 64;
+	rsd_text_buf_free(&b);
+	return is_short;
+}
+
 /* Whether n is a short heading-like element whose whole text announces a
  * list of that kind ("Ingredients", "Method:"). kind -1: of either kind. */
 static bool is_list_heading(const GumboNode *n, int kind)
@@ -456,19 +486,26 @@ static bool ends_section(const GumboNode *sib, int level, int kind)
 }
 
 /* The items in the siblings that follow heading h, up to the next section. */
-static int items_after(const GumboNode *h, int kind, GumboTag form, cJSON **items)
+static int items_after(const struct rsd_list_query *q, const GumboNode *h, GumboTag form,
+		       cJSON **items)
 {
-	int level = rsd_dom_heading_level(h->v.element.tag);
+	int kind = q->kind, level = rsd_dom_heading_level(h->v.element.tag);
 	/* <p><strong>Method</strong></p>: the list follows the wrapper */
 	for (int up = 0;
-	     up < 3 && !rsd_dom_next_element(h) && h->parent && rsd_dom_is_element(h->parent) &&
-	     h->parent->v.element.tag != GUMBO_TAG_BODY;
+	     up < 3 && !rsd_dom_next_element(h) && !cut_short(q, h->parent) && h->parent &&
+	     rsd_dom_is_element(h->parent) && h->parent->v.element.tag != GUMBO_TAG_BODY;
 	     up++)
 		h = h->parent;
+	if (h == q->bound) {
+		*q->beyond = true;
+		return 0;
+	}
 	int rc = 0;
-	for (const GumboNode *s = rsd_dom_next_element(h);
-	     rc == 0 && s && !ends_section(s, level, kind); s = rsd_dom_next_element(s))
-		rc = collect_items(s, form, items);
+	const GumboNode *s = rsd_dom_next_element(h);
+	for (; rc == 0 && s && !ends_section(s, level, kind); s = rsd_dom_next_element(s))
+		rc = cut_short(q, s) ? 0 : collect_items(s, form, items);
+	if (!s)
+		cut_short(q, h->parent);
 	return rc;
 }
 
@@ -476,6 +513,8 @@ static int items_after(const GumboNode *h, int kind, GumboTag form, cJSON **item
 static int visit_heading(const GumboNode *n, const struct rsd_list_query *q,
 			 struct rsd_found_list *out)
 {
+	if (q->open && q->open(n) && may_label(n->v.element.tag) && short_text(n))
+		cut_short(q, n); /* the rest of its text may make it a heading */
 	if (!query_after(q, n) || !is_list_heading(n, q->kind))
 		return 0;
 	cJSON *items = NULL;
@@ -483,13 +522,13 @@ static int visit_heading(const GumboNode *n, const struct rsd_list_query *q,
 	for (size_t i = 0; rc == 0 && i < sizeof ITEM_FORMS / sizeof ITEM_FORMS[0]; i++) {
 		cJSON_Delete(items);
 		items = NULL;
-		rc = items_after(n, q->kind, ITEM_FORMS[i], &items);
+		rc = items_after(q, n, ITEM_FORMS[i], &items);
 		drop_labels(&items);
 		if (rsd_dom_n_items(items) >= q->min_items)
 			break;
 	}
 	if (rc == 0 && rsd_dom_n_items(items) >= q->min_items && rsd_dom_n_items(items))
-		*out = (struct rsd_found_list){ items, n };
+		*out = (struct rsd_found_list){ items, n, false };
 	else
 		cJSON_Delete(items);
 	return rc < 0 ? rc : 1;
@@ -584,4 +623,260 @@ int rsd_html_lists_read(const GumboNode *root, int kind, cJSON **list)
 	}
 	cJSON_Delete(found.items);
 	return rc;
+}
+
+/* ---- mentions in the raw page ---- */
+
+enum { MENTION_KEYS = 64, MENTION_KEY_MAX = 24, TEXT_LOOKBACK = 256 };
+
+struct mention_key {
+	char text[MENTION_KEY_MAX];
+	size_t len;
+	int kind;
+	bool name; /* a container's name, else a heading's letters */
+	const char *heading; /* the heading they are of */
+	size_t at; /* where in it */
+	uint32_t head, fold, mask; /* its first 4 bytes, how to fold case, which count */
+};
+
+/* The first 4 bytes at p (zeros past end) as one word. */
+static uint32_t word_at(const char *p, const char *end)
+{
+	unsigned char b[4] = { 0 };
+	memcpy(b, p, end - p < 4 ? (size_t)(end - p) : 4);
+	uint32_t w;
+	memcpy(&w, b, 4);
+	return w;
+}
+
+/* A key's first bytes as a word the page's are compared with in one step:
+ * ASCII letters folded to lowercase, nothing past the key's end. */
+static void key_head(struct mention_key *key)
+{
+	unsigned char h[4] = { 0 }, f[4] = { 0 }, m[4] = { 0 };
+	for (size_t i = 0; i < 4 && i < key->len; i++) {
+		h[i] = (unsigned char)key->text[i];
+		f[i] = h[i] >= 'a' && h[i] <= 'z' ? 0x20 : 0;
+		m[i] = 0xff;
+	}
+	memcpy(&key->head, h, 4);
+	memcpy(&key->fold, f, 4);
+	memcpy(&key->mask, m, 4);
+}
+
+/* The longest run of ASCII letters of a heading ("ingrédients" ->
+ * "dients", "what you need" -> "what"): the page writes it as it is, the
+ * other letters maybe as references ("&eacute;"). */
+static size_t letter_run(const char *w, char out[MENTION_KEY_MAX], size_t *at)
+{
+	size_t best = 0, best_at = 0;
+	for (size_t i = 0, n = 0; ; i++) {
+		if (w[i] >= 'a' && w[i] <= 'z') {
+			n++;
+			continue;
+		}
+		if (n > best) {
+			best = n;
+			best_at = i - n;
+		}
+		n = 0;
+		if (!w[i])
+			break;
+	}
+	if (best < 3) { /* "gör så här": its longest word, as UTF-8 */
+		for (size_t i = 0, n; w[i]; i += n + (w[i + n] == ' ')) {
+			n = strcspn(w + i, " ");
+			if (n > best) {
+				best = n;
+				best_at = i;
+			}
+		}
+	}
+	best = best < MENTION_KEY_MAX - 1 ? best : MENTION_KEY_MAX - 1;
+	*at = best_at;
+	memcpy(out, w + best_at, best);
+	out[best] = '\0';
+	return best;
+}
+
+static size_t mention_keys(struct mention_key *keys)
+{
+	size_t n = 0;
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; LIST_NAMES[k][i] && n < MENTION_KEYS; i++, n++) {
+			keys[n] = (struct mention_key){ .kind = k, .name = true };
+			keys[n].len = strlen(LIST_NAMES[k][i]);
+			memcpy(keys[n].text, LIST_NAMES[k][i], keys[n].len + 1);
+		}
+		for (size_t i = 0; LIST_HEADINGS[k][i] && n < MENTION_KEYS; i++) {
+			keys[n] = (struct mention_key){ .kind = k,
+							.name = false,
+							.heading = LIST_HEADINGS[k][i] };
+			keys[n].len = letter_run(LIST_HEADINGS[k][i], keys[n].text, &keys[n].at);
+			n += keys[n].len > 1;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		key_head(&keys[i]);
+	return n;
+}
+
+/* Whether the letters at p stand in text: the nearest '<' or '>' before
+ * them is a '>' (a heading's other letters, references and inline tags
+ * between), or there is none close by. */
+static bool in_text(const char *html, const char *p)
+{
+	const char *lo = (size_t)(p - html) > TEXT_LOOKBACK ? p - TEXT_LOOKBACK : html;
+	const char *lt = memrchr(lo, '<', (size_t)(p - lo)), *gt = memrchr(lo, '>', (size_t)(p - lo));
+	return lt ? gt > lt : true;
+}
+
+/* Whether the name at p may stand in a class or id attribute (what
+ * named_for reads): within a tag, in the value of an attribute so named.
+ * Unsure (markup this does not follow) counts as yes. */
+static bool in_class_or_id(const char *html, const char *p)
+{
+	const char *lo = (size_t)(p - html) > TEXT_LOOKBACK ? p - TEXT_LOOKBACK : html;
+	const char *lt = memrchr(lo, '<', (size_t)(p - lo)), *gt = memrchr(lo, '>', (size_t)(p - lo));
+	const char *eq = memrchr(lo, '=', (size_t)(p - lo));
+	if (!lt && !gt && !eq)
+		return true;
+	if (!eq || (lt && lt > eq) || (gt && gt > eq))
+		return false; /* in text, or before any '=' of its tag */
+	const char *q = eq + 1;
+	/* q[-1] is the '=' before the value (quoted or not: a quote inside
+	 * a value ends it, which only makes this answer yes more often) */
+	for (q--; q > lo && rsd_text_is_space(q[-1]);)
+		q--;
+	const char *name_end = q;
+	while (q > lo && !rsd_text_is_space(q[-1]) && !strchr("<\"'", q[-1]))
+		q--;
+	if (q == lo)
+		return true;
+	return rsd_text_ieq(q, (size_t)(name_end - q), "class") ||
+	       rsd_text_ieq(q, (size_t)(name_end - q), "id");
+}
+
+/* The longest run of ASCII letters in w[0, n), its length (0: none). */
+static size_t word_letters(const char *w, size_t n, const char **run)
+{
+	size_t best = 0;
+	for (size_t i = 0, k = 0; i <= n; i++) {
+		if (i < n && w[i] >= 'a' && w[i] <= 'z') {
+			k++;
+		} else {
+			if (k > best) {
+				best = k;
+				*run = w + i - k;
+			}
+			k = 0;
+		}
+	}
+	return best;
+}
+
+/* The last place in [lo, hi) where run[0, n) stands in text, or NULL. */
+static const char *text_before(const char *html, const char *lo, const char *hi,
+			       const char *run, size_t n)
+{
+	for (size_t i = hi - lo >= (ptrdiff_t)n ? (size_t)(hi - lo) - n + 1 : 0; i-- > 0;)
+		if (strncasecmp(lo + i, run, n) == 0 && in_text(html, lo + i))
+			return lo + i;
+	return NULL;
+}
+
+/* The first place in [lo, hi) where run[0, n) stands in text, or NULL. */
+static const char *text_after(const char *html, const char *lo, const char *hi,
+			      const char *run, size_t n)
+{
+	for (const char *q = lo; q + n <= hi; q++)
+		if (strncasecmp(q, run, n) == 0 && in_text(html, q))
+			return q;
+	return NULL;
+}
+
+/* Whether a heading's other words stand around its letters at p, in
+ * order ("you" and "will" before "need"): a heading is short, its words
+ * within TEXT_LOOKBACK bytes of markup of each other. */
+static bool words_around(const char *html, size_t len, const char *p,
+			 const struct mention_key *key)
+{
+	const char *h = key->heading, *cur = p, *run = NULL;
+	for (size_t end = key->at; end > 0;) {
+		size_t start = end;
+		while (start > 0 && h[start - 1] != ' ')
+			start--;
+		size_t n = word_letters(h + start, end - start, &run);
+		const char *lo = (size_t)(cur - html) > TEXT_LOOKBACK ? cur - TEXT_LOOKBACK : html;
+		if (n > 1 && !(cur = text_before(html, lo, cur, run, n)))
+			return false;
+		end = start > 0 ? start - 1 : 0;
+	}
+	cur = p + key->len;
+	for (size_t start = key->at + key->len; h[start];) {
+		start += strcspn(h + start, " ");
+		start += h[start] == ' ';
+		size_t n = word_letters(h + start, strcspn(h + start, " "), &run);
+		const char *hi = (size_t)(html + len - cur) > TEXT_LOOKBACK ? cur + TEXT_LOOKBACK
+									   : html + len;
+		if (n > 1 && !(cur = text_after(html, cur, hi, run, n)))
+			return false;
+		if (n > 1)
+			cur += n;
+	}
+	return true;
+}
+
+static void note_mention(const struct mention_key *key, const char *p,
+			 struct rsd_list_mentions *m)
+{
+	if (!m->first)
+		m->first = p;
+	m->last = p;
+	if (key->name && !m->first_name)
+		m->first_name = p;
+	if (key->name)
+		m->last_name = p;
+}
+
+void rsd_html_lists_mentions(const char *html, size_t len, struct rsd_list_mentions out[2])
+{
+	struct mention_key keys[MENTION_KEYS];
+	size_t n_keys = mention_keys(keys);
+	/* the keys by first letter and second: one lookup per byte, few
+	 * compares (a chain through next[], ending at n_keys) */
+	unsigned char head[32][32], next[MENTION_KEYS];
+	memset(head, (int)n_keys, sizeof head);
+	for (size_t k = n_keys; k-- > 0;) {
+		unsigned a = keys[k].text[0] & 31u, b = keys[k].text[1] & 31u;
+		next[k] = head[a][b];
+		head[a][b] = (unsigned char)k;
+	}
+	out[0] = out[1] = (struct rsd_list_mentions){ 0 };
+	for (size_t i = 0; i + 1 < len; i++) {
+		unsigned a = (unsigned char)html[i] & 31u, b = (unsigned char)html[i + 1] & 31u;
+		if (head[a][b] == n_keys)
+			continue;
+		uint32_t w = word_at(html + i, html + len);
+		for (size_t k = head[a][b]; k < n_keys; k = next[k]) {
+			const struct mention_key *key = &keys[k];
+			if (((w | key->fold) & key->mask) != key->head)
+				continue;
+			if (len - i >= key->len && rsd_text_ieq(html + i, key->len, key->text) &&
+			    (key->name ? in_class_or_id(html, html + i)
+				       : in_text(html, html + i) && words_around(html, len, html + i, key)))
+				note_mention(key, html + i, &out[key->kind]);
+		}
+	}
+}
+
+bool rsd_html_lists_part_agrees(const struct rsd_list_mentions *m, bool found, bool by_name,
+				const char *from, const char *to)
+{
+	bool outside = m->first && (m->first < from || m->last >= to);
+	bool name_after = m->last_name && m->last_name >= to;
+	bool heading_before = m->first && m->first < from;
+	if (found && by_name)
+		return true;
+	return found ? !name_after && !heading_before : !outside;
 }

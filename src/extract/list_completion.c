@@ -14,6 +14,7 @@
 #include "extract/fields.h"
 #include "extract/gumbo_guard.h"
 #include "extract/html_lists.h"
+#include "extract/list_region.h"
 #include "core/text.h"
 
 /* ---- quantities for ingredient names ---- */
@@ -625,13 +626,45 @@ static int steps_in(const char *method, const cJSON *steps)
 	return rc;
 }
 
-/* The page's list of steps in place of a glued method that holds them all. */
-static int unglued_steps(const GumboNode *root, cJSON **instructions)
+/* What reading the lists found, for a check that a part's tree gave what
+ * the whole page's would (rsd_completion_lists_from_page). */
+struct lists_read {
+	bool want[2]; /* by enum rsd_list_kind: the data lacks it */
+	bool found[2], by_name[2];
+};
+
+static int find_list(const GumboNode *root, struct rsd_list_query *q, struct lists_read *r,
+		     struct rsd_found_list *found)
 {
-	struct rsd_list_query q = { .kind = RSD_LIST_INSTRUCTIONS, .min_items = 2 };
+	q->min_items = 2;
+	int rc = rsd_html_lists_find(root, q, found);
+	r->found[q->kind] = rc == 0 && rsd_dom_n_items(found->items) >= 2;
+	r->by_name[q->kind] = found->by_name;
+	return rc;
+}
+
+/* The page's list of that kind in place of *list (of two items or more). */
+static int replaced_list(const GumboNode *root, struct rsd_list_query *q, struct lists_read *r,
+			 cJSON **list)
+{
 	struct rsd_found_list found;
-	int rc = rsd_html_lists_find(root, &q, &found);
-	if (rc == 0 && rsd_dom_n_items(found.items) >= 2)
+	int rc = find_list(root, q, r, &found);
+	if (r->found[q->kind]) {
+		cJSON_Delete(*list);
+		*list = found.items;
+		return 0;
+	}
+	cJSON_Delete(found.items);
+	return rc;
+}
+
+/* The page's list of steps in place of a glued method that holds them all. */
+static int unglued_steps(const GumboNode *root, struct rsd_list_query *q, struct lists_read *r,
+			 cJSON **instructions)
+{
+	struct rsd_found_list found;
+	int rc = find_list(root, q, r, &found);
+	if (rc == 0 && r->found[q->kind])
 		rc = steps_in(cJSON_GetArrayItem(*instructions, 0)->valuestring, found.items);
 	if (rc > 0) {
 		cJSON_Delete(*instructions);
@@ -642,14 +675,151 @@ static int unglued_steps(const GumboNode *root, cJSON **instructions)
 	return rc;
 }
 
-int rsd_completion_lists_from_dom(const GumboOutput *dom, struct rsd_recipe_fields *f)
+static void wanted_lists(const cJSON *ingredients, const cJSON *steps, struct lists_read *r)
+{
+	*r = (struct lists_read){ 0 };
+	r->want[RSD_LIST_INGREDIENTS] = rsd_dom_n_items(ingredients) < 2;
+	r->want[RSD_LIST_INSTRUCTIONS] =
+		rsd_dom_n_items(steps) == 0 || rsd_fields_glued_method(steps);
+}
+
+/* Completes the lists r->want from root's tree; q carries the bound of a
+ * part's tree (html_lists.h). */
+static int complete_lists(const GumboNode *root, struct rsd_list_query q, struct lists_read *r,
+			  cJSON **ingredients, cJSON **steps)
 {
 	int rc = 0;
-	if (rsd_dom_n_items(f->ingredients) < 2)
-		rc = rsd_html_lists_read(dom->root, RSD_LIST_INGREDIENTS, &f->ingredients);
-	if (rc >= 0 && rsd_dom_n_items(f->instructions_list) == 0)
-		rc = rsd_html_lists_read(dom->root, RSD_LIST_INSTRUCTIONS, &f->instructions_list);
-	else if (rc >= 0 && rsd_fields_glued_method(f->instructions_list))
-		rc = unglued_steps(dom->root, &f->instructions_list);
+	if (r->want[RSD_LIST_INGREDIENTS]) {
+		q.kind = RSD_LIST_INGREDIENTS;
+		rc = replaced_list(root, &q, r, ingredients);
+	}
+	q.kind = RSD_LIST_INSTRUCTIONS;
+	if (rc >= 0 && rsd_dom_n_items(*steps) == 0)
+		rc = replaced_list(root, &q, r, steps);
+	else if (rc >= 0 && rsd_fields_glued_method(*steps))
+		rc = unglued_steps(root, &q, r, steps);
 	return rc < 0 ? rc : 0;
+}
+
+int rsd_completion_lists_from_dom(const GumboOutput *dom, struct rsd_recipe_fields *f)
+{
+	struct lists_read r;
+	wanted_lists(f->ingredients, f->instructions_list, &r);
+	return complete_lists(dom->root, (struct rsd_list_query){ 0 }, &r, &f->ingredients,
+			      &f->instructions_list);
+}
+
+/* ---- the lists from the part of the page that holds them ---- */
+
+/* Whether the part's reading is the whole page's: no search read beside
+ * the part, and each list wanted agrees (rsd_html_lists_part_agrees). */
+static bool same_as_page(const struct lists_read *r, bool beyond,
+			 const struct rsd_list_mentions m[2], const char *from, const char *to)
+{
+	for (int k = 0; k < 2; k++)
+		if (r->want[k] &&
+		    !rsd_html_lists_part_agrees(&m[k], r->found[k], r->by_name[k], from, to))
+			return false;
+	return !beyond;
+}
+
+/* The body's only element: the part's root E, as its tree has it. */
+static const GumboNode *part_root(const GumboOutput *out)
+{
+	const GumboNode *body = NULL, *only = NULL;
+	const GumboVector *c = rsd_dom_children(out->root);
+	for (size_t i = 0; c && i < c->length && !body; i++)
+		if (rsd_dom_is_element(c->data[i]) &&
+		    ((const GumboNode *)c->data[i])->v.element.tag == GUMBO_TAG_BODY)
+			body = c->data[i];
+	c = body ? rsd_dom_children(body) : NULL;
+	for (size_t i = 0; c && i < c->length; i++) {
+		if (!rsd_dom_is_element(c->data[i]))
+			continue;
+		if (only)
+			return NULL;
+		only = c->data[i];
+	}
+	return only;
+}
+
+/* Reads the lists from the part's tree into copies of the data's, and
+ * takes them when the reading is the whole page's: 1 taken, 0 not. */
+static int lists_from_part(const GumboOutput *out, const struct rsd_list_mentions m[2],
+			   const struct rsd_list_region *g, struct rsd_recipe_fields *f)
+{
+	const GumboNode *root = part_root(out);
+	if (!root)
+		return 0;
+	struct lists_read r;
+	bool beyond = false;
+	wanted_lists(f->ingredients, f->instructions_list, &r);
+	cJSON *ingredients = f->ingredients ? cJSON_Duplicate(f->ingredients, true) : NULL;
+	cJSON *steps = f->instructions_list ? cJSON_Duplicate(f->instructions_list, true) : NULL;
+	if ((f->ingredients && !ingredients) || (f->instructions_list && !steps)) {
+		cJSON_Delete(ingredients);
+		cJSON_Delete(steps);
+		return -ENOMEM;
+	}
+	struct rsd_list_query q = { .bound = root, .beyond = &beyond };
+	int rc = complete_lists(out->root, q, &r, &ingredients, &steps);
+	if (rc == 0 && same_as_page(&r, beyond, m, g->from, g->to)) {
+		cJSON *old_ing = f->ingredients, *old_steps = f->instructions_list;
+		f->ingredients = ingredients;
+		f->instructions_list = steps;
+		ingredients = old_ing;
+		steps = old_steps;
+		rc = 1;
+	}
+	cJSON_Delete(ingredients);
+	cJSON_Delete(steps);
+	return rc;
+}
+
+/* Parses the part (after the page's doctype, so that gumbo reads it in
+ * the page's mode) and reads the lists from it. */
+static int parse_region(const char *html, const struct rsd_list_region *g,
+			const struct rsd_list_mentions m[2], struct rsd_recipe_fields *f)
+{
+	size_t part = (size_t)(g->to - g->from), n = g->doctype_len + part;
+	char *buf = malloc(n + 1);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, html, g->doctype_len);
+	memcpy(buf + g->doctype_len, g->from, part);
+	buf[n] = '\0';
+	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for(n);
+	struct rsd_gumbo_doc *doc = NULL;
+	int rc = rsd_gumbo_guard_parse(buf, n, &lim, &doc, NULL);
+	if (rc == 0)
+		rc = lists_from_part(rsd_gumbo_doc_output(doc), m, g, f);
+	rsd_gumbo_doc_free(doc);
+	free(buf);
+	/* over its budget: the whole page's parse decides, under its own */
+	return rc == -E2BIG || rc == -ETIME ? 0 : rc;
+}
+
+int rsd_completion_lists_from_page(const char *html, size_t len, struct rsd_recipe_fields *f)
+{
+	struct lists_read r;
+	struct rsd_list_mentions m[2];
+	wanted_lists(f->ingredients, f->instructions_list, &r);
+	rsd_html_lists_mentions(html, len, m);
+	/* the part holds the first name of each list wanted (a heading's
+	 * place when there is none): the whole page's search takes a named
+	 * container first */
+	const char *first = NULL, *last = NULL;
+	for (int k = 0; k < 2; k++) {
+		const char *at = m[k].first_name ? m[k].first_name : m[k].first;
+		if (!r.want[k] || !at)
+			continue;
+		first = first && first < at ? first : at;
+		last = last && last > at ? last : at;
+	}
+	if (!first)
+		return 1; /* no name nor heading of a wanted list: no tree has one */
+	struct rsd_list_region g;
+	if (!rsd_list_region_find(html, len, first, last, &g))
+		return 0;
+	return parse_region(html, &g, m, f);
 }

@@ -35,5 +35,12 @@ int rsd_completion_method(struct rsd_gumbo_arena *arena, const char *html, size_
  * A glued method becomes the page's list of steps when every one of them
  * is in it, in order. 0 or -ENOMEM. */
 int rsd_completion_lists_from_dom(const GumboOutput *dom, struct rsd_recipe_fields *f);
+/* The same from the raw page (with script and style contents cut,
+ * html_trim.h, or not), parsing only the element that holds the lists'
+ * names and headings (list_region.h): 1 done (also when the page names
+ * no list it lacks: no tree has one then), 0 when that part cannot be
+ * delimited or read as the whole page would be (the caller parses the
+ * whole page and calls rsd_completion_lists_from_dom), -ENOMEM. */
+int rsd_completion_lists_from_page(const char *html, size_t len, struct rsd_recipe_fields *f);
 
 #endif

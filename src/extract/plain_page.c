@@ -170,10 +170,12 @@ static int text_between(const GumboNode *root, const GumboNode *from, const Gumb
 /* Title, picture, yields and times of a recipe found by its sections. */
 static int plain_recipe_details(const GumboOutput *dom, const struct rsd_page_info *pi,
 				const char *base_url, const GumboNode *ingredients,
-				struct rsd_recipe_fields *f)
+				struct rsd_plain_cut *cut, struct rsd_recipe_fields *f)
 {
 	const GumboNode *heading = NULL;
 	int rc = content_title(dom->root, pi->og_site_name, &f->title, &heading);
+	if (cut && (heading ? cut->open(heading) : cut->h1_after))
+		cut->beyond = true; /* the title's text, or the title, may come later */
 	if (rc == 0 && !f->title && pi->og_title &&
 	    !(f->title = title_without_site(pi->og_title, pi->og_site_name)))
 		rc = -ENOMEM;
@@ -190,24 +192,34 @@ static int plain_recipe_details(const GumboOutput *dom, const struct rsd_page_in
 	return rc;
 }
 
-int rsd_plain_page_fields(const GumboOutput *dom, const struct rsd_page_info *pi,
-			  const char *base_url, struct rsd_recipe_fields *f)
+int rsd_plain_page_fields_cut(const GumboOutput *dom, const struct rsd_page_info *pi,
+			      const char *base_url, struct rsd_plain_cut *cut,
+			      struct rsd_recipe_fields *f)
 {
 	struct rsd_list_query q = { .kind = RSD_LIST_INGREDIENTS,
 				    .min_items = 2,
-				    .content_only = true };
+				    .content_only = true,
+				    .open = cut ? cut->open : NULL,
+				    .beyond = cut ? &cut->beyond : NULL };
 	struct rsd_found_list ing, ins = { 0 };
 	int rc = rsd_html_lists_find(dom->root, &q, &ing);
 	if (rc == 0 && ing.items && mostly_quantities(ing.items)) {
-		q = (struct rsd_list_query){ .kind = RSD_LIST_INSTRUCTIONS,
-					     .min_items = 1,
-					     .content_only = true,
-					     .after = ing.at };
+		q.kind = RSD_LIST_INSTRUCTIONS;
+		q.min_items = 1;
+		q.after = ing.at;
 		rc = rsd_html_lists_find(dom->root, &q, &ins);
 		/* a two-column card may put the method first in the source */
 		q.after = NULL;
 		if (rc == 0 && !ins.items)
 			rc = rsd_html_lists_find(dom->root, &q, &ins);
+	}
+	if (cut) {
+		cut->searched[RSD_LIST_INGREDIENTS] = true;
+		cut->searched[RSD_LIST_INSTRUCTIONS] = q.kind == RSD_LIST_INSTRUCTIONS;
+		cut->found[RSD_LIST_INGREDIENTS] = ing.items;
+		cut->by_name[RSD_LIST_INGREDIENTS] = ing.by_name;
+		cut->found[RSD_LIST_INSTRUCTIONS] = ins.items;
+		cut->by_name[RSD_LIST_INSTRUCTIONS] = ins.by_name;
 	}
 	if (rc < 0 || !ins.items) {
 		cJSON_Delete(ing.items);
@@ -216,6 +228,12 @@ int rsd_plain_page_fields(const GumboOutput *dom, const struct rsd_page_info *pi
 	}
 	f->ingredients = ing.items;
 	f->instructions_list = ins.items;
-	rc = plain_recipe_details(dom, pi, base_url, ing.at, f);
+	rc = plain_recipe_details(dom, pi, base_url, ing.at, cut, f);
 	return rc < 0 ? rc : 1;
+}
+
+int rsd_plain_page_fields(const GumboOutput *dom, const struct rsd_page_info *pi,
+			  const char *base_url, struct rsd_recipe_fields *f)
+{
+	return rsd_plain_page_fields_cut(dom, pi, base_url, NULL, f);
 }

@@ -23,4 +23,19 @@ bool rsd_plain_page_maybe_present(const char *html, size_t len);
 int rsd_plain_page_fields(const GumboOutput *dom, const struct rsd_page_info *pi,
 			  const char *base_url, struct rsd_recipe_fields *f);
 
+/* A tree of the page's first bytes only, cut at a tag: what the reading
+ * could depend on beyond its end (the end of an element's children or
+ * text, an <h1> later when the part has none) sets beyond. */
+struct rsd_plain_cut {
+	bool (*open)(const GumboNode *n); /* n's children may go on past the end */
+	bool h1_after; /* the page has an <h1> past the end */
+	bool beyond;
+	bool searched[2], found[2], by_name[2]; /* the list searches' answers (html_lists.h) */
+};
+/* The same on such a tree; the caller checks cut's answers against the
+ * whole page's mentions (rsd_html_lists_part_agrees) before it keeps f. */
+int rsd_plain_page_fields_cut(const GumboOutput *dom, const struct rsd_page_info *pi,
+			      const char *base_url, struct rsd_plain_cut *cut,
+			      struct rsd_recipe_fields *f);
+
 #endif

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/* A recipe without markup read from a parse of the page's first bytes
+ * (src/extract/extract.c plain_from_prefix, plain_page.c): the reading of
+ * the cut tree says when it may depend on what was cut off, and the
+ * extractor's record is the whole page's either way (the full parse reads
+ * the whole page: both paths must agree). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "extract/extract.h"
+#include "extract/gumbo_guard.h"
+#include "extract/plain_page.h"
+
+#define ING "<h2>Ingredients</h2><ul><li>1 cup flour</li><li>2 eggs</li><li>3 tbsp sugar</li></ul>"
+#define STEPS "<h2>Method</h2><ol><li>Whisk the eggs.</li><li>Fold in the flour.</li></ol>"
+#define PARA "<p>More of the site's story, long enough to fill a page a little.</p>\n"
+#define PARA8 PARA PARA PARA PARA PARA PARA PARA PARA
+
+/* A page of before, then after and n_fill paragraphs of filler. */
+static char *page(const char *before, const char *after, size_t n_fill)
+{
+	size_t cap = strlen(before) + strlen(after) + n_fill * 8 * (sizeof PARA8 + 32) + 256;
+	char *p = malloc(cap), *o = p;
+	ck_assert_ptr_nonnull(p);
+	o += sprintf(o, "<!DOCTYPE html><html><head><title>Cake</title></head><body>%s", before);
+	for (size_t i = 0; i < n_fill; i++)
+		for (int k = 0; k < 8; k++)
+			o += sprintf(o, "<div class=more>%s</div>", PARA8);
+	sprintf(o, "%s</body></html>", after);
+	return p;
+}
+
+static bool on_last_path(const GumboNode *n)
+{
+	for (; n->parent; n = n->parent)
+		if (n->parent->type == GUMBO_NODE_ELEMENT &&
+		    n->index_within_parent + 1 != n->parent->v.element.children.length)
+			return false;
+	return true;
+}
+
+/* Reads html's first n bytes as a plain recipe: its return, *cut set. */
+static int read_cut(const char *html, size_t n, struct rsd_plain_cut *cut)
+{
+	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for(n);
+	struct rsd_gumbo_doc *doc = NULL;
+	struct rsd_page_info pi = { 0 };
+	struct rsd_recipe_fields f;
+	rsd_fields_init(&f);
+	ck_assert_int_eq(rsd_gumbo_guard_parse(html, n, &lim, &doc, NULL), 0);
+	cut->open = on_last_path;
+	int rc = rsd_plain_page_fields_cut(rsd_gumbo_doc_output(doc), &pi, "https://k.test/", cut,
+					   &f);
+	rsd_gumbo_doc_free(doc);
+	rsd_fields_clear(&f);
+	return rc;
+}
+
+START_TEST(recipe_inside_the_cut)
+{
+	char *html = page("<main><h1>Cake</h1><div>" ING STEPS "</div><p>Enjoy.</p></main>", "", 8);
+	struct rsd_plain_cut cut = { 0 };
+	ck_assert_int_eq(read_cut(html, strstr(html, "<div class=more>") - html, &cut), 1);
+	ck_assert(!cut.beyond);
+	ck_assert(cut.found[0] && cut.found[1] && !cut.by_name[0] && !cut.by_name[1]);
+	free(html);
+}
+END_TEST
+
+/* Cut inside the ingredients, inside the method's section, and before
+ * the page's <h1>: the reading may not be the whole page's. */
+START_TEST(reading_that_needs_more)
+{
+	char *html = page("<main><div>" ING "<div class=more>" STEPS "</div>", "</div></main>", 0);
+	struct rsd_plain_cut cut = { 0 };
+	read_cut(html, strstr(html, "<li>2 eggs") - html, &cut);
+	ck_assert(cut.beyond);
+	cut = (struct rsd_plain_cut){ 0 };
+	read_cut(html, strstr(html, "<li>Fold") - html, &cut);
+	ck_assert(cut.beyond);
+	free(html);
+	html = page("<main><div>" ING STEPS "</div><p>x</p><p>y</p></main>", "<h1>Cake</h1>", 0);
+	cut = (struct rsd_plain_cut){ .h1_after = false };
+	ck_assert_int_eq(read_cut(html, strstr(html, "<p>y") - html, &cut), 1);
+	ck_assert(!cut.beyond);
+	cut = (struct rsd_plain_cut){ .h1_after = true };
+	ck_assert_int_eq(read_cut(html, strstr(html, "<p>y") - html, &cut), 1);
+	ck_assert(cut.beyond);
+	free(html);
+}
+END_TEST
+
+/* Both extraction paths on html give the same record; its title. */
+static char *both_paths(const char *html)
+{
+	rsd_extractor *x;
+	ck_assert_int_eq(rsd_extractor_new(&x), 0);
+	struct rsd_extract_result fast, full;
+	ck_assert_int_eq(rsd_extract(x, html, strlen(html), "https://k.test/r", NULL, 0, &fast), 0);
+	ck_assert_int_eq(rsd_extract(x, html, strlen(html), "https://k.test/r", NULL,
+				     RSD_EXTRACT_FULL_PARSE, &full),
+			 0);
+	char *a = fast.record ? cJSON_PrintUnformatted(fast.record) : strdup("none");
+	char *b = full.record ? cJSON_PrintUnformatted(full.record) : strdup("none");
+	ck_assert_str_eq(a, b);
+	free(b);
+	rsd_extract_result_clear(&fast);
+	rsd_extract_result_clear(&full);
+	rsd_extractor_free(x);
+	return a;
+}
+
+static void assert_paths_agree(const char *before, const char *after, size_t n_fill,
+			       const char *want)
+{
+	char *html = page(before, after, n_fill);
+	char *rec = both_paths(html);
+	if (want)
+		ck_assert_msg(strstr(rec, want), "%s not in %s", want, rec);
+	free(rec);
+	free(html);
+}
+
+START_TEST(extractor_paths_agree)
+{
+	/* the recipe early in a long page: its first bytes */
+	assert_paths_agree("<main><h1>Cake</h1><div>" ING STEPS "</div></main>", "", 8,
+			   "\"ingredients\":[\"1 cup flour\",\"2 eggs\",\"3 tbsp sugar\"]");
+	/* the method's list runs on into the filler, and past the cut */
+	assert_paths_agree("<main><h1>Cake</h1>" ING "<h2>Method</h2><ol><li>Mix.</li>", "</ol></main>",
+			   8, "\"title\":\"Cake\"");
+	/* a named container after the cut takes precedence over the headings */
+	assert_paths_agree("<main><h1>Cake</h1><div>" ING STEPS "</div></main>",
+			   "<div class=ingredients><ul><li>5 g salt</li><li>1 l milk</li></ul></div>", 8,
+			   NULL);
+	/* a menu's mention first, the recipe far after it */
+	assert_paths_agree("<nav><a href=/i>Ingredients</a></nav>",
+			   "<main><h1>Pie</h1><div>" ING STEPS "</div></main>", 8, "\"title\":\"Pie\"");
+	/* the first <h1> after the cut */
+	assert_paths_agree("<main><div>" ING STEPS "</div></main>", "<h1>Late title</h1>", 8, NULL);
+	/* no recipe at all: an ingredients word only */
+	assert_paths_agree("<main><h1>Soap</h1><p>Ingredients: water.</p></main>", "", 8, "none");
+	/* a Recipe without lists: they come from the part of the page that
+	 * holds them (list_region.c) on the fast path, from the whole DOM
+	 * with the full parse */
+	assert_paths_agree("<script type=application/ld+json>{\"@context\":\"https://schema.org\","
+			   "\"@type\":\"Recipe\",\"name\":\"Cake\",\"recipeIngredient\":\"flour\"}"
+			   "</script>",
+			   "<div id=main><div><div>" ING STEPS "</div></div></div>", 8,
+			   "\"ingredients\":[\"1 cup flour\",\"2 eggs\",\"3 tbsp sugar\"]");
+	/* unclosed and misnested markup around the recipe */
+	assert_paths_agree("<main><h1>Cake<div><b>" ING "<p>" STEPS "</b></div>", "</i></main>", 8,
+			   NULL);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("plain_prefix");
+	TCase *tc = tcase_create("prefix");
+	tcase_add_test(tc, recipe_inside_the_cut);
+	tcase_add_test(tc, reading_that_needs_more);
+	tcase_add_test(tc, extractor_paths_agree);
+	suite_add_tcase(s, tc);
+	return rsd_check_run(s);
+}
