@@ -400,15 +400,17 @@ static int cmd_broker(int argc, char **argv)
  * output buffer afresh: lz4's bound of a 1,000,000-byte batch.size, about
  * 1 MiB. Above the mmap threshold every one was a new mapping, faulted in a
  * page at a time and unmapped with TLB shootdowns after its produce
- * response: half the broker threads' CPU with the raw topic on (3.3 against
- * 2.2 ms per page). A fixed threshold of 1.5 MiB (a fixed one also keeps
- * glibc from raising it to the largest buffer freed, up to a 10 MiB page)
- * lets such buffers be reused from the heap, and a 4 MiB trim threshold
- * keeps a freed one from being given back only to be faulted in again.
+ * response: half the broker threads' CPU with the raw topic on (medians of
+ * 8,192-page runs under load: 4.1 against 2.2 ms of daemon CPU per page).
+ * A fixed threshold of 1.5 MiB (a fixed one also keeps glibc from raising
+ * it to the largest buffer freed, up to a 10 MiB page) lets such buffers be
+ * reused from the heap, and a 4 MiB trim threshold keeps a freed one from
+ * being given back only to be faulted in again.
  *
  * Each thread that allocates would otherwise get an arena of its own (up to
  * 8 per core), and every broker thread's arena would keep its freed buffers:
- * peak RSS 80 MB against 54 MB with two arenas, at the same CPU. */
+ * peak RSS 80 MB against 54 MB with two arenas (medians of the same runs),
+ * at the same CPU. */
 #define RSD_MALLOC_MMAP_THRESHOLD (1536 * 1024)
 #define RSD_MALLOC_TRIM_THRESHOLD (4 * 1024 * 1024)
 #define RSD_MALLOC_ARENAS 2
