@@ -3,11 +3,12 @@
 #define RSD_BUFPOOL_H
 
 /* Spare page buffers, shared by every thread. A page body of hundreds of
- * kilobytes is above the daemon's mmap threshold (main.c): a fresh one is
- * new memory that faults in a page at a time as it is written (a fifth of
- * a crawl's CPU when measured), and freeing it unmaps it. Keeping a few
- * freed buffers for the next page avoids both; the pool is bounded, so it
- * keeps at most RSD_BUFPOOL_BYTES of memory resident.
+ * kilobytes was above the daemon's mmap threshold (128 KiB then): a fresh
+ * one was new memory that faulted in a page at a time as it was written (a
+ * fifth of a crawl's CPU when measured), and freeing it unmapped it.
+ * Keeping a few freed buffers for the next page avoids both whatever the
+ * threshold (main.c; a page may be up to max_page_bytes), and the pool is
+ * bounded, so it keeps at most RSD_BUFPOOL_BYTES of memory resident.
  *
  * Ownership: rsd_bufpool_get hands the caller a malloc'd buffer (free() or
  * rsd_bufpool_put it); rsd_bufpool_put takes the buffer over in every case.

@@ -24,7 +24,7 @@
  * recv one more turn of the worker's perform/poll loop, about 24 per page
  * of 385 KB. 64 KiB takes a quarter of them (8,192 pages, raw_topic off:
  * 1.66-1.69 against 1.80-1.84 ms of CPU per page) and stays below the
- * daemon's 128 KiB mmap threshold (main.c), so the buffer of each transfer
+ * daemon's mmap threshold (main.c; it was 128 KiB then), so the buffer of each transfer
  * comes from the thread's malloc arena rather than a fresh mapping faulted
  * in page by page (120 KiB measured no better than 16 KiB in the same runs).
  * It costs 48 KiB more per transfer in flight (max_connections). */
