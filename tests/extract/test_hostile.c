@@ -35,7 +35,7 @@
 #include "hostile.h"
 
 #define LINEAR_SIZE (256u << 10)
-#define LINEAR_ATTEMPTS 3
+#define LINEAR_ATTEMPTS 5
 #define LINEAR_RUNS 3
 #define MAX_RATIO 3.0 /* quadratic work grows >= 4x; see linear() */
 #define TIME_FLOOR_NS 3000000.0 /* 3 ms: below, too quick to compare */
