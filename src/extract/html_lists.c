@@ -423,9 +423,15 @@ static bool may_label(GumboTag t)
 	}
 }
 
-/* Whether n is a short heading-like element whose whole text announces a
- * list of that kind ("Ingredients", "Method:"). kind -1: of either kind. */
-static bool is_list_heading(const GumboNode *n, int kind)
+/* Headings that announce the ingredients only where nothing else does:
+ * the Dutch "Benodigdheden" (what is needed) heads the ingredients of a
+ * page without an "Ingrediënten" section, and the utensils of one that
+ * has one. */
+static const char *const WEAK_HEADINGS[] = { "benodigdheden", NULL };
+
+/* Whether n is a short heading-like element whose whole text is one of
+ * words ("Ingredients", "Method:"), in any case. */
+static bool heading_in(const GumboNode *n, const char *const *words)
 {
 	if (!may_label(n->v.element.tag))
 		return false;
@@ -440,11 +446,18 @@ static bool is_list_heading(const GumboNode *n, int kind)
 	while (len && (text[len - 1] == ':' || text[len - 1] == ' '))
 		len--;
 	bool found = false;
-	for (int k = 0; k < 2 && !found; k++)
-		for (size_t i = 0; (kind < 0 || kind == k) && LIST_HEADINGS[k][i] && !found; i++)
-			found = rsd_text_ieq(text, len, LIST_HEADINGS[k][i]);
+	for (size_t i = 0; words[i] && !found; i++)
+		found = rsd_text_ieq(text, len, words[i]);
 	free(text);
 	return found;
+}
+
+/* Whether n's whole text announces a list of that kind ("Ingredients",
+ * "Method:"). kind -1: of either kind. */
+static bool is_list_heading(const GumboNode *n, int kind)
+{
+	return (kind != RSD_LIST_INSTRUCTIONS && heading_in(n, LIST_HEADINGS[0])) ||
+	       (kind != RSD_LIST_INGREDIENTS && heading_in(n, LIST_HEADINGS[1]));
 }
 
 /* A sibling that starts another part of the page: a heading of the same
@@ -472,12 +485,10 @@ static int items_after(const GumboNode *h, int kind, GumboTag form, cJSON **item
 	return rc;
 }
 
-/* The list that follows the first heading announcing it. */
-static int visit_heading(const GumboNode *n, const struct rsd_list_query *q,
-			 struct rsd_found_list *out)
+/* The list that follows heading n, if it holds enough items. */
+static int heading_list(const GumboNode *n, const struct rsd_list_query *q,
+			struct rsd_found_list *out)
 {
-	if (!query_after(q, n) || !is_list_heading(n, q->kind))
-		return 0;
 	cJSON *items = NULL;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < sizeof ITEM_FORMS / sizeof ITEM_FORMS[0]; i++) {
@@ -495,10 +506,32 @@ static int visit_heading(const GumboNode *n, const struct rsd_list_query *q,
 	return rc < 0 ? rc : 1;
 }
 
+/* The list that follows the first heading announcing it. */
+static int visit_heading(const GumboNode *n, const struct rsd_list_query *q,
+			 struct rsd_found_list *out)
+{
+	if (!query_after(q, n) || !is_list_heading(n, q->kind))
+		return 0;
+	return heading_list(n, q, out);
+}
+
+static int visit_weak_heading(const GumboNode *n, const struct rsd_list_query *q,
+			      struct rsd_found_list *out)
+{
+	if (!query_after(q, n) || !heading_in(n, WEAK_HEADINGS))
+		return 0;
+	return heading_list(n, q, out);
+}
+
+/* The list after a heading naming it; for ingredients, after a weaker
+ * one only when no heading names them. */
 static int list_by_heading(const GumboNode *root, const struct rsd_list_query *q,
 			   struct rsd_found_list *out)
 {
-	return list_walk(root, q, visit_heading, out);
+	int rc = list_walk(root, q, visit_heading, out);
+	if (rc == 0 && !out->items && q->kind == RSD_LIST_INGREDIENTS)
+		rc = list_walk(root, q, visit_weak_heading, out);
+	return rc;
 }
 
 /* "1.", "2)", "Step 3:", "Schritt 4": a step's number, written as text. */

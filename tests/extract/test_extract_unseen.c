@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* Pages of sites no rule was written for (issue 21): the section headings
+ * of more languages, and the words that head the ingredients only where
+ * no other heading does. Each case runs on the fast path and with the
+ * full parse. */
+#include "extract_fixture.h"
+
+/* Dutch "Benodigdheden" (what is needed) heads the ingredients of a page
+ * that names no other ingredients section. */
+START_TEST(needed_heads_ingredients)
+{
+	assert_fixture_gives("plain_needed_nl.html", "ingredients",
+			     "250 gram bloem|500 ml melk|2 eieren");
+	assert_fixture_gives("plain_needed_nl.html", "instructions_list",
+			     "Meng de bloem met de melk en de eieren tot een glad beslag.|"
+			     "Bak de pannenkoeken in een hete pan goudbruin.");
+}
+END_TEST
+
+/* Where "Ingrediënten" heads the ingredients, "Benodigdheden" lists the
+ * utensils, even when it comes first. */
+START_TEST(needed_are_tools_beside_ingredients)
+{
+	assert_fixture_gives("plain_needed_tools_nl.html", "ingredients",
+			     "300 gram bloem|4 appels|200 gram boter");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	const TTest *const tests[] = {
+		needed_heads_ingredients,
+		needed_are_tools_beside_ingredients,
+	};
+	TCase *tc;
+	Suite *s = extract_suite("unseen", &tc);
+	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+		tcase_add_test(tc, tests[i]);
+	return s;
+}
+
+RSD_CHECK_MAIN(suite)
