@@ -141,11 +141,12 @@ static const char *const LIST_NAMES[2][6] = {
 
 /* Heading texts that announce a list (lowercase, without a final ':'), in
  * the languages of most recipe sites: en, de, fr, es, it, nl, pt, sv, no,
- * da, pl, cs. */
-static const char *const LIST_HEADINGS[2][32] = {
+ * da, pl, cs, hu, el, zh. The comparison folds ASCII case only, so the
+ * Greek words are also listed capitalised, as headings write them. */
+static const char *const LIST_HEADINGS[2][40] = {
 	{ "ingredients", "ingredient list", "zutaten", "ingrédients", "ingredientes", "ingredienti",
 	  "ingrediënten", "ingredienser", "składniki", "suroviny", "ingredience", "what you need",
-	  "you will need", "you'll need", NULL },
+	  "you will need", "you'll need", "hozzávalók", "υλικά", "Υλικά", "用料", "食材", NULL },
 	{ "method",
 	  "instructions",
 	  "directions",
@@ -177,6 +178,14 @@ static const char *const LIST_HEADINGS[2][32] = {
 	  "przygotowanie",
 	  "sposób przygotowania",
 	  "postup",
+	  "elkészítés",
+	  "εκτέλεση",
+	  "Εκτέλεση",
+	  "οδηγίες",
+	  "Οδηγίες",
+	  "παρασκευή",
+	  "Παρασκευή",
+	  "做法",
 	  NULL },
 };
 

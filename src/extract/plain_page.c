@@ -33,9 +33,10 @@
  * class names): no page without one of them can pass the test above, so
  * the DOM is not parsed for it. */
 static const char *const SECTION_WORDS[] = {
-	"ngredi",     "NGREDI",     "ngrédi",       "NGRÉDI",       "utaten",  "UTATEN",
-	"kładnik",    "KŁADNIK",    "uroviny",      "UROVINY",      "ou need", "OU NEED",
-	"ou'll need", "OU'LL NEED", "enodigdheden", "ENODIGDHEDEN", NULL
+	"ngredi",     "NGREDI",     "ngrédi",   "NGRÉDI",       "utaten",       "UTATEN",
+	"kładnik",    "KŁADNIK",    "uroviny",  "UROVINY",      "ou need",      "OU NEED",
+	"ou'll need", "OU'LL NEED", "ozzávaló", "OZZÁVALÓ",     "υλικά",        "Υλικά",
+	"ΥΛΙΚΑ",      "用料",       "食材",     "enodigdheden", "ENODIGDHEDEN", NULL
 };
 
 bool rsd_plain_page_maybe_present(const char *html, size_t len)

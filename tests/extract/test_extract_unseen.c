@@ -5,6 +5,28 @@
  * full parse. */
 #include "extract_fixture.h"
 
+/* Hungarian "Hozzávalók" / "Elkészítés" head a markup-less recipe's
+ * ingredients and method. */
+START_TEST(headings_hungarian)
+{
+	assert_fixture_gives("plain_recipe_hu.html", "ingredients", "200 g rizs|1 l tej|1 csipet só");
+	assert_fixture_gives("plain_recipe_hu.html", "instructions_list",
+			     "A tejet a rizzsel és a sóval feltesszük főni.|"
+			     "Ha megpuhult a rizs, langyosan tálaljuk.");
+}
+END_TEST
+
+/* Greek "Υλικά" / "Εκτέλεση", capitalised as pages write them (case is
+ * folded for ASCII only). */
+START_TEST(headings_greek)
+{
+	assert_fixture_gives("plain_recipe_el.html", "ingredients",
+			     "200 γρ. ρύζι|1 λίτρο γάλα|1 πρέζα αλάτι");
+	assert_fixture_gives("plain_recipe_el.html", "instructions_list",
+			     "Βράζουμε το γάλα με το ρύζι και το αλάτι.|Σερβίρουμε χλιαρό.");
+}
+END_TEST
+
 /* Dutch "Benodigdheden" (what is needed) heads the ingredients of a page
  * that names no other ingredients section. */
 START_TEST(needed_heads_ingredients)
@@ -29,6 +51,8 @@ END_TEST
 static Suite *suite(void)
 {
 	const TTest *const tests[] = {
+		headings_hungarian,
+		headings_greek,
 		needed_heads_ingredients,
 		needed_are_tools_beside_ingredients,
 	};
