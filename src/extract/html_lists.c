@@ -477,10 +477,32 @@ static bool ends_section(const GumboNode *sib, int level, int kind)
 	return (l && (!level || l <= level)) || is_list_heading(sib, -1) || named_for(sib, !kind);
 }
 
+/* Whether the text of heading h's paragraph goes on after it
+ * ("<p><strong>Method:<br></strong>Beat the eggs.<br>Bake.</p>"): the
+ * heading only starts its paragraph, whose lines are the section's. */
+static bool leads_its_paragraph(const GumboNode *h)
+{
+	if (rsd_dom_heading_level(h->v.element.tag) || !h->parent ||
+	    !rsd_dom_is_element(h->parent) || h->parent->v.element.tag != GUMBO_TAG_P)
+		return false;
+	const GumboVector *c = rsd_dom_children(h->parent);
+	bool after = false;
+	for (size_t i = 0; c && i < c->length; i++) {
+		const GumboNode *k = c->data[i];
+		if (k == h)
+			after = true;
+		else if (after && k->type == GUMBO_NODE_TEXT && rsd_text_has_word(k->v.text.text))
+			return true;
+	}
+	return false;
+}
+
 /* The items in the siblings that follow heading h, up to the next section. */
 static int items_after(const GumboNode *h, int kind, GumboTag form, cJSON **items)
 {
 	int level = rsd_dom_heading_level(h->v.element.tag);
+	if (leads_its_paragraph(h))
+		return form == GUMBO_TAG_P ? collect_items(h->parent, form, items) : 0;
 	/* <p><strong>Method</strong></p>: the list follows the wrapper */
 	for (int up = 0;
 	     up < 3 && !rsd_dom_next_element(h) && h->parent && rsd_dom_is_element(h->parent) &&

@@ -48,6 +48,16 @@ START_TEST(needed_are_tools_beside_ingredients)
 }
 END_TEST
 
+/* A method heading that starts its paragraph ("<p><strong>Method:<br>
+ * </strong>Beat...<br>Bake.</p>"): the paragraph's lines are the steps. */
+START_TEST(method_heading_starts_its_paragraph)
+{
+	assert_fixture_gives("plain_method_in_paragraph.html", "instructions_list",
+			     "Klop de eieren los met de melk.|"
+			     "Haal het brood door het eimengsel en bak het goudbruin.");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const TTest *const tests[] = {
@@ -55,6 +65,7 @@ static Suite *suite(void)
 		headings_greek,
 		needed_heads_ingredients,
 		needed_are_tools_beside_ingredients,
+		method_heading_starts_its_paragraph,
 	};
 	TCase *tc;
 	Suite *s = extract_suite("unseen", &tc);
