@@ -9,7 +9,8 @@
  * ingredients and method. */
 START_TEST(headings_hungarian)
 {
-	assert_fixture_gives("plain_recipe_hu.html", "ingredients", "200 g rizs|1 l tej|1 csipet só");
+	assert_fixture_gives("plain_recipe_hu.html", "ingredients",
+			     "200 g rizs|1 l tej|1 csipet só");
 	assert_fixture_gives("plain_recipe_hu.html", "instructions_list",
 			     "A tejet a rizzsel és a sóval feltesszük főni.|"
 			     "Ha megpuhult a rizs, langyosan tálaljuk.");
@@ -58,6 +59,14 @@ START_TEST(method_heading_starts_its_paragraph)
 }
 END_TEST
 
+/* A Recipe naming no author is the site's: its name, without the
+ * tagline og:site_name adds after " | " or " - ". */
+START_TEST(site_author_without_tagline)
+{
+	assert_fixture_str("site_tagline_author.html", "author", "Hearth Kitchen");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const TTest *const tests[] = {
@@ -66,6 +75,7 @@ static Suite *suite(void)
 		needed_heads_ingredients,
 		needed_are_tools_beside_ingredients,
 		method_heading_starts_its_paragraph,
+		site_author_without_tagline,
 	};
 	TCase *tc;
 	Suite *s = extract_suite("unseen", &tc);
