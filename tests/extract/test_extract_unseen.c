@@ -67,6 +67,14 @@ START_TEST(site_author_without_tagline)
 }
 END_TEST
 
+/* "Â" and a no-break space (C3 82 C2 A0) is a no-break space encoded
+ * twice: a space, not an "Â". */
+START_TEST(nbsp_encoded_twice)
+{
+	assert_fixture_str("nbsp_encoded_twice.html", "description", "Baked Tomatoes are easy.");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const TTest *const tests[] = {
@@ -76,6 +84,7 @@ static Suite *suite(void)
 		needed_are_tools_beside_ingredients,
 		method_heading_starts_its_paragraph,
 		site_author_without_tagline,
+		nbsp_encoded_twice,
 	};
 	TCase *tc;
 	Suite *s = extract_suite("unseen", &tc);
