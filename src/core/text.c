@@ -756,7 +756,9 @@ static size_t tag_len(const char *s, size_t len)
 	return 0;
 }
 
-/* Unicode white space (and NBSP) at s, returning its byte length. */
+/* Unicode white space (and NBSP) at s, returning its byte length. "Â"
+ * and NBSP (C3 82 C2 A0) is an NBSP whose UTF-8 bytes were read as
+ * Latin-1 and encoded again ("TomatoesÂ are"): a space too. */
 static size_t space_len(const unsigned char *s, size_t len)
 {
 	unsigned char c = s[0];
@@ -764,6 +766,8 @@ static size_t space_len(const unsigned char *s, size_t len)
 		return 1;
 	if (c == 0xC2 && len >= 2 && (s[1] == 0xA0 || s[1] == 0x85))
 		return 2;
+	if (c == 0xC3 && len >= 4 && s[1] == 0x82 && s[2] == 0xC2 && s[3] == 0xA0)
+		return 4;
 	if (c == 0xE2 && len >= 3 && s[1] == 0x80 &&
 	    ((s[2] >= 0x80 && s[2] <= 0x8A) || s[2] == 0xA8 || s[2] == 0xA9 || s[2] == 0xAF))
 		return 3;

@@ -241,6 +241,28 @@ static void choose_image(const struct rsd_page_info *pi, const char *base,
 	}
 }
 
+/* The site's name without the tagline its og:site_name may add ("Donal
+ * Skehan | EAT LIVE GO - ...", "Eat What Tonight - Singapore Food
+ * Blog"): what comes before the first " | ", " - " or " – ". */
+static int site_as_author(char **author, const char *site_name)
+{
+	static const char *const SEPARATORS[] = { " | ", " - ", " – ", NULL };
+	size_t len = site_name ? strlen(site_name) : 0;
+	for (size_t i = 0; SEPARATORS[i]; i++) {
+		const char *at = site_name ? strstr(site_name, SEPARATORS[i]) : NULL;
+		if (at && at > site_name && (size_t)(at - site_name) < len)
+			len = (size_t)(at - site_name);
+	}
+	if (!len)
+		return 0;
+	char *name = strndup(site_name, len);
+	if (!name)
+		return -ENOMEM;
+	int rc = rsd_fields_keep_first(author, name, false);
+	free(name);
+	return rc;
+}
+
 /* Page-level values fill what the recipe itself does not say. */
 static int apply_page_fallbacks(const struct rsd_page_info *pi, const char *base,
 				struct rsd_recipe_fields *f)
@@ -255,7 +277,7 @@ static int apply_page_fallbacks(const struct rsd_page_info *pi, const char *base
 	if (!rc && !f->author)
 		rc = rsd_fields_keep_first(&f->author, pi->meta_author, false);
 	if (!rc && !f->author) /* no person named: the site that published it */
-		rc = rsd_fields_keep_first(&f->author, pi->og_site_name, false);
+		rc = site_as_author(&f->author, pi->og_site_name);
 	if (!rc)
 		choose_image(pi, base, f);
 	return rc;

@@ -142,11 +142,12 @@ static const char *const LIST_NAMES[2][6] = {
 
 /* Heading texts that announce a list (lowercase, without a final ':'), in
  * the languages of most recipe sites: en, de, fr, es, it, nl, pt, sv, no,
- * da, pl, cs. */
-static const char *const LIST_HEADINGS[2][32] = {
+ * da, pl, cs, hu, el, zh. The comparison folds ASCII case only, so the
+ * Greek words are also listed capitalised, as headings write them. */
+static const char *const LIST_HEADINGS[2][40] = {
 	{ "ingredients", "ingredient list", "zutaten", "ingrédients", "ingredientes", "ingredienti",
 	  "ingrediënten", "ingredienser", "składniki", "suroviny", "ingredience", "what you need",
-	  "you will need", "you'll need", NULL },
+	  "you will need", "you'll need", "hozzávalók", "υλικά", "Υλικά", "用料", "食材", NULL },
 	{ "method",
 	  "instructions",
 	  "directions",
@@ -178,6 +179,14 @@ static const char *const LIST_HEADINGS[2][32] = {
 	  "przygotowanie",
 	  "sposób przygotowania",
 	  "postup",
+	  "elkészítés",
+	  "εκτέλεση",
+	  "Εκτέλεση",
+	  "οδηγίες",
+	  "Οδηγίες",
+	  "παρασκευή",
+	  "Παρασκευή",
+	  "做法",
 	  NULL },
 };
 
@@ -453,9 +462,15 @@ static bool short_text(const GumboNode *n)
 	return is_short;
 }
 
-/* Whether n is a short heading-like element whose whole text announces a
- * list of that kind ("Ingredients", "Method:"). kind -1: of either kind. */
-static bool is_list_heading(const GumboNode *n, int kind)
+/* Headings that announce the ingredients only where nothing else does:
+ * the Dutch "Benodigdheden" (what is needed) heads the ingredients of a
+ * page without an "Ingrediënten" section, and the utensils of one that
+ * has one. */
+static const char *const WEAK_HEADINGS[] = { "benodigdheden", NULL };
+
+/* Whether n is a short heading-like element whose whole text is one of
+ * words ("Ingredients", "Method:"), in any case. */
+static bool heading_in(const GumboNode *n, const char *const *words)
 {
 	if (!may_label(n->v.element.tag))
 		return false;
@@ -470,11 +485,18 @@ static bool is_list_heading(const GumboNode *n, int kind)
 	while (len && (text[len - 1] == ':' || text[len - 1] == ' '))
 		len--;
 	bool found = false;
-	for (int k = 0; k < 2 && !found; k++)
-		for (size_t i = 0; (kind < 0 || kind == k) && LIST_HEADINGS[k][i] && !found; i++)
-			found = rsd_text_ieq(text, len, LIST_HEADINGS[k][i]);
+	for (size_t i = 0; words[i] && !found; i++)
+		found = rsd_text_ieq(text, len, words[i]);
 	free(text);
 	return found;
+}
+
+/* Whether n's whole text announces a list of that kind ("Ingredients",
+ * "Method:"). kind -1: of either kind. */
+static bool is_list_heading(const GumboNode *n, int kind)
+{
+	return (kind != RSD_LIST_INSTRUCTIONS && heading_in(n, LIST_HEADINGS[0])) ||
+	       (kind != RSD_LIST_INGREDIENTS && heading_in(n, LIST_HEADINGS[1]));
 }
 
 /* A sibling that starts another part of the page: a heading of the same
@@ -485,11 +507,36 @@ static bool ends_section(const GumboNode *sib, int level, int kind)
 	return (l && (!level || l <= level)) || is_list_heading(sib, -1) || named_for(sib, !kind);
 }
 
+/* Whether the text of heading h's paragraph goes on after it
+ * ("<p><strong>Method:<br></strong>Beat the eggs.<br>Bake.</p>"): the
+ * heading only starts its paragraph, whose lines are the section's. */
+static bool leads_its_paragraph(const GumboNode *h)
+{
+	if (rsd_dom_heading_level(h->v.element.tag) || !h->parent ||
+	    !rsd_dom_is_element(h->parent) || h->parent->v.element.tag != GUMBO_TAG_P)
+		return false;
+	const GumboVector *c = rsd_dom_children(h->parent);
+	bool after = false;
+	for (size_t i = 0; c && i < c->length; i++) {
+		const GumboNode *k = c->data[i];
+		if (k == h)
+			after = true;
+		else if (after && k->type == GUMBO_NODE_TEXT && rsd_text_has_word(k->v.text.text))
+			return true;
+	}
+	return false;
+}
+
 /* The items in the siblings that follow heading h, up to the next section. */
 static int items_after(const struct rsd_list_query *q, const GumboNode *h, GumboTag form,
 		       cJSON **items)
 {
 	int kind = q->kind, level = rsd_dom_heading_level(h->v.element.tag);
+	if (leads_its_paragraph(h)) {
+		if (cut_short(q, h->parent))
+			return 0; /* its lines may go on past the cut */
+		return form == GUMBO_TAG_P ? collect_items(h->parent, form, items) : 0;
+	}
 	/* <p><strong>Method</strong></p>: the list follows the wrapper */
 	for (int up = 0;
 	     up < 3 && !rsd_dom_next_element(h) && !cut_short(q, h->parent) && h->parent &&
@@ -509,14 +556,18 @@ static int items_after(const struct rsd_list_query *q, const GumboNode *h, Gumbo
 	return rc;
 }
 
-/* The list that follows the first heading announcing it. */
-static int visit_heading(const GumboNode *n, const struct rsd_list_query *q,
-			 struct rsd_found_list *out)
+/* A short label-like element open at a part's cut: the rest of its text
+ * may make it a heading, so the part's answer may not be the page's. */
+static void note_cut_label(const struct rsd_list_query *q, const GumboNode *n)
 {
 	if (q->open && q->open(n) && may_label(n->v.element.tag) && short_text(n))
-		cut_short(q, n); /* the rest of its text may make it a heading */
-	if (!query_after(q, n) || !is_list_heading(n, q->kind))
-		return 0;
+		cut_short(q, n);
+}
+
+/* The list that follows heading n, if it holds enough items. */
+static int heading_list(const GumboNode *n, const struct rsd_list_query *q,
+			struct rsd_found_list *out)
+{
 	cJSON *items = NULL;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < sizeof ITEM_FORMS / sizeof ITEM_FORMS[0]; i++) {
@@ -534,10 +585,34 @@ static int visit_heading(const GumboNode *n, const struct rsd_list_query *q,
 	return rc < 0 ? rc : 1;
 }
 
+/* The list that follows the first heading announcing it. */
+static int visit_heading(const GumboNode *n, const struct rsd_list_query *q,
+			 struct rsd_found_list *out)
+{
+	note_cut_label(q, n);
+	if (!query_after(q, n) || !is_list_heading(n, q->kind))
+		return 0;
+	return heading_list(n, q, out);
+}
+
+static int visit_weak_heading(const GumboNode *n, const struct rsd_list_query *q,
+			      struct rsd_found_list *out)
+{
+	note_cut_label(q, n);
+	if (!query_after(q, n) || !heading_in(n, WEAK_HEADINGS))
+		return 0;
+	return heading_list(n, q, out);
+}
+
+/* The list after a heading naming it; for ingredients, after a weaker
+ * one only when no heading names them. */
 static int list_by_heading(const GumboNode *root, const struct rsd_list_query *q,
 			   struct rsd_found_list *out)
 {
-	return list_walk(root, q, visit_heading, out);
+	int rc = list_walk(root, q, visit_heading, out);
+	if (rc == 0 && !out->items && q->kind == RSD_LIST_INGREDIENTS)
+		rc = list_walk(root, q, visit_weak_heading, out);
+	return rc;
 }
 
 /* "1.", "2)", "Step 3:", "Schritt 4": a step's number, written as text. */

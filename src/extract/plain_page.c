@@ -28,13 +28,16 @@
  * set), and labelled yields and times in the prose between the heading
  * and the ingredients. */
 
-/* Ingredient words of the languages in html_lists.c's headings, as they appear in
- * the raw page (headings and class names): no page without one of them
- * can pass the test above, so the DOM is not parsed for it. */
-static const char *const SECTION_WORDS[] = { "ngredi",     "NGREDI",     "ngrédi",  "NGRÉDI",
-					     "utaten",     "UTATEN",     "kładnik", "KŁADNIK",
-					     "uroviny",    "UROVINY",    "ou need", "OU NEED",
-					     "ou'll need", "OU'LL NEED", NULL };
+/* Ingredient words of the languages in html_lists.c's headings (and its
+ * weaker "Benodigdheden"), as they appear in the raw page (headings and
+ * class names): no page without one of them can pass the test above, so
+ * the DOM is not parsed for it. */
+static const char *const SECTION_WORDS[] = {
+	"ngredi",     "NGREDI",     "ngrédi",   "NGRÉDI",       "utaten",       "UTATEN",
+	"kładnik",    "KŁADNIK",    "uroviny",  "UROVINY",      "ou need",      "OU NEED",
+	"ou'll need", "OU'LL NEED", "ozzávaló", "OZZÁVALÓ",     "υλικά",        "Υλικά",
+	"ΥΛΙΚΑ",      "用料",       "食材",     "enodigdheden", "ENODIGDHEDEN", NULL
+};
 
 bool rsd_plain_page_maybe_present(const char *html, size_t len)
 {
