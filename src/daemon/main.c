@@ -410,10 +410,14 @@ static int cmd_broker(int argc, char **argv)
  * Each thread that allocates would otherwise get an arena of its own (up to
  * 8 per core), and every broker thread's arena would keep its freed buffers:
  * peak RSS 80 MB against 54 MB with two arenas (medians of the same runs),
- * at the same CPU. */
+ * at the same CPU. Once extraction got faster, two arenas still peaked at
+ * 116-120 MB with the raw topic on (8,192 pages, quiet machine); one arena
+ * peaked at 62-65 MB at the same CPU (1.71-1.76 against 1.66-1.80 ms per
+ * page): the scrapers and the broker threads take the lock briefly, and
+ * what one thread frees the next allocation anywhere reuses. */
 #define RSD_MALLOC_MMAP_THRESHOLD (1536 * 1024)
 #define RSD_MALLOC_TRIM_THRESHOLD (4 * 1024 * 1024)
-#define RSD_MALLOC_ARENAS 2
+#define RSD_MALLOC_ARENAS 1
 
 static void tune_malloc(void)
 {
