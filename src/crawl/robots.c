@@ -227,10 +227,10 @@ static int sam_build(struct sam *a, const char *s, size_t n)
 	/* 2n - 1 states and 3n - 4 edges at most (n >= 3); edge 0 unused.
 	 * No walk is longer than the path: n + 1 trail states. All three
 	 * are 4-byte aligned at these offsets.
-	 * One block: once freed, glibc raises its mmap threshold to its size
-	 * and keeps it in the heap for the next verdict, so a thread does not
-	 * fault in fresh pages for every long path (that cost more than the
-	 * building itself). */
+	 * One block: below the daemon's fixed 1.5 MiB mmap threshold
+	 * (main.c) it comes from the heap and, once freed, stays there for
+	 * the next verdict, so a thread does not fault in fresh pages for
+	 * every long path (that cost more than the building itself). */
 	*a = (struct sam){ 0 };
 	size_t st = (2 * n + 2) * sizeof(*a->st), ed = (3 * n + 5) * sizeof(*a->ed);
 	char *mem = malloc(st + ed + (n + 1) * sizeof(*a->trail));
