@@ -57,6 +57,9 @@ struct rsd_cluster {
 	bool started;
 	bool assigned_once; /* see rsd_kafka_consumer_destroy */
 	bool was_member; /* had a member id when closed (same) */
+	bool closed; /* left the group within close_ms (same) */
+	int close_ms; /* how long leaving may take: written before stop is set */
+	int64_t close_by_ms; /* the thread's: when leaving began, its deadline */
 	bool left; /* rsd_cluster_leave ran (main thread only) */
 	atomic_bool stop;
 	int64_t last_commit_ms;
@@ -338,34 +341,6 @@ static void receive(struct rsd_cluster *c, const rd_kafka_message_t *m)
 
 /* ---- commits ---- */
 
-/* Commits l, waiting for the coordinator's answer at most COMMIT_WAIT_MS
- * (in slices, alive between them). */
-static rd_kafka_resp_err_t commit_bounded(struct rsd_cluster *c,
-					  const rd_kafka_topic_partition_list_t *l)
-{
-	/* Ownership: q is ours (destroyed here); the answer comes on it as an
-	 * event, ours until rd_kafka_event_destroy. An answer that comes after
-	 * the queue is gone is dropped by librdkafka. */
-	rd_kafka_queue_t *q = rd_kafka_queue_new(c->cons);
-	rd_kafka_resp_err_t err = rd_kafka_commit_queue(c->cons, l, q, NULL, NULL);
-	rd_kafka_event_t *ev = NULL;
-	int64_t end = rsd_now_ms() + COMMIT_WAIT_MS;
-	while (!err && !ev && rsd_now_ms() < end) {
-		ev = rd_kafka_queue_poll(q, ALIVE_EVERY_MS);
-		alive(c);
-		if (ev && rd_kafka_event_type(ev) != RD_KAFKA_EVENT_OFFSET_COMMIT) {
-			rd_kafka_event_destroy(ev); /* not the answer */
-			ev = NULL;
-		}
-	}
-	if (!err)
-		err = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
-	if (ev)
-		rd_kafka_event_destroy(ev);
-	rd_kafka_queue_destroy(q);
-	return err;
-}
-
 /* Commits the commit points of the owned partitions (only: those of which
  * is set) that moved. Everything this daemon produced before is flushed
  * first: a settled page's links and state must be in Kafka before its
@@ -386,7 +361,16 @@ static void commit(struct rsd_cluster *c, const bool *only)
 				cp;
 	}
 	pthread_mutex_unlock(&c->lock);
-	rd_kafka_resp_err_t err = l->cnt ? commit_bounded(c, l) : 0;
+	/* Once leaving began, its bound holds the commits too (on revocation,
+	 * from the close). */
+	int64_t wait_ms = COMMIT_WAIT_MS;
+	if (c->close_by_ms && c->close_by_ms - rsd_now_ms() < wait_ms)
+		wait_ms = c->close_by_ms - rsd_now_ms();
+	rd_kafka_resp_err_t err = 0;
+	if (l->cnt)
+		err = wait_ms > 0 ? rsd_kafka_commit_within(c->cons, l, (int)wait_ms,
+							    &c->stats.progress)
+				  : RD_KAFKA_RESP_ERR__TIMED_OUT;
 	if (err)
 		rsd_kafka_health_record(&c->health, c->cons, err, "frontier offset commit failed");
 	pthread_mutex_lock(&c->lock);
@@ -653,11 +637,13 @@ static void *cluster_main(void *arg)
 		if (rsd_now_ms() - c->last_commit_ms >= COMMIT_EVERY_MS)
 			commit(c, NULL);
 	}
+	c->close_by_ms = rsd_now_ms() + c->close_ms;
 	commit(c, NULL);
 	/* Revokes what is left (committing again) and leaves the group, so
 	 * that the others take the partitions over at once. */
 	c->was_member = rsd_kafka_was_member(c->cons);
-	rd_kafka_consumer_close(c->cons);
+	int64_t left = c->close_by_ms - rsd_now_ms();
+	c->closed = rsd_kafka_consumer_close(c->cons, left > 0 ? (int)left : 0, rebalance_cb);
 	return NULL;
 }
 
@@ -740,6 +726,7 @@ int rsd_cluster_new(const struct rsd_config *cfg, const char *bootstrap, struct 
 	pthread_mutex_init(&c->lock, NULL);
 	rsd_kafka_cond_init(&c->changed);
 	c->cfg = cfg;
+	c->close_ms = (int)cfg->shutdown_timeout_s * 1000;
 	c->state = state;
 	int r = create_clients(c, bootstrap, errbuf, errlen);
 	if (r < 0) {
@@ -855,11 +842,12 @@ void rsd_cluster_detach(struct rsd_cluster *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
-void rsd_cluster_leave(struct rsd_cluster *c)
+bool rsd_cluster_leave(struct rsd_cluster *c, int close_ms)
 {
 	if (c->left)
-		return;
+		return c->closed;
 	c->left = true;
+	c->close_ms = close_ms; /* published by the store to stop (seq_cst) */
 	if (c->started) {
 		atomic_store(&c->stop, true);
 		/* Wakes rd_kafka_consumer_poll (remembered if not waiting yet). */
@@ -867,15 +855,18 @@ void rsd_cluster_leave(struct rsd_cluster *c)
 		pthread_join(c->thread, NULL);
 	} else if (c->cons) {
 		c->was_member = rsd_kafka_was_member(c->cons);
-		rd_kafka_consumer_close(c->cons);
+		c->closed = rsd_kafka_consumer_close(c->cons, close_ms, rebalance_cb);
+	} else {
+		c->closed = true;
 	}
+	return c->closed;
 }
 
 void rsd_cluster_free(struct rsd_cluster *c)
 {
 	if (!c)
 		return;
-	rsd_cluster_leave(c);
+	rsd_cluster_leave(c, (int)c->cfg->shutdown_timeout_s * 1000);
 	if (c->cq)
 		rd_kafka_queue_destroy(c->cq);
 	if (c->reader) {
@@ -883,7 +874,7 @@ void rsd_cluster_free(struct rsd_cluster *c)
 		rd_kafka_destroy(c->reader);
 	}
 	if (c->cons)
-		rsd_kafka_consumer_destroy(c->cons, c->was_member && !c->assigned_once);
+		rsd_kafka_consumer_destroy(c->cons, c->was_member && !c->assigned_once, c->closed);
 	if (c->prod) {
 		rd_kafka_flush(c->prod, (int)c->cfg->shutdown_timeout_s * 1000);
 		rd_kafka_destroy(c->prod);

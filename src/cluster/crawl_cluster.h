@@ -82,8 +82,10 @@ int rsd_cluster_attach(struct rsd_cluster *c, struct rsd_frontier *f, char *errb
 void rsd_cluster_detach(struct rsd_cluster *c);
 /* Commits what is settled and leaves the group (the thread ends): the
  * counters are final from here on. Call after the producer that settles
- * records is gone. */
-void rsd_cluster_leave(struct rsd_cluster *c);
+ * records is gone. Leaving takes at most close_ms; returns whether the group
+ * was left in time (false: the others take this member's partitions only
+ * after session.timeout.ms). */
+bool rsd_cluster_leave(struct rsd_cluster *c, int close_ms);
 /* Leaves (when not done yet) and frees. Accepts NULL. */
 void rsd_cluster_free(struct rsd_cluster *c);
 

@@ -192,7 +192,22 @@ static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
 static int remaining_ms(uint64_t deadline_usec)
 {
 	uint64_t now = rsd_now_usec(CLOCK_MONOTONIC);
-	return now >= deadline_usec ? 0 : (int)((deadline_usec - now) / 1000u);
+	if (now >= deadline_usec)
+		return 0;
+	return (deadline_usec - now) / 1000u > INT_MAX ? INT_MAX
+						       : (int)((deadline_usec - now) / 1000u);
+}
+
+/* Leaving a consumer group gets what is left of the stop's budget, but at
+ * least LEAVE_MIN_MS even after a flush that used it all: systemd waits
+ * shutdown_timeout_s + 5 s (stop_pipeline), and a member that leaves hands
+ * its partitions over at once instead of after session.timeout.ms. */
+#define LEAVE_MIN_MS 2000
+
+static int leave_ms(uint64_t deadline_usec)
+{
+	int ms = remaining_ms(deadline_usec);
+	return ms > LEAVE_MIN_MS ? ms : LEAVE_MIN_MS;
 }
 
 /* In-flight transfers finish and their records enter the ring. */
@@ -209,17 +224,17 @@ static void stop_scraper(struct rsd_daemon *d)
 	d->scraper = NULL;
 }
 
-/* Close the ring so the producer drains it, then flush what librdkafka holds
- * within flush_ms. Undelivered records are not marked delivered in the
- * crawl state: their pages are fetched again next time. acked (may be NULL)
- * receives the acknowledged offsets before the producer goes. Returns the
- * number of undelivered records. */
-/* Leaves the crawl group (its last revoke counted), then frees it. */
-static void free_cluster(struct rsd_daemon *d)
+/* Leaves the crawl group (its last revoke counted) within close_ms, then
+ * frees it. */
+static void free_cluster(struct rsd_daemon *d, int close_ms)
 {
 	if (!d->cluster)
 		return;
-	rsd_cluster_leave(d->cluster);
+	if (!rsd_cluster_leave(d->cluster, close_ms))
+		rsd_log(LOG_WARNING,
+			"Leaving crawl group %s did not finish within %d ms; the other members "
+			"take over its partitions after the group's session timeout",
+			d->cfg->cluster_group_id, close_ms);
 	daemon_counters_retire_cluster(d);
 	rsd_cluster_free(d->cluster);
 	d->cluster = NULL;
@@ -237,17 +252,23 @@ static void stop_topics(struct rsd_daemon *d)
 	d->topics = NULL;
 }
 
-static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_offsets *acked)
+/* Close the ring so the producer drains it, then flush what librdkafka holds
+ * until deadline_usec. Undelivered records are not marked delivered in the
+ * crawl state: their pages are fetched again next time. acked (may be NULL)
+ * receives the acknowledged offsets before the producer goes. Returns the
+ * number of undelivered records. */
+static uint64_t stop_producer(struct rsd_daemon *d, uint64_t deadline_usec,
+			      struct rsd_offsets *acked)
 {
 	if (!d->producer) {
-		free_cluster(d);
+		free_cluster(d, leave_ms(deadline_usec));
 		stop_topics(d);
 		rsd_ring_free(d->ring); /* a start that failed half-way */
 		d->ring = NULL;
 		return 0;
 	}
 	rsd_ring_close(d->ring);
-	uint64_t undelivered = rsd_producer_join(d->producer, flush_ms);
+	uint64_t undelivered = rsd_producer_join(d->producer, remaining_ms(deadline_usec));
 	daemon_report_kafka_errors(d); /* what made records fail, before the client goes */
 	d->undelivered += undelivered;
 	if (undelivered)
@@ -264,19 +285,23 @@ static uint64_t stop_producer(struct rsd_daemon *d, int flush_ms, struct rsd_off
 	rsd_producer_free(d->producer);
 	d->producer = NULL;
 	/* After the producer: its last reports settled what they carried. */
-	free_cluster(d);
+	free_cluster(d, leave_ms(deadline_usec));
 	stop_topics(d);
 	rsd_ring_free(d->ring);
 	d->ring = NULL;
 	return undelivered;
 }
 
-static void stop_consumer(struct rsd_daemon *d)
+static void stop_consumer(struct rsd_daemon *d, int close_ms)
 {
 	if (!d->consumer)
 		return;
-	rsd_consumer_stop(d->consumer);
-	rsd_consumer_join(d->consumer);
+	rsd_consumer_stop(d->consumer, close_ms);
+	if (!rsd_consumer_join(d->consumer))
+		rsd_log(LOG_WARNING,
+			"Leaving consumer group %s did not finish within %d ms; the other members "
+			"take over its partitions after the group's session timeout",
+			d->kafka_cfg->group_id, close_ms);
 	daemon_counters_retire_consumer(d);
 	rsd_consumer_free(d->consumer);
 	d->consumer = NULL;
@@ -709,8 +734,8 @@ static void reload(struct rsd_daemon *d)
 				    (uint64_t)old_kafka->shutdown_timeout_s * 1000000u;
 		sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%" PRIu64,
 			   (uint64_t)old_kafka->shutdown_timeout_s * 1000000u);
-		stop_producer(d, remaining_ms(deadline), NULL);
-		stop_consumer(d);
+		stop_producer(d, deadline, NULL);
+		stop_consumer(d, leave_ms(deadline));
 		bool broker_kept = d->broker && next->brokers_embedded;
 		if (!broker_kept) {
 			rsd_broker_free(d->broker);
@@ -902,7 +927,7 @@ static bool kafka_failed_fatally(struct rsd_daemon *d)
 static void once_crawl_finished(struct rsd_daemon *d)
 {
 	stop_scraper(d);
-	if (stop_producer(d, INT_MAX, &d->once_target))
+	if (stop_producer(d, UINT64_MAX, &d->once_target))
 		d->exit_code = RSD_EXIT_UNAVAILABLE;
 	d->phase = PHASE_AWAIT_CONSUMER;
 }
@@ -1069,8 +1094,8 @@ static void stop_pipeline(struct rsd_daemon *d)
 	sd_notifyf(0, "STOPPING=1\nEXTEND_TIMEOUT_USEC=%" PRIu64 "\nSTATUS=Draining",
 		   (uint64_t)(budget_s + 5) * 1000000u);
 	stop_scraper(d);
-	stop_producer(d, remaining_ms(deadline), NULL);
-	stop_consumer(d);
+	stop_producer(d, deadline, NULL);
+	stop_consumer(d, leave_ms(deadline));
 	rsd_state_close(d->state);
 	d->state = NULL;
 	rsd_broker_free(d->broker);

@@ -41,6 +41,8 @@
 #define WAKE_INTERVAL_MS 100 /* at most this often while busy (--once re-checks) */
 #define LAG_INTERVAL_MS 1000
 #define IDLE_WAIT_MS 1000
+/* A commit on revocation waits this long for the coordinator at most. */
+#define COMMIT_WAIT_MS 10000
 
 struct rsd_consumer {
 	struct rsd_kafka_health health; /* librdkafka opaque: callbacks find us from it */
@@ -55,7 +57,10 @@ struct rsd_consumer {
 	bool started, joined;
 	bool assigned_once; /* see rsd_kafka_consumer_destroy */
 	bool was_member; /* had a member id when closed (same) */
+	bool closed; /* left the group within close_ms (same) */
 	atomic_bool stop;
+	atomic_int close_ms; /* how long leaving the group may take: set by stop */
+	int64_t close_by_ms; /* consumer thread: when leaving began, its deadline */
 
 	struct rsd_consumer_stats stats;
 	int backoff_ms; /* current sink-failure backoff, 0 = none */
@@ -73,10 +78,19 @@ struct rsd_consumer {
 
 /* ---- offsets ---- */
 
+/* Commits what the sink wrote, within COMMIT_WAIT_MS or, once leaving the
+ * group began, what is left of its bound. */
 static void commit_stored(struct rsd_consumer *c)
 {
+	int64_t timeout_ms = COMMIT_WAIT_MS;
+	if (c->close_by_ms) {
+		timeout_ms = c->close_by_ms - rsd_now_ms();
+		if (timeout_ms <= 0)
+			return; /* replayed by the next owner: at-least-once */
+	}
 	/* offsets NULL: the stored offsets of the current assignment. */
-	rd_kafka_resp_err_t err = rd_kafka_commit(c->rk, NULL, 0 /* sync */);
+	rd_kafka_resp_err_t err = rsd_kafka_commit_within(c->rk, NULL, (int)timeout_ms,
+							  &c->stats.progress);
 
 	if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
 		rsd_kafka_health_record(&c->health, c->rk, err, "offset commit failed");
@@ -333,9 +347,13 @@ static void *consumer_main(void *arg)
 		maybe_wake(c, false);
 		sample_lag(c, false);
 	}
+	c->close_by_ms = rsd_now_ms() + atomic_load(&c->close_ms);
 	commit_stored(c);
 	c->was_member = rsd_kafka_was_member(c->rk);
-	rd_kafka_consumer_close(c->rk); /* revokes (committing again) and leaves the group */
+	/* Revokes (committing again: the callbacks run on this thread) and
+	 * leaves the group. */
+	int64_t left = c->close_by_ms - rsd_now_ms();
+	c->closed = rsd_kafka_consumer_close(c->rk, left > 0 ? (int)left : 0, rebalance_cb);
 	maybe_wake(c, true);
 	rsd_eventfd_signal(c->wake_fd);
 	return NULL;
@@ -434,6 +452,7 @@ int rsd_consumer_new(const struct rsd_config *cfg, const char *bootstrap, struct
 	pthread_mutex_init(&c->lag_lock, NULL);
 	c->sink = sink; /* ours from here on, even on failure */
 	c->wake_fd = wake_fd;
+	atomic_init(&c->close_ms, (int)cfg->shutdown_timeout_s * 1000);
 	c->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	c->first_topic = strdup(cfg->topics.items[0]);
 	if (c->stop_fd < 0 || !c->first_topic) {
@@ -465,8 +484,11 @@ int rsd_consumer_start(struct rsd_consumer *c)
 	return 0;
 }
 
-void rsd_consumer_stop(struct rsd_consumer *c)
+void rsd_consumer_stop(struct rsd_consumer *c, int close_ms)
 {
+	/* Stored before stop (both sequentially consistent): the thread that
+	 * sees stop reads this bound. */
+	atomic_store(&c->close_ms, close_ms);
 	atomic_store(&c->stop, true);
 	rsd_eventfd_signal(c->stop_fd);
 	/* Wakes rd_kafka_consumer_poll; if the thread is not waiting yet, its
@@ -475,11 +497,12 @@ void rsd_consumer_stop(struct rsd_consumer *c)
 		rd_kafka_queue_yield(c->cq);
 }
 
-void rsd_consumer_join(struct rsd_consumer *c)
+bool rsd_consumer_join(struct rsd_consumer *c)
 {
 	if (c->started && !c->joined)
 		pthread_join(c->thread, NULL);
 	c->joined = true;
+	return !c->started || c->closed;
 }
 
 void rsd_consumer_free(struct rsd_consumer *c)
@@ -487,7 +510,7 @@ void rsd_consumer_free(struct rsd_consumer *c)
 	if (!c)
 		return;
 	if (c->started && !c->joined) {
-		rsd_consumer_stop(c);
+		rsd_consumer_stop(c, atomic_load(&c->close_ms));
 		rsd_consumer_join(c);
 	}
 	if (c->cq)
@@ -495,9 +518,10 @@ void rsd_consumer_free(struct rsd_consumer *c)
 	if (c->rk) {
 		if (!c->started) {
 			c->was_member = rsd_kafka_was_member(c->rk);
-			rd_kafka_consumer_close(c->rk);
+			c->closed = rsd_kafka_consumer_close(c->rk, atomic_load(&c->close_ms),
+							     rebalance_cb);
 		}
-		rsd_kafka_consumer_destroy(c->rk, c->was_member && !c->assigned_once);
+		rsd_kafka_consumer_destroy(c->rk, c->was_member && !c->assigned_once, c->closed);
 	}
 	if (c->stop_fd >= 0)
 		close(c->stop_fd);

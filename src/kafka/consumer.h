@@ -33,9 +33,12 @@ int rsd_consumer_new(const struct rsd_config *cfg, const char *bootstrap, struct
 		     int wake_fd, char *errbuf, size_t errlen, struct rsd_consumer **out);
 int rsd_consumer_start(struct rsd_consumer *c);
 /* Ask the thread to stop: it commits stored offsets, closes the consumer
- * (leaving the group) and exits; join waits for it. */
-void rsd_consumer_stop(struct rsd_consumer *c);
-void rsd_consumer_join(struct rsd_consumer *c);
+ * (leaving the group, for at most close_ms) and exits; join waits for it
+ * and returns whether the group was left in time (false: the others take
+ * its partitions only after session.timeout.ms). Before stop, the bound is
+ * the configuration's shutdown_timeout_s. */
+void rsd_consumer_stop(struct rsd_consumer *c, int close_ms);
+bool rsd_consumer_join(struct rsd_consumer *c);
 void rsd_consumer_free(struct rsd_consumer *c); /* accepts NULL */
 
 const struct rsd_consumer_stats *rsd_consumer_stats(const struct rsd_consumer *c);

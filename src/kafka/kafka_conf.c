@@ -148,9 +148,77 @@ static int set_list(rd_kafka_conf_t *conf, const struct rsd_config *cfg,
 	return 0;
 }
 
-void rsd_kafka_consumer_destroy(rd_kafka_t *rk, bool at_risk)
+#define PROGRESS_EVERY_MS 1000 /* the slices of a bounded commit */
+
+rd_kafka_resp_err_t rsd_kafka_commit_within(rd_kafka_t *rk,
+					    const rd_kafka_topic_partition_list_t *offsets,
+					    int timeout_ms, atomic_uint_fast64_t *progress)
 {
-	if (!at_risk || rd_kafka_version() >= 0x020300ff)
+	/* Ownership: q is ours (destroyed here); the answer comes on it as an
+	 * event, ours until rd_kafka_event_destroy. An answer that comes after
+	 * the queue is gone is dropped by librdkafka. */
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	if (!q)
+		return RD_KAFKA_RESP_ERR__FAIL; /* out of memory */
+	rd_kafka_resp_err_t err = rd_kafka_commit_queue(rk, offsets, q, NULL, NULL);
+	rd_kafka_event_t *ev = NULL;
+	int64_t end = rsd_now_ms() + timeout_ms, left = timeout_ms;
+	while (!err && !ev && left > 0) {
+		ev = rd_kafka_queue_poll(
+			q, (int)(left < PROGRESS_EVERY_MS ? left : PROGRESS_EVERY_MS));
+		if (progress)
+			atomic_fetch_add(progress, 1);
+		if (ev && rd_kafka_event_type(ev) != RD_KAFKA_EVENT_OFFSET_COMMIT) {
+			rd_kafka_event_destroy(ev); /* not the answer */
+			ev = NULL;
+		}
+		left = end - rsd_now_ms();
+	}
+	if (!err)
+		err = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+	if (ev)
+		rd_kafka_event_destroy(ev);
+	rd_kafka_queue_destroy(q);
+	return err;
+}
+
+bool rsd_kafka_consumer_close(rd_kafka_t *rk, int timeout_ms, rsd_kafka_rebalance_fn *rebalance)
+{
+	/* The close posts the group's events (revocations, messages still
+	 * fetched, errors) and, once done, a wake-up to q: served here as
+	 * rd_kafka_consumer_close() would, but with an end. q is ours
+	 * (rd_kafka_queue_destroy); librdkafka keeps its own reference while
+	 * the close runs. */
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	if (!q)
+		return false;
+	rd_kafka_error_t *error = rd_kafka_consumer_close_queue(rk, q);
+	bool closed = true;
+	if (error) {
+		/* Not a group consumer, closed already, or a fatal error:
+		 * nothing runs that destroying could wait for. */
+		rd_kafka_error_destroy(error); /* ours */
+	} else {
+		int64_t deadline = rsd_now_ms() + timeout_ms;
+		int64_t left = timeout_ms;
+		while (!(closed = rd_kafka_consumer_closed(rk)) && left > 0) {
+			rd_kafka_event_t *ev = rd_kafka_queue_poll(q, (int)left); /* ours */
+			if (ev && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+				rebalance(rk, rd_kafka_event_error(ev),
+					  rd_kafka_event_topic_partition_list(ev),
+					  rd_kafka_opaque(rk));
+			if (ev)
+				rd_kafka_event_destroy(ev);
+			left = deadline - rsd_now_ms();
+		}
+	}
+	rd_kafka_queue_destroy(q);
+	return closed;
+}
+
+void rsd_kafka_consumer_destroy(rd_kafka_t *rk, bool at_risk, bool closed)
+{
+	if (closed && (!at_risk || rd_kafka_version() >= 0x020300ff))
 		rd_kafka_destroy(rk);
 }
 

@@ -11,6 +11,7 @@
  * client's main queue; rsd_kafka_health_* readers may run on any thread. */
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,14 +52,39 @@ void rsd_kafka_set_debug_handler(rsd_kafka_debug_fn *fn);
  * steps; deadlines from rsd_deadline_after_ms, core/util.h). */
 void rsd_kafka_cond_init(pthread_cond_t *cond);
 
-/* Destroys a consumer (after rd_kafka_consumer_close). librdkafka before
+/* Commits offsets (NULL: the stored offsets of the current assignment) and
+ * waits for the group coordinator's answer at most timeout_ms, bumping
+ * *progress (when not NULL) at least once a second meanwhile, for the
+ * daemon's watchdog. librdkafka's synchronous commit has no bound of its own
+ * (with the coordinator down it took 6 s here). Returns the commit's result,
+ * RD_KAFKA_RESP_ERR__TIMED_OUT when no answer came in time. */
+rd_kafka_resp_err_t rsd_kafka_commit_within(rd_kafka_t *rk,
+					    const rd_kafka_topic_partition_list_t *offsets,
+					    int timeout_ms, atomic_uint_fast64_t *progress);
+
+/* Closes a group consumer within timeout_ms: commits through its rebalance
+ * callback (the one it was configured with, called here on the caller's
+ * thread with rd_kafka_opaque) and leaves the group.
+ * librdkafka before 2.4.0 can wait forever in rd_kafka_consumer_close when a
+ * cooperative-sticky assignment arrives while it closes (a whole group
+ * stopping at once; confluentinc/librdkafka#4527), and a daemon must still
+ * stop. Returns true when closed; false when given up: the handle has not
+ * left the group cleanly (the others take its partitions after
+ * session.timeout.ms) and must not be destroyed (pass closed = false to
+ * rsd_kafka_consumer_destroy). */
+typedef void rsd_kafka_rebalance_fn(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+				    rd_kafka_topic_partition_list_t *partitions, void *opaque);
+bool rsd_kafka_consumer_close(rd_kafka_t *rk, int timeout_ms, rsd_kafka_rebalance_fn *rebalance);
+
+/* Destroys a consumer (after rsd_kafka_consumer_close). librdkafka before
  * 2.3.0 aborts in rd_kafka_destroy on a cooperative-sticky member that
  * joined but never received an assignment (confluentinc/librdkafka#4312:
  * its assignor state is NULL); such a handle is left alive instead (it has
  * left the group; its memory and threads go with the process). at_risk:
  * it was a member (rsd_kafka_was_member, asked before the close) and was
- * never assigned. A consumer that never reached its group is destroyed. */
-void rsd_kafka_consumer_destroy(rd_kafka_t *rk, bool at_risk);
+ * never assigned. A consumer that never reached its group is destroyed;
+ * one whose close was given up (closed false) is left alive too. */
+void rsd_kafka_consumer_destroy(rd_kafka_t *rk, bool at_risk, bool closed);
 /* Whether the consumer has a member id, i.e. joined its group; ask before
  * rd_kafka_consumer_close, which leaves it. */
 bool rsd_kafka_was_member(rd_kafka_t *rk);

@@ -627,6 +627,8 @@ void expect_exit(struct harness_proc *p, int code, int timeout_ms)
 	int got = harness_wait_exit(p, 0);
 	if (got >= 0)
 		reaper_forget(pid);
+	else
+		harness_dump_stacks(p);
 	if (got != code) {
 		char *err = harness_slurp(p->stderr_path);
 		const char *status = strstr(p->notified, "STATUS=pages");

@@ -187,6 +187,20 @@ int harness_wait_exit(struct harness_proc *p, int timeout_ms)
 	return 128 + WTERMSIG(status);
 }
 
+void harness_dump_stacks(const struct harness_proc *p)
+{
+	char cmd[160];
+	if (p->pid <= 0 || access("/usr/bin/gdb", X_OK) != 0)
+		return;
+	snprintf(cmd, sizeof cmd,
+		 "/usr/bin/gdb -batch -nx -p %d -ex 'thread apply all bt' </dev/null 2>&1",
+		 (int)p->pid);
+	fflush(stdout);
+	if (system(cmd) == -1)
+		printf("harness: could not run gdb for pid %d\n", (int)p->pid);
+	fflush(stdout);
+}
+
 void harness_signal(struct harness_proc *p, int sig)
 {
 	ck_assert_int_gt(p->pid, 0);

@@ -41,6 +41,9 @@ bool harness_wait_notify(struct harness_proc *p, const char *want, int nth, int 
 /* Waits for exit; returns the exit code, 128+signal, or -1 on timeout. */
 int harness_wait_exit(struct harness_proc *p, int timeout_ms);
 void harness_signal(struct harness_proc *p, int sig);
+/* Prints every thread's stack of a process that is still running (gdb, when
+ * installed) to stdout: a test that gives up waiting shows where it hung. */
+void harness_dump_stacks(const struct harness_proc *p);
 
 /* Every line of the file parsed as JSON (invalid lines make the test fail). */
 cJSON *harness_json_lines(const char *path);

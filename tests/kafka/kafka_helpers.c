@@ -15,6 +15,7 @@ void t_config_init(struct t_config *tc, const char *group)
 	tc->cfg.topic = T_TOPIC;
 	tc->cfg.raw_topic = T_RAW_TOPIC;
 	tc->cfg.max_page_bytes = 10u << 20; /* the configuration's defaults */
+	tc->cfg.shutdown_timeout_s = 30;
 	tc->cfg.partitions = 6;
 	tc->cfg.consumer_enabled = true;
 	tc->cfg.group_id = (char *)group;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -95,8 +96,8 @@ static bool consumed_at_least(void *arg)
 
 static void stop(struct rsd_consumer *c)
 {
-	rsd_consumer_stop(c);
-	rsd_consumer_join(c);
+	rsd_consumer_stop(c, 30000);
+	ck_assert_msg(rsd_consumer_join(c), "the group was not left within 30 s");
 }
 
 /* Invalid JSON, wrong schema, no url, a 4 MB value: PRIORITY 3 entries with
@@ -421,6 +422,52 @@ START_TEST(commit_error_replays)
 }
 END_TEST
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Stopping never waits longer than the bound it is given for leaving the
+ * group, even when no broker answers any more (the final commit and the
+ * LeaveGroup then have nobody to go to): the daemon's stop budget holds
+ * whatever librdkafka's close does (librdkafka#4527 can make it wait
+ * forever). A member that cannot leave in time reports it (join returns
+ * false) and is freed without being destroyed. */
+START_TEST(leaving_is_bounded_when_brokers_are_gone)
+{
+	const char *bs = rsd_broker_bootstrap(broker_1p);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct t_config tc;
+	struct count_arg arg = { .want = 2 };
+	const int close_ms = 1500;
+
+	produce_valid(bs, TOPIC1, 0, 2, 1);
+	t_config_init(&tc, "gone");
+	tc.topics[0] = TOPIC1;
+	arg.c[0] = consumer(&tc, bs, out);
+	ck_assert(t_wait(wake_fd, consumed_at_least, &arg, 30000));
+	ck_assert_int_eq(rd_kafka_mock_broker_set_down(rsd_broker_mock_cluster(broker_1p), 1), 0);
+	int64_t t0 = now_ms();
+	rsd_consumer_stop(arg.c[0], close_ms);
+	bool left = rsd_consumer_join(arg.c[0]);
+	int64_t took = now_ms() - t0;
+	printf("leaving with the broker down: %s after %lld ms (bound %d ms)\n",
+	       left ? "left" : "given up", (long long)took, close_ms);
+	/* The final commit and the close share the bound; slack for a
+	 * loaded machine's scheduling. */
+	ck_assert(!left);
+	ck_assert_int_lt(took, close_ms + 2000);
+	rsd_consumer_free(arg.c[0]);
+	fclose(out);
+	free(buf);
+}
+END_TEST
+
 static Suite *consumer_suite(void)
 {
 	Suite *s = suite_create("kafka_consumer");
@@ -434,6 +481,7 @@ static Suite *consumer_suite(void)
 	tcase_add_loop_test(tc, group_splits_partitions, 0, 2);
 	tcase_add_test(tc, waits_for_missing_topic);
 	tcase_add_test(tc, commit_error_replays);
+	tcase_add_test(tc, leaving_is_bounded_when_brokers_are_gone);
 	suite_add_tcase(s, tc);
 	return s;
 }

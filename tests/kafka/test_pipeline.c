@@ -164,8 +164,8 @@ static void finish(int n, struct t_lines *lines)
 
 	ck_assert_msg(t_wait(P.wake_fd, consumer_reached, NULL, 40000),
 		      "consumer did not reach the acknowledged offsets");
-	rsd_consumer_stop(P.cons);
-	rsd_consumer_join(P.cons);
+	rsd_consumer_stop(P.cons, 30000);
+	ck_assert(rsd_consumer_join(P.cons));
 	fclose(P.out);
 	P.out = NULL;
 	t_lines_parse(lines, P.buf, P.len);
