@@ -285,6 +285,8 @@ static void on_record_report(struct rsd_producer *p, struct rsd_record *rec,
 		if (id && !adopt_identity(p, id))
 			free(id);
 	}
+	if (m->offset < 0)
+		atomic_fetch_add(&p->stats.implicit_acks, 1);
 	note_acked(p, m->partition, m->offset);
 	/* A failed mark only costs a duplicate after a restart (the page is
 	 * fetched and produced again); the record itself is in Kafka. */

@@ -24,6 +24,11 @@ struct rsd_producer;
 struct rsd_producer_stats {
 	atomic_uint_fast64_t produced; /* records handed to librdkafka */
 	atomic_uint_fast64_t acknowledged; /* records whose delivery report succeeded */
+	atomic_uint_fast64_t implicit_acks; /* of acknowledged: reported without an offset,
+					     * librdkafka's implicit acknowledgement (a later
+					     * request of this idempotent producer succeeded
+					     * while this one's answer was lost: the broker's
+					     * sequence checks imply it was written) */
 	atomic_uint_fast64_t failed; /* records not acknowledged: delivery report failed
 					    * (incl. delivery.timeout.ms), not producible, purged
 					    * or given up at shutdown; their URLs stay unmarked */
