@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
 #include "kafka/broker_embedded.h"
+#include "core/util.h"
 #include "kafka/consumer.h"
 #include "kafka_helpers.h"
 #include "check_main.h"
@@ -422,14 +422,6 @@ START_TEST(commit_error_replays)
 }
 END_TEST
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Stopping never waits longer than the bound it is given for leaving the
  * group, even when no broker answers any more (the final commit and the
  * LeaveGroup then have nobody to go to): the daemon's stop budget holds
@@ -452,10 +444,10 @@ START_TEST(leaving_is_bounded_when_brokers_are_gone)
 	arg.c[0] = consumer(&tc, bs, out);
 	ck_assert(t_wait(wake_fd, consumed_at_least, &arg, 30000));
 	ck_assert_int_eq(rd_kafka_mock_broker_set_down(rsd_broker_mock_cluster(broker_1p), 1), 0);
-	int64_t t0 = now_ms();
+	int64_t t0 = rsd_now_ms();
 	rsd_consumer_stop(arg.c[0], close_ms);
 	bool left = rsd_consumer_join(arg.c[0]);
-	int64_t took = now_ms() - t0;
+	int64_t took = rsd_now_ms() - t0;
 	printf("leaving with the broker down: %s after %lld ms (bound %d ms)\n",
 	       left ? "left" : "given up", (long long)took, close_ms);
 	/* The final commit and the close share the bound; slack for a
