@@ -58,6 +58,10 @@ struct rsd_frontier_host {
 	unsigned active;
 	unsigned robots_fetching; /* origins whose robots.txt is being fetched */
 	bool checking; /* a page's robots.txt verdict is being taken */
+	/* Cluster mode: its partition went to another daemon (release_hosts)
+	 * and no URL of it was queued here since; a retry is then handed to
+	 * the next owner instead of being fetched here. */
+	bool released;
 	struct origin *origins;
 	unsigned n_origins;
 	char name[];
