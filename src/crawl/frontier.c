@@ -390,6 +390,8 @@ static int start_job(struct rsd_frontier *f, struct rsd_frontier_host *h, unsign
 	f->in_flight++;
 	h->ready_at = now + host_delay_ms(f, o);
 	frontier_reschedule(f, h);
+	if (f->on_dispatch)
+		f->on_dispatch(f->dispatch_ctx, job, now);
 	return 0;
 }
 
@@ -745,6 +747,14 @@ void rsd_frontier_set_once(struct rsd_frontier *f, bool once)
 {
 	pthread_mutex_lock(&f->lock);
 	f->opt.once = once;
+	pthread_mutex_unlock(&f->lock);
+}
+
+void rsd_frontier_set_dispatch_cb(struct rsd_frontier *f, rsd_frontier_dispatch_fn *fn, void *ctx)
+{
+	pthread_mutex_lock(&f->lock);
+	f->on_dispatch = fn;
+	f->dispatch_ctx = ctx;
 	pthread_mutex_unlock(&f->lock);
 }
 

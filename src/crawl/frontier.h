@@ -144,6 +144,13 @@ void rsd_frontier_robots_unavailable(struct rsd_frontier *f, struct rsd_job *job
 /* Before the first next(): see rsd_frontier_options (0 keeps the current value). */
 void rsd_frontier_set_retry_policy(struct rsd_frontier *f, unsigned max_retries,
 				   unsigned backoff_base_ms);
+/* Told of every request start, at the instant the politeness clock
+ * counts from (CLOCK_MONOTONIC ms, rsd_now_ms), with the lock held: must
+ * only record. What a request's arrival at a server cannot tell, as it
+ * comes a scheduling delay later: the spacing the frontier enforces.
+ * Before the first next(); NULL for none. */
+typedef void rsd_frontier_dispatch_fn(void *ctx, const struct rsd_job *job, int64_t at_ms);
+void rsd_frontier_set_dispatch_cb(struct rsd_frontier *f, rsd_frontier_dispatch_fn *fn, void *ctx);
 /* Before the first next(): see rsd_frontier_options.once. */
 void rsd_frontier_set_once(struct rsd_frontier *f, bool once);
 /* No more dispatching; next() returns -ESHUTDOWN. Wakes every waiter. */

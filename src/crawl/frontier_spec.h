@@ -98,6 +98,8 @@ struct rsd_frontier {
 	size_t n_maps;
 	unsigned rand_state;
 	struct rsd_frontier_cluster cluster; /* route NULL: single-node */
+	rsd_frontier_dispatch_fn *on_dispatch; /* NULL: none */
+	void *dispatch_ctx;
 };
 
 enum admit_kind { ADMIT_START, ADMIT_LINK, ADMIT_REDIRECT, ADMIT_SITEMAP, ADMIT_REFRESH };
