@@ -163,16 +163,15 @@ static char *state_value(struct rsd_cluster *c, const char *url, int64_t done_at
 	return text;
 }
 
-/* The changelog entry of a settled URL, in its host's partition. */
-static void write_state(struct rsd_cluster *c, const char *url, int32_t partition, int64_t done_at)
+/* One state_topic entry; value (malloc'ed, may be NULL) is taken. */
+static void produce_state(struct rsd_cluster *c, const char *key, int32_t partition, char *value)
 {
-	char *value = state_value(c, url, done_at);
 	if (!value)
-		return; /* only costs a refetch by a later owner */
+		return; /* only costs a refetch (a wait) by a later owner */
 	/* Ownership: MSG_F_FREE passes value to librdkafka on success. */
 	rd_kafka_resp_err_t err = rd_kafka_producev(
 		c->prod, RD_KAFKA_V_TOPIC(c->cfg->state_topic), RD_KAFKA_V_PARTITION(partition),
-		RD_KAFKA_V_KEY(url, strlen(url)), RD_KAFKA_V_VALUE(value, strlen(value)),
+		RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(value, strlen(value)),
 		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_END);
 	if (err) {
 		free(value);
@@ -180,6 +179,65 @@ static void write_state(struct rsd_cluster *c, const char *url, int32_t partitio
 		return;
 	}
 	atomic_fetch_add(&c->stats.state_written, 1);
+}
+
+/* The changelog entry of a settled URL, in its host's partition. */
+static void write_state(struct rsd_cluster *c, const char *url, int32_t partition, int64_t done_at)
+{
+	produce_state(c, url, partition, state_value(c, url, done_at));
+}
+
+/* ---- the politeness clock of a host that changes owner ---- */
+
+/* A host's clock is the state_topic entry "host NAME" (no URL has a
+ * space), {"not_before": Unix time in ms}: when its next request may
+ * start (delay_ms or Crawl-delay after the last one, a Retry-After). Wall
+ * clock, as the daemons share nothing else; compaction keeps the last. */
+#define CLOCK_KEY "host "
+
+static int64_t wall_ms(void)
+{
+	return (int64_t)(rsd_now_usec(CLOCK_REALTIME) / 1000);
+}
+
+struct handoff {
+	struct rsd_cluster *c;
+	const bool *which; /* the partitions given up */
+};
+
+/* keep() for the clocks: hosts of the partitions not given up. */
+static bool not_handed_off(void *ctx, const char *host)
+{
+	const struct handoff *h = ctx;
+	return !h->which[rsd_cluster_partition_of(host, h->c->n_parts)];
+}
+
+static void write_clock(void *ctx, const char *host, int64_t wait_ms)
+{
+	const struct handoff *h = ctx;
+	char *key = NULL, *value = NULL;
+	if (asprintf(&key, CLOCK_KEY "%s", host) < 0)
+		return;
+	if (asprintf(&value, "{\"not_before\":%lld}", (long long)(wall_ms() + wait_ms)) < 0)
+		value = NULL;
+	produce_state(h->c, key, rsd_cluster_partition_of(host, h->c->n_parts), value);
+	free(key);
+}
+
+/* The new owner: the host waits until its clock says (read with the
+ * partition's state, before any of its URLs is queued here). */
+static void apply_clock(struct rsd_cluster *c, const char *host, const char *value, size_t len)
+{
+	cJSON *o = cJSON_ParseWithLength(value, len);
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(o, "not_before");
+	int64_t wait = cJSON_IsNumber(at) ? (int64_t)at->valuedouble - wall_ms() : 0;
+	cJSON_Delete(o);
+	struct rsd_frontier *f = wait > 0 ? frontier_enter(c) : NULL;
+	if (f) {
+		(void)rsd_frontier_hold_host(f, host, wait);
+		frontier_leave(c);
+	}
+	atomic_fetch_add(&c->stats.state_read, 1);
 }
 
 static uint64_t parse_hex(const cJSON *o, const char *name)
@@ -310,6 +368,22 @@ static int book_message(struct rsd_cluster *c, int32_t part, int64_t offset, con
 	return rc;
 }
 
+/* The previous owner of a partition sent nothing to its hosts after it
+ * gave it up, or after it was told it had lost it: both come before this
+ * assignment. So a host's first request here waits delay_ms from the
+ * assignment, whatever the hand-off's clocks said (none after a loss). */
+static void hold_new_host(struct rsd_cluster *c, struct rsd_frontier *f,
+			  const rd_kafka_message_t *m)
+{
+	pthread_mutex_lock(&c->lock);
+	int64_t wait = c->parts[m->partition].assigned_ms + c->cfg->delay_ms - rsd_now_ms();
+	pthread_mutex_unlock(&c->lock);
+	char *host = wait > 0 && m->key ? strndup(m->key, m->key_len) : NULL;
+	if (host)
+		(void)rsd_frontier_hold_host(f, host, wait);
+	free(host);
+}
+
 static void receive(struct rsd_cluster *c, const rd_kafka_message_t *m)
 {
 	struct frontier_msg fm;
@@ -325,6 +399,7 @@ static void receive(struct rsd_cluster *c, const rd_kafka_message_t *m)
 		atomic_fetch_add(&c->stats.skipped, 1);
 	struct rsd_frontier *f = rc == 0 ? frontier_enter(c) : NULL;
 	if (f) {
+		hold_new_host(c, f, m);
 		rc = rsd_frontier_add_owned(f, fm.url, fm.depth, fm.redirects, fm.sitemap, ticket);
 		frontier_leave(c);
 		/* Not queued: delivered and fresh, or refused (scope; reported
@@ -418,6 +493,17 @@ static void note_position(const rd_kafka_topic_partition_list_t *ends, int64_t *
 			pos[i] = m->offset + 1;
 }
 
+static void apply_entry(struct rsd_cluster *c, const rd_kafka_message_t *m)
+{
+	char *key = strndup(m->key, m->key_len);
+	const char *value = m->payload ? m->payload : "";
+	if (key && strncmp(key, CLOCK_KEY, strlen(CLOCK_KEY)) == 0)
+		apply_clock(c, key + strlen(CLOCK_KEY), value, m->len);
+	else if (key)
+		apply_state(c, key, value, m->len);
+	free(key);
+}
+
 /* Reads the state_topic partitions numbered like parts from their start to
  * where they end now (bounded by STATE_READ_MS and stop). */
 static void read_state(struct rsd_cluster *c, const rd_kafka_topic_partition_list_t *parts)
@@ -440,12 +526,8 @@ static void read_state(struct rsd_cluster *c, const rd_kafka_topic_partition_lis
 			alive(c); /* the read takes up to STATE_READ_MS */
 			if (!m)
 				continue;
-			if (!m->err && m->key) {
-				char *url = strndup(m->key, m->key_len);
-				if (url)
-					apply_state(c, url, m->payload ? m->payload : "", m->len);
-				free(url);
-			}
+			if (!m->err && m->key)
+				apply_entry(c, m);
 			if (!m->err)
 				note_position(ends, pos, m);
 			rd_kafka_message_destroy(m);
@@ -491,8 +573,10 @@ static void set_owned(struct rsd_cluster *c, const rd_kafka_topic_partition_list
 		c->parts[p].owned = owned;
 		if (which)
 			which[p] = true;
-		if (owned)
+		if (owned) {
 			c->parts[p].next = c->parts[p].committed = -1;
+			c->parts[p].assigned_ms = rsd_now_ms();
+		}
 	}
 	pthread_mutex_unlock(&c->lock);
 }
@@ -521,6 +605,18 @@ static void wait_in_flight(struct rsd_cluster *c, const bool *which)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* After the jobs in flight of which's hosts ended (their retries' waits
+ * included), the hosts still waiting tell their next owner until when. */
+static void hand_off_clocks(struct rsd_cluster *c, const bool *which)
+{
+	struct handoff h = { .c = c, .which = which };
+	struct rsd_frontier *f = frontier_enter(c);
+	if (f) {
+		rsd_frontier_host_clocks(f, not_handed_off, &h, write_clock, &h);
+		frontier_leave(c);
+	}
+}
+
 static void revoke(struct rsd_cluster *c, const rd_kafka_topic_partition_list_t *l, bool lost)
 {
 	bool *which = calloc((size_t)c->n_parts, sizeof(*which));
@@ -534,9 +630,11 @@ static void revoke(struct rsd_cluster *c, const rd_kafka_topic_partition_list_t 
 		frontier_leave(c);
 	}
 	if (!lost) {
-		/* Lost: the group moved on, a commit would be refused. */
+		/* Lost: the group moved on, a commit would be refused (and
+		 * the next owner may have read the clocks already). */
 		wait_in_flight(c, which);
-		commit(c, which);
+		hand_off_clocks(c, which);
+		commit(c, which); /* flushes the clocks before the partitions go */
 	}
 	pthread_mutex_lock(&c->lock);
 	for (int32_t i = 0; i < c->n_parts; i++)

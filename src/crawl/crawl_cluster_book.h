@@ -46,6 +46,7 @@ struct rsd_book_part {
 	int64_t next; /* offset after the last message recorded; -1: none yet */
 	int64_t committed; /* last commit point committed; -1: none */
 	unsigned queued; /* items still PENDING_QUEUED */
+	int64_t assigned_ms; /* CLOCK_MONOTONIC when it was last assigned here */
 };
 
 /* Tickets: generation (16 bits), partition (16 bits), seq (32 bits). */

@@ -390,6 +390,8 @@ static int start_job(struct rsd_frontier *f, struct rsd_frontier_host *h, unsign
 	f->in_flight++;
 	h->ready_at = now + host_delay_ms(f, o);
 	frontier_reschedule(f, h);
+	if (f->on_dispatch)
+		f->on_dispatch(f->dispatch_ctx, job, now);
 	return 0;
 }
 
@@ -622,7 +624,12 @@ static bool requeue(struct rsd_frontier *f, struct rsd_job *job, unsigned retry_
 		return false;
 	unsigned delay = retry_after_ms ? retry_after_ms : backoff_ms(f, job->attempt);
 	struct origin *o = &h->origins[job->origin];
-	if (job->kind == RSD_JOB_ROBOTS) {
+	if (h->released && job->kind != RSD_JOB_ROBOTS) {
+		/* The host is another daemon's now: a retry from here would be
+		 * a second crawler on it. Its next owner reads the message
+		 * again; the wait below goes with the host's hand-off. */
+		settle(f, &job->ticket, RSD_ABANDONED);
+	} else if (job->kind == RSD_JOB_ROBOTS) {
 		o->robots_state = ROBOTS_NONE;
 		o->robots_attempt = job->attempt + 1;
 		h->robots_fetching--;
@@ -743,6 +750,14 @@ void rsd_frontier_set_once(struct rsd_frontier *f, bool once)
 	pthread_mutex_unlock(&f->lock);
 }
 
+void rsd_frontier_set_dispatch_cb(struct rsd_frontier *f, rsd_frontier_dispatch_fn *fn, void *ctx)
+{
+	pthread_mutex_lock(&f->lock);
+	f->on_dispatch = fn;
+	f->dispatch_ctx = ctx;
+	pthread_mutex_unlock(&f->lock);
+}
+
 void rsd_frontier_set_cluster(struct rsd_frontier *f, const struct rsd_frontier_cluster *c)
 {
 	pthread_mutex_lock(&f->lock);
@@ -762,8 +777,11 @@ size_t rsd_frontier_release_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx
 	pthread_mutex_lock(&f->lock);
 	for (size_t i = 0; i < f->n_buckets; i++) {
 		for (struct rsd_frontier_host *h = f->buckets[i]; h; h = h->next) {
-			if (!h->head || keep(ctx, h->name))
+			/* Also a host with only jobs in flight: their retries
+			 * must not be fetched here any more. */
+			if ((!h->head && !h->active) || keep(ctx, h->name))
 				continue;
+			h->released = true;
 			while (h->head) {
 				entry_drop(f, host_pop(f, h), RSD_ABANDONED);
 				n++;
@@ -774,6 +792,42 @@ size_t rsd_frontier_release_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx
 	frontier_publish_counts(f);
 	pthread_mutex_unlock(&f->lock);
 	return n;
+}
+
+size_t rsd_frontier_host_clocks(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),
+				void *ctx, void (*each)(void *ctx, const char *host, int64_t wait_ms),
+				void *each_ctx)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&f->lock);
+	int64_t now = rsd_now_ms();
+	for (size_t i = 0; i < f->n_buckets; i++) {
+		for (struct rsd_frontier_host *h = f->buckets[i]; h; h = h->next) {
+			if (h->ready_at <= now || keep(ctx, h->name))
+				continue;
+			each(each_ctx, h->name, h->ready_at - now);
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
+int rsd_frontier_hold_host(struct rsd_frontier *f, const char *host, int64_t wait_ms)
+{
+	if (wait_ms <= 0)
+		return 0;
+	if (wait_ms > MAX_RETRY_AFTER_MS)
+		wait_ms = MAX_RETRY_AFTER_MS; /* a skewed or bogus clock waits no longer */
+	pthread_mutex_lock(&f->lock);
+	struct rsd_frontier_host *h = frontier_host_get(f, host);
+	int64_t at = rsd_now_ms() + wait_ms;
+	if (h && at > h->ready_at) {
+		h->ready_at = at;
+		frontier_reschedule(f, h);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return h ? 0 : -ENOMEM;
 }
 
 size_t rsd_frontier_count_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),

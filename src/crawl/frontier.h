@@ -144,6 +144,13 @@ void rsd_frontier_robots_unavailable(struct rsd_frontier *f, struct rsd_job *job
 /* Before the first next(): see rsd_frontier_options (0 keeps the current value). */
 void rsd_frontier_set_retry_policy(struct rsd_frontier *f, unsigned max_retries,
 				   unsigned backoff_base_ms);
+/* Told of every request start, at the instant the politeness clock
+ * counts from (CLOCK_MONOTONIC ms, rsd_now_ms), with the lock held: must
+ * only record. What a request's arrival at a server cannot tell, as it
+ * comes a scheduling delay later: the spacing the frontier enforces.
+ * Before the first next(); NULL for none. */
+typedef void rsd_frontier_dispatch_fn(void *ctx, const struct rsd_job *job, int64_t at_ms);
+void rsd_frontier_set_dispatch_cb(struct rsd_frontier *f, rsd_frontier_dispatch_fn *fn, void *ctx);
 /* Before the first next(): see rsd_frontier_options.once. */
 void rsd_frontier_set_once(struct rsd_frontier *f, bool once);
 /* No more dispatching; next() returns -ESHUTDOWN. Wakes every waiter. */
@@ -184,9 +191,22 @@ int rsd_frontier_add_owned(struct rsd_frontier *f, const char *url, unsigned dep
 void rsd_frontier_settle(struct rsd_frontier *f, uint64_t ticket, enum rsd_settle how);
 /* Drops every queued URL of the hosts for which keep() returns false
  * (their tickets RSD_ABANDONED): a rebalance took their partition away.
- * Jobs in flight run to their end. Returns how many were dropped. */
+ * Jobs in flight run to their end; a retry of one is not queued here but
+ * RSD_ABANDONED (the next owner fetches it), until a URL of the host is
+ * queued here again with a ticket. Returns how many were dropped. */
 size_t rsd_frontier_release_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),
 				  void *ctx);
+/* The politeness clock across a hand-off. host_clocks: each(each_ctx,
+ * host, wait_ms) for every host keep() rejects that may not send its next
+ * request for wait_ms > 0 more milliseconds (delay_ms or Crawl-delay since
+ * its last request start, a retry's backoff or Retry-After): what the
+ * owner giving hosts up tells the next one. Returns how many. */
+size_t rsd_frontier_host_clocks(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),
+				void *ctx, void (*each)(void *ctx, const char *host, int64_t wait_ms),
+				void *each_ctx);
+/* host sends nothing for at least wait_ms from now (at most 10 minutes):
+ * what the new owner does with it. 0 or -ENOMEM. */
+int rsd_frontier_hold_host(struct rsd_frontier *f, const char *host, int64_t wait_ms);
 /* How many hosts have URLs queued or in flight (those keep() accepts;
  * keep NULL: all). */
 size_t rsd_frontier_count_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),

@@ -190,6 +190,8 @@ static int queue_locked(struct rsd_frontier *f, const struct candidate *c, unsig
 	f->sitemaps += c->sitemap;
 	memcpy(e->rest, c->url + olen, rest + 1);
 	frontier_host_push(f, h, e, false);
+	if (ticket)
+		h->released = false; /* its partition is ours (again) */
 	frontier_reschedule(f, h);
 	if (c->sitemap && f->round == 0)
 		remember_sitemap(f, c);

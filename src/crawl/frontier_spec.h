@@ -58,6 +58,10 @@ struct rsd_frontier_host {
 	unsigned active;
 	unsigned robots_fetching; /* origins whose robots.txt is being fetched */
 	bool checking; /* a page's robots.txt verdict is being taken */
+	/* Cluster mode: its partition went to another daemon (release_hosts)
+	 * and no URL of it was queued here since; a retry is then handed to
+	 * the next owner instead of being fetched here. */
+	bool released;
 	struct origin *origins;
 	unsigned n_origins;
 	char name[];
@@ -94,6 +98,8 @@ struct rsd_frontier {
 	size_t n_maps;
 	unsigned rand_state;
 	struct rsd_frontier_cluster cluster; /* route NULL: single-node */
+	rsd_frontier_dispatch_fn *on_dispatch; /* NULL: none */
+	void *dispatch_ctx;
 };
 
 enum admit_kind { ADMIT_START, ADMIT_LINK, ADMIT_REDIRECT, ADMIT_SITEMAP, ADMIT_REFRESH };

@@ -176,6 +176,12 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		 * already moved on and the commit would be rejected). */
 		if (!rd_kafka_assignment_lost(rk))
 			commit_stored(c);
+		else
+			/* Told: the next owners replay what was written here
+			 * since the last commit (duplicates in the journal). */
+			rsd_kafka_health_record(&c->health, rk, RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST,
+						"partitions lost (session expired or fenced): "
+						"records since the last commit are written again");
 		if (cooperative)
 			error = rd_kafka_incremental_unassign(rk, parts);
 		else

@@ -3,6 +3,7 @@
 
 #include "pool_run.h"
 #include "crawl_test.h"
+#include "crawl/frontier.h"
 
 #include <check.h>
 #include <errno.h>
@@ -106,6 +107,20 @@ void new_stateless_pool(struct run *r)
 	make_pool(r, 4, true);
 }
 
+static void on_dispatch(void *ctx, const struct rsd_job *job, int64_t at_ms)
+{
+	struct run *r = ctx;
+	const char *base = rsd_httpd_base(r->srv);
+	size_t bl = strlen(base);
+	pthread_mutex_lock(&r->dispatch_lock);
+	if (r->n_dispatched < MAX_DISPATCHES) {
+		r->dispatched[r->n_dispatched] =
+			strdup(strncmp(job->url, base, bl) == 0 ? job->url + bl : job->url);
+		r->dispatched_at[r->n_dispatched++] = at_ms;
+	}
+	pthread_mutex_unlock(&r->dispatch_lock);
+}
+
 void start_pool(struct run *r, const char *extra)
 {
 	r->cfg = crawl_test_config(
@@ -115,6 +130,9 @@ void start_pool(struct run *r, const char *extra)
 		"[ring]\ncapacity = 4\n",
 		rsd_httpd_base(r->srv), DELAY_MS, extra);
 	new_pool(r, r->cfg->ring_capacity, true);
+	pthread_mutex_init(&r->dispatch_lock, NULL);
+	r->watching = true;
+	rsd_frontier_set_dispatch_cb(rsd_scraper_frontier(r->pool), on_dispatch, r);
 	ck_assert_int_eq(rsd_scraper_start(r->pool), 0);
 }
 
@@ -167,6 +185,10 @@ void end_run(struct run *r)
 	rsd_config_free(r->cfg);
 	rsd_httpd_free(r->srv);
 	close(r->efd);
+	for (size_t i = 0; i < r->n_dispatched; i++)
+		free(r->dispatched[i]);
+	if (r->watching)
+		pthread_mutex_destroy(&r->dispatch_lock);
 }
 
 size_t count_record(const struct run *r, const char *base, const char *path)

@@ -11,18 +11,15 @@
 #include "httpd.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define DELAY_MS 200
 #define JITTER_MS 80
-/* Politeness is checked as gaps >= DELAY_MS - GAP_JITTER_MS between the
- * server's stamps, which come up to a scheduling delay after the
- * frontier started the request. Unthrottled requests arrive ~0 ms apart,
- * so 50 ms still tells them apart; 80 ms was exceeded (gaps of 103 and
- * 116 ms) with the two cores at a load of 15. */
-#define GAP_JITTER_MS 150
 #define DEADLINE_MS 30000
+#define MAX_DISPATCHES 64
 
 /* A crawl in progress: server, config, ring, state, pool. */
 struct run {
@@ -34,6 +31,13 @@ struct run {
 	int efd;
 	struct rsd_record *records[64];
 	size_t n_records;
+	/* start_pool's runs: the frontier's request starts, in order (the
+	 * path after the server's base, or the whole URL), on its clock. */
+	pthread_mutex_t dispatch_lock;
+	bool watching;
+	char *dispatched[MAX_DISPATCHES];
+	int64_t dispatched_at[MAX_DISPATCHES];
+	size_t n_dispatched;
 };
 
 /* The whole of path, NUL-terminated (at most 1 MiB); malloc'ed. */
@@ -61,7 +65,8 @@ void new_pool(struct run *r, size_t ring_capacity, bool once);
  * started. */
 void new_stateless_pool(struct run *r);
 /* A pool of 2 threads on r->srv (delay DELAY_MS, ring of 4), crawling once,
- * started; extra: more [scraper] lines. */
+ * its request starts recorded (r->dispatched), started; extra: more
+ * [scraper] lines. */
 void start_pool(struct run *r, const char *extra);
 /* A pool on the given config text (ring of 4, in-memory state), started. */
 void start_config(struct run *r, bool once, const char *fmt, ...)

@@ -171,6 +171,103 @@ START_TEST(test_release_hosts)
 }
 END_TEST
 
+struct clocks {
+	char host[8][32];
+	int64_t wait_ms[8];
+	size_t n;
+};
+
+static void on_clock(void *ctx, const char *host, int64_t wait_ms)
+{
+	struct clocks *k = ctx;
+	ck_assert_uint_lt(k->n, 8);
+	snprintf(k->host[k->n], sizeof k->host[0], "%s", host);
+	k->wait_ms[k->n++] = wait_ms;
+}
+
+static int64_t next_wait(struct rsd_frontier *f)
+{
+	struct rsd_job job;
+	int64_t wait;
+	ck_assert_int_eq(rsd_frontier_next(f, 0, &job, &wait), -EAGAIN);
+	return wait;
+}
+
+/* A host changing owner: the old owner's last request start (delay_ms
+ * ago at most) travels with it, and the new owner's first request waits
+ * for the rest; a host not handed over is not held. No clock is read
+ * twice here: the waits are what next() computes from one instant. */
+START_TEST(test_handoff_clock)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 5000\nrobots = off\n");
+	struct hooks h_old, h_new;
+	struct rsd_frontier *old = make(cfg, &h_old), *new = make(cfg, &h_new);
+	ck_assert_int_eq(rsd_frontier_add_owned(old, "http://b.test/1", 1, 0, false, 1), 0);
+	ck_assert_int_eq(rsd_frontier_add_owned(old, "http://a.test/1", 1, 0, false, 2), 0);
+	struct rsd_job b = take(old), a = take(old);
+	ck_assert_str_eq(b.url, "http://b.test/1");
+	rsd_frontier_release_hosts(old, keep_a, NULL); /* b.test's partition goes */
+	rsd_frontier_done(old, &b);
+	rsd_frontier_done(old, &a);
+	struct clocks k = { 0 };
+	ck_assert_uint_eq(rsd_frontier_host_clocks(old, keep_a, NULL, on_clock, &k), 1);
+	ck_assert_str_eq(k.host[0], "b.test");
+	ck_assert_int_gt(k.wait_ms[0], 0);
+	ck_assert_int_le(k.wait_ms[0], 5000);
+
+	ck_assert_int_eq(rsd_frontier_hold_host(new, "b.test", k.wait_ms[0]), 0);
+	ck_assert_int_eq(rsd_frontier_add_owned(new, "http://b.test/2", 1, 0, false, 3), 0);
+	int64_t wait = next_wait(new);
+	ck_assert_int_gt(wait, 0);
+	ck_assert_int_le(wait, k.wait_ms[0]); /* not from now: from the old start */
+	ck_assert_int_eq(rsd_frontier_add_owned(new, "http://a.test/2", 1, 0, false, 4), 0);
+	struct rsd_job first = take(new); /* a host without a clock goes first */
+	ck_assert_str_eq(first.url, "http://a.test/2");
+	rsd_frontier_done(new, &first);
+	/* A clock from a skewed or bogus entry holds 10 minutes at most. */
+	ck_assert_int_eq(rsd_frontier_hold_host(new, "b.test", 24 * 3600 * 1000LL), 0);
+	ck_assert_int_le(next_wait(new), 600 * 1000);
+	rsd_frontier_free(old);
+	rsd_frontier_free(new);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+/* A transient failure of a job in flight on a host given up: the retry is
+ * the next owner's (abandoned, not queued here) and its Retry-After goes
+ * with the host's clock; once a URL of the host is ours again, retries are
+ * queued here as usual. */
+START_TEST(test_released_retry)
+{
+	struct rsd_config *cfg = crawl_test_config(
+		"[scraper]\nstart_urls = http://a.test/\nallowed_hosts = a.test b.test c.test\n"
+		"delay_ms = 0\nrobots = off\n");
+	struct hooks h;
+	struct rsd_frontier *f = make(cfg, &h);
+	ck_assert_int_eq(rsd_frontier_add_owned(f, "http://b.test/1", 1, 0, false, 5), 0);
+	struct rsd_job job = take(f);
+	rsd_frontier_release_hosts(f, keep_a, NULL);
+	ck_assert(rsd_frontier_retry(f, &job, 3000));
+	ck_assert_uint_eq(h.n_settled, 1);
+	ck_assert_uint_eq(h.settled[0], 5);
+	ck_assert_int_eq(h.how[0], RSD_ABANDONED);
+	ck_assert_uint_eq(rsd_frontier_count_hosts(f, NULL, NULL), 0);
+	struct clocks k = { 0 };
+	ck_assert_uint_eq(rsd_frontier_host_clocks(f, keep_a, NULL, on_clock, &k), 1);
+	ck_assert_int_gt(k.wait_ms[0], 2000); /* the Retry-After, not delay_ms */
+
+	ck_assert_int_eq(rsd_frontier_add_owned(f, "http://c.test/1", 1, 0, false, 6), 0);
+	job = take(f);
+	rsd_frontier_release_hosts(f, keep_a, NULL);
+	ck_assert_int_eq(rsd_frontier_add_owned(f, "http://c.test/2", 1, 0, false, 7), 0);
+	ck_assert(rsd_frontier_retry(f, &job, 1)); /* c.test is ours again */
+	ck_assert_uint_eq(h.n_settled, 1);
+	ck_assert_uint_eq(rsd_frontier_count_hosts(f, NULL, NULL), 1);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
 /* Commit points follow the first unsettled message; abandoned ones hold
  * it; late tickets of reset items find nothing. */
 START_TEST(test_book_commit_points)
@@ -243,6 +340,8 @@ int main(void)
 	tcase_add_test(tc, test_route_then_own);
 	tcase_add_test(tc, test_no_rounds_waits_for_the_group);
 	tcase_add_test(tc, test_release_hosts);
+	tcase_add_test(tc, test_handoff_clock);
+	tcase_add_test(tc, test_released_retry);
 	tcase_add_test(tc, test_book_commit_points);
 	tcase_add_test(tc, test_book_compacts);
 	tcase_add_test(tc, test_done_map);

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,16 +305,21 @@ static void tally_line(struct tally *t, const struct site *s, const char *line)
 	cJSON_Delete(e);
 }
 
-void tally_add_file(struct tally *t, const struct site *s, const char *path)
+void tally_add_head(struct tally *t, const struct site *s, const char *path, unsigned lines)
 {
 	char *text = harness_slurp(path), *line = text, *nl;
-	while ((nl = strchr(line, '\n')) != NULL) {
+	for (unsigned n = 0; n < lines && (nl = strchr(line, '\n')) != NULL; n++) {
 		*nl = '\0';
 		if (*line)
 			tally_line(t, s, line);
 		line = nl + 1;
 	}
 	free(text);
+}
+
+void tally_add_file(struct tally *t, const struct site *s, const char *path)
+{
+	tally_add_head(t, s, path, UINT_MAX);
 }
 
 unsigned tally_lost(const struct tally *t)

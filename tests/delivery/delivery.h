@@ -82,6 +82,8 @@ void tally_init(struct tally *t, const struct site *s);
 /* Adds every complete line of a stdout sink file (a torn last line, as
  * kill -9 can leave, is ignored: the sink had not finished writing it). */
 void tally_add_file(struct tally *t, const struct site *s, const char *path);
+/* The same for the first `lines` lines of the file only. */
+void tally_add_head(struct tally *t, const struct site *s, const char *path, unsigned lines);
 unsigned tally_lost(const struct tally *t);
 unsigned tally_duplicates(const struct tally *t);
 /* Prints "NAME: M recipes, consumed D distinct (L lines), lost X" and

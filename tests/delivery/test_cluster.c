@@ -171,7 +171,18 @@ struct fetches {
 	unsigned twice; /* recipe pages requested more than once */
 	unsigned by_member[DAEMONS + 1]; /* recipe requests per daemon */
 	unsigned host_share_min; /* lowest share (%) of a host's top daemon */
-	int64_t min_gap_ms; /* closest two requests to one host */
+	/* A host's next request (arrival order) by another daemon than the
+	 * one before: only a new owner of its partition does that. */
+	unsigned switches;
+	/* Closest two requests to one host by two daemons (arrival order
+	 * neighbours): a host crawled by two owners at once, or a hand-off
+	 * that ignored the old owner's last request. One daemon's spacing is
+	 * its frontier's, checked exactly by crawl_frontier and crawl_pool
+	 * (from its own issue times): the servers' arrival stamps lag the
+	 * request starts by a scheduling delay, which under load (~10 on two
+	 * cores) reached 294 ms and made two requests 300 ms apart look 6 ms
+	 * apart. */
+	int64_t min_gap_ms;
 	char min_gap_at[1200]; /* which: host, paths and daemons */
 };
 
@@ -194,7 +205,10 @@ static void count_host(struct fetches *f, const struct world *w, unsigned k, int
 		if (log[i].at_ms < since_ms)
 			continue;
 		/* The log is in arrival order: gaps between neighbours. */
-		if (last >= 0 && log[i].at_ms - last < f->min_gap_ms) {
+		bool other = last >= 0 &&
+			     member_of(log[i].user_agent) != member_of(log[prev].user_agent);
+		f->switches += other;
+		if (other && log[i].at_ms - last < f->min_gap_ms) {
 			f->min_gap_ms = log[i].at_ms - last;
 			snprintf(f->min_gap_at, sizeof f->min_gap_at,
 				 "host %u: %s (daemon %d), %s (daemon %d)", k + 1, log[prev].path,
@@ -248,10 +262,15 @@ static void print_fetches(const char *name, const struct fetches *f, unsigned de
 	       f->recipe_requests, f->twice);
 	for (int m = 0; m <= DAEMONS; m++)
 		printf(" %u", f->by_member[m]);
-	printf("; lowest share of a host's main daemon %u%%; closest requests to one host %lld ms "
-	       "(delay_ms %d)\n",
-	       f->host_share_min, (long long)f->min_gap_ms, delay_ms);
-	printf("%s: closest requests: %s\n", name, f->min_gap_at);
+	printf("; lowest share of a host's main daemon %u%%; delay_ms %u\n", f->host_share_min,
+	       delay_ms);
+	if (f->min_gap_ms == INT64_MAX)
+		printf("%s: no host requested by two daemons\n", name);
+	else
+		printf("%s: %u changes of daemon on a host; closest requests to one host by two "
+		       "daemons: %lld ms, %s\n",
+		       name, f->switches, (long long)f->min_gap_ms, f->min_gap_at);
+	fflush(stdout); /* Check's child exits without flushing at a failure */
 }
 
 static struct tally consumed_by_all(const struct world *w)
@@ -305,8 +324,43 @@ static void assert_cluster_crawl(const char *name, const struct world *w, const 
 	ck_assert_msg(f->twice <= max_twice, "%u pages fetched twice (at most %u)", f->twice,
 		      max_twice);
 	ck_assert_msg(members_crawling(f) >= 2, "only one daemon crawled");
-	ck_assert_msg(f->min_gap_ms * 4 >= (int64_t)w->delay_ms * 3,
-		      "two requests to one host %lld ms apart", (long long)f->min_gap_ms);
+	/* A new owner waits delay_ms from its assignment and from the old
+	 * owner's clock; 1/4 of it is left for the arrival stamps' lag. */
+	ck_assert_msg(f->min_gap_ms >= (int64_t)w->delay_ms * 3 / 4,
+		      "two requests to one host by two daemons %lld ms apart",
+		      (long long)f->min_gap_ms);
+}
+
+/* What the daemons' logs say of the crawl group: *moved, how often a
+ * partition was assigned to a daemon beyond its first owner ("Crawl
+ * partitions now owned: 0,3,7" lines); *lost, the partitions they lost
+ * (their stop entries). */
+static void group_changes(const struct world *w, unsigned *moved, unsigned *lost)
+{
+	const char *key = "Crawl partitions now owned: ";
+	bool ever[64] = { false };
+	*moved = *lost = 0;
+	for (int i = 0; i < w->n; i++) {
+		char *err = harness_slurp(w->d[i].stderr_path);
+		bool had[64] = { false };
+		for (const char *at = err; (at = strstr(at, key)) != NULL;) {
+			bool now[64] = { false };
+			for (at += strlen(key); *at >= '0' && *at <= '9'; at += *at == ',') {
+				unsigned p = (unsigned)strtoul(at, (char **)&at, 10);
+				now[p % 64] = true;
+			}
+			for (int p = 0; p < 64; p++) {
+				*moved += now[p] && !had[p] && ever[p];
+				ever[p] |= now[p];
+				had[p] = now[p];
+			}
+		}
+		const char *stop = strstr(err, " rebalances (");
+		unsigned n = 0;
+		if (stop && sscanf(stop, " rebalances (%u partitions lost)", &n) == 1)
+			*lost += n;
+		free(err);
+	}
 }
 
 /* 1. The acceptance test: three daemons, six hosts, twelve partitions. */
@@ -320,11 +374,19 @@ START_TEST(three_daemons)
 	stop_members(&w, 0, DAEMONS);
 	struct tally t = consumed_by_all(&w);
 	tally_report_and_assert(&t, "cluster-three");
-	/* At most 2 % of the pages fetched twice. */
-	assert_cluster_crawl("cluster-three", &w, &f, HOSTS * PER_HOST / 50);
-	ck_assert_msg(f.host_share_min >= 95, "a host was crawled by several daemons (%u%%)",
-		      f.host_share_min);
 	print_member_logs(&w);
+	unsigned moved, lost;
+	group_changes(&w, &moved, &lost);
+	printf("cluster-three: partitions moved %u times, %u lost\n", moved, lost);
+	/* A page is fetched twice only when it was in flight as its partition
+	 * was lost (a revoke waits for it): at most max_connections (8) each
+	 * time; otherwise at most 2 % (the group forming). */
+	assert_cluster_crawl("cluster-three", &w, &f, HOSTS * PER_HOST / 50 + 8 * lost);
+	/* One crawler per host: a host changes daemon only when its partition
+	 * moves (under load sessions expire and partitions move mid-crawl;
+	 * two daemons on one host would alternate on it all along). */
+	ck_assert_msg(f.switches <= moved, "hosts changed daemon %u times, partitions moved %u",
+		      f.switches, moved);
 	world_stop(&w);
 }
 END_TEST
@@ -465,10 +527,72 @@ START_TEST(cluster_restart)
 END_TEST
 
 /* 5. The record consumers (not cluster mode): a second daemon joins the
- * [consumer] group 2 s into a crawl. With cooperative-sticky only the
- * partitions it takes move, after the first member committed what it had
- * written; the duplicates are counted (the eager protocol replayed 138 of
- * 512 records from offset 0 here). */
+ * [consumer] group mid-crawl. What may be written twice follows from the
+ * protocol and the commit policy, not from timing:
+ * - cooperative-sticky moves only the partitions the joiner takes, each
+ *   through a revoke callback on the first member's consumer thread;
+ * - that thread stores a message's offset right after the sink wrote it,
+ *   so at the revoke every written message is stored, and the revoke
+ *   commits them synchronously before the partition is given up: the
+ *   joiner starts right after the last record written, and a clean
+ *   hand-off writes nothing twice (the eager protocol with nothing
+ *   committed replayed 138 of 512 records from offset 0 here);
+ * - only a hand-off without that commit replays, from the last commit
+ *   that succeeded: an assignment lost (a session expired, or the group
+ *   fenced the member) or a failed commit, which the daemons log as
+ *   consumer errors. librdkafka 2.0.2's mock refuses commits while the
+ *   group is joining or syncing (about session.timeout.ms per round; a
+ *   real broker takes them), so a member fenced after a loaded join
+ *   replays everything it wrote since the join began (45 of 120 records
+ *   in session 8, at load ~10 on two cores);
+ * - what was written two auto-commit intervals (1 s each) before the join
+ *   is committed: it is never written again, whatever happens after.
+ * The session stays the other scenarios' 6 s: the mock's join takes
+ * session.timeout.ms - 1 s, and with librdkafka's 45 s the crawl ended
+ * before the joiner had a partition. */
+
+/* The consumer errors daemon p logged ("Kafka consumer: ..."), printed;
+ * how many lines. */
+static unsigned consumer_errors(const struct harness_proc *p, const char *name)
+{
+	char *err = harness_slurp(p->stderr_path), *save = NULL;
+	unsigned n = 0;
+	for (char *l = strtok_r(err, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (strstr(l, "Kafka consumer: ")) {
+			printf("%s: %s\n", name, l);
+			n++;
+		}
+	free(err);
+	return n;
+}
+
+/* Until daemon p's sink holds at least n lines; that count. */
+static unsigned wait_lines(struct harness_proc *p, const struct site *s, unsigned n)
+{
+	for (int waited = 0;; waited += 100) {
+		struct tally t;
+		tally_init(&t, s);
+		tally_add_file(&t, s, p->stdout_path);
+		if (t.lines >= n)
+			return t.lines;
+		ck_assert_msg(waited < RUN_MS, "fewer than %u records written", n);
+		ck_assert(daemon_hold(p, 100));
+	}
+}
+
+/* The records of a's first `head` lines, each written once in all. */
+static void assert_head_once(const struct harness_proc *a, const struct site *s, unsigned head,
+			     const struct tally *all)
+{
+	struct tally early;
+	tally_init(&early, s);
+	tally_add_head(&early, s, a->stdout_path, head);
+	for (unsigned i = 0; i < s->n; i++)
+		ck_assert_msg(!early.count[i] || all->count[i] == 1,
+			      "recipe %u, committed before the join, written %u times", i,
+			      all->count[i]);
+}
+
 START_TEST(consumer_join)
 {
 	struct harness_proc a, b;
@@ -481,19 +605,12 @@ START_TEST(consumer_join)
 	write_daemon_conf(&a, &(struct daemon_conf){ .brokers = broker.bootstrap,
 						     .start_url = site.index_url,
 						     .group = "pair",
-						     .delay_ms = "100" }); /* 12 s */
+						     .delay_ms = "200" }); /* 24 s */
 	daemon_start(&a, false);
 	/* Joins once the first member writes records (its first join takes
-	 * 3 s): mid-crawl, with records flowing. */
-	struct tally before;
-	for (int waited = 0;; waited += 100) {
-		tally_init(&before, &site);
-		tally_add_file(&before, &site, a.stdout_path);
-		if (before.lines >= 10)
-			break;
-		ck_assert_msg(waited < RUN_MS, "no record written");
-		ck_assert(daemon_hold(&a, 100));
-	}
+	 * 3 s) and has committed some: mid-crawl, with records flowing. */
+	unsigned committed = wait_lines(&a, &site, 10);
+	ck_assert(daemon_hold(&a, 2000)); /* two auto-commit intervals */
 	write_daemon_conf(&b, &(struct daemon_conf){ .brokers = broker.bootstrap,
 						     .start_url = site.empty_url,
 						     .group = "pair" });
@@ -510,14 +627,16 @@ START_TEST(consumer_join)
 	tally_add_file(&all, &site, b.stdout_path);
 	tally_init(&second, &site);
 	tally_add_file(&second, &site, b.stdout_path);
-	printf("consumer-join: %u records written before the join, %u by the joiner, %u "
-	       "duplicates of %u records\n",
-	       before.lines, second.lines, tally_duplicates(&all), site.n);
+	printf("consumer-join: %u records committed before the join, %u written by the joiner, "
+	       "%u duplicates of %u records\n",
+	       committed, second.lines, tally_duplicates(&all), site.n);
 	tally_report_and_assert(&all, "consumer-join");
 	ck_assert_msg(second.lines > 0, "the joiner wrote nothing");
-	/* What was written and not yet committed when partitions moved:
-	 * commits every second and at revoke leave a few at most. */
-	ck_assert_uint_le(tally_duplicates(&all), site.n / 20);
+	assert_head_once(&a, &site, committed, &all);
+	if (consumer_errors(&a, "first") + consumer_errors(&b, "joiner") == 0)
+		ck_assert_msg(tally_duplicates(&all) == 0,
+			      "%u records written twice across clean hand-offs",
+			      tally_duplicates(&all));
 	broker_stop(&broker);
 	site_stop(&site);
 	harness_cleanup(&a);
