@@ -675,6 +675,13 @@ static char *page_base(const char *page_url, const struct rsd_page_info *pi)
 	return base ? base : strdup(url);
 }
 
+/* The recipe states no time at all (a stated one makes the page's labels
+ * redundant, or another recipe's). */
+static bool no_times(const struct rsd_recipe_fields *f)
+{
+	return f->total_time < 0 && f->prep_time < 0 && f->cook_time < 0;
+}
+
 static int run(struct extraction *j, unsigned flags, struct rsd_extract_result *res)
 {
 	bool want_links = flags & RSD_EXTRACT_LINKS;
@@ -698,6 +705,8 @@ static int run(struct extraction *j, unsigned flags, struct rsd_extract_result *
 	if (rc <= 0 || (rc = rsd_fields_unpack_steps(&j->f.instructions_list)) < 0)
 		return rc;
 	if (!j->f.yields && (rc = rsd_prose_page_yields(j->html, j->len, &j->f.yields)) < 0)
+		return rc;
+	if (no_times(&j->f) && (rc = rsd_prose_page_times(j->html, j->len, &j->f)) < 0)
 		return rc;
 	if ((rc = apply_page_fallbacks(&j->pi, j->base, &j->f)) < 0)
 		return rc;

@@ -417,7 +417,8 @@ int rsd_prose_page_yields(const char *html, size_t len, char **yields)
 	return nomem ? -ENOMEM : 0;
 }
 
-/* The time labels: the field they fill, longest phrases first. */
+/* The time labels: the field they fill, longest phrases first. Each
+ * starts with one of the letters time_label() looks for first. */
 static const struct {
 	const char *label;
 	size_t field; /* offsetof the long in rsd_recipe_fields */
@@ -477,19 +478,44 @@ static const struct {
 #undef TOTAL
 };
 
-/* A time label and its duration at p: fills the field when still unset. */
-static void prose_time(const char *p, const char *end, struct rsd_recipe_fields *f)
+enum { NO_LABEL = sizeof TIME_LABELS / sizeof TIME_LABELS[0] };
+
+/* The time label at p (its index in TIME_LABELS, *len its length), or
+ * NO_LABEL. Every label starts with one of a few ASCII letters: a look at
+ * the first byte spares most text the list. */
+static size_t time_label(const char *p, const char *end, size_t *len)
 {
-	for (size_t i = 0; i < sizeof TIME_LABELS / sizeof TIME_LABELS[0]; i++) {
-		size_t n = phrase_at(p, end, TIME_LABELS[i].label);
-		if (!n)
-			continue;
-		long *field = (long *)((char *)f + TIME_LABELS[i].field);
-		long m = prose_minutes(p + n, end, NULL);
-		if (m >= 0 && *field < 0)
-			*field = m;
+	if (p == end || !strchr("abcgkprtvz", *p | 0x20))
+		return NO_LABEL;
+	for (size_t i = 0; i < NO_LABEL; i++)
+		if ((*len = phrase_at(p, end, TIME_LABELS[i].label)) != 0)
+			return i;
+	return NO_LABEL;
+}
+
+/* Whether a label's value follows a mark that sets it off ("Prep: 10
+ * mins", "Cook time | 20 minutes", "Total = 1 h"), not just a space (the
+ * "Cook 5 minutes, stirring" of a method). */
+static bool marked_value(const char *p, const char *end)
+{
+	p = skip_blanks(p, end);
+	return p < end && (*p == ':' || *p == '=' || *p == '|');
+}
+
+/* A time label and its duration at p: fills the field when still unset.
+ * marked: only a value set off by a mark (marked_value). */
+static void prose_time(const char *p, const char *end, bool marked, struct rsd_recipe_fields *f)
+{
+	size_t n, i = time_label(p, end, &n);
+	if (i == NO_LABEL || (marked && !marked_value(p + n, end)))
 		return;
-	}
+	const char *v = p + n;
+	if (marked) /* past the mark: skip_separators knows no '|' */
+		v = skip_blanks(v, end) + 1;
+	long *field = (long *)((char *)f + TIME_LABELS[i].field);
+	long m = prose_minutes(v, end, NULL);
+	if (m >= 0 && *field < 0)
+		*field = m;
 }
 
 /* ---- a line of facts under a plain page's title ---------------------------
@@ -642,6 +668,14 @@ static int fact_lines(const char *text, const char *end, struct rsd_recipe_field
 	return rc;
 }
 
+/* A total time the page does not state: its preparation and cooking. */
+static void total_from_parts(struct rsd_recipe_fields *f)
+{
+	if (f->total_time < 0 && (f->prep_time > 0 || f->cook_time > 0))
+		f->total_time = (f->prep_time > 0 ? f->prep_time : 0) +
+				(f->cook_time > 0 ? f->cook_time : 0);
+}
+
 int rsd_prose_fields(const char *text, size_t len, struct rsd_recipe_fields *f)
 {
 	const char *end = text + len;
@@ -659,13 +693,49 @@ int rsd_prose_fields(const char *text, size_t len, struct rsd_recipe_fields *f)
 				return -ENOMEM;
 		}
 		if (!digit(*p))
-			prose_time(p, end, f);
+			prose_time(p, end, false, f);
 	}
 	int rc = fact_lines(text, end, f); /* after the labels: a label says more */
 	if (rc < 0)
 		return rc;
-	if (!had_total && f->total_time < 0 && (f->prep_time > 0 || f->cook_time > 0))
-		f->total_time = (f->prep_time > 0 ? f->prep_time : 0) +
-				(f->cook_time > 0 ? f->cook_time : 0);
+	if (!had_total)
+		total_from_parts(f);
+	return 0;
+}
+
+/* Whether the text node at p has a mark a labelled value follows
+ * (marked_value) within its first n bytes: where a label's would be. */
+static bool has_mark(const char *p, size_t n)
+{
+	const char *lt = memchr(p, '<', n);
+	n = lt ? (size_t)(lt - p) : n;
+	return memchr(p, ':', n) || memchr(p, '|', n) || memchr(p, '=', n);
+}
+
+int rsd_prose_page_times(const char *html, size_t len, struct rsd_recipe_fields *f)
+{
+	/* LABEL: the longest label ("tiempo de preparación") and a "&nbsp;"
+	 * before its mark; WINDOW: it and the value */
+	enum { LABEL = 32, WINDOW = 64 };
+	const char *end = html + len, *gt = html;
+	/* Text nodes start after a '>': a memchr walk, cheaper than the tag
+	 * scanner for a look at each node's first bytes (a script's text has
+	 * no labelled time to give). */
+	while ((f->prep_time < 0 || f->cook_time < 0) &&
+	       (gt = memchr(gt, '>', (size_t)(end - gt))) != NULL) {
+		const char *p = rsd_text_skip_space(++gt, end);
+		if (p == end || *p == '<' || digit(*p))
+			continue;
+		size_t n = (size_t)(end - p) < WINDOW ? (size_t)(end - p) : WINDOW;
+		size_t label;
+		if (!has_mark(p, n < LABEL ? n : LABEL) || time_label(p, p + n, &label) == NO_LABEL)
+			continue; /* the common case, and cheap: no text cleaned */
+		char *text = rsd_text_clean(p, n);
+		if (!text)
+			return -ENOMEM;
+		prose_time(text, text + strlen(text), true, f);
+		free(text);
+	}
+	total_from_parts(f);
 	return 0;
 }

@@ -243,6 +243,62 @@ START_TEST(yields_range_upper_bound)
 }
 END_TEST
 
+/* The page's record of a Recipe whose data states no time at all. */
+static cJSON *times_page(const char *html, struct rsd_extract_result *res)
+{
+	char *page = recipe_page("\"recipeIngredient\":[\"1 egg\"]", html);
+	ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, res), 0);
+	free(page);
+	ck_assert_ptr_nonnull(res->record);
+	return res->record;
+}
+
+/* rec's minutes field is want; want < 0: the field is absent. */
+static void assert_minutes(const cJSON *rec, const char *field, double want)
+{
+	if (want >= 0)
+		assert_num(rec, field, want);
+	else
+		ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(rec, field));
+}
+
+/* Times the Recipe data does not state, labelled on the page with a mark
+ * before their value, fill prep and cook time and their total; a label
+ * without a mark (a method's "Cook 5 minutes") is no time, and a time the
+ * data states keeps the page's labels out. */
+START_TEST(labelled_times_on_the_page)
+{
+	static const struct {
+		const char *html;
+		double total, prep, cook;
+	} CASES[] = {
+		{ "<p>Easy.</p><p>Prep: 10 mins<br/>Cook: 25 mins<br/>Serves 4</p>", 35, 10, 25 },
+		{ "<h3><strong>Prep time&nbsp;|</strong>&nbsp;15 minutes<br/>"
+		  "<strong>Cooking time&nbsp;|</strong>&nbsp;20 minutes</h3>",
+		  35, 15, 20 },
+		{ "<dl><dt>Total time =</dt><dd>1 hour 5 min</dd></dl>", 65, -1, -1 },
+		{ "<ol><li>Cook 5 minutes, stirring.</li><li>Prep the rest 10 minutes ahead."
+		  "</li></ol>",
+		  -1, -1, -1 },
+	};
+	for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+		struct rsd_extract_result res;
+		cJSON *r = times_page(CASES[i].html, &res);
+		assert_minutes(r, "total_time", CASES[i].total);
+		assert_minutes(r, "prep_time", CASES[i].prep);
+		assert_minutes(r, "cook_time", CASES[i].cook);
+		rsd_extract_result_clear(&res);
+	}
+	struct rsd_extract_result res;
+	char *page = recipe_page("\"totalTime\":\"PT20M\"", "<p>Prep: 10 mins</p>");
+	ck_assert_int_eq(rsd_extract(x, page, strlen(page), PAGE_URL, NULL, 0, &res), 0);
+	assert_num(res.record, "total_time", 20);
+	assert_minutes(res.record, "prep_time", -1);
+	rsd_extract_result_clear(&res);
+	free(page);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	TCase *tc;
@@ -258,6 +314,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, saved_page_declares_its_url);
 	tcase_add_test(tc, servings_scaler);
 	tcase_add_test(tc, people_count_abbreviated);
+	tcase_add_test(tc, labelled_times_on_the_page);
 	tcase_add_test(tc, api_errors);
 	return s;
 }
