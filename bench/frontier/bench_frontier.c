@@ -202,7 +202,7 @@ static int links_round(const struct pages *ps, rsd_extractor *x, struct link_tim
 		int rc = rsd_extract(x, pg->html, pg->len, pg->url, NULL, RSD_EXTRACT_LINKS, &ex);
 		double t1 = cpu_now();
 		int added = rc < 0 ? rc
-				   : rsd_frontier_add_links(f, pg->url, ex.links, ex.n_links, 1);
+				   : rsd_frontier_add_page_links(f, pg->url, ex.links, ex.n_links, 1);
 		t->admit += cpu_now() - t1;
 		t->extract += t1 - t0;
 		t->links += ex.n_links;
