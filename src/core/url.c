@@ -35,22 +35,22 @@ static bool scheme_is_http(const char *scheme)
 }
 
 /* curl keeps the host's case; hosts compare case-insensitively, so the
- * normal form has it lower-cased. *keep (when not NULL): the host as set,
- * malloc'ed. */
-static int lowercase_host(CURLU *u, char **keep)
+ * normal form has it lower-cased (*changed: it was not). *keep (when not
+ * NULL): the host as set, malloc'ed. */
+static int lowercase_host(CURLU *u, char **keep, bool *changed)
 {
 	char *host = NULL;
 	int rc = curlu_errno(curl_url_get(u, CURLUPART_HOST, &host, 0));
 	if (rc < 0)
 		return rc;
-	bool changed = false;
+	*changed = false;
 	for (char *p = host; *p; p++) {
 		if (isupper((unsigned char)*p)) {
 			*p = (char)tolower((unsigned char)*p);
-			changed = true;
+			*changed = true;
 		}
 	}
-	if (changed)
+	if (*changed)
 		rc = curlu_errno(curl_url_set(u, CURLUPART_HOST, host, 0));
 	if (rc == 0 && keep && !(*keep = strdup(host)))
 		rc = -ENOMEM;
@@ -99,15 +99,20 @@ static int check_text(const char *ref)
 	return has_other_scheme(ref) ? -EPROTONOSUPPORT : 0;
 }
 
-/* The normal form of the URL parsed into u (see rsd_url_normalize), and
- * its host when host is not NULL (both malloc'ed). Changes u. */
-static int normal_form(CURLU *u, char **out, char **host)
+/* The first half of the normal form of the URL parsed into u (see
+ * rsd_url_normalize): the scheme checked, the host lower-cased (*changed:
+ * it was not) and kept in *host when host is not NULL (malloc'ed). */
+static int normal_host(CURLU *u, char **host, bool *changed)
 {
 	int rc = check_scheme(u);
-	if (rc == 0)
-		rc = lowercase_host(u, host);
-	if (rc == 0)
-		rc = curlu_errno(curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0));
+	return rc < 0 ? rc : lowercase_host(u, host, changed);
+}
+
+/* The second half: fragment and credentials dropped, the URL written
+ * without a default port into *out (malloc'ed). Changes u. */
+static int normal_text(CURLU *u, char **out)
+{
+	int rc = curlu_errno(curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0));
 	/* Credentials never belong in a crawled URL, and "user@host" must not
 	 * make one server look like many (politeness is per host). */
 	if (rc == 0)
@@ -123,6 +128,27 @@ static int normal_form(CURLU *u, char **out, char **host)
 		rc = -ENOMEM;
 	curl_free(s);
 	return rc;
+}
+
+/* The part of u is absent (curl says so with its own code: anything
+ * else, out of memory included, counts as present). */
+static bool part_absent(CURLU *u, CURLUPart what, unsigned flags, CURLUcode absent)
+{
+	char *p = NULL;
+	CURLUcode rc = curl_url_get(u, what, &p, flags);
+	curl_free(p);
+	return rc == absent;
+}
+
+/* normal_text would write the URL in u as curl writes it with no flags:
+ * no fragment, no credentials, no port or not the scheme's default one. */
+static bool text_is_normal(CURLU *u)
+{
+	return part_absent(u, CURLUPART_FRAGMENT, 0, CURLUE_NO_FRAGMENT) &&
+	       part_absent(u, CURLUPART_USER, 0, CURLUE_NO_USER) &&
+	       part_absent(u, CURLUPART_PASSWORD, 0, CURLUE_NO_PASSWORD) &&
+	       (part_absent(u, CURLUPART_PORT, 0, CURLUE_NO_PORT) ||
+		!part_absent(u, CURLUPART_PORT, CURLU_NO_DEFAULT_PORT, CURLUE_NO_PORT));
 }
 
 int rsd_url_normalize(const char *ref, const char *base, char **out)
@@ -143,8 +169,11 @@ int rsd_url_normalize(const char *ref, const char *base, char **out)
 	bool same_document = base && (ref[0] == '\0' || ref[0] == '#');
 	if (rc == 0 && !same_document)
 		rc = curlu_errno(curl_url_set(u, CURLUPART_URL, ref, PARSE_FLAGS));
+	bool changed;
 	if (rc == 0)
-		rc = normal_form(u, out, NULL);
+		rc = normal_host(u, NULL, &changed);
+	if (rc == 0)
+		rc = normal_text(u, out);
 	curl_url_cleanup(u);
 	return rc;
 }
@@ -245,16 +274,24 @@ static bool authority_has_percent(const char *url)
  * from u, the parse of link->resolved: the checks are the same ones, in the
  * same order, and curl parses the text it wrote into the parts it wrote it
  * from, but for the hosts authority_has_percent finds, whose text is
- * parsed again (tests/crawl/test_url_links.c compares the two ways). */
+ * parsed again (tests/crawl/test_url_links.c compares the two ways). Most
+ * links are in normal form as resolved: their text is not written again
+ * (curl writes a URL through its printf, the costliest step of a link). */
 static int link_normal_form(CURLU *u, struct rsd_url_link *link)
 {
+	bool changed = false;
 	int rc = check_text(link->resolved);
 	if (rc == 0 && authority_has_percent(link->resolved)) {
 		rc = rsd_url_normalize(link->resolved, NULL, &link->url);
 		if (rc == 0)
 			rc = rsd_url_host(link->url, &link->host);
-	} else if (rc == 0) {
-		rc = normal_form(u, &link->url, &link->host);
+	} else if (rc == 0 && (rc = normal_host(u, &link->host, &changed)) == 0) {
+		if (!changed && text_is_normal(u)) {
+			link->url = link->resolved; /* check_text checked its length */
+			link->resolved = NULL;
+			return 0;
+		}
+		rc = normal_text(u, &link->url);
 	}
 	if (rc < 0) {
 		free(link->url);
