@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "core/url.h"
 #include "crawl/crawl_stats.h"
 #include "crawl/refusal.h"
 #include "crawl/robots.h"
@@ -99,6 +100,12 @@ int rsd_frontier_add_start(struct rsd_frontier *f, const struct rsd_strv *urls);
  * reported under from's host (NULL: the link's own host). */
 int rsd_frontier_add_links(struct rsd_frontier *f, const char *from, char *const *links, size_t n,
 			   unsigned depth);
+/* The same for links in normal form already (an extraction's, see
+ * rsd_url_link_make in core/url.h): the same checks and refusals without
+ * parsing them again. The url and host of each link move into the
+ * frontier (left NULL); the links stay the caller's to clear. */
+int rsd_frontier_add_page_links(struct rsd_frontier *f, const char *from,
+				struct rsd_url_link *links, size_t n, unsigned depth);
 /* Sitemaps to read (from robots.txt, or children of a sitemap index):
  * scope is checked, `follow` is not, at most 1000 per crawl round; the URLs
  * they list are then added as links of depth 1. from: the robots.txt or

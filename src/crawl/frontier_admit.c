@@ -39,18 +39,19 @@ void frontier_candidate_clear(struct candidate *c)
 	*c = (struct candidate){ 0 };
 }
 
-/* The lock-free part of admission: normal form and scope. 0, or a
- * negative errno with c->refused set (and c->url NULL). */
-int frontier_admit_check(const struct rsd_config *cfg, const char *ref, const char *base,
-			 enum admit_kind kind, struct candidate *c)
+static enum rsd_cause normal_form_cause(int rc)
 {
-	*c = (struct candidate){ 0 };
-	int rc = rsd_url_normalize(ref, base, &c->url);
-	enum rsd_cause why = rc == -EPROTONOSUPPORT ? RSD_CAUSE_SCHEME
-			     : rc == -ENAMETOOLONG  ? RSD_CAUSE_LIMIT
-						    : RSD_CAUSE_INVALID_URL;
-	if (rc == 0)
-		rc = rsd_url_host(c->url, &c->host);
+	return rc == -EPROTONOSUPPORT ? RSD_CAUSE_SCHEME
+	       : rc == -ENAMETOOLONG  ? RSD_CAUSE_LIMIT
+				      : RSD_CAUSE_INVALID_URL;
+}
+
+/* The scope part of admission, for c in normal form (rc 0) or refused by
+ * it (rc < 0, why its cause): 0, or a negative errno with c->refused set
+ * (c->url, if any, is the caller's to drop). */
+static int scope_check(const struct rsd_config *cfg, enum admit_kind kind, struct candidate *c,
+		       int rc, enum rsd_cause why)
+{
 	if (rc == 0 && !allowed_host(cfg, c->host)) {
 		rc = -EPERM;
 		why = RSD_CAUSE_OUT_OF_SCOPE;
@@ -65,8 +66,6 @@ int frontier_admit_check(const struct rsd_config *cfg, const char *ref, const ch
 		why = RSD_CAUSE_NOT_FOLLOWED;
 	}
 	if (rc < 0) {
-		free(c->url);
-		c->url = NULL;
 		if (why != RSD_CAUSE_OUT_OF_SCOPE) { /* its host is the detail */
 			free(c->host);
 			c->host = NULL;
@@ -74,6 +73,46 @@ int frontier_admit_check(const struct rsd_config *cfg, const char *ref, const ch
 		c->refused = why;
 	}
 	c->sitemap = rc == 0 && kind == ADMIT_SITEMAP;
+	return rc;
+}
+
+/* The lock-free part of admission: normal form and scope. 0, or a
+ * negative errno with c->refused set (and c->url NULL). */
+int frontier_admit_check(const struct rsd_config *cfg, const char *ref, const char *base,
+			 enum admit_kind kind, struct candidate *c)
+{
+	*c = (struct candidate){ 0 };
+	int rc = rsd_url_normalize(ref, base, &c->url);
+	enum rsd_cause why = normal_form_cause(rc);
+	if (rc == 0)
+		rc = rsd_url_host(c->url, &c->host);
+	rc = scope_check(cfg, kind, c, rc, why);
+	if (rc < 0) {
+		free(c->url);
+		c->url = NULL;
+	}
+	return rc;
+}
+
+/* admit_check for a link in normal form already (rsd_url_link_make): its
+ * url and host move into c; a refused one keeps what its refusal names
+ * (rsd_url_link_resolved). */
+static int admit_check_link(const struct rsd_config *cfg, struct rsd_url_link *link,
+			    struct candidate *c)
+{
+	*c = (struct candidate){ .url = link->url, .host = link->host };
+	link->url = link->host = NULL;
+	int rc = link->error;
+	if (rc == 0 && (!c->url || !c->host))
+		rc = -EINVAL; /* not made by rsd_url_link_make */
+	rc = scope_check(cfg, ADMIT_LINK, c, rc, normal_form_cause(rc));
+	if (rc < 0) {
+		if (!link->resolved) /* the same text */
+			link->resolved = c->url;
+		else
+			free(c->url);
+		c->url = NULL;
+	}
 	return rc;
 }
 
@@ -281,6 +320,27 @@ static int add_batch(struct rsd_frontier *f, const struct candidate *c, size_t n
 	return added;
 }
 
+/* Reports candidate i of a batch that admit_check refused: the refusal
+ * names ref, and falls under from's host (NULL: none; looked up once per
+ * batch into *from_host). */
+static void refuse_in_batch(struct rsd_frontier *f, const char *from, char **from_host,
+			    const struct candidate *c, const char *ref)
+{
+	if (from && !*from_host && rsd_url_host(from, from_host) < 0)
+		*from_host = NULL;
+	refuse_candidate(f, c, *from_host, ref, "");
+}
+
+/* Admits the batch c[0..n) and frees it. */
+static int add_checked(struct rsd_frontier *f, struct candidate *c, size_t n, unsigned depth)
+{
+	int added = add_batch(f, c, n, depth);
+	for (size_t i = 0; i < n; i++)
+		frontier_candidate_clear(&c[i]);
+	free(c);
+	return added;
+}
+
 /* from: the page the refs were found on (NULL: none); its host is the one
  * scope refusals are reported under. */
 static int add_refs(struct rsd_frontier *f, const char *from, char *const *refs, size_t n,
@@ -290,19 +350,11 @@ static int add_refs(struct rsd_frontier *f, const char *from, char *const *refs,
 	if (!c)
 		return -ENOMEM;
 	char *from_host = NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (frontier_admit_check(f->cfg, refs[i], NULL, kind, &c[i]) == 0)
-			continue;
-		if (from && !from_host && rsd_url_host(from, &from_host) < 0)
-			from_host = NULL;
-		refuse_candidate(f, &c[i], from_host, refs[i], "");
-	}
-	free(from_host);
-	int added = add_batch(f, c, n, depth);
 	for (size_t i = 0; i < n; i++)
-		frontier_candidate_clear(&c[i]);
-	free(c);
-	return added;
+		if (frontier_admit_check(f->cfg, refs[i], NULL, kind, &c[i]) < 0)
+			refuse_in_batch(f, from, &from_host, &c[i], refs[i]);
+	free(from_host);
+	return add_checked(f, c, n, depth);
 }
 
 /* Delivered pages due for a refresh, at the start and at each round:
@@ -338,22 +390,50 @@ int rsd_frontier_add_start(struct rsd_frontier *f, const struct rsd_strv *urls)
 	return added;
 }
 
+/* Links beyond max_depth (sitemap URLs with max_depth = 0: pages at
+ * max_depth do not collect their links, the pool counts those pages) are
+ * refused under their own host. */
+static void refuse_too_deep(struct rsd_frontier *f, const char *url, const char *host)
+{
+	char *own = NULL;
+	if (!host && f->opt.on_refusal)
+		(void)rsd_url_host(url, &own); /* NULL on failure */
+	host = host ? host : own;
+	frontier_refuse(f, RSD_CAUSE_DEPTH, host ? host : "", url, NULL);
+	free(own);
+}
+
 int rsd_frontier_add_links(struct rsd_frontier *f, const char *from, char *const *links, size_t n,
 			   unsigned depth)
 {
 	if (depth > f->cfg->max_depth) {
-		/* Sitemap URLs with max_depth = 0 (pages at max_depth do not
-		 * collect their links: the pool counts those pages). */
-		for (size_t i = 0; i < n; i++) {
-			char *host = NULL;
-			if (f->opt.on_refusal)
-				(void)rsd_url_host(links[i], &host); /* NULL on failure */
-			frontier_refuse(f, RSD_CAUSE_DEPTH, host ? host : "", links[i], NULL);
-			free(host);
-		}
+		for (size_t i = 0; i < n; i++)
+			refuse_too_deep(f, links[i], NULL);
 		return 0;
 	}
 	return n ? add_refs(f, from, links, n, depth, ADMIT_LINK) : 0;
+}
+
+int rsd_frontier_add_page_links(struct rsd_frontier *f, const char *from,
+				struct rsd_url_link *links, size_t n, unsigned depth)
+{
+	if (depth > f->cfg->max_depth) {
+		for (size_t i = 0; i < n; i++)
+			refuse_too_deep(f, rsd_url_link_resolved(&links[i]), links[i].host);
+		return 0;
+	}
+	if (!n)
+		return 0;
+	struct candidate *c = calloc(n, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	char *from_host = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (admit_check_link(f->cfg, &links[i], &c[i]) < 0)
+			refuse_in_batch(f, from, &from_host, &c[i],
+					rsd_url_link_resolved(&links[i]));
+	free(from_host);
+	return add_checked(f, c, n, depth);
 }
 
 int rsd_frontier_add_sitemaps(struct rsd_frontier *f, const char *from, char *const *urls, size_t n)

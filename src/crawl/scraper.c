@@ -358,8 +358,8 @@ static void process_page(struct worker *w, struct transfer *t, const struct rsd_
 	 * followed only when the operator asked for it. */
 	bool recipe_page = ex.record && t->job.extract;
 	if (ex.n_links && (s->cfg->follow_from_recipes || !recipe_page))
-		rsd_frontier_add_links(s->frontier, t->job.url, ex.links, ex.n_links,
-				       t->job.depth + 1);
+		rsd_frontier_add_page_links(s->frontier, t->job.url, ex.links, ex.n_links,
+					    t->job.depth + 1);
 	if (!ex.record)
 		bump(&s->stats.no_recipe);
 	else if (!t->job.extract)

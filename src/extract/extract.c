@@ -110,7 +110,7 @@ void rsd_extract_result_clear(struct rsd_extract_result *r)
 		return;
 	cJSON_Delete(r->record);
 	for (size_t i = 0; i < r->n_links; i++)
-		free(r->links[i]);
+		rsd_url_link_clear(&r->links[i]);
 	free(r->links);
 	*r = (struct rsd_extract_result){ 0 };
 }
@@ -443,12 +443,13 @@ static size_t href_hash(const char *s)
 	return (size_t)h;
 }
 
-/* The page's links, resolved in page order. Hrefs repeat (menus, "read
- * more", share buttons: 43 % of the dev pages' links), and resolving one
- * with curl costs about 16,000 instructions: each distinct href is
- * resolved once and its repeats copy that result. first[] is an open
- * hash of the hrefs (1 + the index of the first of each, 0 empty), got[]
- * what each first one resolved to (owned by res->links, or NULL). */
+/* The page's links, resolved and normalised in page order. Hrefs repeat
+ * (menus, "read more", share buttons: 43 % of the dev pages' links), and
+ * resolving one with curl costs about 16,000 instructions: each distinct
+ * href is resolved once and its repeats copy that result. first[] is an
+ * open hash of the hrefs (1 + the index of the first of each, 0 empty),
+ * got[] where each first one's link is in res->links (1 + index, 0: it did
+ * not resolve). */
 static int collect_links(struct extraction *j, struct rsd_extract_result *res)
 {
 	size_t n = j->pi.n_hrefs, n_slots = 16;
@@ -458,27 +459,28 @@ static int collect_links(struct extraction *j, struct rsd_extract_result *res)
 		n_slots *= 2;
 	struct rsd_url_base base = { 0 };
 	size_t *first = calloc(n_slots, sizeof *first);
-	const char **got = calloc(n, sizeof *got);
+	size_t *got = calloc(n, sizeof *got);
 	res->links = calloc(n, sizeof *res->links);
-	int rc = first && got && res->links ? rsd_fields_url_base_init(&base, j->base) : -ENOMEM;
+	int rc = first && got && res->links ? rsd_url_base_init(&base, j->base) : -ENOMEM;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const char *href = j->pi.hrefs[i];
 		size_t h = href_hash(href) & (n_slots - 1);
 		while (first[h] && strcmp(j->pi.hrefs[first[h] - 1], href) != 0)
 			h = (h + 1) & (n_slots - 1);
-		char *u;
+		struct rsd_url_link *l = &res->links[res->n_links];
+		bool made; /* no copy: left out, as a link that did not resolve */
 		if (first[h]) {
-			const char *prev = got[first[h] - 1];
-			u = prev ? strdup(prev) : NULL; /* no copy: left out, as a failed resolve */
+			size_t prev = got[first[h] - 1];
+			made = prev && rsd_url_link_copy(&res->links[prev - 1], l) == 0;
 		} else {
 			first[h] = i + 1;
-			u = rsd_fields_resolve_against(&base, href, true);
+			made = rsd_url_link_make(&base, href, l) == 0;
 		}
-		got[i] = u;
-		if (u)
-			res->links[res->n_links++] = u;
+		if (made)
+			res->n_links++;
+		got[i] = made ? res->n_links : 0;
 	}
-	rsd_fields_url_base_clear(&base);
+	rsd_url_base_clear(&base);
 	free(first);
 	free(got);
 	return rc;

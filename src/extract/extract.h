@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#include "core/url.h"
+
 typedef struct rsd_extractor rsd_extractor;
 
 enum rsd_extract_flags {
@@ -33,11 +35,14 @@ struct rsd_extract_result {
 	 * "Record") that the page provides, including schema, url and host;
 	 * not scraped_at. */
 	cJSON *record;
-	/* With RSD_EXTRACT_LINKS: absolute URLs (resolved against <base href> or
-	 * the page URL, fragment removed, not otherwise normalised or filtered),
-	 * in document order, duplicates possible. Owned by the caller
-	 * (rsd_extract_result_clear frees them). */
-	char **links;
+	/* With RSD_EXTRACT_LINKS: the page's links (resolved against <base
+	 * href> or the page URL, fragment removed) in the crawler's normal form
+	 * with their host, or with the error that form refuses them for
+	 * (rsd_url_link_make, core/url.h: another scheme, too long), in
+	 * document order, duplicates possible, not otherwise filtered. The
+	 * crawler takes them as they are rather than parsing each again.
+	 * Owned by the caller (rsd_extract_result_clear frees them). */
+	struct rsd_url_link *links;
 	size_t n_links;
 	/* RSD_EXTRACT_DOM_* flags, 0 when the page did not need its DOM or had
 	 * it built: the page needed gumbo's tree (microdata, a recipe plugin's

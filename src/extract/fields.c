@@ -2,7 +2,6 @@
 /* The recipe fields and the helpers every source puts values into them
  * with (see fields.h). */
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 
 #include "extract/fields.h"
 #include "core/text.h"
+#include "core/url.h"
 
 /* ---- schema.org types --------------------------------------------------- */
 
@@ -40,71 +40,13 @@ int rsd_fields_keep_first(char **dst, const char *value, bool clean)
 
 /* ---- values into fields -------------------------------------------------- */
 
-/* Browsers strip surrounding white space and percent-encode spaces. */
-#define RESOLVE_FLAGS (CURLU_URLENCODE | CURLU_NON_SUPPORT_SCHEME)
-
-int rsd_fields_url_base_init(struct rsd_url_base *b, const char *base)
-{
-	*b = (struct rsd_url_base){ 0 };
-	if (!base)
-		return 0;
-	if (!(b->u = curl_url()))
-		return -ENOMEM;
-	if (curl_url_set(b->u, CURLUPART_URL, base, RESOLVE_FLAGS) != CURLUE_OK) {
-		curl_url_cleanup(b->u);
-		b->u = NULL;
-		b->bad = true;
-	}
-	return 0;
-}
-
-void rsd_fields_url_base_clear(struct rsd_url_base *b)
-{
-	curl_url_cleanup(b->u);
-	*b = (struct rsd_url_base){ 0 };
-}
-
-char *rsd_fields_resolve_against(const struct rsd_url_base *b, const char *ref,
-				 bool drop_fragment)
-{
-	if (!ref || !*ref || b->bad)
-		return NULL;
-	/* a copy of the parsed base: the same state a parse of it gives */
-	CURLU *u = b->u ? curl_url_dup(b->u) : curl_url();
-	if (!u)
-		return NULL;
-	char *out = NULL, *tmp = NULL;
-	while (*ref == ' ' || *ref == '\t' || *ref == '\n' || *ref == '\r')
-		ref++;
-	size_t n = strlen(ref);
-	while (n && (ref[n - 1] == ' ' || ref[n - 1] == '\t' || ref[n - 1] == '\n' ||
-		     ref[n - 1] == '\r'))
-		n--;
-	char *r = strndup(ref, n);
-	/* An empty or fragment-only reference names the base document itself; curl 7.88
-	 * resolves "#x" against the base's directory instead (RFC 3986 5.2.2
-	 * says: base path and query, new fragment). */
-	bool same_document = r && (r[0] == '#' || r[0] == '\0') && b->u;
-	if (r &&
-	    (same_document
-		     ? curl_url_set(u, CURLUPART_FRAGMENT, *r ? r + 1 : NULL, RESOLVE_FLAGS)
-		     : curl_url_set(u, CURLUPART_URL, r, RESOLVE_FLAGS)) == CURLUE_OK &&
-	    (!drop_fragment || curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK) &&
-	    curl_url_get(u, CURLUPART_URL, &tmp, 0) == CURLUE_OK)
-		out = strdup(tmp);
-	curl_free(tmp);
-	free(r);
-	curl_url_cleanup(u);
-	return out;
-}
-
 char *rsd_fields_resolve_url(const char *base, const char *ref, bool drop_fragment)
 {
 	struct rsd_url_base b;
-	if (!ref || !*ref || rsd_fields_url_base_init(&b, base) < 0)
+	if (!ref || !*ref || rsd_url_base_init(&b, base) < 0)
 		return NULL;
-	char *out = rsd_fields_resolve_against(&b, ref, drop_fragment);
-	rsd_fields_url_base_clear(&b);
+	char *out = rsd_url_resolve(&b, ref, drop_fragment);
+	rsd_url_base_clear(&b);
 	return out;
 }
 

@@ -44,23 +44,11 @@ void rsd_fields_clear(struct rsd_recipe_fields *f);
  * "http://schema.org/Recipe" (JSON-LD @type, microdata itemtype). */
 bool rsd_fields_is_recipe_type(const char *type, size_t len);
 
-/* Absolute form of ref against base (fragment kept): malloc'd, or NULL
- * when ref cannot be resolved (or ENOMEM). */
+/* Absolute form of ref against base (rsd_url_resolve, core/url.h):
+ * malloc'd, or NULL when ref cannot be resolved (or ENOMEM). A page's many
+ * links resolve against one rsd_url_base instead. */
 char *rsd_fields_resolve_url(const char *base, const char *ref, bool drop_fragment);
 
-/* A base URL parsed once for many references (a page's links): parsing
- * the base for each of them was half of the cost of resolving one. */
-struct rsd_url_base {
-	struct Curl_URL *u; /* NULL: no base (refs must be absolute) or bad */
-	bool bad; /* the base does not parse: nothing resolves against it */
-};
-
-/* base may be NULL. 0, or -ENOMEM. */
-int rsd_fields_url_base_init(struct rsd_url_base *b, const char *base);
-void rsd_fields_url_base_clear(struct rsd_url_base *b);
-/* rsd_fields_resolve_url against a parsed base: the same result. */
-char *rsd_fields_resolve_against(const struct rsd_url_base *b, const char *ref,
-				 bool drop_fragment);
 /* An absolute http(s) URL. */
 bool rsd_fields_is_web_url(const char *url);
 /* Sets *dst to value (cleaned: entities, white space) unless *dst is set

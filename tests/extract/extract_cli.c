@@ -86,8 +86,14 @@ int main(int argc, char **argv)
 			if (res.dom_skipped)
 				fprintf(stderr, "%s: read without the DOM (%#x)\n", argv[i],
 					res.dom_skipped);
-			for (size_t k = 0; k < res.n_links; k++)
-				printf("link %s\n", res.links[k]);
+			for (size_t k = 0; k < res.n_links; k++) {
+				const struct rsd_url_link *l = &res.links[k];
+				if (l->error)
+					printf("link %s (refused: %s)\n", rsd_url_link_resolved(l),
+					       strerror(-l->error));
+				else
+					printf("link %s\n", l->url);
+			}
 			rsd_extract_result_clear(&res);
 		}
 		free(html);

@@ -68,9 +68,9 @@ START_TEST(fragment_links_name_the_page)
 	ck_assert_int_eq(
 		rsd_extract(x, page, sizeof page - 1, PAGE_URL, NULL, RSD_EXTRACT_LINKS, &res), 0);
 	ck_assert_uint_eq(res.n_links, 3);
-	ck_assert_str_eq(res.links[0], PAGE_URL);
-	ck_assert_str_eq(res.links[1], PAGE_URL);
-	ck_assert_str_eq(res.links[2], "https://kitchen.test/recipes/other.html?q=1");
+	ck_assert_str_eq(res.links[0].url, PAGE_URL);
+	ck_assert_str_eq(res.links[1].url, PAGE_URL);
+	ck_assert_str_eq(res.links[2].url, "https://kitchen.test/recipes/other.html?q=1");
 	rsd_extract_result_clear(&res);
 }
 END_TEST
@@ -84,7 +84,7 @@ START_TEST(no_recipe_and_links)
 			       "https://kitchen.test/spaced%20path.html" };
 	ck_assert_uint_eq(res.n_links, 4);
 	for (size_t i = 0; i < 4; i++)
-		ck_assert_str_eq(res.links[i], want[i]);
+		ck_assert_str_eq(res.links[i].url, want[i]);
 	rsd_extract_result_clear(&res);
 	ck_assert_ptr_null(res.links);
 	/* without the flag: no links */
