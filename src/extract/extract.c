@@ -616,7 +616,9 @@ static int plain_from_prefix(struct extraction *j)
 static int recipe_from_dom(struct extraction *j)
 {
 	bool microdata = j->pi.has_microdata_recipe;
-	bool hrecipe = rsd_hrecipe_maybe_present(j->html, j->len);
+	/* a microdata Recipe parses the DOM anyway: no search of the page for
+	 * a container's class then (8 passes over it) */
+	bool hrecipe = !microdata && rsd_hrecipe_maybe_present(j->html, j->len);
 	if (!microdata && !hrecipe && !rsd_plain_page_maybe_present(j->html, j->len))
 		return 0; /* nothing the DOM could add */
 	int rc = !microdata && !hrecipe && !j->dom && dom_allowed(j) ? plain_from_prefix(j)
