@@ -532,7 +532,7 @@ static int lists_from_part(struct extraction *j)
 	if (j->dom || !dom_allowed(j))
 		return 0;
 	int rc = page_for_gumbo(j, &html, &len);
-	if (rc == 0 && (rc = rsd_completion_lists_from_page(html, len, &j->f)) > 0)
+	if (rc == 0 && (rc = rsd_completion_lists_from_page(j->arena, html, len, &j->f)) > 0)
 		drop_group_headings(&j->f.ingredients);
 	return rc;
 }
