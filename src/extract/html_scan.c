@@ -17,8 +17,14 @@
 
 #include "core/text.h"
 
+static void build_names(void);
+static pthread_once_t name_once = PTHREAD_ONCE_INIT;
+
 void rsd_html_scan_init(struct rsd_html_scanner *s, const char *html, size_t len)
 {
+	/* the tag name table, built once per process: here rather than per
+	 * tag (a library call at each of a page's thousands of tags) */
+	pthread_once(&name_once, build_names);
 	s->p = html;
 	s->end = html + len;
 	s->foreign_depth = 0;
@@ -264,7 +270,6 @@ static const struct known_tag {
 
 static const struct known_tag *name_slot[NAME_SLOTS];
 static uint64_t name_key[NAME_SLOTS];
-static pthread_once_t name_once = PTHREAD_ONCE_INIT;
 
 /* The first eight bytes of a name of n bytes, lowercased (ASCII letters),
  * and its length: built in a register. (Lowercasing into a buffer and
@@ -315,8 +320,7 @@ static void classify(struct rsd_html_tag *t)
 	t->flags = 0;
 	if (t->name_len >= sizeof KNOWN / sizeof KNOWN[0])
 		return;
-	pthread_once(&name_once, build_names);
-	uint64_t key = pack_name(t->name, t->name_len);
+	uint64_t key = pack_name(t->name, t->name_len); /* names built: rsd_html_scan_init */
 	for (size_t h = name_hash(key); name_slot[h]; h = (h + 1) & (NAME_SLOTS - 1)) {
 		const struct known_tag *k = name_slot[h];
 		if (name_key[h] == key && tail_is(k->name, t->name, t->name_len)) {
