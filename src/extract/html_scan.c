@@ -110,6 +110,7 @@ static bool is_wanted(const struct rsd_html_attr *a)
 
 static const char *parse_attrs(const char *p, const char *end, struct rsd_html_tag *tag)
 {
+	uint64_t seen = 0; /* a bit per kept attribute (a superset: see below) */
 	while (p < end) {
 		p = skip_class(p, end, C_ATTR_GAP);
 		if (p >= end || *p == '>')
@@ -138,9 +139,13 @@ static const char *parse_attrs(const char *p, const char *end, struct rsd_html_t
 		} else {
 			a.value = p;
 		}
-		/* HTML5 keeps the first of duplicate attributes. */
+		/* HTML5 keeps the first of duplicate attributes. The kept ones'
+		 * lengths and first letters, hashed to a bit each, rule out
+		 * most new names without comparing them with every one kept. */
+		unsigned sig = (unsigned)a.name_len * 7u + ((unsigned char)a.name[0] | 0x20u);
+		uint64_t bit = (uint64_t)1 << (sig & 63u);
 		bool dup = false;
-		for (size_t i = 0; i < tag->n_attrs && !dup; i++)
+		for (size_t i = 0; (seen & bit) && i < tag->n_attrs && !dup; i++)
 			dup = tag->attrs[i].name_len == a.name_len &&
 			      (tag->attrs[i].name[0] | 0x20) == (a.name[0] | 0x20) &&
 			      strncasecmp(tag->attrs[i].name, a.name, a.name_len) == 0;
@@ -148,6 +153,8 @@ static const char *parse_attrs(const char *p, const char *end, struct rsd_html_t
 			tag->attrs[tag->n_attrs++] = a;
 		else if (!dup && is_wanted(&a))
 			tag->attrs[RSD_HTML_SCAN_MAX_ATTRS - 1] = a;
+		if (!dup)
+			seen |= bit;
 	}
 	return p;
 }
