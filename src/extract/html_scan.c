@@ -292,6 +292,25 @@ static uint64_t pack_name(const char *name, size_t n)
 	return k ^ ((uint64_t)n << 59);
 }
 
+/* pack_name's key with one load, for a name with eight bytes readable at
+ * it (a page's, not a table's): its first min(n, 8) bytes, their ASCII
+ * capitals lowercased all at once (the bytes of 'A'..'Z' get 0x20). */
+static uint64_t pack_name_wide(const char *name, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t w;
+	memcpy(&w, name, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w); /* byte i at bits 8 i, as pack_name has it */
+#endif
+	if (n < 8)
+		w &= ((uint64_t)1 << (8 * n)) - 1;
+	uint64_t low7 = w & ~high; /* no carry between bytes below */
+	uint64_t from_a = low7 + ones * (0x80 - 'A'), past_z = low7 + ones * (0x80 - 'Z' - 1);
+	uint64_t upper = from_a & ~past_z & ~w & high; /* the high bits of the capitals */
+	return (w | upper >> 2) ^ ((uint64_t)n << 59);
+}
+
 /* Whether a name's bytes past its eighth are the known lowercase ones. */
 static bool tail_is(const char *known, const char *name, size_t n)
 {
@@ -321,13 +340,15 @@ static void build_names(void)
 	}
 }
 
-static void classify(struct rsd_html_tag *t)
+static void classify(struct rsd_html_tag *t, const char *end)
 {
 	t->id = RSD_HTML_OTHER;
 	t->flags = 0;
 	if (t->name_len >= sizeof KNOWN / sizeof KNOWN[0])
 		return;
-	uint64_t key = pack_name(t->name, t->name_len); /* names built: rsd_html_scan_init */
+	/* names built: rsd_html_scan_init */
+	uint64_t key = end - t->name >= 8 ? pack_name_wide(t->name, t->name_len)
+					  : pack_name(t->name, t->name_len);
 	for (size_t h = name_hash(key); name_slot[h]; h = (h + 1) & (NAME_SLOTS - 1)) {
 		const struct known_tag *k = name_slot[h];
 		if (name_key[h] == key && tail_is(k->name, t->name, t->name_len)) {
@@ -393,7 +414,7 @@ bool rsd_html_scan_next(struct rsd_html_scanner *s, struct rsd_html_tag *tag)
 		tag->name = p;
 		p = find_class(p, end, C_TAG_NAME_END);
 		tag->name_len = (size_t)(p - tag->name);
-		classify(tag);
+		classify(tag, end);
 		tag->is_end = is_end;
 		tag->n_attrs = 0;
 		tag->text = NULL;

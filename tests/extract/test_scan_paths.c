@@ -51,6 +51,15 @@ START_TEST(tag_names_any_case)
 		{ "<x-recipe-card-with-a-long-name>", RSD_HTML_OTHER, 0 },
 		/* not a letter: the 0x20 of lowercase must not turn '@' into '`' */
 		{ "<d@v>", RSD_HTML_OTHER, 0 },
+		{ "<d[v>", RSD_HTML_OTHER, 0 },
+		/* names read in one word (eight bytes left in the page) and byte
+		 * by byte (fewer, at its end) alike */
+		{ "<SCRIPT>", RSD_HTML_SCRIPT, RSD_HTML_RAW_TEXT },
+		{ "<SCRIPT> ", RSD_HTML_SCRIPT, RSD_HTML_RAW_TEXT },
+		{ "<Br", RSD_HTML_OTHER, RSD_HTML_BREAKOUT | RSD_HTML_FLAT },
+		{ "<Br/>     ", RSD_HTML_OTHER, RSD_HTML_BREAKOUT | RSD_HTML_FLAT },
+		{ "<NOFRAMES", RSD_HTML_OTHER, RSD_HTML_RAW_TEXT },
+		{ "<NoFrames>x</NoFrames>", RSD_HTML_OTHER, RSD_HTML_RAW_TEXT },
 	};
 	for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
 		struct rsd_html_tag t = first_tag(CASES[i].html);
