@@ -534,7 +534,7 @@ static int lists_from_part(struct extraction *j)
 	if (j->dom || !dom_allowed(j))
 		return 0;
 	int rc = page_for_gumbo(j, &html, &len);
-	if (rc == 0 && (rc = rsd_completion_lists_from_page(html, len, &j->f)) > 0)
+	if (rc == 0 && (rc = rsd_completion_lists_from_page(j->arena, html, len, &j->f)) > 0)
 		drop_group_headings(&j->f.ingredients);
 	return rc;
 }
@@ -618,7 +618,9 @@ static int plain_from_prefix(struct extraction *j)
 static int recipe_from_dom(struct extraction *j)
 {
 	bool microdata = j->pi.has_microdata_recipe;
-	bool hrecipe = rsd_hrecipe_maybe_present(j->html, j->len);
+	/* a microdata Recipe parses the DOM anyway: no search of the page for
+	 * a container's class then (8 passes over it) */
+	bool hrecipe = !microdata && rsd_hrecipe_maybe_present(j->html, j->len);
 	if (!microdata && !hrecipe && !rsd_plain_page_maybe_present(j->html, j->len))
 		return 0; /* nothing the DOM could add */
 	int rc = !microdata && !hrecipe && !j->dom && dom_allowed(j) ? plain_from_prefix(j)

@@ -73,6 +73,7 @@ struct rsd_gumbo_doc {
 	struct rsd_gumbo_limits lim;
 	uint64_t cpu_start, cpu_used;
 	uint64_t wall_checked; /* coarse wall time of the last CPU time read */
+	unsigned unchecked; /* small allocations since the last time check */
 	int stop; /* why the parse stopped: -E2BIG, -ETIME, -ENOMEM */
 	jmp_buf escape;
 };
@@ -214,10 +215,26 @@ static void *small_alloc(struct rsd_gumbo_doc *d, size_t cls)
 	return h + 1;
 }
 
+/* Whether this allocation checks the time (gumbo_guard.h): every big one
+ * (a text run's buffer past SMALL_MAX doubles through them), every one
+ * once the parse holds RSD_GUMBO_CHECK_ALL_HELD bytes (a tree that large
+ * may make each token scan a long stack), else every
+ * RSD_GUMBO_CHECK_EVERY-th small one. Reading the coarse clock at each of
+ * a page's thousands of allocations was a tenth of the allocator's cost. */
+static bool time_to_check(struct rsd_gumbo_doc *d, size_t size)
+{
+	if (size <= SMALL_MAX && d->held < RSD_GUMBO_CHECK_ALL_HELD &&
+	    ++d->unchecked < RSD_GUMBO_CHECK_EVERY)
+		return false;
+	d->unchecked = 0;
+	return true;
+}
+
 static void *guard_alloc(void *userdata, size_t size)
 {
 	struct rsd_gumbo_doc *d = userdata;
-	check_time(d);
+	if (time_to_check(d, size))
+		check_time(d);
 	d->allocations++;
 	d->requested += size;
 	if (size > SMALL_MAX)

@@ -22,21 +22,27 @@
  *   rsd_gumbo_guard_parse, which frees every block gumbo held (the guard
  *   keeps them on a list). So the tree gumbo builds, clones included, is
  *   bounded for real, and nothing leaks.
- * - time: each allocation also compares the thread's CPU time with the
+ * - time: the allocator also compares the thread's CPU time with the
  *   budget (read at most every RSD_GUMBO_CHECK_NS of wall time: reading it
- *   is a system call). gumbo allocates for every tag, comment and doctype
- *   token, every attribute, every parse error (errors are recorded for
- *   that reason: with max_errors = 0 a tag repeating a value-less attribute
- *   is compared with its others without allocating, 3.6 s for 3 MB) and
- *   every doubling of a text run's buffer. So a check comes after each
- *   token and, within a run of text, before each half of it: the work
- *   gumbo can do past a check that found the budget not spent is one token
- *   (a few scans of the stack of open elements and of the active formatting
- *   elements, which hold fewer elements than the memory budget allows: a
- *   few milliseconds at worst) or the rest of a text run (each character
- *   costs the same, and there are at most as many left as were checked
- *   already). A stopped parse therefore costs at most about twice its
- *   budget.
+ *   is a system call), at every big allocation, at every
+ *   RSD_GUMBO_CHECK_EVERY-th small one, and at every one once the parse
+ *   holds RSD_GUMBO_CHECK_ALL_HELD bytes. gumbo allocates for every tag,
+ *   comment and doctype token, every attribute, every parse error (errors
+ *   are recorded for that reason: with max_errors = 0 a tag repeating a
+ *   value-less attribute is compared with its others without allocating,
+ *   3.6 s for 3 MB) and every doubling of a text run's buffer, which past
+ *   SMALL_MAX (2 KiB, gumbo_guard.c) is a big allocation. So a check comes
+ *   after every RSD_GUMBO_CHECK_EVERY tokens and, within a run of text
+ *   past 2 KiB, before each half of it: the work gumbo can do past a check
+ *   that found the budget not spent is a few tokens (each a few scans of
+ *   the stack of open elements and of the active formatting elements, or
+ *   of a tag's attributes: while the parse holds less than
+ *   RSD_GUMBO_CHECK_ALL_HELD, fewer than 30,000 elements or attributes
+ *   (a node takes 144 bytes, an attribute 120), well under a millisecond
+ *   per token; past it one token, as the budget allows: a few
+ *   milliseconds at worst) or the rest of a text run (each character costs
+ *   the same, and there are at most as many left as were checked already).
+ *   A stopped parse therefore costs at most about twice its budget.
  *
  * Budgets grow linearly with the page (RSD_GUMBO_*_PER_BYTE) from a base,
  * with a margin over what recipe sites' pages need even on a loaded machine
@@ -60,6 +66,8 @@
 #define RSD_GUMBO_CPU_BASE_NS 20000000u /* 20 ms */
 #define RSD_GUMBO_CPU_PER_BYTE_NS 150u /* 10 MiB: 1.59 s */
 #define RSD_GUMBO_CHECK_NS 2000000u /* wall time between CPU time reads */
+#define RSD_GUMBO_CHECK_EVERY 16u /* small allocations between two time checks */
+#define RSD_GUMBO_CHECK_ALL_HELD (4u << 20) /* bytes held: from then on, check every one */
 
 /* Sanitizer builds run gumbo several times slower (ASan 5-10x): their CPU
  * time budget is scaled so that they parse the same pages as others. */

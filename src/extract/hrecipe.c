@@ -29,10 +29,33 @@ static const char *const RECIPE_ROOTS[] = {
 	"easyrecipe",    "wpurp-container", NULL
 };
 
+/* Whether the "recipe" at p is part of one of the roots that hold it. */
+static bool root_around(const char *html, const char *end, const char *p)
+{
+	for (size_t i = 0; RECIPE_ROOTS[i]; i++) {
+		const char *in = strstr(RECIPE_ROOTS[i], "recipe");
+		size_t before = in ? (size_t)(in - RECIPE_ROOTS[i]) : 0;
+		size_t n = strlen(RECIPE_ROOTS[i]);
+		if (in && (size_t)(p - html) >= before && (size_t)(end - (p - before)) >= n &&
+		    memcmp(p - before, RECIPE_ROOTS[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Six of the roots hold "recipe": one pass finds those (each of the
+ * page's "recipe" is compared with them in place), another each of the
+ * other two, where a pass per root took eight over a page that has
+ * none. */
 bool rsd_hrecipe_maybe_present(const char *html, size_t len)
 {
+	const char *end = html + len;
+	for (const char *p = html; (p = memmem(p, (size_t)(end - p), "recipe", 6)) != NULL; p++)
+		if (root_around(html, end, p))
+			return true;
 	for (size_t i = 0; RECIPE_ROOTS[i]; i++)
-		if (memmem(html, len, RECIPE_ROOTS[i], strlen(RECIPE_ROOTS[i])))
+		if (!strstr(RECIPE_ROOTS[i], "recipe") &&
+		    memmem(html, len, RECIPE_ROOTS[i], strlen(RECIPE_ROOTS[i])))
 			return true;
 	return false;
 }

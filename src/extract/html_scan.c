@@ -17,8 +17,14 @@
 
 #include "core/text.h"
 
+static void build_names(void);
+static pthread_once_t name_once = PTHREAD_ONCE_INIT;
+
 void rsd_html_scan_init(struct rsd_html_scanner *s, const char *html, size_t len)
 {
+	/* the tag name table, built once per process: here rather than per
+	 * tag (a library call at each of a page's thousands of tags) */
+	pthread_once(&name_once, build_names);
 	s->p = html;
 	s->end = html + len;
 	s->foreign_depth = 0;
@@ -104,6 +110,7 @@ static bool is_wanted(const struct rsd_html_attr *a)
 
 static const char *parse_attrs(const char *p, const char *end, struct rsd_html_tag *tag)
 {
+	uint64_t seen = 0; /* a bit per kept attribute (a superset: see below) */
 	while (p < end) {
 		p = skip_class(p, end, C_ATTR_GAP);
 		if (p >= end || *p == '>')
@@ -132,9 +139,13 @@ static const char *parse_attrs(const char *p, const char *end, struct rsd_html_t
 		} else {
 			a.value = p;
 		}
-		/* HTML5 keeps the first of duplicate attributes. */
+		/* HTML5 keeps the first of duplicate attributes. The kept ones'
+		 * lengths and first letters, hashed to a bit each, rule out
+		 * most new names without comparing them with every one kept. */
+		unsigned sig = (unsigned)a.name_len * 7u + ((unsigned char)a.name[0] | 0x20u);
+		uint64_t bit = (uint64_t)1 << (sig & 63u);
 		bool dup = false;
-		for (size_t i = 0; i < tag->n_attrs && !dup; i++)
+		for (size_t i = 0; (seen & bit) && i < tag->n_attrs && !dup; i++)
 			dup = tag->attrs[i].name_len == a.name_len &&
 			      (tag->attrs[i].name[0] | 0x20) == (a.name[0] | 0x20) &&
 			      strncasecmp(tag->attrs[i].name, a.name, a.name_len) == 0;
@@ -142,6 +153,8 @@ static const char *parse_attrs(const char *p, const char *end, struct rsd_html_t
 			tag->attrs[tag->n_attrs++] = a;
 		else if (!dup && is_wanted(&a))
 			tag->attrs[RSD_HTML_SCAN_MAX_ATTRS - 1] = a;
+		if (!dup)
+			seen |= bit;
 	}
 	return p;
 }
@@ -264,14 +277,47 @@ static const struct known_tag {
 
 static const struct known_tag *name_slot[NAME_SLOTS];
 static uint64_t name_key[NAME_SLOTS];
-static pthread_once_t name_once = PTHREAD_ONCE_INIT;
 
-/* The first eight bytes of a lowercase name of n bytes, and its length. */
-static uint64_t pack_name(const char *lower, size_t n)
+/* The first eight bytes of a name of n bytes, lowercased (ASCII letters),
+ * and its length: built in a register. (Lowercasing into a buffer and
+ * reading it back as one word stalled the store-to-load forwarding at
+ * every tag, a quarter of the scan's time.) */
+static uint64_t pack_name(const char *name, size_t n)
 {
 	uint64_t k = 0;
-	memcpy(&k, lower, n < 8 ? n : 8);
+	for (size_t i = 0; i < n && i < 8; i++) {
+		unsigned char c = (unsigned char)name[i];
+		k |= (uint64_t)(c | (is_alpha((char)c) ? 0x20u : 0u)) << (8 * i);
+	}
 	return k ^ ((uint64_t)n << 59);
+}
+
+/* pack_name's key with one load, for a name with eight bytes readable at
+ * it (a page's, not a table's): its first min(n, 8) bytes, their ASCII
+ * capitals lowercased all at once (the bytes of 'A'..'Z' get 0x20). */
+static uint64_t pack_name_wide(const char *name, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t w;
+	memcpy(&w, name, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w); /* byte i at bits 8 i, as pack_name has it */
+#endif
+	if (n < 8)
+		w &= ((uint64_t)1 << (8 * n)) - 1;
+	uint64_t low7 = w & ~high; /* no carry between bytes below */
+	uint64_t from_a = low7 + ones * (0x80 - 'A'), past_z = low7 + ones * (0x80 - 'Z' - 1);
+	uint64_t upper = from_a & ~past_z & ~w & high; /* the high bits of the capitals */
+	return (w | upper >> 2) ^ ((uint64_t)n << 59);
+}
+
+/* Whether a name's bytes past its eighth are the known lowercase ones. */
+static bool tail_is(const char *known, const char *name, size_t n)
+{
+	for (size_t i = 8; i < n; i++)
+		if ((char)(name[i] | (is_alpha(name[i]) ? 0x20 : 0)) != known[i])
+			return false;
+	return true;
 }
 
 static size_t name_hash(uint64_t key)
@@ -294,21 +340,18 @@ static void build_names(void)
 	}
 }
 
-static void classify(struct rsd_html_tag *t)
+static void classify(struct rsd_html_tag *t, const char *end)
 {
-	char lower[16];
 	t->id = RSD_HTML_OTHER;
 	t->flags = 0;
 	if (t->name_len >= sizeof KNOWN / sizeof KNOWN[0])
 		return;
-	for (size_t i = 0; i < t->name_len; i++)
-		lower[i] = (char)(t->name[i] | (is_alpha(t->name[i]) ? 0x20 : 0));
-	pthread_once(&name_once, build_names);
-	uint64_t key = pack_name(lower, t->name_len);
+	/* names built: rsd_html_scan_init */
+	uint64_t key = end - t->name >= 8 ? pack_name_wide(t->name, t->name_len)
+					  : pack_name(t->name, t->name_len);
 	for (size_t h = name_hash(key); name_slot[h]; h = (h + 1) & (NAME_SLOTS - 1)) {
 		const struct known_tag *k = name_slot[h];
-		if (name_key[h] == key &&
-		    (t->name_len <= 8 || memcmp(k->name + 8, lower + 8, t->name_len - 8) == 0)) {
+		if (name_key[h] == key && tail_is(k->name, t->name, t->name_len)) {
 			t->id = k->id;
 			t->flags = k->flags;
 			return;
@@ -371,7 +414,7 @@ bool rsd_html_scan_next(struct rsd_html_scanner *s, struct rsd_html_tag *tag)
 		tag->name = p;
 		p = find_class(p, end, C_TAG_NAME_END);
 		tag->name_len = (size_t)(p - tag->name);
-		classify(tag);
+		classify(tag, end);
 		tag->is_end = is_end;
 		tag->n_attrs = 0;
 		tag->text = NULL;

@@ -40,7 +40,9 @@ int rsd_completion_lists_from_dom(const GumboOutput *dom, struct rsd_recipe_fiel
  * names and headings (list_region.h): 1 done (also when the page names
  * no list it lacks: no tree has one then), 0 when that part cannot be
  * delimited or read as the whole page would be (the caller parses the
- * whole page and calls rsd_completion_lists_from_dom), -ENOMEM. */
-int rsd_completion_lists_from_page(const char *html, size_t len, struct rsd_recipe_fields *f);
+ * whole page and calls rsd_completion_lists_from_dom), -ENOMEM. The
+ * parse takes its memory from arena (NULL: from glibc). */
+int rsd_completion_lists_from_page(struct rsd_gumbo_arena *arena, const char *html, size_t len,
+				   struct rsd_recipe_fields *f);
 
 #endif

@@ -2,6 +2,43 @@
 /* Recipes without JSON-LD: schema.org microdata, the hRecipe
  * microformat and recipe plugins' markup. */
 #include "extract_fixture.h"
+#include "extract/hrecipe.h"
+
+/* The raw page test names each root, whether or not it holds "recipe",
+ * wherever it stands (the first and the last bytes too), and only then. */
+START_TEST(hrecipe_roots_found_anywhere)
+{
+	static const char *const found[] = {
+		"hrecipe",
+		"<div class=\"h-recipe\">",
+		"x wprm-recipe-container",
+		"tasty-recipes",
+		"<i class=mv-create-card>",
+		"recipe recipe zlrecipe-container",
+		"easyrecipe",
+		"a wpurp-container",
+	};
+	static const char *const not_found[] = {
+		"",
+		"recipe",
+		"h recipe hrecip",
+		"wprm-recipe-containe",
+		"tasty-recipe",
+		"mv-create-car",
+		"Easyrecipe HRECIPE",
+		"recipe-container wpurp",
+	};
+	for (size_t i = 0; i < sizeof found / sizeof found[0]; i++)
+		ck_assert_msg(rsd_hrecipe_maybe_present(found[i], strlen(found[i])), "%s",
+			      found[i]);
+	for (size_t i = 0; i < sizeof not_found / sizeof not_found[0]; i++)
+		ck_assert_msg(!rsd_hrecipe_maybe_present(not_found[i], strlen(not_found[i])), "%s",
+			      not_found[i]);
+	/* a root cut off by the length is not there */
+	ck_assert(!rsd_hrecipe_maybe_present("easyrecipe", 9));
+	ck_assert(!rsd_hrecipe_maybe_present("tasty-recipes", 12));
+}
+END_TEST
 
 START_TEST(microdata_fallback)
 {
@@ -76,6 +113,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, microdata_fallback);
 	tcase_add_test(tc, microdata_repeated_ingredient);
 	tcase_add_test(tc, hrecipe_microformat);
+	tcase_add_test(tc, hrecipe_roots_found_anywhere);
 	tcase_add_test(tc, recipe_plugin_without_jsonld);
 	return s;
 }

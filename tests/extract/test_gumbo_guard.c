@@ -103,6 +103,46 @@ START_TEST(over_time)
 }
 END_TEST
 
+/* A parse stopped for its time costs about twice its budget (gumbo_guard.h). */
+static void assert_stopped_near(const char *html, size_t len, uint64_t budget_ns)
+{
+	struct rsd_gumbo_limits lim = { .max_bytes = (size_t)1 << 40, .max_cpu_ns = budget_ns };
+	struct rsd_gumbo_doc *doc = (void *)1;
+	struct rsd_gumbo_usage u;
+	ck_assert_int_eq(rsd_gumbo_guard_parse(html, len, &lim, &doc, &u), -ETIME);
+	ck_assert_ptr_null(doc);
+	ck_assert_uint_lt(u.cpu_ns, 2 * budget_ns + 50000000u);
+}
+
+/* One tag of distinct attributes: each is compared with all before it
+ * (quadratic), three small allocations each and a small tree, so the time
+ * is checked at every RSD_GUMBO_CHECK_EVERY-th allocation only. */
+START_TEST(over_time_in_small_allocations)
+{
+	enum { N = 200000 };
+	char *html = malloc(N * 8 + 8), *o = html;
+	ck_assert_ptr_nonnull(html);
+	o += sprintf(o, "<p");
+	for (int i = 0; i < N; i++)
+		o += sprintf(o, " a%d", i);
+	o += sprintf(o, ">");
+	assert_stopped_near(html, (size_t)(o - html), 5000000);
+	free(html);
+}
+END_TEST
+
+/* One run of text: after its first 2 KiB only the doubling of its buffer
+ * allocates (a big block, always checked). */
+START_TEST(over_time_in_one_text_run)
+{
+	size_t len;
+	char *html = repeated("x", 32u << 20, &len);
+	memcpy(html, "<p>", 3);
+	assert_stopped_near(html, len, 5000000);
+	free(html);
+}
+END_TEST
+
 /* 200,000 nested elements, closed (an unclosed one is a parse error with
  * a copy of the stack: quadratic, which the budget would stop) */
 START_TEST(deep_tree_freed)
@@ -145,6 +185,8 @@ int main(void)
 	tcase_add_test(tc, over_memory);
 	tcase_add_test(tc, adoption_clones_bounded);
 	tcase_add_test(tc, over_time);
+	tcase_add_test(tc, over_time_in_small_allocations);
+	tcase_add_test(tc, over_time_in_one_text_run);
 	tcase_add_test(tc, deep_tree_freed);
 	tcase_add_test(tc, limits_grow_with_the_page);
 	suite_add_tcase(s, tc);

@@ -63,7 +63,14 @@ static char *check_part(const char *head, const char *content, int want_rc)
 	struct rsd_recipe_fields part, whole;
 	rsd_fields_init(&part);
 	rsd_fields_init(&whole);
-	ck_assert_int_eq(rsd_completion_lists_from_page(html, strlen(html), &part), want_rc);
+	struct rsd_gumbo_arena *arena;
+	ck_assert_int_eq(rsd_gumbo_arena_new(&arena), 0);
+	ck_assert_int_eq(rsd_completion_lists_from_page(arena, html, strlen(html), &part), want_rc);
+	/* lists read from a part were parsed with the arena's memory, which
+	 * keeps its chunks for the next parse */
+	if (want_rc == 1 && (part.ingredients || part.instructions_list))
+		ck_assert_uint_gt(rsd_gumbo_arena_spare_bytes(arena), 0);
+	rsd_gumbo_arena_free(arena);
 	from_whole_page(html, &whole);
 	char *pi = printed(part.ingredients), *ps = printed(part.instructions_list);
 	char *wi = printed(whole.ingredients), *ws = printed(whole.instructions_list);
@@ -213,7 +220,7 @@ START_TEST(broken_markup)
 		struct rsd_recipe_fields part, whole;
 		rsd_fields_init(&part);
 		rsd_fields_init(&whole);
-		int rc = rsd_completion_lists_from_page(html, strlen(html), &part);
+		int rc = rsd_completion_lists_from_page(NULL, html, strlen(html), &part);
 		ck_assert(rc == 0 || rc == 1);
 		if (rc == 1) {
 			from_whole_page(html, &whole);

@@ -51,12 +51,47 @@ START_TEST(tag_names_any_case)
 		{ "<x-recipe-card-with-a-long-name>", RSD_HTML_OTHER, 0 },
 		/* not a letter: the 0x20 of lowercase must not turn '@' into '`' */
 		{ "<d@v>", RSD_HTML_OTHER, 0 },
+		{ "<d[v>", RSD_HTML_OTHER, 0 },
+		/* names read in one word (eight bytes left in the page) and byte
+		 * by byte (fewer, at its end) alike */
+		{ "<SCRIPT>", RSD_HTML_SCRIPT, RSD_HTML_RAW_TEXT },
+		{ "<SCRIPT> ", RSD_HTML_SCRIPT, RSD_HTML_RAW_TEXT },
+		{ "<Br", RSD_HTML_OTHER, RSD_HTML_BREAKOUT | RSD_HTML_FLAT },
+		{ "<Br/>     ", RSD_HTML_OTHER, RSD_HTML_BREAKOUT | RSD_HTML_FLAT },
+		{ "<NOFRAMES", RSD_HTML_OTHER, RSD_HTML_RAW_TEXT },
+		{ "<NoFrames>x</NoFrames>", RSD_HTML_OTHER, RSD_HTML_RAW_TEXT },
 	};
 	for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
 		struct rsd_html_tag t = first_tag(CASES[i].html);
 		ck_assert_msg(t.id == CASES[i].id && t.flags == CASES[i].flags,
 			      "%s: id %d flags %u", CASES[i].html, (int)t.id, t.flags);
 	}
+}
+END_TEST
+
+/* HTML5 keeps the first of duplicate attributes, whatever their case;
+ * names that share a length and a first letter are no duplicates. */
+START_TEST(duplicate_attributes_keep_the_first)
+{
+	struct rsd_html_tag t = first_tag("<p ab=1 ac=2 AB=3 aC=4 b=5 B=6>");
+	ck_assert_uint_eq(t.n_attrs, 3);
+	ck_assert(t.attrs[0].value_len == 1 && t.attrs[0].value[0] == '1');
+	ck_assert(t.attrs[1].value_len == 1 && t.attrs[1].value[0] == '2');
+	ck_assert(t.attrs[2].value_len == 1 && t.attrs[2].value[0] == '5');
+	/* past the limit a wanted attribute takes the last slot, and its
+	 * duplicate is still one; an unwanted name the slot held before is
+	 * no duplicate any more, and is dropped as unwanted */
+	char html[512], *o = html;
+	o += sprintf(o, "<p");
+	for (int i = 0; i < RSD_HTML_SCAN_MAX_ATTRS - 1; i++)
+		o += sprintf(o, " k%d=1", i);
+	sprintf(o, " x=1 itemprop=one ITEMPROP=two x=3>");
+	t = first_tag(html);
+	ck_assert_uint_eq(t.n_attrs, RSD_HTML_SCAN_MAX_ATTRS);
+	const struct rsd_html_attr *a = rsd_html_scan_attr(&t, "itemprop");
+	ck_assert(a == &t.attrs[RSD_HTML_SCAN_MAX_ATTRS - 1] && a->value_len == 3 &&
+		  strncmp(a->value, "one", 3) == 0);
+	ck_assert_ptr_null(rsd_html_scan_attr(&t, "x"));
 }
 END_TEST
 
@@ -225,6 +260,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("units");
 	tcase_add_test(tc, tag_names_any_case);
 	tcase_add_test(tc, attributes_by_class);
+	tcase_add_test(tc, duplicate_attributes_keep_the_first);
 	tcase_add_test(tc, clean_in_place);
 	tcase_add_test(tc, links_against_one_base);
 	tcase_add_test(tc, repeated_links_in_page_order);
