@@ -93,8 +93,8 @@ static const struct metric scalars[] = {
 	M("ring_depth", "gauge", ring_depth, "Records waiting in the ring for the producer."),
 	M("ring_capacity", "gauge", ring_capacity, "Capacity of the ring ([ring] capacity)."),
 	M("ring_bytes", "gauge", ring_bytes,
-	  "Bytes of records (with their raw pages) charged to [ring] max_bytes: in the ring "
-	  "and in the producer until their delivery reports."),
+	  "Bytes charged to [ring] max_bytes: records with their raw pages and librdkafka's "
+	  "compressed copies, from the ring until their delivery reports."),
 	M("records_in_flight", "gauge", records_in_flight,
 	  "Records produced and not yet acknowledged or failed."),
 	M("kafka_queue_length", "gauge", kafka_queue,
