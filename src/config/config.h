@@ -82,7 +82,7 @@ struct rsd_config {
 
 	/* [ring] */
 	uint32_t ring_capacity; /* default 1024, power of two 2..2^20 */
-	uint64_t ring_max_bytes; /* default 64 MiB, 1 MiB .. 1 GiB */
+	uint64_t ring_max_bytes; /* default 16 MiB, 1 MiB .. 1 GiB */
 
 	/* [kafka] */
 	char *brokers; /* "host:port,..." or "embedded" (default localhost:9092) */
@@ -176,6 +176,9 @@ void rsd_config_free(struct rsd_config *cfg); /* accepts NULL */
  * -EINVAL when a part is empty or does not fit. */
 int rsd_config_split_compression(const char *spec, char *codec, size_t len, char *level,
 				 size_t level_len);
+/* Whether raw pages go to Kafka compressed: raw_topic set and its
+ * raw_compression's codec other than none. */
+bool rsd_config_raw_compressed(const struct rsd_config *cfg);
 bool rsd_config_kafka_changed(const struct rsd_config *a, const struct rsd_config *b);
 
 /* The table, for docs and the man-page consistency test. */

@@ -129,6 +129,14 @@ int rsd_config_split_compression(const char *spec, char *codec, size_t len, char
 	return 0;
 }
 
+bool rsd_config_raw_compressed(const struct rsd_config *cfg)
+{
+	const char *spec = cfg->raw_compression ? cfg->raw_compression
+						: RSD_RAW_COMPRESSION_DEFAULT;
+	size_t n = strcspn(spec, ":");
+	return cfg->raw_topic && *cfg->raw_topic && !(n == 4 && strncmp(spec, "none", 4) == 0);
+}
+
 /* librdkafka judges the codec and level, as it will for the raw topic. */
 static void check_raw_compression(struct loader *ld)
 {

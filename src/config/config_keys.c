@@ -177,12 +177,12 @@ const struct key_spec cfg_key_specs[] = {
 	{ KEY("ring", "capacity", K_POW2, ring_capacity), .def = "1024", .min = 2, .max = 1u << 20,
 	  .doc = "Records queued between the scrapers and the producer; scrapers wait when it is "
 		 "full." },
-	{ KEY("ring", "max_bytes", K_SIZE, ring_max_bytes), .def = "64M", .min = MIB, .max = GIB,
+	{ KEY("ring", "max_bytes", K_SIZE, ring_max_bytes), .def = "16M", .min = MIB, .max = GIB,
 	  .doc = "Memory of the records (with their raw pages) between the scrapers and Kafka, "
-		 "from "
-		 "the ring until their delivery reports; scrapers wait when it is used up. A "
-		 "record "
-		 "larger than this passes alone." },
+		 "from the ring until their delivery reports, and of librdkafka's compressed "
+		 "copies of them (about their size; a raw page's only when raw_compression is "
+		 "not none); scrapers wait when it is used up. A record larger than this "
+		 "passes alone." },
 
 	/* [kafka] */
 	{ KEY("kafka", "brokers", K_BROKERS, brokers), .def = "localhost:9092",

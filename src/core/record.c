@@ -57,9 +57,12 @@ fail:
 	return NULL;
 }
 
-size_t rsd_record_bytes(const struct rsd_record *r)
+size_t rsd_record_bytes(const struct rsd_record *r, bool raw_compressed)
 {
-	return sizeof(*r) + strlen(r->url) + 1 + r->json_len + 1 + (r->raw_html ? r->raw_cap : 0);
+	size_t held = sizeof(*r) + strlen(r->url) + 1 + r->json_len + 1 +
+		      (r->raw_html ? r->raw_cap : 0);
+	size_t copies = r->json_len + (r->raw_html && raw_compressed ? r->raw_len : 0);
+	return held + copies;
 }
 
 void rsd_record_adopt_raw(struct rsd_record *r, char *raw, size_t raw_len, size_t cap)

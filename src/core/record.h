@@ -47,8 +47,14 @@ struct rsd_record *rsd_record_new(const char *url, cJSON *rec, const char *raw, 
  * kilobytes; r's free hands it to the spare buffers (bufpool.h). */
 void rsd_record_adopt_raw(struct rsd_record *r, char *raw, size_t raw_len, size_t cap);
 void rsd_record_free(struct rsd_record *r); /* accepts NULL */
-/* The memory r holds: what it is charged in the ring's byte budget. */
-size_t rsd_record_bytes(const struct rsd_record *r);
+/* What r is charged in the ring's byte budget: the memory r holds, plus
+ * librdkafka's compressed copy of each message made from it while the
+ * message is in flight (a codec's output buffer is sized to its input's
+ * bound, about the input): the record's JSON always (the record topic is
+ * compressed unless configured otherwise), the raw page when raw_compressed
+ * (raw_compression other than none; uncompressed, librdkafka sends from
+ * r's buffer). */
+size_t rsd_record_bytes(const struct rsd_record *r, bool raw_compressed);
 
 /* Format t as RFC 3339 UTC ("2026-11-25T15:04:05Z") into buf (>= 21 bytes). */
 void rsd_format_rfc3339(time_t t, char *buf, size_t len);

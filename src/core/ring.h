@@ -19,7 +19,7 @@
  * consumer sleeps in poll(2) on rsd_ring_sc_wait_fd() beside its other fds
  * (rsd_ring_sc_arm/disarm). rsd_ring_close() wakes every waiter.
  *
- * This is the API the daemon uses. core/ring_internal.h adds two entry points
+ * This is the API the daemon uses. core/ring_internal.h adds one entry point
  * that only the ring's tests and benchmark need.
  *
  * Environment: RSD_RING_FENCE=seq_cst (read once per process) disables the
@@ -73,6 +73,9 @@ void rsd_ring_sc_disarm(rsd_ring *ring);
 int rsd_ring_set_max_bytes(rsd_ring *ring, size_t max_bytes);
 int rsd_ring_mp_enqueue_wait_bytes(rsd_ring *ring, void *item, size_t bytes);
 void rsd_ring_release_bytes(rsd_ring *ring, size_t bytes);
+/* Bytes charged now (enqueued with _wait_bytes, not yet released): the
+ * metrics' ring_bytes; the tests check it exactly. */
+size_t rsd_ring_bytes(const rsd_ring *ring);
 
 /* After close, enqueues fail with -EPIPE and the consumer drains what is left. */
 void rsd_ring_close(rsd_ring *ring);

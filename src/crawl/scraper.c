@@ -280,7 +280,7 @@ static void hand_over_record(struct rsd_scraper *s, struct rsd_job *job, cJSON *
 	/* Ownership of r passes to the ring on 0 only. Waits while the ring's
 	 * byte budget ([ring] max_bytes) is used up; the producer releases the
 	 * charge when it frees r. */
-	r->ring_bytes = rsd_record_bytes(r);
+	r->ring_bytes = rsd_record_bytes(r, rsd_config_raw_compressed(s->cfg));
 	r->ticket = job->ticket;
 	job->ticket = 0;
 	if (rsd_ring_mp_enqueue_wait_bytes(s->ring, r, r->ring_bytes) == 0) {

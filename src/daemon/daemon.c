@@ -445,6 +445,7 @@ static void publish_metrics(struct rsd_daemon *d)
 		.reloads_rejected = d->reloads_rejected,
 		.ring_depth = c.ring_depth,
 		.ring_capacity = c.ring_capacity,
+		.ring_bytes = c.ring_bytes,
 		.records_in_flight = records_in_flight(&c),
 		.kafka_queue = c.outq,
 		.frontier_queued = c.queued,

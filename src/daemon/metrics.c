@@ -92,6 +92,9 @@ static const struct metric scalars[] = {
 	  "Failed journal (sink) writes; the record is retried."),
 	M("ring_depth", "gauge", ring_depth, "Records waiting in the ring for the producer."),
 	M("ring_capacity", "gauge", ring_capacity, "Capacity of the ring ([ring] capacity)."),
+	M("ring_bytes", "gauge", ring_bytes,
+	  "Bytes charged to [ring] max_bytes: records with their raw pages and librdkafka's "
+	  "compressed copies, from the ring until their delivery reports."),
 	M("records_in_flight", "gauge", records_in_flight,
 	  "Records produced and not yet acknowledged or failed."),
 	M("kafka_queue_length", "gauge", kafka_queue,

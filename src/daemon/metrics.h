@@ -33,7 +33,7 @@ struct rsd_metrics_snapshot {
 	uint64_t producer_errors, consumer_errors;
 	uint64_t reloads_ok, reloads_rejected;
 	/* gauges (now) */
-	uint64_t ring_depth, ring_capacity, records_in_flight, kafka_queue;
+	uint64_t ring_depth, ring_capacity, ring_bytes, records_in_flight, kafka_queue;
 	uint64_t frontier_queued, fetches_in_flight, consumer_lag, partitions_assigned;
 	struct rsd_host_count hosts[RSD_METRICS_HOSTS];
 	size_t n_hosts;

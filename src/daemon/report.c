@@ -108,6 +108,7 @@ void daemon_counters_read(const struct rsd_daemon *d, struct counters *c)
 	if (d->ring) {
 		c->ring_depth = rsd_ring_size(d->ring);
 		c->ring_capacity = rsd_ring_capacity(d->ring);
+		c->ring_bytes = rsd_ring_bytes(d->ring);
 	}
 	for (size_t i = 0; i < RSD_CAUSE_COUNT; i++)
 		*(rsd_cause_is_refusal(i) ? &c->refused : &c->skipped) += c->by_cause[i];

@@ -124,7 +124,7 @@ struct counters {
 	uint64_t produced, acknowledged, failed_records, too_large, raw_skipped, outq;
 	uint64_t consumed, alerts, invalid, lag;
 	uint64_t no_recipe, sink_errors, producer_errors, consumer_errors, assigned;
-	size_t ring_depth, ring_capacity;
+	size_t ring_depth, ring_capacity, ring_bytes;
 	bool cluster_mode; /* [cluster] frontier_topic set: cluster is reported */
 	struct rsd_cluster_counts cluster;
 };

@@ -69,6 +69,31 @@ static bool matches(const regex_t *re, const char *s)
 
 /* ------------------------------------------------------------ valid files */
 
+/* The ring charges librdkafka's compressed copy of a raw page only when
+ * the raw topic is on and its codec compresses. */
+START_TEST(raw_compressed_follows_topic_and_codec)
+{
+	static const struct {
+		const char *producer;
+		bool compressed;
+	} cases[] = {
+		{ "", true }, /* raw_topic and lz4 by default */
+		{ "raw_compression = zstd:3\n", true },
+		{ "raw_compression = none\n", false },
+		{ "raw_topic =\n", false },
+		{ "raw_topic =\nraw_compression = lz4\n", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), BASE "[producer]\n%s", cases[i].producer);
+		struct rsd_config *cfg = load_ok(text);
+		ck_assert_msg(rsd_config_raw_compressed(cfg) == cases[i].compressed, "%s",
+			      cases[i].producer);
+		rsd_config_free(cfg);
+	}
+}
+END_TEST
+
 START_TEST(full_file_sets_every_key)
 {
 	char *path = fixture("full.ini");
@@ -193,7 +218,7 @@ START_TEST(defaults_of_a_minimal_file)
 	ck_assert_uint_eq(cfg->recrawl_interval_s, 86400);
 	ck_assert_uint_eq(cfg->refresh_interval_s, 86400);
 	ck_assert_uint_eq(cfg->ring_capacity, 1024);
-	ck_assert_uint_eq(cfg->ring_max_bytes, 64 * 1024 * 1024);
+	ck_assert_uint_eq(cfg->ring_max_bytes, 16 * 1024 * 1024);
 	ck_assert_str_eq(cfg->brokers, "localhost:9092");
 	ck_assert(!cfg->brokers_embedded);
 	ck_assert_ptr_null(cfg->kafka_debug);
@@ -990,6 +1015,7 @@ static Suite *config_suite(void)
 	Suite *s = suite_create("config");
 	TCase *valid = tcase_create("valid");
 	tcase_add_test(valid, full_file_sets_every_key);
+	tcase_add_test(valid, raw_compressed_follows_topic_and_codec);
 	tcase_add_test(valid, defaults_of_a_minimal_file);
 	tcase_add_test(valid, metrics_listen_addresses);
 	tcase_add_test(valid, log_levels);

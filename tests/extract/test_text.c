@@ -392,12 +392,18 @@ START_TEST(record_wrapper)
 	ck_assert_uint_eq(strlen(at->valuestring), 20);
 	ck_assert_int_eq(at->valuestring[19], 'Z');
 	cJSON_Delete(back);
+	/* The ring's charge: what r holds plus librdkafka's compressed copies,
+	 * the JSON's always and the raw page's only when it is compressed. */
+	size_t plain = rsd_record_bytes(r, false);
+	ck_assert_uint_ge(plain, sizeof(*r) + strlen(r->url) + 2 * r->json_len + r->raw_cap);
+	ck_assert_uint_eq(rsd_record_bytes(r, true), plain + r->raw_len);
 	rsd_record_free(r);
 	/* an existing scraped_at is kept; no raw page */
 	cJSON_ReplaceItemInObject(rec, "scraped_at", cJSON_CreateString("2020-01-01T00:00:00Z"));
 	r = rsd_record_new("u", rec, NULL, 0);
 	ck_assert_ptr_nonnull(strstr(r->json, "2020-01-01T00:00:00Z"));
 	ck_assert_ptr_null(r->raw_html);
+	ck_assert_uint_eq(rsd_record_bytes(r, true), rsd_record_bytes(r, false));
 	rsd_record_free(r);
 	cJSON_Delete(rec);
 	ck_assert_ptr_null(rsd_record_new(NULL, NULL, NULL, 0));
