@@ -197,16 +197,17 @@ void rsd_frontier_settle(struct rsd_frontier *f, uint64_t ticket, enum rsd_settl
 size_t rsd_frontier_release_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),
 				  void *ctx);
 /* The politeness clock across a hand-off. host_clocks: each(each_ctx,
- * host, wait_ms) for every host keep() rejects (keep NULL: every host) that
- * may not send its next
- * request for wait_ms > 0 more milliseconds (delay_ms or Crawl-delay since
- * its last request start, a retry's backoff or Retry-After): what the
- * owner giving hosts up tells the next one. Returns how many. */
+ * host, wait_ms) for every host keep() rejects (keep NULL: every host)
+ * that may not send its next request for wait_ms > 0 more milliseconds
+ * (delay_ms or Crawl-delay since its last request start, a retry's
+ * backoff or Retry-After): what the owner giving hosts up tells the next
+ * one. Returns how many. */
 size_t rsd_frontier_host_clocks(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),
 				void *ctx, void (*each)(void *ctx, const char *host, int64_t wait_ms),
 				void *each_ctx);
 /* host sends nothing for at least wait_ms from now (at most 10 minutes):
- * what the new owner does with it. 0 or -ENOMEM. */
+ * what the new owner (or the next frontier, clocks_restore) does with it.
+ * 0 or -ENOMEM. */
 int rsd_frontier_hold_host(struct rsd_frontier *f, const char *host, int64_t wait_ms);
 /* The politeness clocks across a reload: a scraper's frontier is freed
  * and a new one built. clocks_save: every host's clock (as host_clocks,
