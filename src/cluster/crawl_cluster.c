@@ -617,6 +617,22 @@ static void hand_off_clocks(struct rsd_cluster *c, const bool *which)
 	}
 }
 
+void rsd_cluster_hand_off_clocks(struct rsd_cluster *c)
+{
+	pthread_mutex_lock(&c->lock);
+	bool *owned = c->n_parts ? calloc((size_t)c->n_parts, sizeof(*owned)) : NULL;
+	for (int32_t i = 0; owned && i < c->n_parts; i++)
+		owned[i] = c->parts[i].owned;
+	pthread_mutex_unlock(&c->lock);
+	/* Produced now, on the caller's thread: the thread's last commit and
+	 * the final revoke's, which run after this (rsd_cluster_leave), flush
+	 * the producer before they commit, so the clocks are in state_topic
+	 * before the partitions go. */
+	if (owned)
+		hand_off_clocks(c, owned);
+	free(owned);
+}
+
 static void revoke(struct rsd_cluster *c, const rd_kafka_topic_partition_list_t *l, bool lost)
 {
 	bool *which = calloc((size_t)c->n_parts, sizeof(*which));

@@ -26,8 +26,10 @@
  *   revoke's queued URLs, a record not delivered, a reload) holds the
  *   commit back: whoever owns the partition next reads it again.
  * - Revoke: the partitions' queued URLs are dropped at once, their jobs in
- *   flight are waited for (at most shutdown_timeout_s), settled offsets are
- *   committed, then the partitions go.
+ *   flight are waited for (at most shutdown_timeout_s), the hosts' clocks
+ *   ("host NAME" -> {"not_before": Unix ms}) are produced to state_topic,
+ *   settled offsets are committed, then the partitions go. On a stop the
+ *   clocks are produced before the frontier goes (hand_off_clocks).
  *
  * The module does not log: errors are recorded in its health (like the
  * producer's), ownership changes counted in stats.rebalances for the daemon
@@ -78,6 +80,13 @@ int rsd_cluster_new(const struct rsd_config *cfg, const char *bootstrap, struct 
  * was not settled. -ENOENT with errbuf when a topic is missing, -EPROTO
  * when their partition counts differ. */
 int rsd_cluster_attach(struct rsd_cluster *c, struct rsd_frontier *f, char *errbuf, size_t errlen);
+/* The crawl stops for good (the group is left next): the politeness
+ * clock of every host of the partitions owned, that may not be asked
+ * again yet, is produced to state_topic for the hosts' next owners (the
+ * final revoke finds the frontier gone). After the scraper stopped and
+ * joined, before rsd_cluster_detach; not on a reload that keeps the
+ * cluster (the partitions stay here). */
+void rsd_cluster_hand_off_clocks(struct rsd_cluster *c);
 /* Before the attached frontier is freed (its scraper stopped and joined). */
 void rsd_cluster_detach(struct rsd_cluster *c);
 /* Commits what is settled and leaves the group (the thread ends): the

@@ -803,7 +803,7 @@ size_t rsd_frontier_host_clocks(struct rsd_frontier *f, bool (*keep)(void *ctx, 
 	int64_t now = rsd_now_ms();
 	for (size_t i = 0; i < f->n_buckets; i++) {
 		for (struct rsd_frontier_host *h = f->buckets[i]; h; h = h->next) {
-			if (h->ready_at <= now || keep(ctx, h->name))
+			if (h->ready_at <= now || (keep && keep(ctx, h->name)))
 				continue;
 			each(each_ctx, h->name, h->ready_at - now);
 			n++;

@@ -204,16 +204,29 @@ void rsd_frontier_settle(struct rsd_frontier *f, uint64_t ticket, enum rsd_settl
 size_t rsd_frontier_release_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),
 				  void *ctx);
 /* The politeness clock across a hand-off. host_clocks: each(each_ctx,
- * host, wait_ms) for every host keep() rejects that may not send its next
- * request for wait_ms > 0 more milliseconds (delay_ms or Crawl-delay since
- * its last request start, a retry's backoff or Retry-After): what the
- * owner giving hosts up tells the next one. Returns how many. */
+ * host, wait_ms) for every host keep() rejects (keep NULL: every host)
+ * that may not send its next request for wait_ms > 0 more milliseconds
+ * (delay_ms or Crawl-delay since its last request start, a retry's
+ * backoff or Retry-After): what the owner giving hosts up tells the next
+ * one. Returns how many. */
 size_t rsd_frontier_host_clocks(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),
 				void *ctx, void (*each)(void *ctx, const char *host, int64_t wait_ms),
 				void *each_ctx);
 /* host sends nothing for at least wait_ms from now (at most 10 minutes):
- * what the new owner does with it. 0 or -ENOMEM. */
+ * what the new owner (or the next frontier, clocks_restore) does with it.
+ * 0 or -ENOMEM. */
 int rsd_frontier_hold_host(struct rsd_frontier *f, const char *host, int64_t wait_ms);
+/* The politeness clocks across a reload: a scraper's frontier is freed
+ * and a new one built. clocks_save: every host's clock (as host_clocks,
+ * kept as CLOCK_MONOTONIC deadlines, so the time until the next frontier
+ * exists counts), from a frontier whose jobs ended; *out is NULL when no
+ * host waits. 0 or -ENOMEM. clocks_restore: each host of k waits in f
+ * until its deadline (hold_host), before f's first request. 0 or -ENOMEM
+ * (a host not held). clocks_free accepts NULL. */
+struct rsd_frontier_clocks;
+int rsd_frontier_clocks_save(struct rsd_frontier *f, struct rsd_frontier_clocks **out);
+int rsd_frontier_clocks_restore(struct rsd_frontier *f, const struct rsd_frontier_clocks *k);
+void rsd_frontier_clocks_free(struct rsd_frontier_clocks *k);
 /* How many hosts have URLs queued or in flight (those keep() accepts;
  * keep NULL: all). */
 size_t rsd_frontier_count_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),

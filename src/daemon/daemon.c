@@ -49,6 +49,7 @@
 #include "daemon/log.h"
 #include "daemon/metrics.h"
 #include "kafka/producer.h"
+#include "crawl/frontier.h"
 #include "crawl/refusal.h"
 #include "daemon/reload_status.h"
 #include "crawl/scraper.h"
@@ -170,6 +171,29 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 	return rsd_consumer_start(d->consumer);
 }
 
+static void clocks_lost(void)
+{
+	rsd_log(LOG_WARNING, "Out of memory: hosts fetched before the reload may be asked again "
+			     "before their politeness delay");
+}
+
+/* The hosts asked just before a reload wait in the new frontier as they
+ * would have in the old one, before its first request. Each carried wait
+ * is the old frontier's clock as it stood, computed with the old delay_ms
+ * (or Crawl-delay, Retry-After, backoff): it spaces the last request
+ * before the reload from the first one after it, a gap promised when that
+ * last request started. A new delay_ms governs from the first request of
+ * the new frontier on (one gap later). */
+static void carry_clocks(struct rsd_daemon *d)
+{
+	if (!d->clocks)
+		return;
+	if (rsd_frontier_clocks_restore(rsd_scraper_frontier(d->scraper), d->clocks) < 0)
+		clocks_lost();
+	rsd_frontier_clocks_free(d->clocks);
+	d->clocks = NULL;
+}
+
 static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
 {
 	int rc = rsd_scraper_new(cfg, d->ring, d->state, d->wake_fd, &d->scraper);
@@ -181,6 +205,7 @@ static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
 	rsd_scraper_set_failure_cb(d->scraper, daemon_log_page_failure, d);
 	rsd_scraper_set_refusal_cb(d->scraper, daemon_log_refusal, d);
 	rsd_scraper_set_host_stats(d->scraper, d->hosts);
+	carry_clocks(d);
 	if (d->cluster &&
 	    (rc = rsd_cluster_log_attach(d->cluster, rsd_scraper_frontier(d->scraper))) < 0)
 		return rc;
@@ -210,13 +235,29 @@ static int leave_ms(uint64_t deadline_usec)
 	return ms > LEAVE_MIN_MS ? ms : LEAVE_MIN_MS;
 }
 
-/* In-flight transfers finish and their records enter the ring. */
-static void stop_scraper(struct rsd_daemon *d)
+/* The hosts' politeness clocks outlive the scraper stopped: kept for the
+ * next one (carry: a reload), handed to the hosts' next owners in the
+ * crawl group (hand_off: the crawl cluster is left next). */
+static void keep_clocks(struct rsd_daemon *d, bool carry, bool hand_off)
+{
+	if (carry) {
+		rsd_frontier_clocks_free(d->clocks);
+		if (rsd_frontier_clocks_save(rsd_scraper_frontier(d->scraper), &d->clocks) < 0)
+			clocks_lost();
+	}
+	if (hand_off && d->cluster)
+		rsd_cluster_hand_off_clocks(d->cluster);
+}
+
+/* In-flight transfers finish and their records enter the ring; the hosts'
+ * clocks are kept as keep_clocks says, while the frontier still exists. */
+static void stop_scraper(struct rsd_daemon *d, bool carry, bool hand_off)
 {
 	if (!d->scraper)
 		return;
 	rsd_scraper_stop(d->scraper);
 	rsd_scraper_join(d->scraper);
+	keep_clocks(d, carry, hand_off);
 	if (d->cluster)
 		rsd_cluster_detach(d->cluster);
 	daemon_counters_retire_scraper(d);
@@ -728,8 +769,10 @@ static void reload(struct rsd_daemon *d)
 	struct rsd_config *old = d->cfg, *old_kafka = d->kafka_cfg;
 
 	/* The scraper always restarts: its records so far are in the ring, which
-	 * stays open unless the Kafka side is rebuilt below. */
-	stop_scraper(d);
+	 * stays open unless the Kafka side is rebuilt below; its hosts' clocks
+	 * go to the next one, and to the crawl group when the crawl cluster
+	 * goes with the Kafka clients (stop_producer). */
+	stop_scraper(d, true, kafka);
 	if (kafka) {
 		uint64_t deadline = rsd_now_usec(CLOCK_MONOTONIC) +
 				    (uint64_t)old_kafka->shutdown_timeout_s * 1000000u;
@@ -927,7 +970,7 @@ static bool kafka_failed_fatally(struct rsd_daemon *d)
  * after message.timeout.ms, which is the configured bound here. */
 static void once_crawl_finished(struct rsd_daemon *d)
 {
-	stop_scraper(d);
+	stop_scraper(d, false, true);
 	if (stop_producer(d, UINT64_MAX, &d->once_target))
 		d->exit_code = RSD_EXIT_UNAVAILABLE;
 	d->phase = PHASE_AWAIT_CONSUMER;
@@ -1094,7 +1137,7 @@ static void stop_pipeline(struct rsd_daemon *d)
 
 	sd_notifyf(0, "STOPPING=1\nEXTEND_TIMEOUT_USEC=%" PRIu64 "\nSTATUS=Draining",
 		   (uint64_t)(budget_s + 5) * 1000000u);
-	stop_scraper(d);
+	stop_scraper(d, false, true);
 	stop_producer(d, deadline, NULL);
 	stop_consumer(d, leave_ms(deadline));
 	rsd_state_close(d->state);
@@ -1139,6 +1182,7 @@ static void daemon_free(struct rsd_daemon *d)
 	rsd_line_budget_destroy(&d->page_lines);
 	rsd_refusal_table_free(d->refusals);
 	rsd_host_stats_free(d->hosts);
+	rsd_frontier_clocks_free(d->clocks);
 	close_fd(&d->signal_fd);
 	close_fd(&d->wake_fd);
 	close_fd(&d->timer_fd);

@@ -62,6 +62,9 @@ struct rsd_daemon {
 	struct rsd_state *state;
 	rsd_ring *ring;
 	struct rsd_scraper *scraper;
+	/* The hosts' politeness clocks from the scraper a reload stopped, for
+	 * the next one (NULL: none waiting) */
+	struct rsd_frontier_clocks *clocks;
 	struct rsd_producer *producer;
 	struct rsd_consumer *consumer;
 	struct rsd_cluster *cluster; /* [cluster] frontier_topic set, with the producer */

@@ -387,6 +387,62 @@ START_TEST(test_retry_after)
 }
 END_TEST
 
+/* A reload: the old frontier's clocks (delay_ms after a.test's request,
+ * b.test's Retry-After) hold the hosts in the new frontier, counted from
+ * the old requests, not from the restore; a host without a clock (c.test)
+ * is not held. Each wait is read once: no sleeping. */
+START_TEST(test_clocks_across_reload)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 3000\nrobots = off\n");
+	struct rsd_frontier *old = make(cfg, NULL);
+	ck_assert_int_eq(add(old, 2, "http://a.test/1", "http://b.test/1"), 2);
+	struct rsd_job a = take(old), b = take(old);
+	ck_assert_str_eq(a.url, "http://a.test/1");
+	rsd_frontier_done(old, &a);
+	ck_assert(rsd_frontier_retry(old, &b, 20000)); /* Retry-After: 20 */
+	rsd_frontier_stop(old);
+	struct rsd_frontier_clocks *k = NULL;
+	ck_assert_int_eq(rsd_frontier_clocks_save(old, &k), 0);
+	ck_assert_ptr_nonnull(k);
+	rsd_frontier_free(old);
+
+	struct rsd_frontier *new = make(cfg, NULL);
+	ck_assert_int_eq(rsd_frontier_clocks_restore(new, k), 0);
+	ck_assert_int_eq(add(new, 1, "http://a.test/2"), 1);
+	int64_t wait = expect_wait(new, 0);
+	ck_assert_int_gt(wait, 0);
+	ck_assert_int_le(wait, 3000);
+	ck_assert_int_eq(add(new, 1, "http://c.test/1"), 1);
+	struct rsd_job c = take(new);
+	ck_assert_str_eq(c.url, "http://c.test/1");
+	rsd_frontier_done(new, &c);
+	rsd_frontier_free(new);
+
+	new = make(cfg, NULL);
+	ck_assert_int_eq(rsd_frontier_clocks_restore(new, k), 0);
+	rsd_frontier_clocks_free(k);
+	ck_assert_int_eq(add(new, 1, "http://b.test/2"), 1);
+	wait = expect_wait(new, 0);
+	ck_assert_int_gt(wait, 15000); /* the Retry-After, not delay_ms */
+	ck_assert_int_le(wait, 20000);
+	rsd_frontier_free(new);
+
+	/* No host waiting: nothing kept (*out set to NULL). */
+	struct rsd_config *fast = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n");
+	old = make(fast, NULL);
+	ck_assert_int_eq(add(old, 1, "http://a.test/1"), 1);
+	a = take(old);
+	rsd_frontier_done(old, &a);
+	k = (struct rsd_frontier_clocks *)fast; /* any non-NULL value, never read */
+	ck_assert_int_eq(rsd_frontier_clocks_save(old, &k), 0);
+	ck_assert_ptr_null(k);
+	ck_assert_int_eq(rsd_frontier_clocks_restore(old, NULL), 0);
+	rsd_frontier_free(old);
+	rsd_config_free(fast);
+	rsd_config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_max_pages)
 {
 	struct rsd_config *cfg = crawl_test_config(CFG_HEAD
@@ -729,6 +785,7 @@ int main(void)
 	tcase_add_test(tc, test_crawl_delay);
 	tcase_add_test(tc, test_retry_backoff);
 	tcase_add_test(tc, test_retry_after);
+	tcase_add_test(tc, test_clocks_across_reload);
 	tcase_add_test(tc, test_max_pages);
 	tcase_add_test(tc, test_queue_bounds);
 	tcase_add_test(tc, test_redirects);

@@ -66,7 +66,9 @@ static void add_host(struct cluster_site *s, unsigned k, FILE *idx)
 	}
 }
 
-static void cluster_site_start(struct cluster_site *s)
+/* index_retry_after: the index's first request gets 503 with this
+ * Retry-After (NULL: none). */
+static void cluster_site_start(struct cluster_site *s, const char *index_retry_after)
 {
 	char *index = NULL;
 	size_t len = 0;
@@ -82,7 +84,10 @@ static void cluster_site_start(struct cluster_site *s)
 	fclose(idx);
 	struct rsd_httpd_route route = { .path = "/index.html",
 					 .body = index,
-					 .delay_ms = INDEX_MS };
+					 .delay_ms = INDEX_MS,
+					 .fail_times = index_retry_after ? 1 : 0,
+					 .fail_status = 503,
+					 .retry_after = index_retry_after };
 	ck_assert_int_eq(rsd_httpd_route(s->h[0], &route), 0);
 	free(index);
 	snprintf(s->all.index_url, sizeof s->all.index_url, "%s/index.html",
@@ -99,16 +104,21 @@ static void cluster_site_stop(struct cluster_site *s)
 	}
 }
 
-static void world_start(struct world *w, unsigned delay_ms)
+static void world_start_with(struct world *w, unsigned delay_ms, const char *index_retry_after)
 {
 	memset(w, 0, sizeof *w);
 	w->delay_ms = delay_ms;
 	harness_init(&w->d[0]);
 	w->n = 1;
-	cluster_site_start(&w->site);
+	cluster_site_start(&w->site, index_retry_after);
 	broker_start(&w->broker, w->d[0].dir);
 	broker_cmd(&w->broker, "topic crawl_frontier 12");
 	broker_cmd(&w->broker, "topic crawl_state 12");
+}
+
+static void world_start(struct world *w, unsigned delay_ms)
+{
+	world_start_with(w, delay_ms, NULL);
 }
 
 static void world_stop(struct world *w)
@@ -526,7 +536,67 @@ START_TEST(cluster_restart)
 }
 END_TEST
 
-/* 5. The record consumers (not cluster mode): a second daemon joins the
+/* The requests of the index so far; their count in *n. */
+static struct rsd_httpd_request *index_requests(const struct world *w, size_t *n)
+{
+	struct rsd_httpd_request *log = NULL, *out = NULL;
+	size_t all = rsd_httpd_log(w->site.h[0], &log);
+	*n = 0;
+	out = calloc(all + 1, sizeof(*out));
+	ck_assert_ptr_nonnull(out);
+	for (size_t i = 0; i < all; i++)
+		if (strcmp(log[i].path, "/index.html") == 0)
+			out[(*n)++] = log[i];
+	free(log);
+	return out;
+}
+
+/* Until the index was requested n times and the last request answered,
+ * daemon d living on; the requests. */
+static struct rsd_httpd_request *wait_index(struct world *w, int d, size_t n)
+{
+	for (int waited = 0;; waited += 100) {
+		size_t got;
+		struct rsd_httpd_request *log = index_requests(w, &got);
+		if (got >= n && log[n - 1].status)
+			return log;
+		free(log);
+		ck_assert_msg(waited < RUN_MS, "the index was not requested %zu times", n);
+		ck_assert(daemon_hold(&w->d[d], 100));
+	}
+}
+
+/* 5. A member stops (SIGTERM) while its host waits for a Retry-After: the
+ * host's clock goes to state_topic before the frontier goes, and the next
+ * owner waits for it. The index's first request gets 503 with
+ * Retry-After: 20; its member stops; a new member takes every partition
+ * (3 s join, then delay_ms from the assignment) and must not ask again
+ * before the 20 s (counted from the 503, which came INDEX_MS after the
+ * request). Without the clock written at the stop, it asked after about
+ * 10 s. */
+START_TEST(stop_hands_off_clock)
+{
+	struct world w;
+	world_start_with(&w, DELAY_MS, "20");
+	members_start(&w, 0, 1, NULL);
+	free(wait_index(&w, 0, 1));
+	stop_members(&w, 0, 1);
+	members_start(&w, 1, 2, NULL);
+	struct rsd_httpd_request *log = wait_index(&w, 1, 2);
+	int64_t gap = log[1].at_ms - log[0].at_ms;
+	printf("cluster-stop-clock: the index by daemon %d, then by daemon %d %lld ms later\n",
+	       member_of(log[0].user_agent), member_of(log[1].user_agent), (long long)gap);
+	ck_assert_int_eq(member_of(log[1].user_agent), 1);
+	ck_assert_msg(gap >= 20000, "asked %lld ms after the 503 with Retry-After: 20",
+		      (long long)gap);
+	free(log);
+	stop_members(&w, 1, 2);
+	print_member_logs(&w);
+	world_stop(&w);
+}
+END_TEST
+
+/* 6. The record consumers (not cluster mode): a second daemon joins the
  * [consumer] group mid-crawl. What may be written twice follows from the
  * protocol and the commit policy, not from timing:
  * - cooperative-sticky moves only the partitions the joiner takes, each
@@ -650,7 +720,7 @@ int main(int argc, char **argv)
 	const struct scenario scenarios[] = {
 		{ "cluster-three", three_daemons }, { "cluster-kill9", kill9_member },
 		{ "cluster-join", member_joins },   { "cluster-restart", cluster_restart },
-		{ "consumer-join", consumer_join },
+		{ "consumer-join", consumer_join }, { "cluster-stop-clock", stop_hands_off_clock },
 	};
 	return run_scenarios("cluster", scenarios, sizeof scenarios / sizeof scenarios[0], only,
 			     NULL);

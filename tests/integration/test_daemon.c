@@ -583,6 +583,55 @@ START_TEST(sighup_reloads_valid_rejects_invalid_then_sigterm_drains)
 }
 END_TEST
 
+/* Until the server logged at least n requests (the daemon must live on):
+ * the log, its length in *len. */
+static struct rsd_httpd_request *wait_requests(struct harness_proc *p, struct fixture_site *s,
+					       size_t n, size_t *len)
+{
+	struct rsd_httpd_request *log = NULL;
+	for (int waited = 0; (*len = rsd_httpd_log(s->httpd, &log)) < n; waited += 50) {
+		free(log);
+		log = NULL;
+		ck_assert_msg(waited < 60000, "fewer than %zu requests", n);
+		/* The next 50 ms, in which the daemon must not exit. */
+		ck_assert_msg(harness_wait_exit(p, 50) == -1, "the daemon exited");
+	}
+	return log;
+}
+
+/* A reload right after a request to the host: the new scraper does not ask
+ * the host again before the old delay_ms (3 s) since that request, even
+ * though the reload lowers delay_ms to 1 ms (the carried wait is the old
+ * clock). Without the carried clocks its first request followed the
+ * reload at once. The server's arrival stamps lag the request starts
+ * (scheduling, up to ~300 ms under load): 1/4 is left for that. */
+START_TEST(sighup_keeps_the_hosts_politeness_clock)
+{
+	struct fixture_site s = site_start();
+	struct harness_proc p;
+	harness_init(&p);
+	write_config(&p, &s, &(struct config_opts){ .delay_ms = "3000" }, "rsd.ini");
+	const char *argv[] = { "recipe-scraperd", "-c", "rsd.ini", NULL };
+	harness_spawn(&p, argv);
+	ck_assert_msg(harness_wait_notify(&p, "READY=1", 1, 60000), "%s", p.notified);
+	size_t n;
+	free(wait_requests(&p, &s, 1, &n));
+	write_config(&p, &s, &(struct config_opts){ .delay_ms = "1" }, "rsd.ini");
+	harness_signal(&p, SIGHUP);
+	ck_assert_msg(harness_wait_notify(&p, "READY=1", 2, 60000), "%s", p.notified);
+	struct rsd_httpd_request *log = wait_requests(&p, &s, 2, &n);
+	int64_t gap = log[1].at_ms - log[0].at_ms;
+	printf("reload: %s then %s, %lld ms apart\n", log[0].path, log[1].path, (long long)gap);
+	ck_assert_msg(gap >= 3000 * 3 / 4, "%s asked %lld ms after %s, across the reload",
+		      log[1].path, (long long)gap, log[0].path);
+	free(log);
+	harness_signal(&p, SIGTERM);
+	ck_assert_int_eq(harness_wait_exit(&p, 60000), 0);
+	harness_cleanup(&p);
+	site_stop(&s);
+}
+END_TEST
+
 /* SIGTERM while fetches are in flight (slow pages): clean exit 0 within the
  * bound, a drain summary, and no record lost among those produced. */
 START_TEST(sigterm_mid_crawl_drains_and_exits_0)
@@ -734,6 +783,7 @@ static Suite *daemon_suite(void)
 	TCase *sig = tcase_create("signals");
 	tcase_set_timeout(sig, 180);
 	tcase_add_test(sig, sighup_reloads_valid_rejects_invalid_then_sigterm_drains);
+	tcase_add_test(sig, sighup_keeps_the_hosts_politeness_clock);
 	tcase_add_test(sig, sigterm_mid_crawl_drains_and_exits_0);
 	tcase_add_test(sig, state_dir_lock_and_state_forget);
 	suite_add_tcase(s, sig);
