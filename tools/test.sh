@@ -113,11 +113,12 @@ later_builds() {
 # CPU-bound tests, some of which time their work (test_hostile: CPU time
 # ratios, which a compiler on the other hyperthread moved from x2 to x3.1),
 # run once the builds are done. Each log is printed if its build failed.
-logs=$(mktemp -d "${TMPDIR:-/tmp}/rsd-test.XXXXXX")
+logs=$(mktemp -d "${TMPDIR:-/tmp}/rsd-test-sh.XXXXXX")
 asan_pid='' e2e_pid='' later_pid=''
 # On an early exit (a failed suite), the builds are not waited for.
 # shellcheck disable=SC2086 # the pids set so far
-trap 'kill $asan_pid $e2e_pid $later_pid $waiting_pid 2>/dev/null; rm -rf "$logs"' EXIT
+# (set -e holds in the trap: a kill of a process already waited for fails.)
+trap 'kill $asan_pid $e2e_pid $later_pid $waiting_pid 2>/dev/null || true; rm -rf "$logs"' EXIT
 in_background() { # NAME FUNCTION: sets NAME_pid
   (
     renice -n 19 -p "$(sh -c 'echo "$PPID"')" >/dev/null
