@@ -4,6 +4,7 @@
 #
 #   tools/fuzz.sh [-j WORKERS] [-n RUNS | -t SECONDS] TARGET...  fuzz
 #   tools/fuzz.sh --replay TARGET...                             run every unit once
+#   tools/fuzz.sh --build TARGET...                              build them only
 #
 # Targets: extract jsonld html_scan gumbo_guard record_caps config url robots. Fuzzing runs WORKERS
 # processes (default: the number of cores) at nice 19 on one shared corpus
@@ -28,7 +29,7 @@ slow_ms=${SLOW_MS:-100}
 flags="-entropic=0 -max_len=4096 -timeout=10 -rss_limit_mb=2048 -reload=60 -print_final_stats=1"
 
 usage() {
-  sed -n '5,6p' "$0" | sed 's/^#  //' >&2
+  sed -n '5,7p' "$0" | sed 's/^#  //' >&2
   exit 64
 }
 
@@ -158,10 +159,11 @@ replay_one() { # TARGET
       }'
 }
 
-replay=false workers=$(nproc) runs='' seconds=600
+replay=false build_only=false workers=$(nproc) runs='' seconds=600
 while [ $# -gt 0 ]; do
   case $1 in
   --replay) replay=true ;;
+  --build) build_only=true ;;
   -j) workers=$2; shift ;;
   -n) runs=$2; shift ;;
   -t) seconds=$2; shift ;;
@@ -174,6 +176,9 @@ done
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 build_targets "$@"
+if $build_only; then
+  exit 0
+fi
 status=0
 for t in "$@"; do
   if $replay; then

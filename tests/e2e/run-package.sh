@@ -17,7 +17,12 @@
 # nothing outside it.
 #
 # usage: run-package.sh SOURCE_ROOT
+#        run-package.sh --build-deb OUTDIR SOURCE_ROOT
+#            only build the .deb into OUTDIR (exit 77 where the test skips),
+#            for RSD_E2E_DEB: tools/test.sh builds it while other suites run
 # env:   as in lib.sh (RSD_E2E, RSD_E2E_CACHE, RSD_E2E_MIRROR, RSD_E2E_KEEP)
+#        RSD_E2E_DEB  the .deb that --build-deb made: installed instead of
+#                     building one (its build's log: the caller's)
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -27,7 +32,12 @@ BUILD_TIMEOUT_S=900
 APT_TIMEOUT_S=600
 BOOT_TIMEOUT_S=420 # above TimeoutStartSec= of rsd-package-check.service
 
-[ $# -eq 1 ] || die "usage: $0 SOURCE_ROOT"
+build_only=
+if [ "${1:-}" = --build-deb ] && [ $# -eq 3 ]; then
+	build_only=$2
+	shift 2
+fi
+[ $# -eq 1 ] || die "usage: $0 [--build-deb OUTDIR] SOURCE_ROOT"
 src=$1
 package_dir=$src/tests/e2e/package
 
@@ -36,6 +46,15 @@ command -v dpkg-buildpackage >/dev/null ||
 	skip "dpkg-buildpackage not installed (apt-get install dpkg-dev debhelper fakeroot)"
 missing=$(cd / && dpkg-checkbuilddeps -P nocheck "$src/packaging/debian/control" 2>&1) ||
 	skip "build dependencies missing: ${missing#*: }"
+# The binary package, without the test suite (built and run elsewhere).
+make_deb() { # OUTDIR
+	DEB_BUILD_OPTIONS="nocheck parallel=2" timeout "$BUILD_TIMEOUT_S" \
+		"$src/packaging/build-deb.sh" "$1" -Pnocheck
+}
+if [ -n "$build_only" ]; then
+	make_deb "$build_only"
+	exit
+fi
 trap cleanup_run EXIT
 
 # result NAME STATUS DETAIL: a host-side check line, in the same file as the
@@ -49,13 +68,17 @@ result() {
 # The last lines of a log as one line, for a result's detail.
 log_tail() { tail -n 3 "$1" | tr -s '\n' ' '; }
 
-# The binary package, without the test suite (built and run elsewhere).
-# Sets deb.
+# The package built here or beforehand (RSD_E2E_DEB). Sets deb.
 build_deb() {
 	local log=$run/build.log t0=$SECONDS rc=0
+	if [ -n "${RSD_E2E_DEB:-}" ]; then
+		deb=$RSD_E2E_DEB
+		[ -f "$deb" ] || { result build-deb 1 "$deb: no such file (RSD_E2E_DEB)"; return 1; }
+		result build-deb 0 "$(basename "$deb") (built beforehand)"
+		return
+	fi
 	echo "# building the .deb (log: $log)"
-	DEB_BUILD_OPTIONS="nocheck parallel=2" timeout "$BUILD_TIMEOUT_S" \
-		"$src/packaging/build-deb.sh" "$run/debs" -Pnocheck >"$log" 2>&1 || rc=$?
+	make_deb "$run/debs" >"$log" 2>&1 || rc=$?
 	deb=$(ls "$run/debs"/recipe-scraperd_*.deb 2>/dev/null || true)
 	if [ $rc -eq 0 ] && [ -n "$deb" ]; then
 		result build-deb 0 "$(basename "$deb") ($((SECONDS - t0)) s)"
