@@ -10,6 +10,7 @@
 #include "cluster/crawl_cluster.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -438,13 +439,10 @@ static void commit(struct rsd_cluster *c, const bool *only)
 	pthread_mutex_unlock(&c->lock);
 	/* Once leaving began, its bound holds the commits too (on revocation,
 	 * from the close). */
-	int64_t wait_ms = COMMIT_WAIT_MS;
-	if (c->close_by_ms && c->close_by_ms - rsd_now_ms() < wait_ms)
-		wait_ms = c->close_by_ms - rsd_now_ms();
+	int wait_ms = rsd_ms_until(c->close_by_ms, COMMIT_WAIT_MS);
 	rd_kafka_resp_err_t err = 0;
 	if (l->cnt)
-		err = wait_ms > 0 ? rsd_kafka_commit_within(c->cons, l, (int)wait_ms,
-							    &c->stats.progress)
+		err = wait_ms > 0 ? rsd_kafka_commit_within(c->cons, l, wait_ms, &c->stats.progress)
 				  : RD_KAFKA_RESP_ERR__TIMED_OUT;
 	if (err)
 		rsd_kafka_health_record(&c->health, c->cons, err, "frontier offset commit failed");
@@ -756,8 +754,8 @@ static void *cluster_main(void *arg)
 	/* Revokes what is left (committing again) and leaves the group, so
 	 * that the others take the partitions over at once. */
 	c->was_member = rsd_kafka_was_member(c->cons);
-	int64_t left = c->close_by_ms - rsd_now_ms();
-	c->closed = rsd_kafka_consumer_close(c->cons, left > 0 ? (int)left : 0, rebalance_cb);
+	c->closed = rsd_kafka_consumer_close(c->cons, rsd_ms_until(c->close_by_ms, INT_MAX),
+					     rebalance_cb);
 	return NULL;
 }
 

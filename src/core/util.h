@@ -35,6 +35,16 @@ static inline int64_t rsd_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Milliseconds from now until deadline_ms (rsd_now_ms's clock), 0 once it
+ * passed, at most cap_ms; cap_ms when deadline_ms is 0 (none). */
+static inline int rsd_ms_until(int64_t deadline_ms, int cap_ms)
+{
+	if (!deadline_ms)
+		return cap_ms;
+	int64_t left = deadline_ms - rsd_now_ms();
+	return left <= 0 ? 0 : left < cap_ms ? (int)left : cap_ms;
+}
+
 /* The CLOCK_MONOTONIC time timeout_ms from now, as an absolute deadline
  * for futex waits and condition variables created with CLOCK_MONOTONIC. */
 static inline struct timespec rsd_deadline_after_ms(int timeout_ms)

@@ -265,6 +265,14 @@ static void stop_scraper(struct rsd_daemon *d, bool carry, bool hand_off)
 	d->scraper = NULL;
 }
 
+static void warn_group_not_left(const char *kind, const char *group, int close_ms)
+{
+	rsd_log(LOG_WARNING,
+		"Leaving %s group %s did not finish within %d ms; the other members take over "
+		"its partitions after the group's session timeout",
+		kind, group, close_ms);
+}
+
 /* Leaves the crawl group (its last revoke counted) within close_ms, then
  * frees it. */
 static void free_cluster(struct rsd_daemon *d, int close_ms)
@@ -272,10 +280,7 @@ static void free_cluster(struct rsd_daemon *d, int close_ms)
 	if (!d->cluster)
 		return;
 	if (!rsd_cluster_leave(d->cluster, close_ms))
-		rsd_log(LOG_WARNING,
-			"Leaving crawl group %s did not finish within %d ms; the other members "
-			"take over its partitions after the group's session timeout",
-			d->cfg->cluster_group_id, close_ms);
+		warn_group_not_left("crawl", d->cfg->cluster_group_id, close_ms);
 	daemon_counters_retire_cluster(d);
 	rsd_cluster_free(d->cluster);
 	d->cluster = NULL;
@@ -339,10 +344,7 @@ static void stop_consumer(struct rsd_daemon *d, int close_ms)
 		return;
 	rsd_consumer_stop(d->consumer, close_ms);
 	if (!rsd_consumer_join(d->consumer))
-		rsd_log(LOG_WARNING,
-			"Leaving consumer group %s did not finish within %d ms; the other members "
-			"take over its partitions after the group's session timeout",
-			d->kafka_cfg->group_id, close_ms);
+		warn_group_not_left("consumer", d->kafka_cfg->group_id, close_ms);
 	daemon_counters_retire_consumer(d);
 	rsd_consumer_free(d->consumer);
 	d->consumer = NULL;

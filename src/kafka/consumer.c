@@ -23,6 +23,7 @@
 #include "kafka/consumer.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -82,14 +83,11 @@ struct rsd_consumer {
  * group began, what is left of its bound. */
 static void commit_stored(struct rsd_consumer *c)
 {
-	int64_t timeout_ms = COMMIT_WAIT_MS;
-	if (c->close_by_ms) {
-		timeout_ms = c->close_by_ms - rsd_now_ms();
-		if (timeout_ms <= 0)
-			return; /* replayed by the next owner: at-least-once */
-	}
+	int timeout_ms = rsd_ms_until(c->close_by_ms, COMMIT_WAIT_MS);
+	if (timeout_ms == 0)
+		return; /* replayed by the next owner: at-least-once */
 	/* offsets NULL: the stored offsets of the current assignment. */
-	rd_kafka_resp_err_t err = rsd_kafka_commit_within(c->rk, NULL, (int)timeout_ms,
+	rd_kafka_resp_err_t err = rsd_kafka_commit_within(c->rk, NULL, timeout_ms,
 							  &c->stats.progress);
 
 	if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
@@ -358,8 +356,8 @@ static void *consumer_main(void *arg)
 	c->was_member = rsd_kafka_was_member(c->rk);
 	/* Revokes (committing again: the callbacks run on this thread) and
 	 * leaves the group. */
-	int64_t left = c->close_by_ms - rsd_now_ms();
-	c->closed = rsd_kafka_consumer_close(c->rk, left > 0 ? (int)left : 0, rebalance_cb);
+	c->closed = rsd_kafka_consumer_close(c->rk, rsd_ms_until(c->close_by_ms, INT_MAX),
+					     rebalance_cb);
 	maybe_wake(c, true);
 	rsd_eventfd_signal(c->wake_fd);
 	return NULL;
