@@ -115,10 +115,34 @@ later_builds() {
 # run once the builds are done. Each log is printed if its build failed.
 logs=$(mktemp -d "${TMPDIR:-/tmp}/rsd-test-sh.XXXXXX")
 asan_pid='' e2e_pid='' later_pid=''
-# On an early exit (a failed suite), the builds are not waited for.
+# On an early exit (a failed suite), the builds are not waited for: each
+# background job is stopped with what it started (a subshell's ninja and
+# compilers, meson test's tests), which a kill of the subshell alone
+# would leave running. dash has no job control without a terminal, so the
+# tree is read from /proc (comm may hold spaces: ppid is the second field
+# after its closing parenthesis).
+children_of() { # the processes $parent started
+  for stat in /proc/[0-9]*/stat; do
+    read -r line 2>/dev/null <"$stat" || continue
+    # shellcheck disable=SC2086 # state and ppid: one word each
+    set -- ${line##*) }
+    if [ "${2:-}" = "$parent" ]; then
+      child=${stat#/proc/}
+      echo "${child%/stat}"
+    fi
+  done
+}
+kill_tree() { # PID...
+  for top in "$@"; do
+    parent=$top
+    kids=$(children_of)
+    kill "$top" 2>/dev/null || true # first: it starts no more
+    # shellcheck disable=SC2086 # one word per pid
+    kill_tree $kids
+  done
+}
 # shellcheck disable=SC2086 # the pids set so far
-# (set -e holds in the trap: a kill of a process already waited for fails.)
-trap 'kill $asan_pid $e2e_pid $later_pid $waiting_pid 2>/dev/null || true; rm -rf "$logs"' EXIT
+trap 'kill_tree $asan_pid $e2e_pid $later_pid $waiting_pid; rm -rf "$logs"' EXIT
 in_background() { # NAME FUNCTION: sets NAME_pid
   (
     renice -n 19 -p "$(sh -c 'echo "$PPID"')" >/dev/null
@@ -134,6 +158,7 @@ wait_for() { # NAME
     echo "FAILED: the $1 build (log above)" >&2
     exit 1
   fi
+  eval "$1_pid=''" # waited for: its pid may be another process's now
   echo "($1 build: made in the background)"
 }
 
