@@ -241,6 +241,14 @@ static int hosts_grow(struct rsd_frontier *f)
 	return 0;
 }
 
+void frontier_each_host(struct rsd_frontier *f,
+			void (*each)(void *ctx, struct rsd_frontier_host *h), void *ctx)
+{
+	for (size_t i = 0; i < f->n_buckets; i++)
+		for (struct rsd_frontier_host *h = f->buckets[i]; h; h = h->next)
+			each(ctx, h);
+}
+
 struct rsd_frontier_host *frontier_host_get(struct rsd_frontier *f, const char *name)
 {
 	for (struct rsd_frontier_host *h = *host_bucket(f, name); h; h = h->next)
@@ -388,6 +396,7 @@ static int start_job(struct rsd_frontier *f, struct rsd_frontier_host *h, unsign
 	job->origin = oi;
 	h->active++;
 	f->in_flight++;
+	h->last_start = now;
 	h->ready_at = now + host_delay_ms(f, o);
 	frontier_reschedule(f, h);
 	if (f->on_dispatch)

@@ -219,10 +219,14 @@ int rsd_frontier_hold_host(struct rsd_frontier *f, const char *host, int64_t wai
 /* The politeness clocks across a reload: a scraper's frontier is freed
  * and a new one built. clocks_save: every host's clock (as host_clocks,
  * kept as CLOCK_MONOTONIC deadlines, so the time until the next frontier
- * exists counts), from a frontier whose jobs ended; *out is NULL when no
- * host waits. 0 or -ENOMEM. clocks_restore: each host of k waits in f
- * until its deadline (hold_host), before f's first request. 0 or -ENOMEM
- * (a host not held). clocks_free accepts NULL. */
+ * exists counts) and its last request's start, from a frontier whose
+ * jobs ended; *out is NULL when no host waits or was asked in the last 10
+ * minutes (delay_ms's maximum). 0 or -ENOMEM. clocks_restore: each host of
+ * k waits in f, before f's first request, until the later of its deadline
+ * and its last request + f's delay_ms (a raised delay_ms counts from the
+ * last request before the reload; a lowered one does not shorten the
+ * deadline) (hold_host). 0 or -ENOMEM (a host not held). clocks_free
+ * accepts NULL. */
 struct rsd_frontier_clocks;
 int rsd_frontier_clocks_save(struct rsd_frontier *f, struct rsd_frontier_clocks **out);
 int rsd_frontier_clocks_restore(struct rsd_frontier *f, const struct rsd_frontier_clocks *k);

@@ -2,12 +2,13 @@
 #ifndef RSD_CRAWL_FRONTIER_SPEC_H
 #define RSD_CRAWL_FRONTIER_SPEC_H
 
-/* The frontier's insides, shared by its two files and nothing else:
+/* The frontier's insides, shared by its files and nothing else:
  * frontier.c (hosts, the seen set, the host heap, dispatch with the
- * robots.txt verdict, retries, the cluster hooks, life cycle) and
+ * robots.txt verdict, retries, the cluster hooks, life cycle),
  * frontier_admit.c (admission: normal form, scope, dedup, crawl state,
- * queueing or routing; the rsd_frontier_add_* entry points). The design is
- * at the top of frontier.c. */
+ * queueing or routing; the rsd_frontier_add_* entry points) and what a
+ * reload carries to the next frontier: frontier_clocks.c (politeness
+ * clocks). The design is at the top of frontier.c. */
 
 #include "crawl/frontier.h"
 
@@ -54,6 +55,7 @@ struct rsd_frontier_host {
 	struct entry *head, *tail;
 	size_t queued;
 	int64_t ready_at;
+	int64_t last_start; /* its last request's start; 0: none yet */
 	size_t heap_idx;
 	unsigned active;
 	unsigned robots_fetching; /* origins whose robots.txt is being fetched */
@@ -136,6 +138,9 @@ void frontier_reschedule(struct rsd_frontier *f, struct rsd_frontier_host *h);
 void frontier_wake_idle(struct rsd_frontier *f);
 /* Publishes queued and in-flight to opt.stats. */
 void frontier_publish_counts(struct rsd_frontier *f);
+/* Calls each(ctx, h) for every host record; the caller holds the lock. */
+void frontier_each_host(struct rsd_frontier *f,
+			void (*each)(void *ctx, struct rsd_frontier_host *h), void *ctx);
 
 /* ---- frontier_admit.c, for the rest ---- */
 

@@ -427,12 +427,10 @@ START_TEST(test_clocks_across_reload)
 	ck_assert_int_le(wait, 20000);
 	rsd_frontier_free(new);
 
-	/* No host waiting: nothing kept (*out set to NULL). */
+	/* No host asked: nothing kept (*out set to NULL). */
 	struct rsd_config *fast = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n");
 	old = make(fast, NULL);
 	ck_assert_int_eq(add(old, 1, "http://a.test/1"), 1);
-	a = take(old);
-	rsd_frontier_done(old, &a);
 	k = (struct rsd_frontier_clocks *)fast; /* any non-NULL value, never read */
 	ck_assert_int_eq(rsd_frontier_clocks_save(old, &k), 0);
 	ck_assert_ptr_null(k);
@@ -440,6 +438,47 @@ START_TEST(test_clocks_across_reload)
 	rsd_frontier_free(old);
 	rsd_config_free(fast);
 	rsd_config_free(cfg);
+}
+END_TEST
+
+/* The clock carried for a host asked just before a reload (old delay_ms)
+ * and a new delay_ms: the new frontier holds the host until the later of
+ * the old deadline and that request + the new delay_ms. Raised from 0 to
+ * 3000 ms, the first request after the reload waits 3 s since the last
+ * one before it (it went at once before); lowered, the old deadline stands
+ * (test_clocks_across_reload). */
+START_TEST(test_clocks_raised_delay)
+{
+	struct rsd_config *quick = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n");
+	struct rsd_config *slow = crawl_test_config(CFG_HEAD "delay_ms = 3000\nrobots = off\n");
+	struct rsd_frontier *old = make(quick, NULL);
+	ck_assert_int_eq(add(old, 1, "http://a.test/1"), 1);
+	int64_t asked = rsd_now_ms();
+	struct rsd_job a = take(old);
+	rsd_frontier_done(old, &a);
+	rsd_frontier_stop(old);
+	struct rsd_frontier_clocks *k = NULL;
+	ck_assert_int_eq(rsd_frontier_clocks_save(old, &k), 0);
+	ck_assert_ptr_nonnull(k); /* asked, though not waiting under delay_ms = 0 */
+	rsd_frontier_free(old);
+
+	struct rsd_frontier *new = make(quick, NULL);
+	ck_assert_int_eq(rsd_frontier_clocks_restore(new, k), 0);
+	ck_assert_int_eq(add(new, 1, "http://a.test/2"), 1);
+	a = take(new); /* the same delay_ms: no wait */
+	rsd_frontier_done(new, &a);
+	rsd_frontier_free(new);
+
+	new = make(slow, NULL);
+	ck_assert_int_eq(rsd_frontier_clocks_restore(new, k), 0);
+	rsd_frontier_clocks_free(k);
+	ck_assert_int_eq(add(new, 1, "http://a.test/2"), 1);
+	int64_t wait = expect_wait(new, 0);
+	ck_assert_int_le(wait, 3000);
+	ck_assert_int_ge(rsd_now_ms() + wait - asked, 3000);
+	rsd_frontier_free(new);
+	rsd_config_free(quick);
+	rsd_config_free(slow);
 }
 END_TEST
 
@@ -786,6 +825,7 @@ int main(void)
 	tcase_add_test(tc, test_retry_backoff);
 	tcase_add_test(tc, test_retry_after);
 	tcase_add_test(tc, test_clocks_across_reload);
+	tcase_add_test(tc, test_clocks_raised_delay);
 	tcase_add_test(tc, test_max_pages);
 	tcase_add_test(tc, test_queue_bounds);
 	tcase_add_test(tc, test_redirects);
