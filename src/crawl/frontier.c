@@ -449,12 +449,23 @@ static void drop_all_queued(struct rsd_frontier *f)
 			host_drop_queue(f, h, RSD_CAUSE_MAX_PAGES);
 }
 
-/* A page whose robots.txt verdict next() takes outside the lock. */
+/* A page whose robots.txt verdict next() takes outside the lock, or (e
+ * NULL) an origin whose carried rules' Sitemap: lines it reads there. */
 struct robots_check {
 	struct rsd_frontier_host *h;
-	struct entry *e; /* popped from h's queue */
+	struct entry *e; /* popped from h's queue; NULL: read the sitemaps */
 	struct rsd_robots *robots; /* a reference of its own */
+	const char *prefix; /* the origin's (lives as long as the frontier) */
 };
+
+/* h leaves the heap while its check runs outside the lock: nobody else
+ * dispatches from it, so its queue order and politeness hold. */
+static void hold_for_check(struct rsd_frontier *f, struct rsd_frontier_host *h)
+{
+	h->checking = true;
+	f->checking++;
+	frontier_reschedule(f, h);
+}
 
 /* -EINPROGRESS and *chk: the head page of h needs a verdict first. */
 static int dispatch_page(struct rsd_frontier *f, struct rsd_frontier_host *h, int64_t now,
@@ -464,9 +475,7 @@ static int dispatch_page(struct rsd_frontier *f, struct rsd_frontier_host *h, in
 	const struct origin *o = &h->origins[e->origin];
 	if (o->robots && !e->checked) {
 		*chk = (struct robots_check){ .h = h, .e = e, .robots = rsd_robots_ref(o->robots) };
-		h->checking = true;
-		f->checking++;
-		frontier_reschedule(f, h);
+		hold_for_check(f, h);
 		return -EINPROGRESS;
 	}
 	*job = (struct rsd_job){ .kind = e->sitemap ? RSD_JOB_SITEMAP : RSD_JOB_PAGE,
@@ -533,16 +542,46 @@ static int drained(struct rsd_frontier *f, int64_t now, int64_t *wait_ms)
 	return -EAGAIN;
 }
 
-/* Back under the lock with the verdict on chk's page: an allowed page
- * returns to the head of its queue, checked; a refused one is counted and
- * reported (rule: the Disallow rule that decided, "" for a complete
- * disallow). */
-static void check_done(struct rsd_frontier *f, const struct robots_check *chk, bool allowed,
-		       const char *rule)
+/* The first page of an origin whose rules a reload carried (maps_due):
+ * their Sitemap: lines are read now when sitemaps = robots, as the fetch
+ * of robots.txt would have read them. true and *chk when there are any to
+ * read (outside the lock, read_carried_maps). */
+static bool take_carried_maps(struct rsd_frontier *f, struct rsd_frontier_host *h, struct origin *o,
+			      struct robots_check *chk)
+{
+	const char *const *maps;
+	o->maps_due = false;
+	if (f->cfg->sitemaps != RSD_SITEMAPS_ROBOTS || !o->robots ||
+	    rsd_robots_sitemaps(o->robots, &maps) == 0)
+		return false;
+	*chk = (struct robots_check){ .h = h,
+				      .robots = rsd_robots_ref(o->robots),
+				      .prefix = o->prefix };
+	hold_for_check(f, h);
+	return true;
+}
+
+/* Outside the lock: admits chk's sitemaps as finish_robots does, named
+ * after the robots.txt that listed them. */
+static bool read_carried_maps(struct rsd_frontier *f, const struct robots_check *chk)
+{
+	const char *const *maps;
+	size_t n = rsd_robots_sitemaps(chk->robots, &maps);
+	char *from;
+	if (asprintf(&from, "%s/robots.txt", chk->prefix) < 0)
+		from = NULL; /* refusals fall under the sitemaps' own hosts */
+	rsd_frontier_add_sitemaps(f, from, (char *const *)maps, n);
+	free(from);
+	return true;
+}
+
+/* The verdict on chk's page: an allowed page returns to the head of its
+ * queue, checked; a refused one is counted and reported (rule: the
+ * Disallow rule that decided, "" for a complete disallow). */
+static void judged(struct rsd_frontier *f, const struct robots_check *chk, bool allowed,
+		   const char *rule)
 {
 	struct rsd_frontier_host *h = chk->h;
-	h->checking = false;
-	f->checking--;
 	if (!allowed)
 		refuse_by_robots(f, h, chk->e, rule[0] ? rule : NULL);
 	if (allowed && !f->limit_reached) {
@@ -551,6 +590,18 @@ static void check_done(struct rsd_frontier *f, const struct robots_check *chk, b
 	} else {
 		entry_drop(f, chk->e, RSD_SETTLED);
 	}
+}
+
+/* Back under the lock after chk's check (allowed: a page allowed, or
+ * carried sitemaps read): the host returns to the heap. */
+static void check_done(struct rsd_frontier *f, const struct robots_check *chk, bool allowed,
+		       const char *rule)
+{
+	struct rsd_frontier_host *h = chk->h;
+	h->checking = false;
+	f->checking--;
+	if (chk->e)
+		judged(f, chk, allowed, rule);
 	frontier_reschedule(f, h);
 	/* Waiters that found this host out of the heap may go on; a refusal
 	 * wakes nobody: the checking thread goes on itself, and a hostile
@@ -577,8 +628,11 @@ static int next_locked(struct rsd_frontier *f, struct rsd_job *job, int64_t *wai
 			*wait_ms = h->ready_at - now;
 			return -EAGAIN;
 		}
-		if (robots_needed(f, &h->origins[h->head->origin], now))
+		struct origin *o = &h->origins[h->head->origin];
+		if (robots_needed(f, o, now))
 			return dispatch_robots(f, h, h->head->origin, now, job);
+		if (o->maps_due && take_carried_maps(f, h, o, chk))
+			return -EINPROGRESS;
 		return dispatch_page(f, h, now, job, chk);
 	}
 }
@@ -592,11 +646,12 @@ int rsd_frontier_next(struct rsd_frontier *f, unsigned waiter, struct rsd_job *j
 	struct robots_check chk = { 0 };
 	int rc;
 	/* Each round takes one queued page off its queue for good or marks it
-	 * checked, so this ends. */
+	 * checked, or reads an origin's carried sitemaps once, so this ends. */
 	while ((rc = next_locked(f, job, wait_ms, &chk)) == -EINPROGRESS) {
 		char rule[RSD_ROBOTS_RULE_SHOWN];
 		pthread_mutex_unlock(&f->lock);
-		bool allowed = rsd_robots_check(chk.robots, chk.e->rest, rule, sizeof rule);
+		bool allowed = chk.e ? rsd_robots_check(chk.robots, chk.e->rest, rule, sizeof rule)
+				     : read_carried_maps(f, &chk);
 		rsd_robots_free(chk.robots);
 		pthread_mutex_lock(&f->lock);
 		check_done(f, &chk, allowed, rule);
@@ -710,6 +765,7 @@ static void set_robots(struct rsd_frontier *f, struct rsd_job *job, struct rsd_r
 		h->head->checked = false;
 	o->robots_state = ROBOTS_READY;
 	o->robots_attempt = 0;
+	o->maps_due = false; /* the fetch read the new rules' sitemaps */
 	h->robots_fetching--;
 	free(o->deny_detail);
 	o->deny_detail = NULL;

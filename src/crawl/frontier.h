@@ -24,7 +24,7 @@
  * max_connections_per_host requests running or its robots.txt is being
  * fetched; nothing is dispatched while max_connections requests run.
  * robots.txt is fetched per origin (scheme, host, port) before its first
- * page and cached for 24 hours.
+ * page and cached for 24 hours (across a reload too: robots_save).
  * Workers never sleep here: next() says how long until something is ready
  * and the frontier calls `wake` for idle workers when work appears.
  *
@@ -231,6 +231,28 @@ struct rsd_frontier_clocks;
 int rsd_frontier_clocks_save(struct rsd_frontier *f, struct rsd_frontier_clocks **out);
 int rsd_frontier_clocks_restore(struct rsd_frontier *f, const struct rsd_frontier_clocks *k);
 void rsd_frontier_clocks_free(struct rsd_frontier_clocks *k);
+/* The robots.txt verdicts across a reload, the same way. robots_save:
+ * every origin's verdict in force (its parsed rules, shared, or the
+ * complete disallow of a robots.txt that could not be fetched, with why),
+ * with its CLOCK_MONOTONIC expiry (24 hours, or 1 hour for a disallow,
+ * after its fetch), the user_agent it was fetched and parsed for and
+ * allow_private_addresses; from a frontier whose jobs ended; *out is NULL
+ * when there is none (robots = off). 0 or -ENOMEM. robots_restore: before
+ * f's first request, f uses each verdict of k until it expires as the old
+ * frontier would have (its age is kept: it is fetched again then), and
+ * reads the Sitemap: lines of carried rules (sitemaps = robots) when the
+ * origin's first page is dispatched, as a fetch would have. Nothing is
+ * carried into a frontier with robots = off or another user_agent (rules
+ * are parsed for its product token; robots.txt is fetched again); a
+ * disallow for a robots.txt at a non-public address is not carried when
+ * allow_private_addresses changed. Scope and the address of each page are
+ * checked by admission and the fetch as always: a verdict only decides
+ * robots.txt. 0 or -ENOMEM (a verdict not carried: fetched again).
+ * robots_free accepts NULL. */
+struct rsd_frontier_robots;
+int rsd_frontier_robots_save(struct rsd_frontier *f, struct rsd_frontier_robots **out);
+int rsd_frontier_robots_restore(struct rsd_frontier *f, const struct rsd_frontier_robots *k);
+void rsd_frontier_robots_free(struct rsd_frontier_robots *k);
 /* How many hosts have URLs queued or in flight (those keep() accepts;
  * keep NULL: all). */
 size_t rsd_frontier_count_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),

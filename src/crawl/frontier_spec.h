@@ -8,7 +8,8 @@
  * frontier_admit.c (admission: normal form, scope, dedup, crawl state,
  * queueing or routing; the rsd_frontier_add_* entry points) and what a
  * reload carries to the next frontier: frontier_clocks.c (politeness
- * clocks). The design is at the top of frontier.c. */
+ * clocks) and frontier_robots.c (robots.txt verdicts). The design is at
+ * the top of frontier.c. */
 
 #include "crawl/frontier.h"
 
@@ -48,6 +49,10 @@ struct origin {
 	 * robots.txt was read, else why it could not be (with the detail). */
 	enum rsd_cause deny_cause;
 	char *deny_detail;
+	/* Its rules came from the previous frontier (a reload): their
+	 * Sitemap: lines are read when its first page is dispatched, where
+	 * the fetch of robots.txt would have read them (frontier_robots.c). */
+	bool maps_due;
 };
 
 struct rsd_frontier_host {

@@ -606,6 +606,101 @@ START_TEST(test_robots_unavailable_says_why)
 }
 END_TEST
 
+/* A frontier that fetched a.test's rules (Disallow: /no, Crawl-delay: 2)
+ * and was refused b.test's robots.txt for its loopback address: what it
+ * keeps for the next one. */
+static struct rsd_frontier_robots *verdicts_before_reload(const struct rsd_config *cfg)
+{
+	static const char rules[] = "User-agent: *\nDisallow: /no\nCrawl-delay: 2\n";
+	struct rsd_frontier *old = make(cfg, NULL);
+	ck_assert_int_eq(add(old, 2, "http://a.test/1", "http://b.test/1"), 2);
+	for (int i = 0; i < 2; i++) {
+		struct rsd_job r = take(old);
+		ck_assert_int_eq(r.kind, RSD_JOB_ROBOTS);
+		struct rsd_robots *parsed;
+		if (strstr(r.url, "://a.test/")) {
+			ck_assert_int_eq(
+				rsd_robots_parse(rules, strlen(rules), "recipe-scraperd", &parsed),
+				0);
+			rsd_frontier_robots_done(old, &r, parsed);
+		} else {
+			rsd_frontier_robots_unavailable(old, &r, RSD_CAUSE_PRIVATE_ADDRESS,
+							"127.0.0.1 is a loopback address");
+		}
+	}
+	rsd_frontier_stop(old);
+	struct rsd_frontier_robots *k = NULL;
+	ck_assert_int_eq(rsd_frontier_robots_save(old, &k), 0);
+	ck_assert_ptr_nonnull(k);
+	rsd_frontier_free(old);
+	return k;
+}
+
+/* The same settings: the carried rules refuse a.test/no and their
+ * Crawl-delay spaces a.test's requests, b.test stays refused for its
+ * address, and no robots.txt is asked for. */
+START_TEST(test_robots_verdicts_across_reload)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\n");
+	struct rsd_frontier_robots *k = verdicts_before_reload(cfg);
+	struct rsd_frontier *f = make(cfg, NULL);
+	ck_assert_int_eq(rsd_frontier_robots_restore(f, k), 0);
+	rsd_frontier_robots_free(k);
+	ck_assert_int_eq(add(f, 4, "http://a.test/no", "http://a.test/1", "http://a.test/2",
+			     "http://b.test/1"),
+			 4);
+	struct rsd_job j = take(f);
+	ck_assert_int_eq(j.kind, RSD_JOB_PAGE);
+	ck_assert_str_eq(j.url, "http://a.test/1");
+	rsd_frontier_done(f, &j);
+	int64_t wait = expect_wait(f, 0); /* b.test/1 refused meanwhile */
+	ck_assert_int_gt(wait, 1000);
+	ck_assert_int_le(wait, 2000);
+	expect_report("robots_disallow a.test http://a.test/no | http://a.test/robots.txt: "
+		      "\"Disallow: /no\"");
+	expect_report("private_address b.test http://b.test/1 | 127.0.0.1 is a loopback address");
+	ck_assert_uint_eq(n_reports, 2);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+}
+END_TEST
+
+/* Other settings: allow_private_addresses changed, b.test's robots.txt is
+ * asked for again (a.test's rules stay); robots = off, the carried rules
+ * are not applied. */
+START_TEST(test_robots_verdicts_follow_settings)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\n");
+	struct rsd_config *open = crawl_test_config(CFG_HEAD "delay_ms = 0\n"
+							     "allow_private_addresses = on\n");
+	struct rsd_config *off = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n");
+	struct rsd_frontier_robots *k = verdicts_before_reload(cfg);
+	struct rsd_frontier *f = make(open, NULL);
+	ck_assert_int_eq(rsd_frontier_robots_restore(f, k), 0);
+	ck_assert_int_eq(add(f, 1, "http://b.test/1"), 1);
+	struct rsd_job j = take(f);
+	ck_assert_int_eq(j.kind, RSD_JOB_ROBOTS);
+	ck_assert_str_eq(j.url, "http://b.test/robots.txt");
+	rsd_frontier_robots_done(f, &j, NULL);
+	ck_assert_int_eq(add(f, 1, "http://a.test/no"), 1);
+	expect_finished(f); /* b.test/1 refused (no rules), a.test/no by the carried ones */
+	expect_report("robots_disallow a.test http://a.test/no ");
+	rsd_frontier_free(f);
+
+	f = make(off, NULL);
+	ck_assert_int_eq(rsd_frontier_robots_restore(f, k), 0);
+	rsd_frontier_robots_free(k);
+	ck_assert_int_eq(add(f, 1, "http://a.test/no"), 1);
+	j = take(f);
+	ck_assert_str_eq(j.url, "http://a.test/no");
+	rsd_frontier_done(f, &j);
+	rsd_frontier_free(f);
+	rsd_config_free(cfg);
+	rsd_config_free(open);
+	rsd_config_free(off);
+}
+END_TEST
+
 START_TEST(test_delivered_not_admitted)
 {
 	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n");
@@ -831,6 +926,8 @@ int main(void)
 	tcase_add_test(tc, test_redirects);
 	tcase_add_test(tc, test_delivered_not_admitted);
 	tcase_add_test(tc, test_robots_unavailable_says_why);
+	tcase_add_test(tc, test_robots_verdicts_across_reload);
+	tcase_add_test(tc, test_robots_verdicts_follow_settings);
 	tcase_add_test(tc, test_wake_and_stop);
 	tcase_add_test(tc, test_recrawl_round);
 	tcase_add_test(tc, test_verdicts_outside_lock);
