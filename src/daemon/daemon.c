@@ -171,27 +171,36 @@ static int start_kafka(struct rsd_daemon *d, struct rsd_config *cfg)
 	return rsd_consumer_start(d->consumer);
 }
 
-static void clocks_lost(void)
+/* What a reload could not carry for want of memory costs a wait or a
+ * request, not correctness: said, not fatal. */
+static void carry_lost(const char *what)
 {
-	rsd_log(LOG_WARNING, "Out of memory: hosts fetched before the reload may be asked again "
-			     "before their politeness delay");
+	rsd_log(LOG_WARNING, "Out of memory: %s", what);
 }
 
+#define CLOCKS_LOST \
+	"hosts fetched before the reload may be asked again before their politeness delay"
+#define ROBOTS_LOST "origins asked before the reload may be asked for robots.txt again"
+
 /* The hosts asked just before a reload wait in the new frontier as they
- * would have in the old one, before its first request. Each carried wait
- * is the old frontier's clock as it stood, computed with the old delay_ms
- * (or Crawl-delay, Retry-After, backoff): it spaces the last request
- * before the reload from the first one after it, a gap promised when that
- * last request started. A new delay_ms governs from the first request of
- * the new frontier on (one gap later). */
-static void carry_clocks(struct rsd_daemon *d)
+ * would have in the old one, before its first request: until the later of
+ * the old frontier's clock as it stood (computed with the old delay_ms, or
+ * Crawl-delay, Retry-After, backoff: a gap promised when that last
+ * request started) and the last request + the new delay_ms (a raised
+ * delay_ms governs that gap too). The origins' robots.txt verdicts go on
+ * until they expire as they would have, unless what they were fetched
+ * for changed (user_agent, robots; see rsd_frontier_robots_restore). */
+static void carry_to_scraper(struct rsd_daemon *d)
 {
-	if (!d->clocks)
-		return;
-	if (rsd_frontier_clocks_restore(rsd_scraper_frontier(d->scraper), d->clocks) < 0)
-		clocks_lost();
+	struct rsd_frontier *f = rsd_scraper_frontier(d->scraper);
+	if (d->clocks && rsd_frontier_clocks_restore(f, d->clocks) < 0)
+		carry_lost(CLOCKS_LOST);
+	if (d->robots && rsd_frontier_robots_restore(f, d->robots) < 0)
+		carry_lost(ROBOTS_LOST);
 	rsd_frontier_clocks_free(d->clocks);
 	d->clocks = NULL;
+	rsd_frontier_robots_free(d->robots);
+	d->robots = NULL;
 }
 
 static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
@@ -205,7 +214,7 @@ static int start_scraper(struct rsd_daemon *d, const struct rsd_config *cfg)
 	rsd_scraper_set_failure_cb(d->scraper, daemon_log_page_failure, d);
 	rsd_scraper_set_refusal_cb(d->scraper, daemon_log_refusal, d);
 	rsd_scraper_set_host_stats(d->scraper, d->hosts);
-	carry_clocks(d);
+	carry_to_scraper(d);
 	if (d->cluster &&
 	    (rc = rsd_cluster_log_attach(d->cluster, rsd_scraper_frontier(d->scraper))) < 0)
 		return rc;
@@ -236,28 +245,33 @@ static int leave_ms(uint64_t deadline_usec)
 }
 
 /* The hosts' politeness clocks outlive the scraper stopped: kept for the
- * next one (carry: a reload), handed to the hosts' next owners in the
- * crawl group (hand_off: the crawl cluster is left next). */
-static void keep_clocks(struct rsd_daemon *d, bool carry, bool hand_off)
+ * next one with the origins' robots.txt verdicts (carry: a reload), handed
+ * to the hosts' next owners in the crawl group (hand_off: the crawl
+ * cluster is left next). */
+static void keep_for_next(struct rsd_daemon *d, bool carry, bool hand_off)
 {
+	struct rsd_frontier *f = rsd_scraper_frontier(d->scraper);
 	if (carry) {
 		rsd_frontier_clocks_free(d->clocks);
-		if (rsd_frontier_clocks_save(rsd_scraper_frontier(d->scraper), &d->clocks) < 0)
-			clocks_lost();
+		if (rsd_frontier_clocks_save(f, &d->clocks) < 0)
+			carry_lost(CLOCKS_LOST);
+		rsd_frontier_robots_free(d->robots);
+		if (rsd_frontier_robots_save(f, &d->robots) < 0)
+			carry_lost(ROBOTS_LOST);
 	}
 	if (hand_off && d->cluster)
 		rsd_cluster_hand_off_clocks(d->cluster);
 }
 
 /* In-flight transfers finish and their records enter the ring; the hosts'
- * clocks are kept as keep_clocks says, while the frontier still exists. */
+ * clocks are kept as keep_for_next says, while the frontier still exists. */
 static void stop_scraper(struct rsd_daemon *d, bool carry, bool hand_off)
 {
 	if (!d->scraper)
 		return;
 	rsd_scraper_stop(d->scraper);
 	rsd_scraper_join(d->scraper);
-	keep_clocks(d, carry, hand_off);
+	keep_for_next(d, carry, hand_off);
 	if (d->cluster)
 		rsd_cluster_detach(d->cluster);
 	daemon_counters_retire_scraper(d);
@@ -1185,6 +1199,7 @@ static void daemon_free(struct rsd_daemon *d)
 	rsd_refusal_table_free(d->refusals);
 	rsd_host_stats_free(d->hosts);
 	rsd_frontier_clocks_free(d->clocks);
+	rsd_frontier_robots_free(d->robots);
 	close_fd(&d->signal_fd);
 	close_fd(&d->wake_fd);
 	close_fd(&d->timer_fd);

@@ -63,8 +63,10 @@ struct rsd_daemon {
 	rsd_ring *ring;
 	struct rsd_scraper *scraper;
 	/* The hosts' politeness clocks from the scraper a reload stopped, for
-	 * the next one (NULL: none waiting) */
+	 * the next one (NULL: none) */
 	struct rsd_frontier_clocks *clocks;
+	/* ... and its origins' robots.txt verdicts (NULL: none) */
+	struct rsd_frontier_robots *robots;
 	struct rsd_producer *producer;
 	struct rsd_consumer *consumer;
 	struct rsd_cluster *cluster; /* [cluster] frontier_topic set, with the producer */

@@ -632,6 +632,43 @@ START_TEST(sighup_keeps_the_hosts_politeness_clock)
 }
 END_TEST
 
+/* Until the server was asked for path at least n times (the daemon must
+ * live on). */
+static void wait_count(struct harness_proc *p, struct fixture_site *s, const char *path, unsigned n)
+{
+	for (int waited = 0; rsd_httpd_count(s->httpd, path) < n; waited += 50) {
+		ck_assert_msg(waited < 60000, "%s asked fewer than %u times", path, n);
+		ck_assert_msg(harness_wait_exit(p, 50) == -1, "the daemon exited");
+	}
+}
+
+/* A reload that changes nothing robots.txt depends on (delay_ms does not)
+ * asks no origin for robots.txt again: the new scraper starts over from
+ * the start page with the verdict the old one fetched. Before, each
+ * reload asked every origin again. */
+START_TEST(sighup_keeps_robots_txt_verdicts)
+{
+	struct fixture_site s = site_start();
+	struct harness_proc p;
+	harness_init(&p);
+	write_config(&p, &s, &(struct config_opts){ 0 }, "rsd.ini");
+	const char *argv[] = { "recipe-scraperd", "-c", "rsd.ini", NULL };
+	harness_spawn(&p, argv);
+	ck_assert_msg(harness_wait_notify(&p, "READY=1", 1, 60000), "%s", p.notified);
+	wait_count(&p, &s, "/site/index.html", 1);
+	ck_assert_uint_eq(rsd_httpd_count(s.httpd, "/robots.txt"), 1);
+	write_config(&p, &s, &(struct config_opts){ .delay_ms = "5" }, "rsd.ini");
+	harness_signal(&p, SIGHUP);
+	ck_assert_msg(harness_wait_notify(&p, "READY=1", 2, 60000), "%s", p.notified);
+	wait_count(&p, &s, "/site/index.html", 2);
+	ck_assert_uint_eq(rsd_httpd_count(s.httpd, "/robots.txt"), 1);
+	harness_signal(&p, SIGTERM);
+	ck_assert_int_eq(harness_wait_exit(&p, 60000), 0);
+	harness_cleanup(&p);
+	site_stop(&s);
+}
+END_TEST
+
 /* SIGTERM while fetches are in flight (slow pages): clean exit 0 within the
  * bound, a drain summary, and no record lost among those produced. */
 START_TEST(sigterm_mid_crawl_drains_and_exits_0)
@@ -784,6 +821,7 @@ static Suite *daemon_suite(void)
 	tcase_set_timeout(sig, 180);
 	tcase_add_test(sig, sighup_reloads_valid_rejects_invalid_then_sigterm_drains);
 	tcase_add_test(sig, sighup_keeps_the_hosts_politeness_clock);
+	tcase_add_test(sig, sighup_keeps_robots_txt_verdicts);
 	tcase_add_test(sig, sigterm_mid_crawl_drains_and_exits_0);
 	tcase_add_test(sig, state_dir_lock_and_state_forget);
 	suite_add_tcase(s, sig);
