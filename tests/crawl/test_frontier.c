@@ -387,6 +387,16 @@ START_TEST(test_retry_after)
 }
 END_TEST
 
+/* A reload's new frontier on cfg, given the clocks k, with url queued. */
+static struct rsd_frontier *reloaded(const struct rsd_config *cfg,
+				     const struct rsd_frontier_clocks *k, const char *url)
+{
+	struct rsd_frontier *f = make(cfg, NULL);
+	ck_assert_int_eq(rsd_frontier_clocks_restore(f, k), 0);
+	ck_assert_int_eq(add(f, 1, url), 1);
+	return f;
+}
+
 /* A reload: the old frontier's clocks (delay_ms after a.test's request,
  * b.test's Retry-After) hold the hosts in the new frontier, counted from
  * the old requests, not from the restore; a host without a clock (c.test)
@@ -406,9 +416,7 @@ START_TEST(test_clocks_across_reload)
 	ck_assert_ptr_nonnull(k);
 	rsd_frontier_free(old);
 
-	struct rsd_frontier *new = make(cfg, NULL);
-	ck_assert_int_eq(rsd_frontier_clocks_restore(new, k), 0);
-	ck_assert_int_eq(add(new, 1, "http://a.test/2"), 1);
+	struct rsd_frontier *new = reloaded(cfg, k, "http://a.test/2");
 	int64_t wait = expect_wait(new, 0);
 	ck_assert_int_gt(wait, 0);
 	ck_assert_int_le(wait, 3000);
@@ -418,10 +426,8 @@ START_TEST(test_clocks_across_reload)
 	rsd_frontier_done(new, &c);
 	rsd_frontier_free(new);
 
-	new = make(cfg, NULL);
-	ck_assert_int_eq(rsd_frontier_clocks_restore(new, k), 0);
+	new = reloaded(cfg, k, "http://b.test/2");
 	rsd_frontier_clocks_free(k);
-	ck_assert_int_eq(add(new, 1, "http://b.test/2"), 1);
 	wait = expect_wait(new, 0);
 	ck_assert_int_gt(wait, 15000); /* the Retry-After, not delay_ms */
 	ck_assert_int_le(wait, 20000);
@@ -462,17 +468,13 @@ START_TEST(test_clocks_raised_delay)
 	ck_assert_ptr_nonnull(k); /* asked, though not waiting under delay_ms = 0 */
 	rsd_frontier_free(old);
 
-	struct rsd_frontier *new = make(quick, NULL);
-	ck_assert_int_eq(rsd_frontier_clocks_restore(new, k), 0);
-	ck_assert_int_eq(add(new, 1, "http://a.test/2"), 1);
+	struct rsd_frontier *new = reloaded(quick, k, "http://a.test/2");
 	a = take(new); /* the same delay_ms: no wait */
 	rsd_frontier_done(new, &a);
 	rsd_frontier_free(new);
 
-	new = make(slow, NULL);
-	ck_assert_int_eq(rsd_frontier_clocks_restore(new, k), 0);
+	new = reloaded(slow, k, "http://a.test/2");
 	rsd_frontier_clocks_free(k);
-	ck_assert_int_eq(add(new, 1, "http://a.test/2"), 1);
 	int64_t wait = expect_wait(new, 0);
 	ck_assert_int_le(wait, 3000);
 	ck_assert_int_ge(rsd_now_ms() + wait - asked, 3000);

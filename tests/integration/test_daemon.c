@@ -94,6 +94,16 @@ static void write_config(struct harness_proc *p, const struct fixture_site *s,
 	free(text);
 }
 
+/* The daemon (not --once) on rsd.ini written with o, until READY=1. */
+static void start_daemon(struct harness_proc *p, const struct fixture_site *s,
+			 const struct config_opts *o)
+{
+	write_config(p, s, o, "rsd.ini");
+	const char *argv[] = { "recipe-scraperd", "-c", "rsd.ini", NULL };
+	harness_spawn(p, argv);
+	ck_assert_msg(harness_wait_notify(p, "READY=1", 1, 60000), "no READY=1: %s", p->notified);
+}
+
 static const char *field(const cJSON *entry, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(entry, name);
@@ -312,10 +322,7 @@ START_TEST(status_counts_refusals_by_cause)
 	struct fixture_site s = site_start();
 	struct harness_proc p;
 	harness_init(&p);
-	write_config(&p, &s, &(struct config_opts){ .private_addresses = "off" }, "rsd.ini");
-	const char *argv[] = { "recipe-scraperd", "-c", "rsd.ini", NULL };
-	harness_spawn(&p, argv);
-	ck_assert_msg(harness_wait_notify(&p, "READY=1", 1, 60000), "no READY=1: %s", p.notified);
+	start_daemon(&p, &s, &(struct config_opts){ .private_addresses = "off" });
 	/* STATUS= is sent every 2 s */
 	ck_assert_msg(
 		harness_wait_notify(&p,
@@ -537,10 +544,7 @@ START_TEST(sighup_reloads_valid_rejects_invalid_then_sigterm_drains)
 	struct fixture_site s = site_start();
 	struct harness_proc p;
 	harness_init(&p);
-	write_config(&p, &s, &(struct config_opts){ 0 }, "rsd.ini");
-	const char *argv[] = { "recipe-scraperd", "-c", "rsd.ini", NULL };
-	harness_spawn(&p, argv);
-	ck_assert_msg(harness_wait_notify(&p, "READY=1", 1, 60000), "no READY=1: %s", p.notified);
+	start_daemon(&p, &s, &(struct config_opts){ 0 });
 
 	write_config(&p, &s, &(struct config_opts){ .delay_ms = "5" }, "rsd.ini");
 	harness_signal(&p, SIGHUP);
@@ -610,10 +614,7 @@ START_TEST(sighup_keeps_the_hosts_politeness_clock)
 	struct fixture_site s = site_start();
 	struct harness_proc p;
 	harness_init(&p);
-	write_config(&p, &s, &(struct config_opts){ .delay_ms = "3000" }, "rsd.ini");
-	const char *argv[] = { "recipe-scraperd", "-c", "rsd.ini", NULL };
-	harness_spawn(&p, argv);
-	ck_assert_msg(harness_wait_notify(&p, "READY=1", 1, 60000), "%s", p.notified);
+	start_daemon(&p, &s, &(struct config_opts){ .delay_ms = "3000" });
 	size_t n;
 	free(wait_requests(&p, &s, 1, &n));
 	write_config(&p, &s, &(struct config_opts){ .delay_ms = "1" }, "rsd.ini");
@@ -651,10 +652,7 @@ START_TEST(sighup_keeps_robots_txt_verdicts)
 	struct fixture_site s = site_start();
 	struct harness_proc p;
 	harness_init(&p);
-	write_config(&p, &s, &(struct config_opts){ 0 }, "rsd.ini");
-	const char *argv[] = { "recipe-scraperd", "-c", "rsd.ini", NULL };
-	harness_spawn(&p, argv);
-	ck_assert_msg(harness_wait_notify(&p, "READY=1", 1, 60000), "%s", p.notified);
+	start_daemon(&p, &s, &(struct config_opts){ 0 });
 	wait_count(&p, &s, "/site/index.html", 1);
 	ck_assert_uint_eq(rsd_httpd_count(s.httpd, "/robots.txt"), 1);
 	write_config(&p, &s, &(struct config_opts){ .delay_ms = "5" }, "rsd.ini");
@@ -688,10 +686,7 @@ START_TEST(sigterm_mid_crawl_drains_and_exits_0)
 	}
 	struct harness_proc p;
 	harness_init(&p);
-	write_config(&p, &s, &(struct config_opts){ .shutdown_s = "15" }, "rsd.ini");
-	const char *argv[] = { "recipe-scraperd", "-c", "rsd.ini", NULL };
-	harness_spawn(&p, argv);
-	ck_assert(harness_wait_notify(&p, "READY=1", 1, 60000));
+	start_daemon(&p, &s, &(struct config_opts){ .shutdown_s = "15" });
 	/* The index has been fetched and recipe fetches are in flight once the
 	 * first recipe request reaches the server. */
 	for (int i = 0;
