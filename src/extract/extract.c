@@ -43,10 +43,12 @@
  * JSON-LD: the UTF-8 copy only when the page needs converting or repairing
  * (<= 3 N, kept in the extractor and reused by the next page), the cJSON
  * trees (a few S), a 32 KiB walk queue and the page_info strings (< N);
- * on the DOM path also the copy without scripts and styles (< N) and the
- * gumbo tree (about 3 N, within gumbo_guard.c's memory budget), freed
- * before returning but for up to RSD_GUMBO_ARENA_KEEP bytes of its
- * chunks, which the extractor keeps for its next parse.
+ * on the DOM path also the copy without scripts and styles (< N; of a
+ * plain page's first bytes another without its head's contents, < N,
+ * while they are parsed) and the gumbo tree (about 3 N, within
+ * gumbo_guard.c's memory budget), freed before returning but for up to
+ * RSD_GUMBO_ARENA_KEEP bytes of its chunks, which the extractor keeps for
+ * its next parse.
  * Measured with massif on the largest dev page (N = 1.16 MB, valid UTF-8):
  * about 0.1 MB above the input on the fast path, 3.1 MB with the full
  * parse. The fetcher bounds N with scraper.max_page_bytes. */
@@ -570,14 +572,20 @@ static int plain_from_prefix(struct extraction *j)
 	rsd_html_lists_mentions(html, len, m);
 	if (!(cut = rsd_plain_prefix_cut(html, len, m, &h1_after)))
 		return -EAGAIN;
-	size_t n = (size_t)(cut - html);
-	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for(n);
+	struct rsd_plain_part part;
+	if ((rc = rsd_plain_prefix_part(html, cut, m, &part)) < 0)
+		return rc;
+	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for(part.len);
 	struct rsd_gumbo_doc *doc = NULL;
-	if ((rc = rsd_gumbo_guard_parse_in(j->arena, html, n, &lim, &doc, NULL)) < 0)
+	if ((rc = rsd_gumbo_guard_parse_in(j->arena, part.p, part.len, &lim, &doc, NULL)) < 0) {
+		rsd_plain_part_free(&part);
 		return rc == -ENOMEM ? rc : -EAGAIN; /* over budget: the whole page decides */
-	struct rsd_plain_cut c = { .open = on_last_path, .h1_after = h1_after };
+	}
+	struct rsd_plain_cut c = { .open = on_last_path, .h1_after = h1_after,
+				   .headless = part.headless };
 	rc = rsd_plain_page_fields_cut(rsd_gumbo_doc_output(doc), &j->pi, j->base, &c, &j->f);
 	rsd_gumbo_doc_free(doc);
+	rsd_plain_part_free(&part); /* after the tree, whose nodes point into it */
 	if (rc >= 0 && !rsd_plain_prefix_agrees(&c, m, html, cut)) {
 		rsd_fields_clear(&j->f);
 		rsd_fields_init(&j->f);

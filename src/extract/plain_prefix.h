@@ -3,8 +3,9 @@
 #define RSD_EXTRACT_PLAIN_PREFIX_H
 
 /* Source helper: where a page that can hold only a recipe without markup
- * (plain_page.h) is cut, so that gumbo parses its first bytes only, and
- * whether the reading of that cut tree is the whole page's. The reading
+ * (plain_page.h) is cut, so that gumbo parses its first bytes only (and
+ * those without its head's contents where that changes nothing else),
+ * and whether the reading of that cut tree is the whole page's. The reading
  * of a plain recipe lies near the page's <h1> and the first mentions of
  * its lists (html_lists.h); the cut is a little past the last of those,
  * at a tag. The extractor then reads the tree with
@@ -37,6 +38,26 @@ enum { RSD_PLAIN_PREFIX_AFTER = 12 * 1024 };
  * *h1_after: the page has an <h1> past the cut (rsd_plain_cut). */
 const char *rsd_plain_prefix_cut(const char *html, size_t len,
 				 const struct rsd_list_mentions m[2], bool *h1_after);
+/* What gumbo parses of the cut page html[0, cut): those bytes, or a copy
+ * without the contents of the page's <head> (its <head> and </head> tags
+ * kept) when gumbo builds the rest of the tree alike without them: the
+ * page opens with at most a doctype, comments and <html> before <head>,
+ * whose contents are only <meta>, <link>, <base>, <title> and emptied
+ * (html_trim.h) <script> and <style> elements between white space and
+ * plain comments, and no list mention or "<h1" comes before </head>. The
+ * tree then differs by the head's children alone, which no plain reading
+ * visits but the text before a page's title when it has no <h1>
+ * (headless: the caller's reading must then find one, rsd_plain_cut). */
+struct rsd_plain_part {
+	const char *p;
+	size_t len;
+	char *copy; /* p when it is a copy; freed by rsd_plain_part_free */
+	bool headless;
+};
+/* 0, or -ENOMEM. */
+int rsd_plain_prefix_part(const char *html, const char *cut, const struct rsd_list_mentions m[2],
+			  struct rsd_plain_part *out);
+void rsd_plain_part_free(struct rsd_plain_part *part);
 /* Whether the reading c of the tree of html[0, cut) is the whole page's,
  * given the page's mentions m. */
 bool rsd_plain_prefix_agrees(const struct rsd_plain_cut *c, const struct rsd_list_mentions m[2],
