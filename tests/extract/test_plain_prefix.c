@@ -21,18 +21,26 @@
 #define PARA "<p>More of the site's story, long enough to fill a page a little.</p>\n"
 #define PARA8 PARA PARA PARA PARA PARA PARA PARA PARA
 
-/* A page of before, then after and n_fill paragraphs of filler. */
-static char *page(const char *before, const char *after, size_t n_fill)
+/* A page of head's contents, before, then after and n_fill paragraphs of
+ * filler. */
+static char *page_with_head(const char *head, const char *before, const char *after,
+			    size_t n_fill)
 {
-	size_t cap = strlen(before) + strlen(after) + n_fill * 8 * (sizeof PARA8 + 32) + 256;
+	size_t cap = strlen(head) + strlen(before) + strlen(after) +
+		     n_fill * 8 * (sizeof PARA8 + 32) + 256;
 	char *p = malloc(cap), *o = p;
 	ck_assert_ptr_nonnull(p);
-	o += sprintf(o, "<!DOCTYPE html><html><head><title>Cake</title></head><body>%s", before);
+	o += sprintf(o, "<!DOCTYPE html><html><head>%s</head><body>%s", head, before);
 	for (size_t i = 0; i < n_fill; i++)
 		for (int k = 0; k < 8; k++)
 			o += sprintf(o, "<div class=more>%s</div>", PARA8);
 	sprintf(o, "%s</body></html>", after);
 	return p;
+}
+
+static char *page(const char *before, const char *after, size_t n_fill)
+{
+	return page_with_head("<title>Cake</title>", before, after, n_fill);
 }
 
 static bool on_last_path(const GumboNode *n)
@@ -149,6 +157,55 @@ START_TEST(no_cut_when_it_cannot_pay)
 }
 END_TEST
 
+/* The part parsed of head + body[...] cut at its end: headless or not, and
+ * without the head's contents then. */
+static bool part_headless(const char *head, const char *body)
+{
+	char html[4096];
+	snprintf(html, sizeof html, "<!DOCTYPE html>\n<!-- a comment --><html lang=en>%s<body>%s",
+		 head, body);
+	struct rsd_list_mentions m[2];
+	struct rsd_plain_part part;
+	rsd_html_lists_mentions(html, strlen(html), m);
+	ck_assert_int_eq(rsd_plain_prefix_part(html, html + strlen(html), m, &part), 0);
+	bool headless = part.headless;
+	if (headless) {
+		ck_assert_ptr_nonnull(strstr(part.p, "<html lang=en><head></head><body>"));
+		ck_assert_uint_eq(part.len, strlen(part.p));
+	} else {
+		ck_assert_ptr_eq(part.p, html);
+	}
+	rsd_plain_part_free(&part);
+	return headless;
+}
+
+#define HEAD_OPEN "<head>\n<meta charset=utf-8><title>Cake</title>\n"
+#define HEAD_BODY "<main><h1>Cake</h1>" ING STEPS "</main>"
+
+/* The head's contents are left out only when gumbo reads the rest of the
+ * page alike without them. */
+START_TEST(head_left_out_when_nothing_else_changes)
+{
+	ck_assert(part_headless(HEAD_OPEN "<link rel=icon href=/i.png><base href=/>"
+					  "<script src=a.js></script><style></style><!-- c -->"
+					  "<noscript><style></style><link rel=x href=y></noscript>\n</head>",
+				HEAD_BODY));
+	/* elements that end the head early (then the rest is the body's) */
+	ck_assert(!part_headless(HEAD_OPEN "<div>x</div>\n</head>", HEAD_BODY));
+	ck_assert(!part_headless(HEAD_OPEN "<noscript><img src=p.gif></noscript>\n</head>",
+				 HEAD_BODY));
+	ck_assert(!part_headless(HEAD_OPEN "Stray text\n</head>", HEAD_BODY));
+	/* a script whose text is left (the scanner may end it elsewhere than
+	 * gumbo), comments gumbo ends otherwise than the scanner */
+	ck_assert(!part_headless(HEAD_OPEN "<script>var a = 1;</script>\n</head>", HEAD_BODY));
+	ck_assert(!part_headless(HEAD_OPEN "<!--> <div> -->\n</head>", HEAD_BODY));
+	ck_assert(!part_headless(HEAD_OPEN "<!-- a --!> <div> -->\n</head>", HEAD_BODY));
+	/* a mention of a list in the head, a head never closed */
+	ck_assert(!part_headless("<head>\n<title>Ingredients and method</title>\n</head>", HEAD_BODY));
+	ck_assert(!part_headless(HEAD_OPEN, HEAD_BODY));
+}
+END_TEST
+
 /* Both extraction paths on html give the same record; its title. */
 static char *both_paths(const char *html)
 {
@@ -184,15 +241,21 @@ static char *long_method(size_t n)
 	return p;
 }
 
-static void assert_paths_agree(const char *before, const char *after, size_t n_fill,
-			       const char *want)
+static void assert_head_paths_agree(const char *head, const char *before, const char *after,
+				    size_t n_fill, const char *want)
 {
-	char *html = page(before, after, n_fill);
+	char *html = page_with_head(head, before, after, n_fill);
 	char *rec = both_paths(html);
 	if (want)
 		ck_assert_msg(strstr(rec, want), "%s not in %s", want, rec);
 	free(rec);
 	free(html);
+}
+
+static void assert_paths_agree(const char *before, const char *after, size_t n_fill,
+			       const char *want)
+{
+	assert_head_paths_agree("<title>Cake</title>", before, after, n_fill, want);
 }
 
 START_TEST(extractor_paths_agree)
@@ -234,6 +297,22 @@ START_TEST(extractor_paths_agree)
 			   "<div class=ingredients><ul><li>5 g salt</li><li>1 l milk</li></ul></div>"
 			   "</main>",
 			   8, "\"ingredients\":[\"5 g salt\",\"1 l milk\"]");
+	/* a head gumbo reads alike with or without its contents, which the
+	 * parse of the first bytes leaves out */
+	assert_head_paths_agree("<meta charset=utf-8><meta property=og:title content=\"Og cake\">"
+				"<title>Cake</title><link rel=icon href=/i.png><script></script>"
+				"<noscript><style></style></noscript>",
+				"<main><h1>Cake</h1><div>" ING STEPS "</div></main>", "", 8,
+				"\"title\":\"Cake\"");
+	/* no <h1>: the text before the ingredients, read for yields and
+	 * times, begins with the head's (its title), so the part without the
+	 * head's contents is refused */
+	assert_head_paths_agree("<title>Cake for a crowd. Serves: 12. Prep time: 5 minutes</title>",
+				"<main><div>" ING STEPS "</div></main>", "", 8, NULL);
+	/* a head that a <div> ends early: parsed as it is */
+	assert_head_paths_agree("<title>Cake</title><div>Notice</div>",
+				"<main><h1>Cake</h1><div>" ING STEPS "</div></main>", "", 8,
+				"\"title\":\"Cake\"");
 	/* unclosed and misnested markup around the recipe */
 	assert_paths_agree("<main><h1>Cake<div><b>" ING "<p>" STEPS "</b></div>", "</i></main>", 8,
 			   NULL);
@@ -248,6 +327,7 @@ int main(void)
 	tcase_add_test(tc, reading_that_needs_more);
 	tcase_add_test(tc, cut_past_title_and_mentions);
 	tcase_add_test(tc, no_cut_when_it_cannot_pay);
+	tcase_add_test(tc, head_left_out_when_nothing_else_changes);
 	tcase_add_test(tc, extractor_paths_agree);
 	suite_add_tcase(s, tc);
 	return rsd_check_run(s);
