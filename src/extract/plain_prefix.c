@@ -21,11 +21,13 @@ static const char *find_h1(const char *p, size_t n)
 	return NULL;
 }
 
-/* Whether a search of the part before cut cannot give the whole page's
- * list of a kind whose container names all lie past it: the part holds
- * no container so named, so it finds the list by a heading or not at all,
- * and either disagrees with a name past the part
- * (rsd_html_lists_part_agrees). Parsing the part would be wasted. */
+/* Whether a list's container names all lie past the cut: a search of the
+ * part then finds no container so named, so it finds that list by a
+ * heading or not at all, and either disagrees with a name past the part
+ * (rsd_html_lists_part_agrees). The ingredients are always searched, the
+ * method when the ingredients are found: parsing the part would be wasted
+ * (but for a page whose ingredients the part does not find; refusing the
+ * cut is always safe, the whole page then decides). */
 static bool names_only_after(const struct rsd_list_mentions m[2], const char *cut)
 {
 	for (int k = 0; k < 2; k++)

@@ -33,7 +33,7 @@ enum { RSD_PLAIN_PREFIX_AFTER = 12 * 1024 };
  * the page's first <h1> and the first mention of each list; NULL when
  * that leaves most of the page (the whole page is cheaper to parse than
  * a prefix that may have to be parsed again), or when a reading of the
- * part cannot agree with the page's (a list's container names all lie
+ * part would not agree with the page's (a list's container names all lie
  * past the cut: the whole page's search would find the first of them).
  * *h1_after: the page has an <h1> past the cut (rsd_plain_cut). */
 const char *rsd_plain_prefix_cut(const char *html, size_t len,
