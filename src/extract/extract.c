@@ -35,17 +35,20 @@
  *            about itself, from the scan and from the DOM alike
  *   sources  jsonld.c, microdata.c, prose.c (facts in the text),
  *            html_lists.c (lists by name or heading), and on top of it
- *            list_completion.c, hrecipe.c, plain_page.c
+ *            list_completion.c, hrecipe.c, plain_page.c (and
+ *            plain_prefix.c: where such a page is cut for gumbo)
  *   driver   extract.c: which source runs when; the record
  *
  * Peak memory of one extraction, for an input of N bytes with S bytes of
  * JSON-LD: the UTF-8 copy only when the page needs converting or repairing
  * (<= 3 N, kept in the extractor and reused by the next page), the cJSON
  * trees (a few S), a 32 KiB walk queue and the page_info strings (< N);
- * on the DOM path also the copy without scripts and styles (< N) and the
- * gumbo tree (about 3 N, within gumbo_guard.c's memory budget), freed
- * before returning but for up to RSD_GUMBO_ARENA_KEEP bytes of its
- * chunks, which the extractor keeps for its next parse.
+ * on the DOM path also the copy without scripts and styles (< N; of a
+ * plain page's first bytes another without its head's contents, < N,
+ * while they are parsed) and the gumbo tree (about 3 N, within
+ * gumbo_guard.c's memory budget), freed before returning but for up to
+ * RSD_GUMBO_ARENA_KEEP bytes of its chunks, which the extractor keeps for
+ * its next parse.
  * Measured with massif on the largest dev page (N = 1.16 MB, valid UTF-8):
  * about 0.1 MB above the input on the fast path, 3.1 MB with the full
  * parse. The fetcher bounds N with scraper.max_page_bytes. */
@@ -71,6 +74,7 @@
 #include "extract/microdata.h"
 #include "extract/page_info.h"
 #include "extract/plain_page.h"
+#include "extract/plain_prefix.h"
 #include "extract/prose.h"
 #include "core/record_caps.h"
 #include "core/text.h"
@@ -551,34 +555,6 @@ static bool on_last_path(const GumboNode *n)
 	return true;
 }
 
-enum { PLAIN_PREFIX_AFTER = 32 * 1024 }; /* bytes parsed past the last first mention */
-
-/* Where the page's first bytes are cut for a plain recipe: at a tag
- * PLAIN_PREFIX_AFTER bytes past its <h1> and the first mention of each
- * list, or NULL when that leaves most of the page. */
-static const char *plain_cut(const char *html, size_t len, const struct rsd_list_mentions m[2])
-{
-	const char *h1 = rsd_text_icasefind(html, len, "<h1"), *at = h1 ? h1 : html;
-	for (int k = 0; k < 2; k++)
-		at = m[k].first && m[k].first > at ? m[k].first : at;
-	if ((size_t)(html + len - at) <= PLAIN_PREFIX_AFTER)
-		return NULL;
-	const char *cut = memchr(at + PLAIN_PREFIX_AFTER, '<',
-				 (size_t)(html + len - at) - PLAIN_PREFIX_AFTER);
-	return cut && (size_t)(cut - html) < len / 2 + len / 4 ? cut : NULL;
-}
-
-/* Whether the reading of the cut tree is the whole page's. */
-static bool cut_agrees(const struct rsd_plain_cut *c, const struct rsd_list_mentions m[2],
-		       const char *html, const char *cut)
-{
-	for (int k = 0; k < 2; k++)
-		if (c->searched[k] &&
-		    !rsd_html_lists_part_agrees(&m[k], c->found[k], c->by_name[k], html, cut))
-			return false;
-	return !c->beyond;
-}
-
 /* A recipe without markup from a parse of the page's first bytes, up to a
  * little after its title and the first mentions of its lists: 1 found, 0
  * none (both as the whole page's reading), -EAGAIN when the whole page
@@ -592,19 +568,25 @@ static int plain_from_prefix(struct extraction *j)
 	int rc = page_for_gumbo(j, &html, &len);
 	if (rc < 0)
 		return rc;
+	bool h1_after;
 	rsd_html_lists_mentions(html, len, m);
-	if (!(cut = plain_cut(html, len, m)))
+	if (!(cut = rsd_plain_prefix_cut(html, len, m, &h1_after)))
 		return -EAGAIN;
-	size_t n = (size_t)(cut - html);
-	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for(n);
+	struct rsd_plain_part part;
+	if ((rc = rsd_plain_prefix_part(html, cut, m, &part)) < 0)
+		return rc;
+	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for(part.len);
 	struct rsd_gumbo_doc *doc = NULL;
-	if ((rc = rsd_gumbo_guard_parse_in(j->arena, html, n, &lim, &doc, NULL)) < 0)
+	if ((rc = rsd_gumbo_guard_parse_in(j->arena, part.p, part.len, &lim, &doc, NULL)) < 0) {
+		rsd_plain_part_free(&part);
 		return rc == -ENOMEM ? rc : -EAGAIN; /* over budget: the whole page decides */
-	struct rsd_plain_cut c = { .open = on_last_path,
-				   .h1_after = rsd_text_icasefind(cut, len - n, "<h1") != NULL };
+	}
+	struct rsd_plain_cut c = { .open = on_last_path, .h1_after = h1_after,
+				   .headless = part.headless };
 	rc = rsd_plain_page_fields_cut(rsd_gumbo_doc_output(doc), &j->pi, j->base, &c, &j->f);
 	rsd_gumbo_doc_free(doc);
-	if (rc >= 0 && !cut_agrees(&c, m, html, cut)) {
+	rsd_plain_part_free(&part); /* after the tree, whose nodes point into it */
+	if (rc >= 0 && !rsd_plain_prefix_agrees(&c, m, html, cut)) {
 		rsd_fields_clear(&j->f);
 		rsd_fields_init(&j->f);
 		rc = -EAGAIN;

@@ -177,8 +177,9 @@ static int plain_recipe_details(const GumboOutput *dom, const struct rsd_page_in
 {
 	const GumboNode *heading = NULL;
 	int rc = content_title(dom->root, pi->og_site_name, &f->title, &heading);
-	if (cut && (heading ? cut->open(heading) : cut->h1_after))
-		cut->beyond = true; /* the title's text, or the title, may come later */
+	if (cut && (heading ? cut->open(heading) : cut->h1_after || cut->headless))
+		cut->beyond = true; /* the title's text, or the title, may come later;
+				     * the text before the content is the head's too */
 	if (rc == 0 && !f->title && pi->og_title &&
 	    !(f->title = title_without_site(pi->og_title, pi->og_site_name)))
 		rc = -ENOMEM;

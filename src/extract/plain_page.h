@@ -25,10 +25,14 @@ int rsd_plain_page_fields(const GumboOutput *dom, const struct rsd_page_info *pi
 
 /* A tree of the page's first bytes only, cut at a tag: what the reading
  * could depend on beyond its end (the end of an element's children or
- * text, an <h1> later when the part has none) sets beyond. */
+ * text, an <h1> later when the part has none, no <h1> in a tree without
+ * the head's contents) sets beyond. */
 struct rsd_plain_cut {
 	bool (*open)(const GumboNode *n); /* n's children may go on past the end */
 	bool h1_after; /* the page has an <h1> past the end */
+	/* the tree lacks the head's contents (plain_prefix.h): the text
+	 * before the content, read when it has no <h1>, may differ */
+	bool headless;
 	bool beyond;
 	bool searched[2], found[2], by_name[2]; /* the list searches' answers (html_lists.h) */
 };
