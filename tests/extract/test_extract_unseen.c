@@ -75,6 +75,32 @@ START_TEST(nbsp_encoded_twice)
 }
 END_TEST
 
+/* Several microdata recipeInstructions values: each is one step, as each
+ * string of a JSON-LD list is; its <br>s and the source's line breaks
+ * break no step. */
+START_TEST(microdata_steps_one_per_value)
+{
+	assert_fixture_gives("microdata_steps_each.html", "instructions_list",
+			     "Pastry Rub the flour into the butter. Chill the dough for an hour.|"
+			     "Lemon cream Zest and squeeze the lemons. Stir over a low heat until "
+			     "thick.|"
+			     "Fill the baked shells.");
+}
+END_TEST
+
+/* The only microdata recipeInstructions value holds the method: its
+ * heading and list items are the lines, and line breaks in the source
+ * are white space, as a browser shows them. */
+START_TEST(microdata_method_as_rendered)
+{
+	assert_fixture_gives("microdata_steps_one.html", "instructions_list",
+			     "Preparation|"
+			     "Cook the noodles according to package directions. Add the escarole "
+			     "for the last minute.|"
+			     "Toss the noodles with the sauce and divide between bowls.");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const TTest *const tests[] = {
@@ -85,6 +111,8 @@ static Suite *suite(void)
 		method_heading_starts_its_paragraph,
 		site_author_without_tagline,
 		nbsp_encoded_twice,
+		microdata_steps_one_per_value,
+		microdata_method_as_rendered,
 	};
 	TCase *tc;
 	Suite *s = extract_suite("unseen", &tc);
