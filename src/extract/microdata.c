@@ -142,12 +142,22 @@ static char *prop_text(const struct props *p, const char *name)
 	return t;
 }
 
-/* A nested item's property ("author" -> its "name"), or the text itself. */
+/* A nested item's property ("author" -> its "name"), or the text itself.
+ * A link's value is its URL, which names no one: the person or
+ * organisation a link stands for is named by its text. */
 static char *nested_text(const struct props *p, const char *name, const char *inner)
 {
 	const struct prop *pr = prop_find(p, name);
 	if (!pr)
 		return NULL;
+	if (pr->node->v.element.tag == GUMBO_TAG_A && !rsd_dom_attr(pr->node, "content")) {
+		char *t = rsd_dom_small_text(pr->node);
+		if (t && !rsd_text_has_word(t)) {
+			free(t);
+			t = NULL;
+		}
+		return t;
+	}
 	if (!rsd_dom_attr(pr->node, "itemscope"))
 		return prop_text(p, name);
 	struct props sub = { 0 };

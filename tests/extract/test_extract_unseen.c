@@ -101,6 +101,14 @@ START_TEST(microdata_method_as_rendered)
 }
 END_TEST
 
+/* A microdata author given as a link is named by the link's text: its
+ * URL names no one. */
+START_TEST(microdata_author_link_text)
+{
+	assert_fixture_str("microdata_steps_one.html", "author", "Jane Doe");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const TTest *const tests[] = {
@@ -113,6 +121,7 @@ static Suite *suite(void)
 		nbsp_encoded_twice,
 		microdata_steps_one_per_value,
 		microdata_method_as_rendered,
+		microdata_author_link_text,
 	};
 	TCase *tc;
 	Suite *s = extract_suite("unseen", &tc);
