@@ -109,6 +109,20 @@ START_TEST(microdata_author_link_text)
 }
 END_TEST
 
+/* A HowToStep's name is dropped only where its text starts with it as
+ * written ("Preheat", "Bake."): a heading with its own capitals
+ * ("Re-Roll" before "Re-roll the scraps") is the author's, kept. */
+START_TEST(step_name_repeated_as_written)
+{
+	assert_fixture_gives("step_names_case.html", "instructions_list",
+			     "Preheat the oven to 180C.|"
+			     "Roll the dough out 5 mm thick and cut shapes.|"
+			     "Re-Roll|Re-roll the scraps and cut more shapes.|"
+			     "Bake for 8 minutes.|"
+			     "Cool|Leave on a rack until cold.");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const TTest *const tests[] = {
@@ -122,6 +136,7 @@ static Suite *suite(void)
 		microdata_steps_one_per_value,
 		microdata_method_as_rendered,
 		microdata_author_link_text,
+		step_name_repeated_as_written,
 	};
 	TCase *tc;
 	Suite *s = extract_suite("unseen", &tc);
