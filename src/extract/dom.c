@@ -79,7 +79,8 @@ int rsd_dom_append_text_node(const GumboNode *n, enum rsd_dom_text_mode mode,
 {
 	size_t from = out->len;
 	int rc = rsd_text_buf_append(out, n->v.text.text, strlen(n->v.text.text));
-	for (size_t i = from; rc == 0 && mode == RSD_DOM_TEXT_LINES && i < out->len; i++)
+	bool lines = mode == RSD_DOM_TEXT_LINES || mode == RSD_DOM_TEXT_ALL_LINES;
+	for (size_t i = from; rc == 0 && lines && i < out->len; i++)
 		if (out->data[i] == '\n' || out->data[i] == '\r')
 			out->data[i] = ' ';
 	return rc;
@@ -116,7 +117,8 @@ static int text_walk(const GumboNode *root, enum rsd_dom_text_mode mode, size_t 
 			rc = rsd_dom_append_text_node(n, mode, out);
 			continue;
 		}
-		if (rsd_dom_is_element(n) && (mode == RSD_DOM_TEXT_ALL || !rsd_dom_is_hidden(n)))
+		bool all = mode == RSD_DOM_TEXT_ALL || mode == RSD_DOM_TEXT_ALL_LINES;
+		if (rsd_dom_is_element(n) && (all || !rsd_dom_is_hidden(n)))
 			rc = rsd_dom_walk_into_element(&w, n, out);
 	}
 	free(w.stack);
@@ -128,6 +130,11 @@ static int text_walk(const GumboNode *root, enum rsd_dom_text_mode mode, size_t 
 int rsd_dom_text_of(const GumboNode *root, bool visible_only, struct rsd_text_buf *out)
 {
 	return text_walk(root, visible_only ? RSD_DOM_TEXT_VISIBLE : RSD_DOM_TEXT_ALL, 0, out);
+}
+
+int rsd_dom_text_lines(const GumboNode *root, struct rsd_text_buf *out)
+{
+	return text_walk(root, RSD_DOM_TEXT_ALL_LINES, 0, out);
 }
 
 int rsd_dom_text_small(const GumboNode *root, size_t max_nodes, struct rsd_text_buf *out)

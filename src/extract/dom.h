@@ -98,13 +98,22 @@ bool rsd_dom_is_hidden(const GumboNode *n);
 
 /* How a subtree's text is rendered: all text, only what a reader sees, or
  * what a reader sees with one line per block (the source's own line
- * breaks are white space then, as in a browser). */
-enum rsd_dom_text_mode { RSD_DOM_TEXT_ALL, RSD_DOM_TEXT_VISIBLE, RSD_DOM_TEXT_LINES };
+ * breaks are white space then, as in a browser); ALL_LINES is all text
+ * with one line per block. */
+enum rsd_dom_text_mode {
+	RSD_DOM_TEXT_ALL,
+	RSD_DOM_TEXT_VISIBLE,
+	RSD_DOM_TEXT_LINES,
+	RSD_DOM_TEXT_ALL_LINES
+};
 /* Text of root's subtree; block elements end a line (steps of
  * instructions written as <li> or <p> stay apart). Scripts and styles
  * carry no text. */
 int rsd_dom_text(const GumboNode *root, struct rsd_text_buf *out);
 int rsd_dom_text_of(const GumboNode *root, bool visible_only, struct rsd_text_buf *out);
+/* All text of root's subtree (hidden too: a microdata value's text
+ * content), one line per block, the source's line breaks white space. */
+int rsd_dom_text_lines(const GumboNode *root, struct rsd_text_buf *out);
 
 /* The same for a small element (a heading): -E2BIG past max_nodes nodes,
  * so that testing every element of a deep tree stays linear. */

@@ -612,8 +612,9 @@ static bool is_step_label(const char *name)
  * items), HowToSection (its name, then its itemListElement), ItemList,
  * ListItem {item}, nested in any way. A step's text is one step even when
  * it spans lines. A step's name is a heading of its own only
- * when the text does not repeat it (many sites copy the text, or its
- * beginning, into the name). */
+ * when the text does not repeat it as written (many sites copy the text,
+ * or its beginning, into the name; "Re-Roll" before "Re-roll the scraps"
+ * is a heading the author wrote). */
 static int add_instructions(const struct ctx *c, cJSON **arr, const cJSON *v, int depth)
 {
 	v = deref(c, v);
@@ -647,7 +648,7 @@ static int add_instructions(const struct ctx *c, cJSON **arr, const cJSON *v, in
 		size_t n = strlen(name);
 		while (n && name[n - 1] == '.')
 			n--;
-		bool repeated = t && strncasecmp(t, name, n) == 0;
+		bool repeated = t && strncmp(t, name, n) == 0;
 		free(t);
 		if (repeated || is_step_label(name))
 			free(name);

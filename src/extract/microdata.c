@@ -142,12 +142,22 @@ static char *prop_text(const struct props *p, const char *name)
 	return t;
 }
 
-/* A nested item's property ("author" -> its "name"), or the text itself. */
+/* A nested item's property ("author" -> its "name"), or the text itself.
+ * A link's value is its URL, which names no one: the person or
+ * organisation a link stands for is named by its text. */
 static char *nested_text(const struct props *p, const char *name, const char *inner)
 {
 	const struct prop *pr = prop_find(p, name);
 	if (!pr)
 		return NULL;
+	if (pr->node->v.element.tag == GUMBO_TAG_A && !rsd_dom_attr(pr->node, "content")) {
+		char *t = rsd_dom_small_text(pr->node);
+		if (t && !rsd_text_has_word(t)) {
+			free(t);
+			t = NULL;
+		}
+		return t;
+	}
 	if (!rsd_dom_attr(pr->node, "itemscope"))
 		return prop_text(p, name);
 	struct props sub = { 0 };
@@ -164,28 +174,72 @@ static int nested_props(const struct props *p, const char *name, struct props *s
 	return item_props(pr->node, sub);
 }
 
+static bool prop_is(const struct prop *pr, const char *name)
+{
+	return pr->name_len == strlen(name) && memcmp(pr->name, name, pr->name_len) == 0;
+}
+
+/* One recipeInstructions value. Its text is the element's text content,
+ * where the source's line breaks are white space, as a browser renders
+ * it. One of several values is one step, as one of several JSON-LD
+ * strings is (its <br>s break lines within the step); the only value is
+ * the whole method, its blocks and <br>s the steps. A value from an
+ * attribute (a meta's content) may hold the method's HTML. */
+static int add_step_value(const GumboNode *node, bool one_of_several, cJSON **arr)
+{
+	bool text = node->v.element.tag != GUMBO_TAG_META && !rsd_dom_attr(node, "content");
+	struct rsd_text_buf b = { 0 };
+	char *raw = NULL;
+	int rc = text ? rsd_dom_text_lines(node, &b) : prop_value(node, NULL, false, &raw);
+	if (text && rc == 0 && !(raw = rsd_text_buf_steal(&b)))
+		rc = -ENOMEM;
+	rsd_text_buf_free(&b);
+	if (rc == 0 && raw)
+		rc = one_of_several && text ? rsd_dom_add_text_item(arr, raw)
+					    : rsd_fields_add_steps(arr, raw, strlen(raw));
+	free(raw);
+	return rc;
+}
+
+/* recipeInstructions: text values, HowToStep items (their text) and
+ * HowToSection items (their whole text, one line a step). */
+static int add_steps(const struct props *p, cJSON **arr)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->n; i++)
+		n += prop_is(&p->v[i], "recipeInstructions");
+	for (size_t i = 0; i < p->n; i++) {
+		if (!prop_is(&p->v[i], "recipeInstructions"))
+			continue;
+		const GumboNode *node = p->v[i].node;
+		bool step = n > 1;
+		int rc = 0;
+		if (rsd_dom_attr(node, "itemscope")) {
+			struct props sub = { 0 };
+			rc = item_props(node, &sub);
+			const struct prop *t = rc == 0 ? prop_find(&sub, "text") : NULL;
+			step = step && t;
+			node = t ? t->node : node;
+			free(sub.v);
+		}
+		if (rc == 0)
+			rc = add_step_value(node, step, arr);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int add_all(const struct props *p, const char *name, cJSON **arr, int kind)
 {
 	/* kinds 0 and 2 read at most RSD_LIST_READ_MAX items; 2 keeps no
 	 * duplicates */
 	size_t budget = RSD_LIST_READ_MAX;
-	for (size_t i = 0; i < p->n && (kind == 1 || budget > 0); i++) {
-		if (p->v[i].name_len != strlen(name) ||
-		    memcmp(p->v[i].name, name, p->v[i].name_len))
+	for (size_t i = 0; i < p->n && budget > 0; i++) {
+		if (!prop_is(&p->v[i], name))
 			continue;
-		const GumboNode *node = p->v[i].node;
-		struct props sub = { 0 };
 		char *raw = NULL;
-		int rc;
-		if (rsd_dom_attr(node, "itemscope") && kind == 1) {
-			/* a HowToStep / HowToSection item */
-			rc = item_props(node, &sub);
-			const struct prop *t = rc == 0 ? prop_find(&sub, "text") : NULL;
-			rc = rc == 0 ? prop_value(t ? t->node : node, NULL, false, &raw) : rc;
-		} else {
-			rc = prop_value(node, NULL, false, &raw);
-		}
-		free(sub.v);
+		int rc = prop_value(p->v[i].node, NULL, false, &raw);
 		if (rc == 0 && raw) {
 			if (kind == 0) {
 				/* kept even when the list has it already: a
@@ -193,8 +247,6 @@ static int add_all(const struct props *p, const char *name, cJSON **arr, int kin
 				 * filling), as its JSON-LD would list it twice */
 				rc = rsd_dom_add_text_item(arr, raw);
 				budget--;
-			} else if (kind == 1) {
-				rc = rsd_fields_add_steps(arr, raw, strlen(raw));
 			} else {
 				rc = rsd_fields_list_add(arr, raw, true, &budget);
 			}
@@ -309,7 +361,7 @@ int rsd_microdata_fields(const GumboOutput *dom, const char *base_url, struct rs
 	if (rc == 0 && !f->ingredients)
 		rc = add_all(&p, "ingredients", &f->ingredients, 0);
 	if (rc == 0)
-		rc = add_all(&p, "recipeInstructions", &f->instructions_list, 1);
+		rc = add_steps(&p, &f->instructions_list);
 	if (rc == 0)
 		rc = add_all(&p, "recipeCategory", &f->category, 2);
 	if (rc == 0)

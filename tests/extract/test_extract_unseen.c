@@ -75,6 +75,54 @@ START_TEST(nbsp_encoded_twice)
 }
 END_TEST
 
+/* Several microdata recipeInstructions values: each is one step, as each
+ * string of a JSON-LD list is; its <br>s and the source's line breaks
+ * break no step. */
+START_TEST(microdata_steps_one_per_value)
+{
+	assert_fixture_gives("microdata_steps_each.html", "instructions_list",
+			     "Pastry Rub the flour into the butter. Chill the dough for an hour.|"
+			     "Lemon cream Zest and squeeze the lemons. Stir over a low heat until "
+			     "thick.|"
+			     "Fill the baked shells.");
+}
+END_TEST
+
+/* The only microdata recipeInstructions value holds the method: its
+ * heading and list items are the lines, and line breaks in the source
+ * are white space, as a browser shows them. */
+START_TEST(microdata_method_as_rendered)
+{
+	assert_fixture_gives("microdata_steps_one.html", "instructions_list",
+			     "Preparation|"
+			     "Cook the noodles according to package directions. Add the escarole "
+			     "for the last minute.|"
+			     "Toss the noodles with the sauce and divide between bowls.");
+}
+END_TEST
+
+/* A microdata author given as a link is named by the link's text: its
+ * URL names no one. */
+START_TEST(microdata_author_link_text)
+{
+	assert_fixture_str("microdata_steps_one.html", "author", "Jane Doe");
+}
+END_TEST
+
+/* A HowToStep's name is dropped only where its text starts with it as
+ * written ("Preheat", "Bake."): a heading with its own capitals
+ * ("Re-Roll" before "Re-roll the scraps") is the author's, kept. */
+START_TEST(step_name_repeated_as_written)
+{
+	assert_fixture_gives("step_names_case.html", "instructions_list",
+			     "Preheat the oven to 180C.|"
+			     "Roll the dough out 5 mm thick and cut shapes.|"
+			     "Re-Roll|Re-roll the scraps and cut more shapes.|"
+			     "Bake for 8 minutes.|"
+			     "Cool|Leave on a rack until cold.");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	const TTest *const tests[] = {
@@ -85,6 +133,10 @@ static Suite *suite(void)
 		method_heading_starts_its_paragraph,
 		site_author_without_tagline,
 		nbsp_encoded_twice,
+		microdata_steps_one_per_value,
+		microdata_method_as_rendered,
+		microdata_author_link_text,
+		step_name_repeated_as_written,
 	};
 	TCase *tc;
 	Suite *s = extract_suite("unseen", &tc);
