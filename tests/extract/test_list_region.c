@@ -147,13 +147,56 @@ START_TEST(names_before_headings)
 		    "<div id=b><div><div><div class=ingredients>" ING "</div>"
 		    "<h2>Method</h2>" STEPS "</div></div></div></div>",
 		    1, BOTH);
-	/* headings in the part, a named container far after it */
+	/* headings, a named container far after them: the ingredients are
+	 * the container's (read from the part around it alone), the method
+	 * the heading's */
 	assert_part(DOCTYPE,
 		    "<div id=a><div><div><div><h2>Ingredients</h2>" ING "<h2>Method</h2>" STEPS
 		    "</div></div></div></div>" FILLER
 		    "<div id=z><div class=ingredients><ul><li>9 g yeast</li><li>1 l milk</li></ul>"
 		    "</div></div>",
+		    1, "[\"9 g yeast\",\"1 l milk\"] // "
+		       "[\"Whisk the eggs.\",\"Fold in the flour.\",\"Bake.\"]");
+	/* ... and with a heading's ingredients list read from a part that
+	 * does not hold that name: not taken, the page is parsed whole */
+	assert_part(DOCTYPE,
+		    "<div id=a><div><div><div><h2>Ingredients</h2>" ING "</div></div></div></div>"
+		    "<div id=y><div><div><div><h2>Method</h2>" STEPS "</div></div></div></div>"
+		    FILLER8 "<div id=z><div class=ingredients></div></div>",
 		    0, NULL);
+}
+END_TEST
+
+/* Lists far apart each come from the part one level above their own
+ * container or heading (rsd_list_region_climb), not from the part that
+ * holds both, when that reading is the whole page's. */
+START_TEST(tight_parts)
+{
+	const char *content = "<div id=main><div class=row><div class=ingredients>" ING
+			      "</div></div>" FILLER FILLER
+			      "<div class=row><div class=instructions>" STEPS "</div></div></div>";
+	assert_part(DOCTYPE, content, 1, BOTH);
+	char *html = page(DOCTYPE, content);
+	const char *at = strstr(html, "ingredients"), *row = strstr(html, "<div class=row>");
+	struct rsd_list_region g;
+	ck_assert(rsd_list_region_climb(html, strlen(html), at, at, 1, &g));
+	ck_assert_ptr_eq(g.from, row);
+	ck_assert_ptr_eq(g.to, strstr(row, "</div></div>") + strlen("</div></div>"));
+	ck_assert(rsd_list_region_find(html, strlen(html), at, at, &g));
+	ck_assert_ptr_eq(g.from, strstr(html, "<div id=main>"));
+	free(html);
+	/* a heading alone in its wrapper: its list follows the wrapper, beside
+	 * the tight part; the part three levels up reads it */
+	assert_part(DOCTYPE,
+		    "<div id=main><section><div><div><h2>Ingredients</h2></div>" ING
+		    "<div><h2>Method</h2></div>" STEPS "</div></section></div>",
+		    1, BOTH);
+	/* one list from its tight part, the other's search beside both
+	 * parts: nothing is taken from the tight parts */
+	assert_part(DOCTYPE,
+		    "<div id=main><div class=ingredients>" ING "</div>" FILLER
+		    "<div><h2>Method</h2></div>" STEPS "</div>",
+		    1, BOTH);
 }
 END_TEST
 
@@ -264,6 +307,7 @@ int main(void)
 	tcase_add_test(tc, named_containers);
 	tcase_add_test(tc, headings);
 	tcase_add_test(tc, names_before_headings);
+	tcase_add_test(tc, tight_parts);
 	tcase_add_test(tc, search_beyond_the_part);
 	tcase_add_test(tc, not_delimitable);
 	tcase_add_test(tc, broken_markup);
