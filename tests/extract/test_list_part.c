@@ -36,28 +36,30 @@ static char *joined(const cJSON *list)
 	return out;
 }
 
-/* The ingredients ING1, ING2 after completion on html, as "a|b|c". */
-static void assert_ingredients(const char *html, const char *want)
+typedef int completion_fn(struct rsd_gumbo_arena *arena, const char *html, size_t len,
+			  cJSON **list);
+
+/* The list (first, second) after complete on html, as "a|b|c", is want. */
+static void assert_completed(completion_fn *complete, const char *first, const char *second,
+			     const char *html, const char *want)
 {
-	const char *v[] = { ING1, ING2 };
+	const char *v[] = { first, second };
 	cJSON *list = cJSON_CreateStringArray(v, 2);
-	ck_assert_int_eq(rsd_completion_ingredients(NULL, html, strlen(html), &list), 0);
+	ck_assert_int_eq(complete(NULL, html, strlen(html), &list), 0);
 	char *got = joined(list);
 	ck_assert_str_eq(got, want);
 	free(got);
 	cJSON_Delete(list);
 }
 
-/* The steps STEP1, STEP2 after completion on html. */
+static void assert_ingredients(const char *html, const char *want)
+{
+	assert_completed(rsd_completion_ingredients, ING1, ING2, html, want);
+}
+
 static void assert_method(const char *html, const char *want)
 {
-	const char *v[] = { STEP1, STEP2 };
-	cJSON *list = cJSON_CreateStringArray(v, 2);
-	ck_assert_int_eq(rsd_completion_method(NULL, html, strlen(html), &list), 0);
-	char *got = joined(list);
-	ck_assert_str_eq(got, want);
-	free(got);
-	cJSON_Delete(list);
+	assert_completed(rsd_completion_method, STEP1, STEP2, html, want);
 }
 
 #define ING_ALL ING1 "|" ING2 "|" ING3
