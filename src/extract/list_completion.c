@@ -1002,12 +1002,16 @@ int rsd_completion_lists_from_page(struct rsd_gumbo_arena *arena, const char *ht
 	}
 	if (!first)
 		return 1; /* no name nor heading of a wanted list: no tree has one */
-	int rc = lists_from_tight_parts(arena, html, len, m, &r, f);
-	if (rc != 0)
-		return rc;
-	struct rsd_list_region g;
-	if (!rsd_list_region_find(html, len, first, last, &g))
-		return 0;
+	/* a part under TIGHT_WORTH is read as it is: the scans for the tight
+	 * parts (each from the page's start) cost about what they would save */
+	enum { TIGHT_WORTH = 32 * 1024 };
 	static const bool both[2] = { true, true };
+	struct rsd_list_region g;
+	bool found = rsd_list_region_find(html, len, first, last, &g);
+	if (found && (size_t)(g.to - g.from) < TIGHT_WORTH)
+		return parse_region(arena, html, &g, m, both, f);
+	int rc = lists_from_tight_parts(arena, html, len, m, &r, f);
+	if (rc != 0 || !found)
+		return rc;
 	return parse_region(arena, html, &g, m, both, f);
 }
