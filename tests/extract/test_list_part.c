@@ -131,6 +131,24 @@ START_TEST(list_closed_by_another_end_tag)
 }
 END_TEST
 
+/* The data's names and steps found in the raw page whatever their bytes
+ * (capitals, UTF-8, digits) and wherever they stand, up to the page's
+ * last byte. */
+START_TEST(names_found_in_the_raw_page)
+{
+	const char *v[] = { "200 g Zucker", "2 Eier, Größe M" };
+	cJSON *list = cJSON_CreateStringArray(v, 2);
+	const char *html = "<script>[\"200 g Zucker\",\"2 Eier, Größe M\"]</script>"
+			   "<ul><li>200 g Zucker</li><li>2 Eier, Größe M</li><li>1 Prise Salz</li></ul>";
+	ck_assert_int_eq(rsd_completion_ingredients(NULL, html, strlen(html), &list), 0);
+	char *got = joined(list);
+	ck_assert_str_eq(got, "200 g Zucker|2 Eier, Größe M|1 Prise Salz");
+	free(got);
+	cJSON_Delete(list);
+	assert_method("<ol>" STEP_ITEMS "</ol>", STEPS_ALL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("list_part");
@@ -140,6 +158,7 @@ int main(void)
 	tcase_add_test(tc, list_in_an_open_item);
 	tcase_add_test(tc, body_tag_after_the_list);
 	tcase_add_test(tc, list_closed_by_another_end_tag);
+	tcase_add_test(tc, names_found_in_the_raw_page);
 	suite_add_tcase(s, tc);
 	return rsd_check_run(s);
 }
