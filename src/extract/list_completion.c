@@ -14,6 +14,7 @@
 #include "extract/fields.h"
 #include "extract/gumbo_guard.h"
 #include "extract/html_lists.h"
+#include "extract/html_scan.h"
 #include "extract/list_region.h"
 #include "core/text.h"
 
@@ -154,6 +155,39 @@ static int quantified_rows(const GumboNode *root, cJSON **ingredients)
 	cJSON_Delete(found);
 	free(rows);
 	return rc < 0 ? rc : 0;
+}
+
+/* How often a byte stands in a page's HTML, roughly: 0 rare (UTF-8,
+ * capitals, most punctuation), 1 (other letters and digits), 2 common
+ * (markup, white space, the commonest letters). */
+static int byte_class(unsigned char c)
+{
+	if (c >= 0x80 || (c >= 'A' && c <= 'Z'))
+		return 0;
+	if (strchr(" \t\n\r<>\"=/-etaoinsrlcd", c))
+		return 2;
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ? 1 : 0;
+}
+
+/* The first place in [p, end) that holds s[0, n) (n > 0), as memmem
+ * finds it: memchr for the rarest-looking byte of s, a compare at each
+ * place it stands. For a step's first 16-24 bytes ("Das Universalmesser
+ * ...") this is about half memmem's instructions over a dev pass; for the
+ * short lowercase names of ingredients it is not (their search stays
+ * memmem's). */
+static const char *find_bytes(const char *p, const char *end, const char *s, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 1; i < n && byte_class((unsigned char)s[k]); i++)
+		if (byte_class((unsigned char)s[i]) < byte_class((unsigned char)s[k]))
+			k = i;
+	if ((size_t)(end - p) < n)
+		return NULL;
+	for (const char *q = p + k, *last = end - n + k;
+	     q <= last && (q = memchr(q, s[k], (size_t)(last - q) + 1)) != NULL; q++)
+		if (memcmp(q - k, s, n) == 0)
+			return q - k;
+	return NULL;
 }
 
 /* The next place from `from` where the raw page has name as an element's
@@ -338,25 +372,141 @@ static const GumboNode *last_item(const GumboNode *root, const char *name)
 	return li;
 }
 
-static int continued_list(const GumboNode *root, cJSON **ingredients)
+/* The <ul> or <ol> that holds li, or NULL. */
+static const GumboNode *item_list(const GumboNode *li)
 {
-	const cJSON *last = cJSON_GetArrayItem(*ingredients, cJSON_GetArraySize(*ingredients) - 1);
+	const GumboNode *l = li ? li->parent : NULL;
+	return l && rsd_dom_is_element(l) &&
+			       (l->v.element.tag == GUMBO_TAG_UL ||
+				l->v.element.tag == GUMBO_TAG_OL)
+		       ? l
+		       : NULL;
+}
+
+static int continued_list(const GumboNode *root, const cJSON *ingredients, cJSON **found,
+			  const GumboNode **list)
+{
+	const cJSON *last = cJSON_GetArrayItem(ingredients, cJSON_GetArraySize(ingredients) - 1);
 	const GumboNode *li = last_item(root, last->valuestring);
-	GumboTag list = li && li->parent && rsd_dom_is_element(li->parent)
-				? li->parent->v.element.tag
-				: GUMBO_TAG_UNKNOWN;
-	if (list != GUMBO_TAG_UL && list != GUMBO_TAG_OL)
+	if (!(*list = item_list(li)))
 		return 0;
 	cJSON *page = NULL;
 	const struct item_form form = { ROW_MAX_NODES, PREFIX_ITEM_MAX, false };
 	int rc = list_items(li, &form, &page);
-	if (rc == 0 && page && continues(*ingredients, page)) {
-		cJSON_Delete(*ingredients);
-		*ingredients = page;
+	if (rc == 0 && page && continues(ingredients, page)) {
+		*found = page;
 		page = NULL;
 	}
 	cJSON_Delete(page);
 	return rc == -ENOMEM ? rc : 0;
+}
+
+/* ---- the part a cut-short list is read from ---- */
+
+/* Reads the page's list that goes on from the data's (*found: its items,
+ * NULL when it does not) and the <ul>/<ol> it was read from (*list: NULL
+ * when none): 0 or -ENOMEM. */
+typedef int list_fill_fn(const GumboNode *root, const cJSON *data, cJSON **found,
+			 const GumboNode **list);
+
+/* Just past the end tag of the list (<ul>, <ol>) that holds the text at
+ * `at`: the first list end tag in [at, to) that closes no list opened
+ * after `at`; NULL when there is none. */
+static const char *list_end(const char *at, const char *to)
+{
+	struct rsd_html_scanner s;
+	struct rsd_html_tag t;
+	size_t depth = 0;
+	rsd_html_scan_init(&s, at, (size_t)(to - at));
+	while (rsd_html_scan_next(&s, &t)) {
+		if (!rsd_html_scan_is(&t, "ul") && !rsd_html_scan_is(&t, "ol"))
+			continue;
+		if (!t.is_end)
+			depth++;
+		else if (depth-- == 0)
+			return s.p;
+	}
+	return NULL;
+}
+
+/* Whether the tree of the page's part [from, cut) reads `list` as the
+ * tree of the longer part [from, to) does. gumbo builds a prefix's tree
+ * as the longer one's first steps; later tokens only append to open
+ * elements (the tree's last path), move subtrees of them in the adoption
+ * agency (each subtree whole, the order of the nodes kept), put a
+ * table's misplaced contents before that table, and add attributes to
+ * <html> and <body> from later such tags. So the fills read the same when
+ * the list was closed by its own end tag inside the part (nothing is
+ * added to it later), no <table> is open at the cut (nothing comes before
+ * it later), no <li> is open there (an item before the list, in the order
+ * the fills search, whose text would grow) and no <html> or <body> tag
+ * follows in [cut, to) (it could hide the page: the method's search
+ * skips hidden elements). */
+static bool reads_as_longer(const GumboNode *root, const GumboNode *list, const char *cut,
+			    const char *to)
+{
+	GumboStringPiece end = list->v.element.original_end_tag;
+	const char *name = list->v.element.tag == GUMBO_TAG_UL ? "</ul" : "</ol";
+	if (end.length < 5 || !rsd_text_ieq(end.data, 4, name))
+		return false;
+	/* the open elements are on the last path, above the first element an
+	 * end tag closed (gumbo keeps the tag that popped an element) */
+	for (const GumboNode *n = root;
+	     n && rsd_dom_is_element(n) && !n->v.element.original_end_tag.length;) {
+		GumboTag tag = n->v.element.tag;
+		if (tag == GUMBO_TAG_TABLE || tag == GUMBO_TAG_LI)
+			return false;
+		const GumboVector *c = rsd_dom_children(n);
+		n = c && c->length ? c->data[c->length - 1] : NULL;
+	}
+	return !rsd_text_icasefind(cut, (size_t)(to - cut), "<body") &&
+	       !rsd_text_icasefind(cut, (size_t)(to - cut), "<html");
+}
+
+/* Parses html[from, to) and runs fill on it, the list found replacing
+ * *data; with longer_to (the end of a longer part), only when the reading
+ * is the longer part's too (reads_as_longer): 0, -EAGAIN when it may not
+ * be, -E2BIG or -ETIME (over budget: nothing read), -ENOMEM. */
+static int fill_from(struct rsd_gumbo_arena *arena, const char *from, const char *to,
+		     const char *longer_to, list_fill_fn *fill, cJSON **data)
+{
+	struct rsd_gumbo_limits lim = rsd_gumbo_limits_for((size_t)(to - from));
+	struct rsd_gumbo_doc *part;
+	int rc = rsd_gumbo_guard_parse_in(arena, from, (size_t)(to - from), &lim, &part, NULL);
+	if (rc < 0)
+		return rc;
+	const GumboNode *root = rsd_gumbo_doc_output(part)->root, *list = NULL;
+	cJSON *found = NULL;
+	rc = fill(root, *data, &found, &list);
+	if (rc == 0 && longer_to && !(list && reads_as_longer(root, list, to, longer_to)))
+		rc = -EAGAIN;
+	if (rc == 0 && found) {
+		cJSON_Delete(*data);
+		*data = found;
+		found = NULL;
+	}
+	cJSON_Delete(found);
+	rsd_gumbo_doc_free(part);
+	return rc;
+}
+
+/* The rest of a list from the part of the page around it: from a tag a
+ * little before the data's first item to PREFIX_AFTER bytes past its last
+ * (that part's reading is the result), read from the part that ends with
+ * the list's end tag when that part's reading is provably the same: a
+ * list of 3 KB no longer costs a parse of 35. 0, -E2BIG or -ETIME (the
+ * longer part was over its budget: the list stays as it is, the
+ * extractor reads on), -ENOMEM. */
+static int parse_list_part(struct rsd_gumbo_arena *arena, const char *html, size_t len,
+			   const char *first, const char *last, list_fill_fn *fill, cJSON **list)
+{
+	const char *from, *to;
+	part_bounds(html, len, first, last, PREFIX_AFTER, &from, &to);
+	const char *cut = list_end(last, to);
+	int rc = cut && cut < to ? fill_from(arena, from, cut, to, fill, list) : -EAGAIN;
+	if (rc == -EAGAIN || rc == -E2BIG || rc == -ETIME)
+		rc = fill_from(arena, from, to, NULL, fill, list);
+	return rc;
 }
 
 /* After p (an item's text), the list goes on: "</li> <li". */
@@ -389,8 +539,7 @@ static int continue_list(struct rsd_gumbo_arena *arena, const char *html, size_t
 					 last, first_name);
 	if (!first)
 		return 0;
-	return parse_part(arena, html, len, first, last, PREFIX_AFTER, continued_list,
-			  ingredients);
+	return parse_list_part(arena, html, len, first, last, continued_list, ingredients);
 }
 
 int rsd_completion_ingredients(struct rsd_gumbo_arena *arena, const char *html, size_t len,
@@ -433,7 +582,7 @@ static size_t plain_prefix(const char *step)
  * s[0..n) in the raw page, or NULL. */
 static const char *text_starting(const char *from, const char *end, const char *s, size_t n)
 {
-	for (const char *p = from; (p = memmem(p, (size_t)(end - p), s, n)) != NULL; p++) {
+	for (const char *p = from; (p = find_bytes(p, end, s, n)) != NULL; p++) {
 		const char *b = p;
 		while (b > from && rsd_text_is_space(b[-1]))
 			b--;
@@ -537,24 +686,22 @@ static const GumboNode *step_item(const GumboNode *root, const char *step, bool 
 	return li;
 }
 
-static int continued_method(const GumboNode *root, cJSON **steps)
+static int continued_method(const GumboNode *root, const cJSON *steps, cJSON **found,
+			    const GumboNode **list)
 {
 	bool numbered = false;
-	const GumboNode *li = step_item(root, (*steps)->child->valuestring, &numbered);
-	if (!li || !li->parent || !rsd_dom_is_element(li->parent) ||
-	    (li->parent->v.element.tag != GUMBO_TAG_OL &&
-	     li->parent->v.element.tag != GUMBO_TAG_UL))
+	const GumboNode *li = step_item(root, steps->child->valuestring, &numbered);
+	if (!(*list = item_list(li)))
 		return 0;
 	cJSON *page = NULL;
 	const struct item_form form = { STEP_MAX_NODES, SIZE_MAX, numbered };
 	int rc = list_items(li, &form, &page);
-	const cJSON *d = (*steps)->child, *p = page ? page->child : NULL;
+	const cJSON *d = steps->child, *p = page ? page->child : NULL;
 	for (; rc == 0 && d && p && shows_step(p->valuestring, d->valuestring, false);
 	     d = d->next, p = p->next)
 		;
 	if (rc == 0 && !d && p && rsd_dom_n_items(page) <= PREFIX_MAX_ITEMS) {
-		cJSON_Delete(*steps);
-		*steps = page;
+		*found = page;
 		page = NULL;
 	}
 	cJSON_Delete(page);
@@ -587,7 +734,7 @@ int rsd_completion_method(struct rsd_gumbo_arena *arena, const char *html, size_
 	if (!item_text_in(from, to, first_step, first_n, false) ||
 	    !item_text_in(from, to, last_step, last_n, true))
 		return 0; /* no list there to complete the method from */
-	return parse_part(arena, html, len, first, last, PREFIX_AFTER, continued_method, steps);
+	return parse_list_part(arena, html, len, first, last, continued_method, steps);
 }
 
 /* ---- the steps a glued method runs together ---- */
@@ -694,9 +841,11 @@ static int complete_lists(const GumboNode *root, struct rsd_list_query q, struct
 		rc = replaced_list(root, &q, r, ingredients);
 	}
 	q.kind = RSD_LIST_INSTRUCTIONS;
-	if (rc >= 0 && rsd_dom_n_items(*steps) == 0)
+	if (rc < 0 || !r->want[RSD_LIST_INSTRUCTIONS])
+		return rc < 0 ? rc : 0;
+	if (rsd_dom_n_items(*steps) == 0)
 		rc = replaced_list(root, &q, r, steps);
-	else if (rc >= 0 && rsd_fields_glued_method(*steps))
+	else
 		rc = unglued_steps(root, &q, r, steps);
 	return rc < 0 ? rc : 0;
 }
@@ -743,10 +892,37 @@ static const GumboNode *part_root(const GumboOutput *out)
 	return only;
 }
 
-/* Reads the lists from the part's tree into copies of the data's, and
- * takes them when the reading is the whole page's: 1 taken, 0 not. */
+/* Copies f's lists into c's (empty): 1, or -ENOMEM (c empty). */
+static int copy_lists(const struct rsd_recipe_fields *f, struct rsd_recipe_fields *c)
+{
+	c->ingredients = f->ingredients ? cJSON_Duplicate(f->ingredients, true) : NULL;
+	c->instructions_list =
+		f->instructions_list ? cJSON_Duplicate(f->instructions_list, true) : NULL;
+	if ((f->ingredients && !c->ingredients) || (f->instructions_list && !c->instructions_list)) {
+		cJSON_Delete(c->ingredients);
+		cJSON_Delete(c->instructions_list);
+		*c = (struct rsd_recipe_fields){ 0 };
+		return -ENOMEM;
+	}
+	return 1;
+}
+
+/* Exchanges f's lists with c's. */
+static void swap_lists(struct rsd_recipe_fields *f, struct rsd_recipe_fields *c)
+{
+	cJSON *ingredients = f->ingredients, *steps = f->instructions_list;
+	f->ingredients = c->ingredients;
+	f->instructions_list = c->instructions_list;
+	c->ingredients = ingredients;
+	c->instructions_list = steps;
+}
+
+/* Reads the lists of the kinds asked (only[k]) from the part's tree into
+ * copies of the data's, and takes them when the reading is the whole
+ * page's: 1 taken, 0 not. */
 static int lists_from_part(const GumboOutput *out, const struct rsd_list_mentions m[2],
-			   const struct rsd_list_region *g, struct rsd_recipe_fields *f)
+			   const struct rsd_list_region *g, const bool only[2],
+			   struct rsd_recipe_fields *f)
 {
 	const GumboNode *root = part_root(out);
 	if (!root)
@@ -754,25 +930,19 @@ static int lists_from_part(const GumboOutput *out, const struct rsd_list_mention
 	struct lists_read r;
 	bool beyond = false;
 	wanted_lists(f->ingredients, f->instructions_list, &r);
-	cJSON *ingredients = f->ingredients ? cJSON_Duplicate(f->ingredients, true) : NULL;
-	cJSON *steps = f->instructions_list ? cJSON_Duplicate(f->instructions_list, true) : NULL;
-	if ((f->ingredients && !ingredients) || (f->instructions_list && !steps)) {
-		cJSON_Delete(ingredients);
-		cJSON_Delete(steps);
-		return -ENOMEM;
-	}
+	for (int k = 0; k < 2; k++)
+		r.want[k] = r.want[k] && only[k];
+	struct rsd_recipe_fields c = { 0 };
+	int rc = copy_lists(f, &c);
 	struct rsd_list_query q = { .bound = root, .beyond = &beyond };
-	int rc = complete_lists(out->root, q, &r, &ingredients, &steps);
+	if (rc > 0)
+		rc = complete_lists(out->root, q, &r, &c.ingredients, &c.instructions_list);
 	if (rc == 0 && same_as_page(&r, beyond, m, g->from, g->to)) {
-		cJSON *old_ing = f->ingredients, *old_steps = f->instructions_list;
-		f->ingredients = ingredients;
-		f->instructions_list = steps;
-		ingredients = old_ing;
-		steps = old_steps;
+		swap_lists(f, &c);
 		rc = 1;
 	}
-	cJSON_Delete(ingredients);
-	cJSON_Delete(steps);
+	cJSON_Delete(c.ingredients);
+	cJSON_Delete(c.instructions_list);
 	return rc;
 }
 
@@ -783,7 +953,7 @@ static int lists_from_part(const GumboOutput *out, const struct rsd_list_mention
  * again, where the arena's chunks are warm). */
 static int parse_region(struct rsd_gumbo_arena *arena, const char *html,
 			const struct rsd_list_region *g, const struct rsd_list_mentions m[2],
-			struct rsd_recipe_fields *f)
+			const bool only[2], struct rsd_recipe_fields *f)
 {
 	size_t part = (size_t)(g->to - g->from), n = g->doctype_len + part;
 	char *buf = malloc(n + 1);
@@ -796,11 +966,54 @@ static int parse_region(struct rsd_gumbo_arena *arena, const char *html,
 	struct rsd_gumbo_doc *doc = NULL;
 	int rc = rsd_gumbo_guard_parse_in(arena, buf, n, &lim, &doc, NULL);
 	if (rc == 0)
-		rc = lists_from_part(rsd_gumbo_doc_output(doc), m, g, f);
+		rc = lists_from_part(rsd_gumbo_doc_output(doc), m, g, only, f);
 	rsd_gumbo_doc_free(doc);
 	free(buf);
 	/* over its budget: the whole page's parse decides, under its own */
 	return rc == -E2BIG || rc == -ETIME ? 0 : rc;
+}
+
+/* Where the page's search for a list of kind k starts: its first
+ * container name, else its first heading (NULL: none, or not wanted).
+ * The whole page's search takes a named container first. */
+static const char *list_anchor(const struct lists_read *r, const struct rsd_list_mentions m[2],
+			       int k)
+{
+	if (!r->want[k])
+		return NULL;
+	return m[k].first_name ? m[k].first_name : m[k].first;
+}
+
+/* The lists wanted, each from the parse of the tight part around its own
+ * anchor (one level above its container or heading): two lists far apart
+ * on a page (alittlebityummy: ingredients at 26 KB, the method at 89 KB)
+ * cost two small parses where the one part that holds both is most of the
+ * page. 1 when every wanted list read as the whole page's reading
+ * (lists_from_part's check, each with its own part's bounds), 0 when one
+ * did not (f unchanged: the caller reads the part that holds them all),
+ * -ENOMEM. A page mentioning a wanted list nowhere is the caller's. */
+static int lists_from_tight_parts(struct rsd_gumbo_arena *arena, const char *html, size_t len,
+				  const struct rsd_list_mentions m[2], const struct lists_read *r,
+				  struct rsd_recipe_fields *f)
+{
+	enum { TIGHT_CLIMB = 1 }; /* a container's siblings are its group's (sibling_groups) */
+	/* the parts' lists go to copies: a later kind's failure leaves f as it was */
+	struct rsd_recipe_fields t = { 0 };
+	int rc = copy_lists(f, &t);
+	for (int k = 0; k < 2 && rc > 0; k++) {
+		const char *at = list_anchor(r, m, k);
+		struct rsd_list_region g;
+		const bool only[2] = { k == 0, k == 1 };
+		if (at && !rsd_list_region_climb(html, len, at, at, TIGHT_CLIMB, &g))
+			rc = 0;
+		else if (at)
+			rc = parse_region(arena, html, &g, m, only, &t);
+	}
+	if (rc > 0)
+		swap_lists(f, &t);
+	cJSON_Delete(t.ingredients);
+	cJSON_Delete(t.instructions_list);
+	return rc;
 }
 
 int rsd_completion_lists_from_page(struct rsd_gumbo_arena *arena, const char *html, size_t len,
@@ -811,20 +1024,27 @@ int rsd_completion_lists_from_page(struct rsd_gumbo_arena *arena, const char *ht
 	wanted_lists(f->ingredients, f->instructions_list, &r);
 	rsd_html_lists_mentions(html, len, m);
 	/* the part holds the first name of each list wanted (a heading's
-	 * place when there is none): the whole page's search takes a named
-	 * container first */
+	 * place when there is none) */
 	const char *first = NULL, *last = NULL;
 	for (int k = 0; k < 2; k++) {
-		const char *at = m[k].first_name ? m[k].first_name : m[k].first;
-		if (!r.want[k] || !at)
+		const char *at = list_anchor(&r, m, k);
+		if (!at)
 			continue;
 		first = first && first < at ? first : at;
 		last = last && last > at ? last : at;
 	}
 	if (!first)
 		return 1; /* no name nor heading of a wanted list: no tree has one */
+	/* a part under TIGHT_WORTH is read as it is: the scans for the tight
+	 * parts (each from the page's start) cost about what they would save */
+	enum { TIGHT_WORTH = 32 * 1024 };
+	static const bool both[2] = { true, true };
 	struct rsd_list_region g;
-	if (!rsd_list_region_find(html, len, first, last, &g))
-		return 0;
-	return parse_region(arena, html, &g, m, f);
+	bool found = rsd_list_region_find(html, len, first, last, &g);
+	if (found && (size_t)(g.to - g.from) < TIGHT_WORTH)
+		return parse_region(arena, html, &g, m, both, f);
+	int rc = lists_from_tight_parts(arena, html, len, m, &r, f);
+	if (rc != 0 || !found)
+		return rc;
+	return parse_region(arena, html, &g, m, both, f);
 }

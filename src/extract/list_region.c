@@ -9,7 +9,6 @@
 
 enum {
 	REGION_MAX_DEPTH = 256, /* deeper pages are parsed whole */
-	REGION_CLIMB = 3, /* levels above the innermost element holding the mentions */
 	DOCTYPE_LOOK = 1024, /* a doctype later than its first token is looked for this far */
 };
 
@@ -137,11 +136,11 @@ static bool is_named(const struct open_element *e, const char *a, const char *b)
 	return rsd_text_ieq(e->name, e->name_len, a) || rsd_text_ieq(e->name, e->name_len, b);
 }
 
-/* E: REGION_CLIMB levels above the innermost open element that started
- * at or before `first`, or the outermost element below <body> when it is
+/* E: climb levels above the innermost open element that started at or
+ * before `first`, or the outermost element below <body> when it is
  * closer; -1 when it or one of its ancestors is refused. A search that
  * needs more than E is refused after the parse (html_lists.h, bound). */
-static long choose_root(const struct region_scan *r, const char *first)
+static long choose_root(const struct region_scan *r, const char *first, size_t climb)
 {
 	size_t inner = r->depth;
 	while (inner > 0 && r->st[inner - 1].start > first)
@@ -151,7 +150,7 @@ static long choose_root(const struct region_scan *r, const char *first)
 		below_body++;
 	if (inner <= below_body || r->lost || r->overflow)
 		return -1;
-	size_t root = inner - 1 >= below_body + REGION_CLIMB ? inner - 1 - REGION_CLIMB : below_body;
+	size_t root = inner - 1 >= below_body + climb ? inner - 1 - climb : below_body;
 	for (size_t i = 0; i <= root; i++)
 		if (!r->st[i].plain || r->st[i].hides)
 			return -1;
@@ -161,6 +160,12 @@ static long choose_root(const struct region_scan *r, const char *first)
 bool rsd_list_region_find(const char *html, size_t len, const char *first, const char *last,
 			  struct rsd_list_region *out)
 {
+	return rsd_list_region_climb(html, len, first, last, RSD_LIST_REGION_CLIMB, out);
+}
+
+bool rsd_list_region_climb(const char *html, size_t len, const char *first, const char *last,
+			   size_t climb, struct rsd_list_region *out)
+{
 	struct region_scan r = { 0 };
 	struct rsd_html_tag t;
 	if (!page_doctype(html, len, &out->doctype_len))
@@ -169,7 +174,7 @@ bool rsd_list_region_find(const char *html, size_t len, const char *first, const
 	bool more;
 	while ((more = rsd_html_scan_next(&r.s, &t)) && tag_start(&t) <= last && !r.overflow)
 		follow(&r, &t);
-	long root = choose_root(&r, first);
+	long root = choose_root(&r, first, climb);
 	if (root < 0)
 		return false;
 	out->from = r.st[root].start;

@@ -33,9 +33,19 @@ struct rsd_list_region {
 	size_t doctype_len; /* the page's doctype, html[0, doctype_len), to put before it */
 };
 
+enum {
+	RSD_LIST_REGION_CLIMB = 3, /* levels above the innermost element holding the mentions */
+};
+
 /* The part holding html[first, last]: true and *out set, false when it
  * cannot be delimited safely (see above). */
 bool rsd_list_region_find(const char *html, size_t len, const char *first, const char *last,
 			  struct rsd_list_region *out);
+/* The same with E climb levels above the innermost element instead of
+ * RSD_LIST_REGION_CLIMB: a tighter part (climb 1: the parent of a list's
+ * named container or heading), whose reading the caller checks the same
+ * way and which more often reads beside it. */
+bool rsd_list_region_climb(const char *html, size_t len, const char *first, const char *last,
+			   size_t climb, struct rsd_list_region *out);
 
 #endif

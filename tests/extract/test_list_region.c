@@ -147,13 +147,85 @@ START_TEST(names_before_headings)
 		    "<div id=b><div><div><div class=ingredients>" ING "</div>"
 		    "<h2>Method</h2>" STEPS "</div></div></div></div>",
 		    1, BOTH);
-	/* headings in the part, a named container far after it */
+	/* headings, a named container far after them: the ingredients are
+	 * the container's (read from the part around it alone), the method
+	 * the heading's */
 	assert_part(DOCTYPE,
 		    "<div id=a><div><div><div><h2>Ingredients</h2>" ING "<h2>Method</h2>" STEPS
 		    "</div></div></div></div>" FILLER
 		    "<div id=z><div class=ingredients><ul><li>9 g yeast</li><li>1 l milk</li></ul>"
 		    "</div></div>",
+		    1, "[\"9 g yeast\",\"1 l milk\"] // "
+		       "[\"Whisk the eggs.\",\"Fold in the flour.\",\"Bake.\"]");
+	/* ... and with a heading's ingredients list read from a part that
+	 * does not hold that name: not taken, the page is parsed whole */
+	assert_part(DOCTYPE,
+		    "<div id=a><div><div><div><h2>Ingredients</h2>" ING "</div></div></div></div>"
+		    "<div id=y><div><div><div><h2>Method</h2>" STEPS "</div></div></div></div>"
+		    FILLER8 "<div id=z><div class=ingredients></div></div>",
 		    0, NULL);
+}
+END_TEST
+
+/* a, b and c with 40 KB of the site's story between them: a part that
+ * holds a and b is 40 KB or more. */
+static char *far_apart(const char *a, const char *b, const char *c)
+{
+	enum { ITEMS = 640 };
+	size_t item = strlen(FILLER_ITEM);
+	char *out = malloc(strlen(a) + strlen(b) + strlen(c) + 2 * ITEMS * item + 1), *p = out;
+	ck_assert_ptr_nonnull(out);
+	p = stpcpy(p, a);
+	for (size_t i = 0; i < ITEMS; i++)
+		p = stpcpy(p, FILLER_ITEM);
+	p = stpcpy(p, b);
+	for (size_t i = 0; i < ITEMS; i++)
+		p = stpcpy(p, FILLER_ITEM);
+	stpcpy(p, c);
+	return out;
+}
+
+#define ROW_ING "<div class=row><div class=ingredients>" ING "</div></div>"
+#define ROW_STEPS "<div class=row><div class=instructions>" STEPS "</div></div>"
+#define WRAPPED_ING "<div><div><h2>Ingredients</h2></div>" ING
+#define WRAPPED_STEPS "<div><h2>Method</h2></div>" STEPS
+
+static void assert_far_apart(const char *a, const char *b, const char *c, int want_rc,
+			     const char *want)
+{
+	char *content = far_apart(a, b, c);
+	assert_part(DOCTYPE, content, want_rc, want);
+	free(content);
+}
+
+/* Lists far apart each come from the part one level above their own
+ * container or heading (rsd_list_region_climb), not from the part that
+ * holds both, when that reading is the whole page's; else from the part
+ * that holds both, or the page is parsed whole, as before. */
+START_TEST(tight_parts)
+{
+	/* the part holding both is 40 KB, half the page */
+	assert_far_apart("<div id=main>" ROW_ING, ROW_STEPS "</div>", "", 1, BOTH);
+	char *content = far_apart("<div id=main>" ROW_ING, ROW_STEPS "</div>", "");
+	char *html = page(DOCTYPE, content);
+	const char *at = strstr(html, "ingredients"), *row = strstr(html, "<div class=row>");
+	struct rsd_list_region g;
+	ck_assert(rsd_list_region_climb(html, strlen(html), at, at, 1, &g));
+	ck_assert_ptr_eq(g.from, row);
+	ck_assert_ptr_eq(g.to, strstr(row, "</div></div>") + strlen("</div></div>"));
+	ck_assert(rsd_list_region_find(html, strlen(html), at, strstr(html, "instructions"), &g));
+	ck_assert_ptr_eq(g.from, strstr(html, "<div id=main>"));
+	free(html);
+	free(content);
+	/* a heading alone in its wrapper: its list follows the wrapper,
+	 * beside the tight part; the part holding both reads it */
+	assert_far_apart("<div id=main><section>" WRAPPED_ING, WRAPPED_STEPS "</div></section></div>",
+			 "", 1, BOTH);
+	/* the part holding both is most of the page: the tight parts read
+	 * the lists, or the page is parsed whole */
+	assert_far_apart("<div id=main>" ROW_ING, ROW_STEPS, "</div>", 1, BOTH);
+	assert_far_apart("<div id=main><section>" WRAPPED_ING, WRAPPED_STEPS,
+			 "</div></section></div>", 0, NULL);
 }
 END_TEST
 
@@ -264,6 +336,7 @@ int main(void)
 	tcase_add_test(tc, named_containers);
 	tcase_add_test(tc, headings);
 	tcase_add_test(tc, names_before_headings);
+	tcase_add_test(tc, tight_parts);
 	tcase_add_test(tc, search_beyond_the_part);
 	tcase_add_test(tc, not_delimitable);
 	tcase_add_test(tc, broken_markup);
