@@ -163,6 +163,74 @@ START_TEST(clean_in_place)
 }
 END_TEST
 
+/* Text that needs no repair is cleaned from the caller's bytes, without
+ * a copy; text with invalid UTF-8 from its repaired copy. Both read only
+ * the len bytes given, and decode references (twice escaped too) alike. */
+START_TEST(clean_without_a_copy)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *want;
+	} CASES[] = {
+#define WHOLE(s) s, sizeof s - 1
+		{ WHOLE("salt &amp;amp; pepper"), "salt & pepper" },
+		{ WHOLE("salt &amp;amp; pepper\xFF"), "salt & pepper\xEF\xBF\xBD" },
+		{ WHOLE("a\0b &amp; c"), "ab & c" },
+		{ WHOLE("caf\xC3\xA9 &amp; <b>x</b>"), "caf\xC3\xA9 & x" },
+		{ WHOLE("&amp;amp;amp;amp;"), "&amp;" }, /* three decodings at most */
+#undef WHOLE
+		/* a slice: the bytes after len are not read */
+		{ "abc&amp;def", 5, "abc&a" },
+		{ "abc\xC3\xA9"
+		  "def",
+		  4, "abc\xEF\xBF\xBD" },
+	};
+	for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+		char *got = rsd_text_clean(CASES[i].in, CASES[i].len);
+		ck_assert_ptr_nonnull(got);
+		ck_assert_msg(strcmp(got, CASES[i].want) == 0, "case %zu: \"%s\"", i, got);
+		free(got);
+	}
+}
+END_TEST
+
+/* The repair skips valid runs in blocks: a bad byte or a NUL at any place
+ * of a long ASCII text, or a valid sequence there, comes out as it does
+ * byte by byte (U+FFFD, dropped, kept). */
+START_TEST(repair_in_blocks)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+		const char *out;
+	} probes[] = { { "\xFF", 1, "\xEF\xBF\xBD" },
+		       { "", 1, "" },
+		       { "\xC3\xA9", 2, "\xC3\xA9" },
+		       { "\xE2\x82", 2, "\xEF\xBF\xBD" },
+		       { "\xF0\x9F\x8D\xB0", 4, "\xF0\x9F\x8D\xB0" } };
+	char page[100], want[120];
+	for (size_t k = 0; k < sizeof probes / sizeof probes[0]; k++) {
+		for (size_t len = probes[k].len; len <= sizeof page; len++) {
+			for (size_t at = 0; at + probes[k].len <= len; at++) {
+				memset(page, 'a', sizeof page);
+				memcpy(page + at, probes[k].s, probes[k].len);
+				size_t o = strlen(probes[k].out);
+				memset(want, 'a', at);
+				memcpy(want + at, probes[k].out, o);
+				memset(want + at + o, 'a', len - at - probes[k].len);
+				want[len - probes[k].len + o] = '\0';
+				struct rsd_text_buf b = { 0 };
+				ck_assert_int_eq(rsd_text_utf8_repair(page, len, &b), 0);
+				ck_assert_msg(b.len == strlen(want) && memcmp(b.data, want, b.len) == 0,
+					      "probe %zu at %zu of %zu", k, at, len);
+				rsd_text_buf_free(&b);
+			}
+		}
+	}
+}
+END_TEST
+
 /* rsd_url_resolve with a base parsed once gives resolve_url's result. */
 static void assert_same_resolution(const char *base, const char *ref, bool drop_fragment)
 {
@@ -262,6 +330,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, attributes_by_class);
 	tcase_add_test(tc, duplicate_attributes_keep_the_first);
 	tcase_add_test(tc, clean_in_place);
+	tcase_add_test(tc, clean_without_a_copy);
+	tcase_add_test(tc, repair_in_blocks);
 	tcase_add_test(tc, links_against_one_base);
 	tcase_add_test(tc, repeated_links_in_page_order);
 	suite_add_tcase(s, tc);
