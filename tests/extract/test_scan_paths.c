@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "extract/extract.h"
 #include "extract/fields.h"
@@ -119,6 +120,51 @@ START_TEST(attributes_by_class)
 	a = rsd_html_scan_attr(&t, "src");
 	ck_assert(a && a->value_len == 6);
 	ck_assert(t.self_closing);
+}
+END_TEST
+
+/* The attribute a reader asks for, found the plain way: the first of the
+ * kept ones with that name, any case. */
+static const struct rsd_html_attr *attr_by_search(const struct rsd_html_tag *t, const char *name)
+{
+	for (size_t i = 0; i < t->n_attrs; i++)
+		if (t->attrs[i].name_len == strlen(name) &&
+		    strncasecmp(t->attrs[i].name, name, t->attrs[i].name_len) == 0)
+			return &t->attrs[i];
+	return NULL;
+}
+
+/* rsd_html_scan_attr rules names out by the tag's attr_sigs before it
+ * compares any: over tags of random attributes (names sharing lengths and
+ * first letters, any case, duplicates, past the attribute limit, on end
+ * tags) it finds what the search of every kept attribute finds. */
+START_TEST(attribute_signatures)
+{
+	static const char *const NAMES[] = { "href",  "HREF",  "hreg", "itemtype", "ItemScope",
+					     "class", "CLASS", "cls",  "id",       "i",
+					     "hidden", "style", "data-x", "src",     "itemprop" };
+	static const char *const ASK[] = { "href",   "hreg",  "itemtype", "itemscope", "class",
+					   "cls",    "id",    "i",        "hidden",    "style",
+					   "data-x", "src",   "itemprop", "content",   "h" };
+	const size_t n_names = sizeof NAMES / sizeof NAMES[0];
+	unsigned seed = 12345;
+	char html[2048];
+	for (int round = 0; round < 2000; round++) {
+		size_t o = (size_t)sprintf(html, "<%sp", round % 7 == 0 ? "/" : "");
+		seed = seed * 1103515245u + 12345u;
+		int n = (int)((seed >> 16) % 40);
+		for (int i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			o += (size_t)sprintf(html + o, " %s=%d", NAMES[(seed >> 16) % n_names], i);
+		}
+		sprintf(html + o, ">");
+		struct rsd_html_tag t = first_tag(html);
+		for (size_t k = 0; k < sizeof ASK / sizeof ASK[0]; k++)
+			ck_assert_msg(rsd_html_scan_attr(&t, ASK[k]) == attr_by_search(&t, ASK[k]),
+				      "%s: %s", html, ASK[k]);
+		if (t.is_end)
+			ck_assert(t.n_attrs == 0 && t.attr_sigs == 0);
+	}
 }
 END_TEST
 
@@ -329,6 +375,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, tag_names_any_case);
 	tcase_add_test(tc, attributes_by_class);
 	tcase_add_test(tc, duplicate_attributes_keep_the_first);
+	tcase_add_test(tc, attribute_signatures);
 	tcase_add_test(tc, clean_in_place);
 	tcase_add_test(tc, clean_without_a_copy);
 	tcase_add_test(tc, repair_in_blocks);
