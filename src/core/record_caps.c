@@ -52,6 +52,12 @@ static size_t escaped(unsigned char c)
  * serialized form is at most max bytes; strlen(s) when all of it fits. */
 static size_t fitting_prefix(const char *s, size_t max)
 {
+	/* No byte takes more than six: a string that short fits whole,
+	 * as nearly every one does (a byte loop per string was most of the
+	 * caps' cost on every record). */
+	size_t len = strlen(s);
+	if (len <= max / 6)
+		return len;
 	size_t cost = 0, fit = 0, i = 0;
 	for (; s[i]; i++) {
 		if (((unsigned char)s[i] & 0xC0) != 0x80)

@@ -191,9 +191,10 @@ static const unsigned char *ascii_blocks_end(const unsigned char *p, const unsig
 	return p;
 }
 
-bool rsd_text_utf8_valid(const char *s, size_t len)
+/* The end of the valid UTF-8 without NUL that starts at p: end, or the
+ * first byte that does not start a valid sequence. */
+static const unsigned char *utf8_valid_end(const unsigned char *p, const unsigned char *end)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	while (p < end) {
 		p = ascii_blocks_end(p, end);
 		/* ASCII fast path, 8 bytes at a time. */
@@ -210,10 +211,16 @@ bool rsd_text_utf8_valid(const char *s, size_t len)
 			break;
 		size_t n = utf8_seq_len(p, (size_t)(end - p));
 		if (n == 0)
-			return false;
+			return p;
 		p += n;
 	}
-	return true;
+	return end;
+}
+
+bool rsd_text_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	return utf8_valid_end(p, p + len) == p + len;
 }
 
 static const char REPLACEMENT[] = "\xEF\xBF\xBD";
@@ -258,9 +265,7 @@ int rsd_text_utf8_repair(const char *s, size_t len, struct rsd_text_buf *out)
 		return -ENOMEM;
 	while (p < end) {
 		const unsigned char *run = p;
-		size_t n;
-		while (p < end && (n = utf8_seq_len(p, (size_t)(end - p))) != 0)
-			p += n;
+		p = utf8_valid_end(p, end);
 		if (rsd_text_buf_append(out, run, (size_t)(p - run)) < 0)
 			return -ENOMEM;
 		if (p >= end)
@@ -860,25 +865,36 @@ static int strip_and_collapse(const char *s, size_t len, struct rsd_text_buf *ou
 char *rsd_text_clean(const char *s, size_t len)
 {
 	struct rsd_text_buf a = { 0 }, b = { 0 };
-	int rc = rsd_text_utf8_repair(s, len, &a);
+	/* The text being cleaned: s itself while it needs no change (valid
+	 * UTF-8, as nearly every field is: no copy), else the latest copy. */
+	const char *cur = s;
+	size_t cur_len = len;
+	int rc = 0;
+	if (!rsd_text_utf8_valid(s, len)) {
+		rc = rsd_text_utf8_repair(s, len, &a);
+		cur = a.data ? a.data : "";
+		cur_len = a.len;
+	}
 	/* Decode up to three times: "&amp;amp;" and "&amp;#39;" are common in
 	 * feeds that escape already-escaped HTML. A literal "&" that survives
 	 * stays as it is. */
-	for (int pass = 0; rc == 0 && pass < 3 && a.len && memchr(a.data, '&', a.len); pass++) {
+	for (int pass = 0; rc == 0 && pass < 3 && cur_len && memchr(cur, '&', cur_len); pass++) {
 		b.len = 0;
-		rc = rsd_text_decode_entities(a.data, a.len, false, &b);
+		rc = rsd_text_decode_entities(cur, cur_len, false, &b);
 		if (rc == 0) {
-			bool same = a.len == b.len && memcmp(a.data, b.data, a.len) == 0;
+			bool same = cur_len == b.len && memcmp(cur, b.data, cur_len) == 0;
 			struct rsd_text_buf t = a;
 			a = b;
 			b = t;
+			cur = a.data;
+			cur_len = a.len;
 			if (same)
 				break;
 		}
 	}
 	if (rc == 0) {
 		b.len = 0;
-		rc = strip_and_collapse(a.data ? a.data : "", a.len, &b);
+		rc = strip_and_collapse(cur, cur_len, &b);
 	}
 	rsd_text_buf_free(&a);
 	if (rc < 0) {

@@ -114,7 +114,7 @@ static const char *parse_attrs(const char *p, const char *end, struct rsd_html_t
 	while (p < end) {
 		p = skip_class(p, end, C_ATTR_GAP);
 		if (p >= end || *p == '>')
-			return p;
+			break;
 		struct rsd_html_attr a = { .name = p };
 		/* An attribute name may start with '=' (HTML5); it ends at
 		 * space, '/', '>' or a later '='. */
@@ -142,8 +142,7 @@ static const char *parse_attrs(const char *p, const char *end, struct rsd_html_t
 		/* HTML5 keeps the first of duplicate attributes. The kept ones'
 		 * lengths and first letters, hashed to a bit each, rule out
 		 * most new names without comparing them with every one kept. */
-		unsigned sig = (unsigned)a.name_len * 7u + ((unsigned char)a.name[0] | 0x20u);
-		uint64_t bit = (uint64_t)1 << (sig & 63u);
+		uint64_t bit = rsd_html_attr_sig(a.name_len, a.name[0]);
 		bool dup = false;
 		for (size_t i = 0; (seen & bit) && i < tag->n_attrs && !dup; i++)
 			dup = tag->attrs[i].name_len == a.name_len &&
@@ -156,6 +155,7 @@ static const char *parse_attrs(const char *p, const char *end, struct rsd_html_t
 		if (!dup)
 			seen |= bit;
 	}
+	tag->attr_sigs = seen;
 	return p;
 }
 
@@ -425,7 +425,9 @@ bool rsd_html_scan_next(struct rsd_html_scanner *s, struct rsd_html_tag *tag)
 			p++; /* '>' */
 		track_foreign(s, tag);
 		if (is_end) {
-			tag->n_attrs = 0; /* attributes on end tags mean nothing */
+			/* attributes on end tags mean nothing */
+			tag->n_attrs = 0;
+			tag->attr_sigs = 0;
 		} else if (s->foreign_depth == 0 && (tag->flags & RSD_HTML_RAW_TEXT)) {
 			const char *e = tag->id == RSD_HTML_PLAINTEXT
 						? end
@@ -441,11 +443,11 @@ bool rsd_html_scan_next(struct rsd_html_scanner *s, struct rsd_html_tag *tag)
 	return false;
 }
 
-const struct rsd_html_attr *rsd_html_scan_attr(const struct rsd_html_tag *tag, const char *name)
+const struct rsd_html_attr *rsd_html_scan_attr_n(const struct rsd_html_tag *tag, const char *name,
+						 size_t n)
 {
 	/* The length and the first letter rule out almost every attribute
-	 * without the byte-wise compare (a few per tag, every tag). */
-	size_t n = strlen(name);
+	 * without the byte-wise compare. */
 	for (size_t i = 0; i < tag->n_attrs; i++) {
 		const struct rsd_html_attr *a = &tag->attrs[i];
 		if (a->name_len == n && (a->name[0] | 0x20) == name[0] &&

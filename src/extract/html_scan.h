@@ -11,6 +11,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #define RSD_HTML_SCAN_MAX_ATTRS 24
 
@@ -58,6 +60,9 @@ struct rsd_html_tag {
 	 * the extractor reads (href, content, itemprop, ...) are kept. */
 	struct rsd_html_attr attrs[RSD_HTML_SCAN_MAX_ATTRS];
 	size_t n_attrs;
+	/* A bit per attribute name (rsd_html_attr_sig) of the start tag: a
+	 * superset of the kept ones' bits, 0 when n_attrs is. */
+	uint64_t attr_sigs;
 	/* For raw-text elements (script, style, textarea, title, ...): the
 	 * contents up to the end tag. Otherwise NULL. */
 	const char *text;
@@ -75,8 +80,29 @@ struct rsd_html_scanner {
 void rsd_html_scan_init(struct rsd_html_scanner *s, const char *html, size_t len);
 /* Next start or end tag; false at the end of the document. */
 bool rsd_html_scan_next(struct rsd_html_scanner *s, struct rsd_html_tag *tag);
-/* The first attribute named name (lowercase), or NULL. */
-const struct rsd_html_attr *rsd_html_scan_attr(const struct rsd_html_tag *tag, const char *name);
+/* The bit in attr_sigs of an attribute name of n bytes that starts with c
+ * (any case). */
+static inline uint64_t rsd_html_attr_sig(size_t n, char c)
+{
+	return (uint64_t)1 << (((unsigned)n * 7u + ((unsigned char)c | 0x20u)) & 63u);
+}
+
+/* The first attribute named name[0..n) (lowercase), or NULL. */
+const struct rsd_html_attr *rsd_html_scan_attr_n(const struct rsd_html_tag *tag, const char *name,
+						 size_t n);
+
+/* The first attribute named name (lowercase), or NULL. Inline, with the
+ * name's length known at compile time, the attr_sigs test answers most
+ * asks for an attribute the tag lacks: the readers ask every tag for a few
+ * (itemscope, itemtype, hidden, class). */
+static inline const struct rsd_html_attr *rsd_html_scan_attr(const struct rsd_html_tag *tag,
+							     const char *name)
+{
+	size_t n = strlen(name);
+	if (!n || !(tag->attr_sigs & rsd_html_attr_sig(n, name[0])))
+		return NULL;
+	return rsd_html_scan_attr_n(tag, name, n);
+}
 bool rsd_html_scan_is(const struct rsd_html_tag *tag, const char *name);
 
 #endif

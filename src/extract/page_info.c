@@ -172,12 +172,24 @@ static bool is_recipe_scope(const struct rsd_html_tag *t)
 	       rsd_text_icasefind(it->value, it->value_len, "recipe") != NULL;
 }
 
+static void note_recipe_scope(const struct rsd_html_tag *t, struct rsd_page_info *pi)
+{
+	if (!pi->has_microdata_recipe && t->n_attrs)
+		pi->has_microdata_recipe = is_recipe_scope(t);
+}
+
 static int scan_tag(const struct rsd_html_tag *t, bool want_links, struct rsd_page_info *pi)
 {
 	int rc = 0;
 	char *v = NULL, *w = NULL;
 	if (t->is_end)
 		return 0;
+	if (t->id == RSD_HTML_OTHER) {
+		/* most tags: nothing read by name, nothing to free (the two
+		 * free(NULL) calls were a tenth of this loop's own time) */
+		note_recipe_scope(t, pi);
+		return 0;
+	}
 	switch (t->id) {
 	case RSD_HTML_A:
 		if (want_links && (v = attr_value(t, "href", &rc)) != NULL)
@@ -205,8 +217,7 @@ static int scan_tag(const struct rsd_html_tag *t, bool want_links, struct rsd_pa
 	default:
 		break;
 	}
-	if (!pi->has_microdata_recipe && t->n_attrs)
-		pi->has_microdata_recipe = is_recipe_scope(t);
+	note_recipe_scope(t, pi);
 	free(v);
 	free(w);
 	return rc;

@@ -128,6 +128,36 @@ START_TEST(worst_case_record_within_bound)
 }
 END_TEST
 
+/* A title of n copies of byte c after the caps: its length. */
+static size_t capped_title_len(char c, size_t n)
+{
+	char *s = malloc(n + 1);
+	memset(s, c, n);
+	s[n] = '\0';
+	cJSON *rec = cJSON_CreateObject();
+	cJSON_AddStringToObject(rec, "title", s);
+	ck_assert_int_eq(rsd_record_caps_apply(rec), 0);
+	size_t len = strlen(cJSON_GetObjectItem(rec, "title")->valuestring);
+	cJSON_Delete(rec);
+	free(s);
+	return len;
+}
+
+/* Around the length under which a string fits whatever its bytes (a
+ * sixth of the cap, each byte escaped to six at most) and around the
+ * cap itself, for bytes escaped to six, two and one. */
+START_TEST(cut_at_the_edges)
+{
+	const size_t max = RSD_CAP_NAME;
+	for (size_t n = max / 6 - 2; n <= max / 6 + 2; n++)
+		ck_assert_uint_eq(capped_title_len('\x01', n), n <= max / 6 ? n : max / 6);
+	for (size_t n = max / 2 - 2; n <= max / 2 + 2; n++)
+		ck_assert_uint_eq(capped_title_len('"', n), n <= max / 2 ? n : max / 2);
+	for (size_t n = max - 2; n <= max + 2; n++)
+		ck_assert_uint_eq(capped_title_len('a', n), n <= max ? n : max);
+}
+END_TEST
+
 START_TEST(long_urls_dropped_short_fields_untouched)
 {
 	cJSON *rec = cJSON_CreateObject();
@@ -173,6 +203,7 @@ int main(void)
 	tcase_add_test(tc, caps_bound_under_message_max);
 	tcase_add_test(tc, worst_case_record_within_bound);
 	tcase_add_test(tc, long_urls_dropped_short_fields_untouched);
+	tcase_add_test(tc, cut_at_the_edges);
 	tcase_add_test(tc, utf8_prefix_stops_at_boundary);
 	suite_add_tcase(s, tc);
 	return rsd_check_run(s);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "extract/extract.h"
 #include "extract/fields.h"
@@ -122,6 +123,51 @@ START_TEST(attributes_by_class)
 }
 END_TEST
 
+/* The attribute a reader asks for, found the plain way: the first of the
+ * kept ones with that name, any case. */
+static const struct rsd_html_attr *attr_by_search(const struct rsd_html_tag *t, const char *name)
+{
+	for (size_t i = 0; i < t->n_attrs; i++)
+		if (t->attrs[i].name_len == strlen(name) &&
+		    strncasecmp(t->attrs[i].name, name, t->attrs[i].name_len) == 0)
+			return &t->attrs[i];
+	return NULL;
+}
+
+/* rsd_html_scan_attr rules names out by the tag's attr_sigs before it
+ * compares any: over tags of random attributes (names sharing lengths and
+ * first letters, any case, duplicates, past the attribute limit, on end
+ * tags) it finds what the search of every kept attribute finds. */
+START_TEST(attribute_signatures)
+{
+	static const char *const NAMES[] = { "href",  "HREF",  "hreg", "itemtype", "ItemScope",
+					     "class", "CLASS", "cls",  "id",       "i",
+					     "hidden", "style", "data-x", "src",     "itemprop" };
+	static const char *const ASK[] = { "href",   "hreg",  "itemtype", "itemscope", "class",
+					   "cls",    "id",    "i",        "hidden",    "style",
+					   "data-x", "src",   "itemprop", "content",   "h" };
+	const size_t n_names = sizeof NAMES / sizeof NAMES[0];
+	unsigned seed = 12345;
+	char html[2048];
+	for (int round = 0; round < 2000; round++) {
+		size_t o = (size_t)sprintf(html, "<%sp", round % 7 == 0 ? "/" : "");
+		seed = seed * 1103515245u + 12345u;
+		int n = (int)((seed >> 16) % 40);
+		for (int i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			o += (size_t)sprintf(html + o, " %s=%d", NAMES[(seed >> 16) % n_names], i);
+		}
+		sprintf(html + o, ">");
+		struct rsd_html_tag t = first_tag(html);
+		for (size_t k = 0; k < sizeof ASK / sizeof ASK[0]; k++)
+			ck_assert_msg(rsd_html_scan_attr(&t, ASK[k]) == attr_by_search(&t, ASK[k]),
+				      "%s: %s", html, ASK[k]);
+		if (t.is_end)
+			ck_assert(t.n_attrs == 0 && t.attr_sigs == 0);
+	}
+}
+END_TEST
+
 static void assert_clean(const char *in, const char *want)
 {
 	char *got = rsd_text_clean(in, strlen(in));
@@ -160,6 +206,74 @@ START_TEST(clean_in_place)
 		w += (size_t)sprintf(want + w, i ? " %d" : "%d", i % 10);
 	}
 	assert_clean(in, want);
+}
+END_TEST
+
+/* Text that needs no repair is cleaned from the caller's bytes, without
+ * a copy; text with invalid UTF-8 from its repaired copy. Both read only
+ * the len bytes given, and decode references (twice escaped too) alike. */
+START_TEST(clean_without_a_copy)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *want;
+	} CASES[] = {
+#define WHOLE(s) s, sizeof s - 1
+		{ WHOLE("salt &amp;amp; pepper"), "salt & pepper" },
+		{ WHOLE("salt &amp;amp; pepper\xFF"), "salt & pepper\xEF\xBF\xBD" },
+		{ WHOLE("a\0b &amp; c"), "ab & c" },
+		{ WHOLE("caf\xC3\xA9 &amp; <b>x</b>"), "caf\xC3\xA9 & x" },
+		{ WHOLE("&amp;amp;amp;amp;"), "&amp;" }, /* three decodings at most */
+#undef WHOLE
+		/* a slice: the bytes after len are not read */
+		{ "abc&amp;def", 5, "abc&a" },
+		{ "abc\xC3\xA9"
+		  "def",
+		  4, "abc\xEF\xBF\xBD" },
+	};
+	for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+		char *got = rsd_text_clean(CASES[i].in, CASES[i].len);
+		ck_assert_ptr_nonnull(got);
+		ck_assert_msg(strcmp(got, CASES[i].want) == 0, "case %zu: \"%s\"", i, got);
+		free(got);
+	}
+}
+END_TEST
+
+/* The repair skips valid runs in blocks: a bad byte or a NUL at any place
+ * of a long ASCII text, or a valid sequence there, comes out as it does
+ * byte by byte (U+FFFD, dropped, kept). */
+START_TEST(repair_in_blocks)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+		const char *out;
+	} probes[] = { { "\xFF", 1, "\xEF\xBF\xBD" },
+		       { "", 1, "" },
+		       { "\xC3\xA9", 2, "\xC3\xA9" },
+		       { "\xE2\x82", 2, "\xEF\xBF\xBD" },
+		       { "\xF0\x9F\x8D\xB0", 4, "\xF0\x9F\x8D\xB0" } };
+	char page[100], want[120];
+	for (size_t k = 0; k < sizeof probes / sizeof probes[0]; k++) {
+		for (size_t len = probes[k].len; len <= sizeof page; len++) {
+			for (size_t at = 0; at + probes[k].len <= len; at++) {
+				memset(page, 'a', sizeof page);
+				memcpy(page + at, probes[k].s, probes[k].len);
+				size_t o = strlen(probes[k].out);
+				memset(want, 'a', at);
+				memcpy(want + at, probes[k].out, o);
+				memset(want + at + o, 'a', len - at - probes[k].len);
+				want[len - probes[k].len + o] = '\0';
+				struct rsd_text_buf b = { 0 };
+				ck_assert_int_eq(rsd_text_utf8_repair(page, len, &b), 0);
+				ck_assert_msg(b.len == strlen(want) && memcmp(b.data, want, b.len) == 0,
+					      "probe %zu at %zu of %zu", k, at, len);
+				rsd_text_buf_free(&b);
+			}
+		}
+	}
 }
 END_TEST
 
@@ -261,7 +375,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, tag_names_any_case);
 	tcase_add_test(tc, attributes_by_class);
 	tcase_add_test(tc, duplicate_attributes_keep_the_first);
+	tcase_add_test(tc, attribute_signatures);
 	tcase_add_test(tc, clean_in_place);
+	tcase_add_test(tc, clean_without_a_copy);
+	tcase_add_test(tc, repair_in_blocks);
 	tcase_add_test(tc, links_against_one_base);
 	tcase_add_test(tc, repeated_links_in_page_order);
 	suite_add_tcase(s, tc);

@@ -200,6 +200,7 @@ START_TEST(scanner)
 				 (int)h->value_len, h->value);
 		if (rsd_html_scan_is(&t, "meta")) {
 			const struct rsd_html_attr *c = rsd_html_scan_attr(&t, "content");
+			ck_assert_ptr_nonnull(c);
 			snprintf(one + strlen(one), sizeof one - strlen(one), "{%.*s}",
 				 (int)c->value_len, c->value);
 		}
