@@ -72,6 +72,7 @@
 #include "extract/page_info.h"
 #include "extract/plain_page.h"
 #include "extract/prose.h"
+#include "extract/recipe_part.h"
 #include "core/record_caps.h"
 #include "core/text.h"
 
@@ -612,6 +613,21 @@ static int plain_from_prefix(struct extraction *j)
 	return rc;
 }
 
+/* A microdata Recipe from a parse of its element alone, when no DOM of
+ * the page is there yet and one may be built: 1 read as the whole page's
+ * DOM would give it, 0 the whole page must be parsed (recipe_part.h).
+ * A page whose tree is too large is left to parse_dom (its flags, and the
+ * part up to the Recipe's end). */
+static int microdata_from_part(struct extraction *j)
+{
+	const char *html;
+	size_t len;
+	if (j->dom || j->dom_skipped || !rsd_page_tree_fits(&j->tree))
+		return 0;
+	int rc = page_for_gumbo(j, &html, &len);
+	return rc < 0 ? rc : rsd_recipe_part_microdata(j->arena, html, len, j->base, &j->f);
+}
+
 /* The recipe from the DOM (microdata, else hRecipe or a recipe plugin's
  * HTML, else plain sections): 1 found, 0 none, -ENOMEM. A page that can
  * hold only a plain recipe has its first bytes parsed first. */
@@ -626,6 +642,8 @@ static int recipe_from_dom(struct extraction *j)
 	int rc = !microdata && !hrecipe && !j->dom && dom_allowed(j) ? plain_from_prefix(j)
 								       : -EAGAIN;
 	if (rc != -EAGAIN)
+		return rc;
+	if (microdata && (rc = microdata_from_part(j)) != 0)
 		return rc;
 	if ((rc = parse_dom(j)) <= 0)
 		return rc; /* or too costly to build */

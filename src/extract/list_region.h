@@ -38,4 +38,9 @@ struct rsd_list_region {
 bool rsd_list_region_find(const char *html, size_t len, const char *first, const char *last,
 			  struct rsd_list_region *out);
 
+/* The page's doctype, as its first token: its length (0: none); false
+ * when a doctype comes later (the page's mode is then not a part's, which
+ * gets the page's doctype put before it). */
+bool rsd_list_region_doctype(const char *html, size_t len, size_t *doctype_len);
+
 #endif
