@@ -52,14 +52,41 @@ static const struct tag_class {
 	const char *name;
 	unsigned cls;
 } CLASSES[11][20] = {
-	[1] = { { "a", C_CARRIED }, { "b", C_CARRIED }, { "i", C_CARRIED }, { "p", SP },
-		{ "s", C_CARRIED }, { "u", C_CARRIED } },
-	[2] = { { "dd", SP }, { "dl", PB }, { "dt", SP }, { "em", C_CARRIED }, { "h1", SP },
-		{ "h2", SP }, { "h3", SP }, { "h4", SP }, { "h5", SP }, { "h6", SP },
-		{ "hr", VS }, { "li", SP }, { "ol", PB | C_LIST }, { "td", SB }, { "th", SB },
-		{ "tr", SP }, { "tt", C_CARRIED }, { "ul", PB | C_LIST }, { "br", VS } },
-	[3] = { { "big", C_CARRIED }, { "div", PB }, { "img", VS }, { "nav", PB }, { "pre", SP },
-		{ "wbr", VS }, { "col", VS }, { "svg", SB }, { "xmp", SP }, { "dir", SP } },
+	[1] = { { "a", C_CARRIED },
+		{ "b", C_CARRIED },
+		{ "i", C_CARRIED },
+		{ "p", SP },
+		{ "s", C_CARRIED },
+		{ "u", C_CARRIED } },
+	[2] = { { "dd", SP },
+		{ "dl", PB },
+		{ "dt", SP },
+		{ "em", C_CARRIED },
+		{ "h1", SP },
+		{ "h2", SP },
+		{ "h3", SP },
+		{ "h4", SP },
+		{ "h5", SP },
+		{ "h6", SP },
+		{ "hr", VS },
+		{ "li", SP },
+		{ "ol", PB | C_LIST },
+		{ "td", SB },
+		{ "th", SB },
+		{ "tr", SP },
+		{ "tt", C_CARRIED },
+		{ "ul", PB | C_LIST },
+		{ "br", VS } },
+	[3] = { { "big", C_CARRIED },
+		{ "div", PB },
+		{ "img", VS },
+		{ "nav", PB },
+		{ "pre", SP },
+		{ "wbr", VS },
+		{ "col", VS },
+		{ "svg", SB },
+		{ "xmp", SP },
+		{ "dir", SP } },
 	[4] = { { "html", C_PLAIN | SB | C_REFUSED },
 		{ "body", C_PLAIN | SP | C_REFUSED },
 		{ "head", SP | C_REFUSED },
@@ -74,21 +101,52 @@ static const struct tag_class {
 		{ "meta", VS },
 		{ "math", SB },
 		{ "menu", SP } },
-	[5] = { { "table", SB }, { "tbody", SP }, { "thead", SP }, { "tfoot", SP },
-		{ "embed", VS }, { "input", VS }, { "param", VS }, { "track", VS },
-		{ "frame", VS }, { "aside", PB }, { "small", C_CARRIED }, { "title", SP },
+	[5] = { { "table", SB },
+		{ "tbody", SP },
+		{ "thead", SP },
+		{ "tfoot", SP },
+		{ "embed", VS },
+		{ "input", VS },
+		{ "param", VS },
+		{ "track", VS },
+		{ "frame", VS },
+		{ "aside", PB },
+		{ "small", C_CARRIED },
+		{ "title", SP },
 		{ "style", SP } },
-	[6] = { { "header", PB }, { "footer", PB },     { "center", PB },    { "figure", PB },
-		{ "strong", C_CARRIED }, { "strike", C_CARRIED }, { "select", SB },
-		{ "button", SP | C_BUTTON }, { "applet", SB }, { "object", SB },
-		{ "source", VS }, { "keygen", VS }, { "iframe", SP }, { "hgroup", SP },
+	[6] = { { "header", PB },
+		{ "footer", PB },
+		{ "center", PB },
+		{ "figure", PB },
+		{ "strong", C_CARRIED },
+		{ "strike", C_CARRIED },
+		{ "select", SB },
+		{ "button", SP | C_BUTTON },
+		{ "applet", SB },
+		{ "object", SB },
+		{ "source", VS },
+		{ "keygen", VS },
+		{ "iframe", SP },
+		{ "hgroup", SP },
 		{ "script", SP } },
-	[7] = { { "article", PB }, { "section", PB }, { "details", PB }, { "caption", SB },
-		{ "marquee", SB }, { "address", SP }, { "summary", SP }, { "listing", SP },
-		{ "noembed", SP }, { "bgsound", VS } },
-	[8] = { { "template", SB }, { "fieldset", SP }, { "frameset", SP | C_REFUSED },
-		{ "colgroup", SP }, { "basefont", VS }, { "noframes", SP },
-		{ "textarea", SP }, { "noscript", SP } },
+	[7] = { { "article", PB },
+		{ "section", PB },
+		{ "details", PB },
+		{ "caption", SB },
+		{ "marquee", SB },
+		{ "address", SP },
+		{ "summary", SP },
+		{ "listing", SP },
+		{ "noembed", SP },
+		{ "bgsound", VS } },
+	[8] = { { "template", SB },
+		{ "fieldset", SP },
+		{ "frameset", SP | C_REFUSED },
+		{ "colgroup", SP },
+		{ "basefont", VS },
+		{ "noframes", SP },
+		{ "textarea", SP },
+		{ "noscript", SP } },
 	[9] = { { "plaintext", SP } },
 	[10] = { { "blockquote", PB }, { "figcaption", SP } },
 };
@@ -222,8 +280,8 @@ static bool scan_to_recipe(struct part_scan *ps, struct rsd_html_tag *t, int *rc
 		if (t->is_end || !is_recipe_start(t, rc))
 			continue;
 		/* pushed, a block container, nothing carried into it */
-		bool plain = (cls & C_BLOCK) && !ps->unsure && ps->depth &&
-			     ps->st[ps->depth - 1].name == t->name;
+		bool plain = (cls & C_BLOCK) && !ps->unsure && !rsd_html_scan_attr(t, "itemref") &&
+			     ps->depth && ps->st[ps->depth - 1].name == t->name;
 		for (size_t i = 0; plain && i + 1 < ps->depth; i++)
 			plain = ps->st[i].cls & C_PLAIN;
 		return plain;
@@ -239,7 +297,7 @@ static bool scan_recipe(struct part_scan *ps, struct rsd_html_tag *t, size_t at,
 	unsigned cls;
 	long popped;
 	while (scan_follow(ps, t, &cls, &popped)) {
-		if (!t->is_end && (cls & C_REFUSED))
+		if (!t->is_end && ((cls & C_REFUSED) || rsd_html_scan_attr(t, "itemref")))
 			return false;
 		if (popped < 0 || (size_t)popped > at)
 			continue;
@@ -346,10 +404,12 @@ static bool item_sees_beyond(const GumboNode *n, const GumboNode *root)
 static int tree_offsets(const GumboNode *root, bool div, struct offsets *starts,
 			struct offsets *ends)
 {
-	enum { MADE = GUMBO_INSERTION_IMPLIED | GUMBO_INSERTION_CONVERTED_FROM_END_TAG |
-		      GUMBO_INSERTION_FROM_ISINDEX |
-		      GUMBO_INSERTION_RECONSTRUCTED_FORMATTING_ELEMENT |
-		      GUMBO_INSERTION_ADOPTION_AGENCY_CLONED };
+	enum {
+		MADE = GUMBO_INSERTION_IMPLIED | GUMBO_INSERTION_CONVERTED_FROM_END_TAG |
+		       GUMBO_INSERTION_FROM_ISINDEX |
+		       GUMBO_INSERTION_RECONSTRUCTED_FORMATTING_ELEMENT |
+		       GUMBO_INSERTION_ADOPTION_AGENCY_CLONED
+	};
 	struct rsd_dom_walker w = { 0 };
 	int rc = rsd_dom_walker_push(&w, root);
 	const GumboNode *n;

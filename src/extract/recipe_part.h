@@ -15,18 +15,20 @@
  *   active (gumbo would carry it into the Recipe), an end tag may have
  *   been ignored by gumbo (it crosses a table, a cell, a <button>, a
  *   <select> ..., or for a phrasing element any block), the element
- *   itself is not a block container, it holds a <form>, <frameset>,
- *   <html>, <body> or <head> tag, or the page has an <html> or <body>
- *   tag after it (their attributes go to elements before it);
+ *   itself is not a block container, it holds a <frameset>, <html>,
+ *   <body> or <head> tag or an itemref (ids elsewhere on the page), or
+ *   the page has an <html> or <body> tag after it (their attributes go
+ *   to elements before it);
  * - after the parse of the page's doctype and the element, every start
  *   tag of the part made an element, every end tag closed one, the
  *   element ends at its own end tag, and no list item of a <div> may
  *   close an item around it: so no token of the part reached beyond the
  *   element, where the whole page's tree differs from the part's.
  *
- * microdata.c reads only the element's descendants (itemref is not
- * followed, a property on the element itself belongs to an item around
- * it), so the part's tree gives the whole page's fields. */
+ * microdata.c reads only the element's descendants (a property on the
+ * element itself belongs to an item around it; an itemref, which
+ * microdata.c does not follow today, is refused all the same), so the
+ * part's tree gives the whole page's fields. */
 
 #include <stddef.h>
 
