@@ -13,7 +13,9 @@
  * HTML, list_completion.c). Of a page that can hold only a recipe without
  * markup just its first bytes are parsed, and of a Recipe lacking its
  * lists just the element that holds them (list_region.h), whenever their
- * reading is provably the whole page's; else the whole page is parsed.
+ * reading is provably the whole page's, and of a microdata Recipe just
+ * its element under the same proof (recipe_part.h); else the whole page
+ * is parsed.
  * Ingredients given as names only have just the
  * part of the page around those names parsed, and missing yields are read
  * from the page's text with the streaming scanner: both from the raw
@@ -35,7 +37,7 @@
  *            about itself, from the scan and from the DOM alike
  *   sources  jsonld.c, microdata.c, prose.c (facts in the text),
  *            html_lists.c (lists by name or heading), and on top of it
- *            list_completion.c, hrecipe.c, plain_page.c
+ *            list_completion.c, hrecipe.c, plain_page.c, recipe_part.c
  *   driver   extract.c: which source runs when; the record
  *
  * Peak memory of one extraction, for an input of N bytes with S bytes of
