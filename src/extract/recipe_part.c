@@ -40,10 +40,12 @@ enum {
 	C_BUTTON = 1 << 6, /* ends a <p>'s scope search */
 	C_VOID = 1 << 7, /* no end tag, never open */
 	C_REFUSED = 1 << 8, /* inside the Recipe: the part cannot be read alone */
+	C_CLOSES_P = 1 << 9, /* its start tag closes a <p> in button scope */
 };
 
-#define PB (C_PLAIN | C_BLOCK | C_SPECIAL)
+#define PB (C_PLAIN | C_BLOCK | C_SPECIAL | C_CLOSES_P)
 #define SP C_SPECIAL
+#define CP (C_SPECIAL | C_CLOSES_P)
 #define VS (C_VOID | C_SPECIAL)
 #define SB (C_SPECIAL | C_BARRIER)
 
@@ -55,21 +57,21 @@ static const struct tag_class {
 	[1] = { { "a", C_CARRIED },
 		{ "b", C_CARRIED },
 		{ "i", C_CARRIED },
-		{ "p", SP },
+		{ "p", CP },
 		{ "s", C_CARRIED },
 		{ "u", C_CARRIED } },
-	[2] = { { "dd", SP },
+	[2] = { { "dd", CP },
 		{ "dl", PB },
-		{ "dt", SP },
+		{ "dt", CP },
 		{ "em", C_CARRIED },
-		{ "h1", SP },
-		{ "h2", SP },
-		{ "h3", SP },
-		{ "h4", SP },
-		{ "h5", SP },
-		{ "h6", SP },
-		{ "hr", VS },
-		{ "li", SP },
+		{ "h1", CP },
+		{ "h2", CP },
+		{ "h3", CP },
+		{ "h4", CP },
+		{ "h5", CP },
+		{ "h6", CP },
+		{ "hr", VS | C_CLOSES_P },
+		{ "li", CP },
 		{ "ol", PB | C_LIST },
 		{ "td", SB },
 		{ "th", SB },
@@ -81,12 +83,12 @@ static const struct tag_class {
 		{ "div", PB },
 		{ "img", VS },
 		{ "nav", PB },
-		{ "pre", SP },
+		{ "pre", CP },
 		{ "wbr", VS },
 		{ "col", VS },
 		{ "svg", SB },
-		{ "xmp", SP },
-		{ "dir", SP } },
+		{ "xmp", CP },
+		{ "dir", CP } },
 	[4] = { { "html", C_PLAIN | SB | C_REFUSED },
 		{ "body", C_PLAIN | SP | C_REFUSED },
 		{ "head", SP | C_REFUSED },
@@ -100,7 +102,7 @@ static const struct tag_class {
 		{ "link", VS },
 		{ "meta", VS },
 		{ "math", SB },
-		{ "menu", SP } },
+		{ "menu", CP } },
 	[5] = { { "table", SB },
 		{ "tbody", SP },
 		{ "thead", SP },
@@ -127,32 +129,33 @@ static const struct tag_class {
 		{ "source", VS },
 		{ "keygen", VS },
 		{ "iframe", SP },
-		{ "hgroup", SP },
+		{ "hgroup", CP },
 		{ "script", SP } },
 	[7] = { { "article", PB },
 		{ "section", PB },
 		{ "details", PB },
 		{ "caption", SB },
 		{ "marquee", SB },
-		{ "address", SP },
-		{ "summary", SP },
-		{ "listing", SP },
+		{ "address", CP },
+		{ "summary", CP },
+		{ "listing", CP },
 		{ "noembed", SP },
 		{ "bgsound", VS } },
 	[8] = { { "template", SB },
-		{ "fieldset", SP },
+		{ "fieldset", CP },
 		{ "frameset", SP | C_REFUSED },
 		{ "colgroup", SP },
 		{ "basefont", VS },
 		{ "noframes", SP },
 		{ "textarea", SP },
 		{ "noscript", SP } },
-	[9] = { { "plaintext", SP } },
-	[10] = { { "blockquote", PB }, { "figcaption", SP } },
+	[9] = { { "plaintext", CP } },
+	[10] = { { "blockquote", PB }, { "figcaption", CP } },
 };
 
 #undef PB
 #undef SP
+#undef CP
 #undef VS
 #undef SB
 
@@ -176,8 +179,9 @@ struct open_element {
 };
 
 /* A conservative stack of open elements: start tags push, an end tag
- * pops to the nearest element of its name (none: ignored). Elements
- * gumbo closes without an end tag (<p>, <li>) stay open here, so they
+ * pops to the nearest element of its name (none: ignored), a block's
+ * start tag closes a <p> (close_p). Other elements gumbo closes without
+ * an end tag (<li>, <dd>, a <p> before a <table>) stay open here, so they
  * look like ancestors of what follows: refused, which is safe. `unsure`
  * when gumbo may not have done what the scan did (it keeps an active
  * formatting element, or ignores the end tag). */
@@ -199,6 +203,25 @@ static bool stops_search(unsigned target, const char *name, size_t len, unsigned
 	else if (rsd_text_ieq(name, len, "p"))
 		barrier |= C_BUTTON;
 	return e & barrier;
+}
+
+/* A start tag that closes a <p>: gumbo pops to the <p> when no table,
+ * cell, button ... stands above it (HTML's "button scope"). A <p> gumbo
+ * closed otherwise (a <table>'s start tag, a <form>'s) stays here, an
+ * ancestor of what follows: refused, which is safe. */
+static void close_p(struct part_scan *ps)
+{
+	size_t i = ps->depth;
+	while (i > 0 && !(ps->st[i - 1].name_len == 1 && (ps->st[i - 1].name[0] | 0x20) == 'p')) {
+		if (ps->st[i - 1].cls & (C_BARRIER | C_BUTTON))
+			return;
+		i--;
+	}
+	if (i == 0)
+		return;
+	for (size_t j = i; j < ps->depth; j++)
+		ps->unsure |= (ps->st[j].cls & C_CARRIED) != 0;
+	ps->depth = i - 1;
 }
 
 /* An end tag: the index popped to, or -1 when nothing was popped. */
@@ -233,7 +256,11 @@ static bool scan_follow(struct part_scan *ps, struct rsd_html_tag *t, unsigned *
 	*cls = tag_class(t);
 	if (t->is_end) {
 		*popped = scan_end(ps, t, *cls);
-	} else if (!(*cls & C_VOID) && !(ps->s.foreign_depth && t->self_closing)) {
+		return true;
+	}
+	if ((*cls & C_CLOSES_P) && !ps->s.foreign_depth)
+		close_p(ps);
+	if (!(*cls & C_VOID) && !(ps->s.foreign_depth && t->self_closing)) {
 		if (ps->depth == PART_MAX_DEPTH)
 			return false;
 		ps->st[ps->depth++] = (struct open_element){ t->name, t->name_len, *cls };

@@ -75,6 +75,16 @@ START_TEST(part_reads_as_page)
 }
 END_TEST
 
+/* A <p> left open before the Recipe: the Recipe's <div> closes it (and
+ * the scan with it), so the part still reads alone. */
+START_TEST(open_p_before_reads_as_page)
+{
+	assert_part_is_whole("recipe_part_open_p.html", "Potato gratin");
+	assert_fixture_gives("recipe_part_open_p.html", "instructions_list",
+			     "Slice the potatoes.|Bake them in the cream.");
+}
+END_TEST
+
 /* itemprop on the Recipe's element is a property of the item around it
  * (the WebPage's mainEntity), in the part as in the page: the Recipe's
  * name is its own, not the WebPage's. */
@@ -157,6 +167,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, part_reads_as_page);
 	tcase_add_test(tc, property_on_scope_element);
+	tcase_add_test(tc, open_p_before_reads_as_page);
 	tcase_add_test(tc, refused_reads_as_page);
 	tcase_add_test(tc, tokens_beyond_refused);
 	return s;
