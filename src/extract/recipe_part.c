@@ -407,6 +407,8 @@ static bool offsets_have(const struct offsets *o, size_t at)
 	return bsearch(&at, o->v, o->n, sizeof *o->v, cmp_offset) != NULL;
 }
 
+enum { ITEM_MAX_UP = 64 }; /* <div>s an item's check climbs before it refuses */
+
 /* An <li>, <dd> or <dt> whose search for an open item to close passes
  * only <div>, <p> and <address> up to the Recipe's element (a <div>):
  * within the page it would go on below it. */
@@ -415,8 +417,10 @@ static bool item_sees_beyond(const GumboNode *n, const GumboNode *root)
 	GumboTag tag = n->v.element.tag;
 	if (tag != GUMBO_TAG_LI && tag != GUMBO_TAG_DD && tag != GUMBO_TAG_DT)
 		return false;
+	/* bounded: a hostile nest of <div>s is refused, not walked per item */
+	size_t up = 0;
 	for (const GumboNode *a = n->parent; a && rsd_dom_is_element(a); a = a->parent) {
-		if (a == root)
+		if (a == root || ++up > ITEM_MAX_UP)
 			return true;
 		tag = a->v.element.tag;
 		if (tag != GUMBO_TAG_DIV && tag != GUMBO_TAG_P && tag != GUMBO_TAG_ADDRESS)
