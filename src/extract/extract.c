@@ -13,7 +13,9 @@
  * HTML, list_completion.c). Of a page that can hold only a recipe without
  * markup just its first bytes are parsed, and of a Recipe lacking its
  * lists just the element that holds them (list_region.h), whenever their
- * reading is provably the whole page's; else the whole page is parsed.
+ * reading is provably the whole page's, and of a microdata Recipe just
+ * its element under the same proof (recipe_part.h); else the whole page
+ * is parsed.
  * Ingredients given as names only have just the
  * part of the page around those names parsed, and missing yields are read
  * from the page's text with the streaming scanner: both from the raw
@@ -36,7 +38,8 @@
  *   sources  jsonld.c, microdata.c, prose.c (facts in the text),
  *            html_lists.c (lists by name or heading), and on top of it
  *            list_completion.c, hrecipe.c, plain_page.c (and
- *            plain_prefix.c: where such a page is cut for gumbo)
+ *            plain_prefix.c: where such a page is cut for gumbo),
+ *            recipe_part.c (a microdata Recipe's element alone)
  *   driver   extract.c: which source runs when; the record
  *
  * Peak memory of one extraction, for an input of N bytes with S bytes of
@@ -76,6 +79,7 @@
 #include "extract/plain_page.h"
 #include "extract/plain_prefix.h"
 #include "extract/prose.h"
+#include "extract/recipe_part.h"
 #include "core/record_caps.h"
 #include "core/text.h"
 
@@ -594,6 +598,21 @@ static int plain_from_prefix(struct extraction *j)
 	return rc;
 }
 
+/* A microdata Recipe from a parse of its element alone, when no DOM of
+ * the page is there yet and one may be built: 1 read as the whole page's
+ * DOM would give it, 0 the whole page must be parsed (recipe_part.h).
+ * A page whose tree is too large is left to parse_dom (its flags, and the
+ * part up to the Recipe's end). */
+static int microdata_from_part(struct extraction *j)
+{
+	const char *html;
+	size_t len;
+	if (j->dom || j->dom_skipped || !rsd_page_tree_fits(&j->tree))
+		return 0;
+	int rc = page_for_gumbo(j, &html, &len);
+	return rc < 0 ? rc : rsd_recipe_part_microdata(j->arena, html, len, j->base, &j->f);
+}
+
 /* The recipe from the DOM (microdata, else hRecipe or a recipe plugin's
  * HTML, else plain sections): 1 found, 0 none, -ENOMEM. A page that can
  * hold only a plain recipe has its first bytes parsed first. */
@@ -608,6 +627,8 @@ static int recipe_from_dom(struct extraction *j)
 	int rc = !microdata && !hrecipe && !j->dom && dom_allowed(j) ? plain_from_prefix(j)
 								       : -EAGAIN;
 	if (rc != -EAGAIN)
+		return rc;
+	if (microdata && (rc = microdata_from_part(j)) != 0)
 		return rc;
 	if ((rc = parse_dom(j)) <= 0)
 		return rc; /* or too costly to build */

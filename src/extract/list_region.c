@@ -115,9 +115,7 @@ static const char *tag_start(const struct rsd_html_tag *t)
 	return t->name - 1 - t->is_end;
 }
 
-/* The page's doctype, as its first token: its length (0: none); false
- * when a doctype comes later (the page's mode is then not the part's). */
-static bool page_doctype(const char *html, size_t len, size_t *doctype_len)
+bool rsd_list_region_doctype(const char *html, size_t len, size_t *doctype_len)
 {
 	size_t i = 0;
 	while (i < len && rsd_text_is_space(html[i]))
@@ -168,7 +166,7 @@ bool rsd_list_region_climb(const char *html, size_t len, const char *first, cons
 {
 	struct region_scan r = { 0 };
 	struct rsd_html_tag t;
-	if (!page_doctype(html, len, &out->doctype_len))
+	if (!rsd_list_region_doctype(html, len, &out->doctype_len))
 		return false;
 	rsd_html_scan_init(&r.s, html, len);
 	bool more;

@@ -48,4 +48,9 @@ bool rsd_list_region_find(const char *html, size_t len, const char *first, const
 bool rsd_list_region_climb(const char *html, size_t len, const char *first, const char *last,
 			   size_t climb, struct rsd_list_region *out);
 
+/* The page's doctype, as its first token: its length (0: none); false
+ * when a doctype comes later (the page's mode is then not a part's, which
+ * gets the page's doctype put before it). */
+bool rsd_list_region_doctype(const char *html, size_t len, size_t *doctype_len);
+
 #endif
