@@ -253,6 +253,11 @@ struct rsd_frontier_robots;
 int rsd_frontier_robots_save(struct rsd_frontier *f, struct rsd_frontier_robots **out);
 int rsd_frontier_robots_restore(struct rsd_frontier *f, const struct rsd_frontier_robots *k);
 void rsd_frontier_robots_free(struct rsd_frontier_robots *k);
+/* Whether k's verdicts hold under f's configuration at all (robots on, the
+ * same user_agent), and how many k holds: what an operator is told when a
+ * reload makes every origin's robots.txt be fetched again. */
+bool rsd_frontier_robots_hold(const struct rsd_frontier *f, const struct rsd_frontier_robots *k);
+size_t rsd_frontier_robots_count(const struct rsd_frontier_robots *k);
 /* How many hosts have URLs queued or in flight (those keep() accepts;
  * keep NULL: all). */
 size_t rsd_frontier_count_hosts(struct rsd_frontier *f, bool (*keep)(void *ctx, const char *host),

@@ -113,8 +113,7 @@ int rsd_frontier_robots_save(struct rsd_frontier *f, struct rsd_frontier_robots 
 	return 0;
 }
 
-/* Whether the verdicts of k hold under f's configuration at all. */
-static bool still_valid(const struct rsd_frontier *f, const struct rsd_frontier_robots *k)
+bool rsd_frontier_robots_hold(const struct rsd_frontier *f, const struct rsd_frontier_robots *k)
 {
 	const char *agent = f->cfg->user_agent ? f->cfg->user_agent : "";
 	return f->cfg->robots && strcmp(agent, k->user_agent) == 0;
@@ -146,7 +145,7 @@ static int put_verdict(struct rsd_frontier *f, const struct verdict *v)
 
 int rsd_frontier_robots_restore(struct rsd_frontier *f, const struct rsd_frontier_robots *k)
 {
-	if (!k || !still_valid(f, k))
+	if (!k || !rsd_frontier_robots_hold(f, k))
 		return 0;
 	int rc = 0;
 	bool private_changed = k->allow_private != f->cfg->allow_private_addresses;
@@ -173,4 +172,9 @@ void rsd_frontier_robots_free(struct rsd_frontier_robots *k)
 	free(k->v);
 	free(k->user_agent);
 	free(k);
+}
+
+size_t rsd_frontier_robots_count(const struct rsd_frontier_robots *k)
+{
+	return k ? k->n : 0;
 }

@@ -195,7 +195,12 @@ static void carry_to_scraper(struct rsd_daemon *d)
 	struct rsd_frontier *f = rsd_scraper_frontier(d->scraper);
 	if (d->clocks && rsd_frontier_clocks_restore(f, d->clocks) < 0)
 		carry_lost(CLOCKS_LOST);
-	if (d->robots && rsd_frontier_robots_restore(f, d->robots) < 0)
+	if (d->robots && !rsd_frontier_robots_hold(f, d->robots))
+		rsd_log(LOG_INFO,
+			"Reload: user_agent or robots changed, robots.txt verdicts dropped "
+			"(origins: %zu); with robots on, each origin is asked again",
+			rsd_frontier_robots_count(d->robots));
+	else if (d->robots && rsd_frontier_robots_restore(f, d->robots) < 0)
 		carry_lost(ROBOTS_LOST);
 	rsd_frontier_clocks_free(d->clocks);
 	d->clocks = NULL;

@@ -26,6 +26,7 @@ static const char config_template[] = "[daemon]\n"
 				      "max_connections_per_host = 4\n"
 				      "allow_private_addresses = @PRIVATE@\n"
 				      "robots = on\n"
+				      "@SCRAPER@\n"
 				      "timeout_s = 20\n"
 				      "[ring]\n"
 				      "capacity = 8\n"
@@ -74,6 +75,7 @@ struct config_opts {
 	const char *shutdown_s;
 	const char *producer_extra;
 	const char *private_addresses; /* allow_private_addresses; NULL: on */
+	const char *scraper_extra; /* more [scraper] lines */
 };
 
 static void write_config(struct harness_proc *p, const struct fixture_site *s,
@@ -87,6 +89,7 @@ static void write_config(struct harness_proc *p, const struct fixture_site *s,
 		"SHUTDOWN", o->shutdown_s ? o->shutdown_s : "20",
 		"PRODUCER", o->producer_extra ? o->producer_extra : "",
 		"PRIVATE",  o->private_addresses ? o->private_addresses : "on",
+		"SCRAPER",  o->scraper_extra ? o->scraper_extra : "",
 		NULL,
 	};
 	char *text = harness_subst(config_template, vars), path[256];
@@ -385,9 +388,13 @@ START_TEST(references_expand_into_user_agent)
 	ck_assert_int_eq(harness_wait_exit(&p, 30000), 78);
 	free(err);
 	err = harness_slurp(p.stderr_path);
-	ck_assert_msg(strstr(err, "rsd.ini:26: ${RSD_TEST_UA}: environment variable RSD_TEST_UA is "
-				  "not set") != NULL,
-		      "stderr: %s", err);
+	unsigned line = 2; /* user_agent: two lines after the template's text */
+	for (const char *c = text; *c; c++)
+		line += *c == '\n';
+	char want[128];
+	snprintf(want, sizeof want,
+		 "rsd.ini:%u: ${RSD_TEST_UA}: environment variable RSD_TEST_UA is not set", line);
+	ck_assert_msg(strstr(err, want) != NULL, "want %s, stderr: %s", want, err);
 	ck_assert_ptr_null(strstr(err, "secret"));
 
 	free(log);
@@ -646,7 +653,8 @@ static void wait_count(struct harness_proc *p, struct fixture_site *s, const cha
 /* A reload that changes nothing robots.txt depends on (delay_ms does not)
  * asks no origin for robots.txt again: the new scraper starts over from
  * the start page with the verdict the old one fetched. Before, each
- * reload asked every origin again. */
+ * reload asked every origin again. A changed user_agent asks again, and
+ * the log says so. */
 START_TEST(sighup_keeps_robots_txt_verdicts)
 {
 	struct fixture_site s = site_start();
@@ -660,8 +668,20 @@ START_TEST(sighup_keeps_robots_txt_verdicts)
 	ck_assert_msg(harness_wait_notify(&p, "READY=1", 2, 60000), "%s", p.notified);
 	wait_count(&p, &s, "/site/index.html", 2);
 	ck_assert_uint_eq(rsd_httpd_count(s.httpd, "/robots.txt"), 1);
+	/* Rules fetched for another agent do not hold: asked again, and said. */
+	write_config(&p, &s,
+		     &(struct config_opts){ .delay_ms = "5",
+					    .scraper_extra = "user_agent = rsd-test-other/2.0" },
+		     "rsd.ini");
+	harness_signal(&p, SIGHUP);
+	ck_assert_msg(harness_wait_notify(&p, "READY=1", 3, 60000), "%s", p.notified);
+	wait_count(&p, &s, "/site/index.html", 3);
+	ck_assert_uint_eq(rsd_httpd_count(s.httpd, "/robots.txt"), 2);
 	harness_signal(&p, SIGTERM);
 	ck_assert_int_eq(harness_wait_exit(&p, 60000), 0);
+	char *err = harness_slurp(p.stderr_path);
+	ck_assert_msg(strstr(err, "robots.txt verdicts dropped (origins: 1)") != NULL, "%s", err);
+	free(err);
 	harness_cleanup(&p);
 	site_stop(&s);
 }
