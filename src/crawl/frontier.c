@@ -979,8 +979,13 @@ void rsd_frontier_free(struct rsd_frontier *f)
 	for (size_t i = 0; i < f->n_buckets; i++) {
 		for (struct rsd_frontier_host *h = f->buckets[i], *next; h; h = next) {
 			next = h->next;
-			while (h->head)
-				free(host_pop(f, h));
+			while (h->head) {
+				/* shutdown or reload: its message is the partition's
+				 * next owner's (a ticket is settled exactly once) */
+				struct entry *e = host_pop(f, h);
+				settle(f, &e->ticket, RSD_ABANDONED);
+				free(e);
+			}
 			for (unsigned k = 0; k < h->n_origins; k++) {
 				free(h->origins[k].prefix);
 				free(h->origins[k].deny_detail);

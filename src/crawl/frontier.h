@@ -90,7 +90,9 @@ struct rsd_job {
 };
 
 int rsd_frontier_new(const struct rsd_frontier_options *opt, struct rsd_frontier **out);
-void rsd_frontier_free(struct rsd_frontier *f); /* accepts NULL; frees queued URLs */
+/* Accepts NULL. Frees the queued URLs; in cluster mode their tickets are
+ * settled RSD_ABANDONED first, so the settle hook's ctx must outlive it. */
+void rsd_frontier_free(struct rsd_frontier *f);
 
 /* Start URLs (depth 0, `follow` not applied). Returns the number admitted
  * or a negative errno. */

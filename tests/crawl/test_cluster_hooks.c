@@ -171,6 +171,36 @@ START_TEST(test_release_hosts)
 }
 END_TEST
 
+/* Freed with URLs still queued (a stop, a reload): each ticket is settled
+ * once, abandoned, so the partition's next owner reads it again and the
+ * stop's summary counts it; one already settled is not settled again. */
+START_TEST(test_free_abandons_queued)
+{
+	struct rsd_config *cfg = crawl_test_config(CFG_HEAD "delay_ms = 0\nrobots = off\n"
+							    "max_connections_per_host = 1\n");
+	struct hooks h;
+	struct rsd_frontier *f = make(cfg, &h);
+	ck_assert_int_eq(rsd_frontier_add_owned(f, "http://a.test/1", 1, 0, false, 11), 0);
+	ck_assert_int_eq(rsd_frontier_add_owned(f, "http://a.test/2", 1, 0, false, 12), 0);
+	ck_assert_int_eq(rsd_frontier_add_owned(f, "http://b.test/1", 1, 0, false, 13), 0);
+	struct rsd_job first = take(f);
+	rsd_frontier_done(f, &first);
+	ck_assert_uint_eq(h.n_settled, 1);
+	ck_assert_int_eq(h.how[0], RSD_SETTLED);
+	rsd_frontier_free(f);
+	ck_assert_uint_eq(h.n_settled, 3);
+	bool seen[3] = { false };
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_uint_ge(h.settled[i], 11);
+		ck_assert_uint_le(h.settled[i], 13);
+		ck_assert(!seen[h.settled[i] - 11]);
+		seen[h.settled[i] - 11] = true;
+		ck_assert_int_eq(h.how[i], i == 0 ? RSD_SETTLED : RSD_ABANDONED);
+	}
+	rsd_config_free(cfg);
+}
+END_TEST
+
 struct clocks {
 	char host[8][32];
 	int64_t wait_ms[8];
@@ -340,6 +370,7 @@ int main(void)
 	tcase_add_test(tc, test_route_then_own);
 	tcase_add_test(tc, test_no_rounds_waits_for_the_group);
 	tcase_add_test(tc, test_release_hosts);
+	tcase_add_test(tc, test_free_abandons_queued);
 	tcase_add_test(tc, test_handoff_clock);
 	tcase_add_test(tc, test_released_retry);
 	tcase_add_test(tc, test_book_commit_points);
