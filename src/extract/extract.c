@@ -619,8 +619,9 @@ static int microdata_from_part(struct extraction *j)
 static int recipe_from_dom(struct extraction *j)
 {
 	bool microdata = j->pi.has_microdata_recipe;
-	/* a microdata Recipe parses the DOM anyway: no search of the page for
-	 * a container's class then (8 passes over it) */
+	/* a microdata Recipe is read from a DOM (its element's or the page's)
+	 * before any hRecipe: no search of the page for a container's class
+	 * then (three passes over it) */
 	bool hrecipe = !microdata && rsd_hrecipe_maybe_present(j->html, j->len);
 	if (!microdata && !hrecipe && !rsd_plain_page_maybe_present(j->html, j->len))
 		return 0; /* nothing the DOM could add */
